@@ -1,0 +1,20 @@
+//! The domain of human approvals: what an approval is, how a decision is made exactly once,
+//! how links are signed, and what every channel returns to Step Functions.
+//!
+//! Nothing here knows about AWS: storage, resuming a workflow and sending mail are ports
+//! (small traits in [`ports`]) implemented by adapters in `hitl_aws`.
+
+pub mod approval;
+pub mod approval_links;
+pub mod decision;
+pub mod email;
+pub mod error;
+pub mod pages;
+pub mod in_memory;
+pub mod ports;
+pub mod service;
+
+pub use approval::{ApprovalRecord, CreateLinksInput, CreateLinksOutput, RecipientLinks};
+pub use approval_links::{LinkSigner, SignedLink};
+pub use decision::{Channel, DecidedBy, Decision, DecisionOutput, RecordedDecision};
+pub use error::HitlError;
