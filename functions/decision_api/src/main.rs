@@ -1,1 +1,106 @@
-fn main() {}
+//! Decision API (HttpApi): GET on a link shows a confirmation page and never decides; the POST
+//! from that page records the decision (first wins) and resumes the waiting execution.
+
+use hitl_aws::lambda_support::{aws_config, init_tracing, now, required_env};
+use hitl_aws::{DynamoApprovalStore, StepFunctionsResumer};
+use hitl_domain::pages::{render, Page, PAGE_HEADERS};
+use hitl_domain::service::{decide, view_link, ClientInfo, LinkView};
+use hitl_domain::{HitlError, LinkSigner};
+use lambda_http::request::RequestContext;
+use lambda_http::{service_fn, Body, Error, Request, RequestExt, Response};
+
+/// Form bodies are a few hundred bytes; anything far larger is not ours.
+const MAX_BODY_BYTES: usize = 16 * 1024;
+
+struct Deps {
+    signer: LinkSigner,
+    store: DynamoApprovalStore,
+    resumer: StepFunctionsResumer,
+}
+
+impl Deps {
+    fn from_env(config: &aws_config::SdkConfig) -> Result<Self, HitlError> {
+        Ok(Deps {
+            signer: LinkSigner::from_config(&required_env("LINK_SIGNING_KEYS")?)?,
+            store: DynamoApprovalStore::new(aws_sdk_dynamodb::Client::new(config), required_env("TABLE_NAME")?),
+            resumer: StepFunctionsResumer::new(aws_sdk_sfn::Client::new(config)),
+        })
+    }
+}
+
+fn respond(page: Page, allow: Option<&str>) -> Result<Response<Body>, Error> {
+    let mut response = Response::builder().status(page.status);
+    for (name, value) in PAGE_HEADERS {
+        response = response.header(name, value);
+    }
+    if let Some(allow) = allow {
+        response = response.header("allow", allow);
+    }
+    Ok(response.body(Body::Text(page.html))?)
+}
+
+fn client_info(req: &Request) -> ClientInfo {
+    let source_ip = match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.clone(),
+        _ => None,
+    };
+    let user_agent = req.headers().get("user-agent").and_then(|v| v.to_str().ok()).map(str::to_string);
+    ClientInfo { source_ip, user_agent }
+}
+
+fn body_text(req: &Request) -> Result<&str, LinkView> {
+    let bytes: &[u8] = req.body().as_ref();
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(LinkView::Invalid { reason: "the form is too large".into() });
+    }
+    std::str::from_utf8(bytes).map_err(|_| LinkView::Invalid { reason: "the form is not UTF-8".into() })
+}
+
+async fn handle(deps: &Result<Deps, HitlError>, req: Request) -> Result<Response<Body>, Error> {
+    let deps = match deps {
+        Ok(deps) => deps,
+        Err(err) => {
+            tracing::error!(error = err.name(), message = %err, "misconfigured");
+            return respond(render(&LinkView::Unavailable { reason: err.to_string() }), None);
+        }
+    };
+    let path_params = req.path_parameters();
+    let Some(approval_id) = path_params.first("approvalId") else {
+        return respond(render(&LinkView::NotFound), None);
+    };
+    let now = now();
+    let view = match req.method().as_str() {
+        "GET" | "HEAD" => view_link(approval_id, req.uri().query().unwrap_or(""), &deps.signer, &deps.store, now).await,
+        "POST" => match body_text(&req) {
+            Ok(body) => decide(approval_id, body, client_info(&req), &deps.signer, &deps.store, &deps.resumer, now).await,
+            Err(view) => view,
+        },
+        _ => {
+            let page = Page { status: 405, html: "Method Not Allowed".into() };
+            return respond(page, Some("GET, POST"));
+        }
+    };
+    // Log the outcome by kind only: links and their signatures stay out of the logs.
+    let outcome = match &view {
+        LinkView::Confirm { .. } => "confirm",
+        LinkView::Recorded { .. } => "recorded",
+        LinkView::AlreadyDecided { .. } => "already_decided",
+        LinkView::Expired { .. } => "expired",
+        LinkView::Invalid { .. } => "invalid",
+        LinkView::NotFound => "not_found",
+        LinkView::Unavailable { .. } => "unavailable",
+    };
+    if let LinkView::Unavailable { reason } = &view {
+        tracing::error!(approval_id, reason = %reason, "dependency failed");
+    }
+    tracing::info!(approval_id, method = %req.method(), outcome, status = view.status(), "link request");
+    respond(render(&view), None)
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    init_tracing();
+    let deps = Deps::from_env(&aws_config().await);
+    let deps = &deps;
+    lambda_http::run(service_fn(move |req: Request| async move { handle(deps, req).await })).await
+}

@@ -1,0 +1,58 @@
+//! Sends email through SESv2 (text and HTML bodies).
+
+use async_trait::async_trait;
+use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
+use aws_sdk_sesv2::Client;
+use hitl_domain::ports::{EmailSender, OutgoingEmail};
+use hitl_domain::HitlError;
+
+use crate::sdk_errors::{classify, code};
+
+pub struct SesEmailSender {
+    client: Client,
+}
+
+impl SesEmailSender {
+    pub fn new(client: Client) -> Self {
+        SesEmailSender { client }
+    }
+}
+
+fn content(data: &str) -> Result<Content, HitlError> {
+    Content::builder()
+        .data(data)
+        .charset("UTF-8")
+        .build()
+        .map_err(|e| HitlError::invalid_input(e.to_string()))
+}
+
+#[async_trait]
+impl EmailSender for SesEmailSender {
+    async fn send(&self, email: &OutgoingEmail) -> Result<String, HitlError> {
+        let message = Message::builder()
+            .subject(content(&email.subject)?)
+            .body(Body::builder().text(content(&email.text)?).html(content(&email.html)?).build())
+            .build();
+        let result = self
+            .client
+            .send_email()
+            .from_email_address(&email.from)
+            .destination(Destination::builder().set_to_addresses(Some(email.to.clone())).build())
+            .content(EmailContent::builder().simple(message).build())
+            .send()
+            .await;
+        match result {
+            Ok(out) => Ok(out.message_id().unwrap_or_default().to_string()),
+            Err(err)
+                if matches!(
+                    code(&err),
+                    Some("MessageRejected" | "MailFromDomainNotVerifiedException" | "BadRequestException" | "AccountSuspendedException" | "SendingPausedException" | "NotFoundException")
+                ) =>
+            {
+                let e = classify("SES", err);
+                Err(HitlError::EmailRejected(e.to_string()))
+            }
+            Err(err) => Err(classify("SES", err)),
+        }
+    }
+}
