@@ -7,7 +7,8 @@ use time::OffsetDateTime;
 use crate::{HitlError, RecordedDecision};
 
 pub const DEFAULT_EXPIRES_IN_SECONDS: i64 = 24 * 60 * 60;
-pub const MIN_EXPIRES_IN_SECONDS: i64 = 60;
+/// Short windows are allowed for drills and tests; real requests use hours or days.
+pub const MIN_EXPIRES_IN_SECONDS: i64 = 5;
 pub const MAX_EXPIRES_IN_SECONDS: i64 = 30 * 24 * 60 * 60;
 pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_DESCRIPTION_CHARS: usize = 4000;
@@ -179,7 +180,9 @@ mod tests {
 
     #[test]
     fn title_is_required() {
-        let err = input(serde_json::json!({"title": "  "})).validate().unwrap_err();
+        let err = input(serde_json::json!({"title": "  "}))
+            .validate()
+            .unwrap_err();
         assert_eq!(err.name(), "Hitl.InvalidInput");
         assert!(err.to_string().contains("title"));
     }
@@ -195,7 +198,7 @@ mod tests {
 
     #[test]
     fn expiry_bounds() {
-        for bad in [0, 59, MAX_EXPIRES_IN_SECONDS + 1, -5] {
+        for bad in [0, 4, MAX_EXPIRES_IN_SECONDS + 1, -5] {
             let err = input(serde_json::json!({"title": "t", "expiresInSeconds": bad}))
                 .validate()
                 .unwrap_err();

@@ -91,7 +91,11 @@ impl LinkSigner {
             let (kid, secret) = entry.split_once(':').ok_or_else(|| {
                 HitlError::Config("LINK_SIGNING_KEYS entries must look like kid:secret".into())
             })?;
-            if kid.is_empty() || !kid.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            if kid.is_empty()
+                || !kid
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
                 return Err(HitlError::Config(format!(
                     "signing key id {kid:?} must be letters, digits, - or _"
                 )));
@@ -113,7 +117,13 @@ impl LinkSigner {
         &self.keys[0].0
     }
 
-    fn mac(secret: &[u8], approval_id: &str, decision: &str, exp: &str, approver: &str) -> HmacSha256 {
+    fn mac(
+        secret: &[u8],
+        approval_id: &str,
+        decision: &str,
+        exp: &str,
+        approver: &str,
+    ) -> HmacSha256 {
         let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes keys of any length");
         // Newline-separated so no field can run into the next one.
         for part in ["hitl-link-v1", approval_id, decision, exp, approver] {
@@ -162,10 +172,19 @@ impl LinkSigner {
         now: i64,
     ) -> Result<SignedLink, HitlError> {
         let missing = |field: &str| HitlError::InvalidLink(format!("the link has no {field}"));
-        let decision = params.decision.as_deref().ok_or_else(|| missing("decision"))?;
-        let exp = params.expires_at.as_deref().ok_or_else(|| missing("expiry"))?;
+        let decision = params
+            .decision
+            .as_deref()
+            .ok_or_else(|| missing("decision"))?;
+        let exp = params
+            .expires_at
+            .as_deref()
+            .ok_or_else(|| missing("expiry"))?;
         let kid = params.key_id.as_deref().ok_or_else(|| missing("key id"))?;
-        let sig = params.signature.as_deref().ok_or_else(|| missing("signature"))?;
+        let sig = params
+            .signature
+            .as_deref()
+            .ok_or_else(|| missing("signature"))?;
         let approver = params.approver_index.as_deref().unwrap_or("");
 
         let secret = self
@@ -220,8 +239,16 @@ mod tests {
     #[test]
     fn a_signed_link_verifies() {
         let signer = LinkSigner::from_config(KEY).unwrap();
-        let url = signer.link_url("https://api.test/", "abc", Decision::Approve, 2_000, Some(1));
-        assert!(url.starts_with("https://api.test/decisions/abc?d=approve&exp=2000&kid=k1&a=1&sig="));
+        let url = signer.link_url(
+            "https://api.test/",
+            "abc",
+            Decision::Approve,
+            2_000,
+            Some(1),
+        );
+        assert!(
+            url.starts_with("https://api.test/decisions/abc?d=approve&exp=2000&kid=k1&a=1&sig=")
+        );
         let (id, params) = params_of(&url);
         let link = signer.verify(&id, &params, 1_000).unwrap();
         assert_eq!(link.decision, Decision::Approve);
@@ -234,11 +261,26 @@ mod tests {
         let url = signer.link_url("https://api.test", "abc", Decision::Reject, 2_000, None);
         let (id, params) = params_of(&url);
         let tamper = [
-            LinkParams { decision: Some("approve".into()), ..params.clone() },
-            LinkParams { expires_at: Some("999999".into()), ..params.clone() },
-            LinkParams { approver_index: Some("0".into()), ..params.clone() },
-            LinkParams { signature: Some("AAAA".into()), ..params.clone() },
-            LinkParams { signature: Some("!!".into()), ..params.clone() },
+            LinkParams {
+                decision: Some("approve".into()),
+                ..params.clone()
+            },
+            LinkParams {
+                expires_at: Some("999999".into()),
+                ..params.clone()
+            },
+            LinkParams {
+                approver_index: Some("0".into()),
+                ..params.clone()
+            },
+            LinkParams {
+                signature: Some("AAAA".into()),
+                ..params.clone()
+            },
+            LinkParams {
+                signature: Some("!!".into()),
+                ..params.clone()
+            },
         ];
         for p in tamper {
             let err = signer.verify(&id, &p, 1_000).unwrap_err();
@@ -252,21 +294,31 @@ mod tests {
     fn expired_links_are_refused_after_the_signature_check() {
         let signer = LinkSigner::from_config(KEY).unwrap();
         let (id, params) = params_of(&signer.link_url("h", "abc", Decision::Approve, 2_000, None));
-        assert_eq!(signer.verify(&id, &params, 2_000).unwrap_err().name(), "Hitl.Expired");
+        assert_eq!(
+            signer.verify(&id, &params, 2_000).unwrap_err().name(),
+            "Hitl.Expired"
+        );
     }
 
     #[test]
     fn rotation_keeps_old_links_valid_and_signs_with_the_first_key() {
         let old = LinkSigner::from_config(KEY).unwrap();
         let url = old.link_url("h", "abc", Decision::Approve, 2_000, None);
-        let rotated =
-            LinkSigner::from_config("k2:ffffffffffffffffffffffffffffffff,k1:0123456789abcdef0123456789abcdef")
-                .unwrap();
+        let rotated = LinkSigner::from_config(
+            "k2:ffffffffffffffffffffffffffffffff,k1:0123456789abcdef0123456789abcdef",
+        )
+        .unwrap();
         let (id, params) = params_of(&url);
         assert!(rotated.verify(&id, &params, 1_000).is_ok());
-        assert!(rotated.link_url("h", "abc", Decision::Approve, 2_000, None).contains("kid=k2"));
+        assert!(rotated
+            .link_url("h", "abc", Decision::Approve, 2_000, None)
+            .contains("kid=k2"));
         let retired = LinkSigner::from_config("k2:ffffffffffffffffffffffffffffffff").unwrap();
-        assert!(retired.verify(&id, &params, 1_000).unwrap_err().to_string().contains("unknown signing key"));
+        assert!(retired
+            .verify(&id, &params, 1_000)
+            .unwrap_err()
+            .to_string()
+            .contains("unknown signing key"));
     }
 
     #[test]

@@ -129,6 +129,9 @@ mod tests {
     #[test]
     fn unknown_decisions_are_refused() {
         assert_eq!(Decision::parse("reject").unwrap(), Decision::Reject);
-        assert_eq!(Decision::parse("maybe").unwrap_err().name(), "Hitl.InvalidLink");
+        assert_eq!(
+            Decision::parse("maybe").unwrap_err().name(),
+            "Hitl.InvalidLink"
+        );
     }
 }

@@ -46,67 +46,135 @@ pub fn build_emails(input: SendEmailInput, from: &str) -> Result<Vec<OutgoingEma
     let mut to = match input.to {
         None => Vec::new(),
         Some(Recipients::One(one)) => vec![normalize_email(&one)?],
-        Some(Recipients::Many(many)) => many.iter().map(|a| normalize_email(a)).collect::<Result<_, _>>()?,
+        Some(Recipients::Many(many)) => many
+            .iter()
+            .map(|a| normalize_email(a))
+            .collect::<Result<_, _>>()?,
     };
     to.dedup();
-    let subject = input.subject.map(|s| s.trim().replace(['\r', '\n'], " ")).filter(|s| !s.is_empty());
-    if subject.as_ref().is_some_and(|s| s.chars().count() > MAX_SUBJECT_CHARS) {
-        return Err(HitlError::invalid_input(format!("subject is longer than {MAX_SUBJECT_CHARS} characters")));
+    let subject = input
+        .subject
+        .map(|s| s.trim().replace(['\r', '\n'], " "))
+        .filter(|s| !s.is_empty());
+    if subject
+        .as_ref()
+        .is_some_and(|s| s.chars().count() > MAX_SUBJECT_CHARS)
+    {
+        return Err(HitlError::invalid_input(format!(
+            "subject is longer than {MAX_SUBJECT_CHARS} characters"
+        )));
     }
 
     let Some(approval) = input.approval else {
         if to.is_empty() {
-            return Err(HitlError::invalid_input("to is required: one address or a list"));
+            return Err(HitlError::invalid_input(
+                "to is required: one address or a list",
+            ));
         }
         if to.len() > MAX_RECIPIENTS {
-            return Err(HitlError::invalid_input(format!("at most {MAX_RECIPIENTS} recipients per email")));
+            return Err(HitlError::invalid_input(format!(
+                "at most {MAX_RECIPIENTS} recipients per email"
+            )));
         }
         let body = input
             .text
             .or(input.message)
             .filter(|t| !t.trim().is_empty())
             .ok_or_else(|| HitlError::invalid_input("a notification needs text (or pass approval: the output of Create Approval Links)"))?;
-        let subject = subject.ok_or_else(|| HitlError::invalid_input("subject is required for a notification"))?;
-        let html = input.html.unwrap_or_else(|| notification_html(&subject, &body));
-        return Ok(vec![OutgoingEmail { from: from.into(), to, subject, text: body, html }]);
+        let subject = subject
+            .ok_or_else(|| HitlError::invalid_input("subject is required for a notification"))?;
+        let html = input
+            .html
+            .unwrap_or_else(|| notification_html(&subject, &body));
+        return Ok(vec![OutgoingEmail {
+            from: from.into(),
+            to,
+            subject,
+            text: body,
+            html,
+        }]);
     };
 
     let subject = subject.unwrap_or_else(|| format!("Approval needed: {}", approval.title));
     let message = input.message.as_deref();
     if approval.links.is_empty() {
         if to.is_empty() {
-            return Err(HitlError::invalid_input("to is required: the approval has no named approvers to send to"));
+            return Err(HitlError::invalid_input(
+                "to is required: the approval has no named approvers to send to",
+            ));
         }
         if to.len() > MAX_RECIPIENTS {
-            return Err(HitlError::invalid_input(format!("at most {MAX_RECIPIENTS} recipients per email")));
+            return Err(HitlError::invalid_input(format!(
+                "at most {MAX_RECIPIENTS} recipients per email"
+            )));
         }
-        let (text, html) = approval_bodies(&approval, message, &approval.approve_url, &approval.reject_url);
-        return Ok(vec![OutgoingEmail { from: from.into(), to, subject, text, html }]);
+        let (text, html) = approval_bodies(
+            &approval,
+            message,
+            &approval.approve_url,
+            &approval.reject_url,
+        );
+        return Ok(vec![OutgoingEmail {
+            from: from.into(),
+            to,
+            subject,
+            text,
+            html,
+        }]);
     }
     // Per-approver links: each recipient must be an approver; no `to` means every approver.
-    let recipients = if to.is_empty() { approval.links.iter().map(|l| l.approver.clone()).collect() } else { to };
+    let recipients = if to.is_empty() {
+        approval.links.iter().map(|l| l.approver.clone()).collect()
+    } else {
+        to
+    };
     recipients
         .into_iter()
         .map(|recipient| {
-            let links = approval.links.iter().find(|l| l.approver == recipient).ok_or_else(|| {
-                HitlError::invalid_input(format!("{recipient} is not an approver of this request; links are personal"))
-            })?;
-            let (text, html) = approval_bodies(&approval, message, &links.approve_url, &links.reject_url);
-            Ok(OutgoingEmail { from: from.into(), to: vec![recipient], subject: subject.clone(), text, html })
+            let links = approval
+                .links
+                .iter()
+                .find(|l| l.approver == recipient)
+                .ok_or_else(|| {
+                    HitlError::invalid_input(format!(
+                        "{recipient} is not an approver of this request; links are personal"
+                    ))
+                })?;
+            let (text, html) =
+                approval_bodies(&approval, message, &links.approve_url, &links.reject_url);
+            Ok(OutgoingEmail {
+                from: from.into(),
+                to: vec![recipient],
+                subject: subject.clone(),
+                text,
+                html,
+            })
         })
         .collect()
 }
 
-pub async fn send_email(input: SendEmailInput, from: &str, sender: &dyn EmailSender) -> Result<SendEmailOutput, HitlError> {
+pub async fn send_email(
+    input: SendEmailInput,
+    from: &str,
+    sender: &dyn EmailSender,
+) -> Result<SendEmailOutput, HitlError> {
     let emails = build_emails(input, from)?;
     let mut message_ids = Vec::with_capacity(emails.len());
     for email in &emails {
         message_ids.push(sender.send(email).await?);
     }
-    Ok(SendEmailOutput { sent: message_ids.len(), message_ids })
+    Ok(SendEmailOutput {
+        sent: message_ids.len(),
+        message_ids,
+    })
 }
 
-fn approval_bodies(approval: &CreateLinksOutput, message: Option<&str>, approve_url: &str, reject_url: &str) -> (String, String) {
+fn approval_bodies(
+    approval: &CreateLinksOutput,
+    message: Option<&str>,
+    approve_url: &str,
+    reject_url: &str,
+) -> (String, String) {
     let description = approval.description.as_deref().unwrap_or("");
     let mut text_body = format!("Approval needed: {}\n\n", approval.title);
     for part in [message.unwrap_or(""), description] {
@@ -120,7 +188,13 @@ fn approval_bodies(approval: &CreateLinksOutput, message: Option<&str>, approve_
         approval.expires_at
     ));
 
-    let paragraph = |p: &str| if p.is_empty() { String::new() } else { format!("<p style=\"margin:0 0 12px\">{}</p>", text(p)) };
+    let paragraph = |p: &str| {
+        if p.is_empty() {
+            String::new()
+        } else {
+            format!("<p style=\"margin:0 0 12px\">{}</p>", text(p))
+        }
+    };
     let button = |href: &str, label: &str, color: &str| {
         format!(
             "<a href=\"{}\" style=\"display:inline-block;padding:10px 22px;margin-right:8px;border-radius:6px;background:{color};color:#ffffff;text-decoration:none;font-weight:600\">{label}</a>",
@@ -143,7 +217,10 @@ fn approval_bodies(approval: &CreateLinksOutput, message: Option<&str>, approve_
 }
 
 fn notification_html(subject: &str, body: &str) -> String {
-    let paragraphs: String = body.split("\n\n").map(|p| format!("<p>{}</p>", text(p).replace('\n', "<br>"))).collect();
+    let paragraphs: String = body
+        .split("\n\n")
+        .map(|p| format!("<p>{}</p>", text(p).replace('\n', "<br>")))
+        .collect();
     format!(
         "<!doctype html><html><body style=\"font-family:Arial,Helvetica,sans-serif;color:#1f2933\"><h2 style=\"font-size:18px\">{}</h2>{paragraphs}</body></html>",
         text(subject)

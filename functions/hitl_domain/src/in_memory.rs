@@ -6,7 +6,9 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use crate::ports::{ApprovalStore, DecisionWrite, EmailSender, OutgoingEmail, ResumeOutcome, WorkflowResumer};
+use crate::ports::{
+    ApprovalStore, DecisionWrite, EmailSender, OutgoingEmail, ResumeOutcome, WorkflowResumer,
+};
 use crate::{ApprovalRecord, DecisionOutput, HitlError, RecordedDecision};
 
 #[derive(Default)]
@@ -17,7 +19,10 @@ pub struct InMemoryStore {
 #[async_trait]
 impl ApprovalStore for InMemoryStore {
     async fn create(&self, record: &ApprovalRecord) -> Result<(), HitlError> {
-        self.records.lock().unwrap().insert(record.approval_id.clone(), record.clone());
+        self.records
+            .lock()
+            .unwrap()
+            .insert(record.approval_id.clone(), record.clone());
         Ok(())
     }
 
@@ -25,7 +30,11 @@ impl ApprovalStore for InMemoryStore {
         Ok(self.records.lock().unwrap().get(approval_id).cloned())
     }
 
-    async fn attach_task_token(&self, approval_id: &str, task_token: &str) -> Result<Option<ApprovalRecord>, HitlError> {
+    async fn attach_task_token(
+        &self,
+        approval_id: &str,
+        task_token: &str,
+    ) -> Result<Option<ApprovalRecord>, HitlError> {
         let mut records = self.records.lock().unwrap();
         Ok(records.get_mut(approval_id).map(|r| {
             r.task_token = Some(task_token.to_string());
@@ -33,7 +42,12 @@ impl ApprovalStore for InMemoryStore {
         }))
     }
 
-    async fn record_decision(&self, approval_id: &str, decision: &RecordedDecision, now: i64) -> Result<DecisionWrite, HitlError> {
+    async fn record_decision(
+        &self,
+        approval_id: &str,
+        decision: &RecordedDecision,
+        now: i64,
+    ) -> Result<DecisionWrite, HitlError> {
         let mut records = self.records.lock().unwrap();
         let Some(record) = records.get_mut(approval_id) else {
             return Ok(DecisionWrite::NotFound);
@@ -76,7 +90,11 @@ pub struct RecordingResumer {
 
 #[async_trait]
 impl WorkflowResumer for RecordingResumer {
-    async fn resume(&self, task_token: &str, output: &DecisionOutput) -> Result<ResumeOutcome, HitlError> {
+    async fn resume(
+        &self,
+        task_token: &str,
+        output: &DecisionOutput,
+    ) -> Result<ResumeOutcome, HitlError> {
         if let Some(err) = self.fail_with.lock().unwrap().clone() {
             return Err(err);
         }

@@ -9,8 +9,8 @@ pub mod approval_links;
 pub mod decision;
 pub mod email;
 pub mod error;
-pub mod pages;
 pub mod in_memory;
+pub mod pages;
 pub mod ports;
 pub mod service;
 

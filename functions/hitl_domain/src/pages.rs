@@ -156,5 +156,8 @@ pub fn render(view: &LinkView) -> Page {
             "<h1>We couldn't process this right now</h1><p>Nothing was decided. Please try again in a minute.</p>",
         ),
     };
-    Page { status: view.status(), html }
+    Page {
+        status: view.status(),
+        html,
+    }
 }

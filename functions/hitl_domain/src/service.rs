@@ -100,7 +100,10 @@ pub async fn wait_for_approval(
     now: i64,
 ) -> Result<WaitOutput, HitlError> {
     let approval_id = required(input.approval_id, "approvalId")?;
-    let task_token = required(input.task_token, "taskToken (pass \"taskToken.$\": \"$$.Task.Token\" and use .waitForTaskToken)")?;
+    let task_token = required(
+        input.task_token,
+        "taskToken (pass \"taskToken.$\": \"$$.Task.Token\" and use .waitForTaskToken)",
+    )?;
     if task_token.len() > MAX_TASK_TOKEN_CHARS {
         return Err(HitlError::invalid_input("taskToken is too long"));
     }
@@ -183,12 +186,21 @@ pub enum LinkView {
         record: ApprovalRecord,
         delivery: Delivery,
     },
-    AlreadyDecided { record: ApprovalRecord },
-    Expired { title: Option<String>, expired_at: String },
-    Invalid { reason: String },
+    AlreadyDecided {
+        record: ApprovalRecord,
+    },
+    Expired {
+        title: Option<String>,
+        expired_at: String,
+    },
+    Invalid {
+        reason: String,
+    },
     NotFound,
     /// A dependency failed; the person may try again.
-    Unavailable { reason: String },
+    Unavailable {
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -228,33 +240,58 @@ async fn open_link(
         Ok(None) => {
             // A forged link for an unknown id says "invalid", not "unknown": no oracle.
             return Err(match verified {
-                Err(HitlError::Expired(at)) => LinkView::Expired { title: None, expired_at: at },
-                Err(err) => LinkView::Invalid { reason: err.to_string() },
+                Err(HitlError::Expired(at)) => LinkView::Expired {
+                    title: None,
+                    expired_at: at,
+                },
+                Err(err) => LinkView::Invalid {
+                    reason: err.to_string(),
+                },
                 Ok(_) => LinkView::NotFound,
             });
         }
-        Err(err) => return Err(LinkView::Unavailable { reason: err.to_string() }),
+        Err(err) => {
+            return Err(LinkView::Unavailable {
+                reason: err.to_string(),
+            })
+        }
     };
     let link = match verified {
         Ok(link) => link,
         Err(HitlError::Expired(at)) if record.decision.is_none() => {
-            return Err(LinkView::Expired { title: Some(record.title), expired_at: at })
+            return Err(LinkView::Expired {
+                title: Some(record.title),
+                expired_at: at,
+            })
         }
         Err(HitlError::Expired(_)) => return Err(LinkView::AlreadyDecided { record }),
-        Err(err) => return Err(LinkView::Invalid { reason: err.to_string() }),
+        Err(err) => {
+            return Err(LinkView::Invalid {
+                reason: err.to_string(),
+            })
+        }
     };
     let approver = match (link.approver_index, record.approvers.is_empty()) {
         (Some(i), false) => match record.approvers.get(i) {
             Some(a) => Some(a.clone()),
-            None => return Err(LinkView::Invalid { reason: "the link names no approver of this request".into() }),
+            None => {
+                return Err(LinkView::Invalid {
+                    reason: "the link names no approver of this request".into(),
+                })
+            }
         },
         (None, true) => None,
         (None, false) => {
             return Err(LinkView::Invalid {
-                reason: "this approval is restricted to named approvers; use the link sent to you".into(),
+                reason: "this approval is restricted to named approvers; use the link sent to you"
+                    .into(),
             })
         }
-        (Some(_), true) => return Err(LinkView::Invalid { reason: "the link names no approver of this request".into() }),
+        (Some(_), true) => {
+            return Err(LinkView::Invalid {
+                reason: "the link names no approver of this request".into(),
+            })
+        }
     };
     Ok((link, record, approver))
 }
@@ -271,7 +308,12 @@ pub async fn view_link(
     match open_link(approval_id, &params, signer, store, now).await {
         Err(view) => view,
         Ok((_, record, _)) if record.decision.is_some() => LinkView::AlreadyDecided { record },
-        Ok((link, record, approver)) => LinkView::Confirm { record, link, params, approver },
+        Ok((link, record, approver)) => LinkView::Confirm {
+            record,
+            link,
+            params,
+            approver,
+        },
     }
 }
 
@@ -297,16 +339,29 @@ pub async fn decide(
             .filter(|v| !v.is_empty())
     };
     let comment = form_field("comment");
-    if comment.as_ref().is_some_and(|c| c.chars().count() > MAX_COMMENT_CHARS) {
-        return LinkView::Invalid { reason: format!("the comment is longer than {MAX_COMMENT_CHARS} characters") };
+    if comment
+        .as_ref()
+        .is_some_and(|c| c.chars().count() > MAX_COMMENT_CHARS)
+    {
+        return LinkView::Invalid {
+            reason: format!("the comment is longer than {MAX_COMMENT_CHARS} characters"),
+        };
     }
     let decided_by = match approver {
-        Some(email) => DecidedBy { id: email.clone(), name: email, channel: Channel::Email },
+        Some(email) => DecidedBy {
+            id: email.clone(),
+            name: email,
+            channel: Channel::Email,
+        },
         None => {
             let name = form_field("name")
                 .map(|n| n.chars().take(100).collect::<String>())
                 .unwrap_or_else(|| "anonymous".into());
-            DecidedBy { id: "link".into(), name, channel: Channel::Email }
+            DecidedBy {
+                id: "link".into(),
+                name,
+                channel: Channel::Email,
+            }
         }
     };
     let recorded = RecordedDecision {
@@ -321,10 +376,17 @@ pub async fn decide(
         Ok(DecisionWrite::Recorded(record)) => (record, true),
         Ok(DecisionWrite::AlreadyDecided(record)) => (record, false),
         Ok(DecisionWrite::Expired(record)) => {
-            return LinkView::Expired { title: Some(record.title), expired_at: rfc3339(record.expires_at) }
+            return LinkView::Expired {
+                title: Some(record.title),
+                expired_at: rfc3339(record.expires_at),
+            }
         }
         Ok(DecisionWrite::NotFound) => return LinkView::NotFound,
-        Err(err) => return LinkView::Unavailable { reason: err.to_string() },
+        Err(err) => {
+            return LinkView::Unavailable {
+                reason: err.to_string(),
+            }
+        }
     };
     // Also on a repeated click: if an earlier delivery failed, this re-drives it.
     let delivery = match deliver_decision(&record, store, resumer, now).await {

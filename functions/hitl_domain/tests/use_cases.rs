@@ -25,7 +25,11 @@ impl World {
     }
 
     async fn create(&self, input: serde_json::Value) -> CreateLinksOutput {
-        let settings = LinkSettings { signer: &self.signer, base_url: BASE, retention_days: 30 };
+        let settings = LinkSettings {
+            signer: &self.signer,
+            base_url: BASE,
+            retention_days: 30,
+        };
         let input: CreateLinksInput = serde_json::from_value(input).unwrap();
         service::create_approval_links(input, &settings, &self.store, "appr-1".into(), NOW)
             .await
@@ -33,7 +37,10 @@ impl World {
     }
 
     async fn wait(&self, token: &str) -> Result<String, HitlError> {
-        let input = WaitInput { approval_id: Some("appr-1".into()), task_token: Some(token.into()) };
+        let input = WaitInput {
+            approval_id: Some("appr-1".into()),
+            task_token: Some(token.into()),
+        };
         service::wait_for_approval(input, &self.store, &self.resumer, NOW + 1)
             .await
             .map(|o| o.status)
@@ -47,8 +54,20 @@ impl World {
     async fn post(&self, url: &str, extra: &str, now: i64) -> LinkView {
         let (id, query) = split(url);
         let body = format!("{query}{extra}");
-        let client = ClientInfo { source_ip: Some("203.0.113.7".into()), user_agent: Some("test".into()) };
-        service::decide(&id, &body, client, &self.signer, &self.store, &self.resumer, now).await
+        let client = ClientInfo {
+            source_ip: Some("203.0.113.7".into()),
+            user_agent: Some("test".into()),
+        };
+        service::decide(
+            &id,
+            &body,
+            client,
+            &self.signer,
+            &self.store,
+            &self.resumer,
+            now,
+        )
+        .await
     }
 
     fn resumes(&self) -> Vec<(String, hitl_domain::DecisionOutput)> {
@@ -58,20 +77,28 @@ impl World {
 
 fn split(url: &str) -> (String, String) {
     let (path, query) = url.split_once('?').unwrap();
-    (path.rsplit('/').next().unwrap().to_string(), query.to_string())
+    (
+        path.rsplit('/').next().unwrap().to_string(),
+        query.to_string(),
+    )
 }
 
 #[tokio::test]
 async fn get_shows_a_confirmation_and_never_decides() {
     let w = World::new();
-    let links = w.create(serde_json::json!({"title": "Stop db-1 <prod>"})).await;
+    let links = w
+        .create(serde_json::json!({"title": "Stop db-1 <prod>"}))
+        .await;
     w.wait("token-1").await.unwrap();
     for _ in 0..3 {
         let view = w.get(&links.approve_url, NOW + 5).await;
         assert!(matches!(view, LinkView::Confirm { .. }), "{view:?}");
         let page = render(&view);
         assert_eq!(page.status, 200);
-        assert!(page.html.contains("Stop db-1 &lt;prod&gt;"), "title is escaped");
+        assert!(
+            page.html.contains("Stop db-1 &lt;prod&gt;"),
+            "title is escaped"
+        );
         assert!(page.html.contains("method=\"post\""));
     }
     assert!(w.resumes().is_empty());
@@ -83,8 +110,23 @@ async fn approve_resumes_the_waiting_task_with_the_decision_output() {
     let w = World::new();
     let links = w.create(serde_json::json!({"title": "t"})).await;
     assert_eq!(w.wait("token-1").await.unwrap(), "waiting");
-    let view = w.post(&links.approve_url, "&name=Dana&comment=looks+idle", NOW + 10).await;
-    assert!(matches!(view, LinkView::Recorded { delivery: Delivery::Delivered, .. }), "{view:?}");
+    let view = w
+        .post(
+            &links.approve_url,
+            "&name=Dana&comment=looks+idle",
+            NOW + 10,
+        )
+        .await;
+    assert!(
+        matches!(
+            view,
+            LinkView::Recorded {
+                delivery: Delivery::Delivered,
+                ..
+            }
+        ),
+        "{view:?}"
+    );
     let resumes = w.resumes();
     assert_eq!(resumes.len(), 1);
     let (token, output) = &resumes[0];
@@ -94,7 +136,10 @@ async fn approve_resumes_the_waiting_task_with_the_decision_output() {
     assert_eq!(output.decided_by.name, "Dana");
     assert_eq!(output.comment.as_deref(), Some("looks idle"));
     let record = w.store.records.lock().unwrap()["appr-1"].clone();
-    assert_eq!(record.decision.unwrap().source_ip.as_deref(), Some("203.0.113.7"));
+    assert_eq!(
+        record.decision.unwrap().source_ip.as_deref(),
+        Some("203.0.113.7")
+    );
 }
 
 #[tokio::test]
@@ -107,11 +152,18 @@ async fn double_click_resumes_once_and_the_second_sees_who_decided() {
     let second = w.post(&links.links[1].approve_url, "", NOW + 11).await;
     let page = render(&second);
     assert_eq!(page.status, 409);
-    assert!(page.html.contains("Rejected by alice@example.com"), "{}", page.html);
+    assert!(
+        page.html.contains("Rejected by alice@example.com"),
+        "{}",
+        page.html
+    );
     assert_eq!(w.resumes().len(), 1);
     assert_eq!(w.resumes()[0].1.decision, "reject");
     // A GET after the decision shows the outcome too.
-    assert_eq!(render(&w.get(&links.links[1].approve_url, NOW + 12).await).status, 409);
+    assert_eq!(
+        render(&w.get(&links.links[1].approve_url, NOW + 12).await).status,
+        409
+    );
 }
 
 #[tokio::test]
@@ -119,7 +171,16 @@ async fn click_before_wait_resumes_when_the_wait_begins() {
     let w = World::new();
     let links = w.create(serde_json::json!({"title": "t"})).await;
     let view = w.post(&links.approve_url, "", NOW + 1).await;
-    assert!(matches!(view, LinkView::Recorded { delivery: Delivery::NotWaiting, .. }), "{view:?}");
+    assert!(
+        matches!(
+            view,
+            LinkView::Recorded {
+                delivery: Delivery::NotWaiting,
+                ..
+            }
+        ),
+        "{view:?}"
+    );
     assert!(w.resumes().is_empty());
     assert_eq!(w.wait("token-9").await.unwrap(), "resumed");
     assert_eq!(w.resumes().len(), 1);
@@ -129,12 +190,26 @@ async fn click_before_wait_resumes_when_the_wait_begins() {
 #[tokio::test]
 async fn tampered_expired_and_unknown_links_get_their_own_pages() {
     let w = World::new();
-    let links = w.create(serde_json::json!({"title": "t", "expiresInSeconds": 60})).await;
+    let links = w
+        .create(serde_json::json!({"title": "t", "expiresInSeconds": 60}))
+        .await;
     let tampered = links.reject_url.replace("d=reject", "d=approve");
     assert_eq!(render(&w.post(&tampered, "", NOW + 1).await).status, 403);
-    assert_eq!(render(&w.get(&links.approve_url, NOW + 61).await).status, 410);
-    assert_eq!(render(&w.post(&links.approve_url, "", NOW + 61).await).status, 410);
-    let other = w.signer.link_url(BASE, "nope", hitl_domain::Decision::Approve, NOW + 100, None);
+    assert_eq!(
+        render(&w.get(&links.approve_url, NOW + 61).await).status,
+        410
+    );
+    assert_eq!(
+        render(&w.post(&links.approve_url, "", NOW + 61).await).status,
+        410
+    );
+    let other = w.signer.link_url(
+        BASE,
+        "nope",
+        hitl_domain::Decision::Approve,
+        NOW + 100,
+        None,
+    );
     assert_eq!(render(&w.get(&other, NOW).await).status, 404);
     assert!(w.store.records.lock().unwrap()["appr-1"].decision.is_none());
 }
@@ -142,12 +217,26 @@ async fn tampered_expired_and_unknown_links_get_their_own_pages() {
 #[tokio::test]
 async fn restricted_approvals_need_a_personal_link() {
     let w = World::new();
-    let links = w.create(serde_json::json!({"title": "t", "approvers": ["alice@example.com"]})).await;
-    let anonymous = w.signer.link_url(BASE, "appr-1", hitl_domain::Decision::Approve, NOW + 100, None);
+    let links = w
+        .create(serde_json::json!({"title": "t", "approvers": ["alice@example.com"]}))
+        .await;
+    let anonymous = w.signer.link_url(
+        BASE,
+        "appr-1",
+        hitl_domain::Decision::Approve,
+        NOW + 100,
+        None,
+    );
     let page = render(&w.post(&anonymous, "", NOW + 1).await);
     assert_eq!(page.status, 403);
     assert!(page.html.contains("restricted"));
-    let beyond = w.signer.link_url(BASE, "appr-1", hitl_domain::Decision::Approve, NOW + 100, Some(5));
+    let beyond = w.signer.link_url(
+        BASE,
+        "appr-1",
+        hitl_domain::Decision::Approve,
+        NOW + 100,
+        Some(5),
+    );
     assert_eq!(render(&w.post(&beyond, "", NOW + 1).await).status, 403);
     assert_eq!(links.approve_url, links.links[0].approve_url);
 }
@@ -157,23 +246,44 @@ async fn a_failed_resume_keeps_the_decision_and_a_later_click_redrives_it() {
     let w = World::new();
     let links = w.create(serde_json::json!({"title": "t"})).await;
     w.wait("token-1").await.unwrap();
-    *w.resumer.fail_with.lock().unwrap() = Some(HitlError::transient("Step Functions", "throttled"));
+    *w.resumer.fail_with.lock().unwrap() =
+        Some(HitlError::transient("Step Functions", "throttled"));
     let view = w.post(&links.approve_url, "", NOW + 2).await;
-    assert!(matches!(view, LinkView::Recorded { delivery: Delivery::Pending, .. }), "{view:?}");
+    assert!(
+        matches!(
+            view,
+            LinkView::Recorded {
+                delivery: Delivery::Pending,
+                ..
+            }
+        ),
+        "{view:?}"
+    );
     *w.resumer.fail_with.lock().unwrap() = None;
     let again = w.post(&links.approve_url, "", NOW + 3).await;
     assert!(matches!(again, LinkView::AlreadyDecided { .. }));
-    assert_eq!(w.resumes().len(), 1, "the second click delivered the first decision");
+    assert_eq!(
+        w.resumes().len(),
+        1,
+        "the second click delivered the first decision"
+    );
     assert_eq!(w.resumes()[0].1.decision, "approve");
 }
 
 #[tokio::test]
 async fn wait_rejects_bad_input_with_named_errors() {
     let w = World::new();
-    let err = service::wait_for_approval(WaitInput::default(), &w.store, &w.resumer, NOW).await.unwrap_err();
+    let err = service::wait_for_approval(WaitInput::default(), &w.store, &w.resumer, NOW)
+        .await
+        .unwrap_err();
     assert_eq!(err.name(), "Hitl.InvalidInput");
-    let input = WaitInput { approval_id: Some("missing".into()), task_token: Some("t".into()) };
-    let err = service::wait_for_approval(input, &w.store, &w.resumer, NOW).await.unwrap_err();
+    let input = WaitInput {
+        approval_id: Some("missing".into()),
+        task_token: Some("t".into()),
+    };
+    let err = service::wait_for_approval(input, &w.store, &w.resumer, NOW)
+        .await
+        .unwrap_err();
     assert_eq!(err.name(), "Hitl.NotFound");
 }
 
@@ -181,32 +291,57 @@ async fn wait_rejects_bad_input_with_named_errors() {
 async fn approval_emails_carry_personal_links_as_buttons() {
     let w = World::new();
     let links = w.create(serde_json::json!({"title": "Stop db-1", "approvers": ["alice@example.com", "bob@example.com"]})).await;
-    let input: SendEmailInput = serde_json::from_value(serde_json::json!({"approval": links})).unwrap();
+    let input: SendEmailInput =
+        serde_json::from_value(serde_json::json!({"approval": links})).unwrap();
     let emails = build_emails(input, "approvals@example.com").unwrap();
     assert_eq!(emails.len(), 2);
     assert_eq!(emails[1].to, vec!["bob@example.com"]);
-    assert!(emails[1].html.contains(&html_escape::encode_double_quoted_attribute(&links.links[1].approve_url).to_string()));
+    assert!(emails[1].html.contains(
+        &html_escape::encode_double_quoted_attribute(&links.links[1].approve_url).to_string()
+    ));
     assert!(emails[1].text.contains(&links.links[1].reject_url));
-    assert!(!emails[1].html.contains(&html_escape::encode_double_quoted_attribute(&links.links[0].approve_url).to_string()));
+    assert!(!emails[1].html.contains(
+        &html_escape::encode_double_quoted_attribute(&links.links[0].approve_url).to_string()
+    ));
     assert_eq!(emails[0].subject, "Approval needed: Stop db-1");
 
-    let stranger: SendEmailInput = serde_json::from_value(serde_json::json!({"approval": links, "to": "eve@example.com"})).unwrap();
-    assert_eq!(build_emails(stranger, "a@example.com").unwrap_err().name(), "Hitl.InvalidInput");
+    let stranger: SendEmailInput =
+        serde_json::from_value(serde_json::json!({"approval": links, "to": "eve@example.com"}))
+            .unwrap();
+    assert_eq!(
+        build_emails(stranger, "a@example.com").unwrap_err().name(),
+        "Hitl.InvalidInput"
+    );
 }
 
 #[tokio::test]
 async fn notifications_need_recipients_subject_and_text() {
     for (input, needle) in [
-        (serde_json::json!({"subject": "s", "text": "t"}), "to is required"),
-        (serde_json::json!({"to": "x@example.com", "text": "t"}), "subject"),
-        (serde_json::json!({"to": "x@example.com", "subject": "s"}), "text"),
-        (serde_json::json!({"to": "not an email", "subject": "s", "text": "t"}), "not an email"),
+        (
+            serde_json::json!({"subject": "s", "text": "t"}),
+            "to is required",
+        ),
+        (
+            serde_json::json!({"to": "x@example.com", "text": "t"}),
+            "subject",
+        ),
+        (
+            serde_json::json!({"to": "x@example.com", "subject": "s"}),
+            "text",
+        ),
+        (
+            serde_json::json!({"to": "not an email", "subject": "s", "text": "t"}),
+            "not an email",
+        ),
     ] {
         let input: SendEmailInput = serde_json::from_value(input).unwrap();
         let err = build_emails(input, "a@example.com").unwrap_err();
         assert!(err.to_string().contains(needle), "{err}");
     }
-    let ok: SendEmailInput = serde_json::from_value(serde_json::json!({"to": ["x@example.com"], "subject": "Done", "text": "<b>ok</b>"})).unwrap();
+    let ok: SendEmailInput = serde_json::from_value(
+        serde_json::json!({"to": ["x@example.com"], "subject": "Done", "text": "<b>ok</b>"}),
+    )
+    .unwrap();
     let email = &build_emails(ok, "a@example.com").unwrap()[0];
     assert!(email.html.contains("&lt;b&gt;ok&lt;/b&gt;"));
 }

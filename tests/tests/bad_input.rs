@@ -1,0 +1,152 @@
+//! Every function rejects bad input with a named error a state machine can Catch, and the
+//! Decision API answers odd requests with a page, never a 500.
+
+use e2e_tests::*;
+use serde_json::json;
+
+async fn assert_named_error(function: &str, payload: serde_json::Value, name: &str, needle: &str) {
+    let (error, body) = invoke(function, &payload).await;
+    assert_eq!(
+        error.as_deref(),
+        Some("Unhandled"),
+        "{function} accepted {payload}: {body}"
+    );
+    assert_eq!(body["errorType"], name, "{function} {payload}: {body}");
+    let message = body["errorMessage"].as_str().unwrap();
+    assert!(
+        message.contains(needle),
+        "{function} {payload}: {message:?} lacks {needle:?}"
+    );
+}
+
+#[tokio::test]
+async fn create_approval_links_names_what_is_wrong() {
+    let f = "CreateApprovalLinksFunction";
+    assert_named_error(f, json!({}), "Hitl.InvalidInput", "title is required").await;
+    assert_named_error(f, json!("a string"), "Hitl.InvalidInput", "JSON object").await;
+    assert_named_error(
+        f,
+        json!({"title": "t", "expiresInSeconds": 1}),
+        "Hitl.InvalidInput",
+        "expiresInSeconds",
+    )
+    .await;
+    assert_named_error(
+        f,
+        json!({"title": "t", "approvers": ["bob"]}),
+        "Hitl.InvalidInput",
+        "\"bob\" is not an email",
+    )
+    .await;
+    assert_named_error(f, json!({"title": 42}), "Hitl.InvalidInput", "invalid type").await;
+}
+
+#[tokio::test]
+async fn wait_for_approval_names_what_is_wrong() {
+    let f = "WaitForApprovalFunction";
+    assert_named_error(
+        f,
+        json!({"approvalId": "x"}),
+        "Hitl.InvalidInput",
+        "taskToken",
+    )
+    .await;
+    assert_named_error(
+        f,
+        json!({"taskToken": "t"}),
+        "Hitl.InvalidInput",
+        "approvalId",
+    )
+    .await;
+    assert_named_error(
+        f,
+        json!({"approvalId": "does-not-exist", "taskToken": "t"}),
+        "Hitl.NotFound",
+        "does-not-exist",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn send_email_names_what_is_wrong() {
+    let f = "SendEmailFunction";
+    assert_named_error(
+        f,
+        json!({"subject": "s", "text": "t"}),
+        "Hitl.InvalidInput",
+        "to is required",
+    )
+    .await;
+    assert_named_error(
+        f,
+        json!({"to": "x@example.com", "text": "t"}),
+        "Hitl.InvalidInput",
+        "subject",
+    )
+    .await;
+    assert_named_error(
+        f,
+        json!({"to": "nobody", "subject": "s", "text": "t"}),
+        "Hitl.InvalidInput",
+        "not an email",
+    )
+    .await;
+    assert_named_error(
+        f,
+        json!({"to": "x@example.com", "approval": {"title": 1}}),
+        "Hitl.InvalidInput",
+        "invalid type",
+    )
+    .await;
+    // A plain notification goes through.
+    let (error, body) = invoke(
+        f,
+        &json!({"to": "x@example.com", "subject": "RDS review done", "text": "2 stopped"}),
+    )
+    .await;
+    assert_eq!(error, None, "{body}");
+    assert_eq!(body["sent"], 1);
+}
+
+#[tokio::test]
+async fn the_decision_api_never_answers_500() {
+    let api = endpoints().api;
+    let c = http();
+    let put = c
+        .put(format!("{api}/decisions/abc"))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16();
+    assert!(put == 404 || put == 405, "PUT -> {put}");
+    let empty = c
+        .post(format!("{api}/decisions/abc"))
+        .body("")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(empty.status().as_u16(), 403);
+    let junk = c
+        .post(format!("{api}/decisions/abc"))
+        .body(vec![0xff, 0xfe, 0x00])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(junk.status().as_u16(), 403);
+    let huge = c
+        .post(format!("{api}/decisions/abc"))
+        .body("d=".to_string() + &"a".repeat(20_000))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(huge.status().as_u16(), 403);
+    let page = c
+        .get(format!("{api}/decisions/abc?d=approve&exp=x&kid=k1&sig=zz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 403);
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    assert_eq!(page.headers()["referrer-policy"], "no-referrer");
+}

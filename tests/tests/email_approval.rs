@@ -1,0 +1,277 @@
+//! The email approval loop on the local stack: real executions of the shipped
+//! `EmailApprovalStateMachine`, real function binaries, moto's DynamoDB/Step Functions/SESv2.
+
+use std::time::Duration;
+
+use e2e_tests::*;
+use serde_json::json;
+
+const FLOW: &str = "EmailApprovalStateMachine";
+const LONG: Duration = Duration::from_secs(60);
+
+/// Starts the email flow and returns (execution ARN, the emails it sent).
+async fn request(title: &str, extra: serde_json::Value, emails: usize) -> (String, Vec<SentEmail>) {
+    let mut input = json!({"title": title, "description": "Idle for 14 days; costs $412/month.", "to": ["owner@example.com"]});
+    input
+        .as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    let arn = start_execution(FLOW, input).await;
+    (arn, emails_matching(title, emails).await)
+}
+
+#[tokio::test]
+async fn approve_reaches_the_approved_branch_with_the_decision() {
+    let title = unique("Stop db-approve");
+    let (arn, emails) = request(&title, json!({}), 1).await;
+    let (approve, _) = links_of(&emails[0]);
+    assert!(
+        !approve.contains("token"),
+        "links never carry the task token"
+    );
+
+    let page = get(&approve).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Confirm your decision") && page.body.contains(&title));
+
+    let done = confirm(
+        &approve,
+        &[("name", "Dana Ops"), ("comment", "idle since May")],
+    )
+    .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(done.body.contains("your decision is recorded"));
+
+    let end = wait_for_end(&arn, LONG).await;
+    assert_eq!(end.status, "SUCCEEDED", "{end:?}");
+    assert_eq!(end.output["outcome"], "approved", "{}", end.output);
+    assert_eq!(end.output["decision"]["decision"], "approve");
+    assert_eq!(end.output["decision"]["approved"], true);
+    assert_eq!(end.output["decision"]["decidedBy"]["name"], "Dana Ops");
+    assert_eq!(end.output["decision"]["decidedBy"]["channel"], "email");
+    assert_eq!(end.output["decision"]["comment"], "idle since May");
+}
+
+#[tokio::test]
+async fn reject_reaches_the_rejected_branch() {
+    let title = unique("Stop db-reject");
+    let (arn, emails) = request(&title, json!({}), 1).await;
+    let (_, reject) = links_of(&emails[0]);
+    assert_eq!(confirm(&reject, &[]).await.status, 200);
+    let end = wait_for_end(&arn, LONG).await;
+    assert_eq!(end.output["outcome"], "rejected", "{end:?}");
+    assert_eq!(end.output["decision"]["approved"], false);
+}
+
+#[tokio::test]
+async fn double_click_resumes_once_and_the_second_click_sees_who_decided() {
+    let title = unique("Stop db-double");
+    let (arn, emails) = request(
+        &title,
+        json!({"to": null, "approvers": ["alice@example.com", "bob@example.com"]}),
+        2,
+    )
+    .await;
+    let alice = emails
+        .iter()
+        .find(|e| e.to == ["alice@example.com"])
+        .expect("alice has her own email");
+    let bob = emails
+        .iter()
+        .find(|e| e.to == ["bob@example.com"])
+        .expect("bob has his own email");
+    assert_ne!(links_of(alice).0, links_of(bob).0, "links are personal");
+
+    assert_eq!(confirm(&links_of(alice).0, &[]).await.status, 200);
+    let second = confirm(&links_of(bob).1, &[]).await;
+    assert_eq!(second.status, 409);
+    assert!(
+        second.body.contains("Approved by alice@example.com"),
+        "{}",
+        second.body
+    );
+    // The same person clicking again is told the same.
+    assert_eq!(confirm(&links_of(alice).0, &[]).await.status, 409);
+
+    let end = wait_for_end(&arn, LONG).await;
+    assert_eq!(end.output["outcome"], "approved", "{end:?}");
+    assert_eq!(
+        end.output["decision"]["decidedBy"]["id"],
+        "alice@example.com"
+    );
+    let callbacks = history_event_types(&arn)
+        .await
+        .iter()
+        .filter(|t| *t == "TaskSucceeded")
+        .count();
+    // CreateApprovalLinks, SendEmail, WaitForApproval: exactly one callback for the wait.
+    assert_eq!(callbacks, 3, "exactly one resume of the wait");
+}
+
+#[tokio::test]
+async fn a_get_alone_never_decides() {
+    let title = unique("Stop db-scanner");
+    let (arn, emails) = request(&title, json!({}), 1).await;
+    let (approve, reject) = links_of(&emails[0]);
+    // What a mail security scanner does: fetch every link, several times.
+    for url in [&approve, &reject, &approve] {
+        assert_eq!(get(url).await.status, 200);
+        assert_eq!(
+            http()
+                .head(url.as_str())
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16(),
+            200
+        );
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(execution_status(&arn).await, "RUNNING");
+    // And the links still work for the person.
+    assert_eq!(confirm(&reject, &[]).await.status, 200);
+    assert_eq!(wait_for_end(&arn, LONG).await.output["outcome"], "rejected");
+}
+
+#[tokio::test]
+async fn tampered_and_unknown_links_get_clear_pages_and_decide_nothing() {
+    let title = unique("Stop db-tamper");
+    let (arn, emails) = request(&title, json!({}), 1).await;
+    let (approve, reject) = links_of(&emails[0]);
+    let flipped = reject.replace("d=reject", "d=approve");
+    let later = approve.replace("exp=", "exp=9");
+    let resigned = format!("{}AAAA", &approve[..approve.len() - 4]);
+    let other_id = approve.replacen("/decisions/", "/decisions/0", 1);
+    for bad in [&flipped, &later, &resigned, &other_id] {
+        let page = confirm(bad, &[]).await;
+        assert_eq!(page.status, 403, "{bad}");
+        assert!(page.body.contains("This link is not valid"));
+        assert_eq!(get(bad).await.status, 403);
+    }
+    let stripped = approve.split("&sig=").next().unwrap().to_string();
+    assert_eq!(get(&stripped).await.status, 403);
+    let missing = get(&format!("{}/decisions/", endpoints().api)).await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(execution_status(&arn).await, "RUNNING");
+    assert_eq!(confirm(&approve, &[]).await.status, 200);
+    assert_eq!(wait_for_end(&arn, LONG).await.output["outcome"], "approved");
+}
+
+#[tokio::test]
+async fn an_expired_link_gets_a_410_page_and_the_task_times_out_to_the_expired_branch() {
+    let title = unique("Stop db-expired");
+    let (arn, emails) = request(
+        &title,
+        json!({"expiresInSeconds": 5, "timeoutSeconds": 8}),
+        1,
+    )
+    .await;
+    let (approve, _) = links_of(&emails[0]);
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let page = get(&approve).await;
+    assert_eq!(page.status, 410);
+    assert!(page.body.contains("expired"));
+    assert_eq!(confirm(&approve, &[]).await.status, 410);
+    let end = wait_for_end(&arn, LONG).await;
+    assert_eq!(end.status, "SUCCEEDED", "{end:?}");
+    assert_eq!(end.output["outcome"], "expired", "{}", end.output);
+}
+
+#[tokio::test]
+async fn a_click_before_the_wait_begins_resumes_as_soon_as_it_does() {
+    // Links first, click, and only then a workflow that waits on them.
+    let (error, links) = invoke(
+        "CreateApprovalLinksFunction",
+        &json!({"title": unique("click-first")}),
+    )
+    .await;
+    assert_eq!(error, None, "{links}");
+    let approve = links["approveUrl"].as_str().unwrap().to_string();
+    let page = confirm(&approve, &[]).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("when it reaches its approval step"),
+        "{}",
+        page.body
+    );
+
+    let name = unique("ClickFirst");
+    let definition = json!({
+        "StartAt": "WaitForApproval",
+        "States": {"WaitForApproval": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+            "Parameters": {"FunctionName": function_arn("WaitForApprovalFunction"),
+                           "Payload": {"approvalId.$": "$.approvalId", "taskToken.$": "$$.Task.Token"}},
+            "TimeoutSeconds": 60,
+            "End": true}}
+    });
+    let sm = sfn()
+        .await
+        .create_state_machine()
+        .name(&name)
+        .definition(definition.to_string())
+        .role_arn(format!("arn:aws:iam::{ACCOUNT}:role/local"))
+        .send()
+        .await
+        .unwrap();
+    let arn = sfn()
+        .await
+        .start_execution()
+        .state_machine_arn(sm.state_machine_arn())
+        .name(unique("e2e"))
+        .input(json!({"approvalId": links["approvalId"]}).to_string())
+        .send()
+        .await
+        .unwrap()
+        .execution_arn()
+        .to_string();
+    let end = wait_for_end(&arn, Duration::from_secs(30)).await;
+    assert_eq!(end.status, "SUCCEEDED", "{end:?}");
+    assert_eq!(end.output["decision"], "approve");
+    assert_eq!(end.output["approvalId"], links["approvalId"]);
+}
+
+#[tokio::test]
+async fn records_keep_their_audit_fields_and_expire_through_ttl() {
+    let title = unique("Stop db-audit");
+    let (arn, emails) = request(&title, json!({}), 1).await;
+    let (approve, _) = links_of(&emails[0]);
+    confirm(&approve, &[("name", "Ravi")]).await;
+    let end = wait_for_end(&arn, LONG).await;
+    let id = end.output["approvalId"].as_str().unwrap().to_string();
+    let item = dynamodb()
+        .await
+        .get_item()
+        .table_name("ApprovalsTable")
+        .key("approvalId", aws_sdk_dynamodb::types::AttributeValue::S(id))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .expect("record kept after the decision");
+    for field in [
+        "decision",
+        "decidedByName",
+        "decidedAt",
+        "sourceIp",
+        "userAgent",
+        "expiresAtTtl",
+        "resumedAt",
+    ] {
+        assert!(
+            item.contains_key(field),
+            "audit field {field} missing: {item:?}"
+        );
+    }
+    let ttl = dynamodb()
+        .await
+        .describe_time_to_live()
+        .table_name("ApprovalsTable")
+        .send()
+        .await
+        .unwrap();
+    let ttl = ttl.time_to_live_description().unwrap();
+    assert_eq!(ttl.attribute_name(), Some("expiresAtTtl"));
+}
