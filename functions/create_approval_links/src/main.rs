@@ -1,6 +1,8 @@
 //! Create Approval Links: stores a pending approval and returns its signed approve/reject URLs.
 
-use hitl_aws::lambda_support::{aws_config, init_tracing, now, parse_input, required_env, TaskFailure};
+use hitl_aws::lambda_support::{
+    aws_config, init_tracing, now, parse_input, required_env, TaskFailure,
+};
 use hitl_aws::DynamoApprovalStore;
 use hitl_domain::service::{create_approval_links, LinkSettings};
 use hitl_domain::{CreateLinksOutput, HitlError, LinkSigner};
@@ -17,22 +19,41 @@ struct Deps {
 impl Deps {
     fn from_env(config: &aws_config::SdkConfig) -> Result<Self, HitlError> {
         let retention_days = match std::env::var("RECORD_RETENTION_DAYS") {
-            Ok(v) => v.parse().map_err(|_| HitlError::Config("RECORD_RETENTION_DAYS must be a whole number".into()))?,
+            Ok(v) => v.parse().map_err(|_| {
+                HitlError::Config("RECORD_RETENTION_DAYS must be a whole number".into())
+            })?,
             Err(_) => 30,
         };
         Ok(Deps {
             signer: LinkSigner::from_config(&required_env("LINK_SIGNING_KEYS")?)?,
             base_url: required_env("DECISION_BASE_URL")?,
             retention_days,
-            store: DynamoApprovalStore::new(aws_sdk_dynamodb::Client::new(config), required_env("TABLE_NAME")?),
+            store: DynamoApprovalStore::new(
+                aws_sdk_dynamodb::Client::new(config),
+                required_env("TABLE_NAME")?,
+            ),
         })
     }
 }
 
-async fn handle(deps: &Result<Deps, HitlError>, payload: Value) -> Result<CreateLinksOutput, TaskFailure> {
+async fn handle(
+    deps: &Result<Deps, HitlError>,
+    payload: Value,
+) -> Result<CreateLinksOutput, TaskFailure> {
     let deps = deps.as_ref().map_err(Clone::clone)?;
-    let settings = LinkSettings { signer: &deps.signer, base_url: &deps.base_url, retention_days: deps.retention_days };
-    let output = create_approval_links(parse_input(payload)?, &settings, &deps.store, uuid::Uuid::new_v4().to_string(), now()).await?;
+    let settings = LinkSettings {
+        signer: &deps.signer,
+        base_url: &deps.base_url,
+        retention_days: deps.retention_days,
+    };
+    let output = create_approval_links(
+        parse_input(payload)?,
+        &settings,
+        &deps.store,
+        uuid::Uuid::new_v4().to_string(),
+        now(),
+    )
+    .await?;
     tracing::info!(approval_id = %output.approval_id, approvers = output.links.len(), "approval links created");
     Ok(output)
 }
@@ -43,5 +64,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     // Built once per cold start; a configuration error fails every Task with Hitl.Config.
     let deps = Deps::from_env(&aws_config().await);
     let deps = &deps;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move { handle(deps, event.payload).await })).await
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        handle(deps, event.payload).await
+    }))
+    .await
 }

@@ -22,7 +22,10 @@ impl Deps {
     fn from_env(config: &aws_config::SdkConfig) -> Result<Self, HitlError> {
         Ok(Deps {
             signer: LinkSigner::from_config(&required_env("LINK_SIGNING_KEYS")?)?,
-            store: DynamoApprovalStore::new(aws_sdk_dynamodb::Client::new(config), required_env("TABLE_NAME")?),
+            store: DynamoApprovalStore::new(
+                aws_sdk_dynamodb::Client::new(config),
+                required_env("TABLE_NAME")?,
+            ),
             resumer: StepFunctionsResumer::new(aws_sdk_sfn::Client::new(config)),
         })
     }
@@ -44,16 +47,23 @@ fn client_info(req: &Request) -> ClientInfo {
         Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.clone(),
         _ => None,
     };
-    let user_agent = req.headers().get("user-agent").and_then(|v| v.to_str().ok()).map(str::to_string);
-    ClientInfo { source_ip, user_agent }
+    let user_agent = req
+        .headers()
+        .get("user-agent")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    ClientInfo {
+        source_ip,
+        user_agent,
+    }
 }
 
-fn body_text(req: &Request) -> Result<&str, LinkView> {
+fn body_text(req: &Request) -> Result<&str, &'static str> {
     let bytes: &[u8] = req.body().as_ref();
     if bytes.len() > MAX_BODY_BYTES {
-        return Err(LinkView::Invalid { reason: "the form is too large".into() });
+        return Err("the form is too large");
     }
-    std::str::from_utf8(bytes).map_err(|_| LinkView::Invalid { reason: "the form is not UTF-8".into() })
+    std::str::from_utf8(bytes).map_err(|_| "the form is not UTF-8")
 }
 
 async fn handle(deps: &Result<Deps, HitlError>, req: Request) -> Result<Response<Body>, Error> {
@@ -61,7 +71,12 @@ async fn handle(deps: &Result<Deps, HitlError>, req: Request) -> Result<Response
         Ok(deps) => deps,
         Err(err) => {
             tracing::error!(error = err.name(), message = %err, "misconfigured");
-            return respond(render(&LinkView::Unavailable { reason: err.to_string() }), None);
+            return respond(
+                render(&LinkView::Unavailable {
+                    reason: err.to_string(),
+                }),
+                None,
+            );
         }
     };
     let path_params = req.path_parameters();
@@ -70,13 +85,38 @@ async fn handle(deps: &Result<Deps, HitlError>, req: Request) -> Result<Response
     };
     let now = now();
     let view = match req.method().as_str() {
-        "GET" | "HEAD" => view_link(approval_id, req.uri().query().unwrap_or(""), &deps.signer, &deps.store, now).await,
+        "GET" | "HEAD" => {
+            view_link(
+                approval_id,
+                req.uri().query().unwrap_or(""),
+                &deps.signer,
+                &deps.store,
+                now,
+            )
+            .await
+        }
         "POST" => match body_text(&req) {
-            Ok(body) => decide(approval_id, body, client_info(&req), &deps.signer, &deps.store, &deps.resumer, now).await,
-            Err(view) => view,
+            Ok(body) => {
+                decide(
+                    approval_id,
+                    body,
+                    client_info(&req),
+                    &deps.signer,
+                    &deps.store,
+                    &deps.resumer,
+                    now,
+                )
+                .await
+            }
+            Err(reason) => LinkView::Invalid {
+                reason: reason.into(),
+            },
         },
         _ => {
-            let page = Page { status: 405, html: "Method Not Allowed".into() };
+            let page = Page {
+                status: 405,
+                html: "Method Not Allowed".into(),
+            };
             return respond(page, Some("GET, POST"));
         }
     };
@@ -102,5 +142,8 @@ async fn main() -> Result<(), Error> {
     init_tracing();
     let deps = Deps::from_env(&aws_config().await);
     let deps = &deps;
-    lambda_http::run(service_fn(move |req: Request| async move { handle(deps, req).await })).await
+    lambda_http::run(service_fn(move |req: Request| async move {
+        handle(deps, req).await
+    }))
+    .await
 }

@@ -20,7 +20,10 @@ pub struct DynamoApprovalStore {
 
 impl DynamoApprovalStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        DynamoApprovalStore { client, table: table.into() }
+        DynamoApprovalStore {
+            client,
+            table: table.into(),
+        }
     }
 }
 
@@ -48,7 +51,10 @@ pub fn to_item(r: &ApprovalRecord) -> Item {
     if let Some(d) = &r.description {
         item.insert("description".into(), s(d));
     }
-    item.insert("approvers".into(), AttributeValue::L(r.approvers.iter().map(|a| s(a)).collect()));
+    item.insert(
+        "approvers".into(),
+        AttributeValue::L(r.approvers.iter().map(|a| s(a)).collect()),
+    );
     item.insert("createdAt".into(), n(r.created_at));
     item.insert("expiresAt".into(), n(r.expires_at));
     item.insert("expiresAtTtl".into(), n(r.delete_after));
@@ -69,10 +75,17 @@ fn decision_attributes(d: &RecordedDecision) -> Item {
         ("decision".to_string(), s(d.decision.as_str())),
         ("decidedById".to_string(), s(&d.decided_by.id)),
         ("decidedByName".to_string(), s(&d.decided_by.name)),
-        ("decidedChannel".to_string(), s(channel_name(d.decided_by.channel))),
+        (
+            "decidedChannel".to_string(),
+            s(channel_name(d.decided_by.channel)),
+        ),
         ("decidedAt".to_string(), n(d.decided_at)),
     ]);
-    for (name, value) in [("comment", &d.comment), ("sourceIp", &d.source_ip), ("userAgent", &d.user_agent)] {
+    for (name, value) in [
+        ("comment", &d.comment),
+        ("sourceIp", &d.source_ip),
+        ("userAgent", &d.user_agent),
+    ] {
         if let Some(v) = value {
             item.insert(name.to_string(), s(v));
         }
@@ -89,7 +102,10 @@ fn channel_name(c: Channel) -> &'static str {
 }
 
 fn corrupt(field: &str) -> HitlError {
-    HitlError::dependency("DynamoDB", format!("stored approval has a missing or malformed {field}"))
+    HitlError::dependency(
+        "DynamoDB",
+        format!("stored approval has a missing or malformed {field}"),
+    )
 }
 
 fn get_s(item: &Item, field: &str) -> Option<String> {
@@ -98,7 +114,12 @@ fn get_s(item: &Item, field: &str) -> Option<String> {
 
 fn get_n(item: &Item, field: &str) -> Result<Option<i64>, HitlError> {
     item.get(field)
-        .map(|v| v.as_n().ok().and_then(|n| n.parse().ok()).ok_or_else(|| corrupt(field)))
+        .map(|v| {
+            v.as_n()
+                .ok()
+                .and_then(|n| n.parse().ok())
+                .ok_or_else(|| corrupt(field))
+        })
         .transpose()
 }
 
@@ -171,7 +192,11 @@ impl ApprovalStore for DynamoApprovalStore {
         out.item().map(from_item).transpose()
     }
 
-    async fn attach_task_token(&self, approval_id: &str, task_token: &str) -> Result<Option<ApprovalRecord>, HitlError> {
+    async fn attach_task_token(
+        &self,
+        approval_id: &str,
+        task_token: &str,
+    ) -> Result<Option<ApprovalRecord>, HitlError> {
         let result = self
             .client
             .update_item()
@@ -190,7 +215,12 @@ impl ApprovalStore for DynamoApprovalStore {
         }
     }
 
-    async fn record_decision(&self, approval_id: &str, decision: &RecordedDecision, now: i64) -> Result<DecisionWrite, HitlError> {
+    async fn record_decision(
+        &self,
+        approval_id: &str,
+        decision: &RecordedDecision,
+        now: i64,
+    ) -> Result<DecisionWrite, HitlError> {
         let attributes = decision_attributes(decision);
         let mut update = self
             .client
@@ -203,10 +233,18 @@ impl ApprovalStore for DynamoApprovalStore {
         let mut sets = Vec::new();
         for (i, (name, value)) in attributes.into_iter().enumerate() {
             sets.push(format!("#a{i} = :v{i}"));
-            update = update.expression_attribute_names(format!("#a{i}"), name).expression_attribute_values(format!(":v{i}"), value);
+            update = update
+                .expression_attribute_names(format!("#a{i}"), name)
+                .expression_attribute_values(format!(":v{i}"), value);
         }
-        match update.update_expression(format!("SET {}", sets.join(", "))).send().await {
-            Ok(out) => Ok(DecisionWrite::Recorded(from_item(out.attributes().ok_or_else(|| corrupt("item"))?)?)),
+        match update
+            .update_expression(format!("SET {}", sets.join(", ")))
+            .send()
+            .await
+        {
+            Ok(out) => Ok(DecisionWrite::Recorded(from_item(
+                out.attributes().ok_or_else(|| corrupt("item"))?,
+            )?)),
             Err(e) if is_conditional_failure(&e) => Ok(match self.get(approval_id).await? {
                 None => DecisionWrite::NotFound,
                 Some(record) if record.decision.is_some() => DecisionWrite::AlreadyDecided(record),
@@ -265,7 +303,11 @@ mod tests {
             task_token: Some("tok".into()),
             decision: Some(RecordedDecision {
                 decision: Decision::Reject,
-                decided_by: DecidedBy { id: "x@example.com".into(), name: "x@example.com".into(), channel: Channel::Email },
+                decided_by: DecidedBy {
+                    id: "x@example.com".into(),
+                    name: "x@example.com".into(),
+                    channel: Channel::Email,
+                },
                 decided_at: 2,
                 comment: Some("no".into()),
                 source_ip: None,
@@ -281,6 +323,9 @@ mod tests {
         let mut item = key("a");
         item.insert("title".into(), s("t"));
         item.insert("createdAt".into(), s("not a number"));
-        assert_eq!(from_item(&item).unwrap_err().name(), "Hitl.DependencyFailed");
+        assert_eq!(
+            from_item(&item).unwrap_err().name(),
+            "Hitl.DependencyFailed"
+        );
     }
 }

@@ -8,7 +8,8 @@ use serde::de::DeserializeOwned;
 /// JSON logs once per process, level from `RUST_LOG` (default info). No timestamps: CloudWatch
 /// stamps each line already.
 pub fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
         .json()
         .with_env_filter(filter)
@@ -40,9 +41,13 @@ pub fn now() -> i64 {
 /// Parses a Task's input, turning serde's complaint into a `Hitl.InvalidInput` a person reads.
 pub fn parse_input<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, HitlError> {
     if !value.is_object() {
-        return Err(HitlError::invalid_input(format!("the input must be a JSON object, got {}", kind(&value))));
+        return Err(HitlError::invalid_input(format!(
+            "the input must be a JSON object, got {}",
+            kind(&value)
+        )));
     }
-    serde_json::from_value(value).map_err(|e| HitlError::invalid_input(format!("the input does not fit: {e}")))
+    serde_json::from_value(value)
+        .map_err(|e| HitlError::invalid_input(format!("the input does not fit: {e}")))
 }
 
 fn kind(value: &serde_json::Value) -> &'static str {
@@ -94,7 +99,10 @@ mod tests {
         assert_eq!(err.name(), "Hitl.InvalidInput");
         assert!(err.to_string().contains("a string"));
         let err = parse_input::<Input>(serde_json::json!({"title": 3})).unwrap_err();
-        assert!(err.to_string().contains("title") || err.to_string().contains("invalid type"), "{err}");
+        assert!(
+            err.to_string().contains("title") || err.to_string().contains("invalid type"),
+            "{err}"
+        );
     }
 
     #[test]

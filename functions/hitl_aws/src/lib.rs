@@ -3,8 +3,8 @@
 
 pub mod dynamodb_store;
 pub mod lambda_support;
-pub mod ses_sender;
 pub mod sdk_errors;
+pub mod ses_sender;
 pub mod step_functions_resumer;
 
 pub use dynamodb_store::DynamoApprovalStore;

@@ -33,8 +33,13 @@ where
     match &err {
         SdkError::ServiceError(service) => {
             let e = service.err();
-            let message = format!("{}: {}", e.code().unwrap_or("error"), e.message().unwrap_or("no message"));
-            let retryable = e.code().is_some_and(|c| RETRYABLE_CODES.contains(&c)) || service.raw().status().is_server_error();
+            let message = format!(
+                "{}: {}",
+                e.code().unwrap_or("error"),
+                e.message().unwrap_or("no message")
+            );
+            let retryable = e.code().is_some_and(|c| RETRYABLE_CODES.contains(&c))
+                || service.raw().status().is_server_error();
             if retryable {
                 HitlError::transient(dependency, message)
             } else {

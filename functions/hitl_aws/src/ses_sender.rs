@@ -31,13 +31,22 @@ impl EmailSender for SesEmailSender {
     async fn send(&self, email: &OutgoingEmail) -> Result<String, HitlError> {
         let message = Message::builder()
             .subject(content(&email.subject)?)
-            .body(Body::builder().text(content(&email.text)?).html(content(&email.html)?).build())
+            .body(
+                Body::builder()
+                    .text(content(&email.text)?)
+                    .html(content(&email.html)?)
+                    .build(),
+            )
             .build();
         let result = self
             .client
             .send_email()
             .from_email_address(&email.from)
-            .destination(Destination::builder().set_to_addresses(Some(email.to.clone())).build())
+            .destination(
+                Destination::builder()
+                    .set_to_addresses(Some(email.to.clone()))
+                    .build(),
+            )
             .content(EmailContent::builder().simple(message).build())
             .send()
             .await;
@@ -46,7 +55,14 @@ impl EmailSender for SesEmailSender {
             Err(err)
                 if matches!(
                     code(&err),
-                    Some("MessageRejected" | "MailFromDomainNotVerifiedException" | "BadRequestException" | "AccountSuspendedException" | "SendingPausedException" | "NotFoundException")
+                    Some(
+                        "MessageRejected"
+                            | "MailFromDomainNotVerifiedException"
+                            | "BadRequestException"
+                            | "AccountSuspendedException"
+                            | "SendingPausedException"
+                            | "NotFoundException"
+                    )
                 ) =>
             {
                 let e = classify("SES", err);

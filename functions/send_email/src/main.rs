@@ -13,7 +13,10 @@ struct Deps {
     sender: SesEmailSender,
 }
 
-async fn handle(deps: &Result<Deps, HitlError>, payload: Value) -> Result<SendEmailOutput, TaskFailure> {
+async fn handle(
+    deps: &Result<Deps, HitlError>,
+    payload: Value,
+) -> Result<SendEmailOutput, TaskFailure> {
     let deps = deps.as_ref().map_err(Clone::clone)?;
     let output = send_email(parse_input(payload)?, &deps.sender_email, &deps.sender).await?;
     tracing::info!(sent = output.sent, "email sent");
@@ -25,8 +28,18 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     let config = aws_config().await;
     let deps = required_env("SENDER_EMAIL")
-        .and_then(|s| normalize_email(&s).map_err(|_| HitlError::Config(format!("SENDER_EMAIL {s:?} is not an email address"))))
-        .map(|sender_email| Deps { sender_email, sender: SesEmailSender::new(aws_sdk_sesv2::Client::new(&config)) });
+        .and_then(|s| {
+            normalize_email(&s).map_err(|_| {
+                HitlError::Config(format!("SENDER_EMAIL {s:?} is not an email address"))
+            })
+        })
+        .map(|sender_email| Deps {
+            sender_email,
+            sender: SesEmailSender::new(aws_sdk_sesv2::Client::new(&config)),
+        });
     let deps = &deps;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move { handle(deps, event.payload).await })).await
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        handle(deps, event.payload).await
+    }))
+    .await
 }

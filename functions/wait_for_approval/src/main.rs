@@ -1,7 +1,9 @@
 //! Wait For Approval (`.waitForTaskToken`): stores the task token on the approval; if someone
 //! already decided, resumes the execution at once.
 
-use hitl_aws::lambda_support::{aws_config, init_tracing, now, parse_input, required_env, TaskFailure};
+use hitl_aws::lambda_support::{
+    aws_config, init_tracing, now, parse_input, required_env, TaskFailure,
+};
 use hitl_aws::{DynamoApprovalStore, StepFunctionsResumer};
 use hitl_domain::service::{wait_for_approval, WaitOutput};
 use hitl_domain::HitlError;
@@ -15,7 +17,8 @@ struct Deps {
 
 async fn handle(deps: &Result<Deps, HitlError>, payload: Value) -> Result<WaitOutput, TaskFailure> {
     let deps = deps.as_ref().map_err(Clone::clone)?;
-    let output = wait_for_approval(parse_input(payload)?, &deps.store, &deps.resumer, now()).await?;
+    let output =
+        wait_for_approval(parse_input(payload)?, &deps.store, &deps.resumer, now()).await?;
     tracing::info!(approval_id = %output.approval_id, status = %output.status, "waiting for approval");
     Ok(output)
 }
@@ -29,5 +32,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         resumer: StepFunctionsResumer::new(aws_sdk_sfn::Client::new(&config)),
     });
     let deps = &deps;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move { handle(deps, event.payload).await })).await
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        handle(deps, event.payload).await
+    }))
+    .await
 }
