@@ -1,10 +1,13 @@
-# The two commands of the README: `make run` (local stack + example workflow) and `make test`.
+# The README's two commands: `make run` (local stack + example workflow) and `make test`
+# (every test). Both work on a fresh clone: they install the pinned Python tools into .venv.
 VENV := .venv
-PY := $(VENV)/bin/python
+SAM := $(VENV)/bin/sam
+FUNCTIONS := create-approval-links wait-for-approval send-email decision-api
 
-.PHONY: run test venv build unit lint
+.PHONY: run test venv build unit e2e lint sam-validate sam-build bench
 
 $(VENV)/.installed: requirements-dev.txt
+	@command -v python3 >/dev/null || { echo "python3 (3.11+) is needed: install it first"; exit 1; }
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
 	touch $@
@@ -14,5 +17,32 @@ venv: $(VENV)/.installed
 build:
 	cargo build --workspace
 
-test: venv
-	cargo test --workspace
+## The local stack: moto + the real function binaries + the HttpApi + the example workflow.
+run: venv build
+	target/debug/hitl-local up
+
+## Everything CI runs.
+test: lint unit e2e sam-validate sam-build
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+unit:
+	cargo test --workspace --exclude e2e_tests
+
+# End-to-end tests start their own local stack (ports chosen freely) per test binary.
+e2e: venv build
+	cargo test -p e2e_tests -- --test-threads 4
+
+sam-validate: venv
+	$(SAM) validate --lint
+
+# This machine has only the x86_64 Rust std: build x86_64 here, arm64 on AWS.
+sam-build: venv
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(SAM) build --beta-features --config-env local
+
+## Benchmarks (not tests): size, cold start, p50/p99 latency and peak memory per function.
+bench: venv build
+	cargo build --release $(addprefix --bin ,$(FUNCTIONS))
+	cargo run --release -p bench -- --events 300
