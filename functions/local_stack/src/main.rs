@@ -1,0 +1,221 @@
+//! `hitl-local up`: the whole approval loop on a laptop, no AWS account, no Docker.
+//!
+//! moto (real DynamoDB, Step Functions with ASL execution, SESv2, RDS APIs) behind an edge
+//! that also serves Lambda with our real function binaries; the template's HttpApi routes;
+//! its schedules; and a page listing sent emails and executions.
+
+mod asl_casing;
+mod edge;
+mod example;
+mod http_api;
+mod moto;
+mod outbox;
+mod provision;
+mod runtime_api;
+mod schedules;
+mod supervisor;
+mod template;
+mod ui;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use tokio::io::AsyncReadExt;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+/// Function output on the console (`--verbose`); always in `.local-stack/logs/`.
+pub static VERBOSE: AtomicBool = AtomicBool::new(false);
+
+/// Processes per function: enough for parallel Map iterations and concurrent clicks.
+const INSTANCES_PER_FUNCTION: usize = 3;
+
+struct Options {
+    edge_port: u16,
+    api_port: u16,
+    moto_port: u16,
+    bin_dir: PathBuf,
+    template: PathBuf,
+    example: bool,
+    stop_on_stdin_eof: bool,
+}
+
+const USAGE: &str = "usage: hitl-local up [--edge-port 4566] [--api-port 3000] [--moto-port 4567] [--bin-dir target/debug]
+                     [--template template.yaml] [--no-example] [--stop-on-stdin-eof] [--verbose]
+  Port 0 picks a free port.";
+
+fn parse_args() -> Result<Options, String> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) != Some("up") {
+        return Err(USAGE.into());
+    }
+    let mut options = Options {
+        edge_port: 4566,
+        api_port: 3000,
+        moto_port: 4567,
+        bin_dir: PathBuf::from("target/debug"),
+        template: PathBuf::from("template.yaml"),
+        example: true,
+        stop_on_stdin_eof: false,
+    };
+    let mut it = args.iter().skip(1);
+    while let Some(arg) = it.next() {
+        let mut value = || it.next().cloned().ok_or_else(|| format!("{arg} needs a value\n{USAGE}"));
+        let port = |v: String| v.parse::<u16>().map_err(|_| format!("{arg}: {v} is not a port"));
+        match arg.as_str() {
+            "--edge-port" => options.edge_port = port(value()?)?,
+            "--api-port" => options.api_port = port(value()?)?,
+            "--moto-port" => options.moto_port = port(value()?)?,
+            "--bin-dir" => options.bin_dir = PathBuf::from(value()?),
+            "--template" => options.template = PathBuf::from(value()?),
+            "--no-example" => options.example = false,
+            "--stop-on-stdin-eof" => options.stop_on_stdin_eof = true,
+            "--verbose" => VERBOSE.store(true, std::sync::atomic::Ordering::Relaxed),
+            other => return Err(format!("unknown option {other}\n{USAGE}")),
+        }
+    }
+    Ok(options)
+}
+
+async fn bind(port: u16, what: &str) -> Result<TcpListener, String> {
+    TcpListener::bind(("127.0.0.1", port)).await.map_err(|e| {
+        format!("cannot listen on 127.0.0.1:{port} for the {what} ({e}). Is another local stack running? Pick another port with --{}-port.", what.split(' ').next().unwrap_or(what))
+    })
+}
+
+fn random_secret() -> String {
+    // Two v4 UUIDs: 244 random bits, plenty for a local signing key that lives one run.
+    format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
+}
+
+async fn run(options: Options) -> Result<(), String> {
+    let workspace = std::env::current_dir().map_err(|e| e.to_string())?;
+    if !options.template.exists() {
+        return Err(format!("{} not found: run hitl-local from the repository root", options.template.display()));
+    }
+    let edge_listener = bind(options.edge_port, "edge (AWS endpoint)").await?;
+    let api_listener = bind(options.api_port, "api (HttpApi and local page)").await?;
+    let edge_port = edge_listener.local_addr().map_err(|e| e.to_string())?.port();
+    let api_port = api_listener.local_addr().map_err(|e| e.to_string())?.port();
+    let moto_port = match options.moto_port {
+        0 => std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port(),
+        p => {
+            drop(bind(p, "moto server").await?);
+            p
+        }
+    };
+    let (edge_url, api_url, moto_url) = (format!("http://127.0.0.1:{edge_port}"), format!("http://127.0.0.1:{api_port}"), format!("http://127.0.0.1:{moto_port}"));
+
+    let stack = template::load(&options.template, &api_url, &BTreeMap::new(), |_| random_secret())?;
+    for f in &stack.functions {
+        if !options.bin_dir.join(&f.binary).exists() {
+            return Err(format!("{} is missing: run `cargo build --workspace` first", options.bin_dir.join(&f.binary).display()));
+        }
+    }
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let mut moto = moto::start(&workspace, moto_port, edge_port).await?;
+
+    let log_dir = workspace.join(".local-stack/logs");
+    std::fs::create_dir_all(&log_dir).map_err(|e| format!("{}: {e}", log_dir.display()))?;
+    let base_env: Vec<(String, String)> = [
+        ("AWS_REGION", template::REGION),
+        ("AWS_DEFAULT_REGION", template::REGION),
+        ("AWS_ACCESS_KEY_ID", "local"),
+        ("AWS_SECRET_ACCESS_KEY", "local"),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+        ("AWS_ENDPOINT_URL", edge_url.as_str()),
+        ("RUST_LOG", "info"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let mut pools = BTreeMap::new();
+    for f in &stack.functions {
+        let pool = runtime_api::FunctionPool::start(f, &options.bin_dir, &base_env, &log_dir, INSTANCES_PER_FUNCTION, shutdown_rx.clone()).await?;
+        pools.insert(f.logical_id.clone(), pool);
+    }
+
+    let outbox = Arc::new(outbox::Outbox::default());
+    let edge = Arc::new(edge::Edge::new(moto_url.clone(), pools.clone(), outbox.clone()));
+    let mut stop = shutdown_rx.clone();
+    tokio::spawn(async move {
+        let _ = axum::serve(edge_listener, edge::router(edge)).with_graceful_shutdown(async move { let _ = stop.wait_for(|s| *s).await; }).await;
+    });
+
+    let config = provision::sdk_config(&moto_url).await;
+    let state_machines = provision::provision(&stack, &config).await?;
+    let sfn = aws_sdk_sfn::Client::new(&provision::sdk_config(&edge_url).await);
+    let schedules: Vec<template::ScheduleDef> = stack.state_machines.iter().flat_map(|s| s.schedules.clone()).collect();
+    schedules::run(sfn.clone(), schedules.clone()).await;
+
+    let routes = stack
+        .functions
+        .iter()
+        .flat_map(|f| f.http_routes.iter().map(|(method, path)| http_api::Route { method: method.clone(), path: path.clone(), function: pools[&f.logical_id].clone() }))
+        .collect();
+    let endpoints = serde_json::json!({"edge": edge_url, "api": api_url, "moto": moto_url});
+    let ui = Arc::new(ui::Ui { outbox, sfn: sfn.clone(), state_machines: state_machines.clone(), schedules, endpoints: endpoints.clone() });
+    let api_state = Arc::new(http_api::ApiState { routes, ui });
+    let app = axum::Router::new().fallback(http_api::handle).with_state(api_state);
+    let mut stop = shutdown_rx.clone();
+    tokio::spawn(async move {
+        let _ = axum::serve(api_listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move { let _ = stop.wait_for(|s| *s).await; })
+            .await;
+    });
+
+    println!("HITL_LOCAL_READY {endpoints}");
+    if options.example {
+        example::start(&edge_url, &sfn).await?;
+    }
+    eprintln!(
+        "\n  hitl local stack is up.\n\n  Open      {api_url}/_local/   emails to click, executions, schedules\n  API       {api_url}/decisions/{{approvalId}}\n  AWS       AWS_ENDPOINT_URL={edge_url}   (e.g. aws stepfunctions list-executions ...)\n  Logs      .local-stack/logs/\n\n  Ctrl-C to stop.\n"
+    );
+
+    wait_for_stop(options.stop_on_stdin_eof).await;
+    eprintln!("stopping...");
+    let _ = shutdown_tx.send(true);
+    let _ = moto.kill().await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    Ok(())
+}
+
+async fn wait_for_stop(stdin_eof: bool) {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+    let stdin_closed = async {
+        if !stdin_eof {
+            return std::future::pending::<()>().await;
+        }
+        let mut stdin = tokio::io::stdin();
+        let mut buf = [0u8; 64];
+        while let Ok(n) = stdin.read(&mut buf).await {
+            if n == 0 {
+                break;
+            }
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+        _ = stdin_closed => {}
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt().with_writer(std::io::stderr).with_target(false).without_time().with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into())).init();
+    let options = match parse_args() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(2);
+        }
+    };
+    if let Err(e) = run(options).await {
+        eprintln!("hitl-local: {e}");
+        std::process::exit(1);
+    }
+}

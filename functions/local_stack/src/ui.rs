@@ -1,0 +1,150 @@
+//! The local page: every sent email with its buttons, every execution with its status, the
+//! schedules with a "fire now" button; plus the JSON the tests read.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::http::{Method, Response, StatusCode, Uri};
+use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
+use serde_json::{json, Value};
+
+use crate::outbox::Outbox;
+use crate::template::ScheduleDef;
+
+pub struct Ui {
+    pub outbox: Arc<Outbox>,
+    pub sfn: aws_sdk_sfn::Client,
+    pub state_machines: BTreeMap<String, String>,
+    pub schedules: Vec<ScheduleDef>,
+    pub endpoints: Value,
+}
+
+fn reply(status: StatusCode, content_type: &str, body: String) -> Response<Body> {
+    Response::builder()
+        .status(status)
+        .header("content-type", content_type)
+        .header("cache-control", "no-store")
+        .body(Body::from(body))
+        .unwrap()
+}
+
+fn json_reply(status: StatusCode, value: Value) -> Response<Body> {
+    reply(status, "application/json", value.to_string())
+}
+
+fn redirect(to: &str) -> Response<Body> {
+    Response::builder().status(StatusCode::SEE_OTHER).header("location", to).body(Body::empty()).unwrap()
+}
+
+impl Ui {
+    pub async fn handle(&self, method: &Method, uri: &Uri, _body: &Bytes) -> Response<Body> {
+        let path = uri.path();
+        match (method.as_str(), path) {
+            ("GET", "/") | ("GET", "/_local") => redirect("/_local/"),
+            ("GET", "/_local/") => reply(StatusCode::OK, "text/html; charset=utf-8", self.page().await),
+            ("GET", "/_local/api/emails") => json_reply(StatusCode::OK, serde_json::to_value(self.outbox.all()).unwrap_or_default()),
+            ("GET", "/_local/api/executions") => json_reply(StatusCode::OK, Value::Array(self.executions().await)),
+            ("GET", "/_local/api/health") => json_reply(StatusCode::OK, json!({"endpoints": self.endpoints, "stateMachines": self.state_machines})),
+            ("GET", p) if p.starts_with("/_local/emails/") => match self.outbox.get(&p["/_local/emails/".len()..]) {
+                Some(email) => reply(StatusCode::OK, "text/html; charset=utf-8", email.html),
+                None => reply(StatusCode::NOT_FOUND, "text/plain", "no such email".into()),
+            },
+            ("POST", p) if p.ends_with("/fire") && (p.starts_with("/_local/api/schedules/") || p.starts_with("/_local/schedules/")) => {
+                let name = p.trim_end_matches("/fire").rsplit('/').next().unwrap_or_default();
+                let Some(schedule) = self.schedules.iter().find(|s| s.name == name) else {
+                    return json_reply(StatusCode::NOT_FOUND, json!({"message": format!("no schedule {name}")}));
+                };
+                match crate::schedules::fire(&self.sfn, schedule).await {
+                    Ok(arn) if p.starts_with("/_local/api/") => json_reply(StatusCode::OK, json!({"executionArn": arn})),
+                    Ok(_) => redirect("/_local/"),
+                    Err(e) => json_reply(StatusCode::BAD_GATEWAY, json!({"message": e})),
+                }
+            }
+            _ => reply(StatusCode::NOT_FOUND, "text/plain", "not found".into()),
+        }
+    }
+
+    /// The most recent executions of every state machine, newest first.
+    async fn executions(&self) -> Vec<Value> {
+        let mut all = Vec::new();
+        for (logical_id, arn) in &self.state_machines {
+            let Ok(list) = self.sfn.list_executions().state_machine_arn(arn).max_results(25).send().await else { continue };
+            for e in list.executions() {
+                let detail = self.sfn.describe_execution().execution_arn(e.execution_arn()).send().await.ok();
+                all.push(json!({
+                    "stateMachine": logical_id,
+                    "executionArn": e.execution_arn(),
+                    "name": e.name(),
+                    "status": e.status().as_str(),
+                    "startDate": e.start_date().secs(),
+                    "input": detail.as_ref().and_then(|d| d.input()).and_then(|i| serde_json::from_str::<Value>(i).ok()),
+                    "output": detail.as_ref().and_then(|d| d.output()).and_then(|o| serde_json::from_str::<Value>(o).ok()),
+                    "error": detail.as_ref().and_then(|d| d.error()),
+                }));
+            }
+        }
+        all.sort_by_key(|e| std::cmp::Reverse(e["startDate"].as_i64().unwrap_or(0)));
+        all
+    }
+
+    async fn page(&self) -> String {
+        let mut html = String::from(
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"3\">\
+<title>hitl local</title><style>body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1f2933}h2{margin-top:2rem}\
+.card{border:1px solid #d9e2ec;border-radius:8px;padding:.8rem 1rem;margin:.6rem 0}.muted{color:#52606d;font-size:.9rem}\
+iframe{width:100%;height:260px;border:1px solid #eee;border-radius:6px;background:#fff}pre{white-space:pre-wrap;font-size:.8rem;background:#f5f7fa;padding:.5rem;border-radius:6px}\
+.RUNNING{color:#2563eb}.SUCCEEDED{color:#1a7f37}.FAILED,.TIMED_OUT,.ABORTED{color:#b42318}table{border-collapse:collapse}td,th{padding:.3rem .6rem;text-align:left;vertical-align:top}</style></head><body>\
+<h1>hitl: local stack</h1><p class=\"muted\">Emails sent through SES and executions of the template's state machines. Click Approve or Reject inside an email; this page refreshes every 3 s.</p>",
+        );
+        html.push_str("<h2>Emails</h2>");
+        let emails = self.outbox.all();
+        if emails.is_empty() {
+            html.push_str("<p class=\"muted\">No email sent yet.</p>");
+        }
+        for e in emails {
+            // The email opens its links in the top window, like a mail client opening a browser tab.
+            let body = format!("<base target=\"_top\">{}", e.html);
+            html.push_str(&format!(
+                "<div class=\"card\"><div><strong>{}</strong></div><div class=\"muted\">from {} to {} at {} · <a href=\"/_local/emails/{}\">open</a></div>\
+<iframe sandbox=\"allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation\" srcdoc=\"{}\"></iframe></div>",
+                text(&e.subject),
+                text(&e.from),
+                text(&e.to.join(", ")),
+                text(&e.sent_at),
+                attr(&e.id),
+                attr(&body)
+            ));
+        }
+        html.push_str("<h2>Executions</h2><table><tr><th>state machine</th><th>status</th><th>input</th><th>output</th></tr>");
+        for e in self.executions().await {
+            let pretty = |v: &Value| if v.is_null() { String::new() } else { serde_json::to_string_pretty(v).unwrap_or_default() };
+            let status = e["status"].as_str().unwrap_or_default();
+            html.push_str(&format!(
+                "<tr><td>{}<div class=\"muted\">{}</div></td><td class=\"{}\">{}</td><td><pre>{}</pre></td><td><pre>{}{}</pre></td></tr>",
+                text(e["stateMachine"].as_str().unwrap_or_default()),
+                text(e["name"].as_str().unwrap_or_default()),
+                attr(status),
+                text(status),
+                text(&pretty(&e["input"])),
+                text(&pretty(&e["output"])),
+                text(e["error"].as_str().unwrap_or_default())
+            ));
+        }
+        html.push_str("</table><h2>Schedules</h2>");
+        for s in &self.schedules {
+            html.push_str(&format!(
+                "<div class=\"card\"><strong>{}</strong> <span class=\"muted\">{} · {}</span><form method=\"post\" action=\"/_local/schedules/{}/fire\"><button>Fire now</button></form></div>",
+                text(&s.name),
+                text(&s.expression),
+                if s.enabled { "enabled" } else { "disabled (fires only on demand)" },
+                attr(&s.name)
+            ));
+        }
+        html.push_str(&format!(
+            "<h2>Endpoints</h2><pre>{}</pre></body></html>",
+            text(&serde_json::to_string_pretty(&self.endpoints).unwrap_or_default())
+        ));
+        html
+    }
+}
