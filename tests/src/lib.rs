@@ -127,6 +127,7 @@ pub async fn dynamodb() -> aws_sdk_dynamodb::Client {
 pub fn http() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .user_agent("hitl-e2e-tests")
         .build()
         .unwrap()
 }

@@ -22,7 +22,10 @@ fn rename_identifiers(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut word = String::new();
     let flush = |word: &mut String, out: &mut String| {
-        let renamed = RENAMES.iter().find(|(aws, _)| *aws == word.as_str()).map(|(_, boto)| *boto);
+        let renamed = RENAMES
+            .iter()
+            .find(|(aws, _)| *aws == word.as_str())
+            .map(|(_, boto)| *boto);
         out.push_str(renamed.unwrap_or(word));
         word.clear();
     };
@@ -42,9 +45,15 @@ fn rename_identifiers(text: &str) -> String {
 /// intrinsic calls). Plain literal values (titles, ids) are left alone.
 fn localize(value: &Value) -> Value {
     match value {
-        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (rename_identifiers(k), localize(v))).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (rename_identifiers(k), localize(v)))
+                .collect(),
+        ),
         Value::Array(items) => Value::Array(items.iter().map(localize).collect()),
-        Value::String(s) if s.starts_with('$') || s.starts_with("States.") => Value::String(rename_identifiers(s)),
+        Value::String(s) if s.starts_with('$') || s.starts_with("States.") => {
+            Value::String(rename_identifiers(s))
+        }
         other => other.clone(),
     }
 }
@@ -68,9 +77,15 @@ mod tests {
         let stop = &local["States"]["Stop"];
         assert_eq!(stop["Parameters"]["DBInstanceIdentifier.$"], "$.instance");
         assert_eq!(stop["Parameters"]["Note"], "DbInstance stays in literals");
-        assert_eq!(stop["ResultSelector"]["status.$"], "$.DBInstance.DBInstanceStatus");
+        assert_eq!(
+            stop["ResultSelector"]["status.$"],
+            "$.DBInstance.DBInstanceStatus"
+        );
         assert_eq!(stop["ResultSelector"]["list.$"], "$.DBInstances");
-        assert_eq!(stop["ItemSelector"]["id.$"], "$$.Map.Item.Value.DBInstanceIdentifier");
+        assert_eq!(
+            stop["ItemSelector"]["id.$"],
+            "$$.Map.Item.Value.DBInstanceIdentifier"
+        );
     }
 
     #[test]
@@ -80,12 +95,19 @@ mod tests {
         for entry in std::fs::read_dir(dir).unwrap() {
             let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
             for (_, boto) in RENAMES {
-                assert!(!text.contains(&format!("\"{boto}")) && !text.contains(&format!(".{boto}")), "botocore casing {boto} in shipped ASL");
+                assert!(
+                    !text.contains(&format!("\"{boto}")) && !text.contains(&format!(".{boto}")),
+                    "botocore casing {boto} in shipped ASL"
+                );
             }
             checked += 1;
         }
         assert!(checked >= 2);
-        let rds = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../statemachine/rds_idle_review.asl.json")).unwrap();
+        let rds = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../statemachine/rds_idle_review.asl.json"),
+        )
+        .unwrap();
         assert!(rds.contains("DbInstanceIdentifier") && rds.contains("$.DbInstances"));
     }
 }

@@ -29,13 +29,26 @@ pub struct Edge {
 }
 
 impl Edge {
-    pub fn new(moto: String, functions: BTreeMap<String, Arc<FunctionPool>>, outbox: Arc<Outbox>) -> Self {
-        Edge { moto, functions, outbox, http: reqwest::Client::new(), dynamodb_writes: Mutex::new(()) }
+    pub fn new(
+        moto: String,
+        functions: BTreeMap<String, Arc<FunctionPool>>,
+        outbox: Arc<Outbox>,
+    ) -> Self {
+        Edge {
+            moto,
+            functions,
+            outbox,
+            http: reqwest::Client::new(),
+            dynamodb_writes: Mutex::new(()),
+        }
     }
 
     /// Accepts a name, a function ARN or a partial ARN, as the Lambda API does.
     pub fn function(&self, name_or_arn: &str) -> Option<&Arc<FunctionPool>> {
-        let name = name_or_arn.rsplit(':').find(|part| self.functions.contains_key(*part)).unwrap_or(name_or_arn);
+        let name = name_or_arn
+            .rsplit(':')
+            .find(|part| self.functions.contains_key(*part))
+            .unwrap_or(name_or_arn);
         self.functions.get(name)
     }
 }
@@ -47,7 +60,12 @@ pub fn router(edge: Arc<Edge>) -> Router {
         .with_state(edge)
 }
 
-async fn invoke(State(edge): State<Arc<Edge>>, Path(function): Path<String>, headers: HeaderMap, body: Bytes) -> Response<Body> {
+async fn invoke(
+    State(edge): State<Arc<Edge>>,
+    Path(function): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response<Body> {
     let Some(pool) = edge.function(&function).cloned() else {
         return json_response(
             StatusCode::NOT_FOUND,
@@ -69,36 +87,76 @@ async fn invoke(State(edge): State<Arc<Edge>>, Path(function): Path<String>, hea
             }
         }
     };
-    if headers.get("x-amz-invocation-type").and_then(|v| v.to_str().ok()) == Some("Event") {
+    if headers
+        .get("x-amz-invocation-type")
+        .and_then(|v| v.to_str().ok())
+        == Some("Event")
+    {
         tokio::spawn(async move {
             let _ = pool.invoke(event).await;
         });
-        return Response::builder().status(StatusCode::ACCEPTED).body(Body::empty()).unwrap();
+        return Response::builder()
+            .status(StatusCode::ACCEPTED)
+            .body(Body::empty())
+            .unwrap();
     }
     match pool.invoke(event).await {
-        Ok(payload) => json_response(StatusCode::OK, &[("x-amz-executed-version", "$LATEST")], payload),
+        Ok(payload) => json_response(
+            StatusCode::OK,
+            &[("x-amz-executed-version", "$LATEST")],
+            payload,
+        ),
         // Lambda reports function errors with 200 and this header; Step Functions reads errorType.
-        Err(error) => json_response(StatusCode::OK, &[("x-amz-function-error", "Unhandled"), ("x-amz-executed-version", "$LATEST")], error),
+        Err(error) => json_response(
+            StatusCode::OK,
+            &[
+                ("x-amz-function-error", "Unhandled"),
+                ("x-amz-executed-version", "$LATEST"),
+            ],
+            error,
+        ),
     }
 }
 
 fn json_response(status: StatusCode, headers: &[(&str, &str)], body: Value) -> Response<Body> {
-    let mut response = Response::builder().status(status).header("content-type", "application/json");
+    let mut response = Response::builder()
+        .status(status)
+        .header("content-type", "application/json");
     for (k, v) in headers {
         response = response.header(*k, *v);
     }
     response.body(Body::from(body.to_string())).unwrap()
 }
 
-const DYNAMODB_WRITES: &[&str] = &["PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"];
+const DYNAMODB_WRITES: &[&str] = &[
+    "PutItem",
+    "UpdateItem",
+    "DeleteItem",
+    "TransactWriteItems",
+    "BatchWriteItem",
+];
 
-async fn forward(State(edge): State<Arc<Edge>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response<Body> {
-    let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+async fn forward(
+    State(edge): State<Arc<Edge>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response<Body> {
+    let target = headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
     let _write_guard = match target.strip_prefix("DynamoDB_20120810.") {
         Some(op) if DYNAMODB_WRITES.contains(&op) => Some(edge.dynamodb_writes.lock().await),
         _ => None,
     };
-    let url = format!("{}{}", edge.moto, uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"));
+    let url = format!(
+        "{}{}",
+        edge.moto,
+        uri.path_and_query().map(|p| p.as_str()).unwrap_or("/")
+    );
     let mut request = edge.http.request(method.clone(), &url).body(body.clone());
     for (name, value) in headers.iter() {
         if name != "host" && name != "content-length" {
@@ -108,7 +166,11 @@ async fn forward(State(edge): State<Arc<Edge>>, method: Method, uri: Uri, header
     let response = match request.send().await {
         Ok(r) => r,
         Err(e) => {
-            return json_response(StatusCode::BAD_GATEWAY, &[], json!({"message": format!("moto is not reachable: {e}")}));
+            return json_response(
+                StatusCode::BAD_GATEWAY,
+                &[],
+                json!({"message": format!("moto is not reachable: {e}")}),
+            );
         }
     };
     let status = response.status();

@@ -19,7 +19,10 @@ async fn create_instance(edge: &str, id: &str, idle: bool) -> Result<(), String>
         ("MasterUserPassword", "local-only-password"),
     ];
     if idle {
-        form.extend([("Tags.Tag.1.Key", "hitl:idle"), ("Tags.Tag.1.Value", "true")]);
+        form.extend([
+            ("Tags.Tag.1.Key", "hitl:idle"),
+            ("Tags.Tag.1.Value", "true"),
+        ]);
     }
     let response = reqwest::Client::new()
         .post(format!("{edge}/"))
@@ -31,7 +34,10 @@ async fn create_instance(edge: &str, id: &str, idle: bool) -> Result<(), String>
         .await
         .map_err(|e| e.to_string())?;
     if !response.status().is_success() {
-        return Err(format!("create RDS instance {id}: HTTP {}", response.status()));
+        return Err(format!(
+            "create RDS instance {id}: HTTP {}",
+            response.status()
+        ));
     }
     Ok(())
 }
@@ -42,12 +48,23 @@ pub async fn start(edge: &str, sfn: &aws_sdk_sfn::Client) -> Result<(), String> 
     }
     let out = sfn
         .start_execution()
-        .state_machine_arn(crate::template::state_machine_arn("RdsIdleReviewStateMachine"))
+        .state_machine_arn(crate::template::state_machine_arn(
+            "RdsIdleReviewStateMachine",
+        ))
         .name(format!("example-{}", uuid::Uuid::new_v4().simple()))
         .input(EXAMPLE_INPUT)
         .send()
         .await
-        .map_err(|e| format!("start the example: {}", aws_sdk_sfn::error::DisplayErrorContext(e)))?;
-    eprintln!("  Example: reviewing idle RDS instances {} (not db-busy): execution {}", json!(["db-idle-1", "db-idle-2"]), out.execution_arn());
+        .map_err(|e| {
+            format!(
+                "start the example: {}",
+                aws_sdk_sfn::error::DisplayErrorContext(e)
+            )
+        })?;
+    eprintln!(
+        "  Example: reviewing idle RDS instances {} (not db-busy): execution {}",
+        json!(["db-idle-1", "db-idle-2"]),
+        out.execution_arn()
+    );
     Ok(())
 }

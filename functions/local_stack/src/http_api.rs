@@ -36,7 +36,10 @@ pub fn match_route(pattern: &str, path: &str) -> Option<Map<String, Value>> {
                 if actual.is_empty() {
                     return None;
                 }
-                params.insert(p[1..p.len() - 1].to_string(), Value::String(percent_decode(actual)));
+                params.insert(
+                    p[1..p.len() - 1].to_string(),
+                    Value::String(percent_decode(actual)),
+                );
             }
             (Some(p), Some(actual)) if p == actual => {}
             _ => return None,
@@ -66,7 +69,10 @@ fn query_parameters(raw: &str) -> Map<String, Value> {
     let mut params: Map<String, Value> = Map::new();
     for pair in raw.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        let (k, v) = (percent_decode(&k.replace('+', " ")), percent_decode(&v.replace('+', " ")));
+        let (k, v) = (
+            percent_decode(&k.replace('+', " ")),
+            percent_decode(&v.replace('+', " ")),
+        );
         // API Gateway joins repeated keys with commas.
         match params.get_mut(&k) {
             Some(Value::String(existing)) => {
@@ -82,13 +88,25 @@ fn query_parameters(raw: &str) -> Map<String, Value> {
 }
 
 /// The API Gateway HTTP API (payload format 2.0) event for a request.
-pub fn event(route_key: &str, method: &Method, uri: &Uri, headers: &HeaderMap, source_ip: &str, body: &[u8], path_parameters: Map<String, Value>) -> Value {
+pub fn event(
+    route_key: &str,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    source_ip: &str,
+    body: &[u8],
+    path_parameters: Map<String, Value>,
+) -> Value {
     let mut header_map = Map::new();
     let mut cookies = Vec::new();
     for (name, value) in headers {
         let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
         if name == "cookie" {
-            cookies.extend(value.split(';').map(|c| Value::String(c.trim().to_string())));
+            cookies.extend(
+                value
+                    .split(';')
+                    .map(|c| Value::String(c.trim().to_string())),
+            );
             continue;
         }
         match header_map.get_mut(name.as_str()) {
@@ -102,7 +120,10 @@ pub fn event(route_key: &str, method: &Method, uri: &Uri, headers: &HeaderMap, s
         }
     }
     let raw_query = uri.query().unwrap_or("").to_string();
-    let content_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let content_type = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     let is_text = content_type.is_empty()
         || content_type.starts_with("text/")
         || content_type.contains("json")
@@ -111,10 +132,17 @@ pub fn event(route_key: &str, method: &Method, uri: &Uri, headers: &HeaderMap, s
     let (body_value, is_base64) = match std::str::from_utf8(body) {
         _ if body.is_empty() => (Value::Null, false),
         Ok(text) if is_text => (Value::String(text.to_string()), false),
-        _ => (Value::String(base64::engine::general_purpose::STANDARD.encode(body)), true),
+        _ => (
+            Value::String(base64::engine::general_purpose::STANDARD.encode(body)),
+            true,
+        ),
     };
     let now = time::OffsetDateTime::now_utc();
-    let user_agent = headers.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let user_agent = headers
+        .get("user-agent")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
     let mut event = json!({
         "version": "2.0",
         "routeKey": route_key,
@@ -162,9 +190,18 @@ pub fn response(answer: Result<Value, Value>) -> Response<Body> {
     let Ok(value) = answer else { return internal() };
     // A bare value (no statusCode) is returned as JSON with 200.
     if value.get("statusCode").is_none() {
-        return Response::builder().status(200).header("content-type", "application/json").body(Body::from(value.to_string())).unwrap();
+        return Response::builder()
+            .status(200)
+            .header("content-type", "application/json")
+            .body(Body::from(value.to_string()))
+            .unwrap();
     }
-    let Some(status) = value["statusCode"].as_u64().and_then(|s| StatusCode::from_u16(s as u16).ok()) else { return internal() };
+    let Some(status) = value["statusCode"]
+        .as_u64()
+        .and_then(|s| StatusCode::from_u16(s as u16).ok())
+    else {
+        return internal();
+    };
     let mut builder = Response::builder().status(status);
     if let Some(headers) = value["headers"].as_object() {
         for (k, v) in headers {
@@ -175,34 +212,65 @@ pub fn response(answer: Result<Value, Value>) -> Response<Body> {
     }
     if let Some(headers) = value["multiValueHeaders"].as_object() {
         for (k, values) in headers {
-            for v in values.as_array().into_iter().flatten().filter_map(Value::as_str) {
+            for v in values
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+            {
                 builder = builder.header(k, v);
             }
         }
     }
-    for cookie in value["cookies"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+    for cookie in value["cookies"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+    {
         builder = builder.header("set-cookie", cookie);
     }
     let body = value["body"].as_str().unwrap_or_default();
     let bytes = if value["isBase64Encoded"].as_bool().unwrap_or(false) {
-        base64::engine::general_purpose::STANDARD.decode(body).unwrap_or_default()
+        base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .unwrap_or_default()
     } else {
         body.as_bytes().to_vec()
     };
-    builder.body(Body::from(bytes)).unwrap_or_else(|_| internal())
+    builder
+        .body(Body::from(bytes))
+        .unwrap_or_else(|_| internal())
 }
 
 /// Serves one request through the matching route; `None` when no route matches.
-pub async fn dispatch(routes: &[Route], method: &Method, uri: &Uri, headers: &HeaderMap, peer: SocketAddr, body: &Bytes) -> Option<Response<Body>> {
+pub async fn dispatch(
+    routes: &[Route],
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+    body: &Bytes,
+) -> Option<Response<Body>> {
     let (route, params) = routes.iter().find_map(|r| {
-        let method_ok = r.method == "ANY" || r.method == method.as_str() || (method == Method::HEAD && r.method == "GET");
+        let method_ok = r.method == "ANY"
+            || r.method == method.as_str()
+            || (method == Method::HEAD && r.method == "GET");
         if !method_ok {
             return None;
         }
         match_route(&r.path, uri.path()).map(|p| (r, p))
     })?;
     let route_key = format!("{} {}", route.method, route.path);
-    let event = event(&route_key, method, uri, headers, &peer.ip().to_string(), body, params);
+    let event = event(
+        &route_key,
+        method,
+        uri,
+        headers,
+        &peer.ip().to_string(),
+        body,
+        params,
+    );
     let mut response = response(route.function.invoke(event).await);
     if method == Method::HEAD {
         *response.body_mut() = Body::empty();
@@ -216,7 +284,14 @@ pub struct ApiState {
 }
 
 /// Everything on the API port: `/_local/...` is the local page, the rest are HttpApi routes.
-pub async fn handle(State(state): State<Arc<ApiState>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response<Body> {
+pub async fn handle(
+    State(state): State<Arc<ApiState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response<Body> {
     if uri.path() == "/" || uri.path() == "/_local" || uri.path().starts_with("/_local/") {
         return state.ui.handle(&method, &uri, &body).await;
     }
@@ -240,19 +315,33 @@ mod tests {
         assert_eq!(p["approvalId"], "abc-1");
         assert!(match_route("/decisions/{approvalId}", "/decisions/").is_none());
         assert!(match_route("/decisions/{approvalId}", "/decisions/a/b").is_none());
-        assert_eq!(match_route("/files/{proxy+}", "/files/a/b").unwrap()["proxy"], "a/b");
+        assert_eq!(
+            match_route("/files/{proxy+}", "/files/a/b").unwrap()["proxy"],
+            "a/b"
+        );
     }
 
     #[test]
     fn events_follow_payload_format_2() {
         let uri: Uri = "/decisions/a1?d=approve&exp=5&sig=a%2Bb".parse().unwrap();
         let mut headers = HeaderMap::new();
-        headers.insert("content-type", "application/x-www-form-urlencoded".parse().unwrap());
+        headers.insert(
+            "content-type",
+            "application/x-www-form-urlencoded".parse().unwrap(),
+        );
         headers.insert("user-agent", "test".parse().unwrap());
         headers.insert("cookie", "a=1; b=2".parse().unwrap());
         let mut params = Map::new();
         params.insert("approvalId".into(), "a1".into());
-        let e = event("POST /decisions/{approvalId}", &Method::POST, &uri, &headers, "127.0.0.1", b"d=approve", params);
+        let e = event(
+            "POST /decisions/{approvalId}",
+            &Method::POST,
+            &uri,
+            &headers,
+            "127.0.0.1",
+            b"d=approve",
+            params,
+        );
         assert_eq!(e["version"], "2.0");
         assert_eq!(e["rawQueryString"], "d=approve&exp=5&sig=a%2Bb");
         assert_eq!(e["queryStringParameters"]["sig"], "a+b");
@@ -262,14 +351,24 @@ mod tests {
         assert_eq!(e["body"], "d=approve");
         assert_eq!(e["isBase64Encoded"], false);
         assert_eq!(e["cookies"], json!(["a=1", "b=2"]));
-        let binary = event("POST /x", &Method::POST, &uri, &HeaderMap::new(), "127.0.0.1", &[0xff, 0x00], Map::new());
+        let binary = event(
+            "POST /x",
+            &Method::POST,
+            &uri,
+            &HeaderMap::new(),
+            "127.0.0.1",
+            &[0xff, 0x00],
+            Map::new(),
+        );
         assert_eq!(binary["isBase64Encoded"], true);
     }
 
     #[test]
     fn errors_become_500_and_responses_map_back() {
         assert_eq!(response(Err(json!({"errorType": "x"}))).status(), 500);
-        let r = response(Ok(json!({"statusCode": 409, "headers": {"content-type": "text/html"}, "body": "<p>x</p>"})));
+        let r = response(Ok(
+            json!({"statusCode": 409, "headers": {"content-type": "text/html"}, "body": "<p>x</p>"}),
+        ));
         assert_eq!(r.status(), 409);
         assert_eq!(r.headers()["content-type"], "text/html");
     }

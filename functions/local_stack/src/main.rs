@@ -63,8 +63,15 @@ fn parse_args() -> Result<Options, String> {
     };
     let mut it = args.iter().skip(1);
     while let Some(arg) = it.next() {
-        let mut value = || it.next().cloned().ok_or_else(|| format!("{arg} needs a value\n{USAGE}"));
-        let port = |v: String| v.parse::<u16>().map_err(|_| format!("{arg}: {v} is not a port"));
+        let mut value = || {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{arg} needs a value\n{USAGE}"))
+        };
+        let port = |v: String| {
+            v.parse::<u16>()
+                .map_err(|_| format!("{arg}: {v} is not a port"))
+        };
         match arg.as_str() {
             "--edge-port" => options.edge_port = port(value()?)?,
             "--api-port" => options.api_port = port(value()?)?,
@@ -88,31 +95,53 @@ async fn bind(port: u16, what: &str) -> Result<TcpListener, String> {
 
 fn random_secret() -> String {
     // Two v4 UUIDs: 244 random bits, plenty for a local signing key that lives one run.
-    format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
+    format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
 }
 
 async fn run(options: Options) -> Result<(), String> {
     let workspace = std::env::current_dir().map_err(|e| e.to_string())?;
     if !options.template.exists() {
-        return Err(format!("{} not found: run hitl-local from the repository root", options.template.display()));
+        return Err(format!(
+            "{} not found: run hitl-local from the repository root",
+            options.template.display()
+        ));
     }
     let edge_listener = bind(options.edge_port, "edge (AWS endpoint)").await?;
     let api_listener = bind(options.api_port, "api (HttpApi and local page)").await?;
-    let edge_port = edge_listener.local_addr().map_err(|e| e.to_string())?.port();
+    let edge_port = edge_listener
+        .local_addr()
+        .map_err(|e| e.to_string())?
+        .port();
     let api_port = api_listener.local_addr().map_err(|e| e.to_string())?.port();
     let moto_port = match options.moto_port {
-        0 => std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port(),
+        0 => std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| e.to_string())?
+            .port(),
         p => {
             drop(bind(p, "moto server").await?);
             p
         }
     };
-    let (edge_url, api_url, moto_url) = (format!("http://127.0.0.1:{edge_port}"), format!("http://127.0.0.1:{api_port}"), format!("http://127.0.0.1:{moto_port}"));
+    let (edge_url, api_url, moto_url) = (
+        format!("http://127.0.0.1:{edge_port}"),
+        format!("http://127.0.0.1:{api_port}"),
+        format!("http://127.0.0.1:{moto_port}"),
+    );
 
-    let stack = template::load(&options.template, &api_url, &BTreeMap::new(), |_| random_secret())?;
+    let stack = template::load(&options.template, &api_url, &BTreeMap::new(), |_| {
+        random_secret()
+    })?;
     for f in &stack.functions {
         if !options.bin_dir.join(&f.binary).exists() {
-            return Err(format!("{} is missing: run `cargo build --workspace` first", options.bin_dir.join(&f.binary).display()));
+            return Err(format!(
+                "{} is missing: run `cargo build --workspace` first",
+                options.bin_dir.join(&f.binary).display()
+            ));
         }
     }
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
@@ -134,37 +163,76 @@ async fn run(options: Options) -> Result<(), String> {
     .collect();
     let mut pools = BTreeMap::new();
     for f in &stack.functions {
-        let pool = runtime_api::FunctionPool::start(f, &options.bin_dir, &base_env, &log_dir, INSTANCES_PER_FUNCTION, shutdown_rx.clone()).await?;
+        let pool = runtime_api::FunctionPool::start(
+            f,
+            &options.bin_dir,
+            &base_env,
+            &log_dir,
+            INSTANCES_PER_FUNCTION,
+            shutdown_rx.clone(),
+        )
+        .await?;
         pools.insert(f.logical_id.clone(), pool);
     }
 
     let outbox = Arc::new(outbox::Outbox::default());
-    let edge = Arc::new(edge::Edge::new(moto_url.clone(), pools.clone(), outbox.clone()));
+    let edge = Arc::new(edge::Edge::new(
+        moto_url.clone(),
+        pools.clone(),
+        outbox.clone(),
+    ));
     let mut stop = shutdown_rx.clone();
     tokio::spawn(async move {
-        let _ = axum::serve(edge_listener, edge::router(edge)).with_graceful_shutdown(async move { let _ = stop.wait_for(|s| *s).await; }).await;
+        let _ = axum::serve(edge_listener, edge::router(edge))
+            .with_graceful_shutdown(async move {
+                let _ = stop.wait_for(|s| *s).await;
+            })
+            .await;
     });
 
     let config = provision::sdk_config(&moto_url).await;
     let state_machines = provision::provision(&stack, &config).await?;
     let sfn = aws_sdk_sfn::Client::new(&provision::sdk_config(&edge_url).await);
-    let schedules: Vec<template::ScheduleDef> = stack.state_machines.iter().flat_map(|s| s.schedules.clone()).collect();
+    let schedules: Vec<template::ScheduleDef> = stack
+        .state_machines
+        .iter()
+        .flat_map(|s| s.schedules.clone())
+        .collect();
     schedules::run(sfn.clone(), schedules.clone()).await;
 
     let routes = stack
         .functions
         .iter()
-        .flat_map(|f| f.http_routes.iter().map(|(method, path)| http_api::Route { method: method.clone(), path: path.clone(), function: pools[&f.logical_id].clone() }))
+        .flat_map(|f| {
+            f.http_routes.iter().map(|(method, path)| http_api::Route {
+                method: method.clone(),
+                path: path.clone(),
+                function: pools[&f.logical_id].clone(),
+            })
+        })
         .collect();
     let endpoints = serde_json::json!({"edge": edge_url, "api": api_url, "moto": moto_url});
-    let ui = Arc::new(ui::Ui { outbox, sfn: sfn.clone(), state_machines: state_machines.clone(), schedules, endpoints: endpoints.clone() });
+    let ui = Arc::new(ui::Ui {
+        outbox,
+        sfn: sfn.clone(),
+        state_machines: state_machines.clone(),
+        schedules,
+        endpoints: endpoints.clone(),
+    });
     let api_state = Arc::new(http_api::ApiState { routes, ui });
-    let app = axum::Router::new().fallback(http_api::handle).with_state(api_state);
+    let app = axum::Router::new()
+        .fallback(http_api::handle)
+        .with_state(api_state);
     let mut stop = shutdown_rx.clone();
     tokio::spawn(async move {
-        let _ = axum::serve(api_listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move { let _ = stop.wait_for(|s| *s).await; })
-            .await;
+        let _ = axum::serve(
+            api_listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = stop.wait_for(|s| *s).await;
+        })
+        .await;
     });
 
     println!("HITL_LOCAL_READY {endpoints}");
@@ -184,7 +252,8 @@ async fn run(options: Options) -> Result<(), String> {
 }
 
 async fn wait_for_stop(stdin_eof: bool) {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("SIGTERM handler");
     let stdin_closed = async {
         if !stdin_eof {
             return std::future::pending::<()>().await;
@@ -206,7 +275,14 @@ async fn wait_for_stop(stdin_eof: bool) {
 
 #[tokio::main]
 async fn main() {
-    tracing_subscriber::fmt().with_writer(std::io::stderr).with_target(false).without_time().with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into())).init();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
     let options = match parse_args() {
         Ok(o) => o,
         Err(e) => {

@@ -23,7 +23,9 @@ pub async fn start(workspace: &Path, moto_port: u16, edge_port: u16) -> Result<C
         .stderr(std::process::Stdio::null())
         .kill_on_drop(true);
     crate::supervisor::die_with_parent(&mut command);
-    let child = command.spawn().map_err(|e| format!("cannot start moto: {e}"))?;
+    let child = command
+        .spawn()
+        .map_err(|e| format!("cannot start moto: {e}"))?;
 
     let base = format!("http://127.0.0.1:{moto_port}");
     let client = reqwest::Client::new();

@@ -25,7 +25,9 @@ pub struct Outbox {
 impl Outbox {
     /// Records a SESv2 SendEmail request (`Content.Simple`) that moto accepted.
     pub fn record_sesv2(&self, request: &[u8], response: &[u8]) {
-        let Ok(req) = serde_json::from_slice::<Value>(request) else { return };
+        let Ok(req) = serde_json::from_slice::<Value>(request) else {
+            return;
+        };
         let id = serde_json::from_slice::<Value>(response)
             .ok()
             .and_then(|r| r["MessageId"].as_str().map(str::to_string))
@@ -33,16 +35,28 @@ impl Outbox {
         let simple = &req["Content"]["Simple"];
         let text = |v: &Value| v["Data"].as_str().unwrap_or_default().to_string();
         let email = SentEmail {
-            id: id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect(),
-            from: req["FromEmailAddress"].as_str().unwrap_or_default().to_string(),
+            id: id
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect(),
+            from: req["FromEmailAddress"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
             to: req["Destination"]["ToAddresses"]
                 .as_array()
-                .map(|a| a.iter().filter_map(|t| t.as_str().map(str::to_string)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|t| t.as_str().map(str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default(),
             subject: text(&simple["Subject"]),
             text: text(&simple["Body"]["Text"]),
             html: text(&simple["Body"]["Html"]),
-            sent_at: time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+            sent_at: time::OffsetDateTime::now_utc()
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
         };
         self.emails.lock().unwrap().push(email);
     }
@@ -53,6 +67,11 @@ impl Outbox {
     }
 
     pub fn get(&self, id: &str) -> Option<SentEmail> {
-        self.emails.lock().unwrap().iter().find(|e| e.id == id).cloned()
+        self.emails
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|e| e.id == id)
+            .cloned()
     }
 }

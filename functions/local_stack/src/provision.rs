@@ -3,7 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_dynamodb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TimeToLiveSpecification};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    TimeToLiveSpecification,
+};
 
 use crate::template::{Stack, ACCOUNT, REGION};
 
@@ -11,46 +14,99 @@ pub async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new(REGION))
         .endpoint_url(endpoint)
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("local", "local", None, None, "hitl-local"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "local",
+            "local",
+            None,
+            None,
+            "hitl-local",
+        ))
         .load()
         .await
 }
 
 /// Returns the state machine ARNs by logical id.
-pub async fn provision(stack: &Stack, config: &aws_config::SdkConfig) -> Result<BTreeMap<String, String>, String> {
+pub async fn provision(
+    stack: &Stack,
+    config: &aws_config::SdkConfig,
+) -> Result<BTreeMap<String, String>, String> {
     let dynamodb = aws_sdk_dynamodb::Client::new(config);
     for table in &stack.tables {
-        let mut create = dynamodb.create_table().table_name(&table.name).billing_mode(BillingMode::PayPerRequest);
+        let mut create = dynamodb
+            .create_table()
+            .table_name(&table.name)
+            .billing_mode(BillingMode::PayPerRequest);
         for (name, kind) in &table.key_schema {
-            let key_type = if kind == "RANGE" { KeyType::Range } else { KeyType::Hash };
-            create = create.key_schema(KeySchemaElement::builder().attribute_name(name).key_type(key_type).build().map_err(|e| e.to_string())?);
+            let key_type = if kind == "RANGE" {
+                KeyType::Range
+            } else {
+                KeyType::Hash
+            };
+            create = create.key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name(name)
+                    .key_type(key_type)
+                    .build()
+                    .map_err(|e| e.to_string())?,
+            );
         }
         for (name, kind) in &table.attributes {
             create = create.attribute_definitions(
-                AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::from(kind.as_str())).build().map_err(|e| e.to_string())?,
+                AttributeDefinition::builder()
+                    .attribute_name(name)
+                    .attribute_type(ScalarAttributeType::from(kind.as_str()))
+                    .build()
+                    .map_err(|e| e.to_string())?,
             );
         }
-        create.send().await.map_err(|e| format!("create table {}: {}", table.name, aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+        create.send().await.map_err(|e| {
+            format!(
+                "create table {}: {}",
+                table.name,
+                aws_sdk_dynamodb::error::DisplayErrorContext(e)
+            )
+        })?;
         if let Some(attribute) = &table.ttl_attribute {
             dynamodb
                 .update_time_to_live()
                 .table_name(&table.name)
-                .time_to_live_specification(TimeToLiveSpecification::builder().attribute_name(attribute).enabled(true).build().map_err(|e| e.to_string())?)
+                .time_to_live_specification(
+                    TimeToLiveSpecification::builder()
+                        .attribute_name(attribute)
+                        .enabled(true)
+                        .build()
+                        .map_err(|e| e.to_string())?,
+                )
                 .send()
                 .await
-                .map_err(|e| format!("TTL on {}: {}", table.name, aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+                .map_err(|e| {
+                    format!(
+                        "TTL on {}: {}",
+                        table.name,
+                        aws_sdk_dynamodb::error::DisplayErrorContext(e)
+                    )
+                })?;
         }
     }
 
     // moto's SESv2 refuses senders without an identity.
     let ses = aws_sdk_sesv2::Client::new(config);
-    let senders: std::collections::BTreeSet<&String> = stack.functions.iter().filter_map(|f| f.env.get("SENDER_EMAIL")).collect();
+    let senders: std::collections::BTreeSet<&String> = stack
+        .functions
+        .iter()
+        .filter_map(|f| f.env.get("SENDER_EMAIL"))
+        .collect();
     for sender in senders {
         ses.create_email_identity()
             .email_identity(sender)
             .send()
             .await
-            .map_err(|e| format!("SES identity {sender}: {}", aws_sdk_sesv2::error::DisplayErrorContext(e)))?;
+            .map_err(|e| {
+                format!(
+                    "SES identity {sender}: {}",
+                    aws_sdk_sesv2::error::DisplayErrorContext(e)
+                )
+            })?;
     }
 
     let sfn = aws_sdk_sfn::Client::new(config);
@@ -65,7 +121,13 @@ pub async fn provision(stack: &Stack, config: &aws_config::SdkConfig) -> Result<
             .r#type(aws_sdk_sfn::types::StateMachineType::Standard)
             .send()
             .await
-            .map_err(|e| format!("create state machine {}: {}", sm.name, aws_sdk_sfn::error::DisplayErrorContext(e)))?;
+            .map_err(|e| {
+                format!(
+                    "create state machine {}: {}",
+                    sm.name,
+                    aws_sdk_sfn::error::DisplayErrorContext(e)
+                )
+            })?;
         arns.insert(sm.logical_id.clone(), out.state_machine_arn().to_string());
     }
     Ok(arns)

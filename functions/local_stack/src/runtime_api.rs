@@ -37,7 +37,10 @@ pub struct FunctionPool {
 }
 
 fn now_ms() -> u128 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0)
 }
 
 async fn next(State(q): State<Arc<Queue>>) -> Result<(HeaderMap, String), StatusCode> {
@@ -45,20 +48,28 @@ async fn next(State(q): State<Arc<Queue>>) -> Result<(HeaderMap, String), Status
     let mut headers = HeaderMap::new();
     let header = |v: String| HeaderValue::from_str(&v).unwrap_or(HeaderValue::from_static(""));
     headers.insert("lambda-runtime-aws-request-id", header(id));
-    headers.insert("lambda-runtime-deadline-ms", header((now_ms() + 900_000).to_string()));
+    headers.insert(
+        "lambda-runtime-deadline-ms",
+        header((now_ms() + 900_000).to_string()),
+    );
     headers.insert("lambda-runtime-invoked-function-arn", header(q.arn.clone()));
-    headers.insert("lambda-runtime-trace-id", HeaderValue::from_static("Root=1-00000000-000000000000000000000000;Sampled=0"));
+    headers.insert(
+        "lambda-runtime-trace-id",
+        HeaderValue::from_static("Root=1-00000000-000000000000000000000000;Sampled=0"),
+    );
     Ok((headers, event.to_string()))
 }
 
 async fn respond(State(q): State<Arc<Queue>>, Path(id): Path<String>, body: Bytes) -> StatusCode {
-    let value = serde_json::from_slice(&body).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
+    let value = serde_json::from_slice(&body)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
     finish(&q, &id, Ok(value)).await
 }
 
 async fn error(State(q): State<Arc<Queue>>, Path(id): Path<String>, body: Bytes) -> StatusCode {
-    let value = serde_json::from_slice(&body)
-        .unwrap_or_else(|_| json!({"errorType": "Runtime.Unknown", "errorMessage": String::from_utf8_lossy(&body)}));
+    let value = serde_json::from_slice(&body).unwrap_or_else(
+        |_| json!({"errorType": "Runtime.Unknown", "errorMessage": String::from_utf8_lossy(&body)}),
+    );
     finish(&q, &id, Err(value)).await
 }
 
@@ -89,32 +100,58 @@ impl FunctionPool {
     ) -> Result<Arc<Self>, String> {
         let binary: PathBuf = bin_dir.join(&def.binary);
         if !binary.exists() {
-            return Err(format!("{} is missing: run `cargo build --workspace` first", binary.display()));
+            return Err(format!(
+                "{} is missing: run `cargo build --workspace` first",
+                binary.display()
+            ));
         }
         let (sender, rx) = mpsc::channel(256);
-        let queue = Arc::new(Queue { events: Mutex::new(rx), pending: Mutex::new(HashMap::new()), arn: function_arn(&def.logical_id) });
+        let queue = Arc::new(Queue {
+            events: Mutex::new(rx),
+            pending: Mutex::new(HashMap::new()),
+            arn: function_arn(&def.logical_id),
+        });
         let app = Router::new()
             .route("/2018-06-01/runtime/invocation/next", get(next))
-            .route("/2018-06-01/runtime/invocation/{id}/response", post(respond))
+            .route(
+                "/2018-06-01/runtime/invocation/{id}/response",
+                post(respond),
+            )
             .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
             .route("/2018-06-01/runtime/init/error", post(init_error))
             .with_state(queue.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| e.to_string())?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
         let mut stop = shutdown.clone();
         tokio::spawn(async move {
-            let _ = axum::serve(listener, app).with_graceful_shutdown(async move { let _ = stop.wait_for(|s| *s).await; }).await;
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                })
+                .await;
         });
 
         let mut env: Vec<(String, String)> = base_env.to_vec();
         env.extend(def.env.iter().map(|(k, v)| (k.clone(), v.clone())));
         env.push(("AWS_LAMBDA_RUNTIME_API".into(), format!("127.0.0.1:{port}")));
         env.push(("AWS_LAMBDA_FUNCTION_NAME".into(), def.logical_id.clone()));
-        env.push(("AWS_LAMBDA_FUNCTION_MEMORY_SIZE".into(), def.memory_mb.to_string()));
+        env.push((
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE".into(),
+            def.memory_mb.to_string(),
+        ));
         env.push(("AWS_LAMBDA_FUNCTION_VERSION".into(), "$LATEST".into()));
         let log_path = log_dir.join(format!("{}.log", def.logical_id));
         for instance in 0..instances {
-            tokio::spawn(supervise(def.logical_id.clone(), binary.clone(), env.clone(), log_path.clone(), instance, shutdown.clone()));
+            tokio::spawn(supervise(
+                def.logical_id.clone(),
+                binary.clone(),
+                env.clone(),
+                log_path.clone(),
+                instance,
+                shutdown.clone(),
+            ));
         }
         Ok(Arc::new(FunctionPool {
             name: def.logical_id.clone(),
@@ -127,17 +164,25 @@ impl FunctionPool {
     }
 
     pub async fn invoke(&self, event: Value) -> Outcome {
-        let id = format!("{}-{}", uuid::Uuid::new_v4().simple(), self.counter.fetch_add(1, Ordering::Relaxed));
+        let id = format!(
+            "{}-{}",
+            uuid::Uuid::new_v4().simple(),
+            self.counter.fetch_add(1, Ordering::Relaxed)
+        );
         let (tx, rx) = oneshot::channel();
         self.queue.pending.lock().await.insert(id.clone(), tx);
         if self.sender.send((id.clone(), event)).await.is_err() {
-            return Err(json!({"errorType": "Local.Stopped", "errorMessage": "the local stack is stopping"}));
+            return Err(
+                json!({"errorType": "Local.Stopped", "errorMessage": "the local stack is stopping"}),
+            );
         }
         match tokio::time::timeout(self.timeout, rx).await {
             Ok(Ok(outcome)) => outcome,
             _ => {
                 self.queue.pending.lock().await.remove(&id);
-                Err(json!({"errorType": "Sandbox.Timedout", "errorMessage": format!("{} did not answer within {:?}", self.name, self.timeout)}))
+                Err(
+                    json!({"errorType": "Sandbox.Timedout", "errorMessage": format!("{} did not answer within {:?}", self.name, self.timeout)}),
+                )
             }
         }
     }
@@ -154,7 +199,12 @@ async fn supervise(
 ) {
     loop {
         let mut command = tokio::process::Command::new(&binary);
-        command.env_clear().envs(env.iter().cloned()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).kill_on_drop(true);
+        command
+            .env_clear()
+            .envs(env.iter().cloned())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true);
         crate::supervisor::die_with_parent(&mut command);
         let mut child = match command.spawn() {
             Ok(child) => child,
@@ -163,11 +213,25 @@ async fn supervise(
                 return;
             }
         };
-        for stream in [child.stdout.take().map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>), child.stderr.take().map(|s| Box::new(s) as _)].into_iter().flatten() {
+        for stream in [
+            child
+                .stdout
+                .take()
+                .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
+            child.stderr.take().map(|s| Box::new(s) as _),
+        ]
+        .into_iter()
+        .flatten()
+        {
             let log_path = log_path.clone();
             let tag = format!("{name}#{instance}");
             tokio::spawn(async move {
-                let mut file = tokio::fs::OpenOptions::new().create(true).append(true).open(&log_path).await.ok();
+                let mut file = tokio::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&log_path)
+                    .await
+                    .ok();
                 let mut lines = BufReader::new(stream).lines();
                 while let Ok(Some(line)) = lines.next_line().await {
                     if crate::VERBOSE.load(Ordering::Relaxed) {

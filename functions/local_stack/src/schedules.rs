@@ -7,7 +7,11 @@ use time::{OffsetDateTime, Weekday};
 use crate::template::{state_machine_arn, ScheduleDef};
 
 pub async fn fire(sfn: &aws_sdk_sfn::Client, schedule: &ScheduleDef) -> Result<String, String> {
-    let name = format!("{}-{}", schedule.name.replace('.', "-"), uuid::Uuid::new_v4().simple());
+    let name = format!(
+        "{}-{}",
+        schedule.name.replace('.', "-"),
+        uuid::Uuid::new_v4().simple()
+    );
     sfn.start_execution()
         .state_machine_arn(state_machine_arn(&schedule.state_machine))
         .name(name.chars().take(80).collect::<String>())
@@ -23,12 +27,14 @@ fn rate_seconds(expression: &str) -> Option<u64> {
     let inner = expression.strip_prefix("rate(")?.strip_suffix(')')?;
     let (n, unit) = inner.trim().split_once(' ')?;
     let n: u64 = n.parse().ok()?;
-    Some(n * match unit.trim_end_matches('s') {
-        "minute" => 60,
-        "hour" => 3600,
-        "day" => 86_400,
-        _ => return None,
-    })
+    Some(
+        n * match unit.trim_end_matches('s') {
+            "minute" => 60,
+            "hour" => 3600,
+            "day" => 86_400,
+            _ => return None,
+        },
+    )
 }
 
 fn field_matches(field: &str, value: u32, names: &[&str]) -> bool {
@@ -36,8 +42,18 @@ fn field_matches(field: &str, value: u32, names: &[&str]) -> bool {
         return true;
     }
     field.split(',').any(|part| {
-        let (range, step) = part.split_once('/').map(|(r, s)| (r, s.parse::<u32>().unwrap_or(1))).unwrap_or((part, 1));
-        let parse = |s: &str| s.parse::<u32>().ok().or_else(|| names.iter().position(|n| n.eq_ignore_ascii_case(s)).map(|i| i as u32 + 1));
+        let (range, step) = part
+            .split_once('/')
+            .map(|(r, s)| (r, s.parse::<u32>().unwrap_or(1)))
+            .unwrap_or((part, 1));
+        let parse = |s: &str| {
+            s.parse::<u32>().ok().or_else(|| {
+                names
+                    .iter()
+                    .position(|n| n.eq_ignore_ascii_case(s))
+                    .map(|i| i as u32 + 1)
+            })
+        };
         let (lo, hi) = match range {
             "*" => (0, u32::MAX),
             r => match r.split_once('-') {
@@ -58,12 +74,19 @@ fn field_matches(field: &str, value: u32, names: &[&str]) -> bool {
 
 /// Whether an EventBridge `cron(min hour day-of-month month day-of-week year)` fires at `t` (UTC).
 pub fn cron_matches(expression: &str, t: OffsetDateTime) -> bool {
-    let Some(inner) = expression.strip_prefix("cron(").and_then(|e| e.strip_suffix(')')) else { return false };
+    let Some(inner) = expression
+        .strip_prefix("cron(")
+        .and_then(|e| e.strip_suffix(')'))
+    else {
+        return false;
+    };
     let f: Vec<&str> = inner.split_whitespace().collect();
     if f.len() != 6 {
         return false;
     }
-    const MONTHS: &[&str] = &["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
+    const MONTHS: &[&str] = &[
+        "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
+    ];
     const DAYS: &[&str] = &["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
     let weekday = match t.weekday() {
         Weekday::Sunday => 1,
@@ -122,9 +145,18 @@ mod tests {
         assert!(cron_matches(e, datetime!(2026-11-30 09:00 UTC)));
         assert!(!cron_matches(e, datetime!(2026-11-30 09:01 UTC)));
         assert!(!cron_matches(e, datetime!(2026-11-29 09:00 UTC)));
-        assert!(cron_matches("cron(0/15 * * * ? *)", datetime!(2026-11-29 03:45 UTC)));
-        assert!(!cron_matches("cron(0/15 * * * ? *)", datetime!(2026-11-29 03:46 UTC)));
-        assert!(cron_matches("cron(0 8 1 JAN-MAR ? 2027)", datetime!(2027-02-01 08:00 UTC)));
+        assert!(cron_matches(
+            "cron(0/15 * * * ? *)",
+            datetime!(2026-11-29 03:45 UTC)
+        ));
+        assert!(!cron_matches(
+            "cron(0/15 * * * ? *)",
+            datetime!(2026-11-29 03:46 UTC)
+        ));
+        assert!(cron_matches(
+            "cron(0 8 1 JAN-MAR ? 2027)",
+            datetime!(2027-02-01 08:00 UTC)
+        ));
     }
 
     #[test]

@@ -88,7 +88,11 @@ impl Resolver<'_> {
 
     fn resource_name(&self, id: &str) -> Option<String> {
         let props = self.resources.get(id)?.get("Properties");
-        let named = |key: &str| props.and_then(|p| p.get(key)).and_then(|v| self.resolve_str(v).ok());
+        let named = |key: &str| {
+            props
+                .and_then(|p| p.get(key))
+                .and_then(|v| self.resolve_str(v).ok())
+        };
         Some(match self.resource_type(id)? {
             "AWS::DynamoDB::Table" => named("TableName").unwrap_or_else(|| id.to_string()),
             "AWS::Serverless::StateMachine" => named("Name").unwrap_or_else(|| id.to_string()),
@@ -112,21 +116,29 @@ impl Resolver<'_> {
             return Ok(v.clone());
         }
         match self.resource_type(name) {
-            Some("AWS::Serverless::StateMachine") => Ok(state_machine_arn(&self.resource_name(name).unwrap())),
+            Some("AWS::Serverless::StateMachine") => {
+                Ok(state_machine_arn(&self.resource_name(name).unwrap()))
+            }
             Some(_) => Ok(self.resource_name(name).unwrap()),
             None => Err(format!("!Ref {name}: no such parameter or resource")),
         }
     }
 
     fn get_att(&self, id: &str, attribute: &str) -> Result<String, String> {
-        let name = self.resource_name(id).ok_or_else(|| format!("!GetAtt {id}.{attribute}: no such resource"))?;
-        Ok(match (self.resource_type(id).unwrap_or_default(), attribute) {
-            ("AWS::Serverless::Function", "Arn") => function_arn(&name),
-            ("AWS::DynamoDB::Table", "Arn") => format!("arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}"),
-            ("AWS::Serverless::StateMachine", "Arn") => state_machine_arn(&name),
-            ("AWS::Serverless::StateMachine", "Name") => name,
-            _ => format!("arn:aws:local:{REGION}:{ACCOUNT}:{id}/{attribute}"),
-        })
+        let name = self
+            .resource_name(id)
+            .ok_or_else(|| format!("!GetAtt {id}.{attribute}: no such resource"))?;
+        Ok(
+            match (self.resource_type(id).unwrap_or_default(), attribute) {
+                ("AWS::Serverless::Function", "Arn") => function_arn(&name),
+                ("AWS::DynamoDB::Table", "Arn") => {
+                    format!("arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}")
+                }
+                ("AWS::Serverless::StateMachine", "Arn") => state_machine_arn(&name),
+                ("AWS::Serverless::StateMachine", "Name") => name,
+                _ => format!("arn:aws:local:{REGION}:{ACCOUNT}:{id}/{attribute}"),
+            },
+        )
     }
 
     fn sub(&self, text: &str, vars: &BTreeMap<String, String>) -> Result<String, String> {
@@ -135,7 +147,9 @@ impl Resolver<'_> {
         while let Some(start) = rest.find("${") {
             out.push_str(&rest[..start]);
             let after = &rest[start + 2..];
-            let end = after.find('}').ok_or_else(|| format!("!Sub {text:?}: unclosed ${{"))?;
+            let end = after
+                .find('}')
+                .ok_or_else(|| format!("!Sub {text:?}: unclosed ${{"))?;
             let name = &after[..end];
             if let Some(literal) = name.strip_prefix('!') {
                 out.push_str("${");
@@ -161,7 +175,10 @@ impl Resolver<'_> {
             other => other.to_string(),
         };
         // API URLs point at the local HttpApi.
-        let re = regex::Regex::new(&format!(r"https://{HTTP_API_ID}\.execute-api\.[A-Za-z0-9.-]+")).unwrap();
+        let re = regex::Regex::new(&format!(
+            r"https://{HTTP_API_ID}\.execute-api\.[A-Za-z0-9.-]+"
+        ))
+        .unwrap();
         Ok(re.replace_all(&resolved, self.api_base).into_owned())
     }
 
@@ -187,7 +204,12 @@ impl Resolver<'_> {
                 }
                 Json::Object(out)
             }
-            Yaml::Sequence(items) => Json::Array(items.iter().map(|i| self.resolve(i)).collect::<Result<_, _>>()?),
+            Yaml::Sequence(items) => Json::Array(
+                items
+                    .iter()
+                    .map(|i| self.resolve(i))
+                    .collect::<Result<_, _>>()?,
+            ),
             Yaml::String(s) => Json::String(s.clone()),
             Yaml::Number(n) => serde_json::to_value(n).map_err(|e| e.to_string())?,
             Yaml::Bool(b) => Json::Bool(*b),
@@ -200,8 +222,12 @@ impl Resolver<'_> {
             "Ref" => self.reference(s(arg).ok_or("!Ref takes a name")?)?,
             "GetAtt" => {
                 let (id, att) = match arg {
-                    Yaml::String(s) => s.split_once('.').map(|(a, b)| (a.to_string(), b.to_string())),
-                    Yaml::Sequence(v) if v.len() == 2 => Some((self.resolve_str(&v[0])?, self.resolve_str(&v[1])?)),
+                    Yaml::String(s) => s
+                        .split_once('.')
+                        .map(|(a, b)| (a.to_string(), b.to_string())),
+                    Yaml::Sequence(v) if v.len() == 2 => {
+                        Some((self.resolve_str(&v[0])?, self.resolve_str(&v[1])?))
+                    }
                     _ => None,
                 }
                 .ok_or("!GetAtt takes Resource.Attribute")?;
@@ -221,29 +247,63 @@ impl Resolver<'_> {
                 _ => return Err("!Sub takes a string or [string, map]".into()),
             },
             "Join" => {
-                let v = arg.as_sequence().filter(|v| v.len() == 2).ok_or("!Join takes [sep, list]")?;
+                let v = arg
+                    .as_sequence()
+                    .filter(|v| v.len() == 2)
+                    .ok_or("!Join takes [sep, list]")?;
                 let items = match self.resolve(&v[1])? {
                     Json::Array(items) => items,
                     _ => return Err("!Join takes a list".into()),
                 };
-                let parts: Vec<String> = items.iter().map(|i| i.as_str().map(str::to_string).unwrap_or_else(|| i.to_string())).collect();
+                let parts: Vec<String> = items
+                    .iter()
+                    .map(|i| {
+                        i.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| i.to_string())
+                    })
+                    .collect();
                 parts.join(s(&v[0]).unwrap_or(""))
             }
             "If" => {
-                let v = arg.as_sequence().filter(|v| v.len() == 3).ok_or("!If takes [cond, a, b]")?;
-                let cond = self.conditions.get(s(&v[0]).unwrap_or_default()).copied().unwrap_or(false);
+                let v = arg
+                    .as_sequence()
+                    .filter(|v| v.len() == 3)
+                    .ok_or("!If takes [cond, a, b]")?;
+                let cond = self
+                    .conditions
+                    .get(s(&v[0]).unwrap_or_default())
+                    .copied()
+                    .unwrap_or(false);
                 return self.resolve(if cond { &v[1] } else { &v[2] });
             }
             "Equals" => {
-                let v = arg.as_sequence().filter(|v| v.len() == 2).ok_or("!Equals takes two values")?;
+                let v = arg
+                    .as_sequence()
+                    .filter(|v| v.len() == 2)
+                    .ok_or("!Equals takes two values")?;
                 return Ok(Json::Bool(self.resolve(&v[0])? == self.resolve(&v[1])?));
             }
             "Not" => {
-                let v = arg.as_sequence().filter(|v| v.len() == 1).ok_or("!Not takes [cond]")?;
+                let v = arg
+                    .as_sequence()
+                    .filter(|v| v.len() == 1)
+                    .ok_or("!Not takes [cond]")?;
                 return Ok(Json::Bool(!self.resolve(&v[0])?.as_bool().unwrap_or(false)));
             }
-            "Condition" => return Ok(Json::Bool(self.conditions.get(s(arg).unwrap_or_default()).copied().unwrap_or(false))),
-            other => return Err(format!("intrinsic {other} is not supported by the local stack")),
+            "Condition" => {
+                return Ok(Json::Bool(
+                    self.conditions
+                        .get(s(arg).unwrap_or_default())
+                        .copied()
+                        .unwrap_or(false),
+                ))
+            }
+            other => {
+                return Err(format!(
+                    "intrinsic {other} is not supported by the local stack"
+                ))
+            }
         }))
     }
 }
@@ -251,7 +311,10 @@ impl Resolver<'_> {
 fn yaml_key(k: &Yaml) -> String {
     match k {
         Yaml::String(s) => s.clone(),
-        other => serde_yaml::to_string(other).unwrap_or_default().trim().to_string(),
+        other => serde_yaml::to_string(other)
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
     }
 }
 
@@ -263,11 +326,16 @@ pub fn load(
     overrides: &BTreeMap<String, String>,
     generated: impl Fn(&str) -> String,
 ) -> Result<Stack, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let doc: Yaml = serde_yaml::from_str(&text).map_err(|e| format!("{} is not valid YAML: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let doc: Yaml = serde_yaml::from_str(&text)
+        .map_err(|e| format!("{} is not valid YAML: {e}", path.display()))?;
     let base_dir: PathBuf = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let empty = serde_yaml::Mapping::new();
-    let resources = doc.get("Resources").and_then(Yaml::as_mapping).unwrap_or(&empty);
+    let resources = doc
+        .get("Resources")
+        .and_then(Yaml::as_mapping)
+        .unwrap_or(&empty);
 
     let mut parameters = BTreeMap::new();
     if let Some(params) = doc.get("Parameters").and_then(Yaml::as_mapping) {
@@ -276,17 +344,28 @@ pub fn load(
             let value = overrides.get(&name).cloned().or_else(|| {
                 spec.get("Default").map(|d| match d {
                     Yaml::String(s) => s.clone(),
-                    other => serde_yaml::to_string(other).unwrap_or_default().trim().to_string(),
+                    other => serde_yaml::to_string(other)
+                        .unwrap_or_default()
+                        .trim()
+                        .to_string(),
                 })
             });
             parameters.insert(name.clone(), value.unwrap_or_else(|| generated(&name)));
         }
     }
-    let mut resolver = Resolver { resources, parameters: &parameters, conditions: BTreeMap::new(), api_base };
+    let mut resolver = Resolver {
+        resources,
+        parameters: &parameters,
+        conditions: BTreeMap::new(),
+        api_base,
+    };
     if let Some(conditions) = doc.get("Conditions").and_then(Yaml::as_mapping) {
         let mut values = BTreeMap::new();
         for (name, expr) in conditions {
-            values.insert(yaml_key(name), resolver.resolve(expr)?.as_bool().unwrap_or(false));
+            values.insert(
+                yaml_key(name),
+                resolver.resolve(expr)?.as_bool().unwrap_or(false),
+            );
         }
         resolver.conditions = values;
     }
@@ -296,17 +375,36 @@ pub fn load(
         .and_then(|g| g.get("Function"))
         .and_then(|f| f.get("Environment"))
         .and_then(|e| e.get("Variables"));
-    let global = |key: &str| doc.get("Globals").and_then(|g| g.get("Function")).and_then(|f| f.get(key)).and_then(Yaml::as_u64);
+    let global = |key: &str| {
+        doc.get("Globals")
+            .and_then(|g| g.get("Function"))
+            .and_then(|f| f.get(key))
+            .and_then(Yaml::as_u64)
+    };
 
-    let mut stack = Stack { functions: vec![], tables: vec![], state_machines: vec![] };
+    let mut stack = Stack {
+        functions: vec![],
+        tables: vec![],
+        state_machines: vec![],
+    };
     for (id, resource) in resources {
         let id = yaml_key(id);
         let props = resource.get("Properties");
         let prop = |k: &str| props.and_then(|p| p.get(k));
-        match resource.get("Type").and_then(Yaml::as_str).unwrap_or_default() {
+        match resource
+            .get("Type")
+            .and_then(Yaml::as_str)
+            .unwrap_or_default()
+        {
             "AWS::Serverless::Function" => {
                 let mut env = BTreeMap::new();
-                for vars in [globals_env, prop("Environment").and_then(|e| e.get("Variables"))].into_iter().flatten() {
+                for vars in [
+                    globals_env,
+                    prop("Environment").and_then(|e| e.get("Variables")),
+                ]
+                .into_iter()
+                .flatten()
+                {
                     if let Some(map) = vars.as_mapping() {
                         for (k, v) in map {
                             env.insert(yaml_key(k), resolver.resolve_str(v)?);
@@ -325,8 +423,16 @@ pub fn load(
                     for (_, event) in events {
                         if event.get("Type").and_then(Yaml::as_str) == Some("HttpApi") {
                             let p = event.get("Properties");
-                            let method = p.and_then(|p| p.get("Method")).and_then(Yaml::as_str).unwrap_or("ANY").to_uppercase();
-                            let route = p.and_then(|p| p.get("Path")).and_then(Yaml::as_str).unwrap_or("/{proxy+}").to_string();
+                            let method = p
+                                .and_then(|p| p.get("Method"))
+                                .and_then(Yaml::as_str)
+                                .unwrap_or("ANY")
+                                .to_uppercase();
+                            let route = p
+                                .and_then(|p| p.get("Path"))
+                                .and_then(Yaml::as_str)
+                                .unwrap_or("/{proxy+}")
+                                .to_string();
                             http_routes.push((method, route));
                         }
                     }
@@ -335,8 +441,14 @@ pub fn load(
                     logical_id: resolver.resource_name(&id).unwrap_or(id.clone()),
                     binary,
                     env,
-                    timeout_secs: prop("Timeout").and_then(Yaml::as_u64).or(global("Timeout")).unwrap_or(3),
-                    memory_mb: prop("MemorySize").and_then(Yaml::as_u64).or(global("MemorySize")).unwrap_or(128),
+                    timeout_secs: prop("Timeout")
+                        .and_then(Yaml::as_u64)
+                        .or(global("Timeout"))
+                        .unwrap_or(3),
+                    memory_mb: prop("MemorySize")
+                        .and_then(Yaml::as_u64)
+                        .or(global("MemorySize"))
+                        .unwrap_or(128),
                     http_routes,
                 });
             }
@@ -347,7 +459,12 @@ pub fn load(
                         .map(|items| {
                             items
                                 .iter()
-                                .filter_map(|i| Some((i.get(a)?.as_str()?.to_string(), i.get(b)?.as_str()?.to_string())))
+                                .filter_map(|i| {
+                                    Some((
+                                        i.get(a)?.as_str()?.to_string(),
+                                        i.get(b)?.as_str()?.to_string(),
+                                    ))
+                                })
                                 .collect()
                         })
                         .unwrap_or_default()
@@ -374,18 +491,25 @@ pub fn load(
                 let name = resolver.resource_name(&id).unwrap_or(id.clone());
                 let mut text = match (prop("DefinitionUri"), prop("Definition")) {
                     (Some(uri), _) => {
-                        let file = base_dir.join(uri.as_str().ok_or("DefinitionUri must be a local file path")?);
-                        std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?
+                        let file = base_dir.join(
+                            uri.as_str()
+                                .ok_or("DefinitionUri must be a local file path")?,
+                        );
+                        std::fs::read_to_string(&file)
+                            .map_err(|e| format!("cannot read {}: {e}", file.display()))?
                     }
                     (None, Some(inline)) => resolver.resolve(inline)?.to_string(),
                     (None, None) => return Err(format!("{id} has no Definition or DefinitionUri")),
                 };
                 if let Some(subs) = prop("DefinitionSubstitutions").and_then(Yaml::as_mapping) {
                     for (k, v) in subs {
-                        text = text.replace(&format!("${{{}}}", yaml_key(k)), &resolver.resolve_str(v)?);
+                        text = text
+                            .replace(&format!("${{{}}}", yaml_key(k)), &resolver.resolve_str(v)?);
                     }
                 }
-                let definition: Json = serde_json::from_str(&text).map_err(|e| format!("{id}: the definition is not JSON after substitutions: {e}"))?;
+                let definition: Json = serde_json::from_str(&text).map_err(|e| {
+                    format!("{id}: the definition is not JSON after substitutions: {e}")
+                })?;
                 let mut schedules = Vec::new();
                 if let Some(events) = prop("Events").and_then(Yaml::as_mapping) {
                     for (event_name, event) in events {
@@ -394,8 +518,14 @@ pub fn load(
                             continue;
                         }
                         let p = event.get("Properties");
-                        let get = |k: &str| p.and_then(|p| p.get(k)).map(|v| resolver.resolve_str(v)).transpose();
-                        let expression = get("ScheduleExpression")?.or(get("Schedule")?).unwrap_or_default();
+                        let get = |k: &str| {
+                            p.and_then(|p| p.get(k))
+                                .map(|v| resolver.resolve_str(v))
+                                .transpose()
+                        };
+                        let expression = get("ScheduleExpression")?
+                            .or(get("Schedule")?)
+                            .unwrap_or_default();
                         let enabled = match (get("State")?, get("Enabled")?) {
                             (Some(state), _) => state.eq_ignore_ascii_case("ENABLED"),
                             (None, Some(enabled)) => enabled == "true",
@@ -410,7 +540,12 @@ pub fn load(
                         });
                     }
                 }
-                stack.state_machines.push(StateMachineDef { logical_id: id.clone(), name, definition, schedules });
+                stack.state_machines.push(StateMachineDef {
+                    logical_id: id.clone(),
+                    name,
+                    definition,
+                    schedules,
+                });
             }
             _ => {}
         }
@@ -477,7 +612,13 @@ Resources:
 "#,
         )
         .unwrap();
-        load(&dir.join("template.yaml"), "http://127.0.0.1:3000", &BTreeMap::new(), |_| "generated-secret".into()).unwrap()
+        load(
+            &dir.join("template.yaml"),
+            "http://127.0.0.1:3000",
+            &BTreeMap::new(),
+            |_| "generated-secret".into(),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -488,18 +629,27 @@ Resources:
         assert_eq!(f.timeout_secs, 7);
         assert_eq!(f.env["GLOBAL"], "yes");
         assert_eq!(f.env["TABLE"], "Table");
-        assert_eq!(f.env["TABLE_ARN"], "arn:aws:dynamodb:us-east-1:123456789012:table/Table");
+        assert_eq!(
+            f.env["TABLE_ARN"],
+            "arn:aws:dynamodb:us-east-1:123456789012:table/Table"
+        );
         assert_eq!(f.env["KEYS"], "k1:generated-secret");
         assert_eq!(f.env["URL"], "http://127.0.0.1:3000");
         assert_eq!(f.env["JOINED"], "a,k1");
-        assert_eq!(f.http_routes, vec![("GET".to_string(), "/things/{id}".to_string())]);
+        assert_eq!(
+            f.http_routes,
+            vec![("GET".to_string(), "/things/{id}".to_string())]
+        );
     }
 
     #[test]
     fn state_machines_get_substitutions_and_schedules() {
         let stack = fixture();
         let sm = &stack.state_machines[0];
-        assert_eq!(sm.definition["States"]["A"]["Resource"], "arn:aws:lambda:us-east-1:123456789012:function:Fn");
+        assert_eq!(
+            sm.definition["States"]["A"]["Resource"],
+            "arn:aws:lambda:us-east-1:123456789012:function:Fn"
+        );
         assert_eq!(sm.definition["States"]["A"]["TimeoutSeconds"], 30);
         assert_eq!(sm.schedules[0].name, "Flow.Weekly");
         assert!(!sm.schedules[0].enabled);
@@ -510,8 +660,15 @@ Resources:
     #[test]
     fn the_real_template_loads() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml");
-        let stack = load(&root, "http://127.0.0.1:3000", &BTreeMap::new(), |_| "x".repeat(40)).unwrap();
-        let create = stack.functions.iter().find(|f| f.logical_id == "CreateApprovalLinksFunction").unwrap();
+        let stack = load(&root, "http://127.0.0.1:3000", &BTreeMap::new(), |_| {
+            "x".repeat(40)
+        })
+        .unwrap();
+        let create = stack
+            .functions
+            .iter()
+            .find(|f| f.logical_id == "CreateApprovalLinksFunction")
+            .unwrap();
         assert_eq!(create.env["DECISION_BASE_URL"], "http://127.0.0.1:3000");
         assert!(create.env["LINK_SIGNING_KEYS"].starts_with("k1:"));
         assert_eq!(stack.state_machines.len(), 2);

@@ -34,7 +34,11 @@ fn json_reply(status: StatusCode, value: Value) -> Response<Body> {
 }
 
 fn redirect(to: &str) -> Response<Body> {
-    Response::builder().status(StatusCode::SEE_OTHER).header("location", to).body(Body::empty()).unwrap()
+    Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header("location", to)
+        .body(Body::empty())
+        .unwrap()
 }
 
 impl Ui {
@@ -42,21 +46,48 @@ impl Ui {
         let path = uri.path();
         match (method.as_str(), path) {
             ("GET", "/") | ("GET", "/_local") => redirect("/_local/"),
-            ("GET", "/_local/") => reply(StatusCode::OK, "text/html; charset=utf-8", self.page().await),
-            ("GET", "/_local/api/emails") => json_reply(StatusCode::OK, serde_json::to_value(self.outbox.all()).unwrap_or_default()),
-            ("GET", "/_local/api/executions") => json_reply(StatusCode::OK, Value::Array(self.executions().await)),
-            ("GET", "/_local/api/health") => json_reply(StatusCode::OK, json!({"endpoints": self.endpoints, "stateMachines": self.state_machines})),
-            ("GET", p) if p.starts_with("/_local/emails/") => match self.outbox.get(&p["/_local/emails/".len()..]) {
-                Some(email) => reply(StatusCode::OK, "text/html; charset=utf-8", email.html),
-                None => reply(StatusCode::NOT_FOUND, "text/plain", "no such email".into()),
-            },
-            ("POST", p) if p.ends_with("/fire") && (p.starts_with("/_local/api/schedules/") || p.starts_with("/_local/schedules/")) => {
-                let name = p.trim_end_matches("/fire").rsplit('/').next().unwrap_or_default();
+            ("GET", "/_local/") => reply(
+                StatusCode::OK,
+                "text/html; charset=utf-8",
+                self.page().await,
+            ),
+            ("GET", "/_local/api/emails") => json_reply(
+                StatusCode::OK,
+                serde_json::to_value(self.outbox.all()).unwrap_or_default(),
+            ),
+            ("GET", "/_local/api/executions") => {
+                json_reply(StatusCode::OK, Value::Array(self.executions().await))
+            }
+            ("GET", "/_local/api/health") => json_reply(
+                StatusCode::OK,
+                json!({"endpoints": self.endpoints, "stateMachines": self.state_machines}),
+            ),
+            ("GET", p) if p.starts_with("/_local/emails/") => {
+                match self.outbox.get(&p["/_local/emails/".len()..]) {
+                    Some(email) => reply(StatusCode::OK, "text/html; charset=utf-8", email.html),
+                    None => reply(StatusCode::NOT_FOUND, "text/plain", "no such email".into()),
+                }
+            }
+            ("POST", p)
+                if p.ends_with("/fire")
+                    && (p.starts_with("/_local/api/schedules/")
+                        || p.starts_with("/_local/schedules/")) =>
+            {
+                let name = p
+                    .trim_end_matches("/fire")
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or_default();
                 let Some(schedule) = self.schedules.iter().find(|s| s.name == name) else {
-                    return json_reply(StatusCode::NOT_FOUND, json!({"message": format!("no schedule {name}")}));
+                    return json_reply(
+                        StatusCode::NOT_FOUND,
+                        json!({"message": format!("no schedule {name}")}),
+                    );
                 };
                 match crate::schedules::fire(&self.sfn, schedule).await {
-                    Ok(arn) if p.starts_with("/_local/api/") => json_reply(StatusCode::OK, json!({"executionArn": arn})),
+                    Ok(arn) if p.starts_with("/_local/api/") => {
+                        json_reply(StatusCode::OK, json!({"executionArn": arn}))
+                    }
                     Ok(_) => redirect("/_local/"),
                     Err(e) => json_reply(StatusCode::BAD_GATEWAY, json!({"message": e})),
                 }
@@ -69,9 +100,24 @@ impl Ui {
     async fn executions(&self) -> Vec<Value> {
         let mut all = Vec::new();
         for (logical_id, arn) in &self.state_machines {
-            let Ok(list) = self.sfn.list_executions().state_machine_arn(arn).max_results(25).send().await else { continue };
+            let Ok(list) = self
+                .sfn
+                .list_executions()
+                .state_machine_arn(arn)
+                .max_results(25)
+                .send()
+                .await
+            else {
+                continue;
+            };
             for e in list.executions() {
-                let detail = self.sfn.describe_execution().execution_arn(e.execution_arn()).send().await.ok();
+                let detail = self
+                    .sfn
+                    .describe_execution()
+                    .execution_arn(e.execution_arn())
+                    .send()
+                    .await
+                    .ok();
                 all.push(json!({
                     "stateMachine": logical_id,
                     "executionArn": e.execution_arn(),
@@ -118,7 +164,13 @@ iframe{width:100%;height:260px;border:1px solid #eee;border-radius:6px;backgroun
         }
         html.push_str("<h2>Executions</h2><table><tr><th>state machine</th><th>status</th><th>input</th><th>output</th></tr>");
         for e in self.executions().await {
-            let pretty = |v: &Value| if v.is_null() { String::new() } else { serde_json::to_string_pretty(v).unwrap_or_default() };
+            let pretty = |v: &Value| {
+                if v.is_null() {
+                    String::new()
+                } else {
+                    serde_json::to_string_pretty(v).unwrap_or_default()
+                }
+            };
             let status = e["status"].as_str().unwrap_or_default();
             html.push_str(&format!(
                 "<tr><td>{}<div class=\"muted\">{}</div></td><td class=\"{}\">{}</td><td><pre>{}</pre></td><td><pre>{}{}</pre></td></tr>",
