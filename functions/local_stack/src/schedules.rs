@@ -68,7 +68,7 @@ fn field_matches(field: &str, value: u32, names: &[&str]) -> bool {
                 },
             },
         };
-        value >= lo && value <= hi && (value - lo.min(value)) % step == 0
+        value >= lo && value <= hi && (value - lo.min(value)).is_multiple_of(step)
     })
 }
 
