@@ -1,35 +1,22 @@
 //! Harness for the end-to-end tests: starts the local stack once per test binary (moto, the
 //! real function binaries, the HttpApi) and offers clients and helpers to drive executions.
 //!
-//! The stack is started with `--stop-on-stdin-eof`: its stdin is held by this process, so it
-//! stops when the test binary exits, however that happens.
+//! The stack is started by `local_stack::launch`, which stops it when the test binary exits.
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use local_stack::launch::LocalStack;
 use serde::Deserialize;
 use serde_json::Value;
 
 pub const REGION: &str = "us-east-1";
 pub const ACCOUNT: &str = "123456789012";
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct Endpoints {
-    pub edge: String,
-    pub api: String,
-    pub moto: String,
-}
+pub use local_stack::launch::Endpoints;
 
-struct Running {
-    endpoints: Endpoints,
-    _child: Mutex<Child>,
-    _stdin: Mutex<ChildStdin>,
-}
-
-static STACK: OnceLock<Running> = OnceLock::new();
+static STACK: OnceLock<LocalStack> = OnceLock::new();
 
 pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -45,62 +32,15 @@ fn bin_dir() -> PathBuf {
         .join("debug")
 }
 
-/// The running local stack (started on first use).
+/// The running local stack (started on first use, stopped when the test binary exits).
 pub fn endpoints() -> Endpoints {
-    STACK.get_or_init(start).endpoints.clone()
-}
-
-fn start() -> Running {
-    let bin = bin_dir().join("hitl-local");
-    assert!(
-        bin.exists(),
-        "{} is missing: run `cargo build --workspace` first (make test does)",
-        bin.display()
-    );
-    let mut child = Command::new(&bin)
-        .args([
-            "up",
-            "--edge-port",
-            "0",
-            "--api-port",
-            "0",
-            "--moto-port",
-            "0",
-            "--no-example",
-            "--stop-on-stdin-eof",
-        ])
-        .arg("--bin-dir")
-        .arg(bin_dir())
-        .current_dir(workspace_root())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start hitl-local");
-    let stdin = child.stdin.take().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut sent = false;
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(json) = line.strip_prefix("HITL_LOCAL_READY ") {
-                if !sent {
-                    let _ = tx.send(serde_json::from_str::<Endpoints>(json).expect("ready line"));
-                    sent = true;
-                }
-            } else {
-                eprintln!("[stack] {line}");
-            }
-        }
-    });
-    let endpoints = rx
-        .recv_timeout(Duration::from_secs(120))
-        .expect("the local stack did not become ready within 120 s");
-    Running {
-        endpoints,
-        _child: Mutex::new(child),
-        _stdin: Mutex::new(stdin),
-    }
+    STACK
+        .get_or_init(|| {
+            LocalStack::start(&bin_dir(), &workspace_root())
+                .unwrap_or_else(|e| panic!("{e} (make test builds everything first)"))
+        })
+        .endpoints
+        .clone()
 }
 
 pub async fn sdk_config() -> aws_config::SdkConfig {

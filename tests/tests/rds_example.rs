@@ -6,58 +6,16 @@ use std::time::Duration;
 use e2e_tests::*;
 use serde_json::json;
 
-/// Calls moto's RDS query API through the edge (as any AWS client would).
-async fn rds(params: &[(&str, &str)]) -> String {
-    let mut form: Vec<(&str, &str)> = vec![("Version", "2014-10-31")];
-    form.extend_from_slice(params);
-    let response = http()
-        .post(format!("{}/", endpoints().edge))
-        .header(
-            "authorization",
-            "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/rds/aws4_request, SignedHeaders=host, Signature=0",
-        )
-        .form(&form)
-        .send()
+async fn create_instance(id: &str, idle: bool) {
+    local_stack::rds::create_instance(&endpoints().edge, id, idle)
         .await
         .unwrap();
-    assert!(
-        response.status().is_success(),
-        "RDS {params:?}: {}",
-        response.status()
-    );
-    response.text().await.unwrap()
-}
-
-async fn create_instance(id: &str, idle: bool) {
-    let mut params = vec![
-        ("Action", "CreateDBInstance"),
-        ("DBInstanceIdentifier", id),
-        ("DBInstanceClass", "db.t3.micro"),
-        ("Engine", "postgres"),
-        ("AllocatedStorage", "20"),
-        ("MasterUsername", "admin"),
-        ("MasterUserPassword", "local-only-password"),
-    ];
-    if idle {
-        params.extend([
-            ("Tags.Tag.1.Key", "hitl:idle"),
-            ("Tags.Tag.1.Value", "true"),
-        ]);
-    }
-    rds(&params).await;
 }
 
 async fn status_of(id: &str) -> String {
-    let xml = rds(&[
-        ("Action", "DescribeDBInstances"),
-        ("DBInstanceIdentifier", id),
-    ])
-    .await;
-    xml.split("<DBInstanceStatus>")
-        .nth(1)
-        .and_then(|s| s.split('<').next())
-        .unwrap_or("?")
-        .to_string()
+    local_stack::rds::instance_status(&endpoints().edge, id)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -93,10 +51,23 @@ async fn only_the_approved_idle_instance_is_stopped() {
 
     let end = wait_for_end(&arn, Duration::from_secs(90)).await;
     assert_eq!(end.status, "SUCCEEDED", "{end:?}");
-    let results = end.output.to_string();
-    assert!(
-        !results.contains(&busy),
-        "an instance without the idle tag is never reviewed: {results}"
+    let results = end.output["results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let outcome_of = |id: &str| {
+        results
+            .iter()
+            .find(|r| r["instance"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("{id} missing from {results:?}"))
+    };
+    assert_eq!(outcome_of(&stop)["outcome"], "stopped");
+    assert_eq!(outcome_of(&keep)["outcome"], "kept");
+    // An instance without the idle tag is listed but never put to an approver.
+    assert_eq!(
+        outcome_of(&busy),
+        json!({"instance": busy, "outcome": "not-idle"})
     );
     assert_eq!(status_of(&stop).await, "stopped");
     assert_eq!(status_of(&keep).await, "available");

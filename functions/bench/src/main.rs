@@ -7,84 +7,19 @@
 //!
 //! Usage: `hitl-bench [--events N] [--bin-dir target/release]` (`make bench` builds first).
 
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, post};
-use axum::Router;
+use axum::http::{HeaderMap, HeaderValue, Method, Uri};
+use local_stack::http_api;
+use local_stack::launch::LocalStack;
+use local_stack::runtime_api::RuntimeApi;
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
-use tokio::sync::{mpsc, oneshot, Mutex};
+use tokio::sync::watch;
 
 const SIGNING_KEYS: &str = "bench:benchmark-signing-key-0123456789abcdef";
-
-/// The Runtime API side of one function: events go in, answers come out.
-struct RuntimeApi {
-    events: Mutex<mpsc::Receiver<(String, Value)>>,
-    pending: Mutex<HashMap<String, oneshot::Sender<Result<Value, String>>>>,
-}
-
-async fn next(State(api): State<Arc<RuntimeApi>>) -> (HeaderMap, String) {
-    let (id, event) = api.events.lock().await.recv().await.expect("bench closed");
-    let mut headers = HeaderMap::new();
-    headers.insert("lambda-runtime-aws-request-id", id.parse().unwrap());
-    headers.insert(
-        "lambda-runtime-deadline-ms",
-        (now_ms() + 30_000).to_string().parse().unwrap(),
-    );
-    headers.insert(
-        "lambda-runtime-invoked-function-arn",
-        "arn:aws:lambda:us-east-1:123456789012:function:bench"
-            .parse()
-            .unwrap(),
-    );
-    headers.insert(
-        "lambda-runtime-trace-id",
-        "Root=1-00000000-000000000000000000000000".parse().unwrap(),
-    );
-    (headers, event.to_string())
-}
-
-async fn respond(
-    State(api): State<Arc<RuntimeApi>>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> StatusCode {
-    finish(
-        &api,
-        &id,
-        Ok(serde_json::from_slice(&body).unwrap_or(Value::Null)),
-    )
-    .await
-}
-
-async fn error(
-    State(api): State<Arc<RuntimeApi>>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> StatusCode {
-    finish(&api, &id, Err(String::from_utf8_lossy(&body).into_owned())).await
-}
-
-async fn finish(api: &RuntimeApi, id: &str, result: Result<Value, String>) -> StatusCode {
-    if let Some(tx) = api.pending.lock().await.remove(id) {
-        let _ = tx.send(result);
-    }
-    StatusCode::ACCEPTED
-}
-
-fn now_ms() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis()
-}
 
 struct Measured {
     size: u64,
@@ -94,36 +29,24 @@ struct Measured {
     outputs: Vec<Value>,
 }
 
-/// One function process under our Runtime API.
+/// One function process under our Runtime API (the local stack's own).
 struct Function {
-    api: Arc<RuntimeApi>,
-    events: mpsc::Sender<(String, Value)>,
+    api: RuntimeApi,
     child: tokio::process::Child,
+    _stop: watch::Sender<bool>,
 }
 
 impl Function {
     async fn spawn(binary: &std::path::Path, env: &[(&str, String)]) -> Result<Self, String> {
-        let (events, rx) = mpsc::channel(1);
-        let api = Arc::new(RuntimeApi {
-            events: Mutex::new(rx),
-            pending: Mutex::new(HashMap::new()),
-        });
-        let app = Router::new()
-            .route("/2018-06-01/runtime/invocation/next", get(next))
-            .route(
-                "/2018-06-01/runtime/invocation/{id}/response",
-                post(respond),
-            )
-            .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
-            .with_state(api.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .map_err(|e| e.to_string())?;
-        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
-        tokio::spawn(async move { axum::serve(listener, app).await });
+        let (stop, shutdown) = watch::channel(false);
+        let api = RuntimeApi::serve(
+            "arn:aws:lambda:us-east-1:123456789012:function:bench".into(),
+            shutdown,
+        )
+        .await?;
         let mut child = Command::new(binary)
             .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-            .env("AWS_LAMBDA_RUNTIME_API", format!("127.0.0.1:{port}"))
+            .env("AWS_LAMBDA_RUNTIME_API", &api.address)
             .env("AWS_LAMBDA_FUNCTION_NAME", "bench")
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
             .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
@@ -143,23 +66,19 @@ impl Function {
                 eprintln!("    [function] {line}");
             }
         });
-        Ok(Function { api, events, child })
+        Ok(Function {
+            api,
+            child,
+            _stop: stop,
+        })
     }
 
-    async fn invoke(&self, id: String, event: Value) -> Result<Value, String> {
-        let (done_tx, done_rx) = oneshot::channel();
-        self.api.pending.lock().await.insert(id.clone(), done_tx);
-        self.events
-            .send((id.clone(), event))
+    async fn invoke(&self, event: Value) -> Result<Value, String> {
+        self.api
+            .invoke(event, Duration::from_secs(30))
             .await
-            .map_err(|_| "runtime closed".to_string())?;
-        tokio::time::timeout(Duration::from_secs(30), done_rx)
-            .await
-            .map_err(|_| format!("{id}: no answer within 30 s"))?
-            .map_err(|_| format!("{id}: answer lost"))?
-            .map_err(|e| format!("{id} failed: {e}"))
+            .map_err(|e| format!("failed: {e}"))
     }
-
     fn peak_rss_kib(&self) -> u64 {
         let status =
             std::fs::read_to_string(format!("/proc/{}/status", self.child.id().unwrap_or(0)))
@@ -188,7 +107,7 @@ async fn measure(
     let mut outputs = Vec::with_capacity(events.len());
     for (i, event) in events.into_iter().enumerate() {
         let t = Instant::now();
-        outputs.push(function.invoke(format!("req-{i}"), event).await?);
+        outputs.push(function.invoke(event).await?);
         if i == 0 {
             cold = started.elapsed();
         } else {
@@ -212,48 +131,6 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
-/// Starts the local stack (moto + provisioned table, SES identity) and returns its edge URL.
-async fn start_stack(workspace: &PathBuf) -> Result<(tokio::process::Child, String), String> {
-    let mut child = Command::new(workspace.join("target/debug/hitl-local"))
-        .args([
-            "up",
-            "--edge-port",
-            "0",
-            "--api-port",
-            "0",
-            "--moto-port",
-            "0",
-            "--no-example",
-            "--stop-on-stdin-eof",
-        ])
-        .current_dir(workspace)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(|e| {
-            format!("start target/debug/hitl-local (run `cargo build --workspace`): {e}")
-        })?;
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let ready = tokio::time::timeout(Duration::from_secs(120), async {
-        while let Ok(Some(line)) = lines.next_line().await {
-            if let Some(json) = line.strip_prefix("HITL_LOCAL_READY ") {
-                return serde_json::from_str::<Value>(json).ok();
-            }
-        }
-        None
-    })
-    .await
-    .ok()
-    .flatten()
-    .ok_or("the local stack did not start")?;
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    Ok((
-        child,
-        ready["edge"].as_str().unwrap_or_default().to_string(),
-    ))
-}
-
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -272,13 +149,15 @@ async fn main() {
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace.join("target/release"));
 
-    let (_stack, edge) = match start_stack(&workspace).await {
+    // The stack (moto, table, SES identity) is built in debug; the measured binaries are not.
+    let stack = match LocalStack::start(&workspace.join("target/debug"), &workspace) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("hitl-bench: {e}");
             std::process::exit(1);
         }
     };
+    let edge = stack.endpoints.edge.clone();
     let common = vec![
         ("AWS_ENDPOINT_URL", edge.clone()),
         ("TABLE_NAME", "ApprovalsTable".to_string()),
@@ -351,23 +230,23 @@ async fn main() {
     println!("({count} warm events each; cold start = process spawn to first answer, against moto on loopback)");
 }
 
-/// An API Gateway HTTP API (payload 2.0) GET event for a link.
+/// The API Gateway HTTP API (payload 2.0) event of a click on a link, as the local stack
+/// builds it for the real routes.
 fn http_api_get(url: &str) -> Value {
-    let (path_and_host, query) = url.split_once('?').unwrap_or((url, ""));
-    let path = path_and_host
-        .splitn(4, '/')
-        .nth(3)
-        .map(|p| format!("/{p}"))
-        .unwrap_or_default();
-    let approval_id = path.rsplit('/').next().unwrap_or_default();
-    json!({
-        "version": "2.0", "routeKey": "GET /decisions/{approvalId}", "rawPath": path, "rawQueryString": query,
-        "headers": {"host": "approvals.example.com", "user-agent": "hitl-bench"},
-        "pathParameters": {"approvalId": approval_id},
-        "requestContext": {"accountId": "123456789012", "apiId": "bench", "domainName": "approvals.example.com",
-            "domainPrefix": "approvals", "http": {"method": "GET", "path": path, "protocol": "HTTP/1.1",
-            "sourceIp": "127.0.0.1", "userAgent": "hitl-bench"}, "requestId": "bench", "routeKey": "GET /decisions/{approvalId}",
-            "stage": "$default", "time": "25/Nov/2026:00:00:00 +0000", "timeEpoch": 0},
-        "isBase64Encoded": false
-    })
+    let uri: Uri = url.parse().unwrap_or_default();
+    let approval_id = uri.path().rsplit('/').next().unwrap_or_default();
+    let mut headers = HeaderMap::new();
+    headers.insert("host", HeaderValue::from_static("approvals.example.com"));
+    headers.insert("user-agent", HeaderValue::from_static("hitl-bench"));
+    let mut path_parameters = serde_json::Map::new();
+    path_parameters.insert("approvalId".into(), json!(approval_id));
+    http_api::event(
+        "GET /decisions/{approvalId}",
+        &Method::GET,
+        &uri,
+        &headers,
+        "127.0.0.1",
+        b"",
+        path_parameters,
+    )
 }

@@ -4,31 +4,18 @@
 //! that also serves Lambda with our real function binaries; the template's HttpApi routes;
 //! its schedules; and a page listing sent emails and executions.
 
-mod asl_casing;
-mod edge;
-mod example;
-mod http_api;
-mod moto;
-mod outbox;
-mod provision;
-mod runtime_api;
-mod schedules;
-mod supervisor;
-mod template;
-mod ui;
-
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-/// Function output on the console (`--verbose`); always in `.local-stack/logs/`.
-pub static VERBOSE: AtomicBool = AtomicBool::new(false);
+use local_stack::{
+    edge, example, http_api, moto, outbox, provision, runtime_api, schedules, template, ui, VERBOSE,
+};
 
 /// Processes per function: enough for parallel Map iterations and concurrent clicks.
 const INSTANCES_PER_FUNCTION: usize = 3;

@@ -28,12 +28,21 @@ struct Queue {
     arn: String,
 }
 
-pub struct FunctionPool {
-    pub name: String,
+/// The Runtime API of one function, served on a free loopback port: `invoke` queues an event
+/// for whichever process polls `/next` first and waits for its answer.
+pub struct RuntimeApi {
+    /// `host:port`, the `AWS_LAMBDA_RUNTIME_API` value for the function's processes.
+    pub address: String,
     sender: mpsc::Sender<(String, Value)>,
     queue: Arc<Queue>,
-    timeout: Duration,
     counter: AtomicU64,
+}
+
+/// A function's Runtime API with `instances` supervised processes of its real binary.
+pub struct FunctionPool {
+    pub name: String,
+    api: RuntimeApi,
+    timeout: Duration,
 }
 
 fn now_ms() -> u128 {
@@ -88,6 +97,70 @@ async fn finish(q: &Queue, id: &str, outcome: Outcome) -> StatusCode {
     }
 }
 
+impl RuntimeApi {
+    /// Serves the Runtime API for the function `arn` until `shutdown` turns true.
+    pub async fn serve(arn: String, shutdown: watch::Receiver<bool>) -> Result<Self, String> {
+        let (sender, rx) = mpsc::channel(256);
+        let queue = Arc::new(Queue {
+            events: Mutex::new(rx),
+            pending: Mutex::new(HashMap::new()),
+            arn,
+        });
+        let app = Router::new()
+            .route("/2018-06-01/runtime/invocation/next", get(next))
+            .route(
+                "/2018-06-01/runtime/invocation/{id}/response",
+                post(respond),
+            )
+            .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
+            .route("/2018-06-01/runtime/init/error", post(init_error))
+            .with_state(queue.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| e.to_string())?;
+        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        let mut stop = shutdown;
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                })
+                .await;
+        });
+        Ok(RuntimeApi {
+            address: format!("127.0.0.1:{port}"),
+            sender,
+            queue,
+            counter: AtomicU64::new(0),
+        })
+    }
+
+    /// Hands `event` to the next polling process; `Sandbox.Timedout` after `timeout`.
+    pub async fn invoke(&self, event: Value, timeout: Duration) -> Outcome {
+        let id = format!(
+            "{}-{}",
+            uuid::Uuid::new_v4().simple(),
+            self.counter.fetch_add(1, Ordering::Relaxed)
+        );
+        let (tx, rx) = oneshot::channel();
+        self.queue.pending.lock().await.insert(id.clone(), tx);
+        if self.sender.send((id.clone(), event)).await.is_err() {
+            return Err(
+                json!({"errorType": "Local.Stopped", "errorMessage": "the local stack is stopping"}),
+            );
+        }
+        match tokio::time::timeout(timeout, rx).await {
+            Ok(Ok(outcome)) => outcome,
+            _ => {
+                self.queue.pending.lock().await.remove(&id);
+                Err(
+                    json!({"errorType": "Sandbox.Timedout", "errorMessage": format!("{} did not answer within {timeout:?}", self.queue.arn)}),
+                )
+            }
+        }
+    }
+}
+
 impl FunctionPool {
     /// Starts the Runtime API and `instances` processes of the function's binary.
     pub async fn start(
@@ -105,37 +178,10 @@ impl FunctionPool {
                 binary.display()
             ));
         }
-        let (sender, rx) = mpsc::channel(256);
-        let queue = Arc::new(Queue {
-            events: Mutex::new(rx),
-            pending: Mutex::new(HashMap::new()),
-            arn: function_arn(&def.logical_id),
-        });
-        let app = Router::new()
-            .route("/2018-06-01/runtime/invocation/next", get(next))
-            .route(
-                "/2018-06-01/runtime/invocation/{id}/response",
-                post(respond),
-            )
-            .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
-            .route("/2018-06-01/runtime/init/error", post(init_error))
-            .with_state(queue.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .map_err(|e| e.to_string())?;
-        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
-        let mut stop = shutdown.clone();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = stop.wait_for(|s| *s).await;
-                })
-                .await;
-        });
-
+        let api = RuntimeApi::serve(function_arn(&def.logical_id), shutdown.clone()).await?;
         let mut env: Vec<(String, String)> = base_env.to_vec();
         env.extend(def.env.iter().map(|(k, v)| (k.clone(), v.clone())));
-        env.push(("AWS_LAMBDA_RUNTIME_API".into(), format!("127.0.0.1:{port}")));
+        env.push(("AWS_LAMBDA_RUNTIME_API".into(), api.address.clone()));
         env.push(("AWS_LAMBDA_FUNCTION_NAME".into(), def.logical_id.clone()));
         env.push((
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE".into(),
@@ -155,36 +201,14 @@ impl FunctionPool {
         }
         Ok(Arc::new(FunctionPool {
             name: def.logical_id.clone(),
-            sender,
-            queue,
+            api,
             // Lambda's own limit plus slack for a cold start.
             timeout: Duration::from_secs(def.timeout_secs + 5),
-            counter: AtomicU64::new(0),
         }))
     }
 
     pub async fn invoke(&self, event: Value) -> Outcome {
-        let id = format!(
-            "{}-{}",
-            uuid::Uuid::new_v4().simple(),
-            self.counter.fetch_add(1, Ordering::Relaxed)
-        );
-        let (tx, rx) = oneshot::channel();
-        self.queue.pending.lock().await.insert(id.clone(), tx);
-        if self.sender.send((id.clone(), event)).await.is_err() {
-            return Err(
-                json!({"errorType": "Local.Stopped", "errorMessage": "the local stack is stopping"}),
-            );
-        }
-        match tokio::time::timeout(self.timeout, rx).await {
-            Ok(Ok(outcome)) => outcome,
-            _ => {
-                self.queue.pending.lock().await.remove(&id);
-                Err(
-                    json!({"errorType": "Sandbox.Timedout", "errorMessage": format!("{} did not answer within {:?}", self.name, self.timeout)}),
-                )
-            }
-        }
+        self.api.invoke(event, self.timeout).await
     }
 }
 

@@ -1,0 +1,22 @@
+//! The local stack as a library: `hitl-local` is built from it, and the benchmark and the
+//! end-to-end tests reuse its Runtime API, its launcher and its RDS helper instead of copies.
+
+pub mod asl_casing;
+pub mod edge;
+pub mod example;
+pub mod http_api;
+pub mod launch;
+pub mod moto;
+pub mod outbox;
+pub mod provision;
+pub mod rds;
+pub mod runtime_api;
+pub mod schedules;
+pub mod supervisor;
+pub mod template;
+pub mod ui;
+
+use std::sync::atomic::AtomicBool;
+
+/// Function output on the console (`--verbose`); always in `.local-stack/logs/`.
+pub static VERBOSE: AtomicBool = AtomicBool::new(false);
