@@ -32,6 +32,74 @@ pub enum HitlError {
     /// The mail service refused the message (unverified sender or recipient, bad address).
     #[error("the email was rejected: {0}")]
     EmailRejected(String),
+    /// Slack, Teams or Jira answered with an error; named `{Service}.{Kind}`
+    /// (`Slack.RateLimited`, `Jira.TransitionNotFound`, ...).
+    #[error("{service:?} {kind:?}: {message}")]
+    Service {
+        service: Service,
+        kind: ServiceErrorKind,
+        message: String,
+    },
+}
+
+/// The chat and ticketing services we talk to besides AWS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    Slack,
+    Teams,
+    Jira,
+}
+
+/// What went wrong with a service, as far as a workflow's `Retry`/`Catch` cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceErrorKind {
+    /// 429 (after our own bounded retries): retry later, e.g. with an ASL `Retry`.
+    RateLimited,
+    /// 5xx or a network failure: worth retrying.
+    Unavailable,
+    /// The token or credentials were refused (401/403, Slack `invalid_auth`...).
+    Unauthorized,
+    /// Slack `channel_not_found`/`user_not_found`, a Teams webhook or chat that does not exist.
+    ChannelNotFound,
+    /// Slack `not_in_channel`: the bot must be invited first.
+    NotInChannel,
+    /// Slack `message_not_found` (update of a message that is gone).
+    MessageNotFound,
+    /// The message itself was refused (Slack `invalid_blocks`, a Teams card over 28 KB...).
+    InvalidMessage,
+    /// Jira: no issue with that key (or no permission to see it).
+    IssueNotFound,
+    /// Jira: the issue has no transition with that name or to that status.
+    TransitionNotFound,
+    /// Any other error the service named; the message carries its code.
+    ApiError,
+}
+
+impl ServiceErrorKind {
+    fn name(self, service: Service) -> &'static str {
+        use ServiceErrorKind::*;
+        macro_rules! named {
+            ($prefix:literal) => {
+                match self {
+                    RateLimited => concat!($prefix, ".RateLimited"),
+                    Unavailable => concat!($prefix, ".Unavailable"),
+                    Unauthorized => concat!($prefix, ".Unauthorized"),
+                    ChannelNotFound => concat!($prefix, ".ChannelNotFound"),
+                    NotInChannel => concat!($prefix, ".NotInChannel"),
+                    MessageNotFound => concat!($prefix, ".MessageNotFound"),
+                    InvalidMessage => concat!($prefix, ".InvalidMessage"),
+                    IssueNotFound => concat!($prefix, ".IssueNotFound"),
+                    TransitionNotFound => concat!($prefix, ".TransitionNotFound"),
+                    ApiError => concat!($prefix, ".ApiError"),
+                }
+            };
+        }
+        match service {
+            Service::Slack => named!("Slack"),
+            Service::Teams => named!("Teams"),
+            Service::Jira => named!("Jira"),
+        }
+    }
 }
 
 impl HitlError {
@@ -47,7 +115,28 @@ impl HitlError {
             HitlError::Transient { .. } => "Hitl.Transient",
             HitlError::DependencyFailed { .. } => "Hitl.DependencyFailed",
             HitlError::EmailRejected(_) => "Hitl.EmailRejected",
+            HitlError::Service { service, kind, .. } => kind.name(*service),
         }
+    }
+
+    pub fn service(service: Service, kind: ServiceErrorKind, message: impl Into<String>) -> Self {
+        HitlError::Service {
+            service,
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// Worth retrying as is (throttling, 5xx).
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            HitlError::Transient { .. }
+                | HitlError::Service {
+                    kind: ServiceErrorKind::RateLimited | ServiceErrorKind::Unavailable,
+                    ..
+                }
+        )
     }
 
     pub fn invalid_input(message: impl Into<String>) -> Self {
@@ -89,5 +178,19 @@ mod tests {
         let names: std::collections::HashSet<_> = all.iter().map(|e| e.name()).collect();
         assert_eq!(names.len(), all.len(), "names must be distinct");
         assert!(names.iter().all(|n| n.starts_with("Hitl.")));
+    }
+
+    #[test]
+    fn service_errors_are_named_after_the_service() {
+        let e = HitlError::service(Service::Slack, ServiceErrorKind::RateLimited, "retry in 30 s");
+        assert_eq!(e.name(), "Slack.RateLimited");
+        assert!(e.is_transient());
+        let e = HitlError::service(Service::Jira, ServiceErrorKind::TransitionNotFound, "no Done");
+        assert_eq!(e.name(), "Jira.TransitionNotFound");
+        assert!(!e.is_transient());
+        assert_eq!(
+            HitlError::service(Service::Teams, ServiceErrorKind::InvalidMessage, "x").name(),
+            "Teams.InvalidMessage"
+        );
     }
 }

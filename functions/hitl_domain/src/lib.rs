@@ -17,4 +17,4 @@ pub mod service;
 pub use approval::{ApprovalRecord, CreateLinksInput, CreateLinksOutput, RecipientLinks};
 pub use approval_links::{LinkSigner, SignedLink};
 pub use decision::{Channel, DecidedBy, Decision, DecisionOutput, RecordedDecision};
-pub use error::HitlError;
+pub use error::{HitlError, Service, ServiceErrorKind};

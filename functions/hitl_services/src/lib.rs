@@ -1,0 +1,6 @@
+//! Adapters for the services that are not AWS: Slack's Web API, Microsoft Teams (a Workflows
+//! webhook or Microsoft Graph) and Jira Cloud's REST API. Each implements a port of
+//! `hitl_domain` over HTTP; [`http`] holds what they share (timeouts, 429/5xx retries, error
+//! names).
+
+pub mod http;

@@ -1,0 +1,6 @@
+//! slack-update-message: not built yet (placeholder so the workspace compiles while it is written).
+
+fn main() {
+    eprintln!("slack-update-message is not implemented yet");
+    std::process::exit(1);
+}

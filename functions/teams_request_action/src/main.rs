@@ -1,0 +1,6 @@
+//! teams-request-action: not built yet (placeholder so the workspace compiles while it is written).
+
+fn main() {
+    eprintln!("teams-request-action is not implemented yet");
+    std::process::exit(1);
+}
