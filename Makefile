@@ -28,7 +28,7 @@ lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 
-unit:
+unit: venv
 	cargo test --workspace --exclude e2e_tests
 
 # End-to-end tests start their own local stack (ports chosen freely) per test binary.
