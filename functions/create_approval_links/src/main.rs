@@ -5,7 +5,7 @@ use hitl_aws::lambda_support::{
 };
 use hitl_aws::DynamoApprovalStore;
 use hitl_domain::service::{create_approval_links, LinkSettings};
-use hitl_domain::{CreateLinksOutput, HitlError, LinkSigner};
+use hitl_domain::{Channel, CreateLinksOutput, HitlError, LinkSigner};
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
 
@@ -45,6 +45,7 @@ async fn handle(
         signer: &deps.signer,
         base_url: &deps.base_url,
         retention_days: deps.retention_days,
+        origin: Channel::Email,
     };
     let output = create_approval_links(
         parse_input(payload)?,

@@ -7,7 +7,10 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use aws_sdk_dynamodb::Client;
 use hitl_domain::ports::{ApprovalStore, DecisionWrite};
-use hitl_domain::{ApprovalRecord, Channel, DecidedBy, Decision, HitlError, RecordedDecision};
+use hitl_domain::{
+    ApprovalRecord, Channel, DecidedBy, Decision, HitlError, MessageRef, RecordedDecision,
+    SlackUser,
+};
 
 use crate::sdk_errors::{classify, code};
 
@@ -67,7 +70,26 @@ pub fn to_item(r: &ApprovalRecord) -> Item {
     if let Some(at) = r.resumed_at {
         item.insert("resumedAt".into(), n(at));
     }
+    item.insert("origin".into(), s(channel_name(r.origin)));
+    if let Some(m) = &r.message {
+        item.extend(message_attributes(m));
+    }
     item
+}
+
+fn message_attributes(m: &MessageRef) -> Item {
+    HashMap::from([
+        ("messageChannel".to_string(), s(&m.channel)),
+        ("messageTs".to_string(), s(&m.ts)),
+    ])
+}
+
+fn channel_of(name: Option<&str>) -> Channel {
+    match name {
+        Some("slack") => Channel::Slack,
+        Some("teams") => Channel::Teams,
+        _ => Channel::Email,
+    }
 }
 
 fn decision_attributes(d: &RecordedDecision) -> Item {
@@ -81,10 +103,14 @@ fn decision_attributes(d: &RecordedDecision) -> Item {
         ),
         ("decidedAt".to_string(), n(d.decided_at)),
     ]);
+    let slack = d.slack_user.as_ref();
     for (name, value) in [
-        ("comment", &d.comment),
-        ("sourceIp", &d.source_ip),
-        ("userAgent", &d.user_agent),
+        ("comment", d.comment.as_ref()),
+        ("sourceIp", d.source_ip.as_ref()),
+        ("userAgent", d.user_agent.as_ref()),
+        ("slackUserId", slack.map(|u| &u.id)),
+        ("slackUsername", slack.map(|u| &u.username)),
+        ("slackTeamId", slack.and_then(|u| u.team_id.as_ref())),
     ] {
         if let Some(v) = value {
             item.insert(name.to_string(), s(v));
@@ -131,20 +157,21 @@ pub fn from_item(item: &Item) -> Result<ApprovalRecord, HitlError> {
     let decision = match get_s(item, "decision") {
         None => None,
         Some(d) => Some(RecordedDecision {
-            decision: Decision::parse(&d).map_err(|_| corrupt("decision"))?,
+            decision: Decision::from_value(&d),
             decided_by: DecidedBy {
                 id: get_s(item, "decidedById").ok_or_else(|| corrupt("decidedById"))?,
                 name: get_s(item, "decidedByName").ok_or_else(|| corrupt("decidedByName"))?,
-                channel: match get_s(item, "decidedChannel").as_deref() {
-                    Some("slack") => Channel::Slack,
-                    Some("teams") => Channel::Teams,
-                    _ => Channel::Email,
-                },
+                channel: channel_of(get_s(item, "decidedChannel").as_deref()),
             },
             decided_at: req_n(item, "decidedAt")?,
             comment: get_s(item, "comment"),
             source_ip: get_s(item, "sourceIp"),
             user_agent: get_s(item, "userAgent"),
+            slack_user: get_s(item, "slackUserId").map(|id| SlackUser {
+                id,
+                username: get_s(item, "slackUsername").unwrap_or_default(),
+                team_id: get_s(item, "slackTeamId"),
+            }),
         }),
     };
     Ok(ApprovalRecord {
@@ -162,6 +189,11 @@ pub fn from_item(item: &Item) -> Result<ApprovalRecord, HitlError> {
         task_token: get_s(item, "taskToken"),
         decision,
         resumed_at: get_n(item, "resumedAt")?,
+        origin: channel_of(get_s(item, "origin").as_deref()),
+        message: match (get_s(item, "messageChannel"), get_s(item, "messageTs")) {
+            (Some(channel), Some(ts)) => Some(MessageRef { channel, ts }),
+            _ => None,
+        },
     })
 }
 
@@ -284,6 +316,29 @@ impl ApprovalStore for DynamoApprovalStore {
             .map_err(|e| classify("DynamoDB", e))?;
         Ok(())
     }
+
+    async fn attach_message(
+        &self,
+        approval_id: &str,
+        message: &MessageRef,
+    ) -> Result<(), HitlError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(approval_id)))
+            .update_expression("SET messageChannel = :c, messageTs = :t")
+            .condition_expression("attribute_exists(approvalId)")
+            .expression_attribute_values(":c", s(&message.channel))
+            .expression_attribute_values(":t", s(&message.ts))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if is_conditional_failure(&e) => Err(HitlError::NotFound(approval_id.into())),
+            Err(e) => Err(classify("DynamoDB", e)),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -312,10 +367,30 @@ mod tests {
                 comment: Some("no".into()),
                 source_ip: None,
                 user_agent: Some("ua".into()),
+                slack_user: None,
             }),
             resumed_at: Some(2),
+            origin: Channel::Email,
+            message: None,
         };
         assert_eq!(from_item(&to_item(&record)).unwrap(), record);
+
+        // A Slack decision on a custom button, with the message that asked.
+        let mut slack = record.clone();
+        slack.origin = Channel::Slack;
+        slack.message = Some(MessageRef {
+            channel: "C1".into(),
+            ts: "1700000000.000100".into(),
+        });
+        let decision = slack.decision.as_mut().unwrap();
+        decision.decision = Decision::Custom("defer".into());
+        decision.decided_by.channel = Channel::Slack;
+        decision.slack_user = Some(SlackUser {
+            id: "U1".into(),
+            username: "alice".into(),
+            team_id: Some("T1".into()),
+        });
+        assert_eq!(from_item(&to_item(&slack)).unwrap(), slack);
     }
 
     #[test]

@@ -97,6 +97,8 @@ fn record(id: &str, expires_at: i64) -> ApprovalRecord {
         task_token: None,
         decision: None,
         resumed_at: None,
+        origin: Channel::Email,
+        message: None,
     }
 }
 
@@ -112,6 +114,7 @@ fn decision(who: &str, d: Decision) -> RecordedDecision {
         comment: None,
         source_ip: None,
         user_agent: None,
+        slack_user: None,
     }
 }
 

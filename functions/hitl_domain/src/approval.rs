@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::{HitlError, RecordedDecision};
+use crate::{Channel, HitlError, RecordedDecision};
 
 pub const DEFAULT_EXPIRES_IN_SECONDS: i64 = 24 * 60 * 60;
 /// Short windows are allowed for drills and tests; real requests use hours or days.
@@ -32,6 +32,17 @@ pub struct ApprovalRecord {
     pub decision: Option<RecordedDecision>,
     /// Set once the decision has been delivered to Step Functions (exactly once).
     pub resumed_at: Option<i64>,
+    /// The channel that asked; decisions made on its links are attributed to it.
+    pub origin: Channel,
+    /// The chat message that asked (Slack channel + ts), updated after the decision.
+    pub message: Option<MessageRef>,
+}
+
+/// Where a chat message is: a Slack channel id and the message's `ts`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageRef {
+    pub channel: String,
+    pub ts: String,
 }
 
 impl ApprovalRecord {

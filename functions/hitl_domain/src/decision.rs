@@ -5,22 +5,25 @@ use serde::{Deserialize, Serialize};
 
 use crate::HitlError;
 
-/// What a person chose on an approval link.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+/// What a person chose: approve or reject on a link or button, or the value of a custom
+/// Slack button (`"defer"`, `"scale-down-50"`...).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
     Approve,
     Reject,
+    Custom(String),
 }
 
 impl Decision {
-    pub fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Decision::Approve => "approve",
             Decision::Reject => "reject",
+            Decision::Custom(value) => value,
         }
     }
 
+    /// The decision of a link: only approve or reject are valid there.
     pub fn parse(value: &str) -> Result<Self, HitlError> {
         match value {
             "approve" => Ok(Decision::Approve),
@@ -31,11 +34,21 @@ impl Decision {
         }
     }
 
-    /// The past tense a person reads: "approved" / "rejected".
-    pub fn past_tense(self) -> &'static str {
+    /// The decision a button value stands for: `approve` and `reject` are the usual two.
+    pub fn from_value(value: &str) -> Self {
+        Decision::parse(value).unwrap_or_else(|_| Decision::Custom(value.to_string()))
+    }
+
+    pub fn is_approval(&self) -> bool {
+        matches!(self, Decision::Approve)
+    }
+
+    /// What a person reads: "approved" / "rejected" / "answered “defer”".
+    pub fn past_tense(&self) -> String {
         match self {
-            Decision::Approve => "approved",
-            Decision::Reject => "rejected",
+            Decision::Approve => "approved".into(),
+            Decision::Reject => "rejected".into(),
+            Decision::Custom(value) => format!("answered \u{201c}{value}\u{201d}"),
         }
     }
 }
@@ -56,6 +69,16 @@ pub struct DecidedBy {
     pub channel: Channel,
 }
 
+/// The Slack user who clicked, as Slack's `block_actions` payload names them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SlackUser {
+    pub id: String,
+    pub username: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub team_id: Option<String>,
+}
+
 /// A decision as stored on the approval record, with its audit fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordedDecision {
@@ -66,6 +89,8 @@ pub struct RecordedDecision {
     pub comment: Option<String>,
     pub source_ip: Option<String>,
     pub user_agent: Option<String>,
+    /// Set for decisions made with a Slack button.
+    pub slack_user: Option<SlackUser>,
 }
 
 /// The output of every `.waitForTaskToken` approval Task.
@@ -80,6 +105,12 @@ pub struct DecisionOutput {
     pub decided_at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// Slack: the clicked button's value (also in `decision`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// Slack: who clicked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slack_user: Option<SlackUser>,
 }
 
 impl DecisionOutput {
@@ -87,10 +118,15 @@ impl DecisionOutput {
         DecisionOutput {
             approval_id: approval_id.to_string(),
             decision: recorded.decision.as_str().to_string(),
-            approved: recorded.decision == Decision::Approve,
+            approved: recorded.decision.is_approval(),
             decided_by: recorded.decided_by.clone(),
             decided_at: crate::approval::rfc3339(recorded.decided_at),
             comment: recorded.comment.clone(),
+            value: recorded
+                .slack_user
+                .as_ref()
+                .map(|_| recorded.decision.as_str().to_string()),
+            slack_user: recorded.slack_user.clone(),
         }
     }
 }
@@ -112,6 +148,7 @@ mod tests {
             comment: None,
             source_ip: Some("10.0.0.1".into()),
             user_agent: None,
+            slack_user: None,
         };
         let json = serde_json::to_value(DecisionOutput::from_recorded("a-1", &recorded)).unwrap();
         assert_eq!(

@@ -182,10 +182,18 @@ mod tests {
 
     #[test]
     fn service_errors_are_named_after_the_service() {
-        let e = HitlError::service(Service::Slack, ServiceErrorKind::RateLimited, "retry in 30 s");
+        let e = HitlError::service(
+            Service::Slack,
+            ServiceErrorKind::RateLimited,
+            "retry in 30 s",
+        );
         assert_eq!(e.name(), "Slack.RateLimited");
         assert!(e.is_transient());
-        let e = HitlError::service(Service::Jira, ServiceErrorKind::TransitionNotFound, "no Done");
+        let e = HitlError::service(
+            Service::Jira,
+            ServiceErrorKind::TransitionNotFound,
+            "no Done",
+        );
         assert_eq!(e.name(), "Jira.TransitionNotFound");
         assert!(!e.is_transient());
         assert_eq!(

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use crate::ports::{
     ApprovalStore, DecisionWrite, EmailSender, OutgoingEmail, ResumeOutcome, WorkflowResumer,
 };
-use crate::{ApprovalRecord, DecisionOutput, HitlError, RecordedDecision};
+use crate::{ApprovalRecord, DecisionOutput, HitlError, MessageRef, RecordedDecision};
 
 #[derive(Default)]
 pub struct InMemoryStore {
@@ -78,6 +78,20 @@ impl ApprovalStore for InMemoryStore {
             r.resumed_at = None;
         }
         Ok(())
+    }
+
+    async fn attach_message(
+        &self,
+        approval_id: &str,
+        message: &MessageRef,
+    ) -> Result<(), HitlError> {
+        match self.records.lock().unwrap().get_mut(approval_id) {
+            Some(r) => {
+                r.message = Some(message.clone());
+                Ok(())
+            }
+            None => Err(HitlError::NotFound(approval_id.into())),
+        }
     }
 }
 

@@ -14,7 +14,9 @@ pub mod pages;
 pub mod ports;
 pub mod service;
 
-pub use approval::{ApprovalRecord, CreateLinksInput, CreateLinksOutput, RecipientLinks};
+pub use approval::{
+    ApprovalRecord, CreateLinksInput, CreateLinksOutput, MessageRef, RecipientLinks,
+};
 pub use approval_links::{LinkSigner, SignedLink};
-pub use decision::{Channel, DecidedBy, Decision, DecisionOutput, RecordedDecision};
+pub use decision::{Channel, DecidedBy, Decision, DecisionOutput, RecordedDecision, SlackUser};
 pub use error::{HitlError, Service, ServiceErrorKind};

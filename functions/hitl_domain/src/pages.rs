@@ -59,7 +59,7 @@ fn decided_line(record: &ApprovalRecord) -> String {
         Some(d) => format!(
             "<p class=\"status\" id=\"decision\" data-decision=\"{}\">{} by {} at {}.</p>{}",
             d.decision.as_str(),
-            capitalize(d.decision.past_tense()),
+            capitalize(&d.decision.past_tense()),
             text(&d.decided_by.name),
             rfc3339(d.decided_at),
             d.comment
@@ -85,6 +85,8 @@ pub fn render(view: &LinkView) -> Page {
             let (verb, class) = match link.decision {
                 Decision::Approve => ("Approve", "approve"),
                 Decision::Reject => ("Reject", "reject"),
+                // Links are signed for approve or reject only.
+                Decision::Custom(_) => ("Answer", "approve"),
             };
             let hidden: String = params
                 .fields()

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use crate::{ApprovalRecord, DecisionOutput, HitlError, RecordedDecision};
+use crate::{ApprovalRecord, DecisionOutput, HitlError, MessageRef, RecordedDecision};
 
 /// The result of trying to record a decision (first decision wins).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +44,13 @@ pub trait ApprovalStore: Send + Sync {
 
     /// Gives a claim back after a failed delivery, so a later attempt can re-drive it.
     async fn release_resume(&self, approval_id: &str) -> Result<(), HitlError>;
+
+    /// Remembers which chat message asked, so it can be updated after the decision.
+    async fn attach_message(
+        &self,
+        approval_id: &str,
+        message: &MessageRef,
+    ) -> Result<(), HitlError>;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -19,6 +19,8 @@ pub struct LinkSettings<'a> {
     pub signer: &'a LinkSigner,
     pub base_url: &'a str,
     pub retention_days: i64,
+    /// Who asks with these links: email, or a Teams card.
+    pub origin: Channel,
 }
 
 pub async fn create_approval_links(
@@ -46,6 +48,8 @@ pub async fn create_approval_links(
         task_token: None,
         decision: None,
         resumed_at: None,
+        origin: settings.origin,
+        message: None,
     };
     store.create(&record).await?;
 
@@ -328,7 +332,7 @@ pub async fn decide(
     now: i64,
 ) -> LinkView {
     let params = LinkParams::from_urlencoded(form_body);
-    let (link, _, approver) = match open_link(approval_id, &params, signer, store, now).await {
+    let (link, opened, approver) = match open_link(approval_id, &params, signer, store, now).await {
         Ok(opened) => opened,
         Err(view) => return view,
     };
@@ -351,7 +355,7 @@ pub async fn decide(
         Some(email) => DecidedBy {
             id: email.clone(),
             name: email,
-            channel: Channel::Email,
+            channel: opened.origin,
         },
         None => {
             let name = form_field("name")
@@ -360,7 +364,7 @@ pub async fn decide(
             DecidedBy {
                 id: "link".into(),
                 name,
-                channel: Channel::Email,
+                channel: opened.origin,
             }
         }
     };
@@ -371,6 +375,7 @@ pub async fn decide(
         comment,
         source_ip: client.source_ip,
         user_agent: client.user_agent.map(|ua| ua.chars().take(300).collect()),
+        slack_user: None,
     };
     let (record, newly_recorded) = match store.record_decision(approval_id, &recorded, now).await {
         Ok(DecisionWrite::Recorded(record)) => (record, true),

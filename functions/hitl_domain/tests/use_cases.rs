@@ -29,6 +29,7 @@ impl World {
             signer: &self.signer,
             base_url: BASE,
             retention_days: 30,
+            origin: hitl_domain::Channel::Email,
         };
         let input: CreateLinksInput = serde_json::from_value(input).unwrap();
         service::create_approval_links(input, &settings, &self.store, "appr-1".into(), NOW)
