@@ -167,7 +167,10 @@ mod tests {
         let (url, calls) = serve(vec![(429, Some("1")), (200, None)]).await;
         let http = ServiceHttp::new(Service::Slack);
         let started = std::time::Instant::now();
-        let r = http.send("chat.postMessage", |c| c.post(&url)).await.unwrap();
+        let r = http
+            .send("chat.postMessage", |c| c.post(&url))
+            .await
+            .unwrap();
         assert_eq!(r.status().as_u16(), 200);
         assert_eq!(calls.load(Ordering::SeqCst), 2);
         assert!(started.elapsed() >= Duration::from_secs(1));
