@@ -1,0 +1,939 @@
+//! Slack: approval requests with buttons, plain messages a workflow can wait on, and the
+//! interactivity endpoint that turns a signed `block_actions` click into a decision.
+//!
+//! What is ours lives here: the input contracts, the Block Kit we post, the v0 request
+//! signature check, and the click use case (allow-list, first click wins, message update,
+//! ephemeral replies). Talking to Slack is the [`SlackMessenger`] port.
+
+use async_trait::async_trait;
+use hmac::{Hmac, KeyInit, Mac};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use sha2::Sha256;
+
+use crate::approval::rfc3339;
+use crate::ports::{ApprovalStore, DecisionWrite, WorkflowResumer};
+use crate::service::{deliver_decision, MAX_TASK_TOKEN_CHARS};
+use crate::{
+    ApprovalRecord, Channel, DecidedBy, Decision, HitlError, MessageRef, RecordedDecision,
+    SlackUser,
+};
+
+/// Slack refuses requests older than this (replay window of its signature scheme).
+pub const SIGNATURE_MAX_AGE_SECONDS: i64 = 5 * 60;
+pub const MAX_BUTTONS: usize = 6;
+/// Slack's limit for a button's `value`.
+pub const MAX_BUTTON_VALUE_CHARS: usize = 255;
+/// Slack's limit for a button's label (plain_text in a button element).
+pub const MAX_BUTTON_LABEL_CHARS: usize = 75;
+pub const MAX_HEADER_CHARS: usize = 150;
+/// A section's text is limited to 3000 characters.
+pub const MAX_TEXT_CHARS: usize = 3000;
+pub const MAX_BLOCKS: usize = 50;
+pub const DEFAULT_EXPIRES_IN_SECONDS: i64 = 24 * 60 * 60;
+/// `block_id` prefix of the buttons of a Request Action message: `hitl:{approvalId}`.
+const BLOCK_ID_PREFIX: &str = "hitl:";
+
+// ---------------------------------------------------------------------------------------------
+// The port
+
+/// A message to post or to put in place of another: `text` is the notification fallback and
+/// what shows where blocks cannot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SlackMessage {
+    pub text: String,
+    pub blocks: Option<Vec<Value>>,
+    pub thread_ts: Option<String>,
+}
+
+#[async_trait]
+pub trait SlackMessenger: Send + Sync {
+    /// `chat.postMessage`; `channel` may be a channel id, a `#name`, or a user id (DM).
+    async fn post(&self, channel: &str, message: &SlackMessage) -> Result<MessageRef, HitlError>;
+    /// `chat.update` of a message the bot posted.
+    async fn update(
+        &self,
+        message_ref: &MessageRef,
+        message: &SlackMessage,
+    ) -> Result<(), HitlError>;
+    /// `chat.postEphemeral`: only `user` sees it.
+    async fn post_ephemeral(&self, channel: &str, user: &str, text: &str) -> Result<(), HitlError>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request signatures
+
+/// Why an interactivity request was refused (answered 401, never acted on).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignatureError {
+    Missing,
+    Stale,
+    Mismatch,
+}
+
+impl std::fmt::Display for SignatureError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SignatureError::Missing => "missing X-Slack-Signature or X-Slack-Request-Timestamp",
+            SignatureError::Stale => "request timestamp outside the 5-minute window (replay?)",
+            SignatureError::Mismatch => "signature does not match",
+        })
+    }
+}
+
+/// Checks Slack's v0 signature: `v0=hex(HMAC-SHA256(secret, "v0:{timestamp}:{raw body}"))`,
+/// with the timestamp within 5 minutes of `now`. The comparison is constant-time.
+pub fn verify_signature(
+    signing_secret: &str,
+    timestamp: Option<&str>,
+    signature: Option<&str>,
+    body: &[u8],
+    now: i64,
+) -> Result<(), SignatureError> {
+    let (Some(timestamp), Some(signature)) = (timestamp, signature) else {
+        return Err(SignatureError::Missing);
+    };
+    let sent_at: i64 = timestamp
+        .trim()
+        .parse()
+        .map_err(|_| SignatureError::Missing)?;
+    if (now - sent_at).abs() > SIGNATURE_MAX_AGE_SECONDS {
+        return Err(SignatureError::Stale);
+    }
+    let expected = signature
+        .trim()
+        .strip_prefix("v0=")
+        .and_then(|h| hex::decode(h).ok())
+        .ok_or(SignatureError::Mismatch)?;
+    signing_mac(signing_secret, timestamp.trim(), body)
+        .verify_slice(&expected)
+        .map_err(|_| SignatureError::Mismatch)
+}
+
+/// The `X-Slack-Signature` value Slack sends for `body` at `timestamp`.
+pub fn sign(signing_secret: &str, timestamp: &str, body: &[u8]) -> String {
+    let mac = signing_mac(signing_secret, timestamp, body);
+    format!("v0={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+fn signing_mac(secret: &str, timestamp: &str, body: &[u8]) -> Hmac<Sha256> {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+    mac.update(b"v0:");
+    mac.update(timestamp.as_bytes());
+    mac.update(b":");
+    mac.update(body);
+    mac
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inputs
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ButtonConfirm {
+    pub title: Option<String>,
+    pub text: Option<String>,
+    pub confirm: Option<String>,
+    pub deny: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Button {
+    pub label: Option<String>,
+    pub value: Option<String>,
+    /// `primary`, `danger`, or absent for Slack's default style.
+    pub style: Option<String>,
+    pub confirm: Option<ButtonConfirm>,
+}
+
+/// Input of Slack Request Action (a `.waitForTaskToken` Task).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestActionInput {
+    pub channel: Option<String>,
+    /// A user id (`U…`): the request goes to the bot's DM with them.
+    pub user: Option<String>,
+    pub header: Option<String>,
+    pub text: Option<String>,
+    pub buttons: Option<Vec<Button>>,
+    /// Slack user ids allowed to answer; empty or absent: anyone who sees the message.
+    pub allowed_users: Option<Vec<String>>,
+    pub expires_in_seconds: Option<i64>,
+    pub task_token: Option<String>,
+}
+
+/// Input of Slack Send Message.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SendMessageInput {
+    pub channel: Option<String>,
+    pub user: Option<String>,
+    pub text: Option<String>,
+    /// Raw Block Kit blocks.
+    pub blocks: Option<Vec<Value>>,
+    pub thread_ts: Option<String>,
+    /// For messages with buttons that a Wait For User Action will wait on.
+    pub allowed_users: Option<Vec<String>>,
+    pub expires_in_seconds: Option<i64>,
+}
+
+/// Output of Slack Send Message; the input of Update Message and Wait For User Action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SentMessage {
+    pub channel: String,
+    pub ts: String,
+    /// Set when the message has buttons: Wait For User Action can wait on it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approval_id: Option<String>,
+}
+
+/// Input of Slack Update Message: Send Message's output plus the new content.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateMessageInput {
+    pub channel: Option<String>,
+    pub ts: Option<String>,
+    /// Send Message's whole output may be passed here instead of `channel` + `ts`.
+    pub message: Option<MessageRefInput>,
+    pub text: Option<String>,
+    pub blocks: Option<Vec<Value>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct MessageRefInput {
+    pub channel: Option<String>,
+    pub ts: Option<String>,
+}
+
+/// Input of Slack Wait For User Action (a `.waitForTaskToken` Task).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WaitForUserActionInput {
+    pub channel: Option<String>,
+    pub ts: Option<String>,
+    pub message: Option<MessageRefInput>,
+    pub task_token: Option<String>,
+}
+
+fn trimmed(value: Option<String>) -> Option<String> {
+    value
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+fn too_long(field: &str, value: &str, max: usize) -> Result<(), HitlError> {
+    if value.chars().count() > max {
+        return Err(HitlError::invalid_input(format!(
+            "{field} is longer than Slack allows ({max} characters)"
+        )));
+    }
+    Ok(())
+}
+
+/// `channel` or `user` (exactly one): where to post.
+fn destination(channel: Option<String>, user: Option<String>) -> Result<String, HitlError> {
+    match (trimmed(channel), trimmed(user)) {
+        (Some(channel), None) => Ok(channel),
+        (None, Some(user)) if is_slack_id(&user) => Ok(user),
+        (None, Some(user)) => Err(HitlError::invalid_input(format!(
+            "user must be a Slack user id such as U0123ABCD, not {user:?}"
+        ))),
+        (Some(_), Some(_)) => Err(HitlError::invalid_input(
+            "give either channel or user, not both",
+        )),
+        (None, None) => Err(HitlError::invalid_input(
+            "channel (an id such as C0123ABCD or #name) or user (a user id, for a DM) is required",
+        )),
+    }
+}
+
+fn is_slack_id(value: &str) -> bool {
+    value.len() >= 2
+        && value.len() <= 24
+        && value.starts_with(['U', 'W'])
+        && value
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+}
+
+fn allowed_users(users: Option<Vec<String>>) -> Result<Vec<String>, HitlError> {
+    let users: Vec<String> = users
+        .unwrap_or_default()
+        .into_iter()
+        .map(|u| u.trim().to_string())
+        .collect();
+    if let Some(bad) = users.iter().find(|u| !is_slack_id(u)) {
+        return Err(HitlError::invalid_input(format!(
+            "allowedUsers holds Slack user ids such as U0123ABCD, not {bad:?}"
+        )));
+    }
+    Ok(users)
+}
+
+fn expiry(seconds: Option<i64>) -> Result<i64, HitlError> {
+    let seconds = seconds.unwrap_or(DEFAULT_EXPIRES_IN_SECONDS);
+    if !(crate::approval::MIN_EXPIRES_IN_SECONDS..=crate::approval::MAX_EXPIRES_IN_SECONDS)
+        .contains(&seconds)
+    {
+        return Err(HitlError::invalid_input(format!(
+            "expiresInSeconds must be between {} and {}",
+            crate::approval::MIN_EXPIRES_IN_SECONDS,
+            crate::approval::MAX_EXPIRES_IN_SECONDS
+        )));
+    }
+    Ok(seconds)
+}
+
+fn task_token(token: Option<String>) -> Result<String, HitlError> {
+    let token = trimmed(token).ok_or_else(|| {
+        HitlError::invalid_input(
+            "taskToken is required (pass \"taskToken.$\": \"$$.Task.Token\" and use .waitForTaskToken)",
+        )
+    })?;
+    if token.len() > MAX_TASK_TOKEN_CHARS {
+        return Err(HitlError::invalid_input("taskToken is too long"));
+    }
+    Ok(token)
+}
+
+fn message_ref(
+    channel: Option<String>,
+    ts: Option<String>,
+    message: Option<MessageRefInput>,
+) -> Result<MessageRef, HitlError> {
+    let (channel, ts) = match message {
+        Some(m) => (
+            trimmed(m.channel).or(trimmed(channel)),
+            trimmed(m.ts).or(trimmed(ts)),
+        ),
+        None => (trimmed(channel), trimmed(ts)),
+    };
+    match (channel, ts) {
+        (Some(channel), Some(ts)) if is_ts(&ts) => Ok(MessageRef { channel, ts }),
+        (Some(_), Some(ts)) => Err(HitlError::invalid_input(format!(
+            "ts must be a Slack message timestamp such as 1700000000.000100, not {ts:?}"
+        ))),
+        _ => Err(HitlError::invalid_input(
+            "channel and ts are required (pass Send Message's output)",
+        )),
+    }
+}
+
+fn is_ts(ts: &str) -> bool {
+    match ts.split_once('.') {
+        Some((secs, micros)) => {
+            !secs.is_empty()
+                && !micros.is_empty()
+                && secs.chars().all(|c| c.is_ascii_digit())
+                && micros.chars().all(|c| c.is_ascii_digit())
+        }
+        None => false,
+    }
+}
+
+/// The approval id of a message a workflow may wait on: derived from where it is, so a click
+/// that comes before the wait finds the same record.
+pub fn message_approval_id(message: &MessageRef) -> String {
+    format!("slack-{}-{}", message.channel, message.ts)
+}
+
+fn validate_buttons(buttons: Option<Vec<Button>>) -> Result<Vec<Button>, HitlError> {
+    let buttons = buttons.unwrap_or_else(|| {
+        vec![
+            Button {
+                label: Some("Approve".into()),
+                value: Some("approve".into()),
+                style: Some("primary".into()),
+                confirm: None,
+            },
+            Button {
+                label: Some("Reject".into()),
+                value: Some("reject".into()),
+                style: Some("danger".into()),
+                confirm: None,
+            },
+        ]
+    });
+    if buttons.is_empty() || buttons.len() > MAX_BUTTONS {
+        return Err(HitlError::invalid_input(format!(
+            "buttons must hold 1 to {MAX_BUTTONS} buttons"
+        )));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (i, b) in buttons.iter().enumerate() {
+        let label = trimmed(b.label.clone())
+            .ok_or_else(|| HitlError::invalid_input(format!("buttons[{i}].label is required")))?;
+        too_long(
+            &format!("buttons[{i}].label"),
+            &label,
+            MAX_BUTTON_LABEL_CHARS,
+        )?;
+        let value = trimmed(b.value.clone())
+            .ok_or_else(|| HitlError::invalid_input(format!("buttons[{i}].value is required")))?;
+        too_long(
+            &format!("buttons[{i}].value"),
+            &value,
+            MAX_BUTTON_VALUE_CHARS,
+        )?;
+        if !seen.insert(value.clone()) {
+            return Err(HitlError::invalid_input(format!(
+                "buttons[{i}].value {value:?} is used twice: values tell the answers apart"
+            )));
+        }
+        match b.style.as_deref() {
+            None | Some("primary") | Some("danger") => {}
+            Some(other) => {
+                return Err(HitlError::invalid_input(format!(
+                    "buttons[{i}].style must be primary or danger (or absent), not {other:?}"
+                )))
+            }
+        }
+    }
+    Ok(buttons)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Block Kit
+
+fn plain(text: &str) -> Value {
+    json!({"type": "plain_text", "text": text, "emoji": true})
+}
+
+fn button_element(i: usize, b: &Button) -> Value {
+    let mut element = json!({
+        "type": "button",
+        "action_id": format!("hitl_button_{i}"),
+        "text": plain(b.label.as_deref().unwrap_or_default().trim()),
+        "value": b.value.as_deref().unwrap_or_default().trim(),
+    });
+    if let Some(style) = &b.style {
+        element["style"] = json!(style);
+    }
+    if let Some(c) = &b.confirm {
+        element["confirm"] = json!({
+            "title": plain(c.title.as_deref().unwrap_or("Are you sure?")),
+            "text": {"type": "mrkdwn", "text": c.text.as_deref().unwrap_or("Please confirm.")},
+            "confirm": plain(c.confirm.as_deref().unwrap_or("Yes")),
+            "deny": plain(c.deny.as_deref().unwrap_or("Cancel")),
+        });
+    }
+    element
+}
+
+/// The blocks of a Request Action message: header, text, and the buttons under a `block_id`
+/// that names the approval.
+pub fn request_blocks(
+    approval_id: &str,
+    header: Option<&str>,
+    text: &str,
+    buttons: &[Button],
+) -> Vec<Value> {
+    let mut blocks = Vec::new();
+    if let Some(header) = header {
+        blocks.push(json!({"type": "header", "text": plain(header)}));
+    }
+    blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": text}}));
+    blocks.push(json!({
+        "type": "actions",
+        "block_id": format!("{BLOCK_ID_PREFIX}{approval_id}"),
+        "elements": buttons.iter().enumerate().map(|(i, b)| button_element(i, b)).collect::<Vec<_>>(),
+    }));
+    blocks
+}
+
+/// The message after the outcome: the same blocks without their buttons, and a line that
+/// says what happened, who and when.
+pub fn outcome_blocks(original: &[Value], outcome: &str) -> Vec<Value> {
+    let mut blocks: Vec<Value> = original
+        .iter()
+        .filter(|b| b["type"] != "actions")
+        .cloned()
+        .collect();
+    blocks.push(json!({"type": "context", "elements": [{"type": "mrkdwn", "text": outcome}]}));
+    blocks
+}
+
+fn has_buttons(blocks: &[Value]) -> bool {
+    blocks.iter().any(|b| {
+        b["type"] == "actions"
+            || b["accessory"]["type"] == "button"
+            || b["elements"]
+                .as_array()
+                .is_some_and(|e| e.iter().any(|e| e["type"] == "button"))
+    })
+}
+
+fn decided_line(record: &RecordedDecision) -> String {
+    let mark = match record.decision {
+        Decision::Approve => ":white_check_mark:",
+        Decision::Reject => ":x:",
+        Decision::Custom(_) => ":ballot_box_with_check:",
+    };
+    let who = match &record.slack_user {
+        Some(user) => format!("<@{}>", user.id),
+        None => record.decided_by.name.clone(),
+    };
+    format!(
+        "{mark} *{}* by {who} at {}",
+        capitalized(&record.decision.past_tense()),
+        rfc3339(record.decided_at)
+    )
+}
+
+fn capitalized(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Use cases
+
+/// What Request Action returns to its (waiting) Task; the Task's real output is the decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestActionOutput {
+    pub approval_id: String,
+    pub channel: String,
+    pub ts: String,
+    pub expires_at: String,
+}
+
+/// Posts the request and stores the task token; the click resumes the workflow.
+pub async fn request_action(
+    input: RequestActionInput,
+    store: &dyn ApprovalStore,
+    slack: &dyn SlackMessenger,
+    approval_id: String,
+    retention_days: i64,
+    now: i64,
+) -> Result<RequestActionOutput, HitlError> {
+    let destination = destination(input.channel, input.user)?;
+    let text = trimmed(input.text).ok_or_else(|| {
+        HitlError::invalid_input("text is required: say what is being asked (Slack mrkdwn)")
+    })?;
+    too_long("text", &text, MAX_TEXT_CHARS)?;
+    let header = trimmed(input.header);
+    if let Some(h) = &header {
+        too_long("header", h, MAX_HEADER_CHARS)?;
+    }
+    let buttons = validate_buttons(input.buttons)?;
+    let approvers = allowed_users(input.allowed_users)?;
+    let expires_at = now + expiry(input.expires_in_seconds)?;
+    let token = task_token(input.task_token)?;
+
+    let title = header.clone().unwrap_or_else(|| {
+        let first_line = text.lines().next().unwrap_or_default();
+        first_line
+            .chars()
+            .take(crate::approval::MAX_TITLE_CHARS)
+            .collect()
+    });
+    let record = ApprovalRecord {
+        approval_id: approval_id.clone(),
+        title,
+        description: Some(text.clone()),
+        approvers,
+        created_at: now,
+        expires_at,
+        delete_after: expires_at + retention_days.max(1) * 24 * 60 * 60,
+        task_token: Some(token),
+        decision: None,
+        resumed_at: None,
+        origin: Channel::Slack,
+        message: None,
+    };
+    store.create(&record).await?;
+    let fallback = match &header {
+        Some(h) => format!("{h}: {text}"),
+        None => text.clone(),
+    };
+    let message = SlackMessage {
+        text: fallback,
+        blocks: Some(request_blocks(
+            &approval_id,
+            header.as_deref(),
+            &text,
+            &buttons,
+        )),
+        thread_ts: None,
+    };
+    let posted = slack.post(&destination, &message).await?;
+    store.attach_message(&approval_id, &posted).await?;
+    Ok(RequestActionOutput {
+        approval_id,
+        channel: posted.channel,
+        ts: posted.ts,
+        expires_at: rfc3339(expires_at),
+    })
+}
+
+/// Posts a message; when it has buttons, also registers it so a Wait For User Action can wait
+/// on it (and a click that comes first is kept).
+pub async fn send_message(
+    input: SendMessageInput,
+    store: &dyn ApprovalStore,
+    slack: &dyn SlackMessenger,
+    retention_days: i64,
+    now: i64,
+) -> Result<SentMessage, HitlError> {
+    let destination = destination(input.channel, input.user)?;
+    let message = message_content(input.text, input.blocks)?;
+    let thread_ts = trimmed(input.thread_ts);
+    if let Some(ts) = &thread_ts {
+        if !is_ts(ts) {
+            return Err(HitlError::invalid_input(format!(
+                "threadTs must be a Slack message timestamp, not {ts:?}"
+            )));
+        }
+    }
+    let approvers = allowed_users(input.allowed_users)?;
+    let expires_at = now + expiry(input.expires_in_seconds)?;
+    let interactive = message.blocks.as_deref().is_some_and(has_buttons);
+    let posted = slack
+        .post(
+            &destination,
+            &SlackMessage {
+                thread_ts,
+                ..message.clone()
+            },
+        )
+        .await?;
+    let approval_id = if interactive {
+        let approval_id = message_approval_id(&posted);
+        let record = ApprovalRecord {
+            approval_id: approval_id.clone(),
+            title: message
+                .text
+                .chars()
+                .take(crate::approval::MAX_TITLE_CHARS)
+                .collect(),
+            description: None,
+            approvers,
+            created_at: now,
+            expires_at,
+            delete_after: expires_at + retention_days.max(1) * 24 * 60 * 60,
+            task_token: None,
+            decision: None,
+            resumed_at: None,
+            origin: Channel::Slack,
+            message: Some(posted.clone()),
+        };
+        store.create(&record).await?;
+        Some(approval_id)
+    } else {
+        None
+    };
+    Ok(SentMessage {
+        channel: posted.channel,
+        ts: posted.ts,
+        approval_id,
+    })
+}
+
+fn message_content(
+    text: Option<String>,
+    blocks: Option<Vec<Value>>,
+) -> Result<SlackMessage, HitlError> {
+    let text = trimmed(text);
+    if let Some(t) = &text {
+        too_long("text", t, 40_000)?;
+    }
+    if let Some(blocks) = &blocks {
+        if blocks.is_empty() || blocks.len() > MAX_BLOCKS {
+            return Err(HitlError::invalid_input(format!(
+                "blocks must hold 1 to {MAX_BLOCKS} blocks"
+            )));
+        }
+        if let Some(i) = blocks.iter().position(|b| !b["type"].is_string()) {
+            return Err(HitlError::invalid_input(format!(
+                "blocks[{i}] is not a Block Kit block (it has no \"type\")"
+            )));
+        }
+    }
+    match (text, blocks) {
+        (None, None) => Err(HitlError::invalid_input("text or blocks is required")),
+        (text, blocks) => Ok(SlackMessage {
+            // Slack shows `text` in notifications; blocks alone would notify with nothing.
+            text: text.unwrap_or_else(|| "New message".into()),
+            blocks,
+            thread_ts: None,
+        }),
+    }
+}
+
+pub async fn update_message(
+    input: UpdateMessageInput,
+    slack: &dyn SlackMessenger,
+) -> Result<SentMessage, HitlError> {
+    let target = message_ref(input.channel, input.ts, input.message)?;
+    let message = message_content(input.text, input.blocks)?;
+    slack.update(&target, &message).await?;
+    Ok(SentMessage {
+        channel: target.channel,
+        ts: target.ts,
+        approval_id: None,
+    })
+}
+
+/// The id and token a Wait For User Action hands to the generic wait.
+pub fn wait_target(input: WaitForUserActionInput) -> Result<crate::service::WaitInput, HitlError> {
+    let target = message_ref(input.channel, input.ts, input.message)?;
+    Ok(crate::service::WaitInput {
+        approval_id: Some(message_approval_id(&target)),
+        task_token: Some(task_token(input.task_token)?),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Interactivity
+
+/// The parts of Slack's `block_actions` payload we use.
+#[derive(Debug, Clone, Deserialize)]
+pub struct BlockActions {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub user: PayloadUser,
+    #[serde(default)]
+    pub channel: Option<PayloadChannel>,
+    #[serde(default)]
+    pub container: Option<PayloadContainer>,
+    #[serde(default)]
+    pub message: Option<PayloadMessage>,
+    #[serde(default)]
+    pub actions: Vec<PayloadAction>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PayloadUser {
+    pub id: String,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub team_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PayloadChannel {
+    pub id: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PayloadContainer {
+    #[serde(default)]
+    pub channel_id: Option<String>,
+    #[serde(default)]
+    pub message_ts: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PayloadMessage {
+    pub ts: String,
+    #[serde(default)]
+    pub blocks: Vec<Value>,
+    #[serde(default)]
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PayloadAction {
+    #[serde(default)]
+    pub block_id: Option<String>,
+    #[serde(default)]
+    pub value: Option<String>,
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
+}
+
+/// What the interactivity endpoint did with a click. Slack only needs a 200 within 3 seconds;
+/// what the person sees is the updated message or an ephemeral note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClickOutcome {
+    /// The decision was recorded (and delivered when a workflow was waiting).
+    Decided {
+        approval_id: String,
+        delivered: bool,
+    },
+    /// Nothing changed; the person was told why (ephemeral).
+    Refused { reason: String },
+    /// Not a click we handle (another payload type, a non-button element).
+    Ignored,
+}
+
+/// Parses the form body Slack posts (`payload=<json>`).
+pub fn parse_interaction(form_body: &str) -> Result<BlockActions, HitlError> {
+    let payload = form_urlencoded::parse(form_body.as_bytes())
+        .find(|(k, _)| k == "payload")
+        .map(|(_, v)| v.into_owned())
+        .ok_or_else(|| HitlError::invalid_input("the request has no payload field"))?;
+    serde_json::from_str(&payload).map_err(|e| {
+        HitlError::invalid_input(format!("the payload is not a Slack interaction: {e}"))
+    })
+}
+
+/// A click on a button: allow-list, first click wins, resume, update the message; every
+/// refusal is explained to the clicker alone.
+pub async fn handle_click(
+    payload: BlockActions,
+    store: &dyn ApprovalStore,
+    resumer: &dyn WorkflowResumer,
+    slack: &dyn SlackMessenger,
+    now: i64,
+) -> Result<ClickOutcome, HitlError> {
+    if payload.kind != "block_actions" {
+        return Ok(ClickOutcome::Ignored);
+    }
+    let Some(action) = payload
+        .actions
+        .first()
+        .filter(|a| a.kind.as_deref().unwrap_or("button") == "button")
+    else {
+        return Ok(ClickOutcome::Ignored);
+    };
+    let channel = payload
+        .container
+        .as_ref()
+        .and_then(|c| c.channel_id.clone())
+        .or_else(|| payload.channel.as_ref().map(|c| c.id.clone()));
+    let ts = payload
+        .container
+        .as_ref()
+        .and_then(|c| c.message_ts.clone())
+        .or_else(|| payload.message.as_ref().map(|m| m.ts.clone()));
+    let (Some(channel), Some(ts)) = (channel, ts) else {
+        return Ok(ClickOutcome::Ignored);
+    };
+    let message = MessageRef { channel, ts };
+    let approval_id = match action
+        .block_id
+        .as_deref()
+        .and_then(|b| b.strip_prefix(BLOCK_ID_PREFIX))
+    {
+        Some(id) => id.to_string(),
+        None => message_approval_id(&message),
+    };
+    let user = &payload.user;
+    let channel = &message.channel;
+    let refuse = |reason: String| async move {
+        slack.post_ephemeral(channel, &user.id, &reason).await?;
+        Ok::<_, HitlError>(ClickOutcome::Refused { reason })
+    };
+
+    let Some(record) = store.get(&approval_id).await? else {
+        return refuse("This message is not waiting for an answer any more.".into()).await;
+    };
+    if !record.approvers.is_empty() && !record.approvers.iter().any(|a| a == &user.id) {
+        let who: Vec<String> = record.approvers.iter().map(|a| format!("<@{a}>")).collect();
+        return refuse(format!(
+            "Only {} can answer this request; your click changed nothing.",
+            who.join(", ")
+        ))
+        .await;
+    }
+    let value = action.value.clone().unwrap_or_default();
+    let slack_user = SlackUser {
+        id: user.id.clone(),
+        username: user
+            .username
+            .clone()
+            .or_else(|| user.name.clone())
+            .unwrap_or_else(|| user.id.clone()),
+        team_id: user.team_id.clone(),
+    };
+    let recorded = RecordedDecision {
+        decision: Decision::from_value(&value),
+        decided_by: DecidedBy {
+            id: user.id.clone(),
+            name: user
+                .name
+                .clone()
+                .or_else(|| user.username.clone())
+                .unwrap_or_else(|| user.id.clone()),
+            channel: Channel::Slack,
+        },
+        decided_at: now,
+        comment: None,
+        source_ip: None,
+        user_agent: None,
+        slack_user: Some(slack_user),
+    };
+    let original_blocks = payload
+        .message
+        .as_ref()
+        .map(|m| m.blocks.clone())
+        .unwrap_or_default();
+    match store.record_decision(&approval_id, &recorded, now).await? {
+        DecisionWrite::Recorded(record) => {
+            // Resume first: the workflow matters more than the message.
+            let delivered = match deliver_decision(&record, store, resumer, now).await {
+                Ok(delivered) => delivered,
+                Err(err) => {
+                    // Recorded and kept; a later click or the wait re-drives the delivery.
+                    tracing::warn!(
+                        approval_id,
+                        error = err.name(),
+                        "decision recorded, delivery pending"
+                    );
+                    false
+                }
+            };
+            let line = decided_line(&recorded);
+            let update = SlackMessage {
+                text: format!("{}: {}", record.title, line),
+                blocks: Some(outcome_blocks(&original_blocks, &line)),
+                thread_ts: None,
+            };
+            if let Err(err) = slack.update(&message, &update).await {
+                tracing::warn!(
+                    approval_id,
+                    error = err.name(),
+                    "decision recorded; message not updated"
+                );
+            }
+            Ok(ClickOutcome::Decided {
+                approval_id,
+                delivered,
+            })
+        }
+        DecisionWrite::AlreadyDecided(record) => {
+            // Re-drive a delivery that failed earlier, then tell who decided.
+            let _ = deliver_decision(&record, store, resumer, now).await;
+            let earlier = record
+                .decision
+                .as_ref()
+                .map(decided_line)
+                .unwrap_or_default();
+            refuse(format!(
+                "Already decided: {earlier}. Your click changed nothing."
+            ))
+            .await
+        }
+        DecisionWrite::Expired(record) => {
+            let line = format!(
+                ":hourglass: *Expired* at {} without an answer",
+                rfc3339(record.expires_at)
+            );
+            let update = SlackMessage {
+                text: format!("{}: expired", record.title),
+                blocks: Some(outcome_blocks(&original_blocks, &line)),
+                thread_ts: None,
+            };
+            let _ = slack.update(&message, &update).await;
+            refuse(format!(
+                "This request expired at {}; your click changed nothing.",
+                rfc3339(record.expires_at)
+            ))
+            .await
+        }
+        DecisionWrite::NotFound => {
+            refuse("This message is not waiting for an answer any more.".into()).await
+        }
+    }
+}
