@@ -13,6 +13,7 @@ pub mod in_memory;
 pub mod pages;
 pub mod ports;
 pub mod service;
+pub mod slack;
 
 pub use approval::{
     ApprovalRecord, CreateLinksInput, CreateLinksOutput, MessageRef, RecipientLinks,
