@@ -176,6 +176,8 @@ pub struct ClientInfo {
 
 /// What a link request leads to; `pages` renders each into HTML with its HTTP status.
 #[derive(Debug, Clone, PartialEq, Eq)]
+// One value per HTTP request, rendered at once: boxing the record would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum LinkView {
     /// A valid, open link on GET: ask for confirmation; nothing is decided.
     Confirm {
