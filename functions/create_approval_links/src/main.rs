@@ -1,7 +1,7 @@
 //! Create Approval Links: stores a pending approval and returns its signed approve/reject URLs.
 
 use hitl_aws::lambda_support::{
-    aws_config, init_tracing, now, parse_input, required_env, TaskFailure,
+    aws_config, init_tracing, now, parse_input, required_env, retention_days, TaskFailure,
 };
 use hitl_aws::DynamoApprovalStore;
 use hitl_domain::service::{create_approval_links, LinkSettings};
@@ -18,12 +18,7 @@ struct Deps {
 
 impl Deps {
     fn from_env(config: &aws_config::SdkConfig) -> Result<Self, HitlError> {
-        let retention_days = match std::env::var("RECORD_RETENTION_DAYS") {
-            Ok(v) => v.parse().map_err(|_| {
-                HitlError::Config("RECORD_RETENTION_DAYS must be a whole number".into())
-            })?,
-            Err(_) => 30,
-        };
+        let retention_days = retention_days()?;
         Ok(Deps {
             signer: LinkSigner::from_config(&required_env("LINK_SIGNING_KEYS")?)?,
             base_url: required_env("DECISION_BASE_URL")?,

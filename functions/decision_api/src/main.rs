@@ -12,10 +12,16 @@ use lambda_http::{service_fn, Body, Error, Request, RequestExt, Response};
 /// Form bodies are a few hundred bytes; anything far larger is not ours.
 const MAX_BODY_BYTES: usize = 16 * 1024;
 
+mod slack_interactions;
+
+use slack_interactions::SlackInteractivity;
+
 struct Deps {
     signer: LinkSigner,
     store: DynamoApprovalStore,
     resumer: StepFunctionsResumer,
+    /// Set when the deployment has Slack (a signing secret).
+    slack: Option<Result<SlackInteractivity, HitlError>>,
 }
 
 impl Deps {
@@ -27,6 +33,7 @@ impl Deps {
                 required_env("TABLE_NAME")?,
             ),
             resumer: StepFunctionsResumer::new(aws_sdk_sfn::Client::new(config)),
+            slack: SlackInteractivity::from_env(),
         })
     }
 }
@@ -79,6 +86,18 @@ async fn handle(deps: &Result<Deps, HitlError>, req: Request) -> Result<Response
             );
         }
     };
+    if req.uri().path().ends_with("/slack/interactions") {
+        return match req.method().as_str() {
+            "POST" => {
+                slack_interactions::handle(deps.slack.as_ref(), &deps.store, &deps.resumer, &req)
+                    .await
+            }
+            _ => Ok(Response::builder()
+                .status(405)
+                .header("allow", "POST")
+                .body(Body::Empty)?),
+        };
+    }
     let path_params = req.path_parameters();
     let Some(approval_id) = path_params.first("approvalId") else {
         return respond(render(&LinkView::NotFound), None);

@@ -31,6 +31,17 @@ pub fn required_env(name: &str) -> Result<String, HitlError> {
         .ok_or_else(|| HitlError::Config(format!("environment variable {name} is not set")))
 }
 
+/// Days an approval record is kept after it expires (`RECORD_RETENTION_DAYS`, 30 by default).
+pub fn retention_days() -> Result<i64, HitlError> {
+    match std::env::var("RECORD_RETENTION_DAYS") {
+        Ok(v) => v
+            .trim()
+            .parse()
+            .map_err(|_| HitlError::Config("RECORD_RETENTION_DAYS must be a whole number".into())),
+        Err(_) => Ok(30),
+    }
+}
+
 pub fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

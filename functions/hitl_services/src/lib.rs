@@ -4,3 +4,5 @@
 //! names).
 
 pub mod http;
+pub mod slack;
+pub mod jira;

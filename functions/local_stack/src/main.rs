@@ -13,6 +13,10 @@ use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use local_stack::standins::jira::JiraStandIn;
+use local_stack::standins::slack::SlackStandIn;
+use local_stack::standins::teams::TeamsStandIn;
+use local_stack::standins::StandIns;
 use local_stack::{
     edge, example, http_api, moto, outbox, provision, runtime_api, schedules, template, ui, VERBOSE,
 };
@@ -80,6 +84,30 @@ async fn bind(port: u16, what: &str) -> Result<TcpListener, String> {
     })
 }
 
+/// The Jira account the stand-in knows (its API token is made up per run).
+const JIRA_EMAIL: &str = "automation@example.com";
+
+/// Credentials of this run's stand-ins: random, so nothing real is ever needed or leaked.
+struct StandInSecrets {
+    slack_bot_token: String,
+    slack_signing_secret: String,
+    graph_client_id: String,
+    graph_client_secret: String,
+    jira_api_token: String,
+}
+
+impl StandInSecrets {
+    fn generate() -> Self {
+        StandInSecrets {
+            slack_bot_token: format!("xoxb-local-{}", uuid::Uuid::new_v4().simple()),
+            slack_signing_secret: random_secret(),
+            graph_client_id: uuid::Uuid::new_v4().to_string(),
+            graph_client_secret: random_secret(),
+            jira_api_token: random_secret(),
+        }
+    }
+}
+
 fn random_secret() -> String {
     // Two v4 UUIDs: 244 random bits, plenty for a local signing key that lives one run.
     format!(
@@ -120,9 +148,39 @@ async fn run(options: Options) -> Result<(), String> {
         format!("http://127.0.0.1:{moto_port}"),
     );
 
-    let stack = template::load(&options.template, &api_url, &BTreeMap::new(), |_| {
-        random_secret()
-    })?;
+    // Slack, Teams and Jira point at the stand-ins, with credentials made up for this run.
+    let secrets = StandInSecrets::generate();
+    let standins = StandIns {
+        slack: SlackStandIn::new(
+            &secrets.slack_bot_token,
+            &secrets.slack_signing_secret,
+            &format!("{api_url}/slack/interactions"),
+        ),
+        teams: TeamsStandIn::new(&secrets.graph_client_id, &secrets.graph_client_secret),
+        jira: JiraStandIn::new(JIRA_EMAIL, &secrets.jira_api_token),
+    };
+    let standins_url = format!("{api_url}/_standins");
+    let overrides: BTreeMap<String, String> = [
+        ("SlackBotToken", secrets.slack_bot_token.clone()),
+        ("SlackSigningSecret", secrets.slack_signing_secret.clone()),
+        ("SlackApiUrl", format!("{standins_url}/slack/api")),
+        (
+            "TeamsWebhookUrl",
+            format!("{standins_url}/teams/webhook/local-approvals"),
+        ),
+        ("GraphTenantId", "local-tenant".to_string()),
+        ("GraphClientId", secrets.graph_client_id.clone()),
+        ("GraphClientSecret", secrets.graph_client_secret.clone()),
+        ("GraphBaseUrl", format!("{standins_url}/teams/graph/v1.0")),
+        ("GraphLoginUrl", format!("{standins_url}/teams/login")),
+        ("JiraBaseUrl", format!("{standins_url}/jira")),
+        ("JiraEmail", JIRA_EMAIL.to_string()),
+        ("JiraApiToken", secrets.jira_api_token.clone()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let stack = template::load(&options.template, &api_url, &overrides, |_| random_secret())?;
     for f in &stack.functions {
         if !options.bin_dir.join(&f.binary).exists() {
             return Err(format!(
@@ -205,11 +263,13 @@ async fn run(options: Options) -> Result<(), String> {
         state_machines: state_machines.clone(),
         schedules,
         endpoints: endpoints.clone(),
+        standins: standins.clone(),
     });
     let api_state = Arc::new(http_api::ApiState { routes, ui });
     let app = axum::Router::new()
         .fallback(http_api::handle)
-        .with_state(api_state);
+        .with_state(api_state)
+        .nest("/_standins", standins.router());
     let mut stop = shutdown_rx.clone();
     tokio::spawn(async move {
         let _ = axum::serve(

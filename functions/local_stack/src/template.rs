@@ -671,6 +671,16 @@ Resources:
             .unwrap();
         assert_eq!(create.env["DECISION_BASE_URL"], "http://127.0.0.1:3000");
         assert!(create.env["LINK_SIGNING_KEYS"].starts_with("k1:"));
-        assert_eq!(stack.state_machines.len(), 2);
+        assert_eq!(stack.state_machines.len(), 3);
+        // Every function the template declares is a binary of this workspace.
+        assert_eq!(stack.functions.len(), 13);
+        let api = stack
+            .functions
+            .iter()
+            .find(|f| f.logical_id == "DecisionApiFunction")
+            .unwrap();
+        assert!(api
+            .http_routes
+            .contains(&("POST".to_string(), "/slack/interactions".to_string())));
     }
 }

@@ -1,6 +1,59 @@
-//! slack-request-action: not built yet (placeholder so the workspace compiles while it is written).
+//! Slack Request Action (`.waitForTaskToken`): posts a message with buttons to a channel or a
+//! user's DM and stores the task token; the click (through the Decision API) resumes the Task
+//! with the decision.
 
-fn main() {
-    eprintln!("slack-request-action is not implemented yet");
-    std::process::exit(1);
+use hitl_aws::lambda_support::{
+    aws_config, init_tracing, now, parse_input, required_env, retention_days, TaskFailure,
+};
+use hitl_aws::DynamoApprovalStore;
+use hitl_domain::slack::{request_action, RequestActionOutput};
+use hitl_domain::HitlError;
+use hitl_services::slack::SlackWebApi;
+use lambda_runtime::{service_fn, LambdaEvent};
+use serde_json::Value;
+
+struct Deps {
+    store: DynamoApprovalStore,
+    slack: SlackWebApi,
+    retention_days: i64,
+}
+
+async fn handle(
+    deps: &Result<Deps, HitlError>,
+    payload: Value,
+) -> Result<RequestActionOutput, TaskFailure> {
+    let deps = deps.as_ref().map_err(Clone::clone)?;
+    let output = request_action(
+        parse_input(payload)?,
+        &deps.store,
+        &deps.slack,
+        uuid::Uuid::new_v4().to_string(),
+        deps.retention_days,
+        now(),
+    )
+    .await?;
+    tracing::info!(approval_id = %output.approval_id, channel = %output.channel, ts = %output.ts, "Slack request posted");
+    Ok(output)
+}
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    init_tracing();
+    let config = aws_config().await;
+    // Built once per cold start; a configuration error fails every Task with Hitl.Config.
+    let deps = (|| {
+        Ok(Deps {
+            store: DynamoApprovalStore::new(
+                aws_sdk_dynamodb::Client::new(&config),
+                required_env("TABLE_NAME")?,
+            ),
+            slack: SlackWebApi::from_env()?,
+            retention_days: retention_days()?,
+        })
+    })();
+    let deps = &deps;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        handle(deps, event.payload).await
+    }))
+    .await
 }

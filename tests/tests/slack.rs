@@ -1,0 +1,334 @@
+//! Slack on the local stack: the real functions against the Slack stand-in, clicks sent as
+//! Slack sends them (signed `block_actions` to the Decision API's `/slack/interactions`).
+
+use std::time::Duration;
+
+use e2e_tests::*;
+use serde_json::{json, Value};
+
+async fn start_slack_approval(text: &str, extra: Value) -> String {
+    let mut input = json!({
+        "channel": "#approvals", "header": "Scale down cluster?", "text": text,
+        "buttons": [
+            {"label": "Scale down", "value": "approve", "style": "primary", "confirm": {"text": "Really?"}},
+            {"label": "Keep", "value": "reject", "style": "danger"},
+            {"label": "Next week", "value": "defer"}
+        ],
+        "allowedUsers": ["U0ALICE", "U0BOB"]
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        input[k] = v.clone();
+    }
+    start_execution("SlackApprovalStateMachine", input).await
+}
+
+fn message_ref(m: &Value) -> (String, String) {
+    (
+        m["channel"].as_str().unwrap().to_string(),
+        m["ts"].as_str().unwrap().to_string(),
+    )
+}
+
+#[tokio::test]
+async fn a_click_decides_updates_the_message_and_a_second_click_changes_nothing() {
+    let tag = unique("scale");
+    let arn = start_slack_approval(&format!("Cluster {tag} idle"), json!({})).await;
+    let message = slack_message_with(&tag).await;
+    let (channel, ts) = message_ref(&message);
+    assert_eq!(channel, "C0APPROVALS", "#approvals resolves to its id");
+    let buttons = &message["blocks"][2]["elements"];
+    assert_eq!(buttons[0]["confirm"]["text"]["text"], "Really?");
+
+    // Someone not on the allow-list: an ephemeral note, nothing decided.
+    let (status, _) = slack_click(&channel, &ts, "U0CAROL", "approve", json!({})).await;
+    assert_eq!(status, 200, "Slack always gets its 200");
+    assert!(slack_ephemerals_for("U0CAROL")
+        .await
+        .iter()
+        .any(|t| t.contains("Only <@U0ALICE>, <@U0BOB>")));
+    assert_eq!(execution_status(&arn).await, "RUNNING");
+
+    let (status, _) = slack_click(&channel, &ts, "U0BOB", "defer", json!({})).await;
+    assert_eq!(status, 200);
+    let end = wait_for_end(&arn, Duration::from_secs(30)).await;
+    assert_eq!(end.status, "SUCCEEDED", "{end:?}");
+    assert_eq!(
+        end.output["outcome"], "answered",
+        "the Choice took the custom branch"
+    );
+    let decision = &end.output["decision"];
+    assert_eq!(decision["decision"], "defer");
+    assert_eq!(decision["value"], "defer");
+    assert_eq!(decision["approved"], false);
+    assert_eq!(decision["decidedBy"]["channel"], "slack");
+    assert_eq!(decision["slackUser"]["id"], "U0BOB");
+    assert_eq!(decision["slackUser"]["username"], "bob");
+
+    // The message lost its buttons and says who decided.
+    let updated = slack_message(&channel, &ts).await;
+    let blocks = updated["blocks"].as_array().unwrap();
+    assert!(blocks.iter().all(|b| b["type"] != "actions"), "{updated}");
+    let outcome = blocks.last().unwrap()["elements"][0]["text"]
+        .as_str()
+        .unwrap();
+    assert!(
+        outcome.contains("<@U0BOB>") && outcome.contains("defer"),
+        "{outcome}"
+    );
+
+    // A late click from a client that still shows the buttons: ephemeral, nothing changes.
+    let before = history_event_types(&arn).await.len();
+    let (status, _) =
+        slack_click(&channel, &ts, "U0ALICE", "approve", json!({"stale": true})).await;
+    assert_eq!(status, 200);
+    let notes = slack_ephemerals_for("U0ALICE").await;
+    assert!(
+        notes
+            .iter()
+            .any(|t| t.contains("Already decided") && t.contains("<@U0BOB>")),
+        "{notes:?}"
+    );
+    assert_eq!(
+        history_event_types(&arn).await.len(),
+        before,
+        "no second resume"
+    );
+}
+
+#[tokio::test]
+async fn forged_and_replayed_requests_are_refused_with_401() {
+    let tag = unique("forge");
+    let arn = start_slack_approval(&format!("Forge test {tag}"), json!({})).await;
+    let (channel, ts) = message_ref(&slack_message_with(&tag).await);
+
+    let (status, body) = slack_click(
+        &channel,
+        &ts,
+        "U0ALICE",
+        "approve",
+        json!({"signingSecret": "not-the-secret"}),
+    )
+    .await;
+    assert_eq!(status, 401, "{body}");
+    let ten_minutes_ago = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+        - 600;
+    let (status, body) = slack_click(
+        &channel,
+        &ts,
+        "U0ALICE",
+        "approve",
+        json!({"timestamp": ten_minutes_ago}),
+    )
+    .await;
+    assert_eq!(status, 401, "{body}");
+    assert!(body.contains("5-minute"), "{body}");
+
+    // No signature at all, straight at the endpoint.
+    let r = http()
+        .post(format!("{}/slack/interactions", endpoints().api))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("payload=%7B%7D")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+
+    assert_eq!(
+        execution_status(&arn).await,
+        "RUNNING",
+        "nothing was decided"
+    );
+    let message = slack_message(&channel, &ts).await;
+    assert!(message["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|b| b["type"] == "actions"));
+
+    // The genuine click still works afterwards.
+    let (status, _) = slack_click(&channel, &ts, "U0ALICE", "approve", json!({})).await;
+    assert_eq!(status, 200);
+    let end = wait_for_end(&arn, Duration::from_secs(30)).await;
+    assert_eq!(end.output["outcome"], "approved", "{end:?}");
+}
+
+#[tokio::test]
+async fn a_request_with_no_click_expires_and_the_task_takes_the_expired_branch() {
+    let tag = unique("timeout");
+    let arn = start_slack_approval(&format!("Timeout {tag}"), json!({"timeoutSeconds": 6})).await;
+    let (channel, ts) = message_ref(&slack_message_with(&tag).await);
+    let end = wait_for_end(&arn, Duration::from_secs(40)).await;
+    assert_eq!(end.status, "SUCCEEDED");
+    assert_eq!(end.output["outcome"], "expired");
+    // A click after the expiry is refused and says so.
+    let (status, _) = slack_click(&channel, &ts, "U0ALICE", "approve", json!({})).await;
+    assert_eq!(status, 200);
+    assert!(slack_ephemerals_for("U0ALICE")
+        .await
+        .iter()
+        .any(|t| t.contains("expired")));
+}
+
+#[tokio::test]
+async fn send_update_and_wait_for_a_click_that_came_first() {
+    let tag = unique("deploy");
+    let (error, sent) = invoke(
+        "SlackSendMessageFunction",
+        &json!({
+            "user": "U0ALICE", "text": format!("Deploy {tag}?"),
+            "blocks": [
+                {"type": "section", "text": {"type": "mrkdwn", "text": format!("Deploy *{tag}*?")}},
+                {"type": "actions", "elements": [
+                    {"type": "button", "action_id": "go", "text": {"type": "plain_text", "text": "Go"}, "value": "approve", "style": "primary"},
+                    {"type": "button", "action_id": "stop", "text": {"type": "plain_text", "text": "Stop"}, "value": "reject"}
+                ]}
+            ]
+        }),
+    )
+    .await;
+    assert_eq!(error, None, "{sent}");
+    assert!(
+        sent["channel"].as_str().unwrap().starts_with('D'),
+        "a user id opens the DM: {sent}"
+    );
+    assert!(
+        sent["approvalId"].is_string(),
+        "a message with buttons can be waited on"
+    );
+
+    // The click comes before anything waits: kept.
+    let (status, _) = slack_click(
+        sent["channel"].as_str().unwrap(),
+        sent["ts"].as_str().unwrap(),
+        "U0ALICE",
+        "reject",
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    // A thread reply, then an update of the original.
+    let (error, reply) = invoke(
+        "SlackSendMessageFunction",
+        &json!({"channel": sent["channel"], "text": "Noted.", "threadTs": sent["ts"]}),
+    )
+    .await;
+    assert_eq!(error, None, "{reply}");
+    assert_eq!(reply.get("approvalId"), None, "plain text is not waitable");
+    let (error, _) = invoke(
+        "SlackUpdateMessageFunction",
+        &json!({"message": reply, "text": "Noted, thanks."}),
+    )
+    .await;
+    assert_eq!(error, None);
+    let updated = slack_message(
+        reply["channel"].as_str().unwrap(),
+        reply["ts"].as_str().unwrap(),
+    )
+    .await;
+    assert_eq!(updated["text"], "Noted, thanks.");
+    assert_eq!(updated["threadTs"], sent["ts"]);
+
+    // Now a workflow waits on the first message (ASL a user writes): resumed at once with
+    // the earlier click.
+    let sfn = sfn().await;
+    let definition = json!({
+        "StartAt": "WaitForClick",
+        "States": {"WaitForClick": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+            "Parameters": {"FunctionName": function_arn("SlackWaitForUserActionFunction"),
+                "Payload": {"message.$": "$.sent", "taskToken.$": "$$.Task.Token"}},
+            "TimeoutSeconds": 60,
+            "End": true
+        }}
+    });
+    let machine = sfn
+        .create_state_machine()
+        .name(unique("e2e-slack-wait"))
+        .definition(definition.to_string())
+        .role_arn(format!("arn:aws:iam::{ACCOUNT}:role/e2e"))
+        .send()
+        .await
+        .unwrap();
+    let execution = sfn
+        .start_execution()
+        .state_machine_arn(machine.state_machine_arn())
+        .name(unique("e2e"))
+        .input(json!({"sent": sent}).to_string())
+        .send()
+        .await
+        .unwrap();
+    let end = wait_for_end(execution.execution_arn(), Duration::from_secs(30)).await;
+    assert_eq!(end.status, "SUCCEEDED", "{end:?}");
+    assert_eq!(end.output["decision"], "reject");
+    assert_eq!(end.output["slackUser"]["id"], "U0ALICE");
+}
+
+#[tokio::test]
+async fn slack_errors_become_named_task_errors_and_429_is_retried() {
+    let (error, out) = invoke(
+        "SlackSendMessageFunction",
+        &json!({"channel": "#nope", "text": "hi"}),
+    )
+    .await;
+    assert_eq!(error.as_deref(), Some("Unhandled"));
+    assert_eq!(out["errorType"], "Slack.ChannelNotFound", "{out}");
+    let (_, out) = invoke(
+        "SlackSendMessageFunction",
+        &json!({"channel": "#private", "text": "hi"}),
+    )
+    .await;
+    assert_eq!(out["errorType"], "Slack.NotInChannel", "{out}");
+    assert!(
+        out["errorMessage"].as_str().unwrap().contains("invite"),
+        "{out}"
+    );
+    let (_, out) = invoke(
+        "SlackUpdateMessageFunction",
+        &json!({"channel": "C0GENERAL", "ts": "1.000001", "text": "x"}),
+    )
+    .await;
+    assert_eq!(out["errorType"], "Slack.MessageNotFound", "{out}");
+    let (_, out) = invoke(
+        "SlackRequestActionFunction",
+        &json!({"channel": "#approvals", "text": "x"}),
+    )
+    .await;
+    assert_eq!(out["errorType"], "Hitl.InvalidInput", "{out}");
+    assert!(
+        out["errorMessage"].as_str().unwrap().contains("taskToken"),
+        "{out}"
+    );
+
+    // One 429 with Retry-After: 1 is waited out; the message goes through.
+    rate_limit("slack", 1, 1).await;
+    let tag = unique("ratelimit");
+    let (error, out) = invoke(
+        "SlackSendMessageFunction",
+        &json!({"channel": "C0GENERAL", "text": tag}),
+    )
+    .await;
+    assert_eq!(error, None, "{out}");
+    slack_message_with(&tag).await;
+
+    // A long Retry-After is not waited in the Lambda: a named error the ASL Retry can back off on.
+    rate_limit("slack", 3, 30).await;
+    let (_, out) = invoke(
+        "SlackSendMessageFunction",
+        &json!({"channel": "C0GENERAL", "text": "later"}),
+    )
+    .await;
+    assert_eq!(out["errorType"], "Slack.RateLimited", "{out}");
+    assert!(
+        out["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("Retry-After 30"),
+        "{out}"
+    );
+    rate_limit("slack", 0, 1).await;
+}
