@@ -4,5 +4,5 @@
 //! names).
 
 pub mod http;
-pub mod slack;
 pub mod jira;
+pub mod slack;
