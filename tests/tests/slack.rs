@@ -163,13 +163,33 @@ async fn a_request_with_no_click_expires_and_the_task_takes_the_expired_branch()
     let end = wait_for_end(&arn, Duration::from_secs(40)).await;
     assert_eq!(end.status, "SUCCEEDED");
     assert_eq!(end.output["outcome"], "expired");
-    // A click after the expiry is refused and says so.
+    // A click after the Task timed out changes nothing, says so, and closes the message.
     let (status, _) = slack_click(&channel, &ts, "U0ALICE", "approve", json!({})).await;
     assert_eq!(status, 200);
-    assert!(slack_ephemerals_for("U0ALICE")
-        .await
-        .iter()
-        .any(|t| t.contains("expired")));
+    let notes = slack_ephemerals_for("U0ALICE").await;
+    assert!(
+        notes
+            .iter()
+            .any(|t| t.contains("expired") || t.contains("stopped waiting")),
+        "{notes:?}"
+    );
+    let closed = slack_message(&channel, &ts).await;
+    assert!(
+        closed["blocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|b| b["type"] != "actions"),
+        "no buttons left: {closed}"
+    );
+    let line = closed["blocks"].as_array().unwrap().last().unwrap()["elements"][0]["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        line.contains("Expired") || line.contains("Closed"),
+        "a late click must not read as a decision: {line}"
+    );
 }
 
 #[tokio::test]

@@ -15,6 +15,7 @@ pub mod pages;
 pub mod ports;
 pub mod service;
 pub mod slack;
+pub mod teams;
 
 pub use approval::{
     ApprovalRecord, CreateLinksInput, CreateLinksOutput, MessageRef, RecipientLinks,

@@ -118,7 +118,11 @@ pub async fn wait_for_approval(
     if record.decision.is_some() {
         // Somebody clicked before the wait began: resume at once.
         let delivered = deliver_decision(&record, store, resumer, now).await?;
-        let status = if delivered { "resumed" } else { "waiting" };
+        let status = if delivered.delivered() {
+            "resumed"
+        } else {
+            "waiting"
+        };
         return Ok(WaitOutput {
             approval_id,
             status: status.into(),
@@ -140,25 +144,43 @@ fn required(value: Option<String>, field: &str) -> Result<String, HitlError> {
         .ok_or_else(|| HitlError::invalid_input(format!("{field} is required")))
 }
 
-/// Delivers a recorded decision to the waiting Task, exactly once. Returns true when this call
-/// delivered it; false when there is nothing to deliver yet or someone else already did.
+/// What became of a decision's delivery to the waiting Task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryOutcome {
+    /// This call resumed the workflow.
+    Delivered,
+    /// Delivered before (or being delivered by another call right now).
+    AlreadyDelivered,
+    /// Nothing waits yet (no task token): Wait For Approval delivers it when it starts.
+    NotYetWaiting,
+    /// The Task stopped waiting (timed out, aborted): the decision came too late.
+    NoLongerWaiting,
+}
+
+impl DeliveryOutcome {
+    pub fn delivered(self) -> bool {
+        self == DeliveryOutcome::Delivered
+    }
+}
+
+/// Delivers a recorded decision to the waiting Task, exactly once.
 pub async fn deliver_decision(
     record: &ApprovalRecord,
     store: &dyn ApprovalStore,
     resumer: &dyn WorkflowResumer,
     now: i64,
-) -> Result<bool, HitlError> {
+) -> Result<DeliveryOutcome, HitlError> {
     let (Some(token), Some(decision)) = (&record.task_token, &record.decision) else {
-        return Ok(false);
+        return Ok(DeliveryOutcome::NotYetWaiting);
     };
     if record.resumed_at.is_some() || !store.claim_resume(&record.approval_id, now).await? {
-        return Ok(false);
+        return Ok(DeliveryOutcome::AlreadyDelivered);
     }
     let output = DecisionOutput::from_recorded(&record.approval_id, decision);
     match resumer.resume(token, &output).await {
-        Ok(ResumeOutcome::Resumed) => Ok(true),
+        Ok(ResumeOutcome::Resumed) => Ok(DeliveryOutcome::Delivered),
         // The Task timed out or was stopped: nothing is waiting; keep the claim.
-        Ok(ResumeOutcome::NoLongerWaiting) => Ok(false),
+        Ok(ResumeOutcome::NoLongerWaiting) => Ok(DeliveryOutcome::NoLongerWaiting),
         Err(err) => {
             // Give the claim back so the next attempt (a retry, a later click) re-drives it.
             store.release_resume(&record.approval_id).await?;
@@ -397,9 +419,10 @@ pub async fn decide(
     };
     // Also on a repeated click: if an earlier delivery failed, this re-drives it.
     let delivery = match deliver_decision(&record, store, resumer, now).await {
-        Ok(true) => Delivery::Delivered,
-        Ok(false) if record.resumed_at.is_some() => Delivery::Delivered,
-        Ok(false) => Delivery::NotWaiting,
+        Ok(DeliveryOutcome::Delivered | DeliveryOutcome::AlreadyDelivered) => Delivery::Delivered,
+        Ok(DeliveryOutcome::NotYetWaiting | DeliveryOutcome::NoLongerWaiting) => {
+            Delivery::NotWaiting
+        }
         Err(_) => Delivery::Pending,
     };
     if newly_recorded {

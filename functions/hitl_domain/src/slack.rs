@@ -13,7 +13,7 @@ use sha2::Sha256;
 
 use crate::approval::rfc3339;
 use crate::ports::{ApprovalStore, DecisionWrite, WorkflowResumer};
-use crate::service::{deliver_decision, MAX_TASK_TOKEN_CHARS};
+use crate::service::{deliver_decision, DeliveryOutcome, MAX_TASK_TOKEN_CHARS};
 use crate::{
     ApprovalRecord, Channel, DecidedBy, Decision, HitlError, MessageRef, RecordedDecision,
     SlackUser,
@@ -872,8 +872,8 @@ pub async fn handle_click(
     match store.record_decision(&approval_id, &recorded, now).await? {
         DecisionWrite::Recorded(record) => {
             // Resume first: the workflow matters more than the message.
-            let delivered = match deliver_decision(&record, store, resumer, now).await {
-                Ok(delivered) => delivered,
+            let delivery = match deliver_decision(&record, store, resumer, now).await {
+                Ok(delivery) => Some(delivery),
                 Err(err) => {
                     // Recorded and kept; a later click or the wait re-drives the delivery.
                     tracing::warn!(
@@ -881,9 +881,24 @@ pub async fn handle_click(
                         error = err.name(),
                         "decision recorded, delivery pending"
                     );
-                    false
+                    None
                 }
             };
+            if delivery == Some(DeliveryOutcome::NoLongerWaiting) {
+                // The Task timed out (or was stopped) a moment ago: say so, do not pretend.
+                let line = ":hourglass: *Closed*: the workflow stopped waiting before this answer";
+                let update = SlackMessage {
+                    text: format!("{}: closed", record.title),
+                    blocks: Some(outcome_blocks(&original_blocks, line)),
+                    thread_ts: None,
+                };
+                let _ = slack.update(&message, &update).await;
+                return refuse(
+                    "Too late: the workflow stopped waiting (it timed out or was stopped), so your answer changed nothing."
+                        .into(),
+                )
+                .await;
+            }
             let line = decided_line(&recorded);
             let update = SlackMessage {
                 text: format!("{}: {}", record.title, line),
@@ -899,7 +914,7 @@ pub async fn handle_click(
             }
             Ok(ClickOutcome::Decided {
                 approval_id,
-                delivered,
+                delivered: delivery.is_some_and(DeliveryOutcome::delivered),
             })
         }
         DecisionWrite::AlreadyDecided(record) => {

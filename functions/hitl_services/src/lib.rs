@@ -6,3 +6,4 @@
 pub mod http;
 pub mod jira;
 pub mod slack;
+pub mod teams;

@@ -1,6 +1,74 @@
-//! teams-request-action: not built yet (placeholder so the workspace compiles while it is written).
+//! Teams Request Action (`.waitForTaskToken`): stores a pending approval with the task token
+//! and posts an Adaptive Card whose Approve / Reject buttons open the signed, scanner-safe
+//! links; the Decision API resumes the execution when someone decides.
 
-fn main() {
-    eprintln!("teams-request-action is not implemented yet");
-    std::process::exit(1);
+use hitl_aws::lambda_support::{
+    aws_config, init_tracing, now, parse_input, required_env, retention_days, TaskFailure,
+};
+use hitl_aws::DynamoApprovalStore;
+use hitl_domain::service::LinkSettings;
+use hitl_domain::teams::{request_action, TeamsRequestActionOutput};
+use hitl_domain::{Channel, HitlError, LinkSigner};
+use hitl_services::teams::TeamsClient;
+use lambda_runtime::{service_fn, LambdaEvent};
+use serde_json::Value;
+
+struct Deps {
+    signer: LinkSigner,
+    base_url: String,
+    retention_days: i64,
+    store: DynamoApprovalStore,
+    teams: TeamsClient,
+}
+
+impl Deps {
+    fn from_env(config: &aws_config::SdkConfig) -> Result<Self, HitlError> {
+        let retention_days = retention_days()?;
+        Ok(Deps {
+            signer: LinkSigner::from_config(&required_env("LINK_SIGNING_KEYS")?)?,
+            base_url: required_env("DECISION_BASE_URL")?,
+            retention_days,
+            store: DynamoApprovalStore::new(
+                aws_sdk_dynamodb::Client::new(config),
+                required_env("TABLE_NAME")?,
+            ),
+            teams: TeamsClient::from_env()?,
+        })
+    }
+}
+
+async fn handle(
+    deps: &Result<Deps, HitlError>,
+    payload: Value,
+) -> Result<TeamsRequestActionOutput, TaskFailure> {
+    let deps = deps.as_ref().map_err(Clone::clone)?;
+    let settings = LinkSettings {
+        signer: &deps.signer,
+        base_url: &deps.base_url,
+        retention_days: deps.retention_days,
+        origin: Channel::Teams,
+    };
+    let output = request_action(
+        parse_input(payload)?,
+        &settings,
+        &deps.store,
+        &deps.teams,
+        uuid::Uuid::new_v4().to_string(),
+        now(),
+    )
+    .await?;
+    tracing::info!(approval_id = %output.approval_id, expires_at = %output.expires_at, "Teams approval requested; waiting");
+    Ok(output)
+}
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    init_tracing();
+    // Built once per cold start; a configuration error fails every Task with Hitl.Config.
+    let deps = Deps::from_env(&aws_config().await);
+    let deps = &deps;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        handle(deps, event.payload).await
+    }))
+    .await
 }
