@@ -74,3 +74,29 @@ async fn only_the_approved_idle_instance_is_stopped() {
     assert_eq!(status_of(&busy).await, "available");
     assert!(!both.iter().any(|e| e.subject.contains(&busy)));
 }
+
+#[tokio::test]
+async fn the_review_can_ask_in_slack_and_reports_there() {
+    // Named in the input (not tagged), so the tag-based review above never sees it as idle.
+    let db = unique("db-slack");
+    create_instance(&db, false).await;
+    let arn = start_execution(
+        "RdsIdleReviewStateMachine",
+        json!({"via": "slack", "channel": "#approvals", "allowedUsers": ["U0CAROL"], "instanceIds": [db]}),
+    )
+    .await;
+    let asked = slack_message_with(&db).await;
+    let (channel, ts) = (
+        asked["channel"].as_str().unwrap().to_string(),
+        asked["ts"].as_str().unwrap().to_string(),
+    );
+    let (status, _) = slack_click(&channel, &ts, "U0CAROL", "reject", json!({})).await;
+    assert_eq!(status, 200);
+    let end = wait_for_end(&arn, Duration::from_secs(60)).await;
+    assert_eq!(end.status, "SUCCEEDED", "{end:?}");
+    assert_eq!(end.output["results"][0]["outcome"], "kept");
+    assert_eq!(end.output["results"][0]["decidedBy"], "U0CAROL");
+    assert_eq!(status_of(&db).await, "available");
+    let summary = slack_message_with("Idle RDS review done").await;
+    assert!(summary["text"].as_str().unwrap().contains(&db), "{summary}");
+}

@@ -1,0 +1,174 @@
+//! Microsoft Teams on the local stack: the real functions against the Workflows-webhook and
+//! Microsoft Graph stand-ins; a card's buttons are the same scanner-safe signed links as email.
+
+use std::time::{Duration, Instant};
+
+use e2e_tests::*;
+use serde_json::{json, Value};
+
+/// The stand-in's rate-limit hook affects every call: these tests take turns.
+static TEAMS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+async fn teams_messages() -> Vec<Value> {
+    chat().await["teams"]["messages"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+async fn teams_message_with(needle: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(m) = teams_messages()
+            .await
+            .into_iter()
+            .find(|m| m.to_string().contains(needle))
+        {
+            return m;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no Teams message with {needle:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+fn open_url(card: &Value, title: &str) -> String {
+    card["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"] == title)
+        .unwrap_or_else(|| panic!("no {title} action in {card}"))["url"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn the_rds_review_asks_in_teams_and_stops_only_when_approved() {
+    let _turn = TEAMS.lock().await;
+    let db = unique("db-teams");
+    local_stack::rds::create_instance(&endpoints().edge, &db, false)
+        .await
+        .unwrap();
+    let arn = start_execution(
+        "RdsIdleReviewStateMachine",
+        json!({"via": "teams", "instanceIds": [db], "approvers": ["owner@example.com"]}),
+    )
+    .await;
+    let message = teams_message_with(&db).await;
+    assert_eq!(message["via"], "webhook");
+    let card = &message["card"];
+    assert_eq!(card["type"], "AdaptiveCard");
+    assert!(
+        card["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["type"] == "Action.OpenUrl"),
+        "Workflows webhooks take no Action.Submit: {card}"
+    );
+    let approve = open_url(card, "Approve");
+    assert!(
+        !approve.contains("taskToken") && approve.contains("sig="),
+        "{approve}"
+    );
+
+    // A link preview or scanner fetching the link decides nothing.
+    let page = get(&approve).await;
+    assert_eq!(page.status, 200);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(execution_status(&arn).await, "RUNNING");
+
+    let done = confirm(&approve, &[("name", "Dana Ops")]).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    let end = wait_for_end(&arn, Duration::from_secs(60)).await;
+    assert_eq!(end.status, "SUCCEEDED", "{end:?}");
+    let result = &end.output["results"][0];
+    assert_eq!(result["instance"], db.as_str());
+    assert_eq!(result["outcome"], "stopped", "{end:?}");
+    assert_eq!(
+        local_stack::rds::instance_status(&endpoints().edge, &db)
+            .await
+            .unwrap(),
+        "stopped"
+    );
+    // And the summary went to Teams.
+    let summary = teams_message_with("Idle RDS review done").await;
+    assert!(summary.to_string().contains(&db), "{summary}");
+}
+
+#[tokio::test]
+async fn channel_and_chat_messages_go_by_webhook_or_graph() {
+    let _turn = TEAMS.lock().await;
+    let tag = unique("hello");
+    let (error, out) = invoke(
+        "TeamsSendChannelMessageFunction",
+        &json!({"text": tag, "title": "Heads-up"}),
+    )
+    .await;
+    assert_eq!(error, None, "{out}");
+    assert_eq!(out["via"], "webhook");
+    teams_message_with(&tag).await;
+
+    let tag = unique("graph-channel");
+    let (error, out) = invoke(
+        "TeamsSendChannelMessageFunction",
+        &json!({"text": tag, "target": {"teamId": "team-1", "channelId": "19:abc@thread.tacv2"}}),
+    )
+    .await;
+    assert_eq!(error, None, "{out}");
+    assert_eq!(out["via"], "graph");
+    assert!(out["messageId"].is_string(), "{out}");
+    let stored = teams_message_with(&tag).await;
+    assert_eq!(stored["where"]["channelId"], "19:abc@thread.tacv2");
+
+    let card = json!({"type": "AdaptiveCard", "version": "1.4", "body": [{"type": "TextBlock", "text": unique("chat-card")}]});
+    let (error, out) = invoke(
+        "TeamsSendChatMessageFunction",
+        &json!({"card": card, "target": {"chatId": "19:meeting@thread.v2"}}),
+    )
+    .await;
+    assert_eq!(error, None, "{out}");
+    assert_eq!(out["via"], "graph");
+
+    // A chat target on the channel function is a mistake worth naming.
+    let (_, out) = invoke(
+        "TeamsSendChannelMessageFunction",
+        &json!({"text": "x", "target": {"chatId": "19:x"}}),
+    )
+    .await;
+    assert_eq!(out["errorType"], "Hitl.InvalidInput", "{out}");
+}
+
+#[tokio::test]
+async fn teams_limits_become_named_errors() {
+    let _turn = TEAMS.lock().await;
+    let submit = json!({"type": "AdaptiveCard", "version": "1.4", "body": [{"type": "TextBlock", "text": "x"}],
+        "actions": [{"type": "Action.Submit", "title": "Approve"}]});
+    let (_, out) = invoke("TeamsSendChannelMessageFunction", &json!({"card": submit})).await;
+    assert_eq!(out["errorType"], "Teams.InvalidMessage", "{out}");
+
+    let big = json!({"type": "AdaptiveCard", "version": "1.4", "body": [{"type": "TextBlock", "text": "x".repeat(30_000)}]});
+    let (_, out) = invoke("TeamsSendChannelMessageFunction", &json!({"card": big})).await;
+    assert_eq!(out["errorType"], "Teams.InvalidMessage", "{out}");
+    assert!(
+        out["errorMessage"].as_str().unwrap().contains("28"),
+        "{out}"
+    );
+
+    let (_, out) = invoke("TeamsRequestActionFunction", &json!({"title": "x"})).await;
+    assert_eq!(out["errorType"], "Hitl.InvalidInput", "{out}");
+
+    rate_limit("teams", 3, 30).await;
+    let (_, out) = invoke("TeamsSendChannelMessageFunction", &json!({"text": "later"})).await;
+    assert_eq!(out["errorType"], "Teams.RateLimited", "{out}");
+    rate_limit("teams", 0, 1).await;
+    // Webhook URLs carry a signature: never in an error message.
+    assert!(
+        !out["errorMessage"].as_str().unwrap().contains("/webhook/"),
+        "{out}"
+    );
+}
