@@ -150,3 +150,37 @@ async fn the_decision_api_never_answers_500() {
     assert_eq!(page.headers()["cache-control"], "no-store");
     assert_eq!(page.headers()["referrer-policy"], "no-referrer");
 }
+
+/// Every Task function of the template, given nothing useful, fails with a named error and a
+/// message a person can act on: never a panic, never `Unhandled` without a name.
+#[tokio::test]
+async fn every_task_function_names_what_is_wrong_with_empty_input() {
+    for function in [
+        "CreateApprovalLinksFunction",
+        "WaitForApprovalFunction",
+        "SendEmailFunction",
+        "SlackRequestActionFunction",
+        "SlackSendMessageFunction",
+        "SlackUpdateMessageFunction",
+        "SlackWaitForUserActionFunction",
+        "TeamsRequestActionFunction",
+        "TeamsSendChannelMessageFunction",
+        "TeamsSendChatMessageFunction",
+        "JiraAddIssueCommentFunction",
+        "JiraChangeIssueStatusFunction",
+    ] {
+        for input in [
+            serde_json::json!({}),
+            serde_json::json!(["not", "an", "object"]),
+        ] {
+            let (error, out) = invoke(function, &input).await;
+            assert!(error.is_some(), "{function} accepted {input}: {out}");
+            assert_eq!(
+                out["errorType"], "Hitl.InvalidInput",
+                "{function} {input}: {out}"
+            );
+            let message = out["errorMessage"].as_str().unwrap_or_default();
+            assert!(message.len() > 10, "{function}: {out}");
+        }
+    }
+}

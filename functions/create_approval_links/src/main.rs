@@ -1,12 +1,11 @@
 //! Create Approval Links: stores a pending approval and returns its signed approve/reject URLs.
 
 use hitl_aws::lambda_support::{
-    aws_config, init_tracing, now, parse_input, required_env, retention_days, TaskFailure,
+    aws_config, init_tracing, now, parse_input, required_env, retention_days, run_task,
 };
 use hitl_aws::DynamoApprovalStore;
 use hitl_domain::service::{create_approval_links, LinkSettings};
 use hitl_domain::{Channel, CreateLinksOutput, HitlError, LinkSigner};
-use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
 
 struct Deps {
@@ -31,11 +30,7 @@ impl Deps {
     }
 }
 
-async fn handle(
-    deps: &Result<Deps, HitlError>,
-    payload: Value,
-) -> Result<CreateLinksOutput, TaskFailure> {
-    let deps = deps.as_ref().map_err(Clone::clone)?;
+async fn handle(deps: &Deps, payload: Value) -> Result<CreateLinksOutput, HitlError> {
     let settings = LinkSettings {
         signer: &deps.signer,
         base_url: &deps.base_url,
@@ -59,9 +54,5 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     // Built once per cold start; a configuration error fails every Task with Hitl.Config.
     let deps = Deps::from_env(&aws_config().await);
-    let deps = &deps;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        handle(deps, event.payload).await
-    }))
-    .await
+    run_task(deps, handle).await
 }

@@ -2,8 +2,12 @@
 
 use aws_config::{BehaviorVersion, SdkConfig};
 use hitl_domain::HitlError;
-use lambda_runtime::Diagnostic;
+use std::future::Future;
+
+use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
 use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
 
 /// JSON logs once per process, level from `RUST_LOG` (default info). No timestamps: CloudWatch
 /// stamps each line already.
@@ -40,6 +44,29 @@ pub fn retention_days() -> Result<i64, HitlError> {
             .map_err(|_| HitlError::Config("RECORD_RETENTION_DAYS must be a whole number".into())),
         Err(_) => Ok(30),
     }
+}
+
+/// Serves a Task function: `deps` were built once per cold start, outside the handler (a
+/// configuration error then fails every event with `Hitl.Config`); each event's payload goes
+/// to `handler`, and its error becomes the named error Step Functions sees.
+pub async fn run_task<D, O, F, Fut>(
+    deps: Result<D, HitlError>,
+    handler: F,
+) -> Result<(), lambda_runtime::Error>
+where
+    D: Sync + 'static,
+    O: Serialize,
+    F: Fn(&'static D, Value) -> Fut,
+    Fut: Future<Output = Result<O, HitlError>>,
+{
+    // The clients live as long as the process does.
+    let deps: &'static Result<D, HitlError> = Box::leak(Box::new(deps));
+    let handler = &handler;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        let deps = deps.as_ref().map_err(|e| TaskFailure(e.clone()))?;
+        handler(deps, event.payload).await.map_err(TaskFailure)
+    }))
+    .await
 }
 
 pub fn now() -> i64 {

@@ -9,6 +9,8 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::input::non_blank;
+
 use crate::{HitlError, Service, ServiceErrorKind};
 
 /// Jira's limit for a comment, in characters.
@@ -239,12 +241,6 @@ fn no_transition(
 /// Status and transition names as Jira compares them: case-insensitively.
 fn same_name(a: &str, b: &str) -> bool {
     a.trim().to_lowercase() == b.trim().to_lowercase()
-}
-
-fn non_blank(value: Option<String>) -> Option<String> {
-    value
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ pub mod decision;
 pub mod email;
 pub mod error;
 pub mod in_memory;
+pub mod input;
 pub mod jira;
 pub mod pages;
 pub mod ports;

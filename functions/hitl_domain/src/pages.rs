@@ -59,7 +59,7 @@ fn decided_line(record: &ApprovalRecord) -> String {
         Some(d) => format!(
             "<p class=\"status\" id=\"decision\" data-decision=\"{}\">{} by {} at {}.</p>{}",
             d.decision.as_str(),
-            capitalize(&d.decision.past_tense()),
+            crate::input::capitalized(&d.decision.past_tense()),
             text(&d.decided_by.name),
             rfc3339(d.decided_at),
             d.comment
@@ -69,14 +69,6 @@ fn decided_line(record: &ApprovalRecord) -> String {
         ),
         None => String::new(),
     }
-}
-
-fn capitalize(word: &str) -> String {
-    let mut chars = word.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }
 
 pub fn render(view: &LinkView) -> Page {

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::approval::{rfc3339, ValidatedRequest};
 use crate::approval_links::LinkParams;
+use crate::input::{required, task_token};
 use crate::ports::{ApprovalStore, DecisionWrite, ResumeOutcome, WorkflowResumer};
 use crate::{
     ApprovalRecord, Channel, CreateLinksInput, CreateLinksOutput, DecidedBy, Decision,
@@ -12,7 +13,7 @@ use crate::{
 };
 
 pub const MAX_COMMENT_CHARS: usize = 1000;
-pub const MAX_TASK_TOKEN_CHARS: usize = 8192;
+pub use crate::input::MAX_TASK_TOKEN_CHARS;
 
 /// Everything Create Approval Links needs besides its input.
 pub struct LinkSettings<'a> {
@@ -104,13 +105,7 @@ pub async fn wait_for_approval(
     now: i64,
 ) -> Result<WaitOutput, HitlError> {
     let approval_id = required(input.approval_id, "approvalId")?;
-    let task_token = required(
-        input.task_token,
-        "taskToken (pass \"taskToken.$\": \"$$.Task.Token\" and use .waitForTaskToken)",
-    )?;
-    if task_token.len() > MAX_TASK_TOKEN_CHARS {
-        return Err(HitlError::invalid_input("taskToken is too long"));
-    }
+    let task_token = task_token(input.task_token)?;
     let record = store
         .attach_task_token(&approval_id, &task_token)
         .await?
@@ -135,13 +130,6 @@ pub async fn wait_for_approval(
         approval_id,
         status: "waiting".into(),
     })
-}
-
-fn required(value: Option<String>, field: &str) -> Result<String, HitlError> {
-    value
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| HitlError::invalid_input(format!("{field} is required")))
 }
 
 /// What became of a decision's delivery to the waiting Task.

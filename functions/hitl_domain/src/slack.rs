@@ -12,8 +12,9 @@ use serde_json::{json, Value};
 use sha2::Sha256;
 
 use crate::approval::rfc3339;
+use crate::input::{capitalized, check_length, non_blank, task_token};
 use crate::ports::{ApprovalStore, DecisionWrite, WorkflowResumer};
-use crate::service::{deliver_decision, DeliveryOutcome, MAX_TASK_TOKEN_CHARS};
+use crate::service::{deliver_decision, DeliveryOutcome};
 use crate::{
     ApprovalRecord, Channel, DecidedBy, Decision, HitlError, MessageRef, RecordedDecision,
     SlackUser,
@@ -218,24 +219,9 @@ pub struct WaitForUserActionInput {
     pub task_token: Option<String>,
 }
 
-fn trimmed(value: Option<String>) -> Option<String> {
-    value
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-}
-
-fn too_long(field: &str, value: &str, max: usize) -> Result<(), HitlError> {
-    if value.chars().count() > max {
-        return Err(HitlError::invalid_input(format!(
-            "{field} is longer than Slack allows ({max} characters)"
-        )));
-    }
-    Ok(())
-}
-
 /// `channel` or `user` (exactly one): where to post.
 fn destination(channel: Option<String>, user: Option<String>) -> Result<String, HitlError> {
-    match (trimmed(channel), trimmed(user)) {
+    match (non_blank(channel), non_blank(user)) {
         (Some(channel), None) => Ok(channel),
         (None, Some(user)) if is_slack_id(&user) => Ok(user),
         (None, Some(user)) => Err(HitlError::invalid_input(format!(
@@ -287,18 +273,6 @@ fn expiry(seconds: Option<i64>) -> Result<i64, HitlError> {
     Ok(seconds)
 }
 
-fn task_token(token: Option<String>) -> Result<String, HitlError> {
-    let token = trimmed(token).ok_or_else(|| {
-        HitlError::invalid_input(
-            "taskToken is required (pass \"taskToken.$\": \"$$.Task.Token\" and use .waitForTaskToken)",
-        )
-    })?;
-    if token.len() > MAX_TASK_TOKEN_CHARS {
-        return Err(HitlError::invalid_input("taskToken is too long"));
-    }
-    Ok(token)
-}
-
 fn message_ref(
     channel: Option<String>,
     ts: Option<String>,
@@ -306,10 +280,10 @@ fn message_ref(
 ) -> Result<MessageRef, HitlError> {
     let (channel, ts) = match message {
         Some(m) => (
-            trimmed(m.channel).or(trimmed(channel)),
-            trimmed(m.ts).or(trimmed(ts)),
+            non_blank(m.channel).or(non_blank(channel)),
+            non_blank(m.ts).or(non_blank(ts)),
         ),
-        None => (trimmed(channel), trimmed(ts)),
+        None => (non_blank(channel), non_blank(ts)),
     };
     match (channel, ts) {
         (Some(channel), Some(ts)) if is_ts(&ts) => Ok(MessageRef { channel, ts }),
@@ -364,16 +338,16 @@ fn validate_buttons(buttons: Option<Vec<Button>>) -> Result<Vec<Button>, HitlErr
     }
     let mut seen = std::collections::HashSet::new();
     for (i, b) in buttons.iter().enumerate() {
-        let label = trimmed(b.label.clone())
+        let label = non_blank(b.label.clone())
             .ok_or_else(|| HitlError::invalid_input(format!("buttons[{i}].label is required")))?;
-        too_long(
+        check_length(
             &format!("buttons[{i}].label"),
             &label,
             MAX_BUTTON_LABEL_CHARS,
         )?;
-        let value = trimmed(b.value.clone())
+        let value = non_blank(b.value.clone())
             .ok_or_else(|| HitlError::invalid_input(format!("buttons[{i}].value is required")))?;
-        too_long(
+        check_length(
             &format!("buttons[{i}].value"),
             &value,
             MAX_BUTTON_VALUE_CHARS,
@@ -483,14 +457,6 @@ fn decided_line(record: &RecordedDecision) -> String {
     )
 }
 
-fn capitalized(s: &str) -> String {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
-}
-
 // ---------------------------------------------------------------------------------------------
 // Use cases
 
@@ -514,13 +480,13 @@ pub async fn request_action(
     now: i64,
 ) -> Result<RequestActionOutput, HitlError> {
     let destination = destination(input.channel, input.user)?;
-    let text = trimmed(input.text).ok_or_else(|| {
+    let text = non_blank(input.text).ok_or_else(|| {
         HitlError::invalid_input("text is required: say what is being asked (Slack mrkdwn)")
     })?;
-    too_long("text", &text, MAX_TEXT_CHARS)?;
-    let header = trimmed(input.header);
+    check_length("text", &text, MAX_TEXT_CHARS)?;
+    let header = non_blank(input.header);
     if let Some(h) = &header {
-        too_long("header", h, MAX_HEADER_CHARS)?;
+        check_length("header", h, MAX_HEADER_CHARS)?;
     }
     let buttons = validate_buttons(input.buttons)?;
     let approvers = allowed_users(input.allowed_users)?;
@@ -584,7 +550,7 @@ pub async fn send_message(
 ) -> Result<SentMessage, HitlError> {
     let destination = destination(input.channel, input.user)?;
     let message = message_content(input.text, input.blocks)?;
-    let thread_ts = trimmed(input.thread_ts);
+    let thread_ts = non_blank(input.thread_ts);
     if let Some(ts) = &thread_ts {
         if !is_ts(ts) {
             return Err(HitlError::invalid_input(format!(
@@ -640,9 +606,9 @@ fn message_content(
     text: Option<String>,
     blocks: Option<Vec<Value>>,
 ) -> Result<SlackMessage, HitlError> {
-    let text = trimmed(text);
+    let text = non_blank(text);
     if let Some(t) = &text {
-        too_long("text", t, 40_000)?;
+        check_length("text", t, 40_000)?;
     }
     if let Some(blocks) = &blocks {
         if blocks.is_empty() || blocks.len() > MAX_BLOCKS {

@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::approval::{normalize_email, MAX_APPROVERS, MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS};
+use crate::input::{check_length, non_blank, task_token};
 use crate::ports::ApprovalStore;
-use crate::service::{create_approval_links, LinkSettings, MAX_TASK_TOKEN_CHARS};
+use crate::service::{create_approval_links, LinkSettings};
 use crate::{Channel, CreateLinksInput, HitlError, Service, ServiceErrorKind};
 
 /// Teams refuses messages over about 28 KB (webhooks answer 413); we check the webhook
@@ -139,21 +140,6 @@ pub struct Fact {
     pub value: String,
 }
 
-fn trimmed(value: Option<String>) -> Option<String> {
-    value
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-}
-
-fn check_length(field: &str, value: &str, max: usize) -> Result<(), HitlError> {
-    if value.chars().count() > max {
-        return Err(HitlError::invalid_input(format!(
-            "{field} is longer than {max} characters"
-        )));
-    }
-    Ok(())
-}
-
 /// `target`: absent or null means the webhook; `{teamId, channelId}` a channel; `{chatId}` a
 /// chat (both through Graph).
 pub fn parse_target(target: Option<&Value>) -> Result<TeamsTarget, HitlError> {
@@ -265,18 +251,6 @@ pub fn parse_facts(facts: Option<&Value>) -> Result<Vec<Fact>, HitlError> {
         .collect()
 }
 
-fn task_token(token: Option<String>) -> Result<String, HitlError> {
-    let token = trimmed(token).ok_or_else(|| {
-        HitlError::invalid_input(
-            "taskToken is required (pass \"taskToken.$\": \"$$.Task.Token\" and use .waitForTaskToken)",
-        )
-    })?;
-    if token.len() > MAX_TASK_TOKEN_CHARS {
-        return Err(HitlError::invalid_input("taskToken is too long"));
-    }
-    Ok(token)
-}
-
 /// A Request Action input that passed every check, ready to store and post.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ValidatedRequestAction {
@@ -292,7 +266,7 @@ pub struct ValidatedRequestAction {
 
 impl TeamsRequestActionInput {
     pub fn validate(self) -> Result<ValidatedRequestAction, HitlError> {
-        let text = trimmed(self.text);
+        let text = non_blank(self.text);
         if let Some(text) = &text {
             check_length("text", text, MAX_TEXT_CHARS)?;
         }
@@ -356,7 +330,7 @@ impl TeamsSendMessageInput {
             }
             _ => {}
         }
-        let text = trimmed(self.text);
+        let text = non_blank(self.text);
         let card = match self.card {
             None | Some(Value::Null) => None,
             Some(card) => Some(card),
@@ -374,7 +348,7 @@ impl TeamsSendMessageInput {
             }
             (Some(text), None) => {
                 check_length("text", &text, MAX_TEXT_CHARS)?;
-                match trimmed(self.title) {
+                match non_blank(self.title) {
                     Some(title) => {
                         check_length("title", &title, MAX_TITLE_CHARS)?;
                         TeamsMessage::Card(text_card(Some(&title), &text))

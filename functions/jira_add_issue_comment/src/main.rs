@@ -1,17 +1,12 @@
 //! Jira Add Issue Comment: adds a comment (plain text or an ADF document) to a Jira Cloud issue.
 
-use hitl_aws::lambda_support::{init_tracing, parse_input, TaskFailure};
+use hitl_aws::lambda_support::{init_tracing, parse_input, run_task};
 use hitl_domain::jira::{add_issue_comment, AddIssueCommentOutput};
 use hitl_domain::HitlError;
 use hitl_services::jira::JiraCloud;
-use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
 
-async fn handle(
-    jira: &Result<JiraCloud, HitlError>,
-    payload: Value,
-) -> Result<AddIssueCommentOutput, TaskFailure> {
-    let jira = jira.as_ref().map_err(Clone::clone)?;
+async fn handle(jira: &JiraCloud, payload: Value) -> Result<AddIssueCommentOutput, HitlError> {
     let output = add_issue_comment(parse_input(payload)?, jira).await?;
     tracing::info!(issue_key = %output.issue_key, comment_id = %output.comment_id, "comment added");
     Ok(output)
@@ -22,9 +17,5 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     // Built once per cold start; a configuration error fails every Task with Hitl.Config.
     let jira = JiraCloud::from_env();
-    let jira = &jira;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        handle(jira, event.payload).await
-    }))
-    .await
+    run_task(jira, handle).await
 }

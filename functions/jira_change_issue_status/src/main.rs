@@ -1,18 +1,13 @@
 //! Jira Change Issue Status: moves a Jira Cloud issue to a status (or through a named
 //! transition), optionally with a comment.
 
-use hitl_aws::lambda_support::{init_tracing, parse_input, TaskFailure};
+use hitl_aws::lambda_support::{init_tracing, parse_input, run_task};
 use hitl_domain::jira::{change_issue_status, ChangeIssueStatusOutput};
 use hitl_domain::HitlError;
 use hitl_services::jira::JiraCloud;
-use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
 
-async fn handle(
-    jira: &Result<JiraCloud, HitlError>,
-    payload: Value,
-) -> Result<ChangeIssueStatusOutput, TaskFailure> {
-    let jira = jira.as_ref().map_err(Clone::clone)?;
+async fn handle(jira: &JiraCloud, payload: Value) -> Result<ChangeIssueStatusOutput, HitlError> {
     let output = change_issue_status(parse_input(payload)?, jira).await?;
     tracing::info!(
         issue_key = %output.issue_key,
@@ -29,9 +24,5 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     // Built once per cold start; a configuration error fails every Task with Hitl.Config.
     let jira = JiraCloud::from_env();
-    let jira = &jira;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        handle(jira, event.payload).await
-    }))
-    .await
+    run_task(jira, handle).await
 }

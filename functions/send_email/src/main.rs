@@ -1,11 +1,10 @@
 //! Send Email (SESv2): approval emails with the links as buttons, or plain notifications.
 
-use hitl_aws::lambda_support::{aws_config, init_tracing, parse_input, required_env, TaskFailure};
+use hitl_aws::lambda_support::{aws_config, init_tracing, parse_input, required_env, run_task};
 use hitl_aws::SesEmailSender;
 use hitl_domain::approval::normalize_email;
 use hitl_domain::email::{send_email, SendEmailOutput};
 use hitl_domain::HitlError;
-use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
 
 struct Deps {
@@ -13,11 +12,7 @@ struct Deps {
     sender: SesEmailSender,
 }
 
-async fn handle(
-    deps: &Result<Deps, HitlError>,
-    payload: Value,
-) -> Result<SendEmailOutput, TaskFailure> {
-    let deps = deps.as_ref().map_err(Clone::clone)?;
+async fn handle(deps: &Deps, payload: Value) -> Result<SendEmailOutput, HitlError> {
     let output = send_email(parse_input(payload)?, &deps.sender_email, &deps.sender).await?;
     tracing::info!(sent = output.sent, "email sent");
     Ok(output)
@@ -37,9 +32,5 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             sender_email,
             sender: SesEmailSender::new(aws_sdk_sesv2::Client::new(&config)),
         });
-    let deps = &deps;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        handle(deps, event.payload).await
-    }))
-    .await
+    run_task(deps, handle).await
 }

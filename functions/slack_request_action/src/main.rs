@@ -3,13 +3,12 @@
 //! with the decision.
 
 use hitl_aws::lambda_support::{
-    aws_config, init_tracing, now, parse_input, required_env, retention_days, TaskFailure,
+    aws_config, init_tracing, now, parse_input, required_env, retention_days, run_task,
 };
 use hitl_aws::DynamoApprovalStore;
 use hitl_domain::slack::{request_action, RequestActionOutput};
 use hitl_domain::HitlError;
 use hitl_services::slack::SlackWebApi;
-use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
 
 struct Deps {
@@ -18,11 +17,7 @@ struct Deps {
     retention_days: i64,
 }
 
-async fn handle(
-    deps: &Result<Deps, HitlError>,
-    payload: Value,
-) -> Result<RequestActionOutput, TaskFailure> {
-    let deps = deps.as_ref().map_err(Clone::clone)?;
+async fn handle(deps: &Deps, payload: Value) -> Result<RequestActionOutput, HitlError> {
     let output = request_action(
         parse_input(payload)?,
         &deps.store,
@@ -51,9 +46,5 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             retention_days: retention_days()?,
         })
     })();
-    let deps = &deps;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        handle(deps, event.payload).await
-    }))
-    .await
+    run_task(deps, handle).await
 }

@@ -2,13 +2,12 @@
 //! `{channel, ts}` (and `approvalId` when the message has buttons a workflow can wait on).
 
 use hitl_aws::lambda_support::{
-    aws_config, init_tracing, now, parse_input, required_env, retention_days, TaskFailure,
+    aws_config, init_tracing, now, parse_input, required_env, retention_days, run_task,
 };
 use hitl_aws::DynamoApprovalStore;
 use hitl_domain::slack::{send_message, SentMessage};
 use hitl_domain::HitlError;
 use hitl_services::slack::SlackWebApi;
-use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
 
 struct Deps {
@@ -17,11 +16,7 @@ struct Deps {
     retention_days: i64,
 }
 
-async fn handle(
-    deps: &Result<Deps, HitlError>,
-    payload: Value,
-) -> Result<SentMessage, TaskFailure> {
-    let deps = deps.as_ref().map_err(Clone::clone)?;
+async fn handle(deps: &Deps, payload: Value) -> Result<SentMessage, HitlError> {
     let sent = send_message(
         parse_input(payload)?,
         &deps.store,
@@ -48,9 +43,5 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             retention_days: retention_days()?,
         })
     })();
-    let deps = &deps;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        handle(deps, event.payload).await
-    }))
-    .await
+    run_task(deps, handle).await
 }

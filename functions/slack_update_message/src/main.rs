@@ -1,18 +1,13 @@
 //! Slack Update Message: replaces the text/blocks of a message the bot posted (by channel + ts,
 //! or Send Message's whole output as `message`).
 
-use hitl_aws::lambda_support::{init_tracing, parse_input, TaskFailure};
+use hitl_aws::lambda_support::{init_tracing, parse_input, run_task};
 use hitl_domain::slack::{update_message, SentMessage};
 use hitl_domain::HitlError;
 use hitl_services::slack::SlackWebApi;
-use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
 
-async fn handle(
-    slack: &Result<SlackWebApi, HitlError>,
-    payload: Value,
-) -> Result<SentMessage, TaskFailure> {
-    let slack = slack.as_ref().map_err(Clone::clone)?;
+async fn handle(slack: &SlackWebApi, payload: Value) -> Result<SentMessage, HitlError> {
     let updated = update_message(parse_input(payload)?, slack).await?;
     tracing::info!(channel = %updated.channel, ts = %updated.ts, "Slack message updated");
     Ok(updated)
@@ -22,9 +17,5 @@ async fn handle(
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     let slack = SlackWebApi::from_env();
-    let slack = &slack;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        handle(slack, event.payload).await
-    }))
-    .await
+    run_task(slack, handle).await
 }

@@ -3,14 +3,13 @@
 //! links; the Decision API resumes the execution when someone decides.
 
 use hitl_aws::lambda_support::{
-    aws_config, init_tracing, now, parse_input, required_env, retention_days, TaskFailure,
+    aws_config, init_tracing, now, parse_input, required_env, retention_days, run_task,
 };
 use hitl_aws::DynamoApprovalStore;
 use hitl_domain::service::LinkSettings;
 use hitl_domain::teams::{request_action, TeamsRequestActionOutput};
 use hitl_domain::{Channel, HitlError, LinkSigner};
 use hitl_services::teams::TeamsClient;
-use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
 
 struct Deps {
@@ -37,11 +36,7 @@ impl Deps {
     }
 }
 
-async fn handle(
-    deps: &Result<Deps, HitlError>,
-    payload: Value,
-) -> Result<TeamsRequestActionOutput, TaskFailure> {
-    let deps = deps.as_ref().map_err(Clone::clone)?;
+async fn handle(deps: &Deps, payload: Value) -> Result<TeamsRequestActionOutput, HitlError> {
     let settings = LinkSettings {
         signer: &deps.signer,
         base_url: &deps.base_url,
@@ -66,9 +61,5 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     // Built once per cold start; a configuration error fails every Task with Hitl.Config.
     let deps = Deps::from_env(&aws_config().await);
-    let deps = &deps;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        handle(deps, event.payload).await
-    }))
-    .await
+    run_task(deps, handle).await
 }

@@ -2,18 +2,13 @@
 //! nothing. Through the Workflows webhook without a `target` (or without Graph credentials),
 //! else through Microsoft Graph.
 
-use hitl_aws::lambda_support::{init_tracing, parse_input, TaskFailure};
+use hitl_aws::lambda_support::{init_tracing, parse_input, run_task};
 use hitl_domain::teams::{send_message, Conversation, TeamsSendMessageOutput};
 use hitl_domain::HitlError;
 use hitl_services::teams::TeamsClient;
-use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
 
-async fn handle(
-    teams: &Result<TeamsClient, HitlError>,
-    payload: Value,
-) -> Result<TeamsSendMessageOutput, TaskFailure> {
-    let teams = teams.as_ref().map_err(Clone::clone)?;
+async fn handle(teams: &TeamsClient, payload: Value) -> Result<TeamsSendMessageOutput, HitlError> {
     let output = send_message(parse_input(payload)?, Conversation::Channel, teams).await?;
     tracing::info!(via = ?output.via, message_id = output.message_id.as_deref().unwrap_or(""), "Teams channel message sent");
     Ok(output)
@@ -24,9 +19,5 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     // Built once per cold start; a configuration error fails every Task with Hitl.Config.
     let teams = TeamsClient::from_env();
-    let teams = &teams;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        handle(teams, event.payload).await
-    }))
-    .await
+    run_task(teams, handle).await
 }

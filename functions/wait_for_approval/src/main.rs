@@ -2,12 +2,11 @@
 //! already decided, resumes the execution at once.
 
 use hitl_aws::lambda_support::{
-    aws_config, init_tracing, now, parse_input, required_env, TaskFailure,
+    aws_config, init_tracing, now, parse_input, required_env, run_task,
 };
 use hitl_aws::{DynamoApprovalStore, StepFunctionsResumer};
 use hitl_domain::service::{wait_for_approval, WaitOutput};
 use hitl_domain::HitlError;
-use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
 
 struct Deps {
@@ -15,8 +14,7 @@ struct Deps {
     resumer: StepFunctionsResumer,
 }
 
-async fn handle(deps: &Result<Deps, HitlError>, payload: Value) -> Result<WaitOutput, TaskFailure> {
-    let deps = deps.as_ref().map_err(Clone::clone)?;
+async fn handle(deps: &Deps, payload: Value) -> Result<WaitOutput, HitlError> {
     let output =
         wait_for_approval(parse_input(payload)?, &deps.store, &deps.resumer, now()).await?;
     tracing::info!(approval_id = %output.approval_id, status = %output.status, "waiting for approval");
@@ -31,9 +29,5 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         store: DynamoApprovalStore::new(aws_sdk_dynamodb::Client::new(&config), table),
         resumer: StepFunctionsResumer::new(aws_sdk_sfn::Client::new(&config)),
     });
-    let deps = &deps;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        handle(deps, event.payload).await
-    }))
-    .await
+    run_task(deps, handle).await
 }

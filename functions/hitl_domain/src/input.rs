@@ -1,0 +1,77 @@
+//! Input checks every use case shares: blank means absent, lengths named by field, the task
+//! token a `.waitForTaskToken` Task must pass. Each failure is a `Hitl.InvalidInput` that names
+//! the field.
+
+use crate::HitlError;
+
+/// The most a Step Functions task token can be (they are up to 2048 characters today).
+pub const MAX_TASK_TOKEN_CHARS: usize = 8192;
+
+/// Trims; an empty or all-blank value counts as absent.
+pub fn non_blank(value: Option<String>) -> Option<String> {
+    value
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+pub fn required(value: Option<String>, field: &str) -> Result<String, HitlError> {
+    non_blank(value).ok_or_else(|| HitlError::invalid_input(format!("{field} is required")))
+}
+
+pub fn check_length(field: &str, value: &str, max: usize) -> Result<(), HitlError> {
+    if value.chars().count() > max {
+        return Err(HitlError::invalid_input(format!(
+            "{field} is longer than {max} characters"
+        )));
+    }
+    Ok(())
+}
+
+/// The `taskToken` of a `.waitForTaskToken` Task.
+pub fn task_token(token: Option<String>) -> Result<String, HitlError> {
+    let token = required(
+        token,
+        "taskToken (pass \"taskToken.$\": \"$$.Task.Token\" and use .waitForTaskToken)",
+    )?;
+    if token.len() > MAX_TASK_TOKEN_CHARS {
+        return Err(HitlError::invalid_input("taskToken is too long"));
+    }
+    Ok(token)
+}
+
+/// "approved" -> "Approved".
+pub fn capitalized(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blank_is_absent_and_errors_name_the_field() {
+        assert_eq!(non_blank(Some("  ".into())), None);
+        assert_eq!(non_blank(Some(" a ".into())).as_deref(), Some("a"));
+        assert!(required(None, "title")
+            .unwrap_err()
+            .to_string()
+            .contains("title is required"));
+        assert!(check_length("text", "abc", 2)
+            .unwrap_err()
+            .to_string()
+            .contains("text is longer than 2"));
+        assert!(task_token(Some("x".repeat(9000)))
+            .unwrap_err()
+            .to_string()
+            .contains("too long"));
+        assert!(task_token(None)
+            .unwrap_err()
+            .to_string()
+            .contains("$$.Task.Token"));
+        assert_eq!(capitalized("rejected"), "Rejected");
+    }
+}
