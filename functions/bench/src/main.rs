@@ -14,12 +14,15 @@ use axum::http::{HeaderMap, HeaderValue, Method, Uri};
 use local_stack::http_api;
 use local_stack::launch::LocalStack;
 use local_stack::runtime_api::RuntimeApi;
+use local_stack::standins::slack::SlackStandIn;
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 use tokio::sync::watch;
 
 const SIGNING_KEYS: &str = "bench:benchmark-signing-key-0123456789abcdef";
+const SLACK_BOT_TOKEN: &str = "xoxb-bench";
+const SLACK_SIGNING_SECRET: &str = "bench-slack-signing-secret";
 
 struct Measured {
     size: u64,
@@ -206,6 +209,43 @@ async fn main() {
         measure(&bin_dir.join("decision-api"), &common, page_events).await,
     ));
 
+    // Slack: the local stack's Slack stand-in, served here with credentials the bench knows, so
+    // the click events can be signed as Slack signs them.
+    let slack_api = serve_slack_standin().await;
+    let mut slack_env = common.clone();
+    slack_env.extend([
+        ("SLACK_API_URL", slack_api),
+        ("SLACK_BOT_TOKEN", SLACK_BOT_TOKEN.to_string()),
+        ("SLACK_SIGNING_SECRET", SLACK_SIGNING_SECRET.to_string()),
+    ]);
+    let request_events = (0..=count)
+        .map(|i| json!({"channel": "#approvals", "text": format!("Bench request {i}"), "taskToken": format!("bench-slack-token-{i}")}))
+        .collect();
+    let requests = measure(
+        &bin_dir.join("slack-request-action"),
+        &slack_env,
+        request_events,
+    )
+    .await;
+    let posted = requests
+        .as_ref()
+        .map(|m| m.outputs.clone())
+        .unwrap_or_default();
+    rows.push(("slack-request-action", requests));
+    let click_events = posted.iter().map(slack_click_event).collect();
+    let clicks = measure(&bin_dir.join("decision-api"), &slack_env, click_events).await;
+    if let Ok(m) = &clicks {
+        // Only clicks that passed the signature check and were handled count.
+        let refused = m.outputs.iter().filter(|o| o["statusCode"] != 200).count();
+        if refused > 0 {
+            eprintln!(
+                "hitl-bench: {refused} Slack clicks were not answered 200: {}",
+                m.outputs[0]
+            );
+        }
+    }
+    rows.push(("decision-api (Slack click)", clicks));
+
     println!(
         "\n{:<26} {:>10} {:>12} {:>10} {:>10} {:>10}",
         "function", "size", "cold start", "p50", "p99", "peak RSS"
@@ -248,5 +288,69 @@ fn http_api_get(url: &str) -> Value {
         "127.0.0.1",
         b"",
         path_parameters,
+    )
+}
+
+/// Serves the Slack stand-in on a free port; returns its Web API base URL.
+async fn serve_slack_standin() -> String {
+    let standin = SlackStandIn::new(SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, "http://127.0.0.1:9/");
+    let app = axum::Router::new().nest("/slack", standin.router());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind the Slack stand-in");
+    let address = listener.local_addr().expect("its address");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{address}/slack/api")
+}
+
+/// The HttpApi event of Slack's signed `block_actions` request for a click on Approve of a
+/// Request Action message (`{approvalId, channel, ts}`).
+fn slack_click_event(posted: &Value) -> Value {
+    let field = |k: &str| posted[k].as_str().unwrap_or_default().to_string();
+    let (approval_id, channel, ts) = (field("approvalId"), field("channel"), field("ts"));
+    let blocks = hitl_domain::slack::request_blocks(
+        &approval_id,
+        None,
+        "Bench",
+        &[hitl_domain::slack::Button {
+            label: Some("Approve".into()),
+            value: Some("approve".into()),
+            style: Some("primary".into()),
+            confirm: None,
+        }],
+    );
+    let payload = json!({
+        "type": "block_actions",
+        "user": {"id": "U0ALICE", "username": "alice", "name": "alice", "team_id": "T0LOCAL"},
+        "container": {"type": "message", "message_ts": ts, "channel_id": channel},
+        "channel": {"id": channel},
+        "message": {"ts": ts, "text": "Bench", "blocks": blocks},
+        "actions": [{"type": "button", "block_id": format!("hitl:{approval_id}"), "action_id": "hitl_button_0", "value": "approve"}],
+    });
+    let body = form_urlencoded::Serializer::new(String::new())
+        .append_pair("payload", &payload.to_string())
+        .finish();
+    let timestamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .to_string();
+    let signature = hitl_domain::slack::sign(SLACK_SIGNING_SECRET, &timestamp, body.as_bytes());
+    let mut headers = HeaderMap::new();
+    headers.insert("host", HeaderValue::from_static("approvals.example.com"));
+    headers.insert(
+        "content-type",
+        HeaderValue::from_static("application/x-www-form-urlencoded"),
+    );
+    headers.insert("x-slack-request-timestamp", timestamp.parse().unwrap());
+    headers.insert("x-slack-signature", signature.parse().unwrap());
+    http_api::event(
+        "POST /slack/interactions",
+        &Method::POST,
+        &Uri::from_static("/slack/interactions"),
+        &headers,
+        "127.0.0.1",
+        body.as_bytes(),
+        serde_json::Map::new(),
     )
 }
