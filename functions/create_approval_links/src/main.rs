@@ -1,45 +1,22 @@
 //! Create Approval Links: stores a pending approval and returns its signed approve/reject URLs.
 
 use hitl_aws::lambda_support::{
-    aws_config, init_tracing, now, parse_input, required_env, retention_days, run_task,
+    approval_store, aws_config, init_tracing, now, parse_input, run_task, LinkConfig,
 };
 use hitl_aws::DynamoApprovalStore;
-use hitl_domain::service::{create_approval_links, LinkSettings};
-use hitl_domain::{Channel, CreateLinksOutput, HitlError, LinkSigner};
+use hitl_domain::service::create_approval_links;
+use hitl_domain::{Channel, CreateLinksOutput, HitlError};
 use serde_json::Value;
 
 struct Deps {
-    signer: LinkSigner,
-    base_url: String,
-    retention_days: i64,
+    links: LinkConfig,
     store: DynamoApprovalStore,
 }
 
-impl Deps {
-    fn from_env(config: &aws_config::SdkConfig) -> Result<Self, HitlError> {
-        let retention_days = retention_days()?;
-        Ok(Deps {
-            signer: LinkSigner::from_config(&required_env("LINK_SIGNING_KEYS")?)?,
-            base_url: required_env("DECISION_BASE_URL")?,
-            retention_days,
-            store: DynamoApprovalStore::new(
-                aws_sdk_dynamodb::Client::new(config),
-                required_env("TABLE_NAME")?,
-            ),
-        })
-    }
-}
-
 async fn handle(deps: &Deps, payload: Value) -> Result<CreateLinksOutput, HitlError> {
-    let settings = LinkSettings {
-        signer: &deps.signer,
-        base_url: &deps.base_url,
-        retention_days: deps.retention_days,
-        origin: Channel::Email,
-    };
     let output = create_approval_links(
         parse_input(payload)?,
-        &settings,
+        &deps.links.settings(Channel::Email),
         &deps.store,
         uuid::Uuid::new_v4().to_string(),
         now(),
@@ -52,7 +29,13 @@ async fn handle(deps: &Deps, payload: Value) -> Result<CreateLinksOutput, HitlEr
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
+    let config = aws_config().await;
     // Built once per cold start; a configuration error fails every Task with Hitl.Config.
-    let deps = Deps::from_env(&aws_config().await);
+    let deps = (|| {
+        Ok(Deps {
+            links: LinkConfig::from_env()?,
+            store: approval_store(&config)?,
+        })
+    })();
     run_task(deps, handle).await
 }

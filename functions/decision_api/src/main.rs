@@ -1,7 +1,7 @@
 //! Decision API (HttpApi): GET on a link shows a confirmation page and never decides; the POST
 //! from that page records the decision (first wins) and resumes the waiting execution.
 
-use hitl_aws::lambda_support::{aws_config, init_tracing, now, required_env};
+use hitl_aws::lambda_support::{approval_store, aws_config, init_tracing, now, required_env};
 use hitl_aws::{DynamoApprovalStore, StepFunctionsResumer};
 use hitl_domain::pages::{render, Page, PAGE_HEADERS};
 use hitl_domain::service::{decide, view_link, ClientInfo, LinkView};
@@ -28,10 +28,7 @@ impl Deps {
     fn from_env(config: &aws_config::SdkConfig) -> Result<Self, HitlError> {
         Ok(Deps {
             signer: LinkSigner::from_config(&required_env("LINK_SIGNING_KEYS")?)?,
-            store: DynamoApprovalStore::new(
-                aws_sdk_dynamodb::Client::new(config),
-                required_env("TABLE_NAME")?,
-            ),
+            store: approval_store(config)?,
             resumer: StepFunctionsResumer::new(aws_sdk_sfn::Client::new(config)),
             slack: SlackInteractivity::from_env(),
         })

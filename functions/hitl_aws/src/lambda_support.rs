@@ -1,7 +1,9 @@
 //! Start-up and error plumbing shared by every Lambda entrypoint.
 
+use crate::{DynamoApprovalStore, StepFunctionsResumer};
 use aws_config::{BehaviorVersion, SdkConfig};
-use hitl_domain::HitlError;
+use hitl_domain::service::LinkSettings;
+use hitl_domain::{Channel, HitlError, LinkSigner};
 use std::future::Future;
 
 use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
@@ -43,6 +45,58 @@ pub fn retention_days() -> Result<i64, HitlError> {
             .parse()
             .map_err(|_| HitlError::Config("RECORD_RETENTION_DAYS must be a whole number".into())),
         Err(_) => Ok(30),
+    }
+}
+
+/// The approvals table named by `TABLE_NAME`.
+pub fn approval_store(config: &SdkConfig) -> Result<DynamoApprovalStore, HitlError> {
+    Ok(DynamoApprovalStore::new(
+        aws_sdk_dynamodb::Client::new(config),
+        required_env("TABLE_NAME")?,
+    ))
+}
+
+/// What a waiting Task needs: the table that holds its token, and Step Functions to resume
+/// the execution at once when the decision came first.
+pub struct WaitDeps {
+    pub store: DynamoApprovalStore,
+    pub resumer: StepFunctionsResumer,
+}
+
+impl WaitDeps {
+    pub fn from_env(config: &SdkConfig) -> Result<Self, HitlError> {
+        Ok(WaitDeps {
+            store: approval_store(config)?,
+            resumer: StepFunctionsResumer::new(aws_sdk_sfn::Client::new(config)),
+        })
+    }
+}
+
+/// How signed links are made: keys (`LINK_SIGNING_KEYS`), where they point
+/// (`DECISION_BASE_URL`) and how long records stay after expiry.
+pub struct LinkConfig {
+    pub signer: LinkSigner,
+    pub base_url: String,
+    pub retention_days: i64,
+}
+
+impl LinkConfig {
+    pub fn from_env() -> Result<Self, HitlError> {
+        Ok(LinkConfig {
+            signer: LinkSigner::from_config(&required_env("LINK_SIGNING_KEYS")?)?,
+            base_url: required_env("DECISION_BASE_URL")?,
+            retention_days: retention_days()?,
+        })
+    }
+
+    /// Settings for links handed out through `origin` (email, a Teams card).
+    pub fn settings(&self, origin: Channel) -> LinkSettings<'_> {
+        LinkSettings {
+            signer: &self.signer,
+            base_url: &self.base_url,
+            retention_days: self.retention_days,
+            origin,
+        }
     }
 }
 

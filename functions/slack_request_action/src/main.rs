@@ -3,7 +3,7 @@
 //! with the decision.
 
 use hitl_aws::lambda_support::{
-    aws_config, init_tracing, now, parse_input, required_env, retention_days, run_task,
+    approval_store, aws_config, init_tracing, now, parse_input, retention_days, run_task,
 };
 use hitl_aws::DynamoApprovalStore;
 use hitl_domain::slack::{request_action, RequestActionOutput};
@@ -38,10 +38,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     // Built once per cold start; a configuration error fails every Task with Hitl.Config.
     let deps = (|| {
         Ok(Deps {
-            store: DynamoApprovalStore::new(
-                aws_sdk_dynamodb::Client::new(&config),
-                required_env("TABLE_NAME")?,
-            ),
+            store: approval_store(&config)?,
             slack: SlackWebApi::from_env()?,
             retention_days: retention_days()?,
         })

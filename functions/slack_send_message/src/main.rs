@@ -2,7 +2,7 @@
 //! `{channel, ts}` (and `approvalId` when the message has buttons a workflow can wait on).
 
 use hitl_aws::lambda_support::{
-    aws_config, init_tracing, now, parse_input, required_env, retention_days, run_task,
+    approval_store, aws_config, init_tracing, now, parse_input, retention_days, run_task,
 };
 use hitl_aws::DynamoApprovalStore;
 use hitl_domain::slack::{send_message, SentMessage};
@@ -33,12 +33,10 @@ async fn handle(deps: &Deps, payload: Value) -> Result<SentMessage, HitlError> {
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     let config = aws_config().await;
+    // Built once per cold start; a configuration error fails every Task with Hitl.Config.
     let deps = (|| {
         Ok(Deps {
-            store: DynamoApprovalStore::new(
-                aws_sdk_dynamodb::Client::new(&config),
-                required_env("TABLE_NAME")?,
-            ),
+            store: approval_store(&config)?,
             slack: SlackWebApi::from_env()?,
             retention_days: retention_days()?,
         })

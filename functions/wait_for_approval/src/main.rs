@@ -1,20 +1,12 @@
 //! Wait For Approval (`.waitForTaskToken`): stores the task token on the approval; if someone
 //! already decided, resumes the execution at once.
 
-use hitl_aws::lambda_support::{
-    aws_config, init_tracing, now, parse_input, required_env, run_task,
-};
-use hitl_aws::{DynamoApprovalStore, StepFunctionsResumer};
+use hitl_aws::lambda_support::{aws_config, init_tracing, now, parse_input, run_task, WaitDeps};
 use hitl_domain::service::{wait_for_approval, WaitOutput};
 use hitl_domain::HitlError;
 use serde_json::Value;
 
-struct Deps {
-    store: DynamoApprovalStore,
-    resumer: StepFunctionsResumer,
-}
-
-async fn handle(deps: &Deps, payload: Value) -> Result<WaitOutput, HitlError> {
+async fn handle(deps: &WaitDeps, payload: Value) -> Result<WaitOutput, HitlError> {
     let output =
         wait_for_approval(parse_input(payload)?, &deps.store, &deps.resumer, now()).await?;
     tracing::info!(approval_id = %output.approval_id, status = %output.status, "waiting for approval");
@@ -24,10 +16,6 @@ async fn handle(deps: &Deps, payload: Value) -> Result<WaitOutput, HitlError> {
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
-    let config = aws_config().await;
-    let deps = required_env("TABLE_NAME").map(|table| Deps {
-        store: DynamoApprovalStore::new(aws_sdk_dynamodb::Client::new(&config), table),
-        resumer: StepFunctionsResumer::new(aws_sdk_sfn::Client::new(&config)),
-    });
-    run_task(deps, handle).await
+    // Built once per cold start; a configuration error fails every Task with Hitl.Config.
+    run_task(WaitDeps::from_env(&aws_config().await), handle).await
 }
