@@ -22,7 +22,7 @@ pub async fn start(workspace: &Path, moto_port: u16, edge_port: u16) -> Result<C
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .kill_on_drop(true);
-    crate::supervisor::die_with_parent(&mut command);
+    crate::supervisor::tie_to_stack(&mut command);
     let child = command
         .spawn()
         .map_err(|e| format!("cannot start moto: {e}"))?;

@@ -229,7 +229,7 @@ async fn supervise(
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .kill_on_drop(true);
-        crate::supervisor::die_with_parent(&mut command);
+        crate::supervisor::tie_to_stack(&mut command);
         let mut child = match command.spawn() {
             Ok(child) => child,
             Err(e) => {
