@@ -1,19 +1,26 @@
 //! In-memory adapters with the same semantics as the AWS ones (conditional writes included),
 //! for unit tests of the use cases.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
 use async_trait::async_trait;
 
+use serde_json::Value;
+
 use crate::ports::{
-    ApprovalStore, DecisionWrite, EmailSender, OutgoingEmail, ResumeOutcome, WorkflowResumer,
+    ApprovalStore, DecisionWrite, EmailSender, ExpiredMessage, OutgoingEmail, ResumeOutcome,
+    WorkflowResumer,
 };
 use crate::{ApprovalRecord, DecisionOutput, HitlError, MessageRef, RecordedDecision};
 
 #[derive(Default)]
 pub struct InMemoryStore {
     pub records: Mutex<HashMap<String, ApprovalRecord>>,
+    /// The blocks each chat message was posted with, by approval id.
+    pub message_blocks: Mutex<HashMap<String, Vec<Value>>>,
+    /// Approvals whose message still shows its buttons (no decision, not closed).
+    pub open_messages: Mutex<HashSet<String>>,
 }
 
 #[async_trait]
@@ -59,6 +66,7 @@ impl ApprovalStore for InMemoryStore {
             return Ok(DecisionWrite::Expired(record.clone()));
         }
         record.decision = Some(decision.clone());
+        self.open_messages.lock().unwrap().remove(approval_id);
         Ok(DecisionWrite::Recorded(record.clone()))
     }
 
@@ -84,14 +92,90 @@ impl ApprovalStore for InMemoryStore {
         &self,
         approval_id: &str,
         message: &MessageRef,
+        blocks: &[Value],
     ) -> Result<(), HitlError> {
         match self.records.lock().unwrap().get_mut(approval_id) {
             Some(r) => {
                 r.message = Some(message.clone());
+                self.message_blocks
+                    .lock()
+                    .unwrap()
+                    .insert(approval_id.to_string(), blocks.to_vec());
+                if r.decision.is_none() {
+                    self.open_messages
+                        .lock()
+                        .unwrap()
+                        .insert(approval_id.to_string());
+                }
                 Ok(())
             }
             None => Err(HitlError::NotFound(approval_id.into())),
         }
+    }
+
+    async fn expired_open_messages(
+        &self,
+        now: i64,
+        limit: usize,
+    ) -> Result<Vec<String>, HitlError> {
+        let records = self.records.lock().unwrap();
+        let mut expired: Vec<(i64, String)> = self
+            .open_messages
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|id| records.get(id))
+            .filter(|r| r.is_expired(now))
+            .map(|r| (r.expires_at, r.approval_id.clone()))
+            .collect();
+        expired.sort();
+        Ok(expired.into_iter().take(limit).map(|(_, id)| id).collect())
+    }
+
+    async fn claim_message_close(
+        &self,
+        approval_id: &str,
+        now: i64,
+    ) -> Result<Option<ExpiredMessage>, HitlError> {
+        let records = self.records.lock().unwrap();
+        let mut open = self.open_messages.lock().unwrap();
+        let Some(record) = records.get(approval_id) else {
+            return Ok(None);
+        };
+        if record.decision.is_some() || !record.is_expired(now) {
+            return Ok(None);
+        }
+        let Some(message) = record.message.clone().filter(|_| open.remove(approval_id)) else {
+            return Ok(None);
+        };
+        let blocks = self
+            .message_blocks
+            .lock()
+            .unwrap()
+            .get(approval_id)
+            .cloned()
+            .unwrap_or_default();
+        Ok(Some(ExpiredMessage {
+            approval_id: approval_id.to_string(),
+            title: record.title.clone(),
+            expires_at: record.expires_at,
+            message,
+            blocks,
+        }))
+    }
+
+    async fn release_message_close(&self, approval_id: &str) -> Result<(), HitlError> {
+        let records = self.records.lock().unwrap();
+        if records
+            .get(approval_id)
+            .is_some_and(|r| r.decision.is_none())
+        {
+            self.open_messages
+                .lock()
+                .unwrap()
+                .insert(approval_id.to_string());
+        }
+        Ok(())
     }
 }
 

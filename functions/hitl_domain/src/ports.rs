@@ -3,6 +3,8 @@
 
 use async_trait::async_trait;
 
+use serde_json::Value;
+
 use crate::{ApprovalRecord, DecisionOutput, HitlError, MessageRef, RecordedDecision};
 
 /// The result of trying to record a decision (first decision wins).
@@ -45,12 +47,42 @@ pub trait ApprovalStore: Send + Sync {
     /// Gives a claim back after a failed delivery, so a later attempt can re-drive it.
     async fn release_resume(&self, approval_id: &str) -> Result<(), HitlError>;
 
-    /// Remembers which chat message asked, so it can be updated after the decision.
+    /// Remembers which chat message asked and the blocks it showed, so it can be updated
+    /// after the decision, or closed by the expiry sweep when nobody answers. Until a decision
+    /// is recorded (or the sweep closes it) the message counts as open.
     async fn attach_message(
         &self,
         approval_id: &str,
         message: &MessageRef,
+        blocks: &[Value],
     ) -> Result<(), HitlError>;
+
+    /// Ids of requests whose message is still open although they expired at or before `now`,
+    /// soonest expired first, at most `limit`.
+    async fn expired_open_messages(&self, now: i64, limit: usize)
+        -> Result<Vec<String>, HitlError>;
+
+    /// Claims the closing of an expired, undecided request's open message: `Some` for exactly
+    /// one caller, `None` when it was decided, closed already, or is not expired at `now`.
+    async fn claim_message_close(
+        &self,
+        approval_id: &str,
+        now: i64,
+    ) -> Result<Option<ExpiredMessage>, HitlError>;
+
+    /// Gives a close claim back after the update failed, so the next sweep tries again.
+    async fn release_message_close(&self, approval_id: &str) -> Result<(), HitlError>;
+}
+
+/// A chat message still showing buttons for a request that expired without an answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExpiredMessage {
+    pub approval_id: String,
+    pub title: String,
+    pub expires_at: i64,
+    pub message: MessageRef,
+    /// The blocks it was posted with, shown again without their buttons.
+    pub blocks: Vec<Value>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

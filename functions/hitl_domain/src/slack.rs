@@ -519,18 +519,14 @@ pub async fn request_action(
         Some(h) => format!("{h}: {text}"),
         None => text.clone(),
     };
+    let blocks = request_blocks(&approval_id, header.as_deref(), &text, &buttons);
     let message = SlackMessage {
         text: fallback,
-        blocks: Some(request_blocks(
-            &approval_id,
-            header.as_deref(),
-            &text,
-            &buttons,
-        )),
+        blocks: Some(blocks.clone()),
         thread_ts: None,
     };
     let posted = slack.post(&destination, &message).await?;
-    store.attach_message(&approval_id, &posted).await?;
+    store.attach_message(&approval_id, &posted, &blocks).await?;
     Ok(RequestActionOutput {
         approval_id,
         channel: posted.channel,
@@ -591,6 +587,8 @@ pub async fn send_message(
             message: Some(posted.clone()),
         };
         store.create(&record).await?;
+        let blocks = message.blocks.as_deref().unwrap_or_default();
+        store.attach_message(&approval_id, &posted, blocks).await?;
         Some(approval_id)
     } else {
         None
@@ -897,15 +895,7 @@ pub async fn handle_click(
             .await
         }
         DecisionWrite::Expired(record) => {
-            let line = format!(
-                ":hourglass: *Expired* at {} without an answer",
-                rfc3339(record.expires_at)
-            );
-            let update = SlackMessage {
-                text: format!("{}: expired", record.title),
-                blocks: Some(outcome_blocks(&original_blocks, &line)),
-                thread_ts: None,
-            };
+            let update = expired_update(&record.title, record.expires_at, &original_blocks);
             let _ = slack.update(&message, &update).await;
             refuse(format!(
                 "This request expired at {}; your click changed nothing.",
@@ -917,4 +907,83 @@ pub async fn handle_click(
             refuse("This message is not waiting for an answer any more.".into()).await
         }
     }
+}
+
+/// The message of a request that expired unanswered: its blocks without buttons, and when.
+fn expired_update(title: &str, expires_at: i64, blocks: &[Value]) -> SlackMessage {
+    let line = format!(
+        ":hourglass: *Expired* at {} without an answer",
+        rfc3339(expires_at)
+    );
+    SlackMessage {
+        text: format!("{title}: expired"),
+        blocks: Some(outcome_blocks(blocks, &line)),
+        thread_ts: None,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Expiry sweep
+
+/// How many expired messages one sweep closes; the next sweep goes on from there.
+pub const SWEEP_BATCH: usize = 50;
+
+/// What one sweep did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SweepReport {
+    /// Messages whose buttons were replaced by the expiry line.
+    pub closed: Vec<String>,
+    /// Messages Slack no longer has (deleted, channel gone): nothing left to close.
+    pub gone: Vec<String>,
+    /// Updates that failed for now; they stay open and the next sweep tries again.
+    pub retry_later: Vec<String>,
+}
+
+/// Closes the messages of requests that expired without an answer, so nobody is left looking
+/// at live buttons that can only say "too late". Each message is claimed first (a decision
+/// recorded in time, or another sweep, wins), then updated; a failed update gives the claim
+/// back. A rate limit ends the sweep early: the rest wait for the next one.
+pub async fn close_expired_messages(
+    store: &dyn ApprovalStore,
+    slack: &dyn SlackMessenger,
+    now: i64,
+    limit: usize,
+) -> Result<SweepReport, HitlError> {
+    use crate::error::{Service, ServiceErrorKind};
+    let mut report = SweepReport::default();
+    for approval_id in store.expired_open_messages(now, limit).await? {
+        let Some(expired) = store.claim_message_close(&approval_id, now).await? else {
+            continue;
+        };
+        let update = expired_update(&expired.title, expired.expires_at, &expired.blocks);
+        match slack.update(&expired.message, &update).await {
+            Ok(()) => report.closed.push(approval_id),
+            Err(HitlError::Service {
+                service: Service::Slack,
+                kind: ServiceErrorKind::MessageNotFound | ServiceErrorKind::ChannelNotFound,
+                ..
+            }) => report.gone.push(approval_id),
+            Err(err) => {
+                tracing::warn!(
+                    approval_id,
+                    error = err.name(),
+                    "expired message not closed yet"
+                );
+                store.release_message_close(&approval_id).await?;
+                let rate_limited = matches!(
+                    err,
+                    HitlError::Service {
+                        kind: ServiceErrorKind::RateLimited,
+                        ..
+                    }
+                );
+                report.retry_later.push(approval_id);
+                if rate_limited {
+                    break;
+                }
+            }
+        }
+    }
+    Ok(report)
 }

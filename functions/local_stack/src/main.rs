@@ -238,12 +238,12 @@ async fn run(options: Options) -> Result<(), String> {
     let config = provision::sdk_config(&moto_url).await;
     let state_machines = provision::provision(&stack, &config).await?;
     let sfn = aws_sdk_sfn::Client::new(&provision::sdk_config(&edge_url).await);
-    let schedules: Vec<template::ScheduleDef> = stack
-        .state_machines
-        .iter()
-        .flat_map(|s| s.schedules.clone())
-        .collect();
-    schedules::run(sfn.clone(), schedules.clone()).await;
+    let schedules = stack.schedules();
+    let schedule_targets = schedules::Targets {
+        sfn: sfn.clone(),
+        functions: pools.clone(),
+    };
+    schedules::run(schedule_targets.clone(), schedules.clone()).await;
 
     let routes = stack
         .functions
@@ -262,6 +262,7 @@ async fn run(options: Options) -> Result<(), String> {
         sfn: sfn.clone(),
         state_machines: state_machines.clone(),
         schedules,
+        schedule_targets,
         endpoints: endpoints.clone(),
         standins: standins.clone(),
     });

@@ -1,14 +1,14 @@
-//! Creates the template's resources in moto: tables (with TTL), the SES sender identity and
-//! the state machines (ASL localized for moto's SDK casing).
+//! Creates the template's resources in moto: tables (with TTL and global secondary indexes),
+//! the SES sender identity and the state machines (ASL localized for moto's SDK casing).
 
 use std::collections::BTreeMap;
 
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
 };
 
-use crate::template::{Stack, ACCOUNT, REGION};
+use crate::template::{IndexDef, Stack, ACCOUNT, REGION};
 
 pub async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
@@ -25,6 +25,42 @@ pub async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
         .await
 }
 
+/// (attribute, HASH|RANGE) pairs of a table or index as DynamoDB key schema elements.
+fn key_schema(pairs: &[(String, String)]) -> Result<Vec<KeySchemaElement>, String> {
+    pairs
+        .iter()
+        .map(|(name, kind)| {
+            let key_type = if kind == "RANGE" {
+                KeyType::Range
+            } else {
+                KeyType::Hash
+            };
+            KeySchemaElement::builder()
+                .attribute_name(name)
+                .key_type(key_type)
+                .build()
+                .map_err(|e| e.to_string())
+        })
+        .collect()
+}
+
+/// An index of a pay-per-request table: no provisioned throughput.
+fn global_secondary_index(index: &IndexDef) -> Result<GlobalSecondaryIndex, String> {
+    let non_key_attributes =
+        (!index.non_key_attributes.is_empty()).then(|| index.non_key_attributes.clone());
+    GlobalSecondaryIndex::builder()
+        .index_name(&index.name)
+        .set_key_schema(Some(key_schema(&index.key_schema)?))
+        .projection(
+            Projection::builder()
+                .set_projection_type(index.projection_type.as_deref().map(ProjectionType::from))
+                .set_non_key_attributes(non_key_attributes)
+                .build(),
+        )
+        .build()
+        .map_err(|e| format!("index {}: {e}", index.name))
+}
+
 /// Returns the state machine ARNs by logical id.
 pub async fn provision(
     stack: &Stack,
@@ -35,20 +71,10 @@ pub async fn provision(
         let mut create = dynamodb
             .create_table()
             .table_name(&table.name)
-            .billing_mode(BillingMode::PayPerRequest);
-        for (name, kind) in &table.key_schema {
-            let key_type = if kind == "RANGE" {
-                KeyType::Range
-            } else {
-                KeyType::Hash
-            };
-            create = create.key_schema(
-                KeySchemaElement::builder()
-                    .attribute_name(name)
-                    .key_type(key_type)
-                    .build()
-                    .map_err(|e| e.to_string())?,
-            );
+            .billing_mode(BillingMode::PayPerRequest)
+            .set_key_schema(Some(key_schema(&table.key_schema)?));
+        for index in &table.global_secondary_indexes {
+            create = create.global_secondary_indexes(global_secondary_index(index)?);
         }
         for (name, kind) in &table.attributes {
             create = create.attribute_definitions(

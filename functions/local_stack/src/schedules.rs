@@ -1,25 +1,116 @@
 //! The template's schedules: fired on their `rate(...)`/`cron(...)` when enabled, and on demand.
+//! A schedule starts an execution of its state machine or invokes its function, as EventBridge
+//! Scheduler does.
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
+use serde_json::{json, Value};
 use time::{OffsetDateTime, Weekday};
 
-use crate::template::{state_machine_arn, ScheduleDef};
+use crate::runtime_api::FunctionPool;
+use crate::template::{state_machine_arn, ScheduleDef, ScheduleTarget};
 
-pub async fn fire(sfn: &aws_sdk_sfn::Client, schedule: &ScheduleDef) -> Result<String, String> {
-    let name = format!(
-        "{}-{}",
-        schedule.name.replace('.', "-"),
-        uuid::Uuid::new_v4().simple()
-    );
-    sfn.start_execution()
-        .state_machine_arn(state_machine_arn(&schedule.state_machine))
-        .name(name.chars().take(80).collect::<String>())
-        .input(&schedule.input)
-        .send()
-        .await
-        .map(|out| out.execution_arn().to_string())
-        .map_err(|e| aws_sdk_sfn::error::DisplayErrorContext(e).to_string())
+/// What schedules fire into: Step Functions, and the function pools.
+#[derive(Clone)]
+pub struct Targets {
+    pub sfn: aws_sdk_sfn::Client,
+    /// By `FunctionDef::logical_id`, the name `ScheduleTarget::Function` holds.
+    pub functions: BTreeMap<String, Arc<FunctionPool>>,
+}
+
+/// What firing a schedule started.
+#[derive(Debug)]
+pub enum Fired {
+    /// The ARN of the state machine execution.
+    Execution(String),
+    /// The function's result.
+    Output(Value),
+}
+
+/// Why a schedule did not fire, or the error its function answered with.
+#[derive(Debug)]
+pub struct FireError {
+    pub message: String,
+    /// The function error's `errorType`; `None` when nothing ran.
+    pub error_type: Option<String>,
+}
+
+impl FireError {
+    fn new(message: impl Into<String>) -> Self {
+        FireError {
+            message: message.into(),
+            error_type: None,
+        }
+    }
+
+    /// A function's `{errorType, errorMessage}` (or whatever else it answered with).
+    fn from_function(error: Value) -> Self {
+        FireError {
+            message: error["errorMessage"]
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| error.to_string()),
+            error_type: error["errorType"].as_str().map(str::to_string),
+        }
+    }
+
+    /// `{"message"}`, plus `"errorType"` for a function error.
+    pub fn to_json(&self) -> Value {
+        let mut body = json!({"message": self.message});
+        if let Some(error_type) = &self.error_type {
+            body["errorType"] = json!(error_type);
+        }
+        body
+    }
+}
+
+impl std::fmt::Display for FireError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.error_type {
+            Some(error_type) => write!(f, "{error_type}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+/// Starts an execution of the schedule's state machine, or invokes its function and waits for
+/// the answer (so a failure can be reported; EventBridge Scheduler itself invokes asynchronously).
+pub async fn fire(targets: &Targets, schedule: &ScheduleDef) -> Result<Fired, FireError> {
+    match &schedule.target {
+        ScheduleTarget::StateMachine(state_machine) => {
+            let name = format!(
+                "{}-{}",
+                schedule.name.replace('.', "-"),
+                uuid::Uuid::new_v4().simple()
+            );
+            targets
+                .sfn
+                .start_execution()
+                .state_machine_arn(state_machine_arn(state_machine))
+                .name(name.chars().take(80).collect::<String>())
+                .input(&schedule.input)
+                .send()
+                .await
+                .map(|out| Fired::Execution(out.execution_arn().to_string()))
+                .map_err(|e| FireError::new(aws_sdk_sfn::error::DisplayErrorContext(e).to_string()))
+        }
+        ScheduleTarget::Function(function) => {
+            let pool = targets
+                .functions
+                .get(function)
+                .ok_or_else(|| FireError::new(format!("no function {function}")))?;
+            // The template's loader already refuses non-JSON input for function targets.
+            let event: Value = serde_json::from_str(&schedule.input).map_err(|e| {
+                FireError::new(format!("{}: Input is not JSON: {e}", schedule.name))
+            })?;
+            pool.invoke(event)
+                .await
+                .map(Fired::Output)
+                .map_err(FireError::from_function)
+        }
+    }
 }
 
 /// Seconds of a `rate(N unit)` expression.
@@ -106,16 +197,16 @@ pub fn cron_matches(expression: &str, t: OffsetDateTime) -> bool {
 }
 
 /// Runs the enabled schedules until the process ends.
-pub async fn run(sfn: aws_sdk_sfn::Client, schedules: Vec<ScheduleDef>) {
+pub async fn run(targets: Targets, schedules: Vec<ScheduleDef>) {
     for schedule in schedules.into_iter().filter(|s| s.enabled) {
-        let sfn = sfn.clone();
+        let targets = targets.clone();
         tokio::spawn(async move {
             if let Some(every) = rate_seconds(&schedule.expression) {
                 let mut tick = tokio::time::interval(Duration::from_secs(every));
                 tick.tick().await;
                 loop {
                     tick.tick().await;
-                    if let Err(e) = fire(&sfn, &schedule).await {
+                    if let Err(e) = fire(&targets, &schedule).await {
                         tracing::warn!(schedule = %schedule.name, error = %e, "schedule failed");
                     }
                 }
@@ -125,7 +216,7 @@ pub async fn run(sfn: aws_sdk_sfn::Client, schedules: Vec<ScheduleDef>) {
                 let now = OffsetDateTime::now_utc();
                 tokio::time::sleep(Duration::from_secs(60 - now.second() as u64)).await;
                 if cron_matches(&schedule.expression, OffsetDateTime::now_utc()) {
-                    if let Err(e) = fire(&sfn, &schedule).await {
+                    if let Err(e) = fire(&targets, &schedule).await {
                         tracing::warn!(schedule = %schedule.name, error = %e, "schedule failed");
                     }
                 }

@@ -1,7 +1,8 @@
 //! Reads `template.yaml` the way CloudFormation would for what the local stack needs:
-//! parameters, functions (binary, environment, HttpApi routes), tables, state machines (with
-//! `DefinitionSubstitutions`) and their schedules. Intrinsics (`!Ref`, `!GetAtt`, `!Sub`,
-//! `!Join`, `!If`/`!Equals`) are resolved to local values.
+//! parameters, functions (binary, environment, HttpApi routes), tables (with their global
+//! secondary indexes), state machines (with `DefinitionSubstitutions`) and the schedules of
+//! both functions and state machines. Intrinsics (`!Ref`, `!GetAtt`, `!Sub`, `!Join`,
+//! `!If`/`!Equals`) are resolved to local values.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -24,6 +25,7 @@ pub struct FunctionDef {
     pub memory_mb: u64,
     /// (METHOD or ANY, path with `{params}`)
     pub http_routes: Vec<(String, String)>,
+    pub schedules: Vec<ScheduleDef>,
 }
 
 #[derive(Debug, Clone)]
@@ -34,15 +36,48 @@ pub struct TableDef {
     /// (attribute, S|N|B)
     pub attributes: Vec<(String, String)>,
     pub ttl_attribute: Option<String>,
+    pub global_secondary_indexes: Vec<IndexDef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexDef {
+    pub name: String,
+    /// (attribute, HASH|RANGE)
+    pub key_schema: Vec<(String, String)>,
+    /// ALL | KEYS_ONLY | INCLUDE; left to DynamoDB when the template leaves it out.
+    pub projection_type: Option<String>,
+    /// The attributes an `INCLUDE` projection adds to the keys.
+    pub non_key_attributes: Vec<String>,
+}
+
+/// What a schedule starts when it fires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScheduleTarget {
+    /// An execution of the state machine with this name.
+    StateMachine(String),
+    /// An invocation of the function with this name (`FunctionDef::logical_id`, the key of its
+    /// pool).
+    Function(String),
+}
+
+impl std::fmt::Display for ScheduleTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ScheduleTarget::StateMachine(name) => write!(f, "state machine {name}"),
+            ScheduleTarget::Function(name) => write!(f, "function {name}"),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
 pub struct ScheduleDef {
-    /// `<StateMachineLogicalId>.<EventName>`
+    /// `<LogicalId>.<EventName>` of the state machine or function declaring it.
     pub name: String,
-    pub state_machine: String,
+    pub target: ScheduleTarget,
     pub expression: String,
     pub enabled: bool,
+    /// The execution input or the function's event, as EventBridge Scheduler passes it: the
+    /// event's `Input`, `{}` without one.
     pub input: String,
 }
 
@@ -59,6 +94,15 @@ pub struct Stack {
     pub functions: Vec<FunctionDef>,
     pub tables: Vec<TableDef>,
     pub state_machines: Vec<StateMachineDef>,
+}
+
+impl Stack {
+    /// The schedules of every function and state machine.
+    pub fn schedules(&self) -> Vec<ScheduleDef> {
+        let functions = self.functions.iter().flat_map(|f| &f.schedules);
+        let state_machines = self.state_machines.iter().flat_map(|s| &s.schedules);
+        functions.chain(state_machines).cloned().collect()
+    }
 }
 
 pub fn function_arn(name: &str) -> String {
@@ -318,6 +362,51 @@ fn yaml_key(k: &Yaml) -> String {
     }
 }
 
+/// The `ScheduleV2`/`Schedule` events of the resource `id`, all firing `target`.
+fn schedules(
+    resolver: &Resolver,
+    id: &str,
+    events: Option<&Yaml>,
+    target: &ScheduleTarget,
+) -> Result<Vec<ScheduleDef>, String> {
+    let mut schedules = Vec::new();
+    for (event_name, event) in events.and_then(Yaml::as_mapping).into_iter().flatten() {
+        let kind = event.get("Type").and_then(Yaml::as_str).unwrap_or_default();
+        if kind != "ScheduleV2" && kind != "Schedule" {
+            continue;
+        }
+        let name = format!("{id}.{}", yaml_key(event_name));
+        let p = event.get("Properties");
+        let get = |k: &str| {
+            p.and_then(|p| p.get(k))
+                .map(|v| resolver.resolve_str(v))
+                .transpose()
+        };
+        let expression = get("ScheduleExpression")?
+            .or(get("Schedule")?)
+            .unwrap_or_default();
+        let enabled = match (get("State")?, get("Enabled")?) {
+            (Some(state), _) => state.eq_ignore_ascii_case("ENABLED"),
+            (None, Some(enabled)) => enabled == "true",
+            (None, None) => true,
+        };
+        let input = get("Input")?.unwrap_or_else(|| "{}".into());
+        // Lambda takes only JSON payloads: say so now rather than at every tick.
+        if let ScheduleTarget::Function(_) = target {
+            serde_json::from_str::<Json>(&input)
+                .map_err(|e| format!("{name}: Input is not JSON: {e}"))?;
+        }
+        schedules.push(ScheduleDef {
+            name,
+            target: target.clone(),
+            expression,
+            enabled,
+            input,
+        });
+    }
+    Ok(schedules)
+}
+
 /// Reads and resolves the template. `overrides` win over parameter defaults; parameters with
 /// neither get `generated(name)` (e.g. a random signing key).
 pub fn load(
@@ -437,8 +526,11 @@ pub fn load(
                         }
                     }
                 }
+                let name = resolver.resource_name(&id).unwrap_or(id.clone());
+                let target = ScheduleTarget::Function(name.clone());
                 stack.functions.push(FunctionDef {
-                    logical_id: resolver.resource_name(&id).unwrap_or(id.clone()),
+                    schedules: schedules(&resolver, &id, prop("Events"), &target)?,
+                    logical_id: name,
                     binary,
                     env,
                     timeout_secs: prop("Timeout")
@@ -453,9 +545,8 @@ pub fn load(
                 });
             }
             "AWS::DynamoDB::Table" => {
-                let pairs = |key: &str, a: &str, b: &str| -> Vec<(String, String)> {
-                    prop(key)
-                        .and_then(Yaml::as_sequence)
+                let pairs = |list: Option<&Yaml>, a: &str, b: &str| -> Vec<(String, String)> {
+                    list.and_then(Yaml::as_sequence)
                         .map(|items| {
                             items
                                 .iter()
@@ -474,11 +565,46 @@ pub fn load(
                     .and_then(|t| t.get("AttributeName"))
                     .and_then(Yaml::as_str)
                     .map(str::to_string);
+                let mut global_secondary_indexes = Vec::new();
+                for index in prop("GlobalSecondaryIndexes")
+                    .and_then(Yaml::as_sequence)
+                    .into_iter()
+                    .flatten()
+                {
+                    let name = index
+                        .get("IndexName")
+                        .map(|n| resolver.resolve_str(n))
+                        .transpose()?
+                        .ok_or_else(|| {
+                            format!("{id}: a global secondary index has no IndexName")
+                        })?;
+                    let projection = index.get("Projection");
+                    global_secondary_indexes.push(IndexDef {
+                        key_schema: pairs(index.get("KeySchema"), "AttributeName", "KeyType"),
+                        projection_type: projection
+                            .and_then(|p| p.get("ProjectionType"))
+                            .and_then(Yaml::as_str)
+                            .map(str::to_string),
+                        non_key_attributes: projection
+                            .and_then(|p| p.get("NonKeyAttributes"))
+                            .and_then(Yaml::as_sequence)
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|a| Some(a.as_str()?.to_string()))
+                            .collect(),
+                        name,
+                    });
+                }
                 stack.tables.push(TableDef {
                     name: resolver.resource_name(&id).unwrap_or(id.clone()),
-                    key_schema: pairs("KeySchema", "AttributeName", "KeyType"),
-                    attributes: pairs("AttributeDefinitions", "AttributeName", "AttributeType"),
+                    key_schema: pairs(prop("KeySchema"), "AttributeName", "KeyType"),
+                    attributes: pairs(
+                        prop("AttributeDefinitions"),
+                        "AttributeName",
+                        "AttributeType",
+                    ),
                     ttl_attribute: ttl,
+                    global_secondary_indexes,
                 });
             }
             "AWS::Serverless::SimpleTable" => stack.tables.push(TableDef {
@@ -486,6 +612,7 @@ pub fn load(
                 key_schema: vec![("id".into(), "HASH".into())],
                 attributes: vec![("id".into(), "S".into())],
                 ttl_attribute: None,
+                global_secondary_indexes: vec![],
             }),
             "AWS::Serverless::StateMachine" => {
                 let name = resolver.resource_name(&id).unwrap_or(id.clone());
@@ -510,36 +637,8 @@ pub fn load(
                 let definition: Json = serde_json::from_str(&text).map_err(|e| {
                     format!("{id}: the definition is not JSON after substitutions: {e}")
                 })?;
-                let mut schedules = Vec::new();
-                if let Some(events) = prop("Events").and_then(Yaml::as_mapping) {
-                    for (event_name, event) in events {
-                        let kind = event.get("Type").and_then(Yaml::as_str).unwrap_or_default();
-                        if kind != "ScheduleV2" && kind != "Schedule" {
-                            continue;
-                        }
-                        let p = event.get("Properties");
-                        let get = |k: &str| {
-                            p.and_then(|p| p.get(k))
-                                .map(|v| resolver.resolve_str(v))
-                                .transpose()
-                        };
-                        let expression = get("ScheduleExpression")?
-                            .or(get("Schedule")?)
-                            .unwrap_or_default();
-                        let enabled = match (get("State")?, get("Enabled")?) {
-                            (Some(state), _) => state.eq_ignore_ascii_case("ENABLED"),
-                            (None, Some(enabled)) => enabled == "true",
-                            (None, None) => true,
-                        };
-                        schedules.push(ScheduleDef {
-                            name: format!("{id}.{}", yaml_key(event_name)),
-                            state_machine: name.clone(),
-                            expression,
-                            enabled,
-                            input: get("Input")?.unwrap_or_else(|| "{}".into()),
-                        });
-                    }
-                }
+                let target = ScheduleTarget::StateMachine(name.clone());
+                let schedules = schedules(&resolver, &id, prop("Events"), &target)?;
                 stack.state_machines.push(StateMachineDef {
                     logical_id: id.clone(),
                     name,
@@ -557,12 +656,22 @@ pub fn load(
 mod tests {
     use super::*;
 
-    fn fixture() -> Stack {
+    /// Loads `template` from a fresh directory that also holds the state machine `sm/flow.asl.json`.
+    fn load_template(template: &str) -> Result<Stack, String> {
         let dir = std::env::temp_dir().join(format!("hitl-template-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(dir.join("sm")).unwrap();
         std::fs::write(dir.join("sm/flow.asl.json"), r#"{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"${FnArn}","TimeoutSeconds":${Timeout},"End":true}}}"#).unwrap();
-        std::fs::write(
-            dir.join("template.yaml"),
+        std::fs::write(dir.join("template.yaml"), template).unwrap();
+        load(
+            &dir.join("template.yaml"),
+            "http://127.0.0.1:3000",
+            &BTreeMap::new(),
+            |_| "generated-secret".into(),
+        )
+    }
+
+    fn fixture() -> Stack {
+        load_template(
             r#"
 Transform: AWS::Serverless-2016-10-31
 Parameters:
@@ -570,6 +679,7 @@ Parameters:
   KeyId: {Type: String, Default: k1}
   Timeout: {Type: Number, Default: 30}
   ScheduleState: {Type: String, Default: DISABLED}
+  SweepState: {Type: String, Default: ENABLED}
 Globals:
   Function:
     Timeout: 7
@@ -583,6 +693,24 @@ Resources:
       KeySchema: [{AttributeName: id, KeyType: HASH}]
       AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
       TimeToLiveSpecification: {AttributeName: ttl, Enabled: true}
+  Approvals:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      BillingMode: PAY_PER_REQUEST
+      KeySchema: [{AttributeName: approvalId, KeyType: HASH}]
+      AttributeDefinitions:
+        - {AttributeName: approvalId, AttributeType: S}
+        - {AttributeName: openMessage, AttributeType: S}
+        - {AttributeName: expiresAt, AttributeType: N}
+      GlobalSecondaryIndexes:
+        - IndexName: OpenMessages
+          KeySchema:
+            - {AttributeName: openMessage, KeyType: HASH}
+            - {AttributeName: expiresAt, KeyType: RANGE}
+          Projection: {ProjectionType: KEYS_ONLY}
+        - IndexName: !Sub "${KeyId}-ByExpiry"
+          KeySchema: [{AttributeName: expiresAt, KeyType: HASH}]
+          Projection: {ProjectionType: INCLUDE, NonKeyAttributes: [status, channel]}
   Api:
     Type: AWS::Serverless::HttpApi
   Fn:
@@ -598,6 +726,21 @@ Resources:
           JOINED: !Join [",", [a, !Ref KeyId]]
       Events:
         Get: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: "/things/{id}", Method: get}}
+  SweeperFunction:
+    Type: AWS::Serverless::Function
+    Metadata: {BuildMethod: rust-cargolambda, BuildProperties: {Binary: sweeper}}
+    Properties:
+      CodeUri: .
+      Handler: bootstrap
+      Events:
+        Sweep:
+          Type: ScheduleV2
+          Properties:
+            ScheduleExpression: rate(5 minutes)
+            State: !Ref SweepState
+        Nightly:
+          Type: Schedule
+          Properties: {Schedule: "cron(0 2 * * ? *)", Enabled: false, Input: '{"dryRun":true}'}
   Flow:
     Type: AWS::Serverless::StateMachine
     Properties:
@@ -610,13 +753,6 @@ Resources:
           Type: ScheduleV2
           Properties: {ScheduleExpression: "rate(1 day)", State: !Ref ScheduleState, Input: '{"a":1}'}
 "#,
-        )
-        .unwrap();
-        load(
-            &dir.join("template.yaml"),
-            "http://127.0.0.1:3000",
-            &BTreeMap::new(),
-            |_| "generated-secret".into(),
         )
         .unwrap()
     }
@@ -652,9 +788,94 @@ Resources:
         );
         assert_eq!(sm.definition["States"]["A"]["TimeoutSeconds"], 30);
         assert_eq!(sm.schedules[0].name, "Flow.Weekly");
+        assert_eq!(
+            sm.schedules[0].target,
+            ScheduleTarget::StateMachine("Flow".into())
+        );
         assert!(!sm.schedules[0].enabled);
         assert_eq!(sm.schedules[0].input, r#"{"a":1}"#);
         assert_eq!(stack.tables[0].ttl_attribute.as_deref(), Some("ttl"));
+    }
+
+    #[test]
+    fn tables_get_global_secondary_indexes() {
+        let stack = fixture();
+        let approvals = stack.tables.iter().find(|t| t.name == "Approvals").unwrap();
+        assert_eq!(
+            approvals.attributes[2],
+            ("expiresAt".to_string(), "N".to_string())
+        );
+        assert_eq!(
+            approvals.global_secondary_indexes,
+            vec![
+                IndexDef {
+                    name: "OpenMessages".into(),
+                    key_schema: vec![
+                        ("openMessage".into(), "HASH".into()),
+                        ("expiresAt".into(), "RANGE".into()),
+                    ],
+                    projection_type: Some("KEYS_ONLY".into()),
+                    non_key_attributes: vec![],
+                },
+                IndexDef {
+                    name: "k1-ByExpiry".into(),
+                    key_schema: vec![("expiresAt".into(), "HASH".into())],
+                    projection_type: Some("INCLUDE".into()),
+                    non_key_attributes: vec!["status".into(), "channel".into()],
+                },
+            ]
+        );
+        assert!(stack.tables[0].global_secondary_indexes.is_empty());
+    }
+
+    #[test]
+    fn functions_get_schedules() {
+        let stack = fixture();
+        let sweeper = stack
+            .functions
+            .iter()
+            .find(|f| f.logical_id == "SweeperFunction")
+            .unwrap();
+        assert_eq!(sweeper.binary, "sweeper");
+        let (sweep, nightly) = (&sweeper.schedules[0], &sweeper.schedules[1]);
+        assert_eq!(sweep.name, "SweeperFunction.Sweep");
+        assert_eq!(
+            sweep.target,
+            ScheduleTarget::Function("SweeperFunction".into())
+        );
+        assert_eq!(sweep.expression, "rate(5 minutes)");
+        assert!(sweep.enabled);
+        assert_eq!(sweep.input, "{}");
+        assert_eq!(nightly.name, "SweeperFunction.Nightly");
+        assert_eq!(nightly.expression, "cron(0 2 * * ? *)");
+        assert!(!nightly.enabled);
+        assert_eq!(nightly.input, r#"{"dryRun":true}"#);
+        // Every schedule of the stack, state machines' included.
+        let names: Vec<String> = stack.schedules().into_iter().map(|s| s.name).collect();
+        assert_eq!(
+            names,
+            [
+                "SweeperFunction.Sweep",
+                "SweeperFunction.Nightly",
+                "Flow.Weekly"
+            ]
+        );
+    }
+
+    #[test]
+    fn function_schedules_need_json_input() {
+        let error = load_template(
+            r#"
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        Tick: {Type: ScheduleV2, Properties: {ScheduleExpression: rate(1 hour), Input: not json}}
+"#,
+        )
+        .unwrap_err();
+        assert!(error.starts_with("Fn.Tick: Input is not JSON"), "{error}");
     }
 
     #[test]
@@ -673,7 +894,7 @@ Resources:
         assert!(create.env["LINK_SIGNING_KEYS"].starts_with("k1:"));
         assert_eq!(stack.state_machines.len(), 3);
         // Every function the template declares is a binary of this workspace.
-        assert_eq!(stack.functions.len(), 13);
+        assert_eq!(stack.functions.len(), 14);
         let api = stack
             .functions
             .iter()

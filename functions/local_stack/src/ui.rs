@@ -10,6 +10,7 @@ use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 use serde_json::{json, Value};
 
 use crate::outbox::Outbox;
+use crate::schedules::{Fired, Targets};
 use crate::template::ScheduleDef;
 
 pub struct Ui {
@@ -17,6 +18,7 @@ pub struct Ui {
     pub sfn: aws_sdk_sfn::Client,
     pub state_machines: BTreeMap<String, String>,
     pub schedules: Vec<ScheduleDef>,
+    pub schedule_targets: Targets,
     pub endpoints: Value,
     pub standins: crate::standins::StandIns,
 }
@@ -117,12 +119,15 @@ impl Ui {
                         json!({"message": format!("no schedule {name}")}),
                     );
                 };
-                match crate::schedules::fire(&self.sfn, schedule).await {
-                    Ok(arn) if p.starts_with("/_local/api/") => {
+                match crate::schedules::fire(&self.schedule_targets, schedule).await {
+                    Ok(_) if !p.starts_with("/_local/api/") => redirect("/_local/"),
+                    Ok(Fired::Execution(arn)) => {
                         json_reply(StatusCode::OK, json!({"executionArn": arn}))
                     }
-                    Ok(_) => redirect("/_local/"),
-                    Err(e) => json_reply(StatusCode::BAD_GATEWAY, json!({"message": e})),
+                    Ok(Fired::Output(output)) => {
+                        json_reply(StatusCode::OK, json!({"output": output}))
+                    }
+                    Err(e) => json_reply(StatusCode::BAD_GATEWAY, e.to_json()),
                 }
             }
             _ => reply(StatusCode::NOT_FOUND, "text/plain", "not found".into()),
@@ -222,8 +227,9 @@ iframe{width:100%;height:260px;border:1px solid #eee;border-radius:6px;backgroun
         html.push_str("</table><h2>Schedules</h2>");
         for s in &self.schedules {
             html.push_str(&format!(
-                "<div class=\"card\"><strong>{}</strong> <span class=\"muted\">{} · {}</span><form method=\"post\" action=\"/_local/schedules/{}/fire\"><button>Fire now</button></form></div>",
+                "<div class=\"card\"><strong>{}</strong> <span class=\"muted\">{} · {} · {}</span><form method=\"post\" action=\"/_local/schedules/{}/fire\"><button>Fire now</button></form></div>",
                 text(&s.name),
+                text(&s.target.to_string()),
                 text(&s.expression),
                 if s.enabled { "enabled" } else { "disabled (fires only on demand)" },
                 attr(&s.name)

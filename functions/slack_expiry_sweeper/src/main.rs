@@ -1,0 +1,39 @@
+//! Slack Expiry Sweeper (scheduled): closes the Slack messages of requests that expired without
+//! an answer, replacing their buttons with the expiry line, so nobody clicks on a request the
+//! workflow stopped waiting for. Its input (the schedule's event) is not used.
+
+use hitl_aws::lambda_support::{approval_store, aws_config, init_tracing, now, run_task};
+use hitl_aws::DynamoApprovalStore;
+use hitl_domain::slack::{close_expired_messages, SweepReport, SWEEP_BATCH};
+use hitl_domain::HitlError;
+use hitl_services::slack::SlackWebApi;
+use serde_json::Value;
+
+struct Deps {
+    store: DynamoApprovalStore,
+    slack: SlackWebApi,
+}
+
+async fn handle(deps: &Deps, _event: Value) -> Result<SweepReport, HitlError> {
+    let report = close_expired_messages(&deps.store, &deps.slack, now(), SWEEP_BATCH).await?;
+    tracing::info!(
+        closed = report.closed.len(),
+        gone = report.gone.len(),
+        retry_later = report.retry_later.len(),
+        "expired Slack messages swept"
+    );
+    Ok(report)
+}
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    init_tracing();
+    let config = aws_config().await;
+    let deps = (|| {
+        Ok(Deps {
+            store: approval_store(&config)?,
+            slack: SlackWebApi::from_env()?,
+        })
+    })();
+    run_task(deps, handle).await
+}
