@@ -2,7 +2,7 @@
 # (every test). Both work on a fresh clone: they install the pinned Python tools into .venv.
 VENV := .venv
 SAM := $(VENV)/bin/sam
-FUNCTIONS := create-approval-links wait-for-approval send-email decision-api slack-request-action
+FUNCTIONS := create-approval-links wait-for-approval send-email decision-api slack-request-action slack-expiry-sweeper
 
 .PHONY: run test venv build unit e2e lint sam-validate sam-build bench
 

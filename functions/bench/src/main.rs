@@ -245,6 +245,18 @@ async fn main() {
         }
     }
     rows.push(("decision-api (Slack click)", clicks));
+    // The sweep as it runs most of the time: an index query that finds nothing expired (the
+    // requests above expire tomorrow).
+    let sweep_events = (0..=count).map(|_| json!({})).collect();
+    rows.push((
+        "slack-expiry-sweeper (idle)",
+        measure(
+            &bin_dir.join("slack-expiry-sweeper"),
+            &slack_env,
+            sweep_events,
+        )
+        .await,
+    ));
 
     println!(
         "\n{:<26} {:>10} {:>12} {:>10} {:>10} {:>10}",
@@ -255,7 +267,7 @@ async fn main() {
             Ok(mut m) => {
                 m.warm.sort();
                 println!(
-                    "{:<26} {:>8.1}MB {:>10.1}ms {:>8.2}ms {:>8.2}ms {:>8.1}MB",
+                    "{:<28} {:>8.1}MB {:>10.1}ms {:>8.2}ms {:>8.2}ms {:>8.1}MB",
                     name,
                     m.size as f64 / 1_048_576.0,
                     m.cold.as_secs_f64() * 1000.0,
@@ -264,7 +276,7 @@ async fn main() {
                     m.peak_rss_kib as f64 / 1024.0
                 );
             }
-            Err(e) => println!("{name:<26} failed: {e}"),
+            Err(e) => println!("{name:<28} failed: {e}"),
         }
     }
     println!("({count} warm events each; cold start = process spawn to first answer, against moto on loopback)");
