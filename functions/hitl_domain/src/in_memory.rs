@@ -142,12 +142,12 @@ impl ApprovalStore for InMemoryStore {
         let Some(record) = records.get(approval_id) else {
             return Ok(None);
         };
-        if record.decision.is_some() || !record.is_expired(now) {
-            return Ok(None);
-        }
-        let Some(message) = record.message.clone().filter(|_| open.remove(approval_id)) else {
+        let Some(message) = record.message.clone() else {
             return Ok(None);
         };
+        if record.decision.is_some() || !record.is_expired(now) || !open.remove(approval_id) {
+            return Ok(None);
+        }
         let blocks = self
             .message_blocks
             .lock()

@@ -65,15 +65,46 @@ struct World {
 
 impl World {
     async fn request(&self, input: Value) -> Result<RequestActionOutput, HitlError> {
+        self.request_as("appr-1", input).await
+    }
+
+    async fn request_as(
+        &self,
+        approval_id: &str,
+        input: Value,
+    ) -> Result<RequestActionOutput, HitlError> {
         request_action(
             serde_json::from_value(input).unwrap(),
             &self.store,
             &self.slack,
-            "appr-1".into(),
+            approval_id.into(),
             30,
             NOW,
         )
         .await
+    }
+
+    /// Sends "Deploy v2?" with a Go button to C0APPROVALS; `extra` adds input fields.
+    async fn send_deploy_question(&self, extra: Value) -> SentMessage {
+        let mut input = json!({
+            "channel": "C0APPROVALS", "text": "Deploy?",
+            "blocks": [
+                {"type": "section", "text": {"type": "mrkdwn", "text": "Deploy *v2*?"}},
+                {"type": "actions", "elements": [{"type": "button", "action_id": "go", "text": {"type": "plain_text", "text": "Go"}, "value": "approve"}]}
+            ]
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            input[k] = v.clone();
+        }
+        send_message(
+            serde_json::from_value(input).unwrap(),
+            &self.store,
+            &self.slack,
+            30,
+            NOW,
+        )
+        .await
+        .unwrap()
     }
 
     /// The payload Slack sends when `user` clicks button `index` of the last posted message.
@@ -284,22 +315,7 @@ async fn the_first_allowed_click_decides_and_the_message_shows_who() {
 #[tokio::test]
 async fn a_click_on_a_sent_message_before_the_wait_is_kept_and_resumes_the_wait() {
     let w = World::default();
-    let sent = send_message(
-        serde_json::from_value(json!({
-            "channel": "C0APPROVALS", "text": "Deploy?",
-            "blocks": [
-                {"type": "section", "text": {"type": "mrkdwn", "text": "Deploy *v2*?"}},
-                {"type": "actions", "elements": [{"type": "button", "action_id": "go", "text": {"type": "plain_text", "text": "Go"}, "value": "approve"}]}
-            ]
-        }))
-        .unwrap(),
-        &w.store,
-        &w.slack,
-        30,
-        NOW,
-    )
-    .await
-    .unwrap();
+    let sent = w.send_deploy_question(json!({})).await;
     let approval_id = sent
         .approval_id
         .clone()
@@ -373,16 +389,7 @@ impl World {
     async fn request_with_id(&self, approval_id: &str, expires_in: i64) -> RequestActionOutput {
         let mut input = request_input();
         input["expiresInSeconds"] = json!(expires_in);
-        request_action(
-            serde_json::from_value(input).unwrap(),
-            &self.store,
-            &self.slack,
-            approval_id.into(),
-            30,
-            NOW,
-        )
-        .await
-        .unwrap()
+        self.request_as(approval_id, input).await.unwrap()
     }
 
     async fn sweep(&self, at: i64) -> SweepReport {
@@ -473,22 +480,9 @@ async fn a_rate_limit_ends_the_sweep_and_the_next_one_finishes_while_deleted_mes
 #[tokio::test]
 async fn a_sent_message_with_buttons_keeps_its_own_blocks_when_it_expires() {
     let w = World::default();
-    let sent = send_message(
-        serde_json::from_value(json!({
-            "channel": "C0APPROVALS", "text": "Deploy?", "expiresInSeconds": 60,
-            "blocks": [
-                {"type": "section", "text": {"type": "mrkdwn", "text": "Deploy *v2*?"}},
-                {"type": "actions", "elements": [{"type": "button", "action_id": "go", "text": {"type": "plain_text", "text": "Go"}, "value": "approve"}]}
-            ]
-        }))
-        .unwrap(),
-        &w.store,
-        &w.slack,
-        30,
-        NOW,
-    )
-    .await
-    .unwrap();
+    let sent = w
+        .send_deploy_question(json!({"expiresInSeconds": 60}))
+        .await;
     let report = w.sweep(NOW + 60).await;
     assert_eq!(report.closed, vec![sent.approval_id.unwrap()]);
     let (_, message) = w.slack.updated.lock().unwrap()[0].clone();

@@ -259,7 +259,6 @@ async fn run(options: Options) -> Result<(), String> {
     let endpoints = serde_json::json!({"edge": edge_url, "api": api_url, "moto": moto_url});
     let ui = Arc::new(ui::Ui {
         outbox,
-        sfn: sfn.clone(),
         state_machines: state_machines.clone(),
         schedules,
         schedule_targets,

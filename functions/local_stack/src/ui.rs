@@ -15,9 +15,9 @@ use crate::template::ScheduleDef;
 
 pub struct Ui {
     pub outbox: Arc<Outbox>,
-    pub sfn: aws_sdk_sfn::Client,
     pub state_machines: BTreeMap<String, String>,
     pub schedules: Vec<ScheduleDef>,
+    /// Step Functions (also what the executions list reads) and the function pools.
     pub schedule_targets: Targets,
     pub endpoints: Value,
     pub standins: crate::standins::StandIns,
@@ -139,6 +139,7 @@ impl Ui {
         let mut all = Vec::new();
         for (logical_id, arn) in &self.state_machines {
             let Ok(list) = self
+                .schedule_targets
                 .sfn
                 .list_executions()
                 .state_machine_arn(arn)
@@ -150,6 +151,7 @@ impl Ui {
             };
             for e in list.executions() {
                 let detail = self
+                    .schedule_targets
                     .sfn
                     .describe_execution()
                     .execution_arn(e.execution_arn())
