@@ -26,8 +26,30 @@ pub fn init_tracing() {
 }
 
 /// SDK configuration from the environment; `AWS_ENDPOINT_URL` points it at the local stack.
+/// Every call ends within the operation timeout of [`crate::timeouts::TASK_SDK`], retries
+/// included, so each function's worst case is known (`timeouts::BUDGETS`).
 pub async fn aws_config() -> SdkConfig {
-    aws_config::load_defaults(BehaviorVersion::latest()).await
+    let limits = crate::timeouts::TASK_SDK;
+    aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(limits.timeout_config())
+        .retry_config(limits.retry_config())
+        .load()
+        .await
+}
+
+/// The same configuration with the shorter limits of [`crate::timeouts::INTERACTIVE_SDK`], for
+/// the calls a Slack click makes before it answers (its clients share the connections).
+pub fn interactive_sdk_config(config: &SdkConfig) -> SdkConfig {
+    with_sdk_limits(config, crate::timeouts::INTERACTIVE_SDK)
+}
+
+/// `config` with other timeouts and retries.
+pub fn with_sdk_limits(config: &SdkConfig, limits: crate::timeouts::SdkTimeouts) -> SdkConfig {
+    config
+        .to_builder()
+        .timeout_config(limits.timeout_config())
+        .retry_config(limits.retry_config())
+        .build()
 }
 
 pub fn required_env(name: &str) -> Result<String, HitlError> {

@@ -6,6 +6,7 @@ pub mod lambda_support;
 pub mod sdk_errors;
 pub mod ses_sender;
 pub mod step_functions_resumer;
+pub mod timeouts;
 
 pub use dynamodb_store::DynamoApprovalStore;
 pub use ses_sender::SesEmailSender;

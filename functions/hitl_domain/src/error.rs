@@ -73,6 +73,10 @@ pub enum ServiceErrorKind {
     TransitionNotFound,
     /// Any other error the service named; the message carries its code.
     ApiError,
+    /// A post that is not safe to repeat failed ambiguously (timed out after it was sent, a
+    /// 5xx, a connection dropped mid-answer): it may or may not have gone out. Not transient:
+    /// a blind retry can post it twice.
+    Unconfirmed,
 }
 
 impl ServiceErrorKind {
@@ -91,6 +95,7 @@ impl ServiceErrorKind {
                     IssueNotFound => concat!($prefix, ".IssueNotFound"),
                     TransitionNotFound => concat!($prefix, ".TransitionNotFound"),
                     ApiError => concat!($prefix, ".ApiError"),
+                    Unconfirmed => concat!($prefix, ".Unconfirmed"),
                 }
             };
         }
@@ -200,5 +205,18 @@ mod tests {
             HitlError::service(Service::Teams, ServiceErrorKind::InvalidMessage, "x").name(),
             "Teams.InvalidMessage"
         );
+    }
+
+    #[test]
+    fn an_unconfirmed_post_is_named_and_not_worth_a_blind_retry() {
+        for (service, name) in [
+            (Service::Slack, "Slack.Unconfirmed"),
+            (Service::Teams, "Teams.Unconfirmed"),
+            (Service::Jira, "Jira.Unconfirmed"),
+        ] {
+            let e = HitlError::service(service, ServiceErrorKind::Unconfirmed, "timed out");
+            assert_eq!(e.name(), name);
+            assert!(!e.is_transient(), "a retry could post it twice");
+        }
     }
 }

@@ -1,5 +1,11 @@
 //! Jira Cloud's REST API v3 as the domain's [`IssueTracker`]: basic auth with an Atlassian
 //! account's email and API token, Jira's status codes turned into `Jira.*` errors.
+//!
+//! Reads are retried; adding a comment and taking a transition are not repeated after an
+//! ambiguous failure (`Jira.Unconfirmed`): a second comment, or a transition's post functions
+//! run twice, is worse than a step that says it does not know.
+
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use base64::{engine::general_purpose::STANDARD as BASE64, Engine as _};
@@ -10,10 +16,19 @@ use reqwest::Url;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::http::ServiceHttp;
+use crate::http::{Repeat, Reply, ServiceHttp};
+
+/// What one read (the status, the transitions) may take, retries included
+/// (`hitl_aws::timeouts::JIRA_READ`, `JIRA_WRITE`).
+pub const READ_BUDGET: Duration = Duration::from_millis(1500);
+/// What one write (a comment, a transition) may take: Jira runs a transition's post functions
+/// before it answers.
+pub const WRITE_BUDGET: Duration = Duration::from_millis(2500);
 
 pub struct JiraCloud {
     http: ServiceHttp,
+    read_budget: Duration,
+    write_budget: Duration,
     base_url: Url,
     /// `Basic base64(email:api_token)`, marked sensitive so it never shows in debug output.
     auth_header: HeaderValue,
@@ -49,6 +64,8 @@ impl JiraCloud {
         auth_header.set_sensitive(true);
         Ok(JiraCloud {
             http: ServiceHttp::new(Service::Jira),
+            read_budget: READ_BUDGET,
+            write_budget: WRITE_BUDGET,
             base_url,
             auth_header,
         })
@@ -78,6 +95,13 @@ impl JiraCloud {
         self
     }
 
+    /// What one read and one write may take, retries included.
+    pub fn with_budgets(mut self, read: Duration, write: Duration) -> Self {
+        self.read_budget = read;
+        self.write_budget = write;
+        self
+    }
+
     /// `{base}/rest/api/3/issue/{key}/{tail...}`, each segment percent-encoded.
     fn issue_url(&self, issue_key: &str, tail: &[&str]) -> Url {
         let mut url = self.base_url.clone();
@@ -94,21 +118,26 @@ impl JiraCloud {
     async fn call(
         &self,
         what: &str,
+        repeat: Repeat,
         build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
-    ) -> Result<reqwest::Response, HitlError> {
-        let response = self
+    ) -> Result<Reply, HitlError> {
+        let budget = match repeat {
+            Repeat::Idempotent => self.read_budget,
+            Repeat::Once => self.write_budget,
+        };
+        let reply = self
             .http
-            .send(what, |client| {
+            .send_until(Instant::now() + budget, repeat, what, |client| {
                 build(client)
                     .header(AUTHORIZATION, self.auth_header.clone())
                     .header(reqwest::header::ACCEPT, "application/json")
             })
             .await?;
-        let status = response.status().as_u16();
-        if response.status().is_success() {
-            return Ok(response);
+        let status = reply.status;
+        if reply.is_success() {
+            return Ok(reply);
         }
-        let detail = jira_error_text(&response.text().await.unwrap_or_default());
+        let detail = jira_error_text(&reply.body);
         Err(match status {
             // Jira answers 404 both for a missing issue and for one the account may not see.
             404 => self.http.error(
@@ -125,8 +154,8 @@ impl JiraCloud {
         })
     }
 
-    async fn json(&self, what: &str, response: reqwest::Response) -> Result<Value, HitlError> {
-        response.json().await.map_err(|_| {
+    fn json(&self, what: &str, reply: Reply) -> Result<Value, HitlError> {
+        serde_json::from_str(&reply.body).map_err(|_| {
             self.http.error(
                 ServiceErrorKind::ApiError,
                 format!("{what}: the answer is not JSON"),
@@ -141,10 +170,10 @@ impl IssueTracker for JiraCloud {
         let what = format!("add comment to {issue_key}");
         let url = self.issue_url(issue_key, &["comment"]);
         let payload = json!({ "body": body });
-        let response = self
-            .call(&what, |c| c.post(url.clone()).json(&payload))
+        let reply = self
+            .call(&what, Repeat::Once, |c| c.post(url.clone()).json(&payload))
             .await?;
-        let answer = self.json(&what, response).await?;
+        let answer = self.json(&what, reply)?;
         // Jira sends ids as strings; a number is accepted all the same.
         match answer.get("id") {
             Some(Value::String(id)) => Ok(id.clone()),
@@ -159,14 +188,16 @@ impl IssueTracker for JiraCloud {
     async fn transitions(&self, issue_key: &str) -> Result<Vec<Transition>, HitlError> {
         let what = format!("list transitions of {issue_key}");
         let url = self.issue_url(issue_key, &["transitions"]);
-        let response = self.call(&what, |c| c.get(url.clone())).await?;
-        let answer: TransitionsAnswer = serde_json::from_value(self.json(&what, response).await?)
-            .map_err(|e| {
-            self.http.error(
-                ServiceErrorKind::ApiError,
-                format!("{what}: unexpected answer: {e}"),
-            )
-        })?;
+        let reply = self
+            .call(&what, Repeat::Idempotent, |c| c.get(url.clone()))
+            .await?;
+        let answer: TransitionsAnswer =
+            serde_json::from_value(self.json(&what, reply)?).map_err(|e| {
+                self.http.error(
+                    ServiceErrorKind::ApiError,
+                    format!("{what}: unexpected answer: {e}"),
+                )
+            })?;
         Ok(answer
             .transitions
             .into_iter()
@@ -182,7 +213,7 @@ impl IssueTracker for JiraCloud {
         let what = format!("transition {issue_key}");
         let url = self.issue_url(issue_key, &["transitions"]);
         let payload = json!({ "transition": { "id": transition_id } });
-        self.call(&what, |c| c.post(url.clone()).json(&payload))
+        self.call(&what, Repeat::Once, |c| c.post(url.clone()).json(&payload))
             .await?;
         Ok(())
     }
@@ -192,8 +223,10 @@ impl IssueTracker for JiraCloud {
         let mut url = self.issue_url(issue_key, &[]);
         // Only the status: an issue with all its fields can weigh hundreds of kilobytes.
         url.set_query(Some("fields=status"));
-        let response = self.call(&what, |c| c.get(url.clone())).await?;
-        let answer = self.json(&what, response).await?;
+        let reply = self
+            .call(&what, Repeat::Idempotent, |c| c.get(url.clone()))
+            .await?;
+        let answer = self.json(&what, reply)?;
         answer
             .pointer("/fields/status/name")
             .and_then(Value::as_str)
@@ -258,206 +291,4 @@ fn jira_error_text(body: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use axum::extract::Request;
-    use axum::http::StatusCode;
-    use axum::response::{IntoResponse, Response};
-    use std::sync::{Arc, Mutex};
-    use std::time::Duration;
-
-    #[derive(Debug, Clone)]
-    struct Seen {
-        method: String,
-        path_and_query: String,
-        auth: Option<String>,
-        body: Value,
-    }
-
-    /// A Jira that answers every request with `answer(method, path)` and records what came.
-    async fn serve(answer: fn(&str, &str) -> (u16, Value)) -> (String, Arc<Mutex<Vec<Seen>>>) {
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let log = seen.clone();
-        let app = axum::Router::new().fallback(move |request: Request| {
-            let log = log.clone();
-            async move {
-                let (parts, body) = request.into_parts();
-                let bytes = axum::body::to_bytes(body, 1 << 20).await.unwrap();
-                let path = parts.uri.path().to_string();
-                log.lock().unwrap().push(Seen {
-                    method: parts.method.to_string(),
-                    path_and_query: parts.uri.to_string(),
-                    auth: parts
-                        .headers
-                        .get("authorization")
-                        .map(|v| v.to_str().unwrap().to_string()),
-                    body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-                });
-                let (status, body) = answer(parts.method.as_str(), &path);
-                let status = StatusCode::from_u16(status).unwrap();
-                let mut response: Response = if body.is_null() {
-                    status.into_response()
-                } else {
-                    (status, axum::Json(body)).into_response()
-                };
-                if status == StatusCode::TOO_MANY_REQUESTS {
-                    response
-                        .headers_mut()
-                        .insert("retry-after", "30".parse().unwrap());
-                }
-                response
-            }
-        });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/prefix", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        (url, seen)
-    }
-
-    fn client(url: &str) -> JiraCloud {
-        JiraCloud::new(url, "ana@example.com", "secret-token")
-            .unwrap()
-            .with_http(
-                ServiceHttp::new(Service::Jira).with_max_retry_wait(Duration::from_millis(10)),
-            )
-    }
-
-    fn expected_auth() -> String {
-        format!("Basic {}", BASE64.encode("ana@example.com:secret-token"))
-    }
-
-    #[tokio::test]
-    async fn a_comment_is_posted_with_basic_auth() {
-        let (url, seen) = serve(|_, _| (201, json!({"id": "10000", "body": {}}))).await;
-        let adf = json!({"type": "doc", "version": 1, "content": []});
-        let id = client(&url).add_comment("OPS-1", &adf).await.unwrap();
-        assert_eq!(id, "10000");
-        let seen = seen.lock().unwrap()[0].clone();
-        assert_eq!(seen.method, "POST");
-        assert_eq!(
-            seen.path_and_query,
-            "/prefix/rest/api/3/issue/OPS-1/comment"
-        );
-        assert_eq!(seen.auth.as_deref(), Some(expected_auth().as_str()));
-        assert_eq!(seen.body, json!({"body": adf}));
-    }
-
-    #[tokio::test]
-    async fn transitions_are_listed_taken_and_the_status_read() {
-        let (url, seen) = serve(|method, path| match (method, path) {
-            ("GET", "/prefix/rest/api/3/issue/OPS-1/transitions") => (
-                200,
-                json!({"expand": "transitions", "transitions": [
-                    {"id": "21", "name": "Start Progress", "hasScreen": false,
-                     "to": {"name": "In Progress", "id": "3"}}
-                ]}),
-            ),
-            ("POST", "/prefix/rest/api/3/issue/OPS-1/transitions") => (204, Value::Null),
-            ("GET", "/prefix/rest/api/3/issue/OPS-1") => (
-                200,
-                json!({"key": "OPS-1", "fields": {"status": {"name": "To Do"}}}),
-            ),
-            _ => (500, Value::Null),
-        })
-        .await;
-        let jira = client(&url);
-        assert_eq!(
-            jira.transitions("OPS-1").await.unwrap(),
-            vec![Transition {
-                id: "21".into(),
-                name: "Start Progress".into(),
-                to_status: "In Progress".into()
-            }]
-        );
-        jira.transition("OPS-1", "21").await.unwrap();
-        assert_eq!(jira.status("OPS-1").await.unwrap(), "To Do");
-        let seen = seen.lock().unwrap();
-        assert_eq!(seen[1].body, json!({"transition": {"id": "21"}}));
-        assert_eq!(
-            seen[2].path_and_query,
-            "/prefix/rest/api/3/issue/OPS-1?fields=status"
-        );
-    }
-
-    #[tokio::test]
-    async fn jira_statuses_become_named_errors() {
-        let (url, _) = serve(|_, path| match path {
-            p if p.contains("OPS-404") => (
-                404,
-                json!({"errorMessages": ["Issue does not exist or you do not have permission to see it."], "errors": {}}),
-            ),
-            p if p.contains("OPS-401") => (401, json!({"errorMessages": ["Client must be authenticated"]})),
-            p if p.contains("OPS-403") => (403, json!({"errorMessages": ["Forbidden"]})),
-            p if p.contains("OPS-400") => (
-                400,
-                json!({"errorMessages": ["Transition id '99' is not valid for this issue."], "errors": {"comment": "Comment body is not valid!"}}),
-            ),
-            p if p.contains("OPS-429") => (429, json!({"errorMessages": ["Rate limit exceeded."]})),
-            _ => (503, Value::Null),
-        })
-        .await;
-        let jira = client(&url);
-        let err = jira.transitions("OPS-404").await.unwrap_err();
-        assert_eq!(err.name(), "Jira.IssueNotFound");
-        assert!(err.to_string().contains("Issue does not exist"), "{err}");
-        for key in ["OPS-401", "OPS-403"] {
-            let err = jira.status(key).await.unwrap_err();
-            assert_eq!(err.name(), "Jira.Unauthorized");
-            assert!(!err.to_string().contains("secret-token"), "{err}");
-        }
-        let err = jira.transition("OPS-400", "99").await.unwrap_err();
-        assert_eq!(err.name(), "Jira.ApiError");
-        assert!(
-            err.to_string().contains(
-                "Transition id '99' is not valid for this issue.; comment: Comment body is not valid!"
-            ),
-            "{err}"
-        );
-        let err = jira.add_comment("OPS-429", &json!({})).await.unwrap_err();
-        assert_eq!(err.name(), "Jira.RateLimited");
-        let err = jira.add_comment("OPS-500", &json!({})).await.unwrap_err();
-        assert_eq!(err.name(), "Jira.Unavailable");
-    }
-
-    #[test]
-    fn configuration_comes_from_three_variables() {
-        let vars = |missing: &'static str| {
-            move |name: &str| {
-                (name != missing).then(|| match name {
-                    "JIRA_BASE_URL" => "https://your-site.atlassian.net/".to_string(),
-                    _ => "x".to_string(),
-                })
-            }
-        };
-        for name in ["JIRA_BASE_URL", "JIRA_EMAIL", "JIRA_API_TOKEN"] {
-            let err = JiraCloud::from_vars(vars(name)).unwrap_err();
-            assert_eq!(err.name(), "Hitl.Config");
-            assert!(err.to_string().contains(name), "{err}");
-        }
-        let jira = JiraCloud::from_vars(vars("none")).unwrap();
-        assert_eq!(
-            jira.issue_url("OPS-1", &["comment"]).as_str(),
-            "https://your-site.atlassian.net/rest/api/3/issue/OPS-1/comment"
-        );
-        let err = JiraCloud::new("your-site.atlassian.net", "a", "b").unwrap_err();
-        assert_eq!(err.name(), "Hitl.Config");
-    }
-
-    #[test]
-    fn the_token_never_shows_in_debug_output() {
-        let jira =
-            JiraCloud::new("https://x.atlassian.net", "ana@example.com", "secret-token").unwrap();
-        let shown = format!("{jira:?}");
-        assert!(!shown.contains("secret-token") && !shown.contains(&expected_auth()[6..]));
-        assert!(jira.auth_header.is_sensitive());
-    }
-
-    #[test]
-    fn error_bodies_are_summarised() {
-        assert_eq!(
-            jira_error_text(r#"{"errorMessages":["a","b"],"errors":{"f":"c"}}"#),
-            "a; b; f: c"
-        );
-        assert_eq!(jira_error_text("  <html>oops</html> "), "<html>oops</html>");
-    }
-}
+mod tests;
