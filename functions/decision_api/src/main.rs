@@ -3,7 +3,7 @@
 
 use hitl_aws::lambda_support::{approval_store, aws_config, init_tracing, now, required_env};
 use hitl_aws::{DynamoApprovalStore, StepFunctionsResumer};
-use hitl_domain::pages::{render, Page, PAGE_HEADERS};
+use hitl_domain::pages::{bad_request, render, Page, PAGE_HEADERS};
 use hitl_domain::service::{decide, view_link, ClientInfo, LinkView};
 use hitl_domain::{HitlError, LinkSigner};
 use lambda_http::request::RequestContext;
@@ -62,12 +62,24 @@ fn client_info(req: &Request) -> ClientInfo {
     }
 }
 
-fn body_text(req: &Request) -> Result<&str, &'static str> {
+/// The form of a link POST, or the page that says why it cannot be read: 413 for a body far
+/// larger than any form of ours, 400 for one that is not UTF-8 text. Nothing is decided.
+fn body_text(req: &Request) -> Result<&str, Page> {
     let bytes: &[u8] = req.body().as_ref();
     if bytes.len() > MAX_BODY_BYTES {
-        return Err("the form is too large");
+        return Err(bad_request(
+            413,
+            "The form is too large",
+            "This request is far larger than the confirmation form sends.",
+        ));
     }
-    std::str::from_utf8(bytes).map_err(|_| "the form is not UTF-8")
+    std::str::from_utf8(bytes).map_err(|_| {
+        bad_request(
+            400,
+            "The form could not be read",
+            "The form is not UTF-8 text.",
+        )
+    })
 }
 
 async fn handle(deps: &Result<Deps, HitlError>, req: Request) -> Result<Response<Body>, Error> {
@@ -112,6 +124,7 @@ async fn handle(deps: &Result<Deps, HitlError>, req: Request) -> Result<Response
             .await
         }
         "POST" => match body_text(&req) {
+            Err(page) => return respond(page, None),
             Ok(body) => {
                 decide(
                     approval_id,
@@ -124,9 +137,6 @@ async fn handle(deps: &Result<Deps, HitlError>, req: Request) -> Result<Response
                 )
                 .await
             }
-            Err(reason) => LinkView::Invalid {
-                reason: reason.into(),
-            },
         },
         _ => {
             let page = Page {
@@ -137,15 +147,7 @@ async fn handle(deps: &Result<Deps, HitlError>, req: Request) -> Result<Response
         }
     };
     // Log the outcome by kind only: links and their signatures stay out of the logs.
-    let outcome = match &view {
-        LinkView::Confirm { .. } => "confirm",
-        LinkView::Recorded { .. } => "recorded",
-        LinkView::AlreadyDecided { .. } => "already_decided",
-        LinkView::Expired { .. } => "expired",
-        LinkView::Invalid { .. } => "invalid",
-        LinkView::NotFound => "not_found",
-        LinkView::Unavailable { .. } => "unavailable",
-    };
+    let outcome = view.kind();
     if let LinkView::Unavailable { reason } = &view {
         tracing::error!(approval_id, reason = %reason, "dependency failed");
     }

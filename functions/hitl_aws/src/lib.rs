@@ -1,6 +1,9 @@
 //! Adapters that implement the `hitl_domain` ports on AWS, and the start-up code every Lambda
 //! entrypoint shares (JSON logs, SDK config, configuration, error mapping).
 
+pub mod dynamodb_delivery;
+pub mod dynamodb_item;
+pub mod dynamodb_messages;
 pub mod dynamodb_store;
 pub mod lambda_support;
 pub mod sdk_errors;

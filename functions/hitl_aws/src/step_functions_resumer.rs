@@ -17,6 +17,15 @@ impl StepFunctionsResumer {
     }
 }
 
+/// `TaskTimedOut`, `InvalidToken`, `TaskDoesNotExist`: the Task no longer waits on this token
+/// (it timed out, its execution stopped, or it was answered already).
+fn no_longer_waiting(code: Option<&str>) -> bool {
+    matches!(
+        code,
+        Some("TaskTimedOut" | "InvalidToken" | "TaskDoesNotExist")
+    )
+}
+
 #[async_trait]
 impl WorkflowResumer for StepFunctionsResumer {
     async fn resume(
@@ -26,28 +35,43 @@ impl WorkflowResumer for StepFunctionsResumer {
     ) -> Result<ResumeOutcome, HitlError> {
         let output = serde_json::to_string(output)
             .map_err(|e| HitlError::dependency("serde_json", e.to_string()))?;
-        match self
+        let sent = self
             .client
             .send_task_success()
             .task_token(task_token)
             .output(output)
             .send()
-            .await
-        {
+            .await;
+        match sent {
             Ok(_) => Ok(ResumeOutcome::Resumed),
-            // The Task is gone (timed out, execution stopped) or was already answered.
-            Err(err)
-                if matches!(
-                    code(&err),
-                    Some("TaskTimedOut" | "InvalidToken" | "TaskDoesNotExist")
-                ) =>
-            {
+            Err(err) if no_longer_waiting(code(&err)) => {
                 tracing::warn!(
                     error_code = code(&err),
                     "the workflow no longer waits for this decision"
                 );
                 Ok(ResumeOutcome::NoLongerWaiting)
             }
+            Err(err) => Err(classify("Step Functions", err)),
+        }
+    }
+
+    async fn fail(
+        &self,
+        task_token: &str,
+        error: &str,
+        cause: &str,
+    ) -> Result<ResumeOutcome, HitlError> {
+        let sent = self
+            .client
+            .send_task_failure()
+            .task_token(task_token)
+            .error(error)
+            .cause(cause)
+            .send()
+            .await;
+        match sent {
+            Ok(_) => Ok(ResumeOutcome::Resumed),
+            Err(err) if no_longer_waiting(code(&err)) => Ok(ResumeOutcome::NoLongerWaiting),
             Err(err) => Err(classify("Step Functions", err)),
         }
     }

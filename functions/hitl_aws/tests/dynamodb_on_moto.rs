@@ -1,21 +1,23 @@
-//! The DynamoDB adapter against moto's real DynamoDB API: conditional writes make the first
-//! decision win and the resume is claimed exactly once.
+//! The DynamoDB adapter against moto's real DynamoDB API runs the same store contract as the
+//! in-memory store (`hitl_domain::store_contract`): first decision wins, late decisions kept
+//! apart, deliveries leased to their token, the sparse re-drive and open-message indexes.
 //!
 //! Calls are made one after another: moto evaluates conditions without a lock, so concurrent
 //! conditional writes straight to moto can both pass (DynamoDB itself applies them atomically
 //! per item). The local stack's edge serializes DynamoDB writes to restore that guarantee; the
-//! concurrent double-click is tested end to end through it.
+//! concurrent clicks are tested end to end through it (tests/tests/concurrency.rs).
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType,
 };
+use hitl_aws::dynamodb_store::{OPEN_MESSAGES_INDEX, REDRIVE_INDEX};
 use hitl_aws::DynamoApprovalStore;
-use hitl_domain::ports::{ApprovalStore, DecisionWrite};
-use hitl_domain::{ApprovalRecord, Channel, DecidedBy, Decision, RecordedDecision};
+use hitl_domain::store_contract::check_store_contract;
 
 struct Moto(Child);
 
@@ -61,137 +63,55 @@ async fn start_moto() -> (Moto, aws_sdk_dynamodb::Client) {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    let attribute = |name: &str, kind: ScalarAttributeType| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(kind)
+            .build()
+            .unwrap()
+    };
+    let key = |name: &str, kind: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(kind)
+            .build()
+            .unwrap()
+    };
+    // The indexes as template.yaml declares them (sparse, keys only).
+    let index = |name: &str, hash: &str, range: &str| {
+        GlobalSecondaryIndex::builder()
+            .index_name(name)
+            .key_schema(key(hash, KeyType::Hash))
+            .key_schema(key(range, KeyType::Range))
+            .projection(
+                Projection::builder()
+                    .projection_type(ProjectionType::KeysOnly)
+                    .build(),
+            )
+            .build()
+            .unwrap()
+    };
     client
         .create_table()
         .table_name("Approvals")
         .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("approvalId")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("approvalId")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
+        .attribute_definitions(attribute("approvalId", ScalarAttributeType::S))
+        .attribute_definitions(attribute("openMessage", ScalarAttributeType::S))
+        .attribute_definitions(attribute("expiresAt", ScalarAttributeType::N))
+        .attribute_definitions(attribute("redrive", ScalarAttributeType::S))
+        .attribute_definitions(attribute("redriveAt", ScalarAttributeType::N))
+        .key_schema(key("approvalId", KeyType::Hash))
+        .global_secondary_indexes(index(OPEN_MESSAGES_INDEX, "openMessage", "expiresAt"))
+        .global_secondary_indexes(index(REDRIVE_INDEX, "redrive", "redriveAt"))
         .send()
         .await
         .unwrap();
     (moto, client)
 }
 
-fn record(id: &str, expires_at: i64) -> ApprovalRecord {
-    ApprovalRecord {
-        approval_id: id.into(),
-        title: "Stop db-1".into(),
-        description: None,
-        approvers: vec![],
-        created_at: 0,
-        expires_at,
-        delete_after: expires_at + 100,
-        task_token: None,
-        decision: None,
-        resumed_at: None,
-        origin: Channel::Email,
-        message: None,
-    }
-}
-
-fn decision(who: &str, d: Decision) -> RecordedDecision {
-    RecordedDecision {
-        decision: d,
-        decided_by: DecidedBy {
-            id: who.into(),
-            name: who.into(),
-            channel: Channel::Email,
-        },
-        decided_at: 10,
-        comment: None,
-        source_ip: None,
-        user_agent: None,
-        slack_user: None,
-    }
-}
-
 #[tokio::test]
-async fn first_decision_wins_and_resume_is_claimed_once() {
+async fn the_dynamodb_store_keeps_the_store_contract() {
     let (_moto, client) = start_moto().await;
     let store = DynamoApprovalStore::new(client, "Approvals");
-    store.create(&record("a1", 1_000)).await.unwrap();
-    assert!(
-        store.create(&record("a1", 1_000)).await.is_err(),
-        "ids are never overwritten"
-    );
-
-    let mut recorded = 0;
-    for i in 0..4 {
-        let d = if i % 2 == 0 {
-            Decision::Approve
-        } else {
-            Decision::Reject
-        };
-        match store
-            .record_decision("a1", &decision(&format!("p{i}"), d), 10)
-            .await
-            .unwrap()
-        {
-            DecisionWrite::Recorded(_) => recorded += 1,
-            DecisionWrite::AlreadyDecided(rec) => {
-                assert_eq!(rec.decision.unwrap().decided_by.id, "p0")
-            }
-            other => panic!("unexpected {other:?}"),
-        }
-    }
-    assert_eq!(recorded, 1, "exactly one decision is recorded");
-
-    assert!(
-        !store.claim_resume("a1", 11).await.unwrap(),
-        "no token yet: nothing to resume"
-    );
-    let with_token = store.attach_task_token("a1", "tok").await.unwrap().unwrap();
-    assert!(
-        with_token.decision.is_some(),
-        "the wait sees the earlier click"
-    );
-    assert!(
-        store.claim_resume("a1", 11).await.unwrap(),
-        "the first claim wins"
-    );
-    assert!(
-        !store.claim_resume("a1", 11).await.unwrap(),
-        "a second claim loses"
-    );
-    store.release_resume("a1").await.unwrap();
-    assert!(
-        store.claim_resume("a1", 12).await.unwrap(),
-        "a released claim can be re-driven"
-    );
-}
-
-#[tokio::test]
-async fn expired_and_unknown_approvals_refuse_decisions() {
-    let (_moto, client) = start_moto().await;
-    let store = DynamoApprovalStore::new(client, "Approvals");
-    store.create(&record("old", 5)).await.unwrap();
-    assert!(matches!(
-        store
-            .record_decision("old", &decision("x", Decision::Approve), 5)
-            .await
-            .unwrap(),
-        DecisionWrite::Expired(_)
-    ));
-    assert_eq!(
-        store
-            .record_decision("nope", &decision("x", Decision::Approve), 1)
-            .await
-            .unwrap(),
-        DecisionWrite::NotFound
-    );
-    assert_eq!(store.attach_task_token("nope", "t").await.unwrap(), None);
-    assert_eq!(store.get("nope").await.unwrap(), None);
+    check_store_contract(&store, "ddb").await;
 }

@@ -30,12 +30,56 @@ pub struct ApprovalRecord {
     pub delete_after: i64,
     pub task_token: Option<String>,
     pub decision: Option<RecordedDecision>,
-    /// Set once the decision has been delivered to Step Functions (exactly once).
-    pub resumed_at: Option<i64>,
+    /// Where the delivery of the decision (or of the expiry) to the waiting Task stands.
+    pub delivery: DeliveryState,
+    /// Decisions that arrived after the request expired: kept for the audit, never effective.
+    pub late_decisions: Vec<RecordedDecision>,
     /// The channel that asked; decisions made on its links are attributed to it.
     pub origin: Channel,
     /// The chat message that asked (Slack channel + ts), updated after the decision.
     pub message: Option<MessageRef>,
+    /// The message's blocks as posted (JSON), shown again without buttons after the outcome.
+    pub message_blocks: Option<String>,
+    /// When the message was brought up to date with the final outcome.
+    pub message_updated_at: Option<i64>,
+}
+
+/// The delivery of a decision to the waiting Task: leased to one deliverer at a time, tied to
+/// the task token it delivers, and finished exactly once (delivered, or late).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeliveryState {
+    /// Who is delivering right now: the token being delivered and until when (unix seconds).
+    pub lease: Option<Lease>,
+    /// Claims taken so far (a takeover after a dead deliverer counts too).
+    pub attempts: u32,
+    /// When the waiting Task received the decision.
+    pub delivered_at: Option<i64>,
+    /// When we learned the Task had stopped waiting before the decision reached it.
+    pub late_at: Option<i64>,
+    /// When the waiting Task of an expired, undecided request was failed with `Hitl.Expired`.
+    pub expiry_sent_at: Option<i64>,
+    /// When the re-driver should look at this record next; `None`: nothing left to do.
+    pub redrive_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    pub token: String,
+    pub until: i64,
+}
+
+/// How long one deliverer owns a delivery: longer than any function's timeout, so a live
+/// deliverer never loses its lease, short enough that a dead one's work resumes quickly.
+pub const LEASE_SECONDS: i64 = 15;
+
+/// How many late decisions one record keeps: a stream of late clicks cannot grow it unbounded.
+pub const MAX_LATE_DECISIONS: usize = 20;
+
+impl DeliveryState {
+    /// The decision (or the expiry) reached its end: nothing more to tell the Task.
+    pub fn is_final(&self) -> bool {
+        self.delivered_at.is_some() || self.late_at.is_some() || self.expiry_sent_at.is_some()
+    }
 }
 
 /// Where a chat message is: a Slack channel id and the message's `ts`.
@@ -46,8 +90,70 @@ pub struct MessageRef {
 }
 
 impl ApprovalRecord {
+    /// A new, undecided request that nobody waits on yet; kept `retention_days` after expiry.
+    pub fn new(
+        approval_id: String,
+        title: String,
+        origin: Channel,
+        now: i64,
+        expires_at: i64,
+        retention_days: i64,
+    ) -> Self {
+        ApprovalRecord {
+            approval_id,
+            title,
+            description: None,
+            approvers: Vec::new(),
+            created_at: now,
+            expires_at,
+            delete_after: expires_at + retention_days.max(1) * 24 * 60 * 60,
+            task_token: None,
+            decision: None,
+            delivery: DeliveryState::default(),
+            late_decisions: Vec::new(),
+            origin,
+            message: None,
+            message_blocks: None,
+            message_updated_at: None,
+        }
+    }
+
     pub fn is_expired(&self, now: i64) -> bool {
         now >= self.expires_at
+    }
+
+    /// The decision is recorded, a Task waits on it, and it has not reached its end.
+    pub fn needs_delivery(&self) -> bool {
+        self.decision.is_some() && self.task_token.is_some() && !self.delivery.is_final()
+    }
+
+    /// Nobody decided, the request expired, and a Task still waits to be told.
+    pub fn needs_expiry(&self, now: i64) -> bool {
+        self.decision.is_none()
+            && self.task_token.is_some()
+            && self.is_expired(now)
+            && self.delivery.expiry_sent_at.is_none()
+    }
+
+    /// The chat message still shows buttons or an interim line although the outcome is final.
+    pub fn needs_message_update(&self) -> bool {
+        self.decision.is_some()
+            && self.message.is_some()
+            && self.message_updated_at.is_none()
+            && (self.delivery.is_final() || self.task_token.is_none())
+    }
+
+    /// Nothing is left for the re-driver: the record may leave its index. The DynamoDB store
+    /// states the same rule as a condition expression (the shared store contract checks both).
+    pub fn is_settled(&self) -> bool {
+        match &self.decision {
+            None => self.task_token.is_none() || self.delivery.expiry_sent_at.is_some(),
+            Some(_) if self.task_token.is_none() => true,
+            Some(_) => {
+                (self.delivery.delivered_at.is_some() || self.delivery.late_at.is_some())
+                    && (self.message.is_none() || self.message_updated_at.is_some())
+            }
+        }
     }
 }
 

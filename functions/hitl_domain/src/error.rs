@@ -17,6 +17,9 @@ pub enum HitlError {
     /// The approval window has passed.
     #[error("the approval expired at {0}")]
     Expired(String),
+    /// A request with this id exists already (an idempotent retry finds its first attempt).
+    #[error("approval {0} exists already")]
+    AlreadyExists(String),
     /// Somebody decided first; the message names who, what and when.
     #[error("already decided: {0}")]
     AlreadyDecided(String),
@@ -115,6 +118,7 @@ impl HitlError {
             HitlError::NotFound(_) => "Hitl.NotFound",
             HitlError::InvalidLink(_) => "Hitl.InvalidLink",
             HitlError::Expired(_) => "Hitl.Expired",
+            HitlError::AlreadyExists(_) => "Hitl.AlreadyExists",
             HitlError::AlreadyDecided(_) => "Hitl.AlreadyDecided",
             HitlError::Config(_) => "Hitl.Config",
             HitlError::Transient { .. } => "Hitl.Transient",

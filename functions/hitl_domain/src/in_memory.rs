@@ -1,5 +1,6 @@
-//! In-memory adapters with the same semantics as the AWS ones (conditional writes included),
-//! for unit tests of the use cases.
+//! In-memory adapters with the same rules as the AWS ones (every conditional write included),
+//! for unit tests of the use cases. The shared store contract (`store_contract`) runs against
+//! this store and the DynamoDB one alike.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
@@ -8,28 +9,38 @@ use async_trait::async_trait;
 
 use serde_json::Value;
 
+use crate::approval::{Lease, MAX_LATE_DECISIONS};
 use crate::ports::{
-    ApprovalStore, DecisionWrite, EmailSender, ExpiredMessage, OutgoingEmail, ResumeOutcome,
-    WorkflowResumer,
+    ApprovalStore, DecisionWrite, DeliveryClaim, DeliveryStore, EmailSender, ExpiredMessage,
+    FinalDelivery, MessageStore, OutgoingEmail, ResumeOutcome, WorkflowResumer,
 };
 use crate::{ApprovalRecord, DecisionOutput, HitlError, MessageRef, RecordedDecision};
 
 #[derive(Default)]
 pub struct InMemoryStore {
     pub records: Mutex<HashMap<String, ApprovalRecord>>,
-    /// The blocks each chat message was posted with, by approval id.
-    pub message_blocks: Mutex<HashMap<String, Vec<Value>>>,
     /// Approvals whose message still shows its buttons (no decision, not closed).
     pub open_messages: Mutex<HashSet<String>>,
+}
+
+impl InMemoryStore {
+    fn with<T>(&self, id: &str, f: impl FnOnce(&mut ApprovalRecord) -> T) -> Option<T> {
+        self.records.lock().unwrap().get_mut(id).map(f)
+    }
 }
 
 #[async_trait]
 impl ApprovalStore for InMemoryStore {
     async fn create(&self, record: &ApprovalRecord) -> Result<(), HitlError> {
-        self.records
-            .lock()
-            .unwrap()
-            .insert(record.approval_id.clone(), record.clone());
+        let mut records = self.records.lock().unwrap();
+        if records.contains_key(&record.approval_id) {
+            return Err(HitlError::AlreadyExists(record.approval_id.clone()));
+        }
+        let mut record = record.clone();
+        if record.task_token.is_some() {
+            record.delivery.redrive_at = Some(record.expires_at);
+        }
+        records.insert(record.approval_id.clone(), record);
         Ok(())
     }
 
@@ -41,10 +52,15 @@ impl ApprovalStore for InMemoryStore {
         &self,
         approval_id: &str,
         task_token: &str,
+        now: i64,
     ) -> Result<Option<ApprovalRecord>, HitlError> {
-        let mut records = self.records.lock().unwrap();
-        Ok(records.get_mut(approval_id).map(|r| {
+        Ok(self.with(approval_id, |r| {
             r.task_token = Some(task_token.to_string());
+            r.delivery.late_at = None;
+            r.delivery.redrive_at = Some(match r.decision {
+                Some(_) => now + crate::approval::LEASE_SECONDS,
+                None => r.expires_at,
+            });
             r.clone()
         }))
     }
@@ -56,61 +72,193 @@ impl ApprovalStore for InMemoryStore {
         now: i64,
     ) -> Result<DecisionWrite, HitlError> {
         let mut records = self.records.lock().unwrap();
-        let Some(record) = records.get_mut(approval_id) else {
+        let Some(r) = records.get_mut(approval_id) else {
             return Ok(DecisionWrite::NotFound);
         };
-        if record.decision.is_some() {
-            return Ok(DecisionWrite::AlreadyDecided(record.clone()));
+        if r.decision.is_some() {
+            return Ok(DecisionWrite::AlreadyDecided(r.clone()));
         }
-        if record.is_expired(now) {
-            return Ok(DecisionWrite::Expired(record.clone()));
-        }
-        record.decision = Some(decision.clone());
-        self.open_messages.lock().unwrap().remove(approval_id);
-        Ok(DecisionWrite::Recorded(record.clone()))
-    }
-
-    async fn claim_resume(&self, approval_id: &str, now: i64) -> Result<bool, HitlError> {
-        let mut records = self.records.lock().unwrap();
-        match records.get_mut(approval_id) {
-            Some(r) if r.resumed_at.is_none() && r.task_token.is_some() => {
-                r.resumed_at = Some(now);
-                Ok(true)
+        if r.is_expired(now) {
+            if r.late_decisions.len() < MAX_LATE_DECISIONS {
+                r.late_decisions.push(decision.clone());
             }
-            _ => Ok(false),
+            return Ok(DecisionWrite::TooLate(r.clone()));
         }
+        r.decision = Some(decision.clone());
+        r.delivery.redrive_at = Some(now + crate::approval::LEASE_SECONDS);
+        self.open_messages.lock().unwrap().remove(approval_id);
+        Ok(DecisionWrite::Recorded(r.clone()))
+    }
+}
+
+fn lease_free(r: &ApprovalRecord, token: &str, now: i64) -> bool {
+    r.delivery
+        .lease
+        .as_ref()
+        .is_none_or(|l| l.until <= now || l.token != token)
+}
+
+fn take_lease(r: &mut ApprovalRecord, token: &str, until: i64) -> bool {
+    let takeover = r.delivery.lease.as_ref().is_some_and(|l| l.token == token);
+    r.delivery.lease = Some(Lease {
+        token: token.to_string(),
+        until,
+    });
+    r.delivery.attempts += 1;
+    r.delivery.redrive_at = Some(until);
+    takeover
+}
+
+#[async_trait]
+impl DeliveryStore for InMemoryStore {
+    async fn claim_delivery(
+        &self,
+        approval_id: &str,
+        token: &str,
+        now: i64,
+        until: i64,
+    ) -> Result<Option<DeliveryClaim>, HitlError> {
+        Ok(self
+            .with(approval_id, |r| {
+                let claimable = r.decision.is_some()
+                    && r.task_token.as_deref() == Some(token)
+                    && r.delivery.delivered_at.is_none()
+                    && r.delivery.late_at.is_none()
+                    && lease_free(r, token, now);
+                claimable.then(|| DeliveryClaim {
+                    takeover: take_lease(r, token, until),
+                })
+            })
+            .flatten())
     }
 
-    async fn release_resume(&self, approval_id: &str) -> Result<(), HitlError> {
-        if let Some(r) = self.records.lock().unwrap().get_mut(approval_id) {
-            r.resumed_at = None;
-        }
+    async fn finish_delivery(
+        &self,
+        approval_id: &str,
+        token: &str,
+        outcome: FinalDelivery,
+        now: i64,
+    ) -> Result<(), HitlError> {
+        self.with(approval_id, |r| {
+            if r.task_token.as_deref() == Some(token) {
+                match outcome {
+                    FinalDelivery::Delivered => r.delivery.delivered_at = Some(now),
+                    FinalDelivery::Late => r.delivery.late_at = Some(now),
+                }
+                r.delivery.lease = None;
+            }
+        });
         Ok(())
     }
 
+    async fn release_lease(
+        &self,
+        approval_id: &str,
+        token: &str,
+        retry_at: i64,
+    ) -> Result<(), HitlError> {
+        self.with(approval_id, |r| {
+            if r.delivery.lease.as_ref().is_some_and(|l| l.token == token) {
+                r.delivery.lease = None;
+                r.delivery.redrive_at = Some(retry_at);
+            }
+        });
+        Ok(())
+    }
+
+    async fn claim_expiry(
+        &self,
+        approval_id: &str,
+        token: &str,
+        now: i64,
+        until: i64,
+    ) -> Result<bool, HitlError> {
+        Ok(self
+            .with(approval_id, |r| {
+                let claimable = r.decision.is_none()
+                    && r.is_expired(now)
+                    && r.task_token.as_deref() == Some(token)
+                    && r.delivery.expiry_sent_at.is_none()
+                    && lease_free(r, token, now);
+                if claimable {
+                    take_lease(r, token, until);
+                }
+                claimable
+            })
+            .unwrap_or(false))
+    }
+
+    async fn finish_expiry(&self, approval_id: &str, now: i64) -> Result<(), HitlError> {
+        self.with(approval_id, |r| {
+            r.delivery.expiry_sent_at = Some(now);
+            r.delivery.lease = None;
+        });
+        Ok(())
+    }
+
+    async fn message_updated(&self, approval_id: &str, now: i64) -> Result<(), HitlError> {
+        self.with(approval_id, |r| r.message_updated_at = Some(now));
+        Ok(())
+    }
+
+    async fn settle(&self, approval_id: &str) -> Result<bool, HitlError> {
+        Ok(self
+            .with(approval_id, |r| {
+                let settled = r.is_settled();
+                if settled {
+                    r.delivery.redrive_at = None;
+                }
+                settled
+            })
+            .unwrap_or(false))
+    }
+
+    async fn reschedule(&self, approval_id: &str, at: i64) -> Result<(), HitlError> {
+        self.with(approval_id, |r| {
+            if r.delivery.redrive_at.is_some() {
+                r.delivery.redrive_at = Some(at);
+            }
+        });
+        Ok(())
+    }
+
+    async fn due_for_redrive(&self, now: i64, limit: usize) -> Result<Vec<String>, HitlError> {
+        let records = self.records.lock().unwrap();
+        let mut due: Vec<(i64, String)> = records
+            .values()
+            .filter_map(|r| r.delivery.redrive_at.map(|at| (at, r.approval_id.clone())))
+            .filter(|(at, _)| *at <= now)
+            .collect();
+        due.sort();
+        Ok(due.into_iter().take(limit).map(|(_, id)| id).collect())
+    }
+}
+
+#[async_trait]
+impl MessageStore for InMemoryStore {
     async fn attach_message(
         &self,
         approval_id: &str,
         message: &MessageRef,
         blocks: &[Value],
     ) -> Result<(), HitlError> {
-        match self.records.lock().unwrap().get_mut(approval_id) {
-            Some(r) => {
+        let open_blocks_empty = blocks.is_empty();
+        let blocks = serde_json::to_string(blocks)
+            .map_err(|e| HitlError::invalid_input(format!("unserializable blocks: {e}")))?;
+        let open = self
+            .with(approval_id, |r| {
                 r.message = Some(message.clone());
-                self.message_blocks
-                    .lock()
-                    .unwrap()
-                    .insert(approval_id.to_string(), blocks.to_vec());
-                if r.decision.is_none() {
-                    self.open_messages
-                        .lock()
-                        .unwrap()
-                        .insert(approval_id.to_string());
-                }
-                Ok(())
-            }
-            None => Err(HitlError::NotFound(approval_id.into())),
+                r.message_blocks = Some(blocks);
+                r.decision.is_none() && !open_blocks_empty
+            })
+            .ok_or_else(|| HitlError::NotFound(approval_id.into()))?;
+        if open {
+            self.open_messages
+                .lock()
+                .unwrap()
+                .insert(approval_id.to_string());
         }
+        Ok(())
     }
 
     async fn expired_open_messages(
@@ -148,13 +296,10 @@ impl ApprovalStore for InMemoryStore {
         if record.decision.is_some() || !record.is_expired(now) || !open.remove(approval_id) {
             return Ok(None);
         }
-        let blocks = self
-            .message_blocks
-            .lock()
-            .unwrap()
-            .get(approval_id)
-            .cloned()
-            .unwrap_or_default();
+        let blocks = match &record.message_blocks {
+            Some(json) => serde_json::from_str(json).unwrap_or_default(),
+            None => Vec::new(),
+        };
         Ok(Some(ExpiredMessage {
             approval_id: approval_id.to_string(),
             title: record.title.clone(),
@@ -179,11 +324,29 @@ impl ApprovalStore for InMemoryStore {
     }
 }
 
-/// Records every resume; can be told to fail.
+/// Records every resume and failure; can be told to fail.
 #[derive(Default)]
 pub struct RecordingResumer {
     pub resumed: Mutex<Vec<(String, DecisionOutput)>>,
+    /// `(token, error name)` of every `SendTaskFailure`.
+    pub failed: Mutex<Vec<(String, String)>>,
     pub fail_with: Mutex<Option<HitlError>>,
+}
+
+impl RecordingResumer {
+    fn answered(&self, task_token: &str) -> bool {
+        self.resumed
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|(t, _)| t == task_token)
+            || self
+                .failed
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|(t, _)| t == task_token)
+    }
 }
 
 #[async_trait]
@@ -196,11 +359,33 @@ impl WorkflowResumer for RecordingResumer {
         if let Some(err) = self.fail_with.lock().unwrap().clone() {
             return Err(err);
         }
-        let mut resumed = self.resumed.lock().unwrap();
-        if resumed.iter().any(|(t, _)| t == task_token) {
+        // Step Functions completes a token once; the second callback is refused.
+        if self.answered(task_token) {
             return Ok(ResumeOutcome::NoLongerWaiting);
         }
-        resumed.push((task_token.to_string(), output.clone()));
+        self.resumed
+            .lock()
+            .unwrap()
+            .push((task_token.to_string(), output.clone()));
+        Ok(ResumeOutcome::Resumed)
+    }
+
+    async fn fail(
+        &self,
+        task_token: &str,
+        error: &str,
+        _cause: &str,
+    ) -> Result<ResumeOutcome, HitlError> {
+        if let Some(err) = self.fail_with.lock().unwrap().clone() {
+            return Err(err);
+        }
+        if self.answered(task_token) {
+            return Ok(ResumeOutcome::NoLongerWaiting);
+        }
+        self.failed
+            .lock()
+            .unwrap()
+            .push((task_token.to_string(), error.to_string()));
         Ok(ResumeOutcome::Resumed)
     }
 }

@@ -7,6 +7,7 @@
 pub mod approval;
 pub mod approval_links;
 pub mod decision;
+pub mod delivery;
 pub mod email;
 pub mod error;
 pub mod in_memory;
@@ -16,10 +17,14 @@ pub mod pages;
 pub mod ports;
 pub mod service;
 pub mod slack;
+pub mod slack_click;
+#[cfg(any(test, feature = "testing"))]
+pub mod store_contract;
 pub mod teams;
 
 pub use approval::{
-    ApprovalRecord, CreateLinksInput, CreateLinksOutput, MessageRef, RecipientLinks,
+    ApprovalRecord, CreateLinksInput, CreateLinksOutput, DeliveryState, Lease, MessageRef,
+    RecipientLinks,
 };
 pub use approval_links::{LinkSigner, SignedLink};
 pub use decision::{Channel, DecidedBy, Decision, DecisionOutput, RecordedDecision, SlackUser};

@@ -54,11 +54,28 @@ fn request_box(record: &ApprovalRecord) -> String {
     )
 }
 
+/// "the workflow stopped waiting at T" (the request's expiry) or, when the Task stopped on
+/// its own (timed out, stopped), without a time.
+fn stopped_line(stopped_at: Option<i64>) -> String {
+    match stopped_at {
+        Some(at) => format!("the workflow stopped waiting at {}", rfc3339(at)),
+        None => "the workflow had already stopped waiting".to_string(),
+    }
+}
+
 fn decided_line(record: &ApprovalRecord) -> String {
+    let late = if record.delivery.late_at.is_some() {
+        format!(
+            "<p class=\"status\" id=\"late\">Too late: {}; nothing was changed.</p>",
+            stopped_line(None)
+        )
+    } else {
+        String::new()
+    };
     match &record.decision {
         Some(d) => format!(
-            "<p class=\"status\" id=\"decision\" data-decision=\"{}\">{} by {} at {}.</p>{}",
-            d.decision.as_str(),
+            "<p class=\"status\" id=\"decision\" data-decision=\"{}\">{} by {} at {}.</p>{late}{}",
+            text(d.decision.as_str()),
             crate::input::capitalized(&d.decision.past_tense()),
             text(&d.decided_by.name),
             rfc3339(d.decided_at),
@@ -68,6 +85,21 @@ fn decided_line(record: &ApprovalRecord) -> String {
                 .unwrap_or_default()
         ),
         None => String::new(),
+    }
+}
+
+/// A request the Decision API cannot read (too large, not UTF-8): nothing was decided.
+pub fn bad_request(status: u16, title: &str, why: &str) -> Page {
+    Page {
+        status,
+        html: layout(
+            title,
+            &format!(
+                "<h1>{}</h1><p>{}</p><p class=\"muted\">Nothing was decided. Use the page your link opens.</p>",
+                text(title),
+                text(why)
+            ),
+        ),
     }
 }
 
@@ -107,7 +139,7 @@ pub fn render(view: &LinkView) -> Page {
             let follow_up = match delivery {
                 Delivery::Delivered => "The workflow has been told and continues now.",
                 Delivery::NotWaiting => "The workflow will pick up your decision when it reaches its approval step.",
-                Delivery::Pending => "Your decision is saved; the workflow could not be reached just now and will be told shortly.",
+                Delivery::Pending => "Your decision is saved. The workflow could not be reached just now; it is told automatically within a minute, with no need to click again.",
             };
             layout(
                 "Decision recorded",
@@ -126,12 +158,17 @@ pub fn render(view: &LinkView) -> Page {
                 decided_line(record)
             ),
         ),
-        LinkView::Expired { title, expired_at } => layout(
-            "Link expired",
+        LinkView::TooLate { title, stopped_at, kept } => layout(
+            "Too late",
             &format!(
-                "<h1>This approval link has expired</h1>{}<p>It stopped working at {}. Ask the requester to send a new one.</p>",
+                "<h1 id=\"too-late\">Too late: {}; nothing was changed</h1>{}<p>{}</p>",
+                stopped_line(*stopped_at),
                 title.as_deref().map(|t| format!("<p class=\"muted\">{}</p>", text(t))).unwrap_or_default(),
-                text(expired_at)
+                if *kept {
+                    "Your answer is kept in the request's audit trail as late. Ask the requester to start a new request if it still matters."
+                } else {
+                    "This link no longer decides anything. Ask the requester to start a new request if it still matters."
+                }
             ),
         ),
         LinkView::Invalid { reason } => layout(

@@ -5,11 +5,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::approval::{rfc3339, ValidatedRequest};
 use crate::approval_links::LinkParams;
+use crate::delivery::{deliver_decision, DeliveryOutcome};
 use crate::input::{required, task_token};
-use crate::ports::{ApprovalStore, DecisionWrite, ResumeOutcome, WorkflowResumer};
+use crate::ports::{ApprovalStore, Approvals, DecisionWrite, WorkflowResumer};
 use crate::{
-    ApprovalRecord, Channel, CreateLinksInput, CreateLinksOutput, DecidedBy, Decision,
-    DecisionOutput, HitlError, LinkSigner, RecipientLinks, RecordedDecision, SignedLink,
+    ApprovalRecord, Channel, CreateLinksInput, CreateLinksOutput, DecidedBy, Decision, HitlError,
+    LinkSigner, RecipientLinks, RecordedDecision, SignedLink,
 };
 
 pub const MAX_COMMENT_CHARS: usize = 1000;
@@ -38,20 +39,16 @@ pub async fn create_approval_links(
         approvers,
     } = input.validate()?;
     let expires_at = now + expires_in_seconds;
-    let record = ApprovalRecord {
-        approval_id: approval_id.clone(),
-        title: title.clone(),
-        description: description.clone(),
-        approvers: approvers.clone(),
-        created_at: now,
+    let mut record = ApprovalRecord::new(
+        approval_id.clone(),
+        title.clone(),
+        settings.origin,
+        now,
         expires_at,
-        delete_after: expires_at + settings.retention_days.max(1) * 24 * 60 * 60,
-        task_token: None,
-        decision: None,
-        resumed_at: None,
-        origin: settings.origin,
-        message: None,
-    };
+        settings.retention_days,
+    );
+    record.description = description.clone();
+    record.approvers = approvers.clone();
     store.create(&record).await?;
 
     let url = |decision, index| {
@@ -100,23 +97,21 @@ pub struct WaitOutput {
 
 pub async fn wait_for_approval(
     input: WaitInput,
-    store: &dyn ApprovalStore,
+    store: &dyn Approvals,
     resumer: &dyn WorkflowResumer,
     now: i64,
 ) -> Result<WaitOutput, HitlError> {
     let approval_id = required(input.approval_id, "approvalId")?;
     let task_token = task_token(input.task_token)?;
     let record = store
-        .attach_task_token(&approval_id, &task_token)
+        .attach_task_token(&approval_id, &task_token, now)
         .await?
         .ok_or_else(|| HitlError::NotFound(approval_id.clone()))?;
     if record.decision.is_some() {
-        // Somebody clicked before the wait began: resume at once.
-        let delivered = deliver_decision(&record, store, resumer, now).await?;
-        let status = if delivered.delivered() {
-            "resumed"
-        } else {
-            "waiting"
+        // Somebody clicked before the wait began: resume at once (or the re-driver will).
+        let status = match deliver_decision(&record, store, resumer, now).await {
+            DeliveryOutcome::Delivered => "resumed",
+            _ => "waiting",
         };
         return Ok(WaitOutput {
             approval_id,
@@ -130,51 +125,6 @@ pub async fn wait_for_approval(
         approval_id,
         status: "waiting".into(),
     })
-}
-
-/// What became of a decision's delivery to the waiting Task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeliveryOutcome {
-    /// This call resumed the workflow.
-    Delivered,
-    /// Delivered before (or being delivered by another call right now).
-    AlreadyDelivered,
-    /// Nothing waits yet (no task token): Wait For Approval delivers it when it starts.
-    NotYetWaiting,
-    /// The Task stopped waiting (timed out, aborted): the decision came too late.
-    NoLongerWaiting,
-}
-
-impl DeliveryOutcome {
-    pub fn delivered(self) -> bool {
-        self == DeliveryOutcome::Delivered
-    }
-}
-
-/// Delivers a recorded decision to the waiting Task, exactly once.
-pub async fn deliver_decision(
-    record: &ApprovalRecord,
-    store: &dyn ApprovalStore,
-    resumer: &dyn WorkflowResumer,
-    now: i64,
-) -> Result<DeliveryOutcome, HitlError> {
-    let (Some(token), Some(decision)) = (&record.task_token, &record.decision) else {
-        return Ok(DeliveryOutcome::NotYetWaiting);
-    };
-    if record.resumed_at.is_some() || !store.claim_resume(&record.approval_id, now).await? {
-        return Ok(DeliveryOutcome::AlreadyDelivered);
-    }
-    let output = DecisionOutput::from_recorded(&record.approval_id, decision);
-    match resumer.resume(token, &output).await {
-        Ok(ResumeOutcome::Resumed) => Ok(DeliveryOutcome::Delivered),
-        // The Task timed out or was stopped: nothing is waiting; keep the claim.
-        Ok(ResumeOutcome::NoLongerWaiting) => Ok(DeliveryOutcome::NoLongerWaiting),
-        Err(err) => {
-            // Give the claim back so the next attempt (a retry, a later click) re-drives it.
-            store.release_resume(&record.approval_id).await?;
-            Err(err)
-        }
-    }
 }
 
 /// Who is making a request on a link, for the audit trail.
@@ -196,8 +146,7 @@ pub enum LinkView {
         params: LinkParams,
         approver: Option<String>,
     },
-    /// This request's decision was recorded. `delivered` is false when the workflow could not
-    /// be told yet (it will be re-driven).
+    /// This request's decision was recorded; `delivery` says whether the workflow has it.
     Recorded {
         record: ApprovalRecord,
         delivery: Delivery,
@@ -205,9 +154,13 @@ pub enum LinkView {
     AlreadyDecided {
         record: ApprovalRecord,
     },
-    Expired {
+    /// The workflow had stopped waiting (the request expired, or the Task timed out or was
+    /// stopped): nothing was changed. `kept` when the late decision went into the audit.
+    TooLate {
         title: Option<String>,
-        expired_at: String,
+        /// When the workflow stopped waiting, when known (the request's expiry).
+        stopped_at: Option<i64>,
+        kept: bool,
     },
     Invalid {
         reason: String,
@@ -223,9 +176,9 @@ pub enum LinkView {
 pub enum Delivery {
     /// The waiting workflow has the decision.
     Delivered,
-    /// No workflow waits yet (or it no longer does); Wait For Approval will pick it up.
+    /// No workflow waits yet; Wait For Approval will pick it up.
     NotWaiting,
-    /// Telling the workflow failed; the decision is kept and re-driven.
+    /// Telling the workflow failed for now; the decision is kept and re-driven within a minute.
     Pending,
 }
 
@@ -234,12 +187,33 @@ impl LinkView {
         match self {
             LinkView::Confirm { .. } | LinkView::Recorded { .. } => 200,
             LinkView::AlreadyDecided { .. } => 409,
-            LinkView::Expired { .. } => 410,
+            LinkView::TooLate { .. } => 410,
             LinkView::Invalid { .. } => 403,
             LinkView::NotFound => 404,
             LinkView::Unavailable { .. } => 503,
         }
     }
+
+    /// The kind of outcome, for logs (links and signatures stay out of them).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            LinkView::Confirm { .. } => "confirm",
+            LinkView::Recorded { .. } => "recorded",
+            LinkView::AlreadyDecided { .. } => "already_decided",
+            LinkView::TooLate { .. } => "too_late",
+            LinkView::Invalid { .. } => "invalid",
+            LinkView::NotFound => "not_found",
+            LinkView::Unavailable { .. } => "unavailable",
+        }
+    }
+}
+
+/// A link whose signature checks out, with its record and the approver it is bound to.
+struct OpenedLink {
+    link: SignedLink,
+    record: ApprovalRecord,
+    approver: Option<String>,
+    expired: bool,
 }
 
 /// Verifies a link and loads its record; the shared first half of GET and POST.
@@ -249,22 +223,18 @@ async fn open_link(
     signer: &LinkSigner,
     store: &dyn ApprovalStore,
     now: i64,
-) -> Result<(SignedLink, ApprovalRecord, Option<String>), LinkView> {
-    let verified = signer.verify(approval_id, params, now);
+) -> Result<OpenedLink, LinkView> {
+    let verified = signer.verify_signature(approval_id, params);
     let record = match store.get(approval_id).await {
         Ok(Some(record)) => record,
+        // A forged link for an unknown id says "invalid", not "unknown": no oracle.
         Ok(None) => {
-            // A forged link for an unknown id says "invalid", not "unknown": no oracle.
             return Err(match verified {
-                Err(HitlError::Expired(at)) => LinkView::Expired {
-                    title: None,
-                    expired_at: at,
-                },
                 Err(err) => LinkView::Invalid {
                     reason: err.to_string(),
                 },
                 Ok(_) => LinkView::NotFound,
-            });
+            })
         }
         Err(err) => {
             return Err(LinkView::Unavailable {
@@ -272,44 +242,34 @@ async fn open_link(
             })
         }
     };
-    let link = match verified {
-        Ok(link) => link,
-        Err(HitlError::Expired(at)) if record.decision.is_none() => {
-            return Err(LinkView::Expired {
-                title: Some(record.title),
-                expired_at: at,
-            })
-        }
-        Err(HitlError::Expired(_)) => return Err(LinkView::AlreadyDecided { record }),
-        Err(err) => {
-            return Err(LinkView::Invalid {
-                reason: err.to_string(),
-            })
-        }
+    let link = verified.map_err(|err| LinkView::Invalid {
+        reason: err.to_string(),
+    })?;
+    let invalid = |reason: &str| LinkView::Invalid {
+        reason: reason.into(),
     };
     let approver = match (link.approver_index, record.approvers.is_empty()) {
-        (Some(i), false) => match record.approvers.get(i) {
-            Some(a) => Some(a.clone()),
-            None => {
-                return Err(LinkView::Invalid {
-                    reason: "the link names no approver of this request".into(),
-                })
-            }
-        },
+        (Some(i), false) => Some(
+            record
+                .approvers
+                .get(i)
+                .cloned()
+                .ok_or_else(|| invalid("the link names no approver of this request"))?,
+        ),
         (None, true) => None,
         (None, false) => {
-            return Err(LinkView::Invalid {
-                reason: "this approval is restricted to named approvers; use the link sent to you"
-                    .into(),
-            })
+            return Err(invalid(
+                "this approval is restricted to named approvers; use the link sent to you",
+            ))
         }
-        (Some(_), true) => {
-            return Err(LinkView::Invalid {
-                reason: "the link names no approver of this request".into(),
-            })
-        }
+        (Some(_), true) => return Err(invalid("the link names no approver of this request")),
     };
-    Ok((link, record, approver))
+    Ok(OpenedLink {
+        expired: now >= link.expires_at,
+        link,
+        record,
+        approver,
+    })
 }
 
 /// GET on a link: shows what would be decided. Never decides (mail scanners pre-fetch links).
@@ -323,8 +283,20 @@ pub async fn view_link(
     let params = LinkParams::from_urlencoded(query);
     match open_link(approval_id, &params, signer, store, now).await {
         Err(view) => view,
-        Ok((_, record, _)) if record.decision.is_some() => LinkView::AlreadyDecided { record },
-        Ok((link, record, approver)) => LinkView::Confirm {
+        Ok(opened) if opened.record.decision.is_some() => LinkView::AlreadyDecided {
+            record: opened.record,
+        },
+        Ok(opened) if opened.expired => LinkView::TooLate {
+            title: Some(opened.record.title),
+            stopped_at: Some(opened.record.expires_at),
+            kept: false,
+        },
+        Ok(OpenedLink {
+            link,
+            record,
+            approver,
+            ..
+        }) => LinkView::Confirm {
             record,
             link,
             params,
@@ -333,69 +305,83 @@ pub async fn view_link(
     }
 }
 
-/// POST from the confirmation page: records the decision (first wins) and resumes the workflow.
-pub async fn decide(
-    approval_id: &str,
+fn form_field(form_body: &str, name: &str) -> Option<String> {
+    form_urlencoded::parse(form_body.as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// The decision a confirmed form stands for, with who made it and from where.
+fn decision_from_form(
+    opened: &OpenedLink,
     form_body: &str,
     client: ClientInfo,
-    signer: &LinkSigner,
-    store: &dyn ApprovalStore,
-    resumer: &dyn WorkflowResumer,
     now: i64,
-) -> LinkView {
-    let params = LinkParams::from_urlencoded(form_body);
-    let (link, opened, approver) = match open_link(approval_id, &params, signer, store, now).await {
-        Ok(opened) => opened,
-        Err(view) => return view,
-    };
-    let form_field = |name: &str| {
-        form_urlencoded::parse(form_body.as_bytes())
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_string())
-            .filter(|v| !v.is_empty())
-    };
-    let comment = form_field("comment");
+) -> Result<RecordedDecision, LinkView> {
+    let comment = form_field(form_body, "comment");
     if comment
         .as_ref()
         .is_some_and(|c| c.chars().count() > MAX_COMMENT_CHARS)
     {
-        return LinkView::Invalid {
+        return Err(LinkView::Invalid {
             reason: format!("the comment is longer than {MAX_COMMENT_CHARS} characters"),
-        };
+        });
     }
-    let decided_by = match approver {
+    let channel = opened.record.origin;
+    let decided_by = match &opened.approver {
         Some(email) => DecidedBy {
             id: email.clone(),
-            name: email,
-            channel: opened.origin,
+            name: email.clone(),
+            channel,
         },
-        None => {
-            let name = form_field("name")
+        None => DecidedBy {
+            id: "link".into(),
+            name: form_field(form_body, "name")
                 .map(|n| n.chars().take(100).collect::<String>())
-                .unwrap_or_else(|| "anonymous".into());
-            DecidedBy {
-                id: "link".into(),
-                name,
-                channel: opened.origin,
-            }
-        }
+                .unwrap_or_else(|| "anonymous".into()),
+            channel,
+        },
     };
-    let recorded = RecordedDecision {
-        decision: link.decision,
+    Ok(RecordedDecision {
+        decision: opened.link.decision.clone(),
         decided_by,
         decided_at: now,
         comment,
         source_ip: client.source_ip,
         user_agent: client.user_agent.map(|ua| ua.chars().take(300).collect()),
         slack_user: None,
+    })
+}
+
+/// POST from the confirmation page: records the decision (first wins) and resumes the
+/// workflow. A decision after the request expired is kept as late and changes nothing.
+pub async fn decide(
+    approval_id: &str,
+    form_body: &str,
+    client: ClientInfo,
+    signer: &LinkSigner,
+    store: &dyn Approvals,
+    resumer: &dyn WorkflowResumer,
+    now: i64,
+) -> LinkView {
+    let params = LinkParams::from_urlencoded(form_body);
+    let opened = match open_link(approval_id, &params, signer, store, now).await {
+        Ok(opened) => opened,
+        Err(view) => return view,
     };
-    let (record, newly_recorded) = match store.record_decision(approval_id, &recorded, now).await {
-        Ok(DecisionWrite::Recorded(record)) => (record, true),
-        Ok(DecisionWrite::AlreadyDecided(record)) => (record, false),
-        Ok(DecisionWrite::Expired(record)) => {
-            return LinkView::Expired {
+    let recorded = match decision_from_form(&opened, form_body, client, now) {
+        Ok(recorded) => recorded,
+        Err(view) => return view,
+    };
+    let record = match store.record_decision(approval_id, &recorded, now).await {
+        Ok(DecisionWrite::Recorded(record)) => record,
+        Ok(DecisionWrite::AlreadyDecided(record)) => return LinkView::AlreadyDecided { record },
+        Ok(DecisionWrite::TooLate(record)) => {
+            return LinkView::TooLate {
                 title: Some(record.title),
-                expired_at: rfc3339(record.expires_at),
+                stopped_at: Some(record.expires_at),
+                kept: true,
             }
         }
         Ok(DecisionWrite::NotFound) => return LinkView::NotFound,
@@ -405,17 +391,17 @@ pub async fn decide(
             }
         }
     };
-    // Also on a repeated click: if an earlier delivery failed, this re-drives it.
     let delivery = match deliver_decision(&record, store, resumer, now).await {
-        Ok(DeliveryOutcome::Delivered | DeliveryOutcome::AlreadyDelivered) => Delivery::Delivered,
-        Ok(DeliveryOutcome::NotYetWaiting | DeliveryOutcome::NoLongerWaiting) => {
-            Delivery::NotWaiting
+        DeliveryOutcome::Delivered => Delivery::Delivered,
+        DeliveryOutcome::NotYetWaiting => Delivery::NotWaiting,
+        DeliveryOutcome::InProgress | DeliveryOutcome::Pending => Delivery::Pending,
+        DeliveryOutcome::Late => {
+            return LinkView::TooLate {
+                title: Some(record.title),
+                stopped_at: None,
+                kept: true,
+            }
         }
-        Err(_) => Delivery::Pending,
     };
-    if newly_recorded {
-        LinkView::Recorded { record, delivery }
-    } else {
-        LinkView::AlreadyDecided { record }
-    }
+    LinkView::Recorded { record, delivery }
 }

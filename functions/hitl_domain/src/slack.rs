@@ -13,12 +13,8 @@ use sha2::Sha256;
 
 use crate::approval::rfc3339;
 use crate::input::{capitalized, check_length, non_blank, task_token};
-use crate::ports::{ApprovalStore, DecisionWrite, WorkflowResumer};
-use crate::service::{deliver_decision, DeliveryOutcome};
-use crate::{
-    ApprovalRecord, Channel, DecidedBy, Decision, HitlError, MessageRef, RecordedDecision,
-    SlackUser,
-};
+use crate::ports::{ChatApprovals, MessageStore};
+use crate::{ApprovalRecord, Channel, Decision, HitlError, MessageRef, RecordedDecision};
 
 /// Slack refuses requests older than this (replay window of its signature scheme).
 pub const SIGNATURE_MAX_AGE_SECONDS: i64 = 5 * 60;
@@ -33,7 +29,7 @@ pub const MAX_TEXT_CHARS: usize = 3000;
 pub const MAX_BLOCKS: usize = 50;
 pub const DEFAULT_EXPIRES_IN_SECONDS: i64 = 24 * 60 * 60;
 /// `block_id` prefix of the buttons of a Request Action message: `hitl:{approvalId}`.
-const BLOCK_ID_PREFIX: &str = "hitl:";
+pub(crate) const BLOCK_ID_PREFIX: &str = "hitl:";
 
 // ---------------------------------------------------------------------------------------------
 // The port
@@ -163,6 +159,9 @@ pub struct RequestActionInput {
     pub allowed_users: Option<Vec<String>>,
     pub expires_in_seconds: Option<i64>,
     pub task_token: Option<String>,
+    /// Idempotency key (e.g. the execution id and state name): an ASL retry of the same state
+    /// reuses the first attempt's request and message instead of posting again.
+    pub request_key: Option<String>,
 }
 
 /// Input of Slack Send Message.
@@ -178,6 +177,8 @@ pub struct SendMessageInput {
     /// For messages with buttons that a Wait For User Action will wait on.
     pub allowed_users: Option<Vec<String>>,
     pub expires_in_seconds: Option<i64>,
+    /// Idempotency key, as in Request Action: a retry returns the first attempt's message.
+    pub request_key: Option<String>,
 }
 
 /// Output of Slack Send Message; the input of Update Message and Wait For User Action.
@@ -440,7 +441,7 @@ fn has_buttons(blocks: &[Value]) -> bool {
     })
 }
 
-fn decided_line(record: &RecordedDecision) -> String {
+pub(crate) fn decided_line(record: &RecordedDecision) -> String {
     let mark = match record.decision {
         Decision::Approve => ":white_check_mark:",
         Decision::Reject => ":x:",
@@ -470,10 +471,53 @@ pub struct RequestActionOutput {
     pub expires_at: String,
 }
 
-/// Posts the request and stores the task token; the click resumes the workflow.
+/// The approval id of a request made under an idempotency key (`requestKey`, e.g. the
+/// execution and state): an ASL retry of the same state finds its first attempt's request.
+pub fn keyed_approval_id(key: &str) -> String {
+    use sha2::Digest;
+    let digest = Sha256::digest(key.as_bytes());
+    format!("rk-{}", hex::encode(&digest[..16]))
+}
+
+pub const MAX_REQUEST_KEY_CHARS: usize = 1000;
+
+fn request_key(key: Option<String>) -> Result<Option<String>, HitlError> {
+    let key = non_blank(key);
+    if let Some(k) = &key {
+        check_length("requestKey", k, MAX_REQUEST_KEY_CHARS)?;
+    }
+    Ok(key)
+}
+
+/// Stores `record`, or, under an idempotency key, finds the request a failed attempt of the
+/// same state already made and gives it this attempt's task token. `Some(message)` when that
+/// attempt's message went out (it is not posted again).
+async fn create_or_resume(
+    record: &ApprovalRecord,
+    keyed: bool,
+    store: &dyn ChatApprovals,
+    now: i64,
+) -> Result<(ApprovalRecord, Option<MessageRef>), HitlError> {
+    match store.create(record).await {
+        Ok(()) => Ok((record.clone(), None)),
+        Err(HitlError::AlreadyExists(id)) if keyed => {
+            let existing = match &record.task_token {
+                Some(token) => store.attach_task_token(&id, token, now).await?,
+                None => store.get(&id).await?,
+            }
+            .ok_or(HitlError::NotFound(id))?;
+            let posted = existing.message.clone();
+            Ok((existing, posted))
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// Posts the request and stores the task token; the click resumes the workflow. With a
+/// `requestKey`, a retry of the same state reuses the first attempt's message.
 pub async fn request_action(
     input: RequestActionInput,
-    store: &dyn ApprovalStore,
+    store: &dyn ChatApprovals,
     slack: &dyn SlackMessenger,
     approval_id: String,
     retention_days: i64,
@@ -492,6 +536,8 @@ pub async fn request_action(
     let approvers = allowed_users(input.allowed_users)?;
     let expires_at = now + expiry(input.expires_in_seconds)?;
     let token = task_token(input.task_token)?;
+    let key = request_key(input.request_key)?;
+    let approval_id = key.as_deref().map(keyed_approval_id).unwrap_or(approval_id);
 
     let title = header.clone().unwrap_or_else(|| {
         let first_line = text.lines().next().unwrap_or_default();
@@ -500,46 +546,50 @@ pub async fn request_action(
             .take(crate::approval::MAX_TITLE_CHARS)
             .collect()
     });
-    let record = ApprovalRecord {
-        approval_id: approval_id.clone(),
+    let mut record = ApprovalRecord::new(
+        approval_id.clone(),
         title,
-        description: Some(text.clone()),
-        approvers,
-        created_at: now,
+        Channel::Slack,
+        now,
         expires_at,
-        delete_after: expires_at + retention_days.max(1) * 24 * 60 * 60,
-        task_token: Some(token),
-        decision: None,
-        resumed_at: None,
-        origin: Channel::Slack,
-        message: None,
+        retention_days,
+    );
+    record.description = Some(text.clone());
+    record.approvers = approvers;
+    record.task_token = Some(token);
+    let (record, posted) = create_or_resume(&record, key.is_some(), store, now).await?;
+    let posted = match posted {
+        Some(posted) => posted,
+        None => {
+            let fallback = match &header {
+                Some(h) => format!("{h}: {text}"),
+                None => text.clone(),
+            };
+            let blocks = request_blocks(&approval_id, header.as_deref(), &text, &buttons);
+            let message = SlackMessage {
+                text: fallback,
+                blocks: Some(blocks.clone()),
+                thread_ts: None,
+            };
+            let posted = slack.post(&destination, &message).await?;
+            store.attach_message(&approval_id, &posted, &blocks).await?;
+            posted
+        }
     };
-    store.create(&record).await?;
-    let fallback = match &header {
-        Some(h) => format!("{h}: {text}"),
-        None => text.clone(),
-    };
-    let blocks = request_blocks(&approval_id, header.as_deref(), &text, &buttons);
-    let message = SlackMessage {
-        text: fallback,
-        blocks: Some(blocks.clone()),
-        thread_ts: None,
-    };
-    let posted = slack.post(&destination, &message).await?;
-    store.attach_message(&approval_id, &posted, &blocks).await?;
     Ok(RequestActionOutput {
         approval_id,
         channel: posted.channel,
         ts: posted.ts,
-        expires_at: rfc3339(expires_at),
+        expires_at: rfc3339(record.expires_at),
     })
 }
 
 /// Posts a message; when it has buttons, also registers it so a Wait For User Action can wait
-/// on it (and a click that comes first is kept).
+/// on it (and a click that comes first is kept). With a `requestKey`, a retry of the same
+/// state returns the first attempt's message instead of posting again.
 pub async fn send_message(
     input: SendMessageInput,
-    store: &dyn ApprovalStore,
+    store: &dyn ChatApprovals,
     slack: &dyn SlackMessenger,
     retention_days: i64,
     now: i64,
@@ -557,6 +607,35 @@ pub async fn send_message(
     let approvers = allowed_users(input.allowed_users)?;
     let expires_at = now + expiry(input.expires_in_seconds)?;
     let interactive = message.blocks.as_deref().is_some_and(has_buttons);
+    let title: String = message
+        .text
+        .chars()
+        .take(crate::approval::MAX_TITLE_CHARS)
+        .collect();
+    let new_record = |id: String| {
+        ApprovalRecord::new(
+            id,
+            title.clone(),
+            Channel::Slack,
+            now,
+            expires_at,
+            retention_days,
+        )
+    };
+    // Under a key, a marker record guards the post: a retry finds what the first attempt sent.
+    let key = request_key(input.request_key)?.map(|k| keyed_approval_id(&k));
+    if let Some(key) = &key {
+        if let (_, Some(sent)) =
+            create_or_resume(&new_record(key.clone()), true, store, now).await?
+        {
+            let approval_id = interactive.then(|| message_approval_id(&sent));
+            return Ok(SentMessage {
+                channel: sent.channel,
+                ts: sent.ts,
+                approval_id,
+            });
+        }
+    }
     let posted = slack
         .post(
             &destination,
@@ -566,28 +645,16 @@ pub async fn send_message(
             },
         )
         .await?;
+    let blocks = message.blocks.as_deref().unwrap_or_default();
+    if let Some(key) = &key {
+        store.attach_message(key, &posted, &[]).await?;
+    }
     let approval_id = if interactive {
         let approval_id = message_approval_id(&posted);
-        let record = ApprovalRecord {
-            approval_id: approval_id.clone(),
-            title: message
-                .text
-                .chars()
-                .take(crate::approval::MAX_TITLE_CHARS)
-                .collect(),
-            description: None,
-            approvers,
-            created_at: now,
-            expires_at,
-            delete_after: expires_at + retention_days.max(1) * 24 * 60 * 60,
-            task_token: None,
-            decision: None,
-            resumed_at: None,
-            origin: Channel::Slack,
-            message: Some(posted.clone()),
-        };
+        let mut record = new_record(approval_id.clone());
+        record.approvers = approvers;
+        record.message = Some(posted.clone());
         store.create(&record).await?;
-        let blocks = message.blocks.as_deref().unwrap_or_default();
         store.attach_message(&approval_id, &posted, blocks).await?;
         Some(approval_id)
     } else {
@@ -654,263 +721,8 @@ pub fn wait_target(input: WaitForUserActionInput) -> Result<crate::service::Wait
     })
 }
 
-// ---------------------------------------------------------------------------------------------
-// Interactivity
-
-/// The parts of Slack's `block_actions` payload we use.
-#[derive(Debug, Clone, Deserialize)]
-pub struct BlockActions {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub user: PayloadUser,
-    #[serde(default)]
-    pub channel: Option<PayloadChannel>,
-    #[serde(default)]
-    pub container: Option<PayloadContainer>,
-    #[serde(default)]
-    pub message: Option<PayloadMessage>,
-    #[serde(default)]
-    pub actions: Vec<PayloadAction>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct PayloadUser {
-    pub id: String,
-    #[serde(default)]
-    pub username: Option<String>,
-    #[serde(default)]
-    pub name: Option<String>,
-    #[serde(default)]
-    pub team_id: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct PayloadChannel {
-    pub id: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct PayloadContainer {
-    #[serde(default)]
-    pub channel_id: Option<String>,
-    #[serde(default)]
-    pub message_ts: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct PayloadMessage {
-    pub ts: String,
-    #[serde(default)]
-    pub blocks: Vec<Value>,
-    #[serde(default)]
-    pub text: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct PayloadAction {
-    #[serde(default)]
-    pub block_id: Option<String>,
-    #[serde(default)]
-    pub value: Option<String>,
-    #[serde(rename = "type", default)]
-    pub kind: Option<String>,
-}
-
-/// What the interactivity endpoint did with a click. Slack only needs a 200 within 3 seconds;
-/// what the person sees is the updated message or an ephemeral note.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ClickOutcome {
-    /// The decision was recorded (and delivered when a workflow was waiting).
-    Decided {
-        approval_id: String,
-        delivered: bool,
-    },
-    /// Nothing changed; the person was told why (ephemeral).
-    Refused { reason: String },
-    /// Not a click we handle (another payload type, a non-button element).
-    Ignored,
-}
-
-/// Parses the form body Slack posts (`payload=<json>`).
-pub fn parse_interaction(form_body: &str) -> Result<BlockActions, HitlError> {
-    let payload = form_urlencoded::parse(form_body.as_bytes())
-        .find(|(k, _)| k == "payload")
-        .map(|(_, v)| v.into_owned())
-        .ok_or_else(|| HitlError::invalid_input("the request has no payload field"))?;
-    serde_json::from_str(&payload).map_err(|e| {
-        HitlError::invalid_input(format!("the payload is not a Slack interaction: {e}"))
-    })
-}
-
-/// A click on a button: allow-list, first click wins, resume, update the message; every
-/// refusal is explained to the clicker alone.
-pub async fn handle_click(
-    payload: BlockActions,
-    store: &dyn ApprovalStore,
-    resumer: &dyn WorkflowResumer,
-    slack: &dyn SlackMessenger,
-    now: i64,
-) -> Result<ClickOutcome, HitlError> {
-    if payload.kind != "block_actions" {
-        return Ok(ClickOutcome::Ignored);
-    }
-    let Some(action) = payload
-        .actions
-        .first()
-        .filter(|a| a.kind.as_deref().unwrap_or("button") == "button")
-    else {
-        return Ok(ClickOutcome::Ignored);
-    };
-    let channel = payload
-        .container
-        .as_ref()
-        .and_then(|c| c.channel_id.clone())
-        .or_else(|| payload.channel.as_ref().map(|c| c.id.clone()));
-    let ts = payload
-        .container
-        .as_ref()
-        .and_then(|c| c.message_ts.clone())
-        .or_else(|| payload.message.as_ref().map(|m| m.ts.clone()));
-    let (Some(channel), Some(ts)) = (channel, ts) else {
-        return Ok(ClickOutcome::Ignored);
-    };
-    let message = MessageRef { channel, ts };
-    let approval_id = match action
-        .block_id
-        .as_deref()
-        .and_then(|b| b.strip_prefix(BLOCK_ID_PREFIX))
-    {
-        Some(id) => id.to_string(),
-        None => message_approval_id(&message),
-    };
-    let user = &payload.user;
-    let channel = &message.channel;
-    let refuse = |reason: String| async move {
-        slack.post_ephemeral(channel, &user.id, &reason).await?;
-        Ok::<_, HitlError>(ClickOutcome::Refused { reason })
-    };
-
-    let Some(record) = store.get(&approval_id).await? else {
-        return refuse("This message is not waiting for an answer any more.".into()).await;
-    };
-    if !record.approvers.is_empty() && !record.approvers.iter().any(|a| a == &user.id) {
-        let who: Vec<String> = record.approvers.iter().map(|a| format!("<@{a}>")).collect();
-        return refuse(format!(
-            "Only {} can answer this request; your click changed nothing.",
-            who.join(", ")
-        ))
-        .await;
-    }
-    let value = action.value.clone().unwrap_or_default();
-    let slack_user = SlackUser {
-        id: user.id.clone(),
-        username: user
-            .username
-            .clone()
-            .or_else(|| user.name.clone())
-            .unwrap_or_else(|| user.id.clone()),
-        team_id: user.team_id.clone(),
-    };
-    let recorded = RecordedDecision {
-        decision: Decision::from_value(&value),
-        decided_by: DecidedBy {
-            id: user.id.clone(),
-            name: user
-                .name
-                .clone()
-                .or_else(|| user.username.clone())
-                .unwrap_or_else(|| user.id.clone()),
-            channel: Channel::Slack,
-        },
-        decided_at: now,
-        comment: None,
-        source_ip: None,
-        user_agent: None,
-        slack_user: Some(slack_user),
-    };
-    let original_blocks = payload
-        .message
-        .as_ref()
-        .map(|m| m.blocks.clone())
-        .unwrap_or_default();
-    match store.record_decision(&approval_id, &recorded, now).await? {
-        DecisionWrite::Recorded(record) => {
-            // Resume first: the workflow matters more than the message.
-            let delivery = match deliver_decision(&record, store, resumer, now).await {
-                Ok(delivery) => Some(delivery),
-                Err(err) => {
-                    // Recorded and kept; a later click or the wait re-drives the delivery.
-                    tracing::warn!(
-                        approval_id,
-                        error = err.name(),
-                        "decision recorded, delivery pending"
-                    );
-                    None
-                }
-            };
-            if delivery == Some(DeliveryOutcome::NoLongerWaiting) {
-                // The Task timed out (or was stopped) a moment ago: say so, do not pretend.
-                let line = ":hourglass: *Closed*: the workflow stopped waiting before this answer";
-                let update = SlackMessage {
-                    text: format!("{}: closed", record.title),
-                    blocks: Some(outcome_blocks(&original_blocks, line)),
-                    thread_ts: None,
-                };
-                let _ = slack.update(&message, &update).await;
-                return refuse(
-                    "Too late: the workflow stopped waiting (it timed out or was stopped), so your answer changed nothing."
-                        .into(),
-                )
-                .await;
-            }
-            let line = decided_line(&recorded);
-            let update = SlackMessage {
-                text: format!("{}: {}", record.title, line),
-                blocks: Some(outcome_blocks(&original_blocks, &line)),
-                thread_ts: None,
-            };
-            if let Err(err) = slack.update(&message, &update).await {
-                tracing::warn!(
-                    approval_id,
-                    error = err.name(),
-                    "decision recorded; message not updated"
-                );
-            }
-            Ok(ClickOutcome::Decided {
-                approval_id,
-                delivered: delivery.is_some_and(DeliveryOutcome::delivered),
-            })
-        }
-        DecisionWrite::AlreadyDecided(record) => {
-            // Re-drive a delivery that failed earlier, then tell who decided.
-            let _ = deliver_decision(&record, store, resumer, now).await;
-            let earlier = record
-                .decision
-                .as_ref()
-                .map(decided_line)
-                .unwrap_or_default();
-            refuse(format!(
-                "Already decided: {earlier}. Your click changed nothing."
-            ))
-            .await
-        }
-        DecisionWrite::Expired(record) => {
-            let update = expired_update(&record.title, record.expires_at, &original_blocks);
-            let _ = slack.update(&message, &update).await;
-            refuse(format!(
-                "This request expired at {}; your click changed nothing.",
-                rfc3339(record.expires_at)
-            ))
-            .await
-        }
-        DecisionWrite::NotFound => {
-            refuse("This message is not waiting for an answer any more.".into()).await
-        }
-    }
-}
-
 /// The message of a request that expired unanswered: its blocks without buttons, and when.
-fn expired_update(title: &str, expires_at: i64, blocks: &[Value]) -> SlackMessage {
+pub(crate) fn expired_update(title: &str, expires_at: i64, blocks: &[Value]) -> SlackMessage {
     let line = format!(
         ":hourglass: *Expired* at {} without an answer",
         rfc3339(expires_at)
@@ -945,7 +757,7 @@ pub struct SweepReport {
 /// recorded in time, or another sweep, wins), then updated; a failed update gives the claim
 /// back. A rate limit ends the sweep early: the rest wait for the next one.
 pub async fn close_expired_messages(
-    store: &dyn ApprovalStore,
+    store: &dyn MessageStore,
     slack: &dyn SlackMessenger,
     now: i64,
     limit: usize,

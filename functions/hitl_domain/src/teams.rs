@@ -598,7 +598,7 @@ pub async fn request_action(
     let message = TeamsMessage::Card(card);
     check_size(&message)?;
     store
-        .attach_task_token(&links.approval_id, &request.task_token)
+        .attach_task_token(&links.approval_id, &request.task_token, now)
         .await?
         .ok_or_else(|| HitlError::NotFound(links.approval_id.clone()))?;
     let posted = messenger.post(&request.target, &message).await?;

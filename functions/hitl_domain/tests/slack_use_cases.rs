@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use hitl_domain::in_memory::{InMemoryStore, RecordingResumer};
 use hitl_domain::service::wait_for_approval;
 use hitl_domain::slack::*;
+use hitl_domain::slack_click::*;
 use hitl_domain::{HitlError, MessageRef};
 use serde_json::{json, Value};
 

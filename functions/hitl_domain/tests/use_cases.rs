@@ -1,5 +1,6 @@
 //! The approval use cases end to end over in-memory adapters with a fixed clock.
 
+use hitl_domain::delivery::redrive;
 use hitl_domain::email::{build_emails, SendEmailInput};
 use hitl_domain::in_memory::{InMemoryStore, RecordingResumer};
 use hitl_domain::pages::render;
@@ -243,7 +244,7 @@ async fn restricted_approvals_need_a_personal_link() {
 }
 
 #[tokio::test]
-async fn a_failed_resume_keeps_the_decision_and_a_later_click_redrives_it() {
+async fn a_failed_resume_keeps_the_decision_and_the_redriver_delivers_it_without_a_click() {
     let w = World::new();
     let links = w.create(serde_json::json!({"title": "t"})).await;
     w.wait("token-1").await.unwrap();
@@ -260,15 +261,30 @@ async fn a_failed_resume_keeps_the_decision_and_a_later_click_redrives_it() {
         ),
         "{view:?}"
     );
+    assert!(render(&view).html.contains("no need to click again"));
+    // While the fault lasts, the re-driver keeps the decision due.
+    let report = redrive(&w.store, &w.resumer, None, NOW + 10, 10)
+        .await
+        .unwrap();
+    assert_eq!(report.retry_later, vec!["appr-1"]);
     *w.resumer.fail_with.lock().unwrap() = None;
-    let again = w.post(&links.approve_url, "", NOW + 3).await;
-    assert!(matches!(again, LinkView::AlreadyDecided { .. }));
-    assert_eq!(
-        w.resumes().len(),
-        1,
-        "the second click delivered the first decision"
-    );
+    // The fault cleared: the next pass delivers it, nobody clicks.
+    let report = redrive(&w.store, &w.resumer, None, NOW + 40, 10)
+        .await
+        .unwrap();
+    assert_eq!(report.delivered, vec!["appr-1"]);
+    assert_eq!(w.resumes().len(), 1);
     assert_eq!(w.resumes()[0].1.decision, "approve");
+    let record = w.store.records.lock().unwrap()["appr-1"].clone();
+    assert_eq!(record.delivery.delivered_at, Some(NOW + 40));
+    assert!(
+        record.delivery.redrive_at.is_none(),
+        "settled: left the index"
+    );
+    let again = redrive(&w.store, &w.resumer, None, NOW + 80, 10)
+        .await
+        .unwrap();
+    assert!(again.is_idle(), "{again:?}");
 }
 
 #[tokio::test]

@@ -1,0 +1,110 @@
+//! Decision Re-driver (scheduled every minute): delivers the decisions a fault left
+//! undelivered, fails Tasks still waiting on expired requests with `Hitl.Expired`, and brings
+//! Slack messages up to date with the final outcome. Its input (the schedule's event) is not
+//! used.
+//!
+//! One run keeps passing over the re-drive index every few seconds while work is due within
+//! its budget, so a fault that clears is followed within seconds, and runs a minute apart
+//! leave no gap longer than a quarter of a minute.
+
+use std::time::{Duration, Instant};
+
+use hitl_aws::lambda_support::{aws_config, init_tracing, now, run_task, WaitDeps};
+use hitl_domain::delivery::{redrive, RedriveReport};
+use hitl_domain::ports::{DeliveryStore, OutcomeNotifier};
+use hitl_domain::slack_click::SlackOutcome;
+use hitl_domain::HitlError;
+use hitl_services::slack::SlackWebApi;
+use serde::Serialize;
+use serde_json::Value;
+
+/// How long one run keeps passing (the function's timeout is 60 s).
+const RUN_BUDGET: Duration = Duration::from_secs(45);
+/// The pause between two passes while work is due.
+const PASS_INTERVAL: Duration = Duration::from_secs(3);
+/// Records one pass handles.
+const BATCH: usize = 100;
+
+struct Deps {
+    wait: WaitDeps,
+    /// Set when the deployment has Slack: messages get their final outcome.
+    slack: Option<SlackWebApi>,
+}
+
+/// What a run did, summed over its passes.
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RunReport {
+    passes: u32,
+    delivered: usize,
+    late: usize,
+    expired: usize,
+    messages_updated: usize,
+    settled: usize,
+    /// Still failing when the run ended: the next run goes on.
+    retry_later: Vec<String>,
+}
+
+impl RunReport {
+    fn add(&mut self, pass: RedriveReport) {
+        self.passes += 1;
+        self.delivered += pass.delivered.len();
+        self.late += pass.late.len();
+        self.expired += pass.expired.len();
+        self.messages_updated += pass.messages_updated.len();
+        self.settled += pass.settled;
+        self.retry_later = pass.retry_later;
+    }
+}
+
+async fn handle(deps: &Deps, _event: Value) -> Result<RunReport, HitlError> {
+    let started = Instant::now();
+    let slack = deps
+        .slack
+        .as_ref()
+        .map(|api| SlackOutcome(api as &dyn hitl_domain::slack::SlackMessenger));
+    let notifier = slack.as_ref().map(|s| s as &dyn OutcomeNotifier);
+    let store = &deps.wait.store;
+    let mut run = RunReport::default();
+    loop {
+        let pass = redrive(store, &deps.wait.resumer, notifier, now(), BATCH).await?;
+        run.add(pass);
+        let horizon = RUN_BUDGET.saturating_sub(started.elapsed());
+        if horizon < PASS_INTERVAL {
+            break;
+        }
+        // Keep going only while something falls due before this run's budget ends.
+        let until = now() + horizon.as_secs() as i64;
+        if store.due_for_redrive(until, 1).await?.is_empty() {
+            break;
+        }
+        tokio::time::sleep(PASS_INTERVAL).await;
+    }
+    tracing::info!(
+        passes = run.passes,
+        delivered = run.delivered,
+        late = run.late,
+        expired = run.expired,
+        messages_updated = run.messages_updated,
+        retry_later = run.retry_later.len(),
+        "re-drive run done"
+    );
+    Ok(run)
+}
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    init_tracing();
+    let config = aws_config().await;
+    let slack = match std::env::var("SLACK_BOT_TOKEN") {
+        Ok(token) if !token.trim().is_empty() => Some(SlackWebApi::from_env()),
+        _ => None,
+    };
+    let deps = (|| {
+        Ok(Deps {
+            wait: WaitDeps::from_env(&config)?,
+            slack: slack.transpose()?,
+        })
+    })();
+    run_task(deps, handle).await
+}

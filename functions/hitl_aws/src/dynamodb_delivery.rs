@@ -1,0 +1,191 @@
+//! Deliveries on the approvals table: leases tied to the task token they deliver, and the
+//! sparse `Redrive` index (`redrive` + `redriveAt`) of records with work left. Every rule here
+//! is a condition expression, so it holds however many deliverers race.
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::ReturnValue;
+use hitl_domain::ports::{DeliveryClaim, DeliveryStore, FinalDelivery};
+use hitl_domain::HitlError;
+
+use crate::dynamodb_item::{get_s, n, s, DUE};
+use crate::dynamodb_store::{DynamoApprovalStore, REDRIVE_INDEX};
+use crate::sdk_errors::classify;
+
+/// No live lease on this token: none, run out, or taken for another token.
+const LEASE_FREE: &str =
+    "(attribute_not_exists(leaseUntil) OR leaseUntil <= :now OR leaseToken <> :token)";
+const TAKE_LEASE: &str = "SET leaseToken = :token, leaseUntil = :until, redrive = :due, redriveAt = :until, deliveryAttempts = if_not_exists(deliveryAttempts, :zero) + :one";
+
+/// [`hitl_domain::ApprovalRecord::is_settled`] as a condition expression.
+const SETTLED: &str = "attribute_exists(approvalId) AND (\
+(attribute_not_exists(decision) AND (attribute_not_exists(taskToken) OR attribute_exists(expirySentAt))) \
+OR (attribute_exists(decision) AND attribute_not_exists(taskToken)) \
+OR (attribute_exists(decision) AND (attribute_exists(deliveredAt) OR attribute_exists(lateAt)) \
+AND (attribute_not_exists(messageTs) OR attribute_exists(messageUpdatedAt))))";
+
+#[async_trait]
+impl DeliveryStore for DynamoApprovalStore {
+    async fn claim_delivery(
+        &self,
+        approval_id: &str,
+        token: &str,
+        now: i64,
+        until: i64,
+    ) -> Result<Option<DeliveryClaim>, HitlError> {
+        let old = self
+            .update(
+                approval_id,
+                TAKE_LEASE,
+                &format!("taskToken = :token AND attribute_exists(decision) AND attribute_not_exists(deliveredAt) AND attribute_not_exists(lateAt) AND {LEASE_FREE}"),
+                lease_values(token, now, until),
+                ReturnValue::AllOld,
+            )
+            .await?;
+        Ok(old.map(|old| DeliveryClaim {
+            takeover: get_s(&old, "leaseToken").as_deref() == Some(token),
+        }))
+    }
+
+    async fn finish_delivery(
+        &self,
+        approval_id: &str,
+        token: &str,
+        outcome: FinalDelivery,
+        now: i64,
+    ) -> Result<(), HitlError> {
+        let field = match outcome {
+            FinalDelivery::Delivered => "deliveredAt",
+            FinalDelivery::Late => "lateAt",
+        };
+        self.update(
+            approval_id,
+            &format!("SET {field} = :now REMOVE leaseToken, leaseUntil"),
+            "taskToken = :token",
+            vec![(":now", n(now)), (":token", s(token))],
+            ReturnValue::None,
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn release_lease(
+        &self,
+        approval_id: &str,
+        token: &str,
+        retry_at: i64,
+    ) -> Result<(), HitlError> {
+        self.update(
+            approval_id,
+            "SET redrive = :due, redriveAt = :at REMOVE leaseToken, leaseUntil",
+            "leaseToken = :token",
+            vec![(":due", s(DUE)), (":at", n(retry_at)), (":token", s(token))],
+            ReturnValue::None,
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn claim_expiry(
+        &self,
+        approval_id: &str,
+        token: &str,
+        now: i64,
+        until: i64,
+    ) -> Result<bool, HitlError> {
+        let claimed = self
+            .update(
+                approval_id,
+                TAKE_LEASE,
+                &format!("taskToken = :token AND attribute_not_exists(decision) AND expiresAt <= :now AND attribute_not_exists(expirySentAt) AND {LEASE_FREE}"),
+                lease_values(token, now, until),
+                ReturnValue::None,
+            )
+            .await?;
+        Ok(claimed.is_some())
+    }
+
+    async fn finish_expiry(&self, approval_id: &str, now: i64) -> Result<(), HitlError> {
+        self.update(
+            approval_id,
+            "SET expirySentAt = :now REMOVE leaseToken, leaseUntil",
+            "attribute_exists(approvalId)",
+            vec![(":now", n(now))],
+            ReturnValue::None,
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn message_updated(&self, approval_id: &str, now: i64) -> Result<(), HitlError> {
+        self.update(
+            approval_id,
+            "SET messageUpdatedAt = :now",
+            "attribute_exists(approvalId)",
+            vec![(":now", n(now))],
+            ReturnValue::None,
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn settle(&self, approval_id: &str) -> Result<bool, HitlError> {
+        let settled = self
+            .update(
+                approval_id,
+                "REMOVE redrive, redriveAt",
+                SETTLED,
+                Vec::new(),
+                ReturnValue::None,
+            )
+            .await?;
+        Ok(settled.is_some())
+    }
+
+    async fn reschedule(&self, approval_id: &str, at: i64) -> Result<(), HitlError> {
+        self.update(
+            approval_id,
+            "SET redriveAt = :at",
+            "attribute_exists(redrive)",
+            vec![(":at", n(at))],
+            ReturnValue::None,
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn due_for_redrive(&self, now: i64, limit: usize) -> Result<Vec<String>, HitlError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(REDRIVE_INDEX)
+            .key_condition_expression("redrive = :due AND redriveAt <= :now")
+            .expression_attribute_values(":due", s(DUE))
+            .expression_attribute_values(":now", n(now))
+            .scan_index_forward(true)
+            .limit(limit.clamp(1, 1000) as i32)
+            .send()
+            .await
+            .map_err(|e| classify("DynamoDB", e))?;
+        Ok(out
+            .items()
+            .iter()
+            .filter_map(|item| get_s(item, "approvalId"))
+            .collect())
+    }
+}
+
+fn lease_values(
+    token: &str,
+    now: i64,
+    until: i64,
+) -> Vec<(&'static str, aws_sdk_dynamodb::types::AttributeValue)> {
+    vec![
+        (":token", s(token)),
+        (":now", n(now)),
+        (":until", n(until)),
+        (":due", s(DUE)),
+        (":zero", n(0)),
+        (":one", n(1)),
+    ]
+}

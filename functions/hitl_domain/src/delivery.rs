@@ -1,0 +1,248 @@
+//! Delivering a recorded decision to its waiting Task exactly once, and re-driving whatever a
+//! fault left undone: a decision that could not be delivered, a Task still waiting on an
+//! expired request, a chat message that still shows buttons after the outcome.
+//!
+//! Exactly once rests on two things: Step Functions completes a task token once (a second
+//! callback answers `TaskTimedOut`/`InvalidToken`), and our claims are leases tied to the
+//! token they deliver, so a dead deliverer's claim runs out instead of wedging the record.
+
+use serde::Serialize;
+
+use crate::approval::{rfc3339, LEASE_SECONDS};
+use crate::ports::{
+    Approvals, DeliveryStore, FinalDelivery, OutcomeNotifier, ResumeOutcome, WorkflowResumer,
+};
+use crate::{ApprovalRecord, DecisionOutput, HitlError};
+
+/// The error a Task waiting on an expired request fails with.
+pub const EXPIRED_ERROR: &str = "Hitl.Expired";
+/// The longest pause between two attempts at a failing delivery.
+pub const MAX_RETRY_DELAY_SECONDS: i64 = 20;
+
+/// What became of one attempt to deliver a decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryOutcome {
+    /// The waiting Task has the decision (now or before).
+    Delivered,
+    /// Another deliverer holds a live lease on it right now.
+    InProgress,
+    /// No Task waits yet (no task token): Wait For Approval delivers it when it starts.
+    NotYetWaiting,
+    /// The Task had stopped waiting (timed out, stopped): the decision changed nothing.
+    Late,
+    /// Step Functions could not be told now; the re-driver tries again shortly.
+    Pending,
+}
+
+/// Seconds to wait before attempt `attempts + 1`: 1, 2, 4, ... up to the maximum.
+pub fn retry_delay(attempts: u32) -> i64 {
+    2i64.saturating_pow(attempts.min(8))
+        .min(MAX_RETRY_DELAY_SECONDS)
+}
+
+/// Delivers the record's decision to its waiting Task, at most one deliverer at a time.
+/// A failure to reach Step Functions is not an error here: the decision stays due in the
+/// re-drive index and the outcome says `Pending`.
+pub async fn deliver_decision(
+    record: &ApprovalRecord,
+    store: &dyn DeliveryStore,
+    resumer: &dyn WorkflowResumer,
+    now: i64,
+) -> DeliveryOutcome {
+    let (Some(token), Some(decision)) = (&record.task_token, &record.decision) else {
+        return DeliveryOutcome::NotYetWaiting;
+    };
+    if record.delivery.delivered_at.is_some() {
+        return DeliveryOutcome::Delivered;
+    }
+    if record.delivery.late_at.is_some() {
+        return DeliveryOutcome::Late;
+    }
+    let id = &record.approval_id;
+    let claim = match store
+        .claim_delivery(id, token, now, now + LEASE_SECONDS)
+        .await
+    {
+        Ok(Some(claim)) => claim,
+        Ok(None) => return DeliveryOutcome::InProgress,
+        Err(err) => {
+            tracing::warn!(approval_id = %id, error = err.name(), "delivery not claimed; re-driven later");
+            return DeliveryOutcome::Pending;
+        }
+    };
+    let output = DecisionOutput::from_recorded(id, decision);
+    let outcome = match resumer.resume(token, &output).await {
+        Ok(ResumeOutcome::Resumed) => FinalDelivery::Delivered,
+        // A dead deliverer before us may have reached the Task: Step Functions now refuses the
+        // token because it was answered, not because the Task stopped waiting.
+        Ok(ResumeOutcome::NoLongerWaiting) if claim.takeover => FinalDelivery::Delivered,
+        Ok(ResumeOutcome::NoLongerWaiting) => FinalDelivery::Late,
+        Err(err) => {
+            tracing::warn!(approval_id = %id, error = err.name(), message = %err, "delivery failed; re-driven later");
+            let retry_at = now + retry_delay(record.delivery.attempts + 1);
+            if let Err(err) = store.release_lease(id, token, retry_at).await {
+                tracing::warn!(approval_id = %id, error = err.name(), "lease not released; it runs out");
+            }
+            return DeliveryOutcome::Pending;
+        }
+    };
+    if let Err(err) = store.finish_delivery(id, token, outcome, now).await {
+        // The Task has it; the lease runs out and the re-driver records the end.
+        tracing::warn!(approval_id = %id, error = err.name(), "delivery done but not recorded yet");
+    }
+    match outcome {
+        FinalDelivery::Delivered => DeliveryOutcome::Delivered,
+        FinalDelivery::Late => DeliveryOutcome::Late,
+    }
+}
+
+/// Fails the Task still waiting on an expired, undecided request with `Hitl.Expired`, so a
+/// wait without `TimeoutSeconds` ends too. True when this call told the Task.
+pub async fn fail_expired(
+    record: &ApprovalRecord,
+    store: &dyn DeliveryStore,
+    resumer: &dyn WorkflowResumer,
+    now: i64,
+) -> Result<bool, HitlError> {
+    let Some(token) = record
+        .task_token
+        .as_deref()
+        .filter(|_| record.needs_expiry(now))
+    else {
+        return Ok(false);
+    };
+    let id = &record.approval_id;
+    if !store
+        .claim_expiry(id, token, now, now + LEASE_SECONDS)
+        .await?
+    {
+        return Ok(false);
+    }
+    let cause = format!(
+        "Nobody decided on \u{201c}{}\u{201d} before it expired at {}.",
+        record.title,
+        rfc3339(record.expires_at)
+    );
+    match resumer.fail(token, EXPIRED_ERROR, &cause).await {
+        // Told now, or the Task's own timeout ended it first: either way nothing waits.
+        Ok(_) => {
+            store.finish_expiry(id, now).await?;
+            Ok(true)
+        }
+        Err(err) => {
+            let retry_at = now + retry_delay(record.delivery.attempts + 1);
+            store.release_lease(id, token, retry_at).await?;
+            Err(err)
+        }
+    }
+}
+
+/// Brings the chat message up to date with the final outcome, once.
+pub async fn update_message(
+    record: &ApprovalRecord,
+    store: &dyn DeliveryStore,
+    notifier: &dyn OutcomeNotifier,
+    now: i64,
+) -> Result<bool, HitlError> {
+    if !record.needs_message_update() {
+        return Ok(false);
+    }
+    notifier.show_outcome(record).await?;
+    store.message_updated(&record.approval_id, now).await?;
+    Ok(true)
+}
+
+/// What one pass of the re-driver did, by approval id.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RedriveReport {
+    pub delivered: Vec<String>,
+    pub late: Vec<String>,
+    pub expired: Vec<String>,
+    pub messages_updated: Vec<String>,
+    /// Still failing (or leased by a live deliverer): tried again on a later pass.
+    pub retry_later: Vec<String>,
+    /// Records that left the re-drive index.
+    pub settled: usize,
+}
+
+impl RedriveReport {
+    pub fn is_idle(&self) -> bool {
+        self.delivered.is_empty()
+            && self.late.is_empty()
+            && self.expired.is_empty()
+            && self.messages_updated.is_empty()
+            && self.retry_later.is_empty()
+    }
+}
+
+/// One pass over the records due at `now` (at most `limit`): delivers, expires, updates
+/// messages, and takes settled records out of the index.
+pub async fn redrive(
+    store: &dyn Approvals,
+    resumer: &dyn WorkflowResumer,
+    notifier: Option<&dyn OutcomeNotifier>,
+    now: i64,
+    limit: usize,
+) -> Result<RedriveReport, HitlError> {
+    let mut report = RedriveReport::default();
+    for id in store.due_for_redrive(now, limit).await? {
+        let Some(record) = store.get(&id).await? else {
+            continue;
+        };
+        if let Err(err) = redrive_one(record, store, resumer, notifier, now, &mut report).await {
+            tracing::warn!(approval_id = %id, error = err.name(), message = %err, "re-drive failed; tried again later");
+            report.retry_later.push(id);
+        }
+    }
+    Ok(report)
+}
+
+async fn redrive_one(
+    mut record: ApprovalRecord,
+    store: &dyn Approvals,
+    resumer: &dyn WorkflowResumer,
+    notifier: Option<&dyn OutcomeNotifier>,
+    now: i64,
+    report: &mut RedriveReport,
+) -> Result<(), HitlError> {
+    let id = record.approval_id.clone();
+    if record.needs_delivery() {
+        match deliver_decision(&record, store, resumer, now).await {
+            DeliveryOutcome::Delivered => report.delivered.push(id.clone()),
+            DeliveryOutcome::Late => report.late.push(id.clone()),
+            _ => {
+                report.retry_later.push(id);
+                return Ok(());
+            }
+        }
+        record = store
+            .get(&id)
+            .await?
+            .ok_or_else(|| HitlError::NotFound(id.clone()))?;
+    } else if fail_expired(&record, store, resumer, now).await? {
+        report.expired.push(id.clone());
+        return settle(store, &id, now, report).await;
+    }
+    if let Some(notifier) = notifier {
+        if update_message(&record, store, notifier, now).await? {
+            report.messages_updated.push(id.clone());
+        }
+    }
+    settle(store, &id, now, report).await
+}
+
+async fn settle(
+    store: &dyn Approvals,
+    id: &str,
+    now: i64,
+    report: &mut RedriveReport,
+) -> Result<(), HitlError> {
+    if store.settle(id).await? {
+        report.settled += 1;
+    } else {
+        // Work is left that this pass could not do (a message update that failed): later.
+        store.reschedule(id, now + MAX_RETRY_DELAY_SECONDS).await?;
+    }
+    Ok(())
+}
