@@ -4,11 +4,12 @@
 use std::sync::Mutex;
 
 use async_trait::async_trait;
+use hitl_domain::delivery::redrive;
 use hitl_domain::in_memory::{InMemoryStore, RecordingResumer};
 use hitl_domain::service::wait_for_approval;
 use hitl_domain::slack::*;
 use hitl_domain::slack_click::*;
-use hitl_domain::{HitlError, MessageRef};
+use hitl_domain::{HitlError, MessageRef, Service, ServiceErrorKind};
 use serde_json::{json, Value};
 
 const NOW: i64 = 1_800_000_000;
@@ -21,6 +22,8 @@ struct FakeSlack {
     ephemeral: Mutex<Vec<(String, String, String)>>,
     /// Errors the next updates answer with, in order (then updates succeed again).
     update_errors: Mutex<Vec<HitlError>>,
+    /// Set: every ephemeral post fails with it.
+    ephemeral_error: Mutex<Option<HitlError>>,
 }
 
 #[async_trait]
@@ -49,6 +52,9 @@ impl SlackMessenger for FakeSlack {
         Ok(())
     }
     async fn post_ephemeral(&self, channel: &str, user: &str, text: &str) -> Result<(), HitlError> {
+        if let Some(err) = self.ephemeral_error.lock().unwrap().clone() {
+            return Err(err);
+        }
         self.ephemeral
             .lock()
             .unwrap()
@@ -492,4 +498,94 @@ async fn a_sent_message_with_buttons_keeps_its_own_blocks_when_it_expires() {
     assert_eq!(blocks[0]["text"]["text"], "Deploy *v2*?");
     assert_eq!(blocks[1]["type"], "context");
     assert_eq!(message.text, "Deploy?: expired");
+}
+
+fn slack_down() -> HitlError {
+    HitlError::service(Service::Slack, ServiceErrorKind::Unavailable, "HTTP 503")
+}
+
+#[tokio::test]
+async fn a_failed_ephemeral_post_never_changes_the_answer_about_a_recorded_decision() {
+    let w = World::default();
+    let out = w.request(request_input()).await.unwrap();
+    *w.slack.ephemeral_error.lock().unwrap() = Some(slack_down());
+    let sent = MessageRef {
+        channel: out.channel.clone(),
+        ts: out.ts.clone(),
+    };
+    assert!(matches!(
+        w.click(&sent, "U0ALICE", 0).await,
+        ClickOutcome::Decided {
+            delivered: true,
+            ..
+        }
+    ));
+    // A refusal whose ephemeral note fails is still a refusal, not an error.
+    assert!(matches!(
+        w.click(&sent, "U0BOB", 1).await,
+        ClickOutcome::Refused { .. }
+    ));
+    assert_eq!(w.resumer.resumed.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_message_whose_update_failed_gets_the_outcome_from_the_redriver() {
+    let w = World::default();
+    let out = w.request(request_input()).await.unwrap();
+    let sent = MessageRef {
+        channel: out.channel.clone(),
+        ts: out.ts.clone(),
+    };
+    *w.slack.update_errors.lock().unwrap() = vec![slack_down()];
+    w.click(&sent, "U0ALICE", 0).await;
+    assert!(
+        w.slack.updated.lock().unwrap().is_empty(),
+        "the update failed"
+    );
+    let notifier = SlackOutcome(&w.slack);
+    let report = redrive(&w.store, &w.resumer, Some(&notifier), NOW + 30, 10)
+        .await
+        .unwrap();
+    assert_eq!(report.messages_updated, vec!["appr-1"]);
+    let updated = w.slack.updated.lock().unwrap().clone();
+    assert_eq!(updated.len(), 1);
+    let text = updated[0].1.blocks.as_ref().unwrap().to_vec();
+    assert!(!text.iter().any(|b| b["type"] == "actions"), "buttons gone");
+    assert!(serde_json::to_string(&text).unwrap().contains("<@U0ALICE>"));
+    let again = redrive(&w.store, &w.resumer, Some(&notifier), NOW + 60, 10)
+        .await
+        .unwrap();
+    assert!(again.is_idle(), "updated once: {again:?}");
+}
+
+#[tokio::test]
+async fn an_asl_retry_with_the_same_request_key_reuses_the_first_message() {
+    let w = World::default();
+    let mut input = request_input();
+    input["requestKey"] = json!("arn:exec:1/AskInSlack/2026-11-27T12:00:00Z");
+    let first = w.request_as("generated-1", input.clone()).await.unwrap();
+    input["taskToken"] = json!("token-2");
+    let retry = w.request_as("generated-2", input).await.unwrap();
+    assert_eq!(first, retry, "the same request and message");
+    assert_eq!(w.slack.posted.lock().unwrap().len(), 1, "posted once");
+    let record = w.store.records.lock().unwrap()[&first.approval_id].clone();
+    assert_eq!(
+        record.task_token.as_deref(),
+        Some("token-2"),
+        "the retry's Task waits"
+    );
+    assert_eq!(
+        first.approval_id,
+        keyed_approval_id("arn:exec:1/AskInSlack/2026-11-27T12:00:00Z")
+    );
+
+    let send = json!({"requestKey": "arn:exec:1/Notify/t"});
+    let a = w.send_deploy_question(send.clone()).await;
+    let b = w.send_deploy_question(send).await;
+    assert_eq!(a, b);
+    assert_eq!(
+        w.slack.posted.lock().unwrap().len(),
+        2,
+        "one request, one message"
+    );
 }
