@@ -21,7 +21,7 @@ const SETTLED: &str = "attribute_exists(approvalId) AND (\
 (attribute_not_exists(decision) AND (attribute_not_exists(taskToken) OR attribute_exists(expirySentAt))) \
 OR (attribute_exists(decision) AND attribute_not_exists(taskToken)) \
 OR (attribute_exists(decision) AND (attribute_exists(deliveredAt) OR attribute_exists(lateAt)) \
-AND (attribute_not_exists(messageTs) OR attribute_exists(messageUpdatedAt))))";
+AND (origin <> :slack OR attribute_not_exists(messageTs) OR attribute_exists(messageUpdatedAt))))";
 
 #[async_trait]
 impl DeliveryStore for DynamoApprovalStore {
@@ -134,7 +134,7 @@ impl DeliveryStore for DynamoApprovalStore {
                 approval_id,
                 "REMOVE redrive, redriveAt",
                 SETTLED,
-                Vec::new(),
+                vec![(":slack", s("slack"))],
                 ReturnValue::None,
             )
             .await?;

@@ -135,10 +135,15 @@ impl ApprovalRecord {
             && self.delivery.expiry_sent_at.is_none()
     }
 
+    /// The message asked in Slack (the only channel whose message we update afterwards).
+    fn has_updatable_message(&self) -> bool {
+        self.origin == Channel::Slack && self.message.is_some()
+    }
+
     /// The chat message still shows buttons or an interim line although the outcome is final.
     pub fn needs_message_update(&self) -> bool {
         self.decision.is_some()
-            && self.message.is_some()
+            && self.has_updatable_message()
             && self.message_updated_at.is_none()
             && (self.delivery.is_final() || self.task_token.is_none())
     }
@@ -151,7 +156,7 @@ impl ApprovalRecord {
             Some(_) if self.task_token.is_none() => true,
             Some(_) => {
                 (self.delivery.delivered_at.is_some() || self.delivery.late_at.is_some())
-                    && (self.message.is_none() || self.message_updated_at.is_some())
+                    && (!self.has_updatable_message() || self.message_updated_at.is_some())
             }
         }
     }

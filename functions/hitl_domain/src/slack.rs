@@ -12,7 +12,8 @@ use serde_json::{json, Value};
 use sha2::Sha256;
 
 use crate::approval::rfc3339;
-use crate::input::{capitalized, check_length, non_blank, task_token};
+pub use crate::input::keyed_approval_id;
+use crate::input::{capitalized, check_length, non_blank, request_key, task_token};
 use crate::ports::{ChatApprovals, MessageStore};
 use crate::{ApprovalRecord, Channel, Decision, HitlError, MessageRef, RecordedDecision};
 
@@ -469,24 +470,6 @@ pub struct RequestActionOutput {
     pub channel: String,
     pub ts: String,
     pub expires_at: String,
-}
-
-/// The approval id of a request made under an idempotency key (`requestKey`, e.g. the
-/// execution and state): an ASL retry of the same state finds its first attempt's request.
-pub fn keyed_approval_id(key: &str) -> String {
-    use sha2::Digest;
-    let digest = Sha256::digest(key.as_bytes());
-    format!("rk-{}", hex::encode(&digest[..16]))
-}
-
-pub const MAX_REQUEST_KEY_CHARS: usize = 1000;
-
-fn request_key(key: Option<String>) -> Result<Option<String>, HitlError> {
-    let key = non_blank(key);
-    if let Some(k) = &key {
-        check_length("requestKey", k, MAX_REQUEST_KEY_CHARS)?;
-    }
-    Ok(key)
 }
 
 /// Stores `record`, or, under an idempotency key, finds the request a failed attempt of the

@@ -26,7 +26,16 @@ fn decision(who: &str, d: Decision) -> RecordedDecision {
 }
 
 async fn new_request(store: &dyn ChatApprovals, id: &str, token: Option<&str>) -> ApprovalRecord {
-    let mut record = ApprovalRecord::new(id.into(), "t".into(), Channel::Email, NOW, EXPIRES, 1);
+    new_request_from(store, id, token, Channel::Email).await
+}
+
+async fn new_request_from(
+    store: &dyn ChatApprovals,
+    id: &str,
+    token: Option<&str>,
+    origin: Channel,
+) -> ApprovalRecord {
+    let mut record = ApprovalRecord::new(id.into(), "t".into(), origin, NOW, EXPIRES, 1);
     record.task_token = token.map(str::to_string);
     store.create(&record).await.expect("create");
     store.get(id).await.unwrap().expect("created record")
@@ -286,7 +295,7 @@ async fn expiry_is_claimed_once_and_only_when_due(s: &dyn ChatApprovals, p: &str
 
 async fn settling_waits_for_every_piece_of_work(s: &dyn ChatApprovals, p: &str) {
     let id = format!("{p}-settle");
-    new_request(s, &id, Some("tok")).await;
+    new_request_from(s, &id, Some("tok"), Channel::Slack).await;
     assert!(!s.settle(&id).await.unwrap(), "a Task is waiting");
     let message = MessageRef {
         channel: "C1".into(),

@@ -10,11 +10,15 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::approval::rfc3339;
 use crate::approval::{normalize_email, MAX_APPROVERS, MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS};
-use crate::input::{check_length, non_blank, task_token};
-use crate::ports::ApprovalStore;
+use crate::input::{check_length, keyed_approval_id, non_blank, request_key, task_token};
+use crate::ports::ChatApprovals;
 use crate::service::{create_approval_links, LinkSettings};
-use crate::{Channel, CreateLinksInput, HitlError, Service, ServiceErrorKind};
+use crate::{
+    ApprovalRecord, Channel, CreateLinksInput, CreateLinksOutput, Decision, HitlError, MessageRef,
+    Service, ServiceErrorKind,
+};
 
 /// Teams refuses messages over about 28 KB (webhooks answer 413); we check the webhook
 /// envelope's serialized size before sending.
@@ -95,6 +99,9 @@ pub struct TeamsRequestActionInput {
     /// `{"teamId", "channelId"}` or `{"chatId"}` (Graph); absent: the webhook.
     pub target: Option<Value>,
     pub task_token: Option<String>,
+    /// Idempotency key (e.g. the execution id and state name): an ASL retry of the same state
+    /// reuses the first attempt's request and does not post the card again.
+    pub request_key: Option<String>,
 }
 
 /// Output of Teams Request Action (Step Functions replaces it with the decision).
@@ -262,6 +269,7 @@ pub struct ValidatedRequestAction {
     pub approvers: Vec<String>,
     pub target: TeamsTarget,
     pub task_token: String,
+    pub request_key: Option<String>,
 }
 
 impl TeamsRequestActionInput {
@@ -273,6 +281,7 @@ impl TeamsRequestActionInput {
         let facts = parse_facts(self.facts.as_ref())?;
         let target = parse_target(self.target.as_ref())?;
         let task_token = task_token(self.task_token)?;
+        let request_key = request_key(self.request_key)?;
         let mut approvers = Vec::new();
         for raw in self.approvers.unwrap_or_default() {
             let email = normalize_email(&raw).map_err(|_| {
@@ -303,6 +312,7 @@ impl TeamsRequestActionInput {
             approvers,
             target,
             task_token,
+            request_key,
         })
     }
 }
@@ -552,40 +562,65 @@ pub fn check_size(message: &TeamsMessage) -> Result<usize, HitlError> {
 // ---------------------------------------------------------------------------------------------
 // Use cases
 
+/// The links of a request an earlier attempt of the same state created (same id, same expiry).
+fn links_of(record: &ApprovalRecord, settings: &LinkSettings<'_>) -> CreateLinksOutput {
+    let url = |decision| {
+        let (id, at) = (&record.approval_id, record.expires_at);
+        settings
+            .signer
+            .link_url(settings.base_url, id, decision, at, None)
+    };
+    CreateLinksOutput {
+        approval_id: record.approval_id.clone(),
+        approve_url: url(Decision::Approve),
+        reject_url: url(Decision::Reject),
+        expires_at: rfc3339(record.expires_at),
+        title: record.title.clone(),
+        description: record.description.clone(),
+        links: Vec::new(),
+    }
+}
+
 /// Teams Request Action: stores a pending approval (its decisions count as channel `teams`),
 /// stores the task token, posts the card with the signed links, and leaves the Task waiting.
-/// Every input check runs before anything is stored.
+/// Every input check runs before anything is stored. With a `requestKey`, an ASL retry of the
+/// same state reuses the first attempt's request and does not post its card twice.
 pub async fn request_action(
     input: TeamsRequestActionInput,
     settings: &LinkSettings<'_>,
-    store: &dyn ApprovalStore,
+    store: &dyn ChatApprovals,
     messenger: &dyn TeamsMessenger,
     approval_id: String,
     now: i64,
 ) -> Result<TeamsRequestActionOutput, HitlError> {
     let request = input.validate()?;
     let settings = LinkSettings {
-        signer: settings.signer,
-        base_url: settings.base_url,
-        retention_days: settings.retention_days,
         origin: Channel::Teams,
+        ..*settings
+    };
+    let approval_id = match &request.request_key {
+        Some(key) => keyed_approval_id(key),
+        None => approval_id,
+    };
+    let earlier = match &request.request_key {
+        Some(_) => store.get(&approval_id).await?,
+        None => None,
     };
     // The card goes to a channel or chat everyone in it can read, so its links are not bound
     // to one approver (a bound link would record whoever clicks as that approver); the
     // confirmation page asks for the person's name instead.
-    let links = create_approval_links(
-        CreateLinksInput {
-            title: Some(request.title.clone()),
-            description: request.text.clone(),
-            expires_in_seconds: request.expires_in_seconds,
-            approvers: None,
-        },
-        &settings,
-        store,
-        approval_id,
-        now,
-    )
-    .await?;
+    let links = match &earlier {
+        Some(record) => links_of(record, &settings),
+        None => {
+            let input = CreateLinksInput {
+                title: Some(request.title.clone()),
+                description: request.text.clone(),
+                expires_in_seconds: request.expires_in_seconds,
+                approvers: None,
+            };
+            create_approval_links(input, &settings, store, approval_id, now).await?
+        }
+    };
     let card = approval_card(
         &links.title,
         links.description.as_deref(),
@@ -597,17 +632,25 @@ pub async fn request_action(
     );
     let message = TeamsMessage::Card(card);
     check_size(&message)?;
-    store
+    let record = store
         .attach_task_token(&links.approval_id, &request.task_token, now)
         .await?
         .ok_or_else(|| HitlError::NotFound(links.approval_id.clone()))?;
-    let posted = messenger.post(&request.target, &message).await?;
-    tracing::info!(
-        approval_id = %links.approval_id,
-        via = ?posted.via,
-        message_id = posted.message_id.as_deref().unwrap_or(""),
-        "Teams approval card posted"
-    );
+    if record.message.is_none() {
+        let posted = messenger.post(&request.target, &message).await?;
+        tracing::info!(
+            approval_id = %links.approval_id,
+            via = ?posted.via,
+            message_id = posted.message_id.as_deref().unwrap_or(""),
+            "Teams approval card posted"
+        );
+        // Marks the card as sent, so a retry of this state does not post it again.
+        let sent = MessageRef {
+            channel: "teams".into(),
+            ts: posted.message_id.unwrap_or_else(|| "webhook".into()),
+        };
+        store.attach_message(&links.approval_id, &sent, &[]).await?;
+    }
     Ok(TeamsRequestActionOutput {
         approval_id: links.approval_id,
         expires_at: links.expires_at,
@@ -700,6 +743,19 @@ mod tests {
             origin: Channel::Email,
         };
         request_action(request(json), &settings, store, teams, "a-1".into(), NOW).await
+    }
+
+    #[tokio::test]
+    async fn a_retry_with_the_same_request_key_does_not_post_the_card_twice() {
+        let store = InMemoryStore::default();
+        let teams = RecordingTeams::default();
+        let input = |token: &str| json!({"title": "Stop db-1?", "taskToken": token, "requestKey": "exec-1/AskInTeams/db-1"});
+        let first = run_request(input("token-1"), &store, &teams).await.unwrap();
+        let retry = run_request(input("token-2"), &store, &teams).await.unwrap();
+        assert_eq!(first, retry, "the same request");
+        assert_eq!(teams.posted.lock().unwrap().len(), 1, "one card");
+        let record = store.records.lock().unwrap()[&first.approval_id].clone();
+        assert_eq!(record.task_token.as_deref(), Some("token-2"));
     }
 
     #[tokio::test]
