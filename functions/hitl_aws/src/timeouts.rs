@@ -56,12 +56,14 @@ pub const TASK_SDK: SdkTimeouts = SdkTimeouts {
     max_backoff: Duration::from_millis(400),
 };
 
-/// The Slack click, which must be answered within Slack's 3 s: shorter attempts, two at most.
+/// The Slack click, which must be answered within Slack's 3 s: shorter attempts, two at most,
+/// so the record's read and the decision write fit in the click's record budget
+/// (decision_api's `RECORD_BUDGET`, 1.2 s).
 pub const INTERACTIVE_SDK: SdkTimeouts = SdkTimeouts {
-    connect: Duration::from_millis(400),
-    read: Duration::from_millis(500),
-    attempt: Duration::from_millis(500),
-    operation: Duration::from_millis(800),
+    connect: Duration::from_millis(300),
+    read: Duration::from_millis(400),
+    attempt: Duration::from_millis(400),
+    operation: Duration::from_millis(600),
     max_attempts: 2,
     initial_backoff: Duration::from_millis(50),
     max_backoff: Duration::from_millis(200),
@@ -71,13 +73,17 @@ pub const INTERACTIVE_SDK: SdkTimeouts = SdkTimeouts {
 pub const HANDLER_MARGIN: Duration = Duration::from_millis(1000);
 /// Slack wants the click's answer within 3 s; we aim for this, network included.
 pub const SLACK_ANSWER_WITHIN: Duration = Duration::from_millis(2500);
+/// What reading the record and writing the decision may take before the click answers
+/// anyway (decision_api's `RECORD_BUDGET`).
+pub const SLACK_RECORD_WITHIN: Duration = Duration::from_millis(1200);
 /// The click's own work and the answer's way back to Slack.
 pub const SLACK_ANSWER_MARGIN: Duration = Duration::from_millis(300);
 
 /// One Slack Web API call in a Task function (`hitl_services::slack::DEFAULT_BUDGET`).
 pub const SLACK_CALL: Duration = Duration::from_secs(4);
-/// One Slack Web API call while a click waits for its answer (`SlackWebApi::with_budget`).
-pub const SLACK_CLICK_CALL: Duration = Duration::from_millis(1000);
+/// One Slack Web API call while a click waits for its answer (`SlackWebApi::with_budget`;
+/// decision_api's `SLACK_CALL_BUDGET`).
+pub const SLACK_CLICK_CALL: Duration = Duration::from_millis(700);
 /// One Teams post, its Graph token request included (`hitl_services::teams::DEFAULT_BUDGET`).
 pub const TEAMS_POST: Duration = Duration::from_secs(4);
 /// One Jira read and one Jira write (`hitl_services::jira::{READ_BUDGET, WRITE_BUDGET}`).
@@ -250,6 +256,21 @@ pub const BUDGETS: &[FunctionBudget] = &[
             sdk("DynamoDB UpdateItem: claim the close"),
             http("Slack chat.update", SLACK_CALL),
             sdk("DynamoDB UpdateItem: give the claim back"),
+        ],
+        if_time_left: &[],
+        answer_within: None,
+    },
+    FunctionBudget {
+        function: "DecisionRedriverFunction",
+        path: "a run, its last record",
+        calls: &[
+            // `RUN_BUDGET` of decision_redriver: passes start only within it, and a pass must
+            // stop taking records once it is spent.
+            http("passes over the re-drive index", Duration::from_secs(45)),
+            sdk("DynamoDB UpdateItem: lease the delivery"),
+            sdk("Step Functions SendTaskSuccess"),
+            sdk("DynamoDB UpdateItem: mark delivered"),
+            http("Slack chat.update", SLACK_CALL),
         ],
         if_time_left: &[],
         answer_within: None,

@@ -104,7 +104,10 @@ fn every_worst_case_fits_in_the_function_timeout() {
 
 #[test]
 fn the_slack_click_answers_within_slacks_limit() {
-    let clicks: Vec<_> = BUDGETS.iter().filter(|b| b.answer_within.is_some()).collect();
+    let clicks: Vec<_> = BUDGETS
+        .iter()
+        .filter(|b| b.answer_within.is_some())
+        .collect();
     assert!(clicks.len() >= 2);
     for budget in clicks {
         let within = budget.answer_within.unwrap();
@@ -119,6 +122,11 @@ fn the_slack_click_answers_within_slacks_limit() {
             assert!(call.worst <= within, "{} can never fit", call.what);
         }
     }
+    let click = BUDGETS.iter().find(|b| b.path == "Slack click").unwrap();
+    assert!(
+        click.worst_case() <= SLACK_RECORD_WITHIN,
+        "the read and the decision write fit in the record budget"
+    );
 }
 
 #[test]
@@ -146,7 +154,10 @@ fn the_interactive_config_keeps_everything_but_the_limits() {
     assert_eq!(click.endpoint_url(), Some("http://127.0.0.1:4566"));
     assert_eq!(click.region().map(|r| r.as_ref()), Some("eu-west-1"));
     let timeouts = click.timeout_config().unwrap();
-    assert_eq!(timeouts.operation_timeout(), Some(INTERACTIVE_SDK.operation));
+    assert_eq!(
+        timeouts.operation_timeout(),
+        Some(INTERACTIVE_SDK.operation)
+    );
     assert_eq!(timeouts.connect_timeout(), Some(INTERACTIVE_SDK.connect));
     assert_eq!(
         click.retry_config().unwrap().max_attempts(),
