@@ -1,0 +1,268 @@
+//! A decision is never lost or misreported, end to end with injected faults: Step Functions
+//! refusing `SendTaskSuccess`, a Decision API process killed right after the decision write,
+//! an execution stopped before the click, a click after expiry, and a wait without
+//! `TimeoutSeconds`. Nobody clicks twice; the scheduled Decision Re-driver finishes the job.
+//!
+//! Faults are global to this binary's stack, so the scenarios run as phases of one test and
+//! their long waits overlap.
+
+use std::time::{Duration, Instant};
+
+use e2e_tests::*;
+use serde_json::{json, Value};
+
+const FLOW: &str = "EmailApprovalStateMachine";
+const SLACK_FLOW: &str = "SlackApprovalStateMachine";
+/// The re-driver runs every minute; after a fault clears, a decision must arrive within 60 s.
+const REDRIVE_LIMIT: Duration = Duration::from_secs(60);
+/// Long enough for the first scheduled run (60 s after the stack starts) plus its passes.
+const LONG: Duration = Duration::from_secs(150);
+
+async fn set_faults(config: Value) {
+    let r = http()
+        .post(format!("{}/_local/api/faults", endpoints().api))
+        .json(&config)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.status().is_success(),
+        "faults: {}",
+        r.text().await.unwrap()
+    );
+}
+
+async fn email_request(title: &str, extra: Value) -> (String, String) {
+    let mut input = json!({"title": title, "to": ["owner@example.com"]});
+    for (k, v) in extra.as_object().unwrap() {
+        input[k] = v.clone();
+    }
+    let arn = start_execution(FLOW, input).await;
+    let emails = emails_matching(title, 1).await;
+    let (approve, _) = links_of(&emails[0]);
+    (arn, approve)
+}
+
+async fn record(approval_id: &str) -> Value {
+    let item = dynamodb()
+        .await
+        .get_item()
+        .table_name("ApprovalsTable")
+        .key(
+            "approvalId",
+            aws_sdk_dynamodb::types::AttributeValue::S(approval_id.into()),
+        )
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap_or_default();
+    let mut out = serde_json::Map::new();
+    for (k, v) in item {
+        let value = match v {
+            aws_sdk_dynamodb::types::AttributeValue::S(s) => json!(s),
+            aws_sdk_dynamodb::types::AttributeValue::N(n) => json!(n),
+            aws_sdk_dynamodb::types::AttributeValue::L(l) => json!(l.len()),
+            other => json!(format!("{other:?}")),
+        };
+        out.insert(k, value);
+    }
+    Value::Object(out)
+}
+
+fn approval_id_of(link: &str) -> String {
+    let path = link.split('?').next().unwrap();
+    path.rsplit('/').next().unwrap().to_string()
+}
+
+/// A workflow that waits on links with no `TimeoutSeconds`: only the re-driver can end it.
+async fn start_wait_without_timeout() -> String {
+    let (error, links) = invoke(
+        "CreateApprovalLinksFunction",
+        &json!({"title": unique("no-timeout"), "expiresInSeconds": 5}),
+    )
+    .await;
+    assert_eq!(error, None, "{links}");
+    let definition = json!({
+        "StartAt": "Wait",
+        "States": {
+            "Wait": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+                "Parameters": {
+                    "FunctionName": function_arn("WaitForApprovalFunction"),
+                    "Payload": {"approvalId": links["approvalId"], "taskToken.$": "$$.Task.Token"}
+                },
+                "Catch": [{"ErrorEquals": ["Hitl.Expired"], "ResultPath": "$.expiry", "Next": "Expired"}],
+                "End": true
+            },
+            "Expired": {"Type": "Pass", "Parameters": {"outcome": "expired", "error.$": "$.expiry.Error"}, "End": true}
+        }
+    });
+    start_machine(definition).await
+}
+
+#[tokio::test]
+async fn no_decision_is_lost_whatever_fails_and_late_ones_are_never_effective() {
+    let waits_forever = start_wait_without_timeout().await;
+    let (expired_arn, expired_link) =
+        email_request(&unique("Stop db-late"), json!({"timeoutSeconds": 5})).await;
+
+    // Phase 1: Step Functions refuses every SendTaskSuccess.
+    set_faults(
+        json!({"rules": [{"service": "sfn", "operation": "SendTaskSuccess", "errorRate": 1.0}]}),
+    )
+    .await;
+    let (refused_arn, refused_link) = email_request(&unique("Stop db-refused"), json!({})).await;
+    let page = confirm(&refused_link, &[("name", "Dana")]).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("no need to click again"),
+        "{}",
+        page.body
+    );
+    let question = unique("Scale down staging?");
+    let slack_arn = start_execution(
+        SLACK_FLOW,
+        json!({"channel": "C0APPROVALS", "text": question}),
+    )
+    .await;
+    let posted = slack_message_with(&question).await;
+    let asked = (
+        posted["channel"].as_str().unwrap().to_string(),
+        posted["ts"].as_str().unwrap().to_string(),
+    );
+    let (status, _) = slack_click(&asked.0, &asked.1, "U0ALICE", "approve", json!({})).await;
+    assert_eq!(status, 200, "Slack always gets its answer");
+
+    // Phase 2: the Decision API process dies right after the decision write.
+    set_faults(json!({"kill": [{"function": "DecisionApiFunction", "afterCall": "dynamodb.UpdateItem", "bodyContains": "decidedAt", "rate": 1.0}]})).await;
+    let (killed_arn, killed_link) = email_request(&unique("Stop db-killed"), json!({})).await;
+    let page = confirm(&killed_link, &[]).await;
+    assert!(
+        page.status >= 500,
+        "the person saw an error: {}",
+        page.status
+    );
+
+    // The faults clear. Nobody clicks again.
+    set_faults(json!({})).await;
+    let cleared = Instant::now();
+
+    // A click after the Task stopped waiting (its own timeout, shorter than the links') is
+    // late, never effective. (moto still accepts SendTaskSuccess for a *stopped* execution's
+    // token, which AWS refuses, so the Task's timeout stands in for a stop here.)
+    let (short_arn, short_link) = short_wait().await;
+    let short_end = wait_for_end(&short_arn, LONG).await;
+    assert_eq!(short_end.output["outcome"], "timed-out", "{short_end:?}");
+    let page = confirm(&short_link, &[]).await;
+    assert_eq!(page.status, 410, "{}", page.body);
+    assert!(
+        page.body
+            .contains("Too late: the workflow had already stopped waiting"),
+        "{}",
+        page.body
+    );
+    let stopped = record(&approval_id_of(&short_link)).await;
+    assert!(
+        stopped.get("lateAt").is_some(),
+        "audited as late: {stopped}"
+    );
+
+    // A click after the links (and the wait) expired is kept as late and changes nothing.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let page = confirm(&expired_link, &[]).await;
+    assert_eq!(page.status, 410, "{}", page.body);
+    assert!(
+        page.body
+            .contains("Too late: the workflow stopped waiting at"),
+        "{}",
+        page.body
+    );
+    let late = record(&approval_id_of(&expired_link)).await;
+    assert_eq!(late["lateDecisions"], json!(1), "{late}");
+    assert!(late.get("decision").is_none(), "{late}");
+
+    let (refused, slack, killed, forever, expired) = tokio::join!(
+        wait_for_end(&refused_arn, LONG),
+        wait_for_end(&slack_arn, LONG),
+        wait_for_end(&killed_arn, LONG),
+        wait_for_end(&waits_forever, LONG),
+        wait_for_end(&expired_arn, LONG),
+    );
+    let drained = cleared.elapsed();
+    assert_eq!(refused.output["outcome"], "approved", "{refused:?}");
+    assert_eq!(refused.output["decision"]["decidedBy"]["name"], "Dana");
+    assert_eq!(slack.output["outcome"], "approved", "{slack:?}");
+    assert_eq!(killed.output["outcome"], "approved", "{killed:?}");
+    assert_eq!(forever.output["outcome"], "expired", "{forever:?}");
+    assert_eq!(forever.output["error"], "Hitl.Expired", "{forever:?}");
+    assert_eq!(expired.output["outcome"], "expired", "{expired:?}");
+    // The first scheduled run comes a minute after the stack started; the bound that matters
+    // is from the moment the fault cleared.
+    eprintln!("re-delivered {drained:?} after the faults cleared");
+    assert!(
+        drained <= REDRIVE_LIMIT + Duration::from_secs(15),
+        "{drained:?}"
+    );
+
+    // The Slack message ends with the outcome, its buttons gone, without another click.
+    let message = slack_message(&asked.0, &asked.1).await;
+    let text = message.to_string();
+    assert!(
+        text.contains("Approved") && !text.contains("passing it on"),
+        "{text}"
+    );
+    assert!(!text.contains("\"actions\""), "{text}");
+}
+
+/// A workflow whose wait times out after 2 s while its links live a minute.
+async fn short_wait() -> (String, String) {
+    let (error, links) = invoke(
+        "CreateApprovalLinksFunction",
+        &json!({"title": unique("short-wait"), "expiresInSeconds": 60}),
+    )
+    .await;
+    assert_eq!(error, None, "{links}");
+    let definition = json!({
+        "StartAt": "Wait",
+        "States": {
+            "Wait": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+                "Parameters": {
+                    "FunctionName": function_arn("WaitForApprovalFunction"),
+                    "Payload": {"approvalId": links["approvalId"], "taskToken.$": "$$.Task.Token"}
+                },
+                "TimeoutSeconds": 2,
+                "Catch": [{"ErrorEquals": ["States.Timeout"], "Next": "TimedOut"}],
+                "End": true
+            },
+            "TimedOut": {"Type": "Pass", "Parameters": {"outcome": "timed-out"}, "End": true}
+        }
+    });
+    let arn = start_machine(definition).await;
+    (arn, links["approveUrl"].as_str().unwrap().to_string())
+}
+
+async fn start_machine(definition: Value) -> String {
+    let client = sfn().await;
+    let machine = client
+        .create_state_machine()
+        .name(unique("Redelivery"))
+        .definition(definition.to_string())
+        .role_arn(format!("arn:aws:iam::{ACCOUNT}:role/e2e"))
+        .send()
+        .await
+        .unwrap();
+    client
+        .start_execution()
+        .state_machine_arn(machine.state_machine_arn())
+        .input("{}")
+        .send()
+        .await
+        .unwrap()
+        .execution_arn()
+        .to_string()
+}
