@@ -10,7 +10,7 @@
 use std::time::{Duration, Instant};
 
 use hitl_aws::lambda_support::{aws_config, init_tracing, now, run_task, WaitDeps};
-use hitl_domain::delivery::{redrive, RedriveReport};
+use hitl_domain::delivery::{redrive_while, RedriveReport};
 use hitl_domain::ports::{DeliveryStore, OutcomeNotifier};
 use hitl_domain::slack_click::SlackOutcome;
 use hitl_domain::HitlError;
@@ -18,8 +18,9 @@ use hitl_services::slack::SlackWebApi;
 use serde::Serialize;
 use serde_json::Value;
 
-/// How long one run keeps passing (the function's timeout is 60 s).
-const RUN_BUDGET: Duration = Duration::from_secs(45);
+/// How long one run starts new work. The function's timeout is 60 s; one record's worst case
+/// (seven SDK calls of at most 1.5 s and one Slack update of at most 4 s) fits in what is left.
+const RUN_BUDGET: Duration = Duration::from_secs(40);
 /// The pause between two passes while work is due.
 const PASS_INTERVAL: Duration = Duration::from_secs(3);
 /// Records one pass handles.
@@ -67,7 +68,16 @@ async fn handle(deps: &Deps, _event: Value) -> Result<RunReport, HitlError> {
     let store = &deps.wait.store;
     let mut run = RunReport::default();
     loop {
-        let pass = redrive(store, &deps.wait.resumer, notifier, now(), BATCH).await?;
+        let in_budget = || started.elapsed() < RUN_BUDGET;
+        let pass = redrive_while(
+            store,
+            &deps.wait.resumer,
+            notifier,
+            now(),
+            BATCH,
+            &in_budget,
+        )
+        .await?;
         run.add(pass);
         let horizon = RUN_BUDGET.saturating_sub(started.elapsed());
         if horizon < PASS_INTERVAL {

@@ -185,8 +185,24 @@ pub async fn redrive(
     now: i64,
     limit: usize,
 ) -> Result<RedriveReport, HitlError> {
+    redrive_while(store, resumer, notifier, now, limit, &|| true).await
+}
+
+/// [`redrive`], stopping before the next record once `keep_going` says no (the caller's time
+/// budget): what is left stays due for the next pass.
+pub async fn redrive_while(
+    store: &dyn Approvals,
+    resumer: &dyn WorkflowResumer,
+    notifier: Option<&dyn OutcomeNotifier>,
+    now: i64,
+    limit: usize,
+    keep_going: &(dyn Fn() -> bool + Sync),
+) -> Result<RedriveReport, HitlError> {
     let mut report = RedriveReport::default();
     for id in store.due_for_redrive(now, limit).await? {
+        if !keep_going() {
+            break;
+        }
         let Some(record) = store.get(&id).await? else {
             continue;
         };
