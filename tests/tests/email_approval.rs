@@ -1,8 +1,10 @@
 //! The email approval loop on the local stack: real executions of the shipped
 //! `EmailApprovalStateMachine`, real function binaries, moto's DynamoDB/Step Functions/SESv2.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use e2e_tests::*;
 use serde_json::json;
 
@@ -64,7 +66,7 @@ async fn reject_reaches_the_rejected_branch() {
 }
 
 #[tokio::test]
-async fn double_click_resumes_once_and_the_second_click_sees_who_decided() {
+async fn double_click_records_one_decision_and_the_second_click_sees_who_decided() {
     let title = unique("Stop db-double");
     let (arn, emails) = request(
         &title,
@@ -90,8 +92,6 @@ async fn double_click_resumes_once_and_the_second_click_sees_who_decided() {
         "{}",
         second.body
     );
-    // The same person clicking again is told the same.
-    assert_eq!(confirm(&links_of(alice).0, &[]).await.status, 409);
 
     let end = wait_for_end(&arn, LONG).await;
     assert_eq!(end.output["outcome"], "approved", "{end:?}");
@@ -99,14 +99,46 @@ async fn double_click_resumes_once_and_the_second_click_sees_who_decided() {
         end.output["decision"]["decidedBy"]["id"],
         "alice@example.com"
     );
-    let callbacks = history_event_types(&arn)
+    // The record holds the one decision the execution got: Bob's reject changed nothing there
+    // either (read before anyone else clicks, so no later write can hide it).
+    let approval_id = end.output["approvalId"].as_str().unwrap();
+    let item = record(approval_id).await;
+    assert_eq!(attr(&item, "decision"), "approve", "{item:?}");
+    assert_eq!(attr(&item, "decidedById"), "alice@example.com", "{item:?}");
+    assert_eq!(attr(&item, "decidedChannel"), "email", "{item:?}");
+    assert!(!item.contains_key("lateDecisions"), "{item:?}");
+
+    // The same person clicking again is told the same, and the record keeps her first click.
+    let again = confirm(&links_of(alice).0, &[]).await;
+    assert_eq!(again.status, 409, "{}", again.body);
+    let after = record(approval_id).await;
+    for field in ["decision", "decidedById", "decidedAt"] {
+        assert_eq!(attr(&after, field), attr(&item, field), "{after:?}");
+    }
+}
+
+/// The stored record of a request (read through the edge, like any SDK client).
+async fn record(approval_id: &str) -> HashMap<String, AttributeValue> {
+    dynamodb()
         .await
-        .iter()
-        .filter(|t| *t == "TaskSucceeded")
-        .count();
-    // Only the .waitForTaskToken Task reports TaskSucceeded (the others are plain Lambda
-    // states): one event means the callback was accepted exactly once.
-    assert_eq!(callbacks, 1, "exactly one resume of the wait");
+        .get_item()
+        .table_name("ApprovalsTable")
+        .key("approvalId", AttributeValue::S(approval_id.to_string()))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap_or_else(|| panic!("no record {approval_id}"))
+}
+
+/// A string or number attribute as text ("" when absent).
+fn attr(item: &HashMap<String, AttributeValue>, name: &str) -> String {
+    match item.get(name) {
+        Some(AttributeValue::S(s)) => s.clone(),
+        Some(AttributeValue::N(n)) => n.clone(),
+        _ => String::new(),
+    }
 }
 
 #[tokio::test]
@@ -160,23 +192,26 @@ async fn tampered_and_unknown_links_get_clear_pages_and_decide_nothing() {
 }
 
 #[tokio::test]
-async fn an_expired_link_gets_a_410_page_and_the_task_times_out_to_the_expired_branch() {
+async fn an_expired_link_gets_a_too_late_page_and_the_task_takes_the_expired_branch() {
     let title = unique("Stop db-expired");
+    // The links live as long as the wait: `expiresInSeconds` cannot outlive `timeoutSeconds`.
     let (arn, emails) = request(
         &title,
-        json!({"expiresInSeconds": 5, "timeoutSeconds": 8}),
+        json!({"expiresInSeconds": 3600, "timeoutSeconds": 6}),
         1,
     )
     .await;
     let (approve, _) = links_of(&emails[0]);
-    tokio::time::sleep(Duration::from_secs(6)).await;
-    let page = get(&approve).await;
-    assert_eq!(page.status, 410);
-    assert!(page.body.contains("expired"));
-    assert_eq!(confirm(&approve, &[]).await.status, 410);
     let end = wait_for_end(&arn, LONG).await;
     assert_eq!(end.status, "SUCCEEDED", "{end:?}");
     assert_eq!(end.output["outcome"], "expired", "{}", end.output);
+    let page = get(&approve).await;
+    assert_eq!(page.status, 410, "{}", page.body);
+    assert!(page.body.contains("Too late"), "{}", page.body);
+    let page = confirm(&approve, &[]).await;
+    assert_eq!(page.status, 410, "{}", page.body);
+    assert!(page.body.contains("nothing was changed"), "{}", page.body);
+    assert!(!page.body.contains("recorded"), "{}", page.body);
 }
 
 #[tokio::test]
@@ -241,17 +276,7 @@ async fn records_keep_their_audit_fields_and_expire_through_ttl() {
     let (approve, _) = links_of(&emails[0]);
     confirm(&approve, &[("name", "Ravi")]).await;
     let end = wait_for_end(&arn, LONG).await;
-    let id = end.output["approvalId"].as_str().unwrap().to_string();
-    let item = dynamodb()
-        .await
-        .get_item()
-        .table_name("ApprovalsTable")
-        .key("approvalId", aws_sdk_dynamodb::types::AttributeValue::S(id))
-        .send()
-        .await
-        .unwrap()
-        .item
-        .expect("record kept after the decision");
+    let item = record(end.output["approvalId"].as_str().unwrap()).await;
     for field in [
         "decision",
         "decidedByName",
@@ -259,13 +284,14 @@ async fn records_keep_their_audit_fields_and_expire_through_ttl() {
         "sourceIp",
         "userAgent",
         "expiresAtTtl",
-        "resumedAt",
+        "deliveredAt",
     ] {
         assert!(
             item.contains_key(field),
             "audit field {field} missing: {item:?}"
         );
     }
+    assert_eq!(attr(&item, "decidedByName"), "Ravi", "{item:?}");
     let ttl = dynamodb()
         .await
         .describe_time_to_live()
