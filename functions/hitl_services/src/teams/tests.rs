@@ -364,3 +364,24 @@ fn configuration_from_the_environment() {
     );
     assert!(!format!("{teams:?}").contains("very-secret"));
 }
+
+#[tokio::test]
+async fn a_card_post_that_failed_ambiguously_is_not_repeated() {
+    let (base, fake) = serve().await;
+    let teams = client(&base, true, true, "s3cret");
+    *fake.webhook_status.lock().unwrap() = 502;
+    let err = teams
+        .post(&TeamsTarget::Webhook, &card())
+        .await
+        .unwrap_err();
+    assert_eq!(err.name(), "Teams.Unconfirmed", "{err}");
+    assert_eq!(fake.webhook_bodies.lock().unwrap().len(), 1);
+
+    *fake.graph_status.lock().unwrap() = Some((503, json!({"error": {"code": "x"}})));
+    let chat = TeamsTarget::Chat {
+        chat_id: "c1".into(),
+    };
+    let err = teams.post(&chat, &card()).await.unwrap_err();
+    assert_eq!(err.name(), "Teams.Unconfirmed", "{err}");
+    assert_eq!(fake.graph_requests.lock().unwrap().len(), 1);
+}
