@@ -264,9 +264,8 @@ pub const BUDGETS: &[FunctionBudget] = &[
         function: "DecisionRedriverFunction",
         path: "a run, its last record",
         calls: &[
-            // `RUN_BUDGET` of decision_redriver: passes start only within it, and a pass must
-            // stop taking records once it is spent.
-            http("passes over the re-drive index", Duration::from_secs(45)),
+            // `RUN_BUDGET` of decision_redriver: no record is started once it is spent.
+            http("passes over the re-drive index", Duration::from_secs(40)),
             sdk("DynamoDB UpdateItem: lease the delivery"),
             sdk("Step Functions SendTaskSuccess"),
             sdk("DynamoDB UpdateItem: mark delivered"),
