@@ -68,9 +68,11 @@ pub struct Lease {
     pub until: i64,
 }
 
-/// How long one deliverer owns a delivery: longer than any function's timeout, so a live
-/// deliverer never loses its lease, short enough that a dead one's work resumes quickly.
-pub const LEASE_SECONDS: i64 = 15;
+/// How long one deliverer owns a delivery: a live deliverer needs at most two SDK calls of
+/// 1.5 s after its claim (`SendTaskSuccess`, then the write that records it), so it never loses
+/// its lease; a dead one's work resumes ten seconds later. A takeover of a slow but live
+/// deliverer is harmless: Step Functions completes a token once.
+pub const LEASE_SECONDS: i64 = 10;
 
 /// How many late decisions one record keeps: a stream of late clicks cannot grow it unbounded.
 pub const MAX_LATE_DECISIONS: usize = 20;

@@ -202,8 +202,9 @@ pub async fn run(targets: Targets, schedules: Vec<ScheduleDef>) {
         let targets = targets.clone();
         tokio::spawn(async move {
             if let Some(every) = rate_seconds(&schedule.expression) {
+                // The first tick fires at once: on AWS a rate schedule has been firing since
+                // the deploy, so a local stack that just started should not wait a period.
                 let mut tick = tokio::time::interval(Duration::from_secs(every));
-                tick.tick().await;
                 loop {
                     tick.tick().await;
                     if let Err(e) = fire(&targets, &schedule).await {
