@@ -228,11 +228,11 @@ async fn no_decision_is_lost_whatever_fails_and_late_ones_are_never_effective() 
     assert_eq!(forever.output["outcome"], "expired", "{forever:?}");
     assert_eq!(forever.output["error"], "Hitl.Expired", "{forever:?}");
     assert_eq!(expired.output["outcome"], "expired", "{expired:?}");
-    // The first scheduled run comes a minute after the stack started; the bound that matters
-    // is from the moment the fault cleared.
+    // The next scheduled run comes at most a minute after the failure; a loaded CI machine
+    // may add a few seconds of its own.
     eprintln!("re-delivered {drained:?} after the faults cleared");
     assert!(
-        drained <= REDRIVE_LIMIT + Duration::from_secs(15),
+        drained <= REDRIVE_LIMIT + Duration::from_secs(10),
         "{drained:?}"
     );
 
