@@ -44,13 +44,13 @@ impl SdkTimeouts {
 }
 
 /// Task functions and the Decision API's link pages. DynamoDB and Step Functions answer in
-/// tens of milliseconds; an attempt that takes a second is stuck, and one more try is worth
-/// more than waiting on it.
+/// tens of milliseconds; an attempt that takes most of a second is stuck, and one more try is
+/// worth more than waiting on it.
 pub const TASK_SDK: SdkTimeouts = SdkTimeouts {
-    connect: Duration::from_millis(1000),
-    read: Duration::from_millis(1000),
-    attempt: Duration::from_millis(1000),
-    operation: Duration::from_millis(1500),
+    connect: Duration::from_millis(800),
+    read: Duration::from_millis(800),
+    attempt: Duration::from_millis(800),
+    operation: Duration::from_millis(1200),
     max_attempts: 3,
     initial_backoff: Duration::from_millis(50),
     max_backoff: Duration::from_millis(400),
@@ -69,8 +69,9 @@ pub const INTERACTIVE_SDK: SdkTimeouts = SdkTimeouts {
     max_backoff: Duration::from_millis(200),
 };
 
-/// Our own work in one event (parsing, signing, rendering, logs, the Runtime API round trip).
-pub const HANDLER_MARGIN: Duration = Duration::from_millis(1000);
+/// Our own work in one event (parsing, signing, rendering, logs, the Runtime API round trip:
+/// milliseconds, with room to spare).
+pub const HANDLER_MARGIN: Duration = Duration::from_millis(500);
 /// Slack wants the click's answer within 3 s; we aim for this, network included.
 pub const SLACK_ANSWER_WITHIN: Duration = Duration::from_millis(2500);
 /// What reading the record and writing the decision may take before the click answers
@@ -80,12 +81,12 @@ pub const SLACK_RECORD_WITHIN: Duration = Duration::from_millis(1200);
 pub const SLACK_ANSWER_MARGIN: Duration = Duration::from_millis(300);
 
 /// One Slack Web API call in a Task function (`hitl_services::slack::DEFAULT_BUDGET`).
-pub const SLACK_CALL: Duration = Duration::from_secs(4);
+pub const SLACK_CALL: Duration = Duration::from_secs(3);
 /// One Slack Web API call while a click waits for its answer (`SlackWebApi::with_budget`;
 /// decision_api's `SLACK_CALL_BUDGET`).
 pub const SLACK_CLICK_CALL: Duration = Duration::from_millis(700);
 /// One Teams post, its Graph token request included (`hitl_services::teams::DEFAULT_BUDGET`).
-pub const TEAMS_POST: Duration = Duration::from_secs(4);
+pub const TEAMS_POST: Duration = Duration::from_millis(3500);
 /// One Jira read and one Jira write (`hitl_services::jira::{READ_BUDGET, WRITE_BUDGET}`).
 pub const JIRA_READ: Duration = Duration::from_millis(1500);
 pub const JIRA_WRITE: Duration = Duration::from_millis(2500);
@@ -189,7 +190,8 @@ pub const BUDGETS: &[FunctionBudget] = &[
             sdk("DynamoDB UpdateItem: record the decision"),
             sdk("DynamoDB UpdateItem: lease the delivery"),
             sdk("Step Functions SendTaskSuccess"),
-            sdk("DynamoDB UpdateItem: mark delivered"),
+            sdk("DynamoDB UpdateItem: mark delivered, or late"),
+            sdk("DynamoDB UpdateItem: give the lease back"),
         ],
         if_time_left: &[],
         answer_within: None,
@@ -221,9 +223,10 @@ pub const BUDGETS: &[FunctionBudget] = &[
     },
     FunctionBudget {
         function: "SlackRequestActionFunction",
-        path: "",
+        path: "a retry that finds its request",
         calls: &[
-            sdk("DynamoDB PutItem: the request"),
+            sdk("DynamoDB PutItem: the request (refused: it exists)"),
+            sdk("DynamoDB UpdateItem: attach the new task token"),
             http("Slack chat.postMessage", SLACK_CALL),
             sdk("DynamoDB UpdateItem: the message"),
         ],
@@ -232,9 +235,12 @@ pub const BUDGETS: &[FunctionBudget] = &[
     },
     FunctionBudget {
         function: "SlackSendMessageFunction",
-        path: "",
+        path: "requestKey, buttons",
         calls: &[
+            sdk("DynamoDB PutItem: the requestKey marker (refused: it exists)"),
+            sdk("DynamoDB GetItem: what the first attempt sent"),
             http("Slack chat.postMessage", SLACK_CALL),
+            sdk("DynamoDB UpdateItem: the marker's message"),
             sdk("DynamoDB PutItem: a waitable message"),
             sdk("DynamoDB UpdateItem: the message"),
         ],
@@ -276,11 +282,13 @@ pub const BUDGETS: &[FunctionBudget] = &[
     },
     FunctionBudget {
         function: "TeamsRequestActionFunction",
-        path: "",
+        path: "requestKey",
         calls: &[
+            sdk("DynamoDB GetItem: an earlier attempt"),
             sdk("DynamoDB PutItem: the request"),
             sdk("DynamoDB UpdateItem: attach the task token"),
             http("Teams post (Graph token included)", TEAMS_POST),
+            sdk("DynamoDB UpdateItem: mark the card sent"),
         ],
         if_time_left: &[],
         answer_within: None,

@@ -19,9 +19,9 @@ use hitl_domain::{HitlError, Service, ServiceErrorKind};
 
 /// What one call may take, retries and waits included, unless the adapter is given another
 /// budget. The functions' worst cases are summed in `hitl_aws::timeouts`.
-pub const DEFAULT_BUDGET: Duration = Duration::from_secs(4);
+pub const DEFAULT_BUDGET: Duration = Duration::from_secs(3);
 /// The longest single attempt (less when less of the budget is left).
-pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(3);
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(2500);
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// An attempt that would get less than this is not started.
 pub const MIN_ATTEMPT: Duration = Duration::from_millis(250);

@@ -18,7 +18,7 @@ use crate::http::{Repeat, ServiceHttp};
 pub const DEFAULT_API_URL: &str = "https://slack.com/api";
 /// What one Web API call may take, retries included, in a Task function
 /// (`hitl_aws::timeouts::SLACK_CALL`).
-pub const DEFAULT_BUDGET: Duration = Duration::from_secs(4);
+pub const DEFAULT_BUDGET: Duration = Duration::from_secs(3);
 
 pub struct SlackWebApi {
     http: ServiceHttp,

@@ -31,7 +31,7 @@ pub const DEFAULT_GRAPH_LOGIN_URL: &str = "https://login.microsoftonline.com";
 pub const GRAPH_SCOPE: &str = "https://graph.microsoft.com/.default";
 /// What one post may take, its token request and retries included
 /// (`hitl_aws::timeouts::TEAMS_POST`).
-pub const DEFAULT_BUDGET: Duration = Duration::from_secs(4);
+pub const DEFAULT_BUDGET: Duration = Duration::from_millis(3500);
 /// A cached token is replaced this long before it expires (or at half its life, if shorter).
 pub const TOKEN_REFRESH_MARGIN: Duration = Duration::from_secs(300);
 
