@@ -30,7 +30,7 @@ impl Deps {
             signer: LinkSigner::from_config(&required_env("LINK_SIGNING_KEYS")?)?,
             store: approval_store(config)?,
             resumer: StepFunctionsResumer::new(aws_sdk_sfn::Client::new(config)),
-            slack: SlackInteractivity::from_env(),
+            slack: SlackInteractivity::from_env(config),
         })
     }
 }
@@ -97,10 +97,7 @@ async fn handle(deps: &Result<Deps, HitlError>, req: Request) -> Result<Response
     };
     if req.uri().path().ends_with("/slack/interactions") {
         return match req.method().as_str() {
-            "POST" => {
-                slack_interactions::handle(deps.slack.as_ref(), &deps.store, &deps.resumer, &req)
-                    .await
-            }
+            "POST" => slack_interactions::handle(deps.slack.as_ref(), &req).await,
             _ => Ok(Response::builder()
                 .status(405)
                 .header("allow", "POST")

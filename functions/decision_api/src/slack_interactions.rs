@@ -6,8 +6,9 @@
 
 use std::time::{Duration, Instant};
 
-use hitl_aws::lambda_support::now;
-use hitl_domain::ports::{Approvals, WorkflowResumer};
+use aws_config::SdkConfig;
+use hitl_aws::lambda_support::{approval_store, interactive_sdk_config, now};
+use hitl_aws::{DynamoApprovalStore, StepFunctionsResumer};
 use hitl_domain::slack::verify_signature;
 use hitl_domain::slack_click::{follow_up, parse_interaction, record_click, ClickOutcome};
 use hitl_domain::HitlError;
@@ -27,18 +28,28 @@ const MAX_BODY_BYTES: usize = 64 * 1024;
 pub struct SlackInteractivity {
     signing_secret: String,
     api: SlackWebApi,
+    /// The table and Step Functions with the click's short SDK limits (they share the
+    /// link pages' connections).
+    store: DynamoApprovalStore,
+    resumer: StepFunctionsResumer,
 }
 
 impl SlackInteractivity {
     /// `None` when Slack is not set up (no `SLACK_SIGNING_SECRET`): the route then answers 404.
-    pub fn from_env() -> Option<Result<Self, HitlError>> {
+    pub fn from_env(config: &SdkConfig) -> Option<Result<Self, HitlError>> {
         let secret = std::env::var("SLACK_SIGNING_SECRET")
             .ok()
             .filter(|s| !s.trim().is_empty())?;
-        Some(SlackWebApi::from_env().map(|api| SlackInteractivity {
-            api: api.with_budget(SLACK_CALL_BUDGET),
-            signing_secret: secret,
-        }))
+        let config = interactive_sdk_config(config);
+        let built = SlackWebApi::from_env().and_then(|api| {
+            Ok(SlackInteractivity {
+                api: api.with_budget(SLACK_CALL_BUDGET),
+                signing_secret: secret,
+                store: approval_store(&config)?,
+                resumer: StepFunctionsResumer::new(aws_sdk_sfn::Client::new(&config)),
+            })
+        });
+        Some(built)
     }
 }
 
@@ -52,8 +63,6 @@ fn reply(status: u16, text: &str) -> Result<Response<Body>, Error> {
 
 pub async fn handle(
     slack: Option<&Result<SlackInteractivity, HitlError>>,
-    store: &dyn Approvals,
-    resumer: &dyn WorkflowResumer,
     req: &Request,
 ) -> Result<Response<Body>, Error> {
     let started = Instant::now();
@@ -65,6 +74,7 @@ pub async fn handle(
         }
         Some(Ok(slack)) => slack,
     };
+    let (store, resumer) = (&slack.store, &slack.resumer);
     let body: &[u8] = req.body().as_ref();
     if body.len() > MAX_BODY_BYTES {
         return reply(413, "payload too large");

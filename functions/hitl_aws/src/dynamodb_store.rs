@@ -216,6 +216,11 @@ impl DynamoApprovalStore {
         let Some(record) = self.get(approval_id).await? else {
             return Ok(DecisionWrite::NotFound);
         };
+        if record.decision.as_ref() == Some(decision) {
+            // Our own write landed on an attempt whose answer was lost; the SDK's retry then
+            // found it. It is this caller's decision, recorded once.
+            return Ok(DecisionWrite::Recorded(record));
+        }
         if record.decision.is_some() {
             return Ok(DecisionWrite::AlreadyDecided(record));
         }
