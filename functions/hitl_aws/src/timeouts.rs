@@ -256,8 +256,10 @@ pub const BUDGETS: &[FunctionBudget] = &[
     },
     FunctionBudget {
         function: "SlackExpirySweeperFunction",
-        path: "one message",
+        path: "a run, its last message",
         calls: &[
+            // `RUN_BUDGET` of slack_expiry_sweeper: no message is started once it is spent.
+            http("messages closed before it", Duration::from_secs(45)),
             sdk("DynamoDB Query: expired open messages"),
             sdk("DynamoDB UpdateItem: claim the close"),
             http("Slack chat.update", SLACK_CALL),

@@ -745,9 +745,24 @@ pub async fn close_expired_messages(
     now: i64,
     limit: usize,
 ) -> Result<SweepReport, HitlError> {
+    close_expired_messages_while(store, slack, now, limit, &|| true).await
+}
+
+/// [`close_expired_messages`], starting no new message once `keep_going` says no (the
+/// function's time budget): the rest stay open for the next sweep.
+pub async fn close_expired_messages_while(
+    store: &dyn MessageStore,
+    slack: &dyn SlackMessenger,
+    now: i64,
+    limit: usize,
+    keep_going: &(dyn Fn() -> bool + Sync),
+) -> Result<SweepReport, HitlError> {
     use crate::error::{Service, ServiceErrorKind};
     let mut report = SweepReport::default();
     for approval_id in store.expired_open_messages(now, limit).await? {
+        if !keep_going() {
+            break;
+        }
         let Some(expired) = store.claim_message_close(&approval_id, now).await? else {
             continue;
         };
