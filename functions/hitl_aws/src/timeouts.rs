@@ -177,8 +177,14 @@ pub const BUDGETS: &[FunctionBudget] = &[
     },
     FunctionBudget {
         function: "SendEmailFunction",
-        path: "one recipient",
-        calls: &[sdk("SES SendEmail")],
+        path: "50 approvers, 10 sends at a time (MAX_PARALLEL_SENDS)",
+        calls: &[
+            sdk("SES SendEmail: round 1"),
+            sdk("SES SendEmail: round 2"),
+            sdk("SES SendEmail: round 3"),
+            sdk("SES SendEmail: round 4"),
+            sdk("SES SendEmail: round 5"),
+        ],
         if_time_left: &[],
         answer_within: None,
     },
