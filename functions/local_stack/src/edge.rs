@@ -5,41 +5,61 @@
 //! moto evaluates DynamoDB condition expressions without a lock, so two concurrent conditional
 //! writes can both succeed there; DynamoDB applies them atomically per item. The edge restores
 //! that guarantee by serializing DynamoDB write calls.
+//!
+//! It also gives `StartExecution` without a `name` a fresh one (as AWS does; moto would reuse
+//! one ARN), and injects faults ([`faults`]) into the calls it forwards.
+
+pub mod dynamodb_locks;
+pub mod faults;
+pub mod owner;
+pub mod shapes;
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
+use crate::outbox::Outbox;
+use crate::runtime_api::pool::Throttled;
+use crate::runtime_api::FunctionPool;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Method, Response, StatusCode, Uri};
+use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::http::{HeaderMap, Method, Response, StatusCode};
 use axum::routing::post;
 use axum::Router;
+use dynamodb_locks::{Scope, WriteGuard, WriteLocks};
+use faults::{Faults, Service};
 use serde_json::{json, Value};
-use tokio::sync::Mutex;
 
-use crate::outbox::Outbox;
-use crate::runtime_api::FunctionPool;
+/// The two moto servers: Step Functions' engine in one, every other service in the other.
+#[derive(Debug, Clone)]
+pub struct Moto {
+    pub data: String,
+    pub sfn: String,
+}
 
 pub struct Edge {
-    pub moto: String,
+    pub moto: Moto,
     pub functions: BTreeMap<String, Arc<FunctionPool>>,
     pub outbox: Arc<Outbox>,
     pub http: reqwest::Client,
-    dynamodb_writes: Mutex<()>,
+    pub faults: Arc<Faults>,
+    writes: WriteLocks,
 }
 
 impl Edge {
     pub fn new(
-        moto: String,
+        moto: Moto,
         functions: BTreeMap<String, Arc<FunctionPool>>,
         outbox: Arc<Outbox>,
+        faults: Arc<Faults>,
     ) -> Self {
         Edge {
             moto,
             functions,
             outbox,
             http: reqwest::Client::new(),
-            dynamodb_writes: Mutex::new(()),
+            faults,
+            writes: WriteLocks::default(),
         }
     }
 
@@ -53,11 +73,45 @@ impl Edge {
     }
 }
 
+/// Serve it with `into_make_service_with_connect_info::<SocketAddr>()`: fault injection that
+/// kills a caller needs the peer address.
 pub fn router(edge: Arc<Edge>) -> Router {
     Router::new()
         .route("/2015-03-31/functions/{function}/invocations", post(invoke))
         .fallback(forward)
         .with_state(edge)
+}
+
+/// moto's Step Functions engine signs its calls with the access key `ak`
+/// (`moto/stepfunctions/parser/asl/utils/boto_client.py`).
+fn from_moto_engine(headers: &HeaderMap) -> bool {
+    headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("Credential=ak/"))
+}
+
+/// Lambda's answer at the concurrency limit. moto maps a failed invoke of a plain function-ARN
+/// Task to the error `Exception` (only `arn:aws:states:::lambda:invoke` gets
+/// `Lambda.TooManyRequestsException`), so an ASL `Retry` on the name Step Functions uses on AWS
+/// would never match locally: for moto's engine the throttle comes back as a function error of
+/// that name, which moto reports as `Lambda.TooManyRequestsException` for both Task forms.
+fn throttled(for_moto_engine: bool) -> Response<Body> {
+    if for_moto_engine {
+        return json_response(
+            StatusCode::OK,
+            &[
+                ("x-amz-function-error", "Unhandled"),
+                ("x-amz-executed-version", "$LATEST"),
+            ],
+            json!({"errorType": "Lambda.TooManyRequestsException", "errorMessage": "Rate Exceeded."}),
+        );
+    }
+    json_response(
+        StatusCode::TOO_MANY_REQUESTS,
+        &[("x-amzn-errortype", "TooManyRequestsException")],
+        json!({"Type": "User", "message": "Rate Exceeded.", "Reason": "ReservedFunctionConcurrentInvocationLimitExceeded"}),
+    )
 }
 
 async fn invoke(
@@ -87,27 +141,36 @@ async fn invoke(
             }
         }
     };
-    if headers
+    let invocation_type = headers
         .get("x-amz-invocation-type")
-        .and_then(|v| v.to_str().ok())
-        == Some("Event")
-    {
+        .and_then(|v| v.to_str().ok());
+    if invocation_type == Some("Event") {
+        // Lambda queues asynchronous events and retries throttles itself.
         tokio::spawn(async move {
-            let _ = pool.invoke(event).await;
+            for attempt in 0..60u32 {
+                if pool.try_invoke(event.clone()).await.is_ok() {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(
+                    500 + 100 * u64::from(attempt),
+                ))
+                .await;
+            }
         });
         return Response::builder()
             .status(StatusCode::ACCEPTED)
             .body(Body::empty())
             .unwrap();
     }
-    match pool.invoke(event).await {
-        Ok(payload) => json_response(
+    match pool.try_invoke(event).await {
+        Err(Throttled) => throttled(from_moto_engine(&headers)),
+        Ok(Ok(payload)) => json_response(
             StatusCode::OK,
             &[("x-amz-executed-version", "$LATEST")],
             payload,
         ),
         // Lambda reports function errors with 200 and this header; Step Functions reads errorType.
-        Err(error) => json_response(
+        Ok(Err(error)) => json_response(
             StatusCode::OK,
             &[
                 ("x-amz-function-error", "Unhandled"),
@@ -136,34 +199,59 @@ const DYNAMODB_WRITES: &[&str] = &[
     "BatchWriteItem",
 ];
 
-async fn forward(
-    State(edge): State<Arc<Edge>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response<Body> {
-    let target = headers
-        .get("x-amz-target")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
-    let _write_guard = match target.strip_prefix("DynamoDB_20120810.") {
-        Some(op) if DYNAMODB_WRITES.contains(&op) => Some(edge.dynamodb_writes.lock().await),
-        _ => None,
+/// `StartExecution` without a `name`: AWS generates a UUID; moto would reuse one ARN.
+pub fn name_execution(body: &Bytes) -> Bytes {
+    let Ok(Value::Object(mut request)) = serde_json::from_slice::<Value>(body) else {
+        return body.clone();
     };
-    let url = format!(
-        "{}{}",
-        edge.moto,
-        uri.path_and_query().map(|p| p.as_str()).unwrap_or("/")
+    let named = request
+        .get("name")
+        .and_then(Value::as_str)
+        .is_some_and(|n| !n.is_empty());
+    if named {
+        return body.clone();
+    }
+    request.insert(
+        "name".into(),
+        Value::String(uuid::Uuid::new_v4().to_string()),
     );
-    let mut request = edge.http.request(method.clone(), &url).body(body.clone());
-    for (name, value) in headers.iter() {
-        if name != "host" && name != "content-length" {
-            request = request.header(name, value);
+    Bytes::from(Value::Object(request).to_string())
+}
+
+async fn forward(State(edge): State<Arc<Edge>>, request: Request) -> Response<Body> {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
+    let (parts, body) = request.into_parts();
+    let Ok(mut body) = axum::body::to_bytes(body, 64 * 1024 * 1024).await else {
+        return json_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &[],
+            json!({"message": "body too large"}),
+        );
+    };
+    let (method, uri, headers) = (parts.method, parts.uri, parts.headers);
+    let call = shapes::classify_aws(&headers, &method, uri.path());
+    if let Some((service, operation)) = &call {
+        if let Some(fault) = shapes::inject(&edge.faults, *service, operation).await {
+            return fault;
+        }
+        if *service == Service::Sfn && operation == "StartExecution" {
+            body = name_execution(&body);
         }
     }
-    let response = match request.send().await {
+    let _write_guard = match &call {
+        Some((Service::Dynamodb, op)) if DYNAMODB_WRITES.contains(&op.as_str()) => {
+            Some(lock_write(&edge, op, &headers, &body).await)
+        }
+        _ => None,
+    };
+    let moto = match &call {
+        Some((Service::Sfn, _)) => &edge.moto.sfn,
+        _ => &edge.moto.data,
+    };
+    let response = match to_moto(&edge, moto, &method, &uri, &headers, body.clone()).await {
         Ok(r) => r,
         Err(e) => {
             return json_response(
@@ -173,16 +261,116 @@ async fn forward(
             );
         }
     };
-    let status = response.status();
+    let sent_email = method == Method::POST && uri.path() == "/v2/email/outbound-emails";
+    if sent_email && response.0.is_success() {
+        edge.outbox.record_sesv2(&body, &response.2);
+    }
+    if let (Some((service, operation)), Some(peer)) = (&call, peer) {
+        let call = format!("{}.{operation}", service.as_str());
+        kill_caller_if_chosen(&edge, &call, &body, response.0.is_success(), peer);
+    }
+    let (status, response_headers, bytes) = response;
     let mut builder = Response::builder().status(status);
-    for (name, value) in response.headers() {
+    for (name, value) in response_headers.iter() {
         if name != "transfer-encoding" && name != "content-length" && name != "connection" {
             builder = builder.header(name, value);
         }
     }
-    let bytes = response.bytes().await.unwrap_or_default();
-    if method == Method::POST && uri.path() == "/v2/email/outbound-emails" && status.is_success() {
-        edge.outbox.record_sesv2(&body, &bytes);
-    }
     builder.body(Body::from(bytes)).unwrap()
 }
+
+async fn to_moto(
+    edge: &Edge,
+    moto: &str,
+    method: &Method,
+    uri: &axum::http::Uri,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, HeaderMap, Bytes), reqwest::Error> {
+    let url = format!(
+        "{moto}{}",
+        uri.path_and_query().map(|p| p.as_str()).unwrap_or("/")
+    );
+    let mut request = edge.http.request(method.clone(), &url).body(body);
+    for (name, value) in headers.iter() {
+        if name != "host" && name != "content-length" {
+            request = request.header(name, value);
+        }
+    }
+    let response = request.send().await?;
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.bytes().await?;
+    Ok((status, headers, bytes))
+}
+
+/// Serializes a DynamoDB write with the other writes of its item.
+async fn lock_write<'a>(
+    edge: &'a Edge,
+    op: &str,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> WriteGuard<'a> {
+    let item = match dynamodb_locks::scope(op, body) {
+        Scope::Item(key) => Some(key),
+        Scope::PutInto(table) => {
+            let names = match edge.writes.key_names(&table) {
+                Some(names) => Some(names),
+                None => key_names(edge, &table, headers).await,
+            };
+            names.and_then(|names| dynamodb_locks::item_key(&table, &names, body))
+        }
+        Scope::All => None,
+    };
+    edge.writes.lock(item.as_deref()).await
+}
+
+/// The key attribute names of `table`, asked of moto once.
+async fn key_names(edge: &Edge, table: &str, headers: &HeaderMap) -> Option<Vec<String>> {
+    let mut describe = HeaderMap::new();
+    if let Some(auth) = headers.get("authorization") {
+        describe.insert("authorization", auth.clone());
+    }
+    describe.insert(
+        "x-amz-target",
+        "DynamoDB_20120810.DescribeTable".parse().ok()?,
+    );
+    describe.insert("content-type", "application/x-amz-json-1.0".parse().ok()?);
+    let body = Bytes::from(json!({"TableName": table}).to_string());
+    let uri = axum::http::Uri::from_static("/");
+    let (status, _, bytes) = to_moto(edge, &edge.moto.data, &Method::POST, &uri, &describe, body)
+        .await
+        .ok()?;
+    if !status.is_success() {
+        return None;
+    }
+    let names = dynamodb_locks::key_names_of(&serde_json::from_slice(&bytes).ok()?)?;
+    edge.writes.remember_key_names(table, names.clone());
+    Some(names)
+}
+
+/// A kill rule matched the call just forwarded: if a process of the rule's function made it
+/// and the draw says so, that process dies before it sees the answer.
+fn kill_caller_if_chosen(edge: &Edge, call: &str, body: &[u8], succeeded: bool, peer: SocketAddr) {
+    for (rule, function) in edge.faults.kill_candidates(call, body, succeeded) {
+        let Some(pool) = edge.functions.get(&function) else {
+            continue;
+        };
+        let Some(pid) = owner::caller(&peer, &pool.pids()) else {
+            continue;
+        };
+        if edge.faults.roll_kill(rule) {
+            tracing::warn!(
+                function,
+                pid,
+                call,
+                "fault injection: killing the process after its call"
+            );
+            pool.kill(pid);
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -4,6 +4,8 @@
 //! The child runs with `--stop-on-stdin-eof` and its stdin is held here, so it stops when the
 //! parent drops the [`LocalStack`] or exits, however that happens.
 
+pub mod load;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -27,10 +29,49 @@ pub struct LocalStack {
     _stdin: ChildStdin,
 }
 
+/// What to start the stack with besides the defaults (`hitl-local up` flags).
+#[derive(Debug, Clone, Default)]
+pub struct LaunchOptions {
+    /// `--faults`: the fault-injection JSON (or `@file`).
+    pub faults: Option<String>,
+    /// `--fault-seed`.
+    pub fault_seed: Option<u64>,
+    /// `--concurrency`: processes per function at most.
+    pub concurrency: Option<usize>,
+    /// Anything else, passed as is.
+    pub extra_args: Vec<String>,
+}
+
+impl LaunchOptions {
+    fn args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        if let Some(faults) = &self.faults {
+            args.extend(["--faults".to_string(), faults.clone()]);
+        }
+        if let Some(seed) = self.fault_seed {
+            args.extend(["--fault-seed".to_string(), seed.to_string()]);
+        }
+        if let Some(concurrency) = self.concurrency {
+            args.extend(["--concurrency".to_string(), concurrency.to_string()]);
+        }
+        args.extend(self.extra_args.iter().cloned());
+        args
+    }
+}
+
 impl LocalStack {
     /// Starts `{bin_dir}/hitl-local up` in `workspace` without the example workflow; the
     /// function binaries come from `bin_dir` too. Its other output goes to stderr.
     pub fn start(bin_dir: &Path, workspace: &Path) -> Result<Self, String> {
+        Self::start_with(bin_dir, workspace, &LaunchOptions::default())
+    }
+
+    /// As [`LocalStack::start`], with faults, a concurrency limit or other flags.
+    pub fn start_with(
+        bin_dir: &Path,
+        workspace: &Path,
+        options: &LaunchOptions,
+    ) -> Result<Self, String> {
         let bin = bin_dir.join("hitl-local");
         if !bin.exists() {
             return Err(format!(
@@ -50,6 +91,7 @@ impl LocalStack {
             ])
             .args(["--no-example", "--stop-on-stdin-eof", "--bin-dir"])
             .arg(bin_dir)
+            .args(options.args())
             .current_dir(workspace)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -2,11 +2,12 @@
 //!
 //! moto (real DynamoDB, Step Functions with ASL execution, SESv2, RDS APIs) behind an edge
 //! that also serves Lambda with our real function binaries; the template's HttpApi routes;
-//! its schedules; and a page listing sent emails and executions.
+//! its schedules; and a page listing sent emails and executions. Function processes scale out
+//! per concurrent invocation up to a concurrency limit (`--concurrency`), and faults can be
+//! injected (`--faults`, `/_local/api/faults`).
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use tokio::io::AsyncReadExt;
@@ -18,65 +19,11 @@ use local_stack::standins::slack::SlackStandIn;
 use local_stack::standins::teams::TeamsStandIn;
 use local_stack::standins::StandIns;
 use local_stack::{
-    edge, example, http_api, moto, outbox, provision, runtime_api, schedules, template, ui, VERBOSE,
+    edge, example, http_api, moto, outbox, provision, runtime_api, schedules, template, ui,
 };
 
-/// Processes per function: enough for parallel Map iterations and concurrent clicks.
-const INSTANCES_PER_FUNCTION: usize = 3;
-
-struct Options {
-    edge_port: u16,
-    api_port: u16,
-    moto_port: u16,
-    bin_dir: PathBuf,
-    template: PathBuf,
-    example: bool,
-    stop_on_stdin_eof: bool,
-}
-
-const USAGE: &str = "usage: hitl-local up [--edge-port 4566] [--api-port 3000] [--moto-port 4567] [--bin-dir target/debug]
-                     [--template template.yaml] [--no-example] [--stop-on-stdin-eof] [--verbose]
-  Port 0 picks a free port.";
-
-fn parse_args() -> Result<Options, String> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) != Some("up") {
-        return Err(USAGE.into());
-    }
-    let mut options = Options {
-        edge_port: 4566,
-        api_port: 3000,
-        moto_port: 4567,
-        bin_dir: PathBuf::from("target/debug"),
-        template: PathBuf::from("template.yaml"),
-        example: true,
-        stop_on_stdin_eof: false,
-    };
-    let mut it = args.iter().skip(1);
-    while let Some(arg) = it.next() {
-        let mut value = || {
-            it.next()
-                .cloned()
-                .ok_or_else(|| format!("{arg} needs a value\n{USAGE}"))
-        };
-        let port = |v: String| {
-            v.parse::<u16>()
-                .map_err(|_| format!("{arg}: {v} is not a port"))
-        };
-        match arg.as_str() {
-            "--edge-port" => options.edge_port = port(value()?)?,
-            "--api-port" => options.api_port = port(value()?)?,
-            "--moto-port" => options.moto_port = port(value()?)?,
-            "--bin-dir" => options.bin_dir = PathBuf::from(value()?),
-            "--template" => options.template = PathBuf::from(value()?),
-            "--no-example" => options.example = false,
-            "--stop-on-stdin-eof" => options.stop_on_stdin_eof = true,
-            "--verbose" => VERBOSE.store(true, std::sync::atomic::Ordering::Relaxed),
-            other => return Err(format!("unknown option {other}\n{USAGE}")),
-        }
-    }
-    Ok(options)
-}
+mod up_options;
+use up_options::{parse_args, Options};
 
 async fn bind(port: u16, what: &str) -> Result<TcpListener, String> {
     TcpListener::bind(("127.0.0.1", port)).await.map_err(|e| {
@@ -133,19 +80,18 @@ async fn run(options: Options) -> Result<(), String> {
         .port();
     let api_port = api_listener.local_addr().map_err(|e| e.to_string())?.port();
     let moto_port = match options.moto_port {
-        0 => std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map_err(|e| e.to_string())?
-            .port(),
+        0 => free_port()?,
         p => {
             drop(bind(p, "moto server").await?);
             p
         }
     };
-    let (edge_url, api_url, moto_url) = (
+    let moto_sfn_port = free_port()?;
+    let (edge_url, api_url, moto_url, moto_sfn_url) = (
         format!("http://127.0.0.1:{edge_port}"),
         format!("http://127.0.0.1:{api_port}"),
         format!("http://127.0.0.1:{moto_port}"),
+        format!("http://127.0.0.1:{moto_sfn_port}"),
     );
 
     // Slack, Teams and Jira point at the stand-ins, with credentials made up for this run.
@@ -190,7 +136,13 @@ async fn run(options: Options) -> Result<(), String> {
         }
     }
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let mut moto = moto::start(&workspace, moto_port, edge_port).await?;
+    // Two moto servers: Step Functions' engine (ASL parsing and a thread per execution) in one
+    // Python process, DynamoDB, SES and the rest in the other, so a burst of executions does
+    // not starve the functions' DynamoDB calls of moto's one interpreter lock.
+    let (mut moto, mut moto_sfn) = tokio::try_join!(
+        moto::start(&workspace, moto_port, edge_port),
+        moto::start(&workspace, moto_sfn_port, edge_port)
+    )?;
 
     let log_dir = workspace.join(".local-stack/logs");
     std::fs::create_dir_all(&log_dir).map_err(|e| format!("{}: {e}", log_dir.display()))?;
@@ -206,37 +158,55 @@ async fn run(options: Options) -> Result<(), String> {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
+    let template_text = std::fs::read_to_string(&options.template).map_err(|e| e.to_string())?;
+    let reserved = runtime_api::limits::reserved_concurrency(&template_text)?;
     let mut pools = BTreeMap::new();
     for f in &stack.functions {
+        let limit = reserved
+            .get(&f.logical_id)
+            .copied()
+            .unwrap_or(options.concurrency);
         let pool = runtime_api::FunctionPool::start(
             f,
             &options.bin_dir,
             &base_env,
             &log_dir,
-            INSTANCES_PER_FUNCTION,
+            limit,
             shutdown_rx.clone(),
         )
         .await?;
         pools.insert(f.logical_id.clone(), pool);
     }
 
+    // Faults apply once the stack is provisioned (through the edge, which routes each call to
+    // its moto).
+    let faults = Arc::new(edge::faults::Faults::new(
+        edge::faults::Config::default(),
+        options.faults.seed,
+    ));
     let outbox = Arc::new(outbox::Outbox::default());
     let edge = Arc::new(edge::Edge::new(
-        moto_url.clone(),
+        edge::Moto {
+            data: moto_url.clone(),
+            sfn: moto_sfn_url.clone(),
+        },
         pools.clone(),
         outbox.clone(),
+        faults.clone(),
     ));
     let mut stop = shutdown_rx.clone();
     tokio::spawn(async move {
-        let _ = axum::serve(edge_listener, edge::router(edge))
+        let service = edge::router(edge).into_make_service_with_connect_info::<SocketAddr>();
+        let _ = axum::serve(edge_listener, service)
             .with_graceful_shutdown(async move {
                 let _ = stop.wait_for(|s| *s).await;
             })
             .await;
     });
 
-    let config = provision::sdk_config(&moto_url).await;
+    let config = provision::sdk_config(&edge_url).await;
     let state_machines = provision::provision(&stack, &config).await?;
+    faults.replace(options.faults.clone());
     let sfn = aws_sdk_sfn::Client::new(&provision::sdk_config(&edge_url).await);
     let schedules = stack.schedules();
     let schedule_targets = schedules::Targets {
@@ -256,7 +226,7 @@ async fn run(options: Options) -> Result<(), String> {
             })
         })
         .collect();
-    let endpoints = serde_json::json!({"edge": edge_url, "api": api_url, "moto": moto_url});
+    let endpoints = serde_json::json!({"edge": edge_url, "api": api_url, "moto": moto_url, "motoStepFunctions": moto_sfn_url});
     let ui = Arc::new(ui::Ui {
         outbox,
         state_machines: state_machines.clone(),
@@ -269,7 +239,9 @@ async fn run(options: Options) -> Result<(), String> {
     let app = axum::Router::new()
         .fallback(http_api::handle)
         .with_state(api_state)
-        .nest("/_standins", standins.router());
+        .merge(edge::faults::api_router(faults.clone()))
+        .merge(runtime_api::limits::api_router(pools.clone()))
+        .nest("/_standins", standins.router_with_faults(faults.clone()));
     let mut stop = shutdown_rx.clone();
     tokio::spawn(async move {
         let _ = axum::serve(
@@ -282,6 +254,13 @@ async fn run(options: Options) -> Result<(), String> {
         .await;
     });
 
+    if options.faults != edge::faults::Config::default() {
+        eprintln!(
+            "  faults: {} (seed {}; counters at {api_url}/_local/api/faults)",
+            serde_json::to_string(&options.faults).unwrap_or_default(),
+            faults.seed()
+        );
+    }
     println!("HITL_LOCAL_READY {endpoints}");
     if options.example {
         example::start(&edge_url, &sfn).await?;
@@ -294,8 +273,16 @@ async fn run(options: Options) -> Result<(), String> {
     eprintln!("stopping...");
     let _ = shutdown_tx.send(true);
     let _ = moto.kill().await;
+    let _ = moto_sfn.kill().await;
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     Ok(())
+}
+
+fn free_port() -> Result<u16, String> {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| e.to_string())
 }
 
 async fn wait_for_stop(stdin_eof: bool) {

@@ -1,11 +1,18 @@
-//! Runs a function's real `bootstrap` binary under a Lambda Runtime API of ours, the way the
-//! Lambda service does: the process long-polls `/next`, answers with `/response` or `/error`.
-//! A few processes share one queue so parallel invocations (Map iterations, tests) run at once.
+//! The Lambda Runtime API of one execution environment, the way the Lambda service serves it:
+//! the function's real `bootstrap` long-polls `/next`, answers with `/response` or `/error`.
+//!
+//! Each process gets a Runtime API of its own (as each Lambda execution environment does), so
+//! the local stack always knows which process holds which invocation: the function timeout
+//! starts when the process picks the event up, and a process that dies while holding one is
+//! answered for at once ([`RuntimeApi::abandon`]). [`pool::FunctionPool`] scales these out per
+//! concurrent invocation.
 
-use std::collections::HashMap;
-use std::path::PathBuf;
+pub mod limits;
+pub mod pool;
+
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -14,35 +21,81 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::sync::{mpsc, oneshot, watch, Mutex};
+use tokio::sync::{oneshot, watch, Notify};
+use tokio::task::JoinHandle;
 
-use crate::template::{function_arn, FunctionDef};
+pub use pool::FunctionPool;
 
 /// What an invocation ended with: the payload, or the function's `{errorType, errorMessage}`.
 pub type Outcome = Result<Value, Value>;
 
-struct Queue {
-    events: Mutex<mpsc::Receiver<(String, Value)>>,
-    pending: Mutex<HashMap<String, oneshot::Sender<Outcome>>>,
+/// How long an event may wait for a process to pick it up (a cold start on a busy machine),
+/// before the function timeout starts counting.
+pub const PICKUP_LIMIT: Duration = Duration::from_secs(60);
+
+/// One event on its way to a process, with where its answer goes.
+pub struct Invocation {
+    pub id: String,
+    pub event: Value,
+    /// The function timeout, counted from the pick-up.
+    pub timeout: Duration,
+    pub reply: oneshot::Sender<Outcome>,
+}
+
+impl Invocation {
+    pub fn new(id: String, event: Value, timeout: Duration) -> (Self, oneshot::Receiver<Outcome>) {
+        let (reply, rx) = oneshot::channel();
+        let invocation = Invocation {
+            id,
+            event,
+            timeout,
+            reply,
+        };
+        (invocation, rx)
+    }
+
+    /// Answers the caller (who may have stopped waiting).
+    pub fn answer(self, outcome: Outcome) {
+        let _ = self.reply.send(outcome);
+    }
+}
+
+/// What a pool learns from the Runtime API of one of its processes.
+pub trait Lifecycle: Send + Sync {
+    /// The process polls `/next` and has nothing handed to it yet.
+    fn ready(&self);
+    /// The invocation the process held was answered, by the process or by its timeout (then
+    /// the process must be stopped, as Lambda resets a timed-out environment).
+    fn finished(&self, timed_out: bool);
+}
+
+struct Current {
+    id: String,
+    reply: oneshot::Sender<Outcome>,
+    timer: JoinHandle<()>,
+}
+
+struct Shared {
     arn: String,
+    inbox: Mutex<VecDeque<Invocation>>,
+    arrived: Notify,
+    current: Mutex<Option<Current>>,
+    lifecycle: Option<Arc<dyn Lifecycle>>,
 }
 
-/// The Runtime API of one function, served on a free loopback port: `invoke` queues an event
-/// for whichever process polls `/next` first and waits for its answer.
+/// The Runtime API of one process, served on a free loopback port.
 pub struct RuntimeApi {
-    /// `host:port`, the `AWS_LAMBDA_RUNTIME_API` value for the function's processes.
+    /// `host:port`, the `AWS_LAMBDA_RUNTIME_API` value for the process.
     pub address: String,
-    sender: mpsc::Sender<(String, Value)>,
-    queue: Arc<Queue>,
+    shared: Arc<Shared>,
     counter: AtomicU64,
+    server: JoinHandle<()>,
 }
 
-/// A function's Runtime API with `instances` supervised processes of its real binary.
-pub struct FunctionPool {
-    pub name: String,
-    api: RuntimeApi,
-    timeout: Duration,
+impl Drop for RuntimeApi {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
 }
 
 fn now_ms() -> u128 {
@@ -52,59 +105,130 @@ fn now_ms() -> u128 {
         .unwrap_or(0)
 }
 
-async fn next(State(q): State<Arc<Queue>>) -> Result<(HeaderMap, String), StatusCode> {
-    let (id, event) = q.events.lock().await.recv().await.ok_or(StatusCode::GONE)?;
+fn header(v: String) -> HeaderValue {
+    HeaderValue::from_str(&v).unwrap_or(HeaderValue::from_static(""))
+}
+
+async fn next(State(s): State<Arc<Shared>>) -> (HeaderMap, String) {
+    if let Some(lifecycle) = &s.lifecycle {
+        lifecycle.ready();
+    }
+    let invocation = loop {
+        let arrived = s.arrived.notified();
+        tokio::pin!(arrived);
+        arrived.as_mut().enable();
+        if let Some(invocation) = s.inbox.lock().unwrap().pop_front() {
+            break invocation;
+        }
+        arrived.await;
+    };
+    let Invocation {
+        id,
+        event,
+        timeout,
+        reply,
+    } = invocation;
+    // Lambda's clock for the function starts now, not when the event was queued.
+    let deadline = now_ms() + timeout.as_millis();
+    let timer = tokio::spawn(expire(Arc::downgrade(&s), id.clone(), timeout));
+    *s.current.lock().unwrap() = Some(Current {
+        id: id.clone(),
+        reply,
+        timer,
+    });
     let mut headers = HeaderMap::new();
-    let header = |v: String| HeaderValue::from_str(&v).unwrap_or(HeaderValue::from_static(""));
     headers.insert("lambda-runtime-aws-request-id", header(id));
-    headers.insert(
-        "lambda-runtime-deadline-ms",
-        header((now_ms() + 900_000).to_string()),
-    );
-    headers.insert("lambda-runtime-invoked-function-arn", header(q.arn.clone()));
+    headers.insert("lambda-runtime-deadline-ms", header(deadline.to_string()));
+    headers.insert("lambda-runtime-invoked-function-arn", header(s.arn.clone()));
     headers.insert(
         "lambda-runtime-trace-id",
         HeaderValue::from_static("Root=1-00000000-000000000000000000000000;Sampled=0"),
     );
-    Ok((headers, event.to_string()))
+    (headers, event.to_string())
 }
 
-async fn respond(State(q): State<Arc<Queue>>, Path(id): Path<String>, body: Bytes) -> StatusCode {
-    let value = serde_json::from_slice(&body)
-        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
-    finish(&q, &id, Ok(value)).await
-}
-
-async fn error(State(q): State<Arc<Queue>>, Path(id): Path<String>, body: Bytes) -> StatusCode {
-    let value = serde_json::from_slice(&body).unwrap_or_else(
-        |_| json!({"errorType": "Runtime.Unknown", "errorMessage": String::from_utf8_lossy(&body)}),
-    );
-    finish(&q, &id, Err(value)).await
-}
-
-async fn init_error(State(q): State<Arc<Queue>>, body: Bytes) -> StatusCode {
-    tracing::error!(function = %q.arn, error = %String::from_utf8_lossy(&body), "function failed to initialize");
-    StatusCode::ACCEPTED
-}
-
-async fn finish(q: &Queue, id: &str, outcome: Outcome) -> StatusCode {
-    match q.pending.lock().await.remove(id) {
-        Some(tx) => {
-            let _ = tx.send(outcome);
-            StatusCode::ACCEPTED
+/// The function timeout: answers `Sandbox.Timedout` as Lambda does.
+async fn expire(shared: Weak<Shared>, id: String, timeout: Duration) {
+    tokio::time::sleep(timeout).await;
+    let Some(s) = shared.upgrade() else { return };
+    let current = {
+        let mut slot = s.current.lock().unwrap();
+        match slot.as_ref() {
+            Some(c) if c.id == id => slot.take(),
+            _ => None,
         }
-        None => StatusCode::NOT_FOUND,
+    };
+    if let Some(current) = current {
+        let message = format!(
+            "RequestId: {id} Error: Task timed out after {:.2} seconds",
+            timeout.as_secs_f64()
+        );
+        let _ = current.reply.send(Err(
+            json!({"errorType": "Sandbox.Timedout", "errorMessage": message}),
+        ));
+        if let Some(lifecycle) = &s.lifecycle {
+            lifecycle.finished(true);
+        }
     }
 }
 
+async fn respond(State(s): State<Arc<Shared>>, Path(id): Path<String>, body: Bytes) -> StatusCode {
+    let value = serde_json::from_slice(&body)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
+    finish(&s, &id, Ok(value))
+}
+
+async fn error(State(s): State<Arc<Shared>>, Path(id): Path<String>, body: Bytes) -> StatusCode {
+    let value = serde_json::from_slice(&body).unwrap_or_else(
+        |_| json!({"errorType": "Runtime.Unknown", "errorMessage": String::from_utf8_lossy(&body)}),
+    );
+    finish(&s, &id, Err(value))
+}
+
+async fn init_error(State(s): State<Arc<Shared>>, body: Bytes) -> StatusCode {
+    tracing::error!(function = %s.arn, error = %String::from_utf8_lossy(&body), "function failed to initialize");
+    StatusCode::ACCEPTED
+}
+
+fn finish(s: &Shared, id: &str, outcome: Outcome) -> StatusCode {
+    let current = {
+        let mut slot = s.current.lock().unwrap();
+        match slot.as_ref() {
+            Some(c) if c.id == id => slot.take(),
+            _ => None,
+        }
+    };
+    let Some(current) = current else {
+        // Late (after the timeout) or unknown: Lambda refuses it too.
+        return StatusCode::BAD_REQUEST;
+    };
+    current.timer.abort();
+    let _ = current.reply.send(outcome);
+    if let Some(lifecycle) = &s.lifecycle {
+        lifecycle.finished(false);
+    }
+    StatusCode::ACCEPTED
+}
+
 impl RuntimeApi {
-    /// Serves the Runtime API for the function `arn` until `shutdown` turns true.
+    /// Serves a Runtime API for the function `arn` until `shutdown` turns true or the value is
+    /// dropped; events go to whichever poller asks first (one process, as in the benchmark).
     pub async fn serve(arn: String, shutdown: watch::Receiver<bool>) -> Result<Self, String> {
-        let (sender, rx) = mpsc::channel(256);
-        let queue = Arc::new(Queue {
-            events: Mutex::new(rx),
-            pending: Mutex::new(HashMap::new()),
+        Self::serve_with(arn, None, shutdown).await
+    }
+
+    /// As [`RuntimeApi::serve`], reporting the process's polls and answers to `lifecycle`.
+    pub async fn serve_with(
+        arn: String,
+        lifecycle: Option<Arc<dyn Lifecycle>>,
+        shutdown: watch::Receiver<bool>,
+    ) -> Result<Self, String> {
+        let shared = Arc::new(Shared {
             arn,
+            inbox: Mutex::new(VecDeque::new()),
+            arrived: Notify::new(),
+            current: Mutex::new(None),
+            lifecycle,
         });
         let app = Router::new()
             .route("/2018-06-01/runtime/invocation/next", get(next))
@@ -114,173 +238,69 @@ impl RuntimeApi {
             )
             .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
             .route("/2018-06-01/runtime/init/error", post(init_error))
-            .with_state(queue.clone());
+            .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .map_err(|e| e.to_string())?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
         let mut stop = shutdown;
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = stop.wait_for(|s| *s).await;
-                })
-                .await;
+        let server = tokio::spawn(async move {
+            tokio::select! {
+                _ = axum::serve(listener, app) => {}
+                _ = stop.wait_for(|s| *s) => {}
+            }
         });
         Ok(RuntimeApi {
             address: format!("127.0.0.1:{port}"),
-            sender,
-            queue,
+            shared,
             counter: AtomicU64::new(0),
+            server,
         })
     }
 
-    /// Hands `event` to the next polling process; `Sandbox.Timedout` after `timeout`.
-    pub async fn invoke(&self, event: Value, timeout: Duration) -> Outcome {
-        let id = format!(
+    /// Hands an invocation to the process (its next poll of `/next` picks it up).
+    pub fn deliver(&self, invocation: Invocation) {
+        self.shared.inbox.lock().unwrap().push_back(invocation);
+        self.shared.arrived.notify_one();
+    }
+
+    /// The process is gone: answers the invocation it held with `error(request id)` and
+    /// returns those handed to it but not picked up. `true` if it held one.
+    pub fn abandon(&self, error: impl FnOnce(&str) -> Value) -> (bool, Vec<Invocation>) {
+        let held = self.shared.current.lock().unwrap().take();
+        let was_holding = held.is_some();
+        if let Some(current) = held {
+            current.timer.abort();
+            let _ = current.reply.send(Err(error(&current.id)));
+        }
+        let leftovers = self.shared.inbox.lock().unwrap().drain(..).collect();
+        (was_holding, leftovers)
+    }
+
+    /// A fresh request id.
+    pub fn request_id(&self) -> String {
+        format!(
             "{}-{}",
             uuid::Uuid::new_v4().simple(),
             self.counter.fetch_add(1, Ordering::Relaxed)
-        );
-        let (tx, rx) = oneshot::channel();
-        self.queue.pending.lock().await.insert(id.clone(), tx);
-        if self.sender.send((id.clone(), event)).await.is_err() {
-            return Err(
-                json!({"errorType": "Local.Stopped", "errorMessage": "the local stack is stopping"}),
-            );
-        }
-        match tokio::time::timeout(timeout, rx).await {
+        )
+    }
+
+    /// Hands `event` to the next polling process; `Sandbox.Timedout` `timeout` after the pick-up.
+    pub async fn invoke(&self, event: Value, timeout: Duration) -> Outcome {
+        let (invocation, answer) = Invocation::new(self.request_id(), event, timeout);
+        self.deliver(invocation);
+        match tokio::time::timeout(PICKUP_LIMIT + timeout, answer).await {
             Ok(Ok(outcome)) => outcome,
-            _ => {
-                self.queue.pending.lock().await.remove(&id);
-                Err(
-                    json!({"errorType": "Sandbox.Timedout", "errorMessage": format!("{} did not answer within {timeout:?}", self.queue.arn)}),
-                )
-            }
+            Ok(Err(_)) => Err(stopped()),
+            Err(_) => Err(
+                json!({"errorType": "Sandbox.Timedout", "errorMessage": format!("{} did not pick the event up within {PICKUP_LIMIT:?}", self.shared.arn)}),
+            ),
         }
     }
 }
 
-impl FunctionPool {
-    /// Starts the Runtime API and `instances` processes of the function's binary.
-    pub async fn start(
-        def: &FunctionDef,
-        bin_dir: &std::path::Path,
-        base_env: &[(String, String)],
-        log_dir: &std::path::Path,
-        instances: usize,
-        shutdown: watch::Receiver<bool>,
-    ) -> Result<Arc<Self>, String> {
-        let binary: PathBuf = bin_dir.join(&def.binary);
-        if !binary.exists() {
-            return Err(format!(
-                "{} is missing: run `cargo build --workspace` first",
-                binary.display()
-            ));
-        }
-        let api = RuntimeApi::serve(function_arn(&def.logical_id), shutdown.clone()).await?;
-        let mut env: Vec<(String, String)> = base_env.to_vec();
-        env.extend(def.env.iter().map(|(k, v)| (k.clone(), v.clone())));
-        env.push(("AWS_LAMBDA_RUNTIME_API".into(), api.address.clone()));
-        env.push(("AWS_LAMBDA_FUNCTION_NAME".into(), def.logical_id.clone()));
-        env.push((
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE".into(),
-            def.memory_mb.to_string(),
-        ));
-        env.push(("AWS_LAMBDA_FUNCTION_VERSION".into(), "$LATEST".into()));
-        let log_path = log_dir.join(format!("{}.log", def.logical_id));
-        for instance in 0..instances {
-            tokio::spawn(supervise(
-                def.logical_id.clone(),
-                binary.clone(),
-                env.clone(),
-                log_path.clone(),
-                instance,
-                shutdown.clone(),
-            ));
-        }
-        Ok(Arc::new(FunctionPool {
-            name: def.logical_id.clone(),
-            api,
-            // Lambda's own limit plus slack for a cold start.
-            timeout: Duration::from_secs(def.timeout_secs + 5),
-        }))
-    }
-
-    pub async fn invoke(&self, event: Value) -> Outcome {
-        self.api.invoke(event, self.timeout).await
-    }
-}
-
-/// Keeps one process of the function running (restarting it if it dies) until shutdown.
-async fn supervise(
-    name: String,
-    binary: PathBuf,
-    env: Vec<(String, String)>,
-    log_path: PathBuf,
-    instance: usize,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    loop {
-        let mut command = tokio::process::Command::new(&binary);
-        command
-            .env_clear()
-            .envs(env.iter().cloned())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .kill_on_drop(true);
-        crate::supervisor::tie_to_stack(&mut command);
-        let mut child = match command.spawn() {
-            Ok(child) => child,
-            Err(e) => {
-                tracing::error!(function = %name, error = %e, "cannot start");
-                return;
-            }
-        };
-        for stream in [
-            child
-                .stdout
-                .take()
-                .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
-            child.stderr.take().map(|s| Box::new(s) as _),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            let log_path = log_path.clone();
-            let tag = format!("{name}#{instance}");
-            tokio::spawn(async move {
-                let mut file = tokio::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(&log_path)
-                    .await
-                    .ok();
-                let mut lines = BufReader::new(stream).lines();
-                while let Ok(Some(line)) = lines.next_line().await {
-                    if crate::VERBOSE.load(Ordering::Relaxed) {
-                        eprintln!("[{tag}] {line}");
-                    }
-                    if let Some(f) = file.as_mut() {
-                        let _ = f.write_all(format!("[{tag}] {line}\n").as_bytes()).await;
-                    }
-                }
-            });
-        }
-        let exited = tokio::select! {
-            status = child.wait() => Some(status),
-            _ = shutdown.wait_for(|s| *s) => None,
-        };
-        match exited {
-            Some(_) if *shutdown.borrow() => return,
-            Some(status) => {
-                tracing::warn!(function = %name, ?status, "function process exited; restarting");
-                tokio::time::sleep(Duration::from_millis(500)).await;
-            }
-            None => {
-                let _ = child.kill().await;
-                return;
-            }
-        }
-    }
+/// The answer when the local stack stops under an invocation.
+pub fn stopped() -> Value {
+    json!({"errorType": "Local.Stopped", "errorMessage": "the local stack is stopping"})
 }

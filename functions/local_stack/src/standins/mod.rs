@@ -4,9 +4,13 @@
 //! them unchanged; all of them live here, in one place.
 //!
 //! Mounted on the API listener under `/_standins/{slack,teams,jira}`; the local stack points
-//! the functions' base URLs there.
+//! the functions' base URLs there. Faults (errors, throttling, latency) can be injected in
+//! front of each ([`StandIns::router_with_faults`]).
 
 use std::sync::Arc;
+
+use crate::edge::faults::{Faults, Service};
+use crate::edge::shapes::standin_faults;
 
 pub mod jira;
 pub mod slack;
@@ -21,9 +25,27 @@ pub struct StandIns {
 
 impl StandIns {
     pub fn router(&self) -> axum::Router {
+        self.router_with_faults(Arc::new(Faults::default()))
+    }
+
+    /// The stand-ins behind the fault injector (`slack`, `teams`, `jira` rules); their
+    /// `/_control` test hooks are never faulted.
+    pub fn router_with_faults(&self, faults: Arc<Faults>) -> axum::Router {
+        let layer = |service: Service| {
+            axum::middleware::from_fn_with_state((faults.clone(), service), standin_faults)
+        };
         axum::Router::new()
-            .nest("/slack", self.slack.clone().router())
-            .nest("/teams", self.teams.clone().router())
-            .nest("/jira", self.jira.clone().router())
+            .nest(
+                "/slack",
+                self.slack.clone().router().layer(layer(Service::Slack)),
+            )
+            .nest(
+                "/teams",
+                self.teams.clone().router().layer(layer(Service::Teams)),
+            )
+            .nest(
+                "/jira",
+                self.jira.clone().router().layer(layer(Service::Jira)),
+            )
     }
 }
