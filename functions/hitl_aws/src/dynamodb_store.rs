@@ -106,7 +106,12 @@ impl ApprovalStore for DynamoApprovalStore {
         {
             Ok(_) => Ok(()),
             Err(e) if is_conditional_failure(&e) => {
-                Err(HitlError::AlreadyExists(record.approval_id.clone()))
+                // Our own put landed on an attempt whose answer was lost, and the SDK's retry
+                // found it: the same request, created once.
+                match self.get(&record.approval_id).await? {
+                    Some(existing) if existing == record => Ok(()),
+                    _ => Err(HitlError::AlreadyExists(record.approval_id.clone())),
+                }
             }
             Err(e) => Err(classify("DynamoDB", e)),
         }

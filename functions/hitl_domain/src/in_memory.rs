@@ -33,12 +33,15 @@ impl InMemoryStore {
 impl ApprovalStore for InMemoryStore {
     async fn create(&self, record: &ApprovalRecord) -> Result<(), HitlError> {
         let mut records = self.records.lock().unwrap();
-        if records.contains_key(&record.approval_id) {
-            return Err(HitlError::AlreadyExists(record.approval_id.clone()));
-        }
         let mut record = record.clone();
         if record.task_token.is_some() {
             record.delivery.redrive_at = Some(record.expires_at);
+        }
+        match records.get(&record.approval_id) {
+            // The same put again (an SDK retry of a put whose answer was lost).
+            Some(existing) if *existing == record => return Ok(()),
+            Some(_) => return Err(HitlError::AlreadyExists(record.approval_id.clone())),
+            None => {}
         }
         records.insert(record.approval_id.clone(), record);
         Ok(())

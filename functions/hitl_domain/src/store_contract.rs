@@ -64,6 +64,13 @@ async fn create_is_once_and_a_waiting_request_is_due_at_expiry(s: &dyn ChatAppro
         Some(EXPIRES),
         "waiting: due at expiry"
     );
+    let mut same = ApprovalRecord::new(id.clone(), "t".into(), Channel::Email, NOW, EXPIRES, 1);
+    same.task_token = Some("tok".into());
+    assert_eq!(
+        s.create(&same).await,
+        Ok(()),
+        "the same put again (a retry whose first answer was lost) is the same request"
+    );
     let again = ApprovalRecord::new(id.clone(), "other".into(), Channel::Email, NOW, EXPIRES, 1);
     assert_eq!(
         s.create(&again).await,

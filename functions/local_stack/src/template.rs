@@ -894,7 +894,7 @@ Resources:
         assert!(create.env["LINK_SIGNING_KEYS"].starts_with("k1:"));
         assert_eq!(stack.state_machines.len(), 3);
         // Every function the template declares is a binary of this workspace.
-        assert_eq!(stack.functions.len(), 14);
+        assert_eq!(stack.functions.len(), 15);
         let api = stack
             .functions
             .iter()
