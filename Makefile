@@ -4,7 +4,7 @@ VENV := .venv
 SAM := $(VENV)/bin/sam
 FUNCTIONS := create-approval-links wait-for-approval send-email decision-api slack-request-action slack-expiry-sweeper
 
-.PHONY: run test venv build unit e2e lint sam-validate sam-build bench
+.PHONY: run test venv build unit e2e lint sam-validate sam-build bench load
 
 $(VENV)/.installed: requirements-dev.txt
 	@command -v python3 >/dev/null || { echo "python3 (3.11+) is needed: install it first"; exit 1; }
@@ -46,3 +46,9 @@ sam-build: venv
 bench: venv build
 	cargo build --release $(addprefix --bin ,$(FUNCTIONS))
 	cargo run --release -p bench -- --events 300
+
+## Load under faults (a command, not a timed test): 1,000 email and 200 Slack executions, each
+## clicked three times at once, with SendTaskSuccess failures and killed Decision API processes.
+## Asserts 0 double, 0 lost, 0 left running; prints the time to drain and re-delivery latency.
+load: venv build
+	target/debug/hitl-load $(LOAD_ARGS)

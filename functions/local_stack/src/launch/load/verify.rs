@@ -126,6 +126,8 @@ pub struct Observed {
     pub stopped_at: Option<f64>,
     /// The record's `decision`, `decidedById`, `decidedAt` (unix seconds).
     pub decision: Option<(String, String, f64)>,
+    /// The record's `deliveredAt`: when Step Functions accepted the decision.
+    pub delivered_at: Option<f64>,
     /// Slack: when Step Functions accepted the callback (the wait's `TaskSucceeded`).
     pub callback_at: Option<f64>,
 }
@@ -148,7 +150,10 @@ async fn observe(target: &Target, table: &str, request: &Request) -> Observed {
         seen.stopped_at = out.stop_date().map(|d| d.as_secs_f64());
     }
     if let Some(id) = &request.approval_id {
-        seen.decision = decision_of(target, table, id).await;
+        (seen.decision, seen.delivered_at) = match decision_of(target, table, id).await {
+            Some((decision, delivered_at)) => (Some(decision), delivered_at),
+            None => (None, None),
+        };
     }
     if request.flow == Flow::Slack {
         seen.callback_at = callback_time(target, &request.arn).await;
@@ -160,7 +165,7 @@ async fn decision_of(
     target: &Target,
     table: &str,
     approval_id: &str,
-) -> Option<(String, String, f64)> {
+) -> Option<((String, String, f64), Option<f64>)> {
     let item = target
         .dynamodb
         .get_item()
@@ -179,10 +184,17 @@ async fn decision_of(
     } else {
         decided_at
     };
+    let delivered_at = item
+        .get("deliveredAt")
+        .and_then(|v| v.as_n().ok())
+        .and_then(|n| n.parse().ok());
     Some((
-        s("decision")?,
-        s("decidedById").unwrap_or_default(),
-        decided_at,
+        (
+            s("decision")?,
+            s("decidedById").unwrap_or_default(),
+            decided_at,
+        ),
+        delivered_at,
     ))
 }
 

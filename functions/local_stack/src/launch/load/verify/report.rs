@@ -23,9 +23,12 @@ pub struct Report {
     pub lost: Vec<String>,
     /// Last click answered → last execution end.
     pub drain: Duration,
-    /// Seconds from `decidedAt` to the execution's end, for decisions their click did not
-    /// deliver.
+    /// Seconds from `decidedAt` to `deliveredAt` (Step Functions accepted it), for decisions
+    /// their click did not deliver.
     pub redelivery: Vec<f64>,
+    /// Seconds from `decidedAt` to the execution's end, for the same decisions (moto's pace
+    /// in running the rest of the execution included).
+    pub to_end: Vec<f64>,
     pub clicks: BTreeMap<String, usize>,
     pub outcomes: BTreeMap<String, usize>,
     pub slack_answered: usize,
@@ -97,8 +100,11 @@ impl Report {
         }
         self.check_double(request, by, message);
         if !delivered_by_click(request, seen) {
+            if let Some(delivered) = seen.delivered_at {
+                self.redelivery.push((delivered - decided_at).max(0.0));
+            }
             if let Some(stop) = seen.stopped_at {
-                self.redelivery.push((stop - decided_at).max(0.0));
+                self.to_end.push((stop - decided_at).max(0.0));
             }
         }
     }
@@ -142,6 +148,7 @@ impl Report {
         let last_end = self.stops.iter().copied().fold(0.0, f64::max);
         self.drain = Duration::from_secs_f64((last_end - last_click).max(0.0));
         self.redelivery.sort_by(f64::total_cmp);
+        self.to_end.sort_by(f64::total_cmp);
     }
 
     /// The assertions that failed, one line each (empty: the run passed).
@@ -160,12 +167,7 @@ impl Report {
     }
 
     pub fn percentile(&self, p: f64) -> Option<f64> {
-        let n = self.redelivery.len();
-        if n == 0 {
-            return None;
-        }
-        let rank = ((p / 100.0) * n as f64).ceil() as usize;
-        Some(self.redelivery[rank.clamp(1, n) - 1])
+        percentile(&self.redelivery, p)
     }
 
     /// The summary `make load` prints.
@@ -200,10 +202,18 @@ impl Report {
         );
         match (self.percentile(50.0), self.percentile(99.0)) {
             (Some(p50), Some(p99)) => println!(
-                "  re-delivery latency   p50 {p50:.1} s, p99 {p99:.1} s over {} decisions their click did not deliver (decidedAt has 1 s resolution)",
+                "  re-delivery latency   p50 {p50:.1} s, p99 {p99:.1} s over {} decisions their click did not deliver (decidedAt -> deliveredAt, 1 s resolution)",
                 self.redelivery.len()
             ),
             _ => println!("  re-delivery latency   - (every decision was delivered by its click)"),
+        }
+        if let (Some(p50), Some(p99)) = (
+            percentile(&self.to_end, 50.0),
+            percentile(&self.to_end, 99.0),
+        ) {
+            println!(
+                "  ... to execution end  p50 {p50:.1} s, p99 {p99:.1} s (moto's pace in finishing the execution included)"
+            );
         }
         if self.messages_not_updated > 0 {
             println!(
@@ -312,4 +322,14 @@ fn concurrency_line(concurrency: &Value) -> String {
         ));
     }
     parts.join("\n                        ")
+}
+
+/// The `p`th percentile of sorted `values`.
+fn percentile(values: &[f64], p: f64) -> Option<f64> {
+    let n = values.len();
+    if n == 0 {
+        return None;
+    }
+    let rank = ((p / 100.0) * n as f64).ceil() as usize;
+    Some(values[rank.clamp(1, n) - 1])
 }
