@@ -138,7 +138,7 @@ impl ApprovalRecord {
     }
 
     /// The message asked in Slack (the only channel whose message we update afterwards).
-    fn has_updatable_message(&self) -> bool {
+    pub fn has_updatable_message(&self) -> bool {
         self.origin == Channel::Slack && self.message.is_some()
     }
 

@@ -86,9 +86,19 @@ pub async fn deliver_decision(
             return DeliveryOutcome::Pending;
         }
     };
-    if let Err(err) = store.finish_delivery(id, token, outcome, now).await {
+    match store.finish_delivery(id, token, outcome, now).await {
+        // Nothing else to do (no Slack message to bring up to date): out of the re-drive
+        // index now, so the re-driver only ever sees records with work left.
+        Ok(()) if !record.has_updatable_message() => {
+            if let Err(err) = store.settle(id).await {
+                tracing::warn!(approval_id = %id, error = err.name(), "delivered; the re-driver settles it");
+            }
+        }
+        Ok(()) => {}
         // The Task has it; the lease runs out and the re-driver records the end.
-        tracing::warn!(approval_id = %id, error = err.name(), "delivery done but not recorded yet");
+        Err(err) => {
+            tracing::warn!(approval_id = %id, error = err.name(), "delivery done but not recorded yet")
+        }
     }
     match outcome {
         FinalDelivery::Delivered => DeliveryOutcome::Delivered,

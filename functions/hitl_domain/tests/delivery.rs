@@ -325,3 +325,17 @@ async fn a_failed_release_cannot_wedge_a_record() {
     );
     assert_eq!(w.resumed(), 1);
 }
+
+#[tokio::test]
+async fn a_decision_delivered_by_its_click_leaves_the_redrive_index_at_once() {
+    let w = world();
+    let links = w.create().await;
+    w.wait("token-1", NOW + 1).await.unwrap();
+    assert_eq!(w.record().await.delivery.redrive_at, Some(NOW + LIFETIME));
+    w.post(&links.approve_url, NOW + 2).await;
+    let record = w.record().await;
+    assert_eq!(record.delivery.delivered_at, Some(NOW + 2));
+    assert_eq!(record.delivery.redrive_at, None, "nothing left for the re-driver");
+    let due = w.store.due_for_redrive(NOW + LIFETIME * 2, 10).await.unwrap();
+    assert!(due.is_empty(), "{due:?}");
+}
