@@ -48,6 +48,24 @@ pub fn capitalized(word: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The approval id of a request made under an idempotency key (`requestKey`, e.g. the
+/// execution and state): an ASL retry of the same state finds its first attempt's request.
+pub fn keyed_approval_id(key: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(key.as_bytes());
+    format!("rk-{}", hex::encode(&digest[..16]))
+}
+
+pub const MAX_REQUEST_KEY_CHARS: usize = 1000;
+
+pub fn request_key(key: Option<String>) -> Result<Option<String>, HitlError> {
+    let key = non_blank(key);
+    if let Some(k) = &key {
+        check_length("requestKey", k, MAX_REQUEST_KEY_CHARS)?;
+    }
+    Ok(key)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,22 +92,4 @@ mod tests {
             .contains("$$.Task.Token"));
         assert_eq!(capitalized("rejected"), "Rejected");
     }
-}
-
-/// The approval id of a request made under an idempotency key (`requestKey`, e.g. the
-/// execution and state): an ASL retry of the same state finds its first attempt's request.
-pub fn keyed_approval_id(key: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(key.as_bytes());
-    format!("rk-{}", hex::encode(&digest[..16]))
-}
-
-pub const MAX_REQUEST_KEY_CHARS: usize = 1000;
-
-pub fn request_key(key: Option<String>) -> Result<Option<String>, HitlError> {
-    let key = non_blank(key);
-    if let Some(k) = &key {
-        check_length("requestKey", k, MAX_REQUEST_KEY_CHARS)?;
-    }
-    Ok(key)
 }

@@ -318,15 +318,15 @@ fn decision_from_form(
     form_body: &str,
     client: ClientInfo,
     now: i64,
-) -> Result<RecordedDecision, LinkView> {
+) -> Result<RecordedDecision, String> {
     let comment = form_field(form_body, "comment");
     if comment
         .as_ref()
         .is_some_and(|c| c.chars().count() > MAX_COMMENT_CHARS)
     {
-        return Err(LinkView::Invalid {
-            reason: format!("the comment is longer than {MAX_COMMENT_CHARS} characters"),
-        });
+        return Err(format!(
+            "the comment is longer than {MAX_COMMENT_CHARS} characters"
+        ));
     }
     let channel = opened.record.origin;
     let decided_by = match &opened.approver {
@@ -372,7 +372,7 @@ pub async fn decide(
     };
     let recorded = match decision_from_form(&opened, form_body, client, now) {
         Ok(recorded) => recorded,
-        Err(view) => return view,
+        Err(reason) => return LinkView::Invalid { reason },
     };
     let record = match store.record_decision(approval_id, &recorded, now).await {
         Ok(DecisionWrite::Recorded(record)) => record,

@@ -335,7 +335,14 @@ async fn a_decision_delivered_by_its_click_leaves_the_redrive_index_at_once() {
     w.post(&links.approve_url, NOW + 2).await;
     let record = w.record().await;
     assert_eq!(record.delivery.delivered_at, Some(NOW + 2));
-    assert_eq!(record.delivery.redrive_at, None, "nothing left for the re-driver");
-    let due = w.store.due_for_redrive(NOW + LIFETIME * 2, 10).await.unwrap();
+    assert_eq!(
+        record.delivery.redrive_at, None,
+        "nothing left for the re-driver"
+    );
+    let due = w
+        .store
+        .due_for_redrive(NOW + LIFETIME * 2, 10)
+        .await
+        .unwrap();
     assert!(due.is_empty(), "{due:?}");
 }
