@@ -365,3 +365,36 @@ pub async fn rate_limit(service: &str, count: u32, retry_after: u64) {
         .unwrap();
     assert!(r.status().is_success(), "rate-limit hook: {}", r.status());
 }
+
+/// The stored record of a request (read through the edge, like any SDK client).
+pub async fn approval_record(
+    approval_id: &str,
+) -> std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue> {
+    dynamodb()
+        .await
+        .get_item()
+        .table_name("ApprovalsTable")
+        .key(
+            "approvalId",
+            aws_sdk_dynamodb::types::AttributeValue::S(approval_id.to_string()),
+        )
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap_or_else(|| panic!("no record {approval_id}"))
+}
+
+/// A string or number attribute as text ("" when absent).
+pub fn attr(
+    item: &std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>,
+    name: &str,
+) -> String {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    match item.get(name) {
+        Some(AttributeValue::S(s)) => s.clone(),
+        Some(AttributeValue::N(n)) => n.clone(),
+        _ => String::new(),
+    }
+}

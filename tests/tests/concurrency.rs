@@ -2,10 +2,8 @@
 //! execution ends on that decision's branch, the record holds it and names its author, and
 //! every other click is told who decided.
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use e2e_tests::*;
 use serde_json::{json, Value};
 
@@ -14,30 +12,6 @@ const LONG: Duration = Duration::from_secs(90);
 const APPROVERS: [&str; 3] = ["ann@example.com", "ben@example.com", "cat@example.com"];
 /// What each approver clicks, all at once.
 const CLICKS: [&str; 3] = ["approve", "reject", "approve"];
-
-/// The stored record of a request (read through the edge, like any SDK client).
-async fn record(approval_id: &str) -> HashMap<String, AttributeValue> {
-    dynamodb()
-        .await
-        .get_item()
-        .table_name("ApprovalsTable")
-        .key("approvalId", AttributeValue::S(approval_id.to_string()))
-        .consistent_read(true)
-        .send()
-        .await
-        .unwrap()
-        .item
-        .unwrap_or_else(|| panic!("no record {approval_id}"))
-}
-
-/// A string or number attribute as text ("" when absent).
-fn attr(item: &HashMap<String, AttributeValue>, name: &str) -> String {
-    match item.get(name) {
-        Some(AttributeValue::S(s)) => s.clone(),
-        Some(AttributeValue::N(n)) => n.clone(),
-        _ => String::new(),
-    }
-}
 
 fn past_tense(decision: &str) -> &'static str {
     match decision {
@@ -59,7 +33,7 @@ async fn assert_one_decision(arn: &str, decision: &str, winner: &str, winner_fie
     assert_eq!(end.output["outcome"], outcome, "{}", end.output);
     let output = &end.output["decision"];
     assert_eq!(output["decision"], decision, "{}", end.output);
-    let item = record(output["approvalId"].as_str().unwrap()).await;
+    let item = approval_record(output["approvalId"].as_str().unwrap()).await;
     assert_eq!(attr(&item, "decision"), decision, "{item:?}");
     assert_eq!(attr(&item, winner_field), winner, "{item:?}");
     assert_eq!(

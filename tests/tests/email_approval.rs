@@ -1,10 +1,8 @@
 //! The email approval loop on the local stack: real executions of the shipped
 //! `EmailApprovalStateMachine`, real function binaries, moto's DynamoDB/Step Functions/SESv2.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use e2e_tests::*;
 use serde_json::json;
 
@@ -102,7 +100,7 @@ async fn double_click_records_one_decision_and_the_second_click_sees_who_decided
     // The record holds the one decision the execution got: Bob's reject changed nothing there
     // either (read before anyone else clicks, so no later write can hide it).
     let approval_id = end.output["approvalId"].as_str().unwrap();
-    let item = record(approval_id).await;
+    let item = approval_record(approval_id).await;
     assert_eq!(attr(&item, "decision"), "approve", "{item:?}");
     assert_eq!(attr(&item, "decidedById"), "alice@example.com", "{item:?}");
     assert_eq!(attr(&item, "decidedChannel"), "email", "{item:?}");
@@ -111,33 +109,9 @@ async fn double_click_records_one_decision_and_the_second_click_sees_who_decided
     // The same person clicking again is told the same, and the record keeps her first click.
     let again = confirm(&links_of(alice).0, &[]).await;
     assert_eq!(again.status, 409, "{}", again.body);
-    let after = record(approval_id).await;
+    let after = approval_record(approval_id).await;
     for field in ["decision", "decidedById", "decidedAt"] {
         assert_eq!(attr(&after, field), attr(&item, field), "{after:?}");
-    }
-}
-
-/// The stored record of a request (read through the edge, like any SDK client).
-async fn record(approval_id: &str) -> HashMap<String, AttributeValue> {
-    dynamodb()
-        .await
-        .get_item()
-        .table_name("ApprovalsTable")
-        .key("approvalId", AttributeValue::S(approval_id.to_string()))
-        .consistent_read(true)
-        .send()
-        .await
-        .unwrap()
-        .item
-        .unwrap_or_else(|| panic!("no record {approval_id}"))
-}
-
-/// A string or number attribute as text ("" when absent).
-fn attr(item: &HashMap<String, AttributeValue>, name: &str) -> String {
-    match item.get(name) {
-        Some(AttributeValue::S(s)) => s.clone(),
-        Some(AttributeValue::N(n)) => n.clone(),
-        _ => String::new(),
     }
 }
 
@@ -276,7 +250,7 @@ async fn records_keep_their_audit_fields_and_expire_through_ttl() {
     let (approve, _) = links_of(&emails[0]);
     confirm(&approve, &[("name", "Ravi")]).await;
     let end = wait_for_end(&arn, LONG).await;
-    let item = record(end.output["approvalId"].as_str().unwrap()).await;
+    let item = approval_record(end.output["approvalId"].as_str().unwrap()).await;
     for field in [
         "decision",
         "decidedByName",

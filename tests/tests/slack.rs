@@ -1,10 +1,8 @@
 //! Slack on the local stack: the real functions against the Slack stand-in, clicks sent as
 //! Slack sends them (signed `block_actions` to the Decision API's `/slack/interactions`).
 
-use std::collections::HashMap;
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use e2e_tests::*;
 use serde_json::{json, Value};
 
@@ -97,7 +95,7 @@ async fn a_click_decides_updates_the_message_and_a_second_click_changes_nothing(
         "the winner is not told someone else decided"
     );
     // The record still holds Bob's answer, the one the execution got, and names him.
-    let item = record(decision["approvalId"].as_str().unwrap()).await;
+    let item = approval_record(decision["approvalId"].as_str().unwrap()).await;
     assert_eq!(attr(&item, "decision"), "defer", "{item:?}");
     assert_eq!(attr(&item, "slackUserId"), "U0BOB", "{item:?}");
     assert_eq!(
@@ -116,30 +114,6 @@ async fn a_click_decides_updates_the_message_and_a_second_click_changes_nothing(
         line.contains("<@U0BOB>") && !line.contains("<@U0ALICE>"),
         "{line}"
     );
-}
-
-/// The stored record of a request (read through the edge, like any SDK client).
-async fn record(approval_id: &str) -> HashMap<String, AttributeValue> {
-    dynamodb()
-        .await
-        .get_item()
-        .table_name("ApprovalsTable")
-        .key("approvalId", AttributeValue::S(approval_id.to_string()))
-        .consistent_read(true)
-        .send()
-        .await
-        .unwrap()
-        .item
-        .unwrap_or_else(|| panic!("no record {approval_id}"))
-}
-
-/// A string or number attribute as text ("" when absent).
-fn attr(item: &HashMap<String, AttributeValue>, name: &str) -> String {
-    match item.get(name) {
-        Some(AttributeValue::S(s)) => s.clone(),
-        Some(AttributeValue::N(n)) => n.clone(),
-        _ => String::new(),
-    }
 }
 
 #[tokio::test]

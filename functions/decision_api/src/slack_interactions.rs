@@ -106,10 +106,14 @@ pub async fn handle(
             return reply(503, "could not record the decision, please click again");
         }
         Err(_) => {
-            // The write may or may not have landed; if it did, the re-driver delivers it and
-            // updates the message. Either way Slack gets its answer in time.
-            tracing::warn!("recording the Slack click took too long; answered without waiting");
-            return reply(200, "");
+            // The write may or may not have landed: if it did, the re-driver delivers it and
+            // updates the message; if not, the clicker must know to click again. A non-200
+            // makes Slack show the clicker that this click failed.
+            tracing::warn!("recording the Slack click took too long; not confirmed");
+            return reply(
+                503,
+                "could not confirm your click; if the message still shows its buttons, click again",
+            );
         }
     };
     let left = ANSWER_BUDGET.saturating_sub(started.elapsed());

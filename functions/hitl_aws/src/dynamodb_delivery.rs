@@ -9,7 +9,6 @@ use hitl_domain::HitlError;
 
 use crate::dynamodb_item::{get_s, n, s, DUE};
 use crate::dynamodb_store::{DynamoApprovalStore, REDRIVE_INDEX};
-use crate::sdk_errors::classify;
 
 /// No live lease on this token: none, run out, or taken for another token.
 const LEASE_FREE: &str =
@@ -154,24 +153,8 @@ impl DeliveryStore for DynamoApprovalStore {
     }
 
     async fn due_for_redrive(&self, now: i64, limit: usize) -> Result<Vec<String>, HitlError> {
-        let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(REDRIVE_INDEX)
-            .key_condition_expression("redrive = :due AND redriveAt <= :now")
-            .expression_attribute_values(":due", s(DUE))
-            .expression_attribute_values(":now", n(now))
-            .scan_index_forward(true)
-            .limit(limit.clamp(1, 1000) as i32)
-            .send()
+        self.due_in_index(REDRIVE_INDEX, ("redrive", DUE), "redriveAt", now, limit)
             .await
-            .map_err(|e| classify("DynamoDB", e))?;
-        Ok(out
-            .items()
-            .iter()
-            .filter_map(|item| get_s(item, "approvalId"))
-            .collect())
     }
 }
 

@@ -75,24 +75,14 @@ impl MessageStore for DynamoApprovalStore {
         now: i64,
         limit: usize,
     ) -> Result<Vec<String>, HitlError> {
-        let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(OPEN_MESSAGES_INDEX)
-            .key_condition_expression("openMessage = :o AND expiresAt <= :now")
-            .expression_attribute_values(":o", s(OPEN))
-            .expression_attribute_values(":now", n(now))
-            .scan_index_forward(true)
-            .limit(limit.clamp(1, 1000) as i32)
-            .send()
-            .await
-            .map_err(|e| classify("DynamoDB", e))?;
-        Ok(out
-            .items()
-            .iter()
-            .filter_map(|item| get_s(item, "approvalId"))
-            .collect())
+        self.due_in_index(
+            OPEN_MESSAGES_INDEX,
+            ("openMessage", OPEN),
+            "expiresAt",
+            now,
+            limit,
+        )
+        .await
     }
 
     async fn claim_message_close(

@@ -10,7 +10,7 @@ use hitl_domain::ports::{ApprovalStore, DecisionWrite};
 use hitl_domain::{ApprovalRecord, HitlError, RecordedDecision};
 
 use crate::dynamodb_item::{
-    corrupt, decision_attributes, from_item, key, late_decision, n, s, to_item, Item, DUE,
+    corrupt, decision_attributes, from_item, get_s, key, late_decision, n, s, to_item, Item, DUE,
 };
 use crate::sdk_errors::{classify, code};
 
@@ -58,6 +58,36 @@ impl DynamoApprovalStore {
             Err(e) if is_conditional_failure(&e) => Ok(None),
             Err(e) => Err(classify("DynamoDB", e)),
         }
+    }
+
+    /// Ids in a sparse index whose one partition is `key`, with `due` at or before `now`,
+    /// soonest first, at most `limit`.
+    pub(crate) async fn due_in_index(
+        &self,
+        index: &str,
+        key: (&str, &str),
+        due: &str,
+        now: i64,
+        limit: usize,
+    ) -> Result<Vec<String>, HitlError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(index)
+            .key_condition_expression(format!("{} = :key AND {due} <= :now", key.0))
+            .expression_attribute_values(":key", s(key.1))
+            .expression_attribute_values(":now", n(now))
+            .scan_index_forward(true)
+            .limit(limit.clamp(1, 1000) as i32)
+            .send()
+            .await
+            .map_err(|e| classify("DynamoDB", e))?;
+        Ok(out
+            .items()
+            .iter()
+            .filter_map(|item| get_s(item, "approvalId"))
+            .collect())
     }
 
     async fn append_late_decision(
