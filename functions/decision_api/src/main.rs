@@ -29,7 +29,7 @@ impl Deps {
         Ok(Deps {
             signer: LinkSigner::from_config(&required_env("LINK_SIGNING_KEYS")?)?,
             store: approval_store(config)?,
-            resumer: StepFunctionsResumer::new(aws_sdk_sfn::Client::new(config)),
+            resumer: StepFunctionsResumer::from_config(config),
             slack: SlackInteractivity::from_env(config),
         })
     }

@@ -46,7 +46,7 @@ impl SlackInteractivity {
                 api: api.with_budget(SLACK_CALL_BUDGET),
                 signing_secret: secret,
                 store: approval_store(&config)?,
-                resumer: StepFunctionsResumer::new(aws_sdk_sfn::Client::new(&config)),
+                resumer: StepFunctionsResumer::from_config(&config),
             })
         });
         Some(built)

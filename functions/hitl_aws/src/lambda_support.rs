@@ -89,7 +89,7 @@ impl WaitDeps {
     pub fn from_env(config: &SdkConfig) -> Result<Self, HitlError> {
         Ok(WaitDeps {
             store: approval_store(config)?,
-            resumer: StepFunctionsResumer::new(aws_sdk_sfn::Client::new(config)),
+            resumer: StepFunctionsResumer::from_config(config),
         })
     }
 }

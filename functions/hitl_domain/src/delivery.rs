@@ -72,6 +72,12 @@ pub async fn deliver_decision(
     };
     let output = DecisionOutput::from_recorded(id, decision);
     let outcome = match resumer.resume(token, &output).await {
+        Ok(ResumeOutcome::Unknown) => {
+            // The lease is kept and runs out: the next attempt is a takeover, so a "no longer
+            // waiting" then reads as delivered by this attempt, not as late.
+            tracing::warn!(approval_id = %id, "delivery unconfirmed; re-driven after the lease");
+            return DeliveryOutcome::Pending;
+        }
         Ok(ResumeOutcome::Resumed) => FinalDelivery::Delivered,
         // A dead deliverer before us may have reached the Task: Step Functions now refuses the
         // token because it was answered, not because the Task stopped waiting.
@@ -134,6 +140,8 @@ pub async fn fail_expired(
         rfc3339(record.expires_at)
     );
     match resumer.fail(token, EXPIRED_ERROR, &cause).await {
+        // Maybe told: the lease runs out and the next attempt finds out.
+        Ok(ResumeOutcome::Unknown) => Ok(false),
         // Told now, or the Task's own timeout ended it first: either way nothing waits.
         Ok(_) => {
             store.finish_expiry(id, now).await?;

@@ -338,6 +338,8 @@ pub struct RecordingResumer {
     /// `(token, error name)` of every `SendTaskFailure`.
     pub failed: Mutex<Vec<(String, String)>>,
     pub fail_with: Mutex<Option<HitlError>>,
+    /// Set: the next resume gets through but its answer is lost (`Unknown`).
+    pub lose_next_answer: Mutex<bool>,
 }
 
 impl RecordingResumer {
@@ -374,6 +376,9 @@ impl WorkflowResumer for RecordingResumer {
             .lock()
             .unwrap()
             .push((task_token.to_string(), output.clone()));
+        if std::mem::take(&mut *self.lose_next_answer.lock().unwrap()) {
+            return Ok(ResumeOutcome::Unknown);
+        }
         Ok(ResumeOutcome::Resumed)
     }
 

@@ -180,6 +180,9 @@ pub enum ResumeOutcome {
     Resumed,
     /// Step Functions no longer waits on this token (timed out, aborted, already resumed).
     NoLongerWaiting,
+    /// The call may or may not have reached Step Functions (it timed out after it was sent,
+    /// or a 5xx): a later attempt's "no longer waiting" may mean this one got through.
+    Unknown,
 }
 
 #[async_trait]

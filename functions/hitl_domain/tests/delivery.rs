@@ -346,3 +346,23 @@ async fn a_decision_delivered_by_its_click_leaves_the_redrive_index_at_once() {
         .unwrap();
     assert!(due.is_empty(), "{due:?}");
 }
+
+#[tokio::test]
+async fn a_delivery_whose_answer_was_lost_is_not_misread_as_late() {
+    let w = world();
+    let links = w.create().await;
+    w.wait("token-1", NOW + 1).await.unwrap();
+    // SendTaskSuccess reaches the Task, but its answer times out on the way back.
+    *w.resumer.lose_next_answer.lock().unwrap() = true;
+    let view = w.post(&links.approve_url, NOW + 2).await;
+    assert!(matches!(view, LinkView::Recorded { .. }), "{view:?}");
+    assert_eq!(w.resumed(), 1, "the Task has it");
+    // The re-driver's next attempt hears "no longer waiting": a takeover, so delivered.
+    let report = redrive(&w.store, &w.resumer, None, NOW + 2 + LEASE_SECONDS, 10)
+        .await
+        .unwrap();
+    assert_eq!(report.delivered, vec!["a-1"], "{report:?}");
+    let record = w.record().await;
+    assert!(record.delivery.late_at.is_none(), "never shown as late");
+    assert!(record.delivery.delivered_at.is_some());
+}
