@@ -215,7 +215,14 @@ impl ApprovalStore for DynamoApprovalStore {
             .expression_attribute_values(":due", s(DUE))
             .expression_attribute_values(":at", n(now + LEASE_SECONDS))
             .return_values(ReturnValue::AllNew);
-        let mut sets = vec!["redrive = :due".to_string(), "redriveAt = :at".to_string()];
+        // Tells this call's write apart from anyone else's, should its answer be lost.
+        let write_id = uuid::Uuid::new_v4().simple().to_string();
+        update = update.expression_attribute_values(":w", s(&write_id));
+        let mut sets = vec![
+            "redrive = :due".to_string(),
+            "redriveAt = :at".to_string(),
+            "decisionWrite = :w".to_string(),
+        ];
         for (i, (name, value)) in decision_attributes(decision).into_iter().enumerate() {
             sets.push(format!("#a{i} = :v{i}"));
             update = update
@@ -233,7 +240,8 @@ impl ApprovalStore for DynamoApprovalStore {
                 out.attributes().ok_or_else(|| corrupt("item"))?,
             )?)),
             Err(e) if is_conditional_failure(&e) => {
-                self.refused_decision(approval_id, decision).await
+                self.refused_decision(approval_id, decision, &write_id)
+                    .await
             }
             Err(e) => Err(classify("DynamoDB", e)),
         }
@@ -247,13 +255,24 @@ impl DynamoApprovalStore {
         &self,
         approval_id: &str,
         decision: &RecordedDecision,
+        write_id: &str,
     ) -> Result<DecisionWrite, HitlError> {
-        let Some(record) = self.get(approval_id).await? else {
+        let item = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(approval_id)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| classify("DynamoDB", e))?;
+        let Some(item) = item.item() else {
             return Ok(DecisionWrite::NotFound);
         };
-        if record.decision.as_ref() == Some(decision) {
-            // Our own write landed on an attempt whose answer was lost; the SDK's retry then
-            // found it. It is this caller's decision, recorded once.
+        let record = from_item(item)?;
+        if get_s(item, "decisionWrite").as_deref() == Some(write_id) {
+            // Our own write landed on an attempt whose answer was lost, and the SDK's retry
+            // of the very same request found it: this caller's decision, recorded once.
             return Ok(DecisionWrite::Recorded(record));
         }
         if record.decision.is_some() {

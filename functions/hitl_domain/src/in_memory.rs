@@ -78,10 +78,6 @@ impl ApprovalStore for InMemoryStore {
         let Some(r) = records.get_mut(approval_id) else {
             return Ok(DecisionWrite::NotFound);
         };
-        if r.decision.as_ref() == Some(decision) {
-            // The same write again (an SDK retry of a write whose answer was lost).
-            return Ok(DecisionWrite::Recorded(r.clone()));
-        }
         if r.decision.is_some() {
             return Ok(DecisionWrite::AlreadyDecided(r.clone()));
         }
