@@ -49,31 +49,40 @@ fn approval_id_of(link: &str) -> String {
     path.rsplit('/').next().unwrap().to_string()
 }
 
-/// A workflow that waits on links with no `TimeoutSeconds`: only the re-driver can end it.
-async fn start_wait_without_timeout() -> String {
+/// New links (`expiresInSeconds`) and a workflow whose one `Wait` Task waits on them, with
+/// `wait` merged into that Task (its deadline, its Catch) and `more` states beside it.
+/// Returns the execution and the approve link.
+async fn wait_on_new_links(expires_in: i64, wait: Value, more: Value) -> (String, String) {
     let (error, links) = invoke(
         "CreateApprovalLinksFunction",
-        &json!({"title": unique("no-timeout"), "expiresInSeconds": 5}),
+        &json!({"title": unique("wait"), "expiresInSeconds": expires_in}),
     )
     .await;
     assert_eq!(error, None, "{links}");
-    let definition = json!({
-        "StartAt": "Wait",
-        "States": {
-            "Wait": {
-                "Type": "Task",
-                "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
-                "Parameters": {
-                    "FunctionName": function_arn("WaitForApprovalFunction"),
-                    "Payload": {"approvalId": links["approvalId"], "taskToken.$": "$$.Task.Token"}
-                },
-                "Catch": [{"ErrorEquals": ["Hitl.Expired"], "ResultPath": "$.expiry", "Next": "Expired"}],
-                "End": true
-            },
-            "Expired": {"Type": "Pass", "Parameters": {"outcome": "expired", "error.$": "$.expiry.Error"}, "End": true}
-        }
+    let mut task = json!({
+        "Type": "Task",
+        "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+        "Parameters": {
+            "FunctionName": function_arn("WaitForApprovalFunction"),
+            "Payload": {"approvalId": links["approvalId"], "taskToken.$": "$$.Task.Token"}
+        },
+        "End": true
     });
-    start_machine(definition).await
+    let mut states = more;
+    for (k, v) in wait.as_object().unwrap() {
+        task[k] = v.clone();
+    }
+    states["Wait"] = task;
+    let definition = json!({"StartAt": "Wait", "States": states});
+    let arn = start_machine(definition).await;
+    (arn, links["approveUrl"].as_str().unwrap().to_string())
+}
+
+/// A workflow that waits on links with no `TimeoutSeconds`: only the re-driver can end it.
+async fn start_wait_without_timeout() -> String {
+    let catch = json!({"Catch": [{"ErrorEquals": ["Hitl.Expired"], "ResultPath": "$.expiry", "Next": "Expired"}]});
+    let expired = json!({"Expired": {"Type": "Pass", "Parameters": {"outcome": "expired", "error.$": "$.expiry.Error"}, "End": true}});
+    wait_on_new_links(5, catch, expired).await.0
 }
 
 #[tokio::test]
@@ -221,31 +230,10 @@ async fn no_decision_is_lost_whatever_fails_and_late_ones_are_never_effective() 
 
 /// A workflow whose wait times out after 2 s while its links live a minute.
 async fn short_wait() -> (String, String) {
-    let (error, links) = invoke(
-        "CreateApprovalLinksFunction",
-        &json!({"title": unique("short-wait"), "expiresInSeconds": 60}),
-    )
-    .await;
-    assert_eq!(error, None, "{links}");
-    let definition = json!({
-        "StartAt": "Wait",
-        "States": {
-            "Wait": {
-                "Type": "Task",
-                "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
-                "Parameters": {
-                    "FunctionName": function_arn("WaitForApprovalFunction"),
-                    "Payload": {"approvalId": links["approvalId"], "taskToken.$": "$$.Task.Token"}
-                },
-                "TimeoutSeconds": 2,
-                "Catch": [{"ErrorEquals": ["States.Timeout"], "Next": "TimedOut"}],
-                "End": true
-            },
-            "TimedOut": {"Type": "Pass", "Parameters": {"outcome": "timed-out"}, "End": true}
-        }
-    });
-    let arn = start_machine(definition).await;
-    (arn, links["approveUrl"].as_str().unwrap().to_string())
+    let deadline = json!({"TimeoutSeconds": 2, "Catch": [{"ErrorEquals": ["States.Timeout"], "Next": "TimedOut"}]});
+    let timed_out =
+        json!({"TimedOut": {"Type": "Pass", "Parameters": {"outcome": "timed-out"}, "End": true}});
+    wait_on_new_links(60, deadline, timed_out).await
 }
 
 async fn start_machine(definition: Value) -> String {
