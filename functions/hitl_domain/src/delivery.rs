@@ -242,18 +242,21 @@ async fn redrive_one(
 ) -> Result<(), HitlError> {
     let id = record.approval_id.clone();
     if record.needs_delivery() {
+        // What the delivery just wrote, applied to our copy rather than read back.
         match deliver_decision(&record, store, resumer, now).await {
-            DeliveryOutcome::Delivered => report.delivered.push(id.clone()),
-            DeliveryOutcome::Late => report.late.push(id.clone()),
+            DeliveryOutcome::Delivered => {
+                report.delivered.push(id.clone());
+                record.delivery.delivered_at = Some(now);
+            }
+            DeliveryOutcome::Late => {
+                report.late.push(id.clone());
+                record.delivery.late_at = Some(now);
+            }
             _ => {
                 report.retry_later.push(id);
                 return Ok(());
             }
         }
-        record = store
-            .get(&id)
-            .await?
-            .ok_or_else(|| HitlError::NotFound(id.clone()))?;
     } else if fail_expired(&record, store, resumer, now).await? {
         report.expired.push(id.clone());
         return settle(store, &id, now, report).await;
