@@ -164,8 +164,9 @@ async fn unreadable_link_posts_say_why_with_their_own_status() {
     assert!(page.contains("Nothing was decided"), "{page}");
 }
 
-/// Slack's endpoint checks the size first, then the signature: an oversize body is 413, an
-/// unsigned one 401 whatever its bytes. (A signed body that is not UTF-8 answers 400; the
+/// Slack's endpoint checks the size first, then the signature: a body larger than any Slack
+/// click (over 1 MiB) is 413, an unsigned one 401 whatever its bytes, including one as large as
+/// a click on a full 50-block message. (A signed body that is not UTF-8 answers 400; the
 /// signing secret is the stack's own, so that case is left to the Decision API's unit tests.)
 #[tokio::test]
 async fn unreadable_slack_requests_say_why_with_their_own_status() {
@@ -183,9 +184,12 @@ async fn unreadable_slack_requests_say_why_with_their_own_status() {
             (r.status().as_u16(), r.text().await.unwrap())
         }
     };
-    let (status, text) = send(format!("payload={}", "a".repeat(70_000)).into_bytes()).await;
+    let (status, text) = send(format!("payload={}", "a".repeat(1_100_000)).into_bytes()).await;
     assert_eq!(status, 413, "{text}");
     assert!(text.contains("too large"), "{text}");
+    // Real clicks on large messages run to hundreds of KB: read, and refused only as unsigned.
+    let (status, text) = send(format!("payload={}", "a".repeat(400_000)).into_bytes()).await;
+    assert_eq!(status, 401, "a real size is read: {text}");
     let (status, text) = send(vec![0xff, 0xfe, 0x00]).await;
     assert_eq!(status, 401, "unsigned: {text}");
 }

@@ -188,6 +188,34 @@ async fn an_expired_link_gets_a_too_late_page_and_the_task_takes_the_expired_bra
     assert!(!page.body.contains("recorded"), "{}", page.body);
 }
 
+/// Personal links are only per approver: with approvers there is no top-level link a workflow
+/// could post somewhere shared and so let everybody decide as the first approver.
+#[tokio::test]
+async fn with_approvers_there_are_no_shared_links() {
+    let (error, links) = invoke(
+        "CreateApprovalLinksFunction",
+        &json!({"title": unique("personal"), "approvers": ["alice@example.com", "bob@example.com"]}),
+    )
+    .await;
+    assert_eq!(error, None, "{links}");
+    assert!(links.get("approveUrl").is_none(), "{links}");
+    assert!(links.get("rejectUrl").is_none(), "{links}");
+    let personal = links["links"].as_array().unwrap();
+    assert_eq!(personal.len(), 2, "{links}");
+    assert_eq!(personal[0]["approver"], "alice@example.com");
+    assert_ne!(personal[0]["approveUrl"], personal[1]["approveUrl"]);
+
+    // Without approvers the links are the shared ones, and there are no personal ones.
+    let (error, links) = invoke(
+        "CreateApprovalLinksFunction",
+        &json!({"title": unique("shared")}),
+    )
+    .await;
+    assert_eq!(error, None, "{links}");
+    assert!(links["approveUrl"].is_string(), "{links}");
+    assert_eq!(links["links"], json!([]), "{links}");
+}
+
 #[tokio::test]
 async fn a_click_before_the_wait_begins_resumes_as_soon_as_it_does() {
     // Links first, click, and only then a workflow that waits on them.

@@ -176,6 +176,114 @@ async fn forged_and_replayed_requests_are_refused_with_401() {
     assert_eq!(end.output["outcome"], "approved", "{end:?}");
 }
 
+/// Posts, with Send Message, a message of the sender's choosing whose button carries
+/// `block_id` (the block id of another request's buttons); returns where it is.
+async fn message_with_block_id(tag: &str, block_id: &str) -> (String, String) {
+    let (error, sent) = invoke(
+        "SlackSendMessageFunction",
+        &json!({
+            "channel": "C0APPROVALS", "text": format!("Lunch {tag}?"),
+            "blocks": [{"type": "actions", "block_id": block_id, "elements": [
+                {"type": "button", "action_id": "yes", "text": {"type": "plain_text", "text": "Yes"}, "value": "approve"}
+            ]}]
+        }),
+    )
+    .await;
+    assert_eq!(error, None, "{sent}");
+    message_ref(&sent)
+}
+
+#[tokio::test]
+async fn a_request_id_copied_into_another_message_decides_nothing() {
+    let tag = unique("copied");
+    let arn = start_slack_approval(&format!("Copied {tag}"), json!({})).await;
+    let asked = slack_message_with(&tag).await;
+    let block_id = asked["blocks"][2]["block_id"].as_str().unwrap().to_string();
+    assert!(block_id.starts_with("hitl:"), "{asked}");
+    let (channel, ts) = message_with_block_id(&tag, &block_id).await;
+
+    // Alice may answer the request, but not from another message.
+    let (status, _) = slack_click(&channel, &ts, "U0ALICE", "approve", json!({})).await;
+    assert_eq!(status, 200);
+    let notes = slack_ephemerals_for("U0ALICE").await;
+    assert!(
+        notes
+            .iter()
+            .any(|t| t.contains("not on the message that asked")),
+        "{notes:?}"
+    );
+    let approval_id = block_id.trim_start_matches("hitl:");
+    assert!(!approval_record(approval_id).await.contains_key("decision"));
+    assert_eq!(
+        execution_status(&arn).await,
+        "RUNNING",
+        "nothing was decided"
+    );
+
+    // The request's own message still decides.
+    let (channel, ts) = message_ref(&asked);
+    let (status, _) = slack_click(&channel, &ts, "U0ALICE", "reject", json!({})).await;
+    assert_eq!(status, 200);
+    let end = wait_for_end(&arn, Duration::from_secs(30)).await;
+    assert_eq!(end.output["outcome"], "rejected", "{end:?}");
+}
+
+/// The stack is set to one workspace (`SlackTeamId`): a member of another one, clicking in a
+/// channel shared through Slack Connect, decides nothing, even if named in `allowedUsers`.
+#[tokio::test]
+async fn a_click_from_another_workspace_decides_nothing() {
+    let tag = unique("connect");
+    let arn = start_slack_approval(&format!("Shared {tag}"), json!({})).await;
+    let (channel, ts) = message_ref(&slack_message_with(&tag).await);
+    let (status, _) = slack_click(
+        &channel,
+        &ts,
+        "U0ALICE",
+        "approve",
+        json!({"teamId": "T0OTHERORG"}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let notes = slack_ephemerals_for("U0ALICE").await;
+    assert!(
+        notes.iter().any(|t| t.contains("workspace")),
+        "the clicker is told why: {notes:?}"
+    );
+    assert_eq!(
+        execution_status(&arn).await,
+        "RUNNING",
+        "nothing was decided"
+    );
+    let (status, _) = slack_click(&channel, &ts, "U0ALICE", "approve", json!({})).await;
+    assert_eq!(status, 200);
+    let end = wait_for_end(&arn, Duration::from_secs(30)).await;
+    assert_eq!(end.output["outcome"], "approved", "{end:?}");
+}
+
+#[tokio::test]
+async fn a_button_naming_an_email_request_decides_nothing() {
+    let tag = unique("mailid");
+    let (error, links) = invoke(
+        "CreateApprovalLinksFunction",
+        &json!({"title": format!("By email {tag}")}),
+    )
+    .await;
+    assert_eq!(error, None, "{links}");
+    let approval_id = links["approvalId"].as_str().unwrap();
+    let (channel, ts) = message_with_block_id(&tag, &format!("hitl:{approval_id}")).await;
+    let (status, _) = slack_click(&channel, &ts, "U0BOB", "approve", json!({})).await;
+    assert_eq!(status, 200);
+    let notes = slack_ephemerals_for("U0BOB").await;
+    assert!(
+        notes
+            .iter()
+            .any(|t| t.contains("does not belong to a Slack request")),
+        "{notes:?}"
+    );
+    let item = approval_record(approval_id).await;
+    assert!(!item.contains_key("decision"), "{item:?}");
+}
+
 #[tokio::test]
 async fn a_request_with_no_click_expires_and_the_task_takes_the_expired_branch() {
     let tag = unique("timeout");

@@ -1,5 +1,6 @@
-//! Microsoft Teams on the local stack: the real functions against the Workflows-webhook and
-//! Microsoft Graph stand-ins; a card's buttons are the same scanner-safe signed links as email.
+//! Microsoft Teams on the local stack: the real functions against the Workflows-webhook
+//! stand-in; a card's buttons are the same scanner-safe signed links as email. Nothing tells who
+//! clicks a webhook card, so `approvers` is refused and a decision is recorded as unverified.
 
 use std::time::{Duration, Instant};
 
@@ -47,7 +48,7 @@ fn open_url(card: &Value, title: &str) -> String {
 }
 
 #[tokio::test]
-async fn the_rds_review_asks_in_teams_and_stops_only_when_approved() {
+async fn the_rds_review_asks_in_teams_and_records_the_decider_as_unverified() {
     let _turn = TEAMS.lock().await;
     let db = unique("db-teams");
     local_stack::rds::create_instance(&endpoints().edge, &db, false)
@@ -55,7 +56,7 @@ async fn the_rds_review_asks_in_teams_and_stops_only_when_approved() {
         .unwrap();
     let arn = start_execution(
         "RdsIdleReviewStateMachine",
-        json!({"via": "teams", "instanceIds": [db], "approvers": ["owner@example.com"]}),
+        json!({"via": "teams", "instanceIds": [db]}),
     )
     .await;
     let message = teams_message_with(&db).await;
@@ -69,6 +70,11 @@ async fn the_rds_review_asks_in_teams_and_stops_only_when_approved() {
             .iter()
             .all(|a| a["type"] == "Action.OpenUrl"),
         "Workflows webhooks take no Action.Submit: {card}"
+    );
+    assert!(
+        card.to_string()
+            .contains("Anyone who can see this card may decide"),
+        "{card}"
     );
     let approve = open_url(card, "Approve");
     assert!(
@@ -89,6 +95,10 @@ async fn the_rds_review_asks_in_teams_and_stops_only_when_approved() {
     let result = &end.output["results"][0];
     assert_eq!(result["instance"], db.as_str());
     assert_eq!(result["outcome"], "stopped", "{end:?}");
+    // Whoever opened the link typed a name: kept, but not vouched for.
+    assert_eq!(result["decidedBy"], "link", "{result}");
+    assert_eq!(result["decidedByName"], "Dana Ops", "{result}");
+    assert_eq!(result["verified"], false, "{result}");
     assert_eq!(
         local_stack::rds::instance_status(&endpoints().edge, &db)
             .await
@@ -101,46 +111,91 @@ async fn the_rds_review_asks_in_teams_and_stops_only_when_approved() {
 }
 
 #[tokio::test]
-async fn channel_and_chat_messages_go_by_webhook_or_graph() {
+async fn approvers_are_refused_in_teams_since_a_webhook_card_cannot_enforce_them() {
     let _turn = TEAMS.lock().await;
-    let tag = unique("hello");
-    let (error, out) = invoke(
-        "TeamsSendChannelMessageFunction",
-        &json!({"text": tag, "title": "Heads-up"}),
-    )
-    .await;
-    assert_eq!(error, None, "{out}");
-    assert_eq!(out["via"], "webhook");
-    teams_message_with(&tag).await;
-
-    let tag = unique("graph-channel");
-    let (error, out) = invoke(
-        "TeamsSendChannelMessageFunction",
-        &json!({"text": tag, "target": {"teamId": "team-1", "channelId": "19:abc@thread.tacv2"}}),
-    )
-    .await;
-    assert_eq!(error, None, "{out}");
-    assert_eq!(out["via"], "graph");
-    assert!(out["messageId"].is_string(), "{out}");
-    let stored = teams_message_with(&tag).await;
-    assert_eq!(stored["where"]["channelId"], "19:abc@thread.tacv2");
-
-    let card = json!({"type": "AdaptiveCard", "version": "1.4", "body": [{"type": "TextBlock", "text": unique("chat-card")}]});
-    let (error, out) = invoke(
-        "TeamsSendChatMessageFunction",
-        &json!({"card": card, "target": {"chatId": "19:meeting@thread.v2"}}),
-    )
-    .await;
-    assert_eq!(error, None, "{out}");
-    assert_eq!(out["via"], "graph");
-
-    // A chat target on the channel function is a mistake worth naming.
+    let before = teams_messages().await.len();
     let (_, out) = invoke(
+        "TeamsRequestActionFunction",
+        &json!({"title": "Stop db-x?", "approvers": ["owner@example.com"], "taskToken": "t"}),
+    )
+    .await;
+    assert_eq!(out["errorType"], "Teams.ApproversNeedBot", "{out}");
+    assert!(
+        out["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("Remove approvers"),
+        "{out}"
+    );
+
+    // The RDS review passes its approvers on: asked in Teams, it fails by name, posting nothing.
+    let db = unique("db-teams-approvers");
+    local_stack::rds::create_instance(&endpoints().edge, &db, false)
+        .await
+        .unwrap();
+    let arn = start_execution(
+        "RdsIdleReviewStateMachine",
+        json!({"via": "teams", "instanceIds": [db], "approvers": ["owner@example.com"]}),
+    )
+    .await;
+    let end = wait_for_end(&arn, Duration::from_secs(60)).await;
+    assert_eq!(end.status, "FAILED", "{end:?}");
+    assert_eq!(
+        end.error.as_deref(),
+        Some("Teams.ApproversNeedBot"),
+        "{end:?}"
+    );
+    assert_eq!(teams_messages().await.len(), before, "no card was posted");
+    assert_eq!(
+        local_stack::rds::instance_status(&endpoints().edge, &db)
+            .await
+            .unwrap(),
+        "available"
+    );
+}
+
+#[tokio::test]
+async fn channel_and_chat_messages_go_through_the_webhook_only() {
+    let _turn = TEAMS.lock().await;
+    for function in [
         "TeamsSendChannelMessageFunction",
-        &json!({"text": "x", "target": {"chatId": "19:x"}}),
+        "TeamsSendChatMessageFunction",
+    ] {
+        let tag = unique("hello");
+        let (error, out) = invoke(function, &json!({"text": tag, "title": "Heads-up"})).await;
+        assert_eq!(error, None, "{out}");
+        assert_eq!(out, json!({"delivered": true, "via": "webhook"}));
+        let stored = teams_message_with(&tag).await;
+        assert_eq!(stored["via"], "webhook");
+    }
+
+    // Microsoft Graph takes app-only channel and chat messages only for imports: a target
+    // (which only Graph could reach) is refused before anything is sent.
+    let before = teams_messages().await.len();
+    for (function, target) in [
+        (
+            "TeamsSendChannelMessageFunction",
+            json!({"teamId": "team-1", "channelId": "19:abc@thread.tacv2"}),
+        ),
+        (
+            "TeamsSendChatMessageFunction",
+            json!({"chatId": "19:meeting@thread.v2"}),
+        ),
+    ] {
+        let (_, out) = invoke(function, &json!({"text": "x", "target": target})).await;
+        assert_eq!(out["errorType"], "Hitl.InvalidInput", "{out}");
+        assert!(
+            out["errorMessage"].as_str().unwrap().contains("import"),
+            "{out}"
+        );
+    }
+    let (_, out) = invoke(
+        "TeamsRequestActionFunction",
+        &json!({"title": "x", "taskToken": "t", "target": {"chatId": "19:x"}}),
     )
     .await;
     assert_eq!(out["errorType"], "Hitl.InvalidInput", "{out}");
+    assert_eq!(teams_messages().await.len(), before);
 }
 
 #[tokio::test]

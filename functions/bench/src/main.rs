@@ -20,7 +20,8 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 use tokio::sync::watch;
 
-const SIGNING_KEYS: &str = "bench:benchmark-signing-key-0123456789abcdef";
+const KEY_RING: &str =
+    r#"{"currentKeyId": "bench", "currentKey": "benchmark-signing-key-0123456789abcdef"}"#;
 const SLACK_BOT_TOKEN: &str = "xoxb-bench";
 const SLACK_SIGNING_SECRET: &str = "bench-slack-signing-secret";
 
@@ -161,10 +162,25 @@ async fn main() {
         }
     };
     let edge = stack.endpoints.edge.clone();
+    // The functions read their secrets from (moto's) Secrets Manager, as deployed.
+    let sdk = local_stack::provision::sdk_config(&edge).await;
+    for (name, value) in [
+        ("bench/link-signing-keys", KEY_RING),
+        ("bench/slack-bot-token", SLACK_BOT_TOKEN),
+        ("bench/slack-signing-secret", SLACK_SIGNING_SECRET),
+    ] {
+        if let Err(e) = local_stack::provision::put_secret(&sdk, name, value).await {
+            eprintln!("hitl-bench: {e}");
+            std::process::exit(1);
+        }
+    }
     let common = vec![
         ("AWS_ENDPOINT_URL", edge.clone()),
         ("TABLE_NAME", "ApprovalsTable".to_string()),
-        ("LINK_SIGNING_KEYS", SIGNING_KEYS.to_string()),
+        (
+            "LINK_SIGNING_KEYS_SECRET_ID",
+            "bench/link-signing-keys".to_string(),
+        ),
         (
             "DECISION_BASE_URL",
             "https://approvals.example.com".to_string(),
@@ -202,7 +218,7 @@ async fn main() {
     ));
     let page_events = links
         .iter()
-        .map(|l| http_api_get(l["approveUrl"].as_str().unwrap_or_default()))
+        .map(|l| http_api_get(l["links"][0]["approveUrl"].as_str().unwrap_or_default()))
         .collect();
     rows.push((
         "decision-api (GET page)",
@@ -215,8 +231,14 @@ async fn main() {
     let mut slack_env = common.clone();
     slack_env.extend([
         ("SLACK_API_URL", slack_api),
-        ("SLACK_BOT_TOKEN", SLACK_BOT_TOKEN.to_string()),
-        ("SLACK_SIGNING_SECRET", SLACK_SIGNING_SECRET.to_string()),
+        (
+            "SLACK_BOT_TOKEN_SECRET_ID",
+            "bench/slack-bot-token".to_string(),
+        ),
+        (
+            "SLACK_SIGNING_SECRET_SECRET_ID",
+            "bench/slack-signing-secret".to_string(),
+        ),
     ]);
     let request_events = (0..=count)
         .map(|i| json!({"channel": "#approvals", "text": format!("Bench request {i}"), "taskToken": format!("bench-slack-token-{i}")}))

@@ -3,6 +3,7 @@
 use hitl_aws::lambda_support::{
     approval_store, aws_config, init_tracing, now, parse_input, run_task, LinkConfig,
 };
+use hitl_aws::secrets::SecretReader;
 use hitl_aws::DynamoApprovalStore;
 use hitl_domain::service::create_approval_links;
 use hitl_domain::{Channel, CreateLinksOutput, HitlError};
@@ -31,11 +32,13 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     let config = aws_config().await;
     // Built once per cold start; a configuration error fails every Task with Hitl.Config.
-    let deps = (|| {
+    let secrets = SecretReader::new(&config);
+    let deps: Result<Deps, HitlError> = async {
         Ok(Deps {
-            links: LinkConfig::from_env()?,
+            links: LinkConfig::load(&secrets).await?,
             store: approval_store(&config)?,
         })
-    })();
+    }
+    .await;
     run_task(deps, handle).await
 }

@@ -1,23 +1,28 @@
 //! Decision API (HttpApi): GET on a link shows a confirmation page and never decides; the POST
 //! from that page records the decision (first wins) and resumes the waiting execution.
 
-use hitl_aws::lambda_support::{approval_store, aws_config, init_tracing, now, required_env};
+use hitl_aws::lambda_support::{approval_store, aws_config, init_tracing, now};
+use hitl_aws::secrets::{RefreshingSigner, SecretReader, KEY_RING_MAX_AGE};
 use hitl_aws::{DynamoApprovalStore, StepFunctionsResumer};
 use hitl_domain::pages::{bad_request, render, Page, PAGE_HEADERS};
 use hitl_domain::service::{decide, view_link, ClientInfo, LinkView};
-use hitl_domain::{HitlError, LinkSigner};
+use hitl_domain::HitlError;
 use lambda_http::request::RequestContext;
 use lambda_http::{service_fn, Body, Error, Request, RequestExt, Response};
 
 /// Form bodies are a few hundred bytes; anything far larger is not ours.
 const MAX_BODY_BYTES: usize = 16 * 1024;
 
+#[cfg(test)]
+#[path = "tests/properties.rs"]
+mod properties;
 mod slack_interactions;
 
 use slack_interactions::SlackInteractivity;
 
 struct Deps {
-    signer: LinkSigner,
+    /// The key ring, re-read every few minutes so a rotation reaches warm instances.
+    signer: RefreshingSigner,
     store: DynamoApprovalStore,
     resumer: StepFunctionsResumer,
     /// Set when the deployment has Slack (a signing secret).
@@ -25,12 +30,13 @@ struct Deps {
 }
 
 impl Deps {
-    fn from_env(config: &aws_config::SdkConfig) -> Result<Self, HitlError> {
+    async fn load(config: &aws_config::SdkConfig) -> Result<Self, HitlError> {
+        let secrets = SecretReader::new(config);
         Ok(Deps {
-            signer: LinkSigner::from_config(&required_env("LINK_SIGNING_KEYS")?)?,
+            signer: RefreshingSigner::load(secrets.clone(), KEY_RING_MAX_AGE).await?,
             store: approval_store(config)?,
             resumer: StepFunctionsResumer::from_config(config),
-            slack: SlackInteractivity::from_env(config),
+            slack: SlackInteractivity::load(config, &secrets).await,
         })
     }
 }
@@ -109,12 +115,13 @@ async fn handle(deps: &Result<Deps, HitlError>, req: Request) -> Result<Response
         return respond(render(&LinkView::NotFound), None);
     };
     let now = now();
+    let signer = deps.signer.current().await;
     let view = match req.method().as_str() {
         "GET" | "HEAD" => {
             view_link(
                 approval_id,
                 req.uri().query().unwrap_or(""),
-                &deps.signer,
+                &signer,
                 &deps.store,
                 now,
             )
@@ -127,7 +134,7 @@ async fn handle(deps: &Result<Deps, HitlError>, req: Request) -> Result<Response
                     approval_id,
                     body,
                     client_info(&req),
-                    &deps.signer,
+                    &signer,
                     &deps.store,
                     &deps.resumer,
                     now,
@@ -155,7 +162,7 @@ async fn handle(deps: &Result<Deps, HitlError>, req: Request) -> Result<Response
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     init_tracing();
-    let deps = Deps::from_env(&aws_config().await);
+    let deps = Deps::load(&aws_config().await).await;
     let deps = &deps;
     lambda_http::run(service_fn(move |req: Request| async move {
         handle(deps, req).await

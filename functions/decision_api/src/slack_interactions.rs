@@ -8,12 +8,14 @@ use std::time::{Duration, Instant};
 
 use aws_config::SdkConfig;
 use hitl_aws::lambda_support::{approval_store, interactive_sdk_config, now};
+use hitl_aws::secrets::{SecretReader, SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET};
 use hitl_aws::{DynamoApprovalStore, StepFunctionsResumer};
 use hitl_domain::slack::verify_signature;
 use hitl_domain::slack_click::{follow_up, parse_interaction, record_click, ClickOutcome};
 use hitl_domain::HitlError;
 use hitl_services::slack::SlackWebApi;
 use lambda_http::{Body, Error, Request, Response};
+use secrecy::{ExposeSecret, SecretString};
 
 /// From the request's arrival to our answer: Slack's limit is 3 s.
 pub const ANSWER_BUDGET: Duration = Duration::from_millis(2300);
@@ -22,11 +24,17 @@ pub const RECORD_BUDGET: Duration = Duration::from_millis(1200);
 /// One Slack call (`chat.update`, `chat.postEphemeral`) during a click, retries included.
 pub const SLACK_CALL_BUDGET: Duration = Duration::from_millis(700);
 
-/// Interactivity payloads are a few KB (the message's blocks come along); cap what we read.
-const MAX_BODY_BYTES: usize = 64 * 1024;
+/// The largest interactivity request we read. A click carries the whole message: up to 50
+/// blocks of up to 3000 characters each (more with section fields), plus the state of its
+/// inputs, JSON-escaped and then form-encoded (up to 3 bytes per ASCII symbol, 9 to 12 per
+/// non-ASCII character). Real clicks on large messages run to a few hundred KB; 1 MiB leaves
+/// room for them and still refuses bodies no Slack click sends (Lambda's own limit is 6 MB).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 pub struct SlackInteractivity {
-    signing_secret: String,
+    signing_secret: SecretString,
+    /// `SLACK_TEAM_ID`: when set, clicks from any other workspace are refused.
+    team_id: Option<String>,
     api: SlackWebApi,
     /// The table and Step Functions with the click's short SDK limits (they share the
     /// link pages' connections).
@@ -35,22 +43,65 @@ pub struct SlackInteractivity {
 }
 
 impl SlackInteractivity {
-    /// `None` when Slack is not set up (no `SLACK_SIGNING_SECRET`): the route then answers 404.
-    pub fn from_env(config: &SdkConfig) -> Option<Result<Self, HitlError>> {
-        let secret = std::env::var("SLACK_SIGNING_SECRET")
-            .ok()
-            .filter(|s| !s.trim().is_empty())?;
+    /// `None` when Slack is not set up (no signing secret named by
+    /// `SLACK_SIGNING_SECRET_SECRET_ID`): the route then answers 404.
+    pub async fn load(
+        config: &SdkConfig,
+        secrets: &SecretReader,
+    ) -> Option<Result<Self, HitlError>> {
+        let signing_secret = match secrets.optional_text(SLACK_SIGNING_SECRET).await {
+            Ok(None) => return None,
+            Ok(Some(secret)) => secret,
+            Err(e) => return Some(Err(e)),
+        };
         let config = interactive_sdk_config(config);
-        let built = SlackWebApi::from_env().and_then(|api| {
+        let built = async {
+            let token = secrets.required_text(SLACK_BOT_TOKEN).await?;
             Ok(SlackInteractivity {
-                api: api.with_budget(SLACK_CALL_BUDGET),
-                signing_secret: secret,
+                api: SlackWebApi::from_token(&token).with_budget(SLACK_CALL_BUDGET),
+                signing_secret,
+                team_id: team_id_from_env(),
                 store: approval_store(&config)?,
                 resumer: StepFunctionsResumer::from_config(&config),
             })
-        });
-        Some(built)
+        };
+        Some(built.await)
     }
+}
+
+/// `SLACK_TEAM_ID` (not a secret): the workspace whose clicks count; blank or absent: any
+/// workspace the app is installed in.
+fn team_id_from_env() -> Option<String> {
+    std::env::var("SLACK_TEAM_ID")
+        .ok()
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+}
+
+/// The form body of a request Slack signed, or the answer that refuses it: 413 for a body no
+/// Slack click sends, 401 for a missing, stale or wrong signature, 400 for a body that is not
+/// UTF-8. Nothing is read or written before this passes.
+pub fn signed_form<'a>(
+    signing_secret: &str,
+    req: &'a Request,
+    now: i64,
+) -> Result<&'a str, (u16, String)> {
+    let body: &[u8] = req.body().as_ref();
+    if body.len() > MAX_BODY_BYTES {
+        return Err((413, "payload too large".into()));
+    }
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    if let Err(refused) = verify_signature(
+        signing_secret,
+        header("x-slack-request-timestamp"),
+        header("x-slack-signature"),
+        body,
+        now,
+    ) {
+        tracing::warn!(reason = %refused, "Slack request refused");
+        return Err((401, format!("invalid request: {refused}")));
+    }
+    std::str::from_utf8(body).map_err(|_| (400, "the body is not UTF-8".into()))
 }
 
 fn reply(status: u16, text: &str) -> Result<Response<Body>, Error> {
@@ -75,30 +126,17 @@ pub async fn handle(
         Some(Ok(slack)) => slack,
     };
     let (store, resumer) = (&slack.store, &slack.resumer);
-    let body: &[u8] = req.body().as_ref();
-    if body.len() > MAX_BODY_BYTES {
-        return reply(413, "payload too large");
-    }
-    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
     let now = now();
-    if let Err(refused) = verify_signature(
-        &slack.signing_secret,
-        header("x-slack-request-timestamp"),
-        header("x-slack-signature"),
-        body,
-        now,
-    ) {
-        tracing::warn!(reason = %refused, "Slack request refused");
-        return reply(401, &format!("invalid request: {refused}"));
-    }
-    let Ok(form) = std::str::from_utf8(body) else {
-        return reply(400, "the body is not UTF-8");
+    let form = match signed_form(slack.signing_secret.expose_secret(), req, now) {
+        Ok(form) => form,
+        Err((status, text)) => return reply(status, &text),
     };
     let payload = match parse_interaction(form) {
         Ok(payload) => payload,
         Err(err) => return reply(400, &err.to_string()),
     };
-    let step = match tokio::time::timeout(RECORD_BUDGET, record_click(payload, store, now)).await {
+    let recording = record_click(payload, slack.team_id.as_deref(), store, now);
+    let step = match tokio::time::timeout(RECORD_BUDGET, recording).await {
         Ok(Ok(step)) => step,
         Ok(Err(err)) => {
             // Not recorded: a non-200 makes Slack show the clicker that it failed.
@@ -124,7 +162,9 @@ pub async fn handle(
             approval_id,
             delivered,
         }) => tracing::info!(approval_id, delivered, "Slack decision recorded"),
-        Ok(ClickOutcome::Refused { reason }) => tracing::info!(reason, "Slack click refused"),
+        Ok(ClickOutcome::Refused { error, reason }) => {
+            tracing::info!(error, reason, "Slack click refused")
+        }
         Ok(ClickOutcome::Ignored) => {}
         Err(_) => tracing::warn!("Slack click follow-up cut short; the re-driver finishes it"),
     }

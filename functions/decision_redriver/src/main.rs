@@ -10,6 +10,7 @@
 use std::time::{Duration, Instant};
 
 use hitl_aws::lambda_support::{aws_config, init_tracing, now, run_task, WaitDeps};
+use hitl_aws::secrets::{SecretReader, SLACK_BOT_TOKEN};
 use hitl_domain::delivery::{redrive_while, RedriveReport};
 use hitl_domain::ports::{DeliveryStore, OutcomeNotifier};
 use hitl_domain::slack_click::SlackOutcome;
@@ -106,15 +107,15 @@ async fn handle(deps: &Deps, _event: Value) -> Result<RunReport, HitlError> {
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     let config = aws_config().await;
-    let slack = match std::env::var("SLACK_BOT_TOKEN") {
-        Ok(token) if !token.trim().is_empty() => Some(SlackWebApi::from_env()),
-        _ => None,
-    };
-    let deps = (|| {
+    let secrets = SecretReader::new(&config);
+    let deps: Result<Deps, HitlError> = async {
+        // Slack is optional: without its token the re-driver only resumes workflows.
+        let token = secrets.optional_text(SLACK_BOT_TOKEN).await?;
         Ok(Deps {
             wait: WaitDeps::from_env(&config)?,
-            slack: slack.transpose()?,
+            slack: token.map(|t| SlackWebApi::from_token(&t)),
         })
-    })();
+    }
+    .await;
     run_task(deps, handle).await
 }

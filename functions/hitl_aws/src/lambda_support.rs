@@ -94,8 +94,9 @@ impl WaitDeps {
     }
 }
 
-/// How signed links are made: keys (`LINK_SIGNING_KEYS`), where they point
-/// (`DECISION_BASE_URL`) and how long records stay after expiry.
+/// How signed links are made: keys (the key ring secret named by
+/// `LINK_SIGNING_KEYS_SECRET_ID`), where they point (`DECISION_BASE_URL`) and how long records
+/// stay after expiry.
 pub struct LinkConfig {
     pub signer: LinkSigner,
     pub base_url: String,
@@ -103,9 +104,9 @@ pub struct LinkConfig {
 }
 
 impl LinkConfig {
-    pub fn from_env() -> Result<Self, HitlError> {
+    pub async fn load(secrets: &crate::secrets::SecretReader) -> Result<Self, HitlError> {
         Ok(LinkConfig {
-            signer: LinkSigner::from_config(&required_env("LINK_SIGNING_KEYS")?)?,
+            signer: secrets.link_signer().await?,
             base_url: required_env("DECISION_BASE_URL")?,
             retention_days: retention_days()?,
         })

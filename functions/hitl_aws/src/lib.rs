@@ -7,6 +7,7 @@ pub mod dynamodb_messages;
 pub mod dynamodb_store;
 pub mod lambda_support;
 pub mod sdk_errors;
+pub mod secrets;
 pub mod ses_sender;
 pub mod step_functions_resumer;
 pub mod timeouts;

@@ -85,7 +85,7 @@ pub const SLACK_CALL: Duration = Duration::from_secs(3);
 /// One Slack Web API call while a click waits for its answer (`SlackWebApi::with_budget`;
 /// decision_api's `SLACK_CALL_BUDGET`).
 pub const SLACK_CLICK_CALL: Duration = Duration::from_millis(700);
-/// One Teams post, its Graph token request included (`hitl_services::teams::DEFAULT_BUDGET`).
+/// One Teams webhook post (`hitl_services::teams::DEFAULT_BUDGET`).
 pub const TEAMS_POST: Duration = Duration::from_millis(3500);
 /// One Jira read and one Jira write (`hitl_services::jira::{READ_BUDGET, WRITE_BUDGET}`).
 pub const JIRA_READ: Duration = Duration::from_millis(1500);
@@ -295,7 +295,7 @@ pub const BUDGETS: &[FunctionBudget] = &[
             sdk("DynamoDB GetItem: an earlier attempt"),
             sdk("DynamoDB PutItem: the request"),
             sdk("DynamoDB UpdateItem: attach the task token"),
-            http("Teams post (Graph token included)", TEAMS_POST),
+            http("Teams webhook post", TEAMS_POST),
             sdk("DynamoDB UpdateItem: mark the card sent"),
         ],
         if_time_left: &[],
@@ -304,14 +304,14 @@ pub const BUDGETS: &[FunctionBudget] = &[
     FunctionBudget {
         function: "TeamsSendChannelMessageFunction",
         path: "",
-        calls: &[http("Teams post (Graph token included)", TEAMS_POST)],
+        calls: &[http("Teams webhook post", TEAMS_POST)],
         if_time_left: &[],
         answer_within: None,
     },
     FunctionBudget {
         function: "TeamsSendChatMessageFunction",
         path: "",
-        calls: &[http("Teams post (Graph token included)", TEAMS_POST)],
+        calls: &[http("Teams webhook post", TEAMS_POST)],
         if_time_left: &[],
         answer_within: None,
     },

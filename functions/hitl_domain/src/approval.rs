@@ -198,6 +198,8 @@ impl CreateLinksInput {
                 "title is longer than {MAX_TITLE_CHARS} characters"
             )));
         }
+        // Titles become email subjects and Slack and Teams headings: one line, no controls.
+        crate::input::check_one_line("title", &title)?;
         let description = self
             .description
             .map(|d| d.trim().to_string())
@@ -271,14 +273,18 @@ pub struct RecipientLinks {
     pub reject_url: String,
 }
 
-/// Output of Create Approval Links. With approvers, `approveUrl`/`rejectUrl` are the first
-/// approver's links and `links` holds one pair per approver (each bound to that address).
+/// Output of Create Approval Links. Shared links sit at the top level, personal ones only in
+/// `links`: without approvers, `approveUrl`/`rejectUrl` decide for whoever holds them; with
+/// approvers there are none (no link that anyone could use to decide as somebody else), and
+/// `links` holds one pair per approver, each bound to that address.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateLinksOutput {
     pub approval_id: String,
-    pub approve_url: String,
-    pub reject_url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approve_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reject_url: Option<String>,
     pub expires_at: String,
     pub title: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -84,13 +84,25 @@ pub struct SignedLink {
 }
 
 impl LinkSigner {
-    /// Parses `kid:secret[,kid:secret...]`; the first key signs.
+    /// Parses `kid:secret[,kid:secret...]`; the first key signs. A short form for tests and
+    /// benchmarks; deployed functions read the key ring secret ([`crate::key_ring`]), where a
+    /// key may hold any bytes.
     pub fn from_config(config: &str) -> Result<Self, HitlError> {
         let mut keys = Vec::new();
         for entry in config.split(',').map(str::trim).filter(|e| !e.is_empty()) {
             let (kid, secret) = entry.split_once(':').ok_or_else(|| {
-                HitlError::Config("LINK_SIGNING_KEYS entries must look like kid:secret".into())
+                HitlError::Config("signing keys must look like kid:secret".into())
             })?;
+            keys.push((kid.to_string(), secret.as_bytes().to_vec()));
+        }
+        Self::from_keys(keys)
+    }
+
+    /// The keys in order: the first signs, every one verifies. Ids are letters, digits, `-`
+    /// or `_` (they travel in links); a key is any bytes, at least [`MIN_SECRET_LEN`] of them.
+    /// Errors name the key id, never its bytes.
+    pub fn from_keys(keys: Vec<(String, Vec<u8>)>) -> Result<Self, HitlError> {
+        for (kid, secret) in &keys {
             if kid.is_empty()
                 || !kid
                     .chars()
@@ -102,15 +114,24 @@ impl LinkSigner {
             }
             if secret.len() < MIN_SECRET_LEN {
                 return Err(HitlError::Config(format!(
-                    "signing key {kid} is shorter than {MIN_SECRET_LEN} characters"
+                    "signing key {kid} is shorter than {MIN_SECRET_LEN} bytes"
                 )));
             }
-            keys.push((kid.to_string(), secret.as_bytes().to_vec()));
+            if keys.iter().filter(|(other, _)| other == kid).count() > 1 {
+                return Err(HitlError::Config(format!(
+                    "signing key id {kid} is used twice"
+                )));
+            }
         }
         if keys.is_empty() {
-            return Err(HitlError::Config("LINK_SIGNING_KEYS is empty".into()));
+            return Err(HitlError::Config("no signing key is configured".into()));
         }
         Ok(LinkSigner { keys })
+    }
+
+    /// The ids of the keys that verify, the signing key first.
+    pub fn key_ids(&self) -> Vec<&str> {
+        self.keys.iter().map(|(id, _)| id.as_str()).collect()
     }
 
     pub fn active_key_id(&self) -> &str {
@@ -202,7 +223,11 @@ impl LinkSigner {
             .iter()
             .find(|(id, _)| id == kid)
             .map(|(_, s)| s)
-            .ok_or_else(|| HitlError::InvalidLink(format!("unknown signing key {kid:?}")))?;
+            .ok_or_else(|| {
+                HitlError::InvalidLink(format!(
+                    "it was signed with key {kid:?}, which has been retired (or never existed); ask the requester to send the request again"
+                ))
+            })?;
         let sig = URL_SAFE_NO_PAD
             .decode(sig)
             .map_err(|_| HitlError::InvalidLink("the signature is malformed".into()))?;
@@ -328,7 +353,7 @@ mod tests {
             .verify(&id, &params, 1_000)
             .unwrap_err()
             .to_string()
-            .contains("unknown signing key"));
+            .contains("which has been retired"));
     }
 
     #[test]

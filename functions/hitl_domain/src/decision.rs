@@ -62,11 +62,34 @@ pub enum Channel {
     Teams,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Who decided. Serialized with a derived `verified` (see [`DecidedBy::verified`]).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct DecidedBy {
     pub id: String,
     pub name: String,
     pub channel: Channel,
+}
+
+impl DecidedBy {
+    /// Whether the channel vouches for who decided: a Slack click (signed by Slack, from the
+    /// user Slack names) or a personal link sent to one approver's address. A link without
+    /// named approvers (`id` `link`: an email's shared links, a Teams webhook card) decides
+    /// for whoever holds it, under the name they typed: not verified.
+    pub fn verified(&self) -> bool {
+        self.id != "link"
+    }
+}
+
+impl Serialize for DecidedBy {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("DecidedBy", 4)?;
+        s.serialize_field("id", &self.id)?;
+        s.serialize_field("name", &self.name)?;
+        s.serialize_field("channel", &self.channel)?;
+        s.serialize_field("verified", &self.verified())?;
+        s.end()
+    }
 }
 
 /// The Slack user who clicked, as Slack's `block_actions` payload names them.
@@ -157,10 +180,23 @@ mod tests {
                 "approvalId": "a-1",
                 "decision": "approve",
                 "approved": true,
-                "decidedBy": {"id": "alice@example.com", "name": "alice@example.com", "channel": "email"},
+                "decidedBy": {"id": "alice@example.com", "name": "alice@example.com", "channel": "email", "verified": true},
                 "decidedAt": "2027-01-15T08:00:00Z"
             })
         );
+        let mut shared = recorded.clone();
+        shared.decided_by = DecidedBy {
+            id: "link".into(),
+            name: "Dana".into(),
+            channel: Channel::Teams,
+        };
+        let json = serde_json::to_value(DecisionOutput::from_recorded("a-1", &shared)).unwrap();
+        assert_eq!(
+            json["decidedBy"],
+            serde_json::json!({"id": "link", "name": "Dana", "channel": "teams", "verified": false})
+        );
+        let back: DecisionOutput = serde_json::from_value(json).unwrap();
+        assert_eq!(back.decided_by, shared.decided_by);
     }
 
     #[test]

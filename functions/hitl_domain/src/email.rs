@@ -54,8 +54,12 @@ pub fn build_emails(input: SendEmailInput, from: &str) -> Result<Vec<OutgoingEma
     to.dedup();
     let subject = input
         .subject
-        .map(|s| s.trim().replace(['\r', '\n'], " "))
+        .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty());
+    // A control character in a subject is a header injection attempt or a broken template.
+    if let Some(subject) = &subject {
+        crate::input::check_one_line("subject", subject)?;
+    }
     if subject
         .as_ref()
         .is_some_and(|s| s.chars().count() > MAX_SUBJECT_CHARS)
@@ -95,6 +99,8 @@ pub fn build_emails(input: SendEmailInput, from: &str) -> Result<Vec<OutgoingEma
         }]);
     };
 
+    // A workflow may hand over an approval whose title it changed: it is checked again here.
+    crate::input::check_one_line("approval.title", &approval.title)?;
     let subject = subject.unwrap_or_else(|| format!("Approval needed: {}", approval.title));
     let message = input.message.as_deref();
     if approval.links.is_empty() {
@@ -108,12 +114,13 @@ pub fn build_emails(input: SendEmailInput, from: &str) -> Result<Vec<OutgoingEma
                 "at most {MAX_RECIPIENTS} recipients per email"
             )));
         }
-        let (text, html) = approval_bodies(
-            &approval,
-            message,
-            &approval.approve_url,
-            &approval.reject_url,
-        );
+        let (Some(approve_url), Some(reject_url)) = (&approval.approve_url, &approval.reject_url)
+        else {
+            return Err(HitlError::invalid_input(
+                "approval has neither shared links (approveUrl, rejectUrl) nor personal links",
+            ));
+        };
+        let (text, html) = approval_bodies(&approval, message, approve_url, reject_url);
         return Ok(vec![OutgoingEmail {
             from: from.into(),
             to,

@@ -27,6 +27,34 @@ pub fn check_length(field: &str, value: &str, max: usize) -> Result<(), HitlErro
     Ok(())
 }
 
+/// Refuses control characters (line breaks, tabs, escape sequences, NUL, C1 controls) in a
+/// one-line field such as a title or an email subject: they break mail headers and logs and
+/// can hide or forge what a person is asked to approve.
+pub fn check_one_line(field: &str, value: &str) -> Result<(), HitlError> {
+    match value.chars().position(char::is_control) {
+        None => Ok(()),
+        Some(at) => {
+            let c = value.chars().nth(at).unwrap_or_default();
+            Err(HitlError::invalid_input(format!(
+                "{field} must be one line of text without control characters; it holds U+{:04X} at character {}",
+                u32::from(c),
+                at + 1
+            )))
+        }
+    }
+}
+
+/// A one-line label made from free text (a message's text standing in for its title): each
+/// control character becomes a space, and at most `max` characters are kept.
+pub fn one_line(text: &str, max: usize) -> String {
+    let line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(max)
+        .collect();
+    line.trim().to_string()
+}
+
 /// The `taskToken` of a `.waitForTaskToken` Task.
 pub fn task_token(token: Option<String>) -> Result<String, HitlError> {
     let token = required(
@@ -91,5 +119,30 @@ mod tests {
             .to_string()
             .contains("$$.Task.Token"));
         assert_eq!(capitalized("rejected"), "Rejected");
+    }
+
+    #[test]
+    fn one_line_fields_refuse_control_characters_by_name() {
+        assert!(check_one_line("title", "Stop db-1 (prod) \u{e9}\u{1F680}").is_ok());
+        for bad in [
+            "a\nb",
+            "a\rb",
+            "tab\there",
+            "\u{1b}[31mred",
+            "nul\0",
+            "c1\u{85}",
+        ] {
+            let err = check_one_line("title", bad).unwrap_err();
+            assert_eq!(err.name(), "Hitl.InvalidInput", "{bad:?}");
+            assert!(
+                err.to_string().starts_with("title must be one line"),
+                "{err}"
+            );
+        }
+        assert!(check_one_line("subject", "ab\ncd")
+            .unwrap_err()
+            .to_string()
+            .contains("U+000A at character 3"));
+        assert_eq!(one_line(" Deploy\tv2?\nYes ", 10), "Deploy v2");
     }
 }

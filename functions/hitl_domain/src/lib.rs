@@ -13,6 +13,7 @@ pub mod error;
 pub mod in_memory;
 pub mod input;
 pub mod jira;
+pub mod key_ring;
 pub mod pages;
 pub mod ports;
 pub mod service;

@@ -1,4 +1,5 @@
-//! The HTML pages a person sees after clicking a link. Every value is HTML-escaped.
+//! The HTML pages a person sees after clicking a link. Every value is HTML-escaped, whichever
+//! channel it came from (a custom Slack button's value, a name typed on a form, a comment).
 
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 
@@ -75,8 +76,8 @@ fn decided_line(record: &ApprovalRecord) -> String {
     match &record.decision {
         Some(d) => format!(
             "<p class=\"status\" id=\"decision\" data-decision=\"{}\">{} by {} at {}.</p>{late}{}",
-            text(d.decision.as_str()),
-            crate::input::capitalized(&d.decision.past_tense()),
+            attr(d.decision.as_str()),
+            text(&crate::input::capitalized(&d.decision.past_tense())),
             text(&d.decided_by.name),
             rfc3339(d.decided_at),
             d.comment

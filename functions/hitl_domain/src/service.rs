@@ -65,9 +65,15 @@ pub async fn create_approval_links(
             reject_url: url(Decision::Reject, Some(i)),
         })
         .collect();
-    let (approve_url, reject_url) = match links.first() {
-        Some(first) => (first.approve_url.clone(), first.reject_url.clone()),
-        None => (url(Decision::Approve, None), url(Decision::Reject, None)),
+    // Shared links only when nobody is named: a personal link at the top level would let a
+    // workflow post one person's right to decide where everybody reads it.
+    let (approve_url, reject_url) = if links.is_empty() {
+        (
+            Some(url(Decision::Approve, None)),
+            Some(url(Decision::Reject, None)),
+        )
+    } else {
+        (None, None)
     };
     Ok(CreateLinksOutput {
         approval_id,
@@ -213,38 +219,34 @@ struct OpenedLink {
     link: SignedLink,
     record: ApprovalRecord,
     approver: Option<String>,
-    expired: bool,
 }
 
-/// Verifies a link and loads its record; the shared first half of GET and POST.
-async fn open_link(
+/// The signature check, before anything is read: a forged or tampered link costs no read.
+fn verified_link(
     approval_id: &str,
     params: &LinkParams,
     signer: &LinkSigner,
-    store: &dyn ApprovalStore,
-    now: i64,
-) -> Result<OpenedLink, LinkView> {
-    let verified = signer.verify_signature(approval_id, params);
-    let record = match store.get(approval_id).await {
+) -> Result<SignedLink, Box<LinkView>> {
+    signer.verify_signature(approval_id, params).map_err(|err| {
+        Box::new(LinkView::Invalid {
+            reason: err.to_string(),
+        })
+    })
+}
+
+/// Loads the record of a verified link and the approver the link is bound to; the shared
+/// second half of GET and POST.
+async fn open_link(link: SignedLink, store: &dyn ApprovalStore) -> Result<OpenedLink, LinkView> {
+    let record = match store.get(&link.approval_id).await {
         Ok(Some(record)) => record,
-        // A forged link for an unknown id says "invalid", not "unknown": no oracle.
-        Ok(None) => {
-            return Err(match verified {
-                Err(err) => LinkView::Invalid {
-                    reason: err.to_string(),
-                },
-                Ok(_) => LinkView::NotFound,
-            })
-        }
+        // Only a genuine link gets here: "unknown" tells a forger nothing.
+        Ok(None) => return Err(LinkView::NotFound),
         Err(err) => {
             return Err(LinkView::Unavailable {
                 reason: err.to_string(),
             })
         }
     };
-    let link = verified.map_err(|err| LinkView::Invalid {
-        reason: err.to_string(),
-    })?;
     let invalid = |reason: &str| LinkView::Invalid {
         reason: reason.into(),
     };
@@ -265,7 +267,6 @@ async fn open_link(
         (Some(_), true) => return Err(invalid("the link names no approver of this request")),
     };
     Ok(OpenedLink {
-        expired: now >= link.expires_at,
         link,
         record,
         approver,
@@ -281,15 +282,22 @@ pub async fn view_link(
     now: i64,
 ) -> LinkView {
     let params = LinkParams::from_urlencoded(query);
-    match open_link(approval_id, &params, signer, store, now).await {
+    let link = match verified_link(approval_id, &params, signer) {
+        Ok(link) => link,
+        Err(view) => return *view,
+    };
+    if now >= link.expires_at {
+        // Nothing to show but that it is too late: no read for a link that decides nothing.
+        return LinkView::TooLate {
+            title: None,
+            stopped_at: Some(link.expires_at),
+            kept: false,
+        };
+    }
+    match open_link(link, store).await {
         Err(view) => view,
         Ok(opened) if opened.record.decision.is_some() => LinkView::AlreadyDecided {
             record: opened.record,
-        },
-        Ok(opened) if opened.expired => LinkView::TooLate {
-            title: Some(opened.record.title),
-            stopped_at: Some(opened.record.expires_at),
-            kept: false,
         },
         Ok(OpenedLink {
             link,
@@ -366,7 +374,12 @@ pub async fn decide(
     now: i64,
 ) -> LinkView {
     let params = LinkParams::from_urlencoded(form_body);
-    let opened = match open_link(approval_id, &params, signer, store, now).await {
+    // An expired link is still read: its late answer is kept for the audit (it is genuine).
+    let link = match verified_link(approval_id, &params, signer) {
+        Ok(link) => link,
+        Err(view) => return *view,
+    };
+    let opened = match open_link(link, store).await {
         Ok(opened) => opened,
         Err(view) => return view,
     };

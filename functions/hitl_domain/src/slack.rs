@@ -6,19 +6,19 @@
 //! ephemeral replies). Talking to Slack is the [`SlackMessenger`] port.
 
 use async_trait::async_trait;
-use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use sha2::Sha256;
 
 use crate::approval::rfc3339;
 pub use crate::input::keyed_approval_id;
-use crate::input::{capitalized, check_length, non_blank, request_key, task_token};
+use crate::input::{
+    capitalized, check_length, check_one_line, non_blank, one_line, request_key, task_token,
+};
 use crate::ports::{ChatApprovals, MessageStore};
 use crate::{ApprovalRecord, Channel, Decision, HitlError, MessageRef, RecordedDecision};
 
-/// Slack refuses requests older than this (replay window of its signature scheme).
-pub const SIGNATURE_MAX_AGE_SECONDS: i64 = 5 * 60;
+mod signature;
+pub use signature::{sign, verify_signature, SignatureError, SIGNATURE_MAX_AGE_SECONDS};
 pub const MAX_BUTTONS: usize = 6;
 /// Slack's limit for a button's `value`.
 pub const MAX_BUTTON_VALUE_CHARS: usize = 255;
@@ -56,72 +56,6 @@ pub trait SlackMessenger: Send + Sync {
     ) -> Result<(), HitlError>;
     /// `chat.postEphemeral`: only `user` sees it.
     async fn post_ephemeral(&self, channel: &str, user: &str, text: &str) -> Result<(), HitlError>;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Request signatures
-
-/// Why an interactivity request was refused (answered 401, never acted on).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SignatureError {
-    Missing,
-    Stale,
-    Mismatch,
-}
-
-impl std::fmt::Display for SignatureError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            SignatureError::Missing => "missing X-Slack-Signature or X-Slack-Request-Timestamp",
-            SignatureError::Stale => "request timestamp outside the 5-minute window (replay?)",
-            SignatureError::Mismatch => "signature does not match",
-        })
-    }
-}
-
-/// Checks Slack's v0 signature: `v0=hex(HMAC-SHA256(secret, "v0:{timestamp}:{raw body}"))`,
-/// with the timestamp within 5 minutes of `now`. The comparison is constant-time.
-pub fn verify_signature(
-    signing_secret: &str,
-    timestamp: Option<&str>,
-    signature: Option<&str>,
-    body: &[u8],
-    now: i64,
-) -> Result<(), SignatureError> {
-    let (Some(timestamp), Some(signature)) = (timestamp, signature) else {
-        return Err(SignatureError::Missing);
-    };
-    let sent_at: i64 = timestamp
-        .trim()
-        .parse()
-        .map_err(|_| SignatureError::Missing)?;
-    if (now - sent_at).abs() > SIGNATURE_MAX_AGE_SECONDS {
-        return Err(SignatureError::Stale);
-    }
-    let expected = signature
-        .trim()
-        .strip_prefix("v0=")
-        .and_then(|h| hex::decode(h).ok())
-        .ok_or(SignatureError::Mismatch)?;
-    signing_mac(signing_secret, timestamp.trim(), body)
-        .verify_slice(&expected)
-        .map_err(|_| SignatureError::Mismatch)
-}
-
-/// The `X-Slack-Signature` value Slack sends for `body` at `timestamp`.
-pub fn sign(signing_secret: &str, timestamp: &str, body: &[u8]) -> String {
-    let mac = signing_mac(signing_secret, timestamp, body);
-    format!("v0={}", hex::encode(mac.finalize().into_bytes()))
-}
-
-fn signing_mac(secret: &str, timestamp: &str, body: &[u8]) -> Hmac<Sha256> {
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
-    mac.update(b"v0:");
-    mac.update(timestamp.as_bytes());
-    mac.update(b":");
-    mac.update(body);
-    mac
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -442,6 +376,23 @@ fn has_buttons(blocks: &[Value]) -> bool {
     })
 }
 
+/// Text from outside (a click's value, a name, a workspace id) made safe to show in Slack
+/// mrkdwn: `&`, `<` and `>` become entities, as Slack asks, so it can never turn into a
+/// mention, a link or a `<!channel>` ping.
+pub fn mrkdwn_escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+/// "✅ *Approved* by @alice at T": every part that came with the click is escaped.
 pub(crate) fn decided_line(record: &RecordedDecision) -> String {
     let mark = match record.decision {
         Decision::Approve => ":white_check_mark:",
@@ -449,12 +400,12 @@ pub(crate) fn decided_line(record: &RecordedDecision) -> String {
         Decision::Custom(_) => ":ballot_box_with_check:",
     };
     let who = match &record.slack_user {
-        Some(user) => format!("<@{}>", user.id),
-        None => record.decided_by.name.clone(),
+        Some(user) => format!("<@{}>", mrkdwn_escape(&user.id)),
+        None => mrkdwn_escape(&record.decided_by.name),
     };
     format!(
         "{mark} *{}* by {who} at {}",
-        capitalized(&record.decision.past_tense()),
+        mrkdwn_escape(&capitalized(&record.decision.past_tense())),
         rfc3339(record.decided_at)
     )
 }
@@ -514,6 +465,7 @@ pub async fn request_action(
     let header = non_blank(input.header);
     if let Some(h) = &header {
         check_length("header", h, MAX_HEADER_CHARS)?;
+        check_one_line("header", h)?;
     }
     let buttons = validate_buttons(input.buttons)?;
     let approvers = allowed_users(input.allowed_users)?;
@@ -524,10 +476,7 @@ pub async fn request_action(
 
     let title = header.clone().unwrap_or_else(|| {
         let first_line = text.lines().next().unwrap_or_default();
-        first_line
-            .chars()
-            .take(crate::approval::MAX_TITLE_CHARS)
-            .collect()
+        one_line(first_line, crate::approval::MAX_TITLE_CHARS)
     });
     let mut record = ApprovalRecord::new(
         approval_id.clone(),
@@ -590,11 +539,7 @@ pub async fn send_message(
     let approvers = allowed_users(input.allowed_users)?;
     let expires_at = now + expiry(input.expires_in_seconds)?;
     let interactive = message.blocks.as_deref().is_some_and(has_buttons);
-    let title: String = message
-        .text
-        .chars()
-        .take(crate::approval::MAX_TITLE_CHARS)
-        .collect();
+    let title = one_line(&message.text, crate::approval::MAX_TITLE_CHARS);
     let new_record = |id: String| {
         ApprovalRecord::new(
             id,

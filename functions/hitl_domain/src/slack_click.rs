@@ -1,104 +1,22 @@
 //! A click on a Slack button, in two steps so the interactivity endpoint can answer Slack
-//! within its 3 seconds whatever happens: [`record_click`] (allow-list, first click wins) is
-//! all that must happen before the answer; [`follow_up`] (deliver, update the message, tell the
-//! clicker) is best effort, and whatever it leaves undone the re-driver finishes.
+//! within its 3 seconds whatever happens: [`record_click`] (the click's own checks, first
+//! click wins) is all that must happen before the answer; [`follow_up`] (deliver, update the
+//! message, tell the clicker) is best effort, and whatever it leaves undone the re-driver
+//! finishes.
 
 use async_trait::async_trait;
-use serde::Deserialize;
 use serde_json::Value;
 
 use crate::approval::rfc3339;
 use crate::delivery::{deliver_decision, DeliveryOutcome};
 use crate::ports::{ApprovalStore, Approvals, DecisionWrite, OutcomeNotifier, WorkflowResumer};
-use crate::slack::{
-    decided_line, expired_update, message_approval_id, outcome_blocks, SlackMessage,
-    SlackMessenger, BLOCK_ID_PREFIX,
-};
-use crate::{
-    ApprovalRecord, Channel, DecidedBy, Decision, HitlError, MessageRef, RecordedDecision,
-    SlackUser,
-};
+use crate::slack::{decided_line, expired_update, outcome_blocks, SlackMessage, SlackMessenger};
+use crate::{ApprovalRecord, Channel, HitlError, MessageRef};
 
-/// The parts of Slack's `block_actions` payload we use.
-#[derive(Debug, Clone, Deserialize)]
-pub struct BlockActions {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub user: PayloadUser,
-    #[serde(default)]
-    pub channel: Option<PayloadChannel>,
-    #[serde(default)]
-    pub container: Option<PayloadContainer>,
-    #[serde(default)]
-    pub message: Option<PayloadMessage>,
-    #[serde(default)]
-    pub actions: Vec<PayloadAction>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct PayloadUser {
-    pub id: String,
-    #[serde(default)]
-    pub username: Option<String>,
-    #[serde(default)]
-    pub name: Option<String>,
-    #[serde(default)]
-    pub team_id: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct PayloadChannel {
-    pub id: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct PayloadContainer {
-    #[serde(default)]
-    pub channel_id: Option<String>,
-    #[serde(default)]
-    pub message_ts: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct PayloadMessage {
-    pub ts: String,
-    #[serde(default)]
-    pub blocks: Vec<Value>,
-    #[serde(default)]
-    pub text: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct PayloadAction {
-    #[serde(default)]
-    pub block_id: Option<String>,
-    #[serde(default)]
-    pub value: Option<String>,
-    #[serde(rename = "type", default)]
-    pub kind: Option<String>,
-}
-
-/// Parses the form body Slack posts (`payload=<json>`).
-pub fn parse_interaction(form_body: &str) -> Result<BlockActions, HitlError> {
-    let payload = form_urlencoded::parse(form_body.as_bytes())
-        .find(|(k, _)| k == "payload")
-        .map(|(_, v)| v.into_owned())
-        .ok_or_else(|| HitlError::invalid_input("the request has no payload field"))?;
-    serde_json::from_str(&payload).map_err(|e| {
-        HitlError::invalid_input(format!("the payload is not a Slack interaction: {e}"))
-    })
-}
-
-/// A button click: which request, on which message, by whom, with what value.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Click {
-    pub approval_id: String,
-    pub message: MessageRef,
-    pub user_id: String,
-    pub decision: RecordedDecision,
-    /// The message's blocks as the click carried them (shown again without buttons).
-    pub blocks: Vec<Value>,
-}
+mod payload;
+mod refusal;
+pub use payload::*;
+pub use refusal::ClickRefusal;
 
 /// What recording a click led to; [`follow_up`] acts on it.
 #[derive(Debug, Clone, PartialEq)]
@@ -106,7 +24,7 @@ pub enum ClickStep {
     /// Not a click we handle (another payload type, a non-button element).
     Ignored,
     /// Nothing changed; the clicker is told why.
-    Refused { click: Click, reason: String },
+    Refused { click: Click, refusal: ClickRefusal },
     Recorded {
         click: Click,
         record: ApprovalRecord,
@@ -131,94 +49,33 @@ pub enum ClickOutcome {
         approval_id: String,
         delivered: bool,
     },
-    /// Nothing changed; the person was told why (ephemeral).
-    Refused { reason: String },
+    /// Nothing changed; the person was told why (ephemeral). `error` names why.
+    Refused { error: &'static str, reason: String },
     /// Not a click we handle.
     Ignored,
 }
 
-fn parse_click(payload: BlockActions, now: i64) -> Option<Click> {
-    if payload.kind != "block_actions" {
-        return None;
-    }
-    let action = payload
-        .actions
-        .first()
-        .filter(|a| a.kind.as_deref().unwrap_or("button") == "button")?;
-    let container = payload.container.as_ref();
-    let channel = container
-        .and_then(|c| c.channel_id.clone())
-        .or_else(|| payload.channel.as_ref().map(|c| c.id.clone()))?;
-    let ts = container
-        .and_then(|c| c.message_ts.clone())
-        .or_else(|| payload.message.as_ref().map(|m| m.ts.clone()))?;
-    let message = MessageRef { channel, ts };
-    let approval_id = match action
-        .block_id
-        .as_deref()
-        .and_then(|b| b.strip_prefix(BLOCK_ID_PREFIX))
-    {
-        Some(id) => id.to_string(),
-        None => message_approval_id(&message),
-    };
-    let user = &payload.user;
-    let value = action.value.clone().unwrap_or_default();
-    let handle = |first: &Option<String>, second: &Option<String>| {
-        first
-            .clone()
-            .or_else(|| second.clone())
-            .unwrap_or_else(|| user.id.clone())
-    };
-    let decision = RecordedDecision {
-        decision: Decision::from_value(&value),
-        decided_by: DecidedBy {
-            id: user.id.clone(),
-            name: handle(&user.name, &user.username),
-            channel: Channel::Slack,
-        },
-        decided_at: now,
-        comment: None,
-        source_ip: None,
-        user_agent: None,
-        slack_user: Some(SlackUser {
-            id: user.id.clone(),
-            username: handle(&user.username, &user.name),
-            team_id: user.team_id.clone(),
-        }),
-    };
-    Some(Click {
-        approval_id,
-        message,
-        user_id: user.id.clone(),
-        decision,
-        blocks: payload.message.map(|m| m.blocks).unwrap_or_default(),
-    })
-}
-
-/// Step one: the allow-list, then the conditional write (first click wins). Store errors
-/// come back as errors: then nothing is known to be recorded.
+/// Step one: the click's own checks, then the conditional write (first click wins). A click
+/// counts only from `workspace` (when one is configured), on the very message that asked for
+/// a Slack request, by someone on its allow-list. Store errors come back as errors: then
+/// nothing is known to be recorded.
 pub async fn record_click(
     payload: BlockActions,
+    workspace: Option<&str>,
     store: &dyn ApprovalStore,
     now: i64,
 ) -> Result<ClickStep, HitlError> {
-    let Some(click) = parse_click(payload, now) else {
+    let Some(click) = payload::parse_click(payload, now) else {
         return Ok(ClickStep::Ignored);
     };
-    let gone = "This message is not waiting for an answer any more.".to_string();
+    if let Some(refusal) = foreign_workspace(&click, workspace) {
+        return Ok(refused(click, refusal));
+    }
     let Some(record) = store.get(&click.approval_id).await? else {
-        return Ok(ClickStep::Refused {
-            click,
-            reason: gone,
-        });
+        return Ok(refused(click, ClickRefusal::Gone));
     };
-    if !record.approvers.is_empty() && !record.approvers.contains(&click.user_id) {
-        let who: Vec<String> = record.approvers.iter().map(|a| format!("<@{a}>")).collect();
-        let reason = format!(
-            "Only {} can answer this request; your click changed nothing.",
-            who.join(", ")
-        );
-        return Ok(ClickStep::Refused { click, reason });
+    if let Some(refusal) = not_for_this_click(&record, &click) {
+        return Ok(refused(click, refusal));
     }
     Ok(
         match store
@@ -228,12 +85,42 @@ pub async fn record_click(
             DecisionWrite::Recorded(record) => ClickStep::Recorded { click, record },
             DecisionWrite::AlreadyDecided(record) => ClickStep::AlreadyDecided { click, record },
             DecisionWrite::TooLate(record) => ClickStep::TooLate { click, record },
-            DecisionWrite::NotFound => ClickStep::Refused {
-                click,
-                reason: gone,
-            },
+            DecisionWrite::NotFound => refused(click, ClickRefusal::Gone),
         },
     )
+}
+
+/// A click from another workspace than the configured one (or naming none) is refused.
+fn foreign_workspace(click: &Click, workspace: Option<&str>) -> Option<ClickRefusal> {
+    let expected = workspace?;
+    let ours = !click.teams.is_empty() && click.teams.iter().all(|t| t == expected);
+    (!ours).then(|| ClickRefusal::OtherWorkspace {
+        teams: click.teams.clone(),
+    })
+}
+
+/// Why `record` cannot be decided by `click`: only a Slack request, only from the message
+/// stored as the one that asked, only by someone on its allow-list.
+fn not_for_this_click(record: &ApprovalRecord, click: &Click) -> Option<ClickRefusal> {
+    if record.origin != Channel::Slack {
+        return Some(ClickRefusal::NotASlackRequest);
+    }
+    if record.message.as_ref() != Some(&click.message) {
+        return Some(ClickRefusal::NotTheRequestMessage);
+    }
+    if !record.approvers.is_empty() && !record.approvers.contains(&click.user_id) {
+        return Some(ClickRefusal::NotAnApprover {
+            approvers: record.approvers.clone(),
+        });
+    }
+    None
+}
+
+fn refused(click: Click, refusal: ClickRefusal) -> ClickStep {
+    if refusal.is_suspicious() {
+        tracing::warn!(approval_id = %click.approval_id, user = %click.user_id, teams = ?click.teams, error = refusal.name(), "Slack click refused");
+    }
+    ClickStep::Refused { click, refusal }
 }
 
 const TOO_LATE_TASK: &str =
@@ -299,9 +186,13 @@ pub async fn follow_up(
 ) -> ClickOutcome {
     match step {
         ClickStep::Ignored => ClickOutcome::Ignored,
-        ClickStep::Refused { click, reason } => {
+        ClickStep::Refused { click, refusal } => {
+            let reason = refusal.to_string();
             tell(slack, &click, &reason).await;
-            ClickOutcome::Refused { reason }
+            ClickOutcome::Refused {
+                error: refusal.name(),
+                reason,
+            }
         }
         ClickStep::Recorded { click, record } => {
             decided(click, record, store, resumer, slack, now).await
@@ -312,7 +203,10 @@ pub async fn follow_up(
                 outcome_line(&record)
             );
             tell(slack, &click, &reason).await;
-            ClickOutcome::Refused { reason }
+            ClickOutcome::Refused {
+                error: "Hitl.AlreadyDecided",
+                reason,
+            }
         }
         ClickStep::TooLate { click, record } => {
             let update = expired_update(&record.title, record.expires_at, &click.blocks);
@@ -322,7 +216,10 @@ pub async fn follow_up(
                 rfc3339(record.expires_at)
             );
             tell(slack, &click, &reason).await;
-            ClickOutcome::Refused { reason }
+            ClickOutcome::Refused {
+                error: "Hitl.Expired",
+                reason,
+            }
         }
     }
 }
@@ -366,7 +263,10 @@ async fn decided(
     if delivery == DeliveryOutcome::Late {
         let reason = "Too late: the workflow had already stopped waiting (it timed out or was stopped); your answer is kept as late and changed nothing.".to_string();
         tell(slack, &click, &reason).await;
-        return ClickOutcome::Refused { reason };
+        return ClickOutcome::Refused {
+            error: "Hitl.TooLate",
+            reason,
+        };
     }
     ClickOutcome::Decided {
         approval_id: id,
@@ -374,7 +274,7 @@ async fn decided(
     }
 }
 
-/// Both steps at once, for callers with no deadline to keep.
+/// Both steps at once, for callers with no deadline to keep and no workspace to enforce.
 pub async fn handle_click(
     payload: BlockActions,
     store: &dyn Approvals,
@@ -382,7 +282,7 @@ pub async fn handle_click(
     slack: &dyn SlackMessenger,
     now: i64,
 ) -> Result<ClickOutcome, HitlError> {
-    let step = record_click(payload, store, now).await?;
+    let step = record_click(payload, None, store, now).await?;
     Ok(follow_up(step, store, resumer, slack, now).await)
 }
 

@@ -92,7 +92,9 @@ async fn a_click_after_expiry_is_kept_as_late_and_changes_nothing() {
     let w = world();
     let links = w.create().await;
     w.wait("token-1", NOW + 1).await.unwrap();
-    let view = w.post(&links.approve_url, NOW + LIFETIME + 1).await;
+    let view = w
+        .post(links.approve_url.as_deref().unwrap(), NOW + LIFETIME + 1)
+        .await;
     let page = render(&view);
     assert_eq!(page.status, 410);
     assert!(
@@ -107,7 +109,12 @@ async fn a_click_after_expiry_is_kept_as_late_and_changes_nothing() {
     assert_eq!(record.late_decisions.len(), 1, "kept for the audit");
     assert_eq!(w.resumed(), 0);
     // A scanner's GET after expiry says the same and records nothing.
-    let (_, query) = links.reject_url.split_once('?').unwrap();
+    let (_, query) = links
+        .reject_url
+        .as_deref()
+        .unwrap()
+        .split_once('?')
+        .unwrap();
     let get = service::view_link("a-1", query, &w.signer, &w.store, NOW + LIFETIME + 2).await;
     assert!(
         matches!(get, LinkView::TooLate { kept: false, .. }),
@@ -127,7 +134,9 @@ async fn a_decision_the_task_stopped_waiting_for_is_late_never_shown_as_effectiv
         .lock()
         .unwrap()
         .push(("token-1".into(), "States.Aborted".into()));
-    let view = w.post(&links.approve_url, NOW + 10).await;
+    let view = w
+        .post(links.approve_url.as_deref().unwrap(), NOW + 10)
+        .await;
     let page = render(&view);
     assert_eq!(page.status, 410, "{view:?}");
     assert!(page
@@ -137,7 +146,12 @@ async fn a_decision_the_task_stopped_waiting_for_is_late_never_shown_as_effectiv
     assert_eq!(record.delivery.late_at, Some(NOW + 10));
     assert_eq!(record.delivery.delivered_at, None);
     // Everyone who opens a link later reads it as late too.
-    let (_, query) = links.reject_url.split_once('?').unwrap();
+    let (_, query) = links
+        .reject_url
+        .as_deref()
+        .unwrap()
+        .split_once('?')
+        .unwrap();
     let later = service::view_link("a-1", query, &w.signer, &w.store, NOW + 20).await;
     assert!(render(&later).html.contains("id=\"late\""));
 }
@@ -190,7 +204,7 @@ async fn a_new_token_makes_an_undelivered_decision_deliverable_at_once() {
     let links = w.create().await;
     w.wait("token-1", NOW + 1).await.unwrap();
     *w.resumer.fail_with.lock().unwrap() = Some(HitlError::transient("Step Functions", "5xx"));
-    w.post(&links.approve_url, NOW + 2).await;
+    w.post(links.approve_url.as_deref().unwrap(), NOW + 2).await;
     // The old token's deliverer is stuck inside its lease; the wait is retried with a new token.
     w.store
         .claim_delivery("a-1", "token-1", NOW + 3, NOW + 3 + LEASE_SECONDS)
@@ -305,7 +319,7 @@ async fn a_failed_release_cannot_wedge_a_record() {
     let links = w.create().await;
     w.wait("token-1", NOW + 1).await.unwrap();
     *w.resumer.fail_with.lock().unwrap() = Some(HitlError::transient("Step Functions", "5xx"));
-    let view = w.post(&links.approve_url, NOW + 2).await;
+    let view = w.post(links.approve_url.as_deref().unwrap(), NOW + 2).await;
     assert!(matches!(view, LinkView::Recorded { .. }), "{view:?}");
     *w.resumer.fail_with.lock().unwrap() = None;
     let stuck = redrive(&w.store, &w.resumer, None, NOW + 3, 10)
@@ -332,7 +346,7 @@ async fn a_decision_delivered_by_its_click_leaves_the_redrive_index_at_once() {
     let links = w.create().await;
     w.wait("token-1", NOW + 1).await.unwrap();
     assert_eq!(w.record().await.delivery.redrive_at, Some(NOW + LIFETIME));
-    w.post(&links.approve_url, NOW + 2).await;
+    w.post(links.approve_url.as_deref().unwrap(), NOW + 2).await;
     let record = w.record().await;
     assert_eq!(record.delivery.delivered_at, Some(NOW + 2));
     assert_eq!(
@@ -354,7 +368,7 @@ async fn a_delivery_whose_answer_was_lost_is_not_misread_as_late() {
     w.wait("token-1", NOW + 1).await.unwrap();
     // SendTaskSuccess reaches the Task, but its answer times out on the way back.
     *w.resumer.lose_next_answer.lock().unwrap() = true;
-    let view = w.post(&links.approve_url, NOW + 2).await;
+    let view = w.post(links.approve_url.as_deref().unwrap(), NOW + 2).await;
     assert!(matches!(view, LinkView::Recorded { .. }), "{view:?}");
     assert_eq!(w.resumed(), 1, "the Task has it");
     // The re-driver's next attempt hears "no longer waiting": a takeover, so delivered.

@@ -26,6 +26,10 @@ impl World {
     }
 
     async fn create(&self, input: serde_json::Value) -> CreateLinksOutput {
+        self.try_create(input).await.unwrap()
+    }
+
+    async fn try_create(&self, input: serde_json::Value) -> Result<CreateLinksOutput, HitlError> {
         let settings = LinkSettings {
             signer: &self.signer,
             base_url: BASE,
@@ -33,9 +37,7 @@ impl World {
             origin: hitl_domain::Channel::Email,
         };
         let input: CreateLinksInput = serde_json::from_value(input).unwrap();
-        service::create_approval_links(input, &settings, &self.store, "appr-1".into(), NOW)
-            .await
-            .unwrap()
+        service::create_approval_links(input, &settings, &self.store, "appr-1".into(), NOW).await
     }
 
     async fn wait(&self, token: &str) -> Result<String, HitlError> {
@@ -93,7 +95,7 @@ async fn get_shows_a_confirmation_and_never_decides() {
         .await;
     w.wait("token-1").await.unwrap();
     for _ in 0..3 {
-        let view = w.get(&links.approve_url, NOW + 5).await;
+        let view = w.get(links.approve_url.as_deref().unwrap(), NOW + 5).await;
         assert!(matches!(view, LinkView::Confirm { .. }), "{view:?}");
         let page = render(&view);
         assert_eq!(page.status, 200);
@@ -114,7 +116,7 @@ async fn approve_resumes_the_waiting_task_with_the_decision_output() {
     assert_eq!(w.wait("token-1").await.unwrap(), "waiting");
     let view = w
         .post(
-            &links.approve_url,
+            links.approve_url.as_deref().unwrap(),
             "&name=Dana&comment=looks+idle",
             NOW + 10,
         )
@@ -172,7 +174,9 @@ async fn double_click_resumes_once_and_the_second_sees_who_decided() {
 async fn click_before_wait_resumes_when_the_wait_begins() {
     let w = World::new();
     let links = w.create(serde_json::json!({"title": "t"})).await;
-    let view = w.post(&links.approve_url, "", NOW + 1).await;
+    let view = w
+        .post(links.approve_url.as_deref().unwrap(), "", NOW + 1)
+        .await;
     assert!(
         matches!(
             view,
@@ -195,14 +199,22 @@ async fn tampered_expired_and_unknown_links_get_their_own_pages() {
     let links = w
         .create(serde_json::json!({"title": "t", "expiresInSeconds": 60}))
         .await;
-    let tampered = links.reject_url.replace("d=reject", "d=approve");
+    let tampered = links
+        .reject_url
+        .as_deref()
+        .unwrap()
+        .replace("d=reject", "d=approve");
     assert_eq!(render(&w.post(&tampered, "", NOW + 1).await).status, 403);
     assert_eq!(
-        render(&w.get(&links.approve_url, NOW + 61).await).status,
+        render(&w.get(links.approve_url.as_deref().unwrap(), NOW + 61).await).status,
         410
     );
     assert_eq!(
-        render(&w.post(&links.approve_url, "", NOW + 61).await).status,
+        render(
+            &w.post(links.approve_url.as_deref().unwrap(), "", NOW + 61)
+                .await
+        )
+        .status,
         410
     );
     let other = w.signer.link_url(
@@ -240,7 +252,8 @@ async fn restricted_approvals_need_a_personal_link() {
         Some(5),
     );
     assert_eq!(render(&w.post(&beyond, "", NOW + 1).await).status, 403);
-    assert_eq!(links.approve_url, links.links[0].approve_url);
+    // With approvers there is no shared link: nobody can pass a personal one around as it.
+    assert_eq!((links.approve_url, links.reject_url), (None, None));
 }
 
 #[tokio::test]
@@ -250,7 +263,9 @@ async fn a_failed_resume_keeps_the_decision_and_the_redriver_delivers_it_without
     w.wait("token-1").await.unwrap();
     *w.resumer.fail_with.lock().unwrap() =
         Some(HitlError::transient("Step Functions", "throttled"));
-    let view = w.post(&links.approve_url, "", NOW + 2).await;
+    let view = w
+        .post(links.approve_url.as_deref().unwrap(), "", NOW + 2)
+        .await;
     assert!(
         matches!(
             view,
@@ -329,6 +344,33 @@ async fn approval_emails_carry_personal_links_as_buttons() {
         build_emails(stranger, "a@example.com").unwrap_err().name(),
         "Hitl.InvalidInput"
     );
+}
+
+/// A subject or title that would carry a header line into the email is refused by name,
+/// whether it comes as the subject, as the title, or in an approval a workflow edited.
+#[tokio::test]
+async fn control_characters_never_reach_a_subject() {
+    let w = World::new();
+    let err = w
+        .try_create(serde_json::json!({"title": "Stop db-1\r\nBcc: eve@example.com"}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.name(), "Hitl.InvalidInput");
+    assert!(err.to_string().contains("title"), "{err}");
+    let notification: SendEmailInput = serde_json::from_value(serde_json::json!(
+        {"to": "x@example.com", "subject": "Done\nBcc: eve@example.com", "text": "t"}
+    ))
+    .unwrap();
+    let err = build_emails(notification, "a@example.com").unwrap_err();
+    assert!(err.to_string().contains("subject"), "{err}");
+    let mut links = w
+        .create(serde_json::json!({"title": "Stop db-1", "approvers": ["alice@example.com"]}))
+        .await;
+    links.title = "Stop db-1\u{7}".into();
+    let edited: SendEmailInput =
+        serde_json::from_value(serde_json::json!({"approval": links})).unwrap();
+    let err = build_emails(edited, "a@example.com").unwrap_err();
+    assert!(err.to_string().contains("approval.title"), "{err}");
 }
 
 #[tokio::test]

@@ -20,6 +20,6 @@ fn clients_are_built_with_those_budgets() {
     assert_eq!(slack.budget(), timeouts::SLACK_CALL);
     let click = slack.with_budget(timeouts::SLACK_CLICK_CALL);
     assert_eq!(click.budget(), timeouts::SLACK_CLICK_CALL);
-    let teams = teams::TeamsClient::new(Some("https://teams.example/w?sig=1"), None).unwrap();
+    let teams = teams::TeamsClient::new("https://teams.example/w?sig=1").unwrap();
     assert_eq!(teams.budget(), timeouts::TEAMS_POST);
 }

@@ -13,6 +13,7 @@ use hitl_domain::jira::{IssueTracker, Transition};
 use hitl_domain::{HitlError, Service, ServiceErrorKind};
 use reqwest::header::{HeaderValue, AUTHORIZATION};
 use reqwest::Url;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -58,6 +59,11 @@ impl JiraCloud {
                         .into(),
                 )
             })?;
+        if api_token.trim().is_empty() {
+            return Err(HitlError::Config(
+                "the Jira API token secret is empty".into(),
+            ));
+        }
         let credentials = BASE64.encode(format!("{}:{}", email.trim(), api_token.trim()));
         let mut auth_header = HeaderValue::from_str(&format!("Basic {credentials}"))
             .expect("base64 is a valid header value");
@@ -71,12 +77,15 @@ impl JiraCloud {
         })
     }
 
-    /// From `JIRA_BASE_URL`, `JIRA_EMAIL` and `JIRA_API_TOKEN`.
-    pub fn from_env() -> Result<Self, HitlError> {
-        Self::from_vars(|name| std::env::var(name).ok())
+    /// From `JIRA_BASE_URL` and `JIRA_EMAIL`, with the API token read from its secret.
+    pub fn from_token(api_token: &SecretString) -> Result<Self, HitlError> {
+        Self::from_vars(|name| std::env::var(name).ok(), api_token)
     }
 
-    fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, HitlError> {
+    fn from_vars(
+        var: impl Fn(&str) -> Option<String>,
+        api_token: &SecretString,
+    ) -> Result<Self, HitlError> {
         let required = |name: &str| {
             var(name)
                 .filter(|v| !v.trim().is_empty())
@@ -85,7 +94,7 @@ impl JiraCloud {
         Self::new(
             &required("JIRA_BASE_URL")?,
             &required("JIRA_EMAIL")?,
-            &required("JIRA_API_TOKEN")?,
+            api_token.expose_secret(),
         )
     }
 

@@ -1,5 +1,5 @@
 //! Adapters for the services that are not AWS: Slack's Web API, Microsoft Teams (a Workflows
-//! webhook or Microsoft Graph) and Jira Cloud's REST API. Each implements a port of
+//! webhook) and Jira Cloud's REST API. Each implements a port of
 //! `hitl_domain` over HTTP; [`http`] holds what they share (a time budget per call, retries
 //! that never post twice, error names).
 

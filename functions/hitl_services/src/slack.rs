@@ -9,6 +9,7 @@
 use async_trait::async_trait;
 use hitl_domain::slack::{SlackMessage, SlackMessenger};
 use hitl_domain::{HitlError, MessageRef, Service, ServiceErrorKind};
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 
 use std::time::Duration;
@@ -23,7 +24,7 @@ pub const DEFAULT_BUDGET: Duration = Duration::from_secs(3);
 pub struct SlackWebApi {
     http: ServiceHttp,
     api_url: String,
-    bot_token: String,
+    bot_token: SecretString,
 }
 
 impl SlackWebApi {
@@ -31,23 +32,17 @@ impl SlackWebApi {
         SlackWebApi {
             http: ServiceHttp::new(Service::Slack).with_budget(DEFAULT_BUDGET),
             api_url: api_url.trim_end_matches('/').to_string(),
-            bot_token: bot_token.to_string(),
+            bot_token: SecretString::from(bot_token),
         }
     }
 
-    /// `SLACK_BOT_TOKEN` (required) and `SLACK_API_URL` (Slack's own by default).
-    pub fn from_env() -> Result<Self, HitlError> {
-        let token = std::env::var("SLACK_BOT_TOKEN")
-            .ok()
-            .filter(|t| !t.trim().is_empty())
-            .ok_or_else(|| {
-                HitlError::Config("SLACK_BOT_TOKEN is not set (the bot's xoxb- token)".into())
-            })?;
+    /// The bot token (read from its secret) and `SLACK_API_URL` (Slack's own by default).
+    pub fn from_token(bot_token: &SecretString) -> Self {
         let api_url = std::env::var("SLACK_API_URL")
             .ok()
             .filter(|u| !u.trim().is_empty())
             .unwrap_or_else(|| DEFAULT_API_URL.to_string());
-        Ok(SlackWebApi::new(&api_url, &token))
+        SlackWebApi::new(&api_url, bot_token.expose_secret())
     }
 
     /// Each call (its retries and `Retry-After` waits included) ends within `budget`: the
@@ -77,7 +72,7 @@ impl SlackWebApi {
             .send_until(self.http.deadline(), repeat, method, |client| {
                 client
                     .post(&url)
-                    .bearer_auth(&self.bot_token)
+                    .bearer_auth(self.bot_token.expose_secret())
                     .header("content-type", "application/json; charset=utf-8")
                     .body(body.clone())
             })

@@ -111,14 +111,13 @@ async fn run(options: Options) -> Result<(), String> {
         ("SlackSigningSecret", secrets.slack_signing_secret.clone()),
         ("SlackApiUrl", format!("{standins_url}/slack/api")),
         (
+            "SlackTeamId",
+            local_stack::standins::slack::TEAM_ID.to_string(),
+        ),
+        (
             "TeamsWebhookUrl",
             format!("{standins_url}/teams/webhook/local-approvals"),
         ),
-        ("GraphTenantId", "local-tenant".to_string()),
-        ("GraphClientId", secrets.graph_client_id.clone()),
-        ("GraphClientSecret", secrets.graph_client_secret.clone()),
-        ("GraphBaseUrl", format!("{standins_url}/teams/graph/v1.0")),
-        ("GraphLoginUrl", format!("{standins_url}/teams/login")),
         ("JiraBaseUrl", format!("{standins_url}/jira")),
         ("JiraEmail", JIRA_EMAIL.to_string()),
         ("JiraApiToken", secrets.jira_api_token.clone()),
@@ -143,6 +142,8 @@ async fn run(options: Options) -> Result<(), String> {
         moto::start(&workspace, moto_port, edge_port),
         moto::start(&workspace, moto_sfn_port, edge_port)
     )?;
+
+    provision::provision_secrets(&stack, &provision::sdk_config(&moto_url).await).await?;
 
     let log_dir = workspace.join(".local-stack/logs");
     std::fs::create_dir_all(&log_dir).map_err(|e| format!("{}: {e}", log_dir.display()))?;

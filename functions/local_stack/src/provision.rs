@@ -61,6 +61,59 @@ fn global_secondary_index(index: &IndexDef) -> Result<GlobalSecondaryIndex, Stri
         .map_err(|e| format!("index {}: {e}", index.name))
 }
 
+/// The secrets the template creates, in moto's Secrets Manager. Done before any function
+/// starts: functions read their secrets at cold start, and on AWS the stack creates them first.
+pub async fn provision_secrets(
+    stack: &Stack,
+    config: &aws_config::SdkConfig,
+) -> Result<(), String> {
+    for secret in &stack.secrets {
+        put_secret(config, &secret.name, &secret.value).await?;
+    }
+    Ok(())
+}
+
+/// Creates the secret `name`, or gives it a new current value if it exists (the way an
+/// operator rotates a key with `put-secret-value`).
+pub async fn put_secret(
+    config: &aws_config::SdkConfig,
+    name: &str,
+    value: &str,
+) -> Result<(), String> {
+    let client = aws_sdk_secretsmanager::Client::new(config);
+    let created = client
+        .create_secret()
+        .name(name)
+        .secret_string(value)
+        .send()
+        .await;
+    match created {
+        Ok(_) => Ok(()),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|e| e.is_resource_exists_exception()) =>
+        {
+            client
+                .put_secret_value()
+                .secret_id(name)
+                .secret_string(value)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| {
+                    format!(
+                        "secret {name}: {}",
+                        aws_sdk_secretsmanager::error::DisplayErrorContext(e)
+                    )
+                })
+        }
+        Err(e) => Err(format!(
+            "secret {name}: {}",
+            aws_sdk_secretsmanager::error::DisplayErrorContext(e)
+        )),
+    }
+}
+
 /// Returns the state machine ARNs by logical id.
 pub async fn provision(
     stack: &Stack,

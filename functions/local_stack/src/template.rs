@@ -89,11 +89,33 @@ pub struct StateMachineDef {
     pub schedules: Vec<ScheduleDef>,
 }
 
+/// An `AWS::SecretsManager::Secret`: its name and its value (`SecretString`, or what
+/// `GenerateSecretString` would make: the template JSON with a random key added).
+#[derive(Clone)]
+pub struct SecretDef {
+    pub name: String,
+    pub value: String,
+}
+
+impl std::fmt::Debug for SecretDef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretDef")
+            .field("name", &self.name)
+            .field("value", &"<redacted>")
+            .finish()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Stack {
+    /// The secrets the template creates (their conditions hold), provisioned into moto.
+    pub secrets: Vec<SecretDef>,
     pub functions: Vec<FunctionDef>,
     pub tables: Vec<TableDef>,
     pub state_machines: Vec<StateMachineDef>,
+    /// Each function's `Policies` (by `FunctionDef::logical_id`), resolved. The local stack does
+    /// not enforce IAM (moto does not); the IAM test checks them against the code.
+    pub function_policies: BTreeMap<String, Vec<Json>>,
 }
 
 impl Stack {
@@ -142,6 +164,7 @@ impl Resolver<'_> {
             "AWS::Serverless::StateMachine" => named("Name").unwrap_or_else(|| id.to_string()),
             "AWS::Serverless::Function" => named("FunctionName").unwrap_or_else(|| id.to_string()),
             "AWS::Serverless::HttpApi" => HTTP_API_ID.to_string(),
+            "AWS::SecretsManager::Secret" => named("Name").unwrap_or_else(|| id.to_string()),
             _ => id.to_string(),
         })
     }
@@ -407,6 +430,35 @@ fn schedules(
     Ok(schedules)
 }
 
+/// A secret's value: its `SecretString`, or `GenerateSecretString`'s template with the
+/// generated key set to `generated(<logical id>)`.
+fn secret_value(
+    resolver: &Resolver,
+    id: &str,
+    props: Option<&Yaml>,
+    generated: &impl Fn(&str) -> String,
+) -> Result<String, String> {
+    let prop = |k: &str| props.and_then(|p| p.get(k));
+    if let Some(value) = prop("SecretString") {
+        return resolver.resolve_str(value);
+    }
+    let spec = prop("GenerateSecretString")
+        .ok_or_else(|| format!("{id}: a secret needs SecretString or GenerateSecretString"))?;
+    let template = spec
+        .get("SecretStringTemplate")
+        .map(|t| resolver.resolve_str(t))
+        .transpose()?
+        .unwrap_or_else(|| "{}".into());
+    let mut doc: serde_json::Map<String, Json> = serde_json::from_str(&template)
+        .map_err(|e| format!("{id}: SecretStringTemplate is not a JSON object: {e}"))?;
+    let key = spec
+        .get("GenerateStringKey")
+        .and_then(Yaml::as_str)
+        .ok_or_else(|| format!("{id}: GenerateSecretString needs GenerateStringKey"))?;
+    doc.insert(key.to_string(), Json::String(generated(id)));
+    Ok(Json::Object(doc).to_string())
+}
+
 /// Reads and resolves the template. `overrides` win over parameter defaults; parameters with
 /// neither get `generated(name)` (e.g. a random signing key).
 pub fn load(
@@ -475,6 +527,8 @@ pub fn load(
         functions: vec![],
         tables: vec![],
         state_machines: vec![],
+        secrets: vec![],
+        function_policies: BTreeMap::new(),
     };
     for (id, resource) in resources {
         let id = yaml_key(id);
@@ -485,6 +539,18 @@ pub fn load(
             .and_then(Yaml::as_str)
             .unwrap_or_default()
         {
+            "AWS::SecretsManager::Secret" => {
+                let wanted = resource
+                    .get("Condition")
+                    .and_then(Yaml::as_str)
+                    .map(|c| resolver.conditions.get(c).copied().unwrap_or(false))
+                    .unwrap_or(true);
+                if wanted {
+                    let name = resolver.resource_name(&id).unwrap_or(id.clone());
+                    let value = secret_value(&resolver, &id, props, &generated)?;
+                    stack.secrets.push(SecretDef { name, value });
+                }
+            }
             "AWS::Serverless::Function" => {
                 let mut env = BTreeMap::new();
                 for vars in [
@@ -528,6 +594,12 @@ pub fn load(
                 }
                 let name = resolver.resource_name(&id).unwrap_or(id.clone());
                 let target = ScheduleTarget::Function(name.clone());
+                let policies = match prop("Policies").map(|p| resolver.resolve(p)).transpose()? {
+                    Some(Json::Array(policies)) => policies,
+                    Some(one) => vec![one],
+                    None => vec![],
+                };
+                stack.function_policies.insert(name.clone(), policies);
                 stack.functions.push(FunctionDef {
                     schedules: schedules(&resolver, &id, prop("Events"), &target)?,
                     logical_id: name,
@@ -646,6 +718,9 @@ pub fn load(
                     schedules,
                 });
             }
+            // What only AWS runs: log groups (their retention), alarms, X-Ray, throttling and
+            // reserved concurrency live in properties and resources the local stack does not
+            // need; functions log to the console and run without those limits.
             _ => {}
         }
     }
@@ -878,6 +953,45 @@ Resources:
         assert!(error.starts_with("Fn.Tick: Input is not JSON"), "{error}");
     }
 
+    /// What cfn-lint's WS1004 cannot see (the template suppresses it on each function): every
+    /// function logs to a group of its own that has a retention, and has reserved concurrency.
+    #[test]
+    fn every_function_of_the_real_template_logs_to_a_group_with_retention() {
+        // HITL_TEMPLATE: another template to check (e.g. a changed copy, to see this test fail).
+        let root = std::env::var_os("HITL_TEMPLATE").map_or_else(
+            || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml"),
+            PathBuf::from,
+        );
+        let doc: Yaml = serde_yaml::from_str(&std::fs::read_to_string(root).unwrap()).unwrap();
+        let resources = doc["Resources"].as_mapping().unwrap();
+        let reference = |v: &Yaml| match v {
+            Yaml::Tagged(t) if t.tag == "!Ref" => t.value.as_str().map(str::to_string),
+            _ => None,
+        };
+        let mut groups = std::collections::BTreeSet::new();
+        for (id, resource) in resources {
+            if resource["Type"] != "AWS::Serverless::Function" {
+                continue;
+            }
+            let props = &resource["Properties"];
+            let group = reference(&props["LoggingConfig"]["LogGroup"])
+                .unwrap_or_else(|| panic!("{id:?} has no LoggingConfig.LogGroup: !Ref <group>"));
+            let group_resource = &doc["Resources"][group.as_str()];
+            assert_eq!(group_resource["Type"], "AWS::Logs::LogGroup", "{group}");
+            assert!(
+                reference(&group_resource["Properties"]["RetentionInDays"]).as_deref()
+                    == Some("LogRetentionDays"),
+                "{group} keeps logs for LogRetentionDays"
+            );
+            assert!(groups.insert(group.clone()), "{group} is shared");
+            assert!(
+                !props["ReservedConcurrentExecutions"].is_null(),
+                "{id:?} has no ReservedConcurrentExecutions"
+            );
+        }
+        assert_eq!(groups.len(), 15);
+    }
+
     #[test]
     fn the_real_template_loads() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml");
@@ -891,7 +1005,24 @@ Resources:
             .find(|f| f.logical_id == "CreateApprovalLinksFunction")
             .unwrap();
         assert_eq!(create.env["DECISION_BASE_URL"], "http://127.0.0.1:3000");
-        assert!(create.env["LINK_SIGNING_KEYS"].starts_with("k1:"));
+        // Functions hold the ids of their secrets, never the values.
+        assert_eq!(
+            create.env["LINK_SIGNING_KEYS_SECRET_ID"],
+            "hitl-local/link-signing-keys"
+        );
+        let ring = stack
+            .secrets
+            .iter()
+            .find(|s| s.name == "hitl-local/link-signing-keys")
+            .unwrap();
+        let ring: serde_json::Value = serde_json::from_str(&ring.value).unwrap();
+        assert_eq!(ring["currentKeyId"], "k1");
+        assert_eq!(ring["currentKey"], "x".repeat(40));
+        for f in &stack.functions {
+            for (name, value) in &f.env {
+                assert!(!value.contains(&"x".repeat(40)), "{}: {name}", f.logical_id);
+            }
+        }
         assert_eq!(stack.state_machines.len(), 3);
         // Every function the template declares is a binary of this workspace.
         assert_eq!(stack.functions.len(), 15);

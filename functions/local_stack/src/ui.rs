@@ -93,6 +93,36 @@ impl Ui {
                     Err((status, message)) => reply(status, "text/plain; charset=utf-8", message),
                 }
             }
+            // The processes of every function (tests read their environment).
+            ("GET", "/_local/api/functions") => json_reply(
+                StatusCode::OK,
+                self.schedule_targets
+                    .functions
+                    .iter()
+                    .map(|(name, pool)| (name.clone(), json!({"pids": pool.pids()})))
+                    .collect::<serde_json::Map<_, _>>()
+                    .into(),
+            ),
+            // Every function's next invocation is a cold start, as after a configuration
+            // update on Lambda (a key rotation is picked up at cold start).
+            ("POST", "/_local/api/functions/recycle") => {
+                let mut killed = Vec::new();
+                for pool in self.schedule_targets.functions.values() {
+                    for pid in pool.pids() {
+                        if pool.kill(pid) {
+                            killed.push((pool.clone(), pid));
+                        }
+                    }
+                }
+                // Answer once the pools have seen the processes go, so the next call starts one.
+                let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+                while killed.iter().any(|(pool, pid)| pool.pids().contains(pid))
+                    && std::time::Instant::now() < deadline
+                {
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
+                json_reply(StatusCode::OK, json!({"killed": killed.len()}))
+            }
             ("GET", "/_local/api/health") => json_reply(
                 StatusCode::OK,
                 json!({"endpoints": self.endpoints, "stateMachines": self.state_machines}),

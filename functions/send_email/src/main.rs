@@ -18,19 +18,155 @@ async fn handle(deps: &Deps, payload: Value) -> Result<SendEmailOutput, HitlErro
     Ok(output)
 }
 
+/// The From address, exactly as configured. The IAM condition `ses:FromAddress` (template.yaml)
+/// compares with `StringEquals`, which is case-sensitive: sending a lowercased
+/// `Approvals@Corp.com` would be refused by AWS with AccessDenied. So the configured value is
+/// only checked, never rewritten.
+fn sender_address(configured: &str) -> Result<String, HitlError> {
+    let not_an_address = || {
+        HitlError::Config(format!(
+            "SENDER_EMAIL {configured:?} is not an email address"
+        ))
+    };
+    if configured.trim() != configured {
+        return Err(not_an_address());
+    }
+    normalize_email(configured).map_err(|_| not_an_address())?;
+    Ok(configured.to_string())
+}
+
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     let config = aws_config().await;
     let deps = required_env("SENDER_EMAIL")
-        .and_then(|s| {
-            normalize_email(&s).map_err(|_| {
-                HitlError::Config(format!("SENDER_EMAIL {s:?} is not an email address"))
-            })
-        })
+        .and_then(|s| sender_address(&s))
         .map(|sender_email| Deps {
             sender_email,
             sender: SesEmailSender::new(aws_sdk_sesv2::Client::new(&config)),
         });
     run_task(deps, handle).await
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    use hitl_domain::in_memory::RecordingSender;
+    use serde_json::{json, Value};
+
+    use super::*;
+
+    /// `template.yaml` deployed with `SenderEmail=sender`: the `SENDER_EMAIL` the function gets
+    /// and the `ses:FromAddress` conditions of its `ses:SendEmail` permission, as
+    /// (operator, value) pairs.
+    fn deployed_with(sender: &str) -> (String, Vec<(String, String)>) {
+        let template = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml");
+        let overrides = BTreeMap::from([("SenderEmail".to_string(), sender.to_string())]);
+        let stack =
+            local_stack::template::load(&template, "http://127.0.0.1:3000", &overrides, |_| {
+                "x".repeat(40)
+            })
+            .unwrap();
+        let function = stack
+            .functions
+            .iter()
+            .find(|f| f.binary == "send-email")
+            .unwrap();
+        let mut conditions = Vec::new();
+        for policy in &stack.function_policies[&function.logical_id] {
+            for statement in policy["Statement"].as_array().into_iter().flatten() {
+                let actions = match &statement["Action"] {
+                    Value::String(one) => vec![one.clone()],
+                    many => serde_json::from_value(many.clone()).unwrap(),
+                };
+                if !actions.iter().any(|a| a == "ses:SendEmail") {
+                    continue;
+                }
+                let condition = statement["Condition"].as_object().unwrap();
+                for (operator, keys) in condition {
+                    conditions.push((
+                        operator.clone(),
+                        keys["ses:FromAddress"].as_str().unwrap().to_string(),
+                    ));
+                }
+            }
+        }
+        (function.env["SENDER_EMAIL"].clone(), conditions)
+    }
+
+    fn allowed(from: &str, (operator, value): &(String, String)) -> bool {
+        match operator.as_str() {
+            "StringEquals" => from == value,
+            "StringEqualsIgnoreCase" => from.eq_ignore_ascii_case(value),
+            other => panic!("an ses:FromAddress condition this test does not know: {other}"),
+        }
+    }
+
+    /// AWS compares `ses:FromAddress` case-sensitively (`StringEquals`): a mixed-case
+    /// `SenderEmail` must reach SES as configured, or every send is AccessDenied.
+    #[tokio::test]
+    async fn the_from_address_sent_is_the_one_iam_allows_for_a_mixed_case_sender() {
+        let (env, conditions) = deployed_with("Approvals@Corp.com");
+        assert!(
+            !conditions.is_empty(),
+            "ses:SendEmail has no ses:FromAddress condition"
+        );
+        let sender = RecordingSender::default();
+        let input = serde_json::from_value(json!({
+            "to": "owner@example.com", "subject": "Hello", "text": "Hi"
+        }))
+        .unwrap();
+        send_email(input, &sender_address(&env).unwrap(), &sender)
+            .await
+            .unwrap();
+        let sent = sender.sent.lock().unwrap();
+        assert_eq!(sent[0].from, "Approvals@Corp.com");
+        for condition in &conditions {
+            assert!(
+                allowed(&sent[0].from, condition),
+                "SES would refuse From {:?}: IAM allows {condition:?}",
+                sent[0].from
+            );
+        }
+    }
+
+    /// Create Approval Links' output with approvers has no shared links: Send Email sends each
+    /// approver their own pair, and an approval with neither is refused, not sent linkless.
+    #[tokio::test]
+    async fn approvals_are_sent_with_personal_links_or_refused_without_links() {
+        let approval = json!({
+            "approvalId": "a-1", "expiresAt": "2030-01-01T00:00:00Z", "title": "Stop db-1?",
+            "links": [{"approver": "alice@example.com", "approveUrl": "https://x/a?d=approve",
+                       "rejectUrl": "https://x/a?d=reject"}]
+        });
+        let sender = RecordingSender::default();
+        let input = serde_json::from_value(json!({"approval": approval})).unwrap();
+        send_email(input, "approvals@example.com", &sender)
+            .await
+            .unwrap();
+        let sent = sender.sent.lock().unwrap().clone();
+        assert_eq!(sent[0].to, ["alice@example.com"]);
+        assert!(sent[0].text.contains("https://x/a?d=approve"));
+
+        let mut linkless = approval.clone();
+        linkless["links"] = json!([]);
+        let input =
+            serde_json::from_value(json!({"approval": linkless, "to": "bob@example.com"})).unwrap();
+        let error = send_email(input, "approvals@example.com", &sender)
+            .await
+            .unwrap_err();
+        assert!(matches!(error, HitlError::InvalidInput(_)), "{error:?}");
+    }
+
+    #[test]
+    fn a_sender_that_is_not_an_address_is_a_configuration_error() {
+        for bad in ["approvals", " Approvals@Corp.com", "Approvals@Corp.com\n"] {
+            assert!(
+                matches!(sender_address(bad), Err(HitlError::Config(_))),
+                "{bad:?}"
+            );
+        }
+    }
 }

@@ -3,6 +3,7 @@
 //! workflow stopped waiting for. Its input (the schedule's event) is not used.
 
 use hitl_aws::lambda_support::{approval_store, aws_config, init_tracing, now, run_task};
+use hitl_aws::secrets::{SecretReader, SLACK_BOT_TOKEN};
 use hitl_aws::DynamoApprovalStore;
 use hitl_domain::slack::{close_expired_messages_while, SweepReport, SWEEP_BATCH};
 use hitl_domain::HitlError;
@@ -37,11 +38,13 @@ async fn handle(deps: &Deps, _event: Value) -> Result<SweepReport, HitlError> {
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     let config = aws_config().await;
-    let deps = (|| {
+    let secrets = SecretReader::new(&config);
+    let deps: Result<Deps, HitlError> = async {
         Ok(Deps {
             store: approval_store(&config)?,
-            slack: SlackWebApi::from_env()?,
+            slack: SlackWebApi::from_token(&secrets.required_text(SLACK_BOT_TOKEN).await?),
         })
-    })();
+    }
+    .await;
     run_task(deps, handle).await
 }

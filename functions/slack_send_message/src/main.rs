@@ -4,6 +4,7 @@
 use hitl_aws::lambda_support::{
     approval_store, aws_config, init_tracing, now, parse_input, retention_days, run_task,
 };
+use hitl_aws::secrets::{SecretReader, SLACK_BOT_TOKEN};
 use hitl_aws::DynamoApprovalStore;
 use hitl_domain::slack::{send_message, SentMessage};
 use hitl_domain::HitlError;
@@ -34,12 +35,14 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     let config = aws_config().await;
     // Built once per cold start; a configuration error fails every Task with Hitl.Config.
-    let deps = (|| {
+    let secrets = SecretReader::new(&config);
+    let deps: Result<Deps, HitlError> = async {
         Ok(Deps {
             store: approval_store(&config)?,
-            slack: SlackWebApi::from_env()?,
+            slack: SlackWebApi::from_token(&secrets.required_text(SLACK_BOT_TOKEN).await?),
             retention_days: retention_days()?,
         })
-    })();
+    }
+    .await;
     run_task(deps, handle).await
 }

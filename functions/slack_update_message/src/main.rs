@@ -1,7 +1,8 @@
 //! Slack Update Message: replaces the text/blocks of a message the bot posted (by channel + ts,
 //! or Send Message's whole output as `message`).
 
-use hitl_aws::lambda_support::{init_tracing, parse_input, run_task};
+use hitl_aws::lambda_support::{aws_config, init_tracing, parse_input, run_task};
+use hitl_aws::secrets::{SecretReader, SLACK_BOT_TOKEN};
 use hitl_domain::slack::{update_message, SentMessage};
 use hitl_domain::HitlError;
 use hitl_services::slack::SlackWebApi;
@@ -16,6 +17,10 @@ async fn handle(slack: &SlackWebApi, payload: Value) -> Result<SentMessage, Hitl
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
-    let slack = SlackWebApi::from_env();
+    let secrets = SecretReader::new(&aws_config().await);
+    let slack = secrets
+        .required_text(SLACK_BOT_TOKEN)
+        .await
+        .map(|token| SlackWebApi::from_token(&token));
     run_task(slack, handle).await
 }

@@ -5,10 +5,12 @@
 use hitl_aws::lambda_support::{
     approval_store, aws_config, init_tracing, now, parse_input, run_task, LinkConfig,
 };
+use hitl_aws::secrets::{SecretReader, TEAMS_WEBHOOK_URL};
 use hitl_aws::DynamoApprovalStore;
 use hitl_domain::teams::{request_action, TeamsRequestActionOutput};
 use hitl_domain::{Channel, HitlError};
 use hitl_services::teams::TeamsClient;
+use secrecy::ExposeSecret;
 use serde_json::Value;
 
 struct Deps {
@@ -31,17 +33,29 @@ async fn handle(deps: &Deps, payload: Value) -> Result<TeamsRequestActionOutput,
     Ok(output)
 }
 
+/// The Teams client from its webhook URL secret.
+async fn teams_client(secrets: &SecretReader) -> Result<TeamsClient, HitlError> {
+    TeamsClient::new(
+        secrets
+            .required_text(TEAMS_WEBHOOK_URL)
+            .await?
+            .expose_secret(),
+    )
+}
+
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     let config = aws_config().await;
     // Built once per cold start; a configuration error fails every Task with Hitl.Config.
-    let deps = (|| {
+    let secrets = SecretReader::new(&config);
+    let deps: Result<Deps, HitlError> = async {
         Ok(Deps {
-            links: LinkConfig::from_env()?,
+            links: LinkConfig::load(&secrets).await?,
             store: approval_store(&config)?,
-            teams: TeamsClient::from_env()?,
+            teams: teams_client(&secrets).await?,
         })
-    })();
+    }
+    .await;
     run_task(deps, handle).await
 }

@@ -1,23 +1,36 @@
-//! Teams Send Chat Message: posts a text or an Adaptive Card to a chat and waits for
-//! nothing. Through the Workflows webhook without a `target` (or without Graph credentials),
-//! else through Microsoft Graph.
+//! Teams Send Chat Message: posts a text or an Adaptive Card to the chat of the
+//! Workflows webhook and waits for nothing. (Microsoft Graph takes app-only chat messages only
+//! for imports, so there is no `target`.)
 
-use hitl_aws::lambda_support::{init_tracing, parse_input, run_task};
-use hitl_domain::teams::{send_message, Conversation, TeamsSendMessageOutput};
+use hitl_aws::lambda_support::{aws_config, init_tracing, parse_input, run_task};
+use hitl_aws::secrets::{SecretReader, TEAMS_WEBHOOK_URL};
+use hitl_domain::teams::{send_message, TeamsSendMessageOutput};
 use hitl_domain::HitlError;
 use hitl_services::teams::TeamsClient;
+use secrecy::ExposeSecret;
 use serde_json::Value;
 
 async fn handle(teams: &TeamsClient, payload: Value) -> Result<TeamsSendMessageOutput, HitlError> {
-    let output = send_message(parse_input(payload)?, Conversation::Chat, teams).await?;
-    tracing::info!(via = ?output.via, message_id = output.message_id.as_deref().unwrap_or(""), "Teams chat message sent");
+    let output = send_message(parse_input(payload)?, teams).await?;
+    tracing::info!(via = ?output.via, "Teams chat message sent");
     Ok(output)
+}
+
+/// The Teams client from its webhook URL secret.
+async fn teams_client(secrets: &SecretReader) -> Result<TeamsClient, HitlError> {
+    TeamsClient::new(
+        secrets
+            .required_text(TEAMS_WEBHOOK_URL)
+            .await?
+            .expose_secret(),
+    )
 }
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     // Built once per cold start; a configuration error fails every Task with Hitl.Config.
-    let teams = TeamsClient::from_env();
+    let secrets = SecretReader::new(&aws_config().await);
+    let teams = teams_client(&secrets).await;
     run_task(teams, handle).await
 }

@@ -170,7 +170,7 @@ async fn jira_statuses_become_named_errors() {
 }
 
 #[test]
-fn configuration_comes_from_three_variables() {
+fn configuration_comes_from_two_variables_and_the_token_secret() {
     let vars = |missing: &'static str| {
         move |name: &str| {
             (name != missing).then(|| match name {
@@ -179,12 +179,15 @@ fn configuration_comes_from_three_variables() {
             })
         }
     };
-    for name in ["JIRA_BASE_URL", "JIRA_EMAIL", "JIRA_API_TOKEN"] {
-        let err = JiraCloud::from_vars(vars(name)).unwrap_err();
+    let token = SecretString::from("x");
+    for name in ["JIRA_BASE_URL", "JIRA_EMAIL"] {
+        let err = JiraCloud::from_vars(vars(name), &token).unwrap_err();
         assert_eq!(err.name(), "Hitl.Config");
         assert!(err.to_string().contains(name), "{err}");
     }
-    let jira = JiraCloud::from_vars(vars("none")).unwrap();
+    let err = JiraCloud::from_vars(vars("none"), &SecretString::from(" ")).unwrap_err();
+    assert_eq!(err.name(), "Hitl.Config");
+    let jira = JiraCloud::from_vars(vars("none"), &token).unwrap();
     assert_eq!(
         jira.issue_url("OPS-1", &["comment"]).as_str(),
         "https://your-site.atlassian.net/rest/api/3/issue/OPS-1/comment"

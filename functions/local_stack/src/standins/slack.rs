@@ -392,7 +392,8 @@ async fn rate_limit(State(slack): State<Arc<SlackStandIn>>, Json(body): Json<Val
 /// Test hooks for what an attacker could send: `timestamp` (unix seconds) signs the request as
 /// if sent then (a replay of a captured request), `signingSecret` signs with another secret (a
 /// forgery), `stale: true` clicks the message as first posted (a client that still shows the
-/// buttons after an update, or two people clicking at once).
+/// buttons after an update, or two people clicking at once), `teamId` clicks as a member of
+/// another workspace (a Slack Connect channel shared with another organisation).
 async fn click(State(slack): State<Arc<SlackStandIn>>, Json(body): Json<Value>) -> Response {
     let field = |name: &str| body[name].as_str().unwrap_or_default().to_string();
     let button = match (body["value"].as_str(), body["actionId"].as_str()) {
@@ -404,6 +405,7 @@ async fn click(State(slack): State<Arc<SlackStandIn>>, Json(body): Json<Value>) 
         timestamp: body["timestamp"].as_i64(),
         signing_secret: body["signingSecret"].as_str().map(str::to_string),
         stale: body["stale"].as_bool().unwrap_or(false),
+        team_id: body["teamId"].as_str().map(str::to_string),
     };
     match slack
         .click_with(
@@ -433,6 +435,8 @@ pub struct ClickOptions {
     pub timestamp: Option<i64>,
     pub signing_secret: Option<String>,
     pub stale: bool,
+    /// The clicker's workspace, when not this one.
+    pub team_id: Option<String>,
 }
 
 impl SlackStandIn {
@@ -518,14 +522,15 @@ impl SlackStandIn {
                 action[key] = button[key].clone();
             }
         }
+        let team = options.team_id.as_deref().unwrap_or(TEAM_ID);
         let payload = json!({
             "type": "block_actions",
-            "user": {"id": user_id, "username": username, "name": username, "team_id": TEAM_ID},
+            "user": {"id": user_id, "username": username, "name": username, "team_id": team},
             "api_app_id": "A0HITL",
             "token": "deprecated-verification-token",
             "container": {"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": false},
             "trigger_id": format!("{}.local", action_ts.replace('.', "")),
-            "team": {"id": TEAM_ID, "domain": "local"},
+            "team": {"id": team, "domain": "local"},
             "enterprise": null,
             "is_enterprise_install": false,
             "channel": {"id": channel, "name": channel_name(channel).trim_start_matches('#')},

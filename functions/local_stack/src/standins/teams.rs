@@ -1,6 +1,7 @@
 //! Microsoft Teams stand-in: a Workflows webhook ("Post to a channel when a webhook request is
 //! received"), the Microsoft identity platform's client-credentials token endpoint, and the two
-//! Microsoft Graph calls that post a message (to a channel, to a chat), with Teams' behaviour:
+//! Microsoft Graph calls that would post a message (to a channel, to a chat) and that Graph
+//! refuses to an app-only token, with Teams' behaviour:
 //!
 //! - Webhook `POST /webhook/{id}`: a `{"type": "message", "attachments": [...]}` envelope with
 //!   Adaptive Card attachments (or a `text`) is answered **202 Accepted with an empty body**
@@ -16,15 +17,15 @@
 //!   `{"error": "invalid_client"}` when the credentials do not match, 400 `unsupported_grant_type`
 //!   / `invalid_scope`; else `{"token_type": "Bearer", "expires_in": 3599, "access_token"}`.
 //! - Graph `POST /graph/v1.0/teams/{teamId}/channels/{channelId}/messages` and
-//!   `POST /graph/v1.0/chats/{chatId}/messages`: a token issued here is required (else 401
-//!   `{"error": {"code": "InvalidAuthenticationToken", ...}}`); a card attachment's `content`
-//!   must be a JSON **string** and be referenced in the HTML body as
-//!   `<attachment id="…"></attachment>` (else 400 `BadRequest`); 413 over 28 KB; answers 201
-//!   with the chatMessage (`id`, `createdDateTime`, `body`, ...). Any team, channel or chat id
-//!   exists.
+//!   `POST /graph/v1.0/chats/{chatId}/messages`: refused as Microsoft refuses them. Without a
+//!   token issued here, 401 `InvalidAuthenticationToken`; with one (an app-only token: the
+//!   client credentials flow is the only one here), 401 `{"error": {"code": "Unauthorized",
+//!   "message": "Message POST is allowed in application-only context only for import
+//!   purposes. ..."}}`: Graph takes app-only channel and chat messages only to import history
+//!   into a team in migration mode. Nothing is stored.
 //! - Test hooks: `GET /_control/messages` (the snapshot), `POST /_control/rate-limit
-//!   {"count": N, "retryAfter": S}` (the next N webhook or Graph message requests are answered
-//!   429 with `Retry-After: S`), `POST /_control/reset`.
+//!   {"count": N, "retryAfter": S}` (the next N webhook requests are answered 429 with
+//!   `Retry-After: S`), `POST /_control/reset`.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -38,7 +39,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-/// Teams' message size limit (webhook and Graph).
+/// Teams' message size limit.
 pub const MAX_MESSAGE_BYTES: usize = 28 * 1024;
 /// Workflows webhooks: requests per second per webhook.
 pub const WEBHOOK_REQUESTS_PER_SECOND: usize = 4;
@@ -121,8 +122,8 @@ impl TeamsStandIn {
             .with_state(self)
     }
 
-    /// Every message received, oldest first: `{"id", "via": "webhook"|"graph", "where":
-    /// {"webhookId"} | {"teamId", "channelId"} | {"chatId"}, "receivedAt", "card"?, "text"?}`.
+    /// Every message received, oldest first: `{"id", "via": "webhook", "where": {"webhookId"},
+    /// "receivedAt", "card"?, "text"?}`.
     pub fn snapshot(&self) -> Value {
         json!({"messages": self.data.lock().unwrap().messages})
     }
@@ -354,66 +355,14 @@ fn graph_error(status: StatusCode, code: &str, message: &str) -> Response {
         .into_response()
 }
 
-fn bad_request(message: &str) -> Response {
-    graph_error(StatusCode::BAD_REQUEST, "BadRequest", message)
-}
+/// What Graph answers an app-only (client credentials) token posting a channel or chat
+/// message outside a migration.
+pub const APP_ONLY_POST_REFUSED: &str = "Message POST is allowed in application-only context only for import purposes. Refer to https://docs.microsoft.com/microsoftteams/platform/graph-api/import-messages/import-external-messages-to-teams for more details.";
 
-/// The chatMessage's body and attachments, checked as Graph checks them; the cards parsed.
-fn graph_contents(message: &Value) -> Result<(Value, Value, Vec<Value>), String> {
-    let body = &message["body"];
-    let content = body["content"]
-        .as_str()
-        .ok_or("body.content is required (a string)")?;
-    let content_type = body["contentType"].as_str().unwrap_or("text");
-    if !matches!(content_type, "text" | "html") {
-        return Err(format!(
-            "body.contentType must be text or html, not {content_type}"
-        ));
-    }
-    let mut cards = Vec::new();
-    let attachments = match &message["attachments"] {
-        Value::Null => Vec::new(),
-        Value::Array(items) => items.clone(),
-        _ => return Err("attachments must be a list".into()),
-    };
-    for (i, attachment) in attachments.iter().enumerate() {
-        let id = attachment["id"]
-            .as_str()
-            .ok_or(format!("attachments[{i}].id is required"))?;
-        if !content.contains(&format!("<attachment id=\"{id}\"></attachment>")) {
-            return Err(format!(
-                "Attachment {id} is not referenced in the message body: add <attachment id=\"{id}\"></attachment>"
-            ));
-        }
-        if attachment["contentType"] != CARD_CONTENT_TYPE {
-            continue;
-        }
-        let raw = attachment["content"].as_str().ok_or(format!(
-            "attachments[{i}].content must be the Adaptive Card as a JSON string"
-        ))?;
-        let card: Value = serde_json::from_str(raw)
-            .map_err(|e| format!("attachments[{i}].content is not valid JSON: {e}"))?;
-        if card["type"] != "AdaptiveCard" {
-            return Err(format!("attachments[{i}].content is not an AdaptiveCard"));
-        }
-        cards.push(card);
-    }
-    if content.trim().is_empty() && cards.is_empty() {
-        return Err("the message is empty".into());
-    }
-    Ok((body.clone(), Value::Array(attachments), cards))
-}
-
-/// What both Graph message endpoints do: auth, rate limit, size, shape; then store and answer.
-fn post_graph_message(
-    teams: &TeamsStandIn,
-    headers: &HeaderMap,
-    body: &[u8],
-    place: Value,
-    identity: Value,
-    context: String,
-) -> Response {
-    let mut data = teams.data.lock().unwrap();
+/// Both Graph message endpoints: a missing or unknown token is refused as such; a valid token
+/// is app-only (this stand-in issues no other kind), which Graph refuses for live messages.
+fn refuse_graph_message(teams: &TeamsStandIn, headers: &HeaderMap) -> Response {
+    let data = teams.data.lock().unwrap();
     let token = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
@@ -422,119 +371,30 @@ fn post_graph_message(
     let valid = token
         .and_then(|t| data.tokens.get(t))
         .is_some_and(|expiry| *expiry > Instant::now());
-    if !valid {
-        let message = if token.is_none() {
-            "Access token is empty."
-        } else {
-            "IDX14100: JWT is not well formed or was not issued for this resource."
-        };
-        return graph_error(
-            StatusCode::UNAUTHORIZED,
+    let (code, message) = match (token, valid) {
+        (None, _) => ("InvalidAuthenticationToken", "Access token is empty."),
+        (Some(_), false) => (
             "InvalidAuthenticationToken",
-            message,
-        );
-    }
-    if let Some(retry_after) = data.forced_rate_limit() {
-        return too_many_requests(
-            retry_after,
-            graph_error(
-                StatusCode::TOO_MANY_REQUESTS,
-                "TooManyRequests",
-                "Too many requests.",
-            ),
-        );
-    }
-    if body.len() > MAX_MESSAGE_BYTES {
-        return graph_error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "RequestEntityTooLarge",
-            "The message is over Teams' 28 KB limit.",
-        );
-    }
-    let message: Value = match serde_json::from_slice(body) {
-        Ok(Value::Object(m)) => Value::Object(m),
-        _ => return bad_request("The request body must be a chatMessage JSON object."),
+            "IDX14100: JWT is not well formed or was not issued for this resource.",
+        ),
+        (Some(_), true) => ("Unauthorized", APP_ONLY_POST_REFUSED),
     };
-    let (message_body, attachments, cards) = match graph_contents(&message) {
-        Ok(contents) => contents,
-        Err(problem) => return bad_request(&problem),
-    };
-    let id = data.next_id();
-    let created = now_rfc3339();
-    data.messages.push(json!({
-        "id": id,
-        "via": "graph",
-        "where": place,
-        "receivedAt": created,
-        "card": cards.first(),
-        "text": (message_body["contentType"] == "text").then(|| message_body["content"].clone()),
-    }));
-    let mut answer = json!({
-        "@odata.context": context,
-        "id": id,
-        "replyToId": null,
-        "etag": id,
-        "messageType": "message",
-        "createdDateTime": created,
-        "lastModifiedDateTime": created,
-        "deletedDateTime": null,
-        "subject": message.get("subject").cloned().unwrap_or(Value::Null),
-        "importance": "normal",
-        "locale": "en-us",
-        "from": {"application": {"id": teams.client_id, "displayName": "hitl", "applicationIdentityType": "bot"}, "user": null},
-        "body": message_body,
-        "attachments": attachments,
-        "mentions": [],
-        "reactions": [],
-    });
-    for (k, v) in identity.as_object().into_iter().flatten() {
-        answer[k] = v.clone();
-    }
-    (StatusCode::CREATED, Json(answer)).into_response()
+    graph_error(StatusCode::UNAUTHORIZED, code, message)
 }
 
-async fn channel_message(
-    State(teams): State<Arc<TeamsStandIn>>,
-    Path((team_id, channel_id)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let context = format!(
-        "https://graph.microsoft.com/v1.0/$metadata#teams('{team_id}')/channels('{channel_id}')/messages/$entity"
-    );
-    post_graph_message(
-        &teams,
-        &headers,
-        &body,
-        json!({"teamId": team_id, "channelId": channel_id}),
-        json!({"channelIdentity": {"teamId": team_id, "channelId": channel_id}}),
-        context,
-    )
+async fn channel_message(State(teams): State<Arc<TeamsStandIn>>, headers: HeaderMap) -> Response {
+    refuse_graph_message(&teams, &headers)
 }
 
-async fn chat_message(
-    State(teams): State<Arc<TeamsStandIn>>,
-    Path(chat_id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let context =
-        format!("https://graph.microsoft.com/v1.0/$metadata#chats('{chat_id}')/messages/$entity");
-    post_graph_message(
-        &teams,
-        &headers,
-        &body,
-        json!({"chatId": chat_id}),
-        json!({"chatId": chat_id, "channelIdentity": null}),
-        context,
-    )
+async fn chat_message(State(teams): State<Arc<TeamsStandIn>>, headers: HeaderMap) -> Response {
+    refuse_graph_message(&teams, &headers)
 }
 
 async fn messages(State(teams): State<Arc<TeamsStandIn>>) -> Json<Value> {
     Json(teams.snapshot())
 }
 
-/// `{"count": N, "retryAfter": S}`: the next N webhook or Graph message requests are answered
+/// `{"count": N, "retryAfter": S}`: the next N webhook requests are answered
 /// 429 with `Retry-After: S`.
 async fn rate_limit(State(teams): State<Arc<TeamsStandIn>>, Json(body): Json<Value>) -> StatusCode {
     let mut data = teams.data.lock().unwrap();
@@ -550,271 +410,4 @@ async fn reset(State(teams): State<Arc<TeamsStandIn>>) -> StatusCode {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const CLIENT_ID: &str = "client-1";
-    const SECRET: &str = "secret-1";
-
-    /// The stand-in mounted as the local stack mounts it; returns its base URL.
-    async fn serve() -> (String, Arc<TeamsStandIn>) {
-        let teams = TeamsStandIn::new(CLIENT_ID, SECRET);
-        let app = Router::new().nest("/_standins/teams", teams.clone().router());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}/_standins/teams", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        (base, teams)
-    }
-
-    fn card(actions: Value) -> Value {
-        json!({
-            "type": "AdaptiveCard",
-            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-            "version": "1.4",
-            "body": [{"type": "TextBlock", "text": "Stop db-1?", "weight": "bolder", "size": "medium", "wrap": true}],
-            "actions": actions,
-        })
-    }
-
-    fn envelope(card: Value) -> Value {
-        json!({"type": "message", "attachments": [{
-            "contentType": CARD_CONTENT_TYPE, "contentUrl": null, "content": card,
-        }]})
-    }
-
-    fn open_url() -> Value {
-        json!([{"type": "Action.OpenUrl", "title": "Approve", "url": "http://127.0.0.1:3000/decisions/a-1?d=approve", "style": "positive"}])
-    }
-
-    async fn post_json(url: &str, body: &Value, bearer: Option<&str>) -> (u16, HeaderMap, String) {
-        let mut request = reqwest::Client::new()
-            .post(url)
-            .header("content-type", "application/json")
-            .body(body.to_string());
-        if let Some(token) = bearer {
-            request = request.header("authorization", format!("Bearer {token}"));
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        (status, headers, response.text().await.unwrap())
-    }
-
-    async fn get_token(base: &str, secret: &str) -> (u16, Value) {
-        let form = form_urlencoded::Serializer::new(String::new())
-            .append_pair("client_id", CLIENT_ID)
-            .append_pair("client_secret", secret)
-            .append_pair("scope", GRAPH_SCOPE)
-            .append_pair("grant_type", "client_credentials")
-            .finish();
-        let response = reqwest::Client::new()
-            .post(format!("{base}/login/local-tenant/oauth2/v2.0/token"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(form)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap())
-    }
-
-    #[tokio::test]
-    async fn the_webhook_accepts_a_card_with_202_and_keeps_it() {
-        let (base, teams) = serve().await;
-        let (status, _, body) = post_json(
-            &format!("{base}/webhook/local-approvals"),
-            &envelope(card(open_url())),
-            None,
-        )
-        .await;
-        assert_eq!(status, 202);
-        assert_eq!(body, "");
-        let snapshot = teams.snapshot();
-        let message = &snapshot["messages"][0];
-        assert_eq!(message["via"], "webhook");
-        assert_eq!(message["where"], json!({"webhookId": "local-approvals"}));
-        assert_eq!(message["card"]["actions"][0]["style"], "positive");
-        assert!(message["receivedAt"].as_str().unwrap().ends_with('Z'));
-        // The control route serves the same snapshot.
-        let listed: Value = reqwest::get(format!("{base}/_control/messages"))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(listed, snapshot);
-    }
-
-    #[tokio::test]
-    async fn the_webhook_refuses_what_teams_refuses() {
-        let (base, teams) = serve().await;
-        let url = format!("{base}/webhook/w1");
-        let submit = json!([{"type": "Action.Submit", "title": "OK"}]);
-        let cases = [
-            (json!({"type": "AdaptiveCard"}), "message"),
-            (
-                json!({"type": "message", "attachments": []}),
-                "no Adaptive Card",
-            ),
-            (envelope(card(submit)), "Action.Submit"),
-            (
-                envelope(json!({"type": "AdaptiveCard", "version": "1.5"})),
-                "1.5",
-            ),
-            (
-                json!({"type": "message", "attachments": [{"contentType": "text/html", "content": "x"}]}),
-                "contentType",
-            ),
-        ];
-        for (body, needle) in cases {
-            let (status, _, text) = post_json(&url, &body, None).await;
-            assert_eq!(status, 400, "{body}");
-            assert!(text.contains(needle), "{body}: {text}");
-            // Stay under the per-webhook rate limit.
-            tokio::time::sleep(Duration::from_millis(260)).await;
-        }
-        let big = card(json!([])).to_string().len();
-        let mut huge = card(open_url());
-        huge["body"][0]["text"] = json!("x".repeat(MAX_MESSAGE_BYTES - big + 100));
-        let (status, _, text) = post_json(&url, &envelope(huge), None).await;
-        assert_eq!(status, 413);
-        assert!(text.contains("Too Large"), "{text}");
-        // A text-only message is accepted.
-        tokio::time::sleep(Duration::from_millis(260)).await;
-        let (status, _, _) =
-            post_json(&url, &json!({"type": "message", "text": "hello"}), None).await;
-        assert_eq!(status, 202);
-        let snapshot = teams.snapshot();
-        assert_eq!(snapshot["messages"].as_array().unwrap().len(), 1);
-        assert_eq!(snapshot["messages"][0]["text"], "hello");
-    }
-
-    #[tokio::test]
-    async fn a_webhook_takes_four_requests_per_second() {
-        let (base, _) = serve().await;
-        let body = envelope(card(open_url()));
-        for _ in 0..WEBHOOK_REQUESTS_PER_SECOND {
-            let (status, _, _) = post_json(&format!("{base}/webhook/w1"), &body, None).await;
-            assert_eq!(status, 202);
-        }
-        let (status, headers, _) = post_json(&format!("{base}/webhook/w1"), &body, None).await;
-        assert_eq!(status, 429);
-        assert_eq!(headers["retry-after"], "1");
-        // Another webhook has its own budget; after a second this one is open again.
-        let (status, _, _) = post_json(&format!("{base}/webhook/w2"), &body, None).await;
-        assert_eq!(status, 202);
-        tokio::time::sleep(Duration::from_millis(1100)).await;
-        let (status, _, _) = post_json(&format!("{base}/webhook/w1"), &body, None).await;
-        assert_eq!(status, 202);
-    }
-
-    #[tokio::test]
-    async fn the_rate_limit_hook_answers_429_with_retry_after() {
-        let (base, _) = serve().await;
-        let (status, _, _) = post_json(
-            &format!("{base}/_control/rate-limit"),
-            &json!({"count": 2, "retryAfter": 7}),
-            None,
-        )
-        .await;
-        assert_eq!(status, 204);
-        let body = envelope(card(open_url()));
-        for _ in 0..2 {
-            let (status, headers, _) = post_json(&format!("{base}/webhook/w9"), &body, None).await;
-            assert_eq!(status, 429);
-            assert_eq!(headers["retry-after"], "7");
-        }
-        let (status, _, _) = post_json(&format!("{base}/webhook/w9"), &body, None).await;
-        assert_eq!(status, 202);
-    }
-
-    #[tokio::test]
-    async fn graph_needs_a_token_from_the_client_credentials_flow() {
-        let (base, teams) = serve().await;
-        let (status, answer) = get_token(&base, "wrong").await;
-        assert_eq!(status, 401);
-        assert_eq!(answer["error"], "invalid_client");
-        let url = format!("{base}/graph/v1.0/chats/19:x@unq.gbl.spaces/messages");
-        let text = json!({"body": {"contentType": "text", "content": "hello"}});
-        let (status, _, body) = post_json(&url, &text, None).await;
-        assert_eq!(status, 401);
-        let error: Value = serde_json::from_str(&body).unwrap();
-        assert_eq!(error["error"]["code"], "InvalidAuthenticationToken");
-        let (status, _, _) = post_json(&url, &text, Some("made-up")).await;
-        assert_eq!(status, 401);
-
-        let (status, answer) = get_token(&base, SECRET).await;
-        assert_eq!(status, 200);
-        assert_eq!(answer["token_type"], "Bearer");
-        assert_eq!(answer["expires_in"], 3599);
-        let token = answer["access_token"].as_str().unwrap().to_string();
-        let (status, _, body) = post_json(&url, &text, Some(&token)).await;
-        assert_eq!(status, 201, "{body}");
-        let message: Value = serde_json::from_str(&body).unwrap();
-        assert!(message["id"].as_str().is_some_and(|id| !id.is_empty()));
-        assert!(message["createdDateTime"].is_string());
-        assert_eq!(message["body"], text["body"]);
-        assert_eq!(message["chatId"], "19:x@unq.gbl.spaces");
-        let snapshot = teams.snapshot();
-        assert_eq!(
-            snapshot["messages"][0]["where"],
-            json!({"chatId": "19:x@unq.gbl.spaces"})
-        );
-        assert_eq!(snapshot["messages"][0]["text"], "hello");
-        assert_eq!(snapshot["messages"][0]["id"], message["id"]);
-    }
-
-    #[tokio::test]
-    async fn graph_cards_are_json_strings_referenced_in_the_body() {
-        let (base, teams) = serve().await;
-        let token = get_token(&base, SECRET).await.1["access_token"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        let url = format!("{base}/graph/v1.0/teams/team-1/channels/19:abc@thread.tacv2/messages");
-        let message = |content: Value, body: &str| {
-            json!({
-                "body": {"contentType": "html", "content": body},
-                "attachments": [{"id": "card1", "contentType": CARD_CONTENT_TYPE, "content": content}],
-            })
-        };
-        let reference = "<attachment id=\"card1\"></attachment>";
-        let as_object = message(card(open_url()), reference);
-        let (status, _, body) = post_json(&url, &as_object, Some(&token)).await;
-        assert_eq!(status, 400);
-        assert!(body.contains("JSON string"), "{body}");
-        let unreferenced = message(json!(card(open_url()).to_string()), "hi");
-        let (status, _, body) = post_json(&url, &unreferenced, Some(&token)).await;
-        assert_eq!(status, 400);
-        assert!(body.contains("not referenced"), "{body}");
-
-        let good = message(json!(card(open_url()).to_string()), reference);
-        let (status, _, body) = post_json(&url, &good, Some(&token)).await;
-        assert_eq!(status, 201, "{body}");
-        let answer: Value = serde_json::from_str(&body).unwrap();
-        assert_eq!(
-            answer["channelIdentity"],
-            json!({"teamId": "team-1", "channelId": "19:abc@thread.tacv2"})
-        );
-        let snapshot = teams.snapshot();
-        let stored = &snapshot["messages"][0];
-        assert_eq!(stored["via"], "graph");
-        assert_eq!(
-            stored["where"],
-            json!({"teamId": "team-1", "channelId": "19:abc@thread.tacv2"})
-        );
-        assert_eq!(stored["card"], card(open_url()));
-
-        // The forced rate limit applies to Graph too.
-        post_json(
-            &format!("{base}/_control/rate-limit"),
-            &json!({"count": 1, "retryAfter": 2}),
-            None,
-        )
-        .await;
-        let (status, headers, body) = post_json(&url, &good, Some(&token)).await;
-        assert_eq!(status, 429);
-        assert_eq!(headers["retry-after"], "2");
-        assert!(body.contains("TooManyRequests"));
-    }
-}
+mod tests;
