@@ -1,6 +1,7 @@
 //! Microsoft Teams on the local stack: the real functions against the Workflows-webhook
 //! stand-in; a card's buttons are the same scanner-safe signed links as email. Nothing tells who
-//! clicks a webhook card, so `approvers` is refused and a decision is recorded as unverified.
+//! clicks a webhook card: without approvers a decision is recorded as unverified; with
+//! approvers each decides through a personal link emailed to them.
 
 use std::time::{Duration, Instant};
 
@@ -18,18 +19,22 @@ async fn teams_messages() -> Vec<Value> {
 }
 
 async fn teams_message_with(needle: &str) -> Value {
+    teams_message_with_all(&[needle]).await
+}
+
+/// The first Teams message that holds every one of `needles`.
+async fn teams_message_with_all(needles: &[&str]) -> Value {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        if let Some(m) = teams_messages()
-            .await
-            .into_iter()
-            .find(|m| m.to_string().contains(needle))
-        {
+        if let Some(m) = teams_messages().await.into_iter().find(|m| {
+            let text = m.to_string();
+            needles.iter().all(|n| text.contains(n))
+        }) {
             return m;
         }
         assert!(
             Instant::now() < deadline,
-            "no Teams message with {needle:?}"
+            "no Teams message with {needles:?}"
         );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
@@ -106,29 +111,15 @@ async fn the_rds_review_asks_in_teams_and_records_the_decider_as_unverified() {
         "stopped"
     );
     // And the summary went to Teams.
-    let summary = teams_message_with("Idle RDS review done").await;
+    let summary = teams_message_with_all(&["Idle RDS review done", &db]).await;
     assert!(summary.to_string().contains(&db), "{summary}");
 }
 
+/// With approvers, the card has no buttons (nothing tells who clicks a webhook card): each
+/// approver gets a personal link by email, and the decision is recorded as that approver.
 #[tokio::test]
-async fn approvers_are_refused_in_teams_since_a_webhook_card_cannot_enforce_them() {
+async fn named_approvers_decide_in_teams_through_their_emailed_personal_links() {
     let _turn = TEAMS.lock().await;
-    let before = teams_messages().await.len();
-    let (_, out) = invoke(
-        "TeamsRequestActionFunction",
-        &json!({"title": "Stop db-x?", "approvers": ["owner@example.com"], "taskToken": "t"}),
-    )
-    .await;
-    assert_eq!(out["errorType"], "Teams.ApproversNeedBot", "{out}");
-    assert!(
-        out["errorMessage"]
-            .as_str()
-            .unwrap()
-            .contains("Remove approvers"),
-        "{out}"
-    );
-
-    // The RDS review passes its approvers on: asked in Teams, it fails by name, posting nothing.
     let db = unique("db-teams-approvers");
     local_stack::rds::create_instance(&endpoints().edge, &db, false)
         .await
@@ -138,20 +129,38 @@ async fn approvers_are_refused_in_teams_since_a_webhook_card_cannot_enforce_them
         json!({"via": "teams", "instanceIds": [db], "approvers": ["owner@example.com"]}),
     )
     .await;
+    let card = &teams_message_with(&db).await["card"];
+    assert!(
+        card.get("actions").is_none(),
+        "no button for anyone: {card}"
+    );
+    assert!(
+        card.to_string()
+            .contains("Only owner@example.com may decide"),
+        "{card}"
+    );
+    let email = &emails_matching(&db, 1).await[0];
+    assert_eq!(email.to, ["owner@example.com"]);
+    let (approve, _) = links_of(email);
+    assert!(approve.contains("a=0"), "a personal link: {approve}");
+    let done = confirm(&approve, &[]).await;
+    assert_eq!(done.status, 200, "{}", done.body);
     let end = wait_for_end(&arn, Duration::from_secs(60)).await;
-    assert_eq!(end.status, "FAILED", "{end:?}");
-    assert_eq!(
-        end.error.as_deref(),
-        Some("Teams.ApproversNeedBot"),
-        "{end:?}"
-    );
-    assert_eq!(teams_messages().await.len(), before, "no card was posted");
-    assert_eq!(
-        local_stack::rds::instance_status(&endpoints().edge, &db)
-            .await
-            .unwrap(),
-        "available"
-    );
+    assert_eq!(end.status, "SUCCEEDED", "{end:?}");
+    let result = &end.output["results"][0];
+    assert_eq!(result["outcome"], "stopped", "{end:?}");
+    assert_eq!(result["decidedBy"], "owner@example.com", "{result}");
+    assert_eq!(result["verified"], true, "{result}");
+
+    // Approvers must be addresses: refused before anything is stored, posted or sent.
+    let before = teams_messages().await.len();
+    let (_, out) = invoke(
+        "TeamsRequestActionFunction",
+        &json!({"title": "Stop db-x?", "approvers": ["owner"], "taskToken": "t"}),
+    )
+    .await;
+    assert_eq!(out["errorType"], "Hitl.InvalidInput", "{out}");
+    assert_eq!(teams_messages().await.len(), before);
 }
 
 #[tokio::test]

@@ -72,3 +72,20 @@ impl EmailSender for SesEmailSender {
         }
     }
 }
+
+/// The From address (`SENDER_EMAIL`), exactly as configured. The IAM condition
+/// `ses:FromAddress` (template.yaml) compares with `StringEquals`, which is case-sensitive:
+/// sending a lowercased `Approvals@Corp.com` would be refused by AWS with AccessDenied. So the
+/// configured value is only checked, never rewritten.
+pub fn sender_address(configured: &str) -> Result<String, HitlError> {
+    let not_an_address = || {
+        HitlError::Config(format!(
+            "SENDER_EMAIL {configured:?} is not an email address"
+        ))
+    };
+    if configured.trim() != configured {
+        return Err(not_an_address());
+    }
+    hitl_domain::approval::normalize_email(configured).map_err(|_| not_an_address())?;
+    Ok(configured.to_string())
+}

@@ -80,8 +80,6 @@ pub enum ServiceErrorKind {
     /// 5xx, a connection dropped mid-answer): it may or may not have gone out. Not transient:
     /// a blind retry can post it twice.
     Unconfirmed,
-    /// Teams: `approvers` was given, but a Workflows webhook card cannot tell who clicks it.
-    ApproversNeedBot,
 }
 
 impl ServiceErrorKind {
@@ -101,7 +99,6 @@ impl ServiceErrorKind {
                     TransitionNotFound => concat!($prefix, ".TransitionNotFound"),
                     ApiError => concat!($prefix, ".ApiError"),
                     Unconfirmed => concat!($prefix, ".Unconfirmed"),
-                    ApproversNeedBot => concat!($prefix, ".ApproversNeedBot"),
                 }
             };
         }

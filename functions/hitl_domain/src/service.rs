@@ -40,23 +40,32 @@ pub async fn create_approval_links(
     } = input.validate()?;
     let expires_at = now + expires_in_seconds;
     let mut record = ApprovalRecord::new(
-        approval_id.clone(),
-        title.clone(),
+        approval_id,
+        title,
         settings.origin,
         now,
         expires_at,
         settings.retention_days,
     );
-    record.description = description.clone();
-    record.approvers = approvers.clone();
+    record.description = description;
+    record.approvers = approvers;
     store.create(&record).await?;
 
+    Ok(links_of(&record, settings))
+}
+
+/// The links of a stored request: one pair per approver, or the shared pair when nobody is
+/// named (a personal link at the top level would let a workflow post one person's right to
+/// decide where everybody reads it). The same every time for the same record.
+pub fn links_of(record: &ApprovalRecord, settings: &LinkSettings<'_>) -> CreateLinksOutput {
+    let (id, expires_at) = (&record.approval_id, record.expires_at);
     let url = |decision, index| {
         settings
             .signer
-            .link_url(settings.base_url, &approval_id, decision, expires_at, index)
+            .link_url(settings.base_url, id, decision, expires_at, index)
     };
-    let links: Vec<RecipientLinks> = approvers
+    let links: Vec<RecipientLinks> = record
+        .approvers
         .iter()
         .enumerate()
         .map(|(i, approver)| RecipientLinks {
@@ -65,25 +74,16 @@ pub async fn create_approval_links(
             reject_url: url(Decision::Reject, Some(i)),
         })
         .collect();
-    // Shared links only when nobody is named: a personal link at the top level would let a
-    // workflow post one person's right to decide where everybody reads it.
-    let (approve_url, reject_url) = if links.is_empty() {
-        (
-            Some(url(Decision::Approve, None)),
-            Some(url(Decision::Reject, None)),
-        )
-    } else {
-        (None, None)
-    };
-    Ok(CreateLinksOutput {
-        approval_id,
-        approve_url,
-        reject_url,
+    let shared = |decision| links.is_empty().then(|| url(decision, None));
+    CreateLinksOutput {
+        approval_id: id.clone(),
+        approve_url: shared(Decision::Approve),
+        reject_url: shared(Decision::Reject),
         expires_at: rfc3339(expires_at),
-        title,
-        description,
+        title: record.title.clone(),
+        description: record.description.clone(),
         links,
-    })
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

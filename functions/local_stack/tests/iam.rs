@@ -83,10 +83,16 @@ const USES: &[(&str, &[&str])] = &[
             "message_updated",
         ],
     ),
-    // teams::request_action (create_approval_links, post_once)
+    // teams::request_action (create_approval_links, email::send_email, post_once)
     (
         "TeamsRequestActionFunction",
-        &["get", "create", "attach_message", "attach_task_token"],
+        &[
+            "get",
+            "create",
+            "attach_message",
+            "attach_task_token",
+            "send",
+        ],
     ),
 ];
 
@@ -377,8 +383,17 @@ fn reached_adapters(sources: &[PathBuf]) -> BTreeSet<&'static str> {
 
 /// `(name, body)` of every function in `files`, tests left out.
 fn function_bodies(files: &[PathBuf]) -> BTreeMap<String, String> {
-    let fn_re = Regex::new(r"\bfn\s+([a-z_0-9]+)").unwrap();
     let mut bodies: BTreeMap<String, String> = BTreeMap::new();
+    for (name, _, body) in functions_in(files) {
+        bodies.entry(name).or_default().push_str(&body);
+    }
+    bodies
+}
+
+/// Every function of `files`: (name, file, body).
+fn functions_in(files: &[PathBuf]) -> Vec<(String, PathBuf, String)> {
+    let fn_re = Regex::new(r"\bfn\s+([a-z_0-9]+)").unwrap();
+    let mut found = Vec::new();
     for path in files {
         let text = std::fs::read_to_string(path).unwrap();
         let code = without_tests(&text);
@@ -388,13 +403,26 @@ fn function_bodies(files: &[PathBuf]) -> BTreeMap<String, String> {
             .collect();
         for (i, (start, name)) in starts.iter().enumerate() {
             let end = starts.get(i + 1).map_or(code.len(), |(s, _)| *s);
-            bodies
-                .entry(name.clone())
-                .or_default()
-                .push_str(&code[*start..end]);
+            found.push((name.clone(), path.clone(), code[*start..end].to_string()));
         }
     }
-    bodies
+    found
+}
+
+/// The `hitl_domain` module each name a crate imports comes from (`use hitl_domain::teams::{
+/// request_action, ..}`): two modules may have use cases of the same name.
+fn imported_modules(files: &[PathBuf]) -> BTreeMap<String, String> {
+    let use_re = Regex::new(r"use hitl_domain::([a-z_]+)::\{?([^;}]*)").unwrap();
+    let mut modules = BTreeMap::new();
+    for path in files {
+        let text = std::fs::read_to_string(path).unwrap();
+        for c in use_re.captures_iter(&text) {
+            for name in c[2].split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                modules.insert(name.to_string(), c[1].to_string());
+            }
+        }
+    }
+    modules
 }
 
 /// The production code of `hitl_domain` (not its test doubles and contracts).
@@ -423,26 +451,51 @@ fn aws_ports(methods: &BTreeMap<String, BTreeSet<Call>>) -> BTreeSet<String> {
 /// The port methods `binary`'s code calls, itself or through the domain functions it calls.
 fn port_calls(binary: &str, ports: &BTreeSet<String>) -> BTreeSet<String> {
     let domain = function_bodies(&domain_files());
-    let own = function_bodies(&crate_sources(binary));
+    let sources = crate_sources(binary);
+    let own = function_bodies(&sources);
+    // The crate's first calls into the domain go to the module it imports them from.
+    let imported = imported_modules(&sources);
+    let first_hop: BTreeMap<String, String> = functions_in(&domain_files())
+        .into_iter()
+        .filter(|(name, path, _)| {
+            imported.get(name).is_some_and(|module| {
+                let path = path.to_string_lossy();
+                path.contains(&format!("/hitl_domain/src/{module}/"))
+                    || path.ends_with(&format!("/hitl_domain/src/{module}.rs"))
+            })
+        })
+        .fold(BTreeMap::new(), |mut bodies, (name, _, body)| {
+            bodies
+                .entry(name)
+                .or_insert_with(String::new)
+                .push_str(&body);
+            bodies
+        });
+
     let call_re = Regex::new(r"(?:^|[^.\w])([a-z_][a-z_0-9]*)\s*(?:::<[^>]*>)?\(").unwrap();
     let port_re = Regex::new(&format!(
         r"\b(?:{})\s*\.\s*([a-z_0-9]+)\(",
         PORT_RECEIVERS.join("|")
     ))
     .unwrap();
-    let mut todo: Vec<&String> = own.values().collect();
+    // (body, whether it is the crate's own code)
+    let mut todo: Vec<(&String, bool)> = own.values().map(|b| (b, true)).collect();
     let mut seen = BTreeSet::new();
     let mut calls = BTreeSet::new();
-    while let Some(body) = todo.pop() {
+    while let Some((body, is_own)) = todo.pop() {
         for c in port_re.captures_iter(body) {
             if ports.contains(&c[1]) {
                 calls.insert(c[1].to_string());
             }
         }
         for c in call_re.captures_iter(body) {
-            if let Some(next) = domain.get(&c[1]) {
+            let next = match (is_own, first_hop.get(&c[1])) {
+                (true, Some(imported)) => Some(imported),
+                _ => domain.get(&c[1]),
+            };
+            if let Some(next) = next {
                 if seen.insert(c[1].to_string()) {
-                    todo.push(next);
+                    todo.push((next, false));
                 }
             }
         }

@@ -1,8 +1,8 @@
 //! Send Email (SESv2): approval emails with the links as buttons, or plain notifications.
 
 use hitl_aws::lambda_support::{aws_config, init_tracing, parse_input, required_env, run_task};
+use hitl_aws::ses_sender::sender_address;
 use hitl_aws::SesEmailSender;
-use hitl_domain::approval::normalize_email;
 use hitl_domain::email::{send_email, SendEmailOutput};
 use hitl_domain::HitlError;
 use serde_json::Value;
@@ -16,23 +16,6 @@ async fn handle(deps: &Deps, payload: Value) -> Result<SendEmailOutput, HitlErro
     let output = send_email(parse_input(payload)?, &deps.sender_email, &deps.sender).await?;
     tracing::info!(sent = output.sent, "email sent");
     Ok(output)
-}
-
-/// The From address, exactly as configured. The IAM condition `ses:FromAddress` (template.yaml)
-/// compares with `StringEquals`, which is case-sensitive: sending a lowercased
-/// `Approvals@Corp.com` would be refused by AWS with AccessDenied. So the configured value is
-/// only checked, never rewritten.
-fn sender_address(configured: &str) -> Result<String, HitlError> {
-    let not_an_address = || {
-        HitlError::Config(format!(
-            "SENDER_EMAIL {configured:?} is not an email address"
-        ))
-    };
-    if configured.trim() != configured {
-        return Err(not_an_address());
-    }
-    normalize_email(configured).map_err(|_| not_an_address())?;
-    Ok(configured.to_string())
 }
 
 #[tokio::main]

@@ -1,13 +1,16 @@
 //! Teams Request Action (`.waitForTaskToken`): stores a pending approval with the task token
 //! and posts an Adaptive Card whose Approve / Reject buttons open the signed, scanner-safe
-//! links; the Decision API resumes the execution when someone decides.
+//! links, or, with named approvers, emails each their personal links (SES) and posts a card
+//! that says who may decide; the Decision API resumes the execution when someone decides.
 
+use hitl_aws::lambda_support::required_env;
 use hitl_aws::lambda_support::{
     approval_store, aws_config, init_tracing, now, parse_input, run_task, LinkConfig,
 };
 use hitl_aws::secrets::{SecretReader, TEAMS_WEBHOOK_URL};
-use hitl_aws::DynamoApprovalStore;
-use hitl_domain::teams::{request_action, TeamsRequestActionOutput};
+use hitl_aws::ses_sender::sender_address;
+use hitl_aws::{DynamoApprovalStore, SesEmailSender};
+use hitl_domain::teams::{request_action, ApproverMail, TeamsRequestActionOutput};
 use hitl_domain::{Channel, HitlError};
 use hitl_services::teams::TeamsClient;
 use secrecy::ExposeSecret;
@@ -17,6 +20,8 @@ struct Deps {
     links: LinkConfig,
     store: DynamoApprovalStore,
     teams: TeamsClient,
+    sender: SesEmailSender,
+    sender_email: String,
 }
 
 async fn handle(deps: &Deps, payload: Value) -> Result<TeamsRequestActionOutput, HitlError> {
@@ -25,6 +30,10 @@ async fn handle(deps: &Deps, payload: Value) -> Result<TeamsRequestActionOutput,
         &deps.links.settings(Channel::Teams),
         &deps.store,
         &deps.teams,
+        &ApproverMail {
+            sender: &deps.sender,
+            from: &deps.sender_email,
+        },
         uuid::Uuid::new_v4().to_string(),
         now(),
     )
@@ -54,6 +63,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             links: LinkConfig::load(&secrets).await?,
             store: approval_store(&config)?,
             teams: teams_client(&secrets).await?,
+            sender: SesEmailSender::new(aws_sdk_sesv2::Client::new(&config)),
+            sender_email: sender_address(&required_env("SENDER_EMAIL")?)?,
         })
     }
     .await;

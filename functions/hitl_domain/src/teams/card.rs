@@ -64,12 +64,23 @@ pub fn text_card(title: Option<&str>, text: &str) -> Value {
 
 /// The card of Request Action: title, text, facts, and Approve / Reject buttons that open the
 /// signed links (which only show a confirmation page). Anyone who sees the card may decide.
+/// How the people who see a card can decide.
+pub enum Deciders<'a> {
+    /// Anyone who sees the card, through its buttons (shared links).
+    Anyone {
+        approve_url: &'a str,
+        reject_url: &'a str,
+    },
+    /// Only the named approvers, each through the personal link sent to them by email: the
+    /// card has no buttons, since a webhook card cannot tell who clicks it.
+    Named(&'a [String]),
+}
+
 pub fn approval_card(
     title: &str,
     text: Option<&str>,
     facts: &[Fact],
-    approve_url: &str,
-    reject_url: &str,
+    deciders: Deciders<'_>,
     expires_at: &str,
 ) -> Value {
     let mut body = vec![title_block(title)];
@@ -83,20 +94,33 @@ pub fn approval_card(
             .collect();
         body.push(json!({"type": "FactSet", "facts": facts}));
     }
+    let (note, actions) = match deciders {
+        Deciders::Anyone {
+            approve_url,
+            reject_url,
+        } => (
+            format!("Anyone who can see this card may decide. The links expire at {expires_at}."),
+            vec![
+                open_url_action("Approve", approve_url, "positive"),
+                open_url_action("Reject", reject_url, "destructive"),
+            ],
+        ),
+        Deciders::Named(approvers) => (
+            format!(
+                "Only {} may decide, each with the personal link sent to them by email. The links expire at {expires_at}.",
+                approvers.join(", ")
+            ),
+            Vec::new(),
+        ),
+    };
     body.push(json!({
         "type": "TextBlock",
-        "text": format!("Anyone who can see this card may decide. The links expire at {expires_at}."),
+        "text": note,
         "wrap": true,
         "isSubtle": true,
         "size": "small",
     }));
-    adaptive_card(
-        body,
-        vec![
-            open_url_action("Approve", approve_url, "positive"),
-            open_url_action("Reject", reject_url, "destructive"),
-        ],
-    )
+    adaptive_card(body, actions)
 }
 
 /// Checks a caller's raw card: an `AdaptiveCard` object (`Hitl.InvalidInput` otherwise), of

@@ -10,7 +10,7 @@ use super::card::{
 use super::{TeamsMessage, Via};
 use crate::approval::MAX_TITLE_CHARS;
 use crate::input::{check_length, non_blank, request_key, task_token};
-use crate::{CreateLinksInput, HitlError, Service, ServiceErrorKind};
+use crate::{CreateLinksInput, HitlError};
 
 /// Input of Teams Request Action (a `.waitForTaskToken` Task). Unknown fields are ignored.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -21,7 +21,8 @@ pub struct TeamsRequestActionInput {
     /// `[{"title", "value"}]`; a value may be a string, number or boolean.
     pub facts: Option<Value>,
     pub expires_in_seconds: Option<i64>,
-    /// Refused unless absent, null or empty: see [`APPROVERS_NEED_BOT`].
+    /// Email addresses. A webhook card cannot tell who clicks it, so with approvers the card
+    /// has no buttons: each approver gets a personal link by email, which only they hold.
     pub approvers: Option<Value>,
     /// Refused unless absent or null: see [`NO_TARGET`].
     pub target: Option<Value>,
@@ -66,22 +67,29 @@ pub struct Fact {
     pub value: String,
 }
 
-/// Why `approvers` is refused (`Teams.ApproversNeedBot`).
-pub const APPROVERS_NEED_BOT: &str = "approvers cannot be enforced in Teams: the card goes out through a Workflows webhook and its buttons are links, so nothing tells who clicks them. Remove approvers (anyone who sees the card may decide; the name they type is recorded with decidedBy.verified false), or ask named approvers by email (Create Approval Links with approvers) or in Slack (allowedUsers)";
-
 /// Why `target` is refused (`Hitl.InvalidInput`).
 pub const NO_TARGET: &str = "target is not supported: Microsoft Graph takes channel and chat messages from an app only to import history (migration), so every Teams message goes to the channel or chat of the Workflows webhook (TEAMS_WEBHOOK_URL); remove target, and use one webhook per channel";
 
-/// `approvers`: only absent, null or an empty list.
-pub fn refuse_approvers(approvers: Option<&Value>) -> Result<(), HitlError> {
+/// `approvers`: absent, null, or a list of email addresses (normalized and checked the way
+/// Create Approval Links checks them).
+pub fn parse_approvers(approvers: Option<Value>) -> Result<Option<Vec<String>>, HitlError> {
     match approvers {
-        None | Some(Value::Null) => Ok(()),
-        Some(Value::Array(items)) if items.is_empty() => Ok(()),
-        Some(_) => Err(HitlError::service(
-            Service::Teams,
-            ServiceErrorKind::ApproversNeedBot,
-            APPROVERS_NEED_BOT,
-        )),
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(items)) => items
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| match item {
+                Value::String(address) => Ok(address),
+                _ => Err(HitlError::invalid_input(format!(
+                    "approvers[{i}] must be an email address"
+                ))),
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some),
+        Some(other) => Err(HitlError::invalid_input(format!(
+            "approvers must be a list of email addresses, not a {}",
+            kind(Some(&other))
+        ))),
     }
 }
 
@@ -160,11 +168,13 @@ pub struct ValidatedRequestAction {
     pub expires_in_seconds: Option<i64>,
     pub task_token: String,
     pub request_key: Option<String>,
+    /// Normalized, without duplicates; empty: anyone who sees the card may decide.
+    pub approvers: Vec<String>,
 }
 
 impl TeamsRequestActionInput {
     pub fn validate(self) -> Result<ValidatedRequestAction, HitlError> {
-        refuse_approvers(self.approvers.as_ref())?;
+        let approvers = parse_approvers(self.approvers)?;
         refuse_target(self.target.as_ref())?;
         let text = non_blank(self.text);
         if let Some(text) = &text {
@@ -178,7 +188,7 @@ impl TeamsRequestActionInput {
             title: self.title,
             description: text.clone(),
             expires_in_seconds: self.expires_in_seconds,
-            approvers: None,
+            approvers,
         }
         .validate()?;
         Ok(ValidatedRequestAction {
@@ -188,6 +198,7 @@ impl TeamsRequestActionInput {
             expires_in_seconds: self.expires_in_seconds,
             task_token,
             request_key,
+            approvers: links.approvers,
         })
     }
 }

@@ -6,9 +6,10 @@
 //! Microsoft Graph is not used: Graph takes channel and chat messages from an app-only
 //! (client credentials) token only to import history into a team in migration mode, and
 //! answers 401 "Message POST is allowed in application-only context only for import
-//! purposes" to anything else. A webhook card cannot tell who clicks it, so Request Action
-//! refuses `approvers` (`Teams.ApproversNeedBot`) rather than list names it cannot enforce,
-//! and a decision made from the card is recorded as unverified (`decidedBy.verified: false`).
+//! purposes" to anything else. A webhook card cannot tell who clicks it: without `approvers`
+//! its buttons are shared links and a decision made from them is recorded as unverified
+//! (`decidedBy.verified: false`); with `approvers` the card has no buttons and each approver
+//! decides through the personal link emailed to them, recorded as that approver.
 //!
 //! What is ours lives here: the input contracts and their validation ([`input`]), the
 //! Adaptive Card we post and Teams' limits ([`card`]: version 1.4, 28 KB, no `Action.Submit`).
@@ -18,13 +19,12 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::approval::rfc3339;
+use crate::email::{send_email, SendEmailInput};
 use crate::input::keyed_approval_id;
 use crate::ports::ChatApprovals;
-use crate::service::{create_approval_links, LinkSettings};
-use crate::{
-    ApprovalRecord, Channel, CreateLinksInput, CreateLinksOutput, Decision, HitlError, MessageRef,
-};
+use crate::ports::EmailSender;
+use crate::service::{create_approval_links, links_of, LinkSettings};
+use crate::{Channel, CreateLinksInput, CreateLinksOutput, HitlError, MessageRef};
 
 pub mod card;
 pub mod input;
@@ -64,26 +64,7 @@ pub trait TeamsMessenger: Send + Sync {
 // ---------------------------------------------------------------------------------------------
 // Use cases
 
-/// The links of a request an earlier attempt of the same state created (same id, same expiry).
-fn links_of(record: &ApprovalRecord, settings: &LinkSettings<'_>) -> CreateLinksOutput {
-    let url = |decision| {
-        let (id, at) = (&record.approval_id, record.expires_at);
-        settings
-            .signer
-            .link_url(settings.base_url, id, decision, at, None)
-    };
-    CreateLinksOutput {
-        approval_id: record.approval_id.clone(),
-        approve_url: Some(url(Decision::Approve)),
-        reject_url: Some(url(Decision::Reject)),
-        expires_at: rfc3339(record.expires_at),
-        title: record.title.clone(),
-        description: record.description.clone(),
-        links: Vec::new(),
-    }
-}
-
-/// The request's links: an earlier attempt's (same `requestKey`), or new shared links.
+/// The request's links: an earlier attempt's (same `requestKey`), or new ones.
 async fn shared_links(
     request: &ValidatedRequestAction,
     settings: &LinkSettings<'_>,
@@ -100,31 +81,42 @@ async fn shared_links(
         None => None,
     };
     // The card goes to a channel or chat everyone in it can read and nobody who clicks is
-    // identified, so its links are not bound to anyone; the confirmation page asks for a
-    // name, recorded as given and marked unverified.
+    // identified: without approvers its links are shared (the confirmation page asks for a
+    // name, recorded unverified); with approvers each gets a personal link by email.
     match &earlier {
         Some(record) => Ok(links_of(record, settings)),
         None => {
+            let approvers = Some(request.approvers.clone()).filter(|a| !a.is_empty());
             let input = CreateLinksInput {
                 title: Some(request.title.clone()),
                 description: request.text.clone(),
                 expires_in_seconds: request.expires_in_seconds,
-                approvers: None,
+                approvers,
             };
             create_approval_links(input, settings, store, approval_id, now).await
         }
     }
 }
 
+/// How named approvers get their personal links: the deployment's email sender.
+pub struct ApproverMail<'a> {
+    pub sender: &'a dyn EmailSender,
+    /// The From address (`SENDER_EMAIL`).
+    pub from: &'a str,
+}
+
 /// Teams Request Action: stores a pending approval (its decisions count as channel `teams`),
-/// stores the task token, posts the card with the signed links, and leaves the Task waiting.
-/// Every input check runs before anything is stored. With a `requestKey`, an ASL retry of the
-/// same state reuses the first attempt's request and does not post its card twice.
+/// stores the task token, emails each named approver their personal links, posts the card,
+/// and leaves the Task waiting. Without approvers the card's buttons are the shared links;
+/// with approvers the card only says who may decide, since a webhook card cannot tell who
+/// clicks it. Every input check runs before anything is stored. With a `requestKey`, an ASL
+/// retry of the same state reuses the first attempt's request and posts nothing twice.
 pub async fn request_action(
     input: TeamsRequestActionInput,
     settings: &LinkSettings<'_>,
     store: &dyn ChatApprovals,
     messenger: &dyn TeamsMessenger,
+    mail: &ApproverMail<'_>,
     approval_id: String,
     now: i64,
 ) -> Result<TeamsRequestActionOutput, HitlError> {
@@ -134,30 +126,40 @@ pub async fn request_action(
         ..*settings
     };
     let links = shared_links(&request, &settings, store, approval_id, now).await?;
-    // A Teams request names no approvers: its links are the shared ones.
-    let (Some(approve_url), Some(reject_url)) = (&links.approve_url, &links.reject_url) else {
-        return Err(HitlError::invalid_input(
-            "a Teams card shows shared links only",
-        ));
+    let names: Vec<String> = links.links.iter().map(|l| l.approver.clone()).collect();
+    let deciders = match (&links.approve_url, &links.reject_url) {
+        (Some(approve_url), Some(reject_url)) if names.is_empty() => Deciders::Anyone {
+            approve_url,
+            reject_url,
+        },
+        _ => Deciders::Named(&names),
     };
     let message = TeamsMessage::Card(approval_card(
         &links.title,
         links.description.as_deref(),
         &request.facts,
-        approve_url,
-        reject_url,
+        deciders,
         &links.expires_at,
     ));
     check_size(&message)?;
-    post_once(
-        &links.approval_id,
-        &request.task_token,
-        &message,
-        store,
-        messenger,
-        now,
-    )
-    .await?;
+    let record = store
+        .attach_task_token(&links.approval_id, &request.task_token, now)
+        .await?
+        .ok_or_else(|| HitlError::NotFound(links.approval_id.clone()))?;
+    // An earlier attempt that posted the card also sent the emails.
+    if record.message.is_none() {
+        if !names.is_empty() {
+            let emails = SendEmailInput {
+                approval: Some(links.clone()),
+                message: Some(
+                    "You were asked in Microsoft Teams; this is your personal link.".into(),
+                ),
+                ..SendEmailInput::default()
+            };
+            send_email(emails, mail.from, mail.sender).await?;
+        }
+        post_once(&links.approval_id, &message, store, messenger).await?;
+    }
     Ok(TeamsRequestActionOutput {
         approval_id: links.approval_id,
         expires_at: links.expires_at,
@@ -165,22 +167,13 @@ pub async fn request_action(
     })
 }
 
-/// Stores the task token, then posts the card unless an earlier attempt did.
+/// Posts the card and marks it sent.
 async fn post_once(
     approval_id: &str,
-    task_token: &str,
     message: &TeamsMessage,
     store: &dyn ChatApprovals,
     messenger: &dyn TeamsMessenger,
-    now: i64,
 ) -> Result<(), HitlError> {
-    let record = store
-        .attach_task_token(approval_id, task_token, now)
-        .await?
-        .ok_or_else(|| HitlError::NotFound(approval_id.to_string()))?;
-    if record.message.is_some() {
-        return Ok(());
-    }
     let posted = messenger.post(message).await?;
     tracing::info!(%approval_id, via = ?posted.via, "Teams approval card posted");
     // Marks the card as sent, so a retry of this state does not post it again.

@@ -1,5 +1,5 @@
 use super::*;
-use crate::in_memory::{InMemoryStore, RecordingResumer};
+use crate::in_memory::{InMemoryStore, RecordingResumer, RecordingSender};
 use crate::service::{decide, view_link, ClientInfo, LinkView};
 use crate::LinkSigner;
 use crate::{Service, ServiceErrorKind};
@@ -24,6 +24,15 @@ async fn run_request(
     store: &InMemoryStore,
     teams: &RecordingTeams,
 ) -> Result<TeamsRequestActionOutput, HitlError> {
+    run_request_mailing(json, store, teams, &RecordingSender::default()).await
+}
+
+async fn run_request_mailing(
+    json: Value,
+    store: &InMemoryStore,
+    teams: &RecordingTeams,
+    sender: &RecordingSender,
+) -> Result<TeamsRequestActionOutput, HitlError> {
     let signer = signer();
     let settings = LinkSettings {
         signer: &signer,
@@ -32,7 +41,20 @@ async fn run_request(
         // request_action asks as Teams whatever it is given.
         origin: Channel::Email,
     };
-    request_action(request(json), &settings, store, teams, "a-1".into(), NOW).await
+    let mail = ApproverMail {
+        sender,
+        from: "approvals@example.com",
+    };
+    request_action(
+        request(json),
+        &settings,
+        store,
+        teams,
+        &mail,
+        "a-1".into(),
+        NOW,
+    )
+    .await
 }
 
 #[tokio::test]
@@ -222,29 +244,97 @@ async fn request_action_checks_everything_before_storing() {
     }
 }
 
+/// A webhook card cannot tell who clicks it: with approvers it has no buttons, each approver
+/// gets a personal link by email, and that link decides as that approver (verified).
 #[tokio::test]
-async fn approvers_are_refused_before_storing_since_a_webhook_card_cannot_enforce_them() {
-    for approvers in [
-        json!(["alice@example.com"]),
-        json!(["nope"]),
-        json!("alice@example.com"),
-    ] {
-        let store = InMemoryStore::default();
-        let teams = RecordingTeams::default();
+async fn named_approvers_decide_through_personal_links_sent_by_email() {
+    let (store, teams, sender) = (
+        InMemoryStore::default(),
+        RecordingTeams::default(),
+        RecordingSender::default(),
+    );
+    let input = |token: &str| {
+        json!({"title": "Stop db-1?", "taskToken": token, "requestKey": "exec-1/Ask",
+        "approvers": ["Alice@Example.com", "bob@example.com", "alice@example.com"]})
+    };
+    let out = run_request_mailing(input("token-1"), &store, &teams, &sender)
+        .await
+        .unwrap();
+    let card = match &teams.posted.lock().unwrap()[0] {
+        TeamsMessage::Card(card) => card.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert!(
+        card.get("actions").is_none(),
+        "no button anyone could click: {card}"
+    );
+    assert!(
+        card.to_string()
+            .contains("Only alice@example.com, bob@example.com may decide"),
+        "{card}"
+    );
+    let sent = sender.sent.lock().unwrap().clone();
+    assert_eq!(sent.len(), 2, "one email per approver");
+    assert_eq!(sent[1].to, ["bob@example.com"]);
+    // A retry of the state posts nothing and mails nobody again.
+    run_request_mailing(input("token-2"), &store, &teams, &sender)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            teams.posted.lock().unwrap().len(),
+            sender.sent.lock().unwrap().len()
+        ),
+        (1, 2)
+    );
+
+    let bob_link = sent[1]
+        .text
+        .lines()
+        .find_map(|l| l.strip_prefix("Approve: "))
+        .unwrap();
+    let query = bob_link.split_once('?').unwrap().1;
+    let resumer = RecordingResumer::default();
+    let id = &out.approval_id;
+    let view = decide(
+        id,
+        query,
+        ClientInfo::default(),
+        &signer(),
+        &store,
+        &resumer,
+        NOW + 5,
+    )
+    .await;
+    assert!(matches!(view, LinkView::Recorded { .. }), "{view:?}");
+    let decided = &resumer.resumed.lock().unwrap()[0].1;
+    assert_eq!(decided.decided_by.id, "bob@example.com");
+    assert!(decided.decided_by.verified());
+    assert_eq!(decided.decided_by.channel, Channel::Teams);
+}
+
+#[tokio::test]
+async fn approvers_that_are_not_addresses_are_refused_before_storing() {
+    for approvers in [json!(["nope"]), json!("alice@example.com"), json!([3])] {
+        let (store, teams, sender) = (
+            InMemoryStore::default(),
+            RecordingTeams::default(),
+            RecordingSender::default(),
+        );
         let input = json!({"title": "t", "taskToken": "t", "approvers": approvers});
-        let err = run_request(input, &store, &teams).await.unwrap_err();
-        assert_eq!(err.name(), "Teams.ApproversNeedBot", "{approvers}: {err}");
-        assert!(err.to_string().contains("Remove approvers"), "{err}");
+        let err = run_request_mailing(input, &store, &teams, &sender)
+            .await
+            .unwrap_err();
+        assert_eq!(err.name(), "Hitl.InvalidInput", "{approvers}: {err}");
+        assert!(
+            ["approvers", "email address"]
+                .iter()
+                .any(|w| err.to_string().contains(w)),
+            "{err}"
+        );
         assert!(store.records.lock().unwrap().is_empty());
         assert!(teams.posted.lock().unwrap().is_empty());
-    }
-    // No list, or an empty one (the RDS review's default), asks anyone who sees the card.
-    for approvers in [json!(null), json!([])] {
-        let store = InMemoryStore::default();
-        let teams = RecordingTeams::default();
-        let input = json!({"title": "t", "taskToken": "t", "approvers": approvers});
-        run_request(input, &store, &teams).await.unwrap();
-        assert_eq!(teams.posted.lock().unwrap().len(), 1);
+        assert!(sender.sent.lock().unwrap().is_empty());
     }
 }
 
