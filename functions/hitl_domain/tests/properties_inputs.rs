@@ -6,6 +6,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 use hitl_domain::email::{build_emails, SendEmailInput};
+use hitl_domain::in_memory::RecordingSender;
 use hitl_domain::in_memory::{InMemoryStore, RecordingResumer};
 use hitl_domain::jira::{
     add_issue_comment, change_issue_status, AddIssueCommentInput, ChangeIssueStatusInput,
@@ -15,6 +16,9 @@ use hitl_domain::service::{create_approval_links, wait_for_approval, LinkSetting
 use hitl_domain::slack::{
     request_action, send_message, update_message, wait_target, RequestActionInput,
     SendMessageInput, SlackMessage, SlackMessenger, UpdateMessageInput, WaitForUserActionInput,
+};
+use hitl_domain::teams::{
+    self, ApproverMail, RecordingTeams, TeamsRequestActionInput, TeamsSendMessageInput,
 };
 use hitl_domain::{Channel, CreateLinksInput, HitlError, LinkSigner, MessageRef};
 use proptest::prelude::*;
@@ -63,6 +67,11 @@ const FIELDS: &[&str] = &[
     "transition",
     "content",
     "version",
+    "facts",
+    "card",
+    "target",
+    "actions",
+    "url",
 ];
 
 fn text() -> BoxedStrategy<String> {
@@ -208,6 +217,18 @@ async fn every_task(input: &Value) -> Vec<Result<(), HitlError>> {
     }
     if let Some(i) = parsed::<ChangeIssueStatusInput>(input) {
         results.push(change_issue_status(i, &fakes).await.map(drop));
+    }
+    let (teams, sender) = (RecordingTeams::default(), RecordingSender::default());
+    if let Some(i) = parsed::<TeamsRequestActionInput>(input) {
+        let mail = ApproverMail {
+            sender: &sender,
+            from: "from@example.com",
+        };
+        let out = teams::request_action(i, &settings, &store, &teams, &mail, "t-1".into(), NOW);
+        results.push(out.await.map(drop));
+    }
+    if let Some(i) = parsed::<TeamsSendMessageInput>(input) {
+        results.push(teams::send_message(i, &teams).await.map(drop));
     }
     results
 }
