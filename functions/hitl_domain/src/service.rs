@@ -93,12 +93,22 @@ pub struct WaitInput {
     pub task_token: Option<String>,
 }
 
+/// Where a waiting Task stands when its function returns (Step Functions then waits for the
+/// token, so this output is seen only in tests and logs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TaskStatus {
+    /// The token is stored; a decision will resume the execution.
+    Waiting,
+    /// The decision existed already and was delivered now.
+    Resumed,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WaitOutput {
     pub approval_id: String,
-    /// `waiting`: the token is stored; `resumed`: the decision existed and was delivered now.
-    pub status: String,
+    pub status: TaskStatus,
 }
 
 pub async fn wait_for_approval(
@@ -116,12 +126,12 @@ pub async fn wait_for_approval(
     if record.decision.is_some() {
         // Somebody clicked before the wait began: resume at once (or the re-driver will).
         let status = match deliver_decision(&record, store, resumer, now).await {
-            DeliveryOutcome::Delivered => "resumed",
-            _ => "waiting",
+            DeliveryOutcome::Delivered => TaskStatus::Resumed,
+            _ => TaskStatus::Waiting,
         };
         return Ok(WaitOutput {
             approval_id,
-            status: status.into(),
+            status,
         });
     }
     if record.is_expired(now) {
@@ -129,7 +139,7 @@ pub async fn wait_for_approval(
     }
     Ok(WaitOutput {
         approval_id,
-        status: "waiting".into(),
+        status: TaskStatus::Waiting,
     })
 }
 

@@ -9,6 +9,7 @@ use hitl_domain::pages::render;
 use hitl_domain::ports::{
     ApprovalStore, DecisionWrite, DeliveryClaim, DeliveryStore, FinalDelivery,
 };
+use hitl_domain::service::TaskStatus;
 use hitl_domain::service::{self, ClientInfo, LinkSettings, LinkView, WaitInput};
 use hitl_domain::{
     ApprovalRecord, Channel, CreateLinksInput, CreateLinksOutput, DecidedBy, Decision, HitlError,
@@ -53,7 +54,7 @@ impl<S: ApprovalStore + DeliveryStore> World<S> {
             .unwrap()
     }
 
-    async fn wait(&self, token: &str, now: i64) -> Result<String, HitlError> {
+    async fn wait(&self, token: &str, now: i64) -> Result<TaskStatus, HitlError> {
         let input = WaitInput {
             approval_id: Some("a-1".into()),
             task_token: Some(token.into()),
@@ -212,7 +213,10 @@ async fn a_new_token_makes_an_undelivered_decision_deliverable_at_once() {
         .unwrap()
         .unwrap();
     *w.resumer.fail_with.lock().unwrap() = None;
-    assert_eq!(w.wait("token-2", NOW + 4).await.unwrap(), "resumed");
+    assert_eq!(
+        w.wait("token-2", NOW + 4).await.unwrap(),
+        TaskStatus::Resumed
+    );
     let resumed = w.resumer.resumed.lock().unwrap().clone();
     assert_eq!(resumed.len(), 1);
     assert_eq!(resumed[0].0, "token-2");

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use hitl_domain::delivery::redrive;
 use hitl_domain::in_memory::{InMemoryStore, RecordingResumer};
 use hitl_domain::service::wait_for_approval;
+use hitl_domain::service::TaskStatus;
 use hitl_domain::slack::*;
 use hitl_domain::slack_click::*;
 use hitl_domain::{HitlError, MessageRef, Service, ServiceErrorKind};
@@ -347,7 +348,7 @@ async fn a_click_on_a_sent_message_before_the_wait_is_kept_and_resumes_the_wait(
     let out = wait_for_approval(wait, &w.store, &w.resumer, NOW + 20)
         .await
         .unwrap();
-    assert_eq!(out.status, "resumed");
+    assert_eq!(out.status, TaskStatus::Resumed);
     assert_eq!(w.resumer.resumed.lock().unwrap()[0].1.decision, "approve");
 }
 

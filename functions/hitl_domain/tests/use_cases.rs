@@ -4,6 +4,7 @@ use hitl_domain::delivery::redrive;
 use hitl_domain::email::{build_emails, SendEmailInput};
 use hitl_domain::in_memory::{InMemoryStore, RecordingResumer};
 use hitl_domain::pages::render;
+use hitl_domain::service::TaskStatus;
 use hitl_domain::service::{self, ClientInfo, Delivery, LinkSettings, LinkView, WaitInput};
 use hitl_domain::{CreateLinksInput, CreateLinksOutput, HitlError, LinkSigner};
 
@@ -40,7 +41,7 @@ impl World {
         service::create_approval_links(input, &settings, &self.store, "appr-1".into(), NOW).await
     }
 
-    async fn wait(&self, token: &str) -> Result<String, HitlError> {
+    async fn wait(&self, token: &str) -> Result<TaskStatus, HitlError> {
         let input = WaitInput {
             approval_id: Some("appr-1".into()),
             task_token: Some(token.into()),
@@ -113,7 +114,7 @@ async fn get_shows_a_confirmation_and_never_decides() {
 async fn approve_resumes_the_waiting_task_with_the_decision_output() {
     let w = World::new();
     let links = w.create(serde_json::json!({"title": "t"})).await;
-    assert_eq!(w.wait("token-1").await.unwrap(), "waiting");
+    assert_eq!(w.wait("token-1").await.unwrap(), TaskStatus::Waiting);
     let view = w
         .post(
             links.approve_url.as_deref().unwrap(),
@@ -188,7 +189,7 @@ async fn click_before_wait_resumes_when_the_wait_begins() {
         "{view:?}"
     );
     assert!(w.resumes().is_empty());
-    assert_eq!(w.wait("token-9").await.unwrap(), "resumed");
+    assert_eq!(w.wait("token-9").await.unwrap(), TaskStatus::Resumed);
     assert_eq!(w.resumes().len(), 1);
     assert_eq!(w.resumes()[0].0, "token-9");
 }

@@ -12,7 +12,7 @@ async fn handle(jira: &JiraCloud, payload: Value) -> Result<ChangeIssueStatusOut
     let output = change_issue_status(parse_input(payload)?, jira).await?;
     tracing::info!(
         issue_key = %output.issue_key,
-        status = %output.status,
+        status = ?output.status,
         changed = output.changed,
         transition_id = output.transition_id.as_deref().unwrap_or(""),
         "issue status set"

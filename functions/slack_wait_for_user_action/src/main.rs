@@ -18,7 +18,7 @@ async fn handle(deps: &WaitDeps, payload: Value) -> Result<WaitOutput, HitlError
             ),
             other => other,
         })?;
-    tracing::info!(approval_id = %output.approval_id, status = %output.status, "waiting for a Slack click");
+    tracing::info!(approval_id = %output.approval_id, status = ?output.status, "waiting for a Slack click");
     Ok(output)
 }
 

@@ -9,7 +9,7 @@ use serde_json::Value;
 async fn handle(deps: &WaitDeps, payload: Value) -> Result<WaitOutput, HitlError> {
     let output =
         wait_for_approval(parse_input(payload)?, &deps.store, &deps.resumer, now()).await?;
-    tracing::info!(approval_id = %output.approval_id, status = %output.status, "waiting for approval");
+    tracing::info!(approval_id = %output.approval_id, status = ?output.status, "waiting for approval");
     Ok(output)
 }
 

@@ -8,8 +8,8 @@ use lambda_http::{Request, RequestExt};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
-use super::slack_interactions::{signed_form, MAX_BODY_BYTES};
 use super::{body_text, client_info};
+use crate::slack_interactions::{signed_form, MAX_BODY_BYTES};
 
 const NOW: i64 = 1_800_000_000;
 const SECRET: &str = "local-signing-secret";

@@ -38,7 +38,7 @@ pub struct TeamsRequestActionInput {
 pub struct TeamsRequestActionOutput {
     pub approval_id: String,
     pub expires_at: String,
-    pub status: String,
+    pub status: crate::service::TaskStatus,
 }
 
 /// Input of Teams Send Channel Message and Send Chat Message. Exactly one of `text` or `card`.

@@ -23,7 +23,7 @@ use crate::email::{send_email, SendEmailInput};
 use crate::input::keyed_approval_id;
 use crate::ports::ChatApprovals;
 use crate::ports::EmailSender;
-use crate::service::{create_approval_links, links_of, LinkSettings};
+use crate::service::{create_approval_links, links_of, LinkSettings, TaskStatus};
 use crate::{Channel, CreateLinksInput, CreateLinksOutput, HitlError, MessageRef};
 
 pub mod card;
@@ -163,7 +163,7 @@ pub async fn request_action(
     Ok(TeamsRequestActionOutput {
         approval_id: links.approval_id,
         expires_at: links.expires_at,
-        status: "waiting".into(),
+        status: TaskStatus::Waiting,
     })
 }
 

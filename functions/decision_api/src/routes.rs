@@ -1,0 +1,147 @@
+//! The Decision API's routes, as the template declares them (`HttpApi` events): a router, so a
+//! path or method outside them is a 404 or 405 before any of our code runs.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Request as AxumRequest, State};
+use axum::response::{IntoResponse, Response as AxumResponse};
+use axum::routing::{get, post};
+use axum::Router;
+use hitl_domain::pages::{render, Page};
+use hitl_domain::service::LinkView;
+use hitl_domain::HitlError;
+use lambda_http::{Body, Error, Request, Response};
+
+use crate::{links, slack_interactions, Deps};
+
+/// What every handler gets: the clients built at cold start, or why they could not be.
+pub type Shared = Arc<Result<Deps, HitlError>>;
+
+pub fn router(deps: Shared) -> Router {
+    Router::new()
+        // `get` answers HEAD too (a link preview's probe), without a body.
+        .route("/decisions/{approval_id}", get(show_link).post(decide))
+        .route("/slack/interactions", post(slack_click))
+        .fallback(|| async { answer(links::respond(render(&LinkView::NotFound), None)) })
+        .with_state(deps)
+}
+
+async fn show_link(
+    State(deps): State<Shared>,
+    Path(approval_id): Path<String>,
+    req: AxumRequest,
+) -> AxumResponse {
+    match deps.as_ref() {
+        Ok(deps) => answer(links::show(deps, &approval_id, &as_lambda(req).await).await),
+        Err(err) => unavailable(err),
+    }
+}
+
+async fn decide(
+    State(deps): State<Shared>,
+    Path(approval_id): Path<String>,
+    req: AxumRequest,
+) -> AxumResponse {
+    match deps.as_ref() {
+        Ok(deps) => answer(links::decide(deps, &approval_id, &as_lambda(req).await).await),
+        Err(err) => unavailable(err),
+    }
+}
+
+async fn slack_click(State(deps): State<Shared>, req: AxumRequest) -> AxumResponse {
+    match deps.as_ref() {
+        Ok(deps) => {
+            let req = as_lambda(req).await;
+            answer(slack_interactions::handle(deps.slack.as_ref(), &req).await)
+        }
+        Err(err) => unavailable(err),
+    }
+}
+
+/// The page of a deployment whose clients could not be built (logged once per request).
+fn unavailable(err: &HitlError) -> AxumResponse {
+    tracing::error!(error = err.name(), message = %err, "misconfigured");
+    let view = LinkView::Unavailable {
+        reason: err.to_string(),
+    };
+    answer(links::respond(render(&view), None))
+}
+
+/// The request as `lambda_http` gave it (API Gateway's context and all): API Gateway hands the
+/// whole body over at once, so collecting it waits for nothing.
+async fn as_lambda(req: AxumRequest) -> Request {
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    Request::from_parts(parts, Body::Binary(bytes.to_vec()))
+}
+
+fn answer(response: Result<Response<Body>, Error>) -> AxumResponse {
+    match response {
+        Ok(response) => response.into_response(),
+        Err(err) => {
+            // Only a malformed header value gets here; never a 500 without a page.
+            tracing::error!(error = %err, "response could not be built");
+            let page = Page {
+                status: 500,
+                html: "Internal error".into(),
+            };
+            (axum::http::StatusCode::INTERNAL_SERVER_ERROR, page.html).into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body as AxumBody;
+    use axum::http::{Method, Request as HttpRequest};
+    use tower::ServiceExt;
+
+    /// Status and `allow` header of `method path` on a deployment whose clients could not be
+    /// built (so no AWS is needed, and a routed request shows the "unavailable" page).
+    async fn status(method: Method, path: &str) -> (u16, Option<String>) {
+        let deps: Shared = Arc::new(Err(HitlError::Config("no AWS here".into())));
+        let req = HttpRequest::builder()
+            .method(method)
+            .uri(path)
+            .body(AxumBody::empty())
+            .unwrap();
+        let response = router(deps).oneshot(req).await.unwrap();
+        let allow = response
+            .headers()
+            .get("allow")
+            .map(|v| v.to_str().unwrap().to_string());
+        (response.status().as_u16(), allow)
+    }
+
+    #[tokio::test]
+    async fn only_the_templates_routes_reach_our_code() {
+        let unavailable = 503;
+        assert_eq!(status(Method::GET, "/decisions/a-1").await.0, unavailable);
+        assert_eq!(status(Method::HEAD, "/decisions/a-1").await.0, unavailable);
+        assert_eq!(status(Method::POST, "/decisions/a-1").await.0, unavailable);
+        assert_eq!(
+            status(Method::POST, "/slack/interactions").await.0,
+            unavailable
+        );
+        for (method, path) in [
+            (Method::PUT, "/decisions/a-1"),
+            (Method::DELETE, "/decisions/a-1"),
+            (Method::GET, "/slack/interactions"),
+        ] {
+            let (code, allow) = status(method.clone(), path).await;
+            assert_eq!(code, 405, "{method} {path}");
+            assert!(allow.is_some(), "{method} {path} says what is allowed");
+        }
+        for path in [
+            "/",
+            "/decisions",
+            "/decisions/a-1/extra",
+            "/x/slack/interactions",
+        ] {
+            assert_eq!(status(Method::GET, path).await.0, 404, "{path}");
+        }
+    }
+}
