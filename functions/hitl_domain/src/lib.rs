@@ -10,7 +10,6 @@ pub mod decision;
 pub mod delivery;
 pub mod email;
 pub mod error;
-pub mod in_memory;
 pub mod input;
 pub mod jira;
 pub mod key_ring;
@@ -19,9 +18,9 @@ pub mod ports;
 pub mod service;
 pub mod slack;
 pub mod slack_click;
-#[cfg(any(test, feature = "testing"))]
-pub mod store_contract;
 pub mod teams;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
 pub use approval::{
     ApprovalRecord, CreateLinksInput, CreateLinksOutput, DeliveryState, Lease, MessageRef,

@@ -4,13 +4,13 @@
 use async_trait::async_trait;
 use hitl_domain::approval::LEASE_SECONDS;
 use hitl_domain::delivery::{redrive, EXPIRED_ERROR};
-use hitl_domain::in_memory::{InMemoryStore, RecordingResumer};
 use hitl_domain::pages::render;
 use hitl_domain::ports::{
     ApprovalStore, DecisionWrite, DeliveryClaim, DeliveryStore, FinalDelivery,
 };
 use hitl_domain::service::TaskStatus;
 use hitl_domain::service::{self, ClientInfo, LinkSettings, LinkView, WaitInput};
+use hitl_domain::testing::{InMemoryStore, RecordingResumer};
 use hitl_domain::{
     ApprovalRecord, Channel, CreateLinksInput, CreateLinksOutput, DecidedBy, Decision, HitlError,
     LinkSigner, RecordedDecision,

@@ -2,10 +2,10 @@
 //! is touched (no DynamoDB read), and a genuine one still reads and decides.
 
 use async_trait::async_trait;
-use hitl_domain::in_memory::{InMemoryStore, RecordingResumer};
 use hitl_domain::ports::FinalDelivery;
 use hitl_domain::ports::{ApprovalStore, DecisionWrite, DeliveryClaim, DeliveryStore};
 use hitl_domain::service::{decide, view_link, ClientInfo, LinkView};
+use hitl_domain::testing::{InMemoryStore, RecordingResumer};
 use hitl_domain::{ApprovalRecord, Channel, Decision, HitlError, LinkSigner, RecordedDecision};
 
 const NOW: i64 = 1_800_000_000;

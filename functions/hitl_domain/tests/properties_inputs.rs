@@ -2,25 +2,20 @@
 //! (our field names with values of any type and content, nested anyhow), each Task's contract
 //! either refuses it with a named error or runs; it never panics.
 
-use std::sync::Mutex;
-
-use async_trait::async_trait;
 use hitl_domain::email::{build_emails, SendEmailInput};
-use hitl_domain::in_memory::RecordingSender;
-use hitl_domain::in_memory::{InMemoryStore, RecordingResumer};
 use hitl_domain::jira::{
     add_issue_comment, change_issue_status, AddIssueCommentInput, ChangeIssueStatusInput,
-    IssueTracker, Transition,
 };
 use hitl_domain::service::{create_approval_links, wait_for_approval, LinkSettings, WaitInput};
 use hitl_domain::slack::{
     request_action, send_message, update_message, wait_target, RequestActionInput,
-    SendMessageInput, SlackMessage, SlackMessenger, UpdateMessageInput, WaitForUserActionInput,
+    SendMessageInput, UpdateMessageInput, WaitForUserActionInput,
 };
-use hitl_domain::teams::{
-    self, ApproverMail, RecordingTeams, TeamsRequestActionInput, TeamsSendMessageInput,
-};
-use hitl_domain::{Channel, CreateLinksInput, HitlError, LinkSigner, MessageRef};
+use hitl_domain::teams::{self, ApproverMail, TeamsRequestActionInput, TeamsSendMessageInput};
+use hitl_domain::testing::RecordingSender;
+use hitl_domain::testing::{FakeSlack, InMemoryJira, RecordingTeams};
+use hitl_domain::testing::{InMemoryStore, RecordingResumer};
+use hitl_domain::{Channel, CreateLinksInput, HitlError, LinkSigner};
 use proptest::prelude::*;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
@@ -135,52 +130,14 @@ fn parsed<T: DeserializeOwned>(input: &Value) -> Option<T> {
     serde_json::from_value(input.clone()).ok()
 }
 
-#[derive(Default)]
-struct Fakes {
-    posted: Mutex<usize>,
-}
-
-#[async_trait]
-impl SlackMessenger for Fakes {
-    async fn post(&self, _: &str, _: &SlackMessage) -> Result<MessageRef, HitlError> {
-        let mut n = self.posted.lock().unwrap();
-        *n += 1;
-        Ok(MessageRef {
-            channel: "C0APPROVALS".into(),
-            ts: format!("{NOW}.{:06}", *n),
-        })
-    }
-    async fn update(&self, _: &MessageRef, _: &SlackMessage) -> Result<(), HitlError> {
-        Ok(())
-    }
-    async fn post_ephemeral(&self, _: &str, _: &str, _: &str) -> Result<(), HitlError> {
-        Ok(())
-    }
-}
-
-#[async_trait]
-impl IssueTracker for Fakes {
-    async fn add_comment(&self, _: &str, _: &Value) -> Result<String, HitlError> {
-        Ok("1".into())
-    }
-    async fn transitions(&self, _: &str) -> Result<Vec<Transition>, HitlError> {
-        Ok(Vec::new())
-    }
-    async fn transition(&self, _: &str, _: &str) -> Result<(), HitlError> {
-        Ok(())
-    }
-    async fn status(&self, _: &str) -> Result<String, HitlError> {
-        Ok("Open".into())
-    }
-}
-
 /// Runs every Task's contract on `input`; an error must be a named one.
 async fn every_task(input: &Value) -> Vec<Result<(), HitlError>> {
-    let (store, resumer, fakes) = (
+    let (store, resumer, slack) = (
         InMemoryStore::default(),
         RecordingResumer::default(),
-        Fakes::default(),
+        FakeSlack::default(),
     );
+    let jira = InMemoryJira::new(&[("OPS-1", "To Do")]);
     let signer = LinkSigner::from_config("k1:0123456789abcdef0123456789abcdef").unwrap();
     let settings = LinkSettings {
         signer: &signer,
@@ -200,23 +157,23 @@ async fn every_task(input: &Value) -> Vec<Result<(), HitlError>> {
         results.push(wait_for_approval(i, &store, &resumer, NOW).await.map(drop));
     }
     if let Some(i) = parsed::<RequestActionInput>(input) {
-        let out = request_action(i, &store, &fakes, "req-1".into(), 1, NOW).await;
+        let out = request_action(i, &store, &slack, "req-1".into(), 1, NOW).await;
         results.push(out.map(drop));
     }
     if let Some(i) = parsed::<SendMessageInput>(input) {
-        results.push(send_message(i, &store, &fakes, 1, NOW).await.map(drop));
+        results.push(send_message(i, &store, &slack, 1, NOW).await.map(drop));
     }
     if let Some(i) = parsed::<UpdateMessageInput>(input) {
-        results.push(update_message(i, &fakes).await.map(drop));
+        results.push(update_message(i, &slack).await.map(drop));
     }
     if let Some(i) = parsed::<WaitForUserActionInput>(input) {
         results.push(wait_target(i).map(drop));
     }
     if let Some(i) = parsed::<AddIssueCommentInput>(input) {
-        results.push(add_issue_comment(i, &fakes).await.map(drop));
+        results.push(add_issue_comment(i, &jira).await.map(drop));
     }
     if let Some(i) = parsed::<ChangeIssueStatusInput>(input) {
-        results.push(change_issue_status(i, &fakes).await.map(drop));
+        results.push(change_issue_status(i, &jira).await.map(drop));
     }
     let (teams, sender) = (RecordingTeams::default(), RecordingSender::default());
     if let Some(i) = parsed::<TeamsRequestActionInput>(input) {
@@ -255,7 +212,7 @@ proptest! {
         let title = format!("x{before}{control}{after}");
         let input = json!({"channel": "C1", "header": title, "text": "t", "taskToken": "tok"});
         let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
-        let (store, fakes) = (InMemoryStore::default(), Fakes::default());
+        let (store, fakes) = (InMemoryStore::default(), FakeSlack::default());
         let out = rt.block_on(request_action(parsed(&input).unwrap(), &store, &fakes, "r".into(), 1, NOW));
         let err = out.unwrap_err();
         prop_assert_eq!(err.name(), "Hitl.InvalidInput");

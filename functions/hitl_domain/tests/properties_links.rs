@@ -3,9 +3,9 @@
 //! expiry, approver index, key id) is ever accepted.
 
 use hitl_domain::approval_links::LinkParams;
-use hitl_domain::in_memory::{InMemoryStore, RecordingResumer};
 use hitl_domain::ports::ApprovalStore;
 use hitl_domain::service::{decide, view_link, ClientInfo, LinkView};
+use hitl_domain::testing::{InMemoryStore, RecordingResumer};
 use hitl_domain::{ApprovalRecord, Channel, Decision, LinkSigner};
 use proptest::prelude::*;
 

@@ -2,10 +2,10 @@
 //! payload, and the click use case on whatever a payload holds. Nothing panics, whatever the
 //! input, and no request with any byte changed (signature, timestamp, body) is accepted.
 
-use hitl_domain::in_memory::InMemoryStore;
 use hitl_domain::ports::{ApprovalStore, MessageStore};
 use hitl_domain::slack::{sign, verify_signature, SIGNATURE_MAX_AGE_SECONDS};
 use hitl_domain::slack_click::{parse_interaction, record_click, BlockActions, ClickStep};
+use hitl_domain::testing::InMemoryStore;
 use hitl_domain::{ApprovalRecord, Channel, MessageRef};
 use proptest::prelude::*;
 use serde_json::{json, Value};

@@ -1,46 +1,15 @@
 //! A Slack click decides only the request whose own message carries it, from the configured
 //! workspace; whatever came with the click is escaped wherever it is shown.
 
-use std::sync::Mutex;
-
-use async_trait::async_trait;
-use hitl_domain::in_memory::{InMemoryStore, RecordingResumer};
 use hitl_domain::pages::render;
 use hitl_domain::service::{Delivery, LinkView};
 use hitl_domain::slack::*;
 use hitl_domain::slack_click::*;
-use hitl_domain::{ApprovalRecord, Channel, HitlError, MessageRef};
+use hitl_domain::testing::{FakeSlack, InMemoryStore, RecordingResumer};
+use hitl_domain::{ApprovalRecord, Channel, MessageRef};
 use serde_json::{json, Value};
 
 const NOW: i64 = 1_800_000_000;
-
-#[derive(Default)]
-struct FakeSlack {
-    posted: Mutex<Vec<SlackMessage>>,
-    updated: Mutex<Vec<(MessageRef, SlackMessage)>>,
-    ephemeral: Mutex<Vec<String>>,
-}
-
-#[async_trait]
-impl SlackMessenger for FakeSlack {
-    async fn post(&self, _: &str, message: &SlackMessage) -> Result<MessageRef, HitlError> {
-        let mut posted = self.posted.lock().unwrap();
-        posted.push(message.clone());
-        Ok(MessageRef {
-            channel: "C0APPROVALS".into(),
-            ts: format!("{NOW}.{:06}", posted.len()),
-        })
-    }
-    async fn update(&self, at: &MessageRef, message: &SlackMessage) -> Result<(), HitlError> {
-        let update = (at.clone(), message.clone());
-        self.updated.lock().unwrap().push(update);
-        Ok(())
-    }
-    async fn post_ephemeral(&self, _: &str, _: &str, text: &str) -> Result<(), HitlError> {
-        self.ephemeral.lock().unwrap().push(text.into());
-        Ok(())
-    }
-}
 
 #[derive(Default)]
 struct World {
@@ -143,7 +112,7 @@ async fn a_request_id_copied_into_another_message_decides_nothing() {
     assert_eq!(refused_as(&outcome), "Hitl.NotTheRequestMessage");
     assert_eq!(w.decision_of("appr-1"), None, "nothing recorded");
     assert!(w.resumer.resumed.lock().unwrap().is_empty());
-    assert!(w.slack.ephemeral.lock().unwrap()[0].contains("not on the message that asked"));
+    assert!(w.slack.ephemeral_texts()[0].contains("not on the message that asked"));
 
     // The same id on the request's own message decides.
     let outcome = w
@@ -187,7 +156,7 @@ async fn only_the_configured_workspace_decides_and_others_are_refused_before_any
     mixed["user"]["team_id"] = json!("T0<!here>");
     let outcome = w.click(mixed, Some("T0HOME")).await;
     assert_eq!(refused_as(&outcome), "Hitl.OtherSlackWorkspace");
-    let note = w.slack.ephemeral.lock().unwrap().last().unwrap().clone();
+    let note = w.slack.ephemeral_texts().last().unwrap().clone();
     assert!(note.contains("T0HOME, T0&lt;!here&gt;"), "escaped: {note}");
 
     // Refused before the store is asked: a request that does not exist says the same.

@@ -1,68 +1,17 @@
 //! Slack use cases with in-memory ports: signatures, the request, clicks (allow-list, first
 //! click wins, message update, ephemeral refusals), and waiting on a sent message.
 
-use std::sync::Mutex;
-
-use async_trait::async_trait;
 use hitl_domain::delivery::redrive;
-use hitl_domain::in_memory::{InMemoryStore, RecordingResumer};
 use hitl_domain::service::wait_for_approval;
 use hitl_domain::service::TaskStatus;
 use hitl_domain::slack::*;
 use hitl_domain::slack_click::*;
+use hitl_domain::testing::{FakeSlack, InMemoryStore, RecordingResumer};
 use hitl_domain::{HitlError, MessageRef, Service, ServiceErrorKind};
 use serde_json::{json, Value};
 
 const NOW: i64 = 1_800_000_000;
 const SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
-
-#[derive(Default)]
-struct FakeSlack {
-    posted: Mutex<Vec<(String, SlackMessage)>>,
-    updated: Mutex<Vec<(MessageRef, SlackMessage)>>,
-    ephemeral: Mutex<Vec<(String, String, String)>>,
-    /// Errors the next updates answer with, in order (then updates succeed again).
-    update_errors: Mutex<Vec<HitlError>>,
-    /// Set: every ephemeral post fails with it.
-    ephemeral_error: Mutex<Option<HitlError>>,
-}
-
-#[async_trait]
-impl SlackMessenger for FakeSlack {
-    async fn post(&self, channel: &str, message: &SlackMessage) -> Result<MessageRef, HitlError> {
-        let mut posted = self.posted.lock().unwrap();
-        posted.push((channel.to_string(), message.clone()));
-        Ok(MessageRef {
-            channel: if channel.starts_with('U') {
-                "D0DM".into()
-            } else {
-                "C0APPROVALS".into()
-            },
-            ts: format!("{NOW}.{:06}", posted.len()),
-        })
-    }
-    async fn update(&self, target: &MessageRef, message: &SlackMessage) -> Result<(), HitlError> {
-        let mut errors = self.update_errors.lock().unwrap();
-        if !errors.is_empty() {
-            return Err(errors.remove(0));
-        }
-        self.updated
-            .lock()
-            .unwrap()
-            .push((target.clone(), message.clone()));
-        Ok(())
-    }
-    async fn post_ephemeral(&self, channel: &str, user: &str, text: &str) -> Result<(), HitlError> {
-        if let Some(err) = self.ephemeral_error.lock().unwrap().clone() {
-            return Err(err);
-        }
-        self.ephemeral
-            .lock()
-            .unwrap()
-            .push((channel.into(), user.into(), text.into()));
-        Ok(())
-    }
-}
 
 #[derive(Default)]
 struct World {

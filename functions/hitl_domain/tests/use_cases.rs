@@ -2,10 +2,10 @@
 
 use hitl_domain::delivery::redrive;
 use hitl_domain::email::{build_emails, SendEmailInput};
-use hitl_domain::in_memory::{InMemoryStore, RecordingResumer};
 use hitl_domain::pages::render;
 use hitl_domain::service::TaskStatus;
 use hitl_domain::service::{self, ClientInfo, Delivery, LinkSettings, LinkView, WaitInput};
+use hitl_domain::testing::{InMemoryStore, RecordingResumer};
 use hitl_domain::{CreateLinksInput, CreateLinksOutput, HitlError, LinkSigner};
 
 const NOW: i64 = 1_800_000_000;

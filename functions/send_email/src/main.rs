@@ -36,7 +36,7 @@ mod tests {
     use std::collections::BTreeMap;
     use std::path::Path;
 
-    use hitl_domain::in_memory::RecordingSender;
+    use hitl_domain::testing::RecordingSender;
     use serde_json::{json, Value};
 
     use super::*;

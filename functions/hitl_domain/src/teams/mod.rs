@@ -198,26 +198,5 @@ pub async fn send_message(
     })
 }
 
-// ---------------------------------------------------------------------------------------------
-// A fake for tests
-
-/// Records every post and answers as the webhook does, or fails.
-#[derive(Default)]
-pub struct RecordingTeams {
-    pub posted: std::sync::Mutex<Vec<TeamsMessage>>,
-    pub fail_with: std::sync::Mutex<Option<HitlError>>,
-}
-
-#[async_trait]
-impl TeamsMessenger for RecordingTeams {
-    async fn post(&self, message: &TeamsMessage) -> Result<PostedMessage, HitlError> {
-        if let Some(err) = self.fail_with.lock().unwrap().clone() {
-            return Err(err);
-        }
-        self.posted.lock().unwrap().push(message.clone());
-        Ok(PostedMessage { via: Via::Webhook })
-    }
-}
-
 #[cfg(test)]
 mod tests;

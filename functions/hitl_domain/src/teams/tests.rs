@@ -1,6 +1,6 @@
 use super::*;
-use crate::in_memory::{InMemoryStore, RecordingResumer, RecordingSender};
 use crate::service::{decide, view_link, ClientInfo, LinkView};
+use crate::testing::{InMemoryStore, RecordingResumer, RecordingSender, RecordingTeams};
 use crate::LinkSigner;
 use crate::{Service, ServiceErrorKind};
 use serde_json::json;

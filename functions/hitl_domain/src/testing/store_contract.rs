@@ -377,7 +377,7 @@ async fn plain_messages_are_never_open(s: &dyn ChatApprovals, p: &str) {
 mod tests {
     #[tokio::test]
     async fn the_in_memory_store_keeps_the_contract() {
-        let store = crate::in_memory::InMemoryStore::default();
+        let store = crate::testing::InMemoryStore::default();
         super::check_store_contract(&store, "mem").await;
     }
 }

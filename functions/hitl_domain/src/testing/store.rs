@@ -1,6 +1,5 @@
-//! In-memory adapters with the same rules as the AWS ones (every conditional write included),
-//! for unit tests of the use cases. The shared store contract (`store_contract`) runs against
-//! this store and the DynamoDB one alike.
+//! The approval store in memory, with the same rules as the DynamoDB one (every conditional
+//! write included): the shared store contract ([`super::store_contract`]) runs against both.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
@@ -11,10 +10,10 @@ use serde_json::Value;
 
 use crate::approval::{Lease, MAX_LATE_DECISIONS};
 use crate::ports::{
-    ApprovalStore, DecisionWrite, DeliveryClaim, DeliveryStore, EmailSender, ExpiredMessage,
-    FinalDelivery, MessageStore, OutgoingEmail, ResumeOutcome, WorkflowResumer,
+    ApprovalStore, DecisionWrite, DeliveryClaim, DeliveryStore, ExpiredMessage, FinalDelivery,
+    MessageStore,
 };
-use crate::{ApprovalRecord, DecisionOutput, HitlError, MessageRef, RecordedDecision};
+use crate::{ApprovalRecord, HitlError, MessageRef, RecordedDecision};
 
 #[derive(Default)]
 pub struct InMemoryStore {
@@ -324,90 +323,5 @@ impl MessageStore for InMemoryStore {
                 .insert(approval_id.to_string());
         }
         Ok(())
-    }
-}
-
-/// Records every resume and failure; can be told to fail.
-#[derive(Default)]
-pub struct RecordingResumer {
-    pub resumed: Mutex<Vec<(String, DecisionOutput)>>,
-    /// `(token, error name)` of every `SendTaskFailure`.
-    pub failed: Mutex<Vec<(String, String)>>,
-    pub fail_with: Mutex<Option<HitlError>>,
-    /// Set: the next resume gets through but its answer is lost (`Unknown`).
-    pub lose_next_answer: Mutex<bool>,
-}
-
-impl RecordingResumer {
-    fn answered(&self, task_token: &str) -> bool {
-        self.resumed
-            .lock()
-            .unwrap()
-            .iter()
-            .any(|(t, _)| t == task_token)
-            || self
-                .failed
-                .lock()
-                .unwrap()
-                .iter()
-                .any(|(t, _)| t == task_token)
-    }
-}
-
-#[async_trait]
-impl WorkflowResumer for RecordingResumer {
-    async fn resume(
-        &self,
-        task_token: &str,
-        output: &DecisionOutput,
-    ) -> Result<ResumeOutcome, HitlError> {
-        if let Some(err) = self.fail_with.lock().unwrap().clone() {
-            return Err(err);
-        }
-        // Step Functions completes a token once; the second callback is refused.
-        if self.answered(task_token) {
-            return Ok(ResumeOutcome::NoLongerWaiting);
-        }
-        self.resumed
-            .lock()
-            .unwrap()
-            .push((task_token.to_string(), output.clone()));
-        if std::mem::take(&mut *self.lose_next_answer.lock().unwrap()) {
-            return Ok(ResumeOutcome::Unknown);
-        }
-        Ok(ResumeOutcome::Resumed)
-    }
-
-    async fn fail(
-        &self,
-        task_token: &str,
-        error: &str,
-        _cause: &str,
-    ) -> Result<ResumeOutcome, HitlError> {
-        if let Some(err) = self.fail_with.lock().unwrap().clone() {
-            return Err(err);
-        }
-        if self.answered(task_token) {
-            return Ok(ResumeOutcome::NoLongerWaiting);
-        }
-        self.failed
-            .lock()
-            .unwrap()
-            .push((task_token.to_string(), error.to_string()));
-        Ok(ResumeOutcome::Resumed)
-    }
-}
-
-#[derive(Default)]
-pub struct RecordingSender {
-    pub sent: Mutex<Vec<OutgoingEmail>>,
-}
-
-#[async_trait]
-impl EmailSender for RecordingSender {
-    async fn send(&self, email: &OutgoingEmail) -> Result<String, HitlError> {
-        let mut sent = self.sent.lock().unwrap();
-        sent.push(email.clone());
-        Ok(format!("msg-{}", sent.len()))
     }
 }
