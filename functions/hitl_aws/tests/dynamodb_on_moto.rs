@@ -1,5 +1,5 @@
 //! The DynamoDB adapter against moto's real DynamoDB API runs the same store contract as the
-//! in-memory store (`hitl_domain::store_contract`): first decision wins, late decisions kept
+//! in-memory store (`hitl_domain::testing::store_contract`): first decision wins, late decisions kept
 //! apart, deliveries leased to their token, the sparse re-drive and open-message indexes.
 //!
 //! Calls are made one after another: moto evaluates conditions without a lock, so concurrent
@@ -17,7 +17,7 @@ use aws_sdk_dynamodb::types::{
 };
 use hitl_aws::dynamodb_store::{OPEN_MESSAGES_INDEX, REDRIVE_INDEX};
 use hitl_aws::DynamoApprovalStore;
-use hitl_domain::store_contract::check_store_contract;
+use hitl_domain::testing::store_contract::check_store_contract;
 
 struct Moto(Child);
 
