@@ -1,0 +1,108 @@
+//! The Block Kit we post: the request with its buttons, and the same message once decided
+//! (buttons replaced by the outcome line).
+
+use serde_json::{json, Value};
+
+use super::*;
+
+pub(crate) fn plain(text: &str) -> Value {
+    json!({"type": "plain_text", "text": text, "emoji": true})
+}
+
+pub(crate) fn button_element(i: usize, b: &Button) -> Value {
+    let mut element = json!({
+        "type": "button",
+        "action_id": format!("hitl_button_{i}"),
+        "text": plain(b.label.as_deref().unwrap_or_default().trim()),
+        "value": b.value.as_deref().unwrap_or_default().trim(),
+    });
+    if let Some(style) = &b.style {
+        element["style"] = json!(style);
+    }
+    if let Some(c) = &b.confirm {
+        element["confirm"] = json!({
+            "title": plain(c.title.as_deref().unwrap_or("Are you sure?")),
+            "text": {"type": "mrkdwn", "text": c.text.as_deref().unwrap_or("Please confirm.")},
+            "confirm": plain(c.confirm.as_deref().unwrap_or("Yes")),
+            "deny": plain(c.deny.as_deref().unwrap_or("Cancel")),
+        });
+    }
+    element
+}
+
+/// The blocks of a Request Action message: header, text, and the buttons under a `block_id`
+/// that names the approval.
+pub fn request_blocks(
+    approval_id: &str,
+    header: Option<&str>,
+    text: &str,
+    buttons: &[Button],
+) -> Vec<Value> {
+    let mut blocks = Vec::new();
+    if let Some(header) = header {
+        blocks.push(json!({"type": "header", "text": plain(header)}));
+    }
+    blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": text}}));
+    blocks.push(json!({
+        "type": "actions",
+        "block_id": format!("{BLOCK_ID_PREFIX}{approval_id}"),
+        "elements": buttons.iter().enumerate().map(|(i, b)| button_element(i, b)).collect::<Vec<_>>(),
+    }));
+    blocks
+}
+
+/// The message after the outcome: the same blocks without their buttons, and a line that
+/// says what happened, who and when.
+pub fn outcome_blocks(original: &[Value], outcome: &str) -> Vec<Value> {
+    let mut blocks: Vec<Value> = original
+        .iter()
+        .filter(|b| b["type"] != "actions")
+        .cloned()
+        .collect();
+    blocks.push(json!({"type": "context", "elements": [{"type": "mrkdwn", "text": outcome}]}));
+    blocks
+}
+
+pub(crate) fn has_buttons(blocks: &[Value]) -> bool {
+    blocks.iter().any(|b| {
+        b["type"] == "actions"
+            || b["accessory"]["type"] == "button"
+            || b["elements"]
+                .as_array()
+                .is_some_and(|e| e.iter().any(|e| e["type"] == "button"))
+    })
+}
+
+/// Text from outside (a click's value, a name, a workspace id) made safe to show in Slack
+/// mrkdwn: `&`, `<` and `>` become entities, as Slack asks, so it can never turn into a
+/// mention, a link or a `<!channel>` ping.
+pub fn mrkdwn_escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+/// "✅ *Approved* by @alice at T": every part that came with the click is escaped.
+pub(crate) fn decided_line(record: &RecordedDecision) -> String {
+    let mark = match record.decision {
+        Decision::Approve => ":white_check_mark:",
+        Decision::Reject => ":x:",
+        Decision::Custom(_) => ":ballot_box_with_check:",
+    };
+    let who = match &record.slack_user {
+        Some(user) => format!("<@{}>", mrkdwn_escape(&user.id)),
+        None => mrkdwn_escape(&record.decided_by.name),
+    };
+    format!(
+        "{mark} *{}* by {who} at {}",
+        mrkdwn_escape(&capitalized(&record.decision.past_tense())),
+        rfc3339(record.decided_at)
+    )
+}
