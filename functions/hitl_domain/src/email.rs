@@ -43,7 +43,34 @@ pub struct SendEmailOutput {
 /// Builds the messages to send: one per approver when the approval has per-approver links
 /// (each person gets links bound to their own address), otherwise one message to everybody.
 pub fn build_emails(input: SendEmailInput, from: &str) -> Result<Vec<OutgoingEmail>, HitlError> {
-    let mut to = match input.to {
+    let to = recipients(input.to)?;
+    let subject = subject(input.subject)?;
+    let Some(approval) = input.approval else {
+        let body = input
+            .text
+            .or(input.message)
+            .filter(|t| !t.trim().is_empty());
+        return notification(from, to, subject, body, input.html);
+    };
+    // A workflow may hand over an approval whose title it changed: it is checked again here.
+    crate::input::check_one_line("approval.title", &approval.title)?;
+    let subject = subject.unwrap_or_else(|| format!("Approval needed: {}", approval.title));
+    let email = Draft {
+        from,
+        subject,
+        approval: &approval,
+        message: input.message.as_deref(),
+    };
+    if approval.links.is_empty() {
+        email.shared(to)
+    } else {
+        email.personal(to)
+    }
+}
+
+/// `to`, normalized and without duplicates (empty when absent).
+fn recipients(to: Option<Recipients>) -> Result<Vec<String>, HitlError> {
+    let mut to = match to {
         None => Vec::new(),
         Some(Recipients::One(one)) => vec![normalize_email(&one)?],
         Some(Recipients::Many(many)) => many
@@ -52,112 +79,125 @@ pub fn build_emails(input: SendEmailInput, from: &str) -> Result<Vec<OutgoingEma
             .collect::<Result<_, _>>()?,
     };
     to.dedup();
-    let subject = input
-        .subject
+    Ok(to)
+}
+
+/// One line, at most [`MAX_SUBJECT_CHARS`]: a control character in a subject is a header
+/// injection attempt or a broken template.
+fn subject(subject: Option<String>) -> Result<Option<String>, HitlError> {
+    let subject = subject
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty());
-    // A control character in a subject is a header injection attempt or a broken template.
     if let Some(subject) = &subject {
         crate::input::check_one_line("subject", subject)?;
+        if subject.chars().count() > MAX_SUBJECT_CHARS {
+            return Err(HitlError::invalid_input(format!(
+                "subject is longer than {MAX_SUBJECT_CHARS} characters"
+            )));
+        }
     }
-    if subject
-        .as_ref()
-        .is_some_and(|s| s.chars().count() > MAX_SUBJECT_CHARS)
-    {
+    Ok(subject)
+}
+
+/// One message to everybody in `to` needs somebody, and not too many.
+fn check_shared_recipients(to: &[String], missing: &str) -> Result<(), HitlError> {
+    if to.is_empty() {
+        return Err(HitlError::invalid_input(missing.to_string()));
+    }
+    if to.len() > MAX_RECIPIENTS {
         return Err(HitlError::invalid_input(format!(
-            "subject is longer than {MAX_SUBJECT_CHARS} characters"
+            "at most {MAX_RECIPIENTS} recipients per email"
         )));
     }
+    Ok(())
+}
 
-    let Some(approval) = input.approval else {
-        if to.is_empty() {
-            return Err(HitlError::invalid_input(
-                "to is required: one address or a list",
-            ));
-        }
-        if to.len() > MAX_RECIPIENTS {
-            return Err(HitlError::invalid_input(format!(
-                "at most {MAX_RECIPIENTS} recipients per email"
-            )));
-        }
-        let body = input
-            .text
-            .or(input.message)
-            .filter(|t| !t.trim().is_empty())
-            .ok_or_else(|| HitlError::invalid_input("a notification needs text (or pass approval: the output of Create Approval Links)"))?;
-        let subject = subject
-            .ok_or_else(|| HitlError::invalid_input("subject is required for a notification"))?;
-        let html = input
-            .html
-            .unwrap_or_else(|| notification_html(&subject, &body));
-        return Ok(vec![OutgoingEmail {
-            from: from.into(),
+/// A plain notification: `to`, a subject and a text (HTML made from it unless given).
+fn notification(
+    from: &str,
+    to: Vec<String>,
+    subject: Option<String>,
+    text: Option<String>,
+    html: Option<String>,
+) -> Result<Vec<OutgoingEmail>, HitlError> {
+    check_shared_recipients(&to, "to is required: one address or a list")?;
+    let text = text.ok_or_else(|| {
+        HitlError::invalid_input(
+            "a notification needs text (or pass approval: the output of Create Approval Links)",
+        )
+    })?;
+    let subject = subject
+        .ok_or_else(|| HitlError::invalid_input("subject is required for a notification"))?;
+    let html = html.unwrap_or_else(|| notification_html(&subject, &text));
+    Ok(vec![OutgoingEmail {
+        from: from.into(),
+        to,
+        subject,
+        text,
+        html,
+    }])
+}
+
+/// An approval email before it knows its recipients and links.
+struct Draft<'a> {
+    from: &'a str,
+    subject: String,
+    approval: &'a CreateLinksOutput,
+    message: Option<&'a str>,
+}
+
+impl Draft<'_> {
+    fn to(&self, to: Vec<String>, approve_url: &str, reject_url: &str) -> OutgoingEmail {
+        let (text, html) = approval_bodies(self.approval, self.message, approve_url, reject_url);
+        OutgoingEmail {
+            from: self.from.into(),
             to,
-            subject,
-            text: body,
+            subject: self.subject.clone(),
+            text,
             html,
-        }]);
-    };
+        }
+    }
 
-    // A workflow may hand over an approval whose title it changed: it is checked again here.
-    crate::input::check_one_line("approval.title", &approval.title)?;
-    let subject = subject.unwrap_or_else(|| format!("Approval needed: {}", approval.title));
-    let message = input.message.as_deref();
-    if approval.links.is_empty() {
-        if to.is_empty() {
-            return Err(HitlError::invalid_input(
-                "to is required: the approval has no named approvers to send to",
-            ));
-        }
-        if to.len() > MAX_RECIPIENTS {
-            return Err(HitlError::invalid_input(format!(
-                "at most {MAX_RECIPIENTS} recipients per email"
-            )));
-        }
-        let (Some(approve_url), Some(reject_url)) = (&approval.approve_url, &approval.reject_url)
+    /// Shared links: one message to everybody in `to`.
+    fn shared(&self, to: Vec<String>) -> Result<Vec<OutgoingEmail>, HitlError> {
+        check_shared_recipients(
+            &to,
+            "to is required: the approval has no named approvers to send to",
+        )?;
+        let (Some(approve_url), Some(reject_url)) =
+            (&self.approval.approve_url, &self.approval.reject_url)
         else {
             return Err(HitlError::invalid_input(
                 "approval has neither shared links (approveUrl, rejectUrl) nor personal links",
             ));
         };
-        let (text, html) = approval_bodies(&approval, message, approve_url, reject_url);
-        return Ok(vec![OutgoingEmail {
-            from: from.into(),
-            to,
-            subject,
-            text,
-            html,
-        }]);
+        Ok(vec![self.to(to, approve_url, reject_url)])
     }
-    // Per-approver links: each recipient must be an approver; no `to` means every approver.
-    let recipients = if to.is_empty() {
-        approval.links.iter().map(|l| l.approver.clone()).collect()
-    } else {
-        to
-    };
-    recipients
-        .into_iter()
-        .map(|recipient| {
-            let links = approval
-                .links
-                .iter()
-                .find(|l| l.approver == recipient)
-                .ok_or_else(|| {
-                    HitlError::invalid_input(format!(
-                        "{recipient} is not an approver of this request; links are personal"
-                    ))
-                })?;
-            let (text, html) =
-                approval_bodies(&approval, message, &links.approve_url, &links.reject_url);
-            Ok(OutgoingEmail {
-                from: from.into(),
-                to: vec![recipient],
-                subject: subject.clone(),
-                text,
-                html,
+
+    /// Personal links: one message per recipient, who must be an approver; no `to` means
+    /// every approver.
+    fn personal(&self, to: Vec<String>) -> Result<Vec<OutgoingEmail>, HitlError> {
+        let links = &self.approval.links;
+        let recipients = if to.is_empty() {
+            links.iter().map(|l| l.approver.clone()).collect()
+        } else {
+            to
+        };
+        recipients
+            .into_iter()
+            .map(|recipient| {
+                let mine = links
+                    .iter()
+                    .find(|l| l.approver == recipient)
+                    .ok_or_else(|| {
+                        HitlError::invalid_input(format!(
+                            "{recipient} is not an approver of this request; links are personal"
+                        ))
+                    })?;
+                Ok(self.to(vec![recipient], &mine.approve_url, &mine.reject_url))
             })
-        })
-        .collect()
+            .collect()
+    }
 }
 
 /// Emails sent at once by one Send Email.

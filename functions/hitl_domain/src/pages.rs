@@ -4,7 +4,9 @@
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 
 use crate::approval::rfc3339;
+use crate::approval_links::LinkParams;
 use crate::service::{Delivery, LinkView};
+use crate::SignedLink;
 use crate::{ApprovalRecord, Decision};
 
 /// A rendered page with its HTTP status.
@@ -106,51 +108,13 @@ pub fn bad_request(status: u16, title: &str, why: &str) -> Page {
 
 pub fn render(view: &LinkView) -> Page {
     let html = match view {
-        LinkView::Confirm { record, link, params, approver } => {
-            let (verb, class) = match link.decision {
-                Decision::Approve => ("Approve", "approve"),
-                Decision::Reject => ("Reject", "reject"),
-                // Links are signed for approve or reject only.
-                Decision::Custom(_) => ("Answer", "approve"),
-            };
-            let hidden: String = params
-                .fields()
-                .into_iter()
-                .map(|(k, v)| format!("<input type=\"hidden\" name=\"{k}\" value=\"{}\">", attr(v)))
-                .collect();
-            let who = match approver {
-                Some(email) => format!("<p class=\"muted\">You are deciding as <strong>{}</strong>.</p>", text(email)),
-                None => "<label for=\"name\">Your name</label><input type=\"text\" id=\"name\" name=\"name\" maxlength=\"100\">".to_string(),
-            };
-            layout(
-                &format!("{verb}: {}", record.title),
-                &format!(
-                    "<h1>Confirm your decision</h1>{}\
-<form method=\"post\" action=\"{}\">{hidden}{who}\
-<label for=\"comment\">Comment (optional)</label><textarea id=\"comment\" name=\"comment\" rows=\"3\" maxlength=\"1000\"></textarea>\
-<button type=\"submit\" id=\"confirm\" class=\"{class}\">{verb}</button></form>\
-<p class=\"muted\">Nothing is decided until you press {verb}. This link expires at {}.</p>",
-                    request_box(record),
-                    attr(&record.approval_id),
-                    rfc3339(link.expires_at)
-                ),
-            )
-        }
-        LinkView::Recorded { record, delivery } => {
-            let follow_up = match delivery {
-                Delivery::Delivered => "The workflow has been told and continues now.",
-                Delivery::NotWaiting => "The workflow will pick up your decision when it reaches its approval step.",
-                Delivery::Pending => "Your decision is saved. The workflow could not be reached just now; it is told automatically within a minute, with no need to click again.",
-            };
-            layout(
-                "Decision recorded",
-                &format!(
-                    "<h1>Thank you, your decision is recorded</h1>{}{}<p class=\"muted\">{follow_up}</p>",
-                    request_box(record),
-                    decided_line(record)
-                ),
-            )
-        }
+        LinkView::Confirm {
+            record,
+            link,
+            params,
+            approver,
+        } => confirm_page(record, link, params, approver.as_deref()),
+        LinkView::Recorded { record, delivery } => recorded_page(record, delivery),
         LinkView::AlreadyDecided { record } => layout(
             "Already decided",
             &format!(
@@ -159,19 +123,11 @@ pub fn render(view: &LinkView) -> Page {
                 decided_line(record)
             ),
         ),
-        LinkView::TooLate { title, stopped_at, kept } => layout(
-            "Too late",
-            &format!(
-                "<h1 id=\"too-late\">Too late: {}; nothing was changed</h1>{}<p>{}</p>",
-                stopped_line(*stopped_at),
-                title.as_deref().map(|t| format!("<p class=\"muted\">{}</p>", text(t))).unwrap_or_default(),
-                if *kept {
-                    "Your answer is kept in the request's audit trail as late. Ask the requester to start a new request if it still matters."
-                } else {
-                    "This link no longer decides anything. Ask the requester to start a new request if it still matters."
-                }
-            ),
-        ),
+        LinkView::TooLate {
+            title,
+            stopped_at,
+            kept,
+        } => too_late_page(title.as_deref(), *stopped_at, *kept),
         LinkView::Invalid { reason } => layout(
             "Invalid link",
             &format!(
@@ -192,4 +148,75 @@ pub fn render(view: &LinkView) -> Page {
         status: view.status(),
         html,
     }
+}
+
+/// The confirmation form of a valid link: nothing is decided until its button is pressed.
+fn confirm_page(
+    record: &ApprovalRecord,
+    link: &SignedLink,
+    params: &LinkParams,
+    approver: Option<&str>,
+) -> String {
+    let (verb, class) = match link.decision {
+        Decision::Approve => ("Approve", "approve"),
+        Decision::Reject => ("Reject", "reject"),
+        // Links are signed for approve or reject only.
+        Decision::Custom(_) => ("Answer", "approve"),
+    };
+    let hidden: String = params
+        .fields()
+        .into_iter()
+        .map(|(k, v)| format!("<input type=\"hidden\" name=\"{k}\" value=\"{}\">", attr(v)))
+        .collect();
+    let who = match approver {
+        Some(email) => format!("<p class=\"muted\">You are deciding as <strong>{}</strong>.</p>", text(email)),
+        None => "<label for=\"name\">Your name</label><input type=\"text\" id=\"name\" name=\"name\" maxlength=\"100\">".to_string(),
+    };
+    layout(
+        &format!("{verb}: {}", record.title),
+        &format!(
+            "<h1>Confirm your decision</h1>{}\
+<form method=\"post\" action=\"{}\">{hidden}{who}\
+<label for=\"comment\">Comment (optional)</label><textarea id=\"comment\" name=\"comment\" rows=\"3\" maxlength=\"1000\"></textarea>\
+<button type=\"submit\" id=\"confirm\" class=\"{class}\">{verb}</button></form>\
+<p class=\"muted\">Nothing is decided until you press {verb}. This link expires at {}.</p>",
+            request_box(record),
+            attr(&record.approval_id),
+            rfc3339(link.expires_at)
+        ),
+    )
+}
+
+fn recorded_page(record: &ApprovalRecord, delivery: &Delivery) -> String {
+    let follow_up = match delivery {
+        Delivery::Delivered => "The workflow has been told and continues now.",
+        Delivery::NotWaiting => "The workflow will pick up your decision when it reaches its approval step.",
+        Delivery::Pending => "Your decision is saved. The workflow could not be reached just now; it is told automatically within a minute, with no need to click again.",
+    };
+    layout(
+        "Decision recorded",
+        &format!(
+            "<h1>Thank you, your decision is recorded</h1>{}{}<p class=\"muted\">{follow_up}</p>",
+            request_box(record),
+            decided_line(record)
+        ),
+    )
+}
+
+fn too_late_page(title: Option<&str>, stopped_at: Option<i64>, kept: bool) -> String {
+    layout(
+        "Too late",
+        &format!(
+            "<h1 id=\"too-late\">Too late: {}; nothing was changed</h1>{}<p>{}</p>",
+            stopped_line(stopped_at),
+            title
+                .map(|t| format!("<p class=\"muted\">{}</p>", text(t)))
+                .unwrap_or_default(),
+            if kept {
+                "Your answer is kept in the request's audit trail as late. Ask the requester to start a new request if it still matters."
+            } else {
+                "This link no longer decides anything. Ask the requester to start a new request if it still matters."
+            }
+        ),
+    )
 }
