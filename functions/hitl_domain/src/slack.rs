@@ -184,14 +184,7 @@ pub async fn send_message(
 ) -> Result<SentMessage, HitlError> {
     let destination = destination(input.channel, input.user)?;
     let message = message_content(input.text, input.blocks)?;
-    let thread_ts = non_blank(input.thread_ts);
-    if let Some(ts) = &thread_ts {
-        if !is_ts(ts) {
-            return Err(HitlError::invalid_input(format!(
-                "threadTs must be a Slack message timestamp, not {ts:?}"
-            )));
-        }
-    }
+    let thread_ts = thread_ts(input.thread_ts)?;
     let approvers = allowed_users(input.allowed_users)?;
     let expires_at = now + expiry(input.expires_in_seconds)?;
     let interactive = message.blocks.as_deref().is_some_and(has_buttons);
@@ -233,22 +226,46 @@ pub async fn send_message(
     if let Some(key) = &key {
         store.attach_message(key, &posted, &[]).await?;
     }
-    let approval_id = if interactive {
-        let approval_id = message_approval_id(&posted);
-        let mut record = new_record(approval_id.clone());
-        record.approvers = approvers;
-        record.message = Some(posted.clone());
-        store.create(&record).await?;
-        store.attach_message(&approval_id, &posted, blocks).await?;
-        Some(approval_id)
-    } else {
-        None
+    let approval_id = match interactive {
+        true => {
+            let mut record = new_record(message_approval_id(&posted));
+            record.approvers = approvers;
+            Some(register_for_waiting(record, &posted, blocks, store).await?)
+        }
+        false => None,
     };
     Ok(SentMessage {
         channel: posted.channel,
         ts: posted.ts,
         approval_id,
     })
+}
+
+/// `threadTs`, when given, must be a message timestamp.
+fn thread_ts(thread_ts: Option<String>) -> Result<Option<String>, HitlError> {
+    let thread_ts = non_blank(thread_ts);
+    match &thread_ts {
+        Some(ts) if !is_ts(ts) => Err(HitlError::invalid_input(format!(
+            "threadTs must be a Slack message timestamp, not {ts:?}"
+        ))),
+        _ => Ok(thread_ts),
+    }
+}
+
+/// Stores a message with buttons as a request a Wait For User Action can wait on (a click
+/// that comes first is kept); returns its approval id.
+async fn register_for_waiting(
+    mut record: ApprovalRecord,
+    posted: &MessageRef,
+    blocks: &[Value],
+    store: &dyn ChatApprovals,
+) -> Result<String, HitlError> {
+    record.message = Some(posted.clone());
+    store.create(&record).await?;
+    store
+        .attach_message(&record.approval_id, posted, blocks)
+        .await?;
+    Ok(record.approval_id)
 }
 
 fn message_content(
