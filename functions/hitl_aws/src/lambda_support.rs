@@ -125,19 +125,19 @@ impl LinkConfig {
 
 /// Serves a Task function: `deps` were built once per cold start, outside the handler (a
 /// configuration error then fails every event with `Hitl.Config`); each event's payload goes
-/// to `handler`, and its error becomes the named error Step Functions sees.
-pub async fn run_task<D, O, F, Fut>(
-    deps: Result<D, HitlError>,
+/// to `handler`, and its error becomes the named error Step Functions sees. `deps` is borrowed
+/// for as long as the runtime runs: it lives in `main`, as the clients do in the runtime's own
+/// shared-resource example.
+pub async fn run_task<'a, D, O, F, Fut>(
+    deps: &'a Result<D, HitlError>,
     handler: F,
 ) -> Result<(), lambda_runtime::Error>
 where
-    D: Sync + 'static,
+    D: Sync,
     O: Serialize,
-    F: Fn(&'static D, Value) -> Fut,
-    Fut: Future<Output = Result<O, HitlError>>,
+    F: Fn(&'a D, Value) -> Fut,
+    Fut: Future<Output = Result<O, HitlError>> + 'a,
 {
-    // The clients live as long as the process does.
-    let deps: &'static Result<D, HitlError> = Box::leak(Box::new(deps));
     let handler = &handler;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         let deps = deps.as_ref().map_err(|e| TaskFailure(e.clone()))?;

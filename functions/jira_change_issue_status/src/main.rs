@@ -29,5 +29,5 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         Ok(token) => JiraCloud::from_token(&token),
         Err(e) => Err(e),
     };
-    run_task(jira, handle).await
+    run_task(&jira, handle).await
 }

@@ -28,7 +28,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             sender_email,
             sender: SesEmailSender::new(aws_sdk_sesv2::Client::new(&config)),
         });
-    run_task(deps, handle).await
+    run_task(&deps, handle).await
 }
 
 #[cfg(test)]

@@ -22,5 +22,5 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         .required_text(SLACK_BOT_TOKEN)
         .await
         .map(|token| SlackWebApi::from_token(&token));
-    run_task(slack, handle).await
+    run_task(&slack, handle).await
 }

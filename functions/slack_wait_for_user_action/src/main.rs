@@ -26,5 +26,6 @@ async fn handle(deps: &WaitDeps, payload: Value) -> Result<WaitOutput, HitlError
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     // Built once per cold start; a configuration error fails every Task with Hitl.Config.
-    run_task(WaitDeps::from_env(&aws_config().await), handle).await
+    let deps = WaitDeps::from_env(&aws_config().await);
+    run_task(&deps, handle).await
 }

@@ -68,5 +68,5 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         })
     }
     .await;
-    run_task(deps, handle).await
+    run_task(&deps, handle).await
 }

@@ -32,5 +32,5 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     // Built once per cold start; a configuration error fails every Task with Hitl.Config.
     let secrets = SecretReader::new(&aws_config().await);
     let teams = teams_client(&secrets).await;
-    run_task(teams, handle).await
+    run_task(&teams, handle).await
 }
