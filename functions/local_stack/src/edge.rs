@@ -127,36 +127,18 @@ async fn invoke(
             json!({"Type": "User", "message": format!("Function not found: {function}")}),
         );
     };
-    let event: Value = if body.is_empty() {
-        json!({})
-    } else {
-        match serde_json::from_slice(&body) {
-            Ok(v) => v,
-            Err(_) => {
-                return json_response(
-                    StatusCode::BAD_REQUEST,
-                    &[("x-amzn-errortype", "InvalidRequestContentException")],
-                    json!({"Type": "User", "message": "Could not parse request body into json"}),
-                )
-            }
-        }
+    let Some(event) = invocation_event(&body) else {
+        return json_response(
+            StatusCode::BAD_REQUEST,
+            &[("x-amzn-errortype", "InvalidRequestContentException")],
+            json!({"Type": "User", "message": "Could not parse request body into json"}),
+        );
     };
     let invocation_type = headers
         .get("x-amz-invocation-type")
         .and_then(|v| v.to_str().ok());
     if invocation_type == Some("Event") {
-        // Lambda queues asynchronous events and retries throttles itself.
-        tokio::spawn(async move {
-            for attempt in 0..60u32 {
-                if pool.try_invoke(event.clone()).await.is_ok() {
-                    return;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(
-                    500 + 100 * u64::from(attempt),
-                ))
-                .await;
-            }
-        });
+        queue_event(pool, event);
         return Response::builder()
             .status(StatusCode::ACCEPTED)
             .body(Body::empty())
@@ -179,6 +161,29 @@ async fn invoke(
             error,
         ),
     }
+}
+
+/// The invocation's event: its JSON body, `{}` without one; `None` when it is not JSON.
+fn invocation_event(body: &Bytes) -> Option<Value> {
+    if body.is_empty() {
+        return Some(json!({}));
+    }
+    serde_json::from_slice(body).ok()
+}
+
+/// An `Event` invocation: Lambda queues asynchronous events and retries throttles itself.
+fn queue_event(pool: Arc<FunctionPool>, event: Value) {
+    tokio::spawn(async move {
+        for attempt in 0..60u32 {
+            if pool.try_invoke(event.clone()).await.is_ok() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(
+                500 + 100 * u64::from(attempt),
+            ))
+            .await;
+        }
+    });
 }
 
 fn json_response(status: StatusCode, headers: &[(&str, &str)], body: Value) -> Response<Body> {
@@ -269,7 +274,11 @@ async fn forward(State(edge): State<Arc<Edge>>, request: Request) -> Response<Bo
         let call = format!("{}.{operation}", service.as_str());
         kill_caller_if_chosen(&edge, &call, &body, response.0.is_success(), peer);
     }
-    let (status, response_headers, bytes) = response;
+    moto_response(response)
+}
+
+/// moto's answer, without the hop-by-hop headers the server sets again.
+fn moto_response((status, response_headers, bytes): MotoAnswer) -> Response<Body> {
     let mut builder = Response::builder().status(status);
     for (name, value) in response_headers.iter() {
         if name != "transfer-encoding" && name != "content-length" && name != "connection" {
@@ -279,6 +288,9 @@ async fn forward(State(edge): State<Arc<Edge>>, request: Request) -> Response<Bo
     builder.body(Body::from(bytes)).unwrap()
 }
 
+/// moto's status, headers and body.
+type MotoAnswer = (StatusCode, HeaderMap, Bytes);
+
 async fn to_moto(
     edge: &Edge,
     moto: &str,
@@ -286,7 +298,7 @@ async fn to_moto(
     uri: &axum::http::Uri,
     headers: &HeaderMap,
     body: Bytes,
-) -> Result<(StatusCode, HeaderMap, Bytes), reqwest::Error> {
+) -> Result<MotoAnswer, reqwest::Error> {
     let url = format!(
         "{moto}{}",
         uri.path_and_query().map(|p| p.as_str()).unwrap_or("/")

@@ -97,46 +97,9 @@ pub fn event(
     body: &[u8],
     path_parameters: Map<String, Value>,
 ) -> Value {
-    let mut header_map = Map::new();
-    let mut cookies = Vec::new();
-    for (name, value) in headers {
-        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-        if name == "cookie" {
-            cookies.extend(
-                value
-                    .split(';')
-                    .map(|c| Value::String(c.trim().to_string())),
-            );
-            continue;
-        }
-        match header_map.get_mut(name.as_str()) {
-            Some(Value::String(existing)) => {
-                existing.push(',');
-                existing.push_str(&value);
-            }
-            _ => {
-                header_map.insert(name.as_str().to_string(), Value::String(value));
-            }
-        }
-    }
+    let (header_map, cookies) = headers_and_cookies(headers);
     let raw_query = uri.query().unwrap_or("").to_string();
-    let content_type = headers
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let is_text = content_type.is_empty()
-        || content_type.starts_with("text/")
-        || content_type.contains("json")
-        || content_type.contains("xml")
-        || content_type.contains("x-www-form-urlencoded");
-    let (body_value, is_base64) = match std::str::from_utf8(body) {
-        _ if body.is_empty() => (Value::Null, false),
-        Ok(text) if is_text => (Value::String(text.to_string()), false),
-        _ => (
-            Value::String(base64::engine::general_purpose::STANDARD.encode(body)),
-            true,
-        ),
-    };
+    let (body_value, is_base64) = event_body(headers, body);
     let now = time::OffsetDateTime::now_utc();
     let user_agent = headers
         .get("user-agent")
@@ -178,6 +141,55 @@ pub fn event(
     event
 }
 
+/// The event's `headers` (repeated headers joined with commas, as API Gateway does) and its
+/// `cookies`.
+fn headers_and_cookies(headers: &HeaderMap) -> (Map<String, Value>, Vec<Value>) {
+    let mut header_map = Map::new();
+    let mut cookies = Vec::new();
+    for (name, value) in headers {
+        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        if name == "cookie" {
+            cookies.extend(
+                value
+                    .split(';')
+                    .map(|c| Value::String(c.trim().to_string())),
+            );
+            continue;
+        }
+        match header_map.get_mut(name.as_str()) {
+            Some(Value::String(existing)) => {
+                existing.push(',');
+                existing.push_str(&value);
+            }
+            _ => {
+                header_map.insert(name.as_str().to_string(), Value::String(value));
+            }
+        }
+    }
+    (header_map, cookies)
+}
+
+/// The event's body: text as is, anything else base64 (`isBase64Encoded`); none when empty.
+fn event_body(headers: &HeaderMap, body: &[u8]) -> (Value, bool) {
+    let content_type = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let is_text = content_type.is_empty()
+        || content_type.starts_with("text/")
+        || content_type.contains("json")
+        || content_type.contains("xml")
+        || content_type.contains("x-www-form-urlencoded");
+    match std::str::from_utf8(body) {
+        _ if body.is_empty() => (Value::Null, false),
+        Ok(text) if is_text => (Value::String(text.to_string()), false),
+        _ => (
+            Value::String(base64::engine::general_purpose::STANDARD.encode(body)),
+            true,
+        ),
+    }
+}
+
 /// Maps a function's answer to the HTTP response, as API Gateway does for payload 2.0.
 pub fn response(answer: Result<Value, Value>) -> Response<Body> {
     let internal = || {
@@ -203,6 +215,25 @@ pub fn response(answer: Result<Value, Value>) -> Response<Body> {
         return internal();
     };
     let mut builder = Response::builder().status(status);
+    builder = with_headers(builder, &value);
+    let body = value["body"].as_str().unwrap_or_default();
+    let bytes = if value["isBase64Encoded"].as_bool().unwrap_or(false) {
+        base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .unwrap_or_default()
+    } else {
+        body.as_bytes().to_vec()
+    };
+    builder
+        .body(Body::from(bytes))
+        .unwrap_or_else(|_| internal())
+}
+
+/// The answer's `headers`, `multiValueHeaders` and `cookies` (as `set-cookie`) on `builder`.
+fn with_headers(
+    mut builder: axum::http::response::Builder,
+    value: &Value,
+) -> axum::http::response::Builder {
     if let Some(headers) = value["headers"].as_object() {
         for (k, v) in headers {
             if let Some(v) = v.as_str() {
@@ -230,17 +261,7 @@ pub fn response(answer: Result<Value, Value>) -> Response<Body> {
     {
         builder = builder.header("set-cookie", cookie);
     }
-    let body = value["body"].as_str().unwrap_or_default();
-    let bytes = if value["isBase64Encoded"].as_bool().unwrap_or(false) {
-        base64::engine::general_purpose::STANDARD
-            .decode(body)
-            .unwrap_or_default()
-    } else {
-        body.as_bytes().to_vec()
-    };
     builder
-        .body(Body::from(bytes))
-        .unwrap_or_else(|_| internal())
 }
 
 /// Serves one request through the matching route; `None` when no route matches.

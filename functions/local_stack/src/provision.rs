@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types::{
     ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
 };
 
-use crate::template::{IndexDef, Stack, ACCOUNT, REGION};
+use crate::template::{IndexDef, Stack, TableDef, ACCOUNT, REGION};
 
 pub async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
@@ -121,54 +121,66 @@ pub async fn provision(
 ) -> Result<BTreeMap<String, String>, String> {
     let dynamodb = aws_sdk_dynamodb::Client::new(config);
     for table in &stack.tables {
-        let mut create = dynamodb
-            .create_table()
+        create_table(&dynamodb, table).await?;
+    }
+    create_sender_identities(stack, config).await?;
+    create_state_machines(stack, config).await
+}
+
+async fn create_table(dynamodb: &aws_sdk_dynamodb::Client, table: &TableDef) -> Result<(), String> {
+    let mut create = dynamodb
+        .create_table()
+        .table_name(&table.name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .set_key_schema(Some(key_schema(&table.key_schema)?));
+    for index in &table.global_secondary_indexes {
+        create = create.global_secondary_indexes(global_secondary_index(index)?);
+    }
+    for (name, kind) in &table.attributes {
+        create = create.attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::from(kind.as_str()))
+                .build()
+                .map_err(|e| e.to_string())?,
+        );
+    }
+    create.send().await.map_err(|e| {
+        format!(
+            "create table {}: {}",
+            table.name,
+            aws_sdk_dynamodb::error::DisplayErrorContext(e)
+        )
+    })?;
+    if let Some(attribute) = &table.ttl_attribute {
+        dynamodb
+            .update_time_to_live()
             .table_name(&table.name)
-            .billing_mode(BillingMode::PayPerRequest)
-            .set_key_schema(Some(key_schema(&table.key_schema)?));
-        for index in &table.global_secondary_indexes {
-            create = create.global_secondary_indexes(global_secondary_index(index)?);
-        }
-        for (name, kind) in &table.attributes {
-            create = create.attribute_definitions(
-                AttributeDefinition::builder()
-                    .attribute_name(name)
-                    .attribute_type(ScalarAttributeType::from(kind.as_str()))
+            .time_to_live_specification(
+                TimeToLiveSpecification::builder()
+                    .attribute_name(attribute)
+                    .enabled(true)
                     .build()
                     .map_err(|e| e.to_string())?,
-            );
-        }
-        create.send().await.map_err(|e| {
-            format!(
-                "create table {}: {}",
-                table.name,
-                aws_sdk_dynamodb::error::DisplayErrorContext(e)
             )
-        })?;
-        if let Some(attribute) = &table.ttl_attribute {
-            dynamodb
-                .update_time_to_live()
-                .table_name(&table.name)
-                .time_to_live_specification(
-                    TimeToLiveSpecification::builder()
-                        .attribute_name(attribute)
-                        .enabled(true)
-                        .build()
-                        .map_err(|e| e.to_string())?,
+            .send()
+            .await
+            .map_err(|e| {
+                format!(
+                    "TTL on {}: {}",
+                    table.name,
+                    aws_sdk_dynamodb::error::DisplayErrorContext(e)
                 )
-                .send()
-                .await
-                .map_err(|e| {
-                    format!(
-                        "TTL on {}: {}",
-                        table.name,
-                        aws_sdk_dynamodb::error::DisplayErrorContext(e)
-                    )
-                })?;
-        }
+            })?;
     }
+    Ok(())
+}
 
-    // moto's SESv2 refuses senders without an identity.
+/// moto's SESv2 refuses senders without an identity: one per function's `SENDER_EMAIL`.
+async fn create_sender_identities(
+    stack: &Stack,
+    config: &aws_config::SdkConfig,
+) -> Result<(), String> {
     let ses = aws_sdk_sesv2::Client::new(config);
     let senders: std::collections::BTreeSet<&String> = stack
         .functions
@@ -187,7 +199,14 @@ pub async fn provision(
                 )
             })?;
     }
+    Ok(())
+}
 
+/// The state machine ARNs by logical id.
+async fn create_state_machines(
+    stack: &Stack,
+    config: &aws_config::SdkConfig,
+) -> Result<BTreeMap<String, String>, String> {
     let sfn = aws_sdk_sfn::Client::new(config);
     let mut arns = BTreeMap::new();
     for sm in &stack.state_machines {

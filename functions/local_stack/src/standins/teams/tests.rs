@@ -1,3 +1,8 @@
+use std::time::Duration;
+
+use axum::http::HeaderMap;
+
+use super::webhook::CARD_CONTENT_TYPE;
 use super::*;
 
 const CLIENT_ID: &str = "client-1";

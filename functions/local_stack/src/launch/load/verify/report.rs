@@ -200,6 +200,21 @@ impl Report {
             "  time to drain         {:.1} s (last click answered -> last execution end)",
             self.drain.as_secs_f64()
         );
+        self.print_latencies();
+        println!("  faults injected       {}", faults_line(&self.faults));
+        println!(
+            "  functions             {}",
+            concurrency_line(&self.concurrency)
+        );
+        self.print_examples();
+        match self.failures().as_slice() {
+            [] => println!("PASS"),
+            failures => println!("FAIL: {}", failures.join("; ")),
+        }
+    }
+
+    /// Re-delivery and end-of-execution latencies, and messages that still lack a decider.
+    fn print_latencies(&self) {
         match (self.percentile(50.0), self.percentile(99.0)) {
             (Some(p50), Some(p99)) => println!(
                 "  re-delivery latency   p50 {p50:.1} s, p99 {p99:.1} s over {} decisions their click did not deliver (decidedAt -> deliveredAt, 1 s resolution)",
@@ -221,11 +236,10 @@ impl Report {
                 self.messages_not_updated
             );
         }
-        println!("  faults injected       {}", faults_line(&self.faults));
-        println!(
-            "  functions             {}",
-            concurrency_line(&self.concurrency)
-        );
+    }
+
+    /// The first ten double and lost decisions.
+    fn print_examples(&self) {
         for (what, lines) in [("double", &self.double), ("lost", &self.lost)] {
             for line in lines.iter().take(10) {
                 println!("  {what}: {line}");
@@ -233,10 +247,6 @@ impl Report {
             if lines.len() > 10 {
                 println!("  {what}: ... and {} more", lines.len() - 10);
             }
-        }
-        match self.failures().as_slice() {
-            [] => println!("PASS"),
-            failures => println!("FAIL: {}", failures.join("; ")),
         }
     }
 }

@@ -1,0 +1,253 @@
+//! The Web API methods our adapter calls: `chat.postMessage`, `chat.update`,
+//! `chat.postEphemeral`, behind Slack's rate limit and bearer-token auth.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Map, Value};
+
+use super::{resolve_channel, Ephemeral, Message, SlackStandIn, BOT_ID, BOT_USER, USERS};
+
+/// Block Kit limits Slack enforces with `invalid_blocks`.
+const MAX_BLOCKS: usize = 50;
+const MAX_BUTTON_VALUE: usize = 2000;
+const MAX_ACTION_ELEMENTS: usize = 25;
+
+type Args = Map<String, Value>;
+
+pub(super) async fn web_api(
+    State(slack): State<Arc<SlackStandIn>>,
+    Path(method): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Some(throttled) = rate_limited(&slack, &method) {
+        return throttled;
+    }
+    let Some(args) = arguments(&headers, &body) else {
+        return slack_error("invalid_json");
+    };
+    if let Some(refused) = unauthenticated(&slack, &headers, &args) {
+        return refused;
+    }
+    match method.as_str() {
+        "chat.postMessage" => post_message(&slack, &args),
+        "chat.update" => update(&slack, &args),
+        "chat.postEphemeral" => post_ephemeral(&slack, &args),
+        _ => slack_error("unknown_method"),
+    }
+}
+
+/// Records the call; a 429 with Retry-After while the rate-limit hook says so.
+fn rate_limited(slack: &SlackStandIn, method: &str) -> Option<Response> {
+    let mut data = slack.data.lock().unwrap();
+    data.calls.push(method.to_string());
+    if data.rate_limited == 0 {
+        return None;
+    }
+    data.rate_limited -= 1;
+    let retry_after = data.retry_after.to_string();
+    Some(
+        (
+            StatusCode::TOO_MANY_REQUESTS,
+            [("retry-after", retry_after)],
+            Json(json!({"ok": false, "error": "ratelimited"})),
+        )
+            .into_response(),
+    )
+}
+
+/// Slack's answer when the call lacks the bot token (a bearer header or a `token` argument).
+fn unauthenticated(slack: &SlackStandIn, headers: &HeaderMap, args: &Args) -> Option<Response> {
+    let token = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_string)
+        .or_else(|| {
+            args.get("token")
+                .and_then(|t| t.as_str())
+                .map(str::to_string)
+        });
+    match token {
+        None => Some(slack_error("not_authed")),
+        Some(t) if t != slack.bot_token => Some(slack_error("invalid_auth")),
+        Some(_) => None,
+    }
+}
+
+fn arg(args: &Args, name: &str) -> Option<String> {
+    args.get(name).and_then(|v| v.as_str()).map(str::to_string)
+}
+
+fn post_message(slack: &SlackStandIn, args: &Args) -> Response {
+    let Some(channel) = arg(args, "channel") else {
+        return slack_error("channel_not_found");
+    };
+    let channel = match resolve_channel(&channel) {
+        Ok(c) => c,
+        Err(code) => return slack_error(code),
+    };
+    let blocks = match args.get("blocks") {
+        Some(b) => match validate_blocks(b) {
+            Ok(b) => b,
+            Err(code) => return slack_error(code),
+        },
+        None => Vec::new(),
+    };
+    let text = arg(args, "text").unwrap_or_default();
+    if text.is_empty() && blocks.is_empty() {
+        return slack_error("no_text");
+    }
+    let thread_ts = arg(args, "thread_ts");
+    let mut data = slack.data.lock().unwrap();
+    if let Some(parent) = &thread_ts {
+        if !data
+            .messages
+            .iter()
+            .any(|m| m.channel == channel && &m.ts == parent)
+        {
+            return slack_error("thread_not_found");
+        }
+    }
+    let ts = slack.next_ts();
+    data.messages.push(Message {
+        channel: channel.clone(),
+        ts: ts.clone(),
+        text: text.clone(),
+        blocks: blocks.clone(),
+        original_blocks: blocks.clone(),
+        thread_ts,
+        edits: 0,
+    });
+    Json(json!({
+        "ok": true, "channel": channel, "ts": ts,
+        "message": {"type": "message", "user": BOT_USER, "bot_id": BOT_ID, "ts": ts, "text": text, "blocks": blocks},
+    }))
+    .into_response()
+}
+
+fn update(slack: &SlackStandIn, args: &Args) -> Response {
+    let (Some(channel), Some(ts)) = (arg(args, "channel"), arg(args, "ts")) else {
+        return slack_error("message_not_found");
+    };
+    let blocks = match args.get("blocks") {
+        Some(b) => match validate_blocks(b) {
+            Ok(b) => Some(b),
+            Err(code) => return slack_error(code),
+        },
+        None => None,
+    };
+    let text = arg(args, "text");
+    let mut data = slack.data.lock().unwrap();
+    let Some(message) = data
+        .messages
+        .iter_mut()
+        .find(|m| m.channel == channel && m.ts == ts)
+    else {
+        return slack_error("message_not_found");
+    };
+    if let Some(text) = &text {
+        message.text = text.clone();
+    }
+    if let Some(blocks) = blocks {
+        message.blocks = blocks;
+    }
+    message.edits += 1;
+    Json(json!({"ok": true, "channel": channel, "ts": ts, "text": message.text})).into_response()
+}
+
+fn post_ephemeral(slack: &SlackStandIn, args: &Args) -> Response {
+    let (Some(channel), Some(user)) = (arg(args, "channel"), arg(args, "user")) else {
+        return slack_error("channel_not_found");
+    };
+    let channel = match resolve_channel(&channel) {
+        Ok(c) => c,
+        Err(code) => return slack_error(code),
+    };
+    if !USERS.iter().any(|(id, _, _)| *id == user) {
+        return slack_error("user_not_found");
+    }
+    let text = arg(args, "text").unwrap_or_default();
+    if text.is_empty() && args.get("blocks").is_none() {
+        return slack_error("no_text");
+    }
+    slack.data.lock().unwrap().ephemerals.push(Ephemeral {
+        channel,
+        user,
+        text,
+    });
+    Json(json!({"ok": true, "message_ts": slack.next_ts()})).into_response()
+}
+
+fn slack_error(code: &str) -> Response {
+    Json(json!({"ok": false, "error": code})).into_response()
+}
+
+/// The arguments of a Web API call: a JSON body, or form fields (with `blocks` as a JSON
+/// string), as Slack accepts both.
+fn arguments(headers: &HeaderMap, body: &Bytes) -> Option<Map<String, Value>> {
+    let content_type = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if content_type.starts_with("application/json") {
+        return serde_json::from_slice::<Value>(body)
+            .ok()
+            .and_then(|v| v.as_object().cloned());
+    }
+    let mut args = Map::new();
+    for (k, v) in form_urlencoded::parse(body) {
+        let value = if k == "blocks" {
+            serde_json::from_str(&v).unwrap_or(Value::String(v.into_owned()))
+        } else {
+            Value::String(v.into_owned())
+        };
+        args.insert(k.into_owned(), value);
+    }
+    Some(args)
+}
+
+fn validate_blocks(blocks: &Value) -> Result<Vec<Value>, &'static str> {
+    let Some(blocks) = blocks.as_array() else {
+        return Err("invalid_blocks_format");
+    };
+    if blocks.len() > MAX_BLOCKS {
+        return Err("invalid_blocks");
+    }
+    for block in blocks {
+        if !block["type"].is_string() {
+            return Err("invalid_blocks");
+        }
+        if block["type"] == "actions" {
+            let elements = block["elements"].as_array().ok_or("invalid_blocks")?;
+            if elements.is_empty() || elements.len() > MAX_ACTION_ELEMENTS {
+                return Err("invalid_blocks");
+            }
+            let mut ids = std::collections::HashSet::new();
+            for e in elements {
+                if e["type"] == "button" {
+                    let label_ok =
+                        e["text"]["type"] == "plain_text" && e["text"]["text"].is_string();
+                    let value_ok = e["value"]
+                        .as_str()
+                        .is_none_or(|v| v.chars().count() <= MAX_BUTTON_VALUE);
+                    let style_ok = matches!(e["style"].as_str(), None | Some("primary" | "danger"));
+                    if !label_ok || !value_ok || !style_ok {
+                        return Err("invalid_blocks");
+                    }
+                }
+                if let Some(id) = e["action_id"].as_str() {
+                    if !ids.insert(id.to_string()) {
+                        return Err("invalid_blocks");
+                    }
+                }
+            }
+        }
+    }
+    Ok(blocks.clone())
+}

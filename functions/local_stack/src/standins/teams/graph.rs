@@ -1,0 +1,126 @@
+//! The identity platform's client-credentials token endpoint, and the Graph message
+//! endpoints, which refuse the app-only tokens it issues.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+use super::{now_rfc3339, TeamsStandIn, GRAPH_SCOPE};
+
+const TOKEN_LIFETIME: Duration = Duration::from_secs(3599);
+
+fn oauth_error(status: StatusCode, code: &str, description: &str) -> Response {
+    (
+        status,
+        Json(json!({
+            "error": code,
+            "error_description": description,
+            "error_codes": [7000215],
+            "timestamp": now_rfc3339(),
+        })),
+    )
+        .into_response()
+}
+
+pub(super) async fn token(
+    State(teams): State<Arc<TeamsStandIn>>,
+    Path(_tenant): Path<String>,
+    body: Bytes,
+) -> Response {
+    let form: HashMap<String, String> = form_urlencoded::parse(&body).into_owned().collect();
+    let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
+    if field("grant_type") != "client_credentials" {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "AADSTS70003: The app requested an unsupported grant type.",
+        );
+    }
+    if field("client_id") != teams.client_id || field("client_secret") != teams.client_secret {
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.",
+        );
+    }
+    if field("scope") != GRAPH_SCOPE {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+            "AADSTS1002012: The provided value for scope is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.",
+        );
+    }
+    let access_token = format!("eyJ0eXAiOiJKV1QifQ.{}.local", uuid::Uuid::new_v4().simple());
+    let mut data = teams.data.lock().unwrap();
+    let now = Instant::now();
+    data.tokens.retain(|_, expiry| *expiry > now);
+    data.tokens
+        .insert(access_token.clone(), now + TOKEN_LIFETIME);
+    Json(json!({
+        "token_type": "Bearer",
+        "expires_in": TOKEN_LIFETIME.as_secs(),
+        "ext_expires_in": TOKEN_LIFETIME.as_secs(),
+        "access_token": access_token,
+    }))
+    .into_response()
+}
+
+fn graph_error(status: StatusCode, code: &str, message: &str) -> Response {
+    (
+        status,
+        Json(json!({"error": {
+            "code": code,
+            "message": message,
+            "innerError": {"date": now_rfc3339(), "request-id": uuid::Uuid::new_v4().to_string()},
+        }})),
+    )
+        .into_response()
+}
+
+/// What Graph answers an app-only (client credentials) token posting a channel or chat
+/// message outside a migration.
+pub const APP_ONLY_POST_REFUSED: &str = "Message POST is allowed in application-only context only for import purposes. Refer to https://docs.microsoft.com/microsoftteams/platform/graph-api/import-messages/import-external-messages-to-teams for more details.";
+
+/// Both Graph message endpoints: a missing or unknown token is refused as such; a valid token
+/// is app-only (this stand-in issues no other kind), which Graph refuses for live messages.
+fn refuse_graph_message(teams: &TeamsStandIn, headers: &HeaderMap) -> Response {
+    let data = teams.data.lock().unwrap();
+    let token = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let valid = token
+        .and_then(|t| data.tokens.get(t))
+        .is_some_and(|expiry| *expiry > Instant::now());
+    let (code, message) = match (token, valid) {
+        (None, _) => ("InvalidAuthenticationToken", "Access token is empty."),
+        (Some(_), false) => (
+            "InvalidAuthenticationToken",
+            "IDX14100: JWT is not well formed or was not issued for this resource.",
+        ),
+        (Some(_), true) => ("Unauthorized", APP_ONLY_POST_REFUSED),
+    };
+    graph_error(StatusCode::UNAUTHORIZED, code, message)
+}
+
+pub(super) async fn channel_message(
+    State(teams): State<Arc<TeamsStandIn>>,
+    headers: HeaderMap,
+) -> Response {
+    refuse_graph_message(&teams, &headers)
+}
+
+pub(super) async fn chat_message(
+    State(teams): State<Arc<TeamsStandIn>>,
+    headers: HeaderMap,
+) -> Response {
+    refuse_graph_message(&teams, &headers)
+}

@@ -1,0 +1,264 @@
+//! Intrinsics (`!Ref`, `!GetAtt`, `!Sub`, `!Join`, `!If`/`!Equals`/`!Not`, `Condition`)
+//! resolved against the template's resources and parameter values.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value as Json;
+use serde_yaml::Value as Yaml;
+
+use super::{function_arn, state_machine_arn, ACCOUNT, HTTP_API_ID, REGION};
+
+/// Resolves intrinsics against the template's resources and parameter values.
+pub(super) struct Resolver<'a> {
+    pub(super) resources: &'a serde_yaml::Mapping,
+    pub(super) parameters: &'a BTreeMap<String, String>,
+    pub(super) conditions: BTreeMap<String, bool>,
+    pub(super) api_base: &'a str,
+}
+
+fn s(y: &Yaml) -> Option<&str> {
+    y.as_str()
+}
+
+impl Resolver<'_> {
+    fn resource_type(&self, id: &str) -> Option<&str> {
+        self.resources.get(id)?.get("Type")?.as_str()
+    }
+
+    pub(super) fn resource_name(&self, id: &str) -> Option<String> {
+        let props = self.resources.get(id)?.get("Properties");
+        let named = |key: &str| {
+            props
+                .and_then(|p| p.get(key))
+                .and_then(|v| self.resolve_str(v).ok())
+        };
+        Some(match self.resource_type(id)? {
+            "AWS::DynamoDB::Table" => named("TableName").unwrap_or_else(|| id.to_string()),
+            "AWS::Serverless::StateMachine" => named("Name").unwrap_or_else(|| id.to_string()),
+            "AWS::Serverless::Function" => named("FunctionName").unwrap_or_else(|| id.to_string()),
+            "AWS::Serverless::HttpApi" => HTTP_API_ID.to_string(),
+            "AWS::SecretsManager::Secret" => named("Name").unwrap_or_else(|| id.to_string()),
+            _ => id.to_string(),
+        })
+    }
+
+    fn reference(&self, name: &str) -> Result<String, String> {
+        match name {
+            "AWS::Region" => return Ok(REGION.into()),
+            "AWS::AccountId" => return Ok(ACCOUNT.into()),
+            "AWS::Partition" => return Ok("aws".into()),
+            "AWS::URLSuffix" => return Ok("amazonaws.com".into()),
+            "AWS::StackName" => return Ok("hitl-local".into()),
+            "AWS::NoValue" => return Ok(String::new()),
+            _ => {}
+        }
+        if let Some(v) = self.parameters.get(name) {
+            return Ok(v.clone());
+        }
+        match self.resource_type(name) {
+            Some("AWS::Serverless::StateMachine") => {
+                Ok(state_machine_arn(&self.resource_name(name).unwrap()))
+            }
+            Some(_) => Ok(self.resource_name(name).unwrap()),
+            None => Err(format!("!Ref {name}: no such parameter or resource")),
+        }
+    }
+
+    fn get_att(&self, id: &str, attribute: &str) -> Result<String, String> {
+        let name = self
+            .resource_name(id)
+            .ok_or_else(|| format!("!GetAtt {id}.{attribute}: no such resource"))?;
+        Ok(
+            match (self.resource_type(id).unwrap_or_default(), attribute) {
+                ("AWS::Serverless::Function", "Arn") => function_arn(&name),
+                ("AWS::DynamoDB::Table", "Arn") => {
+                    format!("arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}")
+                }
+                ("AWS::Serverless::StateMachine", "Arn") => state_machine_arn(&name),
+                ("AWS::Serverless::StateMachine", "Name") => name,
+                _ => format!("arn:aws:local:{REGION}:{ACCOUNT}:{id}/{attribute}"),
+            },
+        )
+    }
+
+    fn sub(&self, text: &str, vars: &BTreeMap<String, String>) -> Result<String, String> {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(start) = rest.find("${") {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 2..];
+            let end = after
+                .find('}')
+                .ok_or_else(|| format!("!Sub {text:?}: unclosed ${{"))?;
+            let name = &after[..end];
+            if let Some(literal) = name.strip_prefix('!') {
+                out.push_str("${");
+                out.push_str(literal);
+                out.push('}');
+            } else if let Some(v) = vars.get(name) {
+                out.push_str(v);
+            } else if let Some((id, att)) = name.split_once('.') {
+                out.push_str(&self.get_att(id, att)?);
+            } else {
+                out.push_str(&self.reference(name)?);
+            }
+            rest = &after[end + 1..];
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+
+    pub(super) fn resolve_str(&self, value: &Yaml) -> Result<String, String> {
+        let resolved = match self.resolve(value)? {
+            Json::String(s) => s,
+            Json::Null => String::new(),
+            other => other.to_string(),
+        };
+        // API URLs point at the local HttpApi.
+        let re = regex::Regex::new(&format!(
+            r"https://{HTTP_API_ID}\.execute-api\.[A-Za-z0-9.-]+"
+        ))
+        .unwrap();
+        Ok(re.replace_all(&resolved, self.api_base).into_owned())
+    }
+
+    /// YAML (with intrinsics) to JSON with everything resolved.
+    pub(super) fn resolve(&self, value: &Yaml) -> Result<Json, String> {
+        Ok(match value {
+            Yaml::Tagged(tagged) => {
+                let tag = tagged.tag.to_string();
+                self.intrinsic(tag.trim_start_matches('!'), &tagged.value)?
+            }
+            Yaml::Mapping(map) if map.len() == 1 => {
+                let (k, v) = map.iter().next().unwrap();
+                match k.as_str() {
+                    Some("Ref") => self.intrinsic("Ref", v)?,
+                    Some(f) if f.starts_with("Fn::") => self.intrinsic(&f[4..], v)?,
+                    _ => Json::Object([(yaml_key(k), self.resolve(v)?)].into_iter().collect()),
+                }
+            }
+            Yaml::Mapping(map) => {
+                let mut out = serde_json::Map::new();
+                for (k, v) in map {
+                    out.insert(yaml_key(k), self.resolve(v)?);
+                }
+                Json::Object(out)
+            }
+            Yaml::Sequence(items) => Json::Array(
+                items
+                    .iter()
+                    .map(|i| self.resolve(i))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Yaml::String(s) => Json::String(s.clone()),
+            Yaml::Number(n) => serde_json::to_value(n).map_err(|e| e.to_string())?,
+            Yaml::Bool(b) => Json::Bool(*b),
+            Yaml::Null => Json::Null,
+        })
+    }
+
+    fn intrinsic(&self, name: &str, arg: &Yaml) -> Result<Json, String> {
+        match name {
+            "Ref" => Ok(Json::String(
+                self.reference(s(arg).ok_or("!Ref takes a name")?)?,
+            )),
+            "GetAtt" => Ok(Json::String(self.get_att_intrinsic(arg)?)),
+            "Sub" => Ok(Json::String(self.sub_intrinsic(arg)?)),
+            "Join" => Ok(Json::String(self.join(arg)?)),
+            "If" => {
+                let v = arg
+                    .as_sequence()
+                    .filter(|v| v.len() == 3)
+                    .ok_or("!If takes [cond, a, b]")?;
+                let cond = self.condition(s(&v[0]).unwrap_or_default());
+                self.resolve(if cond { &v[1] } else { &v[2] })
+            }
+            "Equals" => {
+                let v = arg
+                    .as_sequence()
+                    .filter(|v| v.len() == 2)
+                    .ok_or("!Equals takes two values")?;
+                Ok(Json::Bool(self.resolve(&v[0])? == self.resolve(&v[1])?))
+            }
+            "Not" => {
+                let v = arg
+                    .as_sequence()
+                    .filter(|v| v.len() == 1)
+                    .ok_or("!Not takes [cond]")?;
+                Ok(Json::Bool(!self.resolve(&v[0])?.as_bool().unwrap_or(false)))
+            }
+            "Condition" => Ok(Json::Bool(self.condition(s(arg).unwrap_or_default()))),
+            other => Err(format!(
+                "intrinsic {other} is not supported by the local stack"
+            )),
+        }
+    }
+
+    /// A named condition's value; one the template does not declare is false.
+    pub(super) fn condition(&self, name: &str) -> bool {
+        self.conditions.get(name).copied().unwrap_or(false)
+    }
+
+    /// `!GetAtt Resource.Attribute` or `!GetAtt [Resource, Attribute]`.
+    fn get_att_intrinsic(&self, arg: &Yaml) -> Result<String, String> {
+        let (id, att) = match arg {
+            Yaml::String(s) => s
+                .split_once('.')
+                .map(|(a, b)| (a.to_string(), b.to_string())),
+            Yaml::Sequence(v) if v.len() == 2 => {
+                Some((self.resolve_str(&v[0])?, self.resolve_str(&v[1])?))
+            }
+            _ => None,
+        }
+        .ok_or("!GetAtt takes Resource.Attribute")?;
+        self.get_att(&id, &att)
+    }
+
+    /// `!Sub text` or `!Sub [text, {variables}]`.
+    fn sub_intrinsic(&self, arg: &Yaml) -> Result<String, String> {
+        match arg {
+            Yaml::String(text) => self.sub(text, &BTreeMap::new()),
+            Yaml::Sequence(v) if v.len() == 2 => {
+                let mut vars = BTreeMap::new();
+                if let Some(map) = v[1].as_mapping() {
+                    for (k, val) in map {
+                        vars.insert(yaml_key(k), self.resolve_str(val)?);
+                    }
+                }
+                self.sub(s(&v[0]).ok_or("!Sub takes a string")?, &vars)
+            }
+            _ => Err("!Sub takes a string or [string, map]".into()),
+        }
+    }
+
+    /// `!Join [separator, list]`.
+    fn join(&self, arg: &Yaml) -> Result<String, String> {
+        let v = arg
+            .as_sequence()
+            .filter(|v| v.len() == 2)
+            .ok_or("!Join takes [sep, list]")?;
+        let items = match self.resolve(&v[1])? {
+            Json::Array(items) => items,
+            _ => return Err("!Join takes a list".into()),
+        };
+        let parts: Vec<String> = items
+            .iter()
+            .map(|i| {
+                i.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| i.to_string())
+            })
+            .collect();
+        Ok(parts.join(s(&v[0]).unwrap_or("")))
+    }
+}
+
+pub(super) fn yaml_key(k: &Yaml) -> String {
+    match k {
+        Yaml::String(s) => s.clone(),
+        other => serde_yaml::to_string(other)
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+    }
+}
