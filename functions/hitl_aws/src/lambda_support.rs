@@ -1,9 +1,7 @@
 //! Start-up and error plumbing shared by every Lambda entrypoint.
 
-use crate::{DynamoApprovalStore, StepFunctionsResumer};
 use aws_config::{BehaviorVersion, SdkConfig};
-use hitl_domain::service::LinkSettings;
-use hitl_domain::{Channel, HitlError, LinkSigner};
+use hitl_domain::HitlError;
 use std::future::Future;
 
 use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
@@ -71,8 +69,9 @@ pub fn retention_days() -> Result<i64, HitlError> {
 }
 
 /// The approvals table named by `TABLE_NAME`.
-pub fn approval_store(config: &SdkConfig) -> Result<DynamoApprovalStore, HitlError> {
-    Ok(DynamoApprovalStore::new(
+#[cfg(feature = "dynamodb")]
+pub fn approval_store(config: &SdkConfig) -> Result<crate::DynamoApprovalStore, HitlError> {
+    Ok(crate::DynamoApprovalStore::new(
         aws_sdk_dynamodb::Client::new(config),
         required_env("TABLE_NAME")?,
     ))
@@ -80,16 +79,18 @@ pub fn approval_store(config: &SdkConfig) -> Result<DynamoApprovalStore, HitlErr
 
 /// What a waiting Task needs: the table that holds its token, and Step Functions to resume
 /// the execution at once when the decision came first.
+#[cfg(all(feature = "dynamodb", feature = "stepfunctions"))]
 pub struct WaitDeps {
-    pub store: DynamoApprovalStore,
-    pub resumer: StepFunctionsResumer,
+    pub store: crate::DynamoApprovalStore,
+    pub resumer: crate::StepFunctionsResumer,
 }
 
+#[cfg(all(feature = "dynamodb", feature = "stepfunctions"))]
 impl WaitDeps {
     pub fn from_env(config: &SdkConfig) -> Result<Self, HitlError> {
         Ok(WaitDeps {
             store: approval_store(config)?,
-            resumer: StepFunctionsResumer::from_config(config),
+            resumer: crate::StepFunctionsResumer::from_config(config),
         })
     }
 }
@@ -97,12 +98,14 @@ impl WaitDeps {
 /// How signed links are made: keys (the key ring secret named by
 /// `LINK_SIGNING_KEYS_SECRET_ID`), where they point (`DECISION_BASE_URL`) and how long records
 /// stay after expiry.
+#[cfg(feature = "secrets")]
 pub struct LinkConfig {
-    pub signer: LinkSigner,
+    pub signer: hitl_domain::LinkSigner,
     pub base_url: String,
     pub retention_days: i64,
 }
 
+#[cfg(feature = "secrets")]
 impl LinkConfig {
     pub async fn load(secrets: &crate::secrets::SecretReader) -> Result<Self, HitlError> {
         Ok(LinkConfig {
@@ -113,8 +116,8 @@ impl LinkConfig {
     }
 
     /// Settings for links handed out through `origin` (email, a Teams card).
-    pub fn settings(&self, origin: Channel) -> LinkSettings<'_> {
-        LinkSettings {
+    pub fn settings(&self, origin: hitl_domain::Channel) -> hitl_domain::service::LinkSettings<'_> {
+        hitl_domain::service::LinkSettings {
             signer: &self.signer,
             base_url: &self.base_url,
             retention_days: self.retention_days,

@@ -1,7 +1,8 @@
 //! One place that decides which AWS SDK failures are worth retrying.
 
-use aws_sdk_dynamodb::config::http::HttpResponse;
-use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_runtime_api::http::Response as HttpResponse;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use hitl_domain::HitlError;
 
 const RETRYABLE_CODES: &[&str] = &[
