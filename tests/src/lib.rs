@@ -264,16 +264,21 @@ pub async fn history_event_types(execution_arn: &str) -> Vec<String> {
         .collect()
 }
 
-/// Everything the chat stand-ins hold: `{slack: {messages, ephemerals, calls, users}, teams, jira}`.
-pub async fn chat() -> Value {
+/// The JSON of the local page's API at `path` (`/_local/api/...`).
+pub async fn local_api(path: &str) -> Value {
     http()
-        .get(format!("{}/_local/api/chat", endpoints().api))
+        .get(format!("{}{path}", endpoints().api))
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap()
+}
+
+/// Everything the chat stand-ins hold: `{slack: {messages, ephemerals, calls, users}, teams, jira}`.
+pub async fn chat() -> Value {
+    local_api("/_local/api/chat").await
 }
 
 /// The Slack message at `channel`/`ts` as the stand-in holds it now.

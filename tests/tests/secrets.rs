@@ -127,14 +127,7 @@ async fn no_secret_is_in_an_environment_a_log_or_execution_history() {
     let (status, _) = slack_click(&channel, &ts, "U0ALICE", "approve", json!({})).await;
     assert_eq!(status, 200);
 
-    let functions: Value = http()
-        .get(format!("{}/_local/api/functions", endpoints().api))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let functions = local_api("/_local/api/functions").await;
     let mut seen = 0;
     for (function, state) in functions.as_object().unwrap() {
         for pid in state["pids"].as_array().unwrap() {

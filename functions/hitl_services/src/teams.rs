@@ -59,6 +59,12 @@ impl TeamsClient {
         })
     }
 
+    /// From the webhook URL's secret (`TEAMS_WEBHOOK_URL_SECRET_ID`).
+    pub fn from_secret(webhook_url: &secrecy::SecretString) -> Result<Self, HitlError> {
+        use secrecy::ExposeSecret;
+        Self::new(webhook_url.expose_secret())
+    }
+
     /// Another HTTP client (shorter retry waits, for tests).
     pub fn with_http(mut self, http: ServiceHttp) -> Self {
         self.http = http;

@@ -13,7 +13,6 @@ use hitl_aws::{DynamoApprovalStore, SesEmailSender};
 use hitl_domain::teams::{request_action, ApproverMail, TeamsRequestActionOutput};
 use hitl_domain::{Channel, HitlError};
 use hitl_services::teams::TeamsClient;
-use secrecy::ExposeSecret;
 use serde_json::Value;
 
 struct Deps {
@@ -42,16 +41,6 @@ async fn handle(deps: &Deps, payload: Value) -> Result<TeamsRequestActionOutput,
     Ok(output)
 }
 
-/// The Teams client from its webhook URL secret.
-async fn teams_client(secrets: &SecretReader) -> Result<TeamsClient, HitlError> {
-    TeamsClient::new(
-        secrets
-            .required_text(TEAMS_WEBHOOK_URL)
-            .await?
-            .expose_secret(),
-    )
-}
-
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
@@ -62,7 +51,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         Ok(Deps {
             links: LinkConfig::load(&secrets).await?,
             store: approval_store(&config)?,
-            teams: teams_client(&secrets).await?,
+            teams: TeamsClient::from_secret(&secrets.required_text(TEAMS_WEBHOOK_URL).await?)?,
             sender: SesEmailSender::new(aws_sdk_sesv2::Client::new(&config)),
             sender_email: sender_address(&required_env("SENDER_EMAIL")?)?,
         })

@@ -7,7 +7,6 @@ use hitl_aws::secrets::{SecretReader, TEAMS_WEBHOOK_URL};
 use hitl_domain::teams::{send_message, TeamsSendMessageOutput};
 use hitl_domain::HitlError;
 use hitl_services::teams::TeamsClient;
-use secrecy::ExposeSecret;
 use serde_json::Value;
 
 async fn handle(teams: &TeamsClient, payload: Value) -> Result<TeamsSendMessageOutput, HitlError> {
@@ -16,21 +15,14 @@ async fn handle(teams: &TeamsClient, payload: Value) -> Result<TeamsSendMessageO
     Ok(output)
 }
 
-/// The Teams client from its webhook URL secret.
-async fn teams_client(secrets: &SecretReader) -> Result<TeamsClient, HitlError> {
-    TeamsClient::new(
-        secrets
-            .required_text(TEAMS_WEBHOOK_URL)
-            .await?
-            .expose_secret(),
-    )
-}
-
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     // Built once per cold start; a configuration error fails every Task with Hitl.Config.
     let secrets = SecretReader::new(&aws_config().await);
-    let teams = teams_client(&secrets).await;
+    let teams = match secrets.required_text(TEAMS_WEBHOOK_URL).await {
+        Ok(url) => TeamsClient::from_secret(&url),
+        Err(e) => Err(e),
+    };
     run_task(&teams, handle).await
 }
