@@ -3,8 +3,19 @@
 VENV := .venv
 SAM := $(VENV)/bin/sam
 FUNCTIONS := create-approval-links wait-for-approval send-email decision-api slack-request-action slack-expiry-sweeper
+# Every function SAM builds: the `Binary` of each function's BuildProperties in template.yaml.
+LAMBDA_BINS := $(shell sed -n 's/^ *Binary: *//p' template.yaml)
+# `make test` checks that SAM builds every function; what it builds is never deployed (own target
+# and build directories below; `sam build` builds what you deploy). So it builds the release profile
+# without its whole-program optimization, the slow part: `make test SAM_CHECK_PROFILE=` builds
+# exactly the deployed profile (LTO, one codegen unit, opt-level "s"), minutes more.
+SAM_CHECK_PROFILE := CARGO_PROFILE_RELEASE_OPT_LEVEL=0 CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256
+SAM_CHECK_DIR := $(CURDIR)/target/sam-check
+SAM_CHECK_ENV := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" CARGO_TARGET_DIR="$(SAM_CHECK_DIR)" $(SAM_CHECK_PROFILE)
+# Idle CPU priority (Linux; elsewhere the lowest nice level): runs only on what the tests leave.
+IDLE := $(shell command -v chrt >/dev/null && echo chrt --idle 0 || echo nice -n 19)
 
-.PHONY: run test venv build unit e2e lint sam-validate sam-build bench load
+.PHONY: run test venv build tests unit e2e lint sam-validate sam-prebuild sam-build bench load
 
 $(VENV)/.installed: requirements-dev.txt
 	@command -v python3 >/dev/null || { echo "python3 (3.11+) is needed: install it first"; exit 1; }
@@ -14,24 +25,39 @@ $(VENV)/.installed: requirements-dev.txt
 
 venv: $(VENV)/.installed
 
+# Every debug target (binaries, tests) in one cargo invocation over the whole workspace, tests
+# included. Cargo resolves features per invocation (dev-dependencies count only when tests are
+# built), so a build without the tests, `--exclude e2e_tests` or `-p e2e_tests` would each
+# compile about a hundred dependencies again, the AWS SDKs among them, with other features.
 build:
-	cargo build --workspace
+	cargo build --workspace --all-targets
 
 ## The local stack: moto + the real function binaries + the HttpApi + the example workflow.
 run: venv build
 	target/debug/hitl-local up
 
-## Everything CI runs.
-test: lint unit e2e sam-validate sam-build
+## Everything CI runs. The Python tools install while clippy runs, and the release build of
+## sam-build compiles at idle CPU priority while the tests run (they mostly wait on moto and on
+## schedules). Each part's output is printed when it ends (-O).
+test:
+	$(MAKE) -j2 -O --no-print-directory lint venv
+	$(MAKE) --no-print-directory build
+	$(MAKE) -j2 -O --no-print-directory tests sam-prebuild PREBUILD_PRIORITY="$(IDLE)"
+	$(MAKE) --no-print-directory sam-validate sam-build
 
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 
+# Unit and end-to-end tests in one run, on what `build` compiled (nothing is compiled again).
+# End-to-end tests start their own local stack (ports chosen freely) per test binary.
+tests: venv build
+	cargo test --workspace -- --test-threads 4
+
+# The same tests in two parts (each compiles the dependencies its own package selection needs).
 unit: venv
 	cargo test --workspace --exclude e2e_tests
 
-# End-to-end tests start their own local stack (ports chosen freely) per test binary.
 e2e: venv build
 	cargo test -p e2e_tests -- --test-threads 4
 
@@ -41,9 +67,17 @@ sam-validate: venv
 	$(SAM) validate --lint
 	$(VENV)/bin/cfn-lint --append-rules cfn_lint_serverless.rules -- template.yaml
 
-# This machine has only the x86_64 Rust std: build x86_64 here, arm64 on AWS.
-sam-build: venv
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(SAM) build --beta-features --config-env local
+# `sam build` runs `cargo lambda build --release --bin <function>` once per function, one after the
+# other. The same command for all the functions at once compiles and links them in one cargo
+# invocation (in parallel), and leaves SAM's per-function builds nothing to do: same package
+# selection, features, profile, target and flags, so cargo finds every binary fresh.
+# This machine has only the x86_64 Rust std: build x86_64 here (--config-env local), arm64 on AWS.
+# Into their own target and build directories: what `make test` builds is never deployed.
+sam-prebuild: venv
+	$(PREBUILD_PRIORITY) env $(SAM_CHECK_ENV) cargo lambda build --release $(addprefix --bin ,$(LAMBDA_BINS))
+
+sam-build: sam-prebuild
+	$(SAM_CHECK_ENV) $(SAM) build --beta-features --config-env local --build-dir $(SAM_CHECK_DIR)/sam
 
 ## Benchmarks (not tests): size, cold start, p50/p99 latency and peak memory per function.
 bench: venv build
