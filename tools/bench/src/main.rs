@@ -7,7 +7,7 @@
 //!
 //! Usage: `hitl-bench [--events N] [--bin-dir target/release]` (`make bench` builds first).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use axum::http::{HeaderMap, HeaderValue, Method, Uri};
@@ -154,26 +154,10 @@ async fn main() {
         .unwrap_or_else(|| workspace.join("target/release"));
 
     // The stack (moto, table, SES identity) is built in debug; the measured binaries are not.
-    let stack = match LocalStack::start(&workspace.join("target/debug"), &workspace) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("hitl-bench: {e}");
-            std::process::exit(1);
-        }
-    };
+    let stack =
+        LocalStack::start(&workspace.join("target/debug"), &workspace).unwrap_or_else(|e| fail(&e));
     let edge = stack.endpoints.edge.clone();
-    // The functions read their secrets from (moto's) Secrets Manager, as deployed.
-    let sdk = local_stack::provision::sdk_config(&edge).await;
-    for (name, value) in [
-        ("bench/link-signing-keys", KEY_RING),
-        ("bench/slack-bot-token", SLACK_BOT_TOKEN),
-        ("bench/slack-signing-secret", SLACK_SIGNING_SECRET),
-    ] {
-        if let Err(e) = local_stack::provision::put_secret(&sdk, name, value).await {
-            eprintln!("hitl-bench: {e}");
-            std::process::exit(1);
-        }
-    }
+    put_secrets(&edge).await;
     let common = vec![
         ("AWS_ENDPOINT_URL", edge.clone()),
         ("TABLE_NAME", "ApprovalsTable".to_string()),
@@ -187,17 +171,43 @@ async fn main() {
         ),
         ("SENDER_EMAIL", "approvals@example.com".to_string()),
     ];
+    let mut rows = link_rows(&bin_dir, &common, count).await;
+    rows.extend(slack_rows(&bin_dir, &common, count).await);
+    print_table(rows, count);
+}
 
-    // Create links first: their outputs feed the wait and decision-api events.
+fn fail(message: &str) -> ! {
+    eprintln!("hitl-bench: {message}");
+    std::process::exit(1);
+}
+
+/// One line of the report: a function (and what it was asked) and how it did.
+type Row = (&'static str, Result<Measured, String>);
+
+/// The functions read their secrets from (moto's) Secrets Manager, as deployed.
+async fn put_secrets(edge: &str) {
+    let sdk = local_stack::provision::sdk_config(edge).await;
+    for (name, value) in [
+        ("bench/link-signing-keys", KEY_RING),
+        ("bench/slack-bot-token", SLACK_BOT_TOKEN),
+        ("bench/slack-signing-secret", SLACK_SIGNING_SECRET),
+    ] {
+        if let Err(e) = local_stack::provision::put_secret(&sdk, name, value).await {
+            fail(&e);
+        }
+    }
+}
+
+/// The email path: links first (their outputs feed the wait, email and page events).
+async fn link_rows(bin_dir: &Path, common: &[(&'static str, String)], count: usize) -> Vec<Row> {
     let create_events: Vec<Value> = (0..=count)
         .map(
             |i| json!({"title": format!("Bench approval {i}"), "approvers": ["owner@example.com"]}),
         )
         .collect();
-    let mut rows = Vec::new();
     let create = measure(
         &bin_dir.join("create-approval-links"),
-        &common,
+        common,
         create_events,
     )
     .await;
@@ -205,16 +215,16 @@ async fn main() {
         .as_ref()
         .map(|m| m.outputs.clone())
         .unwrap_or_default();
-    rows.push(("create-approval-links", create));
+    let mut rows = vec![("create-approval-links", create)];
     let wait_events = links.iter().map(|l| json!({"approvalId": l["approvalId"], "taskToken": format!("bench-token-{}", l["approvalId"])})).collect();
     rows.push((
         "wait-for-approval",
-        measure(&bin_dir.join("wait-for-approval"), &common, wait_events).await,
+        measure(&bin_dir.join("wait-for-approval"), common, wait_events).await,
     ));
     let email_events = links.iter().map(|l| json!({"approval": l})).collect();
     rows.push((
         "send-email",
-        measure(&bin_dir.join("send-email"), &common, email_events).await,
+        measure(&bin_dir.join("send-email"), common, email_events).await,
     ));
     let page_events = links
         .iter()
@@ -222,13 +232,16 @@ async fn main() {
         .collect();
     rows.push((
         "decision-api (GET page)",
-        measure(&bin_dir.join("decision-api"), &common, page_events).await,
+        measure(&bin_dir.join("decision-api"), common, page_events).await,
     ));
+    rows
+}
 
-    // Slack: the local stack's Slack stand-in, served here with credentials the bench knows, so
-    // the click events can be signed as Slack signs them.
+/// Slack: the local stack's Slack stand-in, served here with credentials the bench knows, so
+/// the click events can be signed as Slack signs them.
+async fn slack_rows(bin_dir: &Path, common: &[(&'static str, String)], count: usize) -> Vec<Row> {
     let slack_api = serve_slack_standin().await;
-    let mut slack_env = common.clone();
+    let mut slack_env = common.to_vec();
     slack_env.extend([
         ("SLACK_API_URL", slack_api),
         (
@@ -253,7 +266,7 @@ async fn main() {
         .as_ref()
         .map(|m| m.outputs.clone())
         .unwrap_or_default();
-    rows.push(("slack-request-action", requests));
+    let mut rows = vec![("slack-request-action", requests)];
     let click_events = posted.iter().map(slack_click_event).collect();
     let clicks = measure(&bin_dir.join("decision-api"), &slack_env, click_events).await;
     if let Ok(m) = &clicks {
@@ -270,16 +283,15 @@ async fn main() {
     // The sweep as it runs most of the time: an index query that finds nothing expired (the
     // requests above expire tomorrow).
     let sweep_events = (0..=count).map(|_| json!({})).collect();
+    let sweeper = bin_dir.join("slack-expiry-sweeper");
     rows.push((
         "slack-expiry-sweeper (idle)",
-        measure(
-            &bin_dir.join("slack-expiry-sweeper"),
-            &slack_env,
-            sweep_events,
-        )
-        .await,
+        measure(&sweeper, &slack_env, sweep_events).await,
     ));
+    rows
+}
 
+fn print_table(rows: Vec<Row>, count: usize) {
     println!(
         "\n{:<26} {:>10} {:>12} {:>10} {:>10} {:>10}",
         "function", "size", "cold start", "p50", "p99", "peak RSS"
