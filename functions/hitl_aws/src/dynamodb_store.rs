@@ -2,6 +2,8 @@
 //! created once, a decision is written only if none exists and the request has not expired,
 //! and deliveries are leases (see `dynamodb_delivery`).
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use aws_sdk_dynamodb::Client;
@@ -148,16 +150,11 @@ impl ApprovalStore for DynamoApprovalStore {
     }
 
     async fn get(&self, approval_id: &str) -> Result<Option<ApprovalRecord>, HitlError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key(approval_id)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| classify("DynamoDB", e))?;
-        out.item().map(from_item).transpose()
+        self.read_item(approval_id)
+            .await?
+            .as_ref()
+            .map(from_item)
+            .transpose()
     }
 
     async fn attach_task_token(
@@ -249,15 +246,13 @@ impl ApprovalStore for DynamoApprovalStore {
 }
 
 impl DynamoApprovalStore {
-    /// Why the decision write's condition failed: unknown, decided first, or expired (then the
-    /// decision is kept as late).
-    async fn refused_decision(
+    /// The record's item as stored (strongly consistent), with the attributes only the
+    /// adapter reads (`decisionWrite`).
+    async fn read_item(
         &self,
         approval_id: &str,
-        decision: &RecordedDecision,
-        write_id: &str,
-    ) -> Result<DecisionWrite, HitlError> {
-        let item = self
+    ) -> Result<Option<HashMap<String, AttributeValue>>, HitlError> {
+        let out = self
             .client
             .get_item()
             .table_name(&self.table)
@@ -266,11 +261,22 @@ impl DynamoApprovalStore {
             .send()
             .await
             .map_err(|e| classify("DynamoDB", e))?;
-        let Some(item) = item.item() else {
+        Ok(out.item)
+    }
+
+    /// Why the decision write's condition failed: unknown, decided first, or expired (then the
+    /// decision is kept as late).
+    async fn refused_decision(
+        &self,
+        approval_id: &str,
+        decision: &RecordedDecision,
+        write_id: &str,
+    ) -> Result<DecisionWrite, HitlError> {
+        let Some(item) = self.read_item(approval_id).await? else {
             return Ok(DecisionWrite::NotFound);
         };
-        let record = from_item(item)?;
-        if get_s(item, "decisionWrite").as_deref() == Some(write_id) {
+        let record = from_item(&item)?;
+        if get_s(&item, "decisionWrite").as_deref() == Some(write_id) {
             // Our own write landed on an attempt whose answer was lost, and the SDK's retry
             // of the very same request found it: this caller's decision, recorded once.
             return Ok(DecisionWrite::Recorded(record));
