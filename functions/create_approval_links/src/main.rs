@@ -1,12 +1,11 @@
 //! Create Approval Links: stores a pending approval and returns its signed approve/reject URLs.
 
-use hitl_aws::lambda_support::{
-    approval_store, aws_config, init_tracing, now, parse_input, run_task, LinkConfig,
-};
-use hitl_aws::secrets::SecretReader;
-use hitl_aws::DynamoApprovalStore;
-use hitl_domain::service::create_approval_links;
-use hitl_domain::{Channel, CreateLinksOutput, HitlError};
+use approvals::use_cases::create_approval_links;
+use approvals::{Channel, CreateLinksOutput, HitlError};
+use aws_adapters::sdk_config::{approval_store, aws_config, LinkConfig};
+use aws_adapters::secrets::SecretReader;
+use aws_adapters::DynamoApprovalStore;
+use lambda_kit::{init_tracing, now, parse_input, run_task};
 use serde_json::Value;
 
 struct Deps {

@@ -1,11 +1,11 @@
 //! The link routes: GET (and HEAD) shows the confirmation page and never decides; the POST
 //! from that page records the decision (first wins) and resumes the waiting execution.
 
-use hitl_aws::lambda_support::now;
-use hitl_domain::pages::{bad_request, render, Page, PAGE_HEADERS};
-use hitl_domain::service::{decide as decide_link, view_link, ClientInfo, LinkView};
+use approvals::use_cases::{decide as decide_link, view_link, ClientInfo, LinkView};
+use channels::pages::{bad_request, render, Page, PAGE_HEADERS};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Error, Request, RequestExt, Response};
+use lambda_kit::now;
 
 use crate::Deps;
 

@@ -4,11 +4,12 @@
 
 use std::sync::Arc;
 
-use hitl_aws::lambda_support::{approval_store, aws_config, init_tracing};
-use hitl_aws::secrets::{RefreshingSigner, SecretReader, KEY_RING_MAX_AGE};
-use hitl_aws::{DynamoApprovalStore, StepFunctionsResumer};
-use hitl_domain::HitlError;
+use approvals::HitlError;
+use aws_adapters::sdk_config::{approval_store, aws_config};
+use aws_adapters::secrets::{RefreshingSigner, SecretReader, KEY_RING_MAX_AGE};
+use aws_adapters::{DynamoApprovalStore, StepFunctionsResumer};
 use lambda_http::Error;
+use lambda_kit::init_tracing;
 
 mod links;
 mod routes;

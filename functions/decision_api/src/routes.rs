@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
+use approvals::use_cases::LinkView;
+use approvals::HitlError;
 use axum::extract::{Path, Request as AxumRequest, State};
 use axum::response::{IntoResponse, Response as AxumResponse};
 use axum::routing::{get, post};
 use axum::Router;
-use hitl_domain::pages::{render, Page};
-use hitl_domain::service::LinkView;
-use hitl_domain::HitlError;
+use channels::pages::{render, Page};
 use lambda_http::{Body, Error, Request, Response};
 
 use crate::{links, slack_interactions, Deps};

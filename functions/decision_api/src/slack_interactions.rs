@@ -6,15 +6,16 @@
 
 use std::time::{Duration, Instant};
 
+use approvals::HitlError;
+use aws_adapters::sdk_config::{approval_store, interactive_sdk_config};
+use aws_adapters::secrets::{SecretReader, SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET};
+use aws_adapters::{DynamoApprovalStore, StepFunctionsResumer};
 use aws_config::SdkConfig;
-use hitl_aws::lambda_support::{approval_store, interactive_sdk_config, now};
-use hitl_aws::secrets::{SecretReader, SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET};
-use hitl_aws::{DynamoApprovalStore, StepFunctionsResumer};
-use hitl_domain::slack::verify_signature;
-use hitl_domain::slack_click::{follow_up, parse_interaction, record_click, ClickOutcome};
-use hitl_domain::HitlError;
-use hitl_services::slack::SlackWebApi;
+use channels::slack::verify_signature;
+use channels::slack_click::{follow_up, parse_interaction, record_click, ClickOutcome};
 use lambda_http::{Body, Error, Request, Response};
+use lambda_kit::now;
+use saas_adapters::slack::SlackWebApi;
 use secrecy::{ExposeSecret, SecretString};
 
 /// From the request's arrival to our answer: Slack's limit is 3 s.

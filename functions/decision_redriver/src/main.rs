@@ -9,13 +9,14 @@
 
 use std::time::{Duration, Instant};
 
-use hitl_aws::lambda_support::{aws_config, init_tracing, now, run_task, WaitDeps};
-use hitl_aws::secrets::{SecretReader, SLACK_BOT_TOKEN};
-use hitl_domain::delivery::{redrive_while, RedriveReport};
-use hitl_domain::ports::{DeliveryStore, OutcomeNotifier};
-use hitl_domain::slack_click::SlackOutcome;
-use hitl_domain::HitlError;
-use hitl_services::slack::SlackWebApi;
+use approvals::delivery::{redrive_while, RedriveReport};
+use approvals::ports::{DeliveryStore, OutcomeNotifier};
+use approvals::HitlError;
+use aws_adapters::sdk_config::{aws_config, WaitDeps};
+use aws_adapters::secrets::{SecretReader, SLACK_BOT_TOKEN};
+use channels::slack_click::SlackOutcome;
+use lambda_kit::{init_tracing, now, run_task};
+use saas_adapters::slack::SlackWebApi;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -64,7 +65,7 @@ async fn handle(deps: &Deps, _event: Value) -> Result<RunReport, HitlError> {
     let slack = deps
         .slack
         .as_ref()
-        .map(|api| SlackOutcome(api as &dyn hitl_domain::slack::SlackMessenger));
+        .map(|api| SlackOutcome(api as &dyn channels::slack::SlackMessenger));
     let notifier = slack.as_ref().map(|s| s as &dyn OutcomeNotifier);
     let store = &deps.wait.store;
     let mut run = RunReport::default();

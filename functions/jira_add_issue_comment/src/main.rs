@@ -1,10 +1,11 @@
 //! Jira Add Issue Comment: adds a comment (plain text or an ADF document) to a Jira Cloud issue.
 
-use hitl_aws::lambda_support::{aws_config, init_tracing, parse_input, run_task};
-use hitl_aws::secrets::{SecretReader, JIRA_API_TOKEN};
-use hitl_domain::jira::{add_issue_comment, AddIssueCommentOutput};
-use hitl_domain::HitlError;
-use hitl_services::jira::JiraCloud;
+use approvals::HitlError;
+use aws_adapters::sdk_config::aws_config;
+use aws_adapters::secrets::{SecretReader, JIRA_API_TOKEN};
+use channels::jira::{add_issue_comment, AddIssueCommentOutput};
+use lambda_kit::{init_tracing, parse_input, run_task};
+use saas_adapters::jira::JiraCloud;
 use serde_json::Value;
 
 async fn handle(jira: &JiraCloud, payload: Value) -> Result<AddIssueCommentOutput, HitlError> {

@@ -1,11 +1,12 @@
 //! Jira Change Issue Status: moves a Jira Cloud issue to a status (or through a named
 //! transition), optionally with a comment.
 
-use hitl_aws::lambda_support::{aws_config, init_tracing, parse_input, run_task};
-use hitl_aws::secrets::{SecretReader, JIRA_API_TOKEN};
-use hitl_domain::jira::{change_issue_status, ChangeIssueStatusOutput};
-use hitl_domain::HitlError;
-use hitl_services::jira::JiraCloud;
+use approvals::HitlError;
+use aws_adapters::sdk_config::aws_config;
+use aws_adapters::secrets::{SecretReader, JIRA_API_TOKEN};
+use channels::jira::{change_issue_status, ChangeIssueStatusOutput};
+use lambda_kit::{init_tracing, parse_input, run_task};
+use saas_adapters::jira::JiraCloud;
 use serde_json::Value;
 
 async fn handle(jira: &JiraCloud, payload: Value) -> Result<ChangeIssueStatusOutput, HitlError> {

@@ -1,10 +1,11 @@
 //! Send Email (SESv2): approval emails with the links as buttons, or plain notifications.
 
-use hitl_aws::lambda_support::{aws_config, init_tracing, parse_input, required_env, run_task};
-use hitl_aws::ses_sender::sender_address;
-use hitl_aws::SesEmailSender;
-use hitl_domain::email::{send_email, SendEmailOutput};
-use hitl_domain::HitlError;
+use approvals::HitlError;
+use aws_adapters::sdk_config::aws_config;
+use aws_adapters::ses_sender::sender_address;
+use aws_adapters::SesEmailSender;
+use channels::email::{send_email, SendEmailOutput};
+use lambda_kit::{init_tracing, parse_input, required_env, run_task};
 use serde_json::Value;
 
 struct Deps {
@@ -36,7 +37,7 @@ mod tests {
     use std::collections::BTreeMap;
     use std::path::Path;
 
-    use hitl_domain::testing::RecordingSender;
+    use approvals::testing::RecordingSender;
     use serde_json::{json, Value};
 
     use super::*;

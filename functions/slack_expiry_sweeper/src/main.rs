@@ -2,12 +2,13 @@
 //! an answer, replacing their buttons with the expiry line, so nobody clicks on a request the
 //! workflow stopped waiting for. Its input (the schedule's event) is not used.
 
-use hitl_aws::lambda_support::{approval_store, aws_config, init_tracing, now, run_task};
-use hitl_aws::secrets::{SecretReader, SLACK_BOT_TOKEN};
-use hitl_aws::DynamoApprovalStore;
-use hitl_domain::slack::{close_expired_messages_while, SweepReport, SWEEP_BATCH};
-use hitl_domain::HitlError;
-use hitl_services::slack::SlackWebApi;
+use approvals::HitlError;
+use aws_adapters::sdk_config::{approval_store, aws_config};
+use aws_adapters::secrets::{SecretReader, SLACK_BOT_TOKEN};
+use aws_adapters::DynamoApprovalStore;
+use channels::slack::{close_expired_messages_while, SweepReport, SWEEP_BATCH};
+use lambda_kit::{init_tracing, now, run_task};
+use saas_adapters::slack::SlackWebApi;
 use serde_json::Value;
 
 /// The sweep starts no new message after this; one message's worst case (claim, update,

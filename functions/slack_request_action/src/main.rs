@@ -2,14 +2,13 @@
 //! user's DM and stores the task token; the click (through the Decision API) resumes the Task
 //! with the decision.
 
-use hitl_aws::lambda_support::{
-    approval_store, aws_config, init_tracing, now, parse_input, retention_days, run_task,
-};
-use hitl_aws::secrets::{SecretReader, SLACK_BOT_TOKEN};
-use hitl_aws::DynamoApprovalStore;
-use hitl_domain::slack::{request_action, RequestActionOutput};
-use hitl_domain::HitlError;
-use hitl_services::slack::SlackWebApi;
+use approvals::HitlError;
+use aws_adapters::sdk_config::{approval_store, aws_config};
+use aws_adapters::secrets::{SecretReader, SLACK_BOT_TOKEN};
+use aws_adapters::DynamoApprovalStore;
+use channels::slack::{request_action, RequestActionOutput};
+use lambda_kit::{init_tracing, now, parse_input, retention_days, run_task};
+use saas_adapters::slack::SlackWebApi;
 use serde_json::Value;
 
 struct Deps {

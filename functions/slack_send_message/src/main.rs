@@ -1,14 +1,13 @@
 //! Slack Send Message: text or raw Block Kit to a channel, a user's DM or a thread. Returns
 //! `{channel, ts}` (and `approvalId` when the message has buttons a workflow can wait on).
 
-use hitl_aws::lambda_support::{
-    approval_store, aws_config, init_tracing, now, parse_input, retention_days, run_task,
-};
-use hitl_aws::secrets::{SecretReader, SLACK_BOT_TOKEN};
-use hitl_aws::DynamoApprovalStore;
-use hitl_domain::slack::{send_message, SentMessage};
-use hitl_domain::HitlError;
-use hitl_services::slack::SlackWebApi;
+use approvals::HitlError;
+use aws_adapters::sdk_config::{approval_store, aws_config};
+use aws_adapters::secrets::{SecretReader, SLACK_BOT_TOKEN};
+use aws_adapters::DynamoApprovalStore;
+use channels::slack::{send_message, SentMessage};
+use lambda_kit::{init_tracing, now, parse_input, retention_days, run_task};
+use saas_adapters::slack::SlackWebApi;
 use serde_json::Value;
 
 struct Deps {

@@ -1,11 +1,12 @@
 //! Slack Update Message: replaces the text/blocks of a message the bot posted (by channel + ts,
 //! or Send Message's whole output as `message`).
 
-use hitl_aws::lambda_support::{aws_config, init_tracing, parse_input, run_task};
-use hitl_aws::secrets::{SecretReader, SLACK_BOT_TOKEN};
-use hitl_domain::slack::{update_message, SentMessage};
-use hitl_domain::HitlError;
-use hitl_services::slack::SlackWebApi;
+use approvals::HitlError;
+use aws_adapters::sdk_config::aws_config;
+use aws_adapters::secrets::{SecretReader, SLACK_BOT_TOKEN};
+use channels::slack::{update_message, SentMessage};
+use lambda_kit::{init_tracing, parse_input, run_task};
+use saas_adapters::slack::SlackWebApi;
 use serde_json::Value;
 
 async fn handle(slack: &SlackWebApi, payload: Value) -> Result<SentMessage, HitlError> {

@@ -1,10 +1,11 @@
 //! Slack Wait For User Action (`.waitForTaskToken`): takes Send Message's output and waits for
 //! a click on that message's buttons; a click that came before the wait resumes it at once.
 
-use hitl_aws::lambda_support::{aws_config, init_tracing, now, parse_input, run_task, WaitDeps};
-use hitl_domain::service::{wait_for_approval, WaitOutput};
-use hitl_domain::slack::wait_target;
-use hitl_domain::HitlError;
+use approvals::use_cases::{wait_for_approval, WaitOutput};
+use approvals::HitlError;
+use aws_adapters::sdk_config::{aws_config, WaitDeps};
+use channels::slack::wait_target;
+use lambda_kit::{init_tracing, now, parse_input, run_task};
 use serde_json::Value;
 
 async fn handle(deps: &WaitDeps, payload: Value) -> Result<WaitOutput, HitlError> {

@@ -3,16 +3,15 @@
 //! links, or, with named approvers, emails each their personal links (SES) and posts a card
 //! that says who may decide; the Decision API resumes the execution when someone decides.
 
-use hitl_aws::lambda_support::required_env;
-use hitl_aws::lambda_support::{
-    approval_store, aws_config, init_tracing, now, parse_input, run_task, LinkConfig,
-};
-use hitl_aws::secrets::{SecretReader, TEAMS_WEBHOOK_URL};
-use hitl_aws::ses_sender::sender_address;
-use hitl_aws::{DynamoApprovalStore, SesEmailSender};
-use hitl_domain::teams::{request_action, ApproverMail, TeamsRequestActionOutput};
-use hitl_domain::{Channel, HitlError};
-use hitl_services::teams::TeamsClient;
+use approvals::{Channel, HitlError};
+use aws_adapters::sdk_config::{approval_store, aws_config, LinkConfig};
+use aws_adapters::secrets::{SecretReader, TEAMS_WEBHOOK_URL};
+use aws_adapters::ses_sender::sender_address;
+use aws_adapters::{DynamoApprovalStore, SesEmailSender};
+use channels::teams::{request_action, ApproverMail, TeamsRequestActionOutput};
+use lambda_kit::required_env;
+use lambda_kit::{init_tracing, now, parse_input, run_task};
+use saas_adapters::teams::TeamsClient;
 use serde_json::Value;
 
 struct Deps {

@@ -2,11 +2,12 @@
 //! Workflows webhook and waits for nothing. (Microsoft Graph takes app-only chat messages only
 //! for imports, so there is no `target`.)
 
-use hitl_aws::lambda_support::{aws_config, init_tracing, parse_input, run_task};
-use hitl_aws::secrets::{SecretReader, TEAMS_WEBHOOK_URL};
-use hitl_domain::teams::{send_message, TeamsSendMessageOutput};
-use hitl_domain::HitlError;
-use hitl_services::teams::TeamsClient;
+use approvals::HitlError;
+use aws_adapters::sdk_config::aws_config;
+use aws_adapters::secrets::{SecretReader, TEAMS_WEBHOOK_URL};
+use channels::teams::{send_message, TeamsSendMessageOutput};
+use lambda_kit::{init_tracing, parse_input, run_task};
+use saas_adapters::teams::TeamsClient;
 use serde_json::Value;
 
 async fn handle(teams: &TeamsClient, payload: Value) -> Result<TeamsSendMessageOutput, HitlError> {

@@ -1,9 +1,10 @@
 //! Wait For Approval (`.waitForTaskToken`): stores the task token on the approval; if someone
 //! already decided, resumes the execution at once.
 
-use hitl_aws::lambda_support::{aws_config, init_tracing, now, parse_input, run_task, WaitDeps};
-use hitl_domain::service::{wait_for_approval, WaitOutput};
-use hitl_domain::HitlError;
+use approvals::use_cases::{wait_for_approval, WaitOutput};
+use approvals::HitlError;
+use aws_adapters::sdk_config::{aws_config, WaitDeps};
+use lambda_kit::{init_tracing, now, parse_input, run_task};
 use serde_json::Value;
 
 async fn handle(deps: &WaitDeps, payload: Value) -> Result<WaitOutput, HitlError> {

@@ -354,11 +354,11 @@ async fn serve_slack_standin() -> String {
 fn slack_click_event(posted: &Value) -> Value {
     let field = |k: &str| posted[k].as_str().unwrap_or_default().to_string();
     let (approval_id, channel, ts) = (field("approvalId"), field("channel"), field("ts"));
-    let blocks = hitl_domain::slack::request_blocks(
+    let blocks = channels::slack::request_blocks(
         &approval_id,
         None,
         "Bench",
-        &[hitl_domain::slack::Button {
+        &[channels::slack::Button {
             label: Some("Approve".into()),
             value: Some("approve".into()),
             style: Some("primary".into()),
@@ -381,7 +381,7 @@ fn slack_click_event(posted: &Value) -> Value {
         .unwrap()
         .as_secs()
         .to_string();
-    let signature = hitl_domain::slack::sign(SLACK_SIGNING_SECRET, &timestamp, body.as_bytes());
+    let signature = channels::slack::sign(SLACK_SIGNING_SECRET, &timestamp, body.as_bytes());
     let mut headers = HeaderMap::new();
     headers.insert("host", HeaderValue::from_static("approvals.example.com"));
     headers.insert(

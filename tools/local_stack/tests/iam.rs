@@ -4,11 +4,11 @@
 //!
 //! What the code calls is derived from the source:
 //! - which port methods (`ApprovalStore::get`, `WorkflowResumer::resume`, ...) a function
-//!   calls: from its crate's code through the `hitl_domain` functions it calls (by name, an
+//!   calls: from its crate's code through the `approvals` functions it calls (by name, an
 //!   over-approximation), every call on a port (`store.`, `resumer.`, `sender.`: the names the
 //!   domain gives its port parameters, which a test holds it to);
 //! - which AWS adapters it builds: the adapter types its crate names (`ADAPTERS`);
-//! - which SDK operations each adapter method makes: read from `functions/hitl_aws/src`,
+//! - which SDK operations each adapter method makes: read from `crates/aws/src`,
 //!   following the adapter's calls to its own helpers (`self.update(..)`), with the index a
 //!   `Query` reads.
 //!
@@ -22,7 +22,7 @@ use local_stack::template::{load, Stack};
 use regex::Regex;
 use serde_json::Value;
 
-/// The port methods each function's use cases call (`hitl_domain`), by logical id. Functions not
+/// The port methods each function's use cases call (`approvals`), by logical id. Functions not
 /// listed call none. Secrets are checked apart (`secrets_are_read_only_by_the_functions_that_name_them`).
 const USES: &[(&str, &[&str])] = &[
     // service::create_approval_links
@@ -108,7 +108,7 @@ const WAIT: &[&str] = &[
 /// The names the domain gives its port parameters; a call on one of them is a port call.
 const PORT_RECEIVERS: &[&str] = &["store", "resumer", "sender"];
 
-/// The adapter files of `hitl_aws` that call AWS, and the names by which a function's crate
+/// The adapter files of `aws_adapters` that call AWS, and the names by which a function's crate
 /// reaches them.
 const ADAPTERS: &[(&str, &[&str])] = &[
     (
@@ -281,10 +281,10 @@ fn without_tests(text: &str) -> &str {
 /// An SDK call: the operation and, for a `Query`, the index it reads.
 type Call = (String, Option<String>);
 
-/// Every method of the `hitl_aws` adapters with the SDK calls it makes, its own helpers'
+/// Every method of the `aws_adapters` adapters with the SDK calls it makes, its own helpers'
 /// included.
 fn adapter_methods() -> BTreeMap<String, BTreeSet<Call>> {
-    let src = root().join("functions/hitl_aws/src");
+    let src = root().join("crates/aws/src");
     let fn_re = Regex::new(r"\bfn\s+([a-z_0-9]+)").unwrap();
     let op_re = Regex::new(r"\.\s*([a-z_0-9]+)\(\)").unwrap();
     let self_re = Regex::new(r"self\s*\.\s*([a-z_0-9]+)\(").unwrap();
@@ -317,7 +317,7 @@ fn adapter_methods() -> BTreeMap<String, BTreeSet<Call>> {
         if calls_aws {
             assert!(
                 ADAPTERS.iter().any(|(f, _)| *f == file),
-                "hitl_aws/src/{file} calls AWS: add it to ADAPTERS (which types reach it)"
+                "aws_adapters/src/{file} calls AWS: add it to ADAPTERS (which types reach it)"
             );
         }
     }
@@ -409,26 +409,29 @@ fn functions_in(files: &[PathBuf]) -> Vec<(String, PathBuf, String)> {
     found
 }
 
-/// The `hitl_domain` module each name a crate imports comes from (`use hitl_domain::teams::{
-/// request_action, ..}`): two modules may have use cases of the same name.
+/// The model or channel module each name a crate imports comes from, as `crate/module`
+/// (`use channels::teams::{request_action, ..}` gives `channels/teams`): two modules may have
+/// use cases of the same name.
 fn imported_modules(files: &[PathBuf]) -> BTreeMap<String, String> {
-    let use_re = Regex::new(r"use hitl_domain::([a-z_]+)::\{?([^;}]*)").unwrap();
+    let use_re = Regex::new(r"use (approvals|channels)::([a-z_]+)::\{?([^;}]*)").unwrap();
     let mut modules = BTreeMap::new();
     for path in files {
         let text = std::fs::read_to_string(path).unwrap();
         for c in use_re.captures_iter(&text) {
-            for name in c[2].split(',').map(str::trim).filter(|n| !n.is_empty()) {
-                modules.insert(name.to_string(), c[1].to_string());
+            for name in c[3].split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                modules.insert(name.to_string(), format!("{}/{}", &c[1], &c[2]));
             }
         }
     }
     modules
 }
 
-/// The production code of `hitl_domain` (not its test doubles and contract in `testing/`).
+/// The production code of `approvals` and `channels` (not their test doubles and contract in
+/// `testing/`).
 fn domain_files() -> Vec<PathBuf> {
-    rust_files(&root().join("functions/hitl_domain/src"))
+    ["crates/approvals/src", "crates/channels/src"]
         .into_iter()
+        .flat_map(|dir| rust_files(&root().join(dir)))
         .filter(|p| {
             let name = p.file_name().unwrap().to_str().unwrap();
             name != "tests.rs"
@@ -439,9 +442,9 @@ fn domain_files() -> Vec<PathBuf> {
         .collect()
 }
 
-/// The methods of the ports the AWS adapters implement (`hitl_domain/src/ports.rs`).
+/// The methods of the ports the AWS adapters implement (`approvals/src/ports.rs`).
 fn aws_ports(methods: &BTreeMap<String, BTreeSet<Call>>) -> BTreeSet<String> {
-    let ports = std::fs::read_to_string(root().join("functions/hitl_domain/src/ports.rs")).unwrap();
+    let ports = std::fs::read_to_string(root().join("crates/approvals/src/ports.rs")).unwrap();
     Regex::new(r"\bfn\s+([a-z_0-9]+)")
         .unwrap()
         .captures_iter(&ports)
@@ -462,8 +465,9 @@ fn port_calls(binary: &str, ports: &BTreeSet<String>) -> BTreeSet<String> {
         .filter(|(name, path, _)| {
             imported.get(name).is_some_and(|module| {
                 let path = path.to_string_lossy();
-                path.contains(&format!("/hitl_domain/src/{module}/"))
-                    || path.ends_with(&format!("/hitl_domain/src/{module}.rs"))
+                let (krate, module) = module.split_once('/').unwrap();
+                let dir = format!("crates/{krate}/src/{module}");
+                path.contains(&format!("{dir}/")) || path.ends_with(&format!("{dir}.rs"))
             })
         })
         .fold(BTreeMap::new(), |mut bodies, (name, _, body)| {
@@ -562,7 +566,7 @@ fn needed(
     let adapter_text: String = reached
         .iter()
         .filter(|f| **f != "secrets.rs")
-        .map(|f| std::fs::read_to_string(root().join("functions/hitl_aws/src").join(f)).unwrap())
+        .map(|f| std::fs::read_to_string(root().join("crates/aws/src").join(f)).unwrap())
         .collect();
     let mut out = BTreeSet::new();
     for method in uses {
@@ -695,16 +699,16 @@ fn secrets_are_read_only_by_the_functions_that_name_them() {
     }
 }
 
-/// The derivation above reads AWS calls only in `hitl_aws`: no other deployed code calls the SDK.
+/// The derivation above reads AWS calls only in `aws_adapters`: no other deployed code calls the SDK.
 #[test]
-fn aws_is_called_only_through_the_hitl_aws_adapters() {
+fn aws_is_called_only_through_the_aws_adapters_adapters() {
     let op_re = Regex::new(r"\.\s*([a-z_0-9]+)\(\)").unwrap();
     let operations: BTreeSet<&str> = SDK_OPERATIONS.iter().map(|(op, _)| *op).collect();
     for dir in std::fs::read_dir(root().join("functions")).unwrap() {
         let dir = dir.unwrap().path();
         let name = dir.file_name().unwrap().to_str().unwrap().to_string();
         // The adapters themselves, and tools that never run on AWS.
-        if matches!(name.as_str(), "hitl_aws" | "local_stack" | "bench") {
+        if matches!(name.as_str(), "aws_adapters" | "local_stack" | "bench") {
             continue;
         }
         for path in rust_files(&dir.join("src")) {
@@ -716,7 +720,7 @@ fn aws_is_called_only_through_the_hitl_aws_adapters() {
             for c in op_re.captures_iter(code) {
                 assert!(
                     !operations.contains(&c[1]) || &c[1] == "query",
-                    "{}: calls {} itself; call AWS through a hitl_aws adapter",
+                    "{}: calls {} itself; call AWS through a aws_adapters adapter",
                     path.display(),
                     &c[1]
                 );

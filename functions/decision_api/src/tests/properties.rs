@@ -3,7 +3,7 @@
 //! never panics; a Slack request is refused before it is parsed unless Slack signed exactly
 //! these bytes; real Slack payload sizes are read and far larger bodies refused.
 
-use hitl_domain::slack::sign;
+use channels::slack::sign;
 use lambda_http::{Request, RequestExt};
 use proptest::prelude::*;
 use serde_json::{json, Value};

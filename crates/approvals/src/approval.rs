@@ -1,0 +1,357 @@
+//! The approval record and the Create Approval Links input/output contract.
+
+use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::{Channel, HitlError, RecordedDecision};
+
+pub const DEFAULT_EXPIRES_IN_SECONDS: i64 = 24 * 60 * 60;
+/// Short windows are allowed for drills and tests; real requests use hours or days.
+pub const MIN_EXPIRES_IN_SECONDS: i64 = 5;
+pub const MAX_EXPIRES_IN_SECONDS: i64 = 30 * 24 * 60 * 60;
+pub const MAX_TITLE_CHARS: usize = 200;
+pub const MAX_DESCRIPTION_CHARS: usize = 4000;
+pub const MAX_APPROVERS: usize = 50;
+
+/// One approval request, as stored. Audit fields stay until the record's TTL removes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApprovalRecord {
+    pub approval_id: String,
+    pub title: String,
+    pub description: Option<String>,
+    /// Lower-cased email addresses allowed to decide. Empty: whoever holds a link.
+    pub approvers: Vec<String>,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds; links stop working after this.
+    pub expires_at: i64,
+    /// Unix seconds after which DynamoDB TTL deletes the record (audit retention).
+    pub delete_after: i64,
+    pub task_token: Option<String>,
+    pub decision: Option<RecordedDecision>,
+    /// Where the delivery of the decision (or of the expiry) to the waiting Task stands.
+    pub delivery: DeliveryState,
+    /// Decisions that arrived after the request expired: kept for the audit, never effective.
+    pub late_decisions: Vec<RecordedDecision>,
+    /// The channel that asked; decisions made on its links are attributed to it.
+    pub origin: Channel,
+    /// The chat message that asked, updated after the decision.
+    pub message: Option<MessageRef>,
+    /// What the message showed, in its channel's format (Slack: the blocks' JSON), shown again
+    /// without buttons after the outcome.
+    pub message_shown: Option<String>,
+    /// When the message was brought up to date with the final outcome.
+    pub message_updated_at: Option<i64>,
+}
+
+/// The delivery of a decision to the waiting Task: leased to one deliverer at a time, tied to
+/// the task token it delivers, and finished exactly once (delivered, or late).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeliveryState {
+    /// Who is delivering right now: the token being delivered and until when (unix seconds).
+    pub lease: Option<Lease>,
+    /// Claims taken so far (a takeover after a dead deliverer counts too).
+    pub attempts: u32,
+    /// When the waiting Task received the decision.
+    pub delivered_at: Option<i64>,
+    /// When we learned the Task had stopped waiting before the decision reached it.
+    pub late_at: Option<i64>,
+    /// When the waiting Task of an expired, undecided request was failed with `Hitl.Expired`.
+    pub expiry_sent_at: Option<i64>,
+    /// When the re-driver should look at this record next; `None`: nothing left to do.
+    pub redrive_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    pub token: String,
+    pub until: i64,
+}
+
+/// How long one deliverer owns a delivery: a live deliverer needs at most two SDK calls of
+/// 1.5 s after its claim (`SendTaskSuccess`, then the write that records it), so it never loses
+/// its lease; a dead one's work resumes ten seconds later. A takeover of a slow but live
+/// deliverer is harmless: Step Functions completes a token once.
+pub const LEASE_SECONDS: i64 = 10;
+
+/// How many late decisions one record keeps: a stream of late clicks cannot grow it unbounded.
+pub const MAX_LATE_DECISIONS: usize = 20;
+
+impl DeliveryState {
+    /// The decision (or the expiry) reached its end: nothing more to tell the Task.
+    pub fn is_final(&self) -> bool {
+        self.delivered_at.is_some() || self.late_at.is_some() || self.expiry_sent_at.is_some()
+    }
+}
+
+/// Where a chat message is, in its service's terms: a channel or conversation, and the
+/// message's id there (Slack: a channel id and the message's `ts`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageRef {
+    pub channel: String,
+    pub ts: String,
+}
+
+impl ApprovalRecord {
+    /// A new, undecided request that nobody waits on yet; kept `retention_days` after expiry.
+    pub fn new(
+        approval_id: String,
+        title: String,
+        origin: Channel,
+        now: i64,
+        expires_at: i64,
+        retention_days: i64,
+    ) -> Self {
+        ApprovalRecord {
+            approval_id,
+            title,
+            description: None,
+            approvers: Vec::new(),
+            created_at: now,
+            expires_at,
+            delete_after: expires_at + retention_days.max(1) * 24 * 60 * 60,
+            task_token: None,
+            decision: None,
+            delivery: DeliveryState::default(),
+            late_decisions: Vec::new(),
+            origin,
+            message: None,
+            message_shown: None,
+            message_updated_at: None,
+        }
+    }
+
+    pub fn is_expired(&self, now: i64) -> bool {
+        now >= self.expires_at
+    }
+
+    /// The decision is recorded, a Task waits on it, and it has not reached its end.
+    pub fn needs_delivery(&self) -> bool {
+        self.decision.is_some() && self.task_token.is_some() && !self.delivery.is_final()
+    }
+
+    /// Nobody decided, the request expired, and a Task still waits to be told.
+    pub fn needs_expiry(&self, now: i64) -> bool {
+        self.decision.is_none()
+            && self.task_token.is_some()
+            && self.is_expired(now)
+            && self.delivery.expiry_sent_at.is_none()
+    }
+
+    /// The message asked in Slack (the only channel whose message we update afterwards).
+    pub fn has_updatable_message(&self) -> bool {
+        self.origin == Channel::Slack && self.message.is_some()
+    }
+
+    /// The chat message still shows buttons or an interim line although the outcome is final.
+    pub fn needs_message_update(&self) -> bool {
+        self.decision.is_some()
+            && self.has_updatable_message()
+            && self.message_updated_at.is_none()
+            && (self.delivery.is_final() || self.task_token.is_none())
+    }
+
+    /// Nothing is left for the re-driver: the record may leave its index. The DynamoDB store
+    /// states the same rule as a condition expression (the shared store contract checks both).
+    pub fn is_settled(&self) -> bool {
+        match &self.decision {
+            None => self.task_token.is_none() || self.delivery.expiry_sent_at.is_some(),
+            Some(_) if self.task_token.is_none() => true,
+            Some(_) => {
+                (self.delivery.delivered_at.is_some() || self.delivery.late_at.is_some())
+                    && (!self.has_updatable_message() || self.message_updated_at.is_some())
+            }
+        }
+    }
+}
+
+/// Input of Create Approval Links. Unknown fields are ignored so a state machine can pass its
+/// whole state (`"Payload.$": "$"`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateLinksInput {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub expires_in_seconds: Option<i64>,
+    pub approvers: Option<Vec<String>>,
+}
+
+/// A validated request, ready to become a record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidatedRequest {
+    pub title: String,
+    pub description: Option<String>,
+    pub expires_in_seconds: i64,
+    pub approvers: Vec<String>,
+}
+
+impl CreateLinksInput {
+    pub fn validate(self) -> Result<ValidatedRequest, HitlError> {
+        let title = self
+            .title
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                HitlError::invalid_input("title is required: say what is being approved")
+            })?;
+        if title.chars().count() > MAX_TITLE_CHARS {
+            return Err(HitlError::invalid_input(format!(
+                "title is longer than {MAX_TITLE_CHARS} characters"
+            )));
+        }
+        // Titles become email subjects and Slack and Teams headings: one line, no controls.
+        crate::input::check_one_line("title", &title)?;
+        let description = self
+            .description
+            .map(|d| d.trim().to_string())
+            .filter(|d| !d.is_empty());
+        if description
+            .as_ref()
+            .is_some_and(|d| d.chars().count() > MAX_DESCRIPTION_CHARS)
+        {
+            return Err(HitlError::invalid_input(format!(
+                "description is longer than {MAX_DESCRIPTION_CHARS} characters"
+            )));
+        }
+        let expires_in_seconds = self
+            .expires_in_seconds
+            .unwrap_or(DEFAULT_EXPIRES_IN_SECONDS);
+        if !(MIN_EXPIRES_IN_SECONDS..=MAX_EXPIRES_IN_SECONDS).contains(&expires_in_seconds) {
+            return Err(HitlError::invalid_input(format!(
+                "expiresInSeconds must be between {MIN_EXPIRES_IN_SECONDS} and {MAX_EXPIRES_IN_SECONDS}, got {expires_in_seconds}"
+            )));
+        }
+        let mut approvers = Vec::new();
+        for raw in self.approvers.unwrap_or_default() {
+            let email = normalize_email(&raw)?;
+            if !approvers.contains(&email) {
+                approvers.push(email);
+            }
+        }
+        if approvers.len() > MAX_APPROVERS {
+            return Err(HitlError::invalid_input(format!(
+                "at most {MAX_APPROVERS} approvers are supported"
+            )));
+        }
+        Ok(ValidatedRequest {
+            title,
+            description,
+            expires_in_seconds,
+            approvers,
+        })
+    }
+}
+
+/// Lower-cases and checks the shape of an address (`local@domain.tld`, no spaces).
+pub fn normalize_email(raw: &str) -> Result<String, HitlError> {
+    let email = raw.trim().to_ascii_lowercase();
+    let valid = match email.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !email.contains(char::is_whitespace)
+                && !domain.contains('@')
+                && email.len() <= 254
+        }
+        None => false,
+    };
+    if valid {
+        Ok(email)
+    } else {
+        Err(HitlError::invalid_input(format!(
+            "{raw:?} is not an email address"
+        )))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecipientLinks {
+    pub approver: String,
+    pub approve_url: String,
+    pub reject_url: String,
+}
+
+/// Output of Create Approval Links. Shared links sit at the top level, personal ones only in
+/// `links`: without approvers, `approveUrl`/`rejectUrl` decide for whoever holds them; with
+/// approvers there are none (no link that anyone could use to decide as somebody else), and
+/// `links` holds one pair per approver, each bound to that address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateLinksOutput {
+    pub approval_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approve_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reject_url: Option<String>,
+    pub expires_at: String,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub links: Vec<RecipientLinks>,
+}
+
+pub fn rfc3339(unix_seconds: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(unix_seconds)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_else(|| unix_seconds.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(json: serde_json::Value) -> CreateLinksInput {
+        serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn title_is_required() {
+        let err = input(serde_json::json!({"title": "  "}))
+            .validate()
+            .unwrap_err();
+        assert_eq!(err.name(), "Hitl.InvalidInput");
+        assert!(err.to_string().contains("title"));
+    }
+
+    #[test]
+    fn defaults_and_unknown_fields() {
+        let v = input(serde_json::json!({"title": "Stop db-1", "to": ["x@y.z"]}))
+            .validate()
+            .unwrap();
+        assert_eq!(v.expires_in_seconds, DEFAULT_EXPIRES_IN_SECONDS);
+        assert!(v.approvers.is_empty());
+    }
+
+    #[test]
+    fn expiry_bounds() {
+        for bad in [0, 4, MAX_EXPIRES_IN_SECONDS + 1, -5] {
+            let err = input(serde_json::json!({"title": "t", "expiresInSeconds": bad}))
+                .validate()
+                .unwrap_err();
+            assert!(err.to_string().contains("expiresInSeconds"), "{err}");
+        }
+    }
+
+    #[test]
+    fn approvers_are_normalized_deduplicated_and_checked() {
+        let v = input(serde_json::json!({"title": "t", "approvers": ["Alice@Example.com ", "alice@example.com", "bob@example.org"]}))
+            .validate()
+            .unwrap();
+        assert_eq!(v.approvers, vec!["alice@example.com", "bob@example.org"]);
+        let err = input(serde_json::json!({"title": "t", "approvers": ["not-an-email"]}))
+            .validate()
+            .unwrap_err();
+        assert!(err.to_string().contains("not-an-email"));
+    }
+
+    #[test]
+    fn rfc3339_formats_utc() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+    }
+}

@@ -1,0 +1,225 @@
+//! Ports: what the domain needs from the outside world, as small traits. Adapters for
+//! DynamoDB, Step Functions and SESv2 live in `aws_adapters`; tests use in-memory ones.
+
+use async_trait::async_trait;
+
+use crate::{ApprovalRecord, DecisionOutput, HitlError, MessageRef, RecordedDecision};
+
+/// The result of trying to record a decision (first decision wins).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecisionWrite {
+    /// This decision was recorded; the record as it is now.
+    Recorded(ApprovalRecord),
+    /// Somebody decided first; the record with their decision.
+    AlreadyDecided(ApprovalRecord),
+    /// The request had expired: the decision was kept as late (audit only), nothing changed.
+    TooLate(ApprovalRecord),
+    NotFound,
+}
+
+/// Requests and their decisions.
+#[async_trait]
+pub trait ApprovalStore: Send + Sync {
+    /// Stores a new request; fails if the id exists. A request created with a task token is
+    /// put in the re-drive index at its expiry (so a Task still waiting then is told).
+    async fn create(&self, record: &ApprovalRecord) -> Result<(), HitlError>;
+
+    async fn get(&self, approval_id: &str) -> Result<Option<ApprovalRecord>, HitlError>;
+
+    /// Stores the task token and returns the record after the write (atomically), so that a
+    /// decision recorded just before is seen. A new token voids the lease and the late mark of
+    /// an earlier one, and puts the record in the re-drive index: soon when already decided,
+    /// at its expiry otherwise. `Ok(None)` when the approval does not exist.
+    async fn attach_task_token(
+        &self,
+        approval_id: &str,
+        task_token: &str,
+        now: i64,
+    ) -> Result<Option<ApprovalRecord>, HitlError>;
+
+    /// Records the decision only if none exists and the approval has not expired at `now`; a
+    /// decision after expiry is appended to the late decisions instead. A recorded decision
+    /// enters the re-drive index, due after one lease, so it is delivered even if the caller
+    /// dies right after this write.
+    async fn record_decision(
+        &self,
+        approval_id: &str,
+        decision: &RecordedDecision,
+        now: i64,
+    ) -> Result<DecisionWrite, HitlError>;
+}
+
+/// A lease on the delivery to one task token (see [`DeliveryStore::claim_delivery`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeliveryClaim {
+    /// An earlier lease on the same token ran out: its deliverer died or stalled, and may have
+    /// reached Step Functions before it did.
+    pub takeover: bool,
+}
+
+/// How a delivery ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FinalDelivery {
+    Delivered,
+    /// The Task had stopped waiting (timed out, stopped): the decision changed nothing.
+    Late,
+}
+
+/// The delivery of decisions (and expiries) to waiting Tasks: leases tied to a token, and the
+/// sparse re-drive index of records with work left.
+#[async_trait]
+pub trait DeliveryStore: Send + Sync {
+    /// Leases the delivery of the recorded decision to `token` until `until`. `Some` for one
+    /// caller at a time: only while `token` is the record's token, the decision is not yet
+    /// delivered or late for that token, and no live lease on that token exists.
+    async fn claim_delivery(
+        &self,
+        approval_id: &str,
+        token: &str,
+        now: i64,
+        until: i64,
+    ) -> Result<Option<DeliveryClaim>, HitlError>;
+
+    /// Marks the delivery to `token` finished and drops the lease.
+    async fn finish_delivery(
+        &self,
+        approval_id: &str,
+        token: &str,
+        outcome: FinalDelivery,
+        now: i64,
+    ) -> Result<(), HitlError>;
+
+    /// Gives a lease back after a failed attempt; the re-driver tries again at `retry_at`.
+    /// Only the lease on `token` is given back; if this write fails, the lease runs out.
+    async fn release_lease(
+        &self,
+        approval_id: &str,
+        token: &str,
+        retry_at: i64,
+    ) -> Result<(), HitlError>;
+
+    /// Leases telling the Task waiting on `token` that its undecided request expired.
+    async fn claim_expiry(
+        &self,
+        approval_id: &str,
+        token: &str,
+        now: i64,
+        until: i64,
+    ) -> Result<bool, HitlError>;
+
+    async fn finish_expiry(&self, approval_id: &str, now: i64) -> Result<(), HitlError>;
+
+    /// The chat message now shows the final outcome.
+    async fn message_updated(&self, approval_id: &str, now: i64) -> Result<(), HitlError>;
+
+    /// Takes the record out of the re-drive index if [`ApprovalRecord::is_settled`] holds
+    /// (checked atomically with the write). True when it left the index.
+    async fn settle(&self, approval_id: &str) -> Result<bool, HitlError>;
+
+    /// Looks at the record again at `at` (work is left that could not be done now).
+    async fn reschedule(&self, approval_id: &str, at: i64) -> Result<(), HitlError>;
+
+    /// Ids of records due for the re-driver at `now`, most overdue first, at most `limit`.
+    async fn due_for_redrive(&self, now: i64, limit: usize) -> Result<Vec<String>, HitlError>;
+}
+
+/// Chat messages that may still show buttons, for the expiry sweep. What the message showed is
+/// kept in the channel's own format, opaque here (for Slack, its Block Kit blocks as JSON).
+#[async_trait]
+pub trait MessageStore: Send + Sync {
+    /// Remembers which chat message asked and what it showed, so it can be updated after the
+    /// decision, or closed by the expiry sweep when nobody answers. A message with something
+    /// `shown` counts as open until a decision is recorded (or the sweep closes it); one
+    /// without (a plain message kept for an idempotent retry) never does.
+    async fn attach_message(
+        &self,
+        approval_id: &str,
+        message: &MessageRef,
+        shown: Option<&str>,
+    ) -> Result<(), HitlError>;
+
+    /// Ids of requests whose message is still open although they expired at or before `now`,
+    /// soonest expired first, at most `limit`.
+    async fn expired_open_messages(&self, now: i64, limit: usize)
+        -> Result<Vec<String>, HitlError>;
+
+    /// Claims the closing of an expired, undecided request's open message: `Some` for exactly
+    /// one caller, `None` when it was decided, closed already, or is not expired at `now`.
+    async fn claim_message_close(
+        &self,
+        approval_id: &str,
+        now: i64,
+    ) -> Result<Option<ExpiredMessage>, HitlError>;
+
+    /// Gives a close claim back after the update failed, so the next sweep tries again.
+    async fn release_message_close(&self, approval_id: &str) -> Result<(), HitlError>;
+}
+
+/// Requests with their deliveries: what every approval use case works with.
+pub trait Approvals: ApprovalStore + DeliveryStore {}
+impl<T: ApprovalStore + DeliveryStore + ?Sized> Approvals for T {}
+
+/// All three stores: what the chat use cases need.
+pub trait ChatApprovals: ApprovalStore + DeliveryStore + MessageStore {}
+impl<T: ApprovalStore + DeliveryStore + MessageStore + ?Sized> ChatApprovals for T {}
+
+/// A chat message still showing buttons for a request that expired without an answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExpiredMessage {
+    pub approval_id: String,
+    pub title: String,
+    pub expires_at: i64,
+    pub message: MessageRef,
+    /// What it was posted with (as given to `attach_message`), shown again without buttons.
+    pub shown: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResumeOutcome {
+    Resumed,
+    /// Step Functions no longer waits on this token (timed out, aborted, already resumed).
+    NoLongerWaiting,
+    /// The call may or may not have reached Step Functions (it timed out after it was sent,
+    /// or a 5xx): a later attempt's "no longer waiting" may mean this one got through.
+    Unknown,
+}
+
+#[async_trait]
+pub trait WorkflowResumer: Send + Sync {
+    /// `SendTaskSuccess` with the decision.
+    async fn resume(
+        &self,
+        task_token: &str,
+        output: &DecisionOutput,
+    ) -> Result<ResumeOutcome, HitlError>;
+
+    /// `SendTaskFailure` with a named error (e.g. `Hitl.Expired`), so Retry/Catch can target it.
+    async fn fail(
+        &self,
+        task_token: &str,
+        error: &str,
+        cause: &str,
+    ) -> Result<ResumeOutcome, HitlError>;
+}
+
+/// The chat message that asked, brought up to date once the outcome is final (Slack).
+#[async_trait]
+pub trait OutcomeNotifier: Send + Sync {
+    /// Replaces the message's buttons with the outcome: who decided, or that it came too late.
+    async fn show_outcome(&self, record: &ApprovalRecord) -> Result<(), HitlError>;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingEmail {
+    pub from: String,
+    pub to: Vec<String>,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+#[async_trait]
+pub trait EmailSender: Send + Sync {
+    /// Returns the provider's message id.
+    async fn send(&self, email: &OutgoingEmail) -> Result<String, HitlError>;
+}

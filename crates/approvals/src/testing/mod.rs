@@ -1,0 +1,14 @@
+//! Test doubles for the model's ports, in one place (feature `testing`, and this crate's own
+//! tests): each keeps the rules of the real service it stands for, so use cases are not tested
+//! against easier rules than production. The store contract runs against the in-memory store
+//! here and the DynamoDB store in `aws_adapters` alike. The chat and ticketing doubles are in
+//! `channels::testing`.
+
+pub mod email;
+pub mod resumer;
+pub mod store;
+pub mod store_contract;
+
+pub use email::RecordingSender;
+pub use resumer::RecordingResumer;
+pub use store::InMemoryStore;

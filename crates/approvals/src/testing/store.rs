@@ -1,0 +1,319 @@
+//! The approval store in memory, with the same rules as the DynamoDB one (every conditional
+//! write included): the shared store contract ([`super::store_contract`]) runs against both.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+
+use crate::approval::{Lease, MAX_LATE_DECISIONS};
+use crate::ports::{
+    ApprovalStore, DecisionWrite, DeliveryClaim, DeliveryStore, ExpiredMessage, FinalDelivery,
+    MessageStore,
+};
+use crate::{ApprovalRecord, HitlError, MessageRef, RecordedDecision};
+
+#[derive(Default)]
+pub struct InMemoryStore {
+    pub records: Mutex<HashMap<String, ApprovalRecord>>,
+    /// Approvals whose message still shows its buttons (no decision, not closed).
+    pub open_messages: Mutex<HashSet<String>>,
+}
+
+impl InMemoryStore {
+    fn with<T>(&self, id: &str, f: impl FnOnce(&mut ApprovalRecord) -> T) -> Option<T> {
+        self.records.lock().unwrap().get_mut(id).map(f)
+    }
+}
+
+#[async_trait]
+impl ApprovalStore for InMemoryStore {
+    async fn create(&self, record: &ApprovalRecord) -> Result<(), HitlError> {
+        let mut records = self.records.lock().unwrap();
+        let mut record = record.clone();
+        if record.task_token.is_some() {
+            record.delivery.redrive_at = Some(record.expires_at);
+        }
+        match records.get(&record.approval_id) {
+            // The same put again (an SDK retry of a put whose answer was lost).
+            Some(existing) if *existing == record => return Ok(()),
+            Some(_) => return Err(HitlError::AlreadyExists(record.approval_id.clone())),
+            None => {}
+        }
+        records.insert(record.approval_id.clone(), record);
+        Ok(())
+    }
+
+    async fn get(&self, approval_id: &str) -> Result<Option<ApprovalRecord>, HitlError> {
+        Ok(self.records.lock().unwrap().get(approval_id).cloned())
+    }
+
+    async fn attach_task_token(
+        &self,
+        approval_id: &str,
+        task_token: &str,
+        now: i64,
+    ) -> Result<Option<ApprovalRecord>, HitlError> {
+        Ok(self.with(approval_id, |r| {
+            r.task_token = Some(task_token.to_string());
+            r.delivery.late_at = None;
+            r.delivery.redrive_at = Some(match r.decision {
+                Some(_) => now + crate::approval::LEASE_SECONDS,
+                None => r.expires_at,
+            });
+            r.clone()
+        }))
+    }
+
+    async fn record_decision(
+        &self,
+        approval_id: &str,
+        decision: &RecordedDecision,
+        now: i64,
+    ) -> Result<DecisionWrite, HitlError> {
+        let mut records = self.records.lock().unwrap();
+        let Some(r) = records.get_mut(approval_id) else {
+            return Ok(DecisionWrite::NotFound);
+        };
+        if r.decision.is_some() {
+            return Ok(DecisionWrite::AlreadyDecided(r.clone()));
+        }
+        if r.is_expired(now) {
+            if r.late_decisions.len() < MAX_LATE_DECISIONS {
+                r.late_decisions.push(decision.clone());
+            }
+            return Ok(DecisionWrite::TooLate(r.clone()));
+        }
+        r.decision = Some(decision.clone());
+        r.delivery.redrive_at = Some(now + crate::approval::LEASE_SECONDS);
+        self.open_messages.lock().unwrap().remove(approval_id);
+        Ok(DecisionWrite::Recorded(r.clone()))
+    }
+}
+
+fn lease_free(r: &ApprovalRecord, token: &str, now: i64) -> bool {
+    r.delivery
+        .lease
+        .as_ref()
+        .is_none_or(|l| l.until <= now || l.token != token)
+}
+
+fn take_lease(r: &mut ApprovalRecord, token: &str, until: i64) -> bool {
+    let takeover = r.delivery.lease.as_ref().is_some_and(|l| l.token == token);
+    r.delivery.lease = Some(Lease {
+        token: token.to_string(),
+        until,
+    });
+    r.delivery.attempts += 1;
+    r.delivery.redrive_at = Some(until);
+    takeover
+}
+
+#[async_trait]
+impl DeliveryStore for InMemoryStore {
+    async fn claim_delivery(
+        &self,
+        approval_id: &str,
+        token: &str,
+        now: i64,
+        until: i64,
+    ) -> Result<Option<DeliveryClaim>, HitlError> {
+        Ok(self
+            .with(approval_id, |r| {
+                let claimable = r.decision.is_some()
+                    && r.task_token.as_deref() == Some(token)
+                    && r.delivery.delivered_at.is_none()
+                    && r.delivery.late_at.is_none()
+                    && lease_free(r, token, now);
+                claimable.then(|| DeliveryClaim {
+                    takeover: take_lease(r, token, until),
+                })
+            })
+            .flatten())
+    }
+
+    async fn finish_delivery(
+        &self,
+        approval_id: &str,
+        token: &str,
+        outcome: FinalDelivery,
+        now: i64,
+    ) -> Result<(), HitlError> {
+        self.with(approval_id, |r| {
+            if r.task_token.as_deref() == Some(token) {
+                match outcome {
+                    FinalDelivery::Delivered => r.delivery.delivered_at = Some(now),
+                    FinalDelivery::Late => r.delivery.late_at = Some(now),
+                }
+                r.delivery.lease = None;
+            }
+        });
+        Ok(())
+    }
+
+    async fn release_lease(
+        &self,
+        approval_id: &str,
+        token: &str,
+        retry_at: i64,
+    ) -> Result<(), HitlError> {
+        self.with(approval_id, |r| {
+            if r.delivery.lease.as_ref().is_some_and(|l| l.token == token) {
+                r.delivery.lease = None;
+                r.delivery.redrive_at = Some(retry_at);
+            }
+        });
+        Ok(())
+    }
+
+    async fn claim_expiry(
+        &self,
+        approval_id: &str,
+        token: &str,
+        now: i64,
+        until: i64,
+    ) -> Result<bool, HitlError> {
+        Ok(self
+            .with(approval_id, |r| {
+                let claimable = r.decision.is_none()
+                    && r.is_expired(now)
+                    && r.task_token.as_deref() == Some(token)
+                    && r.delivery.expiry_sent_at.is_none()
+                    && lease_free(r, token, now);
+                if claimable {
+                    take_lease(r, token, until);
+                }
+                claimable
+            })
+            .unwrap_or(false))
+    }
+
+    async fn finish_expiry(&self, approval_id: &str, now: i64) -> Result<(), HitlError> {
+        self.with(approval_id, |r| {
+            r.delivery.expiry_sent_at = Some(now);
+            r.delivery.lease = None;
+        });
+        Ok(())
+    }
+
+    async fn message_updated(&self, approval_id: &str, now: i64) -> Result<(), HitlError> {
+        self.with(approval_id, |r| r.message_updated_at = Some(now));
+        Ok(())
+    }
+
+    async fn settle(&self, approval_id: &str) -> Result<bool, HitlError> {
+        Ok(self
+            .with(approval_id, |r| {
+                let settled = r.is_settled();
+                if settled {
+                    r.delivery.redrive_at = None;
+                }
+                settled
+            })
+            .unwrap_or(false))
+    }
+
+    async fn reschedule(&self, approval_id: &str, at: i64) -> Result<(), HitlError> {
+        self.with(approval_id, |r| {
+            if r.delivery.redrive_at.is_some() {
+                r.delivery.redrive_at = Some(at);
+            }
+        });
+        Ok(())
+    }
+
+    async fn due_for_redrive(&self, now: i64, limit: usize) -> Result<Vec<String>, HitlError> {
+        let records = self.records.lock().unwrap();
+        let mut due: Vec<(i64, String)> = records
+            .values()
+            .filter_map(|r| r.delivery.redrive_at.map(|at| (at, r.approval_id.clone())))
+            .filter(|(at, _)| *at <= now)
+            .collect();
+        due.sort();
+        Ok(due.into_iter().take(limit).map(|(_, id)| id).collect())
+    }
+}
+
+#[async_trait]
+impl MessageStore for InMemoryStore {
+    async fn attach_message(
+        &self,
+        approval_id: &str,
+        message: &MessageRef,
+        shown: Option<&str>,
+    ) -> Result<(), HitlError> {
+        let open = self
+            .with(approval_id, |r| {
+                r.message = Some(message.clone());
+                r.message_shown = Some(shown.unwrap_or_default().to_string());
+                r.decision.is_none() && shown.is_some()
+            })
+            .ok_or_else(|| HitlError::NotFound(approval_id.into()))?;
+        if open {
+            self.open_messages
+                .lock()
+                .unwrap()
+                .insert(approval_id.to_string());
+        }
+        Ok(())
+    }
+
+    async fn expired_open_messages(
+        &self,
+        now: i64,
+        limit: usize,
+    ) -> Result<Vec<String>, HitlError> {
+        let records = self.records.lock().unwrap();
+        let mut expired: Vec<(i64, String)> = self
+            .open_messages
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|id| records.get(id))
+            .filter(|r| r.is_expired(now))
+            .map(|r| (r.expires_at, r.approval_id.clone()))
+            .collect();
+        expired.sort();
+        Ok(expired.into_iter().take(limit).map(|(_, id)| id).collect())
+    }
+
+    async fn claim_message_close(
+        &self,
+        approval_id: &str,
+        now: i64,
+    ) -> Result<Option<ExpiredMessage>, HitlError> {
+        let records = self.records.lock().unwrap();
+        let mut open = self.open_messages.lock().unwrap();
+        let Some(record) = records.get(approval_id) else {
+            return Ok(None);
+        };
+        let Some(message) = record.message.clone() else {
+            return Ok(None);
+        };
+        if record.decision.is_some() || !record.is_expired(now) || !open.remove(approval_id) {
+            return Ok(None);
+        }
+        let shown = record.message_shown.clone().unwrap_or_default();
+        Ok(Some(ExpiredMessage {
+            approval_id: approval_id.to_string(),
+            title: record.title.clone(),
+            expires_at: record.expires_at,
+            message,
+            shown,
+        }))
+    }
+
+    async fn release_message_close(&self, approval_id: &str) -> Result<(), HitlError> {
+        let records = self.records.lock().unwrap();
+        if records
+            .get(approval_id)
+            .is_some_and(|r| r.decision.is_none())
+        {
+            self.open_messages
+                .lock()
+                .unwrap()
+                .insert(approval_id.to_string());
+        }
+        Ok(())
+    }
+}

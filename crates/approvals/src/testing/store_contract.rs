@@ -1,0 +1,379 @@
+//! The rules every approval store keeps, as one suite: the in-memory store (unit tests) and the
+//! DynamoDB store (on moto) run it alike, so the use cases are tested against the same
+//! conditional rules production has. Each check panics with what broke.
+
+use crate::approval::{ApprovalRecord, LEASE_SECONDS};
+use crate::ports::{ChatApprovals, DecisionWrite, FinalDelivery};
+use crate::{Channel, DecidedBy, Decision, HitlError, MessageRef, RecordedDecision};
+
+const NOW: i64 = 1_800_000_000;
+const EXPIRES: i64 = NOW + 100;
+
+fn decision(who: &str, d: Decision) -> RecordedDecision {
+    RecordedDecision {
+        decision: d,
+        decided_by: DecidedBy {
+            id: who.into(),
+            name: who.into(),
+            channel: Channel::Email,
+        },
+        decided_at: NOW,
+        comment: None,
+        source_ip: None,
+        user_agent: None,
+        slack_user: None,
+    }
+}
+
+async fn new_request(store: &dyn ChatApprovals, id: &str, token: Option<&str>) -> ApprovalRecord {
+    new_request_from(store, id, token, Channel::Email).await
+}
+
+async fn new_request_from(
+    store: &dyn ChatApprovals,
+    id: &str,
+    token: Option<&str>,
+    origin: Channel,
+) -> ApprovalRecord {
+    let mut record = ApprovalRecord::new(id.into(), "t".into(), origin, NOW, EXPIRES, 1);
+    record.task_token = token.map(str::to_string);
+    store.create(&record).await.expect("create");
+    store.get(id).await.unwrap().expect("created record")
+}
+
+async fn get(store: &dyn ChatApprovals, id: &str) -> ApprovalRecord {
+    store.get(id).await.unwrap().expect("record")
+}
+
+/// Runs every check; ids start with `prefix` so runs do not collide.
+pub async fn check_store_contract(store: &dyn ChatApprovals, prefix: &str) {
+    create_is_once_and_a_waiting_request_is_due_at_expiry(store, prefix).await;
+    first_decision_wins_and_late_ones_are_kept_apart(store, prefix).await;
+    deliveries_are_leases_tied_to_their_token(store, prefix).await;
+    a_late_mark_belongs_to_its_token(store, prefix).await;
+    expiry_is_claimed_once_and_only_when_due(store, prefix).await;
+    settling_waits_for_every_piece_of_work(store, prefix).await;
+    plain_messages_are_never_open(store, prefix).await;
+}
+
+async fn create_is_once_and_a_waiting_request_is_due_at_expiry(s: &dyn ChatApprovals, p: &str) {
+    let id = format!("{p}-create");
+    let record = new_request(s, &id, Some("tok")).await;
+    assert_eq!(
+        record.delivery.redrive_at,
+        Some(EXPIRES),
+        "waiting: due at expiry"
+    );
+    let mut same = ApprovalRecord::new(id.clone(), "t".into(), Channel::Email, NOW, EXPIRES, 1);
+    same.task_token = Some("tok".into());
+    assert_eq!(
+        s.create(&same).await,
+        Ok(()),
+        "the same put again (a retry whose first answer was lost) is the same request"
+    );
+    let again = ApprovalRecord::new(id.clone(), "other".into(), Channel::Email, NOW, EXPIRES, 1);
+    assert_eq!(
+        s.create(&again).await,
+        Err(HitlError::AlreadyExists(id.clone()))
+    );
+    assert_eq!(get(s, &id).await.title, "t", "the first request is kept");
+    let due = s.due_for_redrive(EXPIRES - 1, 100).await.unwrap();
+    assert!(!due.contains(&id), "not due before its expiry");
+    assert!(s.due_for_redrive(EXPIRES, 100).await.unwrap().contains(&id));
+    let plain = new_request(s, &format!("{p}-plain"), None).await;
+    assert_eq!(
+        plain.delivery.redrive_at, None,
+        "nobody waits: not in the index"
+    );
+}
+
+async fn first_decision_wins_and_late_ones_are_kept_apart(s: &dyn ChatApprovals, p: &str) {
+    let id = format!("{p}-decide");
+    new_request(s, &id, None).await;
+    let first = s
+        .record_decision(&id, &decision("a", Decision::Approve), NOW + 1)
+        .await;
+    let Ok(DecisionWrite::Recorded(record)) = first else {
+        panic!("first decision not recorded: {first:?}");
+    };
+    assert_eq!(record.delivery.redrive_at, Some(NOW + 1 + LEASE_SECONDS));
+    let second = s
+        .record_decision(&id, &decision("b", Decision::Reject), NOW + 2)
+        .await;
+    let Ok(DecisionWrite::AlreadyDecided(record)) = second else {
+        panic!("second decision not refused: {second:?}");
+    };
+    assert_eq!(record.decision.unwrap().decided_by.id, "a");
+
+    let late_id = format!("{p}-late-click");
+    new_request(s, &late_id, Some("tok")).await;
+    let late = s
+        .record_decision(&late_id, &decision("c", Decision::Approve), EXPIRES)
+        .await;
+    let Ok(DecisionWrite::TooLate(record)) = late else {
+        panic!("a decision at expiry is not late: {late:?}");
+    };
+    assert!(
+        record.decision.is_none(),
+        "a late decision is never effective"
+    );
+    assert_eq!(record.late_decisions.len(), 1, "kept in the audit");
+    assert_eq!(record.late_decisions[0].decided_by.id, "c");
+    let missing = s
+        .record_decision(&format!("{p}-none"), &decision("x", Decision::Approve), NOW)
+        .await;
+    assert_eq!(missing, Ok(DecisionWrite::NotFound));
+}
+
+async fn deliveries_are_leases_tied_to_their_token(s: &dyn ChatApprovals, p: &str) {
+    let id = format!("{p}-lease");
+    new_request(s, &id, Some("tok-1")).await;
+    let until = NOW + LEASE_SECONDS;
+    assert_eq!(
+        s.claim_delivery(&id, "tok-1", NOW, until).await.unwrap(),
+        None,
+        "nothing decided yet"
+    );
+    s.record_decision(&id, &decision("a", Decision::Approve), NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.claim_delivery(&id, "tok-0", NOW, until).await.unwrap(),
+        None,
+        "not its token"
+    );
+    let claim = s
+        .claim_delivery(&id, "tok-1", NOW, until)
+        .await
+        .unwrap()
+        .expect("claim");
+    assert!(!claim.takeover);
+    assert_eq!(
+        s.claim_delivery(&id, "tok-1", NOW + 1, until)
+            .await
+            .unwrap(),
+        None,
+        "one live lease"
+    );
+    // The deliverer died: its lease runs out and another takes over.
+    let takeover = s
+        .claim_delivery(&id, "tok-1", until, until + LEASE_SECONDS)
+        .await
+        .unwrap();
+    assert!(
+        takeover.expect("taken over").takeover,
+        "an earlier attempt may have delivered"
+    );
+    // A failed release never wedges: releasing someone else's lease does nothing.
+    s.release_lease(&id, "tok-other", NOW).await.unwrap();
+    assert!(get(s, &id).await.delivery.lease.is_some());
+    s.release_lease(&id, "tok-1", until + 5).await.unwrap();
+    let record = get(s, &id).await;
+    assert!(record.delivery.lease.is_none());
+    assert_eq!(
+        record.delivery.redrive_at,
+        Some(until + 5),
+        "due again at the retry time"
+    );
+    assert_eq!(record.delivery.attempts, 2);
+    // A new token (a retried wait) may be delivered at once, whatever lease the old one had.
+    s.claim_delivery(&id, "tok-1", until + 5, until + 20)
+        .await
+        .unwrap()
+        .expect("claim");
+    s.attach_task_token(&id, "tok-2", until + 6)
+        .await
+        .unwrap()
+        .expect("attached");
+    let fresh = s
+        .claim_delivery(&id, "tok-2", until + 6, until + 21)
+        .await
+        .unwrap();
+    assert!(!fresh.expect("claim on the new token").takeover);
+    s.finish_delivery(&id, "tok-1", FinalDelivery::Delivered, until + 7)
+        .await
+        .unwrap();
+    assert_eq!(
+        get(s, &id).await.delivery.delivered_at,
+        None,
+        "the old token's end is ignored"
+    );
+    s.finish_delivery(&id, "tok-2", FinalDelivery::Delivered, until + 8)
+        .await
+        .unwrap();
+    let record = get(s, &id).await;
+    assert_eq!(record.delivery.delivered_at, Some(until + 8));
+    assert!(record.delivery.lease.is_none());
+    assert_eq!(
+        s.claim_delivery(&id, "tok-2", until + 100, until + 200)
+            .await
+            .unwrap(),
+        None,
+        "delivered once"
+    );
+}
+
+async fn a_late_mark_belongs_to_its_token(s: &dyn ChatApprovals, p: &str) {
+    let id = format!("{p}-late");
+    new_request(s, &id, Some("tok-1")).await;
+    s.record_decision(&id, &decision("a", Decision::Reject), NOW)
+        .await
+        .unwrap();
+    s.claim_delivery(&id, "tok-1", NOW, NOW + LEASE_SECONDS)
+        .await
+        .unwrap()
+        .expect("claim");
+    s.finish_delivery(&id, "tok-1", FinalDelivery::Late, NOW + 1)
+        .await
+        .unwrap();
+    assert_eq!(get(s, &id).await.delivery.late_at, Some(NOW + 1));
+    assert_eq!(
+        s.claim_delivery(&id, "tok-1", NOW + 99, NOW + 120)
+            .await
+            .unwrap(),
+        None
+    );
+    let record = s
+        .attach_task_token(&id, "tok-2", NOW + 2)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        record.delivery.late_at, None,
+        "a new waiting Task can still get it"
+    );
+    assert_eq!(
+        record.delivery.redrive_at,
+        Some(NOW + 2 + LEASE_SECONDS),
+        "decided: due soon"
+    );
+    assert!(s
+        .claim_delivery(&id, "tok-2", NOW + 2, NOW + 20)
+        .await
+        .unwrap()
+        .is_some());
+}
+
+async fn expiry_is_claimed_once_and_only_when_due(s: &dyn ChatApprovals, p: &str) {
+    let id = format!("{p}-expiry");
+    new_request(s, &id, Some("tok")).await;
+    assert!(
+        !s.claim_expiry(&id, "tok", EXPIRES - 1, EXPIRES + 10)
+            .await
+            .unwrap(),
+        "not expired yet"
+    );
+    assert!(
+        !s.claim_expiry(&id, "other", EXPIRES, EXPIRES + 10)
+            .await
+            .unwrap(),
+        "not its token"
+    );
+    assert!(s
+        .claim_expiry(&id, "tok", EXPIRES, EXPIRES + 10)
+        .await
+        .unwrap());
+    assert!(
+        !s.claim_expiry(&id, "tok", EXPIRES + 1, EXPIRES + 11)
+            .await
+            .unwrap(),
+        "leased"
+    );
+    s.finish_expiry(&id, EXPIRES + 2).await.unwrap();
+    assert!(
+        !s.claim_expiry(&id, "tok", EXPIRES + 99, EXPIRES + 120)
+            .await
+            .unwrap(),
+        "told once"
+    );
+    assert!(s.settle(&id).await.unwrap());
+    let decided = format!("{p}-expiry-decided");
+    new_request(s, &decided, Some("tok")).await;
+    s.record_decision(&decided, &decision("a", Decision::Approve), NOW)
+        .await
+        .unwrap();
+    assert!(
+        !s.claim_expiry(&decided, "tok", EXPIRES, EXPIRES + 10)
+            .await
+            .unwrap(),
+        "decided in time"
+    );
+}
+
+async fn settling_waits_for_every_piece_of_work(s: &dyn ChatApprovals, p: &str) {
+    let id = format!("{p}-settle");
+    new_request_from(s, &id, Some("tok"), Channel::Slack).await;
+    assert!(!s.settle(&id).await.unwrap(), "a Task is waiting");
+    let message = MessageRef {
+        channel: "C1".into(),
+        ts: "1.2".into(),
+    };
+    s.attach_message(&id, &message, Some(r#"[{"type": "actions"}]"#))
+        .await
+        .unwrap();
+    s.record_decision(&id, &decision("a", Decision::Approve), NOW)
+        .await
+        .unwrap();
+    assert!(!s.settle(&id).await.unwrap(), "not delivered yet");
+    s.claim_delivery(&id, "tok", NOW, NOW + LEASE_SECONDS)
+        .await
+        .unwrap()
+        .expect("claim");
+    s.finish_delivery(&id, "tok", FinalDelivery::Delivered, NOW)
+        .await
+        .unwrap();
+    assert!(
+        !s.settle(&id).await.unwrap(),
+        "the message still shows buttons"
+    );
+    s.reschedule(&id, NOW + 50).await.unwrap();
+    assert_eq!(get(s, &id).await.delivery.redrive_at, Some(NOW + 50));
+    s.message_updated(&id, NOW + 1).await.unwrap();
+    assert!(s.settle(&id).await.unwrap());
+    let record = get(s, &id).await;
+    assert_eq!(record.delivery.redrive_at, None);
+    assert!(!s
+        .due_for_redrive(NOW + 10_000, 1000)
+        .await
+        .unwrap()
+        .contains(&id));
+    s.reschedule(&id, NOW + 60).await.unwrap();
+    assert_eq!(
+        get(s, &id).await.delivery.redrive_at,
+        None,
+        "settled records stay out"
+    );
+}
+
+async fn plain_messages_are_never_open(s: &dyn ChatApprovals, p: &str) {
+    let plain = format!("{p}-plain-message");
+    new_request(s, &plain, None).await;
+    let message = MessageRef {
+        channel: "C1".into(),
+        ts: "1.3".into(),
+    };
+    s.attach_message(&plain, &message, None).await.unwrap();
+    let buttons = format!("{p}-buttons");
+    new_request(s, &buttons, None).await;
+    s.attach_message(&buttons, &message, Some(r#"[{"type": "actions"}]"#))
+        .await
+        .unwrap();
+    let open = s.expired_open_messages(EXPIRES, 1000).await.unwrap();
+    assert!(
+        open.contains(&buttons),
+        "a message with buttons is open until decided"
+    );
+    assert!(
+        !open.contains(&plain),
+        "a message with nothing shown has nothing to close"
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn the_in_memory_store_keeps_the_contract() {
+        let store = crate::testing::InMemoryStore::default();
+        super::check_store_contract(&store, "mem").await;
+    }
+}

@@ -1,0 +1,27 @@
+//! Adapters that implement the `approvals` ports (and the Slack open-message store of
+//! `channels`) on AWS, and the SDK configuration they are built from, with known time limits.
+
+#[cfg(feature = "dynamodb")]
+pub mod dynamodb_delivery;
+#[cfg(feature = "dynamodb")]
+pub mod dynamodb_item;
+#[cfg(feature = "dynamodb")]
+pub mod dynamodb_messages;
+#[cfg(feature = "dynamodb")]
+pub mod dynamodb_store;
+pub mod sdk_config;
+pub mod sdk_errors;
+#[cfg(feature = "secrets")]
+pub mod secrets;
+#[cfg(feature = "ses")]
+pub mod ses_sender;
+#[cfg(feature = "stepfunctions")]
+pub mod step_functions_resumer;
+pub mod timeouts;
+
+#[cfg(feature = "dynamodb")]
+pub use dynamodb_store::DynamoApprovalStore;
+#[cfg(feature = "ses")]
+pub use ses_sender::SesEmailSender;
+#[cfg(feature = "stepfunctions")]
+pub use step_functions_resumer::StepFunctionsResumer;

@@ -1,0 +1,91 @@
+//! Building the SDK clients once per cold start: configuration from the environment with known
+//! time limits, and the adapters every function family shares.
+
+use approvals::HitlError;
+use aws_config::{BehaviorVersion, SdkConfig};
+use lambda_kit::{required_env, retention_days};
+
+/// SDK configuration from the environment; `AWS_ENDPOINT_URL` points it at the local stack.
+/// Every call ends within the operation timeout of [`crate::timeouts::TASK_SDK`], retries
+/// included, so each function's worst case is known (`timeouts::BUDGETS`).
+pub async fn aws_config() -> SdkConfig {
+    let limits = crate::timeouts::TASK_SDK;
+    aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(limits.timeout_config())
+        .retry_config(limits.retry_config())
+        .load()
+        .await
+}
+
+/// The same configuration with the shorter limits of [`crate::timeouts::INTERACTIVE_SDK`], for
+/// the calls a Slack click makes before it answers (its clients share the connections).
+pub fn interactive_sdk_config(config: &SdkConfig) -> SdkConfig {
+    with_sdk_limits(config, crate::timeouts::INTERACTIVE_SDK)
+}
+
+/// `config` with other timeouts and retries.
+pub fn with_sdk_limits(config: &SdkConfig, limits: crate::timeouts::SdkTimeouts) -> SdkConfig {
+    config
+        .to_builder()
+        .timeout_config(limits.timeout_config())
+        .retry_config(limits.retry_config())
+        .build()
+}
+
+/// The approvals table named by `TABLE_NAME`.
+#[cfg(feature = "dynamodb")]
+pub fn approval_store(config: &SdkConfig) -> Result<crate::DynamoApprovalStore, HitlError> {
+    Ok(crate::DynamoApprovalStore::new(
+        aws_sdk_dynamodb::Client::new(config),
+        required_env("TABLE_NAME")?,
+    ))
+}
+
+/// What a waiting Task needs: the table that holds its token, and Step Functions to resume
+/// the execution at once when the decision came first.
+#[cfg(all(feature = "dynamodb", feature = "stepfunctions"))]
+pub struct WaitDeps {
+    pub store: crate::DynamoApprovalStore,
+    pub resumer: crate::StepFunctionsResumer,
+}
+
+#[cfg(all(feature = "dynamodb", feature = "stepfunctions"))]
+impl WaitDeps {
+    pub fn from_env(config: &SdkConfig) -> Result<Self, HitlError> {
+        Ok(WaitDeps {
+            store: approval_store(config)?,
+            resumer: crate::StepFunctionsResumer::from_config(config),
+        })
+    }
+}
+
+/// How signed links are made: keys (the key ring secret named by
+/// `LINK_SIGNING_KEYS_SECRET_ID`), where they point (`DECISION_BASE_URL`) and how long records
+/// stay after expiry.
+#[cfg(feature = "secrets")]
+pub struct LinkConfig {
+    pub signer: approvals::LinkSigner,
+    pub base_url: String,
+    pub retention_days: i64,
+}
+
+#[cfg(feature = "secrets")]
+impl LinkConfig {
+    pub async fn load(secrets: &crate::secrets::SecretReader) -> Result<Self, HitlError> {
+        Ok(LinkConfig {
+            signer: secrets.link_signer().await?,
+            base_url: required_env("DECISION_BASE_URL")?,
+            retention_days: retention_days()?,
+        })
+    }
+
+    /// Settings for links handed out through `origin` (email, a Teams card).
+    pub fn settings(&self, origin: approvals::Channel) -> approvals::use_cases::LinkSettings<'_> {
+        approvals::use_cases::LinkSettings {
+            signer: &self.signer,
+            base_url: &self.base_url,
+            retention_days: self.retention_days,
+            origin,
+        }
+    }
+}

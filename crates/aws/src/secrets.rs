@@ -1,0 +1,147 @@
+//! Secrets from AWS Secrets Manager, read once at cold start. A function's environment holds
+//! only the secret's id (`*_SECRET_ID`), never its value; IAM lets each function read only the
+//! secrets it names. Values are `SecretString`s: they cannot be printed or logged by accident,
+//! and no error here repeats them.
+
+use std::time::{Duration, Instant};
+
+use approvals::{HitlError, LinkSigner};
+use aws_sdk_secretsmanager::error::ProvideErrorMetadata;
+use aws_sdk_secretsmanager::Client;
+use secrecy::{ExposeSecret, SecretBox, SecretString};
+use tokio::sync::RwLock;
+
+/// Reads the secrets a function's environment names.
+#[derive(Clone, Debug)]
+pub struct SecretReader {
+    client: Client,
+}
+
+/// The variables that name each secret (the template sets them to the secrets' ids).
+pub const LINK_SIGNING_KEYS: &str = "LINK_SIGNING_KEYS_SECRET_ID";
+pub const SLACK_BOT_TOKEN: &str = "SLACK_BOT_TOKEN_SECRET_ID";
+pub const SLACK_SIGNING_SECRET: &str = "SLACK_SIGNING_SECRET_SECRET_ID";
+pub const JIRA_API_TOKEN: &str = "JIRA_API_TOKEN_SECRET_ID";
+pub const TEAMS_WEBHOOK_URL: &str = "TEAMS_WEBHOOK_URL_SECRET_ID";
+
+impl SecretReader {
+    pub fn new(config: &aws_config::SdkConfig) -> Self {
+        SecretReader {
+            client: Client::new(config),
+        }
+    }
+
+    /// The secret named by the environment variable `var`, or `None` when the variable is
+    /// unset or empty (that part of the product is not configured).
+    pub async fn optional(&self, var: &str) -> Result<Option<SecretBox<[u8]>>, HitlError> {
+        let Some(id) = std::env::var(var).ok().filter(|v| !v.trim().is_empty()) else {
+            return Ok(None);
+        };
+        let out = self
+            .client
+            .get_secret_value()
+            .secret_id(id.trim())
+            .send()
+            .await
+            .map_err(|e| {
+                // AWS's code and message name the secret, never its value.
+                let reason = match e.as_service_error() {
+                    Some(service) => format!(
+                        "{}: {}",
+                        service.code().unwrap_or("error"),
+                        service.message().unwrap_or_default()
+                    ),
+                    None => format!("{e}"),
+                };
+                HitlError::Config(format!(
+                    "the secret named by {var} ({id}) could not be read: {reason}"
+                ))
+            })?;
+        let bytes = match (out.secret_string, out.secret_binary) {
+            (Some(text), _) => text.into_bytes(),
+            (None, Some(blob)) => blob.into_inner(),
+            (None, None) => {
+                return Err(HitlError::Config(format!(
+                    "the secret named by {var} has no value"
+                )))
+            }
+        };
+        Ok(Some(SecretBox::new(bytes.into_boxed_slice())))
+    }
+
+    /// The secret named by `var`, which must be set.
+    pub async fn required(&self, var: &str) -> Result<SecretBox<[u8]>, HitlError> {
+        self.optional(var).await?.ok_or_else(|| {
+            HitlError::Config(format!(
+                "environment variable {var} (the id of a Secrets Manager secret) is not set"
+            ))
+        })
+    }
+
+    /// A text secret (a token, a URL), trimmed.
+    pub async fn optional_text(&self, var: &str) -> Result<Option<SecretString>, HitlError> {
+        let Some(bytes) = self.optional(var).await? else {
+            return Ok(None);
+        };
+        let text = std::str::from_utf8(bytes.expose_secret()).map_err(|_| {
+            HitlError::Config(format!("the secret named by {var} is not UTF-8 text"))
+        })?;
+        Ok(Some(SecretString::from(text.trim())).filter(|t| !t.expose_secret().is_empty()))
+    }
+
+    pub async fn required_text(&self, var: &str) -> Result<SecretString, HitlError> {
+        self.optional_text(var).await?.ok_or_else(|| {
+            HitlError::Config(format!("the secret named by {var} is not set or empty"))
+        })
+    }
+
+    /// The link signing key ring (`LINK_SIGNING_KEYS_SECRET_ID`).
+    pub async fn link_signer(&self) -> Result<LinkSigner, HitlError> {
+        let ring = self.required(LINK_SIGNING_KEYS).await?;
+        approvals::key_ring::parse_key_ring(ring.expose_secret())
+    }
+}
+
+/// The key ring as a long-lived verifier sees it: read at cold start, read again once it is
+/// older than `max_age`, so a rotation (a new current key, a removed previous one) reaches
+/// warm instances within that time. A failed re-read keeps the keys in hand.
+pub struct RefreshingSigner {
+    reader: SecretReader,
+    max_age: Duration,
+    held: RwLock<(LinkSigner, Instant)>,
+}
+
+/// How long a warm instance trusts the key ring it read.
+pub const KEY_RING_MAX_AGE: Duration = Duration::from_secs(300);
+
+impl RefreshingSigner {
+    pub async fn load(reader: SecretReader, max_age: Duration) -> Result<Self, HitlError> {
+        let signer = reader.link_signer().await?;
+        Ok(RefreshingSigner {
+            reader,
+            max_age,
+            held: RwLock::new((signer, Instant::now())),
+        })
+    }
+
+    /// The keys to use now.
+    pub async fn current(&self) -> LinkSigner {
+        {
+            let held = self.held.read().await;
+            if held.1.elapsed() < self.max_age {
+                return held.0.clone();
+            }
+        }
+        let mut held = self.held.write().await;
+        if held.1.elapsed() >= self.max_age {
+            match self.reader.link_signer().await {
+                Ok(signer) => *held = (signer, Instant::now()),
+                Err(e) => {
+                    tracing::warn!(error = %e, "key ring re-read failed; keeping the keys in hand");
+                    held.1 = Instant::now();
+                }
+            }
+        }
+        held.0.clone()
+    }
+}

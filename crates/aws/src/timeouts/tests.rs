@@ -1,0 +1,166 @@
+use super::*;
+use std::collections::BTreeMap;
+
+/// Each function's `Timeout` in `template.yaml` (its own, or the Globals one).
+fn template_timeouts() -> BTreeMap<String, Duration> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml");
+    let template = std::fs::read_to_string(path).expect("template.yaml next to the workspace");
+    let seconds = |line: &str| -> Duration {
+        let n = line.trim().trim_start_matches("Timeout:").trim();
+        Duration::from_secs(n.parse().unwrap_or_else(|_| panic!("Timeout {n:?}")))
+    };
+    let mut global = None;
+    let mut section = "";
+    let mut resource: Option<String> = None;
+    let mut functions: BTreeMap<String, Option<Duration>> = BTreeMap::new();
+    for line in template.lines() {
+        let indent = line.len() - line.trim_start().len();
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        if indent == 0 {
+            section = if trimmed.starts_with("Globals:") {
+                "globals"
+            } else if trimmed.starts_with("Resources:") {
+                "resources"
+            } else {
+                ""
+            };
+            resource = None;
+        } else if section == "globals" && indent == 4 && trimmed.starts_with("Timeout:") {
+            global = Some(seconds(trimmed));
+        } else if section == "resources" && indent == 2 {
+            resource = Some(trimmed.trim_end_matches(':').to_string());
+        } else if let (Some(name), 4) = (&resource, indent) {
+            if trimmed == "Type: AWS::Serverless::Function" {
+                functions.insert(name.clone(), None);
+            }
+        } else if let (Some(name), 6) = (&resource, indent) {
+            if trimmed.starts_with("Timeout:") && functions.contains_key(name) {
+                functions.insert(name.clone(), Some(seconds(trimmed)));
+            }
+        }
+    }
+    let global = global.expect("Globals.Function.Timeout");
+    functions
+        .into_iter()
+        .map(|(name, own)| (name, own.unwrap_or(global)))
+        .collect()
+}
+
+#[test]
+fn the_template_is_read_as_expected() {
+    let timeouts = template_timeouts();
+    assert_eq!(timeouts["DecisionApiFunction"], Duration::from_secs(10));
+    assert_eq!(
+        timeouts["SlackExpirySweeperFunction"],
+        Duration::from_secs(60)
+    );
+    assert!(timeouts.len() >= 14, "{timeouts:?}");
+}
+
+#[test]
+fn every_function_of_the_template_has_a_budget_and_every_budget_a_function() {
+    let timeouts = template_timeouts();
+    for name in timeouts.keys() {
+        assert!(
+            BUDGETS.iter().any(|b| b.function == name),
+            "{name} is in template.yaml but has no budget in timeouts::BUDGETS"
+        );
+    }
+    for budget in BUDGETS {
+        assert!(
+            timeouts.contains_key(budget.function),
+            "{} is not a function of template.yaml",
+            budget.function
+        );
+    }
+}
+
+#[test]
+fn every_worst_case_fits_in_the_function_timeout() {
+    let timeouts = template_timeouts();
+    for budget in BUDGETS {
+        let timeout = timeouts[budget.function];
+        let worst = budget.worst_case_ungated() + HANDLER_MARGIN;
+        let limit = budget.answer_within.unwrap_or(timeout);
+        println!(
+            "{:<32} {:<20} {:>5} ms (+{:>4} ms if time is left) of {:>5} ms",
+            budget.function,
+            budget.path,
+            budget.worst_case().as_millis(),
+            (budget.worst_case_ungated() - budget.worst_case()).as_millis(),
+            limit.as_millis()
+        );
+        assert!(
+            worst < timeout,
+            "{} ({}): {worst:?} with the margin, timeout {timeout:?}",
+            budget.function,
+            budget.path
+        );
+    }
+}
+
+#[test]
+fn the_slack_click_answers_within_slacks_limit() {
+    let clicks: Vec<_> = BUDGETS
+        .iter()
+        .filter(|b| b.answer_within.is_some())
+        .collect();
+    assert!(clicks.len() >= 2);
+    for budget in clicks {
+        let within = budget.answer_within.unwrap();
+        assert!(within < Duration::from_secs(3));
+        assert!(
+            budget.worst_case() + SLACK_ANSWER_MARGIN <= within,
+            "{}: the calls every click makes take {:?}",
+            budget.path,
+            budget.worst_case()
+        );
+        for call in budget.if_time_left {
+            assert!(call.worst <= within, "{} can never fit", call.what);
+        }
+    }
+    let click = BUDGETS.iter().find(|b| b.path == "Slack click").unwrap();
+    assert!(
+        click.worst_case() <= SLACK_RECORD_WITHIN,
+        "the read and the decision write fit in the record budget"
+    );
+}
+
+#[test]
+fn the_sdk_limits_nest() {
+    for t in [TASK_SDK, INTERACTIVE_SDK] {
+        assert!(t.connect <= t.attempt && t.read <= t.attempt);
+        assert!(t.attempt <= t.operation);
+        assert!(t.max_attempts >= 1 && t.initial_backoff <= t.max_backoff);
+        let config = t.timeout_config();
+        assert_eq!(config.operation_timeout(), Some(t.operation));
+        assert_eq!(config.operation_attempt_timeout(), Some(t.attempt));
+        assert_eq!(t.retry_config().max_attempts(), t.max_attempts);
+    }
+    assert!(INTERACTIVE_SDK.operation < TASK_SDK.operation);
+}
+
+#[test]
+fn the_interactive_config_keeps_everything_but_the_limits() {
+    let base = aws_config::SdkConfig::builder()
+        .region(aws_config::Region::new("eu-west-1"))
+        .endpoint_url("http://127.0.0.1:4566")
+        .timeout_config(TASK_SDK.timeout_config())
+        .build();
+    let click = crate::sdk_config::interactive_sdk_config(&base);
+    assert_eq!(click.endpoint_url(), Some("http://127.0.0.1:4566"));
+    assert_eq!(click.region().map(|r| r.as_ref()), Some("eu-west-1"));
+    let timeouts = click.timeout_config().unwrap();
+    assert_eq!(
+        timeouts.operation_timeout(),
+        Some(INTERACTIVE_SDK.operation)
+    );
+    assert_eq!(timeouts.connect_timeout(), Some(INTERACTIVE_SDK.connect));
+    assert_eq!(
+        click.retry_config().unwrap().max_attempts(),
+        INTERACTIVE_SDK.max_attempts
+    );
+}

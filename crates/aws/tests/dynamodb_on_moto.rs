@@ -1,0 +1,117 @@
+//! The DynamoDB adapter against moto's real DynamoDB API runs the same store contract as the
+//! in-memory store (`approvals::testing::store_contract`): first decision wins, late decisions kept
+//! apart, deliveries leased to their token, the sparse re-drive and open-message indexes.
+//!
+//! Calls are made one after another: moto evaluates conditions without a lock, so concurrent
+//! conditional writes straight to moto can both pass (DynamoDB itself applies them atomically
+//! per item). The local stack's edge serializes DynamoDB writes to restore that guarantee; the
+//! concurrent clicks are tested end to end through it (tests/tests/concurrency.rs).
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use approvals::testing::store_contract::check_store_contract;
+use aws_adapters::dynamodb_store::{OPEN_MESSAGES_INDEX, REDRIVE_INDEX};
+use aws_adapters::DynamoApprovalStore;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType,
+};
+
+struct Moto(Child);
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn start_moto() -> (Moto, aws_sdk_dynamodb::Client) {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let server = root.join(".venv/bin/moto_server");
+    assert!(
+        server.exists(),
+        "{} is missing: run `make venv`",
+        server.display()
+    );
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(server)
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let moto = Moto(child);
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(format!("http://127.0.0.1:{port}"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "t", "t", None, None, "test",
+        ))
+        .load()
+        .await;
+    let client = aws_sdk_dynamodb::Client::new(&config);
+    for _ in 0..100 {
+        if client.list_tables().send().await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let attribute = |name: &str, kind: ScalarAttributeType| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(kind)
+            .build()
+            .unwrap()
+    };
+    let key = |name: &str, kind: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(kind)
+            .build()
+            .unwrap()
+    };
+    // The indexes as template.yaml declares them (sparse, keys only).
+    let index = |name: &str, hash: &str, range: &str| {
+        GlobalSecondaryIndex::builder()
+            .index_name(name)
+            .key_schema(key(hash, KeyType::Hash))
+            .key_schema(key(range, KeyType::Range))
+            .projection(
+                Projection::builder()
+                    .projection_type(ProjectionType::KeysOnly)
+                    .build(),
+            )
+            .build()
+            .unwrap()
+    };
+    client
+        .create_table()
+        .table_name("Approvals")
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(attribute("approvalId", ScalarAttributeType::S))
+        .attribute_definitions(attribute("openMessage", ScalarAttributeType::S))
+        .attribute_definitions(attribute("expiresAt", ScalarAttributeType::N))
+        .attribute_definitions(attribute("redrive", ScalarAttributeType::S))
+        .attribute_definitions(attribute("redriveAt", ScalarAttributeType::N))
+        .key_schema(key("approvalId", KeyType::Hash))
+        .global_secondary_indexes(index(OPEN_MESSAGES_INDEX, "openMessage", "expiresAt"))
+        .global_secondary_indexes(index(REDRIVE_INDEX, "redrive", "redriveAt"))
+        .send()
+        .await
+        .unwrap();
+    (moto, client)
+}
+
+#[tokio::test]
+async fn the_dynamodb_store_keeps_the_store_contract() {
+    let (_moto, client) = start_moto().await;
+    let store = DynamoApprovalStore::new(client, "Approvals");
+    check_store_contract(&store, "ddb").await;
+}

@@ -1,0 +1,222 @@
+//! The HTML pages a person sees after clicking a link. Every value is HTML-escaped, whichever
+//! channel it came from (a custom Slack button's value, a name typed on a form, a comment).
+
+use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
+
+use approvals::approval::rfc3339;
+use approvals::approval_links::LinkParams;
+use approvals::use_cases::{Delivery, LinkView};
+use approvals::SignedLink;
+use approvals::{ApprovalRecord, Decision};
+
+/// A rendered page with its HTTP status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    pub status: u16,
+    pub html: String,
+}
+
+/// Headers every page carries: never cached, never indexed, no referrer leaks the link.
+pub const PAGE_HEADERS: [(&str, &str); 6] = [
+    ("content-type", "text/html; charset=utf-8"),
+    ("cache-control", "no-store"),
+    ("referrer-policy", "no-referrer"),
+    ("x-robots-tag", "noindex, nofollow"),
+    ("x-content-type-options", "nosniff"),
+    (
+        "content-security-policy",
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+    ),
+];
+
+const STYLE: &str = "body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#1f2933}\
+h1{font-size:1.4rem}.box{border:1px solid #d9e2ec;border-radius:8px;padding:1rem 1.25rem;margin:1rem 0}\
+.muted{color:#52606d}button{font-size:1rem;padding:.6rem 1.4rem;border:0;border-radius:6px;color:#fff;cursor:pointer}\
+.approve{background:#1a7f37}.reject{background:#b42318}textarea,input[type=text]{width:100%;box-sizing:border-box;margin:.3rem 0 1rem;padding:.5rem;font:inherit}\
+.status{font-weight:600}";
+
+fn layout(title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+<meta name=\"robots\" content=\"noindex, nofollow\"><title>{}</title><style>{STYLE}</style></head>\
+<body>{body}</body></html>",
+        text(title)
+    )
+}
+
+fn request_box(record: &ApprovalRecord) -> String {
+    let description = record
+        .description
+        .as_deref()
+        .map(|d| format!("<p>{}</p>", text(d)))
+        .unwrap_or_default();
+    format!(
+        "<div class=\"box\"><div class=\"muted\">Approval request</div><h2 id=\"request-title\">{}</h2>{description}</div>",
+        text(&record.title)
+    )
+}
+
+/// "the workflow stopped waiting at T" (the request's expiry) or, when the Task stopped on
+/// its own (timed out, stopped), without a time.
+fn stopped_line(stopped_at: Option<i64>) -> String {
+    match stopped_at {
+        Some(at) => format!("the workflow stopped waiting at {}", rfc3339(at)),
+        None => "the workflow had already stopped waiting".to_string(),
+    }
+}
+
+fn decided_line(record: &ApprovalRecord) -> String {
+    let late = if record.delivery.late_at.is_some() {
+        format!(
+            "<p class=\"status\" id=\"late\">Too late: {}; nothing was changed.</p>",
+            stopped_line(None)
+        )
+    } else {
+        String::new()
+    };
+    match &record.decision {
+        Some(d) => format!(
+            "<p class=\"status\" id=\"decision\" data-decision=\"{}\">{} by {} at {}.</p>{late}{}",
+            attr(d.decision.as_str()),
+            text(&approvals::input::capitalized(&d.decision.past_tense())),
+            text(&d.decided_by.name),
+            rfc3339(d.decided_at),
+            d.comment
+                .as_deref()
+                .map(|c| format!("<p class=\"muted\">Comment: {}</p>", text(c)))
+                .unwrap_or_default()
+        ),
+        None => String::new(),
+    }
+}
+
+/// A request the Decision API cannot read (too large, not UTF-8): nothing was decided.
+pub fn bad_request(status: u16, title: &str, why: &str) -> Page {
+    Page {
+        status,
+        html: layout(
+            title,
+            &format!(
+                "<h1>{}</h1><p>{}</p><p class=\"muted\">Nothing was decided. Use the page your link opens.</p>",
+                text(title),
+                text(why)
+            ),
+        ),
+    }
+}
+
+pub fn render(view: &LinkView) -> Page {
+    let html = match view {
+        LinkView::Confirm {
+            record,
+            link,
+            params,
+            approver,
+        } => confirm_page(record, link, params, approver.as_deref()),
+        LinkView::Recorded { record, delivery } => recorded_page(record, delivery),
+        LinkView::AlreadyDecided { record } => layout(
+            "Already decided",
+            &format!(
+                "<h1>This request was already decided</h1>{}{}<p class=\"muted\">Only the first decision counts; yours was not recorded.</p>",
+                request_box(record),
+                decided_line(record)
+            ),
+        ),
+        LinkView::TooLate {
+            title,
+            stopped_at,
+            kept,
+        } => too_late_page(title.as_deref(), *stopped_at, *kept),
+        LinkView::Invalid { reason } => layout(
+            "Invalid link",
+            &format!(
+                "<h1>This link is not valid</h1><p>{}.</p><p class=\"muted\">Use the link exactly as it was sent to you; copying part of it breaks it.</p>",
+                text(reason)
+            ),
+        ),
+        LinkView::NotFound => layout(
+            "Unknown request",
+            "<h1>We can't find this approval request</h1><p>It may have been removed after its retention period.</p>",
+        ),
+        LinkView::Unavailable { .. } => layout(
+            "Try again",
+            "<h1>We couldn't process this right now</h1><p>Nothing was decided. Please try again in a minute.</p>",
+        ),
+    };
+    Page {
+        status: view.status(),
+        html,
+    }
+}
+
+/// The confirmation form of a valid link: nothing is decided until its button is pressed.
+fn confirm_page(
+    record: &ApprovalRecord,
+    link: &SignedLink,
+    params: &LinkParams,
+    approver: Option<&str>,
+) -> String {
+    let (verb, class) = match link.decision {
+        Decision::Approve => ("Approve", "approve"),
+        Decision::Reject => ("Reject", "reject"),
+        // Links are signed for approve or reject only.
+        Decision::Custom(_) => ("Answer", "approve"),
+    };
+    let hidden: String = params
+        .fields()
+        .into_iter()
+        .map(|(k, v)| format!("<input type=\"hidden\" name=\"{k}\" value=\"{}\">", attr(v)))
+        .collect();
+    let who = match approver {
+        Some(email) => format!("<p class=\"muted\">You are deciding as <strong>{}</strong>.</p>", text(email)),
+        None => "<label for=\"name\">Your name</label><input type=\"text\" id=\"name\" name=\"name\" maxlength=\"100\">".to_string(),
+    };
+    layout(
+        &format!("{verb}: {}", record.title),
+        &format!(
+            "<h1>Confirm your decision</h1>{}\
+<form method=\"post\" action=\"{}\">{hidden}{who}\
+<label for=\"comment\">Comment (optional)</label><textarea id=\"comment\" name=\"comment\" rows=\"3\" maxlength=\"1000\"></textarea>\
+<button type=\"submit\" id=\"confirm\" class=\"{class}\">{verb}</button></form>\
+<p class=\"muted\">Nothing is decided until you press {verb}. This link expires at {}.</p>",
+            request_box(record),
+            attr(&record.approval_id),
+            rfc3339(link.expires_at)
+        ),
+    )
+}
+
+fn recorded_page(record: &ApprovalRecord, delivery: &Delivery) -> String {
+    let follow_up = match delivery {
+        Delivery::Delivered => "The workflow has been told and continues now.",
+        Delivery::NotWaiting => "The workflow will pick up your decision when it reaches its approval step.",
+        Delivery::Pending => "Your decision is saved. The workflow could not be reached just now; it is told automatically within a minute, with no need to click again.",
+    };
+    layout(
+        "Decision recorded",
+        &format!(
+            "<h1>Thank you, your decision is recorded</h1>{}{}<p class=\"muted\">{follow_up}</p>",
+            request_box(record),
+            decided_line(record)
+        ),
+    )
+}
+
+fn too_late_page(title: Option<&str>, stopped_at: Option<i64>, kept: bool) -> String {
+    layout(
+        "Too late",
+        &format!(
+            "<h1 id=\"too-late\">Too late: {}; nothing was changed</h1>{}<p>{}</p>",
+            stopped_line(stopped_at),
+            title
+                .map(|t| format!("<p class=\"muted\">{}</p>", text(t)))
+                .unwrap_or_default(),
+            if kept {
+                "Your answer is kept in the request's audit trail as late. Ask the requester to start a new request if it still matters."
+            } else {
+                "This link no longer decides anything. Ask the requester to start a new request if it still matters."
+            }
+        ),
+    )
+}

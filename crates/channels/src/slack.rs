@@ -1,0 +1,347 @@
+//! Slack: approval requests with buttons, plain messages a workflow can wait on, and the
+//! interactivity endpoint that turns a signed `block_actions` click into a decision.
+//!
+//! What is ours: the input contracts and their checks ([`input`]), the Block Kit we post
+//! ([`blocks`]), the v0 request signature check ([`signature`]), the expiry sweep ([`sweep`]),
+//! and here the use cases (Request Action, Send Message, Update Message, Wait For User
+//! Action); the click itself is [`crate::slack_click`]. Talking to Slack is the
+//! [`SlackMessenger`] port.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use approvals::approval::rfc3339;
+pub use approvals::input::keyed_approval_id;
+use approvals::input::{
+    capitalized, check_length, check_one_line, non_blank, one_line, request_key, task_token,
+};
+use approvals::ports::ChatApprovals;
+use approvals::{ApprovalRecord, Channel, Decision, HitlError, MessageRef, RecordedDecision};
+
+mod blocks;
+mod input;
+mod signature;
+mod sweep;
+pub use blocks::*;
+pub use input::*;
+pub use signature::{sign, verify_signature, SignatureError, SIGNATURE_MAX_AGE_SECONDS};
+pub use sweep::*;
+pub const MAX_BUTTONS: usize = 6;
+/// Slack's limit for a button's `value`.
+pub const MAX_BUTTON_VALUE_CHARS: usize = 255;
+/// Slack's limit for a button's label (plain_text in a button element).
+pub const MAX_BUTTON_LABEL_CHARS: usize = 75;
+pub const MAX_HEADER_CHARS: usize = 150;
+/// A section's text is limited to 3000 characters.
+pub const MAX_TEXT_CHARS: usize = 3000;
+pub const MAX_BLOCKS: usize = 50;
+pub const DEFAULT_EXPIRES_IN_SECONDS: i64 = 24 * 60 * 60;
+/// `block_id` prefix of the buttons of a Request Action message: `hitl:{approvalId}`.
+pub(crate) const BLOCK_ID_PREFIX: &str = "hitl:";
+
+// ---------------------------------------------------------------------------------------------
+// The port
+
+/// A message to post or to put in place of another: `text` is the notification fallback and
+/// what shows where blocks cannot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SlackMessage {
+    pub text: String,
+    pub blocks: Option<Vec<Value>>,
+    pub thread_ts: Option<String>,
+}
+
+#[async_trait]
+pub trait SlackMessenger: Send + Sync {
+    /// `chat.postMessage`; `channel` may be a channel id, a `#name`, or a user id (DM).
+    async fn post(&self, channel: &str, message: &SlackMessage) -> Result<MessageRef, HitlError>;
+    /// `chat.update` of a message the bot posted.
+    async fn update(
+        &self,
+        message_ref: &MessageRef,
+        message: &SlackMessage,
+    ) -> Result<(), HitlError>;
+    /// `chat.postEphemeral`: only `user` sees it.
+    async fn post_ephemeral(&self, channel: &str, user: &str, text: &str) -> Result<(), HitlError>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Use cases
+
+/// What Request Action returns to its (waiting) Task; the Task's real output is the decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestActionOutput {
+    pub approval_id: String,
+    pub channel: String,
+    pub ts: String,
+    pub expires_at: String,
+}
+
+/// Stores `record`, or, under an idempotency key, finds the request a failed attempt of the
+/// same state already made and gives it this attempt's task token. `Some(message)` when that
+/// attempt's message went out (it is not posted again).
+async fn create_or_resume(
+    record: &ApprovalRecord,
+    keyed: bool,
+    store: &dyn ChatApprovals,
+    now: i64,
+) -> Result<(ApprovalRecord, Option<MessageRef>), HitlError> {
+    match store.create(record).await {
+        Ok(()) => Ok((record.clone(), None)),
+        Err(HitlError::AlreadyExists(id)) if keyed => {
+            let existing = match &record.task_token {
+                Some(token) => store.attach_task_token(&id, token, now).await?,
+                None => store.get(&id).await?,
+            }
+            .ok_or(HitlError::NotFound(id))?;
+            let posted = existing.message.clone();
+            Ok((existing, posted))
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// Posts the request and stores the task token; the click resumes the workflow. With a
+/// `requestKey`, a retry of the same state reuses the first attempt's message.
+pub async fn request_action(
+    input: RequestActionInput,
+    store: &dyn ChatApprovals,
+    slack: &dyn SlackMessenger,
+    approval_id: String,
+    retention_days: i64,
+    now: i64,
+) -> Result<RequestActionOutput, HitlError> {
+    let destination = destination(input.channel, input.user)?;
+    let text = non_blank(input.text).ok_or_else(|| {
+        HitlError::invalid_input("text is required: say what is being asked (Slack mrkdwn)")
+    })?;
+    check_length("text", &text, MAX_TEXT_CHARS)?;
+    let header = non_blank(input.header);
+    if let Some(h) = &header {
+        check_length("header", h, MAX_HEADER_CHARS)?;
+        check_one_line("header", h)?;
+    }
+    let buttons = validate_buttons(input.buttons)?;
+    let approvers = allowed_users(input.allowed_users)?;
+    let expires_at = now + expiry(input.expires_in_seconds)?;
+    let token = task_token(input.task_token)?;
+    let key = request_key(input.request_key)?;
+    let approval_id = key.as_deref().map(keyed_approval_id).unwrap_or(approval_id);
+
+    let title = header.clone().unwrap_or_else(|| {
+        let first_line = text.lines().next().unwrap_or_default();
+        one_line(first_line, approvals::approval::MAX_TITLE_CHARS)
+    });
+    let mut record = ApprovalRecord::new(
+        approval_id.clone(),
+        title,
+        Channel::Slack,
+        now,
+        expires_at,
+        retention_days,
+    );
+    record.description = Some(text.clone());
+    record.approvers = approvers;
+    record.task_token = Some(token);
+    let (record, posted) = create_or_resume(&record, key.is_some(), store, now).await?;
+    let posted = match posted {
+        Some(posted) => posted,
+        None => {
+            let fallback = match &header {
+                Some(h) => format!("{h}: {text}"),
+                None => text.clone(),
+            };
+            let blocks = request_blocks(&approval_id, header.as_deref(), &text, &buttons);
+            let message = SlackMessage {
+                text: fallback,
+                blocks: Some(blocks.clone()),
+                thread_ts: None,
+            };
+            let posted = slack.post(&destination, &message).await?;
+            let shown = shown_blocks(&blocks);
+            store
+                .attach_message(&approval_id, &posted, shown.as_deref())
+                .await?;
+            posted
+        }
+    };
+    Ok(RequestActionOutput {
+        approval_id,
+        channel: posted.channel,
+        ts: posted.ts,
+        expires_at: rfc3339(record.expires_at),
+    })
+}
+
+/// Posts a message; when it has buttons, also registers it so a Wait For User Action can wait
+/// on it (and a click that comes first is kept). With a `requestKey`, a retry of the same
+/// state returns the first attempt's message instead of posting again.
+pub async fn send_message(
+    input: SendMessageInput,
+    store: &dyn ChatApprovals,
+    slack: &dyn SlackMessenger,
+    retention_days: i64,
+    now: i64,
+) -> Result<SentMessage, HitlError> {
+    let destination = destination(input.channel, input.user)?;
+    let message = message_content(input.text, input.blocks)?;
+    let thread_ts = thread_ts(input.thread_ts)?;
+    let approvers = allowed_users(input.allowed_users)?;
+    let expires_at = now + expiry(input.expires_in_seconds)?;
+    let interactive = message.blocks.as_deref().is_some_and(has_buttons);
+    let title = one_line(&message.text, approvals::approval::MAX_TITLE_CHARS);
+    let new_record = |id: String| {
+        ApprovalRecord::new(
+            id,
+            title.clone(),
+            Channel::Slack,
+            now,
+            expires_at,
+            retention_days,
+        )
+    };
+    // Under a key, a marker record guards the post: a retry finds what the first attempt sent.
+    let key = request_key(input.request_key)?.map(|k| keyed_approval_id(&k));
+    if let Some(key) = &key {
+        if let (_, Some(sent)) =
+            create_or_resume(&new_record(key.clone()), true, store, now).await?
+        {
+            let approval_id = interactive.then(|| message_approval_id(&sent));
+            return Ok(SentMessage {
+                channel: sent.channel,
+                ts: sent.ts,
+                approval_id,
+            });
+        }
+    }
+    let posted = slack
+        .post(
+            &destination,
+            &SlackMessage {
+                thread_ts,
+                ..message.clone()
+            },
+        )
+        .await?;
+    let blocks = message.blocks.as_deref().unwrap_or_default();
+    if let Some(key) = &key {
+        store.attach_message(key, &posted, None).await?;
+    }
+    let approval_id = match interactive {
+        true => {
+            let mut record = new_record(message_approval_id(&posted));
+            record.approvers = approvers;
+            Some(register_for_waiting(record, &posted, blocks, store).await?)
+        }
+        false => None,
+    };
+    Ok(SentMessage {
+        channel: posted.channel,
+        ts: posted.ts,
+        approval_id,
+    })
+}
+
+/// `threadTs`, when given, must be a message timestamp.
+fn thread_ts(thread_ts: Option<String>) -> Result<Option<String>, HitlError> {
+    let thread_ts = non_blank(thread_ts);
+    match &thread_ts {
+        Some(ts) if !is_ts(ts) => Err(HitlError::invalid_input(format!(
+            "threadTs must be a Slack message timestamp, not {ts:?}"
+        ))),
+        _ => Ok(thread_ts),
+    }
+}
+
+/// What a message showed, as the open-message store keeps it: its blocks as JSON (none for a
+/// message without blocks, which has nothing to close).
+fn shown_blocks(blocks: &[Value]) -> Option<String> {
+    (!blocks.is_empty()).then(|| Value::from(blocks.to_vec()).to_string())
+}
+
+/// Stores a message with buttons as a request a Wait For User Action can wait on (a click
+/// that comes first is kept); returns its approval id.
+async fn register_for_waiting(
+    mut record: ApprovalRecord,
+    posted: &MessageRef,
+    blocks: &[Value],
+    store: &dyn ChatApprovals,
+) -> Result<String, HitlError> {
+    record.message = Some(posted.clone());
+    store.create(&record).await?;
+    store
+        .attach_message(&record.approval_id, posted, shown_blocks(blocks).as_deref())
+        .await?;
+    Ok(record.approval_id)
+}
+
+fn message_content(
+    text: Option<String>,
+    blocks: Option<Vec<Value>>,
+) -> Result<SlackMessage, HitlError> {
+    let text = non_blank(text);
+    if let Some(t) = &text {
+        check_length("text", t, 40_000)?;
+    }
+    if let Some(blocks) = &blocks {
+        if blocks.is_empty() || blocks.len() > MAX_BLOCKS {
+            return Err(HitlError::invalid_input(format!(
+                "blocks must hold 1 to {MAX_BLOCKS} blocks"
+            )));
+        }
+        if let Some(i) = blocks.iter().position(|b| !b["type"].is_string()) {
+            return Err(HitlError::invalid_input(format!(
+                "blocks[{i}] is not a Block Kit block (it has no \"type\")"
+            )));
+        }
+    }
+    match (text, blocks) {
+        (None, None) => Err(HitlError::invalid_input("text or blocks is required")),
+        (text, blocks) => Ok(SlackMessage {
+            // Slack shows `text` in notifications; blocks alone would notify with nothing.
+            text: text.unwrap_or_else(|| "New message".into()),
+            blocks,
+            thread_ts: None,
+        }),
+    }
+}
+
+pub async fn update_message(
+    input: UpdateMessageInput,
+    slack: &dyn SlackMessenger,
+) -> Result<SentMessage, HitlError> {
+    let target = message_ref(input.channel, input.ts, input.message)?;
+    let message = message_content(input.text, input.blocks)?;
+    slack.update(&target, &message).await?;
+    Ok(SentMessage {
+        channel: target.channel,
+        ts: target.ts,
+        approval_id: None,
+    })
+}
+
+/// The id and token a Wait For User Action hands to the generic wait.
+pub fn wait_target(
+    input: WaitForUserActionInput,
+) -> Result<approvals::use_cases::WaitInput, HitlError> {
+    let target = message_ref(input.channel, input.ts, input.message)?;
+    Ok(approvals::use_cases::WaitInput {
+        approval_id: Some(message_approval_id(&target)),
+        task_token: Some(task_token(input.task_token)?),
+    })
+}
+
+/// The message of a request that expired unanswered: its blocks without buttons, and when.
+pub(crate) fn expired_update(title: &str, expires_at: i64, blocks: &[Value]) -> SlackMessage {
+    let line = format!(
+        ":hourglass: *Expired* at {} without an answer",
+        rfc3339(expires_at)
+    );
+    SlackMessage {
+        text: format!("{title}: expired"),
+        blocks: Some(outcome_blocks(blocks, &line)),
+        thread_ts: None,
+    }
+}

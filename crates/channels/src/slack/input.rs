@@ -1,0 +1,254 @@
+//! The inputs of Request Action, Send Message, Update Message and Wait For User Action, and
+//! their checks (Slack's own limits included).
+
+use serde::{Deserialize, Serialize};
+
+use super::*;
+use approvals::input::{check_length, non_blank};
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ButtonConfirm {
+    pub title: Option<String>,
+    pub text: Option<String>,
+    pub confirm: Option<String>,
+    pub deny: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Button {
+    pub label: Option<String>,
+    pub value: Option<String>,
+    /// `primary`, `danger`, or absent for Slack's default style.
+    pub style: Option<String>,
+    pub confirm: Option<ButtonConfirm>,
+}
+
+/// Input of Slack Request Action (a `.waitForTaskToken` Task).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestActionInput {
+    pub channel: Option<String>,
+    /// A user id (`U…`): the request goes to the bot's DM with them.
+    pub user: Option<String>,
+    pub header: Option<String>,
+    pub text: Option<String>,
+    pub buttons: Option<Vec<Button>>,
+    /// Slack user ids allowed to answer; empty or absent: anyone who sees the message.
+    pub allowed_users: Option<Vec<String>>,
+    pub expires_in_seconds: Option<i64>,
+    pub task_token: Option<String>,
+    /// Idempotency key (e.g. the execution id and state name): an ASL retry of the same state
+    /// reuses the first attempt's request and message instead of posting again.
+    pub request_key: Option<String>,
+}
+
+/// Input of Slack Send Message.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SendMessageInput {
+    pub channel: Option<String>,
+    pub user: Option<String>,
+    pub text: Option<String>,
+    /// Raw Block Kit blocks.
+    pub blocks: Option<Vec<Value>>,
+    pub thread_ts: Option<String>,
+    /// For messages with buttons that a Wait For User Action will wait on.
+    pub allowed_users: Option<Vec<String>>,
+    pub expires_in_seconds: Option<i64>,
+    /// Idempotency key, as in Request Action: a retry returns the first attempt's message.
+    pub request_key: Option<String>,
+}
+
+/// Output of Slack Send Message; the input of Update Message and Wait For User Action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SentMessage {
+    pub channel: String,
+    pub ts: String,
+    /// Set when the message has buttons: Wait For User Action can wait on it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approval_id: Option<String>,
+}
+
+/// Input of Slack Update Message: Send Message's output plus the new content.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateMessageInput {
+    pub channel: Option<String>,
+    pub ts: Option<String>,
+    /// Send Message's whole output may be passed here instead of `channel` + `ts`.
+    pub message: Option<MessageRefInput>,
+    pub text: Option<String>,
+    pub blocks: Option<Vec<Value>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct MessageRefInput {
+    pub channel: Option<String>,
+    pub ts: Option<String>,
+}
+
+/// Input of Slack Wait For User Action (a `.waitForTaskToken` Task).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WaitForUserActionInput {
+    pub channel: Option<String>,
+    pub ts: Option<String>,
+    pub message: Option<MessageRefInput>,
+    pub task_token: Option<String>,
+}
+
+/// `channel` or `user` (exactly one): where to post.
+pub(crate) fn destination(
+    channel: Option<String>,
+    user: Option<String>,
+) -> Result<String, HitlError> {
+    match (non_blank(channel), non_blank(user)) {
+        (Some(channel), None) => Ok(channel),
+        (None, Some(user)) if is_slack_id(&user) => Ok(user),
+        (None, Some(user)) => Err(HitlError::invalid_input(format!(
+            "user must be a Slack user id such as U0123ABCD, not {user:?}"
+        ))),
+        (Some(_), Some(_)) => Err(HitlError::invalid_input(
+            "give either channel or user, not both",
+        )),
+        (None, None) => Err(HitlError::invalid_input(
+            "channel (an id such as C0123ABCD or #name) or user (a user id, for a DM) is required",
+        )),
+    }
+}
+
+pub(crate) fn is_slack_id(value: &str) -> bool {
+    value.len() >= 2
+        && value.len() <= 24
+        && value.starts_with(['U', 'W'])
+        && value
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+}
+
+pub(crate) fn allowed_users(users: Option<Vec<String>>) -> Result<Vec<String>, HitlError> {
+    let users: Vec<String> = users
+        .unwrap_or_default()
+        .into_iter()
+        .map(|u| u.trim().to_string())
+        .collect();
+    if let Some(bad) = users.iter().find(|u| !is_slack_id(u)) {
+        return Err(HitlError::invalid_input(format!(
+            "allowedUsers holds Slack user ids such as U0123ABCD, not {bad:?}"
+        )));
+    }
+    Ok(users)
+}
+
+pub(crate) fn expiry(seconds: Option<i64>) -> Result<i64, HitlError> {
+    let seconds = seconds.unwrap_or(DEFAULT_EXPIRES_IN_SECONDS);
+    if !(approvals::approval::MIN_EXPIRES_IN_SECONDS..=approvals::approval::MAX_EXPIRES_IN_SECONDS)
+        .contains(&seconds)
+    {
+        return Err(HitlError::invalid_input(format!(
+            "expiresInSeconds must be between {} and {}",
+            approvals::approval::MIN_EXPIRES_IN_SECONDS,
+            approvals::approval::MAX_EXPIRES_IN_SECONDS
+        )));
+    }
+    Ok(seconds)
+}
+
+pub(crate) fn message_ref(
+    channel: Option<String>,
+    ts: Option<String>,
+    message: Option<MessageRefInput>,
+) -> Result<MessageRef, HitlError> {
+    let (channel, ts) = match message {
+        Some(m) => (
+            non_blank(m.channel).or(non_blank(channel)),
+            non_blank(m.ts).or(non_blank(ts)),
+        ),
+        None => (non_blank(channel), non_blank(ts)),
+    };
+    match (channel, ts) {
+        (Some(channel), Some(ts)) if is_ts(&ts) => Ok(MessageRef { channel, ts }),
+        (Some(_), Some(ts)) => Err(HitlError::invalid_input(format!(
+            "ts must be a Slack message timestamp such as 1700000000.000100, not {ts:?}"
+        ))),
+        _ => Err(HitlError::invalid_input(
+            "channel and ts are required (pass Send Message's output)",
+        )),
+    }
+}
+
+pub(crate) fn is_ts(ts: &str) -> bool {
+    match ts.split_once('.') {
+        Some((secs, micros)) => {
+            !secs.is_empty()
+                && !micros.is_empty()
+                && secs.chars().all(|c| c.is_ascii_digit())
+                && micros.chars().all(|c| c.is_ascii_digit())
+        }
+        None => false,
+    }
+}
+
+/// The approval id of a message a workflow may wait on: derived from where it is, so a click
+/// that comes before the wait finds the same record.
+pub fn message_approval_id(message: &MessageRef) -> String {
+    format!("slack-{}-{}", message.channel, message.ts)
+}
+
+pub(crate) fn validate_buttons(buttons: Option<Vec<Button>>) -> Result<Vec<Button>, HitlError> {
+    let buttons = buttons.unwrap_or_else(|| {
+        vec![
+            Button {
+                label: Some("Approve".into()),
+                value: Some("approve".into()),
+                style: Some("primary".into()),
+                confirm: None,
+            },
+            Button {
+                label: Some("Reject".into()),
+                value: Some("reject".into()),
+                style: Some("danger".into()),
+                confirm: None,
+            },
+        ]
+    });
+    if buttons.is_empty() || buttons.len() > MAX_BUTTONS {
+        return Err(HitlError::invalid_input(format!(
+            "buttons must hold 1 to {MAX_BUTTONS} buttons"
+        )));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (i, b) in buttons.iter().enumerate() {
+        let label = non_blank(b.label.clone())
+            .ok_or_else(|| HitlError::invalid_input(format!("buttons[{i}].label is required")))?;
+        check_length(
+            &format!("buttons[{i}].label"),
+            &label,
+            MAX_BUTTON_LABEL_CHARS,
+        )?;
+        let value = non_blank(b.value.clone())
+            .ok_or_else(|| HitlError::invalid_input(format!("buttons[{i}].value is required")))?;
+        check_length(
+            &format!("buttons[{i}].value"),
+            &value,
+            MAX_BUTTON_VALUE_CHARS,
+        )?;
+        if !seen.insert(value.clone()) {
+            return Err(HitlError::invalid_input(format!(
+                "buttons[{i}].value {value:?} is used twice: values tell the answers apart"
+            )));
+        }
+        match b.style.as_deref() {
+            None | Some("primary") | Some("danger") => {}
+            Some(other) => {
+                return Err(HitlError::invalid_input(format!(
+                    "buttons[{i}].style must be primary or danger (or absent), not {other:?}"
+                )))
+            }
+        }
+    }
+    Ok(buttons)
+}

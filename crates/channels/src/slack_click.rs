@@ -1,0 +1,302 @@
+//! A click on a Slack button, in two steps so the interactivity endpoint can answer Slack
+//! within its 3 seconds whatever happens: [`record_click`] (the click's own checks, first
+//! click wins) is all that must happen before the answer; [`follow_up`] (deliver, update the
+//! message, tell the clicker) is best effort, and whatever it leaves undone the re-driver
+//! finishes.
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+use crate::slack::{decided_line, expired_update, outcome_blocks, SlackMessage, SlackMessenger};
+use approvals::approval::rfc3339;
+use approvals::delivery::{deliver_decision, DeliveryOutcome};
+use approvals::ports::{ApprovalStore, Approvals, DecisionWrite, OutcomeNotifier, WorkflowResumer};
+use approvals::{ApprovalRecord, Channel, HitlError, MessageRef};
+
+mod payload;
+mod refusal;
+pub use payload::*;
+pub use refusal::ClickRefusal;
+
+/// What recording a click led to; [`follow_up`] acts on it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClickStep {
+    /// Not a click we handle (another payload type, a non-button element).
+    Ignored,
+    /// Nothing changed; the clicker is told why.
+    Refused { click: Click, refusal: ClickRefusal },
+    Recorded {
+        click: Click,
+        record: ApprovalRecord,
+    },
+    AlreadyDecided {
+        click: Click,
+        record: ApprovalRecord,
+    },
+    /// The request had expired: kept as a late decision, nothing changed.
+    TooLate {
+        click: Click,
+        record: ApprovalRecord,
+    },
+}
+
+/// What the interactivity endpoint did with a click. Slack only needs a 200 within 3 seconds;
+/// what the person sees is the updated message or an ephemeral note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClickOutcome {
+    /// The decision was recorded; `delivered` when the waiting workflow has it already.
+    Decided {
+        approval_id: String,
+        delivered: bool,
+    },
+    /// Nothing changed; the person was told why (ephemeral). `error` names why.
+    Refused { error: &'static str, reason: String },
+    /// Not a click we handle.
+    Ignored,
+}
+
+/// Step one: the click's own checks, then the conditional write (first click wins). A click
+/// counts only from `workspace` (when one is configured), on the very message that asked for
+/// a Slack request, by someone on its allow-list. Store errors come back as errors: then
+/// nothing is known to be recorded.
+pub async fn record_click(
+    payload: BlockActions,
+    workspace: Option<&str>,
+    store: &dyn ApprovalStore,
+    now: i64,
+) -> Result<ClickStep, HitlError> {
+    let Some(click) = payload::parse_click(payload, now) else {
+        return Ok(ClickStep::Ignored);
+    };
+    if let Some(refusal) = foreign_workspace(&click, workspace) {
+        return Ok(refused(click, refusal));
+    }
+    let Some(record) = store.get(&click.approval_id).await? else {
+        return Ok(refused(click, ClickRefusal::Gone));
+    };
+    if let Some(refusal) = not_for_this_click(&record, &click) {
+        return Ok(refused(click, refusal));
+    }
+    Ok(
+        match store
+            .record_decision(&click.approval_id, &click.decision, now)
+            .await?
+        {
+            DecisionWrite::Recorded(record) => ClickStep::Recorded { click, record },
+            DecisionWrite::AlreadyDecided(record) => ClickStep::AlreadyDecided { click, record },
+            DecisionWrite::TooLate(record) => ClickStep::TooLate { click, record },
+            DecisionWrite::NotFound => refused(click, ClickRefusal::Gone),
+        },
+    )
+}
+
+/// A click from another workspace than the configured one (or naming none) is refused.
+fn foreign_workspace(click: &Click, workspace: Option<&str>) -> Option<ClickRefusal> {
+    let expected = workspace?;
+    let ours = !click.teams.is_empty() && click.teams.iter().all(|t| t == expected);
+    (!ours).then(|| ClickRefusal::OtherWorkspace {
+        teams: click.teams.clone(),
+    })
+}
+
+/// Why `record` cannot be decided by `click`: only a Slack request, only from the message
+/// stored as the one that asked, only by someone on its allow-list.
+fn not_for_this_click(record: &ApprovalRecord, click: &Click) -> Option<ClickRefusal> {
+    if record.origin != Channel::Slack {
+        return Some(ClickRefusal::NotASlackRequest);
+    }
+    if record.message.as_ref() != Some(&click.message) {
+        return Some(ClickRefusal::NotTheRequestMessage);
+    }
+    if !record.approvers.is_empty() && !record.approvers.contains(&click.user_id) {
+        return Some(ClickRefusal::NotAnApprover {
+            approvers: record.approvers.clone(),
+        });
+    }
+    None
+}
+
+fn refused(click: Click, refusal: ClickRefusal) -> ClickStep {
+    if refusal.is_suspicious() {
+        tracing::warn!(approval_id = %click.approval_id, user = %click.user_id, teams = ?click.teams, error = refusal.name(), "Slack click refused");
+    }
+    ClickStep::Refused { click, refusal }
+}
+
+const TOO_LATE_TASK: &str =
+    ":hourglass: *Too late*: the workflow had already stopped waiting; nothing was changed";
+
+/// The line a decided message ends with, from the record as it is now.
+fn outcome_line(record: &ApprovalRecord) -> String {
+    match &record.decision {
+        Some(_) if record.delivery.late_at.is_some() => TOO_LATE_TASK.to_string(),
+        Some(decision) => decided_line(decision),
+        None => String::new(),
+    }
+}
+
+/// The record's message with `line` in place of its buttons.
+fn outcome_update(record: &ApprovalRecord, line: &str) -> SlackMessage {
+    let blocks: Vec<Value> = record
+        .message_shown
+        .as_deref()
+        .and_then(|json| serde_json::from_str(json).ok())
+        .unwrap_or_default();
+    SlackMessage {
+        text: format!("{}: {}", record.title, line),
+        blocks: Some(outcome_blocks(&blocks, line)),
+        thread_ts: None,
+    }
+}
+
+/// Updates the message; a failure leaves it to the re-driver. True when updated.
+async fn show(
+    slack: &dyn SlackMessenger,
+    record: &ApprovalRecord,
+    at: &MessageRef,
+    line: &str,
+) -> bool {
+    match slack.update(at, &outcome_update(record, line)).await {
+        Ok(()) => true,
+        Err(err) => {
+            tracing::warn!(approval_id = %record.approval_id, error = err.name(), "message not updated; the re-driver tries again");
+            false
+        }
+    }
+}
+
+/// An ephemeral note to the clicker. Its failure changes nothing about the decision.
+async fn tell(slack: &dyn SlackMessenger, click: &Click, text: &str) {
+    if let Err(err) = slack
+        .post_ephemeral(&click.message.channel, &click.user_id, text)
+        .await
+    {
+        tracing::warn!(approval_id = %click.approval_id, error = err.name(), "ephemeral note not posted");
+    }
+}
+
+/// Step two: deliver the decision, bring the message up to date, tell the clicker. Best
+/// effort: a step cut short leaves the record due for the re-driver.
+pub async fn follow_up(
+    step: ClickStep,
+    store: &dyn Approvals,
+    resumer: &dyn WorkflowResumer,
+    slack: &dyn SlackMessenger,
+    now: i64,
+) -> ClickOutcome {
+    match step {
+        ClickStep::Ignored => ClickOutcome::Ignored,
+        ClickStep::Refused { click, refusal } => {
+            let reason = refusal.to_string();
+            tell(slack, &click, &reason).await;
+            ClickOutcome::Refused {
+                error: refusal.name(),
+                reason,
+            }
+        }
+        ClickStep::Recorded { click, record } => {
+            decided(click, record, store, resumer, slack, now).await
+        }
+        ClickStep::AlreadyDecided { click, record } => {
+            let reason = format!(
+                "Already decided: {}. Your click changed nothing.",
+                outcome_line(&record)
+            );
+            tell(slack, &click, &reason).await;
+            ClickOutcome::Refused {
+                error: "Hitl.AlreadyDecided",
+                reason,
+            }
+        }
+        ClickStep::TooLate { click, record } => {
+            let update = expired_update(&record.title, record.expires_at, &click.blocks);
+            let _ = slack.update(&click.message, &update).await;
+            let reason = format!(
+                "Too late: the workflow stopped waiting at {}; nothing was changed.",
+                rfc3339(record.expires_at)
+            );
+            tell(slack, &click, &reason).await;
+            ClickOutcome::Refused {
+                error: "Hitl.Expired",
+                reason,
+            }
+        }
+    }
+}
+
+async fn decided(
+    click: Click,
+    mut record: ApprovalRecord,
+    store: &dyn Approvals,
+    resumer: &dyn WorkflowResumer,
+    slack: &dyn SlackMessenger,
+    now: i64,
+) -> ClickOutcome {
+    if record.message_shown.is_none() {
+        record.message_shown = serde_json::to_string(&click.blocks).ok();
+    }
+    let delivery = deliver_decision(&record, store, resumer, now).await;
+    let id = click.approval_id.clone();
+    let final_line = match delivery {
+        DeliveryOutcome::Delivered | DeliveryOutcome::NotYetWaiting => {
+            decided_line(&click.decision)
+        }
+        DeliveryOutcome::Late => TOO_LATE_TASK.to_string(),
+        DeliveryOutcome::Pending | DeliveryOutcome::InProgress => {
+            // Shown at once so nobody clicks again; the re-driver replaces it once delivered.
+            let line = format!(
+                "{} · passing it on to the workflow…",
+                decided_line(&click.decision)
+            );
+            show(slack, &record, &click.message, &line).await;
+            return ClickOutcome::Decided {
+                approval_id: id,
+                delivered: false,
+            };
+        }
+    };
+    if show(slack, &record, &click.message, &final_line).await
+        && store.message_updated(&id, now).await.is_ok()
+    {
+        let _ = store.settle(&id).await;
+    }
+    if delivery == DeliveryOutcome::Late {
+        let reason = "Too late: the workflow had already stopped waiting (it timed out or was stopped); your answer is kept as late and changed nothing.".to_string();
+        tell(slack, &click, &reason).await;
+        return ClickOutcome::Refused {
+            error: "Hitl.TooLate",
+            reason,
+        };
+    }
+    ClickOutcome::Decided {
+        approval_id: id,
+        delivered: delivery == DeliveryOutcome::Delivered,
+    }
+}
+
+/// Both steps at once, for callers with no deadline to keep and no workspace to enforce.
+pub async fn handle_click(
+    payload: BlockActions,
+    store: &dyn Approvals,
+    resumer: &dyn WorkflowResumer,
+    slack: &dyn SlackMessenger,
+    now: i64,
+) -> Result<ClickOutcome, HitlError> {
+    let step = record_click(payload, None, store, now).await?;
+    Ok(follow_up(step, store, resumer, slack, now).await)
+}
+
+/// The re-driver's view of a Slack message: the outcome replaces the buttons once final.
+pub struct SlackOutcome<'a>(pub &'a dyn SlackMessenger);
+
+#[async_trait]
+impl OutcomeNotifier for SlackOutcome<'_> {
+    async fn show_outcome(&self, record: &ApprovalRecord) -> Result<(), HitlError> {
+        let Some(at) = &record.message else {
+            return Ok(());
+        };
+        self.0
+            .update(at, &outcome_update(record, &outcome_line(record)))
+            .await
+    }
+}

@@ -1,0 +1,173 @@
+//! Slack's `block_actions` payload, as it arrives (outside input: every field may be missing
+//! or hold anything), and the [`Click`] we read from it.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::slack::{message_approval_id, BLOCK_ID_PREFIX};
+use approvals::{Channel, DecidedBy, Decision, HitlError, MessageRef, RecordedDecision, SlackUser};
+
+/// The parts of Slack's `block_actions` payload we use.
+#[derive(Debug, Clone, Deserialize)]
+pub struct BlockActions {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub user: PayloadUser,
+    /// The workspace the click comes from.
+    #[serde(default)]
+    pub team: Option<PayloadTeam>,
+    #[serde(default)]
+    pub channel: Option<PayloadChannel>,
+    #[serde(default)]
+    pub container: Option<PayloadContainer>,
+    #[serde(default)]
+    pub message: Option<PayloadMessage>,
+    #[serde(default)]
+    pub actions: Vec<PayloadAction>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PayloadUser {
+    pub id: String,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub team_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PayloadTeam {
+    #[serde(default)]
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PayloadChannel {
+    pub id: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PayloadContainer {
+    #[serde(default)]
+    pub channel_id: Option<String>,
+    #[serde(default)]
+    pub message_ts: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PayloadMessage {
+    pub ts: String,
+    #[serde(default)]
+    pub blocks: Vec<Value>,
+    #[serde(default)]
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PayloadAction {
+    #[serde(default)]
+    pub block_id: Option<String>,
+    #[serde(default)]
+    pub value: Option<String>,
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
+}
+
+/// Parses the form body Slack posts (`payload=<json>`).
+pub fn parse_interaction(form_body: &str) -> Result<BlockActions, HitlError> {
+    let payload = form_urlencoded::parse(form_body.as_bytes())
+        .find(|(k, _)| k == "payload")
+        .map(|(_, v)| v.into_owned())
+        .ok_or_else(|| HitlError::invalid_input("the request has no payload field"))?;
+    serde_json::from_str(&payload).map_err(|e| {
+        HitlError::invalid_input(format!("the payload is not a Slack interaction: {e}"))
+    })
+}
+
+/// A button click: which request, on which message, by whom, from which workspace, with
+/// what value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Click {
+    pub approval_id: String,
+    /// The message whose button was clicked (the click's container).
+    pub message: MessageRef,
+    pub user_id: String,
+    /// Every workspace id the click names (`team.id`, `user.team_id`).
+    pub teams: Vec<String>,
+    pub decision: RecordedDecision,
+    /// The message's blocks as the click carried them (shown again without buttons).
+    pub blocks: Vec<Value>,
+}
+
+/// The click a payload stands for; `None` for anything else (another payload type, a
+/// non-button element, no message to bind it to).
+pub(crate) fn parse_click(payload: BlockActions, now: i64) -> Option<Click> {
+    if payload.kind != "block_actions" {
+        return None;
+    }
+    let action = payload
+        .actions
+        .first()
+        .filter(|a| a.kind.as_deref().unwrap_or("button") == "button")?;
+    let container = payload.container.as_ref();
+    let channel = container
+        .and_then(|c| c.channel_id.clone())
+        .or_else(|| payload.channel.as_ref().map(|c| c.id.clone()))?;
+    let ts = container
+        .and_then(|c| c.message_ts.clone())
+        .or_else(|| payload.message.as_ref().map(|m| m.ts.clone()))?;
+    let message = MessageRef { channel, ts };
+    let approval_id = match action
+        .block_id
+        .as_deref()
+        .and_then(|b| b.strip_prefix(BLOCK_ID_PREFIX))
+    {
+        Some(id) => id.to_string(),
+        None => message_approval_id(&message),
+    };
+    let value = action.value.clone().unwrap_or_default();
+    let teams = payload
+        .team
+        .as_ref()
+        .and_then(|t| t.id.clone())
+        .into_iter()
+        .chain(payload.user.team_id.clone())
+        .collect();
+    Some(Click {
+        approval_id,
+        message,
+        user_id: payload.user.id.clone(),
+        teams,
+        decision: recorded(&payload.user, &value, now),
+        blocks: payload.message.map(|m| m.blocks).unwrap_or_default(),
+    })
+}
+
+/// The decision a click records: the button's value, by the Slack user who clicked.
+fn recorded(user: &PayloadUser, value: &str, now: i64) -> RecordedDecision {
+    let handle = |first: &Option<String>, second: &Option<String>| {
+        first
+            .clone()
+            .or_else(|| second.clone())
+            .unwrap_or_else(|| user.id.clone())
+    };
+    RecordedDecision {
+        decision: Decision::from_value(value),
+        decided_by: DecidedBy {
+            id: user.id.clone(),
+            name: handle(&user.name, &user.username),
+            channel: Channel::Slack,
+        },
+        decided_at: now,
+        comment: None,
+        source_ip: None,
+        user_agent: None,
+        slack_user: Some(SlackUser {
+            id: user.id.clone(),
+            username: handle(&user.username, &user.name),
+            team_id: user.team_id.clone(),
+        }),
+    }
+}

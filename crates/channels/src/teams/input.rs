@@ -1,0 +1,238 @@
+//! The inputs of Request Action and Send Channel/Chat Message, and their checks.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::card::{
+    check_size, prepare_card, text_card, MAX_FACTS, MAX_FACT_TITLE_CHARS, MAX_FACT_VALUE_CHARS,
+    MAX_TEXT_CHARS,
+};
+use super::{TeamsMessage, Via};
+use approvals::approval::MAX_TITLE_CHARS;
+use approvals::input::{check_length, non_blank, request_key, task_token};
+use approvals::{CreateLinksInput, HitlError};
+
+/// Input of Teams Request Action (a `.waitForTaskToken` Task). Unknown fields are ignored.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamsRequestActionInput {
+    pub title: Option<String>,
+    pub text: Option<String>,
+    /// `[{"title", "value"}]`; a value may be a string, number or boolean.
+    pub facts: Option<Value>,
+    pub expires_in_seconds: Option<i64>,
+    /// Email addresses. A webhook card cannot tell who clicks it, so with approvers the card
+    /// has no buttons: each approver gets a personal link by email, which only they hold.
+    pub approvers: Option<Value>,
+    /// Refused unless absent or null: see [`NO_TARGET`].
+    pub target: Option<Value>,
+    pub task_token: Option<String>,
+    /// Idempotency key (e.g. the execution id and state name): an ASL retry of the same state
+    /// reuses the first attempt's request and does not post the card again.
+    pub request_key: Option<String>,
+}
+
+/// Output of Teams Request Action (Step Functions replaces it with the decision).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamsRequestActionOutput {
+    pub approval_id: String,
+    pub expires_at: String,
+    pub status: approvals::use_cases::TaskStatus,
+}
+
+/// Input of Teams Send Channel Message and Send Chat Message. Exactly one of `text` or `card`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamsSendMessageInput {
+    pub text: Option<String>,
+    /// A raw Adaptive Card (`"type": "AdaptiveCard"`), version 1.4 at most.
+    pub card: Option<Value>,
+    /// With `text`: a bold heading above it (the message becomes a card). Ignored with `card`.
+    pub title: Option<String>,
+    /// Refused unless absent or null: see [`NO_TARGET`].
+    pub target: Option<Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamsSendMessageOutput {
+    pub delivered: bool,
+    pub via: Via,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fact {
+    pub title: String,
+    pub value: String,
+}
+
+/// Why `target` is refused (`Hitl.InvalidInput`).
+pub const NO_TARGET: &str = "target is not supported: Microsoft Graph takes channel and chat messages from an app only to import history (migration), so every Teams message goes to the channel or chat of the Workflows webhook (TEAMS_WEBHOOK_URL); remove target, and use one webhook per channel";
+
+/// `approvers`: absent, null, or a list of email addresses (normalized and checked the way
+/// Create Approval Links checks them).
+pub fn parse_approvers(approvers: Option<Value>) -> Result<Option<Vec<String>>, HitlError> {
+    match approvers {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(items)) => items
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| match item {
+                Value::String(address) => Ok(address),
+                _ => Err(HitlError::invalid_input(format!(
+                    "approvers[{i}] must be an email address"
+                ))),
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some),
+        Some(other) => Err(HitlError::invalid_input(format!(
+            "approvers must be a list of email addresses, not a {}",
+            kind(Some(&other))
+        ))),
+    }
+}
+
+/// `target`: only absent or null (the webhook's own channel or chat).
+pub fn refuse_target(target: Option<&Value>) -> Result<(), HitlError> {
+    match target {
+        None | Some(Value::Null) => Ok(()),
+        Some(_) => Err(HitlError::invalid_input(NO_TARGET)),
+    }
+}
+
+fn kind(value: Option<&Value>) -> &'static str {
+    match value {
+        None | Some(Value::Null) => "null",
+        Some(Value::Bool(_)) => "boolean",
+        Some(Value::Number(_)) => "number",
+        Some(Value::String(_)) => "string",
+        Some(Value::Array(_)) => "list",
+        Some(Value::Object(_)) => "object",
+    }
+}
+
+/// `facts`: at most [`MAX_FACTS`] `{"title", "value"}` objects.
+pub fn parse_facts(facts: Option<&Value>) -> Result<Vec<Fact>, HitlError> {
+    let items = match facts {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Array(items)) => items,
+        Some(_) => {
+            return Err(HitlError::invalid_input(format!(
+                "facts must be a list of {{\"title\", \"value\"}}, not a {}",
+                kind(facts)
+            )))
+        }
+    };
+    if items.len() > MAX_FACTS {
+        return Err(HitlError::invalid_input(format!(
+            "facts holds {} entries; at most {MAX_FACTS} are allowed",
+            items.len()
+        )));
+    }
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let title = match item.get("title") {
+                Some(Value::String(t)) if !t.trim().is_empty() => t.trim().to_string(),
+                _ => {
+                    return Err(HitlError::invalid_input(format!(
+                        "facts[{i}].title is required (a non-empty string)"
+                    )))
+                }
+            };
+            let value = match item.get("value") {
+                Some(Value::String(v)) => v.trim().to_string(),
+                Some(Value::Number(n)) => n.to_string(),
+                Some(Value::Bool(b)) => b.to_string(),
+                _ => {
+                    return Err(HitlError::invalid_input(format!(
+                        "facts[{i}].value is required (a string, number or boolean)"
+                    )))
+                }
+            };
+            check_length(&format!("facts[{i}].title"), &title, MAX_FACT_TITLE_CHARS)?;
+            check_length(&format!("facts[{i}].value"), &value, MAX_FACT_VALUE_CHARS)?;
+            Ok(Fact { title, value })
+        })
+        .collect()
+}
+
+/// A Request Action input that passed every check, ready to store and post.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidatedRequestAction {
+    pub title: String,
+    pub text: Option<String>,
+    pub facts: Vec<Fact>,
+    pub expires_in_seconds: Option<i64>,
+    pub task_token: String,
+    pub request_key: Option<String>,
+    /// Normalized, without duplicates; empty: anyone who sees the card may decide.
+    pub approvers: Vec<String>,
+}
+
+impl TeamsRequestActionInput {
+    pub fn validate(self) -> Result<ValidatedRequestAction, HitlError> {
+        let approvers = parse_approvers(self.approvers)?;
+        refuse_target(self.target.as_ref())?;
+        let text = non_blank(self.text);
+        if let Some(text) = &text {
+            check_length("text", text, MAX_TEXT_CHARS)?;
+        }
+        let facts = parse_facts(self.facts.as_ref())?;
+        let task_token = task_token(self.task_token)?;
+        let request_key = request_key(self.request_key)?;
+        // Title and expiry, checked the way Create Approval Links checks them.
+        let links = CreateLinksInput {
+            title: self.title,
+            description: text.clone(),
+            expires_in_seconds: self.expires_in_seconds,
+            approvers,
+        }
+        .validate()?;
+        Ok(ValidatedRequestAction {
+            title: links.title,
+            text,
+            facts,
+            expires_in_seconds: self.expires_in_seconds,
+            task_token,
+            request_key,
+            approvers: links.approvers,
+        })
+    }
+}
+
+impl TeamsSendMessageInput {
+    /// What Send Channel/Chat Message posts.
+    pub fn validate(self) -> Result<TeamsMessage, HitlError> {
+        refuse_target(self.target.as_ref())?;
+        let text = non_blank(self.text);
+        let card = self.card.filter(|c| !c.is_null());
+        let message = match (text, card) {
+            (Some(_), Some(_)) => {
+                return Err(HitlError::invalid_input(
+                    "give either text or card, not both",
+                ))
+            }
+            (None, None) => {
+                return Err(HitlError::invalid_input(
+                    "text or card is required (card: an Adaptive Card object)",
+                ))
+            }
+            (Some(text), None) => {
+                check_length("text", &text, MAX_TEXT_CHARS)?;
+                match non_blank(self.title) {
+                    Some(title) => {
+                        check_length("title", &title, MAX_TITLE_CHARS)?;
+                        TeamsMessage::Card(text_card(Some(&title), &text))
+                    }
+                    None => TeamsMessage::Text(text),
+                }
+            }
+            (None, Some(card)) => TeamsMessage::Card(prepare_card(card)?),
+        };
+        check_size(&message)?;
+        Ok(message)
+    }
+}

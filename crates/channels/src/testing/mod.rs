@@ -1,0 +1,10 @@
+//! Test doubles for the chat and ticketing ports, one per port (feature `testing`); the model's
+//! doubles (store, resumer, email sender) are in `approvals::testing`.
+
+pub mod jira;
+pub mod slack;
+pub mod teams;
+
+pub use jira::InMemoryJira;
+pub use slack::FakeSlack;
+pub use teams::RecordingTeams;

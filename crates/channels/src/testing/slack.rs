@@ -1,0 +1,69 @@
+//! Slack's Web API in memory: keeps what was posted, updated and said to whom, and fails as
+//! told (the next updates, or every ephemeral note).
+
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+
+use crate::slack::{SlackMessage, SlackMessenger};
+use approvals::{HitlError, MessageRef};
+
+/// The `ts` of the n-th post is `{TS_BASE}.{n:06}`.
+pub const TS_BASE: i64 = 1_800_000_000;
+
+#[derive(Default)]
+pub struct FakeSlack {
+    /// `(channel as given, message)` of every post.
+    pub posted: Mutex<Vec<(String, SlackMessage)>>,
+    pub updated: Mutex<Vec<(MessageRef, SlackMessage)>>,
+    /// `(channel, user, text)` of every ephemeral note.
+    pub ephemeral: Mutex<Vec<(String, String, String)>>,
+    /// Errors the next updates answer with, in order (then updates succeed again).
+    pub update_errors: Mutex<Vec<HitlError>>,
+    /// Set: every ephemeral post fails with it.
+    pub ephemeral_error: Mutex<Option<HitlError>>,
+}
+
+impl FakeSlack {
+    /// The texts of the ephemeral notes, in order.
+    pub fn ephemeral_texts(&self) -> Vec<String> {
+        let notes = self.ephemeral.lock().unwrap();
+        notes.iter().map(|(_, _, text)| text.clone()).collect()
+    }
+}
+
+#[async_trait]
+impl SlackMessenger for FakeSlack {
+    /// A user id (`U…`) opens a DM (`D0DM`); anything else posts in `C0APPROVALS`.
+    async fn post(&self, channel: &str, message: &SlackMessage) -> Result<MessageRef, HitlError> {
+        let mut posted = self.posted.lock().unwrap();
+        posted.push((channel.to_string(), message.clone()));
+        Ok(MessageRef {
+            channel: if channel.starts_with('U') {
+                "D0DM".into()
+            } else {
+                "C0APPROVALS".into()
+            },
+            ts: format!("{TS_BASE}.{:06}", posted.len()),
+        })
+    }
+
+    async fn update(&self, target: &MessageRef, message: &SlackMessage) -> Result<(), HitlError> {
+        let mut errors = self.update_errors.lock().unwrap();
+        if !errors.is_empty() {
+            return Err(errors.remove(0));
+        }
+        let update = (target.clone(), message.clone());
+        self.updated.lock().unwrap().push(update);
+        Ok(())
+    }
+
+    async fn post_ephemeral(&self, channel: &str, user: &str, text: &str) -> Result<(), HitlError> {
+        if let Some(err) = self.ephemeral_error.lock().unwrap().clone() {
+            return Err(err);
+        }
+        let note = (channel.to_string(), user.to_string(), text.to_string());
+        self.ephemeral.lock().unwrap().push(note);
+        Ok(())
+    }
+}

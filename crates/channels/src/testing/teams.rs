@@ -1,0 +1,24 @@
+//! A Teams webhook that keeps what was posted, or fails as told.
+
+use async_trait::async_trait;
+
+use crate::teams::{PostedMessage, TeamsMessage, TeamsMessenger, Via};
+use approvals::HitlError;
+
+/// Records every post and answers as the webhook does, or fails.
+#[derive(Default)]
+pub struct RecordingTeams {
+    pub posted: std::sync::Mutex<Vec<TeamsMessage>>,
+    pub fail_with: std::sync::Mutex<Option<HitlError>>,
+}
+
+#[async_trait]
+impl TeamsMessenger for RecordingTeams {
+    async fn post(&self, message: &TeamsMessage) -> Result<PostedMessage, HitlError> {
+        if let Some(err) = self.fail_with.lock().unwrap().clone() {
+            return Err(err);
+        }
+        self.posted.lock().unwrap().push(message.clone());
+        Ok(PostedMessage { via: Via::Webhook })
+    }
+}

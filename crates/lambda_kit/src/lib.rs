@@ -1,0 +1,147 @@
+//! The Lambda start-up kit every function shares: tracing set up once, its configuration read
+//! once, the Task loop, and the one place a `HitlError` becomes the name Step Functions sees.
+//! It knows nothing of AWS's SDKs, so a function that calls none links none.
+
+use approvals::HitlError;
+use std::future::Future;
+
+use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+
+/// JSON logs once per process, level from `RUST_LOG` (default info). No timestamps: CloudWatch
+/// stamps each line already.
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_current_span(false)
+        .without_time()
+        .try_init();
+}
+
+pub fn required_env(name: &str) -> Result<String, HitlError> {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .ok_or_else(|| HitlError::Config(format!("environment variable {name} is not set")))
+}
+
+/// Days an approval record is kept after it expires (`RECORD_RETENTION_DAYS`, 30 by default).
+pub fn retention_days() -> Result<i64, HitlError> {
+    match std::env::var("RECORD_RETENTION_DAYS") {
+        Ok(v) => v
+            .trim()
+            .parse()
+            .map_err(|_| HitlError::Config("RECORD_RETENTION_DAYS must be a whole number".into())),
+        Err(_) => Ok(30),
+    }
+}
+
+/// Serves a Task function: `deps` were built once per cold start, outside the handler (a
+/// configuration error then fails every event with `Hitl.Config`); each event's payload goes
+/// to `handler`, and its error becomes the named error Step Functions sees. `deps` is borrowed
+/// for as long as the runtime runs: it lives in `main`, as the clients do in the runtime's own
+/// shared-resource example.
+pub async fn run_task<'a, D, O, F, Fut>(
+    deps: &'a Result<D, HitlError>,
+    handler: F,
+) -> Result<(), lambda_runtime::Error>
+where
+    D: Sync,
+    O: Serialize,
+    F: Fn(&'a D, Value) -> Fut,
+    Fut: Future<Output = Result<O, HitlError>> + 'a,
+{
+    let handler = &handler;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        let deps = deps.as_ref().map_err(|e| TaskFailure(e.clone()))?;
+        handler(deps, event.payload).await.map_err(TaskFailure)
+    }))
+    .await
+}
+
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+/// Parses a Task's input, turning serde's complaint into a `Hitl.InvalidInput` a person reads.
+pub fn parse_input<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, HitlError> {
+    if !value.is_object() {
+        return Err(HitlError::invalid_input(format!(
+            "the input must be a JSON object, got {}",
+            kind(&value)
+        )));
+    }
+    serde_json::from_value(value)
+        .map_err(|e| HitlError::invalid_input(format!("the input does not fit: {e}")))
+}
+
+fn kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// A failed Task: Step Functions sees `errorType` = the `Hitl.*` name, so Retry/Catch can
+/// target it.
+#[derive(Debug)]
+pub struct TaskFailure(pub HitlError);
+
+impl From<HitlError> for TaskFailure {
+    fn from(err: HitlError) -> Self {
+        TaskFailure(err)
+    }
+}
+
+impl From<TaskFailure> for Diagnostic {
+    fn from(failure: TaskFailure) -> Self {
+        // Logged once here, by name; messages never hold tokens or secrets.
+        tracing::warn!(error = failure.0.name(), message = %failure.0, "task failed");
+        Diagnostic {
+            error_type: failure.0.name().to_string(),
+            error_message: failure.0.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Input {
+        title: String,
+    }
+
+    #[test]
+    fn bad_input_becomes_a_named_error() {
+        let err = parse_input::<Input>(serde_json::json!("x")).unwrap_err();
+        assert_eq!(err.name(), "Hitl.InvalidInput");
+        assert!(err.to_string().contains("a string"));
+        let err = parse_input::<Input>(serde_json::json!({"title": 3})).unwrap_err();
+        assert!(
+            err.to_string().contains("title") || err.to_string().contains("invalid type"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn diagnostics_carry_the_hitl_name() {
+        let d: Diagnostic = TaskFailure(HitlError::NotFound("a".into())).into();
+        assert_eq!(d.error_type, "Hitl.NotFound");
+    }
+}

@@ -1,0 +1,282 @@
+//! Slack's Web API with a bot token: `chat.postMessage`, `chat.update`, `chat.postEphemeral`.
+//!
+//! Slack answers HTTP 200 with `{"ok": false, "error": "channel_not_found"}` for most failures
+//! and 429 with `Retry-After` when rate limited; both become named errors here.
+//!
+//! `chat.update` is safe to repeat; `chat.postMessage` and `chat.postEphemeral` are not: after
+//! an ambiguous failure they fail with `Slack.Unconfirmed` instead of posting a second time.
+
+use approvals::{HitlError, MessageRef, Service, ServiceErrorKind};
+use async_trait::async_trait;
+use channels::slack::{SlackMessage, SlackMessenger};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{json, Value};
+
+use std::time::Duration;
+
+use crate::http::{Repeat, ServiceHttp};
+
+pub const DEFAULT_API_URL: &str = "https://slack.com/api";
+/// What one Web API call may take, retries included, in a Task function
+/// (`aws_adapters::timeouts::SLACK_CALL`).
+pub const DEFAULT_BUDGET: Duration = Duration::from_secs(3);
+
+pub struct SlackWebApi {
+    http: ServiceHttp,
+    api_url: String,
+    bot_token: SecretString,
+}
+
+impl SlackWebApi {
+    pub fn new(api_url: &str, bot_token: &str) -> Self {
+        SlackWebApi {
+            http: ServiceHttp::new(Service::Slack).with_budget(DEFAULT_BUDGET),
+            api_url: api_url.trim_end_matches('/').to_string(),
+            bot_token: SecretString::from(bot_token),
+        }
+    }
+
+    /// The bot token (read from its secret) and `SLACK_API_URL` (Slack's own by default).
+    pub fn from_token(bot_token: &SecretString) -> Self {
+        let api_url = std::env::var("SLACK_API_URL")
+            .ok()
+            .filter(|u| !u.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_API_URL.to_string());
+        SlackWebApi::new(&api_url, bot_token.expose_secret())
+    }
+
+    /// Each call (its retries and `Retry-After` waits included) ends within `budget`: the
+    /// interactivity path answers Slack within its 3 s with a short one.
+    pub fn with_budget(mut self, budget: Duration) -> Self {
+        self.http = self.http.with_budget(budget);
+        self
+    }
+
+    /// What one call may take, retries and waits included.
+    pub fn budget(&self) -> Duration {
+        self.http.budget()
+    }
+
+    /// Another HTTP client (shorter retry waits, for tests).
+    pub fn with_http(mut self, http: ServiceHttp) -> Self {
+        self.http = http;
+        self
+    }
+
+    /// Calls a Web API method with a JSON body; returns the answer when `ok` is true.
+    async fn call(&self, method: &str, repeat: Repeat, body: Value) -> Result<Value, HitlError> {
+        let url = format!("{}/{method}", self.api_url);
+        let body = body.to_string();
+        let reply = self
+            .http
+            .send_until(self.http.deadline(), repeat, method, |client| {
+                client
+                    .post(&url)
+                    .bearer_auth(self.bot_token.expose_secret())
+                    .header("content-type", "application/json; charset=utf-8")
+                    .body(body.clone())
+            })
+            .await?;
+        let answer: Value = serde_json::from_str(&reply.body)
+            .map_err(|_| self.http.status_error(method, reply.status, &reply.body))?;
+        if answer["ok"] == true {
+            return Ok(answer);
+        }
+        let code = answer["error"].as_str().unwrap_or("unknown_error");
+        if repeat == Repeat::Once && may_have_acted(code) {
+            return Err(self
+                .http
+                .unconfirmed(method, &format!("Slack answered {code}")));
+        }
+        Err(HitlError::service(
+            Service::Slack,
+            error_kind(code),
+            format!("{method}: {code}{}", hint(code)),
+        ))
+    }
+}
+
+/// Slack's own words for these: "it's possible some aspect of the operation succeeded before
+/// the error was raised".
+fn may_have_acted(code: &str) -> bool {
+    matches!(code, "internal_error" | "fatal_error")
+}
+
+/// Slack's error codes, grouped by what a workflow would do about them.
+fn error_kind(code: &str) -> ServiceErrorKind {
+    match code {
+        "channel_not_found" | "user_not_found" | "is_archived" | "cannot_dm_bot" => {
+            ServiceErrorKind::ChannelNotFound
+        }
+        "not_in_channel" => ServiceErrorKind::NotInChannel,
+        "invalid_auth" | "not_authed" | "token_revoked" | "token_expired" | "account_inactive"
+        | "missing_scope" | "no_permission" => ServiceErrorKind::Unauthorized,
+        "message_not_found" | "cant_update_message" | "edit_window_closed" => {
+            ServiceErrorKind::MessageNotFound
+        }
+        "invalid_blocks"
+        | "invalid_blocks_format"
+        | "msg_too_long"
+        | "no_text"
+        | "too_many_attachments" => ServiceErrorKind::InvalidMessage,
+        "ratelimited" | "rate_limited" => ServiceErrorKind::RateLimited,
+        "internal_error" | "fatal_error" | "service_unavailable" | "request_timeout" => {
+            ServiceErrorKind::Unavailable
+        }
+        _ => ServiceErrorKind::ApiError,
+    }
+}
+
+fn hint(code: &str) -> &'static str {
+    match code {
+        "not_in_channel" => " (invite the app to the channel first)",
+        "missing_scope" => " (the app needs the chat:write scope)",
+        "channel_not_found" => " (use a channel id such as C0123ABCD, or invite the app)",
+        _ => "",
+    }
+}
+
+#[async_trait]
+impl SlackMessenger for SlackWebApi {
+    async fn post(&self, channel: &str, message: &SlackMessage) -> Result<MessageRef, HitlError> {
+        let mut body = json!({"channel": channel, "text": message.text});
+        if let Some(blocks) = &message.blocks {
+            body["blocks"] = json!(blocks);
+        }
+        if let Some(ts) = &message.thread_ts {
+            body["thread_ts"] = json!(ts);
+        }
+        let answer = self.call("chat.postMessage", Repeat::Once, body).await?;
+        match (answer["channel"].as_str(), answer["ts"].as_str()) {
+            (Some(channel), Some(ts)) => Ok(MessageRef {
+                channel: channel.to_string(),
+                ts: ts.to_string(),
+            }),
+            _ => Err(HitlError::service(
+                Service::Slack,
+                ServiceErrorKind::ApiError,
+                "chat.postMessage answered without channel and ts",
+            )),
+        }
+    }
+
+    async fn update(&self, target: &MessageRef, message: &SlackMessage) -> Result<(), HitlError> {
+        let mut body = json!({"channel": target.channel, "ts": target.ts, "text": message.text});
+        // An update without blocks keeps the old ones; an empty list removes them.
+        body["blocks"] = json!(message.blocks.clone().unwrap_or_default());
+        self.call("chat.update", Repeat::Idempotent, body)
+            .await
+            .map(|_| ())
+    }
+
+    async fn post_ephemeral(&self, channel: &str, user: &str, text: &str) -> Result<(), HitlError> {
+        self.call(
+            "chat.postEphemeral",
+            Repeat::Once,
+            json!({"channel": channel, "user": user, "text": text}),
+        )
+        .await
+        .map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{answer, rate_limited, serve, slow};
+    use std::time::Instant;
+
+    const POSTED: &str = r#"{"ok": true, "channel": "C1", "ts": "1700000000.000100"}"#;
+
+    fn message() -> SlackMessage {
+        SlackMessage {
+            text: "Scale down?".into(),
+            blocks: None,
+            thread_ts: None,
+        }
+    }
+
+    fn target() -> MessageRef {
+        MessageRef {
+            channel: "C1".into(),
+            ts: "1700000000.000100".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_post_that_times_out_is_not_repeated_and_is_unconfirmed() {
+        let server = serve(vec![slow(Duration::from_secs(3), 200, POSTED)]).await;
+        let slack = SlackWebApi::new(&server.url, "xoxb-1").with_budget(Duration::from_secs(1));
+        let started = Instant::now();
+        let err = slack.post("C1", &message()).await.unwrap_err();
+        assert_eq!(err.name(), "Slack.Unconfirmed", "{err}");
+        assert!(err.to_string().contains("chat.postMessage"), "{err}");
+        assert!(started.elapsed() < Duration::from_millis(1200));
+        assert_eq!(server.calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_5xx_on_a_post_or_an_ephemeral_is_not_repeated() {
+        let server = serve(vec![answer(503, ""), answer(200, POSTED)]).await;
+        let slack = SlackWebApi::new(&server.url, "xoxb-1");
+        let err = slack.post("C1", &message()).await.unwrap_err();
+        assert_eq!(err.name(), "Slack.Unconfirmed");
+        assert_eq!(server.paths(), ["/chat.postMessage"]);
+
+        let server = serve(vec![answer(500, ""), answer(200, r#"{"ok": true}"#)]).await;
+        let slack = SlackWebApi::new(&server.url, "xoxb-1");
+        let err = slack.post_ephemeral("C1", "U1", "no").await.unwrap_err();
+        assert_eq!(err.name(), "Slack.Unconfirmed");
+        assert_eq!(server.calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn slack_internal_errors_leave_a_post_unconfirmed_and_an_update_retryable() {
+        let internal = r#"{"ok": false, "error": "internal_error"}"#;
+        let server = serve(vec![answer(200, internal)]).await;
+        let slack = SlackWebApi::new(&server.url, "xoxb-1");
+        let err = slack.post("C1", &message()).await.unwrap_err();
+        assert_eq!(err.name(), "Slack.Unconfirmed");
+        let err = slack.update(&target(), &message()).await.unwrap_err();
+        assert_eq!(err.name(), "Slack.Unavailable");
+        assert_eq!(server.calls(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_429_on_a_post_is_retried() {
+        let server = serve(vec![rate_limited("1"), answer(200, POSTED)]).await;
+        let slack = SlackWebApi::new(&server.url, "xoxb-1");
+        let posted = slack.post("C1", &message()).await.unwrap();
+        assert_eq!(posted, target());
+        assert_eq!(server.calls(), 2);
+    }
+
+    #[tokio::test]
+    async fn an_update_after_a_5xx_is_retried() {
+        let server = serve(vec![answer(502, ""), answer(200, r#"{"ok": true}"#)]).await;
+        let slack = SlackWebApi::new(&server.url, "xoxb-1");
+        slack.update(&target(), &message()).await.unwrap();
+        assert_eq!(server.paths(), ["/chat.update", "/chat.update"]);
+    }
+
+    #[tokio::test]
+    async fn a_short_budget_bounds_an_update_and_its_retries() {
+        let server = serve(vec![slow(Duration::from_secs(3), 200, r#"{"ok": true}"#)]).await;
+        let slack = SlackWebApi::new(&server.url, "xoxb-1").with_budget(Duration::from_secs(1));
+        let started = Instant::now();
+        let err = slack.update(&target(), &message()).await.unwrap_err();
+        assert_eq!(err.name(), "Slack.Unavailable");
+        assert!(started.elapsed() < Duration::from_millis(1200));
+    }
+
+    #[test]
+    fn slack_error_codes_get_named_errors() {
+        let named = |code| HitlError::service(Service::Slack, error_kind(code), "x").name();
+        assert_eq!(named("channel_not_found"), "Slack.ChannelNotFound");
+        assert_eq!(named("not_in_channel"), "Slack.NotInChannel");
+        assert_eq!(named("invalid_auth"), "Slack.Unauthorized");
+        assert_eq!(named("invalid_blocks"), "Slack.InvalidMessage");
+        assert_eq!(named("message_not_found"), "Slack.MessageNotFound");
+        assert_eq!(named("something_new"), "Slack.ApiError");
+    }
+}
