@@ -3,7 +3,7 @@
 
 use approvals::HitlError;
 use aws_config::{BehaviorVersion, SdkConfig};
-use lambda_kit::{required_env, retention_days};
+use lambda_kit::Settings;
 
 /// SDK configuration from the environment; `AWS_ENDPOINT_URL` points it at the local stack.
 /// Every call ends within the operation timeout of [`crate::timeouts::TASK_SDK`], retries
@@ -34,10 +34,13 @@ pub fn with_sdk_limits(config: &SdkConfig, limits: crate::timeouts::SdkTimeouts)
 
 /// The approvals table named by `TABLE_NAME`.
 #[cfg(feature = "dynamodb")]
-pub fn approval_store(config: &SdkConfig) -> Result<crate::DynamoApprovalStore, HitlError> {
+pub fn approval_store(
+    config: &SdkConfig,
+    settings: &Settings,
+) -> Result<crate::DynamoApprovalStore, HitlError> {
     Ok(crate::DynamoApprovalStore::new(
         aws_sdk_dynamodb::Client::new(config),
-        required_env("TABLE_NAME")?,
+        settings.table_name()?.to_string(),
     ))
 }
 
@@ -51,9 +54,9 @@ pub struct WaitDeps {
 
 #[cfg(all(feature = "dynamodb", feature = "stepfunctions"))]
 impl WaitDeps {
-    pub fn from_env(config: &SdkConfig) -> Result<Self, HitlError> {
+    pub fn new(config: &SdkConfig, settings: &Settings) -> Result<Self, HitlError> {
         Ok(WaitDeps {
-            store: approval_store(config)?,
+            store: approval_store(config, settings)?,
             resumer: crate::StepFunctionsResumer::from_config(config),
         })
     }
@@ -71,11 +74,14 @@ pub struct LinkConfig {
 
 #[cfg(feature = "secrets")]
 impl LinkConfig {
-    pub async fn load(secrets: &crate::secrets::SecretReader) -> Result<Self, HitlError> {
+    pub async fn load(
+        secrets: &crate::secrets::SecretReader,
+        settings: &Settings,
+    ) -> Result<Self, HitlError> {
         Ok(LinkConfig {
             signer: secrets.link_signer().await?,
-            base_url: required_env("DECISION_BASE_URL")?,
-            retention_days: retention_days()?,
+            base_url: settings.decision_base_url()?.to_string(),
+            retention_days: settings.retention_days()?,
         })
     }
 

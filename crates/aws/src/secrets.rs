@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use approvals::{HitlError, LinkSigner};
 use aws_sdk_secretsmanager::error::ProvideErrorMetadata;
 use aws_sdk_secretsmanager::Client;
+use lambda_kit::Settings;
 use secrecy::{ExposeSecret, SecretBox, SecretString};
 use tokio::sync::RwLock;
 
@@ -15,6 +16,7 @@ use tokio::sync::RwLock;
 #[derive(Clone, Debug)]
 pub struct SecretReader {
     client: Client,
+    settings: Settings,
 }
 
 /// The variables that name each secret (the template sets them to the secrets' ids).
@@ -25,16 +27,17 @@ pub const JIRA_API_TOKEN: &str = "JIRA_API_TOKEN_SECRET_ID";
 pub const TEAMS_WEBHOOK_URL: &str = "TEAMS_WEBHOOK_URL_SECRET_ID";
 
 impl SecretReader {
-    pub fn new(config: &aws_config::SdkConfig) -> Self {
+    pub fn new(config: &aws_config::SdkConfig, settings: &Settings) -> Self {
         SecretReader {
             client: Client::new(config),
+            settings: settings.clone(),
         }
     }
 
     /// The secret named by the environment variable `var`, or `None` when the variable is
     /// unset or empty (that part of the product is not configured).
     pub async fn optional(&self, var: &str) -> Result<Option<SecretBox<[u8]>>, HitlError> {
-        let Some(id) = std::env::var(var).ok().filter(|v| !v.trim().is_empty()) else {
+        let Some(id) = self.settings.secret_id(var) else {
             return Ok(None);
         };
         let out = self

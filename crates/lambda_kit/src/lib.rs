@@ -2,6 +2,10 @@
 //! once, the Task loop, and the one place a `HitlError` becomes the name Step Functions sees.
 //! It knows nothing of AWS's SDKs, so a function that calls none links none.
 
+pub mod settings;
+
+pub use settings::Settings;
+
 use approvals::HitlError;
 use std::future::Future;
 
@@ -22,24 +26,6 @@ pub fn init_tracing() {
         .with_current_span(false)
         .without_time()
         .try_init();
-}
-
-pub fn required_env(name: &str) -> Result<String, HitlError> {
-    std::env::var(name)
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-        .ok_or_else(|| HitlError::Config(format!("environment variable {name} is not set")))
-}
-
-/// Days an approval record is kept after it expires (`RECORD_RETENTION_DAYS`, 30 by default).
-pub fn retention_days() -> Result<i64, HitlError> {
-    match std::env::var("RECORD_RETENTION_DAYS") {
-        Ok(v) => v
-            .trim()
-            .parse()
-            .map_err(|_| HitlError::Config("RECORD_RETENTION_DAYS must be a whole number".into())),
-        Err(_) => Ok(30),
-    }
 }
 
 /// Serves a Task function: `deps` were built once per cold start, outside the handler (a

@@ -77,25 +77,12 @@ impl JiraCloud {
         })
     }
 
-    /// From `JIRA_BASE_URL` and `JIRA_EMAIL`, with the API token read from its secret.
-    pub fn from_token(api_token: &SecretString) -> Result<Self, HitlError> {
-        Self::from_vars(|name| std::env::var(name).ok(), api_token)
-    }
-
-    fn from_vars(
-        var: impl Fn(&str) -> Option<String>,
+    /// The site and account (`Settings::jira_site`), with the API token read from its secret.
+    pub fn from_token(
+        (base_url, email): (&str, &str),
         api_token: &SecretString,
     ) -> Result<Self, HitlError> {
-        let required = |name: &str| {
-            var(name)
-                .filter(|v| !v.trim().is_empty())
-                .ok_or_else(|| HitlError::Config(format!("environment variable {name} is not set")))
-        };
-        Self::new(
-            &required("JIRA_BASE_URL")?,
-            &required("JIRA_EMAIL")?,
-            api_token.expose_secret(),
-        )
+        Self::new(base_url, email, api_token.expose_secret())
     }
 
     /// Another HTTP client (shorter retry waits, for tests).

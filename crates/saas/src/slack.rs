@@ -36,13 +36,12 @@ impl SlackWebApi {
         }
     }
 
-    /// The bot token (read from its secret) and `SLACK_API_URL` (Slack's own by default).
-    pub fn from_token(bot_token: &SecretString) -> Self {
-        let api_url = std::env::var("SLACK_API_URL")
-            .ok()
-            .filter(|u| !u.trim().is_empty())
-            .unwrap_or_else(|| DEFAULT_API_URL.to_string());
-        SlackWebApi::new(&api_url, bot_token.expose_secret())
+    /// The bot token (read from its secret) and the Web API's base URL (`None`: Slack's own).
+    pub fn from_token(api_url: Option<&str>, bot_token: &SecretString) -> Self {
+        SlackWebApi::new(
+            api_url.unwrap_or(DEFAULT_API_URL),
+            bot_token.expose_secret(),
+        )
     }
 
     /// Each call (its retries and `Retry-After` waits included) ends within `budget`: the

@@ -5,7 +5,7 @@ use approvals::{Channel, CreateLinksOutput, HitlError};
 use aws_adapters::sdk_config::{approval_store, aws_config, LinkConfig};
 use aws_adapters::secrets::SecretReader;
 use aws_adapters::DynamoApprovalStore;
-use lambda_kit::{init_tracing, now, parse_input, run_task};
+use lambda_kit::{init_tracing, now, parse_input, run_task, Settings};
 use serde_json::Value;
 
 struct Deps {
@@ -29,13 +29,14 @@ async fn handle(deps: &Deps, payload: Value) -> Result<CreateLinksOutput, HitlEr
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
+    let settings = Settings::from_env();
     let config = aws_config().await;
     // Built once per cold start; a configuration error fails every Task with Hitl.Config.
-    let secrets = SecretReader::new(&config);
+    let secrets = SecretReader::new(&config, &settings);
     let deps: Result<Deps, HitlError> = async {
         Ok(Deps {
-            links: LinkConfig::load(&secrets).await?,
-            store: approval_store(&config)?,
+            links: LinkConfig::load(&secrets, &settings).await?,
+            store: approval_store(&config, &settings)?,
         })
     }
     .await;

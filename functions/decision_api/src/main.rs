@@ -9,7 +9,7 @@ use aws_adapters::sdk_config::{approval_store, aws_config};
 use aws_adapters::secrets::{RefreshingSigner, SecretReader, KEY_RING_MAX_AGE};
 use aws_adapters::{DynamoApprovalStore, StepFunctionsResumer};
 use lambda_http::Error;
-use lambda_kit::init_tracing;
+use lambda_kit::{init_tracing, Settings};
 
 mod links;
 mod routes;
@@ -27,13 +27,13 @@ pub struct Deps {
 }
 
 impl Deps {
-    async fn load(config: &aws_config::SdkConfig) -> Result<Self, HitlError> {
-        let secrets = SecretReader::new(config);
+    async fn load(config: &aws_config::SdkConfig, settings: &Settings) -> Result<Self, HitlError> {
+        let secrets = SecretReader::new(config, settings);
         Ok(Deps {
             signer: RefreshingSigner::load(secrets.clone(), KEY_RING_MAX_AGE).await?,
-            store: approval_store(config)?,
+            store: approval_store(config, settings)?,
             resumer: StepFunctionsResumer::from_config(config),
-            slack: SlackInteractivity::load(config, &secrets).await,
+            slack: SlackInteractivity::load(config, settings, &secrets).await,
         })
     }
 }
@@ -41,6 +41,7 @@ impl Deps {
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     init_tracing();
-    let deps = Deps::load(&aws_config().await).await;
+    let settings = Settings::from_env();
+    let deps = Deps::load(&aws_config().await, &settings).await;
     lambda_http::run(routes::router(Arc::new(deps))).await
 }

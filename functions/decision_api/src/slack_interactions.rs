@@ -15,6 +15,7 @@ use channels::slack::verify_signature;
 use channels::slack_click::{follow_up, parse_interaction, record_click, ClickOutcome};
 use lambda_http::{Body, Error, Request, Response};
 use lambda_kit::now;
+use lambda_kit::Settings;
 use saas_adapters::slack::SlackWebApi;
 use secrecy::{ExposeSecret, SecretString};
 
@@ -48,6 +49,7 @@ impl SlackInteractivity {
     /// `SLACK_SIGNING_SECRET_SECRET_ID`): the route then answers 404.
     pub async fn load(
         config: &SdkConfig,
+        settings: &Settings,
         secrets: &SecretReader,
     ) -> Option<Result<Self, HitlError>> {
         let signing_secret = match secrets.optional_text(SLACK_SIGNING_SECRET).await {
@@ -59,24 +61,16 @@ impl SlackInteractivity {
         let built = async {
             let token = secrets.required_text(SLACK_BOT_TOKEN).await?;
             Ok(SlackInteractivity {
-                api: SlackWebApi::from_token(&token).with_budget(SLACK_CALL_BUDGET),
+                api: SlackWebApi::from_token(settings.slack_api_url(), &token)
+                    .with_budget(SLACK_CALL_BUDGET),
                 signing_secret,
-                team_id: team_id_from_env(),
-                store: approval_store(&config)?,
+                team_id: settings.slack_team_id().map(str::to_string),
+                store: approval_store(&config, settings)?,
                 resumer: StepFunctionsResumer::from_config(&config),
             })
         };
         Some(built.await)
     }
-}
-
-/// `SLACK_TEAM_ID` (not a secret): the workspace whose clicks count; blank or absent: any
-/// workspace the app is installed in.
-fn team_id_from_env() -> Option<String> {
-    std::env::var("SLACK_TEAM_ID")
-        .ok()
-        .map(|t| t.trim().to_string())
-        .filter(|t| !t.is_empty())
 }
 
 /// The form body of a request Slack signed, or the answer that refuses it: 413 for a body no

@@ -15,7 +15,7 @@ use approvals::HitlError;
 use aws_adapters::sdk_config::{aws_config, WaitDeps};
 use aws_adapters::secrets::{SecretReader, SLACK_BOT_TOKEN};
 use channels::slack_click::SlackOutcome;
-use lambda_kit::{init_tracing, now, run_task};
+use lambda_kit::{init_tracing, now, run_task, Settings};
 use saas_adapters::slack::SlackWebApi;
 use serde::Serialize;
 use serde_json::Value;
@@ -107,14 +107,15 @@ async fn handle(deps: &Deps, _event: Value) -> Result<RunReport, HitlError> {
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
+    let settings = Settings::from_env();
     let config = aws_config().await;
-    let secrets = SecretReader::new(&config);
+    let secrets = SecretReader::new(&config, &settings);
     let deps: Result<Deps, HitlError> = async {
         // Slack is optional: without its token the re-driver only resumes workflows.
         let token = secrets.optional_text(SLACK_BOT_TOKEN).await?;
         Ok(Deps {
-            wait: WaitDeps::from_env(&config)?,
-            slack: token.map(|t| SlackWebApi::from_token(&t)),
+            wait: WaitDeps::new(&config, &settings)?,
+            slack: token.map(|t| SlackWebApi::from_token(settings.slack_api_url(), &t)),
         })
     }
     .await;

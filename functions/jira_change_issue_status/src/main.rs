@@ -5,7 +5,7 @@ use approvals::HitlError;
 use aws_adapters::sdk_config::aws_config;
 use aws_adapters::secrets::{SecretReader, JIRA_API_TOKEN};
 use channels::jira::{change_issue_status, ChangeIssueStatusOutput};
-use lambda_kit::{init_tracing, parse_input, run_task};
+use lambda_kit::{init_tracing, parse_input, run_task, Settings};
 use saas_adapters::jira::JiraCloud;
 use serde_json::Value;
 
@@ -24,10 +24,13 @@ async fn handle(jira: &JiraCloud, payload: Value) -> Result<ChangeIssueStatusOut
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
+    let settings = Settings::from_env();
     // Built once per cold start; a configuration error fails every Task with Hitl.Config.
-    let secrets = SecretReader::new(&aws_config().await);
+    let secrets = SecretReader::new(&aws_config().await, &settings);
     let jira = match secrets.required_text(JIRA_API_TOKEN).await {
-        Ok(token) => JiraCloud::from_token(&token),
+        Ok(token) => settings
+            .jira_site()
+            .and_then(|site| JiraCloud::from_token(site, &token)),
         Err(e) => Err(e),
     };
     run_task(&jira, handle).await

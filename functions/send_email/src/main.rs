@@ -5,7 +5,7 @@ use aws_adapters::sdk_config::aws_config;
 use aws_adapters::ses_sender::sender_address;
 use aws_adapters::SesEmailSender;
 use channels::email::{send_email, SendEmailOutput};
-use lambda_kit::{init_tracing, parse_input, required_env, run_task};
+use lambda_kit::{init_tracing, parse_input, run_task, Settings};
 use serde_json::Value;
 
 struct Deps {
@@ -22,9 +22,11 @@ async fn handle(deps: &Deps, payload: Value) -> Result<SendEmailOutput, HitlErro
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
+    let settings = Settings::from_env();
     let config = aws_config().await;
-    let deps = required_env("SENDER_EMAIL")
-        .and_then(|s| sender_address(&s))
+    let deps = settings
+        .sender_email()
+        .and_then(sender_address)
         .map(|sender_email| Deps {
             sender_email,
             sender: SesEmailSender::new(aws_sdk_sesv2::Client::new(&config)),

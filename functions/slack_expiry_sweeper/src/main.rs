@@ -7,7 +7,7 @@ use aws_adapters::sdk_config::{approval_store, aws_config};
 use aws_adapters::secrets::{SecretReader, SLACK_BOT_TOKEN};
 use aws_adapters::DynamoApprovalStore;
 use channels::slack::{close_expired_messages_while, SweepReport, SWEEP_BATCH};
-use lambda_kit::{init_tracing, now, run_task};
+use lambda_kit::{init_tracing, now, run_task, Settings};
 use saas_adapters::slack::SlackWebApi;
 use serde_json::Value;
 
@@ -38,12 +38,16 @@ async fn handle(deps: &Deps, _event: Value) -> Result<SweepReport, HitlError> {
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
+    let settings = Settings::from_env();
     let config = aws_config().await;
-    let secrets = SecretReader::new(&config);
+    let secrets = SecretReader::new(&config, &settings);
     let deps: Result<Deps, HitlError> = async {
         Ok(Deps {
-            store: approval_store(&config)?,
-            slack: SlackWebApi::from_token(&secrets.required_text(SLACK_BOT_TOKEN).await?),
+            store: approval_store(&config, &settings)?,
+            slack: SlackWebApi::from_token(
+                settings.slack_api_url(),
+                &secrets.required_text(SLACK_BOT_TOKEN).await?,
+            ),
         })
     }
     .await;

@@ -7,7 +7,7 @@ use aws_adapters::sdk_config::{approval_store, aws_config};
 use aws_adapters::secrets::{SecretReader, SLACK_BOT_TOKEN};
 use aws_adapters::DynamoApprovalStore;
 use channels::slack::{request_action, RequestActionOutput};
-use lambda_kit::{init_tracing, now, parse_input, retention_days, run_task};
+use lambda_kit::{init_tracing, now, parse_input, run_task, Settings};
 use saas_adapters::slack::SlackWebApi;
 use serde_json::Value;
 
@@ -34,14 +34,18 @@ async fn handle(deps: &Deps, payload: Value) -> Result<RequestActionOutput, Hitl
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
+    let settings = Settings::from_env();
     let config = aws_config().await;
     // Built once per cold start; a configuration error fails every Task with Hitl.Config.
-    let secrets = SecretReader::new(&config);
+    let secrets = SecretReader::new(&config, &settings);
     let deps: Result<Deps, HitlError> = async {
         Ok(Deps {
-            store: approval_store(&config)?,
-            slack: SlackWebApi::from_token(&secrets.required_text(SLACK_BOT_TOKEN).await?),
-            retention_days: retention_days()?,
+            store: approval_store(&config, &settings)?,
+            slack: SlackWebApi::from_token(
+                settings.slack_api_url(),
+                &secrets.required_text(SLACK_BOT_TOKEN).await?,
+            ),
+            retention_days: settings.retention_days()?,
         })
     }
     .await;

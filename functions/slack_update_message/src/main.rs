@@ -5,7 +5,7 @@ use approvals::HitlError;
 use aws_adapters::sdk_config::aws_config;
 use aws_adapters::secrets::{SecretReader, SLACK_BOT_TOKEN};
 use channels::slack::{update_message, SentMessage};
-use lambda_kit::{init_tracing, parse_input, run_task};
+use lambda_kit::{init_tracing, parse_input, run_task, Settings};
 use saas_adapters::slack::SlackWebApi;
 use serde_json::Value;
 
@@ -18,10 +18,11 @@ async fn handle(slack: &SlackWebApi, payload: Value) -> Result<SentMessage, Hitl
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
-    let secrets = SecretReader::new(&aws_config().await);
+    let settings = Settings::from_env();
+    let secrets = SecretReader::new(&aws_config().await, &settings);
     let slack = secrets
         .required_text(SLACK_BOT_TOKEN)
         .await
-        .map(|token| SlackWebApi::from_token(&token));
+        .map(|token| SlackWebApi::from_token(settings.slack_api_url(), &token));
     run_task(&slack, handle).await
 }

@@ -9,8 +9,7 @@ use aws_adapters::secrets::{SecretReader, TEAMS_WEBHOOK_URL};
 use aws_adapters::ses_sender::sender_address;
 use aws_adapters::{DynamoApprovalStore, SesEmailSender};
 use channels::teams::{request_action, ApproverMail, TeamsRequestActionOutput};
-use lambda_kit::required_env;
-use lambda_kit::{init_tracing, now, parse_input, run_task};
+use lambda_kit::{init_tracing, now, parse_input, run_task, Settings};
 use saas_adapters::teams::TeamsClient;
 use serde_json::Value;
 
@@ -43,16 +42,17 @@ async fn handle(deps: &Deps, payload: Value) -> Result<TeamsRequestActionOutput,
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
+    let settings = Settings::from_env();
     let config = aws_config().await;
     // Built once per cold start; a configuration error fails every Task with Hitl.Config.
-    let secrets = SecretReader::new(&config);
+    let secrets = SecretReader::new(&config, &settings);
     let deps: Result<Deps, HitlError> = async {
         Ok(Deps {
-            links: LinkConfig::load(&secrets).await?,
-            store: approval_store(&config)?,
+            links: LinkConfig::load(&secrets, &settings).await?,
+            store: approval_store(&config, &settings)?,
             teams: TeamsClient::from_secret(&secrets.required_text(TEAMS_WEBHOOK_URL).await?)?,
             sender: SesEmailSender::new(aws_sdk_sesv2::Client::new(&config)),
-            sender_email: sender_address(&required_env("SENDER_EMAIL")?)?,
+            sender_email: sender_address(settings.sender_email()?)?,
         })
     }
     .await;

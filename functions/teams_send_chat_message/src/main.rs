@@ -6,7 +6,7 @@ use approvals::HitlError;
 use aws_adapters::sdk_config::aws_config;
 use aws_adapters::secrets::{SecretReader, TEAMS_WEBHOOK_URL};
 use channels::teams::{send_message, TeamsSendMessageOutput};
-use lambda_kit::{init_tracing, parse_input, run_task};
+use lambda_kit::{init_tracing, parse_input, run_task, Settings};
 use saas_adapters::teams::TeamsClient;
 use serde_json::Value;
 
@@ -19,8 +19,9 @@ async fn handle(teams: &TeamsClient, payload: Value) -> Result<TeamsSendMessageO
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
+    let settings = Settings::from_env();
     // Built once per cold start; a configuration error fails every Task with Hitl.Config.
-    let secrets = SecretReader::new(&aws_config().await);
+    let secrets = SecretReader::new(&aws_config().await, &settings);
     let teams = match secrets.required_text(TEAMS_WEBHOOK_URL).await {
         Ok(url) => TeamsClient::from_secret(&url),
         Err(e) => Err(e),

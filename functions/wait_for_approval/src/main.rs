@@ -4,7 +4,7 @@
 use approvals::use_cases::{wait_for_approval, WaitOutput};
 use approvals::HitlError;
 use aws_adapters::sdk_config::{aws_config, WaitDeps};
-use lambda_kit::{init_tracing, now, parse_input, run_task};
+use lambda_kit::{init_tracing, now, parse_input, run_task, Settings};
 use serde_json::Value;
 
 async fn handle(deps: &WaitDeps, payload: Value) -> Result<WaitOutput, HitlError> {
@@ -17,7 +17,8 @@ async fn handle(deps: &WaitDeps, payload: Value) -> Result<WaitOutput, HitlError
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
+    let settings = Settings::from_env();
     // Built once per cold start; a configuration error fails every Task with Hitl.Config.
-    let deps = WaitDeps::from_env(&aws_config().await);
+    let deps = WaitDeps::new(&aws_config().await, &settings);
     run_task(&deps, handle).await
 }

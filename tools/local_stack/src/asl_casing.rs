@@ -90,9 +90,19 @@ mod tests {
 
     #[test]
     fn the_shipped_asl_uses_the_aws_sdk_casing() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../statemachine");
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
         let mut checked = 0;
-        for entry in std::fs::read_dir(dir).unwrap() {
+        let shipped = ["statemachine", "examples/rds-idle-review"]
+            .into_iter()
+            .flat_map(|dir| std::fs::read_dir(root.join(dir)).unwrap())
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .to_string_lossy()
+                    .ends_with(".asl.json")
+            });
+        for entry in shipped {
             let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
             for (_, boto) in RENAMES {
                 assert!(
@@ -105,7 +115,7 @@ mod tests {
         assert!(checked >= 2);
         let rds = std::fs::read_to_string(
             std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../../statemachine/rds_idle_review.asl.json"),
+                .join("../../examples/rds-idle-review/rds_idle_review.asl.json"),
         )
         .unwrap();
         assert!(rds.contains("DbInstanceIdentifier") && rds.contains("$.DbInstances"));

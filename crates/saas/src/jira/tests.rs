@@ -170,24 +170,11 @@ async fn jira_statuses_become_named_errors() {
 }
 
 #[test]
-fn configuration_comes_from_two_variables_and_the_token_secret() {
-    let vars = |missing: &'static str| {
-        move |name: &str| {
-            (name != missing).then(|| match name {
-                "JIRA_BASE_URL" => "https://your-site.atlassian.net/".to_string(),
-                _ => "x".to_string(),
-            })
-        }
-    };
-    let token = SecretString::from("x");
-    for name in ["JIRA_BASE_URL", "JIRA_EMAIL"] {
-        let err = JiraCloud::from_vars(vars(name), &token).unwrap_err();
-        assert_eq!(err.name(), "Hitl.Config");
-        assert!(err.to_string().contains(name), "{err}");
-    }
-    let err = JiraCloud::from_vars(vars("none"), &SecretString::from(" ")).unwrap_err();
+fn configuration_is_the_site_the_account_and_the_token_secret() {
+    let site = ("https://your-site.atlassian.net/", "x");
+    let err = JiraCloud::from_token(site, &SecretString::from(" ")).unwrap_err();
     assert_eq!(err.name(), "Hitl.Config");
-    let jira = JiraCloud::from_vars(vars("none"), &token).unwrap();
+    let jira = JiraCloud::from_token(site, &SecretString::from("x")).unwrap();
     assert_eq!(
         jira.issue_url("OPS-1", &["comment"]).as_str(),
         "https://your-site.atlassian.net/rest/api/3/issue/OPS-1/comment"

@@ -1,0 +1,132 @@
+//! Every function's configuration, read from its environment once at cold start, in one type.
+//!
+//! Nothing here is secret: secrets live in Secrets Manager, and the environment holds only
+//! their ids (`*_SECRET_ID`), read with `aws_adapters::secrets` into types that cannot print.
+//! A value a function needs but lacks is a `Hitl.Config` error naming the variable, raised
+//! when the function asks for it (so each function requires only what it uses).
+
+use std::collections::BTreeMap;
+
+use approvals::HitlError;
+
+/// Days an approval record is kept after it expires when `RECORD_RETENTION_DAYS` is unset.
+pub const DEFAULT_RETENTION_DAYS: i64 = 30;
+
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    vars: BTreeMap<String, String>,
+}
+
+impl Settings {
+    /// The process environment, as the template sets it.
+    pub fn from_env() -> Self {
+        Self::from_vars(std::env::vars())
+    }
+
+    /// Any set of variables (tests, tools); blank values count as unset.
+    pub fn from_vars(vars: impl IntoIterator<Item = (String, String)>) -> Self {
+        Settings {
+            vars: vars
+                .into_iter()
+                .filter(|(_, v)| !v.trim().is_empty())
+                .map(|(k, v)| (k, v.trim().to_string()))
+                .collect(),
+        }
+    }
+
+    /// The variable `name`, or `None` when it is unset or blank.
+    pub fn optional(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).map(String::as_str)
+    }
+
+    /// The variable `name`, or `Hitl.Config` naming it.
+    pub fn required(&self, name: &str) -> Result<&str, HitlError> {
+        self.optional(name)
+            .ok_or_else(|| HitlError::Config(format!("environment variable {name} is not set")))
+    }
+
+    /// The approvals table (`TABLE_NAME`).
+    pub fn table_name(&self) -> Result<&str, HitlError> {
+        self.required("TABLE_NAME")
+    }
+
+    /// Where signed links point (`DECISION_BASE_URL`, the Decision API's URL).
+    pub fn decision_base_url(&self) -> Result<&str, HitlError> {
+        self.required("DECISION_BASE_URL")
+    }
+
+    /// The verified address approval email is sent from (`SENDER_EMAIL`).
+    pub fn sender_email(&self) -> Result<&str, HitlError> {
+        self.required("SENDER_EMAIL")
+    }
+
+    /// Days an approval record is kept after it expires (`RECORD_RETENTION_DAYS`, 30 by
+    /// default).
+    pub fn retention_days(&self) -> Result<i64, HitlError> {
+        match self.optional("RECORD_RETENTION_DAYS") {
+            None => Ok(DEFAULT_RETENTION_DAYS),
+            Some(v) => v.parse().map_err(|_| {
+                HitlError::Config("RECORD_RETENTION_DAYS must be a whole number".into())
+            }),
+        }
+    }
+
+    /// The Slack workspace whose clicks count (`SLACK_TEAM_ID`); `None`: any workspace the app
+    /// is installed in.
+    pub fn slack_team_id(&self) -> Option<&str> {
+        self.optional("SLACK_TEAM_ID")
+    }
+
+    /// Slack's Web API base URL (`SLACK_API_URL`, for the local stack); `None`: Slack's own.
+    pub fn slack_api_url(&self) -> Option<&str> {
+        self.optional("SLACK_API_URL")
+    }
+
+    /// The Jira Cloud site and the account the API token belongs to (`JIRA_BASE_URL`,
+    /// `JIRA_EMAIL`).
+    pub fn jira_site(&self) -> Result<(&str, &str), HitlError> {
+        Ok((
+            self.required("JIRA_BASE_URL")?,
+            self.required("JIRA_EMAIL")?,
+        ))
+    }
+
+    /// The id of the secret that the variable `variable` names (`SLACK_BOT_TOKEN_SECRET_ID`
+    /// ...), or `None` when that part of the product is not configured.
+    pub fn secret_id(&self, variable: &str) -> Option<&str> {
+        self.optional(variable)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(vars: &[(&str, &str)]) -> Settings {
+        Settings::from_vars(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+    }
+
+    #[test]
+    fn a_missing_or_blank_variable_is_a_config_error_naming_it() {
+        let s = settings(&[("TABLE_NAME", "  ")]);
+        let err = s.table_name().unwrap_err();
+        assert_eq!(err.name(), "Hitl.Config");
+        assert!(err.to_string().contains("TABLE_NAME"), "{err}");
+        let err = settings(&[("JIRA_BASE_URL", "https://x.atlassian.net")])
+            .jira_site()
+            .unwrap_err();
+        assert!(err.to_string().contains("JIRA_EMAIL"), "{err}");
+    }
+
+    #[test]
+    fn values_are_trimmed_and_retention_has_a_default() {
+        let s = settings(&[("TABLE_NAME", " approvals \n"), ("SLACK_TEAM_ID", "")]);
+        assert_eq!(s.table_name().unwrap(), "approvals");
+        assert_eq!(s.slack_team_id(), None);
+        assert_eq!(s.retention_days().unwrap(), DEFAULT_RETENTION_DAYS);
+        let bad = settings(&[("RECORD_RETENTION_DAYS", "thirty")]);
+        assert_eq!(bad.retention_days().unwrap_err().name(), "Hitl.Config");
+        let set = settings(&[("RECORD_RETENTION_DAYS", "7")]);
+        assert_eq!(set.retention_days().unwrap(), 7);
+    }
+}
