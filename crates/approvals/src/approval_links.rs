@@ -195,6 +195,19 @@ impl LinkSigner {
         self.verify(approval_id, params, i64::MIN)
     }
 
+    /// The key `kid` names, or why a link signed with it no longer works.
+    fn key(&self, kid: &str) -> Result<&[u8], HitlError> {
+        self.keys
+            .iter()
+            .find(|(id, _)| id == kid)
+            .map(|(_, key)| key.as_ref())
+            .ok_or_else(|| {
+                HitlError::InvalidLink(format!(
+                    "it was signed with key {kid:?}, which has been retired (or never existed); ask the requester to send the request again"
+                ))
+            })
+    }
+
     /// Checks the signature first (so a forged expiry is reported as forged), then the expiry.
     pub fn verify(
         &self,
@@ -218,16 +231,7 @@ impl LinkSigner {
             .ok_or_else(|| missing("signature"))?;
         let approver = params.approver_index.as_deref().unwrap_or("");
 
-        let secret = self
-            .keys
-            .iter()
-            .find(|(id, _)| id == kid)
-            .map(|(_, s)| s)
-            .ok_or_else(|| {
-                HitlError::InvalidLink(format!(
-                    "it was signed with key {kid:?}, which has been retired (or never existed); ask the requester to send the request again"
-                ))
-            })?;
+        let secret = self.key(kid)?;
         let sig = URL_SAFE_NO_PAD
             .decode(sig)
             .map_err(|_| HitlError::InvalidLink("the signature is malformed".into()))?;

@@ -92,8 +92,25 @@ pub async fn deliver_decision(
             return DeliveryOutcome::Pending;
         }
     };
+    record_delivery(record, token, outcome, store, now).await;
+    match outcome {
+        FinalDelivery::Delivered => DeliveryOutcome::Delivered,
+        FinalDelivery::Late => DeliveryOutcome::Late,
+    }
+}
+
+/// Records how a delivery ended. A failure here loses nothing: the Task has its answer, and
+/// the lease runs out so the re-driver records the end.
+async fn record_delivery(
+    record: &ApprovalRecord,
+    token: &str,
+    outcome: FinalDelivery,
+    store: &dyn DeliveryStore,
+    now: i64,
+) {
+    let id = &record.approval_id;
     match store.finish_delivery(id, token, outcome, now).await {
-        // Nothing else to do (no Slack message to bring up to date): out of the re-drive
+        // Nothing else to do (no chat message to bring up to date): out of the re-drive
         // index now, so the re-driver only ever sees records with work left.
         Ok(()) if !record.has_updatable_message() => {
             if let Err(err) = store.settle(id).await {
@@ -101,14 +118,9 @@ pub async fn deliver_decision(
             }
         }
         Ok(()) => {}
-        // The Task has it; the lease runs out and the re-driver records the end.
         Err(err) => {
             tracing::warn!(approval_id = %id, error = err.name(), "delivery done but not recorded yet")
         }
-    }
-    match outcome {
-        FinalDelivery::Delivered => DeliveryOutcome::Delivered,
-        FinalDelivery::Late => DeliveryOutcome::Late,
     }
 }
 

@@ -123,18 +123,7 @@ pub async fn change_issue_status(
     tracker: &dyn IssueTracker,
 ) -> Result<ChangeIssueStatusOutput, HitlError> {
     let issue_key = validate_issue_key(input.issue_key)?;
-    let target = match (non_blank(input.status), non_blank(input.transition)) {
-        (Some(_), Some(_)) => return Err(HitlError::invalid_input(
-            "give either status (the target status) or transition (a transition name), not both",
-        )),
-        (Some(status), None) => Target::Status(status),
-        (None, Some(name)) => Target::Transition(name),
-        (None, None) => {
-            return Err(HitlError::invalid_input(
-                "status (the target status name) or transition (a transition name) is required",
-            ))
-        }
-    };
+    let target = Target::from_input(input.status, input.transition)?;
     // A blank comment (an ASL format of an empty field) means no comment rather than an error.
     let comment = match non_blank(input.comment) {
         Some(text) => Some(plain_text_comment(&text, "comment")?),
@@ -183,6 +172,21 @@ pub async fn change_issue_status(
 enum Target {
     Status(String),
     Transition(String),
+}
+
+impl Target {
+    fn from_input(status: Option<String>, transition: Option<String>) -> Result<Self, HitlError> {
+        match (non_blank(status), non_blank(transition)) {
+            (Some(_), Some(_)) => Err(HitlError::invalid_input(
+                "give either status (the target status) or transition (a transition name), not both",
+            )),
+            (Some(status), None) => Ok(Target::Status(status)),
+            (None, Some(name)) => Ok(Target::Transition(name)),
+            (None, None) => Err(HitlError::invalid_input(
+                "status (the target status name) or transition (a transition name) is required",
+            )),
+        }
+    }
 }
 
 impl Target {

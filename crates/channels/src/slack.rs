@@ -149,18 +149,9 @@ pub async fn request_action(
     let posted = match posted {
         Some(posted) => posted,
         None => {
-            let fallback = match &header {
-                Some(h) => format!("{h}: {text}"),
-                None => text.clone(),
-            };
-            let blocks = request_blocks(&approval_id, header.as_deref(), &text, &buttons);
-            let message = SlackMessage {
-                text: fallback,
-                blocks: Some(blocks.clone()),
-                thread_ts: None,
-            };
+            let message = request_message(&approval_id, header.as_deref(), &text, &buttons);
             let posted = slack.post(&destination, &message).await?;
-            let shown = shown_blocks(&blocks);
+            let shown = message.blocks.as_deref().and_then(shown_blocks);
             store
                 .attach_message(&approval_id, &posted, shown.as_deref())
                 .await?;
@@ -173,6 +164,23 @@ pub async fn request_action(
         ts: posted.ts,
         expires_at: rfc3339(record.expires_at),
     })
+}
+
+/// The request as posted: its blocks, and a text for notifications and clients without them.
+fn request_message(
+    approval_id: &str,
+    header: Option<&str>,
+    text: &str,
+    buttons: &[Button],
+) -> SlackMessage {
+    SlackMessage {
+        text: match header {
+            Some(h) => format!("{h}: {text}"),
+            None => text.to_string(),
+        },
+        blocks: Some(request_blocks(approval_id, header, text, buttons)),
+        thread_ts: None,
+    }
 }
 
 /// Posts a message; when it has buttons, also registers it so a Wait For User Action can wait
@@ -209,11 +217,7 @@ pub async fn send_message(
             create_or_resume(&new_record(key.clone()), true, store, now).await?
         {
             let approval_id = interactive.then(|| message_approval_id(&sent));
-            return Ok(SentMessage {
-                channel: sent.channel,
-                ts: sent.ts,
-                approval_id,
-            });
+            return Ok(SentMessage::new(sent, approval_id));
         }
     }
     let posted = slack
@@ -237,11 +241,17 @@ pub async fn send_message(
         }
         false => None,
     };
-    Ok(SentMessage {
-        channel: posted.channel,
-        ts: posted.ts,
-        approval_id,
-    })
+    Ok(SentMessage::new(posted, approval_id))
+}
+
+impl SentMessage {
+    fn new(message: MessageRef, approval_id: Option<String>) -> Self {
+        SentMessage {
+            channel: message.channel,
+            ts: message.ts,
+            approval_id,
+        }
+    }
 }
 
 /// `threadTs`, when given, must be a message timestamp.
