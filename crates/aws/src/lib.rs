@@ -11,6 +11,7 @@ pub mod dynamodb_messages;
 pub mod dynamodb_store;
 pub mod sdk_config;
 pub mod sdk_errors;
+pub mod sdk_http;
 #[cfg(feature = "secrets")]
 pub mod secrets;
 #[cfg(feature = "ses")]

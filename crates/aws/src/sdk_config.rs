@@ -1,20 +1,63 @@
 //! Building the SDK clients once per cold start: configuration from the environment with known
 //! time limits, and the adapters every function family shares.
 
+#[cfg(any(feature = "dynamodb", feature = "secrets"))]
 use approvals::HitlError;
 use aws_config::{BehaviorVersion, SdkConfig};
+#[cfg(any(feature = "dynamodb", feature = "secrets"))]
 use lambda_kit::Settings;
 
 /// SDK configuration from the environment; `AWS_ENDPOINT_URL` points it at the local stack.
 /// Every call ends within the operation timeout of [`crate::timeouts::TASK_SDK`], retries
-/// included, so each function's worst case is known (`timeouts::BUDGETS`).
+/// included, so each function's worst case is known (`timeouts::BUDGETS`). Calls go through
+/// the process's one HTTP client ([`crate::sdk_http`]).
 pub async fn aws_config() -> SdkConfig {
     let limits = crate::timeouts::TASK_SDK;
     aws_config::defaults(BehaviorVersion::latest())
+        .http_client(crate::sdk_http::SharedReqwest)
         .timeout_config(limits.timeout_config())
         .retry_config(limits.retry_config())
         .load()
         .await
+}
+
+/// An AWS service a function calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AwsService {
+    DynamoDb,
+    StepFunctions,
+    Ses,
+    SecretsManager,
+}
+
+impl AwsService {
+    /// The endpoint's host prefix (`https://<prefix>.<region>.amazonaws.com`).
+    fn prefix(self) -> &'static str {
+        match self {
+            AwsService::DynamoDb => "dynamodb",
+            AwsService::StepFunctions => "states",
+            AwsService::Ses => "email",
+            AwsService::SecretsManager => "secretsmanager",
+        }
+    }
+}
+
+/// The endpoints of `services` in `config`'s region (or its `AWS_ENDPOINT_URL`), for
+/// `lambda_kit::http::open_connections` during init. A `GET /` is harmless on each (DynamoDB
+/// answers "healthy", the others an error); only the connection matters.
+pub fn endpoints(config: &SdkConfig, services: &[AwsService]) -> Vec<String> {
+    if let Some(url) = config.endpoint_url() {
+        return vec![url.trim_end_matches('/').to_string() + "/"];
+    }
+    let region = config.region().map(|r| r.as_ref()).unwrap_or("us-east-1");
+    let suffix = match region.starts_with("cn-") {
+        true => "amazonaws.com.cn",
+        false => "amazonaws.com",
+    };
+    services
+        .iter()
+        .map(|s| format!("https://{}.{region}.{suffix}/", s.prefix()))
+        .collect()
 }
 
 /// The same configuration with the shorter limits of [`crate::timeouts::INTERACTIVE_SDK`], for

@@ -2,6 +2,7 @@
 //! once, the Task loop, and the one place a `HitlError` becomes the name Step Functions sees.
 //! It knows nothing of AWS's SDKs, so a function that calls none links none.
 
+pub mod http;
 pub mod settings;
 
 pub use settings::Settings;

@@ -22,7 +22,6 @@ use approvals::{HitlError, Service, ServiceErrorKind};
 pub const DEFAULT_BUDGET: Duration = Duration::from_secs(3);
 /// The longest single attempt (less when less of the budget is left).
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(2500);
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// An attempt that would get less than this is not started.
 pub const MIN_ATTEMPT: Duration = Duration::from_millis(250);
 /// How long one call may spend waiting on `Retry-After` in all.
@@ -71,13 +70,9 @@ enum Attempt {
 
 impl ServiceHttp {
     pub fn new(service: Service) -> Self {
-        let client = reqwest::Client::builder()
-            .connect_timeout(CONNECT_TIMEOUT)
-            .user_agent(concat!("hitl/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .expect("an HTTP client with rustls builds");
         ServiceHttp {
-            client,
+            // The process's one client: its pool holds the connections init opened.
+            client: lambda_kit::http::shared_client().clone(),
             service,
             budget: DEFAULT_BUDGET,
             max_retry_wait: MAX_RETRY_WAIT,

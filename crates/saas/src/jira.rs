@@ -77,6 +77,12 @@ impl JiraCloud {
         })
     }
 
+    /// What init opens a connection with: the site's `/status` (Atlassian's health check,
+    /// no credentials needed).
+    pub fn connection_url(base_url: &str) -> String {
+        format!("{}/status", base_url.trim().trim_end_matches('/'))
+    }
+
     /// The site and account (`Settings::jira_site`), with the API token read from its secret.
     pub fn from_token(
         (base_url, email): (&str, &str),

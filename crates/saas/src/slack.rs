@@ -44,6 +44,15 @@ impl SlackWebApi {
         )
     }
 
+    /// What init opens a connection with (`lambda_kit::http::open_connections`): `api.test`,
+    /// which needs no token and changes nothing.
+    pub fn connection_url(api_url: Option<&str>) -> String {
+        format!(
+            "{}/api.test",
+            api_url.unwrap_or(DEFAULT_API_URL).trim_end_matches('/')
+        )
+    }
+
     /// Each call (its retries and `Retry-After` waits included) ends within `budget`: the
     /// interactivity path answers Slack within its 3 s with a short one.
     pub fn with_budget(mut self, budget: Duration) -> Self {

@@ -65,6 +65,12 @@ impl TeamsClient {
         Self::new(webhook_url.expose_secret())
     }
 
+    /// What init opens a connection with: the webhook's origin alone (its path holds the
+    /// signature), whose answer to a `GET` does not matter.
+    pub fn connection_url(&self) -> String {
+        self.webhook.origin().ascii_serialization() + "/"
+    }
+
     /// Another HTTP client (shorter retry waits, for tests).
     pub fn with_http(mut self, http: ServiceHttp) -> Self {
         self.http = http;

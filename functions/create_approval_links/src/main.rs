@@ -3,8 +3,10 @@
 use approvals::use_cases::create_approval_links;
 use approvals::{Channel, CreateLinksOutput, HitlError};
 use aws_adapters::sdk_config::{approval_store, aws_config, LinkConfig};
+use aws_adapters::sdk_config::{endpoints, AwsService};
 use aws_adapters::secrets::SecretReader;
 use aws_adapters::DynamoApprovalStore;
+use lambda_kit::http::open_connections;
 use lambda_kit::{init_tracing, now, parse_input, run_task, Settings};
 use serde_json::Value;
 
@@ -31,6 +33,12 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     let settings = Settings::from_env();
     let config = aws_config().await;
+    // Opened while init runs at full speed, not by the first event (lambda_kit::http).
+    open_connections(&endpoints(
+        &config,
+        &[AwsService::DynamoDb, AwsService::SecretsManager],
+    ))
+    .await;
     // Built once per cold start; a configuration error fails every Task with Hitl.Config.
     let secrets = SecretReader::new(&config, &settings);
     let deps: Result<Deps, HitlError> = async {

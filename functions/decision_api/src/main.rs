@@ -5,11 +5,15 @@
 use std::sync::Arc;
 
 use approvals::HitlError;
-use aws_adapters::sdk_config::{approval_store, aws_config};
-use aws_adapters::secrets::{RefreshingSigner, SecretReader, KEY_RING_MAX_AGE};
+use aws_adapters::sdk_config::{approval_store, aws_config, endpoints, AwsService};
+use aws_adapters::secrets::{
+    RefreshingSigner, SecretReader, KEY_RING_MAX_AGE, SLACK_SIGNING_SECRET,
+};
 use aws_adapters::{DynamoApprovalStore, StepFunctionsResumer};
 use lambda_http::Error;
+use lambda_kit::http::open_connections;
 use lambda_kit::{init_tracing, Settings};
+use saas_adapters::slack::SlackWebApi;
 
 mod links;
 mod routes;
@@ -42,6 +46,18 @@ impl Deps {
 async fn main() -> Result<(), Error> {
     init_tracing();
     let settings = Settings::from_env();
-    let deps = Deps::load(&aws_config().await, &settings).await;
+    let config = aws_config().await;
+    // Opened while init runs at full speed, not by the first click (lambda_kit::http).
+    let services = [
+        AwsService::DynamoDb,
+        AwsService::StepFunctions,
+        AwsService::SecretsManager,
+    ];
+    let mut urls = endpoints(&config, &services);
+    if settings.secret_id(SLACK_SIGNING_SECRET).is_some() {
+        urls.push(SlackWebApi::connection_url(settings.slack_api_url()));
+    }
+    open_connections(&urls).await;
+    let deps = Deps::load(&config, &settings).await;
     lambda_http::run(routes::router(Arc::new(deps))).await
 }

@@ -13,8 +13,10 @@ use approvals::delivery::{redrive_while, RedriveReport};
 use approvals::ports::{DeliveryStore, OutcomeNotifier};
 use approvals::HitlError;
 use aws_adapters::sdk_config::{aws_config, WaitDeps};
+use aws_adapters::sdk_config::{endpoints, AwsService};
 use aws_adapters::secrets::{SecretReader, SLACK_BOT_TOKEN};
 use channels::slack_click::SlackOutcome;
+use lambda_kit::http::open_connections;
 use lambda_kit::{init_tracing, now, run_task, Settings};
 use saas_adapters::slack::SlackWebApi;
 use serde::Serialize;
@@ -109,6 +111,17 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     let settings = Settings::from_env();
     let config = aws_config().await;
+    // Opened while init runs at full speed, not by the first event (lambda_kit::http).
+    let mut urls = endpoints(
+        &config,
+        &[
+            AwsService::DynamoDb,
+            AwsService::StepFunctions,
+            AwsService::SecretsManager,
+        ],
+    );
+    urls.push(SlackWebApi::connection_url(settings.slack_api_url()));
+    open_connections(&urls).await;
     let secrets = SecretReader::new(&config, &settings);
     let deps: Result<Deps, HitlError> = async {
         // Slack is optional: without its token the re-driver only resumes workflows.

@@ -3,8 +3,10 @@
 
 use approvals::HitlError;
 use aws_adapters::sdk_config::aws_config;
+use aws_adapters::sdk_config::{endpoints, AwsService};
 use aws_adapters::secrets::{SecretReader, JIRA_API_TOKEN};
 use channels::jira::{change_issue_status, ChangeIssueStatusOutput};
+use lambda_kit::http::open_connections;
 use lambda_kit::{init_tracing, parse_input, run_task, Settings};
 use saas_adapters::jira::JiraCloud;
 use serde_json::Value;
@@ -25,8 +27,17 @@ async fn handle(jira: &JiraCloud, payload: Value) -> Result<ChangeIssueStatusOut
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     let settings = Settings::from_env();
+    let config = aws_config().await;
+    // Opened while init runs at full speed, not by the first event (lambda_kit::http).
+    let mut urls = endpoints(&config, &[AwsService::SecretsManager]);
+    urls.extend(
+        settings
+            .jira_site()
+            .map(|(site, _)| JiraCloud::connection_url(site)),
+    );
+    open_connections(&urls).await;
     // Built once per cold start; a configuration error fails every Task with Hitl.Config.
-    let secrets = SecretReader::new(&aws_config().await, &settings);
+    let secrets = SecretReader::new(&config, &settings);
     let jira = match secrets.required_text(JIRA_API_TOKEN).await {
         Ok(token) => settings
             .jira_site()

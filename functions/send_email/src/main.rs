@@ -2,9 +2,11 @@
 
 use approvals::HitlError;
 use aws_adapters::sdk_config::aws_config;
+use aws_adapters::sdk_config::{endpoints, AwsService};
 use aws_adapters::ses_sender::sender_address;
 use aws_adapters::SesEmailSender;
 use channels::email::{send_email, SendEmailOutput};
+use lambda_kit::http::open_connections;
 use lambda_kit::{init_tracing, parse_input, run_task, Settings};
 use serde_json::Value;
 
@@ -24,6 +26,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     let settings = Settings::from_env();
     let config = aws_config().await;
+    // Opened while init runs at full speed, not by the first event (lambda_kit::http).
+    open_connections(&endpoints(&config, &[AwsService::Ses])).await;
     let deps = settings
         .sender_email()
         .and_then(sender_address)

@@ -4,9 +4,11 @@
 
 use approvals::HitlError;
 use aws_adapters::sdk_config::{approval_store, aws_config};
+use aws_adapters::sdk_config::{endpoints, AwsService};
 use aws_adapters::secrets::{SecretReader, SLACK_BOT_TOKEN};
 use aws_adapters::DynamoApprovalStore;
 use channels::slack::{close_expired_messages_while, SweepReport, SWEEP_BATCH};
+use lambda_kit::http::open_connections;
 use lambda_kit::{init_tracing, now, run_task, Settings};
 use saas_adapters::slack::SlackWebApi;
 use serde_json::Value;
@@ -40,6 +42,10 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     let settings = Settings::from_env();
     let config = aws_config().await;
+    // Opened while init runs at full speed, not by the first event (lambda_kit::http).
+    let mut urls = endpoints(&config, &[AwsService::DynamoDb, AwsService::SecretsManager]);
+    urls.push(SlackWebApi::connection_url(settings.slack_api_url()));
+    open_connections(&urls).await;
     let secrets = SecretReader::new(&config, &settings);
     let deps: Result<Deps, HitlError> = async {
         Ok(Deps {

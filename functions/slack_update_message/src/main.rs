@@ -3,8 +3,10 @@
 
 use approvals::HitlError;
 use aws_adapters::sdk_config::aws_config;
+use aws_adapters::sdk_config::{endpoints, AwsService};
 use aws_adapters::secrets::{SecretReader, SLACK_BOT_TOKEN};
 use channels::slack::{update_message, SentMessage};
+use lambda_kit::http::open_connections;
 use lambda_kit::{init_tracing, parse_input, run_task, Settings};
 use saas_adapters::slack::SlackWebApi;
 use serde_json::Value;
@@ -19,7 +21,12 @@ async fn handle(slack: &SlackWebApi, payload: Value) -> Result<SentMessage, Hitl
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     let settings = Settings::from_env();
-    let secrets = SecretReader::new(&aws_config().await, &settings);
+    let config = aws_config().await;
+    // Opened while init runs at full speed, not by the first event (lambda_kit::http).
+    let mut urls = endpoints(&config, &[AwsService::SecretsManager]);
+    urls.push(SlackWebApi::connection_url(settings.slack_api_url()));
+    open_connections(&urls).await;
+    let secrets = SecretReader::new(&config, &settings);
     let slack = secrets
         .required_text(SLACK_BOT_TOKEN)
         .await

@@ -5,10 +5,12 @@
 
 use approvals::{Channel, HitlError};
 use aws_adapters::sdk_config::{approval_store, aws_config, LinkConfig};
+use aws_adapters::sdk_config::{endpoints, AwsService};
 use aws_adapters::secrets::{SecretReader, TEAMS_WEBHOOK_URL};
 use aws_adapters::ses_sender::sender_address;
 use aws_adapters::{DynamoApprovalStore, SesEmailSender};
 use channels::teams::{request_action, ApproverMail, TeamsRequestActionOutput};
+use lambda_kit::http::open_connections;
 use lambda_kit::{init_tracing, now, parse_input, run_task, Settings};
 use saas_adapters::teams::TeamsClient;
 use serde_json::Value;
@@ -44,6 +46,16 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     let settings = Settings::from_env();
     let config = aws_config().await;
+    // Opened while init runs at full speed, not by the first event (lambda_kit::http).
+    open_connections(&endpoints(
+        &config,
+        &[
+            AwsService::DynamoDb,
+            AwsService::SecretsManager,
+            AwsService::Ses,
+        ],
+    ))
+    .await;
     // Built once per cold start; a configuration error fails every Task with Hitl.Config.
     let secrets = SecretReader::new(&config, &settings);
     let deps: Result<Deps, HitlError> = async {
@@ -56,5 +68,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         })
     }
     .await;
+    if let Ok(deps) = &deps {
+        open_connections(&[deps.teams.connection_url()]).await;
+    }
     run_task(&deps, handle).await
 }

@@ -4,8 +4,10 @@
 
 use approvals::HitlError;
 use aws_adapters::sdk_config::aws_config;
+use aws_adapters::sdk_config::{endpoints, AwsService};
 use aws_adapters::secrets::{SecretReader, TEAMS_WEBHOOK_URL};
 use channels::teams::{send_message, TeamsSendMessageOutput};
+use lambda_kit::http::open_connections;
 use lambda_kit::{init_tracing, parse_input, run_task, Settings};
 use saas_adapters::teams::TeamsClient;
 use serde_json::Value;
@@ -20,11 +22,17 @@ async fn handle(teams: &TeamsClient, payload: Value) -> Result<TeamsSendMessageO
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     let settings = Settings::from_env();
+    let config = aws_config().await;
+    // Opened while init runs at full speed, not by the first event (lambda_kit::http).
+    open_connections(&endpoints(&config, &[AwsService::SecretsManager])).await;
     // Built once per cold start; a configuration error fails every Task with Hitl.Config.
-    let secrets = SecretReader::new(&aws_config().await, &settings);
+    let secrets = SecretReader::new(&config, &settings);
     let teams = match secrets.required_text(TEAMS_WEBHOOK_URL).await {
         Ok(url) => TeamsClient::from_secret(&url),
         Err(e) => Err(e),
     };
+    if let Ok(teams) = &teams {
+        open_connections(&[teams.connection_url()]).await;
+    }
     run_task(&teams, handle).await
 }

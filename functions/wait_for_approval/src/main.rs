@@ -4,6 +4,8 @@
 use approvals::use_cases::{wait_for_approval, WaitOutput};
 use approvals::HitlError;
 use aws_adapters::sdk_config::{aws_config, WaitDeps};
+use aws_adapters::sdk_config::{endpoints, AwsService};
+use lambda_kit::http::open_connections;
 use lambda_kit::{init_tracing, now, parse_input, run_task, Settings};
 use serde_json::Value;
 
@@ -18,7 +20,14 @@ async fn handle(deps: &WaitDeps, payload: Value) -> Result<WaitOutput, HitlError
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     let settings = Settings::from_env();
+    let config = aws_config().await;
+    // Opened while init runs at full speed, not by the first event (lambda_kit::http).
+    open_connections(&endpoints(
+        &config,
+        &[AwsService::DynamoDb, AwsService::StepFunctions],
+    ))
+    .await;
     // Built once per cold start; a configuration error fails every Task with Hitl.Config.
-    let deps = WaitDeps::new(&aws_config().await, &settings);
+    let deps = WaitDeps::new(&config, &settings);
     run_task(&deps, handle).await
 }
