@@ -28,7 +28,16 @@ impl Drop for Moto {
     }
 }
 
+/// moto on a free port with the approvals table created; stopped when the `Moto` is dropped.
 async fn start_moto() -> (Moto, aws_sdk_dynamodb::Client) {
+    let (moto, port) = spawn_moto();
+    let client = client_when_ready(port).await;
+    create_approvals_table(&client).await;
+    (moto, client)
+}
+
+/// Starts `.venv/bin/moto_server` on a free port.
+fn spawn_moto() -> (Moto, u16) {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let server = root.join(".venv/bin/moto_server");
     assert!(
@@ -47,8 +56,13 @@ async fn start_moto() -> (Moto, aws_sdk_dynamodb::Client) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let moto = Moto(child);
+    (Moto(child), port)
+}
+
+/// A DynamoDB client of moto at `port`, once moto answers (or after 10 s of trying).
+async fn client_when_ready(port: u16) -> aws_sdk_dynamodb::Client {
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(aws_adapters::sdk_http::SharedReqwest)
         .region(aws_config::Region::new("us-east-1"))
         .endpoint_url(format!("http://127.0.0.1:{port}"))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
@@ -63,34 +77,11 @@ async fn start_moto() -> (Moto, aws_sdk_dynamodb::Client) {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let attribute = |name: &str, kind: ScalarAttributeType| {
-        AttributeDefinition::builder()
-            .attribute_name(name)
-            .attribute_type(kind)
-            .build()
-            .unwrap()
-    };
-    let key = |name: &str, kind: KeyType| {
-        KeySchemaElement::builder()
-            .attribute_name(name)
-            .key_type(kind)
-            .build()
-            .unwrap()
-    };
-    // The indexes as template.yaml declares them (sparse, keys only).
-    let index = |name: &str, hash: &str, range: &str| {
-        GlobalSecondaryIndex::builder()
-            .index_name(name)
-            .key_schema(key(hash, KeyType::Hash))
-            .key_schema(key(range, KeyType::Range))
-            .projection(
-                Projection::builder()
-                    .projection_type(ProjectionType::KeysOnly)
-                    .build(),
-            )
-            .build()
-            .unwrap()
-    };
+    client
+}
+
+/// The table `Approvals` with its key and its two indexes as template.yaml declares them.
+async fn create_approvals_table(client: &aws_sdk_dynamodb::Client) {
     client
         .create_table()
         .table_name("Approvals")
@@ -106,7 +97,37 @@ async fn start_moto() -> (Moto, aws_sdk_dynamodb::Client) {
         .send()
         .await
         .unwrap();
-    (moto, client)
+}
+
+fn attribute(name: &str, kind: ScalarAttributeType) -> AttributeDefinition {
+    AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(kind)
+        .build()
+        .unwrap()
+}
+
+fn key(name: &str, kind: KeyType) -> KeySchemaElement {
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(kind)
+        .build()
+        .unwrap()
+}
+
+/// An index as template.yaml declares them (sparse, keys only).
+fn index(name: &str, hash: &str, range: &str) -> GlobalSecondaryIndex {
+    GlobalSecondaryIndex::builder()
+        .index_name(name)
+        .key_schema(key(hash, KeyType::Hash))
+        .key_schema(key(range, KeyType::Range))
+        .projection(
+            Projection::builder()
+                .projection_type(ProjectionType::KeysOnly)
+                .build(),
+        )
+        .build()
+        .unwrap()
 }
 
 #[tokio::test]

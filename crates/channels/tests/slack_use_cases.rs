@@ -133,31 +133,8 @@ async fn the_first_allowed_click_decides_and_the_message_shows_who() {
             delivered: true
         }
     );
-    let (token, output) = w.resumer.resumed.lock().unwrap()[0].clone();
-    assert_eq!(token, "token-1");
-    let output = serde_json::to_value(output).unwrap();
-    assert_eq!(output["decision"], "defer");
-    assert_eq!(output["value"], "defer");
-    assert_eq!(output["approved"], false);
-    assert_eq!(output["decidedBy"]["channel"], "slack");
-    assert_eq!(
-        output["slackUser"],
-        json!({"id": "U0ALICE", "username": "u0alice", "teamId": "T1"})
-    );
-
-    // The message lost its buttons and says who decided.
-    let (target, update) = w.slack.updated.lock().unwrap()[0].clone();
-    assert_eq!(target, sent);
-    let blocks = update.blocks.unwrap();
-    assert!(blocks.iter().all(|b| b["type"] != "actions"));
-    let line = blocks.last().unwrap()["elements"][0]["text"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    assert!(
-        line.contains("<@U0ALICE>") && line.contains("defer"),
-        "{line}"
-    );
+    assert_the_task_got_alices_deferral(&w);
+    assert_the_message_lost_its_buttons_and_names_alice(&w, &sent);
 
     // A second click: ephemeral, names the first decision, resumes nothing more.
     assert!(matches!(
@@ -172,6 +149,37 @@ async fn the_first_allowed_click_decides_and_the_message_shows_who() {
         note.2
     );
     assert_eq!(w.resumer.resumed.lock().unwrap().len(), 1);
+}
+
+/// The waiting Task was resumed with Alice's "defer" (a custom button), as a Slack decision.
+fn assert_the_task_got_alices_deferral(w: &World) {
+    let (token, output) = w.resumer.resumed.lock().unwrap()[0].clone();
+    assert_eq!(token, "token-1");
+    let output = serde_json::to_value(output).unwrap();
+    assert_eq!(output["decision"], "defer");
+    assert_eq!(output["value"], "defer");
+    assert_eq!(output["approved"], false);
+    assert_eq!(output["decidedBy"]["channel"], "slack");
+    assert_eq!(
+        output["slackUser"],
+        json!({"id": "U0ALICE", "username": "u0alice", "teamId": "T1"})
+    );
+}
+
+/// The message `sent` was updated: no buttons left, and its last line says Alice deferred.
+fn assert_the_message_lost_its_buttons_and_names_alice(w: &World, sent: &MessageRef) {
+    let (target, update) = w.slack.updated.lock().unwrap()[0].clone();
+    assert_eq!(&target, sent);
+    let blocks = update.blocks.unwrap();
+    assert!(blocks.iter().all(|b| b["type"] != "actions"));
+    let line = blocks.last().unwrap()["elements"][0]["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        line.contains("<@U0ALICE>") && line.contains("defer"),
+        "{line}"
+    );
 }
 
 #[tokio::test]

@@ -1,92 +1,14 @@
-//! The approval use cases end to end over in-memory adapters with a fixed clock.
+//! The approval use cases end to end over in-memory adapters with a fixed clock. What the
+//! emails say: `emails.rs`.
+
+mod use_cases_common;
 
 use approvals::delivery::redrive;
-use approvals::testing::{InMemoryStore, RecordingResumer};
 use approvals::use_cases::TaskStatus;
-use approvals::use_cases::{self, ClientInfo, Delivery, LinkSettings, LinkView, WaitInput};
-use approvals::{CreateLinksInput, CreateLinksOutput, HitlError, LinkSigner};
-use channels::email::{build_emails, SendEmailInput};
+use approvals::use_cases::{self, Delivery, LinkView, WaitInput};
+use approvals::HitlError;
 use channels::pages::render;
-
-const NOW: i64 = 1_800_000_000;
-const BASE: &str = "https://api.example.com";
-
-struct World {
-    signer: LinkSigner,
-    store: InMemoryStore,
-    resumer: RecordingResumer,
-}
-
-impl World {
-    fn new() -> Self {
-        World {
-            signer: LinkSigner::from_config("k1:0123456789abcdef0123456789abcdef").unwrap(),
-            store: InMemoryStore::default(),
-            resumer: RecordingResumer::default(),
-        }
-    }
-
-    async fn create(&self, input: serde_json::Value) -> CreateLinksOutput {
-        self.try_create(input).await.unwrap()
-    }
-
-    async fn try_create(&self, input: serde_json::Value) -> Result<CreateLinksOutput, HitlError> {
-        let settings = LinkSettings {
-            signer: &self.signer,
-            base_url: BASE,
-            retention_days: 30,
-            origin: approvals::Channel::Email,
-        };
-        let input: CreateLinksInput = serde_json::from_value(input).unwrap();
-        use_cases::create_approval_links(input, &settings, &self.store, "appr-1".into(), NOW).await
-    }
-
-    async fn wait(&self, token: &str) -> Result<TaskStatus, HitlError> {
-        let input = WaitInput {
-            approval_id: Some("appr-1".into()),
-            task_token: Some(token.into()),
-        };
-        use_cases::wait_for_approval(input, &self.store, &self.resumer, NOW + 1)
-            .await
-            .map(|o| o.status)
-    }
-
-    async fn get(&self, url: &str, now: i64) -> LinkView {
-        let (id, query) = split(url);
-        use_cases::view_link(&id, &query, &self.signer, &self.store, now).await
-    }
-
-    async fn post(&self, url: &str, extra: &str, now: i64) -> LinkView {
-        let (id, query) = split(url);
-        let body = format!("{query}{extra}");
-        let client = ClientInfo {
-            source_ip: Some("203.0.113.7".into()),
-            user_agent: Some("test".into()),
-        };
-        use_cases::decide(
-            &id,
-            &body,
-            client,
-            &self.signer,
-            &self.store,
-            &self.resumer,
-            now,
-        )
-        .await
-    }
-
-    fn resumes(&self) -> Vec<(String, approvals::DecisionOutput)> {
-        self.resumer.resumed.lock().unwrap().clone()
-    }
-}
-
-fn split(url: &str) -> (String, String) {
-    let (path, query) = url.split_once('?').unwrap();
-    (
-        path.rsplit('/').next().unwrap().to_string(),
-        query.to_string(),
-    )
-}
+use use_cases_common::{World, BASE, NOW};
 
 #[tokio::test]
 async fn get_shows_a_confirmation_and_never_decides() {
@@ -314,90 +236,4 @@ async fn wait_rejects_bad_input_with_named_errors() {
         .await
         .unwrap_err();
     assert_eq!(err.name(), "Hitl.NotFound");
-}
-
-#[tokio::test]
-async fn approval_emails_carry_personal_links_as_buttons() {
-    let w = World::new();
-    let links = w.create(serde_json::json!({"title": "Stop db-1", "approvers": ["alice@example.com", "bob@example.com"]})).await;
-    let input: SendEmailInput =
-        serde_json::from_value(serde_json::json!({"approval": links})).unwrap();
-    let emails = build_emails(input, "approvals@example.com").unwrap();
-    assert_eq!(emails.len(), 2);
-    assert_eq!(emails[1].to, vec!["bob@example.com"]);
-    assert!(emails[1].html.contains(
-        &html_escape::encode_double_quoted_attribute(&links.links[1].approve_url).to_string()
-    ));
-    assert!(emails[1].text.contains(&links.links[1].reject_url));
-    assert!(!emails[1].html.contains(
-        &html_escape::encode_double_quoted_attribute(&links.links[0].approve_url).to_string()
-    ));
-    assert_eq!(emails[0].subject, "Approval needed: Stop db-1");
-
-    let stranger: SendEmailInput =
-        serde_json::from_value(serde_json::json!({"approval": links, "to": "eve@example.com"}))
-            .unwrap();
-    assert_eq!(
-        build_emails(stranger, "a@example.com").unwrap_err().name(),
-        "Hitl.InvalidInput"
-    );
-}
-
-/// A subject or title that would carry a header line into the email is refused by name,
-/// whether it comes as the subject, as the title, or in an approval a workflow edited.
-#[tokio::test]
-async fn control_characters_never_reach_a_subject() {
-    let w = World::new();
-    let err = w
-        .try_create(serde_json::json!({"title": "Stop db-1\r\nBcc: eve@example.com"}))
-        .await
-        .unwrap_err();
-    assert_eq!(err.name(), "Hitl.InvalidInput");
-    assert!(err.to_string().contains("title"), "{err}");
-    let notification: SendEmailInput = serde_json::from_value(serde_json::json!(
-        {"to": "x@example.com", "subject": "Done\nBcc: eve@example.com", "text": "t"}
-    ))
-    .unwrap();
-    let err = build_emails(notification, "a@example.com").unwrap_err();
-    assert!(err.to_string().contains("subject"), "{err}");
-    let mut links = w
-        .create(serde_json::json!({"title": "Stop db-1", "approvers": ["alice@example.com"]}))
-        .await;
-    links.title = "Stop db-1\u{7}".into();
-    let edited: SendEmailInput =
-        serde_json::from_value(serde_json::json!({"approval": links})).unwrap();
-    let err = build_emails(edited, "a@example.com").unwrap_err();
-    assert!(err.to_string().contains("approval.title"), "{err}");
-}
-
-#[tokio::test]
-async fn notifications_need_recipients_subject_and_text() {
-    for (input, needle) in [
-        (
-            serde_json::json!({"subject": "s", "text": "t"}),
-            "to is required",
-        ),
-        (
-            serde_json::json!({"to": "x@example.com", "text": "t"}),
-            "subject",
-        ),
-        (
-            serde_json::json!({"to": "x@example.com", "subject": "s"}),
-            "text",
-        ),
-        (
-            serde_json::json!({"to": "not an email", "subject": "s", "text": "t"}),
-            "not an email",
-        ),
-    ] {
-        let input: SendEmailInput = serde_json::from_value(input).unwrap();
-        let err = build_emails(input, "a@example.com").unwrap_err();
-        assert!(err.to_string().contains(needle), "{err}");
-    }
-    let ok: SendEmailInput = serde_json::from_value(
-        serde_json::json!({"to": ["x@example.com"], "subject": "Done", "text": "<b>ok</b>"}),
-    )
-    .unwrap();
-    let email = &build_emails(ok, "a@example.com").unwrap()[0];
-    assert!(email.html.contains("&lt;b&gt;ok&lt;/b&gt;"));
 }

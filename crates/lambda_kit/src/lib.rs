@@ -2,6 +2,7 @@
 //! once, the Task loop, and the one place a `HitlError` becomes the name Step Functions sees.
 //! It knows nothing of AWS's SDKs, so a function that calls none links none.
 
+pub mod email;
 pub mod http;
 pub mod settings;
 
@@ -18,15 +19,27 @@ use serde_json::Value;
 /// JSON logs once per process, level from `RUST_LOG` (default info). No timestamps: CloudWatch
 /// stamps each line already.
 pub fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(filter)
-        .with_target(false)
-        .with_current_span(false)
-        .without_time()
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let _ = tracing_subscriber::registry()
+        .with(log_filter(std::env::var("RUST_LOG").ok().as_deref()))
+        .with(
+            tracing_subscriber::fmt::layer()
+                .json()
+                .with_target(false)
+                .with_current_span(false)
+                .without_time(),
+        )
         .try_init();
+}
+
+/// `RUST_LOG` as targets and levels; unset or unreadable, `info`.
+fn log_filter(rust_log: Option<&str>) -> tracing_subscriber::filter::Targets {
+    let info = || tracing_subscriber::filter::Targets::new().with_default(tracing::Level::INFO);
+    match rust_log {
+        Some(spec) => spec.parse().unwrap_or_else(|_| info()),
+        None => info(),
+    }
 }
 
 /// Serves a Task function: `deps` were built once per cold start, outside the handler (a
@@ -124,6 +137,18 @@ mod tests {
             err.to_string().contains("title") || err.to_string().contains("invalid type"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn rust_log_sets_levels_and_defaults_to_info() {
+        use tracing::Level;
+        let default = log_filter(None);
+        assert!(default.would_enable("decision_api", &Level::INFO));
+        assert!(!default.would_enable("decision_api", &Level::DEBUG));
+        let debug = log_filter(Some("warn,decision_api=debug"));
+        assert!(debug.would_enable("decision_api", &Level::DEBUG));
+        assert!(!debug.would_enable("hyper", &Level::INFO));
+        assert!(log_filter(Some("=bad=")).would_enable("x", &Level::INFO));
     }
 
     #[test]

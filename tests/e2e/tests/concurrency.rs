@@ -116,12 +116,8 @@ async fn start_slack_race(round: usize) -> (String, String, String) {
         }),
     )
     .await;
-    let message = slack_message_with(&tag).await;
-    (
-        arn,
-        message["channel"].as_str().unwrap().to_string(),
-        message["ts"].as_str().unwrap().to_string(),
-    )
+    let (channel, ts) = message_ref(&slack_message_with(&tag).await);
+    (arn, channel, ts)
 }
 
 /// The "Already decided" notes `user` got so far.
@@ -138,12 +134,27 @@ async fn closed_message(channel: &str, ts: &str) -> Value {
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
         let message = slack_message(channel, ts).await;
-        let blocks = message["blocks"].as_array().unwrap();
-        if blocks.iter().all(|b| b["type"] != "actions") {
+        if !has_buttons(&message) {
             return message;
         }
         assert!(Instant::now() < deadline, "still has buttons: {message}");
         tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// Waits for `user`'s "Already decided" notes beyond the first `before` of them (in `round`).
+async fn notes_after(user: &str, before: usize, round: usize) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let notes = already_decided_notes(user).await;
+        if notes.len() > before {
+            return notes[before..].to_vec();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "round {round}: {user} never told"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
 
@@ -178,18 +189,7 @@ async fn two_slack_clicks_at_once_record_exactly_one_decision() {
         assert_one_decision(&arn, decision, &winner, "slackUserId").await;
 
         // The loser is told who decided; the winner is not told anything of the kind.
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let told = loop {
-            let notes = already_decided_notes(loser).await;
-            if notes.len() > loser_before {
-                break notes[loser_before..].to_vec();
-            }
-            assert!(
-                Instant::now() < deadline,
-                "round {round}: {loser} never told"
-            );
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        };
+        let told = notes_after(loser, loser_before, round).await;
         assert!(
             told.iter().all(|t| t.contains(&format!("<@{winner}>"))),
             "round {round}: {told:?}"
@@ -199,11 +199,7 @@ async fn two_slack_clicks_at_once_record_exactly_one_decision() {
             winner_before,
             "round {round}: the winner was told someone else decided"
         );
-        let message = closed_message(&channel, &ts).await;
-        let line = message["blocks"].as_array().unwrap().last().unwrap()["elements"][0]["text"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let line = last_line(&closed_message(&channel, &ts).await);
         assert!(
             line.contains(&format!("<@{winner}>")) && !line.contains(&format!("<@{loser}>")),
             "round {round}: {line}"

@@ -91,107 +91,16 @@ async fn no_decision_is_lost_whatever_fails_and_late_ones_are_never_effective() 
     let (expired_arn, expired_link) =
         email_request(&unique("Stop db-late"), json!({"timeoutSeconds": 5})).await;
 
-    // Phase 1: Step Functions refuses every SendTaskSuccess.
-    set_faults(
-        json!({"rules": [{"service": "sfn", "operation": "SendTaskSuccess", "errorRate": 1.0}]}),
-    )
-    .await;
-    let (refused_arn, refused_link) = email_request(&unique("Stop db-refused"), json!({})).await;
-    let page = confirm(&refused_link, &[("name", "Dana")]).await;
-    assert_eq!(page.status, 200, "{}", page.body);
-    assert!(
-        page.body.contains("no need to click again"),
-        "{}",
-        page.body
-    );
-    let question = unique("Scale down staging?");
-    let slack_arn = start_execution(
-        SLACK_FLOW,
-        json!({"channel": "C0APPROVALS", "text": question}),
-    )
-    .await;
-    let posted = slack_message_with(&question).await;
-    let asked = (
-        posted["channel"].as_str().unwrap().to_string(),
-        posted["ts"].as_str().unwrap().to_string(),
-    );
-    let (status, _) = slack_click(&asked.0, &asked.1, "U0ALICE", "approve", json!({})).await;
-    assert_eq!(status, 200, "Slack always gets its answer");
-
-    // Phase 1b: everything after the decision write is slow (Step Functions 4 s, Slack 3 s):
-    // Slack still gets its answer within 2.5 s, and the decision still arrives.
-    set_faults(json!({"rules": [
-        {"service": "sfn", "operation": "SendTaskSuccess", "latencyMs": 4000},
-        {"service": "slack", "operation": "chat.update", "latencyMs": 3000},
-        {"service": "slack", "operation": "chat.postEphemeral", "latencyMs": 3000}
-    ]}))
-    .await;
-    let slow_question = unique("Restart the batch cluster?");
-    let slow_arn = start_execution(
-        SLACK_FLOW,
-        json!({"channel": "C0APPROVALS", "text": slow_question}),
-    )
-    .await;
-    let slow = slack_message_with(&slow_question).await;
-    let (slow_channel, slow_ts) = (
-        slow["channel"].as_str().unwrap(),
-        slow["ts"].as_str().unwrap(),
-    );
-    let clicked = Instant::now();
-    let (status, _) = slack_click(slow_channel, slow_ts, "U0BOB", "reject", json!({})).await;
-    let answered = clicked.elapsed();
-    eprintln!("slow Slack click answered in {answered:?}");
-    assert_eq!(status, 200);
-    assert!(answered < Duration::from_millis(2500), "{answered:?}");
-
-    // Phase 2: the Decision API process dies right after the decision write.
-    set_faults(json!({"kill": [{"function": "DecisionApiFunction", "afterCall": "dynamodb.UpdateItem", "bodyContains": "decidedAt", "rate": 1.0}]})).await;
-    let (killed_arn, killed_link) = email_request(&unique("Stop db-killed"), json!({})).await;
-    let page = confirm(&killed_link, &[]).await;
-    assert!(
-        page.status >= 500,
-        "the person saw an error: {}",
-        page.status
-    );
+    let (refused_arn, slack_arn, asked) = decide_while_step_functions_refuses().await;
+    let slow_arn = decide_while_all_after_the_write_is_slow().await;
+    let killed_arn = decide_while_the_process_dies_after_the_write().await;
 
     // The faults clear. Nobody clicks again.
     set_faults(json!({})).await;
     let cleared = Instant::now();
 
-    // A click after the Task stopped waiting (its own timeout, shorter than the links') is
-    // late, never effective. (moto still accepts SendTaskSuccess for a *stopped* execution's
-    // token, which AWS refuses, so the Task's timeout stands in for a stop here.)
-    let (short_arn, short_link) = short_wait().await;
-    let short_end = wait_for_end(&short_arn, LONG).await;
-    assert_eq!(short_end.output["outcome"], "timed-out", "{short_end:?}");
-    let page = confirm(&short_link, &[]).await;
-    assert_eq!(page.status, 410, "{}", page.body);
-    assert!(
-        page.body
-            .contains("Too late: the workflow had already stopped waiting"),
-        "{}",
-        page.body
-    );
-    let stopped = approval_record(&approval_id_of(&short_link)).await;
-    assert!(
-        stopped.contains_key("lateAt"),
-        "audited as late: {stopped:?}"
-    );
-
-    // A click after the links (and the wait) expired is kept as late and changes nothing.
-    tokio::time::sleep(Duration::from_secs(5)).await;
-    let page = confirm(&expired_link, &[]).await;
-    assert_eq!(page.status, 410, "{}", page.body);
-    assert!(
-        page.body
-            .contains("Too late: the workflow stopped waiting at"),
-        "{}",
-        page.body
-    );
-    let late = approval_record(&approval_id_of(&expired_link)).await;
-    let kept = late.get("lateDecisions").and_then(|l| l.as_l().ok());
-    assert_eq!(kept.map(Vec::len), Some(1), "{late:?}");
-    assert!(!late.contains_key("decision"), "{late:?}");
+    a_click_after_the_task_stopped_waiting_is_late().await;
+    a_click_after_expiry_is_kept_as_late(&expired_link).await;
 
     let (refused, slack, killed, forever, expired, slow) = tokio::join!(
         wait_for_end(&refused_arn, LONG),
@@ -226,6 +135,112 @@ async fn no_decision_is_lost_whatever_fails_and_late_ones_are_never_effective() 
         "{text}"
     );
     assert!(!text.contains("\"actions\""), "{text}");
+}
+
+/// Phase 1: Step Functions refuses every SendTaskSuccess. Dana approves by email and Alice in
+/// Slack; each is told the decision is kept. Returns the two executions and the Slack message.
+async fn decide_while_step_functions_refuses() -> (String, String, (String, String)) {
+    set_faults(
+        json!({"rules": [{"service": "sfn", "operation": "SendTaskSuccess", "errorRate": 1.0}]}),
+    )
+    .await;
+    let (refused_arn, refused_link) = email_request(&unique("Stop db-refused"), json!({})).await;
+    let page = confirm(&refused_link, &[("name", "Dana")]).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("no need to click again"),
+        "{}",
+        page.body
+    );
+    let question = unique("Scale down staging?");
+    let slack_arn = start_execution(
+        SLACK_FLOW,
+        json!({"channel": "C0APPROVALS", "text": question}),
+    )
+    .await;
+    let asked = message_ref(&slack_message_with(&question).await);
+    let (status, _) = slack_click(&asked.0, &asked.1, "U0ALICE", "approve", json!({})).await;
+    assert_eq!(status, 200, "Slack always gets its answer");
+    (refused_arn, slack_arn, asked)
+}
+
+/// Phase 1b: everything after the decision write is slow (Step Functions 4 s, Slack 3 s):
+/// Slack still gets its answer within 2.5 s (the decision still arrives: checked at the end).
+/// Returns the execution Bob rejected.
+async fn decide_while_all_after_the_write_is_slow() -> String {
+    set_faults(json!({"rules": [
+        {"service": "sfn", "operation": "SendTaskSuccess", "latencyMs": 4000},
+        {"service": "slack", "operation": "chat.update", "latencyMs": 3000},
+        {"service": "slack", "operation": "chat.postEphemeral", "latencyMs": 3000}
+    ]}))
+    .await;
+    let slow_question = unique("Restart the batch cluster?");
+    let slow_arn = start_execution(
+        SLACK_FLOW,
+        json!({"channel": "C0APPROVALS", "text": slow_question}),
+    )
+    .await;
+    let (slow_channel, slow_ts) = message_ref(&slack_message_with(&slow_question).await);
+    let clicked = Instant::now();
+    let (status, _) = slack_click(&slow_channel, &slow_ts, "U0BOB", "reject", json!({})).await;
+    let answered = clicked.elapsed();
+    eprintln!("slow Slack click answered in {answered:?}");
+    assert_eq!(status, 200);
+    assert!(answered < Duration::from_millis(2500), "{answered:?}");
+    slow_arn
+}
+
+/// Phase 2: the Decision API process dies right after the decision write; the person sees an
+/// error. Returns the execution.
+async fn decide_while_the_process_dies_after_the_write() -> String {
+    set_faults(json!({"kill": [{"function": "DecisionApiFunction", "afterCall": "dynamodb.UpdateItem", "bodyContains": "decidedAt", "rate": 1.0}]})).await;
+    let (killed_arn, killed_link) = email_request(&unique("Stop db-killed"), json!({})).await;
+    let page = confirm(&killed_link, &[]).await;
+    assert!(
+        page.status >= 500,
+        "the person saw an error: {}",
+        page.status
+    );
+    killed_arn
+}
+
+/// A click after the Task stopped waiting (its own timeout, shorter than the links') is
+/// late, never effective. (moto still accepts SendTaskSuccess for a *stopped* execution's
+/// token, which AWS refuses, so the Task's timeout stands in for a stop here.)
+async fn a_click_after_the_task_stopped_waiting_is_late() {
+    let (short_arn, short_link) = short_wait().await;
+    let short_end = wait_for_end(&short_arn, LONG).await;
+    assert_eq!(short_end.output["outcome"], "timed-out", "{short_end:?}");
+    let page = confirm(&short_link, &[]).await;
+    assert_eq!(page.status, 410, "{}", page.body);
+    assert!(
+        page.body
+            .contains("Too late: the workflow had already stopped waiting"),
+        "{}",
+        page.body
+    );
+    let stopped = approval_record(&approval_id_of(&short_link)).await;
+    assert!(
+        stopped.contains_key("lateAt"),
+        "audited as late: {stopped:?}"
+    );
+}
+
+/// A click after the links (and the wait) expired is kept as late and changes nothing.
+async fn a_click_after_expiry_is_kept_as_late(expired_link: &str) {
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let page = confirm(expired_link, &[]).await;
+    assert_eq!(page.status, 410, "{}", page.body);
+    assert!(
+        page.body
+            .contains("Too late: the workflow stopped waiting at"),
+        "{}",
+        page.body
+    );
+    let late = approval_record(&approval_id_of(expired_link)).await;
+    let kept = late.get("lateDecisions").and_then(|l| l.as_l().ok());
+    assert_eq!(kept.map(Vec::len), Some(1), "{late:?}");
+    assert!(!late.contains_key("decision"), "{late:?}");
 }
 
 /// A workflow whose wait times out after 2 s while its links live a minute.

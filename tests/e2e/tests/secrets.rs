@@ -104,8 +104,16 @@ async fn no_secret_is_in_an_environment_a_log_or_execution_history() {
             texts.keys()
         );
     }
-    // Work that starts the functions holding secrets: links (key ring), a page (key ring), a
-    // Slack message (bot token), a Slack click (signing secret), and a whole email execution.
+    let arn = start_the_functions_holding_secrets().await;
+    assert_no_environment_holds_one_of(&texts).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_no_log_or_history_holds_one_of(&texts, &arn).await;
+}
+
+/// Work that starts the functions holding secrets: links (key ring), a page (key ring), a
+/// Slack message (bot token), a Slack click (signing secret), and a whole email execution,
+/// which it returns.
+async fn start_the_functions_holding_secrets() -> String {
     let (url, _) = new_link("env").await;
     assert_eq!(get(&url).await.status, 200);
     let arn = start_execution(
@@ -126,14 +134,18 @@ async fn no_secret_is_in_an_environment_a_log_or_execution_history() {
     );
     let (status, _) = slack_click(&channel, &ts, "U0ALICE", "approve", json!({})).await;
     assert_eq!(status, 200);
+    arn
+}
 
+/// No function process (at least three of them readable) has a secret's text in its environment.
+async fn assert_no_environment_holds_one_of(texts: &BTreeMap<String, String>) {
     let functions = local_api("/_local/api/functions").await;
     let mut seen = 0;
     for (function, state) in functions.as_object().unwrap() {
         for pid in state["pids"].as_array().unwrap() {
             let env = environ(pid.as_u64().unwrap());
             seen += usize::from(!env.is_empty());
-            for (name, text) in &texts {
+            for (name, text) in texts {
                 assert!(
                     !env.contains(text.as_str()),
                     "{function} has {name} in its environment"
@@ -145,12 +157,14 @@ async fn no_secret_is_in_an_environment_a_log_or_execution_history() {
         seen >= 3,
         "too few function processes to check: {functions}"
     );
+}
 
-    tokio::time::sleep(Duration::from_secs(2)).await;
+/// No log of the stack and not the history of the execution `arn` holds a secret's text.
+async fn assert_no_log_or_history_holds_one_of(texts: &BTreeMap<String, String>, arn: &str) {
     let history = sfn()
         .await
         .get_execution_history()
-        .execution_arn(&arn)
+        .execution_arn(arn)
         .send()
         .await
         .unwrap();
@@ -158,7 +172,7 @@ async fn no_secret_is_in_an_environment_a_log_or_execution_history() {
     let logs = workspace_root().join(".local-stack/logs");
     for entry in std::fs::read_dir(&logs).unwrap() {
         let text = std::fs::read_to_string(entry.unwrap().path()).unwrap_or_default();
-        for (name, secret) in &texts {
+        for (name, secret) in texts {
             assert!(
                 !text.contains(secret.as_str()),
                 "{name} is in a log in {}",

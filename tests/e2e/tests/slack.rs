@@ -1,5 +1,7 @@
-//! Slack on the local stack: the real functions against the Slack stand-in, clicks sent as
-//! Slack sends them (signed `block_actions` to the Decision API's `/slack/interactions`).
+//! Slack requests on the local stack: the real functions against the Slack stand-in, clicks
+//! sent as Slack sends them (signed `block_actions` to the Decision API's `/slack/interactions`):
+//! who may decide, what the message then shows, and the clicks that decide nothing. Messages sent,
+//! updated and waited on outside a request: `slack_messages.rs`.
 
 use std::time::Duration;
 
@@ -20,13 +22,6 @@ async fn start_slack_approval(text: &str, extra: Value) -> String {
         input[k] = v.clone();
     }
     start_execution("SlackApprovalStateMachine", input).await
-}
-
-fn message_ref(m: &Value) -> (String, String) {
-    (
-        m["channel"].as_str().unwrap().to_string(),
-        m["ts"].as_str().unwrap().to_string(),
-    )
 }
 
 #[tokio::test]
@@ -50,7 +45,29 @@ async fn a_click_decides_updates_the_message_and_a_second_click_changes_nothing(
 
     let (status, _) = slack_click(&channel, &ts, "U0BOB", "defer", json!({})).await;
     assert_eq!(status, 200);
-    let end = wait_for_end(&arn, Duration::from_secs(30)).await;
+    let decision = bobs_deferral(&arn).await;
+
+    // The message lost its buttons and says who decided.
+    let updated = slack_message(&channel, &ts).await;
+    assert!(!has_buttons(&updated), "{updated}");
+    let outcome = last_line(&updated);
+    assert!(
+        outcome.contains("<@U0BOB>") && outcome.contains("defer"),
+        "{outcome}"
+    );
+
+    // A late click from a client that still shows the buttons: ephemeral, nothing changes.
+    let (status, _) =
+        slack_click(&channel, &ts, "U0ALICE", "approve", json!({"stale": true})).await;
+    assert_eq!(status, 200);
+    assert_only_alice_is_told_bob_decided().await;
+    assert_bob_still_decided(&decision, &channel, &ts).await;
+}
+
+/// Waits for the execution: it got Bob's "defer" through the Choice's custom branch. Returns the
+/// decision it got.
+async fn bobs_deferral(arn: &str) -> Value {
+    let end = wait_for_end(arn, Duration::from_secs(30)).await;
     assert_eq!(end.status, "SUCCEEDED", "{end:?}");
     assert_eq!(
         end.output["outcome"], "answered",
@@ -63,23 +80,11 @@ async fn a_click_decides_updates_the_message_and_a_second_click_changes_nothing(
     assert_eq!(decision["decidedBy"]["channel"], "slack");
     assert_eq!(decision["slackUser"]["id"], "U0BOB");
     assert_eq!(decision["slackUser"]["username"], "bob");
+    decision.clone()
+}
 
-    // The message lost its buttons and says who decided.
-    let updated = slack_message(&channel, &ts).await;
-    let blocks = updated["blocks"].as_array().unwrap();
-    assert!(blocks.iter().all(|b| b["type"] != "actions"), "{updated}");
-    let outcome = blocks.last().unwrap()["elements"][0]["text"]
-        .as_str()
-        .unwrap();
-    assert!(
-        outcome.contains("<@U0BOB>") && outcome.contains("defer"),
-        "{outcome}"
-    );
-
-    // A late click from a client that still shows the buttons: ephemeral, nothing changes.
-    let (status, _) =
-        slack_click(&channel, &ts, "U0ALICE", "approve", json!({"stale": true})).await;
-    assert_eq!(status, 200);
+/// After Alice's late click: she is told Bob decided; Bob, the winner, is not told someone else did.
+async fn assert_only_alice_is_told_bob_decided() {
     let notes = slack_ephemerals_for("U0ALICE").await;
     assert!(
         notes
@@ -94,7 +99,11 @@ async fn a_click_decides_updates_the_message_and_a_second_click_changes_nothing(
             .any(|t| t.contains("Already decided")),
         "the winner is not told someone else decided"
     );
-    // The record still holds Bob's answer, the one the execution got, and names him.
+}
+
+/// The record still holds Bob's answer, the one the execution got (`decision`), and names him;
+/// the message still says Bob decided.
+async fn assert_bob_still_decided(decision: &Value, channel: &str, ts: &str) {
     let item = approval_record(decision["approvalId"].as_str().unwrap()).await;
     assert_eq!(attr(&item, "decision"), "defer", "{item:?}");
     assert_eq!(attr(&item, "slackUserId"), "U0BOB", "{item:?}");
@@ -104,12 +113,7 @@ async fn a_click_decides_updates_the_message_and_a_second_click_changes_nothing(
         "{item:?}"
     );
     assert!(!item.contains_key("lateDecisions"), "{item:?}");
-    // And the message still says Bob decided.
-    let after = slack_message(&channel, &ts).await;
-    let line = after["blocks"].as_array().unwrap().last().unwrap()["elements"][0]["text"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let line = last_line(&slack_message(channel, ts).await);
     assert!(
         line.contains("<@U0BOB>") && !line.contains("<@U0ALICE>"),
         "{line}"
@@ -162,12 +166,7 @@ async fn forged_and_replayed_requests_are_refused_with_401() {
         "RUNNING",
         "nothing was decided"
     );
-    let message = slack_message(&channel, &ts).await;
-    assert!(message["blocks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|b| b["type"] == "actions"));
+    assert!(has_buttons(&slack_message(&channel, &ts).await));
 
     // The genuine click still works afterwards.
     let (status, _) = slack_click(&channel, &ts, "U0ALICE", "approve", json!({})).await;
@@ -303,183 +302,12 @@ async fn a_request_with_no_click_expires_and_the_task_takes_the_expired_branch()
         "{notes:?}"
     );
     let closed = slack_message(&channel, &ts).await;
-    assert!(
-        closed["blocks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|b| b["type"] != "actions"),
-        "no buttons left: {closed}"
-    );
-    let line = closed["blocks"].as_array().unwrap().last().unwrap()["elements"][0]["text"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    assert!(!has_buttons(&closed), "no buttons left: {closed}");
+    let line = last_line(&closed);
     // Whether the sweep or the late click closes the message first, it never reads as a decision.
     assert!(
         line.contains("Expired") || line.contains("Closed") || line.contains("Too late"),
         "a late click must not read as a decision: {line}"
     );
     assert!(!line.contains("Approved"), "{line}");
-}
-
-#[tokio::test]
-async fn send_update_and_wait_for_a_click_that_came_first() {
-    let tag = unique("deploy");
-    let (error, sent) = invoke(
-        "SlackSendMessageFunction",
-        &json!({
-            "user": "U0ALICE", "text": format!("Deploy {tag}?"),
-            "blocks": [
-                {"type": "section", "text": {"type": "mrkdwn", "text": format!("Deploy *{tag}*?")}},
-                {"type": "actions", "elements": [
-                    {"type": "button", "action_id": "go", "text": {"type": "plain_text", "text": "Go"}, "value": "approve", "style": "primary"},
-                    {"type": "button", "action_id": "stop", "text": {"type": "plain_text", "text": "Stop"}, "value": "reject"}
-                ]}
-            ]
-        }),
-    )
-    .await;
-    assert_eq!(error, None, "{sent}");
-    assert!(
-        sent["channel"].as_str().unwrap().starts_with('D'),
-        "a user id opens the DM: {sent}"
-    );
-    assert!(
-        sent["approvalId"].is_string(),
-        "a message with buttons can be waited on"
-    );
-
-    // The click comes before anything waits: kept.
-    let (status, _) = slack_click(
-        sent["channel"].as_str().unwrap(),
-        sent["ts"].as_str().unwrap(),
-        "U0ALICE",
-        "reject",
-        json!({}),
-    )
-    .await;
-    assert_eq!(status, 200);
-
-    // A thread reply, then an update of the original.
-    let (error, reply) = invoke(
-        "SlackSendMessageFunction",
-        &json!({"channel": sent["channel"], "text": "Noted.", "threadTs": sent["ts"]}),
-    )
-    .await;
-    assert_eq!(error, None, "{reply}");
-    assert_eq!(reply.get("approvalId"), None, "plain text is not waitable");
-    let (error, _) = invoke(
-        "SlackUpdateMessageFunction",
-        &json!({"message": reply, "text": "Noted, thanks."}),
-    )
-    .await;
-    assert_eq!(error, None);
-    let updated = slack_message(
-        reply["channel"].as_str().unwrap(),
-        reply["ts"].as_str().unwrap(),
-    )
-    .await;
-    assert_eq!(updated["text"], "Noted, thanks.");
-    assert_eq!(updated["threadTs"], sent["ts"]);
-
-    // Now a workflow waits on the first message (ASL a user writes): resumed at once with
-    // the earlier click.
-    let sfn = sfn().await;
-    let definition = json!({
-        "StartAt": "WaitForClick",
-        "States": {"WaitForClick": {
-            "Type": "Task",
-            "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
-            "Parameters": {"FunctionName": function_arn("SlackWaitForUserActionFunction"),
-                "Payload": {"message.$": "$.sent", "taskToken.$": "$$.Task.Token"}},
-            "TimeoutSeconds": 60,
-            "End": true
-        }}
-    });
-    let machine = sfn
-        .create_state_machine()
-        .name(unique("e2e-slack-wait"))
-        .definition(definition.to_string())
-        .role_arn(format!("arn:aws:iam::{ACCOUNT}:role/e2e"))
-        .send()
-        .await
-        .unwrap();
-    let execution = sfn
-        .start_execution()
-        .state_machine_arn(machine.state_machine_arn())
-        .name(unique("e2e"))
-        .input(json!({"sent": sent}).to_string())
-        .send()
-        .await
-        .unwrap();
-    let end = wait_for_end(execution.execution_arn(), Duration::from_secs(30)).await;
-    assert_eq!(end.status, "SUCCEEDED", "{end:?}");
-    assert_eq!(end.output["decision"], "reject");
-    assert_eq!(end.output["slackUser"]["id"], "U0ALICE");
-}
-
-#[tokio::test]
-async fn slack_errors_become_named_task_errors_and_429_is_retried() {
-    let (error, out) = invoke(
-        "SlackSendMessageFunction",
-        &json!({"channel": "#nope", "text": "hi"}),
-    )
-    .await;
-    assert_eq!(error.as_deref(), Some("Unhandled"));
-    assert_eq!(out["errorType"], "Slack.ChannelNotFound", "{out}");
-    let (_, out) = invoke(
-        "SlackSendMessageFunction",
-        &json!({"channel": "#private", "text": "hi"}),
-    )
-    .await;
-    assert_eq!(out["errorType"], "Slack.NotInChannel", "{out}");
-    assert!(
-        out["errorMessage"].as_str().unwrap().contains("invite"),
-        "{out}"
-    );
-    let (_, out) = invoke(
-        "SlackUpdateMessageFunction",
-        &json!({"channel": "C0GENERAL", "ts": "1.000001", "text": "x"}),
-    )
-    .await;
-    assert_eq!(out["errorType"], "Slack.MessageNotFound", "{out}");
-    let (_, out) = invoke(
-        "SlackRequestActionFunction",
-        &json!({"channel": "#approvals", "text": "x"}),
-    )
-    .await;
-    assert_eq!(out["errorType"], "Hitl.InvalidInput", "{out}");
-    assert!(
-        out["errorMessage"].as_str().unwrap().contains("taskToken"),
-        "{out}"
-    );
-
-    // One 429 with Retry-After: 1 is waited out; the message goes through.
-    rate_limit("slack", 1, 1).await;
-    let tag = unique("ratelimit");
-    let (error, out) = invoke(
-        "SlackSendMessageFunction",
-        &json!({"channel": "C0GENERAL", "text": tag}),
-    )
-    .await;
-    assert_eq!(error, None, "{out}");
-    slack_message_with(&tag).await;
-
-    // A long Retry-After is not waited in the Lambda: a named error the ASL Retry can back off on.
-    rate_limit("slack", 3, 30).await;
-    let (_, out) = invoke(
-        "SlackSendMessageFunction",
-        &json!({"channel": "C0GENERAL", "text": "later"}),
-    )
-    .await;
-    assert_eq!(out["errorType"], "Slack.RateLimited", "{out}");
-    assert!(
-        out["errorMessage"]
-            .as_str()
-            .unwrap()
-            .contains("Retry-After 30"),
-        "{out}"
-    );
-    rate_limit("slack", 0, 1).await;
 }

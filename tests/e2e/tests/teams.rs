@@ -52,19 +52,9 @@ fn open_url(card: &Value, title: &str) -> String {
         .to_string()
 }
 
-#[tokio::test]
-async fn the_rds_review_asks_in_teams_and_records_the_decider_as_unverified() {
-    let _turn = TEAMS.lock().await;
-    let db = unique("db-teams");
-    local_stack::rds::create_instance(&endpoints().edge, &db, false)
-        .await
-        .unwrap();
-    let arn = start_execution(
-        "RdsIdleReviewStateMachine",
-        json!({"via": "teams", "instanceIds": [db]}),
-    )
-    .await;
-    let message = teams_message_with(&db).await;
+/// Checks a webhook card without approvers: its buttons open signed links (no task token) that
+/// anyone who sees the card may use, and it says so. Returns the Approve link.
+fn signed_approve_link_for_anyone(message: &Value) -> String {
     assert_eq!(message["via"], "webhook");
     let card = &message["card"];
     assert_eq!(card["type"], "AdaptiveCard");
@@ -86,6 +76,22 @@ async fn the_rds_review_asks_in_teams_and_records_the_decider_as_unverified() {
         !approve.contains("taskToken") && approve.contains("sig="),
         "{approve}"
     );
+    approve
+}
+
+#[tokio::test]
+async fn the_rds_review_asks_in_teams_and_records_the_decider_as_unverified() {
+    let _turn = TEAMS.lock().await;
+    let db = unique("db-teams");
+    local_stack::rds::create_instance(&endpoints().edge, &db, false)
+        .await
+        .unwrap();
+    let arn = start_execution(
+        "RdsIdleReviewStateMachine",
+        json!({"via": "teams", "instanceIds": [db]}),
+    )
+    .await;
+    let approve = signed_approve_link_for_anyone(&teams_message_with(&db).await);
 
     // A link preview or scanner fetching the link decides nothing.
     let page = get(&approve).await;

@@ -19,11 +19,14 @@ fn load_template(template: &str) -> Result<Stack, String> {
     )
 }
 
-/// One template with every kind of resource and intrinsic the loader reads; it is long
-/// because it is one YAML document, read top to bottom like the real template.
+/// The stack of `FIXTURE`.
 fn fixture() -> Stack {
-    load_template(
-        r#"
+    load_template(FIXTURE).unwrap()
+}
+
+/// One template with every kind of resource and intrinsic the loader reads, as one YAML document
+/// read top to bottom like the real template.
+const FIXTURE: &str = r#"
 Transform: AWS::Serverless-2016-10-31
 Parameters:
   Secret: {Type: String, NoEcho: true}
@@ -103,10 +106,7 @@ Resources:
         Weekly:
           Type: ScheduleV2
           Properties: {ScheduleExpression: "rate(1 day)", State: !Ref ScheduleState, Input: '{"a":1}'}
-"#,
-    )
-    .unwrap()
-}
+"#;
 
 #[test]
 fn functions_get_resolved_environment_and_routes() {

@@ -2,7 +2,7 @@ use super::*;
 use crate::testing::RecordingTeams;
 use approvals::testing::{InMemoryStore, RecordingResumer, RecordingSender};
 use approvals::use_cases::{decide, view_link, ClientInfo, LinkView};
-use approvals::LinkSigner;
+use approvals::{DecisionOutput, LinkSigner};
 use approvals::{Service, ServiceErrorKind};
 use serde_json::json;
 
@@ -99,11 +99,8 @@ async fn request_action_stores_waits_and_posts_a_card_with_the_signed_links() {
     assert_eq!(record.origin, Channel::Teams);
     assert_eq!(record.description.as_deref(), Some("Idle for 14 days."));
 
-    let posted = teams.posted.lock().unwrap();
-    assert_eq!(posted.len(), 1);
-    let TeamsMessage::Card(card) = &posted[0] else {
-        panic!("a card was expected")
-    };
+    assert_eq!(teams.posted.lock().unwrap().len(), 1);
+    let card = &first_card(&teams);
     assert_eq!(card["type"], "AdaptiveCard");
     assert_eq!(card["$schema"], CARD_SCHEMA);
     assert_eq!(card["version"], "1.4");
@@ -122,6 +119,12 @@ async fn request_action_stores_waits_and_posts_a_card_with_the_signed_links() {
             {"title": "CPU %", "value": "0.4"}
         ]})
     );
+    assert_buttons_open_links_for_anyone(card);
+}
+
+/// The card of a request without approvers: Approve and Reject open signed links (without the
+/// task token) that anyone who sees the card may use, and it says so.
+fn assert_buttons_open_links_for_anyone(card: &Value) {
     let actions = card["actions"].as_array().unwrap();
     assert_eq!(actions.len(), 2);
     assert!(actions.iter().all(|a| a["type"] == "Action.OpenUrl"));
@@ -247,6 +250,34 @@ async fn request_action_checks_everything_before_storing() {
 
 /// A webhook card cannot tell who clicks it: with approvers it has no buttons, each approver
 /// gets a personal link by email, and that link decides as that approver (verified).
+/// The card of the first message posted.
+fn first_card(teams: &RecordingTeams) -> Value {
+    match &teams.posted.lock().unwrap()[0] {
+        TeamsMessage::Card(card) => card.clone(),
+        other => panic!("a card was expected: {other:?}"),
+    }
+}
+
+/// Decides request `id` through `link` as its confirmation page posts it (the link's query);
+/// returns the decision the waiting Task was resumed with.
+async fn decide_through(link: &str, id: &str, store: &InMemoryStore) -> DecisionOutput {
+    let query = link.split_once('?').unwrap().1;
+    let resumer = RecordingResumer::default();
+    let view = decide(
+        id,
+        query,
+        ClientInfo::default(),
+        &signer(),
+        store,
+        &resumer,
+        NOW + 5,
+    )
+    .await;
+    assert!(matches!(view, LinkView::Recorded { .. }), "{view:?}");
+    let resumed = resumer.resumed.lock().unwrap();
+    resumed[0].1.clone()
+}
+
 #[tokio::test]
 async fn named_approvers_decide_through_personal_links_sent_by_email() {
     let (store, teams, sender) = (
@@ -261,10 +292,7 @@ async fn named_approvers_decide_through_personal_links_sent_by_email() {
     let out = run_request_mailing(input("token-1"), &store, &teams, &sender)
         .await
         .unwrap();
-    let card = match &teams.posted.lock().unwrap()[0] {
-        TeamsMessage::Card(card) => card.clone(),
-        other => panic!("{other:?}"),
-    };
+    let card = first_card(&teams);
     assert!(
         card.get("actions").is_none(),
         "no button anyone could click: {card}"
@@ -294,21 +322,7 @@ async fn named_approvers_decide_through_personal_links_sent_by_email() {
         .lines()
         .find_map(|l| l.strip_prefix("Approve: "))
         .unwrap();
-    let query = bob_link.split_once('?').unwrap().1;
-    let resumer = RecordingResumer::default();
-    let id = &out.approval_id;
-    let view = decide(
-        id,
-        query,
-        ClientInfo::default(),
-        &signer(),
-        &store,
-        &resumer,
-        NOW + 5,
-    )
-    .await;
-    assert!(matches!(view, LinkView::Recorded { .. }), "{view:?}");
-    let decided = &resumer.resumed.lock().unwrap()[0].1;
+    let decided = decide_through(bob_link, &out.approval_id, &store).await;
     assert_eq!(decided.decided_by.id, "bob@example.com");
     assert!(decided.decided_by.verified());
     assert_eq!(decided.decided_by.channel, Channel::Teams);

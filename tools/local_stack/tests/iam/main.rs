@@ -1,0 +1,216 @@
+//! Each function's IAM grants exactly the AWS calls its code makes, with conditions that match
+//! what the code sends. moto does not enforce IAM, so without this a missing permission shows
+//! only on AWS (AccessDenied) and an unused one never shows at all.
+//!
+//! What the code calls is derived from the source:
+//! - which port methods (`ApprovalStore::get`, `WorkflowResumer::resume`, ...) a function
+//!   calls: from its crate's code through the `approvals` functions it calls (by name, an
+//!   over-approximation), every call on a port (`store.`, `resumer.`, `sender.`: the names the
+//!   domain gives its port parameters, which a test holds it to);
+//! - which AWS adapters it builds: the adapter types its crate names (`ADAPTERS`);
+//! - which SDK operations each adapter method makes: read from `crates/aws/src`,
+//!   following the adapter's calls to its own helpers (`self.update(..)`), with the index a
+//!   `Query` reads.
+//!
+//! `USES` writes the derived port calls down, so a reviewer can read them and a change in what
+//! a function calls shows in the diff; the test fails when it and the code disagree.
+//!
+//! The modules: `uses` (that table), `sources` (reading the workspace's code), `adapters` (the
+//! SDK calls of each AWS adapter method), `port_calls` (the port methods a function's code
+//! reaches), `grants` (the template's statements and the grants the code needs).
+
+mod adapters;
+mod grants;
+mod port_calls;
+mod sources;
+mod uses;
+
+use std::collections::BTreeSet;
+
+use regex::Regex;
+
+use adapters::{adapter_methods, aws_ports, reached_adapters, OP_RE, SDK_OPERATIONS};
+use grants::{needed, stack, statements, target, SECRET_READ};
+use port_calls::{port_calls, PORT_RECEIVERS};
+use sources::{crate_sources, domain_files, root, rust_files, without_tests};
+use uses::{declared, USES};
+
+#[test]
+fn the_domain_names_its_port_parameters_as_this_test_reads_them() {
+    let param = Regex::new(r"(\w+)\s*:\s*&(?:dyn|impl)\s+(ApprovalStore|DeliveryStore|MessageStore|Approvals|ChatApprovals|WorkflowResumer|EmailSender)\b").unwrap();
+    for path in domain_files() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        for c in param.captures_iter(without_tests(&text)) {
+            assert!(
+                PORT_RECEIVERS.contains(&&c[1]),
+                "{}: a {} named {}: name it one of {PORT_RECEIVERS:?} (or add the name there)",
+                path.display(),
+                &c[2],
+                &c[1]
+            );
+        }
+    }
+}
+
+#[test]
+fn uses_is_what_the_code_calls() {
+    let stack = stack();
+    let ports = aws_ports(&adapter_methods());
+    for function in &stack.functions {
+        let declared: BTreeSet<String> = declared(&function.logical_id)
+            .iter()
+            .map(|m| m.to_string())
+            .collect();
+        let derived = port_calls(&function.binary, &ports);
+        // A function that builds no AWS adapter calls ports of other kinds (none here).
+        let derived: BTreeSet<String> = if reached_adapters(&crate_sources(&function.binary))
+            .iter()
+            .any(|f| *f != "secrets.rs")
+        {
+            derived
+        } else {
+            BTreeSet::new()
+        };
+        assert_eq!(declared, derived, "USES of {}", function.logical_id);
+    }
+}
+
+#[test]
+fn every_grant_is_a_call_the_code_makes_and_every_call_has_its_grant() {
+    let stack = stack();
+    let methods = adapter_methods();
+    let mut problems = Vec::new();
+    for function in &stack.functions {
+        let name = &function.logical_id;
+        let needed = needed(name, &function.binary, &methods);
+        let mut granted = BTreeSet::new();
+        for s in statements(&stack, name) {
+            for action in s.actions.iter().filter(|a| *a != SECRET_READ) {
+                for resource in &s.resources {
+                    granted.insert((action.clone(), target(resource)));
+                }
+            }
+        }
+        for missing in needed.difference(&granted) {
+            problems.push(format!(
+                "{name}: the code calls {missing:?} without a grant"
+            ));
+        }
+        for unused in granted.difference(&needed) {
+            problems.push(format!(
+                "{name}: grants {unused:?}, which its code never calls"
+            ));
+        }
+    }
+    // Every function the table names exists.
+    for (function, _) in USES {
+        assert!(
+            stack.functions.iter().any(|f| f.logical_id == *function),
+            "USES names {function}, which the template does not have"
+        );
+    }
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}
+
+#[test]
+fn conditions_match_what_the_code_sends() {
+    let stack = stack();
+    for function in &stack.functions {
+        for s in statements(&stack, &function.logical_id) {
+            let Some(condition) = &s.condition else {
+                continue;
+            };
+            // The only condition: the From address of SES, which Send Email sends exactly as
+            // SENDER_EMAIL holds it (send_email's tests prove that for a mixed-case sender).
+            assert_eq!(s.actions, ["ses:SendEmail"], "{}", function.logical_id);
+            assert_eq!(
+                condition,
+                &serde_json::json!({"StringEquals": {"ses:FromAddress": function.env["SENDER_EMAIL"]}}),
+                "{}",
+                function.logical_id
+            );
+            assert_eq!(function.env["SENDER_EMAIL"], "Approvals@Corp.example.com");
+        }
+        // Sending email is always conditioned on the sender.
+        for s in statements(&stack, &function.logical_id) {
+            if s.actions.iter().any(|a| a.starts_with("ses:")) {
+                assert!(
+                    s.condition.is_some(),
+                    "{}: SES without a From condition",
+                    function.logical_id
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn secrets_are_read_only_by_the_functions_that_name_them() {
+    let stack = stack();
+    for function in &stack.functions {
+        let name = &function.logical_id;
+        let builds_reader =
+            reached_adapters(&crate_sources(&function.binary)).contains("secrets.rs");
+        let named: BTreeSet<&str> = function
+            .env
+            .iter()
+            .filter(|(k, v)| k.ends_with("_SECRET_ID") && !v.is_empty())
+            .map(|(_, v)| v.as_str())
+            .collect();
+        let mut readable = BTreeSet::new();
+        for s in statements(&stack, name) {
+            if !s.actions.iter().any(|a| a == SECRET_READ) {
+                continue;
+            }
+            for resource in &s.resources {
+                assert_ne!(resource, "*", "{name} may read every secret");
+                // A name (!Ref of the secret) or the ARN pattern of a named secret.
+                let secret = resource
+                    .rsplit_once(":secret:")
+                    .map_or(resource.as_str(), |(_, s)| s)
+                    .trim_end_matches("-??????");
+                readable.insert(secret.to_string());
+            }
+        }
+        if !readable.is_empty() {
+            assert!(
+                builds_reader,
+                "{name} may read secrets but its code reads none"
+            );
+        }
+        let readable: BTreeSet<&str> = readable.iter().map(String::as_str).collect();
+        assert_eq!(
+            readable, named,
+            "{name}: the secrets it may read are not the ones its environment names"
+        );
+    }
+}
+
+/// The derivation above reads AWS calls only in `aws_adapters`: no other deployed code calls the SDK.
+#[test]
+fn aws_is_called_only_through_the_aws_adapters_adapters() {
+    let operations: BTreeSet<&str> = SDK_OPERATIONS.iter().map(|(op, _)| *op).collect();
+    for dir in std::fs::read_dir(root().join("functions")).unwrap() {
+        let dir = dir.unwrap().path();
+        let name = dir.file_name().unwrap().to_str().unwrap().to_string();
+        // The adapters themselves, and tools that never run on AWS.
+        if matches!(name.as_str(), "aws_adapters" | "local_stack" | "bench") {
+            continue;
+        }
+        for path in rust_files(&dir.join("src")) {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let code = without_tests(&text);
+            if !code.contains("aws_sdk_") {
+                continue;
+            }
+            for c in OP_RE.captures_iter(code) {
+                assert!(
+                    !operations.contains(&c[1]) || &c[1] == "query",
+                    "{}: calls {} itself; call AWS through a aws_adapters adapter",
+                    path.display(),
+                    &c[1]
+                );
+            }
+        }
+    }
+}
