@@ -35,8 +35,9 @@ pub enum HitlError {
     /// The mail service refused the message (unverified sender or recipient, bad address).
     #[error("the email was rejected: {0}")]
     EmailRejected(String),
-    /// Slack, Teams or Jira answered with an error; named `{Service}.{Kind}`
-    /// (`Slack.RateLimited`, `Jira.TransitionNotFound`, ...).
+    /// Slack, Teams, Jira, an SMTP server or Outlook answered with an error; named
+    /// `{Service}.{Kind}` (`Slack.RateLimited`, `Jira.TransitionNotFound`, `Smtp.Unauthorized`,
+    /// ...).
     #[error("{service:?} {kind:?}: {message}")]
     Service {
         service: Service,
@@ -45,12 +46,16 @@ pub enum HitlError {
     },
 }
 
-/// The chat and ticketing services we talk to besides AWS.
+/// The chat, ticketing and mail services we talk to besides AWS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Service {
     Slack,
     Teams,
     Jira,
+    /// An SMTP server (the `smtp` email transport).
+    Smtp,
+    /// Microsoft Graph `sendMail` and its token endpoint (the `outlook` email transport).
+    Outlook,
 }
 
 /// What went wrong with a service, as far as a workflow's `Retry`/`Catch` cares.
@@ -64,6 +69,8 @@ pub enum ServiceErrorKind {
     Unauthorized,
     /// Slack `channel_not_found`/`user_not_found`, a Teams webhook or chat that does not exist.
     ChannelNotFound,
+    /// Slack `users_not_found`: no person in the workspace has that email address.
+    UserNotFound,
     /// Slack `not_in_channel`: the bot must be invited first.
     NotInChannel,
     /// Slack `message_not_found` (update of a message that is gone).
@@ -74,6 +81,9 @@ pub enum ServiceErrorKind {
     IssueNotFound,
     /// Jira: the issue has no transition with that name or to that status.
     TransitionNotFound,
+    /// Outlook: the sending mailbox does not exist or has no mailbox (Graph `ErrorInvalidUser`,
+    /// `MailboxNotEnabledForRESTAPI`).
+    MailboxNotFound,
     /// Any other error the service named; the message carries its code.
     ApiError,
     /// A post that is not safe to repeat failed ambiguously (timed out after it was sent, a
@@ -95,8 +105,10 @@ impl ServiceErrorKind {
                     NotInChannel => concat!($prefix, ".NotInChannel"),
                     MessageNotFound => concat!($prefix, ".MessageNotFound"),
                     InvalidMessage => concat!($prefix, ".InvalidMessage"),
+                    UserNotFound => concat!($prefix, ".UserNotFound"),
                     IssueNotFound => concat!($prefix, ".IssueNotFound"),
                     TransitionNotFound => concat!($prefix, ".TransitionNotFound"),
+                    MailboxNotFound => concat!($prefix, ".MailboxNotFound"),
                     ApiError => concat!($prefix, ".ApiError"),
                     Unconfirmed => concat!($prefix, ".Unconfirmed"),
                 }
@@ -106,6 +118,8 @@ impl ServiceErrorKind {
             Service::Slack => named!("Slack"),
             Service::Teams => named!("Teams"),
             Service::Jira => named!("Jira"),
+            Service::Smtp => named!("Smtp"),
+            Service::Outlook => named!("Outlook"),
         }
     }
 }
@@ -208,6 +222,14 @@ mod tests {
         assert_eq!(
             HitlError::service(Service::Teams, ServiceErrorKind::InvalidMessage, "x").name(),
             "Teams.InvalidMessage"
+        );
+        assert_eq!(
+            HitlError::service(Service::Smtp, ServiceErrorKind::Unauthorized, "x").name(),
+            "Smtp.Unauthorized"
+        );
+        assert_eq!(
+            HitlError::service(Service::Outlook, ServiceErrorKind::MailboxNotFound, "x").name(),
+            "Outlook.MailboxNotFound"
         );
     }
 

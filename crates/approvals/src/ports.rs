@@ -209,17 +209,43 @@ pub trait OutcomeNotifier: Send + Sync {
     async fn show_outcome(&self, record: &ApprovalRecord) -> Result<(), HitlError>;
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One message, whatever carries it (SES, SMTP, Outlook). Addresses are checked and
+/// normalized before they get here; each sender only encodes them for its medium.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OutgoingEmail {
+    /// The sender's address, exactly as configured (`SENDER_EMAIL`).
     pub from: String,
+    /// The sender's display name (`"Cloud Ops" <approvals@corp.com>`), if any.
+    pub from_name: Option<String>,
     pub to: Vec<String>,
+    pub cc: Vec<String>,
+    /// Recipients no other recipient sees.
+    pub bcc: Vec<String>,
+    /// Where replies go (`Reply-To`); none: to `from`.
+    pub reply_to: Vec<String>,
     pub subject: String,
+    /// The plain text body; empty for an HTML-only message.
     pub text: String,
+    /// The HTML body (never empty).
     pub html: String,
+}
+
+impl OutgoingEmail {
+    /// Everyone the message is delivered to: `to`, `cc` and `bcc`.
+    pub fn recipients(&self) -> impl Iterator<Item = &String> {
+        self.to.iter().chain(&self.cc).chain(&self.bcc)
+    }
 }
 
 #[async_trait]
 pub trait EmailSender: Send + Sync {
     /// Returns the provider's message id.
     async fn send(&self, email: &OutgoingEmail) -> Result<String, HitlError>;
+}
+
+#[async_trait]
+impl<T: EmailSender + ?Sized> EmailSender for Box<T> {
+    async fn send(&self, email: &OutgoingEmail) -> Result<String, HitlError> {
+        (**self).send(email).await
+    }
 }

@@ -90,6 +90,12 @@ pub const TEAMS_POST: Duration = Duration::from_millis(3500);
 /// One Jira read and one Jira write (`saas_adapters::jira::{READ_BUDGET, WRITE_BUDGET}`).
 pub const JIRA_READ: Duration = Duration::from_millis(1500);
 pub const JIRA_WRITE: Duration = Duration::from_millis(2500);
+/// One message over SMTP: connecting, TLS, `AUTH` and the transaction
+/// (`saas_adapters::smtp::SEND_BUDGET`).
+pub const SMTP_SEND: Duration = Duration::from_secs(5);
+/// One Outlook message: a token when none is held (or it expired) and Graph `sendMail`
+/// (`saas_adapters::outlook::SEND_BUDGET`).
+pub const OUTLOOK_SEND: Duration = Duration::from_secs(3);
 
 /// One call a function makes, at its worst.
 #[derive(Debug, Clone, Copy)]
@@ -145,6 +151,11 @@ impl FunctionBudget {
     }
 }
 
+/// Five rounds of ten sends at once (`channels::email::MAX_PARALLEL_SENDS`): fifty approvers.
+const fn five_rounds(what: &'static str, worst: Duration) -> [Call; 5] {
+    [Call { what, worst }; 5]
+}
+
 const WAIT: &[Call] = &[
     sdk("DynamoDB UpdateItem: attach the task token"),
     sdk("DynamoDB GetItem: a decision made before the wait"),
@@ -185,6 +196,20 @@ pub const BUDGETS: &[FunctionBudget] = &[
             sdk("SES SendEmail: round 4"),
             sdk("SES SendEmail: round 5"),
         ],
+        if_time_left: &[],
+        answer_within: None,
+    },
+    FunctionBudget {
+        function: "SendEmailFunction",
+        path: "50 approvers over SMTP (EMAIL_TRANSPORT=smtp)",
+        calls: &five_rounds("SMTP message: a round", SMTP_SEND),
+        if_time_left: &[],
+        answer_within: None,
+    },
+    FunctionBudget {
+        function: "SendEmailFunction",
+        path: "50 approvers through Outlook (EMAIL_TRANSPORT=outlook)",
+        calls: &five_rounds("Outlook token and sendMail: a round", OUTLOOK_SEND),
         if_time_left: &[],
         answer_within: None,
     },
@@ -295,6 +320,24 @@ pub const BUDGETS: &[FunctionBudget] = &[
             sdk("DynamoDB GetItem: an earlier attempt"),
             sdk("DynamoDB PutItem: the request"),
             sdk("DynamoDB UpdateItem: attach the task token"),
+            http("Teams webhook post", TEAMS_POST),
+            sdk("DynamoDB UpdateItem: mark the card sent"),
+        ],
+        if_time_left: &[],
+        answer_within: None,
+    },
+    FunctionBudget {
+        function: "TeamsRequestActionFunction",
+        path: "50 named approvers, their emails over SMTP",
+        calls: &[
+            sdk("DynamoDB GetItem: an earlier attempt"),
+            sdk("DynamoDB PutItem: the request"),
+            sdk("DynamoDB UpdateItem: attach the task token"),
+            http("SMTP message: round 1", SMTP_SEND),
+            http("SMTP message: round 2", SMTP_SEND),
+            http("SMTP message: round 3", SMTP_SEND),
+            http("SMTP message: round 4", SMTP_SEND),
+            http("SMTP message: round 5", SMTP_SEND),
             http("Teams webhook post", TEAMS_POST),
             sdk("DynamoDB UpdateItem: mark the card sent"),
         ],

@@ -1,17 +1,23 @@
-//! Send Email: approval emails (the links rendered as buttons) and plain notifications.
+//! Send Email: approval emails (the links rendered as buttons) and plain notifications, with
+//! cc, bcc, reply-to, a sender name and an HTML body, whichever transport carries them.
 
-use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
+mod bodies;
+mod headers;
+
 use serde::{Deserialize, Serialize};
 
-use approvals::approval::normalize_email;
 use approvals::ports::{EmailSender, OutgoingEmail};
 use approvals::{CreateLinksOutput, HitlError};
 
-/// SES accepts at most 50 recipients per message.
-pub const MAX_RECIPIENTS: usize = 50;
-pub const MAX_SUBJECT_CHARS: usize = 200;
+use bodies::{approval_bodies, notification_html};
+use headers::{addresses, check_shared_recipients};
+pub use headers::{Addressing, MAX_RECIPIENTS, MAX_REPLY_TO, MAX_SENDER_NAME_CHARS};
 
-/// `to` may be one address or a list.
+pub const MAX_SUBJECT_CHARS: usize = 200;
+/// The largest `text` or `html` body: a Step Functions state's input is at most 256 KB.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// `to`, `cc`, `bcc` and `replyTo` may each be one address or a list.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum Recipients {
@@ -23,12 +29,21 @@ pub enum Recipients {
 #[serde(rename_all = "camelCase")]
 pub struct SendEmailInput {
     pub to: Option<Recipients>,
+    /// Copies, seen by every recipient.
+    pub cc: Option<Recipients>,
+    /// Copies no other recipient sees.
+    pub bcc: Option<Recipients>,
+    /// Where replies go (`Reply-To`).
+    pub reply_to: Option<Recipients>,
+    /// The display name of the sender (`"Cloud Ops" <approvals@corp.com>`); the address stays
+    /// the configured `SENDER_EMAIL`.
+    pub sender_name: Option<String>,
     pub subject: Option<String>,
     /// The output of Create Approval Links: makes this an approval email.
     pub approval: Option<CreateLinksOutput>,
     /// A paragraph shown above the buttons.
     pub message: Option<String>,
-    /// For plain notifications: the text body (and optional HTML body).
+    /// For plain notifications: the text body and/or the HTML body (at least one).
     pub text: Option<String>,
     pub html: Option<String>,
 }
@@ -43,20 +58,28 @@ pub struct SendEmailOutput {
 /// Builds the messages to send: one per approver when the approval has per-approver links
 /// (each person gets links bound to their own address), otherwise one message to everybody.
 pub fn build_emails(input: SendEmailInput, from: &str) -> Result<Vec<OutgoingEmail>, HitlError> {
-    let to = recipients(input.to)?;
+    let to = addresses("to", input.to)?;
     let subject = subject(input.subject)?;
+    let addressing = Addressing::new(input.sender_name, input.cc, input.bcc, input.reply_to)?;
+    let sender = Sender { from, addressing };
     let Some(approval) = input.approval else {
-        let body = input
+        let text = input
             .text
             .or(input.message)
             .filter(|t| !t.trim().is_empty());
-        return notification(from, to, subject, body, input.html);
+        let html = input.html.filter(|h| !h.trim().is_empty());
+        return sender.notification(to, subject, text, html);
     };
+    if input.html.is_some() {
+        return Err(HitlError::invalid_input(
+            "html is for notifications: an approval email's HTML is made with its buttons (put your paragraph in message)",
+        ));
+    }
     // A workflow may hand over an approval whose title it changed: it is checked again here.
     approvals::input::check_one_line("approval.title", &approval.title)?;
     let subject = subject.unwrap_or_else(|| format!("Approval needed: {}", approval.title));
     let email = Draft {
-        from,
+        sender,
         subject,
         approval: &approval,
         message: input.message.as_deref(),
@@ -66,20 +89,6 @@ pub fn build_emails(input: SendEmailInput, from: &str) -> Result<Vec<OutgoingEma
     } else {
         email.personal(to)
     }
-}
-
-/// `to`, normalized and without duplicates (empty when absent).
-fn recipients(to: Option<Recipients>) -> Result<Vec<String>, HitlError> {
-    let mut to = match to {
-        None => Vec::new(),
-        Some(Recipients::One(one)) => vec![normalize_email(&one)?],
-        Some(Recipients::Many(many)) => many
-            .iter()
-            .map(|a| normalize_email(a))
-            .collect::<Result<_, _>>()?,
-    };
-    to.dedup();
-    Ok(to)
 }
 
 /// One line, at most [`MAX_SUBJECT_CHARS`]: a control character in a subject is a header
@@ -99,48 +108,73 @@ fn subject(subject: Option<String>) -> Result<Option<String>, HitlError> {
     Ok(subject)
 }
 
-/// One message to everybody in `to` needs somebody, and not too many.
-fn check_shared_recipients(to: &[String], missing: &str) -> Result<(), HitlError> {
-    if to.is_empty() {
-        return Err(HitlError::invalid_input(missing.to_string()));
-    }
-    if to.len() > MAX_RECIPIENTS {
+fn check_body(field: &str, body: &str) -> Result<(), HitlError> {
+    if body.len() > MAX_BODY_BYTES {
         return Err(HitlError::invalid_input(format!(
-            "at most {MAX_RECIPIENTS} recipients per email"
+            "{field} is larger than {} KB",
+            MAX_BODY_BYTES / 1024
         )));
     }
     Ok(())
 }
 
-/// A plain notification: `to`, a subject and a text (HTML made from it unless given).
-fn notification(
-    from: &str,
-    to: Vec<String>,
-    subject: Option<String>,
-    text: Option<String>,
-    html: Option<String>,
-) -> Result<Vec<OutgoingEmail>, HitlError> {
-    check_shared_recipients(&to, "to is required: one address or a list")?;
-    let text = text.ok_or_else(|| {
-        HitlError::invalid_input(
-            "a notification needs text (or pass approval: the output of Create Approval Links)",
-        )
-    })?;
-    let subject = subject
-        .ok_or_else(|| HitlError::invalid_input("subject is required for a notification"))?;
-    let html = html.unwrap_or_else(|| notification_html(&subject, &text));
-    Ok(vec![OutgoingEmail {
-        from: from.into(),
-        to,
-        subject,
-        text,
-        html,
-    }])
+/// Who every message of one Send Email is from, and its copies and reply-to.
+struct Sender<'a> {
+    from: &'a str,
+    addressing: Addressing,
+}
+
+impl Sender<'_> {
+    fn email(&self, to: Vec<String>, subject: String, text: String, html: String) -> OutgoingEmail {
+        let (cc, bcc) = self.addressing.copies_for(&to);
+        OutgoingEmail {
+            from: self.from.into(),
+            from_name: self.addressing.from_name.clone(),
+            to,
+            cc,
+            bcc,
+            reply_to: self.addressing.reply_to.clone(),
+            subject,
+            text,
+            html,
+        }
+    }
+
+    /// A plain notification: `to`, a subject and a text and/or an HTML body (the HTML made
+    /// from the text unless given; no text part when only HTML is given).
+    fn notification(
+        &self,
+        to: Vec<String>,
+        subject: Option<String>,
+        text: Option<String>,
+        html: Option<String>,
+    ) -> Result<Vec<OutgoingEmail>, HitlError> {
+        check_shared_recipients(
+            &to,
+            &self.addressing,
+            "to is required: one address or a list",
+        )?;
+        if text.is_none() && html.is_none() {
+            return Err(HitlError::invalid_input(
+                "a notification needs text or html (or pass approval: the output of Create Approval Links)",
+            ));
+        }
+        let subject = subject
+            .ok_or_else(|| HitlError::invalid_input("subject is required for a notification"))?;
+        let text = text.unwrap_or_default();
+        check_body("text", &text)?;
+        let html = match html {
+            Some(html) => html,
+            None => notification_html(&subject, &text),
+        };
+        check_body("html", &html)?;
+        Ok(vec![self.email(to, subject, text, html)])
+    }
 }
 
 /// An approval email before it knows its recipients and links.
 struct Draft<'a> {
-    from: &'a str,
+    sender: Sender<'a>,
     subject: String,
     approval: &'a CreateLinksOutput,
     message: Option<&'a str>,
@@ -149,19 +183,14 @@ struct Draft<'a> {
 impl Draft<'_> {
     fn to(&self, to: Vec<String>, approve_url: &str, reject_url: &str) -> OutgoingEmail {
         let (text, html) = approval_bodies(self.approval, self.message, approve_url, reject_url);
-        OutgoingEmail {
-            from: self.from.into(),
-            to,
-            subject: self.subject.clone(),
-            text,
-            html,
-        }
+        self.sender.email(to, self.subject.clone(), text, html)
     }
 
-    /// Shared links: one message to everybody in `to`.
+    /// Shared links: one message to everybody in `to` (and the copies).
     fn shared(&self, to: Vec<String>) -> Result<Vec<OutgoingEmail>, HitlError> {
         check_shared_recipients(
             &to,
+            &self.sender.addressing,
             "to is required: the approval has no named approvers to send to",
         )?;
         let (Some(approve_url), Some(reject_url)) =
@@ -175,8 +204,13 @@ impl Draft<'_> {
     }
 
     /// Personal links: one message per recipient, who must be an approver; no `to` means
-    /// every approver.
+    /// every approver. Nobody else may get a copy: a personal link decides as its approver.
     fn personal(&self, to: Vec<String>) -> Result<Vec<OutgoingEmail>, HitlError> {
+        if self.sender.addressing.has_copies() {
+            return Err(HitlError::invalid_input(
+                "cc and bcc are refused with personal links: a copy would let its reader decide as the approver (send a notification to them instead)",
+            ));
+        }
         let links = &self.approval.links;
         let recipients = if to.is_empty() {
             links.iter().map(|l| l.approver.clone()).collect()
@@ -223,60 +257,5 @@ pub async fn send_email(
     })
 }
 
-fn approval_bodies(
-    approval: &CreateLinksOutput,
-    message: Option<&str>,
-    approve_url: &str,
-    reject_url: &str,
-) -> (String, String) {
-    let description = approval.description.as_deref().unwrap_or("");
-    let mut text_body = format!("Approval needed: {}\n\n", approval.title);
-    for part in [message.unwrap_or(""), description] {
-        if !part.is_empty() {
-            text_body.push_str(part);
-            text_body.push_str("\n\n");
-        }
-    }
-    text_body.push_str(&format!(
-        "Approve: {approve_url}\nReject: {reject_url}\n\nEach link opens a confirmation page; nothing is decided until you confirm there.\nThe links expire at {}.\n",
-        approval.expires_at
-    ));
-
-    let paragraph = |p: &str| {
-        if p.is_empty() {
-            String::new()
-        } else {
-            format!("<p style=\"margin:0 0 12px\">{}</p>", text(p))
-        }
-    };
-    let button = |href: &str, label: &str, color: &str| {
-        format!(
-            "<a href=\"{}\" style=\"display:inline-block;padding:10px 22px;margin-right:8px;border-radius:6px;background:{color};color:#ffffff;text-decoration:none;font-weight:600\">{label}</a>",
-            attr(href)
-        )
-    };
-    let html = format!(
-        "<!doctype html><html><body style=\"font-family:Arial,Helvetica,sans-serif;color:#1f2933\">\
-<h2 style=\"font-size:18px\">Approval needed: {}</h2>{}{}<p style=\"margin:20px 0\">{}{}</p>\
-<p style=\"color:#52606d;font-size:12px\">Each button opens a confirmation page; nothing is decided until you confirm there. The links expire at {}.</p>\
-</body></html>",
-        text(&approval.title),
-        paragraph(message.unwrap_or("")),
-        paragraph(description),
-        button(approve_url, "Approve", "#1a7f37"),
-        button(reject_url, "Reject", "#b42318"),
-        text(&approval.expires_at)
-    );
-    (text_body, html)
-}
-
-fn notification_html(subject: &str, body: &str) -> String {
-    let paragraphs: String = body
-        .split("\n\n")
-        .map(|p| format!("<p>{}</p>", text(p).replace('\n', "<br>")))
-        .collect();
-    format!(
-        "<!doctype html><html><body style=\"font-family:Arial,Helvetica,sans-serif;color:#1f2933\"><h2 style=\"font-size:18px\">{}</h2>{paragraphs}</body></html>",
-        text(subject)
-    )
-}
+#[cfg(test)]
+mod tests;

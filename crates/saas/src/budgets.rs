@@ -2,7 +2,7 @@
 
 use aws_adapters::timeouts;
 
-use crate::{http, jira, slack, teams};
+use crate::{http, jira, outlook, slack, smtp, teams};
 
 #[test]
 fn default_budgets_are_the_ones_the_function_budgets_count_on() {
@@ -10,6 +10,8 @@ fn default_budgets_are_the_ones_the_function_budgets_count_on() {
     assert_eq!(teams::DEFAULT_BUDGET, timeouts::TEAMS_POST);
     assert_eq!(jira::READ_BUDGET, timeouts::JIRA_READ);
     assert_eq!(jira::WRITE_BUDGET, timeouts::JIRA_WRITE);
+    assert_eq!(smtp::SEND_BUDGET, timeouts::SMTP_SEND);
+    assert_eq!(outlook::SEND_BUDGET, timeouts::OUTLOOK_SEND);
     assert!(http::DEFAULT_BUDGET <= timeouts::SLACK_CALL);
     assert!(timeouts::SLACK_CLICK_CALL >= http::MIN_ATTEMPT * 2);
 }

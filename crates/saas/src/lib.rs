@@ -1,11 +1,15 @@
 //! Adapters for the services that are not AWS: Slack's Web API, Microsoft Teams (a Workflows
-//! webhook) and Jira Cloud's REST API. Each implements a port of
-//! `approvals` over HTTP; [`http`] holds what they share (a time budget per call, retries
-//! that never post twice, error names).
+//! webhook), Jira Cloud's REST API, and the email transports besides SES: an SMTP server
+//! ([`smtp`], lettre) and Outlook ([`outlook`], Microsoft Graph `sendMail`). Each implements a
+//! port of `approvals`; [`http`] holds what the HTTP ones share (a time budget per call,
+//! retries that never post twice, error names).
 
 pub mod http;
 pub mod jira;
+pub mod mail;
+pub mod outlook;
 pub mod slack;
+pub mod smtp;
 pub mod teams;
 
 #[cfg(test)]

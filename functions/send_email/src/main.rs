@@ -1,18 +1,23 @@
-//! Send Email (SESv2): approval emails with the links as buttons, or plain notifications.
+//! Send Email: approval emails with the links as buttons, or plain notifications, through the
+//! transport `EMAIL_TRANSPORT` names (SESv2, SMTP or Outlook).
 
+use approvals::ports::EmailSender;
 use approvals::HitlError;
 use aws_adapters::sdk_config::aws_config;
 use aws_adapters::sdk_config::{endpoints, AwsService};
+use aws_adapters::secrets::SecretReader;
 use aws_adapters::ses_sender::sender_address;
 use aws_adapters::SesEmailSender;
 use channels::email::{send_email, SendEmailOutput};
+use lambda_kit::email::EmailTransport;
 use lambda_kit::http::open_connections;
 use lambda_kit::{init_tracing, parse_input, run_task, Settings};
+use saas_adapters::mail::{configured_sender, ConfiguredSender};
 use serde_json::Value;
 
 struct Deps {
     sender_email: String,
-    sender: SesEmailSender,
+    sender: Box<dyn EmailSender>,
 }
 
 async fn handle(deps: &Deps, payload: Value) -> Result<SendEmailOutput, HitlError> {
@@ -21,20 +26,43 @@ async fn handle(deps: &Deps, payload: Value) -> Result<SendEmailOutput, HitlErro
     Ok(output)
 }
 
+/// The configured transport's sender, with the secret it needs (read once, at cold start).
+async fn sender(
+    settings: &Settings,
+    config: &aws_config::SdkConfig,
+    from: &str,
+) -> Result<ConfiguredSender, HitlError> {
+    let secrets = SecretReader::new(config, settings);
+    configured_sender(
+        &settings.email_transport()?,
+        from,
+        async |var| secrets.optional_text(var).await,
+        || Box::new(SesEmailSender::new(aws_sdk_sesv2::Client::new(config))),
+    )
+    .await
+}
+
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     let settings = Settings::from_env();
     let config = aws_config().await;
     // Opened while init runs at full speed, not by the first event (lambda_kit::http).
-    open_connections(&endpoints(&config, &[AwsService::Ses])).await;
-    let deps = settings
-        .sender_email()
-        .and_then(sender_address)
-        .map(|sender_email| Deps {
+    let aws = match settings.email_transport() {
+        Ok(EmailTransport::Ses) => AwsService::Ses,
+        _ => AwsService::SecretsManager,
+    };
+    open_connections(&endpoints(&config, &[aws])).await;
+    let deps: Result<Deps, HitlError> = async {
+        let sender_email = sender_address(settings.sender_email()?)?;
+        let sender = sender(&settings, &config, &sender_email).await?;
+        open_connections(&sender.connection_urls).await;
+        Ok(Deps {
             sender_email,
-            sender: SesEmailSender::new(aws_sdk_sesv2::Client::new(&config)),
-        });
+            sender: sender.sender,
+        })
+    }
+    .await;
     run_task(&deps, handle).await
 }
 

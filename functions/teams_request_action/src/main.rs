@@ -1,8 +1,10 @@
 //! Teams Request Action (`.waitForTaskToken`): stores a pending approval with the task token
 //! and posts an Adaptive Card whose Approve / Reject buttons open the signed, scanner-safe
-//! links, or, with named approvers, emails each their personal links (SES) and posts a card
+//! links, or, with named approvers, emails each their personal links (through the transport
+//! `EMAIL_TRANSPORT` names: SES, SMTP or Outlook) and posts a card
 //! that says who may decide; the Decision API resumes the execution when someone decides.
 
+use approvals::ports::EmailSender;
 use approvals::{Channel, HitlError};
 use aws_adapters::sdk_config::{approval_store, aws_config, LinkConfig};
 use aws_adapters::sdk_config::{endpoints, AwsService};
@@ -12,6 +14,7 @@ use aws_adapters::{DynamoApprovalStore, SesEmailSender};
 use channels::teams::{request_action, ApproverMail, TeamsRequestActionOutput};
 use lambda_kit::http::open_connections;
 use lambda_kit::{init_tracing, now, parse_input, run_task, Settings};
+use saas_adapters::mail::configured_sender;
 use saas_adapters::teams::TeamsClient;
 use serde_json::Value;
 
@@ -19,7 +22,7 @@ struct Deps {
     links: LinkConfig,
     store: DynamoApprovalStore,
     teams: TeamsClient,
-    sender: SesEmailSender,
+    sender: Box<dyn EmailSender>,
     sender_email: String,
 }
 
@@ -59,17 +62,26 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     // Built once per cold start; a configuration error fails every Task with Hitl.Config.
     let secrets = SecretReader::new(&config, &settings);
     let deps: Result<Deps, HitlError> = async {
+        let sender_email = sender_address(settings.sender_email()?)?;
+        let mail = configured_sender(
+            &settings.email_transport()?,
+            &sender_email,
+            async |var| secrets.optional_text(var).await,
+            || Box::new(SesEmailSender::new(aws_sdk_sesv2::Client::new(&config))),
+        )
+        .await?;
+        let teams = TeamsClient::from_secret(&secrets.required_text(TEAMS_WEBHOOK_URL).await?)?;
+        let mut urls = mail.connection_urls;
+        urls.push(teams.connection_url());
+        open_connections(&urls).await;
         Ok(Deps {
             links: LinkConfig::load(&secrets, &settings).await?,
             store: approval_store(&config, &settings)?,
-            teams: TeamsClient::from_secret(&secrets.required_text(TEAMS_WEBHOOK_URL).await?)?,
-            sender: SesEmailSender::new(aws_sdk_sesv2::Client::new(&config)),
-            sender_email: sender_address(settings.sender_email()?)?,
+            teams,
+            sender: mail.sender,
+            sender_email,
         })
     }
     .await;
-    if let Ok(deps) = &deps {
-        open_connections(&[deps.teams.connection_url()]).await;
-    }
     run_task(&deps, handle).await
 }

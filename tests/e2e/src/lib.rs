@@ -18,6 +18,8 @@ pub use local_stack::launch::Endpoints;
 
 mod chat;
 pub use chat::*;
+mod stacks;
+pub use stacks::{stack_with, Configured};
 
 static STACK: OnceLock<LocalStack> = OnceLock::new();
 

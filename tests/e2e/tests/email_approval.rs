@@ -304,3 +304,38 @@ async fn records_keep_their_audit_fields_and_expire_through_ttl() {
     let ttl = ttl.time_to_live_description().unwrap();
     assert_eq!(ttl.attribute_name(), Some("expiresAtTtl"));
 }
+
+/// SES carries the same fields as the other transports: cc, bcc, reply-to, the sender's name
+/// (the From address stays `SenderEmail`, which the IAM condition checks) and an HTML body.
+#[tokio::test]
+async fn a_notification_through_ses_has_cc_bcc_reply_to_the_sender_name_and_html() {
+    let subject = unique("Deploy done through SES");
+    let (error, out) = invoke(
+        "SendEmailFunction",
+        &json!({"to": "owner@example.com", "cc": "lead@example.com", "bcc": ["audit@example.com"],
+                "replyTo": "help@example.com", "senderName": "Cloud Ops", "subject": subject,
+                "html": "<p>Done.</p>"}),
+    )
+    .await;
+    assert_eq!(error, None, "{out}");
+    emails_matching(&subject, 1).await;
+    let all = local_api("/_local/api/emails").await;
+    let raw = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["subject"] == subject.as_str())
+        .unwrap();
+    assert_eq!(raw["via"], "ses");
+    assert_eq!(
+        (&raw["from"], &raw["fromName"]),
+        (&json!("approvals@example.com"), &json!("Cloud Ops"))
+    );
+    assert_eq!(raw["cc"], json!(["lead@example.com"]));
+    assert_eq!(raw["bcc"], json!(["audit@example.com"]));
+    assert_eq!(raw["replyTo"], json!(["help@example.com"]));
+    assert_eq!(
+        (&raw["text"], &raw["html"]),
+        (&json!(""), &json!("<p>Done.</p>"))
+    );
+}

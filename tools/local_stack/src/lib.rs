@@ -12,6 +12,7 @@ pub mod provision;
 pub mod rds;
 pub mod runtime_api;
 pub mod schedules;
+pub mod smtp;
 pub mod standins;
 pub mod supervisor;
 pub mod template;

@@ -29,9 +29,13 @@ async fn run(options: Options) -> Result<(), String> {
     let workspace = std::env::current_dir().map_err(|e| e.to_string())?;
     check_template(&options)?;
     let (listeners, urls) = listen(&options).await?;
-    let (standins, stack) = load_stack(&options, &urls.api)?;
+    let outbox = Arc::new(outbox::Outbox::default());
+    let (standins, stack, smtp) = load_stack(&options, &urls.api, &outbox)?;
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let (moto, moto_sfn) = start_motos(&workspace, &listeners).await?;
+    let ((moto, moto_sfn), smtp_server) = tokio::try_join!(
+        start_motos(&workspace, &listeners),
+        smtp.start(&workspace, outbox.clone())
+    )?;
 
     provision::provision_secrets(&stack, &provision::sdk_config(&urls.moto).await).await?;
 
@@ -40,17 +44,17 @@ async fn run(options: Options) -> Result<(), String> {
     let pools = start_pools(
         &stack,
         &options,
-        &base_env(&urls.edge),
+        &base_env(&urls.edge, &smtp.ca_file()),
         &log_dir,
         &shutdown_rx,
     )
     .await?;
 
-    let (faults, outbox) = serve_edge(
+    let faults = serve_edge(
         listeners.edge,
         &urls,
         &pools,
-        options.faults.seed,
+        (outbox.clone(), options.faults.seed),
         &shutdown_rx,
     );
 
@@ -78,7 +82,7 @@ async fn run(options: Options) -> Result<(), String> {
     print_banner(&urls);
 
     wait_for_stop(options.stop_on_stdin_eof).await;
-    stop(shutdown_tx, [moto, moto_sfn]).await;
+    stop(shutdown_tx, [moto, moto_sfn, smtp_server], &smtp.dir).await;
     Ok(())
 }
 
@@ -92,15 +96,28 @@ fn check_template(options: &Options) -> Result<(), String> {
     ))
 }
 
-/// The stand-ins, with credentials made up for this run, and the stack, its Slack, Teams and
-/// Jira parameters pointing at them.
-fn load_stack(options: &Options, api_url: &str) -> Result<(StandIns, template::Stack), String> {
-    let secrets = StandInSecrets::generate();
-    let standins = standins(&secrets, api_url);
-    let overrides = template_overrides(&secrets, api_url);
+/// The stand-ins, the stack (its Slack, Teams, Jira, SMTP and Outlook parameters pointing at
+/// the stand-ins and the SMTP server, with credentials made up for this run) and the SMTP
+/// server to start.
+fn load_stack(
+    options: &Options,
+    api_url: &str,
+    outbox: &Arc<outbox::Outbox>,
+) -> Result<(StandIns, template::Stack, local_stack::smtp::SmtpServer), String> {
+    let secrets = &StandInSecrets::generate();
+    let smtp = local_stack::smtp::SmtpServer::choose(&secrets.smtp_password)?;
+    let overrides = template_overrides(secrets, api_url, &smtp, &options.parameters);
     let stack = template::load(&options.template, api_url, &overrides, |_| random_secret())?;
     check_binaries(&stack, &options.bin_dir)?;
-    Ok((standins, stack))
+    // The mailbox Outlook sends from: the sender the functions are configured with.
+    let mut mailboxes: Vec<&str> = stack
+        .functions
+        .iter()
+        .filter_map(|f| f.env.get("SENDER_EMAIL").map(String::as_str))
+        .collect();
+    mailboxes.dedup();
+    let standins = standins(secrets, api_url, &mailboxes, outbox.clone());
+    Ok((standins, stack, smtp))
 }
 
 /// Two moto servers: Step Functions' engine (ASL parsing and a thread per execution) in one
@@ -125,8 +142,10 @@ fn check_binaries(stack: &template::Stack, bin_dir: &Path) -> Result<(), String>
     Ok(())
 }
 
-/// The environment every function process starts with: the edge as its AWS endpoint.
-fn base_env(edge_url: &str) -> Vec<(String, String)> {
+/// The environment every function process starts with: the edge as its AWS endpoint, and the
+/// local SMTP server's CA as the one certificate authority its TLS trusts (every other
+/// endpoint of the local stack is plain HTTP on loopback).
+fn base_env(edge_url: &str, smtp_ca: &Path) -> Vec<(String, String)> {
     [
         ("AWS_REGION", template::REGION),
         ("AWS_DEFAULT_REGION", template::REGION),
@@ -135,6 +154,7 @@ fn base_env(edge_url: &str) -> Vec<(String, String)> {
         ("AWS_EC2_METADATA_DISABLED", "true"),
         ("AWS_ENDPOINT_URL", edge_url),
         ("RUST_LOG", "info"),
+        ("SSL_CERT_FILE", &smtp_ca.to_string_lossy()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -226,14 +246,13 @@ fn serve_edge(
     listener: TcpListener,
     urls: &Urls,
     pools: &BTreeMap<String, Arc<runtime_api::FunctionPool>>,
-    seed: Option<u64>,
+    (outbox, seed): (Arc<outbox::Outbox>, Option<u64>),
     shutdown_rx: &watch::Receiver<bool>,
-) -> (Arc<edge::faults::Faults>, Arc<outbox::Outbox>) {
+) -> Arc<edge::faults::Faults> {
     let faults = Arc::new(edge::faults::Faults::new(
         edge::faults::Config::default(),
         seed,
     ));
-    let outbox = Arc::new(outbox::Outbox::default());
     let edge = Arc::new(edge::Edge::new(
         edge::Moto {
             data: urls.moto.clone(),
@@ -244,7 +263,7 @@ fn serve_edge(
         faults.clone(),
     ));
     serve(listener, edge::router(edge), shutdown_rx);
-    (faults, outbox)
+    faults
 }
 
 /// The API listener's routes: the HttpApi and the local page, the fault and limit controls,
@@ -291,14 +310,15 @@ async fn start_schedules(
     (schedules, schedule_targets)
 }
 
-/// Stops the listeners and the pools, then the moto servers, and gives the processes a moment
-/// to exit.
-async fn stop(shutdown_tx: watch::Sender<bool>, motos: [Child; 2]) {
+/// Stops the listeners and the pools, then the moto servers and the SMTP server (and removes
+/// `smtp_dir`, its certificates), and gives the processes a moment to exit.
+async fn stop(shutdown_tx: watch::Sender<bool>, servers: [Child; 3], smtp_dir: &Path) {
     eprintln!("stopping...");
     let _ = shutdown_tx.send(true);
-    for mut moto in motos {
-        let _ = moto.kill().await;
+    for mut server in servers {
+        let _ = server.kill().await;
     }
+    let _ = std::fs::remove_dir_all(smtp_dir);
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
 }
 

@@ -1,11 +1,11 @@
 //! Stand-ins for the services that have no local server: Slack's Web API, Teams (a Workflows
-//! webhook and Microsoft Graph) and Jira Cloud's REST API. They follow the public contracts
+//! webhook and Microsoft Graph), Jira Cloud's REST API and Outlook (Graph `sendMail`). They follow the public contracts
 //! (request shapes, auth, errors such as 429 with Retry-After) so the real adapters run against
 //! them unchanged; all of them live here, in one place.
 //!
-//! Mounted on the API listener under `/_standins/{slack,teams,jira}`; the local stack points
-//! the functions' base URLs there. Faults (errors, throttling, latency) can be injected in
-//! front of each ([`StandIns::router_with_faults`]).
+//! Mounted on the API listener under `/_standins/{slack,teams,jira,outlook}`; the local stack
+//! points the functions' base URLs there. Faults (errors, throttling, latency) can be injected
+//! in front of Slack, Teams and Jira ([`StandIns::router_with_faults`]).
 
 use std::sync::Arc;
 
@@ -13,6 +13,7 @@ use crate::edge::faults::{Faults, Service};
 use crate::edge::shapes::standin_faults;
 
 pub mod jira;
+pub mod outlook;
 pub mod slack;
 pub mod teams;
 
@@ -21,6 +22,7 @@ pub struct StandIns {
     pub slack: Arc<slack::SlackStandIn>,
     pub teams: Arc<teams::TeamsStandIn>,
     pub jira: Arc<jira::JiraStandIn>,
+    pub outlook: Arc<outlook::OutlookStandIn>,
 }
 
 impl StandIns {
@@ -47,5 +49,6 @@ impl StandIns {
                 "/jira",
                 self.jira.clone().router().layer(layer(Service::Jira)),
             )
+            .nest("/outlook", self.outlook.clone().router())
     }
 }

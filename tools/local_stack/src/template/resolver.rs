@@ -122,8 +122,18 @@ impl Resolver<'_> {
         Ok(re.replace_all(&resolved, self.api_base).into_owned())
     }
 
-    /// YAML (with intrinsics) to JSON with everything resolved.
+    /// YAML (with intrinsics) to JSON with everything resolved. `!Ref AWS::NoValue` (as
+    /// `!If` picks it) removes the list item or the key it stands for, as CloudFormation does;
+    /// alone, it is null.
     pub(super) fn resolve(&self, value: &Yaml) -> Result<Json, String> {
+        Ok(match self.resolve_or_remove(value)? {
+            Json::String(s) if s == NO_VALUE => Json::Null,
+            other => other,
+        })
+    }
+
+    fn resolve_or_remove(&self, value: &Yaml) -> Result<Json, String> {
+        let removed = |v: &Json| v.as_str() == Some(NO_VALUE);
         Ok(match value {
             Yaml::Tagged(tagged) => {
                 let tag = tagged.tag.to_string();
@@ -134,22 +144,33 @@ impl Resolver<'_> {
                 match k.as_str() {
                     Some("Ref") => self.intrinsic("Ref", v)?,
                     Some(f) if f.starts_with("Fn::") => self.intrinsic(&f[4..], v)?,
-                    _ => Json::Object([(yaml_key(k), self.resolve(v)?)].into_iter().collect()),
+                    _ => {
+                        let v = self.resolve_or_remove(v)?;
+                        let entry = (!removed(&v)).then(|| (yaml_key(k), v));
+                        Json::Object(entry.into_iter().collect())
+                    }
                 }
             }
             Yaml::Mapping(map) => {
                 let mut out = serde_json::Map::new();
                 for (k, v) in map {
-                    out.insert(yaml_key(k), self.resolve(v)?);
+                    let v = self.resolve_or_remove(v)?;
+                    if !removed(&v) {
+                        out.insert(yaml_key(k), v);
+                    }
                 }
                 Json::Object(out)
             }
-            Yaml::Sequence(items) => Json::Array(
-                items
-                    .iter()
-                    .map(|i| self.resolve(i))
-                    .collect::<Result<_, _>>()?,
-            ),
+            Yaml::Sequence(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    let v = self.resolve_or_remove(item)?;
+                    if !removed(&v) {
+                        out.push(v);
+                    }
+                }
+                Json::Array(out)
+            }
             Yaml::String(s) => Json::String(s.clone()),
             Yaml::Number(n) => serde_json::to_value(n).map_err(|e| e.to_string())?,
             Yaml::Bool(b) => Json::Bool(*b),
@@ -159,6 +180,7 @@ impl Resolver<'_> {
 
     fn intrinsic(&self, name: &str, arg: &Yaml) -> Result<Json, String> {
         match name {
+            "Ref" if s(arg) == Some("AWS::NoValue") => Ok(Json::String(NO_VALUE.into())),
             "Ref" => Ok(Json::String(
                 self.reference(s(arg).ok_or("!Ref takes a name")?)?,
             )),
@@ -171,7 +193,7 @@ impl Resolver<'_> {
                     .filter(|v| v.len() == 3)
                     .ok_or("!If takes [cond, a, b]")?;
                 let cond = self.condition(s(&v[0]).unwrap_or_default());
-                self.resolve(if cond { &v[1] } else { &v[2] })
+                self.resolve_or_remove(if cond { &v[1] } else { &v[2] })
             }
             "Equals" => {
                 let v = arg
@@ -253,6 +275,9 @@ impl Resolver<'_> {
     }
 }
 
+/// What `!Ref AWS::NoValue` resolves to until the list or mapping holding it drops it.
+const NO_VALUE: &str = "\u{0}AWS::NoValue";
+
 pub(super) fn yaml_key(k: &Yaml) -> String {
     match k {
         Yaml::String(s) => s.clone(),
@@ -260,5 +285,36 @@ pub(super) fn yaml_key(k: &Yaml) -> String {
             .unwrap_or_default()
             .trim()
             .to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `!If [cond, x, !Ref AWS::NoValue]` leaves a list item or a key out when `cond` is false,
+    /// as CloudFormation does (SAM `Policies`, a policy's statements).
+    #[test]
+    fn no_value_removes_the_item_or_key_it_stands_for() {
+        let resources = serde_yaml::Mapping::new();
+        let parameters = BTreeMap::new();
+        let resolver = Resolver {
+            resources: &resources,
+            parameters: &parameters,
+            conditions: BTreeMap::from([("On".to_string(), true), ("Off".to_string(), false)]),
+            api_base: "http://127.0.0.1:3000",
+        };
+        let yaml: Yaml = serde_yaml::from_str(
+            "list: [a, !If [Off, b, !Ref AWS::NoValue], !If [On, c, !Ref AWS::NoValue]]\n\
+             map: {kept: 1, gone: !If [Off, 2, !Ref AWS::NoValue]}\n\
+             alone: !Ref AWS::NoValue\n\
+             sub: !Sub 'x${AWS::NoValue}y'",
+        )
+        .unwrap();
+        let json = resolver.resolve(&yaml).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"list": ["a", "c"], "map": {"kept": 1}, "sub": "xy"})
+        );
     }
 }

@@ -81,7 +81,11 @@ impl Ui {
             ),
             ("GET", p) if p.starts_with("/_local/emails/") => {
                 match self.outbox.get(&p["/_local/emails/".len()..]) {
-                    Some(email) => reply(StatusCode::OK, "text/html; charset=utf-8", email.html),
+                    Some(email) => reply(
+                        StatusCode::OK,
+                        "text/html; charset=utf-8",
+                        page::viewable_html(&email),
+                    ),
                     None => reply(StatusCode::NOT_FOUND, "text/plain", "no such email".into()),
                 }
             }

@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use super::chat::{jira_section, teams_section};
 use super::Ui;
+use crate::outbox::SentEmail;
 
 /// The page's head, its style, and what it is for.
 const PAGE_START: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"3\">\
@@ -12,7 +13,7 @@ const PAGE_START: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\
 .card{border:1px solid #d9e2ec;border-radius:8px;padding:.8rem 1rem;margin:.6rem 0}.muted{color:#52606d;font-size:.9rem}\
 iframe{width:100%;height:260px;border:1px solid #eee;border-radius:6px;background:#fff}pre{white-space:pre-wrap;font-size:.8rem;background:#f5f7fa;padding:.5rem;border-radius:6px}\
 .RUNNING{color:#2563eb}.SUCCEEDED{color:#1a7f37}.FAILED,.TIMED_OUT,.ABORTED{color:#b42318}table{border-collapse:collapse}td,th{padding:.3rem .6rem;text-align:left;vertical-align:top}</style></head><body>\
-<h1>hitl: local stack</h1><p class=\"muted\">Emails sent through SES and executions of the template's state machines. Click Approve or Reject inside an email; this page refreshes every 3 s.</p>";
+<h1>hitl: local stack</h1><p class=\"muted\">Emails sent (through SES, the local SMTP server or the Outlook stand-in) and executions of the template's state machines. Click Approve or Reject inside an email; this page refreshes every 3 s.</p>";
 
 impl Ui {
     pub(super) async fn page(&self) -> String {
@@ -33,7 +34,7 @@ impl Ui {
         html
     }
 
-    /// Each sent email in a sandboxed frame.
+    /// Each sent email (SES, SMTP or Outlook) in a sandboxed frame.
     fn emails_section(&self) -> String {
         let mut html = String::new();
         let emails = self.outbox.all();
@@ -42,14 +43,14 @@ impl Ui {
         }
         for e in emails {
             // The email opens its links in the top window, like a mail client opening a browser tab.
-            let body = format!("<base target=\"_top\">{}", e.html);
+            let body = format!("<base target=\"_top\">{}", viewable_html(&e));
             html.push_str(&format!(
-                "<div class=\"card\"><div><strong>{}</strong></div><div class=\"muted\">from {} to {} at {} · <a href=\"/_local/emails/{}\">open</a></div>\
+                "<div class=\"card\"><div><strong>{}</strong></div><div class=\"muted\">{} · at {} via {} · <a href=\"/_local/emails/{}\">open</a></div>\
 <iframe sandbox=\"allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation\" srcdoc=\"{}\"></iframe></div>",
                 text(&e.subject),
-                text(&e.from),
-                text(&e.to.join(", ")),
+                text(&addressing(&e)),
                 text(&e.sent_at),
+                text(&e.via),
                 attr(&e.id),
                 attr(&body)
             ));
@@ -96,4 +97,31 @@ impl Ui {
         }
         html
     }
+}
+
+/// An email's HTML body, or its text body as HTML when it has none.
+pub(super) fn viewable_html(e: &SentEmail) -> String {
+    if e.html.is_empty() {
+        format!(
+            "<pre style=\"white-space:pre-wrap\">{}</pre>",
+            text(&e.text)
+        )
+    } else {
+        e.html.clone()
+    }
+}
+
+/// "from Name <a@x> to b@x · cc … · bcc … · reply to …", the parts it has.
+fn addressing(e: &SentEmail) -> String {
+    let from = match &e.from_name {
+        Some(name) => format!("{name} <{}>", e.from),
+        None => e.from.clone(),
+    };
+    let mut line = format!("from {from} to {}", e.to.join(", "));
+    for (label, list) in [("cc", &e.cc), ("bcc", &e.bcc), ("reply to", &e.reply_to)] {
+        if !list.is_empty() {
+            line.push_str(&format!(" · {label} {}", list.join(", ")));
+        }
+    }
+    line
 }

@@ -1,5 +1,6 @@
 //! `hitl-local up`'s flags.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use local_stack::{edge, VERBOSE};
@@ -19,32 +20,51 @@ pub struct Options {
     pub concurrency: usize,
     /// With `--fault-seed` as its seed.
     pub faults: edge::faults::Config,
+    /// `--parameter Name=Value`: template parameters, over the local stack's own.
+    pub parameters: BTreeMap<String, String>,
 }
 
 pub const USAGE: &str = "usage: hitl-local up [--edge-port 4566] [--api-port 3000] [--moto-port 4567] [--bin-dir target/debug]
                      [--template template.yaml] [--no-example] [--stop-on-stdin-eof] [--verbose]
                      [--concurrency 100] [--faults <json> | --faults @file.json] [--fault-seed N]
+                     [--parameter Name=Value]...
   Port 0 picks a free port. --moto-port is the moto of DynamoDB, SES and the rest; Step
   Functions runs in a second moto on a free port. --concurrency: processes per function at most (a function's
   ReservedConcurrentExecutions wins); beyond it an invoke gets TooManyRequestsException.
-  --faults: errors, throttling, latency and process kills to inject (see GET /_local/api/faults).";
+  --faults: errors, throttling, latency and process kills to inject (see GET /_local/api/faults).
+  --parameter: a template parameter, as `sam deploy --parameter-overrides` sets it, e.g.
+  --parameter EmailTransport=smtp (the local SMTP server) or EmailTransport=outlook (the stand-in).";
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            edge_port: 4566,
+            api_port: 3000,
+            moto_port: 4567,
+            bin_dir: PathBuf::from("target/debug"),
+            template: PathBuf::from("template.yaml"),
+            example: true,
+            stop_on_stdin_eof: false,
+            concurrency: DEFAULT_CONCURRENCY,
+            faults: edge::faults::Config::default(),
+            parameters: BTreeMap::new(),
+        }
+    }
+}
+
+/// `Name=Value`.
+fn parameter(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .ok_or_else(|| format!("--parameter {text}: write Name=Value"))
+}
 
 pub fn parse_args() -> Result<Options, String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) != Some("up") {
         return Err(USAGE.into());
     }
-    let mut options = Options {
-        edge_port: 4566,
-        api_port: 3000,
-        moto_port: 4567,
-        bin_dir: PathBuf::from("target/debug"),
-        template: PathBuf::from("template.yaml"),
-        example: true,
-        stop_on_stdin_eof: false,
-        concurrency: DEFAULT_CONCURRENCY,
-        faults: edge::faults::Config::default(),
-    };
+    let mut options = Options::default();
     let mut fault_seed = None;
     let mut it = args.iter().skip(1);
     while let Some(arg) = it.next() {
@@ -73,6 +93,10 @@ pub fn parse_args() -> Result<Options, String> {
                     .map_err(|_| format!("--concurrency: {v} is not a number"))?;
             }
             "--faults" => options.faults = edge::faults::Config::parse(&value()?)?,
+            "--parameter" => {
+                let (name, value) = parameter(&value()?)?;
+                options.parameters.insert(name, value);
+            }
             "--fault-seed" => {
                 let v = value()?;
                 fault_seed = Some(

@@ -1,9 +1,13 @@
-//! The stand-ins of a `hitl-local up` run and the template parameters that point the
-//! functions at them.
+//! The stand-ins of a `hitl-local up` run (and its SMTP server) and the template parameters
+//! that point the functions at them.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
+use local_stack::outbox::Outbox;
+use local_stack::smtp::SmtpServer;
 use local_stack::standins::jira::JiraStandIn;
+use local_stack::standins::outlook::OutlookStandIn;
 use local_stack::standins::slack::SlackStandIn;
 use local_stack::standins::teams::TeamsStandIn;
 use local_stack::standins::StandIns;
@@ -18,7 +22,13 @@ pub struct StandInSecrets {
     graph_client_id: String,
     graph_client_secret: String,
     jira_api_token: String,
+    pub smtp_password: String,
+    outlook_client_id: String,
+    outlook_client_secret: String,
 }
+
+/// The tenant the Outlook stand-in's token endpoint serves.
+const OUTLOOK_TENANT: &str = "hitl-local";
 
 impl StandInSecrets {
     pub fn generate() -> Self {
@@ -28,6 +38,9 @@ impl StandInSecrets {
             graph_client_id: uuid::Uuid::new_v4().to_string(),
             graph_client_secret: random_secret(),
             jira_api_token: random_secret(),
+            smtp_password: random_secret(),
+            outlook_client_id: uuid::Uuid::new_v4().to_string(),
+            outlook_client_secret: random_secret(),
         }
     }
 }
@@ -41,8 +54,21 @@ pub fn random_secret() -> String {
     )
 }
 
-pub fn standins(secrets: &StandInSecrets, api_url: &str) -> StandIns {
+/// The stand-ins; Outlook knows the `mailboxes` (the template's `SenderEmail`) and puts what it
+/// sends in `outbox`.
+pub fn standins(
+    secrets: &StandInSecrets,
+    api_url: &str,
+    mailboxes: &[&str],
+    outbox: Arc<Outbox>,
+) -> StandIns {
     StandIns {
+        outlook: OutlookStandIn::new(
+            &secrets.outlook_client_id,
+            &secrets.outlook_client_secret,
+            mailboxes,
+            outbox,
+        ),
         slack: SlackStandIn::new(
             &secrets.slack_bot_token,
             &secrets.slack_signing_secret,
@@ -53,10 +79,21 @@ pub fn standins(secrets: &StandInSecrets, api_url: &str) -> StandIns {
     }
 }
 
-/// The template parameters that point the functions at the stand-ins.
-pub fn template_overrides(secrets: &StandInSecrets, api_url: &str) -> BTreeMap<String, String> {
+/// The template parameters that point the functions at the stand-ins and the SMTP server
+/// (its TLS port when `parameters` choose `SmtpSecurity=tls`), then `parameters` themselves
+/// (`hitl-local up --parameter`), which win.
+pub fn template_overrides(
+    secrets: &StandInSecrets,
+    api_url: &str,
+    smtp: &SmtpServer,
+    parameters: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
     let standins_url = format!("{api_url}/_standins");
-    [
+    let smtp_port = match parameters.get("SmtpSecurity").map(String::as_str) {
+        Some("tls") => smtp.tls_port,
+        _ => smtp.starttls_port,
+    };
+    let mut overrides: BTreeMap<String, String> = [
         ("SlackBotToken", secrets.slack_bot_token.clone()),
         ("SlackSigningSecret", secrets.slack_signing_secret.clone()),
         ("SlackApiUrl", format!("{standins_url}/slack/api")),
@@ -71,8 +108,19 @@ pub fn template_overrides(secrets: &StandInSecrets, api_url: &str) -> BTreeMap<S
         ("JiraBaseUrl", format!("{standins_url}/jira")),
         ("JiraEmail", JIRA_EMAIL.to_string()),
         ("JiraApiToken", secrets.jira_api_token.clone()),
+        ("SmtpHost", "localhost".to_string()),
+        ("SmtpPort", smtp_port.to_string()),
+        ("SmtpUsername", local_stack::smtp::USERNAME.to_string()),
+        ("SmtpPassword", secrets.smtp_password.clone()),
+        ("OutlookTenantId", OUTLOOK_TENANT.to_string()),
+        ("OutlookClientId", secrets.outlook_client_id.clone()),
+        ("OutlookClientSecret", secrets.outlook_client_secret.clone()),
+        ("OutlookLoginUrl", format!("{standins_url}/outlook/login")),
+        ("OutlookGraphUrl", format!("{standins_url}/outlook/graph")),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
-    .collect()
+    .collect();
+    overrides.extend(parameters.clone());
+    overrides
 }
