@@ -43,6 +43,9 @@ pub struct ApprovalRecord {
     pub message_shown: Option<String>,
     /// When the message was brought up to date with the final outcome.
     pub message_updated_at: Option<i64>,
+    /// The ids of the message's elements whose actions count (Slack `action_id`s); empty:
+    /// every element's.
+    pub action_ids: Vec<String>,
 }
 
 /// The delivery of a decision to the waiting Task: leased to one deliverer at a time, tied to
@@ -119,6 +122,7 @@ impl ApprovalRecord {
             message: None,
             message_shown: None,
             message_updated_at: None,
+            action_ids: Vec::new(),
         }
     }
 

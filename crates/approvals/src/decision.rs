@@ -102,6 +102,19 @@ pub struct SlackUser {
     pub team_id: Option<String>,
 }
 
+/// The interactive element a chat decision came from: its id, its type (`button`,
+/// `static_select`, `checkboxes`, `datepicker`...) and what was selected (a button's value,
+/// option values, a date, a time, user or conversation ids), in the channel's own terms but
+/// as plain strings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChosenAction {
+    pub action_id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub selected: Vec<String>,
+}
+
 /// A decision as stored on the approval record, with its audit fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordedDecision {
@@ -114,6 +127,8 @@ pub struct RecordedDecision {
     pub user_agent: Option<String>,
     /// Set for decisions made with a Slack button.
     pub slack_user: Option<SlackUser>,
+    /// The element acted on, for decisions made in a chat message.
+    pub action: Option<ChosenAction>,
 }
 
 /// The output of every `.waitForTaskToken` approval Task.
@@ -134,6 +149,9 @@ pub struct DecisionOutput {
     /// Slack: who clicked.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub slack_user: Option<SlackUser>,
+    /// Slack: the element acted on and what was selected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<ChosenAction>,
 }
 
 impl DecisionOutput {
@@ -150,6 +168,7 @@ impl DecisionOutput {
                 .as_ref()
                 .map(|_| recorded.decision.as_str().to_string()),
             slack_user: recorded.slack_user.clone(),
+            action: recorded.action.clone(),
         }
     }
 }
@@ -172,6 +191,7 @@ mod tests {
             source_ip: Some("10.0.0.1".into()),
             user_agent: None,
             slack_user: None,
+            action: None,
         };
         let json = serde_json::to_value(DecisionOutput::from_recorded("a-1", &recorded)).unwrap();
         assert_eq!(

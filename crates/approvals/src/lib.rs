@@ -23,5 +23,7 @@ pub use approval::{
     RecipientLinks,
 };
 pub use approval_links::{LinkSigner, SignedLink};
-pub use decision::{Channel, DecidedBy, Decision, DecisionOutput, RecordedDecision, SlackUser};
+pub use decision::{
+    Channel, ChosenAction, DecidedBy, Decision, DecisionOutput, RecordedDecision, SlackUser,
+};
 pub use error::{HitlError, Service, ServiceErrorKind};

@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 
 use approvals::{
-    ApprovalRecord, Channel, DecidedBy, Decision, DeliveryState, HitlError, Lease, MessageRef,
-    RecordedDecision, SlackUser,
+    ApprovalRecord, Channel, ChosenAction, DecidedBy, Decision, DeliveryState, HitlError, Lease,
+    MessageRef, RecordedDecision, SlackUser,
 };
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -36,6 +36,9 @@ pub fn to_item(r: &ApprovalRecord) -> Item {
     item.insert("expiresAt".into(), n(r.expires_at));
     item.insert("expiresAtTtl".into(), n(r.delete_after));
     item.insert("origin".into(), s(channel_name(r.origin)));
+    if !r.action_ids.is_empty() {
+        item.insert("actionIds".into(), strings(&r.action_ids));
+    }
     for (name, value) in [
         ("description", &r.description),
         ("taskToken", &r.task_token),
@@ -102,6 +105,11 @@ pub fn decision_attributes(d: &RecordedDecision) -> Item {
         ("decidedAt".to_string(), n(d.decided_at)),
     ]);
     let slack = d.slack_user.as_ref();
+    if let Some(action) = &d.action {
+        item.insert("actionId".into(), s(&action.action_id));
+        item.insert("actionType".into(), s(&action.kind));
+        item.insert("actionSelected".into(), strings(&action.selected));
+    }
     for (name, value) in [
         ("comment", d.comment.as_ref()),
         ("sourceIp", d.source_ip.as_ref()),
@@ -115,6 +123,17 @@ pub fn decision_attributes(d: &RecordedDecision) -> Item {
         }
     }
     item
+}
+
+fn strings(values: &[String]) -> AttributeValue {
+    AttributeValue::L(values.iter().map(|v| s(v)).collect())
+}
+
+fn get_strings(item: &Item, field: &str) -> Vec<String> {
+    item.get(field)
+        .and_then(|v| v.as_l().ok())
+        .map(|l| l.iter().filter_map(|a| a.as_s().ok().cloned()).collect())
+        .unwrap_or_default()
 }
 
 /// A late decision as one map in the `lateDecisions` list (same attribute names).
@@ -184,6 +203,11 @@ fn decision_from(item: &Item) -> Result<Option<RecordedDecision>, HitlError> {
             username: get_s(item, "slackUsername").unwrap_or_default(),
             team_id: get_s(item, "slackTeamId"),
         }),
+        action: get_s(item, "actionId").map(|action_id| ChosenAction {
+            action_id,
+            kind: get_s(item, "actionType").unwrap_or_default(),
+            selected: get_strings(item, "actionSelected"),
+        }),
     }))
 }
 
@@ -218,11 +242,7 @@ pub fn from_item(item: &Item) -> Result<ApprovalRecord, HitlError> {
         approval_id: get_s(item, "approvalId").ok_or_else(|| corrupt("approvalId"))?,
         title: get_s(item, "title").ok_or_else(|| corrupt("title"))?,
         description: get_s(item, "description"),
-        approvers: item
-            .get("approvers")
-            .and_then(|v| v.as_l().ok())
-            .map(|l| l.iter().filter_map(|a| a.as_s().ok().cloned()).collect())
-            .unwrap_or_default(),
+        approvers: get_strings(item, "approvers"),
         created_at: req_n(item, "createdAt")?,
         expires_at: req_n(item, "expiresAt")?,
         delete_after: req_n(item, "expiresAtTtl")?,
@@ -237,6 +257,7 @@ pub fn from_item(item: &Item) -> Result<ApprovalRecord, HitlError> {
         },
         message_shown: get_s(item, "messageBlocks"),
         message_updated_at: get_n(item, "messageUpdatedAt")?,
+        action_ids: get_strings(item, "actionIds"),
     })
 }
 
@@ -257,6 +278,7 @@ mod tests {
             source_ip: None,
             user_agent: Some("ua".into()),
             slack_user: None,
+            action: None,
         }
     }
 
@@ -298,6 +320,12 @@ mod tests {
             username: "alice".into(),
             team_id: Some("T1".into()),
         });
+        decision.action = Some(ChosenAction {
+            action_id: "regions".into(),
+            kind: "checkboxes".into(),
+            selected: vec!["eu".into(), "us".into()],
+        });
+        slack.action_ids = vec!["regions".into(), "go".into()];
         assert_eq!(from_item(&to_item(&slack)).unwrap(), slack);
     }
 

@@ -19,10 +19,13 @@ use approvals::input::{
 use approvals::ports::ChatApprovals;
 use approvals::{ApprovalRecord, Channel, Decision, HitlError, MessageRef, RecordedDecision};
 
+mod address;
 mod blocks;
 mod input;
 mod signature;
 mod sweep;
+pub(crate) use address::{destination, resolve};
+pub use address::{Persona, MAX_USERNAME_CHARS};
 pub use blocks::*;
 pub use input::*;
 pub use signature::{sign, verify_signature, SignatureError, SIGNATURE_MAX_AGE_SECONDS};
@@ -45,11 +48,13 @@ pub(crate) const BLOCK_ID_PREFIX: &str = "hitl:";
 
 /// A message to post or to put in place of another: `text` is the notification fallback and
 /// what shows where blocks cannot.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SlackMessage {
     pub text: String,
     pub blocks: Option<Vec<Value>>,
     pub thread_ts: Option<String>,
+    /// Who it appears to come from (posts only; an update keeps the original's).
+    pub persona: Persona,
 }
 
 #[async_trait]
@@ -64,6 +69,9 @@ pub trait SlackMessenger: Send + Sync {
     ) -> Result<(), HitlError>;
     /// `chat.postEphemeral`: only `user` sees it.
     async fn post_ephemeral(&self, channel: &str, user: &str, text: &str) -> Result<(), HitlError>;
+    /// `users.lookupByEmail`: the id of the person with this address (`Slack.UserNotFound`
+    /// when nobody in the workspace has it).
+    async fn lookup_user_by_email(&self, email: &str) -> Result<String, HitlError>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -114,6 +122,8 @@ pub async fn request_action(
     now: i64,
 ) -> Result<RequestActionOutput, HitlError> {
     let destination = destination(input.channel, input.user)?;
+    let thread_ts = thread_ts(input.thread_ts)?;
+    let persona = address::persona(input.username, input.icon_emoji, input.icon_url)?;
     let text = non_blank(input.text).ok_or_else(|| {
         HitlError::invalid_input("text is required: say what is being asked (Slack mrkdwn)")
     })?;
@@ -129,6 +139,7 @@ pub async fn request_action(
     let token = task_token(input.task_token)?;
     let key = request_key(input.request_key)?;
     let approval_id = key.as_deref().map(keyed_approval_id).unwrap_or(approval_id);
+    let destination = resolve(destination, slack).await?;
 
     let title = header.clone().unwrap_or_else(|| {
         let first_line = text.lines().next().unwrap_or_default();
@@ -149,7 +160,11 @@ pub async fn request_action(
     let posted = match posted {
         Some(posted) => posted,
         None => {
-            let message = request_message(&approval_id, header.as_deref(), &text, &buttons);
+            let message = SlackMessage {
+                thread_ts,
+                persona,
+                ..request_message(&approval_id, header.as_deref(), &text, &buttons)
+            };
             let posted = slack.post(&destination, &message).await?;
             let shown = message.blocks.as_deref().and_then(shown_blocks);
             store
@@ -179,7 +194,7 @@ fn request_message(
             None => text.to_string(),
         },
         blocks: Some(request_blocks(approval_id, header, text, buttons)),
-        thread_ts: None,
+        ..SlackMessage::default()
     }
 }
 
@@ -196,9 +211,14 @@ pub async fn send_message(
     let destination = destination(input.channel, input.user)?;
     let message = message_content(input.text, input.blocks)?;
     let thread_ts = thread_ts(input.thread_ts)?;
+    let persona = address::persona(input.username, input.icon_emoji, input.icon_url)?;
     let approvers = allowed_users(input.allowed_users)?;
     let expires_at = now + expiry(input.expires_in_seconds)?;
     let interactive = message.blocks.as_deref().is_some_and(has_buttons);
+    let action_ids = counting_actions(
+        input.action_ids,
+        message.blocks.as_deref().unwrap_or_default(),
+    )?;
     let title = one_line(&message.text, approvals::approval::MAX_TITLE_CHARS);
     let new_record = |id: String| {
         ApprovalRecord::new(
@@ -220,11 +240,13 @@ pub async fn send_message(
             return Ok(SentMessage::new(sent, approval_id));
         }
     }
+    let destination = resolve(destination, slack).await?;
     let posted = slack
         .post(
             &destination,
             &SlackMessage {
                 thread_ts,
+                persona,
                 ..message.clone()
             },
         )
@@ -237,6 +259,7 @@ pub async fn send_message(
         true => {
             let mut record = new_record(message_approval_id(&posted));
             record.approvers = approvers;
+            record.action_ids = action_ids;
             Some(register_for_waiting(record, &posted, blocks, store).await?)
         }
         false => None,
@@ -313,7 +336,7 @@ fn message_content(
             // Slack shows `text` in notifications; blocks alone would notify with nothing.
             text: text.unwrap_or_else(|| "New message".into()),
             blocks,
-            thread_ts: None,
+            ..SlackMessage::default()
         }),
     }
 }
@@ -336,6 +359,11 @@ pub async fn update_message(
 pub fn wait_target(
     input: WaitForUserActionInput,
 ) -> Result<approvals::use_cases::WaitInput, HitlError> {
+    if input.action_ids.is_some() {
+        return Err(HitlError::invalid_input(
+            "actionIds goes to Slack Send Message, which registers the message: a click can come before the wait, so which actions count is fixed when it is sent",
+        ));
+    }
     let target = message_ref(input.channel, input.ts, input.message)?;
     Ok(approvals::use_cases::WaitInput {
         approval_id: Some(message_approval_id(&target)),
@@ -352,6 +380,6 @@ pub(crate) fn expired_update(title: &str, expires_at: i64, blocks: &[Value]) -> 
     SlackMessage {
         text: format!("{title}: expired"),
         blocks: Some(outcome_blocks(blocks, &line)),
-        thread_ts: None,
+        ..SlackMessage::default()
     }
 }

@@ -15,8 +15,10 @@ use approvals::{ApprovalRecord, Channel, HitlError, MessageRef};
 
 mod payload;
 mod refusal;
+mod selection;
 pub use payload::*;
 pub use refusal::ClickRefusal;
+pub use selection::{OptionObject, PayloadAction, ANSWERING_TYPES};
 
 /// What recording a click led to; [`follow_up`] acts on it.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,6 +79,9 @@ pub async fn record_click(
     if let Some(refusal) = not_for_this_click(&record, &click) {
         return Ok(refused(click, refusal));
     }
+    if !counts(&record, &click) {
+        return Ok(ClickStep::Ignored);
+    }
     Ok(
         match store
             .record_decision(&click.approval_id, &click.decision, now)
@@ -116,6 +121,14 @@ fn not_for_this_click(record: &ApprovalRecord, click: &Click) -> Option<ClickRef
     None
 }
 
+/// Whether the element acted on is one whose actions count (all, when the message named
+/// none): another is acknowledged and changes nothing.
+fn counts(record: &ApprovalRecord, click: &Click) -> bool {
+    let action_id = click.decision.action.as_ref().map(|a| a.action_id.as_str());
+    record.action_ids.is_empty()
+        || action_id.is_some_and(|id| record.action_ids.iter().any(|a| a == id))
+}
+
 fn refused(click: Click, refusal: ClickRefusal) -> ClickStep {
     if refusal.is_suspicious() {
         tracing::warn!(approval_id = %click.approval_id, user = %click.user_id, teams = ?click.teams, error = refusal.name(), "Slack click refused");
@@ -145,7 +158,7 @@ fn outcome_update(record: &ApprovalRecord, line: &str) -> SlackMessage {
     SlackMessage {
         text: format!("{}: {}", record.title, line),
         blocks: Some(outcome_blocks(&blocks, line)),
-        thread_ts: None,
+        ..SlackMessage::default()
     }
 }
 

@@ -1,4 +1,5 @@
-//! Slack's Web API with a bot token: `chat.postMessage`, `chat.update`, `chat.postEphemeral`.
+//! Slack's Web API with a bot token: `chat.postMessage`, `chat.update`, `chat.postEphemeral`,
+//! `users.lookupByEmail`.
 //!
 //! Slack answers HTTP 200 with `{"ok": false, "error": "channel_not_found"}` for most failures
 //! and 429 with `Retry-After` when rate limited; both become named errors here.
@@ -73,15 +74,34 @@ impl SlackWebApi {
 
     /// Calls a Web API method with a JSON body; returns the answer when `ok` is true.
     async fn call(&self, method: &str, repeat: Repeat, body: Value) -> Result<Value, HitlError> {
+        let body = (JSON, body.to_string());
+        self.call_with(method, repeat, body).await
+    }
+
+    /// Calls a read method with form arguments (Slack takes JSON bodies for writes only).
+    async fn call_form(&self, method: &str, args: &[(&str, &str)]) -> Result<Value, HitlError> {
+        let form: Vec<String> = args
+            .iter()
+            .map(|(k, v)| format!("{}={}", form_encode(k), form_encode(v)))
+            .collect();
+        self.call_with(method, Repeat::Idempotent, (FORM, form.join("&")))
+            .await
+    }
+
+    async fn call_with(
+        &self,
+        method: &str,
+        repeat: Repeat,
+        (content_type, body): (&str, String),
+    ) -> Result<Value, HitlError> {
         let url = format!("{}/{method}", self.api_url);
-        let body = body.to_string();
         let reply = self
             .http
             .send_until(self.http.deadline(), repeat, method, |client| {
                 client
                     .post(&url)
                     .bearer_auth(self.bot_token.expose_secret())
-                    .header("content-type", "application/json; charset=utf-8")
+                    .header("content-type", content_type)
                     .body(body.clone())
             })
             .await?;
@@ -96,12 +116,34 @@ impl SlackWebApi {
                 .http
                 .unconfirmed(method, &format!("Slack answered {code}")));
         }
+        let hint = match (code, answer["needed"].as_str()) {
+            ("missing_scope", Some(needed)) => format!(" (the app needs the {needed} scope)"),
+            _ => hint(code).to_string(),
+        };
         Err(HitlError::service(
             Service::Slack,
             error_kind(code),
-            format!("{method}: {code}{}", hint(code)),
+            format!("{method}: {code}{hint}"),
         ))
     }
+}
+
+const JSON: &str = "application/json; charset=utf-8";
+const FORM: &str = "application/x-www-form-urlencoded";
+
+/// `application/x-www-form-urlencoded` encoding of one name or value.
+fn form_encode(text: &str) -> String {
+    let mut encoded = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
+                encoded.push(byte as char)
+            }
+            b' ' => encoded.push('+'),
+            _ => encoded.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    encoded
 }
 
 /// Slack's own words for these: "it's possible some aspect of the operation succeeded before
@@ -116,10 +158,11 @@ fn error_kind(code: &str) -> ServiceErrorKind {
         "channel_not_found" | "user_not_found" | "is_archived" | "cannot_dm_bot" => {
             ServiceErrorKind::ChannelNotFound
         }
+        "users_not_found" => ServiceErrorKind::UserNotFound,
         "not_in_channel" => ServiceErrorKind::NotInChannel,
         "invalid_auth" | "not_authed" | "token_revoked" | "token_expired" | "account_inactive"
         | "missing_scope" | "no_permission" => ServiceErrorKind::Unauthorized,
-        "message_not_found" | "cant_update_message" | "edit_window_closed" => {
+        "message_not_found" | "cant_update_message" | "edit_window_closed" | "thread_not_found" => {
             ServiceErrorKind::MessageNotFound
         }
         "invalid_blocks"
@@ -140,6 +183,8 @@ fn hint(code: &str) -> &'static str {
         "not_in_channel" => " (invite the app to the channel first)",
         "missing_scope" => " (the app needs the chat:write scope)",
         "channel_not_found" => " (use a channel id such as C0123ABCD, or invite the app)",
+        "users_not_found" => " (nobody in the workspace has that email address)",
+        "thread_not_found" => " (threadTs must be the ts of a message in that channel)",
         _ => "",
     }
 }
@@ -153,6 +198,16 @@ impl SlackMessenger for SlackWebApi {
         }
         if let Some(ts) = &message.thread_ts {
             body["thread_ts"] = json!(ts);
+        }
+        let persona = &message.persona;
+        for (name, value) in [
+            ("username", &persona.username),
+            ("icon_emoji", &persona.icon_emoji),
+            ("icon_url", &persona.icon_url),
+        ] {
+            if let Some(value) = value {
+                body[name] = json!(value);
+            }
         }
         let answer = self.call("chat.postMessage", Repeat::Once, body).await?;
         match (answer["channel"].as_str(), answer["ts"].as_str()) {
@@ -186,6 +241,33 @@ impl SlackMessenger for SlackWebApi {
         .await
         .map(|_| ())
     }
+
+    async fn lookup_user_by_email(&self, email: &str) -> Result<String, HitlError> {
+        let answer = self
+            .call_form("users.lookupByEmail", &[("email", email)])
+            .await
+            .map_err(|err| match err {
+                HitlError::Service {
+                    kind: ServiceErrorKind::UserNotFound,
+                    ..
+                } => HitlError::service(
+                    Service::Slack,
+                    ServiceErrorKind::UserNotFound,
+                    format!("no Slack user has the email address {email:?} (users.lookupByEmail: users_not_found)"),
+                ),
+                other => other,
+            })?;
+        answer["user"]["id"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| {
+                HitlError::service(
+                    Service::Slack,
+                    ServiceErrorKind::ApiError,
+                    "users.lookupByEmail answered without a user id",
+                )
+            })
+    }
 }
 
 #[cfg(test)]
@@ -199,8 +281,7 @@ mod tests {
     fn message() -> SlackMessage {
         SlackMessage {
             text: "Scale down?".into(),
-            blocks: None,
-            thread_ts: None,
+            ..SlackMessage::default()
         }
     }
 
@@ -277,6 +358,29 @@ mod tests {
         assert!(started.elapsed() < Duration::from_millis(1200));
     }
 
+    #[tokio::test]
+    async fn an_email_address_is_looked_up_and_an_unknown_one_is_named() {
+        let found = r#"{"ok": true, "user": {"id": "U0ALICE", "name": "alice"}}"#;
+        let missing = r#"{"ok": false, "error": "users_not_found"}"#;
+        let scope = r#"{"ok": false, "error": "missing_scope", "needed": "users:read.email"}"#;
+        let server = serve(vec![
+            answer(200, found),
+            answer(200, missing),
+            answer(200, scope),
+        ])
+        .await;
+        let slack = SlackWebApi::new(&server.url, "xoxb-1");
+        let id = slack.lookup_user_by_email("alice@corp.com").await.unwrap();
+        assert_eq!(id, "U0ALICE");
+        let err = slack.lookup_user_by_email("x@corp.com").await.unwrap_err();
+        assert_eq!(err.name(), "Slack.UserNotFound");
+        assert!(err.to_string().contains("x@corp.com"), "{err}");
+        let err = slack.lookup_user_by_email("x@corp.com").await.unwrap_err();
+        assert_eq!(err.name(), "Slack.Unauthorized");
+        assert!(err.to_string().contains("users:read.email"), "{err}");
+        assert_eq!(server.paths(), ["/users.lookupByEmail"; 3]);
+    }
+
     #[test]
     fn slack_error_codes_get_named_errors() {
         let named = |code| HitlError::service(Service::Slack, error_kind(code), "x").name();
@@ -285,6 +389,7 @@ mod tests {
         assert_eq!(named("invalid_auth"), "Slack.Unauthorized");
         assert_eq!(named("invalid_blocks"), "Slack.InvalidMessage");
         assert_eq!(named("message_not_found"), "Slack.MessageNotFound");
+        assert_eq!(named("users_not_found"), "Slack.UserNotFound");
         assert_eq!(named("something_new"), "Slack.ApiError");
     }
 }

@@ -22,6 +22,7 @@ fn decision(who: &str, d: Decision) -> RecordedDecision {
         source_ip: None,
         user_agent: None,
         slack_user: None,
+        action: None,
     }
 }
 

@@ -233,6 +233,7 @@ fn decision_from_form(
         source_ip: client.source_ip,
         user_agent: client.user_agent.map(|ua| ua.chars().take(300).collect()),
         slack_user: None,
+        action: None,
     })
 }
 

@@ -56,21 +56,46 @@ pub fn request_blocks(
 pub fn outcome_blocks(original: &[Value], outcome: &str) -> Vec<Value> {
     let mut blocks: Vec<Value> = original
         .iter()
-        .filter(|b| b["type"] != "actions")
+        .filter(|b| b["type"] != "actions" && b["type"] != "input")
         .cloned()
+        .map(|mut b| {
+            if answers(&b["accessory"]) {
+                b.as_object_mut().map(|o| o.remove("accessory"));
+            }
+            b
+        })
         .collect();
     blocks.push(json!({"type": "context", "elements": [{"type": "mrkdwn", "text": outcome}]}));
     blocks
 }
 
+/// Whether a message holds an element whose action can answer (a button, a select, radio
+/// buttons, checkboxes, a picker...): then a workflow can wait on it.
 pub(crate) fn has_buttons(blocks: &[Value]) -> bool {
-    blocks.iter().any(|b| {
-        b["type"] == "actions"
-            || b["accessory"]["type"] == "button"
-            || b["elements"]
-                .as_array()
-                .is_some_and(|e| e.iter().any(|e| e["type"] == "button"))
-    })
+    !answering_elements(blocks).is_empty()
+}
+
+fn answers(element: &Value) -> bool {
+    element["type"]
+        .as_str()
+        .is_some_and(|t| crate::slack_click::ANSWERING_TYPES.contains(&t))
+}
+
+/// The elements of a message whose action can answer: in `actions` blocks, as a section's
+/// accessory, or in an `input` block that dispatches its action.
+pub(crate) fn answering_elements(blocks: &[Value]) -> Vec<&Value> {
+    let mut found = Vec::new();
+    for b in blocks {
+        let elements = b["elements"].as_array().into_iter().flatten();
+        found.extend(elements.filter(|e| answers(e)));
+        if answers(&b["accessory"]) {
+            found.push(&b["accessory"]);
+        }
+        if b["type"] == "input" && answers(&b["element"]) {
+            found.push(&b["element"]);
+        }
+    }
+    found
 }
 
 /// Text from outside (a click's value, a name, a workspace id) made safe to show in Slack

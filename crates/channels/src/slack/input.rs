@@ -30,8 +30,15 @@ pub struct Button {
 #[serde(rename_all = "camelCase")]
 pub struct RequestActionInput {
     pub channel: Option<String>,
-    /// A user id (`U…`): the request goes to the bot's DM with them.
+    /// A user id (`U…`) or an email address (looked up with `users.lookupByEmail`): the
+    /// request goes to the bot's DM with them.
     pub user: Option<String>,
+    /// Post as a reply in the thread of this message (its `ts`) in `channel`.
+    pub thread_ts: Option<String>,
+    /// Who the message appears to come from (needs the `chat:write.customize` scope).
+    pub username: Option<String>,
+    pub icon_emoji: Option<String>,
+    pub icon_url: Option<String>,
     pub header: Option<String>,
     pub text: Option<String>,
     pub buttons: Option<Vec<Button>>,
@@ -54,8 +61,15 @@ pub struct SendMessageInput {
     /// Raw Block Kit blocks.
     pub blocks: Option<Vec<Value>>,
     pub thread_ts: Option<String>,
+    /// Who the message appears to come from (needs the `chat:write.customize` scope).
+    pub username: Option<String>,
+    pub icon_emoji: Option<String>,
+    pub icon_url: Option<String>,
     /// For messages with buttons that a Wait For User Action will wait on.
     pub allowed_users: Option<Vec<String>>,
+    /// The `action_id`s whose actions count for a Wait For User Action; absent: every
+    /// interactive element of the message.
+    pub action_ids: Option<Vec<String>>,
     pub expires_in_seconds: Option<i64>,
     /// Idempotency key, as in Request Action: a retry returns the first attempt's message.
     pub request_key: Option<String>,
@@ -98,26 +112,28 @@ pub struct WaitForUserActionInput {
     pub ts: Option<String>,
     pub message: Option<MessageRefInput>,
     pub task_token: Option<String>,
+    /// Refused with a pointer to Send Message's `actionIds`: which actions count is fixed
+    /// when the message is sent, as a click may come before the wait.
+    pub action_ids: Option<Vec<String>>,
 }
 
-/// `channel` or `user` (exactly one): where to post.
-pub(crate) fn destination(
-    channel: Option<String>,
-    user: Option<String>,
-) -> Result<String, HitlError> {
-    match (non_blank(channel), non_blank(user)) {
-        (Some(channel), None) => Ok(channel),
-        (None, Some(user)) if is_slack_id(&user) => Ok(user),
-        (None, Some(user)) => Err(HitlError::invalid_input(format!(
-            "user must be a Slack user id such as U0123ABCD, not {user:?}"
-        ))),
-        (Some(_), Some(_)) => Err(HitlError::invalid_input(
-            "give either channel or user, not both",
-        )),
-        (None, None) => Err(HitlError::invalid_input(
-            "channel (an id such as C0123ABCD or #name) or user (a user id, for a DM) is required",
-        )),
+/// `actionIds`: `action_id`s of elements of the message that can answer (absent or empty:
+/// every element counts).
+pub(crate) fn counting_actions(
+    action_ids: Option<Vec<String>>,
+    blocks: &[Value],
+) -> Result<Vec<String>, HitlError> {
+    let ids: Vec<String> = action_ids.unwrap_or_default();
+    let present: Vec<&str> = answering_elements(blocks)
+        .iter()
+        .filter_map(|e| e["action_id"].as_str())
+        .collect();
+    if let Some(missing) = ids.iter().find(|id| !present.contains(&id.as_str())) {
+        return Err(HitlError::invalid_input(format!(
+            "actionIds names {missing:?}, which is no button, select, radio buttons, checkboxes or picker action_id of the blocks (they hold {present:?})"
+        )));
     }
+    Ok(ids)
 }
 
 pub(crate) fn is_slack_id(value: &str) -> bool {

@@ -4,8 +4,11 @@
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::selection::{chosen_action, decision_value, PayloadAction};
 use crate::slack::{message_approval_id, BLOCK_ID_PREFIX};
-use approvals::{Channel, DecidedBy, Decision, HitlError, MessageRef, RecordedDecision, SlackUser};
+use approvals::{
+    Channel, ChosenAction, DecidedBy, Decision, HitlError, MessageRef, RecordedDecision, SlackUser,
+};
 
 /// The parts of Slack's `block_actions` payload we use.
 #[derive(Debug, Clone, Deserialize)]
@@ -65,16 +68,6 @@ pub struct PayloadMessage {
     pub text: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct PayloadAction {
-    #[serde(default)]
-    pub block_id: Option<String>,
-    #[serde(default)]
-    pub value: Option<String>,
-    #[serde(rename = "type", default)]
-    pub kind: Option<String>,
-}
-
 /// Parses the form body Slack posts (`payload=<json>`).
 pub fn parse_interaction(form_body: &str) -> Result<BlockActions, HitlError> {
     let payload = form_urlencoded::parse(form_body.as_bytes())
@@ -86,8 +79,8 @@ pub fn parse_interaction(form_body: &str) -> Result<BlockActions, HitlError> {
     })
 }
 
-/// A button click: which request, on which message, by whom, from which workspace, with
-/// what value.
+/// A click on a button, or a choice in a select, radio buttons, checkboxes or a picker:
+/// which request, on which message, by whom, from which workspace, with what value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Click {
     pub approval_id: String,
@@ -101,16 +94,14 @@ pub struct Click {
     pub blocks: Vec<Value>,
 }
 
-/// The click a payload stands for; `None` for anything else (another payload type, a
-/// non-button element, no message to bind it to).
+/// The click a payload stands for; `None` for anything else (another payload type, an
+/// element that does not answer, an emptied selection, no message to bind it to).
 pub(crate) fn parse_click(payload: BlockActions, now: i64) -> Option<Click> {
     if payload.kind != "block_actions" {
         return None;
     }
-    let action = payload
-        .actions
-        .first()
-        .filter(|a| a.kind.as_deref().unwrap_or("button") == "button")?;
+    let action = payload.actions.first()?;
+    let chosen = chosen_action(action)?;
     let container = payload.container.as_ref();
     let channel = container
         .and_then(|c| c.channel_id.clone())
@@ -127,7 +118,6 @@ pub(crate) fn parse_click(payload: BlockActions, now: i64) -> Option<Click> {
         Some(id) => id.to_string(),
         None => message_approval_id(&message),
     };
-    let value = action.value.clone().unwrap_or_default();
     let teams = payload
         .team
         .as_ref()
@@ -140,13 +130,14 @@ pub(crate) fn parse_click(payload: BlockActions, now: i64) -> Option<Click> {
         message,
         user_id: payload.user.id.clone(),
         teams,
-        decision: recorded(&payload.user, &value, now),
+        decision: recorded(&payload.user, chosen, now),
         blocks: payload.message.map(|m| m.blocks).unwrap_or_default(),
     })
 }
 
-/// The decision a click records: the button's value, by the Slack user who clicked.
-fn recorded(user: &PayloadUser, value: &str, now: i64) -> RecordedDecision {
+/// The decision a click records: the button's value (or the selected values), by the Slack
+/// user who clicked.
+fn recorded(user: &PayloadUser, action: ChosenAction, now: i64) -> RecordedDecision {
     let handle = |first: &Option<String>, second: &Option<String>| {
         first
             .clone()
@@ -154,7 +145,7 @@ fn recorded(user: &PayloadUser, value: &str, now: i64) -> RecordedDecision {
             .unwrap_or_else(|| user.id.clone())
     };
     RecordedDecision {
-        decision: Decision::from_value(value),
+        decision: Decision::from_value(&decision_value(&action)),
         decided_by: DecidedBy {
             id: user.id.clone(),
             name: handle(&user.name, &user.username),
@@ -169,5 +160,6 @@ fn recorded(user: &PayloadUser, value: &str, now: i64) -> RecordedDecision {
             username: handle(&user.username, &user.name),
             team_id: user.team_id.clone(),
         }),
+        action: Some(action),
     }
 }

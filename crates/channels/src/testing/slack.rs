@@ -6,7 +6,10 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use crate::slack::{SlackMessage, SlackMessenger};
-use approvals::{HitlError, MessageRef};
+use approvals::{HitlError, MessageRef, Service, ServiceErrorKind};
+
+/// The people `users.lookupByEmail` finds: `(email, user id)`.
+pub const PEOPLE: &[(&str, &str)] = &[("alice@corp.com", "U0ALICE"), ("bob@corp.com", "U0BOB")];
 
 /// The `ts` of the n-th post is `{TS_BASE}.{n:06}`.
 pub const TS_BASE: i64 = 1_800_000_000;
@@ -22,6 +25,8 @@ pub struct FakeSlack {
     pub update_errors: Mutex<Vec<HitlError>>,
     /// Set: every ephemeral post fails with it.
     pub ephemeral_error: Mutex<Option<HitlError>>,
+    /// Every address looked up.
+    pub lookups: Mutex<Vec<String>>,
 }
 
 impl FakeSlack {
@@ -65,5 +70,21 @@ impl SlackMessenger for FakeSlack {
         let note = (channel.to_string(), user.to_string(), text.to_string());
         self.ephemeral.lock().unwrap().push(note);
         Ok(())
+    }
+
+    /// [`PEOPLE`] (case-insensitively, as Slack); anyone else is `Slack.UserNotFound`.
+    async fn lookup_user_by_email(&self, email: &str) -> Result<String, HitlError> {
+        self.lookups.lock().unwrap().push(email.to_string());
+        PEOPLE
+            .iter()
+            .find(|(address, _)| address.eq_ignore_ascii_case(email))
+            .map(|(_, id)| id.to_string())
+            .ok_or_else(|| {
+                HitlError::service(
+                    Service::Slack,
+                    ServiceErrorKind::UserNotFound,
+                    "users.lookupByEmail: users_not_found",
+                )
+            })
     }
 }

@@ -11,8 +11,10 @@ use serde_json::{json, Value};
 
 use super::{channel_name, Message, SlackStandIn, BOT_ID, BOT_USER, TEAM_ID, USERS};
 
-/// A person clicks a button: `{channel, ts, user, value? | actionId? | index?}`. Answers with
-/// what the interactivity endpoint answered Slack (`{status, body}`).
+/// A person clicks a button: `{channel, ts, user, value? | actionId? | index?}`, or acts on
+/// any other element: `{channel, ts, user, actionId, selected: [values]}` (option values, a
+/// date `2027-01-15`, a time `09:30`, unix seconds for a datetimepicker, user or channel
+/// ids). Answers with what the interactivity endpoint answered Slack (`{status, body}`).
 ///
 /// Test hooks for what an attacker could send: `timestamp` (unix seconds) signs the request as
 /// if sent then (a replay of a captured request), `signingSecret` signs with another secret (a
@@ -24,7 +26,16 @@ pub(super) async fn click(
     Json(body): Json<Value>,
 ) -> Response {
     let field = |name: &str| body[name].as_str().unwrap_or_default().to_string();
+    let selected = body["selected"].as_array().map(|s| {
+        s.iter()
+            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+            .collect()
+    });
     let button = match (body["value"].as_str(), body["actionId"].as_str()) {
+        (_, Some(id)) if selected.is_some() => ButtonChoice::Select {
+            action_id: id.to_string(),
+            selected: selected.unwrap_or_default(),
+        },
         (Some(value), _) => ButtonChoice::Value(value.to_string()),
         (None, Some(id)) => ButtonChoice::ActionId(id.to_string()),
         (None, None) => ButtonChoice::Index(body["index"].as_u64().unwrap_or(0) as usize),
@@ -55,6 +66,11 @@ pub enum ButtonChoice {
     Index(usize),
     Value(String),
     ActionId(String),
+    /// Any interactive element, by `action_id`, with what is selected.
+    Select {
+        action_id: String,
+        selected: Vec<String>,
+    },
 }
 
 /// How the request of a click is signed (tests of replays and forgeries).
@@ -122,7 +138,16 @@ impl SlackStandIn {
             username,
             team: options.team_id.as_deref().unwrap_or(TEAM_ID),
         };
-        let payload = self.block_actions(&clicker, &message, shown, block_id, &button);
+        let mut payload = self.block_actions(&clicker, &message, shown, block_id, &button);
+        if let ButtonChoice::Select { selected, .. } = choice {
+            let fields = super::elements::selection(&button, selected)
+                .map_err(|e| (StatusCode::BAD_REQUEST, e))?;
+            let action = &mut payload["actions"][0];
+            action["type"] = button["type"].clone();
+            for (k, v) in fields.as_object().into_iter().flatten() {
+                action[k] = v.clone();
+            }
+        }
         self.send_signed(&payload, options).await
     }
 
@@ -224,10 +249,16 @@ fn chosen_button(shown: &[Value], choice: &ButtonChoice) -> Option<(Value, Value
                 .collect::<Vec<_>>()
         })
         .collect();
+    if let ButtonChoice::Select { action_id, .. } = choice {
+        return super::elements::elements(shown)
+            .into_iter()
+            .find(|(_, e)| e["action_id"] == action_id.as_str());
+    }
     let chosen = match choice {
         ButtonChoice::Value(value) => buttons.iter().find(|(_, e)| e["value"] == value.as_str()),
         ButtonChoice::ActionId(id) => buttons.iter().find(|(_, e)| e["action_id"] == id.as_str()),
         ButtonChoice::Index(i) => buttons.get(*i),
+        ButtonChoice::Select { .. } => None,
     };
     chosen.cloned()
 }

@@ -9,11 +9,18 @@
 //! signing secret (`X-Slack-Signature`, `X-Slack-Request-Timestamp`) and POSTed to the
 //! interactivity URL, the Decision API's `/slack/interactions`.
 //!
-//! Workspace: team T0LOCAL; users U0ALICE (alice), U0BOB (bob), U0CAROL (carol); channels
+//! `users.lookupByEmail` finds a user by address (`users_not_found` otherwise) when the token
+//! has `users:read.email`; `username`/`icon_emoji`/`icon_url` on a post take effect with
+//! `chat:write.customize` (without it Slack posts under the app's name). Both scopes are
+//! granted until a test takes them away (`/_control/scopes`).
+//!
+//! Workspace: team T0LOCAL; users U0ALICE (alice), U0BOB (bob), U0CAROL (carol), whose
+//! addresses are `{name}@example.com`; channels
 //! C0APPROVALS (#approvals), C0GENERAL (#general) and C0PRIVATE (#private, the bot is not a
 //! member); a user id as channel opens the bot's DM with that user (D…).
 
 mod click;
+mod elements;
 mod web_api;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -53,6 +60,8 @@ struct Message {
     /// The blocks as first posted: what a client that has not refreshed still shows.
     original_blocks: Vec<Value>,
     thread_ts: Option<String>,
+    /// `username`, `icon_emoji`, `icon_url` as the post set them (with the scope).
+    persona: Value,
     edits: u32,
 }
 
@@ -72,6 +81,13 @@ struct Data {
     retry_after: u64,
     /// Every Web API call, by method (for tests: "did it retry?").
     calls: Vec<String>,
+    /// Scopes taken away from the bot token (all granted by default).
+    missing_scopes: Vec<String>,
+}
+
+/// A user's email address in this workspace.
+fn email_of(name: &str) -> String {
+    format!("{name}@example.com")
 }
 
 pub struct SlackStandIn {
@@ -102,6 +118,7 @@ impl SlackStandIn {
             .route("/_control/messages", get(messages))
             .route("/_control/click", post(click))
             .route("/_control/rate-limit", post(rate_limit))
+            .route("/_control/scopes", post(scopes))
             .with_state(self)
     }
 
@@ -112,12 +129,13 @@ impl SlackStandIn {
             "messages": data.messages.iter().map(|m| json!({
                 "channel": m.channel, "channelName": channel_name(&m.channel), "ts": m.ts,
                 "text": m.text, "blocks": m.blocks, "threadTs": m.thread_ts, "edits": m.edits,
+                "persona": m.persona,
             })).collect::<Vec<_>>(),
             "ephemerals": data.ephemerals.iter().map(|e| json!({
                 "channel": e.channel, "user": e.user, "text": e.text,
             })).collect::<Vec<_>>(),
             "calls": data.calls,
-            "users": USERS.iter().map(|(id, name, real)| json!({"id": id, "name": name, "realName": real})).collect::<Vec<_>>(),
+            "users": USERS.iter().map(|(id, name, real)| json!({"id": id, "name": name, "realName": real, "email": email_of(name)})).collect::<Vec<_>>(),
         })
     }
 
@@ -174,5 +192,16 @@ async fn rate_limit(State(slack): State<Arc<SlackStandIn>>, Json(body): Json<Val
     let mut data = slack.data.lock().unwrap();
     data.rate_limited = body["count"].as_u64().unwrap_or(1) as u32;
     data.retry_after = body["retryAfter"].as_u64().unwrap_or(1);
+    StatusCode::NO_CONTENT
+}
+
+/// `{"missing": ["users:read.email", ...]}`: the bot token lacks these scopes from now on
+/// (`[]` grants everything again).
+async fn scopes(State(slack): State<Arc<SlackStandIn>>, Json(body): Json<Value>) -> StatusCode {
+    let missing = body["missing"].as_array().cloned().unwrap_or_default();
+    slack.data.lock().unwrap().missing_scopes = missing
+        .iter()
+        .filter_map(|s| s.as_str().map(str::to_string))
+        .collect();
     StatusCode::NO_CONTENT
 }

@@ -1,5 +1,6 @@
 //! The Web API methods our adapter calls: `chat.postMessage`, `chat.update`,
-//! `chat.postEphemeral`, behind Slack's rate limit and bearer-token auth.
+//! `chat.postEphemeral`, `users.lookupByEmail`, behind Slack's rate limit and bearer-token
+//! auth.
 
 use std::sync::Arc;
 
@@ -10,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Map, Value};
 
-use super::{resolve_channel, Ephemeral, Message, SlackStandIn, BOT_ID, BOT_USER, USERS};
+use super::{email_of, resolve_channel, Ephemeral, Message, SlackStandIn, BOT_ID, BOT_USER, USERS};
 
 /// Block Kit limits Slack enforces with `invalid_blocks`.
 const MAX_BLOCKS: usize = 50;
@@ -38,6 +39,7 @@ pub(super) async fn web_api(
         "chat.postMessage" => post_message(&slack, &args),
         "chat.update" => update(&slack, &args),
         "chat.postEphemeral" => post_ephemeral(&slack, &args),
+        "users.lookupByEmail" => lookup_by_email(&slack, &args),
         _ => slack_error("unknown_method"),
     }
 }
@@ -104,6 +106,10 @@ fn post_message(slack: &SlackStandIn, args: &Args) -> Response {
         return slack_error("no_text");
     }
     let thread_ts = arg(args, "thread_ts");
+    let persona = match persona(slack, args) {
+        Ok(p) => p,
+        Err(code) => return slack_error(code),
+    };
     let mut data = slack.data.lock().unwrap();
     if let Some(parent) = &thread_ts {
         if !data
@@ -122,6 +128,7 @@ fn post_message(slack: &SlackStandIn, args: &Args) -> Response {
         blocks: blocks.clone(),
         original_blocks: blocks.clone(),
         thread_ts,
+        persona,
         edits: 0,
     });
     Json(json!({
@@ -182,6 +189,84 @@ fn post_ephemeral(slack: &SlackStandIn, args: &Args) -> Response {
         text,
     });
     Json(json!({"ok": true, "message_ts": slack.next_ts()})).into_response()
+}
+
+/// `users.lookupByEmail` (a read method: form arguments or a query, as Slack takes them).
+fn lookup_by_email(slack: &SlackStandIn, args: &Args) -> Response {
+    if let Some(refused) = missing_scope(slack, "users:read.email") {
+        return refused;
+    }
+    let Some(email) = arg(args, "email") else {
+        return slack_error("invalid_arguments");
+    };
+    match USERS
+        .iter()
+        .find(|(_, name, _)| email_of(name).eq_ignore_ascii_case(email.trim()))
+    {
+        Some((id, name, real)) => Json(json!({
+            "ok": true,
+            "user": {"id": id, "team_id": super::TEAM_ID, "name": name, "real_name": real,
+                "deleted": false, "is_bot": false,
+                "profile": {"email": email_of(name), "real_name": real, "display_name": name}},
+        }))
+        .into_response(),
+        None => slack_error("users_not_found"),
+    }
+}
+
+/// Slack's answer to a method whose scope the token lacks.
+fn missing_scope(slack: &SlackStandIn, scope: &str) -> Option<Response> {
+    let data = slack.data.lock().unwrap();
+    data.missing_scopes.iter().any(|s| s == scope).then(|| {
+        Json(json!({"ok": false, "error": "missing_scope", "needed": scope, "provided": "chat:write,im:write"}))
+            .into_response()
+    })
+}
+
+/// The post's `username`, `icon_emoji`, `icon_url`: an emoji is `:name:`, a URL is http(s).
+/// Without `chat:write.customize` Slack ignores them (the app's name and icon show).
+fn persona(slack: &SlackStandIn, args: &Args) -> Result<Value, &'static str> {
+    let (username, emoji, url) = (
+        arg(args, "username"),
+        arg(args, "icon_emoji"),
+        arg(args, "icon_url"),
+    );
+    if username.as_ref().is_some_and(|u| u.chars().count() > 80) {
+        return Err("invalid_arguments");
+    }
+    if emoji
+        .as_ref()
+        .is_some_and(|e| e.len() < 3 || !e.starts_with(':') || !e.ends_with(':'))
+    {
+        return Err("invalid_arguments");
+    }
+    if url
+        .as_ref()
+        .is_some_and(|u| !u.starts_with("https://") && !u.starts_with("http://"))
+    {
+        return Err("invalid_arguments");
+    }
+    let customized = !slack
+        .data
+        .lock()
+        .unwrap()
+        .missing_scopes
+        .iter()
+        .any(|s| s == "chat:write.customize");
+    if !customized {
+        return Ok(json!({}));
+    }
+    let mut persona = json!({});
+    for (name, value) in [
+        ("username", username),
+        ("iconEmoji", emoji),
+        ("iconUrl", url),
+    ] {
+        if let Some(v) = value {
+            persona[name] = json!(v);
+        }
+    }
+    Ok(persona)
 }
 
 fn slack_error(code: &str) -> Response {
