@@ -4,7 +4,6 @@
 #[cfg(any(feature = "dynamodb", feature = "secrets"))]
 use approvals::HitlError;
 use aws_config::{BehaviorVersion, SdkConfig};
-#[cfg(any(feature = "dynamodb", feature = "secrets"))]
 use lambda_kit::Settings;
 
 /// SDK configuration from the environment; `AWS_ENDPOINT_URL` points it at the local stack.
@@ -31,6 +30,16 @@ pub enum AwsService {
 }
 
 impl AwsService {
+    /// The SDK's per-service endpoint override (`AWS_ENDPOINT_URL_<ID>`).
+    fn endpoint_variable(self) -> &'static str {
+        match self {
+            AwsService::DynamoDb => "AWS_ENDPOINT_URL_DYNAMODB",
+            AwsService::StepFunctions => "AWS_ENDPOINT_URL_SFN",
+            AwsService::Ses => "AWS_ENDPOINT_URL_SESV2",
+            AwsService::SecretsManager => "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+        }
+    }
+
     /// The endpoint's host prefix (`https://<prefix>.<region>.amazonaws.com`).
     fn prefix(self) -> &'static str {
         match self {
@@ -42,22 +51,30 @@ impl AwsService {
     }
 }
 
-/// The endpoints of `services` in `config`'s region (or its `AWS_ENDPOINT_URL`), for
+/// The endpoints of `services` as the SDK resolves them: a service's own
+/// `AWS_ENDPOINT_URL_<ID>`, else `AWS_ENDPOINT_URL`, else the region's, for
 /// `lambda_kit::http::open_connections` during init. A `GET /` is harmless on each (DynamoDB
 /// answers "healthy", the others an error); only the connection matters.
-pub fn endpoints(config: &SdkConfig, services: &[AwsService]) -> Vec<String> {
-    if let Some(url) = config.endpoint_url() {
-        return vec![url.trim_end_matches('/').to_string() + "/"];
-    }
+pub fn endpoints(config: &SdkConfig, settings: &Settings, services: &[AwsService]) -> Vec<String> {
     let region = config.region().map(|r| r.as_ref()).unwrap_or("us-east-1");
     let suffix = match region.starts_with("cn-") {
         true => "amazonaws.com.cn",
         false => "amazonaws.com",
     };
-    services
+    let mut urls: Vec<String> = services
         .iter()
-        .map(|s| format!("https://{}.{region}.{suffix}/", s.prefix()))
-        .collect()
+        .map(|s| {
+            match settings
+                .optional(s.endpoint_variable())
+                .or(config.endpoint_url())
+            {
+                Some(url) => url.trim_end_matches('/').to_string() + "/",
+                None => format!("https://{}.{region}.{suffix}/", s.prefix()),
+            }
+        })
+        .collect();
+    urls.dedup();
+    urls
 }
 
 /// The same configuration with the shorter limits of [`crate::timeouts::INTERACTIVE_SDK`], for
@@ -136,5 +153,43 @@ impl LinkConfig {
             retention_days: self.retention_days,
             origin,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(vars: &[(&str, &str)]) -> Settings {
+        Settings::from_vars(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+    }
+
+    #[test]
+    fn endpoints_follow_the_sdk_overrides_then_the_region() {
+        let services = [AwsService::DynamoDb, AwsService::StepFunctions];
+        let regional = SdkConfig::builder()
+            .region(aws_config::Region::new("eu-west-1"))
+            .build();
+        assert_eq!(
+            endpoints(&regional, &settings(&[]), &services),
+            [
+                "https://dynamodb.eu-west-1.amazonaws.com/",
+                "https://states.eu-west-1.amazonaws.com/"
+            ]
+        );
+        let local = SdkConfig::builder()
+            .region(aws_config::Region::new("us-east-1"))
+            .endpoint_url("http://127.0.0.1:4566")
+            .build();
+        let own = settings(&[("AWS_ENDPOINT_URL_DYNAMODB", "https://127.0.0.12:9000")]);
+        assert_eq!(
+            endpoints(&local, &own, &services),
+            ["https://127.0.0.12:9000/", "http://127.0.0.1:4566/"]
+        );
+        assert_eq!(
+            endpoints(&local, &settings(&[]), &services),
+            ["http://127.0.0.1:4566/"],
+            "one connection when every service is behind one endpoint"
+        );
     }
 }

@@ -53,7 +53,7 @@ async fn main() -> Result<(), Error> {
         AwsService::StepFunctions,
         AwsService::SecretsManager,
     ];
-    let mut urls = endpoints(&config, &services);
+    let mut urls = endpoints(&config, &settings, &services);
     if settings.secret_id(SLACK_SIGNING_SECRET).is_some() {
         urls.push(SlackWebApi::connection_url(settings.slack_api_url()));
     }

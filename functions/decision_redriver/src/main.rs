@@ -114,6 +114,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     // Opened while init runs at full speed, not by the first event (lambda_kit::http).
     let mut urls = endpoints(
         &config,
+        &settings,
         &[
             AwsService::DynamoDb,
             AwsService::StepFunctions,

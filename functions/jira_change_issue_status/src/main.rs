@@ -29,7 +29,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let settings = Settings::from_env();
     let config = aws_config().await;
     // Opened while init runs at full speed, not by the first event (lambda_kit::http).
-    let mut urls = endpoints(&config, &[AwsService::SecretsManager]);
+    let mut urls = endpoints(&config, &settings, &[AwsService::SecretsManager]);
     urls.extend(
         settings
             .jira_site()

@@ -52,7 +52,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         Ok(EmailTransport::Ses) => AwsService::Ses,
         _ => AwsService::SecretsManager,
     };
-    open_connections(&endpoints(&config, &[aws])).await;
+    open_connections(&endpoints(&config, &settings, &[aws])).await;
     let deps: Result<Deps, HitlError> = async {
         let sender_email = sender_address(settings.sender_email()?)?;
         let sender = sender(&settings, &config, &sender_email).await?;

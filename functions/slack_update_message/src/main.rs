@@ -23,7 +23,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let settings = Settings::from_env();
     let config = aws_config().await;
     // Opened while init runs at full speed, not by the first event (lambda_kit::http).
-    let mut urls = endpoints(&config, &[AwsService::SecretsManager]);
+    let mut urls = endpoints(&config, &settings, &[AwsService::SecretsManager]);
     urls.push(SlackWebApi::connection_url(settings.slack_api_url()));
     open_connections(&urls).await;
     let secrets = SecretReader::new(&config, &settings);

@@ -52,6 +52,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     // Opened while init runs at full speed, not by the first event (lambda_kit::http).
     open_connections(&endpoints(
         &config,
+        &settings,
         &[
             AwsService::DynamoDb,
             AwsService::SecretsManager,

@@ -24,7 +24,12 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let settings = Settings::from_env();
     let config = aws_config().await;
     // Opened while init runs at full speed, not by the first event (lambda_kit::http).
-    open_connections(&endpoints(&config, &[AwsService::SecretsManager])).await;
+    open_connections(&endpoints(
+        &config,
+        &settings,
+        &[AwsService::SecretsManager],
+    ))
+    .await;
     // Built once per cold start; a configuration error fails every Task with Hitl.Config.
     let secrets = SecretReader::new(&config, &settings);
     let teams = match secrets.required_text(TEAMS_WEBHOOK_URL).await {
