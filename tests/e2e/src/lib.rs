@@ -110,7 +110,15 @@ pub struct Finished {
 
 /// Polls until the execution leaves RUNNING (or panics after `timeout`).
 pub async fn wait_for_end(execution_arn: &str, timeout: Duration) -> Finished {
-    let client = sfn().await;
+    wait_for_end_on(&sfn().await, execution_arn, timeout).await
+}
+
+/// [`wait_for_end`] through `client` (another stack's Step Functions).
+pub async fn wait_for_end_on(
+    client: &aws_sdk_sfn::Client,
+    execution_arn: &str,
+    timeout: Duration,
+) -> Finished {
     let deadline = Instant::now() + timeout;
     loop {
         let out = client

@@ -117,30 +117,6 @@ impl Configured {
 
     /// Polls until the execution leaves RUNNING (or panics after `timeout`).
     pub async fn wait_for_end(&self, execution_arn: &str, timeout: Duration) -> Finished {
-        let client = self.sfn().await;
-        let deadline = Instant::now() + timeout;
-        loop {
-            let out = client
-                .describe_execution()
-                .execution_arn(execution_arn)
-                .send()
-                .await
-                .expect("DescribeExecution");
-            if out.status().as_str() != "RUNNING" {
-                return Finished {
-                    status: out.status().as_str().to_string(),
-                    output: out
-                        .output()
-                        .map(|o| serde_json::from_str(o).unwrap())
-                        .unwrap_or(Value::Null),
-                    error: out.error().map(str::to_string),
-                };
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{execution_arn} still RUNNING after {timeout:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
+        crate::wait_for_end_on(&self.sfn().await, execution_arn, timeout).await
     }
 }
