@@ -12,6 +12,7 @@ use std::sync::Arc;
 use crate::edge::faults::{Faults, Service};
 use crate::edge::shapes::standin_faults;
 
+pub mod identity;
 pub mod jira;
 pub mod outlook;
 pub mod slack;

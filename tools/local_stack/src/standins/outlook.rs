@@ -17,7 +17,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
@@ -27,11 +27,11 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
+use super::identity;
 use crate::outbox::{now_rfc3339, Outbox, SentEmail};
 
 /// Graph's limit on a request's size.
 pub const MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
-const TOKEN_LIFETIME: Duration = Duration::from_secs(3599);
 
 pub struct OutlookStandIn {
     client_id: String,
@@ -88,42 +88,11 @@ async fn token(
     Path(_tenant): Path<String>,
     body: Bytes,
 ) -> Response {
-    let form: HashMap<String, String> = form_urlencoded::parse(&body).into_owned().collect();
-    let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
-    if field("grant_type") != "client_credentials" {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
-            "AADSTS70003: The app requested an unsupported grant type.",
-        );
+    let scope_ok = |scope: &str| scope.ends_with("/.default");
+    match identity::check_request(&body, &outlook.client_id, &outlook.client_secret, scope_ok) {
+        Ok(()) => identity::issue_token(&mut outlook.tokens.lock().unwrap(), "outlook"),
+        Err((status, code, description)) => oauth_error(status, code, description),
     }
-    if field("client_id") != outlook.client_id || field("client_secret") != outlook.client_secret {
-        return oauth_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.",
-        );
-    }
-    if !field("scope").ends_with("/.default") {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_scope",
-            "AADSTS1002012: The provided value for scope is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.",
-        );
-    }
-    let access_token = format!(
-        "eyJ0eXAiOiJKV1QifQ.{}.outlook",
-        uuid::Uuid::new_v4().simple()
-    );
-    let now = Instant::now();
-    let mut tokens = outlook.tokens.lock().unwrap();
-    tokens.retain(|_, expiry| *expiry > now);
-    tokens.insert(access_token.clone(), now + TOKEN_LIFETIME);
-    Json(
-        json!({"token_type": "Bearer", "expires_in": TOKEN_LIFETIME.as_secs(),
-        "ext_expires_in": TOKEN_LIFETIME.as_secs(), "access_token": access_token}),
-    )
-    .into_response()
 }
 
 fn graph_error(status: StatusCode, code: &str, message: &str) -> Response {

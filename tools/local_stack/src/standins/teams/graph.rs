@@ -1,9 +1,8 @@
 //! The identity platform's client-credentials token endpoint, and the Graph message
 //! endpoints, which refuse the app-only tokens it issues.
 
-use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -13,8 +12,7 @@ use axum::Json;
 use serde_json::json;
 
 use super::{now_rfc3339, TeamsStandIn, GRAPH_SCOPE};
-
-const TOKEN_LIFETIME: Duration = Duration::from_secs(3599);
+use crate::standins::identity;
 
 fn oauth_error(status: StatusCode, code: &str, description: &str) -> Response {
     (
@@ -34,42 +32,11 @@ pub(super) async fn token(
     Path(_tenant): Path<String>,
     body: Bytes,
 ) -> Response {
-    let form: HashMap<String, String> = form_urlencoded::parse(&body).into_owned().collect();
-    let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
-    if field("grant_type") != "client_credentials" {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
-            "AADSTS70003: The app requested an unsupported grant type.",
-        );
+    let scope_ok = |scope: &str| scope == GRAPH_SCOPE;
+    match identity::check_request(&body, &teams.client_id, &teams.client_secret, scope_ok) {
+        Ok(()) => identity::issue_token(&mut teams.data.lock().unwrap().tokens, "local"),
+        Err((status, code, description)) => oauth_error(status, code, description),
     }
-    if field("client_id") != teams.client_id || field("client_secret") != teams.client_secret {
-        return oauth_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.",
-        );
-    }
-    if field("scope") != GRAPH_SCOPE {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_scope",
-            "AADSTS1002012: The provided value for scope is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.",
-        );
-    }
-    let access_token = format!("eyJ0eXAiOiJKV1QifQ.{}.local", uuid::Uuid::new_v4().simple());
-    let mut data = teams.data.lock().unwrap();
-    let now = Instant::now();
-    data.tokens.retain(|_, expiry| *expiry > now);
-    data.tokens
-        .insert(access_token.clone(), now + TOKEN_LIFETIME);
-    Json(json!({
-        "token_type": "Bearer",
-        "expires_in": TOKEN_LIFETIME.as_secs(),
-        "ext_expires_in": TOKEN_LIFETIME.as_secs(),
-        "access_token": access_token,
-    }))
-    .into_response()
 }
 
 fn graph_error(status: StatusCode, code: &str, message: &str) -> Response {
