@@ -1,6 +1,7 @@
 //! The Microsoft identity platform's client-credentials token endpoint, as the Teams (Graph)
 //! and Outlook stand-ins both serve it: the same form checks, the same refusals, the same
-//! tokens. Each stand-in keeps its own tokens and words its own error bodies.
+//! tokens (each stand-in keeps its own tokens and words its own OAuth error body); and Graph's
+//! error body, which both answer with.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -15,6 +16,13 @@ pub const TOKEN_LIFETIME: Duration = Duration::from_secs(3599);
 
 /// Why a token request is refused: status, OAuth `error` code, `error_description`.
 pub type Refusal = (StatusCode, &'static str, &'static str);
+
+/// Graph's error body: `{"error": {"code", "message", "innerError": {"date", "request-id"}}}`.
+pub fn graph_error(status: StatusCode, code: &str, message: &str) -> Response {
+    let inner = json!({"date": crate::outbox::now_rfc3339(), "request-id": uuid::Uuid::new_v4().to_string()});
+    let body = json!({"error": {"code": code, "message": message, "innerError": inner}});
+    (status, Json(body)).into_response()
+}
 
 /// Checks a client-credentials token request's form against the app's id and secret, and its
 /// `scope` with `scope_ok`.

@@ -27,7 +27,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use super::identity;
+use super::identity::{self, graph_error};
 use crate::outbox::{now_rfc3339, Outbox, SentEmail};
 
 /// Graph's limit on a request's size.
@@ -93,12 +93,6 @@ async fn token(
         Ok(()) => identity::issue_token(&mut outlook.tokens.lock().unwrap(), "outlook"),
         Err((status, code, description)) => oauth_error(status, code, description),
     }
-}
-
-fn graph_error(status: StatusCode, code: &str, message: &str) -> Response {
-    let inner = json!({"date": now_rfc3339(), "request-id": uuid::Uuid::new_v4().to_string()});
-    let body = json!({"error": {"code": code, "message": message, "innerError": inner}});
-    (status, Json(body)).into_response()
 }
 
 /// The refusal of a request whose token is missing or not one issued here.

@@ -12,7 +12,7 @@ use axum::Json;
 use serde_json::json;
 
 use super::{now_rfc3339, TeamsStandIn, GRAPH_SCOPE};
-use crate::standins::identity;
+use crate::standins::identity::{self, graph_error};
 
 fn oauth_error(status: StatusCode, code: &str, description: &str) -> Response {
     (
@@ -37,18 +37,6 @@ pub(super) async fn token(
         Ok(()) => identity::issue_token(&mut teams.data.lock().unwrap().tokens, "local"),
         Err((status, code, description)) => oauth_error(status, code, description),
     }
-}
-
-fn graph_error(status: StatusCode, code: &str, message: &str) -> Response {
-    (
-        status,
-        Json(json!({"error": {
-            "code": code,
-            "message": message,
-            "innerError": {"date": now_rfc3339(), "request-id": uuid::Uuid::new_v4().to_string()},
-        }})),
-    )
-        .into_response()
 }
 
 /// What Graph answers an app-only (client credentials) token posting a channel or chat

@@ -30,6 +30,7 @@
 mod graph;
 mod webhook;
 
+use crate::outbox::now_rfc3339;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -129,12 +130,6 @@ impl TeamsStandIn {
     pub fn snapshot(&self) -> Value {
         json!({"messages": self.data.lock().unwrap().messages})
     }
-}
-
-fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
 }
 
 async fn messages(State(teams): State<Arc<TeamsStandIn>>) -> Json<Value> {
