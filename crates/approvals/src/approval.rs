@@ -4,6 +4,8 @@ use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use crate::buttons::{ButtonLink, ChoiceButton};
+use crate::follow_up::{FollowUp, FollowUpInput};
 use crate::{Channel, HitlError, RecordedDecision};
 
 pub const DEFAULT_EXPIRES_IN_SECONDS: i64 = 24 * 60 * 60;
@@ -46,6 +48,11 @@ pub struct ApprovalRecord {
     /// The ids of the message's elements whose actions count (Slack `action_id`s); empty:
     /// every element's.
     pub action_ids: Vec<String>,
+    /// The question asked after a choice, when the request has one.
+    pub follow_up: Option<FollowUp>,
+    /// The request's own buttons (Teams `buttons`): the only choices its links may carry.
+    /// Empty: the usual approve and reject.
+    pub buttons: Vec<ChoiceButton>,
 }
 
 /// The delivery of a decision to the waiting Task: leased to one deliverer at a time, tied to
@@ -123,6 +130,8 @@ impl ApprovalRecord {
             message_shown: None,
             message_updated_at: None,
             action_ids: Vec::new(),
+            follow_up: None,
+            buttons: Vec::new(),
         }
     }
 
@@ -179,7 +188,12 @@ pub struct CreateLinksInput {
     pub description: Option<String>,
     pub expires_in_seconds: Option<i64>,
     pub approvers: Option<Vec<String>>,
+    /// A question asked on the confirmation page after approve or reject (`null`: none).
+    pub follow_up: Option<FollowUpInput>,
 }
+
+/// The choices of a link: what `followUp.after` may name.
+pub const LINK_CHOICES: [&str; 2] = ["approve", "reject"];
 
 /// A validated request, ready to become a record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -188,10 +202,18 @@ pub struct ValidatedRequest {
     pub description: Option<String>,
     pub expires_in_seconds: i64,
     pub approvers: Vec<String>,
+    pub follow_up: Option<FollowUp>,
 }
 
 impl CreateLinksInput {
+    /// Checks a request whose links are approve and reject.
     pub fn validate(self) -> Result<ValidatedRequest, HitlError> {
+        self.validate_with_choices(&LINK_CHOICES)
+    }
+
+    /// Checks a request whose links are `choices` (the values of its own buttons): what
+    /// `followUp.after` may name.
+    pub fn validate_with_choices(self, choices: &[&str]) -> Result<ValidatedRequest, HitlError> {
         let title = self
             .title
             .map(|t| t.trim().to_string())
@@ -238,11 +260,13 @@ impl CreateLinksInput {
                 "at most {MAX_APPROVERS} approvers are supported"
             )));
         }
+        let follow_up = self.follow_up.map(|f| f.validate(choices)).transpose()?;
         Ok(ValidatedRequest {
             title,
             description,
             expires_in_seconds,
             approvers,
+            follow_up,
         })
     }
 }
@@ -275,8 +299,14 @@ pub fn normalize_email(raw: &str) -> Result<String, HitlError> {
 #[serde(rename_all = "camelCase")]
 pub struct RecipientLinks {
     pub approver: String,
+    /// Empty (and left out) when the request has buttons of its own: see `buttons`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub approve_url: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub reject_url: String,
+    /// The request's own buttons, each a personal link; empty for approve and reject.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub buttons: Vec<ButtonLink>,
 }
 
 /// Output of Create Approval Links. Shared links sit at the top level, personal ones only in
@@ -297,6 +327,10 @@ pub struct CreateLinksOutput {
     pub description: Option<String>,
     #[serde(default)]
     pub links: Vec<RecipientLinks>,
+    /// The request's own buttons as shared links (no approvers), instead of
+    /// `approveUrl`/`rejectUrl`; empty for approve and reject.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub buttons: Vec<ButtonLink>,
 }
 
 pub fn rfc3339(unix_seconds: i64) -> String {

@@ -240,7 +240,9 @@ impl LinkSigner {
             .verify_slice(&sig)
             .map_err(|_| HitlError::InvalidLink("the signature does not match".into()))?;
 
-        let decision = Decision::parse(decision)?;
+        // approve, reject or a button's own value; whether this request has that button is
+        // checked against its record.
+        let decision = crate::buttons::link_decision(decision)?;
         let expires_at: i64 = exp
             .parse()
             .map_err(|_| HitlError::InvalidLink("the expiry is malformed".into()))?;

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::follow_up::FollowUpAnswer;
 use crate::HitlError;
 
 /// What a person chose: approve or reject on a link or button, or the value of a custom
@@ -129,6 +130,8 @@ pub struct RecordedDecision {
     pub slack_user: Option<SlackUser>,
     /// The element acted on, for decisions made in a chat message.
     pub action: Option<ChosenAction>,
+    /// The follow-up question asked after the choice, and its answer.
+    pub follow_up: Option<FollowUpAnswer>,
 }
 
 /// The output of every `.waitForTaskToken` approval Task.
@@ -143,7 +146,8 @@ pub struct DecisionOutput {
     pub decided_at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
-    /// Slack: the clicked button's value (also in `decision`).
+    /// The clicked button's value (also in `decision`): Slack, and Teams requests with
+    /// `buttons`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Slack: who clicked.
@@ -152,6 +156,29 @@ pub struct DecisionOutput {
     /// Slack: the element acted on and what was selected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<ChosenAction>,
+    /// The follow-up question asked after the choice and its answer (a string, a JSON number,
+    /// or `null` when an optional question was left empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_up: Option<FollowUpOutput>,
+}
+
+/// `followUp` in the decision output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowUpOutput {
+    pub question: String,
+    pub answer: serde_json::Value,
+}
+
+impl From<&FollowUpAnswer> for FollowUpOutput {
+    fn from(answered: &FollowUpAnswer) -> Self {
+        FollowUpOutput {
+            question: answered.question.clone(),
+            answer: answered
+                .answer
+                .as_ref()
+                .map_or(serde_json::Value::Null, |a| a.to_json()),
+        }
+    }
 }
 
 impl DecisionOutput {
@@ -163,12 +190,13 @@ impl DecisionOutput {
             decided_by: recorded.decided_by.clone(),
             decided_at: crate::approval::rfc3339(recorded.decided_at),
             comment: recorded.comment.clone(),
-            value: recorded
-                .slack_user
-                .as_ref()
-                .map(|_| recorded.decision.as_str().to_string()),
+            // A button's value: Slack's, or a link of a request with buttons of its own.
+            value: (recorded.slack_user.is_some()
+                || recorded.action.as_ref().is_some_and(|a| a.kind == "button"))
+            .then(|| recorded.decision.as_str().to_string()),
             slack_user: recorded.slack_user.clone(),
             action: recorded.action.clone(),
+            follow_up: recorded.follow_up.as_ref().map(FollowUpOutput::from),
         }
     }
 }
@@ -192,6 +220,7 @@ mod tests {
             user_agent: None,
             slack_user: None,
             action: None,
+            follow_up: None,
         };
         let json = serde_json::to_value(DecisionOutput::from_recorded("a-1", &recorded)).unwrap();
         assert_eq!(
@@ -217,6 +246,37 @@ mod tests {
         );
         let back: DecisionOutput = serde_json::from_value(json).unwrap();
         assert_eq!(back.decided_by, shared.decided_by);
+    }
+
+    #[test]
+    fn a_follow_up_answer_is_in_the_output_typed() {
+        use crate::follow_up::{Answer, FollowUpAnswer};
+        let mut recorded = RecordedDecision {
+            decision: Decision::Reject,
+            decided_by: DecidedBy {
+                id: "U1".into(),
+                name: "alice".into(),
+                channel: Channel::Slack,
+            },
+            decided_at: 1_800_000_000,
+            comment: None,
+            source_ip: None,
+            user_agent: None,
+            slack_user: None,
+            action: None,
+            follow_up: Some(FollowUpAnswer {
+                question: "How many replicas?".into(),
+                answer: Some(Answer::Number(3.into())),
+            }),
+        };
+        let json = serde_json::to_value(DecisionOutput::from_recorded("a-1", &recorded)).unwrap();
+        assert_eq!(
+            json["followUp"],
+            serde_json::json!({"question": "How many replicas?", "answer": 3})
+        );
+        recorded.follow_up.as_mut().unwrap().answer = None;
+        let json = serde_json::to_value(DecisionOutput::from_recorded("a-1", &recorded)).unwrap();
+        assert_eq!(json["followUp"]["answer"], serde_json::Value::Null);
     }
 
     #[test]

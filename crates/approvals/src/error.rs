@@ -84,6 +84,9 @@ pub enum ServiceErrorKind {
     /// Outlook: the sending mailbox does not exist or has no mailbox (Graph `ErrorInvalidUser`,
     /// `MailboxNotEnabledForRESTAPI`).
     MailboxNotFound,
+    /// Teams: the bot cannot open a 1:1 chat with the person (its app is not installed for
+    /// them, they blocked it, or an admin disabled it: Bot Connector 403).
+    BotNotInstalled,
     /// Any other error the service named; the message carries its code.
     ApiError,
     /// A post that is not safe to repeat failed ambiguously (timed out after it was sent, a
@@ -109,6 +112,7 @@ impl ServiceErrorKind {
                     IssueNotFound => concat!($prefix, ".IssueNotFound"),
                     TransitionNotFound => concat!($prefix, ".TransitionNotFound"),
                     MailboxNotFound => concat!($prefix, ".MailboxNotFound"),
+                    BotNotInstalled => concat!($prefix, ".BotNotInstalled"),
                     ApiError => concat!($prefix, ".ApiError"),
                     Unconfirmed => concat!($prefix, ".Unconfirmed"),
                 }

@@ -8,9 +8,11 @@
 
 pub mod approval;
 pub mod approval_links;
+pub mod buttons;
 pub mod decision;
 pub mod delivery;
 pub mod error;
+pub mod follow_up;
 pub mod input;
 pub mod key_ring;
 pub mod ports;
@@ -23,7 +25,10 @@ pub use approval::{
     RecipientLinks,
 };
 pub use approval_links::{LinkSigner, SignedLink};
+pub use buttons::{ButtonLink, ButtonStyle, ChoiceButton};
 pub use decision::{
-    Channel, ChosenAction, DecidedBy, Decision, DecisionOutput, RecordedDecision, SlackUser,
+    Channel, ChosenAction, DecidedBy, Decision, DecisionOutput, FollowUpOutput, RecordedDecision,
+    SlackUser,
 };
 pub use error::{HitlError, Service, ServiceErrorKind};
+pub use follow_up::{Answer, AnswerKind, AnswerRefused, FollowUp, FollowUpAnswer, FollowUpInput};

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::approval::{rfc3339, ValidatedRequest};
+use crate::buttons::{ButtonLink, ChoiceButton};
 use crate::delivery::{deliver_decision, DeliveryOutcome};
 use crate::input::{required, task_token};
 use crate::ports::{ApprovalStore, Approvals, WorkflowResumer};
@@ -31,12 +32,33 @@ pub async fn create_approval_links(
     approval_id: String,
     now: i64,
 ) -> Result<CreateLinksOutput, HitlError> {
+    create_links_with_buttons(input, Vec::new(), settings, store, approval_id, now).await
+}
+
+/// Create Approval Links for a request with buttons of its own (checked by the caller; empty:
+/// approve and reject): one link per button, whose signed decision is the button's value, and
+/// no other choice is accepted on this request's links.
+pub async fn create_links_with_buttons(
+    input: CreateLinksInput,
+    buttons: Vec<ChoiceButton>,
+    settings: &LinkSettings<'_>,
+    store: &dyn ApprovalStore,
+    approval_id: String,
+    now: i64,
+) -> Result<CreateLinksOutput, HitlError> {
     let ValidatedRequest {
         title,
         description,
         expires_in_seconds,
         approvers,
-    } = input.validate()?;
+        follow_up,
+    } = match buttons.is_empty() {
+        true => input.validate()?,
+        false => {
+            let values: Vec<&str> = buttons.iter().map(|b| b.value.as_str()).collect();
+            input.validate_with_choices(&values)?
+        }
+    };
     let expires_at = now + expires_in_seconds;
     let mut record = ApprovalRecord::new(
         approval_id,
@@ -48,6 +70,8 @@ pub async fn create_approval_links(
     );
     record.description = description;
     record.approvers = approvers;
+    record.follow_up = follow_up;
+    record.buttons = buttons;
     store.create(&record).await?;
 
     Ok(links_of(&record, settings))
@@ -63,24 +87,50 @@ pub fn links_of(record: &ApprovalRecord, settings: &LinkSettings<'_>) -> CreateL
             .signer
             .link_url(settings.base_url, id, decision, expires_at, index)
     };
+    // A request with buttons of its own has one link per button (its value signed in it)
+    // and no approve/reject pair.
+    let custom = !record.buttons.is_empty();
+    let button_links = |index| -> Vec<ButtonLink> {
+        record
+            .buttons
+            .iter()
+            .map(|b| ButtonLink {
+                label: b.label.clone(),
+                value: b.value.clone(),
+                style: b.style,
+                url: url(Decision::from_value(&b.value), index),
+            })
+            .collect()
+    };
+    let pair = |decision, index| match custom {
+        true => String::new(),
+        false => url(decision, index),
+    };
     let links: Vec<RecipientLinks> = record
         .approvers
         .iter()
         .enumerate()
         .map(|(i, approver)| RecipientLinks {
             approver: approver.clone(),
-            approve_url: url(Decision::Approve, Some(i)),
-            reject_url: url(Decision::Reject, Some(i)),
+            approve_url: pair(Decision::Approve, Some(i)),
+            reject_url: pair(Decision::Reject, Some(i)),
+            buttons: button_links(Some(i)),
         })
         .collect();
-    let shared = |decision| links.is_empty().then(|| url(decision, None));
+    let shared = links.is_empty();
+    let shared_pair = |decision| (shared && !custom).then(|| url(decision, None));
     CreateLinksOutput {
         approval_id: id.clone(),
-        approve_url: shared(Decision::Approve),
-        reject_url: shared(Decision::Reject),
+        approve_url: shared_pair(Decision::Approve),
+        reject_url: shared_pair(Decision::Reject),
         expires_at: rfc3339(expires_at),
         title: record.title.clone(),
         description: record.description.clone(),
+        buttons: if shared {
+            button_links(None)
+        } else {
+            Vec::new()
+        },
         links,
     }
 }

@@ -8,6 +8,10 @@ use approvals::{
 };
 use aws_sdk_dynamodb::types::AttributeValue;
 
+use crate::dynamodb_follow_up::{
+    answer_attributes, answer_from, question_attributes, question_from,
+};
+
 pub type Item = HashMap<String, AttributeValue>;
 
 /// The value of `redrive`: the one partition of the sparse re-drive index.
@@ -63,6 +67,10 @@ pub fn to_item(r: &ApprovalRecord) -> Item {
     if let Some(at) = r.message_updated_at {
         item.insert("messageUpdatedAt".into(), n(at));
     }
+    if let Some(question) = &r.follow_up {
+        item.extend(question_attributes(question));
+    }
+    item.extend(crate::dynamodb_buttons::buttons_attributes(&r.buttons));
     item
 }
 
@@ -105,6 +113,9 @@ pub fn decision_attributes(d: &RecordedDecision) -> Item {
         ("decidedAt".to_string(), n(d.decided_at)),
     ]);
     let slack = d.slack_user.as_ref();
+    if let Some(answered) = &d.follow_up {
+        item.extend(answer_attributes(answered));
+    }
     if let Some(action) = &d.action {
         item.insert("actionId".into(), s(&action.action_id));
         item.insert("actionType".into(), s(&action.kind));
@@ -208,6 +219,7 @@ fn decision_from(item: &Item) -> Result<Option<RecordedDecision>, HitlError> {
             kind: get_s(item, "actionType").unwrap_or_default(),
             selected: get_strings(item, "actionSelected"),
         }),
+        follow_up: answer_from(item)?,
     }))
 }
 
@@ -258,6 +270,8 @@ pub fn from_item(item: &Item) -> Result<ApprovalRecord, HitlError> {
         message_shown: get_s(item, "messageBlocks"),
         message_updated_at: get_n(item, "messageUpdatedAt")?,
         action_ids: get_strings(item, "actionIds"),
+        follow_up: question_from(item)?,
+        buttons: crate::dynamodb_buttons::buttons_from(item)?,
     })
 }
 
@@ -279,6 +293,10 @@ mod tests {
             user_agent: Some("ua".into()),
             slack_user: None,
             action: None,
+            follow_up: Some(approvals::FollowUpAnswer {
+                question: "Why?".into(),
+                answer: Some(approvals::Answer::Text("idle".into())),
+            }),
         }
     }
 
@@ -301,6 +319,17 @@ mod tests {
             redrive_at: Some(9),
         };
         record.late_decisions = vec![decision()];
+        record.buttons = vec![approvals::ChoiceButton::new(
+            "Next week",
+            "defer",
+            approvals::ButtonStyle::Default,
+        )];
+        record.follow_up = Some(approvals::FollowUp {
+            question: "Why?".into(),
+            kind: approvals::AnswerKind::Text,
+            after: vec![],
+            required: true,
+        });
         assert_eq!(from_item(&to_item(&record)).unwrap(), record);
 
         // A Slack decision on a custom button, with the message that asked.

@@ -2,7 +2,11 @@
 //! `channels`) on AWS, and the SDK configuration they are built from, with known time limits.
 
 #[cfg(feature = "dynamodb")]
+pub mod dynamodb_buttons;
+#[cfg(feature = "dynamodb")]
 pub mod dynamodb_delivery;
+#[cfg(feature = "dynamodb")]
+pub mod dynamodb_follow_up;
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb_item;
 #[cfg(feature = "dynamodb")]

@@ -25,6 +25,8 @@ pub const SLACK_BOT_TOKEN: &str = "SLACK_BOT_TOKEN_SECRET_ID";
 pub const SLACK_SIGNING_SECRET: &str = "SLACK_SIGNING_SECRET_SECRET_ID";
 pub const JIRA_API_TOKEN: &str = "JIRA_API_TOKEN_SECRET_ID";
 pub const TEAMS_WEBHOOK_URL: &str = "TEAMS_WEBHOOK_URL_SECRET_ID";
+/// The Teams bot's client secret (its Entra app registration's), for 1:1 messages to a `user`.
+pub const TEAMS_BOT_APP_SECRET: &str = "TEAMS_BOT_APP_SECRET_SECRET_ID";
 
 impl SecretReader {
     pub fn new(config: &aws_config::SdkConfig, settings: &Settings) -> Self {

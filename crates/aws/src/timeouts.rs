@@ -87,6 +87,9 @@ pub const SLACK_CALL: Duration = Duration::from_secs(3);
 pub const SLACK_CLICK_CALL: Duration = Duration::from_millis(700);
 /// One Teams webhook post (`saas_adapters::teams::DEFAULT_BUDGET`).
 pub const TEAMS_POST: Duration = Duration::from_millis(3500);
+/// One message to a person's 1:1 chat through the bot (`saas_adapters::teams::bot::SEND_BUDGET`):
+/// its tokens, the Graph lookup, opening the conversation and the post, on one deadline.
+pub const TEAMS_BOT_SEND: Duration = Duration::from_secs(6);
 /// One Jira read and one Jira write (`saas_adapters::jira::{READ_BUDGET, WRITE_BUDGET}`).
 pub const JIRA_READ: Duration = Duration::from_millis(1500);
 pub const JIRA_WRITE: Duration = Duration::from_millis(2500);
@@ -244,6 +247,23 @@ pub const BUDGETS: &[FunctionBudget] = &[
     },
     FunctionBudget {
         function: "DecisionApiFunction",
+        path: "Slack click that asks a follow-up question (a modal)",
+        calls: &[
+            click_sdk("DynamoDB GetItem: the request"),
+            http(
+                "Slack views.open: the click's trigger lives 3 s",
+                SLACK_CLICK_CALL,
+            ),
+            http(
+                "Slack chat.postEphemeral: the modal did not open",
+                SLACK_CLICK_CALL,
+            ),
+        ],
+        if_time_left: &[],
+        answer_within: Some(SLACK_ANSWER_WITHIN),
+    },
+    FunctionBudget {
+        function: "DecisionApiFunction",
         path: "Slack click refused",
         calls: &[
             click_sdk("DynamoDB GetItem: the request"),
@@ -345,6 +365,19 @@ pub const BUDGETS: &[FunctionBudget] = &[
         answer_within: None,
     },
     FunctionBudget {
+        function: "TeamsRequestActionFunction",
+        path: "user: the bot's 1:1 message",
+        calls: &[
+            sdk("DynamoDB GetItem: an earlier attempt"),
+            sdk("DynamoDB PutItem: the request"),
+            sdk("DynamoDB UpdateItem: attach the task token"),
+            http("Teams bot 1:1 message", TEAMS_BOT_SEND),
+            sdk("DynamoDB UpdateItem: mark the card sent"),
+        ],
+        if_time_left: &[],
+        answer_within: None,
+    },
+    FunctionBudget {
         function: "TeamsSendChannelMessageFunction",
         path: "",
         calls: &[http("Teams webhook post", TEAMS_POST)],
@@ -352,9 +385,23 @@ pub const BUDGETS: &[FunctionBudget] = &[
         answer_within: None,
     },
     FunctionBudget {
+        function: "TeamsSendChannelMessageFunction",
+        path: "user: the bot's 1:1 message",
+        calls: &[http("Teams bot 1:1 message", TEAMS_BOT_SEND)],
+        if_time_left: &[],
+        answer_within: None,
+    },
+    FunctionBudget {
         function: "TeamsSendChatMessageFunction",
         path: "",
         calls: &[http("Teams webhook post", TEAMS_POST)],
+        if_time_left: &[],
+        answer_within: None,
+    },
+    FunctionBudget {
+        function: "TeamsSendChatMessageFunction",
+        path: "user: the bot's 1:1 message",
+        calls: &[http("Teams bot 1:1 message", TEAMS_BOT_SEND)],
         if_time_left: &[],
         answer_within: None,
     },

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use approvals::ports::{EmailSender, OutgoingEmail};
 use approvals::{CreateLinksOutput, HitlError};
 
-use bodies::{approval_bodies, notification_html};
+use bodies::{approval_bodies, notification_html, EmailButton};
 use headers::{addresses, check_shared_recipients};
 pub use headers::{Addressing, MAX_RECIPIENTS, MAX_REPLY_TO, MAX_SENDER_NAME_CHARS};
 
@@ -181,8 +181,8 @@ struct Draft<'a> {
 }
 
 impl Draft<'_> {
-    fn to(&self, to: Vec<String>, approve_url: &str, reject_url: &str) -> OutgoingEmail {
-        let (text, html) = approval_bodies(self.approval, self.message, approve_url, reject_url);
+    fn to(&self, to: Vec<String>, buttons: &[EmailButton]) -> OutgoingEmail {
+        let (text, html) = approval_bodies(self.approval, self.message, buttons);
         self.sender.email(to, self.subject.clone(), text, html)
     }
 
@@ -193,6 +193,10 @@ impl Draft<'_> {
             &self.sender.addressing,
             "to is required: the approval has no named approvers to send to",
         )?;
+        // The request's own buttons (a Teams request with buttons), or Approve / Reject.
+        if !self.approval.buttons.is_empty() {
+            return Ok(vec![self.to(to, &EmailButton::of(&self.approval.buttons))]);
+        }
         let (Some(approve_url), Some(reject_url)) =
             (&self.approval.approve_url, &self.approval.reject_url)
         else {
@@ -200,7 +204,9 @@ impl Draft<'_> {
                 "approval has neither shared links (approveUrl, rejectUrl) nor personal links",
             ));
         };
-        Ok(vec![self.to(to, approve_url, reject_url)])
+        Ok(vec![
+            self.to(to, &EmailButton::pair(approve_url, reject_url))
+        ])
     }
 
     /// Personal links: one message per recipient, who must be an approver; no `to` means
@@ -228,7 +234,16 @@ impl Draft<'_> {
                             "{recipient} is not an approver of this request; links are personal"
                         ))
                     })?;
-                Ok(self.to(vec![recipient], &mine.approve_url, &mine.reject_url))
+                let buttons = match (mine.buttons.is_empty(), mine.approve_url.is_empty() || mine.reject_url.is_empty()) {
+                    (false, _) => EmailButton::of(&mine.buttons),
+                    (true, false) => EmailButton::pair(&mine.approve_url, &mine.reject_url),
+                    (true, true) => {
+                        return Err(HitlError::invalid_input(format!(
+                            "the links of {recipient} have no approveUrl and rejectUrl (pass Create Approval Links' output unchanged)"
+                        )))
+                    }
+                };
+                Ok(self.to(vec![recipient], &buttons))
             })
             .collect()
     }

@@ -5,9 +5,9 @@ use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 
 use approvals::approval::rfc3339;
 use approvals::approval_links::LinkParams;
-use approvals::use_cases::{Delivery, LinkView};
+use approvals::use_cases::{Delivery, LinkView, TypedForm};
 use approvals::SignedLink;
-use approvals::{ApprovalRecord, Decision};
+use approvals::{AnswerKind, ApprovalRecord, ButtonStyle, Decision};
 
 /// A rendered page with its HTTP status.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,8 +32,8 @@ pub const PAGE_HEADERS: [(&str, &str); 6] = [
 const STYLE: &str = "body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#1f2933}\
 h1{font-size:1.4rem}.box{border:1px solid #d9e2ec;border-radius:8px;padding:1rem 1.25rem;margin:1rem 0}\
 .muted{color:#52606d}button{font-size:1rem;padding:.6rem 1.4rem;border:0;border-radius:6px;color:#fff;cursor:pointer}\
-.approve{background:#1a7f37}.reject{background:#b42318}textarea,input[type=text]{width:100%;box-sizing:border-box;margin:.3rem 0 1rem;padding:.5rem;font:inherit}\
-.status{font-weight:600}";
+.approve{background:#1a7f37}.reject{background:#b42318}.neutral{background:#52606d}textarea,input[type=text],input[type=email],input[type=number]{width:100%;box-sizing:border-box;margin:.3rem 0 1rem;padding:.5rem;font:inherit}\
+.status{font-weight:600}.error{color:#b42318;font-weight:600}";
 
 fn layout(title: &str, body: &str) -> String {
     format!(
@@ -86,6 +86,7 @@ fn decided_line(record: &ApprovalRecord) -> String {
                 .as_deref()
                 .map(|c| format!("<p class=\"muted\">Comment: {}</p>", text(c)))
                 .unwrap_or_default()
+                + &answered_line(d)
         ),
         None => String::new(),
     }
@@ -113,7 +114,21 @@ pub fn render(view: &LinkView) -> Page {
             link,
             params,
             approver,
-        } => confirm_page(record, link, params, approver.as_deref()),
+        } => confirm_page(record, link, params, approver.as_deref(), None),
+        LinkView::AnswerRefused {
+            record,
+            link,
+            params,
+            approver,
+            reason,
+            typed,
+        } => confirm_page(
+            record,
+            link,
+            params,
+            approver.as_deref(),
+            Some(Refused { reason, typed }),
+        ),
         LinkView::Recorded { record, delivery } => recorded_page(record, delivery),
         LinkView::AlreadyDecided { record } => layout(
             "Already decided",
@@ -150,34 +165,133 @@ pub fn render(view: &LinkView) -> Page {
     }
 }
 
+/// A refused follow-up answer: why, and what was typed (shown again).
+struct Refused<'a> {
+    reason: &'a str,
+    typed: &'a TypedForm,
+}
+
+/// The follow-up question of the request after this link's choice, as a form field whose HTML
+/// type matches the answer's kind (the server checks it again: a browser may not).
+fn follow_up_field(
+    record: &ApprovalRecord,
+    link: &SignedLink,
+    refused: Option<&Refused>,
+) -> String {
+    let Some(question) = record
+        .follow_up
+        .as_ref()
+        .filter(|q| q.applies_to(link.decision.as_str()))
+    else {
+        return String::new();
+    };
+    let kind = match question.kind {
+        AnswerKind::Text => "type=\"text\" maxlength=\"3000\"",
+        AnswerKind::Email => "type=\"email\" autocomplete=\"email\"",
+        AnswerKind::Number => "type=\"number\" step=\"any\" inputmode=\"decimal\"",
+    };
+    let required = if question.required { " required" } else { "" };
+    let value = refused
+        .and_then(|r| r.typed.answer.as_deref())
+        .map(|v| format!(" value=\"{}\"", attr(v)))
+        .unwrap_or_default();
+    let error = refused
+        .map(|r| {
+            format!(
+                "<p class=\"error\" id=\"answer-error\" role=\"alert\">{}</p>",
+                text(r.reason)
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "<label for=\"answer\" id=\"follow-up-question\">{}{}</label>{error}<input {kind} id=\"answer\" name=\"answer\" data-answer=\"{}\"{required}{value}>",
+        text(&question.question),
+        if question.required { "" } else { " (optional)" },
+        question.kind.as_str()
+    )
+}
+
+/// "Why?: idle since May" under a decision that answered a follow-up question.
+fn answered_line(d: &approvals::RecordedDecision) -> String {
+    let Some(answered) = &d.follow_up else {
+        return String::new();
+    };
+    let answer = answered
+        .answer
+        .as_ref()
+        .map_or_else(|| "(no answer)".to_string(), |a| a.text());
+    format!(
+        "<p class=\"muted\" id=\"follow-up-answer\">{} {}</p>",
+        text(&answered.question),
+        text(&answer)
+    )
+}
+
+/// The label and look of a link's choice: the request's own button (its style: primary
+/// green, danger red, default grey), or Approve / Reject.
+fn choice_label(record: &ApprovalRecord, decision: &Decision) -> (String, &'static str) {
+    match approvals::buttons::choice(&record.buttons, decision) {
+        Some((_, b)) => (
+            b.label,
+            match b.style {
+                ButtonStyle::Primary => "approve",
+                ButtonStyle::Danger => "reject",
+                ButtonStyle::Default => "neutral",
+            },
+        ),
+        // Refused before a page is shown; kept harmless all the same.
+        None => ("Answer".into(), "neutral"),
+    }
+}
+
+/// "Your choice: Next week" above the form, for a request with buttons of its own.
+fn choice_line(record: &ApprovalRecord, verb: &str, decision: &Decision) -> String {
+    if record.buttons.is_empty() {
+        return String::new();
+    }
+    format!(
+        "<p>Your choice: <strong id=\"choice\" data-value=\"{}\">{verb}</strong></p>",
+        attr(decision.as_str())
+    )
+}
+
 /// The confirmation form of a valid link: nothing is decided until its button is pressed.
 fn confirm_page(
     record: &ApprovalRecord,
     link: &SignedLink,
     params: &LinkParams,
     approver: Option<&str>,
+    refused: Option<Refused>,
 ) -> String {
-    let (verb, class) = match link.decision {
-        Decision::Approve => ("Approve", "approve"),
-        Decision::Reject => ("Reject", "reject"),
-        // Links are signed for approve or reject only.
-        Decision::Custom(_) => ("Answer", "approve"),
-    };
+    let (label, class) = choice_label(record, &link.decision);
+    let verb = text(&label);
+    let chosen = choice_line(record, &verb, &link.decision);
     let hidden: String = params
         .fields()
         .into_iter()
         .map(|(k, v)| format!("<input type=\"hidden\" name=\"{k}\" value=\"{}\">", attr(v)))
         .collect();
+    let typed = |field: fn(&TypedForm) -> &Option<String>| {
+        refused
+            .as_ref()
+            .and_then(|r| field(r.typed).as_deref())
+            .unwrap_or_default()
+    };
     let who = match approver {
         Some(email) => format!("<p class=\"muted\">You are deciding as <strong>{}</strong>.</p>", text(email)),
-        None => "<label for=\"name\">Your name</label><input type=\"text\" id=\"name\" name=\"name\" maxlength=\"100\">".to_string(),
+        None => format!(
+            "<label for=\"name\">Your name</label><input type=\"text\" id=\"name\" name=\"name\" maxlength=\"100\" value=\"{}\">",
+            attr(typed(|t| &t.name))
+        ),
     };
+    let follow_up = follow_up_field(record, link, refused.as_ref());
+    let comment = text(typed(|t| &t.comment));
     layout(
-        &format!("{verb}: {}", record.title),
+        &format!("{label}: {}", record.title),
         &format!(
-            "<h1>Confirm your decision</h1>{}\
-<form method=\"post\" action=\"{}\">{hidden}{who}\
-<label for=\"comment\">Comment (optional)</label><textarea id=\"comment\" name=\"comment\" rows=\"3\" maxlength=\"1000\"></textarea>\
+            "<h1>Confirm your decision</h1>{}{chosen}\
+<form method=\"post\" action=\"{}\">{hidden}{who}{follow_up}\
+<label for=\"comment\">Comment (optional)</label><textarea id=\"comment\" name=\"comment\" rows=\"3\" maxlength=\"1000\">{comment}</textarea>\
 <button type=\"submit\" id=\"confirm\" class=\"{class}\">{verb}</button></form>\
 <p class=\"muted\">Nothing is decided until you press {verb}. This link expires at {}.</p>",
             request_box(record),

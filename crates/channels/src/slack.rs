@@ -26,15 +26,15 @@ mod signature;
 mod sweep;
 pub(crate) use address::{destination, resolve};
 pub use address::{Persona, MAX_USERNAME_CHARS};
+/// The button rules every channel shares ([`approvals::buttons`]); Slack's label limit
+/// (plain_text in a button element) is the shared one.
+pub use approvals::buttons::{MAX_BUTTONS, MAX_BUTTON_LABEL_CHARS};
 pub use blocks::*;
 pub use input::*;
 pub use signature::{sign, verify_signature, SignatureError, SIGNATURE_MAX_AGE_SECONDS};
 pub use sweep::*;
-pub const MAX_BUTTONS: usize = 6;
 /// Slack's limit for a button's `value`.
-pub const MAX_BUTTON_VALUE_CHARS: usize = 255;
-/// Slack's limit for a button's label (plain_text in a button element).
-pub const MAX_BUTTON_LABEL_CHARS: usize = 75;
+pub const MAX_BUTTON_VALUE_CHARS: usize = approvals::buttons::MAX_CHAT_VALUE_CHARS;
 pub const MAX_HEADER_CHARS: usize = 150;
 /// A section's text is limited to 3000 characters.
 pub const MAX_TEXT_CHARS: usize = 3000;
@@ -72,6 +72,9 @@ pub trait SlackMessenger: Send + Sync {
     /// `users.lookupByEmail`: the id of the person with this address (`Slack.UserNotFound`
     /// when nobody in the workspace has it).
     async fn lookup_user_by_email(&self, email: &str) -> Result<String, HitlError>;
+    /// `views.open`: opens a modal for the person who clicked, with the click's `trigger_id`
+    /// (good once, for 3 seconds).
+    async fn open_view(&self, trigger_id: &str, view: &Value) -> Result<(), HitlError>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -134,6 +137,7 @@ pub async fn request_action(
         check_one_line("header", h)?;
     }
     let buttons = validate_buttons(input.buttons)?;
+    let follow_up = follow_up_question(input.follow_up, &buttons)?;
     let approvers = allowed_users(input.allowed_users)?;
     let expires_at = now + expiry(input.expires_in_seconds)?;
     let token = task_token(input.task_token)?;
@@ -156,6 +160,7 @@ pub async fn request_action(
     record.description = Some(text.clone());
     record.approvers = approvers;
     record.task_token = Some(token);
+    record.follow_up = follow_up;
     let (record, posted) = create_or_resume(&record, key.is_some(), store, now).await?;
     let posted = match posted {
         Some(posted) => posted,

@@ -13,9 +13,12 @@ use approvals::delivery::{deliver_decision, DeliveryOutcome};
 use approvals::ports::{ApprovalStore, Approvals, DecisionWrite, OutcomeNotifier, WorkflowResumer};
 use approvals::{ApprovalRecord, Channel, HitlError, MessageRef};
 
+mod asking;
+pub mod modal;
 mod payload;
 mod refusal;
 mod selection;
+pub use modal::answer_errors;
 pub use payload::*;
 pub use refusal::ClickRefusal;
 pub use selection::{OptionObject, PayloadAction, ANSWERING_TYPES};
@@ -40,6 +43,13 @@ pub enum ClickStep {
         click: Click,
         record: ApprovalRecord,
     },
+    /// The choice asks a follow-up question: a modal asks it; nothing is recorded yet.
+    Ask {
+        click: Click,
+        record: ApprovalRecord,
+    },
+    /// The modal's answer was refused (`reason`, shown under the field); nothing recorded.
+    AnswerRefused { click: Click, reason: String },
 }
 
 /// What the interactivity endpoint did with a click. Slack only needs a 200 within 3 seconds;
@@ -53,6 +63,8 @@ pub enum ClickOutcome {
     },
     /// Nothing changed; the person was told why (ephemeral). `error` names why.
     Refused { error: &'static str, reason: String },
+    /// The follow-up question was opened in a modal; nothing is decided until it is submitted.
+    Asked { approval_id: String },
     /// Not a click we handle.
     Ignored,
 }
@@ -67,6 +79,9 @@ pub async fn record_click(
     store: &dyn ApprovalStore,
     now: i64,
 ) -> Result<ClickStep, HitlError> {
+    if payload.kind == "view_submission" {
+        return asking::record_submission(payload, workspace, store, now).await;
+    }
     let Some(click) = payload::parse_click(payload, now) else {
         return Ok(ClickStep::Ignored);
     };
@@ -82,6 +97,14 @@ pub async fn record_click(
     if !counts(&record, &click) {
         return Ok(ClickStep::Ignored);
     }
+    if asking::asks(&record, &click, now) {
+        return Ok(ClickStep::Ask { click, record });
+    }
+    write(click, store, now).await
+}
+
+/// The conditional decision write (first decision wins) of a click or a submitted question.
+async fn write(click: Click, store: &dyn ApprovalStore, now: i64) -> Result<ClickStep, HitlError> {
     Ok(
         match store
             .record_decision(&click.approval_id, &click.decision, now)
@@ -210,6 +233,11 @@ pub async fn follow_up(
         ClickStep::Recorded { click, record } => {
             decided(click, record, store, resumer, slack, now).await
         }
+        ClickStep::Ask { click, record } => asking::ask(click, record, slack).await,
+        ClickStep::AnswerRefused { reason, .. } => ClickOutcome::Refused {
+            error: "Hitl.AnswerRefused",
+            reason,
+        },
         ClickStep::AlreadyDecided { click, record } => {
             let reason = format!(
                 "Already decided: {}. Your click changed nothing.",

@@ -174,6 +174,7 @@ async fn a_dead_deliverers_claim_is_taken_over_once_its_lease_runs_out() {
         user_agent: None,
         slack_user: None,
         action: None,
+        follow_up: None,
     };
     assert!(matches!(
         w.store

@@ -1,8 +1,8 @@
 //! Adapters for the services that are not AWS: Slack's Web API, Microsoft Teams (a Workflows
-//! webhook), Jira Cloud's REST API, and the email transports besides SES: an SMTP server
-//! ([`smtp`], lettre) and Outlook ([`outlook`], Microsoft Graph `sendMail`). Each implements a
-//! port of `approvals`; [`http`] holds what the HTTP ones share (a time budget per call,
-//! retries that never post twice, error names).
+//! webhook, and a Bot Framework bot for 1:1 messages), Jira Cloud's REST API, and the email
+//! transports besides SES: an SMTP server ([`smtp`], lettre) and Outlook ([`outlook`],
+//! Microsoft Graph `sendMail`). Each implements a port of `approvals`; [`http`] holds what the
+//! HTTP ones share (a time budget per call, retries that never post twice, error names).
 
 pub mod http;
 pub mod jira;

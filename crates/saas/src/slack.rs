@@ -1,5 +1,5 @@
 //! Slack's Web API with a bot token: `chat.postMessage`, `chat.update`, `chat.postEphemeral`,
-//! `users.lookupByEmail`.
+//! `users.lookupByEmail`, `views.open`.
 //!
 //! Slack answers HTTP 200 with `{"ok": false, "error": "channel_not_found"}` for most failures
 //! and 429 with `Retry-After` when rate limited; both become named errors here.
@@ -169,7 +169,8 @@ fn error_kind(code: &str) -> ServiceErrorKind {
         | "invalid_blocks_format"
         | "msg_too_long"
         | "no_text"
-        | "too_many_attachments" => ServiceErrorKind::InvalidMessage,
+        | "too_many_attachments"
+        | "view_too_large" => ServiceErrorKind::InvalidMessage,
         "ratelimited" | "rate_limited" => ServiceErrorKind::RateLimited,
         "internal_error" | "fatal_error" | "service_unavailable" | "request_timeout" => {
             ServiceErrorKind::Unavailable
@@ -185,6 +186,9 @@ fn hint(code: &str) -> &'static str {
         "channel_not_found" => " (use a channel id such as C0123ABCD, or invite the app)",
         "users_not_found" => " (nobody in the workspace has that email address)",
         "thread_not_found" => " (threadTs must be the ts of a message in that channel)",
+        "expired_trigger_id" | "exchanged_trigger_id" | "invalid_trigger_id" => {
+            " (a click's trigger_id opens one modal, within 3 seconds of the click)"
+        }
         _ => "",
     }
 }
@@ -242,6 +246,14 @@ impl SlackMessenger for SlackWebApi {
         .map(|_| ())
     }
 
+    /// Not repeated after an ambiguous failure: a trigger id opens one modal.
+    async fn open_view(&self, trigger_id: &str, view: &Value) -> Result<(), HitlError> {
+        let body = json!({"trigger_id": trigger_id, "view": view});
+        self.call("views.open", Repeat::Once, body)
+            .await
+            .map(|_| ())
+    }
+
     async fn lookup_user_by_email(&self, email: &str) -> Result<String, HitlError> {
         let answer = self
             .call_form("users.lookupByEmail", &[("email", email)])
@@ -269,6 +281,10 @@ impl SlackMessenger for SlackWebApi {
             })
     }
 }
+
+#[cfg(test)]
+#[path = "slack_views_tests.rs"]
+mod views_tests;
 
 #[cfg(test)]
 mod tests {

@@ -152,5 +152,9 @@ impl TeamsMessenger for TeamsClient {
     }
 }
 
+pub mod bot;
+mod bot_errors;
+pub mod delivery;
+
 #[cfg(test)]
 mod tests;

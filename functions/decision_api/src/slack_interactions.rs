@@ -2,7 +2,9 @@
 //! checked on the raw body before anything else. The answer goes back within 2.5 s whatever
 //! happens (Slack gives 3): recording the click has [`RECORD_BUDGET`]; delivering it, updating
 //! the message and telling the clicker share what is left of [`ANSWER_BUDGET`], and whatever
-//! is cut short the re-driver finishes (the decision write made the record due).
+//! is cut short the re-driver finishes (the decision write made the record due). A click whose
+//! choice asks a follow-up question opens a modal (`views.open`, within the same budget) and
+//! decides nothing; its `view_submission` decides, or answers `response_action: errors`.
 
 use std::time::{Duration, Instant};
 
@@ -12,7 +14,9 @@ use aws_adapters::secrets::{SecretReader, SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET}
 use aws_adapters::{DynamoApprovalStore, StepFunctionsResumer};
 use aws_config::SdkConfig;
 use channels::slack::verify_signature;
-use channels::slack_click::{follow_up, parse_interaction, record_click, ClickOutcome};
+use channels::slack_click::{
+    answer_errors, follow_up, parse_interaction, record_click, ClickOutcome, ClickStep,
+};
 use lambda_http::{Body, Error, Request, Response};
 use lambda_kit::now;
 use lambda_kit::Settings;
@@ -99,6 +103,15 @@ pub fn signed_form<'a>(
     std::str::from_utf8(body).map_err(|_| (400, "the body is not UTF-8".into()))
 }
 
+/// A JSON answer to Slack (a modal's `response_action`).
+fn reply_json(body: &serde_json::Value) -> Result<Response<Body>, Error> {
+    Ok(Response::builder()
+        .status(200)
+        .header("content-type", "application/json; charset=utf-8")
+        .header("cache-control", "no-store")
+        .body(Body::Text(body.to_string()))?)
+}
+
 fn reply(status: u16, text: &str) -> Result<Response<Body>, Error> {
     Ok(Response::builder()
         .status(status)
@@ -149,6 +162,11 @@ pub async fn handle(
             );
         }
     };
+    if let ClickStep::AnswerRefused { click, reason } = &step {
+        // Shown under the modal's field, which stays open; nothing was recorded.
+        tracing::info!(approval_id = %click.approval_id, reason, "follow-up answer refused");
+        return reply_json(&answer_errors(reason));
+    }
     let left = ANSWER_BUDGET.saturating_sub(started.elapsed());
     let outcome =
         tokio::time::timeout(left, follow_up(step, store, resumer, &slack.api, now)).await;
@@ -159,6 +177,9 @@ pub async fn handle(
         }) => tracing::info!(approval_id, delivered, "Slack decision recorded"),
         Ok(ClickOutcome::Refused { error, reason }) => {
             tracing::info!(error, reason, "Slack click refused")
+        }
+        Ok(ClickOutcome::Asked { approval_id }) => {
+            tracing::info!(approval_id, "follow-up question opened")
         }
         Ok(ClickOutcome::Ignored) => {}
         Err(_) => tracing::warn!("Slack click follow-up cut short; the re-driver finishes it"),

@@ -2,26 +2,28 @@
 //! and posts an Adaptive Card whose Approve / Reject buttons open the signed, scanner-safe
 //! links, or, with named approvers, emails each their personal links (through the transport
 //! `EMAIL_TRANSPORT` names: SES, SMTP or Outlook) and posts a card
-//! that says who may decide; the Decision API resumes the execution when someone decides.
+//! that says who may decide; with `user` (an email address), sends the card with links bound to
+//! that person to their 1:1 chat with the bot instead. The Decision API resumes the execution
+//! when someone decides.
 
 use approvals::ports::EmailSender;
 use approvals::{Channel, HitlError};
 use aws_adapters::sdk_config::{approval_store, aws_config, LinkConfig};
 use aws_adapters::sdk_config::{endpoints, AwsService};
-use aws_adapters::secrets::{SecretReader, TEAMS_WEBHOOK_URL};
+use aws_adapters::secrets::{SecretReader, TEAMS_BOT_APP_SECRET, TEAMS_WEBHOOK_URL};
 use aws_adapters::ses_sender::sender_address;
 use aws_adapters::{DynamoApprovalStore, SesEmailSender};
 use channels::teams::{request_action, ApproverMail, TeamsRequestActionOutput};
 use lambda_kit::http::open_connections;
 use lambda_kit::{init_tracing, now, parse_input, run_task, Settings};
 use saas_adapters::mail::configured_sender;
-use saas_adapters::teams::TeamsClient;
+use saas_adapters::teams::delivery::TeamsDelivery;
 use serde_json::Value;
 
 struct Deps {
     links: LinkConfig,
     store: DynamoApprovalStore,
-    teams: TeamsClient,
+    teams: TeamsDelivery,
     sender: Box<dyn EmailSender>,
     sender_email: String,
 }
@@ -71,9 +73,15 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             || Box::new(SesEmailSender::new(aws_sdk_sesv2::Client::new(&config))),
         )
         .await?;
-        let teams = TeamsClient::from_secret(&secrets.required_text(TEAMS_WEBHOOK_URL).await?)?;
+        // The webhook's channel or chat, and the bot for a `user` (when configured).
+        let teams = TeamsDelivery::configured(
+            &settings,
+            (TEAMS_WEBHOOK_URL, TEAMS_BOT_APP_SECRET),
+            async |var| secrets.optional_text(var).await,
+        )
+        .await?;
         let mut urls = mail.connection_urls;
-        urls.push(teams.connection_url());
+        urls.extend(teams.connection_urls());
         open_connections(&urls).await;
         Ok(Deps {
             links: LinkConfig::load(&secrets, &settings).await?,

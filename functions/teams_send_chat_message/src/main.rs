@@ -1,18 +1,22 @@
 //! Teams Send Chat Message: posts a text or an Adaptive Card to the chat of the
-//! Workflows webhook and waits for nothing. (Microsoft Graph takes app-only chat messages only
-//! for imports, so there is no `target`.)
+//! Workflows webhook, or with `user` (an email address) to that person's 1:1 chat with the bot
+//! (a proactive Bot Framework message), and waits for nothing. (Microsoft Graph takes app-only
+//! chat messages only for imports, so there is no `target`.)
 
 use approvals::HitlError;
 use aws_adapters::sdk_config::aws_config;
 use aws_adapters::sdk_config::{endpoints, AwsService};
-use aws_adapters::secrets::{SecretReader, TEAMS_WEBHOOK_URL};
+use aws_adapters::secrets::{SecretReader, TEAMS_BOT_APP_SECRET, TEAMS_WEBHOOK_URL};
 use channels::teams::{send_message, TeamsSendMessageOutput};
 use lambda_kit::http::open_connections;
 use lambda_kit::{init_tracing, parse_input, run_task, Settings};
-use saas_adapters::teams::TeamsClient;
+use saas_adapters::teams::delivery::TeamsDelivery;
 use serde_json::Value;
 
-async fn handle(teams: &TeamsClient, payload: Value) -> Result<TeamsSendMessageOutput, HitlError> {
+async fn handle(
+    teams: &TeamsDelivery,
+    payload: Value,
+) -> Result<TeamsSendMessageOutput, HitlError> {
     let output = send_message(parse_input(payload)?, teams).await?;
     tracing::info!(via = ?output.via, "Teams chat message sent");
     Ok(output)
@@ -32,12 +36,15 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     .await;
     // Built once per cold start; a configuration error fails every Task with Hitl.Config.
     let secrets = SecretReader::new(&config, &settings);
-    let teams = match secrets.required_text(TEAMS_WEBHOOK_URL).await {
-        Ok(url) => TeamsClient::from_secret(&url),
-        Err(e) => Err(e),
-    };
+    // The webhook's channel or chat, and the bot for a `user` (when configured).
+    let teams = TeamsDelivery::configured(
+        &settings,
+        (TEAMS_WEBHOOK_URL, TEAMS_BOT_APP_SECRET),
+        async |var| secrets.optional_text(var).await,
+    )
+    .await;
     if let Ok(teams) = &teams {
-        open_connections(&[teams.connection_url()]).await;
+        open_connections(&teams.connection_urls()).await;
     }
     run_task(&teams, handle).await
 }

@@ -8,6 +8,7 @@ pub mod email;
 pub mod resumer;
 pub mod store;
 pub mod store_contract;
+mod store_contract_follow_up;
 
 pub use email::RecordingSender;
 pub use resumer::RecordingResumer;

@@ -23,6 +23,7 @@ fn decision(who: &str, d: Decision) -> RecordedDecision {
         user_agent: None,
         slack_user: None,
         action: None,
+        follow_up: None,
     }
 }
 
@@ -55,6 +56,7 @@ pub async fn check_store_contract(store: &dyn ChatApprovals, prefix: &str) {
     expiry_is_claimed_once_and_only_when_due(store, prefix).await;
     settling_waits_for_every_piece_of_work(store, prefix).await;
     plain_messages_are_never_open(store, prefix).await;
+    super::store_contract_follow_up::questions_and_answers_are_kept(store, prefix).await;
 }
 
 async fn create_is_once_and_a_waiting_request_is_due_at_expiry(s: &dyn ChatApprovals, p: &str) {

@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::approval_links::LinkParams;
+use crate::follow_up::FollowUpAnswer;
 use crate::ports::{Approvals, DecisionWrite};
 use crate::{DecidedBy, RecordedDecision, SignedLink};
 
@@ -42,6 +43,16 @@ pub enum LinkView {
         stopped_at: Option<i64>,
         kept: bool,
     },
+    /// The follow-up answer was refused (POST): the confirmation page again, with why and what
+    /// was typed. Nothing was recorded.
+    AnswerRefused {
+        record: ApprovalRecord,
+        link: SignedLink,
+        params: LinkParams,
+        approver: Option<String>,
+        reason: String,
+        typed: TypedForm,
+    },
     Invalid {
         reason: String,
     },
@@ -50,6 +61,14 @@ pub enum LinkView {
     Unavailable {
         reason: String,
     },
+}
+
+/// What the person typed on the confirmation page, shown again when their answer is refused.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TypedForm {
+    pub name: Option<String>,
+    pub comment: Option<String>,
+    pub answer: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +87,7 @@ impl LinkView {
             LinkView::Confirm { .. } | LinkView::Recorded { .. } => 200,
             LinkView::AlreadyDecided { .. } => 409,
             LinkView::TooLate { .. } => 410,
+            LinkView::AnswerRefused { .. } => 422,
             LinkView::Invalid { .. } => 403,
             LinkView::NotFound => 404,
             LinkView::Unavailable { .. } => 503,
@@ -81,6 +101,7 @@ impl LinkView {
             LinkView::Recorded { .. } => "recorded",
             LinkView::AlreadyDecided { .. } => "already_decided",
             LinkView::TooLate { .. } => "too_late",
+            LinkView::AnswerRefused { .. } => "answer_refused",
             LinkView::Invalid { .. } => "invalid",
             LinkView::NotFound => "not_found",
             LinkView::Unavailable { .. } => "unavailable",
@@ -124,6 +145,13 @@ async fn open_link(link: SignedLink, store: &dyn ApprovalStore) -> Result<Opened
     let invalid = |reason: &str| LinkView::Invalid {
         reason: reason.into(),
     };
+    // Signed by us for this request, yet offered by none of its buttons: refused all the same.
+    if !crate::buttons::allows(&record.buttons, &link.decision) {
+        return Err(invalid(&format!(
+            "the link's choice {:?} is not one of this request's buttons",
+            link.decision.as_str()
+        )));
+    }
     let approver = match (link.approver_index, record.approvers.is_empty()) {
         (Some(i), false) => Some(
             record
@@ -199,6 +227,7 @@ fn decision_from_form(
     opened: &OpenedLink,
     form_body: &str,
     client: ClientInfo,
+    follow_up: Option<FollowUpAnswer>,
     now: i64,
 ) -> Result<RecordedDecision, String> {
     let comment = form_field(form_body, "comment");
@@ -233,8 +262,42 @@ fn decision_from_form(
         source_ip: client.source_ip,
         user_agent: client.user_agent.map(|ua| ua.chars().take(300).collect()),
         slack_user: None,
-        action: None,
+        // A request with buttons of its own: which one, as a Slack click names it.
+        action: crate::buttons::chosen_action(&opened.record.buttons, &opened.link.decision),
+        follow_up,
     })
+}
+
+/// The follow-up answer of a confirmed form, when the request asks one after this link's
+/// choice; `None` otherwise (an `answer` field is then ignored). Checked only while the
+/// request is open: an answer to a decided or expired request changes nothing anyway.
+fn follow_up_answer(
+    opened: OpenedLink,
+    form_body: &str,
+    now: i64,
+) -> Result<(OpenedLink, Option<FollowUpAnswer>), Box<LinkView>> {
+    let question = match &opened.record.follow_up {
+        Some(q) if q.applies_to(opened.link.decision.as_str()) => q,
+        _ => return Ok((opened, None)),
+    };
+    let open = opened.record.decision.is_none() && now < opened.record.expires_at;
+    let answer = form_field(form_body, "answer");
+    match question.answer(answer.as_deref()) {
+        Ok(answered) => Ok((opened, Some(answered))),
+        Err(_) if !open => Ok((opened, None)),
+        Err(refused) => Err(Box::new(LinkView::AnswerRefused {
+            params: LinkParams::from_urlencoded(form_body),
+            reason: refused.0,
+            typed: TypedForm {
+                name: form_field(form_body, "name"),
+                comment: form_field(form_body, "comment"),
+                answer,
+            },
+            record: opened.record,
+            link: opened.link,
+            approver: opened.approver,
+        })),
+    }
 }
 
 /// POST from the confirmation page: records the decision (first wins) and resumes the
@@ -258,7 +321,11 @@ pub async fn decide(
         Ok(opened) => opened,
         Err(view) => return view,
     };
-    let recorded = match decision_from_form(&opened, form_body, client, now) {
+    let (opened, answer) = match follow_up_answer(opened, form_body, now) {
+        Ok(checked) => checked,
+        Err(view) => return *view,
+    };
+    let recorded = match decision_from_form(&opened, form_body, client, answer, now) {
         Ok(recorded) => recorded,
         Err(reason) => return LinkView::Invalid { reason },
     };

@@ -2,13 +2,48 @@
 
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 
-use approvals::CreateLinksOutput;
+use approvals::{ButtonLink, ButtonStyle, CreateLinksOutput};
+
+/// One button of an approval email: Approve / Reject, or one of the request's own buttons.
+pub(super) struct EmailButton<'a> {
+    pub label: &'a str,
+    pub url: &'a str,
+    pub style: ButtonStyle,
+}
+
+impl<'a> EmailButton<'a> {
+    /// Approve and Reject on a pair of links.
+    pub fn pair(approve_url: &'a str, reject_url: &'a str) -> Vec<Self> {
+        vec![
+            EmailButton {
+                label: "Approve",
+                url: approve_url,
+                style: ButtonStyle::Primary,
+            },
+            EmailButton {
+                label: "Reject",
+                url: reject_url,
+                style: ButtonStyle::Danger,
+            },
+        ]
+    }
+
+    pub fn of(buttons: &'a [ButtonLink]) -> Vec<Self> {
+        buttons
+            .iter()
+            .map(|b| EmailButton {
+                label: &b.label,
+                url: &b.url,
+                style: b.style,
+            })
+            .collect()
+    }
+}
 
 pub(super) fn approval_bodies(
     approval: &CreateLinksOutput,
     message: Option<&str>,
-    approve_url: &str,
-    reject_url: &str,
+    buttons: &[EmailButton],
 ) -> (String, String) {
     let description = approval.description.as_deref().unwrap_or("");
     let mut text_body = format!("Approval needed: {}\n\n", approval.title);
@@ -18,8 +53,11 @@ pub(super) fn approval_bodies(
             text_body.push_str("\n\n");
         }
     }
+    for b in buttons {
+        text_body.push_str(&format!("{}: {}\n", b.label, b.url));
+    }
     text_body.push_str(&format!(
-        "Approve: {approve_url}\nReject: {reject_url}\n\nEach link opens a confirmation page; nothing is decided until you confirm there.\nThe links expire at {}.\n",
+        "\nEach link opens a confirmation page; nothing is decided until you confirm there.\nThe links expire at {}.\n",
         approval.expires_at
     ));
 
@@ -30,22 +68,27 @@ pub(super) fn approval_bodies(
             format!("<p style=\"margin:0 0 12px\">{}</p>", text(p))
         }
     };
-    let button = |href: &str, label: &str, color: &str| {
+    let button = |b: &EmailButton| {
+        let color = match b.style {
+            ButtonStyle::Primary => "#1a7f37",
+            ButtonStyle::Danger => "#b42318",
+            ButtonStyle::Default => "#52606d",
+        };
         format!(
-            "<a href=\"{}\" style=\"display:inline-block;padding:10px 22px;margin-right:8px;border-radius:6px;background:{color};color:#ffffff;text-decoration:none;font-weight:600\">{label}</a>",
-            attr(href)
+            "<a href=\"{}\" style=\"display:inline-block;padding:10px 22px;margin:0 8px 8px 0;border-radius:6px;background:{color};color:#ffffff;text-decoration:none;font-weight:600\">{}</a>",
+            attr(b.url),
+            text(b.label)
         )
     };
+    let buttons: String = buttons.iter().map(button).collect();
     let html = format!(
         "<!doctype html><html><body style=\"font-family:Arial,Helvetica,sans-serif;color:#1f2933\">\
-<h2 style=\"font-size:18px\">Approval needed: {}</h2>{}{}<p style=\"margin:20px 0\">{}{}</p>\
+<h2 style=\"font-size:18px\">Approval needed: {}</h2>{}{}<p style=\"margin:20px 0\">{buttons}</p>\
 <p style=\"color:#52606d;font-size:12px\">Each button opens a confirmation page; nothing is decided until you confirm there. The links expire at {}.</p>\
 </body></html>",
         text(&approval.title),
         paragraph(message.unwrap_or("")),
         paragraph(description),
-        button(approve_url, "Approve", "#1a7f37"),
-        button(reject_url, "Reject", "#b42318"),
         text(&approval.expires_at)
     );
     (text_body, html)

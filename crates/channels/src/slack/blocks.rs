@@ -125,8 +125,23 @@ pub(crate) fn decided_line(record: &RecordedDecision) -> String {
         Some(user) => format!("<@{}>", mrkdwn_escape(&user.id)),
         None => mrkdwn_escape(&record.decided_by.name),
     };
+    let answered = record
+        .follow_up
+        .as_ref()
+        .map(|f| {
+            let answer = f
+                .answer
+                .as_ref()
+                .map_or_else(|| "(no answer)".into(), |a| a.text());
+            format!(
+                " · {} {}",
+                mrkdwn_escape(&f.question),
+                mrkdwn_escape(&answer)
+            )
+        })
+        .unwrap_or_default();
     format!(
-        "{mark} *{}* by {who} at {}",
+        "{mark} *{}* by {who} at {}{answered}",
         mrkdwn_escape(&capitalized(&record.decision.past_tense())),
         rfc3339(record.decided_at)
     )

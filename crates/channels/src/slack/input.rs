@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::*;
-use approvals::input::{check_length, non_blank};
+use approvals::buttons::{check_buttons, ButtonFields, CHAT_BUTTONS};
+use approvals::input::non_blank;
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
@@ -42,6 +43,8 @@ pub struct RequestActionInput {
     pub header: Option<String>,
     pub text: Option<String>,
     pub buttons: Option<Vec<Button>>,
+    /// A question asked in a modal after a click (`after`: the button values that ask it).
+    pub follow_up: Option<approvals::FollowUpInput>,
     /// Slack user ids allowed to answer; empty or absent: anyone who sees the message.
     pub allowed_users: Option<Vec<String>>,
     pub expires_in_seconds: Option<i64>,
@@ -231,40 +234,30 @@ pub(crate) fn validate_buttons(buttons: Option<Vec<Button>>) -> Result<Vec<Butto
             },
         ]
     });
-    if buttons.is_empty() || buttons.len() > MAX_BUTTONS {
-        return Err(HitlError::invalid_input(format!(
-            "buttons must hold 1 to {MAX_BUTTONS} buttons"
-        )));
-    }
-    let mut seen = std::collections::HashSet::new();
-    for (i, b) in buttons.iter().enumerate() {
-        let label = non_blank(b.label.clone())
-            .ok_or_else(|| HitlError::invalid_input(format!("buttons[{i}].label is required")))?;
-        check_length(
-            &format!("buttons[{i}].label"),
-            &label,
-            MAX_BUTTON_LABEL_CHARS,
-        )?;
-        let value = non_blank(b.value.clone())
-            .ok_or_else(|| HitlError::invalid_input(format!("buttons[{i}].value is required")))?;
-        check_length(
-            &format!("buttons[{i}].value"),
-            &value,
-            MAX_BUTTON_VALUE_CHARS,
-        )?;
-        if !seen.insert(value.clone()) {
-            return Err(HitlError::invalid_input(format!(
-                "buttons[{i}].value {value:?} is used twice: values tell the answers apart"
-            )));
-        }
-        match b.style.as_deref() {
-            None | Some("primary") | Some("danger") => {}
-            Some(other) => {
-                return Err(HitlError::invalid_input(format!(
-                    "buttons[{i}].style must be primary or danger (or absent), not {other:?}"
-                )))
-            }
-        }
-    }
+    // The rules every channel shares (count, labels, unique values, styles), with Slack's
+    // value limit; Slack keeps its own `confirm` dialogs.
+    let fields: Vec<ButtonFields> = buttons
+        .iter()
+        .map(|b| ButtonFields {
+            label: b.label.as_deref(),
+            value: b.value.as_deref(),
+            style: b.style.as_deref(),
+        })
+        .collect();
+    check_buttons(&fields, &CHAT_BUTTONS)?;
     Ok(buttons)
+}
+
+/// `followUp`, checked against the buttons: `after` names button values. A question longer
+/// than a modal's input label (2000 characters) cannot be asked, and the model's limit is
+/// below it.
+pub(crate) fn follow_up_question(
+    follow_up: Option<approvals::FollowUpInput>,
+    buttons: &[Button],
+) -> Result<Option<approvals::FollowUp>, HitlError> {
+    let values: Vec<&str> = buttons
+        .iter()
+        .filter_map(|b| b.value.as_deref().map(str::trim))
+        .collect();
+    follow_up.map(|f| f.validate(&values)).transpose()
 }

@@ -27,6 +27,24 @@ pub struct BlockActions {
     pub message: Option<PayloadMessage>,
     #[serde(default)]
     pub actions: Vec<PayloadAction>,
+    /// What `views.open` needs to open a modal for the clicker (good once, for 3 s).
+    #[serde(default)]
+    pub trigger_id: Option<String>,
+    /// A `view_submission`'s modal.
+    #[serde(default)]
+    pub view: Option<PayloadView>,
+}
+
+/// The parts of a submitted modal we use.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PayloadView {
+    #[serde(default)]
+    pub callback_id: String,
+    #[serde(default)]
+    pub private_metadata: String,
+    /// `{"values": {block_id: {action_id: {"type", "value"}}}}`.
+    #[serde(default)]
+    pub state: Value,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -92,6 +110,19 @@ pub struct Click {
     pub decision: RecordedDecision,
     /// The message's blocks as the click carried them (shown again without buttons).
     pub blocks: Vec<Value>,
+    /// The click's `trigger_id`, to open a modal with (a follow-up question).
+    pub trigger_id: Option<String>,
+}
+
+/// Every workspace id a payload names (`team.id`, `user.team_id`).
+pub(crate) fn teams_of(payload: &BlockActions) -> Vec<String> {
+    payload
+        .team
+        .as_ref()
+        .and_then(|t| t.id.clone())
+        .into_iter()
+        .chain(payload.user.team_id.clone())
+        .collect()
 }
 
 /// The click a payload stands for; `None` for anything else (another payload type, an
@@ -118,13 +149,7 @@ pub(crate) fn parse_click(payload: BlockActions, now: i64) -> Option<Click> {
         Some(id) => id.to_string(),
         None => message_approval_id(&message),
     };
-    let teams = payload
-        .team
-        .as_ref()
-        .and_then(|t| t.id.clone())
-        .into_iter()
-        .chain(payload.user.team_id.clone())
-        .collect();
+    let teams = teams_of(&payload);
     Some(Click {
         approval_id,
         message,
@@ -132,12 +157,13 @@ pub(crate) fn parse_click(payload: BlockActions, now: i64) -> Option<Click> {
         teams,
         decision: recorded(&payload.user, chosen, now),
         blocks: payload.message.map(|m| m.blocks).unwrap_or_default(),
+        trigger_id: payload.trigger_id,
     })
 }
 
 /// The decision a click records: the button's value (or the selected values), by the Slack
 /// user who clicked.
-fn recorded(user: &PayloadUser, action: ChosenAction, now: i64) -> RecordedDecision {
+pub(crate) fn recorded(user: &PayloadUser, action: ChosenAction, now: i64) -> RecordedDecision {
     let handle = |first: &Option<String>, second: &Option<String>| {
         first
             .clone()
@@ -161,5 +187,6 @@ fn recorded(user: &PayloadUser, action: ChosenAction, now: i64) -> RecordedDecis
             team_id: user.team_id.clone(),
         }),
         action: Some(action),
+        follow_up: None,
     }
 }

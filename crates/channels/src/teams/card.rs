@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 
 use super::{Fact, TeamsMessage};
 use approvals::approval::MAX_DESCRIPTION_CHARS;
+use approvals::ButtonLink;
 use approvals::{HitlError, Service, ServiceErrorKind};
 
 /// Teams refuses messages over about 28 KB (webhooks answer 413); we check the webhook
@@ -62,20 +63,18 @@ pub fn text_card(title: Option<&str>, text: &str) -> Value {
     adaptive_card(body, Vec::new())
 }
 
-/// The card of Request Action: title, text, facts, and Approve / Reject buttons that open the
-/// signed links (which only show a confirmation page). Anyone who sees the card may decide.
 /// How the people who see a card can decide.
 pub enum Deciders<'a> {
-    /// Anyone who sees the card, through its buttons (shared links).
-    Anyone {
-        approve_url: &'a str,
-        reject_url: &'a str,
-    },
+    /// Anyone who sees the card, through its buttons (shared links: Approve / Reject, or the
+    /// request's own buttons), each an `Action.OpenUrl` in its style.
+    Anyone(&'a [ButtonLink]),
     /// Only the named approvers, each through the personal link sent to them by email: the
     /// card has no buttons, since a webhook card cannot tell who clicks it.
     Named(&'a [String]),
 }
 
+/// The card of Request Action: title, text, facts, and buttons that open the signed links
+/// (which only show a confirmation page), or who may decide.
 pub fn approval_card(
     title: &str,
     text: Option<&str>,
@@ -95,15 +94,9 @@ pub fn approval_card(
         body.push(json!({"type": "FactSet", "facts": facts}));
     }
     let (note, actions) = match deciders {
-        Deciders::Anyone {
-            approve_url,
-            reject_url,
-        } => (
+        Deciders::Anyone(buttons) => (
             format!("Anyone who can see this card may decide. The links expire at {expires_at}."),
-            vec![
-                open_url_action("Approve", approve_url, "positive"),
-                open_url_action("Reject", reject_url, "destructive"),
-            ],
+            super::buttons::link_actions(buttons),
         ),
         Deciders::Named(approvers) => (
             format!(

@@ -10,7 +10,7 @@ use super::card::{
 use super::{TeamsMessage, Via};
 use approvals::approval::MAX_TITLE_CHARS;
 use approvals::input::{check_length, non_blank, request_key, task_token};
-use approvals::{CreateLinksInput, HitlError};
+use approvals::{ChoiceButton, CreateLinksInput, HitlError};
 
 /// Input of Teams Request Action (a `.waitForTaskToken` Task). Unknown fields are ignored.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -24,6 +24,13 @@ pub struct TeamsRequestActionInput {
     /// Email addresses. A webhook card cannot tell who clicks it, so with approvers the card
     /// has no buttons: each approver gets a personal link by email, which only they hold.
     pub approvers: Option<Value>,
+    /// One person's email address: the card goes to their 1:1 chat with the bot, and its
+    /// links are personal to them (see [`super::bot`]). Not with `approvers`.
+    pub user: Option<Value>,
+    /// A question asked on the confirmation page after a choice (see `approvals::follow_up`).
+    pub follow_up: Option<approvals::FollowUpInput>,
+    /// `[{label, value, style?}]`, 1 to 6 (see [`super::buttons`]); absent: Approve / Reject.
+    pub buttons: Option<Value>,
     /// Refused unless absent or null: see [`NO_TARGET`].
     pub target: Option<Value>,
     pub task_token: Option<String>,
@@ -50,6 +57,9 @@ pub struct TeamsSendMessageInput {
     pub card: Option<Value>,
     /// With `text`: a bold heading above it (the message becomes a card). Ignored with `card`.
     pub title: Option<String>,
+    /// One person's email address: the message goes to their 1:1 chat with the bot instead of
+    /// the webhook's channel or chat (see [`super::bot`]).
+    pub user: Option<Value>,
     /// Refused unless absent or null: see [`NO_TARGET`].
     pub target: Option<Value>,
 }
@@ -170,12 +180,21 @@ pub struct ValidatedRequestAction {
     pub request_key: Option<String>,
     /// Normalized, without duplicates; empty: anyone who sees the card may decide.
     pub approvers: Vec<String>,
+    /// The person the bot asks 1:1 (normalized); then `approvers` is that person alone.
+    pub user: Option<String>,
+    /// Checked with the links' choices; kept as given for the links' own check.
+    pub follow_up: Option<approvals::FollowUpInput>,
+    /// The request's own buttons; empty: Approve / Reject.
+    pub buttons: Vec<ChoiceButton>,
 }
 
 impl TeamsRequestActionInput {
     pub fn validate(self) -> Result<ValidatedRequestAction, HitlError> {
-        let approvers = parse_approvers(self.approvers)?;
+        let user = super::bot::parse_user(self.user.as_ref())?;
+        let approvers =
+            super::bot::approvers_with_user(user.as_deref(), parse_approvers(self.approvers)?)?;
         refuse_target(self.target.as_ref())?;
+        let buttons = super::buttons::parse_buttons(self.buttons.as_ref(), user.as_deref())?;
         let text = non_blank(self.text);
         if let Some(text) = &text {
             check_length("text", text, MAX_TEXT_CHARS)?;
@@ -189,8 +208,15 @@ impl TeamsRequestActionInput {
             description: text.clone(),
             expires_in_seconds: self.expires_in_seconds,
             approvers,
-        }
-        .validate()?;
+            follow_up: self.follow_up.clone(),
+        };
+        let links = match buttons.is_empty() {
+            true => links.validate()?,
+            false => {
+                let values: Vec<&str> = buttons.iter().map(|b| b.value.as_str()).collect();
+                links.validate_with_choices(&values)?
+            }
+        };
         Ok(ValidatedRequestAction {
             title: links.title,
             text,
@@ -199,6 +225,9 @@ impl TeamsRequestActionInput {
             task_token,
             request_key,
             approvers: links.approvers,
+            user,
+            follow_up: self.follow_up,
+            buttons,
         })
     }
 }

@@ -1,7 +1,7 @@
 //! Microsoft Teams: approval requests as Adaptive Cards whose buttons open the same signed,
-//! scanner-safe links the email flow uses, and plain notifications, all through a Workflows
+//! scanner-safe links the email flow uses, and plain notifications, through a Workflows
 //! webhook ("Post to a channel when a webhook request is received", bound to one channel or
-//! chat).
+//! chat), or to one person (`user`) as the bot's proactive 1:1 message ([`bot`]).
 //!
 //! Microsoft Graph is not used: Graph takes channel and chat messages from an app-only
 //! (client credentials) token only to import history into a team in migration mode, and
@@ -13,7 +13,8 @@
 //!
 //! What is ours lives here: the input contracts and their validation ([`input`]), the
 //! Adaptive Card we post and Teams' limits ([`card`]: version 1.4, 28 KB, no `Action.Submit`).
-//! Talking to the webhook is the [`TeamsMessenger`] port.
+//! Talking to the webhook (and, for one person by email address, to the bot: [`bot`]) is the
+//! [`TeamsMessenger`] port.
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -23,9 +24,11 @@ use crate::email::{send_email, SendEmailInput};
 use approvals::input::keyed_approval_id;
 use approvals::ports::ChatApprovals;
 use approvals::ports::EmailSender;
-use approvals::use_cases::{create_approval_links, links_of, LinkSettings, TaskStatus};
+use approvals::use_cases::{create_links_with_buttons, links_of, LinkSettings, TaskStatus};
 use approvals::{Channel, CreateLinksInput, CreateLinksOutput, HitlError, MessageRef};
 
+pub mod bot;
+pub mod buttons;
 pub mod card;
 pub mod input;
 
@@ -42,12 +45,14 @@ pub enum TeamsMessage {
     Text(String),
 }
 
-/// How a message went out: always the Workflows webhook (kept in the outputs, `"via":
-/// "webhook"`, so a later delivery path can be told apart).
+/// How a message went out (in the outputs): the Workflows webhook, or the bot's proactive 1:1
+/// message to a `user`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Via {
     Webhook,
+    /// A proactive 1:1 message from the Bot Framework bot (`user`): see [`bot`].
+    Bot,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,13 +64,24 @@ pub struct PostedMessage {
 pub trait TeamsMessenger: Send + Sync {
     /// Posts `message` to the webhook's channel or chat.
     async fn post(&self, message: &TeamsMessage) -> Result<PostedMessage, HitlError>;
+
+    /// Posts `message` to the 1:1 chat of the person whose address is `email`, as the bot
+    /// (a proactive message). A deployment without a bot refuses it (`Hitl.Config`).
+    async fn post_to_user(
+        &self,
+        email: &str,
+        message: &TeamsMessage,
+    ) -> Result<PostedMessage, HitlError> {
+        let _ = (email, message);
+        Err(HitlError::Config(bot::NO_BOT.into()))
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Use cases
 
 /// The request's links: an earlier attempt's (same `requestKey`), or new ones.
-async fn shared_links(
+pub(crate) async fn shared_links(
     request: &ValidatedRequestAction,
     settings: &LinkSettings<'_>,
     store: &dyn ChatApprovals,
@@ -92,8 +108,10 @@ async fn shared_links(
                 description: request.text.clone(),
                 expires_in_seconds: request.expires_in_seconds,
                 approvers,
+                follow_up: request.follow_up.clone(),
             };
-            create_approval_links(input, settings, store, approval_id, now).await
+            let buttons = request.buttons.clone();
+            create_links_with_buttons(input, buttons, settings, store, approval_id, now).await
         }
     }
 }
@@ -125,14 +143,17 @@ pub async fn request_action(
         origin: Channel::Teams,
         ..*settings
     };
+    if request.user.is_some() {
+        // A 1:1 message from the bot: its links are personal to that person.
+        return bot::request_action_to_user(request, &settings, store, messenger, approval_id, now)
+            .await;
+    }
     let links = shared_links(&request, &settings, store, approval_id, now).await?;
     let names: Vec<String> = links.links.iter().map(|l| l.approver.clone()).collect();
-    let deciders = match (&links.approve_url, &links.reject_url) {
-        (Some(approve_url), Some(reject_url)) if names.is_empty() => Deciders::Anyone {
-            approve_url,
-            reject_url,
-        },
-        _ => Deciders::Named(&names),
+    let choices = buttons::card_buttons(&links);
+    let deciders = match names.is_empty() && !choices.is_empty() {
+        true => Deciders::Anyone(&choices),
+        false => Deciders::Named(&names),
     };
     let message = TeamsMessage::Card(approval_card(
         &links.title,
@@ -190,8 +211,12 @@ pub async fn send_message(
     input: TeamsSendMessageInput,
     messenger: &dyn TeamsMessenger,
 ) -> Result<TeamsSendMessageOutput, HitlError> {
+    let user = bot::parse_user(input.user.as_ref())?;
     let message = input.validate()?;
-    let posted = messenger.post(&message).await?;
+    let posted = match &user {
+        Some(user) => messenger.post_to_user(user, &message).await?,
+        None => messenger.post(&message).await?,
+    };
     Ok(TeamsSendMessageOutput {
         delivered: true,
         via: posted.via,

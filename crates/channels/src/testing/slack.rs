@@ -27,6 +27,10 @@ pub struct FakeSlack {
     pub ephemeral_error: Mutex<Option<HitlError>>,
     /// Every address looked up.
     pub lookups: Mutex<Vec<String>>,
+    /// `(trigger_id, view)` of every modal opened.
+    pub views: Mutex<Vec<(String, serde_json::Value)>>,
+    /// Set: `views.open` fails with it (an expired trigger, say).
+    pub view_error: Mutex<Option<HitlError>>,
 }
 
 impl FakeSlack {
@@ -69,6 +73,15 @@ impl SlackMessenger for FakeSlack {
         }
         let note = (channel.to_string(), user.to_string(), text.to_string());
         self.ephemeral.lock().unwrap().push(note);
+        Ok(())
+    }
+
+    async fn open_view(&self, trigger_id: &str, view: &serde_json::Value) -> Result<(), HitlError> {
+        if let Some(err) = self.view_error.lock().unwrap().clone() {
+            return Err(err);
+        }
+        let opened = (trigger_id.to_string(), view.clone());
+        self.views.lock().unwrap().push(opened);
         Ok(())
     }
 

@@ -10,6 +10,8 @@ use approvals::HitlError;
 pub struct RecordingTeams {
     pub posted: std::sync::Mutex<Vec<TeamsMessage>>,
     pub fail_with: std::sync::Mutex<Option<HitlError>>,
+    /// What went to a person's 1:1 chat (`user`), with their address.
+    pub to_users: std::sync::Mutex<Vec<(String, TeamsMessage)>>,
 }
 
 #[async_trait]
@@ -20,5 +22,18 @@ impl TeamsMessenger for RecordingTeams {
         }
         self.posted.lock().unwrap().push(message.clone());
         Ok(PostedMessage { via: Via::Webhook })
+    }
+
+    async fn post_to_user(
+        &self,
+        email: &str,
+        message: &TeamsMessage,
+    ) -> Result<PostedMessage, HitlError> {
+        if let Some(err) = self.fail_with.lock().unwrap().clone() {
+            return Err(err);
+        }
+        let sent = (email.to_string(), message.clone());
+        self.to_users.lock().unwrap().push(sent);
+        Ok(PostedMessage { via: Via::Bot })
     }
 }

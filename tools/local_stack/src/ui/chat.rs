@@ -27,6 +27,11 @@ impl Ui {
                 )
             })
             .collect();
+        for v in snapshot["views"].as_array().into_iter().flatten() {
+            if v["state"] == "open" {
+                html.push_str(&slack_modal(v));
+            }
+        }
         for m in messages.iter().rev() {
             html.push_str(&slack_message(m, &users));
         }
@@ -40,6 +45,52 @@ impl Ui {
         }
         html
     }
+}
+
+/// An open Slack modal (a follow-up question) as a form: Submit sends Slack's signed
+/// `view_submission`, Cancel closes it; a refused answer's message shows under its field.
+fn slack_modal(v: &Value) -> String {
+    let view = &v["view"];
+    let mut body = String::new();
+    for block in view["blocks"].as_array().into_iter().flatten() {
+        let block_id = block["block_id"].as_str().unwrap_or_default();
+        match block["type"].as_str().unwrap_or_default() {
+            "section" => body.push_str(&format!(
+                "<div>{}</div>",
+                text(block["text"]["text"].as_str().unwrap_or_default())
+            )),
+            "input" => {
+                let kind = match block["element"]["type"].as_str() {
+                    Some("number_input") => "number\" step=\"any",
+                    Some("email_text_input") => "email",
+                    _ => "text",
+                };
+                let error = v["errors"][block_id]
+                    .as_str()
+                    .map(|e| {
+                        format!(
+                            "<div class=\"slack-error\" style=\"color:#b42318\">{}</div>",
+                            text(e)
+                        )
+                    })
+                    .unwrap_or_default();
+                body.push_str(&format!(
+                    "<label>{}<br><input type=\"{kind}\" name=\"answer\" class=\"slack-answer\"></label>{error}",
+                    text(block["label"]["text"].as_str().unwrap_or_default())
+                ));
+            }
+            _ => {}
+        }
+    }
+    format!(
+        "<div class=\"card slack-modal\" id=\"modal-{id}\"><div class=\"muted\">Modal for {user}: <strong>{title}</strong></div>\
+<form method=\"post\" action=\"/_local/slack/submit\"><input type=\"hidden\" name=\"view\" value=\"{id}\">{body} \
+<button type=\"submit\" name=\"submit\">{submit}</button> <button type=\"submit\" name=\"cancel\" formnovalidate>Cancel</button></form></div>",
+        id = attr(v["id"].as_str().unwrap_or_default()),
+        user = text(v["user"].as_str().unwrap_or_default()),
+        title = text(view["title"]["text"].as_str().unwrap_or_default()),
+        submit = text(view["submit"]["text"].as_str().unwrap_or("Submit")),
+    )
 }
 
 /// One Slack message: its blocks (its text without any), buttons in a form that clicks as
@@ -129,6 +180,13 @@ pub(super) fn teams_section(snapshot: &Value) -> String {
     for m in messages.iter().rev() {
         let card = find_card(m);
         let mut body = String::new();
+        if m["via"] == "bot" {
+            // A proactive 1:1 message from the bot: whose chat it is in.
+            body.push_str(&format!(
+                "<div class=\"muted\">1:1 chat with {} (bot)</div>",
+                text(m["where"]["user"].as_str().unwrap_or_default())
+            ));
+        }
         match &card {
             Some(card) => {
                 for block in card["body"].as_array().into_iter().flatten() {

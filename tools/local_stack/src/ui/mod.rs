@@ -72,6 +72,7 @@ impl Ui {
                 }),
             ),
             ("POST", "/_local/slack/click") => self.click_slack(body).await,
+            ("POST", "/_local/slack/submit") => self.submit_slack(body).await,
             // The processes of every function (tests read their environment).
             ("GET", "/_local/api/functions") => json_reply(StatusCode::OK, self.functions()),
             ("POST", "/_local/api/functions/recycle") => self.recycle_functions().await,
@@ -120,6 +121,22 @@ impl Ui {
                 "text/plain; charset=utf-8",
                 format!("the interactivity endpoint answered {status}: {body}"),
             ),
+            Err((status, message)) => reply(status, "text/plain; charset=utf-8", message),
+        }
+    }
+
+    /// A modal's Submit or Cancel on this page: the stand-in sends Slack's signed
+    /// `view_submission` (a refused answer shows under the field, the modal stays open).
+    async fn submit_slack(&self, body: &Bytes) -> Response<Body> {
+        let form: BTreeMap<String, String> = form_urlencoded::parse(body)
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let field = |k: &str| form.get(k).cloned().unwrap_or_default();
+        let close = form.contains_key("cancel");
+        let answer = form.get("answer").map(String::as_str);
+        let slack = &self.standins.slack;
+        match slack.submit_modal(&field("view"), answer, close).await {
+            Ok(_) => redirect("/_local/#slack"),
             Err((status, message)) => reply(status, "text/plain; charset=utf-8", message),
         }
     }

@@ -9,6 +9,7 @@ use local_stack::smtp::SmtpServer;
 use local_stack::standins::jira::JiraStandIn;
 use local_stack::standins::outlook::OutlookStandIn;
 use local_stack::standins::slack::SlackStandIn;
+use local_stack::standins::teams::bot::{local_directory, BotConfig, LOCAL_TENANT_ID};
 use local_stack::standins::teams::TeamsStandIn;
 use local_stack::standins::StandIns;
 
@@ -25,6 +26,8 @@ pub struct StandInSecrets {
     pub smtp_password: String,
     outlook_client_id: String,
     outlook_client_secret: String,
+    teams_bot_app_id: String,
+    teams_bot_app_secret: String,
 }
 
 /// The tenant the Outlook stand-in's token endpoint serves.
@@ -41,6 +44,8 @@ impl StandInSecrets {
             smtp_password: random_secret(),
             outlook_client_id: uuid::Uuid::new_v4().to_string(),
             outlook_client_secret: random_secret(),
+            teams_bot_app_id: uuid::Uuid::new_v4().to_string(),
+            teams_bot_app_secret: random_secret(),
         }
     }
 }
@@ -74,7 +79,14 @@ pub fn standins(
             &secrets.slack_signing_secret,
             &format!("{api_url}/slack/interactions"),
         ),
-        teams: TeamsStandIn::new(&secrets.graph_client_id, &secrets.graph_client_secret),
+        teams: TeamsStandIn::new(&secrets.graph_client_id, &secrets.graph_client_secret).with_bot(
+            BotConfig {
+                app_id: secrets.teams_bot_app_id.clone(),
+                app_secret: secrets.teams_bot_app_secret.clone(),
+                tenant_id: LOCAL_TENANT_ID.to_string(),
+                users: local_directory(),
+            },
+        ),
         jira: JiraStandIn::new(JIRA_EMAIL, &secrets.jira_api_token),
     }
 }
@@ -117,6 +129,21 @@ pub fn template_overrides(
         ("OutlookClientSecret", secrets.outlook_client_secret.clone()),
         ("OutlookLoginUrl", format!("{standins_url}/outlook/login")),
         ("OutlookGraphUrl", format!("{standins_url}/outlook/graph")),
+        ("TeamsBotAppId", secrets.teams_bot_app_id.clone()),
+        ("TeamsBotTenantId", LOCAL_TENANT_ID.to_string()),
+        ("TeamsBotAppSecret", secrets.teams_bot_app_secret.clone()),
+        (
+            "TeamsBotServiceUrl",
+            format!("{standins_url}/teams/bot/connector/"),
+        ),
+        (
+            "TeamsBotLoginUrl",
+            format!("{standins_url}/teams/bot/login"),
+        ),
+        (
+            "TeamsBotGraphUrl",
+            format!("{standins_url}/teams/bot/graph"),
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))

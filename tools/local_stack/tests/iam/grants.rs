@@ -22,6 +22,7 @@ pub fn stack() -> Stack {
         ("TeamsWebhookUrl", "https://teams.example.com/hook"),
         ("GraphClientSecret", "graph-secret"),
         ("JiraApiToken", "jira-token"),
+        ("TeamsBotAppSecret", "bot-secret"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -389,4 +389,5 @@ async fn a_failed_post_fails_the_task_with_the_service_error() {
     assert_eq!(err.name(), "Teams.RateLimited");
 }
 
+mod buttons;
 mod messages;

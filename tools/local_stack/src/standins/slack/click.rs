@@ -139,6 +139,8 @@ impl SlackStandIn {
             team: options.team_id.as_deref().unwrap_or(TEAM_ID),
         };
         let mut payload = self.block_actions(&clicker, &message, shown, block_id, &button);
+        // The click's trigger opens one modal (views.open) within 3 s.
+        self.issue_trigger(payload["trigger_id"].as_str().unwrap_or_default(), user_id);
         if let ButtonChoice::Select { selected, .. } = choice {
             let fields = super::elements::selection(&button, selected)
                 .map_err(|e| (StatusCode::BAD_REQUEST, e))?;
@@ -193,7 +195,7 @@ impl SlackStandIn {
 
     /// POSTs the payload form-encoded and signed, as Slack does; returns the interactivity
     /// endpoint's status and body.
-    async fn send_signed(
+    pub(super) async fn send_signed(
         &self,
         payload: &Value,
         options: &ClickOptions,

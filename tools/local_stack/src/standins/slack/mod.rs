@@ -9,6 +9,9 @@
 //! signing secret (`X-Slack-Signature`, `X-Slack-Request-Timestamp`) and POSTed to the
 //! interactivity URL, the Decision API's `/slack/interactions`.
 //!
+//! `views.open` opens a modal with a click's `trigger_id` (once, within 3 s, as Slack); a test or
+//! the local page submits it (`/_control/submit`), which sends the signed `view_submission`.
+//!
 //! `users.lookupByEmail` finds a user by address (`users_not_found` otherwise) when the token
 //! has `users:read.email`; `username`/`icon_emoji`/`icon_url` on a post take effect with
 //! `chat:write.customize` (without it Slack posts under the app's name). Both scopes are
@@ -21,6 +24,7 @@
 
 mod click;
 mod elements;
+mod views;
 mod web_api;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -34,6 +38,7 @@ use serde_json::{json, Value};
 
 use click::click;
 pub use click::{ButtonChoice, ClickOptions};
+pub use views::TRIGGER_LIFETIME;
 use web_api::web_api;
 
 pub const TEAM_ID: &str = "T0LOCAL";
@@ -83,6 +88,10 @@ struct Data {
     calls: Vec<String>,
     /// Scopes taken away from the bot token (all granted by default).
     missing_scopes: Vec<String>,
+    /// The `trigger_id`s clicks handed out, for `views.open`.
+    triggers: std::collections::HashMap<String, views::Trigger>,
+    /// Modals opened with `views.open`, open or done.
+    views: Vec<views::OpenView>,
 }
 
 /// A user's email address in this workspace.
@@ -117,6 +126,7 @@ impl SlackStandIn {
             .route("/api/{method}", post(web_api))
             .route("/_control/messages", get(messages))
             .route("/_control/click", post(click))
+            .route("/_control/submit", post(views::submit))
             .route("/_control/rate-limit", post(rate_limit))
             .route("/_control/scopes", post(scopes))
             .with_state(self)
@@ -135,6 +145,7 @@ impl SlackStandIn {
                 "channel": e.channel, "user": e.user, "text": e.text,
             })).collect::<Vec<_>>(),
             "calls": data.calls,
+            "views": data.views.iter().map(views::OpenView::snapshot).collect::<Vec<_>>(),
             "users": USERS.iter().map(|(id, name, real)| json!({"id": id, "name": name, "realName": real, "email": email_of(name)})).collect::<Vec<_>>(),
         })
     }

@@ -1,5 +1,5 @@
 //! The Web API methods our adapter calls: `chat.postMessage`, `chat.update`,
-//! `chat.postEphemeral`, `users.lookupByEmail`, behind Slack's rate limit and bearer-token
+//! `chat.postEphemeral`, `users.lookupByEmail`, `views.open` (in `views`), behind Slack's rate limit and bearer-token
 //! auth.
 
 use std::sync::Arc;
@@ -40,6 +40,7 @@ pub(super) async fn web_api(
         "chat.update" => update(&slack, &args),
         "chat.postEphemeral" => post_ephemeral(&slack, &args),
         "users.lookupByEmail" => lookup_by_email(&slack, &args),
+        "views.open" => super::views::views_open(&slack, &args),
         _ => slack_error("unknown_method"),
     }
 }

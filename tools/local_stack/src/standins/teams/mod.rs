@@ -23,10 +23,15 @@
 //!   "message": "Message POST is allowed in application-only context only for import
 //!   purposes. ..."}}`: Graph takes app-only channel and chat messages only to import history
 //!   into a team in migration mode. Nothing is stored.
+//! - A Bot Framework bot's proactive 1:1 messages (`TeamsStandIn::with_bot`): its token
+//!   endpoint, Graph's user lookup and the Bot Connector, in [`bot`] and [`bot_connector`];
+//!   what it delivers is in the same snapshot (`"via": "bot"`).
 //! - Test hooks: `GET /_control/messages` (the snapshot), `POST /_control/rate-limit
 //!   {"count": N, "retryAfter": S}` (the next N webhook requests are answered 429 with
 //!   `Retry-After: S`), `POST /_control/reset`.
 
+pub mod bot;
+mod bot_connector;
 mod graph;
 mod webhook;
 
@@ -97,6 +102,8 @@ pub struct TeamsStandIn {
     client_id: String,
     client_secret: String,
     data: Mutex<Data>,
+    /// The bot, when the local stack configures one.
+    bot: std::sync::OnceLock<bot::Bot>,
 }
 
 impl TeamsStandIn {
@@ -106,7 +113,14 @@ impl TeamsStandIn {
             client_id: client_id.into(),
             client_secret: client_secret.into(),
             data: Mutex::new(Data::new()),
+            bot: std::sync::OnceLock::new(),
         })
+    }
+
+    /// This stand-in with a bot: its app registration, tenant and directory.
+    pub fn with_bot(self: Arc<Self>, config: bot::BotConfig) -> Arc<Self> {
+        let _ = self.bot.set(bot::Bot::new(config));
+        self
     }
 
     /// Under `/_standins/teams`: `/webhook/{id}`, `/login/…`, `/graph/v1.0/…`, `/_control/…`.
@@ -122,6 +136,7 @@ impl TeamsStandIn {
             .route("/_control/messages", get(messages))
             .route("/_control/rate-limit", post(rate_limit))
             .route("/_control/reset", post(reset))
+            .merge(bot::routes())
             .with_state(self)
     }
 

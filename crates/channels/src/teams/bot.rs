@@ -1,0 +1,146 @@
+//! Teams to one person, by email address (`user`): a proactive 1:1 message from a Bot Framework
+//! bot, the delivery path that works on real tenants (Graph refuses app-only chat posts; a
+//! Workflows webhook is bound to one channel or chat). The adapter resolves the address to the
+//! person's Entra object id, opens (or finds) the bot's 1:1 conversation with them and posts the
+//! message there; see `saas_adapters::teams_bot`.
+//!
+//! Request Action to a `user`: the card's buttons are the same signed, scanner-safe
+//! `Action.OpenUrl` links as everywhere, and since the 1:1 chat reaches only that person they
+//! are **personal links bound to them** (approver index 0), as an email approver's are: the
+//! decision is recorded as that address, `decidedBy.verified: true`. `user` and `approvers`
+//! together are refused: the card reaches only `user`, so other approvers would never see it
+//! (ask them with `approvers` alone, by email, or in a Task of their own).
+
+use serde_json::{json, Value};
+
+use super::card::{adaptive_card, check_size, open_url_action};
+use super::ValidatedRequestAction;
+use super::{shared_links, Fact, TeamsMessage, TeamsMessenger, TeamsRequestActionOutput};
+use approvals::approval::normalize_email;
+use approvals::ports::ChatApprovals;
+use approvals::use_cases::{LinkSettings, TaskStatus};
+use approvals::{HitlError, MessageRef};
+
+/// Why a `user` cannot be reached when the deployment has no bot (`Hitl.Config`).
+pub const NO_BOT: &str = "Teams: sending to a user needs the Teams bot, which is not configured: set the TeamsBotAppId, TeamsBotTenantId and TeamsBotAppSecret parameters (see the README, Teams bot)";
+
+/// What marks a card as sent to a person's 1:1 chat, so a retry does not post it again.
+pub const BOT_MESSAGE_TS: &str = "bot";
+
+/// `user`: absent, null, or one email address (normalized).
+pub fn parse_user(user: Option<&Value>) -> Result<Option<String>, HitlError> {
+    match user {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(address)) => normalize_email(address)
+            .map(Some)
+            .map_err(|_| HitlError::invalid_input(format!(
+                "user must be the email address of a person in your Microsoft 365 tenant (e.g. \"alice@corp.com\"), not {address:?}"
+            ))),
+        Some(_) => Err(HitlError::invalid_input(
+            "user must be one email address (a string such as \"alice@corp.com\")",
+        )),
+    }
+}
+
+/// The approvers of a request to `user`: that person alone. `user` with `approvers` is refused
+/// (the 1:1 card reaches only `user`).
+pub fn approvers_with_user(
+    user: Option<&str>,
+    approvers: Option<Vec<String>>,
+) -> Result<Option<Vec<String>>, HitlError> {
+    match (user, approvers) {
+        (Some(_), Some(_)) => Err(HitlError::invalid_input(
+            "give either user or approvers, not both: a card sent to user reaches only that person's 1:1 chat, so other approvers would never see it (use approvers alone to ask several people by email, or one Task per person)",
+        )),
+        (Some(user), None) => Ok(Some(vec![user.to_string()])),
+        (None, approvers) => Ok(approvers),
+    }
+}
+
+/// The card sent to one person: title, text, facts, and Approve / Reject buttons that open the
+/// personal links bound to them.
+pub fn personal_approval_card(
+    title: &str,
+    text: Option<&str>,
+    facts: &[Fact],
+    approve_url: &str,
+    reject_url: &str,
+    expires_at: &str,
+) -> Value {
+    let mut body = vec![
+        json!({"type": "TextBlock", "text": title, "weight": "bolder", "size": "medium", "wrap": true}),
+    ];
+    if let Some(text) = text {
+        body.push(json!({"type": "TextBlock", "text": text, "wrap": true}));
+    }
+    if !facts.is_empty() {
+        let facts: Vec<Value> = facts
+            .iter()
+            .map(|f| json!({"title": f.title, "value": f.value}))
+            .collect();
+        body.push(json!({"type": "FactSet", "facts": facts}));
+    }
+    body.push(json!({
+        "type": "TextBlock",
+        "text": format!("You were asked personally: these buttons decide as you. The links expire at {expires_at}."),
+        "wrap": true,
+        "isSubtle": true,
+        "size": "small",
+    }));
+    let actions = vec![
+        open_url_action("Approve", approve_url, "positive"),
+        open_url_action("Reject", reject_url, "destructive"),
+    ];
+    adaptive_card(body, actions)
+}
+
+/// Request Action to one person (`request.user`): stores the request with that person as its
+/// one approver, stores the task token, and posts the card with their personal links to their
+/// 1:1 chat with the bot. With a `requestKey`, a retry reuses the request and posts nothing
+/// twice.
+pub async fn request_action_to_user(
+    request: ValidatedRequestAction,
+    settings: &LinkSettings<'_>,
+    store: &dyn ChatApprovals,
+    messenger: &dyn TeamsMessenger,
+    approval_id: String,
+    now: i64,
+) -> Result<TeamsRequestActionOutput, HitlError> {
+    let links = shared_links(&request, settings, store, approval_id, now).await?;
+    let personal = links.links.first().ok_or_else(|| {
+        HitlError::invalid_input("the request has no personal links for user (it was first stored without user: use another requestKey)")
+    })?;
+    let message = TeamsMessage::Card(personal_approval_card(
+        &links.title,
+        links.description.as_deref(),
+        &request.facts,
+        &personal.approve_url,
+        &personal.reject_url,
+        &links.expires_at,
+    ));
+    check_size(&message)?;
+    let record = store
+        .attach_task_token(&links.approval_id, &request.task_token, now)
+        .await?
+        .ok_or_else(|| HitlError::NotFound(links.approval_id.clone()))?;
+    if record.message.is_none() {
+        let posted = messenger.post_to_user(&personal.approver, &message).await?;
+        tracing::info!(approval_id = %links.approval_id, via = ?posted.via, "Teams approval card sent to the user's 1:1 chat");
+        let sent = MessageRef {
+            channel: "teams".into(),
+            ts: BOT_MESSAGE_TS.into(),
+        };
+        store
+            .attach_message(&links.approval_id, &sent, None)
+            .await?;
+    }
+    Ok(TeamsRequestActionOutput {
+        approval_id: links.approval_id,
+        expires_at: links.expires_at,
+        status: TaskStatus::Waiting,
+    })
+}
+
+#[cfg(test)]
+#[path = "tests/bot.rs"]
+mod tests;
