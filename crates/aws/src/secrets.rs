@@ -3,6 +3,8 @@
 //! secrets it names. Values are `SecretString`s: they cannot be printed or logged by accident,
 //! and no error here repeats them.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use approvals::{HitlError, LinkSigner};
@@ -10,13 +12,18 @@ use aws_sdk_secretsmanager::error::ProvideErrorMetadata;
 use aws_sdk_secretsmanager::Client;
 use lambda_kit::Settings;
 use secrecy::{ExposeSecret, SecretBox, SecretString};
+use tokio::sync::oneshot;
 use tokio::sync::RwLock;
+
+type SecretRead = Result<Option<SecretBox<[u8]>>, HitlError>;
 
 /// Reads the secrets a function's environment names.
 #[derive(Clone, Debug)]
 pub struct SecretReader {
     client: Client,
     settings: Settings,
+    /// Reads started by [`SecretReader::new`], each taken by the first ask for its secret.
+    prefetched: Arc<Mutex<HashMap<String, oneshot::Receiver<SecretRead>>>>,
 }
 
 /// The variables that name each secret (the template sets them to the secrets' ids).
@@ -29,16 +36,54 @@ pub const TEAMS_WEBHOOK_URL: &str = "TEAMS_WEBHOOK_URL_SECRET_ID";
 pub const TEAMS_BOT_APP_SECRET: &str = "TEAMS_BOT_APP_SECRET_SECRET_ID";
 
 impl SecretReader {
+    /// Starts reading every secret the environment names (`*_SECRET_ID`), one after the
+    /// other on one connection, while the function opens its other connections
+    /// ([`lambda_kit::http::open_connections`]): a function reads them all during init, and
+    /// read concurrently each would pay a TLS handshake of its own. Outside a Tokio runtime
+    /// nothing is started and each secret is read when asked for.
     pub fn new(config: &aws_config::SdkConfig, settings: &Settings) -> Self {
-        SecretReader {
+        let reader = SecretReader {
             client: Client::new(config),
             settings: settings.clone(),
+            prefetched: Arc::default(),
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return reader;
+        };
+        let mut reads = Vec::new();
+        let mut prefetched = reader.prefetched.lock().expect("not poisoned");
+        for var in settings.secret_variables() {
+            let (sender, receiver) = oneshot::channel();
+            prefetched.insert(var.to_string(), receiver);
+            reads.push((var.to_string(), sender));
         }
+        drop(prefetched);
+        let background = reader.clone();
+        runtime.spawn(async move {
+            for (var, sender) in reads {
+                // A dropped receiver (nobody asked) is fine.
+                let _ = sender.send(background.read(&var).await);
+            }
+        });
+        reader
     }
 
     /// The secret named by the environment variable `var`, or `None` when the variable is
-    /// unset or empty (that part of the product is not configured).
-    pub async fn optional(&self, var: &str) -> Result<Option<SecretBox<[u8]>>, HitlError> {
+    /// unset or empty (that part of the product is not configured). The first ask takes the
+    /// read started at cold start; later asks (a key ring refresh) read again.
+    pub async fn optional(&self, var: &str) -> SecretRead {
+        let started = self.prefetched.lock().expect("not poisoned").remove(var);
+        match started {
+            Some(read) => match read.await {
+                Ok(result) => result,
+                // The reading task ended without an answer (never expected): read again.
+                Err(_) => self.read(var).await,
+            },
+            None => self.read(var).await,
+        }
+    }
+
+    async fn read(&self, var: &str) -> SecretRead {
         let Some(id) = self.settings.secret_id(var) else {
             return Ok(None);
         };

@@ -7,10 +7,6 @@
 //! per item). The local stack's edge serializes DynamoDB writes to restore that guarantee; the
 //! concurrent clicks are tested end to end through it (tests/tests/concurrency.rs).
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-
 use approvals::testing::store_contract::check_store_contract;
 use aws_adapters::dynamodb_store::{OPEN_MESSAGES_INDEX, REDRIVE_INDEX};
 use aws_adapters::DynamoApprovalStore;
@@ -19,65 +15,16 @@ use aws_sdk_dynamodb::types::{
     ProjectionType, ScalarAttributeType,
 };
 
-struct Moto(Child);
+mod moto;
 
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use moto::{sdk_config_when_ready, spawn_moto};
 
 /// moto on a free port with the approvals table created; stopped when the `Moto` is dropped.
-async fn start_moto() -> (Moto, aws_sdk_dynamodb::Client) {
+async fn start_moto() -> (moto::Moto, aws_sdk_dynamodb::Client) {
     let (moto, port) = spawn_moto();
-    let client = client_when_ready(port).await;
+    let client = aws_sdk_dynamodb::Client::new(&sdk_config_when_ready(port).await);
     create_approvals_table(&client).await;
     (moto, client)
-}
-
-/// Starts `.venv/bin/moto_server` on a free port.
-fn spawn_moto() -> (Moto, u16) {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let server = root.join(".venv/bin/moto_server");
-    assert!(
-        server.exists(),
-        "{} is missing: run `make venv`",
-        server.display()
-    );
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(server)
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    (Moto(child), port)
-}
-
-/// A DynamoDB client of moto at `port`, once moto answers (or after 10 s of trying).
-async fn client_when_ready(port: u16) -> aws_sdk_dynamodb::Client {
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .http_client(aws_adapters::sdk_http::SharedReqwest)
-        .region(aws_config::Region::new("us-east-1"))
-        .endpoint_url(format!("http://127.0.0.1:{port}"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "t", "t", None, None, "test",
-        ))
-        .load()
-        .await;
-    let client = aws_sdk_dynamodb::Client::new(&config);
-    for _ in 0..100 {
-        if client.list_tables().send().await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    client
 }
 
 /// The table `Approvals` with its key and its two indexes as template.yaml declares them.

@@ -96,6 +96,15 @@ impl Settings {
     pub fn secret_id(&self, variable: &str) -> Option<&str> {
         self.optional(variable)
     }
+
+    /// Every variable that names a secret (`*_SECRET_ID`) and is set: the template sets only
+    /// those of the secrets a function uses, so these are the secrets it will read.
+    pub fn secret_variables(&self) -> impl Iterator<Item = &str> {
+        self.vars
+            .keys()
+            .map(String::as_str)
+            .filter(|name| name.ends_with("_SECRET_ID"))
+    }
 }
 
 #[cfg(test)]
@@ -104,6 +113,20 @@ mod tests {
 
     fn settings(vars: &[(&str, &str)]) -> Settings {
         Settings::from_vars(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+    }
+
+    #[test]
+    fn the_secrets_a_function_reads_are_the_set_secret_id_variables() {
+        let s = settings(&[
+            ("SLACK_BOT_TOKEN_SECRET_ID", "stack/slack-bot-token"),
+            ("JIRA_API_TOKEN_SECRET_ID", " "),
+            ("TABLE_NAME", "approvals"),
+            ("SECRET_ID_PREFIX", "x"),
+        ]);
+        assert_eq!(
+            s.secret_variables().collect::<Vec<_>>(),
+            ["SLACK_BOT_TOKEN_SECRET_ID"]
+        );
     }
 
     #[test]

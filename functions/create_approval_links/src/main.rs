@@ -33,15 +33,11 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     let settings = Settings::from_env();
     let config = aws_config().await;
-    // Opened while init runs at full speed, not by the first event (lambda_kit::http).
-    open_connections(&endpoints(
-        &config,
-        &settings,
-        &[AwsService::DynamoDb, AwsService::SecretsManager],
-    ))
-    .await;
-    // Built once per cold start; a configuration error fails every Task with Hitl.Config.
+    // Starts reading this function's secrets now, beside the connections opened below.
     let secrets = SecretReader::new(&config, &settings);
+    // Opened while init runs at full speed, not by the first event (lambda_kit::http).
+    open_connections(&endpoints(&config, &settings, &[AwsService::DynamoDb])).await;
+    // Built once per cold start; a configuration error fails every Task with Hitl.Config.
     let deps: Result<Deps, HitlError> = async {
         Ok(Deps {
             links: LinkConfig::load(&secrets, &settings).await?,

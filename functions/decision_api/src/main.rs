@@ -31,8 +31,11 @@ pub struct Deps {
 }
 
 impl Deps {
-    async fn load(config: &aws_config::SdkConfig, settings: &Settings) -> Result<Self, HitlError> {
-        let secrets = SecretReader::new(config, settings);
+    async fn load(
+        config: &aws_config::SdkConfig,
+        settings: &Settings,
+        secrets: SecretReader,
+    ) -> Result<Self, HitlError> {
         Ok(Deps {
             signer: RefreshingSigner::load(secrets.clone(), KEY_RING_MAX_AGE).await?,
             store: approval_store(config, settings)?,
@@ -47,17 +50,15 @@ async fn main() -> Result<(), Error> {
     init_tracing();
     let settings = Settings::from_env();
     let config = aws_config().await;
+    // Starts reading the key ring and Slack's secrets now, beside the connections below.
+    let secrets = SecretReader::new(&config, &settings);
     // Opened while init runs at full speed, not by the first click (lambda_kit::http).
-    let services = [
-        AwsService::DynamoDb,
-        AwsService::StepFunctions,
-        AwsService::SecretsManager,
-    ];
+    let services = [AwsService::DynamoDb, AwsService::StepFunctions];
     let mut urls = endpoints(&config, &settings, &services);
     if settings.secret_id(SLACK_SIGNING_SECRET).is_some() {
         urls.push(SlackWebApi::connection_url(settings.slack_api_url()));
     }
     open_connections(&urls).await;
-    let deps = Deps::load(&config, &settings).await;
+    let deps = Deps::load(&config, &settings, secrets).await;
     lambda_http::run(routes::router(Arc::new(deps))).await
 }

@@ -111,19 +111,16 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     let settings = Settings::from_env();
     let config = aws_config().await;
+    // Starts reading this function's secrets now, beside the connections opened below.
+    let secrets = SecretReader::new(&config, &settings);
     // Opened while init runs at full speed, not by the first event (lambda_kit::http).
     let mut urls = endpoints(
         &config,
         &settings,
-        &[
-            AwsService::DynamoDb,
-            AwsService::StepFunctions,
-            AwsService::SecretsManager,
-        ],
+        &[AwsService::DynamoDb, AwsService::StepFunctions],
     );
     urls.push(SlackWebApi::connection_url(settings.slack_api_url()));
     open_connections(&urls).await;
-    let secrets = SecretReader::new(&config, &settings);
     let deps: Result<Deps, HitlError> = async {
         // Slack is optional: without its token the re-driver only resumes workflows.
         let token = secrets.optional_text(SLACK_BOT_TOKEN).await?;

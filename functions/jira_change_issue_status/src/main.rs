@@ -3,7 +3,6 @@
 
 use approvals::HitlError;
 use aws_adapters::sdk_config::aws_config;
-use aws_adapters::sdk_config::{endpoints, AwsService};
 use aws_adapters::secrets::{SecretReader, JIRA_API_TOKEN};
 use channels::jira::{change_issue_status, ChangeIssueStatusOutput};
 use lambda_kit::http::open_connections;
@@ -28,8 +27,10 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     let settings = Settings::from_env();
     let config = aws_config().await;
+    // Starts reading this function's secrets now, beside the connections opened below.
+    let secrets = SecretReader::new(&config, &settings);
     // Opened while init runs at full speed, not by the first event (lambda_kit::http).
-    let mut urls = endpoints(&config, &settings, &[AwsService::SecretsManager]);
+    let mut urls = Vec::new();
     urls.extend(
         settings
             .jira_site()
@@ -37,7 +38,6 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     );
     open_connections(&urls).await;
     // Built once per cold start; a configuration error fails every Task with Hitl.Config.
-    let secrets = SecretReader::new(&config, &settings);
     let jira = match secrets.required_text(JIRA_API_TOKEN).await {
         Ok(token) => settings
             .jira_site()

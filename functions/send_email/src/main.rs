@@ -30,9 +30,9 @@ async fn handle(deps: &Deps, payload: Value) -> Result<SendEmailOutput, HitlErro
 async fn sender(
     settings: &Settings,
     config: &aws_config::SdkConfig,
+    secrets: &SecretReader,
     from: &str,
 ) -> Result<ConfiguredSender, HitlError> {
-    let secrets = SecretReader::new(config, settings);
     configured_sender(
         &settings.email_transport()?,
         from,
@@ -47,15 +47,15 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     let settings = Settings::from_env();
     let config = aws_config().await;
+    // Starts reading the transport's secret (SMTP, Outlook) now, beside SES's connection.
+    let secrets = SecretReader::new(&config, &settings);
     // Opened while init runs at full speed, not by the first event (lambda_kit::http).
-    let aws = match settings.email_transport() {
-        Ok(EmailTransport::Ses) => AwsService::Ses,
-        _ => AwsService::SecretsManager,
-    };
-    open_connections(&endpoints(&config, &settings, &[aws])).await;
+    if let Ok(EmailTransport::Ses) = settings.email_transport() {
+        open_connections(&endpoints(&config, &settings, &[AwsService::Ses])).await;
+    }
     let deps: Result<Deps, HitlError> = async {
         let sender_email = sender_address(settings.sender_email()?)?;
-        let sender = sender(&settings, &config, &sender_email).await?;
+        let sender = sender(&settings, &config, &secrets, &sender_email).await?;
         open_connections(&sender.connection_urls).await;
         Ok(Deps {
             sender_email,

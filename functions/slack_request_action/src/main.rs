@@ -38,16 +38,13 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     let settings = Settings::from_env();
     let config = aws_config().await;
+    // Starts reading this function's secrets now, beside the connections opened below.
+    let secrets = SecretReader::new(&config, &settings);
     // Opened while init runs at full speed, not by the first event (lambda_kit::http).
-    let mut urls = endpoints(
-        &config,
-        &settings,
-        &[AwsService::DynamoDb, AwsService::SecretsManager],
-    );
+    let mut urls = endpoints(&config, &settings, &[AwsService::DynamoDb]);
     urls.push(SlackWebApi::connection_url(settings.slack_api_url()));
     open_connections(&urls).await;
     // Built once per cold start; a configuration error fails every Task with Hitl.Config.
-    let secrets = SecretReader::new(&config, &settings);
     let deps: Result<Deps, HitlError> = async {
         Ok(Deps {
             store: approval_store(&config, &settings)?,

@@ -3,7 +3,6 @@
 
 use approvals::HitlError;
 use aws_adapters::sdk_config::aws_config;
-use aws_adapters::sdk_config::{endpoints, AwsService};
 use aws_adapters::secrets::{SecretReader, SLACK_BOT_TOKEN};
 use channels::slack::{update_message, SentMessage};
 use lambda_kit::http::open_connections;
@@ -22,11 +21,12 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     let settings = Settings::from_env();
     let config = aws_config().await;
+    // Starts reading this function's secrets now, beside the connections opened below.
+    let secrets = SecretReader::new(&config, &settings);
     // Opened while init runs at full speed, not by the first event (lambda_kit::http).
-    let mut urls = endpoints(&config, &settings, &[AwsService::SecretsManager]);
+    let mut urls = Vec::new();
     urls.push(SlackWebApi::connection_url(settings.slack_api_url()));
     open_connections(&urls).await;
-    let secrets = SecretReader::new(&config, &settings);
     let slack = secrets
         .required_text(SLACK_BOT_TOKEN)
         .await

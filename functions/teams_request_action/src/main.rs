@@ -51,19 +51,16 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     let settings = Settings::from_env();
     let config = aws_config().await;
+    // Starts reading this function's secrets now, beside the connections opened below.
+    let secrets = SecretReader::new(&config, &settings);
     // Opened while init runs at full speed, not by the first event (lambda_kit::http).
     open_connections(&endpoints(
         &config,
         &settings,
-        &[
-            AwsService::DynamoDb,
-            AwsService::SecretsManager,
-            AwsService::Ses,
-        ],
+        &[AwsService::DynamoDb, AwsService::Ses],
     ))
     .await;
     // Built once per cold start; a configuration error fails every Task with Hitl.Config.
-    let secrets = SecretReader::new(&config, &settings);
     let deps: Result<Deps, HitlError> = async {
         let sender_email = sender_address(settings.sender_email()?)?;
         let mail = configured_sender(

@@ -5,7 +5,6 @@
 
 use approvals::HitlError;
 use aws_adapters::sdk_config::aws_config;
-use aws_adapters::sdk_config::{endpoints, AwsService};
 use aws_adapters::secrets::{SecretReader, TEAMS_BOT_APP_SECRET, TEAMS_WEBHOOK_URL};
 use channels::teams::{send_message, TeamsSendMessageOutput};
 use lambda_kit::http::open_connections;
@@ -27,14 +26,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     let settings = Settings::from_env();
     let config = aws_config().await;
-    // Opened while init runs at full speed, not by the first event (lambda_kit::http).
-    open_connections(&endpoints(
-        &config,
-        &settings,
-        &[AwsService::SecretsManager],
-    ))
-    .await;
-    // Built once per cold start; a configuration error fails every Task with Hitl.Config.
+    // Starts reading this function's secrets now, beside the connections opened below.
     let secrets = SecretReader::new(&config, &settings);
     // The webhook's channel or chat, and the bot for a `user` (when configured).
     let teams = TeamsDelivery::configured(

@@ -20,6 +20,7 @@ pub struct CaseResults {
 
 struct Stats {
     init: Vec<Duration>,
+    init_cpu: Vec<Duration>,
     first: Vec<Duration>,
     p50: Vec<Duration>,
     p99: Vec<Duration>,
@@ -33,6 +34,7 @@ fn stats(runs: &[Result<Measured, String>]) -> Option<Stats> {
     }
     let mut s = Stats {
         init: ok.iter().map(|m| m.run.init).collect(),
+        init_cpu: ok.iter().filter_map(|m| m.run.init_cpu).collect(),
         first: ok.iter().map(|m| m.run.first).collect(),
         p50: Vec::new(),
         p99: Vec::new(),
@@ -214,8 +216,11 @@ fn ratio(a: &[Duration], b: &[Duration]) -> String {
 fn print_ratios(all: &[Option<Stats>]) {
     if let (Some(echo), Some(ours)) = (&all[0], &all[1]) {
         println!(
-            "  ours/echo (medians): init {}, first answer {}, warm p50 {}",
+            "  ours/echo (medians): init {} (its CPU time {} against {}: {}), first answer {}, warm p50 {}",
             ratio(&ours.init, &echo.init),
+            range(&ours.init_cpu),
+            range(&echo.init_cpu),
+            ratio(&ours.init_cpu, &echo.init_cpu),
             ratio(&ours.first, &echo.first),
             ratio(&ours.p50, &echo.p50)
         );

@@ -37,6 +37,9 @@ pub struct Program {
 pub struct Run {
     /// Spawn to the first poll of `/next`.
     pub init: Duration,
+    /// CPU time the process used by then, all threads (`None` where /proc has no schedstat):
+    /// init's own work, without the time it spent waiting on the network.
+    pub init_cpu: Option<Duration>,
     /// Spawn to the first event's answer: init, then the first event from delivery to answer.
     pub first: Duration,
     pub warm: Vec<Duration>,
@@ -128,6 +131,7 @@ pub async fn run(
     let mut child = spawn(program, &api.address, &output)?;
     let pid = child.id().unwrap_or(0);
     let ready = first_poll.wait(&mut child, &output).await?;
+    let init_cpu = cpu_time(pid);
     let tls_init = since(&before, &tls.handshakes());
     let confined = match cpu {
         Some(cpu) => cpu.confine(pid)?,
@@ -135,6 +139,7 @@ pub async fn run(
     };
     let mut run = Run {
         init: ready - started,
+        init_cpu,
         first: Duration::ZERO,
         warm: Vec::with_capacity(events.len()),
         peak_rss_kib: 0,
@@ -230,4 +235,17 @@ fn peak_rss_kib(pid: u32) -> u64 {
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
+}
+
+/// The CPU time process `pid` has used, summed over its threads (Linux: the first field of
+/// `/proc/<pid>/task/<tid>/schedstat`, in nanoseconds). A thread that ended before this is
+/// not counted; a function's init threads (Tokio's workers) live on.
+fn cpu_time(pid: u32) -> Option<Duration> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
+    let mut total = 0u64;
+    for task in tasks.flatten() {
+        let stat = std::fs::read_to_string(task.path().join("schedstat")).ok()?;
+        total += stat.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(Duration::from_nanos(total))
 }
