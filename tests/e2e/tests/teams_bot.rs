@@ -149,6 +149,37 @@ async fn a_request_to_a_user_is_decided_from_their_1_1_card_as_them() {
 }
 
 #[tokio::test]
+async fn a_request_to_a_user_with_buttons_resumes_with_the_value_they_chose() {
+    let title = unique("Resize the cluster");
+    let buttons = json!([
+        {"label": "Scale to 2", "value": "scale-2", "style": "primary"},
+        {"label": "Keep", "value": "keep", "style": "danger"}
+    ]);
+    let arn =
+        ask_in_teams(json!({"title": title, "user": "alice@example.com", "buttons": buttons}))
+            .await;
+    let message = teams_message_with(&title).await;
+    assert_eq!(message["where"]["user"], "alice@example.com", "{message}");
+    let actions = message["card"]["actions"].as_array().unwrap().clone();
+    let titles: Vec<&str> = actions
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Scale to 2", "Keep"], "{message}");
+    let scale = actions[0]["url"].as_str().unwrap().to_string();
+    assert!(scale.contains("a=0"), "bound to Alice: {scale}");
+
+    let done = confirm(&scale, &[]).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    let end = wait_for_end(&arn, Duration::from_secs(60)).await;
+    assert_eq!(end.status, "SUCCEEDED", "{end:?}");
+    assert_eq!(end.output["decision"], "scale-2", "{:?}", end.output);
+    assert_eq!(end.output["approved"], false, "{:?}", end.output);
+    assert_eq!(end.output["decidedBy"]["id"], "alice@example.com");
+    assert_eq!(end.output["decidedBy"]["verified"], true);
+}
+
+#[tokio::test]
 async fn an_unknown_address_or_a_person_without_the_app_is_a_named_error() {
     let (_, out) = invoke(
         "TeamsSendChatMessageFunction",

@@ -13,13 +13,14 @@
 
 use serde_json::{json, Value};
 
+use super::buttons::link_actions;
 use super::card::{adaptive_card, check_size, open_url_action};
 use super::ValidatedRequestAction;
 use super::{shared_links, Fact, TeamsMessage, TeamsMessenger, TeamsRequestActionOutput};
 use approvals::approval::normalize_email;
 use approvals::ports::ChatApprovals;
 use approvals::use_cases::{LinkSettings, TaskStatus};
-use approvals::{HitlError, MessageRef};
+use approvals::{HitlError, MessageRef, RecipientLinks};
 
 /// Why a `user` cannot be reached when the deployment has no bot (`Hitl.Config`).
 pub const NO_BOT: &str = "Teams: sending to a user needs the Teams bot, which is not configured: set the TeamsBotAppId, TeamsBotTenantId and TeamsBotAppSecret parameters (see the README, Teams bot)";
@@ -57,14 +58,13 @@ pub fn approvers_with_user(
     }
 }
 
-/// The card sent to one person: title, text, facts, and Approve / Reject buttons that open the
-/// personal links bound to them.
+/// The card sent to one person: title, text, facts, and the buttons (the request's own, or
+/// Approve / Reject), each opening a personal link bound to them.
 pub fn personal_approval_card(
     title: &str,
     text: Option<&str>,
     facts: &[Fact],
-    approve_url: &str,
-    reject_url: &str,
+    personal: &RecipientLinks,
     expires_at: &str,
 ) -> Value {
     let mut body = vec![
@@ -87,10 +87,14 @@ pub fn personal_approval_card(
         "isSubtle": true,
         "size": "small",
     }));
-    let actions = vec![
-        open_url_action("Approve", approve_url, "positive"),
-        open_url_action("Reject", reject_url, "destructive"),
-    ];
+    let actions = if personal.buttons.is_empty() {
+        vec![
+            open_url_action("Approve", &personal.approve_url, "positive"),
+            open_url_action("Reject", &personal.reject_url, "destructive"),
+        ]
+    } else {
+        link_actions(&personal.buttons)
+    };
     adaptive_card(body, actions)
 }
 
@@ -114,8 +118,7 @@ pub async fn request_action_to_user(
         &links.title,
         links.description.as_deref(),
         &request.facts,
-        &personal.approve_url,
-        &personal.reject_url,
+        personal,
         &links.expires_at,
     ));
     check_size(&message)?;

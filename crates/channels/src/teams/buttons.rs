@@ -11,15 +11,9 @@ use super::card::open_url_action;
 use approvals::buttons::{check_buttons, default_buttons, ButtonFields, ButtonInput, LINK_BUTTONS};
 use approvals::{ButtonLink, ChoiceButton, CreateLinksOutput, HitlError};
 
-/// Why `buttons` with `user` is refused (for now): the 1:1 card offers Approve / Reject.
-pub const NO_BUTTONS_WITH_USER: &str = "buttons cannot be combined with user yet: a card sent to a person's 1:1 chat offers Approve / Reject; remove buttons, or ask in the channel (without user)";
-
 /// `buttons`: absent or null (Approve / Reject: an empty list is returned), or 1 to 6
 /// `{label, value, style?}` objects.
-pub fn parse_buttons(
-    buttons: Option<&Value>,
-    user: Option<&str>,
-) -> Result<Vec<ChoiceButton>, HitlError> {
+pub fn parse_buttons(buttons: Option<&Value>) -> Result<Vec<ChoiceButton>, HitlError> {
     let items = match buttons {
         None | Some(Value::Null) => return Ok(Vec::new()),
         Some(Value::Array(items)) => items,
@@ -44,11 +38,7 @@ pub fn parse_buttons(
         })
         .collect::<Result<Vec<_>, _>>()?;
     let fields: Vec<ButtonFields> = inputs.iter().map(ButtonFields::from).collect();
-    let checked = check_buttons(&fields, &LINK_BUTTONS)?;
-    if user.is_some() {
-        return Err(HitlError::invalid_input(NO_BUTTONS_WITH_USER));
-    }
-    Ok(checked)
+    check_buttons(&fields, &LINK_BUTTONS)
 }
 
 /// The buttons a card without named approvers shows: the request's own, or Approve / Reject

@@ -194,7 +194,7 @@ impl TeamsRequestActionInput {
         let approvers =
             super::bot::approvers_with_user(user.as_deref(), parse_approvers(self.approvers)?)?;
         refuse_target(self.target.as_ref())?;
-        let buttons = super::buttons::parse_buttons(self.buttons.as_ref(), user.as_deref())?;
+        let buttons = super::buttons::parse_buttons(self.buttons.as_ref())?;
         let text = non_blank(self.text);
         if let Some(text) = &text {
             check_length("text", text, MAX_TEXT_CHARS)?;

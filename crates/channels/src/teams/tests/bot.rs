@@ -74,6 +74,45 @@ async fn a_request_to_a_user_goes_to_their_chat_with_links_bound_to_them() {
 }
 
 #[tokio::test]
+async fn a_request_to_a_user_with_buttons_offers_them_bound_to_that_person() {
+    let (store, teams, sender): Fixture = Default::default();
+    let buttons = json!([
+        {"label": "Scale to 2", "value": "scale-2", "style": "primary"},
+        {"label": "Keep", "value": "keep"}
+    ]);
+    let input = json!({"title": "Scale db-1?", "user": "alice@corp.com", "buttons": buttons, "taskToken": "t"});
+    ask(input, &store, &teams, &sender).await.unwrap();
+    let sent = teams.to_users.lock().unwrap().clone();
+    let TeamsMessage::Card(card) = &sent[0].1 else {
+        panic!("a card")
+    };
+    let titles: Vec<&str> = card["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Scale to 2", "Keep"], "{card}");
+    assert_eq!(card["actions"][0]["style"], "positive", "{card}");
+    let scale = link_of(card, "Scale to 2");
+    assert!(
+        scale.contains("a=0") && scale.contains("d=scale-2"),
+        "{scale}"
+    );
+
+    let query = scale.split_once('?').unwrap().1;
+    let resumer = RecordingResumer::default();
+    let client = ClientInfo::default();
+    let view = decide("a-1", query, client, &signer(), &store, &resumer, NOW + 5).await;
+    assert!(matches!(view, LinkView::Recorded { .. }), "{view:?}");
+    let output = serde_json::to_value(&resumer.resumed.lock().unwrap()[0].1).unwrap();
+    assert_eq!(output["decision"], "scale-2", "{output}");
+    assert_eq!(output["value"], "scale-2", "{output}");
+    assert_eq!(output["decidedBy"]["id"], "alice@corp.com", "{output}");
+    assert_eq!(output["decidedBy"]["verified"], true, "{output}");
+}
+
+#[tokio::test]
 async fn a_retry_of_a_request_to_a_user_posts_nothing_twice() {
     let (store, teams, sender): Fixture = Default::default();
     let input = |t: &str| json!({"title": "x", "user": "bob@corp.com", "taskToken": t, "requestKey": "e/1"});

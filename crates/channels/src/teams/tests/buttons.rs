@@ -273,16 +273,6 @@ async fn bad_buttons_are_refused_before_anything_is_stored_or_posted() {
         assert!(store.records.lock().unwrap().is_empty(), "{buttons}");
         assert!(teams.posted.lock().unwrap().is_empty());
     }
-    let (store, teams) = (InMemoryStore::default(), RecordingTeams::default());
-    let input = json!({"title": "t", "taskToken": "t", "buttons": [button("x")], "user": "alice@example.com"});
-    let err = run_request(input, &store, &teams).await.unwrap_err();
-    assert!(
-        err.to_string()
-            .contains("buttons cannot be combined with user"),
-        "{err}"
-    );
-    assert!(store.records.lock().unwrap().is_empty());
-
     let six: Vec<Value> = (0..6).map(|i| button(&format!("v{i}"))).collect();
     let (store, teams) = (InMemoryStore::default(), RecordingTeams::default());
     let input = json!({"title": "t", "taskToken": "t", "buttons": six});
