@@ -30,13 +30,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     // Starts reading this function's secrets now, beside the connections opened below.
     let secrets = SecretReader::new(&config, &settings);
     // Opened while init runs at full speed, not by the first event (lambda_kit::http).
-    let mut urls = Vec::new();
-    urls.extend(
-        settings
-            .jira_site()
-            .map(|(site, _)| JiraCloud::connection_url(site)),
-    );
-    open_connections(&urls).await;
+    if let Ok((site, _)) = settings.jira_site() {
+        open_connections(&[JiraCloud::connection_url(site)]).await;
+    }
     // Built once per cold start; a configuration error fails every Task with Hitl.Config.
     let jira = match secrets.required_text(JIRA_API_TOKEN).await {
         Ok(token) => settings

@@ -24,9 +24,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     // Starts reading this function's secrets now, beside the connections opened below.
     let secrets = SecretReader::new(&config, &settings);
     // Opened while init runs at full speed, not by the first event (lambda_kit::http).
-    let mut urls = Vec::new();
-    urls.push(SlackWebApi::connection_url(settings.slack_api_url()));
-    open_connections(&urls).await;
+    open_connections(&[SlackWebApi::connection_url(settings.slack_api_url())]).await;
     let slack = secrets
         .required_text(SLACK_BOT_TOKEN)
         .await
