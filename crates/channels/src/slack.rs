@@ -170,12 +170,7 @@ pub async fn request_action(
                 persona,
                 ..request_message(&approval_id, header.as_deref(), &text, &buttons)
             };
-            let posted = slack.post(&destination, &message).await?;
-            let shown = message.blocks.as_deref().and_then(shown_blocks);
-            store
-                .attach_message(&approval_id, &posted, shown.as_deref())
-                .await?;
-            posted
+            post_request(&approval_id, &destination, &message, store, slack).await?
         }
     };
     Ok(RequestActionOutput {
@@ -184,6 +179,22 @@ pub async fn request_action(
         ts: posted.ts,
         expires_at: rfc3339(record.expires_at),
     })
+}
+
+/// Posts the request's message and keeps what it showed (for the message's later updates).
+async fn post_request(
+    approval_id: &str,
+    destination: &str,
+    message: &SlackMessage,
+    store: &dyn ChatApprovals,
+    slack: &dyn SlackMessenger,
+) -> Result<MessageRef, HitlError> {
+    let posted = slack.post(destination, message).await?;
+    let shown = message.blocks.as_deref().and_then(shown_blocks);
+    store
+        .attach_message(approval_id, &posted, shown.as_deref())
+        .await?;
+    Ok(posted)
 }
 
 /// The request as posted: its blocks, and a text for notifications and clients without them.

@@ -170,6 +170,12 @@ pub async fn handle(
     let left = ANSWER_BUDGET.saturating_sub(started.elapsed());
     let outcome =
         tokio::time::timeout(left, follow_up(step, store, resumer, &slack.api, now)).await;
+    log_outcome(outcome);
+    reply(200, "")
+}
+
+/// What became of a recorded click, for the logs (Slack has its answer already).
+fn log_outcome(outcome: Result<ClickOutcome, tokio::time::error::Elapsed>) {
     match outcome {
         Ok(ClickOutcome::Decided {
             approval_id,
@@ -184,5 +190,4 @@ pub async fn handle(
         Ok(ClickOutcome::Ignored) => {}
         Err(_) => tracing::warn!("Slack click follow-up cut short; the re-driver finishes it"),
     }
-    reply(200, "")
 }
