@@ -18,6 +18,8 @@ pub use local_stack::launch::Endpoints;
 
 mod chat;
 pub use chat::*;
+mod workflows;
+pub use workflows::{run_one_task, start_workflow};
 mod stacks;
 pub use stacks::{stack_with, Configured};
 

@@ -234,7 +234,6 @@ async fn a_click_before_the_wait_begins_resumes_as_soon_as_it_does() {
         page.body
     );
 
-    let name = unique("ClickFirst");
     let definition = json!({
         "StartAt": "WaitForApproval",
         "States": {"WaitForApproval": {
@@ -245,26 +244,8 @@ async fn a_click_before_the_wait_begins_resumes_as_soon_as_it_does() {
             "TimeoutSeconds": 60,
             "End": true}}
     });
-    let sm = sfn()
-        .await
-        .create_state_machine()
-        .name(&name)
-        .definition(definition.to_string())
-        .role_arn(format!("arn:aws:iam::{ACCOUNT}:role/local"))
-        .send()
-        .await
-        .unwrap();
-    let arn = sfn()
-        .await
-        .start_execution()
-        .state_machine_arn(sm.state_machine_arn())
-        .name(unique("e2e"))
-        .input(json!({"approvalId": links["approvalId"]}).to_string())
-        .send()
-        .await
-        .unwrap()
-        .execution_arn()
-        .to_string();
+    let input = json!({"approvalId": links["approvalId"]});
+    let arn = start_workflow("e2e-wait", &definition, &input).await;
     let end = wait_for_end(&arn, Duration::from_secs(30)).await;
     assert_eq!(end.status, "SUCCEEDED", "{end:?}");
     assert_eq!(end.output["decision"], "approve");

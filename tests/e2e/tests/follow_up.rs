@@ -134,38 +134,9 @@ async fn approve_without_the_question_decides_at_once() {
     );
 }
 
-/// A state machine of one Teams Request Action (`.waitForTaskToken`) with `payload`.
+/// A workflow of one Teams Request Action with `payload`; its execution ARN.
 async fn ask_in_teams(payload: Value) -> String {
-    let mut payload = payload;
-    payload["taskToken.$"] = json!("$$.Task.Token");
-    let definition = json!({
-        "StartAt": "AskInTeams",
-        "States": {"AskInTeams": {
-            "Type": "Task",
-            "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
-            "Parameters": {"FunctionName": function_arn("TeamsRequestActionFunction"), "Payload": payload},
-            "TimeoutSeconds": 120,
-            "End": true
-        }}
-    });
-    let sfn = sfn().await;
-    let machine = sfn
-        .create_state_machine()
-        .name(unique("e2e-follow-up-teams"))
-        .definition(definition.to_string())
-        .role_arn(format!("arn:aws:iam::{ACCOUNT}:role/e2e"))
-        .send()
-        .await
-        .unwrap();
-    let execution = sfn
-        .start_execution()
-        .state_machine_arn(machine.state_machine_arn())
-        .name(unique("e2e"))
-        .input("{}")
-        .send()
-        .await
-        .unwrap();
-    execution.execution_arn().to_string()
+    run_one_task("TeamsRequestActionFunction", payload, json!({})).await
 }
 
 /// The link of the button titled `title` on the Teams card that mentions `needle`.

@@ -252,24 +252,7 @@ async fn short_wait() -> (String, String) {
 }
 
 async fn start_machine(definition: Value) -> String {
-    let client = sfn().await;
-    let machine = client
-        .create_state_machine()
-        .name(unique("Redelivery"))
-        .definition(definition.to_string())
-        .role_arn(format!("arn:aws:iam::{ACCOUNT}:role/e2e"))
-        .send()
-        .await
-        .unwrap();
-    client
-        .start_execution()
-        .state_machine_arn(machine.state_machine_arn())
-        .input("{}")
-        .send()
-        .await
-        .unwrap()
-        .execution_arn()
-        .to_string()
+    start_workflow("Redelivery", &definition, &json!({})).await
 }
 
 /// Until the execution's wait Task has stored its token on the record.

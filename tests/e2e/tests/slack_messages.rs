@@ -79,7 +79,6 @@ async fn reply_in_its_thread_and_update_the_reply(sent: &Value) {
 /// Creates a state machine whose one Task waits (Wait For User Action) on the message `sent`,
 /// runs it and waits for its end.
 async fn wait_in_a_workflow_of_its_own(sent: &Value) -> Finished {
-    let sfn = sfn().await;
     let definition = json!({
         "StartAt": "WaitForClick",
         "States": {"WaitForClick": {
@@ -91,23 +90,8 @@ async fn wait_in_a_workflow_of_its_own(sent: &Value) -> Finished {
             "End": true
         }}
     });
-    let machine = sfn
-        .create_state_machine()
-        .name(unique("e2e-slack-wait"))
-        .definition(definition.to_string())
-        .role_arn(format!("arn:aws:iam::{ACCOUNT}:role/e2e"))
-        .send()
-        .await
-        .unwrap();
-    let execution = sfn
-        .start_execution()
-        .state_machine_arn(machine.state_machine_arn())
-        .name(unique("e2e"))
-        .input(json!({"sent": sent}).to_string())
-        .send()
-        .await
-        .unwrap();
-    wait_for_end(execution.execution_arn(), Duration::from_secs(30)).await
+    let execution = start_workflow("e2e-slack-wait", &definition, &json!({"sent": sent})).await;
+    wait_for_end(&execution, Duration::from_secs(30)).await
 }
 
 #[tokio::test]

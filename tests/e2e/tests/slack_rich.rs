@@ -21,41 +21,6 @@ async fn without_scopes(missing: &[&str]) {
     assert!(r.status().is_success(), "scopes hook: {}", r.status());
 }
 
-/// Creates a state machine of one `.waitForTaskToken` Task calling `function` with `payload`
-/// (plus the task token), runs it on `input` and returns its execution ARN.
-async fn run_one_task(function: &str, payload: Value, input: Value) -> String {
-    let mut payload = payload;
-    payload["taskToken.$"] = json!("$$.Task.Token");
-    let definition = json!({
-        "StartAt": "Ask",
-        "States": {"Ask": {
-            "Type": "Task",
-            "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
-            "Parameters": {"FunctionName": function_arn(function), "Payload": payload},
-            "TimeoutSeconds": 60,
-            "End": true
-        }}
-    });
-    let sfn = sfn().await;
-    let machine = sfn
-        .create_state_machine()
-        .name(unique("e2e-slack-rich"))
-        .definition(definition.to_string())
-        .role_arn(format!("arn:aws:iam::{ACCOUNT}:role/e2e"))
-        .send()
-        .await
-        .unwrap();
-    let execution = sfn
-        .start_execution()
-        .state_machine_arn(machine.state_machine_arn())
-        .name(unique("e2e"))
-        .input(input.to_string())
-        .send()
-        .await
-        .unwrap();
-    execution.execution_arn().to_string()
-}
-
 #[tokio::test]
 async fn a_request_by_email_address_in_a_thread_under_a_custom_name_and_icon() {
     let tag = unique("rotate");

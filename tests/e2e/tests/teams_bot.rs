@@ -38,39 +38,9 @@ async fn any_teams_message_with(needle: &str) -> bool {
         .is_some_and(|all| all.iter().any(|m| m.to_string().contains(needle)))
 }
 
-/// A state machine of one `.waitForTaskToken` Task calling Teams Request Action with
-/// `payload` (plus the task token); its execution ARN.
+/// A workflow of one Teams Request Action with `payload`; its execution ARN.
 async fn ask_in_teams(payload: Value) -> String {
-    let mut payload = payload;
-    payload["taskToken.$"] = json!("$$.Task.Token");
-    let definition = json!({
-        "StartAt": "Ask",
-        "States": {"Ask": {
-            "Type": "Task",
-            "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
-            "Parameters": {"FunctionName": function_arn("TeamsRequestActionFunction"), "Payload": payload},
-            "TimeoutSeconds": 120,
-            "End": true
-        }}
-    });
-    let sfn = sfn().await;
-    let machine = sfn
-        .create_state_machine()
-        .name(unique("e2e-teams-bot"))
-        .definition(definition.to_string())
-        .role_arn(format!("arn:aws:iam::{ACCOUNT}:role/e2e"))
-        .send()
-        .await
-        .unwrap();
-    sfn.start_execution()
-        .state_machine_arn(machine.state_machine_arn())
-        .name(unique("e2e"))
-        .input("{}")
-        .send()
-        .await
-        .unwrap()
-        .execution_arn()
-        .to_string()
+    run_one_task("TeamsRequestActionFunction", payload, json!({})).await
 }
 
 #[tokio::test]

@@ -44,24 +44,7 @@ async fn ask_in_teams(payload: Value) -> String {
             "Kept": {"Type": "Pass", "Result": "kept", "ResultPath": "$.branch", "End": true}
         }
     });
-    let sfn = sfn().await;
-    let machine = sfn
-        .create_state_machine()
-        .name(unique("e2e-teams-buttons"))
-        .definition(definition.to_string())
-        .role_arn(format!("arn:aws:iam::{ACCOUNT}:role/e2e"))
-        .send()
-        .await
-        .unwrap();
-    sfn.start_execution()
-        .state_machine_arn(machine.state_machine_arn())
-        .name(unique("e2e"))
-        .input("{}")
-        .send()
-        .await
-        .unwrap()
-        .execution_arn()
-        .to_string()
+    start_workflow("e2e-teams-buttons", &definition, &json!({})).await
 }
 
 async fn teams_messages() -> Vec<Value> {
