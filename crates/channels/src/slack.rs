@@ -55,6 +55,16 @@ pub struct SlackMessage {
     pub thread_ts: Option<String>,
     /// Who it appears to come from (posts only; an update keeps the original's).
     pub persona: Persona,
+    /// Link and media previews (posts only); `None`: Slack's defaults.
+    pub unfurl: Unfurl,
+}
+
+/// `unfurl_links` (previews of text content such as articles; off for bots by default) and
+/// `unfurl_media` (images, video; on by default) of a post.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Unfurl {
+    pub links: Option<bool>,
+    pub media: Option<bool>,
 }
 
 #[async_trait]
@@ -127,6 +137,10 @@ pub async fn request_action(
     let destination = destination(input.channel, input.user)?;
     let thread_ts = thread_ts(input.thread_ts)?;
     let persona = address::persona(input.username, input.icon_emoji, input.icon_url)?;
+    let unfurl = Unfurl {
+        links: input.unfurl_links,
+        media: input.unfurl_media,
+    };
     let text = non_blank(input.text).ok_or_else(|| {
         HitlError::invalid_input("text is required: say what is being asked (Slack mrkdwn)")
     })?;
@@ -168,6 +182,7 @@ pub async fn request_action(
             let message = SlackMessage {
                 thread_ts,
                 persona,
+                unfurl,
                 ..request_message(&approval_id, header.as_deref(), &text, &buttons)
             };
             post_request(&approval_id, &destination, &message, store, slack).await?
@@ -263,6 +278,10 @@ pub async fn send_message(
             &SlackMessage {
                 thread_ts,
                 persona,
+                unfurl: Unfurl {
+                    links: input.unfurl_links,
+                    media: input.unfurl_media,
+                },
                 ..message.clone()
             },
         )

@@ -80,8 +80,14 @@ pub fn parse_input<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, H
             kind(&value)
         )));
     }
-    serde_json::from_value(value)
-        .map_err(|e| HitlError::invalid_input(format!("the input does not fit: {e}")))
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let field = e.path().to_string();
+        let reason = e.into_inner();
+        match field.as_str() {
+            "." => HitlError::invalid_input(format!("the input does not fit: {reason}")),
+            _ => HitlError::invalid_input(format!("the input does not fit: {field}: {reason}")),
+        }
+    })
 }
 
 fn kind(value: &serde_json::Value) -> &'static str {
@@ -132,9 +138,24 @@ mod tests {
         let err = parse_input::<Input>(serde_json::json!("x")).unwrap_err();
         assert_eq!(err.name(), "Hitl.InvalidInput");
         assert!(err.to_string().contains("a string"));
+        // The message names the field, however deep.
         let err = parse_input::<Input>(serde_json::json!({"title": 3})).unwrap_err();
+        assert!(err.to_string().contains("title: invalid type"), "{err}");
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(rename_all = "camelCase")]
+        #[allow(dead_code)]
+        struct Outer {
+            follow_up: Option<Inner>,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Inner {
+            required: Option<bool>,
+        }
+        let input = serde_json::json!({"followUp": {"required": "yes"}});
+        let err = parse_input::<Outer>(input).unwrap_err();
         assert!(
-            err.to_string().contains("title") || err.to_string().contains("invalid type"),
+            err.to_string().contains("followUp.required: invalid type"),
             "{err}"
         );
     }

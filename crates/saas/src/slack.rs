@@ -203,6 +203,14 @@ impl SlackMessenger for SlackWebApi {
         if let Some(ts) = &message.thread_ts {
             body["thread_ts"] = json!(ts);
         }
+        for (name, value) in [
+            ("unfurl_links", message.unfurl.links),
+            ("unfurl_media", message.unfurl.media),
+        ] {
+            if let Some(value) = value {
+                body[name] = json!(value);
+            }
+        }
         let persona = &message.persona;
         for (name, value) in [
             ("username", &persona.username),

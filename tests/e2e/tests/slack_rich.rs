@@ -36,7 +36,8 @@ async fn a_request_by_email_address_in_a_thread_under_a_custom_name_and_icon() {
         "SlackRequestActionFunction",
         json!({
             "user": "bob@example.com", "text.$": "$.text", "threadTs.$": "$.parent.ts",
-            "username": "Key rotation", "iconEmoji": ":key:"
+            "username": "Key rotation", "iconEmoji": ":key:",
+            "unfurlLinks": true, "unfurlMedia": false
         }),
         json!({"text": format!("Rotate {tag} now?"), "parent": parent}),
     )
@@ -47,6 +48,12 @@ async fn a_request_by_email_address_in_a_thread_under_a_custom_name_and_icon() {
     assert_eq!(
         asked["persona"],
         json!({"username": "Key rotation", "iconEmoji": ":key:"})
+    );
+    assert_eq!(asked["unfurl"], json!({"links": true, "media": false}));
+    assert_eq!(
+        slack_message_with(&format!("Key rotation {tag}")).await["unfurl"],
+        json!({"links": null, "media": null}),
+        "unset: Slack's defaults"
     );
     let (channel, ts) = message_ref(&asked);
     let (status, _) = slack_click(&channel, &ts, "U0BOB", "approve", json!({})).await;
@@ -225,4 +232,33 @@ async fn checkboxes_radio_buttons_pickers_and_user_selects_resume_a_wait() {
         assert_eq!(end.output["action"]["type"], kind);
         assert_eq!(end.output["action"]["selected"], expected, "{kind}");
     }
+}
+
+#[tokio::test]
+async fn link_previews_are_set_per_message_and_only_with_booleans() {
+    let tag = unique("previews");
+    let (error, out) = invoke(
+        "SlackSendMessageFunction",
+        &json!({"channel": "C0APPROVALS", "text": format!("Runbook {tag}: https://example.com/runbook"),
+            "unfurlLinks": false, "unfurlMedia": false}),
+    )
+    .await;
+    assert_eq!(error, None, "{out}");
+    let sent = slack_message_with(&format!("Runbook {tag}")).await;
+    assert_eq!(sent["unfurl"], json!({"links": false, "media": false}));
+
+    let (error, out) = invoke(
+        "SlackSendMessageFunction",
+        &json!({"channel": "C0APPROVALS", "text": "hi", "unfurlLinks": "no"}),
+    )
+    .await;
+    assert_eq!(error.as_deref(), Some("Unhandled"));
+    assert_eq!(out["errorType"], "Hitl.InvalidInput", "{out}");
+    assert!(
+        out["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("unfurlLinks"),
+        "{out}"
+    );
 }

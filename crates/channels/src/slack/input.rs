@@ -40,6 +40,9 @@ pub struct RequestActionInput {
     pub username: Option<String>,
     pub icon_emoji: Option<String>,
     pub icon_url: Option<String>,
+    /// Previews of links in the text (`unfurl_links`) and of media (`unfurl_media`).
+    pub unfurl_links: Option<bool>,
+    pub unfurl_media: Option<bool>,
     pub header: Option<String>,
     pub text: Option<String>,
     pub buttons: Option<Vec<Button>>,
@@ -68,6 +71,9 @@ pub struct SendMessageInput {
     pub username: Option<String>,
     pub icon_emoji: Option<String>,
     pub icon_url: Option<String>,
+    /// Previews of links in the text (`unfurl_links`) and of media (`unfurl_media`).
+    pub unfurl_links: Option<bool>,
+    pub unfurl_media: Option<bool>,
     /// For messages with buttons that a Wait For User Action will wait on.
     pub allowed_users: Option<Vec<String>>,
     /// The `action_id`s whose actions count for a Wait For User Action; absent: every

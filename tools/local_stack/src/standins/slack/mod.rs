@@ -67,6 +67,8 @@ struct Message {
     thread_ts: Option<String>,
     /// `username`, `icon_emoji`, `icon_url` as the post set them (with the scope).
     persona: Value,
+    /// `unfurl_links` / `unfurl_media` as the post set them (`null`: Slack's default).
+    unfurl: Value,
     edits: u32,
 }
 
@@ -139,7 +141,7 @@ impl SlackStandIn {
             "messages": data.messages.iter().map(|m| json!({
                 "channel": m.channel, "channelName": channel_name(&m.channel), "ts": m.ts,
                 "text": m.text, "blocks": m.blocks, "threadTs": m.thread_ts, "edits": m.edits,
-                "persona": m.persona,
+                "persona": m.persona, "unfurl": m.unfurl,
             })).collect::<Vec<_>>(),
             "ephemerals": data.ephemerals.iter().map(|e| json!({
                 "channel": e.channel, "user": e.user, "text": e.text,

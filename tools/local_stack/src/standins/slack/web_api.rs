@@ -111,6 +111,9 @@ fn post_message(slack: &SlackStandIn, args: &Args) -> Response {
         Ok(p) => p,
         Err(code) => return slack_error(code),
     };
+    let Some(unfurl) = unfurl(args) else {
+        return slack_error("invalid_arguments");
+    };
     let mut data = slack.data.lock().unwrap();
     if let Some(parent) = &thread_ts {
         if !data
@@ -130,6 +133,7 @@ fn post_message(slack: &SlackStandIn, args: &Args) -> Response {
         original_blocks: blocks.clone(),
         thread_ts,
         persona,
+        unfurl,
         edits: 0,
     });
     Json(json!({
@@ -222,6 +226,18 @@ fn missing_scope(slack: &SlackStandIn, scope: &str) -> Option<Response> {
         Json(json!({"ok": false, "error": "missing_scope", "needed": scope, "provided": "chat:write,im:write"}))
             .into_response()
     })
+}
+
+/// The post's `unfurl_links` and `unfurl_media`: booleans (Slack also takes `"true"` and
+/// `"false"`); anything else is `None` (`invalid_arguments`).
+fn unfurl(args: &Args) -> Option<Value> {
+    let flag = |name: &str| match args.get(name) {
+        None | Some(Value::Null) => Some(Value::Null),
+        Some(Value::Bool(b)) => Some(json!(b)),
+        Some(Value::String(s)) if s == "true" || s == "false" => Some(json!(s == "true")),
+        Some(_) => None,
+    };
+    Some(json!({"links": flag("unfurl_links")?, "media": flag("unfurl_media")?}))
 }
 
 /// The post's `username`, `icon_emoji`, `icon_url`: an emoji is `:name:`, a URL is http(s).
