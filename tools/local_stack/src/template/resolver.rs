@@ -1,4 +1,4 @@
-//! Intrinsics (`!Ref`, `!GetAtt`, `!Sub`, `!Join`, `!If`/`!Equals`/`!Not`, `Condition`)
+//! Intrinsics (`!Ref`, `!GetAtt`, `!Sub`, `!Join`, `!If`/`!Equals`/`!Not`/`!And`/`!Or`, `Condition`)
 //! resolved against the template's resources and parameter values.
 
 use std::collections::BTreeMap;
@@ -208,6 +208,20 @@ impl Resolver<'_> {
                     .filter(|v| v.len() == 1)
                     .ok_or("!Not takes [cond]")?;
                 Ok(Json::Bool(!self.resolve(&v[0])?.as_bool().unwrap_or(false)))
+            }
+            "And" | "Or" => {
+                let v = arg
+                    .as_sequence()
+                    .filter(|v| (2..=10).contains(&v.len()))
+                    .ok_or("!And and !Or take 2 to 10 conditions")?;
+                let values = v
+                    .iter()
+                    .map(|c| Ok(self.resolve(c)?.as_bool().unwrap_or(false)))
+                    .collect::<Result<Vec<bool>, String>>()?;
+                Ok(Json::Bool(match name {
+                    "And" => values.iter().all(|b| *b),
+                    _ => values.iter().any(|b| *b),
+                }))
             }
             "Condition" => Ok(Json::Bool(self.condition(s(arg).unwrap_or_default()))),
             other => Err(format!(

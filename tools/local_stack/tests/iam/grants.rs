@@ -15,6 +15,11 @@ pub const SECRET_READ: &str = "secretsmanager:GetSecretValue";
 /// The template as deployed with every optional secret set (so every conditional secret and
 /// grant exists) and a mixed-case sender.
 pub fn stack() -> Stack {
+    stack_with(&[])
+}
+
+/// The same with more parameters (e.g. another `EmailTransport`).
+pub fn stack_with(extra: &[(&str, &str)]) -> Stack {
     let overrides: BTreeMap<String, String> = [
         ("SenderEmail", "Approvals@Corp.example.com"),
         ("SlackBotToken", "xoxb-test"),
@@ -25,6 +30,7 @@ pub fn stack() -> Stack {
         ("TeamsBotAppSecret", "bot-secret"),
     ]
     .into_iter()
+    .chain(extra.iter().copied())
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
     // HITL_TEMPLATE: another template to check (e.g. a changed copy, to see this test fail).

@@ -214,3 +214,55 @@ fn aws_is_called_only_through_the_aws_adapters_adapters() {
         }
     }
 }
+
+/// Each email transport's grant exists only where it is used: SES's `ses:SendEmail` with
+/// `EmailTransport=ses`, the SMTP password with `smtp`, the Outlook client secret with
+/// `outlook`, for every function that sends email (its environment has `EMAIL_TRANSPORT`).
+#[test]
+fn each_email_transport_is_granted_only_what_it_uses() {
+    for (transport, secret) in [
+        ("ses", None),
+        ("smtp", Some("smtp-password")),
+        ("outlook", Some("outlook-client-secret")),
+    ] {
+        let stack = grants::stack_with(&[
+            ("EmailTransport", transport),
+            ("SmtpHost", "smtp.example.com"),
+            ("SmtpPassword", "smtp-secret"),
+            ("OutlookTenantId", "contoso.example.com"),
+            ("OutlookClientId", "00000000-0000-0000-0000-000000000001"),
+            ("OutlookClientSecret", "outlook-secret"),
+        ]);
+        let senders: Vec<_> = stack
+            .functions
+            .iter()
+            .filter(|f| f.env.iter().any(|(k, _)| k == "EMAIL_TRANSPORT"))
+            .collect();
+        assert!(senders.len() >= 2, "Send Email and Teams Request Action");
+        for function in senders {
+            let name = &function.logical_id;
+            let grants = statements(&stack, name);
+            let ses = grants
+                .iter()
+                .any(|s| s.actions.iter().any(|a| a == "ses:SendEmail"));
+            assert_eq!(
+                ses,
+                transport == "ses",
+                "{name} with {transport}: ses:SendEmail"
+            );
+            let readable: Vec<&String> = grants
+                .iter()
+                .filter(|s| s.actions.iter().any(|a| a == grants::SECRET_READ))
+                .flat_map(|s| &s.resources)
+                .collect();
+            for other in ["smtp-password", "outlook-client-secret"] {
+                let granted = readable.iter().any(|r| r.contains(other));
+                assert_eq!(
+                    granted,
+                    secret == Some(other),
+                    "{name} with {transport}: {other}"
+                );
+            }
+        }
+    }
+}
