@@ -238,6 +238,11 @@ pub async fn redrive_while(
         };
         if let Err(err) = redrive_one(record, store, resumer, notifier, now, &mut report).await {
             tracing::warn!(approval_id = %id, error = err.name(), message = %err, "re-drive failed; tried again later");
+            // Later, not on every pass: a call that keeps failing (a message Slack refuses to
+            // update) must not keep the head of the index and the re-driver's whole budget.
+            if let Err(e) = store.reschedule(&id, now + MAX_RETRY_DELAY_SECONDS).await {
+                tracing::warn!(approval_id = %id, error = e.name(), "not rescheduled; due again at once");
+            }
             report.retry_later.push(id);
         }
     }

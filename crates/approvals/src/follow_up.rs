@@ -209,12 +209,21 @@ pub fn parse_answer(kind: AnswerKind, given: &str) -> Result<Answer, AnswerRefus
                     shortened(given)
                 ))
             }),
-        AnswerKind::Number => parse_number(given).map(Answer::Number).ok_or_else(|| {
-            AnswerRefused(format!(
-                "\u{201c}{}\u{201d} is not a number (expected digits such as 42 or -3.5).",
-                shortened(given)
-            ))
-        }),
+        AnswerKind::Number => {
+            let number = parse_number(given).ok_or_else(|| {
+                AnswerRefused(format!(
+                    "\u{201c}{}\u{201d} is not a number (expected digits such as 42 or -3.5).",
+                    shortened(given)
+                ))
+            })?;
+            if !storable(&number) {
+                return Err(AnswerRefused(format!(
+                    "\u{201c}{}\u{201d} is too large or too small a number (at most 1e125 in size, at least 1e-130 unless 0).",
+                    shortened(given)
+                )));
+            }
+            Ok(Answer::Number(number))
+        }
     }
 }
 
@@ -228,6 +237,12 @@ fn parse_number(given: &str) -> Option<Number> {
         .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'));
     let f: f64 = given.parse().ok().filter(|_| looks_numeric)?;
     Number::from_f64(f).filter(|_| f.is_finite())
+}
+
+/// Within what the store keeps: DynamoDB numbers run from 1e-130 to just under 1e126 in size.
+fn storable(number: &Number) -> bool {
+    let size = number.as_f64().map_or(0.0, f64::abs);
+    size == 0.0 || (1e-130..1e126).contains(&size)
 }
 
 /// A refused answer quoted back: at most 60 characters of it.

@@ -306,6 +306,44 @@ async fn a_message_whose_update_failed_gets_the_outcome_from_the_redriver() {
 }
 
 #[tokio::test]
+async fn a_message_update_that_keeps_failing_is_retried_later_not_on_every_pass() {
+    let w = World::default();
+    let out = w.request(request_input()).await.unwrap();
+    let sent = MessageRef {
+        channel: out.channel.clone(),
+        ts: out.ts.clone(),
+    };
+    *w.slack.update_errors.lock().unwrap() = vec![slack_down(), slack_down(), slack_down()];
+    w.click(&sent, "U0ALICE", 0).await;
+    let notifier = SlackOutcome(&w.slack);
+    let report = redrive(&w.store, &w.resumer, Some(&notifier), NOW + 30, 10)
+        .await
+        .unwrap();
+    assert_eq!(report.retry_later, vec!["appr-1"]);
+    // Not due again on the next passes of the same minute...
+    let next = redrive(&w.store, &w.resumer, Some(&notifier), NOW + 33, 10)
+        .await
+        .unwrap();
+    assert!(next.is_idle(), "{next:?}");
+    // ...but after the retry delay, and then the update goes through.
+    let later = approvals::delivery::MAX_RETRY_DELAY_SECONDS;
+    let report = redrive(&w.store, &w.resumer, Some(&notifier), NOW + 30 + later, 10)
+        .await
+        .unwrap();
+    assert_eq!(report.retry_later, vec!["appr-1"], "the third failure");
+    let report = redrive(
+        &w.store,
+        &w.resumer,
+        Some(&notifier),
+        NOW + 30 + 2 * later,
+        10,
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.messages_updated, vec!["appr-1"]);
+}
+
+#[tokio::test]
 async fn an_asl_retry_with_the_same_request_key_reuses_the_first_message() {
     let w = World::default();
     let mut input = request_input();

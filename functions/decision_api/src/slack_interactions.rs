@@ -164,7 +164,8 @@ pub async fn handle(
     };
     if let ClickStep::AnswerRefused { click, reason } = &step {
         // Shown under the modal's field, which stays open; nothing was recorded.
-        tracing::info!(approval_id = %click.approval_id, reason, "follow-up answer refused");
+        // Not the reason: it quotes what the person typed, which may be personal.
+        tracing::info!(approval_id = %click.approval_id, "follow-up answer refused");
         return reply_json(&answer_errors(reason));
     }
     let left = ANSWER_BUDGET.saturating_sub(started.elapsed());

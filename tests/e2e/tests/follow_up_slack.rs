@@ -156,3 +156,30 @@ async fn a_choice_without_the_question_decides_directly_and_a_cancelled_modal_no
         "approve opens no modal"
     );
 }
+
+#[tokio::test]
+async fn a_long_answer_is_kept_whole_and_the_message_still_loses_its_buttons() {
+    let tag = unique("why");
+    let arn = start(
+        &tag,
+        json!({"question": "Why keep it?", "after": ["reject"]}),
+    )
+    .await;
+    let (channel, ts) = message_ref(&slack_message_with(&tag).await);
+    let (status, _) = slack_click(&channel, &ts, "U0CAROL", "reject", json!({})).await;
+    assert_eq!(status, 200);
+    // As long as a text answer may be, and every character escaped to five in mrkdwn.
+    let answer = "<&>".repeat(1000);
+    let accepted = submit("U0CAROL", Some(&answer)).await;
+    assert_eq!(accepted["state"], "submitted", "{accepted}");
+    let end = wait_for_end(&arn, Duration::from_secs(30)).await;
+    assert_eq!(end.status, "SUCCEEDED", "{end:?}");
+    assert_eq!(
+        end.output["decision"]["followUp"]["answer"],
+        answer.as_str()
+    );
+    // Slack refuses a text over 3000 characters; the shortened line is accepted at once.
+    let message = slack_message(&channel, &ts).await;
+    assert!(!has_buttons(&message), "the update went through: {message}");
+    assert!(last_line(&message).ends_with('\u{2026}'), "{message}");
+}

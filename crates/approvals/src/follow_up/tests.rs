@@ -137,6 +137,15 @@ fn number_answers_are_finite_json_numbers() {
     ] {
         assert!(number(bad).is_err(), "{bad:?} is refused");
     }
+    // Finite, but beyond what the store keeps: refused as an answer, not failed as a write.
+    for beyond in ["1e200", "-1e126", "1e-200"] {
+        let refused = q.answer(Some(beyond)).unwrap_err();
+        assert!(
+            refused.0.contains("too large or too small"),
+            "{beyond}: {refused}"
+        );
+    }
+    assert!(number("1e125").is_ok() && number("0").is_ok() && number("1e-130").is_ok());
     let refused = q.answer(Some("forty")).unwrap_err();
     assert!(
         refused.0.contains("\u{201c}forty\u{201d} is not a number"),

@@ -114,6 +114,18 @@ pub fn mrkdwn_escape(text: &str) -> String {
     escaped
 }
 
+/// How much of a follow-up question and answer the decided message shows. Escaped (up to five
+/// characters each), they keep the line within Slack's 3000 characters per text.
+pub const SHOWN_QUESTION_CHARS: usize = 150;
+pub const SHOWN_ANSWER_CHARS: usize = 300;
+
+fn shortened(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}\u{2026}", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
 /// "✅ *Approved* by @alice at T": every part that came with the click is escaped.
 pub(crate) fn decided_line(record: &RecordedDecision) -> String {
     let mark = match record.decision {
@@ -133,10 +145,12 @@ pub(crate) fn decided_line(record: &RecordedDecision) -> String {
                 .answer
                 .as_ref()
                 .map_or_else(|| "(no answer)".into(), |a| a.text());
+            // Shortened: Slack refuses a text over 3000 characters, and a refused update would
+            // leave the buttons on the message. The whole answer is in the decision output.
             format!(
                 " · {} {}",
-                mrkdwn_escape(&f.question),
-                mrkdwn_escape(&answer)
+                mrkdwn_escape(&shortened(&f.question, SHOWN_QUESTION_CHARS)),
+                mrkdwn_escape(&shortened(&answer, SHOWN_ANSWER_CHARS))
             )
         })
         .unwrap_or_default();
@@ -145,4 +159,37 @@ pub(crate) fn decided_line(record: &RecordedDecision) -> String {
         mrkdwn_escape(&capitalized(&record.decision.past_tense())),
         rfc3339(record.decided_at)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approvals::follow_up::{Answer, FollowUpAnswer};
+    use approvals::{Channel, DecidedBy};
+
+    #[test]
+    fn the_decided_line_stays_within_slacks_text_limit_whatever_was_answered() {
+        let record = RecordedDecision {
+            decision: Decision::Reject,
+            decided_by: DecidedBy {
+                id: "U0ALICE".into(),
+                name: "alice".into(),
+                channel: Channel::Slack,
+            },
+            decided_at: 1_800_000_000,
+            comment: None,
+            source_ip: None,
+            user_agent: None,
+            slack_user: None,
+            action: None,
+            follow_up: Some(FollowUpAnswer {
+                question: "<".repeat(500),
+                answer: Some(Answer::Text("<&>".repeat(1000))),
+            }),
+        };
+        let line = decided_line(&record);
+        assert!(line.chars().count() <= 3000, "{}", line.chars().count());
+        assert!(line.ends_with('\u{2026}'), "shortened: {line}");
+        assert!(!line.contains('<'), "still escaped");
+    }
 }

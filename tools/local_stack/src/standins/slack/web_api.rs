@@ -17,6 +17,8 @@ use super::{email_of, resolve_channel, Ephemeral, Message, SlackStandIn, BOT_ID,
 const MAX_BLOCKS: usize = 50;
 const MAX_BUTTON_VALUE: usize = 2000;
 const MAX_ACTION_ELEMENTS: usize = 25;
+/// Slack's limit for a section's text and a context element's text.
+const MAX_TEXT_CHARS: usize = 3000;
 
 type Args = Map<String, Value>;
 
@@ -314,6 +316,16 @@ fn arguments(headers: &HeaderMap, body: &Bytes) -> Option<Map<String, Value>> {
     Some(args)
 }
 
+/// A section's text and each context element's text within [`MAX_TEXT_CHARS`].
+fn texts_fit(block: &Value) -> bool {
+    let fits = |t: &Value| {
+        t.as_str()
+            .is_none_or(|t| t.chars().count() <= MAX_TEXT_CHARS)
+    };
+    let context = block["elements"].as_array().into_iter().flatten();
+    fits(&block["text"]["text"]) && context.map(|e| &e["text"]).all(fits)
+}
+
 fn validate_blocks(blocks: &Value) -> Result<Vec<Value>, &'static str> {
     let Some(blocks) = blocks.as_array() else {
         return Err("invalid_blocks_format");
@@ -322,7 +334,7 @@ fn validate_blocks(blocks: &Value) -> Result<Vec<Value>, &'static str> {
         return Err("invalid_blocks");
     }
     for block in blocks {
-        if !block["type"].is_string() {
+        if !block["type"].is_string() || !texts_fit(block) {
             return Err("invalid_blocks");
         }
         if block["type"] == "actions" {
