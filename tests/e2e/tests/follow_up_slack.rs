@@ -34,6 +34,10 @@ async fn modals_of(user: &str) -> Vec<Value> {
         .collect()
 }
 
+/// Held by each test that opens Carol's modals: the submit hook answers a person's open modal,
+/// so two of her modals open at once would be ambiguous.
+static CAROL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// `user` submits their open modal with `answer`: what the stand-in reports.
 async fn submit(user: &str, answer: Option<&str>) -> Value {
     let r = http()
@@ -51,6 +55,7 @@ async fn submit(user: &str, answer: Option<&str>) -> Value {
 
 #[tokio::test]
 async fn a_click_opens_the_question_a_refused_number_changes_nothing_a_valid_one_resumes() {
+    let _carol = CAROL.lock().await;
     let tag = unique("replicas");
     let question =
         json!({"question": "How many replicas?", "answer": "number", "after": ["reject", "defer"]});
@@ -159,6 +164,7 @@ async fn a_choice_without_the_question_decides_directly_and_a_cancelled_modal_no
 
 #[tokio::test]
 async fn a_long_answer_is_kept_whole_and_the_message_still_loses_its_buttons() {
+    let _carol = CAROL.lock().await;
     let tag = unique("why");
     let arn = start(
         &tag,
