@@ -139,6 +139,16 @@ impl ApprovalRecord {
         now >= self.expires_at
     }
 
+    /// Nobody has decided yet and the request has not expired.
+    pub fn is_open(&self, now: i64) -> bool {
+        self.decision.is_none() && !self.is_expired(now)
+    }
+
+    /// The follow-up question asked after the choice `value`, if the request asks one then.
+    pub fn question_after(&self, value: &str) -> Option<&FollowUp> {
+        self.follow_up.as_ref().filter(|q| q.applies_to(value))
+    }
+
     /// The decision is recorded, a Task waits on it, and it has not reached its end.
     pub fn needs_delivery(&self) -> bool {
         self.decision.is_some() && self.task_token.is_some() && !self.delivery.is_final()

@@ -178,11 +178,7 @@ fn follow_up_field(
     link: &SignedLink,
     refused: Option<&Refused>,
 ) -> String {
-    let Some(question) = record
-        .follow_up
-        .as_ref()
-        .filter(|q| q.applies_to(link.decision.as_str()))
-    else {
+    let Some(question) = record.question_after(link.decision.as_str()) else {
         return String::new();
     };
     let kind = match question.kind {

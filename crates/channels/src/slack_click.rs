@@ -85,15 +85,10 @@ pub async fn record_click(
     let Some(click) = payload::parse_click(payload, now) else {
         return Ok(ClickStep::Ignored);
     };
-    if let Some(refusal) = foreign_workspace(&click, workspace) {
-        return Ok(refused(click, refusal));
-    }
-    let Some(record) = store.get(&click.approval_id).await? else {
-        return Ok(refused(click, ClickRefusal::Gone));
+    let (click, record) = match checked(click, workspace, store).await? {
+        Checked::Allowed(click, record) => (click, record),
+        Checked::Refused(step) => return Ok(step),
     };
-    if let Some(refusal) = not_for_this_click(&record, &click) {
-        return Ok(refused(click, refusal));
-    }
     if !counts(&record, &click) {
         return Ok(ClickStep::Ignored);
     }
@@ -101,6 +96,32 @@ pub async fn record_click(
         return Ok(ClickStep::Ask { click, record });
     }
     write(click, store, now).await
+}
+
+/// A click (or a submitted question) after its own checks.
+enum Checked {
+    Allowed(Click, ApprovalRecord),
+    Refused(ClickStep),
+}
+
+/// The checks every click and submitted question passes before anything is written: from the
+/// configured workspace, for a request that still exists, on its own message, by someone on
+/// its allow-list.
+async fn checked(
+    click: Click,
+    workspace: Option<&str>,
+    store: &dyn ApprovalStore,
+) -> Result<Checked, HitlError> {
+    if let Some(refusal) = foreign_workspace(&click, workspace) {
+        return Ok(Checked::Refused(refused(click, refusal)));
+    }
+    let Some(record) = store.get(&click.approval_id).await? else {
+        return Ok(Checked::Refused(refused(click, ClickRefusal::Gone)));
+    };
+    Ok(match not_for_this_click(&record, &click) {
+        Some(refusal) => Checked::Refused(refused(click, refusal)),
+        None => Checked::Allowed(click, record),
+    })
 }
 
 /// The conditional decision write (first decision wins) of a click or a submitted question.

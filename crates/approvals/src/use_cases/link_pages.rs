@@ -276,11 +276,10 @@ fn follow_up_answer(
     form_body: &str,
     now: i64,
 ) -> Result<(OpenedLink, Option<FollowUpAnswer>), Box<LinkView>> {
-    let question = match &opened.record.follow_up {
-        Some(q) if q.applies_to(opened.link.decision.as_str()) => q,
-        _ => return Ok((opened, None)),
+    let Some(question) = opened.record.question_after(opened.link.decision.as_str()) else {
+        return Ok((opened, None));
     };
-    let open = opened.record.decision.is_none() && now < opened.record.expires_at;
+    let open = opened.record.is_open(now);
     let answer = form_field(form_body, "answer");
     match question.answer(answer.as_deref()) {
         Ok(answered) => Ok((opened, Some(answered))),

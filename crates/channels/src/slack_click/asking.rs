@@ -9,12 +9,10 @@ use super::*;
 /// Whether `click` must be answered with the request's question first: the request is open
 /// and asks after this choice.
 pub(super) fn asks(record: &ApprovalRecord, click: &Click, now: i64) -> bool {
-    record.decision.is_none()
-        && !record.is_expired(now)
+    record.is_open(now)
         && record
-            .follow_up
-            .as_ref()
-            .is_some_and(|q| q.applies_to(click.decision.decision.as_str()))
+            .question_after(click.decision.decision.as_str())
+            .is_some()
 }
 
 /// Opens the question for the clicker. If Slack does not let us (the click's trigger expired,
@@ -55,24 +53,15 @@ pub(super) async fn record_submission(
     store: &dyn ApprovalStore,
     now: i64,
 ) -> Result<ClickStep, HitlError> {
-    let Some(Submission { mut click, answer }) = parse_submission(payload, now) else {
+    let Some(Submission { click, answer }) = parse_submission(payload, now) else {
         return Ok(ClickStep::Ignored);
     };
-    if let Some(refusal) = foreign_workspace(&click, workspace) {
-        return Ok(refused(click, refusal));
-    }
-    let Some(record) = store.get(&click.approval_id).await? else {
-        return Ok(refused(click, ClickRefusal::Gone));
+    let (mut click, record) = match checked(click, workspace, store).await? {
+        Checked::Allowed(click, record) => (click, record),
+        Checked::Refused(step) => return Ok(step),
     };
-    if let Some(refusal) = not_for_this_click(&record, &click) {
-        return Ok(refused(click, refusal));
-    }
-    let open = record.decision.is_none() && !record.is_expired(now);
-    let question = record
-        .follow_up
-        .as_ref()
-        .filter(|q| q.applies_to(click.decision.decision.as_str()));
-    if let Some(question) = question {
+    let open = record.is_open(now);
+    if let Some(question) = record.question_after(click.decision.decision.as_str()) {
         match question.answer(answer.as_deref()) {
             Ok(answered) => click.decision.follow_up = Some(answered),
             Err(refusal) if open => {

@@ -16,11 +16,12 @@ use serde_json::{json, Value};
 use super::buttons::link_actions;
 use super::card::{adaptive_card, check_size, open_url_action};
 use super::ValidatedRequestAction;
-use super::{shared_links, Fact, TeamsMessage, TeamsMessenger, TeamsRequestActionOutput};
+use super::{attach_token, mark_sent, shared_links, waiting};
+use super::{Fact, TeamsMessage, TeamsMessenger, TeamsRequestActionOutput};
 use approvals::approval::normalize_email;
 use approvals::ports::ChatApprovals;
-use approvals::use_cases::{LinkSettings, TaskStatus};
-use approvals::{HitlError, MessageRef, RecipientLinks};
+use approvals::use_cases::LinkSettings;
+use approvals::{HitlError, RecipientLinks};
 
 /// Why a `user` cannot be reached when the deployment has no bot (`Hitl.Config`).
 pub const NO_BOT: &str = "Teams: sending to a user needs the Teams bot, which is not configured: set the TeamsBotAppId, TeamsBotTenantId and TeamsBotAppSecret parameters (see the README, Teams bot)";
@@ -122,26 +123,13 @@ pub async fn request_action_to_user(
         &links.expires_at,
     ));
     check_size(&message)?;
-    let record = store
-        .attach_task_token(&links.approval_id, &request.task_token, now)
-        .await?
-        .ok_or_else(|| HitlError::NotFound(links.approval_id.clone()))?;
+    let record = attach_token(&links, &request, store, now).await?;
     if record.message.is_none() {
         let posted = messenger.post_to_user(&personal.approver, &message).await?;
         tracing::info!(approval_id = %links.approval_id, via = ?posted.via, "Teams approval card sent to the user's 1:1 chat");
-        let sent = MessageRef {
-            channel: "teams".into(),
-            ts: BOT_MESSAGE_TS.into(),
-        };
-        store
-            .attach_message(&links.approval_id, &sent, None)
-            .await?;
+        mark_sent(&links.approval_id, BOT_MESSAGE_TS, store).await?;
     }
-    Ok(TeamsRequestActionOutput {
-        approval_id: links.approval_id,
-        expires_at: links.expires_at,
-        status: TaskStatus::Waiting,
-    })
+    Ok(waiting(links))
 }
 
 #[cfg(test)]

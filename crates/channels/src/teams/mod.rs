@@ -163,10 +163,7 @@ pub async fn request_action(
         &links.expires_at,
     ));
     check_size(&message)?;
-    let record = store
-        .attach_task_token(&links.approval_id, &request.task_token, now)
-        .await?
-        .ok_or_else(|| HitlError::NotFound(links.approval_id.clone()))?;
+    let record = attach_token(&links, &request, store, now).await?;
     // An earlier attempt that posted the card also sent the emails.
     if record.message.is_none() {
         if !names.is_empty() {
@@ -181,11 +178,43 @@ pub async fn request_action(
         }
         post_once(&links.approval_id, &message, store, messenger).await?;
     }
-    Ok(TeamsRequestActionOutput {
+    Ok(waiting(links))
+}
+
+/// Stores the Task's token on the request: the record as it is now.
+pub(crate) async fn attach_token(
+    links: &CreateLinksOutput,
+    request: &ValidatedRequestAction,
+    store: &dyn ChatApprovals,
+    now: i64,
+) -> Result<approvals::ApprovalRecord, HitlError> {
+    store
+        .attach_task_token(&links.approval_id, &request.task_token, now)
+        .await?
+        .ok_or_else(|| HitlError::NotFound(links.approval_id.clone()))
+}
+
+/// Marks the card as sent (`how`: through the webhook or the bot), so a retry of this state
+/// does not send it again.
+pub(crate) async fn mark_sent(
+    approval_id: &str,
+    how: &str,
+    store: &dyn ChatApprovals,
+) -> Result<(), HitlError> {
+    let sent = MessageRef {
+        channel: "teams".into(),
+        ts: how.into(),
+    };
+    store.attach_message(approval_id, &sent, None).await
+}
+
+/// The Task's output while it waits for the decision.
+pub(crate) fn waiting(links: CreateLinksOutput) -> TeamsRequestActionOutput {
+    TeamsRequestActionOutput {
         approval_id: links.approval_id,
         expires_at: links.expires_at,
         status: TaskStatus::Waiting,
-    })
+    }
 }
 
 /// Posts the card and marks it sent.
@@ -197,12 +226,7 @@ async fn post_once(
 ) -> Result<(), HitlError> {
     let posted = messenger.post(message).await?;
     tracing::info!(%approval_id, via = ?posted.via, "Teams approval card posted");
-    // Marks the card as sent, so a retry of this state does not post it again.
-    let sent = MessageRef {
-        channel: "teams".into(),
-        ts: "webhook".into(),
-    };
-    store.attach_message(approval_id, &sent, None).await
+    mark_sent(approval_id, "webhook", store).await
 }
 
 /// Teams Send Channel Message / Send Chat Message: posts a text or a card to the webhook's
