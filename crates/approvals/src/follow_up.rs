@@ -112,6 +112,15 @@ pub struct FollowUpAnswer {
     pub answer: Option<Answer>,
 }
 
+impl FollowUpAnswer {
+    /// The answer as a person reads it; "(no answer)" for an optional question left empty.
+    pub fn answer_text(&self) -> String {
+        self.answer
+            .as_ref()
+            .map_or_else(|| "(no answer)".into(), Answer::text)
+    }
+}
+
 /// Why an answer was refused: a sentence the person reads next to the field. Nothing is
 /// recorded; they may answer again.
 #[derive(Debug, Clone, PartialEq, Eq)]

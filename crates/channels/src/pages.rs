@@ -212,10 +212,7 @@ fn answered_line(d: &approvals::RecordedDecision) -> String {
     let Some(answered) = &d.follow_up else {
         return String::new();
     };
-    let answer = answered
-        .answer
-        .as_ref()
-        .map_or_else(|| "(no answer)".to_string(), |a| a.text());
+    let answer = answered.answer_text();
     format!(
         "<p class=\"muted\" id=\"follow-up-answer\">{} {}</p>",
         text(&answered.question),

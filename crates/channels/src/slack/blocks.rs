@@ -141,10 +141,7 @@ pub(crate) fn decided_line(record: &RecordedDecision) -> String {
         .follow_up
         .as_ref()
         .map(|f| {
-            let answer = f
-                .answer
-                .as_ref()
-                .map_or_else(|| "(no answer)".into(), |a| a.text());
+            let answer = f.answer_text();
             // Shortened: Slack refuses a text over 3000 characters, and a refused update would
             // leave the buttons on the message. The whole answer is in the decision output.
             format!(
