@@ -5,6 +5,7 @@
 //! HTTP ones share (a time budget per call, retries that never post twice, error names).
 
 pub mod http;
+pub mod identity;
 pub mod jira;
 pub mod mail;
 pub mod outlook;

@@ -20,30 +20,23 @@ use lambda_kit::email::OutlookSettings;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use reqwest::Url;
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
 use serde_json::{json, Value};
-use tokio::sync::Mutex;
 
 use crate::http::{Repeat, Reply, ServiceHttp};
+use crate::identity::{AppCredentials, AppToken};
 
 /// What one message may take, a token request and a retry after an expired token included
 /// (`aws_adapters::timeouts::OUTLOOK_SEND`).
 pub const SEND_BUDGET: Duration = Duration::from_secs(3);
-/// A token is renewed this long before it expires.
-const TOKEN_MARGIN: Duration = Duration::from_secs(300);
 const TOKEN: &str = "request an Outlook (Graph) token";
 const SEND_MAIL: &str = "Graph sendMail";
 
 pub struct OutlookSender {
     http: ServiceHttp,
-    token_url: Url,
-    scope: String,
-    client_id: String,
-    client_secret: SecretString,
+    token: AppToken,
     /// The sending mailbox's `sendMail`.
     send_url: Url,
     sender: String,
-    token: Mutex<Option<(SecretString, Instant)>>,
 }
 
 impl std::fmt::Debug for OutlookSender {
@@ -53,12 +46,6 @@ impl std::fmt::Debug for OutlookSender {
             .field("sender", &self.sender)
             .finish()
     }
-}
-
-#[derive(Deserialize)]
-struct TokenReply {
-    access_token: String,
-    expires_in: u64,
 }
 
 impl OutlookSender {
@@ -83,19 +70,24 @@ impl OutlookSender {
             .extend(["v1.0", "users", sender, "sendMail"]);
         Ok(OutlookSender {
             http: ServiceHttp::new(Service::Outlook).with_budget(SEND_BUDGET),
-            token_url,
-            scope: format!("{}/.default", settings.graph_url),
-            client_id: settings.client_id.clone(),
-            client_secret: client_secret.clone(),
+            token: AppToken::new(
+                &AppCredentials {
+                    token_url: &token_url,
+                    client_id: &settings.client_id,
+                    secret: client_secret,
+                },
+                &format!("{}/.default", settings.graph_url),
+                TOKEN.into(),
+                "OUTLOOK_TENANT_ID, OUTLOOK_CLIENT_ID and the client secret",
+            ),
             send_url,
             sender: sender.to_string(),
-            token: Mutex::new(None),
         })
     }
 
     /// What init opens connections with: the token endpoint's and Graph's origins.
     pub fn connection_urls(&self) -> Vec<String> {
-        [&self.token_url, &self.send_url]
+        [self.token.url(), &self.send_url]
             .iter()
             .map(|u| u.origin().ascii_serialization() + "/")
             .collect()
@@ -105,45 +97,6 @@ impl OutlookSender {
     pub fn with_http(mut self, http: ServiceHttp) -> Self {
         self.http = http;
         self
-    }
-
-    /// A token that is good for a while, from the cache or the token endpoint.
-    async fn token(&self, deadline: Instant) -> Result<SecretString, HitlError> {
-        let mut held = self.token.lock().await;
-        if let Some((token, until)) = held.as_ref() {
-            if Instant::now() < *until {
-                return Ok(token.clone());
-            }
-        }
-        let form = [
-            ("grant_type", "client_credentials"),
-            ("client_id", self.client_id.as_str()),
-            ("client_secret", self.client_secret.expose_secret()),
-            ("scope", self.scope.as_str()),
-        ];
-        let reply = self
-            .http
-            .send_until(deadline, Repeat::Idempotent, TOKEN, |client| {
-                client.post(self.token_url.clone()).form(&form)
-            })
-            .await?;
-        if !reply.is_success() {
-            return Err(token_error(&reply));
-        }
-        let answer: TokenReply = serde_json::from_str(&reply.body).map_err(|_| {
-            self.http.error(
-                ServiceErrorKind::ApiError,
-                format!("{TOKEN}: an answer without a token"),
-            )
-        })?;
-        let lifetime = Duration::from_secs(answer.expires_in).saturating_sub(TOKEN_MARGIN);
-        let token = SecretString::from(answer.access_token);
-        *held = Some((token.clone(), Instant::now() + lifetime));
-        Ok(token)
-    }
-
-    async fn forget_token(&self) {
-        *self.token.lock().await = None;
     }
 
     async fn post(
@@ -192,23 +145,6 @@ fn graph_error(body: &str) -> (String, String) {
     (code, message.chars().take(300).collect())
 }
 
-/// The identity platform's `{"error", "error_description"}` (which never repeats the secret).
-fn token_error(reply: &Reply) -> HitlError {
-    let value: Value = serde_json::from_str(&reply.body).unwrap_or_default();
-    let error = value["error"].as_str().unwrap_or("error");
-    let description: String = value["error_description"]
-        .as_str()
-        .unwrap_or_default()
-        .chars()
-        .take(300)
-        .collect();
-    HitlError::service(
-        Service::Outlook,
-        ServiceErrorKind::Unauthorized,
-        format!("{TOKEN}: HTTP {} {error}: {description} (check OUTLOOK_TENANT_ID, OUTLOOK_CLIENT_ID and the client secret)", reply.status),
-    )
-}
-
 /// The `sendMail` body: one message with its recipients, its sender's name, and the HTML body
 /// (Graph takes one body; a text-only message goes as `Text`).
 pub fn send_mail_body(email: &OutgoingEmail) -> Value {
@@ -245,13 +181,21 @@ impl EmailSender for OutlookSender {
         let deadline = self.http.deadline();
         let body = send_mail_body(email).to_string();
         let mut reply = self
-            .post(deadline, &body, &self.token(deadline).await?)
+            .post(
+                deadline,
+                &body,
+                &self.token.get(&self.http, deadline).await?,
+            )
             .await?;
         if reply.status == 401 {
             // An expired or revoked token: nothing was sent; once more with a new one.
-            self.forget_token().await;
+            self.token.forget().await;
             reply = self
-                .post(deadline, &body, &self.token(deadline).await?)
+                .post(
+                    deadline,
+                    &body,
+                    &self.token.get(&self.http, deadline).await?,
+                )
                 .await?;
         }
         if reply.status == 202 || reply.is_success() {

@@ -23,6 +23,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use crate::identity::{AppCredentials, AppToken};
 use approvals::{HitlError, Service};
 use channels::teams::{webhook_envelope, PostedMessage, TeamsMessage, Via};
 use lambda_kit::Settings;
@@ -41,7 +42,6 @@ pub const SEND_BUDGET: Duration = Duration::from_secs(6);
 pub const BOT_FRAMEWORK_SCOPE: &str = "https://api.botframework.com/.default";
 /// The Bot Connector for Teams in Microsoft's public cloud (GCC and others have their own).
 pub const DEFAULT_SERVICE_URL: &str = "https://smba.trafficmanager.net/teams/";
-const TOKEN_MARGIN: Duration = Duration::from_secs(300);
 
 /// The bot's configuration (`TEAMS_BOT_*`); none when `TEAMS_BOT_APP_ID` is unset.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,18 +77,15 @@ impl BotSettings {
     }
 }
 
-type Cached = Option<(SecretString, Instant)>;
-
 pub struct TeamsBot {
     http: ServiceHttp,
     settings: BotSettings,
     token_url: Url,
     graph: Url,
     service: Url,
-    graph_scope: String,
-    app_secret: SecretString,
-    bot_token: Mutex<Cached>,
-    graph_token: Mutex<Cached>,
+    /// Tokens for the Bot Connector and for Graph.
+    bot_token: AppToken,
+    graph_token: AppToken,
     /// Each person's 1:1 conversation id, by address.
     conversations: Mutex<HashMap<String, String>>,
 }
@@ -116,16 +113,24 @@ impl TeamsBot {
         let token_url = login
             .join(&format!("{}/oauth2/v2.0/token", settings.tenant_id))
             .map_err(|_| HitlError::Config("TEAMS_BOT_TENANT_ID is not a tenant id".into()))?;
+        let app = AppCredentials {
+            token_url: &token_url,
+            client_id: &settings.app_id,
+            secret: app_secret,
+        };
+        let graph_scope = format!("{}/.default", settings.graph_url.trim_end_matches('/'));
+        let token = |scope: &str| {
+            let name = format!("{} for {scope}", errors::TOKEN);
+            AppToken::new(&app, scope, name, errors::CHECK_APP)
+        };
         Ok(TeamsBot {
             http: ServiceHttp::new(Service::Teams).with_budget(SEND_BUDGET),
             graph: base_url(&settings.graph_url, "TEAMS_BOT_GRAPH_URL")?,
             service: base_url(&settings.service_url, "TEAMS_BOT_SERVICE_URL")?,
-            graph_scope: format!("{}/.default", settings.graph_url.trim_end_matches('/')),
+            bot_token: token(BOT_FRAMEWORK_SCOPE),
+            graph_token: token(&graph_scope),
             token_url,
             settings,
-            app_secret: app_secret.clone(),
-            bot_token: Mutex::new(None),
-            graph_token: Mutex::new(None),
             conversations: Mutex::new(HashMap::new()),
         })
     }
@@ -144,44 +149,12 @@ impl TeamsBot {
         self
     }
 
-    fn cache(&self, call: BotCall) -> &Mutex<Cached> {
+    /// The token a call needs: Graph's, or the Bot Connector's.
+    fn token(&self, call: BotCall) -> &AppToken {
         match call {
             BotCall::Graph => &self.graph_token,
             _ => &self.bot_token,
         }
-    }
-
-    /// A token for Graph (`BotCall::Graph`) or the Bot Connector, cached or new.
-    async fn token(&self, call: BotCall, deadline: Instant) -> Result<SecretString, HitlError> {
-        let mut held = self.cache(call).lock().await;
-        if let Some((token, until)) = held.as_ref() {
-            if Instant::now() < *until {
-                return Ok(token.clone());
-            }
-        }
-        let scope = match call {
-            BotCall::Graph => self.graph_scope.as_str(),
-            _ => BOT_FRAMEWORK_SCOPE,
-        };
-        let form = [
-            ("grant_type", "client_credentials"),
-            ("client_id", self.settings.app_id.as_str()),
-            ("client_secret", self.app_secret.expose_secret()),
-            ("scope", scope),
-        ];
-        let reply = self
-            .http
-            .send_until(deadline, Repeat::Idempotent, errors::TOKEN, |client| {
-                client.post(self.token_url.clone()).form(&form)
-            })
-            .await?;
-        let (token, lifetime) = errors::token_answer(&reply, scope)?;
-        let token = SecretString::from(token);
-        *held = Some((
-            token.clone(),
-            Instant::now() + lifetime.saturating_sub(TOKEN_MARGIN),
-        ));
-        Ok(token)
     }
 
     /// Sends the request `build` makes with a token for `call`; a 401 renews the token once
@@ -195,7 +168,7 @@ impl TeamsBot {
     ) -> Result<Reply, HitlError> {
         let mut renewed = false;
         loop {
-            let token = self.token(call, deadline).await?;
+            let token = self.token(call).get(&self.http, deadline).await?;
             let bearer = format!("Bearer {}", token.expose_secret());
             let reply = self
                 .http
@@ -206,7 +179,7 @@ impl TeamsBot {
             if reply.status != 401 || renewed {
                 return Ok(reply);
             }
-            *self.cache(call).lock().await = None;
+            self.token(call).forget().await;
             renewed = true;
         }
     }

@@ -1,15 +1,14 @@
 //! The Teams bot's answers, read once: tokens, the Graph lookup, the Bot Connector's
 //! conversation and activity calls, each status mapped to one named error (`Teams.*`).
 
-use std::time::Duration;
-
 use approvals::{HitlError, Service, ServiceErrorKind};
-use serde::Deserialize;
 use serde_json::Value;
 
 use crate::http::Reply;
 
 pub const TOKEN: &str = "request a Teams bot token";
+/// What to check when the identity platform refuses the bot's credentials.
+pub const CHECK_APP: &str = "TeamsBotAppId, TeamsBotTenantId and the teams-bot-app-secret secret";
 const INSTALL: &str = "install the Teams app that holds the bot for that person (Teams admin center: Manage apps > the app > Install for users, an app setup policy, or Graph POST /users/{id}/teamwork/installedApps with TeamsAppInstallation.ReadWriteSelfForUser.All), or ask them to add it; a person who blocked the bot must unblock it";
 
 /// The calls the bot makes with a token.
@@ -53,39 +52,6 @@ pub fn error_of(body: &str) -> (String, String) {
         })
         .unwrap_or_else(|| "error".into());
     (code, message.chars().take(300).collect())
-}
-
-#[derive(Deserialize)]
-struct TokenReply {
-    access_token: String,
-    expires_in: u64,
-}
-
-/// The token and its lifetime, or `Teams.Unauthorized` with what the identity platform said
-/// (which never repeats the secret).
-pub fn token_answer(reply: &Reply, scope: &str) -> Result<(String, Duration), HitlError> {
-    if reply.is_success() {
-        return serde_json::from_str::<TokenReply>(&reply.body)
-            .map(|t| (t.access_token, Duration::from_secs(t.expires_in)))
-            .map_err(|_| {
-                error(
-                    ServiceErrorKind::ApiError,
-                    format!("{TOKEN}: an answer without a token"),
-                )
-            });
-    }
-    let value: Value = serde_json::from_str(&reply.body).unwrap_or_default();
-    let code = value["error"].as_str().unwrap_or("error");
-    let description: String = value["error_description"]
-        .as_str()
-        .unwrap_or_default()
-        .chars()
-        .take(300)
-        .collect();
-    Err(error(
-        ServiceErrorKind::Unauthorized,
-        format!("{TOKEN} for {scope}: HTTP {} {code}: {description} (check TeamsBotAppId, TeamsBotTenantId and the teams-bot-app-secret secret)", reply.status),
-    ))
 }
 
 /// The object id Graph answered, or why there is none.
