@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
@@ -75,6 +75,22 @@ pub fn issue_token(tokens: &mut HashMap<String, Instant>, issuer: &str) -> Respo
         "access_token": access_token,
     }))
     .into_response()
+}
+
+/// The bearer token a request presents (`Authorization: Bearer …`), if any.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+}
+
+/// Whether `token` is one of `tokens` (issued by [`issue_token`]) and has not expired.
+pub fn still_valid(tokens: &HashMap<String, Instant>, token: Option<&str>) -> bool {
+    token
+        .and_then(|t| tokens.get(t))
+        .is_some_and(|expiry| *expiry > Instant::now())
 }
 
 #[cfg(test)]

@@ -97,14 +97,8 @@ async fn token(
 
 /// The refusal of a request whose token is missing or not one issued here.
 fn unauthenticated(outlook: &OutlookStandIn, headers: &HeaderMap) -> Option<Response> {
-    let token = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
-    let valid = token
-        .and_then(|t| outlook.tokens.lock().unwrap().get(t).copied())
-        .is_some_and(|expiry| expiry > Instant::now());
+    let token = identity::bearer(headers);
+    let valid = identity::still_valid(&outlook.tokens.lock().unwrap(), token);
     let message = match (token, valid) {
         (_, true) => return None,
         (None, _) => "Access token is empty.",

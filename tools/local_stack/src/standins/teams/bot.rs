@@ -117,15 +117,7 @@ impl Bot {
 
 /// The bearer token of a request, if it is one of `tokens` and not expired.
 pub(super) fn bearer_in(headers: &HeaderMap, tokens: &Mutex<HashMap<String, Instant>>) -> bool {
-    let token = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
-    let tokens = tokens.lock().unwrap();
-    token
-        .and_then(|t| tokens.get(t))
-        .is_some_and(|expiry| *expiry > Instant::now())
+    identity::still_valid(&tokens.lock().unwrap(), identity::bearer(headers))
 }
 
 /// The bot's routes (under the Teams stand-in): `/bot/login/…`, `/bot/graph/…`,

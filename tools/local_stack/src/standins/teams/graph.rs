@@ -2,7 +2,6 @@
 //! endpoints, which refuse the app-only tokens it issues.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -47,14 +46,8 @@ pub const APP_ONLY_POST_REFUSED: &str = "Message POST is allowed in application-
 /// is app-only (this stand-in issues no other kind), which Graph refuses for live messages.
 fn refuse_graph_message(teams: &TeamsStandIn, headers: &HeaderMap) -> Response {
     let data = teams.data.lock().unwrap();
-    let token = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
-    let valid = token
-        .and_then(|t| data.tokens.get(t))
-        .is_some_and(|expiry| *expiry > Instant::now());
+    let token = identity::bearer(headers);
+    let valid = identity::still_valid(&data.tokens, token);
     let (code, message) = match (token, valid) {
         (None, _) => ("InvalidAuthenticationToken", "Access token is empty."),
         (Some(_), false) => (
