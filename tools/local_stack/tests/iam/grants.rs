@@ -28,6 +28,7 @@ pub fn stack_with(extra: &[(&str, &str)]) -> Stack {
         ("GraphClientSecret", "graph-secret"),
         ("JiraApiToken", "jira-token"),
         ("TeamsBotAppSecret", "bot-secret"),
+        ("TeamsBotAppId", "00000000-0000-0000-0000-0000000000b0"),
     ]
     .into_iter()
     .chain(extra.iter().copied())
