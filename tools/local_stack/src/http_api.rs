@@ -1,5 +1,7 @@
 //! The template's HttpApi routes on 127.0.0.1, with API Gateway's HTTP API payload format 2.0
-//! events and response mapping.
+//! events and response mapping, and its route throttling ([`throttle`]).
+
+pub mod throttle;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -17,6 +19,8 @@ pub struct Route {
     pub method: String,
     pub path: String,
     pub function: Arc<FunctionPool>,
+    /// The route's throttling (`RouteSettings` or the API's defaults); `None`: unlimited.
+    pub throttle: Option<Arc<throttle::TokenBucket>>,
 }
 
 /// Matches `/decisions/{approvalId}` (and `{proxy+}`) against a request path.
@@ -282,6 +286,9 @@ pub async fn dispatch(
         }
         match_route(&r.path, uri.path()).map(|p| (r, p))
     })?;
+    if route.throttle.as_ref().is_some_and(|bucket| !bucket.take()) {
+        return Some(throttle::too_many_requests());
+    }
     let route_key = format!("{} {}", route.method, route.path);
     let event = event(
         &route_key,

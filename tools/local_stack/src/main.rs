@@ -213,10 +213,13 @@ fn http_routes(
         .functions
         .iter()
         .flat_map(|f| {
-            f.http_routes.iter().map(|(method, path)| http_api::Route {
-                method: method.clone(),
-                path: path.clone(),
+            f.http_routes.iter().map(|r| http_api::Route {
+                method: r.method.clone(),
+                path: r.path.clone(),
                 function: pools[&f.logical_id].clone(),
+                throttle: r
+                    .throttle
+                    .map(|t| Arc::new(http_api::throttle::TokenBucket::new(t))),
             })
         })
         .collect()

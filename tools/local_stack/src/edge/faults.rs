@@ -13,7 +13,8 @@
 //!  "seed": 42}
 //! ```
 //!
-//! Services: `sfn`, `dynamodb`, `ses` (at the edge) and `slack`, `teams`, `jira` (stand-ins).
+//! Services: `sfn`, `dynamodb`, `ses`, `secretsmanager` (at the edge) and `slack`, `teams`,
+//! `jira` (stand-ins). Secrets Manager faults reach the functions' cold-start secret reads.
 //! A rule with an `operation` wins over one without for that operation. Draws come from one
 //! seeded generator, so a run can be repeated (the order of concurrent calls aside).
 
@@ -34,6 +35,7 @@ pub enum Service {
     Sfn,
     Dynamodb,
     Ses,
+    SecretsManager,
     Slack,
     Teams,
     Jira,
@@ -45,6 +47,7 @@ impl Service {
             Service::Sfn => "sfn",
             Service::Dynamodb => "dynamodb",
             Service::Ses => "ses",
+            Service::SecretsManager => "secretsmanager",
             Service::Slack => "slack",
             Service::Teams => "teams",
             Service::Jira => "jira",

@@ -1,5 +1,5 @@
 //! Which service and operation a call is, and the answers a fault gives in each service's real
-//! shape: the AWS JSON protocol's `__type` for Step Functions and DynamoDB, SESv2's
+//! shape: the AWS JSON protocol's `__type` for Step Functions, DynamoDB and Secrets Manager, SESv2's
 //! `x-amzn-ErrorType`, Slack's `ratelimited` with `Retry-After`, Graph's and Jira's bodies.
 
 use std::sync::Arc;
@@ -23,6 +23,9 @@ pub fn classify_aws(headers: &HeaderMap, method: &Method, path: &str) -> Option<
     }
     if let Some(op) = target.strip_prefix("DynamoDB_20120810.") {
         return Some((Service::Dynamodb, op.to_string()));
+    }
+    if let Some(op) = target.strip_prefix("secretsmanager.") {
+        return Some((Service::SecretsManager, op.to_string()));
     }
     let rest = path.strip_prefix("/v2/email/")?;
     let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
@@ -68,6 +71,18 @@ fn aws_json(status: u16, error_type: &str, message: &str) -> Response<Body> {
     r.headers_mut().insert(
         "content-type",
         HeaderValue::from_static("application/x-amz-json-1.0"),
+    );
+    r
+}
+
+/// An AWS JSON 1.1 error (Secrets Manager): the shape's bare name in `__type`; the service's
+/// own errors carry `Message`, the front end's throttling `message` (`message_key`).
+fn aws_json_1_1(status: u16, error_type: &str, message_key: &str, message: &str) -> Response<Body> {
+    let body = json!({"__type": error_type, message_key: message});
+    let mut r = json_body(status, &[], body);
+    r.headers_mut().insert(
+        "content-type",
+        HeaderValue::from_static("application/x-amz-json-1.1"),
     );
     r
 }
@@ -132,6 +147,8 @@ pub fn fault_response(service: Service, operation: &str, fault: Injected) -> Res
         (Service::Dynamodb, Throttle) => aws_json(400, &format!("{AVAILABILITY}#ThrottlingException"), "Rate of requests exceeds the allowed throughput."),
         (Service::Ses, Error) => rest_json(500, "InternalFailure", "The request processing has failed because of an unknown error, exception or failure."),
         (Service::Ses, Throttle) => rest_json(429, "TooManyRequestsException", "Too many requests have been made to the operation."),
+        (Service::SecretsManager, Error) => aws_json_1_1(500, "InternalServiceError", "Message", "An error occurred on the server side."),
+        (Service::SecretsManager, Throttle) => aws_json_1_1(400, "ThrottlingException", "message", "Rate exceeded"),
         (Service::Slack, Error) => plain(500, "Internal Server Error"),
         (Service::Slack, Throttle) => json_body(429, &COOL_DOWN, json!({"ok": false, "error": "ratelimited"})),
         (Service::Teams, Error) => json_body(503, &[], json!({"error": {"code": "serviceNotAvailable", "message": "The service is temporarily unavailable."}})),
@@ -269,3 +286,6 @@ mod tests {
         assert_eq!(slack["error"], "ratelimited");
     }
 }
+
+#[cfg(test)]
+mod secrets_tests;

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::Value as Json;
 use serde_yaml::Value as Yaml;
 
+use super::http_routes::http_routes;
 use super::resolver::{yaml_key, Resolver};
 use super::schedules::schedules;
 use super::{FunctionDef, ScheduleTarget};
@@ -47,7 +48,7 @@ pub(super) fn function(
         env,
         timeout_secs: limit("Timeout", 3),
         memory_mb: limit("MemorySize", 128),
-        http_routes: http_routes(prop("Events")),
+        http_routes: http_routes(resolver, prop("Events"))?,
     };
     Ok(Function { def, policies })
 }
@@ -85,28 +86,4 @@ fn binary(id: &str, resource: &Yaml) -> String {
         .and_then(Yaml::as_str)
         .map(str::to_string)
         .unwrap_or_else(|| id.trim_end_matches("Function").to_string())
-}
-
-/// (METHOD or ANY, path) of each `HttpApi` event.
-fn http_routes(events: Option<&Yaml>) -> Vec<(String, String)> {
-    let mut http_routes = Vec::new();
-    if let Some(events) = events.and_then(Yaml::as_mapping) {
-        for (_, event) in events {
-            if event.get("Type").and_then(Yaml::as_str) == Some("HttpApi") {
-                let p = event.get("Properties");
-                let method = p
-                    .and_then(|p| p.get("Method"))
-                    .and_then(Yaml::as_str)
-                    .unwrap_or("ANY")
-                    .to_uppercase();
-                let route = p
-                    .and_then(|p| p.get("Path"))
-                    .and_then(Yaml::as_str)
-                    .unwrap_or("/{proxy+}")
-                    .to_string();
-                http_routes.push((method, route));
-            }
-        }
-    }
-    http_routes
 }

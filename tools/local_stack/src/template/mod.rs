@@ -5,6 +5,7 @@
 //! `!If`/`!Equals`) are resolved to local values.
 
 mod functions;
+mod http_routes;
 mod resolver;
 mod schedules;
 mod secrets;
@@ -19,6 +20,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value as Json;
 use serde_yaml::Value as Yaml;
 
+pub use http_routes::{HttpRoute, Throttle};
 use resolver::{yaml_key, Resolver};
 
 pub const REGION: &str = "us-east-1";
@@ -34,8 +36,7 @@ pub struct FunctionDef {
     pub env: BTreeMap<String, String>,
     pub timeout_secs: u64,
     pub memory_mb: u64,
-    /// (METHOD or ANY, path with `{params}`)
-    pub http_routes: Vec<(String, String)>,
+    pub http_routes: Vec<HttpRoute>,
     pub schedules: Vec<ScheduleDef>,
 }
 
@@ -215,9 +216,9 @@ fn resources_of(
             "AWS::Serverless::StateMachine" => stack.state_machines.push(
                 state_machines::state_machine(resolver, base_dir, &id, props)?,
             ),
-            // What only AWS runs: log groups (their retention), alarms, X-Ray, throttling and
-            // reserved concurrency live in properties and resources the local stack does not
-            // need; functions log to the console and run without those limits.
+            // What only AWS runs: log groups (their retention), alarms, X-Ray, CloudFront and
+            // WAF; functions log to the console. HttpApi throttling is read with the routes
+            // (http_routes), reserved concurrency by runtime_api::limits.
             _ => {}
         }
     }

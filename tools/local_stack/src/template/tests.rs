@@ -123,10 +123,13 @@ fn functions_get_resolved_environment_and_routes() {
     assert_eq!(f.env["KEYS"], "k1:generated-secret");
     assert_eq!(f.env["URL"], "http://127.0.0.1:3000");
     assert_eq!(f.env["JOINED"], "a,k1");
-    assert_eq!(
-        f.http_routes,
-        vec![("GET".to_string(), "/things/{id}".to_string())]
-    );
+    let routes: Vec<_> = f
+        .http_routes
+        .iter()
+        .map(|r| (&r.method[..], &r.path[..]))
+        .collect();
+    assert_eq!(routes, [("GET", "/things/{id}")]);
+    assert_eq!(f.http_routes[0].throttle, None, "the API sets no limits");
 }
 
 #[test]
@@ -309,5 +312,55 @@ fn the_real_template_loads() {
         .unwrap();
     assert!(api
         .http_routes
-        .contains(&("POST".to_string(), "/slack/interactions".to_string())));
+        .iter()
+        .any(|r| (&r.method[..], &r.path[..]) == ("POST", "/slack/interactions")));
+    // The local HttpApi throttles each route as the template says (http_api::throttle).
+    assert!(api.http_routes.iter().all(|r| r.throttle.is_some()));
+}
+
+#[test]
+fn routes_are_throttled_by_their_settings_else_their_api_s_defaults() {
+    let stack = load_template(
+        r#"
+Parameters:
+  LinkRate: {Type: Number, Default: 300}
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      DefaultRouteSettings: {ThrottlingBurstLimit: 50, ThrottlingRateLimit: 25}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        Own:
+          Type: HttpApi
+          Properties:
+            ApiId: !Ref Api
+            Path: /a
+            Method: GET
+            RouteSettings: {ThrottlingBurstLimit: 600, ThrottlingRateLimit: !Ref LinkRate}
+        Half:
+          Type: HttpApi
+          Properties: {ApiId: !Ref Api, Path: /b, Method: POST, RouteSettings: {ThrottlingBurstLimit: 5}}
+        Default: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: /c, Method: POST}}
+        Implicit: {Type: HttpApi, Properties: {Path: /d, Method: POST}}
+"#,
+    )
+    .unwrap();
+    let throttles: Vec<_> = stack.functions[0]
+        .http_routes
+        .iter()
+        .map(|r| (r.path.as_str(), r.throttle))
+        .collect();
+    let t = |burst, rate| Some(Throttle { burst, rate });
+    assert_eq!(
+        throttles,
+        [
+            ("/a", t(600, 300.0)),
+            ("/b", t(5, 25.0)),
+            ("/c", t(50, 25.0)),
+            ("/d", None)
+        ]
+    );
 }
