@@ -86,7 +86,7 @@ pub struct Lease {
 pub const LEASE_SECONDS: i64 = 10;
 
 /// How many late decisions one record keeps: a stream of late clicks cannot grow it unbounded.
-pub const MAX_LATE_DECISIONS: usize = 20;
+pub const MAX_LATE_DECISIONS: usize = crate::decision::MAX_LATE_AUDIT_ENTRIES;
 
 impl DeliveryState {
     /// The decision (or the expiry) reached its end: nothing more to tell the Task.

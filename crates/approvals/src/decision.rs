@@ -132,6 +132,49 @@ pub struct RecordedDecision {
     pub action: Option<ChosenAction>,
     /// The follow-up question asked after the choice, and its answer.
     pub follow_up: Option<FollowUpAnswer>,
+    /// The confirmation page this decision was submitted from (a random id the page carries),
+    /// so a second submission of the same form is known as the same decision, even when the
+    /// answer to the first was lost.
+    pub submission_id: Option<String>,
+}
+
+/// How many late decisions one record keeps: a stream of late clicks cannot grow it.
+pub const MAX_LATE_AUDIT_ENTRIES: usize = 5;
+/// The longest name and id a late decision keeps (a typed name is at most 100 characters).
+const MAX_LATE_WHO_CHARS: usize = 100;
+/// The longest source address kept (an IPv6 address in text is at most 45 characters).
+const MAX_LATE_IP_CHARS: usize = 45;
+
+fn at_most(text: &str, max: usize) -> String {
+    text.chars().take(max).collect()
+}
+
+impl RecordedDecision {
+    /// What the audit keeps of a decision that came after the request expired: who, when, on
+    /// which channel, what, and from where. Nothing the sender typed at length (comment,
+    /// answer) nor their user agent: a late decision changes nothing, so it must not cost
+    /// storage either, and at most [`MAX_LATE_AUDIT_ENTRIES`] of them are kept.
+    pub fn late_audit(&self) -> RecordedDecision {
+        RecordedDecision {
+            decision: Decision::from_value(&at_most(self.decision.as_str(), MAX_LATE_WHO_CHARS)),
+            decided_by: DecidedBy {
+                id: at_most(&self.decided_by.id, MAX_LATE_WHO_CHARS),
+                name: at_most(&self.decided_by.name, MAX_LATE_WHO_CHARS),
+                channel: self.decided_by.channel,
+            },
+            decided_at: self.decided_at,
+            comment: None,
+            source_ip: self
+                .source_ip
+                .as_deref()
+                .map(|ip| at_most(ip, MAX_LATE_IP_CHARS)),
+            user_agent: None,
+            slack_user: None,
+            action: None,
+            follow_up: None,
+            submission_id: None,
+        }
+    }
 }
 
 /// The output of every `.waitForTaskToken` approval Task.
@@ -221,6 +264,7 @@ mod tests {
             slack_user: None,
             action: None,
             follow_up: None,
+            submission_id: None,
         };
         let json = serde_json::to_value(DecisionOutput::from_recorded("a-1", &recorded)).unwrap();
         assert_eq!(
@@ -268,6 +312,7 @@ mod tests {
                 question: "How many replicas?".into(),
                 answer: Some(Answer::Number(3.into())),
             }),
+            submission_id: None,
         };
         let json = serde_json::to_value(DecisionOutput::from_recorded("a-1", &recorded)).unwrap();
         assert_eq!(
@@ -277,6 +322,49 @@ mod tests {
         recorded.follow_up.as_mut().unwrap().answer = None;
         let json = serde_json::to_value(DecisionOutput::from_recorded("a-1", &recorded)).unwrap();
         assert_eq!(json["followUp"]["answer"], serde_json::Value::Null);
+    }
+
+    #[test]
+    fn a_late_decision_keeps_only_a_small_audit() {
+        use crate::follow_up::{Answer, FollowUpAnswer};
+        let typed = "\u{6c7a}".repeat(3000);
+        let late = RecordedDecision {
+            decision: Decision::Custom("v".repeat(2000)),
+            decided_by: DecidedBy {
+                id: "link".into(),
+                name: "n".repeat(500),
+                channel: Channel::Email,
+            },
+            decided_at: 7,
+            comment: Some(typed.clone()),
+            source_ip: Some("10.0.0.1".into()),
+            user_agent: Some("ua".repeat(150)),
+            slack_user: Some(SlackUser {
+                id: "U1".into(),
+                username: "u".into(),
+                team_id: None,
+            }),
+            action: None,
+            follow_up: Some(FollowUpAnswer {
+                question: "Why?".into(),
+                answer: Some(Answer::Text(typed)),
+            }),
+            submission_id: Some("s".into()),
+        };
+        let kept = late.late_audit();
+        assert_eq!(kept.decided_at, 7);
+        assert_eq!(kept.decided_by.channel, Channel::Email);
+        assert_eq!(kept.decided_by.name.chars().count(), 100);
+        assert_eq!(kept.decision.as_str().len(), 100);
+        assert_eq!(kept.source_ip.as_deref(), Some("10.0.0.1"));
+        let dropped = (
+            kept.comment,
+            kept.user_agent,
+            kept.follow_up,
+            kept.slack_user,
+            kept.submission_id,
+        );
+        assert_eq!(dropped, (None, None, None, None, None));
     }
 
     #[test]

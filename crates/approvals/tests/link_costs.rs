@@ -70,8 +70,14 @@ impl DeliveryStore for Untouchable {
     async fn claim_expiry(&self, _: &str, _: &str, _: i64, _: i64) -> Result<bool, HitlError> {
         touched("claim_expiry")
     }
-    async fn finish_expiry(&self, _: &str, _: i64) -> Result<(), HitlError> {
+    async fn finish_expiry(&self, _: &str, _: &str, _: i64) -> Result<(), HitlError> {
         touched("finish_expiry")
+    }
+    async fn message_update_failed(&self, _: &str, _: i64) -> Result<(), HitlError> {
+        touched("message_update_failed")
+    }
+    async fn give_up_message_update(&self, _: &str, _: &str, _: i64) -> Result<bool, HitlError> {
+        touched("give_up_message_update")
     }
     async fn message_updated(&self, _: &str, _: i64) -> Result<(), HitlError> {
         touched("message_updated")
@@ -169,4 +175,118 @@ async fn a_genuine_link_still_reads_and_decides() {
     assert!(matches!(view, LinkView::Confirm { .. }), "{view:?}");
     let view = post(false, &good, &store).await;
     assert!(matches!(view, LinkView::Recorded { .. }), "{view:?}");
+}
+
+/// A shared-link request open until `NOW + 60`, asking why after either choice.
+async fn open_request<S: ApprovalStore + ?Sized>(store: &S) {
+    let mut record = ApprovalRecord::new(
+        "appr-1".into(),
+        "t".into(),
+        Channel::Email,
+        NOW - 10,
+        NOW + 60,
+        1,
+    );
+    record.follow_up = Some(approvals::FollowUp {
+        question: "Why?".into(),
+        kind: approvals::AnswerKind::Text,
+        after: vec![],
+        required: true,
+    });
+    store.create(&record).await.unwrap();
+}
+
+/// The longest form the page lets anyone send: a name, a comment and an answer at their
+/// longest, in a script of 3-byte characters.
+fn longest_form(link_query: &str) -> String {
+    let cjk = |n: usize| "\u{6c7a}".repeat(n);
+    form_urlencoded::Serializer::new(link_query.to_string())
+        .append_pair("name", &cjk(100))
+        .append_pair("comment", &cjk(approvals::use_cases::MAX_COMMENT_CHARS))
+        .append_pair(
+            "answer",
+            &cjk(approvals::follow_up::MAX_TEXT_ANSWER_CHARS),
+        )
+        .append_pair("submission", "0123456789abcdef")
+        .finish()
+}
+
+#[tokio::test]
+async fn a_post_on_an_expired_link_costs_no_store_call_and_keeps_nothing() {
+    let signer = LinkSigner::from_config(KEYS).unwrap();
+    let expired = query_of(&signer.link_url("h", "appr-1", Decision::Approve, NOW - 1, None));
+    let client = ClientInfo {
+        source_ip: Some("10.0.0.1".into()),
+        user_agent: Some("scanner".repeat(40)),
+    };
+    let resumer = RecordingResumer::default();
+    let form = longest_form(&expired);
+    let view = decide("appr-1", &form, client, &signer, &Untouchable, &resumer, NOW).await;
+    assert!(
+        matches!(view, LinkView::TooLate { kept: false, stopped_at: Some(at), .. } if at == NOW - 1),
+        "{view:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_late_decision_keeps_a_small_audit_and_a_record_stays_bounded() {
+    let store = InMemoryStore::default();
+    open_request(&store).await;
+    let bulky = |i: i64| RecordedDecision {
+        decision: Decision::Approve,
+        decided_by: approvals::DecidedBy {
+            id: "link".into(),
+            name: format!("late {i}"),
+            channel: Channel::Email,
+        },
+        decided_at: NOW + 61 + i,
+        comment: Some("\u{6c7a}".repeat(1000)),
+        source_ip: Some("10.0.0.1".into()),
+        user_agent: Some("ua".repeat(150)),
+        slack_user: None,
+        action: None,
+        follow_up: Some(approvals::FollowUpAnswer {
+            question: "Why?".into(),
+            answer: Some(approvals::Answer::Text("\u{6c7a}".repeat(3000))),
+        }),
+        submission_id: Some(format!("s{i}")),
+    };
+    for i in 0..30 {
+        let write = store.record_decision("appr-1", &bulky(i), NOW + 61 + i).await;
+        assert!(matches!(write, Ok(DecisionWrite::TooLate(_))), "{write:?}");
+    }
+    let late = store.get("appr-1").await.unwrap().unwrap().late_decisions;
+    assert_eq!(late.len(), approvals::decision::MAX_LATE_AUDIT_ENTRIES);
+    assert!(late.len() <= 5, "{}", late.len());
+    for kept in &late {
+        assert_eq!(kept.decided_by.name.chars().count() <= 100, true);
+        let typed = (&kept.comment, &kept.follow_up, &kept.user_agent);
+        assert_eq!(typed, (&None, &None, &None), "who and when only: {kept:?}");
+    }
+    assert_eq!(late[0].decided_at, NOW + 61, "the first late clicks are kept");
+}
+
+#[tokio::test]
+async fn a_click_costs_one_read_and_one_write_and_the_same_form_again_no_write() {
+    use approvals::testing::InstrumentedStore;
+    let signer = LinkSigner::from_config(KEYS).unwrap();
+    let store = InstrumentedStore::default();
+    open_request(&store).await;
+    store.take_counts();
+    let good = query_of(&signer.link_url("h", "appr-1", Decision::Approve, NOW + 60, None));
+    let view = view_link("appr-1", &good, &signer, &store, NOW).await;
+    assert!(matches!(view, LinkView::Confirm { .. }), "{view:?}");
+    assert_eq!(store.take_counts(), (1, 0), "a GET reads once");
+
+    let resumer = RecordingResumer::default();
+    let form = longest_form(&good);
+    let client = || ClientInfo::default();
+    let view = decide("appr-1", &form, client(), &signer, &store, &resumer, NOW).await;
+    assert!(matches!(view, LinkView::Recorded { .. }), "{view:?}");
+    assert_eq!(store.take_counts(), (1, 1), "a POST reads once and writes once");
+
+    // The same form again (a double click, a reload): its own decision, read, not written.
+    let view = decide("appr-1", &form, client(), &signer, &store, &resumer, NOW).await;
+    assert!(matches!(view, LinkView::Recorded { .. }), "{view:?}");
+    assert_eq!(store.take_counts(), (1, 0));
 }

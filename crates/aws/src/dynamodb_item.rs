@@ -130,6 +130,7 @@ pub fn decision_attributes(d: &RecordedDecision) -> Item {
         ("slackTeamId", slack.and_then(|u| u.team_id.as_ref())),
     ] {
         if let Some(v) = value {
+        ("submissionId", d.submission_id.as_ref()),
             item.insert(name.to_string(), s(v));
         }
     }
@@ -147,9 +148,10 @@ fn get_strings(item: &Item, field: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// A late decision as one map in the `lateDecisions` list (same attribute names).
+/// A late decision as one map in the `lateDecisions` list (same attribute names), reduced to
+/// its small audit (no comment, answer or user agent), so late clicks cannot grow the item.
 pub fn late_decision(d: &RecordedDecision) -> AttributeValue {
-    AttributeValue::M(decision_attributes(d))
+    AttributeValue::M(decision_attributes(&d.late_audit()))
 }
 
 fn channel_name(c: Channel) -> &'static str {
@@ -222,6 +224,7 @@ fn decision_from(item: &Item) -> Result<Option<RecordedDecision>, HitlError> {
         follow_up: answer_from(item)?,
     }))
 }
+        submission_id: get_s(item, "submissionId"),
 
 fn delivery_from(item: &Item) -> Result<DeliveryState, HitlError> {
     let lease = match (get_s(item, "leaseToken"), get_n(item, "leaseUntil")?) {
@@ -302,6 +305,7 @@ mod tests {
 
     #[test]
     fn records_round_trip_through_items() {
+            submission_id: Some("page-1".into()),
         let mut record = ApprovalRecord::new("a".into(), "t".into(), Channel::Email, 1, 2, 30);
         record.description = Some("d".into());
         record.approvers = vec!["x@example.com".into()];
@@ -318,7 +322,7 @@ mod tests {
             expiry_sent_at: None,
             redrive_at: Some(9),
         };
-        record.late_decisions = vec![decision()];
+        record.late_decisions = vec![decision().late_audit()];
         record.buttons = vec![approvals::ChoiceButton::new(
             "Next week",
             "defer",
@@ -369,3 +373,14 @@ mod tests {
         );
     }
 }
+    #[test]
+    fn a_late_decision_is_stored_without_what_was_typed() {
+        let AttributeValue::M(late) = late_decision(&decision()) else {
+            panic!("a map")
+        };
+        for typed in ["comment", "userAgent", "followUpAnswer", "followUpQuestion", "submissionId"] {
+            assert!(!late.contains_key(typed), "{typed} kept: {late:?}");
+        }
+        assert!(late.contains_key("decidedByName") && late.contains_key("decidedAt"));
+    }
+

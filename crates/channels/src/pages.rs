@@ -5,7 +5,10 @@ use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 
 use approvals::approval::rfc3339;
 use approvals::approval_links::LinkParams;
-use approvals::use_cases::{Delivery, LinkView, TypedForm};
+use approvals::follow_up::MAX_TEXT_ANSWER_CHARS;
+use approvals::use_cases::{
+    Delivery, FormField, LinkView, TypedForm, MAX_COMMENT_CHARS, MAX_NAME_CHARS, SUBMISSION_FIELD,
+};
 use approvals::SignedLink;
 use approvals::{AnswerKind, ApprovalRecord, ButtonStyle, Decision};
 
@@ -66,7 +69,10 @@ fn stopped_line(stopped_at: Option<i64>) -> String {
     }
 }
 
-fn decided_line(record: &ApprovalRecord) -> String {
+/// Who decided what and when. The comment and the follow-up answer only with `details`: on
+/// the page of the person who just decided, never on the "already decided" page that anyone
+/// holding any link of the request (a mail scanner too) may open. The workflow has them.
+fn decided_line(record: &ApprovalRecord, details: bool) -> String {
     let late = if record.delivery.late_at.is_some() {
         format!(
             "<p class=\"status\" id=\"late\">Too late: {}; nothing was changed.</p>",
@@ -75,21 +81,26 @@ fn decided_line(record: &ApprovalRecord) -> String {
     } else {
         String::new()
     };
-    match &record.decision {
-        Some(d) => format!(
-            "<p class=\"status\" id=\"decision\" data-decision=\"{}\">{} by {} at {}.</p>{late}{}",
-            attr(d.decision.as_str()),
-            text(&approvals::input::capitalized(&d.decision.past_tense())),
-            text(&d.decided_by.name),
-            rfc3339(d.decided_at),
+    let Some(d) = &record.decision else {
+        return String::new();
+    };
+    let details = match details {
+        true => {
             d.comment
                 .as_deref()
                 .map(|c| format!("<p class=\"muted\">Comment: {}</p>", text(c)))
                 .unwrap_or_default()
                 + &answered_line(d)
-        ),
-        None => String::new(),
-    }
+        }
+        false => String::new(),
+    };
+    format!(
+        "<p class=\"status\" id=\"decision\" data-decision=\"{}\">{} by {} at {}.</p>{late}{details}",
+        attr(d.decision.as_str()),
+        text(&approvals::input::capitalized(&d.decision.past_tense())),
+        text(&d.decided_by.name),
+        rfc3339(d.decided_at),
+    )
 }
 
 /// A request the Decision API cannot read (too large, not UTF-8): nothing was decided.
@@ -114,20 +125,39 @@ pub fn render(view: &LinkView) -> Page {
             link,
             params,
             approver,
-        } => confirm_page(record, link, params, approver.as_deref(), None),
+            submission,
+        } => confirm_page(
+            Form {
+                record,
+                link,
+                params,
+                approver: approver.as_deref(),
+                submission,
+            },
+            None,
+        ),
         LinkView::AnswerRefused {
             record,
             link,
             params,
             approver,
+            submission,
+            field,
             reason,
             typed,
         } => confirm_page(
-            record,
-            link,
-            params,
-            approver.as_deref(),
-            Some(Refused { reason, typed }),
+            Form {
+                record,
+                link,
+                params,
+                approver: approver.as_deref(),
+                submission,
+            },
+            Some(Refused {
+                field: *field,
+                reason,
+                typed,
+            }),
         ),
         LinkView::Recorded { record, delivery } => recorded_page(record, delivery),
         LinkView::AlreadyDecided { record } => layout(
@@ -135,7 +165,7 @@ pub fn render(view: &LinkView) -> Page {
             &format!(
                 "<h1>This request was already decided</h1>{}{}<p class=\"muted\">Only the first decision counts; yours was not recorded.</p>",
                 request_box(record),
-                decided_line(record)
+                decided_line(record, false)
             ),
         ),
         LinkView::TooLate {
@@ -156,7 +186,11 @@ pub fn render(view: &LinkView) -> Page {
         ),
         LinkView::Unavailable { .. } => layout(
             "Try again",
-            "<h1>We couldn't process this right now</h1><p>Nothing was decided. Please try again in a minute.</p>",
+            "<h1 id=\"not-taken\">Your click was not taken</h1><p>We couldn't process it right now, and nothing was decided. Please try again in a minute.</p>",
+        ),
+        LinkView::Unconfirmed { .. } => layout(
+            "Not confirmed",
+            "<h1 id=\"unconfirmed\">We couldn't confirm your decision</h1><p>It may or may not have been recorded. Going back and pressing the button again is safe: if your decision was recorded, the page then says so; it is never recorded twice.</p>",
         ),
     };
     Page {
@@ -165,10 +199,38 @@ pub fn render(view: &LinkView) -> Page {
     }
 }
 
-/// A refused follow-up answer: why, and what was typed (shown again).
+/// A refused form: which field, why, and what was typed (shown again).
 struct Refused<'a> {
+    field: FormField,
     reason: &'a str,
     typed: &'a TypedForm,
+}
+
+impl Refused<'_> {
+    /// Why, next to `field` when the refusal is about it.
+    fn error_at(&self, field: FormField) -> String {
+        if self.field != field {
+            return String::new();
+        }
+        let id = match field {
+            FormField::Name => "name-error",
+            FormField::Comment => "comment-error",
+            FormField::Answer => "answer-error",
+        };
+        format!(
+            "<p class=\"error\" id=\"{id}\" role=\"alert\">{}</p>",
+            text(self.reason)
+        )
+    }
+}
+
+/// The confirmation form of a link: the request, the signed link, and this page's submission.
+struct Form<'a> {
+    record: &'a ApprovalRecord,
+    link: &'a SignedLink,
+    params: &'a LinkParams,
+    approver: Option<&'a str>,
+    submission: &'a str,
 }
 
 /// The follow-up question of the request after this link's choice, as a form field whose HTML
@@ -182,9 +244,9 @@ fn follow_up_field(
         return String::new();
     };
     let kind = match question.kind {
-        AnswerKind::Text => "type=\"text\" maxlength=\"3000\"",
-        AnswerKind::Email => "type=\"email\" autocomplete=\"email\"",
-        AnswerKind::Number => "type=\"number\" step=\"any\" inputmode=\"decimal\"",
+        AnswerKind::Text => format!("type=\"text\" maxlength=\"{MAX_TEXT_ANSWER_CHARS}\""),
+        AnswerKind::Email => "type=\"email\" autocomplete=\"email\"".into(),
+        AnswerKind::Number => "type=\"number\" step=\"any\" inputmode=\"decimal\"".into(),
     };
     let required = if question.required { " required" } else { "" };
     let value = refused
@@ -192,12 +254,7 @@ fn follow_up_field(
         .map(|v| format!(" value=\"{}\"", attr(v)))
         .unwrap_or_default();
     let error = refused
-        .map(|r| {
-            format!(
-                "<p class=\"error\" id=\"answer-error\" role=\"alert\">{}</p>",
-                text(r.reason)
-            )
-        })
+        .map(|r| r.error_at(FormField::Answer))
         .unwrap_or_default();
     format!(
         "<label for=\"answer\" id=\"follow-up-question\">{}{}</label>{error}<input {kind} id=\"answer\" name=\"answer\" data-answer=\"{}\"{required}{value}>",
@@ -249,19 +306,21 @@ fn choice_line(record: &ApprovalRecord, verb: &str, decision: &Decision) -> Stri
 }
 
 /// The confirmation form of a valid link: nothing is decided until its button is pressed.
-fn confirm_page(
-    record: &ApprovalRecord,
-    link: &SignedLink,
-    params: &LinkParams,
-    approver: Option<&str>,
-    refused: Option<Refused>,
-) -> String {
+fn confirm_page(form: Form, refused: Option<Refused>) -> String {
+    let Form {
+        record,
+        link,
+        params,
+        approver,
+        submission,
+    } = form;
     let (label, class) = choice_label(record, &link.decision);
     let verb = text(&label);
     let chosen = choice_line(record, &verb, &link.decision);
     let hidden: String = params
         .fields()
         .into_iter()
+        .chain([(SUBMISSION_FIELD, submission)])
         .map(|(k, v)| format!("<input type=\"hidden\" name=\"{k}\" value=\"{}\">", attr(v)))
         .collect();
     let typed = |field: fn(&TypedForm) -> &Option<String>| {
@@ -270,10 +329,17 @@ fn confirm_page(
             .and_then(|r| field(r.typed).as_deref())
             .unwrap_or_default()
     };
+    let error_at = |field| {
+        refused
+            .as_ref()
+            .map(|r| r.error_at(field))
+            .unwrap_or_default()
+    };
     let who = match approver {
         Some(email) => format!("<p class=\"muted\">You are deciding as <strong>{}</strong>.</p>", text(email)),
         None => format!(
-            "<label for=\"name\">Your name</label><input type=\"text\" id=\"name\" name=\"name\" maxlength=\"100\" value=\"{}\">",
+            "<label for=\"name\">Your name</label>{}<input type=\"text\" id=\"name\" name=\"name\" maxlength=\"{MAX_NAME_CHARS}\" value=\"{}\">",
+            error_at(FormField::Name),
             attr(typed(|t| &t.name))
         ),
     };
@@ -284,11 +350,12 @@ fn confirm_page(
         &format!(
             "<h1>Confirm your decision</h1>{}{chosen}\
 <form method=\"post\" action=\"{}\">{hidden}{who}{follow_up}\
-<label for=\"comment\">Comment (optional)</label><textarea id=\"comment\" name=\"comment\" rows=\"3\" maxlength=\"1000\">{comment}</textarea>\
+<label for=\"comment\">Comment (optional)</label>{}<textarea id=\"comment\" name=\"comment\" rows=\"3\" maxlength=\"{MAX_COMMENT_CHARS}\">{comment}</textarea>\
 <button type=\"submit\" id=\"confirm\" class=\"{class}\">{verb}</button></form>\
 <p class=\"muted\">Nothing is decided until you press {verb}. This link expires at {}.</p>",
             request_box(record),
             attr(&record.approval_id),
+            error_at(FormField::Comment),
             rfc3339(link.expires_at)
         ),
     )
@@ -305,7 +372,7 @@ fn recorded_page(record: &ApprovalRecord, delivery: &Delivery) -> String {
         &format!(
             "<h1>Thank you, your decision is recorded</h1>{}{}<p class=\"muted\">{follow_up}</p>",
             request_box(record),
-            decided_line(record)
+            decided_line(record, true)
         ),
     )
 }
@@ -320,9 +387,9 @@ fn too_late_page(title: Option<&str>, stopped_at: Option<i64>, kept: bool) -> St
                 .map(|t| format!("<p class=\"muted\">{}</p>", text(t)))
                 .unwrap_or_default(),
             if kept {
-                "Your answer is kept in the request's audit trail as late. Ask the requester to start a new request if it still matters."
+                "Your click is noted in the request's audit trail as late (who and when; not what was typed). Ask the requester to start a new request if it still matters."
             } else {
-                "This link no longer decides anything. Ask the requester to start a new request if it still matters."
+                "This link no longer decides anything, and this click changed nothing. Ask the requester to start a new request if it still matters."
             }
         ),
     )

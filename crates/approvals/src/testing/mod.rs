@@ -5,6 +5,7 @@
 //! `channels::testing`.
 
 pub mod email;
+pub mod instrumented;
 pub mod resumer;
 pub mod store;
 pub mod store_contract;
@@ -12,4 +13,5 @@ mod store_contract_follow_up;
 
 pub use email::RecordingSender;
 pub use resumer::RecordingResumer;
+pub use instrumented::{InstrumentedStore, WriteFault};
 pub use store::InMemoryStore;

@@ -80,7 +80,7 @@ impl ApprovalStore for InMemoryStore {
         }
         if r.is_expired(now) {
             if r.late_decisions.len() < MAX_LATE_DECISIONS {
-                r.late_decisions.push(decision.clone());
+                r.late_decisions.push(decision.late_audit());
             }
             return Ok(DecisionWrite::TooLate(r.clone()));
         }

@@ -23,6 +23,7 @@ fn decision(who: &str, d: Decision) -> RecordedDecision {
         user_agent: None,
         slack_user: None,
         action: None,
+        submission_id: None,
         follow_up: None,
     }
 }

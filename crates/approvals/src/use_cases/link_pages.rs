@@ -1,12 +1,16 @@
 //! The link use cases: show a link (GET, never decides) and decide (the confirmation page's
-//! POST). The signature and expiry are checked before any read, so a forged link costs no
-//! store call.
+//! POST). The signature and expiry are checked before any read, so a forged or expired link
+//! costs no store call. Each confirmation page carries a random submission id, stored with
+//! the decision, so a second submission of the same form (after a lost answer) is told that
+//! its decision was recorded, not that somebody decided first.
 
 use super::*;
 use crate::approval_links::LinkParams;
-use crate::follow_up::FollowUpAnswer;
 use crate::ports::{Approvals, DecisionWrite};
-use crate::{DecidedBy, RecordedDecision, SignedLink};
+use crate::SignedLink;
+
+mod form;
+pub use form::{new_submission_id, FormField, MAX_FORM_BYTES, MAX_NAME_CHARS, SUBMISSION_FIELD};
 
 /// Who is making a request on a link, for the audit trail.
 #[derive(Debug, Clone, Default)]
@@ -20,12 +24,14 @@ pub struct ClientInfo {
 // One value per HTTP request, rendered at once: boxing the record would buy nothing.
 #[allow(clippy::large_enum_variant)]
 pub enum LinkView {
-    /// A valid, open link on GET: ask for confirmation; nothing is decided.
+    /// A valid, open link on GET: ask for confirmation; nothing is decided. `submission`
+    /// identifies this page's form (a hidden field).
     Confirm {
         record: ApprovalRecord,
         link: SignedLink,
         params: LinkParams,
         approver: Option<String>,
+        submission: String,
     },
     /// This request's decision was recorded; `delivery` says whether the workflow has it.
     Recorded {
@@ -43,13 +49,16 @@ pub enum LinkView {
         stopped_at: Option<i64>,
         kept: bool,
     },
-    /// The follow-up answer was refused (POST): the confirmation page again, with why and what
-    /// was typed. Nothing was recorded.
+    /// Something typed was refused (POST: the follow-up answer, the comment, the name): the
+    /// confirmation page again, with why, next to `field`, and what was typed. Nothing was
+    /// recorded.
     AnswerRefused {
         record: ApprovalRecord,
         link: SignedLink,
         params: LinkParams,
         approver: Option<String>,
+        submission: String,
+        field: FormField,
         reason: String,
         typed: TypedForm,
     },
@@ -57,8 +66,15 @@ pub enum LinkView {
         reason: String,
     },
     NotFound,
-    /// A dependency failed; the person may try again.
+    /// A dependency failed and this click was not taken (nothing was recorded for it): the
+    /// person may try again.
     Unavailable {
+        reason: String,
+    },
+    /// The decision write failed and reading the record back failed too: whether this click
+    /// was recorded is unknown. Submitting the same form again is safe: if it was recorded,
+    /// the answer then says so.
+    Unconfirmed {
         reason: String,
     },
 }
@@ -90,7 +106,7 @@ impl LinkView {
             LinkView::AnswerRefused { .. } => 422,
             LinkView::Invalid { .. } => 403,
             LinkView::NotFound => 404,
-            LinkView::Unavailable { .. } => 503,
+            LinkView::Unavailable { .. } | LinkView::Unconfirmed { .. } => 503,
         }
     }
 
@@ -105,6 +121,7 @@ impl LinkView {
             LinkView::Invalid { .. } => "invalid",
             LinkView::NotFound => "not_found",
             LinkView::Unavailable { .. } => "unavailable",
+            LinkView::Unconfirmed { .. } => "unconfirmed",
         }
     }
 }
@@ -211,140 +228,41 @@ pub async fn view_link(
             link,
             params,
             approver,
+            submission: new_submission_id(),
         },
     }
 }
 
-fn form_field(form_body: &str, name: &str) -> Option<String> {
-    form_urlencoded::parse(form_body.as_bytes())
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-}
-
-/// The decision a confirmed form stands for, with who made it and from where.
-fn decision_from_form(
-    opened: &OpenedLink,
-    form_body: &str,
-    client: ClientInfo,
-    follow_up: Option<FollowUpAnswer>,
-    now: i64,
-) -> Result<RecordedDecision, String> {
-    let comment = form_field(form_body, "comment");
-    if comment
-        .as_ref()
-        .is_some_and(|c| c.chars().count() > MAX_COMMENT_CHARS)
-    {
-        return Err(format!(
-            "the comment is longer than {MAX_COMMENT_CHARS} characters"
-        ));
-    }
-    let channel = opened.record.origin;
-    let decided_by = match &opened.approver {
-        Some(email) => DecidedBy {
-            id: email.clone(),
-            name: email.clone(),
-            channel,
-        },
-        None => DecidedBy {
-            id: "link".into(),
-            name: form_field(form_body, "name")
-                .map(|n| n.chars().take(100).collect::<String>())
-                .unwrap_or_else(|| "anonymous".into()),
-            channel,
-        },
-    };
-    Ok(RecordedDecision {
-        decision: opened.link.decision.clone(),
-        decided_by,
-        decided_at: now,
-        comment,
-        source_ip: client.source_ip,
-        user_agent: client.user_agent.map(|ua| ua.chars().take(300).collect()),
-        slack_user: None,
-        // A request with buttons of its own: which one, as a Slack click names it.
-        action: crate::buttons::chosen_action(&opened.record.buttons, &opened.link.decision),
-        follow_up,
-    })
-}
-
-/// The follow-up answer of a confirmed form, when the request asks one after this link's
-/// choice; `None` otherwise (an `answer` field is then ignored). Checked only while the
-/// request is open: an answer to a decided or expired request changes nothing anyway.
-fn follow_up_answer(
-    opened: OpenedLink,
-    form_body: &str,
-    now: i64,
-) -> Result<(OpenedLink, Option<FollowUpAnswer>), Box<LinkView>> {
-    let Some(question) = opened.record.question_after(opened.link.decision.as_str()) else {
-        return Ok((opened, None));
-    };
-    let open = opened.record.is_open(now);
-    let answer = form_field(form_body, "answer");
-    match question.answer(answer.as_deref()) {
-        Ok(answered) => Ok((opened, Some(answered))),
-        Err(_) if !open => Ok((opened, None)),
-        Err(refused) => Err(Box::new(LinkView::AnswerRefused {
-            params: LinkParams::from_urlencoded(form_body),
-            reason: refused.0,
-            typed: TypedForm {
-                name: form_field(form_body, "name"),
-                comment: form_field(form_body, "comment"),
-                answer,
-            },
-            record: opened.record,
-            link: opened.link,
-            approver: opened.approver,
-        })),
+/// The page for a link whose signed expiry has passed: it decides nothing, so it is answered
+/// without a read or a write (the title would cost a read; the expiry is in the link).
+fn expired(link: &SignedLink) -> LinkView {
+    LinkView::TooLate {
+        title: None,
+        stopped_at: Some(link.expires_at),
+        kept: false,
     }
 }
 
-/// POST from the confirmation page: records the decision (first wins) and resumes the
-/// workflow. A decision after the request expired is kept as late and changes nothing.
-pub async fn decide(
-    approval_id: &str,
-    form_body: &str,
-    client: ClientInfo,
-    signer: &LinkSigner,
+/// Whether the record's decision came from the very form submitted now (the same page's
+/// submission id): then this submission is answered as recorded, whatever happened to the
+/// answer to an earlier one.
+fn same_submission(record: &ApprovalRecord, submission: Option<&str>) -> bool {
+    let recorded = record.decision.as_ref();
+    submission.is_some() && recorded.and_then(|d| d.submission_id.as_deref()) == submission
+}
+
+/// A decided record, as the person submitting sees it: their decision when `theirs` (recorded,
+/// and told to the workflow now if it was not yet), or somebody else's.
+async fn decided(
+    record: ApprovalRecord,
+    theirs: bool,
     store: &dyn Approvals,
     resumer: &dyn WorkflowResumer,
     now: i64,
 ) -> LinkView {
-    let params = LinkParams::from_urlencoded(form_body);
-    // An expired link is still read: its late answer is kept for the audit (it is genuine).
-    let link = match verified_link(approval_id, &params, signer) {
-        Ok(link) => link,
-        Err(view) => return *view,
-    };
-    let opened = match open_link(link, store).await {
-        Ok(opened) => opened,
-        Err(view) => return view,
-    };
-    let (opened, answer) = match follow_up_answer(opened, form_body, now) {
-        Ok(checked) => checked,
-        Err(view) => return *view,
-    };
-    let recorded = match decision_from_form(&opened, form_body, client, answer, now) {
-        Ok(recorded) => recorded,
-        Err(reason) => return LinkView::Invalid { reason },
-    };
-    let record = match store.record_decision(approval_id, &recorded, now).await {
-        Ok(DecisionWrite::Recorded(record)) => record,
-        Ok(DecisionWrite::AlreadyDecided(record)) => return LinkView::AlreadyDecided { record },
-        Ok(DecisionWrite::TooLate(record)) => {
-            return LinkView::TooLate {
-                title: Some(record.title),
-                stopped_at: Some(record.expires_at),
-                kept: true,
-            }
-        }
-        Ok(DecisionWrite::NotFound) => return LinkView::NotFound,
-        Err(err) => {
-            return LinkView::Unavailable {
-                reason: err.to_string(),
-            }
-        }
-    };
+    if !theirs {
+        return LinkView::AlreadyDecided { record };
+    }
     let delivery = match deliver_decision(&record, store, resumer, now).await {
         DeliveryOutcome::Delivered => Delivery::Delivered,
         DeliveryOutcome::NotYetWaiting => Delivery::NotWaiting,
@@ -358,4 +276,94 @@ pub async fn decide(
         }
     };
     LinkView::Recorded { record, delivery }
+}
+
+/// The decision write failed, perhaps after it landed (a timeout): one consistent read says
+/// whether this submission was recorded. Only a click known not to be recorded is told to try
+/// again.
+async fn after_failed_write(
+    approval_id: &str,
+    submission: Option<&str>,
+    failure: HitlError,
+    store: &dyn Approvals,
+    resumer: &dyn WorkflowResumer,
+    now: i64,
+) -> LinkView {
+    match store.get(approval_id).await {
+        Ok(Some(record)) if record.decision.is_some() => {
+            let theirs = same_submission(&record, submission);
+            decided(record, theirs, store, resumer, now).await
+        }
+        Ok(Some(_)) => LinkView::Unavailable {
+            reason: failure.to_string(),
+        },
+        Ok(None) => LinkView::NotFound,
+        Err(err) => LinkView::Unconfirmed {
+            reason: format!("{failure}; reading it back: {err}"),
+        },
+    }
+}
+
+/// The confirmation page again, with why the form was refused and what was typed.
+fn refused(opened: OpenedLink, form_body: &str, refusal: form::Refusal) -> LinkView {
+    LinkView::AnswerRefused {
+        params: LinkParams::from_urlencoded(form_body),
+        submission: form::submission_id(form_body).unwrap_or_else(new_submission_id),
+        field: refusal.field,
+        reason: refusal.reason,
+        typed: form::typed(form_body),
+        record: opened.record,
+        link: opened.link,
+        approver: opened.approver,
+    }
+}
+
+/// POST from the confirmation page: records the decision (first wins) and resumes the
+/// workflow. An expired link is answered before any store call: it decides nothing.
+pub async fn decide(
+    approval_id: &str,
+    form_body: &str,
+    client: ClientInfo,
+    signer: &LinkSigner,
+    store: &dyn Approvals,
+    resumer: &dyn WorkflowResumer,
+    now: i64,
+) -> LinkView {
+    let params = LinkParams::from_urlencoded(form_body);
+    let link = match verified_link(approval_id, &params, signer) {
+        Ok(link) => link,
+        Err(view) => return *view,
+    };
+    if now >= link.expires_at {
+        return expired(&link);
+    }
+    let opened = match open_link(link, store).await {
+        Ok(opened) => opened,
+        Err(view) => return view,
+    };
+    let submission = form::submission_id(form_body);
+    let submission = submission.as_deref();
+    if opened.record.decision.is_some() {
+        // Decided already (read consistently): no write to learn it again.
+        let theirs = same_submission(&opened.record, submission);
+        return decided(opened.record, theirs, store, resumer, now).await;
+    }
+    let recorded = match form::decision_from_form(&opened, form_body, client, now) {
+        Ok(recorded) => recorded,
+        Err(refusal) => return refused(opened, form_body, refusal),
+    };
+    match store.record_decision(approval_id, &recorded, now).await {
+        Ok(DecisionWrite::Recorded(record)) => decided(record, true, store, resumer, now).await,
+        Ok(DecisionWrite::AlreadyDecided(record)) => {
+            let theirs = same_submission(&record, submission);
+            decided(record, theirs, store, resumer, now).await
+        }
+        Ok(DecisionWrite::TooLate(record)) => LinkView::TooLate {
+            title: Some(record.title),
+            stopped_at: Some(record.expires_at),
+            kept: true,
+        },
+        Ok(DecisionWrite::NotFound) => LinkView::NotFound,
+        Err(err) => after_failed_write(approval_id, submission, err, store, resumer, now).await,
+    }
 }

@@ -179,6 +179,7 @@ mod tests {
             user_agent: None,
             slack_user: None,
             action: None,
+            submission_id: None,
             follow_up: Some(FollowUpAnswer {
                 question: "<".repeat(500),
                 answer: Some(Answer::Text("<&>".repeat(1000))),

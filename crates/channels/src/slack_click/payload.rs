@@ -187,6 +187,7 @@ pub(crate) fn recorded(user: &PayloadUser, action: ChosenAction, now: i64) -> Re
             team_id: user.team_id.clone(),
         }),
         action: Some(action),
+        submission_id: None,
         follow_up: None,
     }
 }

@@ -1,0 +1,173 @@
+//! A store that counts what each request costs (reads, writes) and can lose the answer to the
+//! decision write, as a timed-out DynamoDB call does: for tests of what a click costs and of
+//! what a person is told when the store's answer is lost.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+
+use super::InMemoryStore;
+use crate::ports::{ApprovalStore, DecisionWrite, DeliveryClaim, DeliveryStore, FinalDelivery};
+use crate::{ApprovalRecord, HitlError, RecordedDecision};
+
+/// How the next decision writes fail.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum WriteFault {
+    #[default]
+    None,
+    /// The write lands, then its answer is lost (a timeout after DynamoDB applied it).
+    LostAnswer,
+    /// The write fails before anything is stored (a throttle, a timeout before it arrived).
+    NotWritten,
+    /// The write fails before anything is stored, and every read after it fails too: whether
+    /// it landed cannot be learnt.
+    Unreachable,
+}
+
+#[derive(Default)]
+pub struct InstrumentedStore {
+    pub inner: InMemoryStore,
+    pub reads: AtomicUsize,
+    pub writes: AtomicUsize,
+    pub write_fault: Mutex<WriteFault>,
+    /// Every read fails while set.
+    pub reads_fail: AtomicBool,
+}
+
+impl InstrumentedStore {
+    /// (reads, writes) so far, counting every store call; and starts counting again.
+    pub fn take_counts(&self) -> (usize, usize) {
+        (
+            self.reads.swap(0, Ordering::SeqCst),
+            self.writes.swap(0, Ordering::SeqCst),
+        )
+    }
+
+    fn read(&self) -> Result<(), HitlError> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        match self.reads_fail.load(Ordering::SeqCst) {
+            true => Err(timed_out()),
+            false => Ok(()),
+        }
+    }
+
+    fn write(&self) {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+fn timed_out() -> HitlError {
+    HitlError::dependency("DynamoDB", "the call timed out")
+}
+
+#[async_trait]
+impl ApprovalStore for InstrumentedStore {
+    async fn create(&self, record: &ApprovalRecord) -> Result<(), HitlError> {
+        self.write();
+        self.inner.create(record).await
+    }
+    async fn get(&self, approval_id: &str) -> Result<Option<ApprovalRecord>, HitlError> {
+        self.read()?;
+        self.inner.get(approval_id).await
+    }
+    async fn attach_task_token(
+        &self,
+        approval_id: &str,
+        task_token: &str,
+        now: i64,
+    ) -> Result<Option<ApprovalRecord>, HitlError> {
+        self.write();
+        self.inner
+            .attach_task_token(approval_id, task_token, now)
+            .await
+    }
+    async fn record_decision(
+        &self,
+        approval_id: &str,
+        decision: &RecordedDecision,
+        now: i64,
+    ) -> Result<DecisionWrite, HitlError> {
+        self.write();
+        let fault = *self.write_fault.lock().unwrap();
+        match fault {
+            WriteFault::None => self.inner.record_decision(approval_id, decision, now).await,
+            WriteFault::LostAnswer => {
+                self.inner
+                    .record_decision(approval_id, decision, now)
+                    .await?;
+                Err(timed_out())
+            }
+            WriteFault::NotWritten => Err(timed_out()),
+            WriteFault::Unreachable => {
+                self.reads_fail.store(true, Ordering::SeqCst);
+                Err(timed_out())
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl DeliveryStore for InstrumentedStore {
+    async fn claim_delivery(
+        &self,
+        id: &str,
+        token: &str,
+        now: i64,
+        until: i64,
+    ) -> Result<Option<DeliveryClaim>, HitlError> {
+        self.write();
+        self.inner.claim_delivery(id, token, now, until).await
+    }
+    async fn finish_delivery(
+        &self,
+        id: &str,
+        token: &str,
+        outcome: FinalDelivery,
+        now: i64,
+    ) -> Result<(), HitlError> {
+        self.write();
+        self.inner.finish_delivery(id, token, outcome, now).await
+    }
+    async fn release_lease(&self, id: &str, token: &str, at: i64) -> Result<(), HitlError> {
+        self.write();
+        self.inner.release_lease(id, token, at).await
+    }
+    async fn claim_expiry(&self, id: &str, t: &str, now: i64, u: i64) -> Result<bool, HitlError> {
+        self.write();
+        self.inner.claim_expiry(id, t, now, u).await
+    }
+    async fn finish_expiry(&self, id: &str, token: &str, now: i64) -> Result<(), HitlError> {
+        self.write();
+        self.inner.finish_expiry(id, token, now).await
+    }
+    async fn message_updated(&self, id: &str, now: i64) -> Result<(), HitlError> {
+        self.write();
+        self.inner.message_updated(id, now).await
+    }
+    async fn message_update_failed(&self, id: &str, retry_at: i64) -> Result<(), HitlError> {
+        self.write();
+        self.inner.message_update_failed(id, retry_at).await
+    }
+    async fn give_up_message_update(
+        &self,
+        id: &str,
+        reason: &str,
+        now: i64,
+    ) -> Result<bool, HitlError> {
+        self.write();
+        self.inner.give_up_message_update(id, reason, now).await
+    }
+    async fn settle(&self, id: &str) -> Result<bool, HitlError> {
+        self.write();
+        self.inner.settle(id).await
+    }
+    async fn reschedule(&self, id: &str, at: i64) -> Result<(), HitlError> {
+        self.write();
+        self.inner.reschedule(id, at).await
+    }
+    async fn due_for_redrive(&self, now: i64, limit: usize) -> Result<Vec<String>, HitlError> {
+        self.read()?;
+        self.inner.due_for_redrive(now, limit).await
+    }
+}
