@@ -107,7 +107,10 @@ fn load_stack(
     let secrets = &StandInSecrets::generate();
     let smtp = local_stack::smtp::SmtpServer::choose(&secrets.smtp_password)?;
     let overrides = template_overrides(secrets, api_url, &smtp, &options.parameters);
-    let stack = template::load(&options.template, api_url, &overrides, |_| random_secret())?;
+    let mut stack = template::load(&options.template, api_url, &overrides, |_| random_secret())?;
+    if options.echo {
+        stack.functions.push(up::echo::function());
+    }
     check_binaries(&stack, &options.bin_dir)?;
     // The mailbox Outlook sends from: the sender the functions are configured with.
     let mut mailboxes: Vec<&str> = stack

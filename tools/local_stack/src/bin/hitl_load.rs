@@ -1,23 +1,59 @@
-//! `hitl-load`: `make load`. Starts a local stack with faults, runs E email and S Slack
-//! executions in a burst, clicks each three times at once, and asserts that no decision was
-//! doubled or lost and nothing is left running. Exits non-zero if any assertion fails.
+//! `hitl-load`: `make load`. By default starts a local stack with faults, runs E email and S
+//! Slack executions in a burst, clicks each three times at once, and asserts that no decision
+//! was doubled or lost and nothing is left running. `--scenario burst` / `flood`: issue 16's
+//! burst of people clicking onto cold processes (launch::load::burst). Exits non-zero if any
+//! assertion fails.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use local_stack::launch::load::{run, LoadConfig, DEFAULT_FAULTS};
+use local_stack::launch::load::burst::{self, BurstConfig, SecretsFaults};
+use local_stack::launch::load::{run, LoadConfig, Scenario, DEFAULT_FAULTS};
 use local_stack::launch::Endpoints;
 
 const USAGE: &str = "usage: hitl-load [--email 1000] [--slack 200] [--faults <json> | @file | none]
                  [--fault-seed 1] [--concurrency N] [--drain-timeout 180] [--ready-timeout 600]
                  [--click-parallelism 5] [--start-parallelism 64] [--bin-dir target/debug]
                  [--edge URL --api URL]   (drive a running stack instead of starting one)
+       hitl-load --scenario burst|flood [--approvals 300|100] [--clients 48|16]
+                 [--secrets-faults slow|fail20] [--forged-rate 0|200] (and the options above
+                 that apply: --fault-seed, --concurrency, timeouts, --bin-dir, --edge/--api)
+  burst: every approve link GET by --clients at once, then every form POSTed; asserts all
+  shown, all recorded, no 503/429, all approved, none double; times them beside the echo.
+  flood: the same while --forged-rate forged requests a second pour in.
   Default faults: ";
+
+/// The burst options, applied to the chosen scenario's defaults once all are read.
+#[derive(Default)]
+struct BurstArgs {
+    scenario: Option<String>,
+    approvals: Option<usize>,
+    clients: Option<usize>,
+    secrets_faults: Option<SecretsFaults>,
+    forged_rate: Option<u32>,
+}
+
+impl BurstArgs {
+    fn scenario(self) -> Result<Scenario, String> {
+        let mut burst = match self.scenario.as_deref() {
+            None | Some("default") | Some("mixed") => return Ok(Scenario::Mixed),
+            Some("burst") => BurstConfig::burst(),
+            Some("flood") => BurstConfig::flood(),
+            Some(other) => return Err(format!("--scenario {other}: burst, flood or default")),
+        };
+        burst.approvals = self.approvals.unwrap_or(burst.approvals);
+        burst.clients = self.clients.unwrap_or(burst.clients);
+        burst.secrets_faults = self.secrets_faults.or(burst.secrets_faults);
+        burst.forged_rate = self.forged_rate.unwrap_or(burst.forged_rate);
+        Ok(Scenario::Burst(burst))
+    }
+}
 
 fn parse(args: &[String]) -> Result<LoadConfig, String> {
     let workspace = std::env::current_dir().map_err(|e| e.to_string())?;
     let mut config = LoadConfig::new(workspace.join("target/debug"), workspace);
     let (mut edge, mut api) = (None, None);
+    let mut burst = BurstArgs::default();
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         let value = it
@@ -42,9 +78,15 @@ fn parse(args: &[String]) -> Result<LoadConfig, String> {
             "--bin-dir" => config.bin_dir = PathBuf::from(value),
             "--edge" => edge = Some(value),
             "--api" => api = Some(value),
+            "--scenario" => burst.scenario = Some(value),
+            "--approvals" => burst.approvals = Some(number(&value)? as usize),
+            "--clients" => burst.clients = Some(number(&value)? as usize),
+            "--secrets-faults" => burst.secrets_faults = Some(SecretsFaults::parse(&value)?),
+            "--forged-rate" => burst.forged_rate = Some(number(&value)? as u32),
             other => return Err(format!("unknown option {other}")),
         }
     }
+    config.scenario = burst.scenario()?;
     if let (Some(edge), Some(api)) = (edge, api) {
         config.endpoints = Some(Endpoints {
             edge,
@@ -53,6 +95,22 @@ fn parse(args: &[String]) -> Result<LoadConfig, String> {
         });
     }
     Ok(config)
+}
+
+/// Prints the report; `true` when every assertion held.
+async fn run_scenario(config: &LoadConfig) -> Result<bool, String> {
+    match &config.scenario {
+        Scenario::Mixed => {
+            let report = run(config).await?;
+            report.print();
+            Ok(report.failures().is_empty())
+        }
+        Scenario::Burst(scenario) => {
+            let report = burst::run(config, scenario).await?;
+            report.print();
+            Ok(report.failures().is_empty())
+        }
+    }
 }
 
 #[tokio::main]
@@ -69,13 +127,9 @@ async fn main() {
             std::process::exit(2);
         }
     };
-    match run(&config).await {
-        Ok(report) => {
-            report.print();
-            if !report.failures().is_empty() {
-                std::process::exit(1);
-            }
-        }
+    match run_scenario(&config).await {
+        Ok(true) => {}
+        Ok(false) => std::process::exit(1),
         Err(e) => {
             eprintln!("hitl-load: {e}");
             std::process::exit(1);

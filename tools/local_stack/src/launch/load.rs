@@ -6,6 +6,7 @@
 //! 0 double decisions, 0 lost decisions, 0 executions left running; and measures the time to
 //! drain and the re-delivery latency of decisions the click itself did not deliver.
 
+pub mod burst;
 pub mod email;
 mod progress;
 pub mod slack;
@@ -49,6 +50,16 @@ pub struct LoadConfig {
     pub workspace: PathBuf,
     /// Drive an already running stack instead of starting one (its faults are its own).
     pub endpoints: Option<Endpoints>,
+    pub scenario: Scenario,
+}
+
+/// What `hitl-load` runs.
+#[derive(Debug, Clone)]
+pub enum Scenario {
+    /// E email and S Slack executions clicked three times each under faults (the default).
+    Mixed,
+    /// Many people clicking at once onto cold processes, forged requests pouring in or not.
+    Burst(burst::BurstConfig),
 }
 
 impl LoadConfig {
@@ -67,6 +78,7 @@ impl LoadConfig {
             bin_dir,
             workspace,
             endpoints: None,
+            scenario: Scenario::Mixed,
         }
     }
 }

@@ -34,6 +34,30 @@ fn reply(status: StatusCode, content_type: &str, body: String) -> Response<Body>
         .unwrap()
 }
 
+/// An email's HTML as the page's "open" link shows it: on this stack's origin, so sandboxed
+/// (CSP `sandbox`: an opaque origin, no script), or an email could call the local API.
+/// Its links still open when clicked, as in a mail client.
+fn email_page(email: &crate::outbox::SentEmail) -> Response<Body> {
+    let mut response = reply(
+        StatusCode::OK,
+        "text/html; charset=utf-8",
+        page::viewable_html(email),
+    );
+    let headers = response.headers_mut();
+    headers.insert(
+        "content-security-policy",
+        axum::http::HeaderValue::from_static(EMAIL_POLICY),
+    );
+    headers.insert(
+        "x-content-type-options",
+        axum::http::HeaderValue::from_static("nosniff"),
+    );
+    response
+}
+
+/// No script, an opaque origin; links may open a new window (the page's frames allow the same).
+const EMAIL_POLICY: &str = "sandbox allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation; script-src 'none'; object-src 'none'; base-uri 'none'";
+
 fn json_reply(status: StatusCode, value: Value) -> Response<Body> {
     reply(status, "application/json", value.to_string())
 }
@@ -82,11 +106,7 @@ impl Ui {
             ),
             ("GET", p) if p.starts_with("/_local/emails/") => {
                 match self.outbox.get(&p["/_local/emails/".len()..]) {
-                    Some(email) => reply(
-                        StatusCode::OK,
-                        "text/html; charset=utf-8",
-                        page::viewable_html(&email),
-                    ),
+                    Some(email) => email_page(&email),
                     None => reply(StatusCode::NOT_FOUND, "text/plain", "no such email".into()),
                 }
             }
@@ -234,3 +254,6 @@ impl Ui {
         all
     }
 }
+
+#[cfg(test)]
+mod tests;

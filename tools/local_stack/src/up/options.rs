@@ -22,18 +22,21 @@ pub struct Options {
     pub faults: edge::faults::Config,
     /// `--parameter Name=Value`: template parameters, over the local stack's own.
     pub parameters: BTreeMap<String, String>,
+    /// `--echo`: serve the `lambda_runtime` echo at `GET /_echo` (the load tool's baseline).
+    pub echo: bool,
 }
 
 pub const USAGE: &str = "usage: hitl-local up [--edge-port 4566] [--api-port 3000] [--moto-port 4567] [--bin-dir target/debug]
                      [--template template.yaml] [--no-example] [--stop-on-stdin-eof] [--verbose]
                      [--concurrency 100] [--faults <json> | --faults @file.json] [--fault-seed N]
-                     [--parameter Name=Value]...
+                     [--parameter Name=Value]... [--echo]
   Port 0 picks a free port. --moto-port is the moto of DynamoDB, SES and the rest; Step
   Functions runs in a second moto on a free port. --concurrency: processes per function at most (a function's
   ReservedConcurrentExecutions wins); beyond it an invoke gets TooManyRequestsException.
   --faults: errors, throttling, latency and process kills to inject (see GET /_local/api/faults).
   --parameter: a template parameter, as `sam deploy --parameter-overrides` sets it, e.g.
-  --parameter EmailTransport=smtp (the local SMTP server) or EmailTransport=outlook (the stand-in).";
+  --parameter EmailTransport=smtp (the local SMTP server) or EmailTransport=outlook (the stand-in).
+  --echo: also serve the lambda_runtime echo (hitl-bench-echo of --bin-dir) at GET /_echo.";
 
 impl Default for Options {
     fn default() -> Self {
@@ -48,6 +51,7 @@ impl Default for Options {
             concurrency: DEFAULT_CONCURRENCY,
             faults: edge::faults::Config::default(),
             parameters: BTreeMap::new(),
+            echo: false,
         }
     }
 }
@@ -84,6 +88,7 @@ pub fn parse_args() -> Result<Options, String> {
             "--bin-dir" => options.bin_dir = PathBuf::from(value()?),
             "--template" => options.template = PathBuf::from(value()?),
             "--no-example" => options.example = false,
+            "--echo" => options.echo = true,
             "--stop-on-stdin-eof" => options.stop_on_stdin_eof = true,
             "--verbose" => VERBOSE.store(true, std::sync::atomic::Ordering::Relaxed),
             "--concurrency" => {

@@ -14,7 +14,7 @@ mod report;
 pub use report::Report;
 
 /// The approvals table: the template's `ApprovalsTable` (named after its logical id locally).
-async fn table_name(target: &Target) -> String {
+pub(super) async fn table_name(target: &Target) -> String {
     let tables = target.dynamodb.list_tables().send().await;
     tables
         .ok()
@@ -161,7 +161,7 @@ async fn observe(target: &Target, table: &str, request: &Request) -> Observed {
     seen
 }
 
-async fn decision_of(
+pub(super) async fn decision_of(
     target: &Target,
     table: &str,
     approval_id: &str,
