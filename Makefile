@@ -93,5 +93,10 @@ bench: venv build
 ## Load under faults (a command, not a timed test): 1,000 email and 200 Slack executions, each
 ## clicked three times at once, with SendTaskSuccess failures and killed Decision API processes.
 ## Asserts 0 double, 0 lost, 0 left running; prints the time to drain and re-delivery latency.
+## Other scenarios (issue 16), e.g. make load LOAD_ARGS="--scenario burst --secrets-faults slow":
+##   burst: 300 approvals, every approve link GET then every form POSTed by 48 clients at once
+##          onto cold processes; no 503, no 429, all recorded and approved; p50/p99 beside the
+##          lambda_runtime echo's (tools/bench's, same path). --secrets-faults slow|fail20.
+##   flood: the same (100 approvals, 16 clients) while 200 forged requests/s pour in.
 load: venv build
 	target/debug/hitl-load $(LOAD_ARGS)
