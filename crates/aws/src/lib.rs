@@ -1,6 +1,8 @@
 //! Adapters that implement the `approvals` ports (and the Slack open-message store of
 //! `channels`) on AWS, and the SDK configuration they are built from, with known time limits.
 
+#[cfg(feature = "secrets")]
+pub mod cold_start;
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb_buttons;
 #[cfg(feature = "dynamodb")]

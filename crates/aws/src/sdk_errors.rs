@@ -2,7 +2,7 @@
 
 use approvals::HitlError;
 use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_runtime_api::http::Response as HttpResponse;
+pub use aws_smithy_runtime_api::http::Response as HttpResponse;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 const RETRYABLE_CODES: &[&str] = &[
@@ -15,6 +15,7 @@ const RETRYABLE_CODES: &[&str] = &[
     "ServiceUnavailable",
     "InternalServerError",
     "InternalFailure",
+    "InternalServiceError",
     "TransactionConflictException",
 ];
 

@@ -8,12 +8,15 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use approvals::{HitlError, LinkSigner};
-use aws_sdk_secretsmanager::error::ProvideErrorMetadata;
+use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
 use aws_sdk_secretsmanager::Client;
 use lambda_kit::Settings;
 use secrecy::{ExposeSecret, SecretBox, SecretString};
 use tokio::sync::oneshot;
 use tokio::sync::RwLock;
+
+use crate::sdk_config::with_sdk_limits;
+use crate::timeouts::INIT_SDK;
 
 type SecretRead = Result<Option<SecretBox<[u8]>>, HitlError>;
 
@@ -43,7 +46,7 @@ impl SecretReader {
     /// nothing is started and each secret is read when asked for.
     pub fn new(config: &aws_config::SdkConfig, settings: &Settings) -> Self {
         let reader = SecretReader {
-            client: Client::new(config),
+            client: Client::new(&with_sdk_limits(config, INIT_SDK)),
             settings: settings.clone(),
             prefetched: Arc::default(),
         };
@@ -93,20 +96,7 @@ impl SecretReader {
             .secret_id(id.trim())
             .send()
             .await
-            .map_err(|e| {
-                // AWS's code and message name the secret, never its value.
-                let reason = match e.as_service_error() {
-                    Some(service) => format!(
-                        "{}: {}",
-                        service.code().unwrap_or("error"),
-                        service.message().unwrap_or_default()
-                    ),
-                    None => format!("{e}"),
-                };
-                HitlError::Config(format!(
-                    "the secret named by {var} ({id}) could not be read: {reason}"
-                ))
-            })?;
+            .map_err(|e| read_error(var, id, e))?;
         let bytes = match (out.secret_string, out.secret_binary) {
             (Some(text), _) => text.into_bytes(),
             (None, Some(blob)) => blob.into_inner(),
@@ -149,6 +139,50 @@ impl SecretReader {
     pub async fn link_signer(&self) -> Result<LinkSigner, HitlError> {
         let ring = self.required(LINK_SIGNING_KEYS).await?;
         approvals::key_ring::parse_key_ring(ring.expose_secret())
+    }
+}
+
+/// `reader`'s text secrets as the SaaS adapters ask for them (an async function of the
+/// variable's name). Each read owns its reader, so the future is `Send` for any caller.
+pub fn secret_text(reader: &SecretReader) -> impl Fn(&'static str) -> SecretTextRead + Send + Sync {
+    let reader = reader.clone();
+    move |var| {
+        let reader = reader.clone();
+        Box::pin(async move { reader.optional_text(var).await })
+    }
+}
+
+/// One read of [`secret_text`].
+pub type SecretTextRead = std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<Option<SecretString>, HitlError>> + Send>,
+>;
+
+/// Why a secret could not be read. A throttle, a 5xx or a timeout is `Hitl.Transient`: the
+/// next event reads again (`lambda_kit::ColdStart`). Anything else (no such secret, access
+/// denied, a key the function may not decrypt with) is a misconfiguration: `Hitl.Config`, naming
+/// the variable and the secret, never its value.
+fn read_error(
+    var: &str,
+    id: &str,
+    err: aws_sdk_secretsmanager::error::SdkError<
+        GetSecretValueError,
+        crate::sdk_errors::HttpResponse,
+    >,
+) -> HitlError {
+    match crate::sdk_errors::classify("Secrets Manager", err) {
+        HitlError::Transient { message, .. } => HitlError::transient(
+            "Secrets Manager",
+            format!("the secret named by {var} ({id}) could not be read now: {message}"),
+        ),
+        other => {
+            let reason = match other {
+                HitlError::DependencyFailed { message, .. } => message,
+                other => other.to_string(),
+            };
+            HitlError::Config(format!(
+                "the secret named by {var} ({id}) could not be read: {reason}"
+            ))
+        }
     }
 }
 

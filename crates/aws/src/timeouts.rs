@@ -56,6 +56,20 @@ pub const TASK_SDK: SdkTimeouts = SdkTimeouts {
     max_backoff: Duration::from_millis(400),
 };
 
+/// Secrets Manager reads, at cold start or when an event builds again after a transient
+/// failure: a cold process at 128 MB on a slow network may need a second or more for its first
+/// TLS handshake, so attempts are longer than a warm call's; three attempts fit in what Lambda
+/// gives init (`lambda_kit::cold_start::BUILD_DURING_INIT_WITHIN`).
+pub const INIT_SDK: SdkTimeouts = SdkTimeouts {
+    connect: Duration::from_millis(2000),
+    read: Duration::from_millis(2000),
+    attempt: Duration::from_millis(2500),
+    operation: Duration::from_millis(6000),
+    max_attempts: 3,
+    initial_backoff: Duration::from_millis(100),
+    max_backoff: Duration::from_millis(1000),
+};
+
 /// The Slack click, which must be answered within Slack's 3 s: shorter attempts, two at most,
 /// so the record's read and the decision write fit in the click's record budget
 /// (decision_api's `RECORD_BUDGET`, 1.2 s).
@@ -79,6 +93,11 @@ pub const SLACK_ANSWER_WITHIN: Duration = Duration::from_millis(2500);
 pub const SLACK_RECORD_WITHIN: Duration = Duration::from_millis(1200);
 /// The click's own work and the answer's way back to Slack.
 pub const SLACK_ANSWER_MARGIN: Duration = Duration::from_millis(300);
+
+/// What a Slack click may spend building the Decision API's clients again when a transient
+/// failure left them unbuilt (a warm Secrets Manager read takes tens of milliseconds); longer,
+/// and the click's own calls would not fit in Slack's 3 s.
+pub const SLACK_CLICK_BUILD_AGAIN: Duration = Duration::from_millis(200);
 
 /// One Slack Web API call in a Task function (`saas_adapters::slack::DEFAULT_BUDGET`).
 pub const SLACK_CALL: Duration = Duration::from_secs(3);
@@ -130,9 +149,21 @@ impl FunctionBudget {
     }
 
     /// The worst case of everything, the gated calls included (for a path with an answer
-    /// limit, the gate keeps the real time within that limit).
+    /// limit, the gate keeps the real time within that limit), after building the function's
+    /// clients again when a transient failure left them unbuilt at cold start.
     pub fn worst_case_ungated(&self) -> Duration {
-        self.worst_case() + self.if_time_left.iter().map(|c| c.worst).sum::<Duration>()
+        self.build_again()
+            + self.worst_case()
+            + self.if_time_left.iter().map(|c| c.worst).sum::<Duration>()
+    }
+
+    /// What an event may spend building the clients a cold start could not
+    /// (`lambda_kit::ColdStart`): shorter where Slack waits for the answer.
+    pub fn build_again(&self) -> Duration {
+        match self.answer_within {
+            Some(_) => SLACK_CLICK_BUILD_AGAIN,
+            None => lambda_kit::cold_start::BUILD_AGAIN_WITHIN,
+        }
     }
 }
 

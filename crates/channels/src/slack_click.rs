@@ -139,9 +139,15 @@ async fn write(click: Click, store: &dyn ApprovalStore, now: i64) -> Result<Clic
     )
 }
 
-/// A click from another workspace than the configured one (or naming none) is refused.
+/// A click from another workspace than the configured one (or naming none) is refused. With
+/// none configured, the clicker's own workspace (`user.team_id`) must be the one the click came
+/// through (`team.id`): in a Slack Connect channel a person of another organisation names
+/// their own, and must not decide as if verified by ours.
 fn foreign_workspace(click: &Click, workspace: Option<&str>) -> Option<ClickRefusal> {
-    let expected = workspace?;
+    let expected = match workspace {
+        Some(expected) => expected,
+        None => click.teams.first()?,
+    };
     let ours = !click.teams.is_empty() && click.teams.iter().all(|t| t == expected);
     (!ours).then(|| ClickRefusal::OtherWorkspace {
         teams: click.teams.clone(),

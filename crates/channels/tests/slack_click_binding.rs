@@ -175,6 +175,28 @@ async fn only_the_configured_workspace_decides_and_others_are_refused_before_any
     );
 }
 
+/// `SlackTeamId` left empty (the default): a Slack Connect user of another organisation, who
+/// names their own workspace beside the one the message lives in, is refused, not counted as
+/// a verified decider; people of the message's own workspace decide.
+#[tokio::test]
+async fn without_a_configured_workspace_a_user_of_another_organisation_is_refused() {
+    let w = World::default();
+    let asked = w.request("defer").await;
+    let mut connect = payload(&asked, "hitl:appr-1", "approve", Some("T0HOME"));
+    connect["user"]["team_id"] = json!("T0OTHERORG");
+    assert_eq!(
+        refused_as(&w.click(connect, None).await),
+        "Hitl.OtherSlackWorkspace"
+    );
+    assert_eq!(w.decision_of("appr-1"), None);
+    let home = payload(&asked, "hitl:appr-1", "approve", Some("T0HOME"));
+    let outcome = w.click(home, None).await;
+    assert!(
+        matches!(outcome, ClickOutcome::Decided { .. }),
+        "{outcome:?}"
+    );
+}
+
 #[tokio::test]
 async fn a_custom_value_and_names_from_a_click_are_escaped_in_slack_and_on_pages() {
     let w = World::default();

@@ -97,6 +97,27 @@ impl Settings {
         self.optional(variable)
     }
 
+    /// Refuses a service URL (`SLACK_API_URL`, `JIRA_BASE_URL`, the Teams bot's and Outlook's
+    /// endpoints: every `*_URL` but the AWS SDK's own) that is not `https://`, so no token or
+    /// secret is ever sent in clear: `Hitl.Config` naming the variable. Plain `http://` is
+    /// allowed on the loopback interface only (the local stack's stand-ins); `template.yaml`
+    /// allows the same with [`SERVICE_URL_PATTERN`].
+    pub fn check_service_urls(&self) -> Result<(), HitlError> {
+        let service_urls = self
+            .vars
+            .iter()
+            .filter(|(name, _)| name.ends_with("_URL") && !name.starts_with("AWS_"));
+        for (name, value) in service_urls {
+            if !is_safe_service_url(value) {
+                return Err(HitlError::Config(format!(
+                    "{name} must be an https:// URL (plain http only on 127.0.0.1 or localhost), \
+                     got {value:?}"
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// Every variable that names a secret (`*_SECRET_ID`) and is set: the template sets only
     /// those of the secrets a function uses, so these are the secrets it will read.
     pub fn secret_variables(&self) -> impl Iterator<Item = &str> {
@@ -105,6 +126,21 @@ impl Settings {
             .map(String::as_str)
             .filter(|name| name.ends_with("_SECRET_ID"))
     }
+}
+
+/// The `AllowedPattern` of every service URL parameter in `template.yaml`: what
+/// [`Settings::check_service_urls`] accepts.
+pub const SERVICE_URL_PATTERN: &str =
+    r"^(https://[^/?#@]+(/.*)?|http://(127\.0\.0\.1|localhost)(:[0-9]+)?(/.*)?)?$";
+
+fn is_safe_service_url(value: &str) -> bool {
+    let Ok(url) = reqwest::Url::parse(value) else {
+        return false;
+    };
+    let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost"));
+    url.username().is_empty()
+        && url.password().is_none()
+        && (url.scheme() == "https" || (url.scheme() == "http" && loopback))
 }
 
 #[cfg(test)]
@@ -151,5 +187,60 @@ mod tests {
         assert_eq!(bad.retention_days().unwrap_err().name(), "Hitl.Config");
         let set = settings(&[("RECORD_RETENTION_DAYS", "7")]);
         assert_eq!(set.retention_days().unwrap(), 7);
+    }
+
+    #[test]
+    fn service_urls_must_be_https_except_on_loopback() {
+        let ok = settings(&[
+            ("SLACK_API_URL", "https://slack.com/api"),
+            ("JIRA_BASE_URL", "https://team.atlassian.net"),
+            ("TEAMS_BOT_SERVICE_URL", "http://127.0.0.1:4100/teams/"),
+            ("AWS_ENDPOINT_URL", "http://moto:5000"),
+            (
+                "DECISION_BASE_URL",
+                "https://x.execute-api.eu-west-1.amazonaws.com",
+            ),
+        ]);
+        assert_eq!(ok.check_service_urls(), Ok(()));
+        for bad in [
+            "http://slack.com/api",
+            "http://127.0.0.1.evil.example/api",
+            "https://user:pass@slack.com/api",
+            "slack.com/api",
+        ] {
+            let err = settings(&[("SLACK_API_URL", bad)])
+                .check_service_urls()
+                .unwrap_err();
+            assert_eq!(err.name(), "Hitl.Config");
+            assert!(err.to_string().contains("SLACK_API_URL"), "{err}");
+        }
+    }
+
+    /// Every service URL parameter of `template.yaml` carries the pattern the functions check,
+    /// so CloudFormation refuses an `http://` endpoint at deploy time, before any token is sent.
+    #[test]
+    fn the_templates_service_url_parameters_allow_only_what_the_functions_accept() {
+        let template = include_str!("../../../template.yaml");
+        let expected = format!("AllowedPattern: '{SERVICE_URL_PATTERN}'");
+        for parameter in [
+            "SlackApiUrl",
+            "JiraBaseUrl",
+            "TeamsBotServiceUrl",
+            "TeamsBotLoginUrl",
+            "TeamsBotGraphUrl",
+            "OutlookLoginUrl",
+            "OutlookGraphUrl",
+        ] {
+            let start = template
+                .find(&format!("\n  {parameter}:\n"))
+                .unwrap_or_else(|| panic!("{parameter} in template.yaml"));
+            let block = &template[start + 1..];
+            let end = block[3..].find("\n  ").map_or(block.len(), |i| i + 3);
+            assert!(
+                block[..end].contains(&expected),
+                "{parameter} lacks {expected}: {}",
+                &block[..end]
+            );
+        }
     }
 }

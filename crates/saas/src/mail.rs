@@ -8,6 +8,11 @@ use approvals::HitlError;
 use lambda_kit::email::EmailTransport;
 use secrecy::SecretString;
 
+/// One text secret, read by the variable that names it (`aws_adapters::secrets::secret_text`).
+pub type SecretRead = std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<Option<SecretString>, HitlError>> + Send>,
+>;
+
 use crate::outlook::OutlookSender;
 use crate::smtp::SmtpSender;
 
@@ -25,7 +30,7 @@ pub struct ConfiguredSender {
 pub async fn configured_sender(
     transport: &EmailTransport,
     from: &str,
-    secret: impl AsyncFn(&'static str) -> Result<Option<SecretString>, HitlError>,
+    secret: impl Fn(&'static str) -> SecretRead,
     ses: impl FnOnce() -> Box<dyn EmailSender>,
 ) -> Result<ConfiguredSender, HitlError> {
     Ok(match transport {

@@ -2,12 +2,12 @@
 
 use approvals::use_cases::create_approval_links;
 use approvals::{Channel, CreateLinksOutput, HitlError};
-use aws_adapters::sdk_config::{approval_store, aws_config, LinkConfig};
+use aws_adapters::cold_start::ColdContext;
+use aws_adapters::sdk_config::{approval_store, LinkConfig};
 use aws_adapters::sdk_config::{endpoints, AwsService};
-use aws_adapters::secrets::SecretReader;
 use aws_adapters::DynamoApprovalStore;
 use lambda_kit::http::open_connections;
-use lambda_kit::{init_tracing, now, parse_input, run_task, Settings};
+use lambda_kit::{init_tracing, now, parse_input, run_task};
 use serde_json::Value;
 
 struct Deps {
@@ -31,19 +31,22 @@ async fn handle(deps: &Deps, payload: Value) -> Result<CreateLinksOutput, HitlEr
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
-    let settings = Settings::from_env();
-    let config = aws_config().await;
-    // Starts reading this function's secrets now, beside the connections opened below.
-    let secrets = SecretReader::new(&config, &settings);
+    let cold = ColdContext::load().await;
     // Opened while init runs at full speed, not by the first event (lambda_kit::http).
-    open_connections(&endpoints(&config, &settings, &[AwsService::DynamoDb])).await;
-    // Built once per cold start; a configuration error fails every Task with Hitl.Config.
-    let deps: Result<Deps, HitlError> = async {
-        Ok(Deps {
-            links: LinkConfig::load(&secrets, &settings).await?,
-            store: approval_store(&config, &settings)?,
-        })
-    }
+    open_connections(&endpoints(
+        &cold.config,
+        &cold.settings,
+        &[AwsService::DynamoDb],
+    ))
     .await;
+    // Built at cold start; a transient failure is built again by the next event (ColdStart).
+    let deps = cold
+        .build(|cold| async move {
+            Ok(Deps {
+                links: LinkConfig::load(&cold.secrets, &cold.settings).await?,
+                store: approval_store(&cold.config, &cold.settings)?,
+            })
+        })
+        .await;
     run_task(&deps, handle).await
 }

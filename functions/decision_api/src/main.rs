@@ -5,14 +5,13 @@
 use std::sync::Arc;
 
 use approvals::HitlError;
-use aws_adapters::sdk_config::{approval_store, aws_config, endpoints, AwsService};
-use aws_adapters::secrets::{
-    RefreshingSigner, SecretReader, KEY_RING_MAX_AGE, SLACK_SIGNING_SECRET,
-};
+use aws_adapters::cold_start::ColdContext;
+use aws_adapters::sdk_config::{approval_store, endpoints, AwsService};
+use aws_adapters::secrets::{RefreshingSigner, KEY_RING_MAX_AGE, SLACK_SIGNING_SECRET};
 use aws_adapters::{DynamoApprovalStore, StepFunctionsResumer};
 use lambda_http::Error;
 use lambda_kit::http::open_connections;
-use lambda_kit::{init_tracing, Settings};
+use lambda_kit::init_tracing;
 use saas_adapters::slack::SlackWebApi;
 
 mod links;
@@ -31,16 +30,13 @@ pub struct Deps {
 }
 
 impl Deps {
-    async fn load(
-        config: &aws_config::SdkConfig,
-        settings: &Settings,
-        secrets: SecretReader,
-    ) -> Result<Self, HitlError> {
+    async fn load(cold: ColdContext) -> Result<Self, HitlError> {
+        let (config, settings) = (&cold.config, &cold.settings);
         Ok(Deps {
-            signer: RefreshingSigner::load(secrets.clone(), KEY_RING_MAX_AGE).await?,
+            signer: RefreshingSigner::load(cold.secrets.clone(), KEY_RING_MAX_AGE).await?,
             store: approval_store(config, settings)?,
             resumer: StepFunctionsResumer::from_config(config),
-            slack: SlackInteractivity::load(config, settings, &secrets).await,
+            slack: SlackInteractivity::load(config, settings, &cold.secrets).await,
         })
     }
 }
@@ -48,17 +44,16 @@ impl Deps {
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     init_tracing();
-    let settings = Settings::from_env();
-    let config = aws_config().await;
-    // Starts reading the key ring and Slack's secrets now, beside the connections below.
-    let secrets = SecretReader::new(&config, &settings);
+    let cold = ColdContext::load().await;
     // Opened while init runs at full speed, not by the first click (lambda_kit::http).
     let services = [AwsService::DynamoDb, AwsService::StepFunctions];
-    let mut urls = endpoints(&config, &settings, &services);
-    if settings.secret_id(SLACK_SIGNING_SECRET).is_some() {
-        urls.push(SlackWebApi::connection_url(settings.slack_api_url()));
+    let mut urls = endpoints(&cold.config, &cold.settings, &services);
+    if cold.settings.secret_id(SLACK_SIGNING_SECRET).is_some() {
+        urls.push(SlackWebApi::connection_url(cold.settings.slack_api_url()));
     }
     open_connections(&urls).await;
-    let deps = Deps::load(&config, &settings, secrets).await;
+    // Built at cold start; a transient failure (a slow Secrets Manager in a burst of cold
+    // starts) is built again by the next request instead of failing every one (ColdStart).
+    let deps = cold.build(Deps::load).await;
     lambda_http::run(routes::router(Arc::new(deps))).await
 }

@@ -1,6 +1,7 @@
 //! The Decision API's routes, as the template declares them (`HttpApi` events): a router, so a
 //! path or method outside them is a 404 or 405 before any of our code runs.
 
+use aws_adapters::timeouts::SLACK_CLICK_BUILD_AGAIN;
 use std::sync::Arc;
 
 use approvals::use_cases::LinkView;
@@ -11,11 +12,13 @@ use axum::routing::{get, post};
 use axum::Router;
 use channels::pages::{render, Page};
 use lambda_http::{Body, Error, Request, Response};
+use lambda_kit::ColdStart;
 
 use crate::{links, slack_interactions, Deps};
 
-/// What every handler gets: the clients built at cold start, or why they could not be.
-pub type Shared = Arc<Result<Deps, HitlError>>;
+/// What every handler gets: the clients built at cold start, or built again by a request that
+/// finds them missing after a transient failure.
+pub type Shared = Arc<ColdStart<Deps>>;
 
 pub fn router(deps: Shared) -> Router {
     Router::new()
@@ -31,9 +34,9 @@ async fn show_link(
     Path(approval_id): Path<String>,
     req: AxumRequest,
 ) -> AxumResponse {
-    match deps.as_ref() {
+    match deps.get().await {
         Ok(deps) => answer(links::show(deps, &approval_id, &as_lambda(req).await).await),
-        Err(err) => unavailable(err),
+        Err(err) => unavailable(&err),
     }
 }
 
@@ -42,28 +45,33 @@ async fn decide(
     Path(approval_id): Path<String>,
     req: AxumRequest,
 ) -> AxumResponse {
-    match deps.as_ref() {
+    match deps.get().await {
         Ok(deps) => answer(links::decide(deps, &approval_id, &as_lambda(req).await).await),
-        Err(err) => unavailable(err),
+        Err(err) => unavailable(&err),
     }
 }
 
 async fn slack_click(State(deps): State<Shared>, req: AxumRequest) -> AxumResponse {
-    match deps.as_ref() {
+    match deps.get_within(SLACK_CLICK_BUILD_AGAIN).await {
         Ok(deps) => {
             let req = as_lambda(req).await;
             answer(slack_interactions::handle(deps.slack.as_ref(), &req).await)
         }
-        Err(err) => unavailable(err),
+        Err(err) => unavailable(&err),
     }
 }
 
-/// The page of a deployment whose clients could not be built (logged once per request).
+/// The page of a request whose clients could not be built: nothing was read or recorded, so
+/// the person's next click is taken afresh (ColdStart logs why).
 fn unavailable(err: &HitlError) -> AxumResponse {
-    tracing::error!(error = err.name(), message = %err, "misconfigured");
-    let view = LinkView::Unavailable {
-        reason: err.to_string(),
+    let reason = if err.is_transient() {
+        "The service is starting up and did not take your click; nothing was recorded. \
+         Please open the link again in a moment."
+            .to_string()
+    } else {
+        err.to_string()
     };
+    let view = LinkView::Unavailable { reason };
     answer(links::respond(render(&view), None))
 }
 
@@ -102,18 +110,54 @@ mod tests {
     /// Status and `allow` header of `method path` on a deployment whose clients could not be
     /// built (so no AWS is needed, and a routed request shows the "unavailable" page).
     async fn status(method: Method, path: &str) -> (u16, Option<String>) {
-        let deps: Shared = Arc::new(Err(HitlError::Config("no AWS here".into())));
-        let req = HttpRequest::builder()
-            .method(method)
-            .uri(path)
-            .body(AxumBody::empty())
-            .unwrap();
-        let response = router(deps).oneshot(req).await.unwrap();
+        let response = request(
+            failing(HitlError::Config("no AWS here".into())),
+            method,
+            path,
+        )
+        .await;
         let allow = response
             .headers()
             .get("allow")
             .map(|v| v.to_str().unwrap().to_string());
         (response.status().as_u16(), allow)
+    }
+
+    /// Clients whose every build fails with `err`.
+    fn failing(err: HitlError) -> Shared {
+        Arc::new(ColdStart::new(err, |err| async move { Err(err) }))
+    }
+
+    async fn request(deps: Shared, method: Method, path: &str) -> AxumResponse {
+        let req = HttpRequest::builder()
+            .method(method)
+            .uri(path)
+            .body(AxumBody::empty())
+            .unwrap();
+        router(deps).oneshot(req).await.unwrap()
+    }
+
+    async fn page_text(response: AxumResponse) -> String {
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    /// A slow Secrets Manager during a burst of cold starts: the person is told their click was
+    /// not taken (true: nothing was read or written), not shown an internal error.
+    #[tokio::test]
+    async fn a_click_on_a_process_still_starting_says_it_was_not_taken() {
+        let slow = HitlError::transient("Secrets Manager", "ThrottlingException: Rate exceeded");
+        let response = request(failing(slow), Method::GET, "/decisions/a-1").await;
+        assert_eq!(response.status().as_u16(), 503);
+        let page = page_text(response).await;
+        assert!(page.contains("did not take your click"), "{page}");
+        assert!(page.contains("nothing was recorded"), "{page}");
+        assert!(
+            !page.contains("Throttling"),
+            "no internals on the page: {page}"
+        );
     }
 
     #[tokio::test]

@@ -12,12 +12,13 @@ use std::time::{Duration, Instant};
 use approvals::delivery::{redrive_while, RedriveReport};
 use approvals::ports::{DeliveryStore, OutcomeNotifier};
 use approvals::HitlError;
-use aws_adapters::sdk_config::{aws_config, WaitDeps};
+use aws_adapters::cold_start::ColdContext;
+use aws_adapters::sdk_config::WaitDeps;
 use aws_adapters::sdk_config::{endpoints, AwsService};
-use aws_adapters::secrets::{SecretReader, SLACK_BOT_TOKEN};
+use aws_adapters::secrets::SLACK_BOT_TOKEN;
 use channels::slack_click::SlackOutcome;
 use lambda_kit::http::open_connections;
-use lambda_kit::{init_tracing, now, run_task, Settings};
+use lambda_kit::{init_tracing, now, run_task};
 use saas_adapters::slack::SlackWebApi;
 use serde::Serialize;
 use serde_json::Value;
@@ -109,26 +110,25 @@ async fn handle(deps: &Deps, _event: Value) -> Result<RunReport, HitlError> {
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
-    let settings = Settings::from_env();
-    let config = aws_config().await;
-    // Starts reading this function's secrets now, beside the connections opened below.
-    let secrets = SecretReader::new(&config, &settings);
+    let cold = ColdContext::load().await;
     // Opened while init runs at full speed, not by the first event (lambda_kit::http).
     let mut urls = endpoints(
-        &config,
-        &settings,
+        &cold.config,
+        &cold.settings,
         &[AwsService::DynamoDb, AwsService::StepFunctions],
     );
-    urls.push(SlackWebApi::connection_url(settings.slack_api_url()));
+    urls.push(SlackWebApi::connection_url(cold.settings.slack_api_url()));
     open_connections(&urls).await;
-    let deps: Result<Deps, HitlError> = async {
-        // Slack is optional: without its token the re-driver only resumes workflows.
-        let token = secrets.optional_text(SLACK_BOT_TOKEN).await?;
-        Ok(Deps {
-            wait: WaitDeps::new(&config, &settings)?,
-            slack: token.map(|t| SlackWebApi::from_token(settings.slack_api_url(), &t)),
+    // Built at cold start; a transient failure is built again by the next event (ColdStart).
+    let deps = cold
+        .build(|cold| async move {
+            // Slack is optional: without its token the re-driver only resumes workflows.
+            let token = cold.secrets.optional_text(SLACK_BOT_TOKEN).await?;
+            Ok(Deps {
+                wait: WaitDeps::new(&cold.config, &cold.settings)?,
+                slack: token.map(|t| SlackWebApi::from_token(cold.settings.slack_api_url(), &t)),
+            })
         })
-    }
-    .await;
+        .await;
     run_task(&deps, handle).await
 }

@@ -1,11 +1,11 @@
 //! Jira Add Issue Comment: adds a comment (plain text or an ADF document) to a Jira Cloud issue.
 
 use approvals::HitlError;
-use aws_adapters::sdk_config::aws_config;
-use aws_adapters::secrets::{SecretReader, JIRA_API_TOKEN};
+use aws_adapters::cold_start::ColdContext;
+use aws_adapters::secrets::JIRA_API_TOKEN;
 use channels::jira::{add_issue_comment, AddIssueCommentOutput};
 use lambda_kit::http::open_connections;
-use lambda_kit::{init_tracing, parse_input, run_task, Settings};
+use lambda_kit::{init_tracing, parse_input, run_task};
 use saas_adapters::jira::JiraCloud;
 use serde_json::Value;
 
@@ -18,20 +18,17 @@ async fn handle(jira: &JiraCloud, payload: Value) -> Result<AddIssueCommentOutpu
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
-    let settings = Settings::from_env();
-    let config = aws_config().await;
-    // Starts reading this function's secrets now, beside the connections opened below.
-    let secrets = SecretReader::new(&config, &settings);
+    let cold = ColdContext::load().await;
     // Opened while init runs at full speed, not by the first event (lambda_kit::http).
-    if let Ok((site, _)) = settings.jira_site() {
+    if let Ok((site, _)) = cold.settings.jira_site() {
         open_connections(&[JiraCloud::connection_url(site)]).await;
     }
-    // Built once per cold start; a configuration error fails every Task with Hitl.Config.
-    let jira = match secrets.required_text(JIRA_API_TOKEN).await {
-        Ok(token) => settings
-            .jira_site()
-            .and_then(|site| JiraCloud::from_token(site, &token)),
-        Err(e) => Err(e),
-    };
+    // Built at cold start; a transient failure is built again by the next event (ColdStart).
+    let jira = cold
+        .build(|cold| async move {
+            let token = cold.secrets.required_text(JIRA_API_TOKEN).await?;
+            JiraCloud::from_token(cold.settings.jira_site()?, &token)
+        })
+        .await;
     run_task(&jira, handle).await
 }

@@ -3,9 +3,9 @@
 
 use approvals::ports::EmailSender;
 use approvals::HitlError;
-use aws_adapters::sdk_config::aws_config;
+use aws_adapters::cold_start::ColdContext;
 use aws_adapters::sdk_config::{endpoints, AwsService};
-use aws_adapters::secrets::SecretReader;
+use aws_adapters::secrets::{secret_text, SecretReader};
 use aws_adapters::ses_sender::sender_address;
 use aws_adapters::SesEmailSender;
 use channels::email::{send_email, SendEmailOutput};
@@ -36,7 +36,7 @@ async fn sender(
     configured_sender(
         &settings.email_transport()?,
         from,
-        async |var| secrets.optional_text(var).await,
+        secret_text(secrets),
         || Box::new(SesEmailSender::new(aws_sdk_sesv2::Client::new(config))),
     )
     .await
@@ -45,24 +45,23 @@ async fn sender(
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
-    let settings = Settings::from_env();
-    let config = aws_config().await;
-    // Starts reading the transport's secret (SMTP, Outlook) now, beside SES's connection.
-    let secrets = SecretReader::new(&config, &settings);
+    let cold = ColdContext::load().await;
     // Opened while init runs at full speed, not by the first event (lambda_kit::http).
-    if let Ok(EmailTransport::Ses) = settings.email_transport() {
-        open_connections(&endpoints(&config, &settings, &[AwsService::Ses])).await;
+    if let Ok(EmailTransport::Ses) = cold.settings.email_transport() {
+        open_connections(&endpoints(&cold.config, &cold.settings, &[AwsService::Ses])).await;
     }
-    let deps: Result<Deps, HitlError> = async {
-        let sender_email = sender_address(settings.sender_email()?)?;
-        let sender = sender(&settings, &config, &secrets, &sender_email).await?;
-        open_connections(&sender.connection_urls).await;
-        Ok(Deps {
-            sender_email,
-            sender: sender.sender,
+    // Built at cold start; a transient failure is built again by the next event (ColdStart).
+    let deps = cold
+        .build(|cold| async move {
+            let sender_email = sender_address(cold.settings.sender_email()?)?;
+            let sender = sender(&cold.settings, &cold.config, &cold.secrets, &sender_email).await?;
+            open_connections(&sender.connection_urls).await;
+            Ok(Deps {
+                sender_email,
+                sender: sender.sender,
+            })
         })
-    }
-    .await;
+        .await;
     run_task(&deps, handle).await
 }
 

@@ -3,13 +3,14 @@
 //! workflow stopped waiting for. Its input (the schedule's event) is not used.
 
 use approvals::HitlError;
-use aws_adapters::sdk_config::{approval_store, aws_config};
+use aws_adapters::cold_start::ColdContext;
+use aws_adapters::sdk_config::approval_store;
 use aws_adapters::sdk_config::{endpoints, AwsService};
-use aws_adapters::secrets::{SecretReader, SLACK_BOT_TOKEN};
+use aws_adapters::secrets::SLACK_BOT_TOKEN;
 use aws_adapters::DynamoApprovalStore;
 use channels::slack::{close_expired_messages_while, SweepReport, SWEEP_BATCH};
 use lambda_kit::http::open_connections;
-use lambda_kit::{init_tracing, now, run_task, Settings};
+use lambda_kit::{init_tracing, now, run_task};
 use saas_adapters::slack::SlackWebApi;
 use serde_json::Value;
 
@@ -40,23 +41,20 @@ async fn handle(deps: &Deps, _event: Value) -> Result<SweepReport, HitlError> {
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
-    let settings = Settings::from_env();
-    let config = aws_config().await;
-    // Starts reading this function's secrets now, beside the connections opened below.
-    let secrets = SecretReader::new(&config, &settings);
+    let cold = ColdContext::load().await;
     // Opened while init runs at full speed, not by the first event (lambda_kit::http).
-    let mut urls = endpoints(&config, &settings, &[AwsService::DynamoDb]);
-    urls.push(SlackWebApi::connection_url(settings.slack_api_url()));
+    let mut urls = endpoints(&cold.config, &cold.settings, &[AwsService::DynamoDb]);
+    urls.push(SlackWebApi::connection_url(cold.settings.slack_api_url()));
     open_connections(&urls).await;
-    let deps: Result<Deps, HitlError> = async {
-        Ok(Deps {
-            store: approval_store(&config, &settings)?,
-            slack: SlackWebApi::from_token(
-                settings.slack_api_url(),
-                &secrets.required_text(SLACK_BOT_TOKEN).await?,
-            ),
+    // Built at cold start; a transient failure is built again by the next event (ColdStart).
+    let deps = cold
+        .build(|cold| async move {
+            let token = cold.secrets.required_text(SLACK_BOT_TOKEN).await?;
+            Ok(Deps {
+                store: approval_store(&cold.config, &cold.settings)?,
+                slack: SlackWebApi::from_token(cold.settings.slack_api_url(), &token),
+            })
         })
-    }
-    .await;
+        .await;
     run_task(&deps, handle).await
 }

@@ -2,13 +2,14 @@
 //! `{channel, ts}` (and `approvalId` when the message has buttons a workflow can wait on).
 
 use approvals::HitlError;
-use aws_adapters::sdk_config::{approval_store, aws_config};
+use aws_adapters::cold_start::ColdContext;
+use aws_adapters::sdk_config::approval_store;
 use aws_adapters::sdk_config::{endpoints, AwsService};
-use aws_adapters::secrets::{SecretReader, SLACK_BOT_TOKEN};
+use aws_adapters::secrets::SLACK_BOT_TOKEN;
 use aws_adapters::DynamoApprovalStore;
 use channels::slack::{send_message, SentMessage};
 use lambda_kit::http::open_connections;
-use lambda_kit::{init_tracing, now, parse_input, run_task, Settings};
+use lambda_kit::{init_tracing, now, parse_input, run_task};
 use saas_adapters::slack::SlackWebApi;
 use serde_json::Value;
 
@@ -34,25 +35,21 @@ async fn handle(deps: &Deps, payload: Value) -> Result<SentMessage, HitlError> {
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
-    let settings = Settings::from_env();
-    let config = aws_config().await;
-    // Starts reading this function's secrets now, beside the connections opened below.
-    let secrets = SecretReader::new(&config, &settings);
+    let cold = ColdContext::load().await;
     // Opened while init runs at full speed, not by the first event (lambda_kit::http).
-    let mut urls = endpoints(&config, &settings, &[AwsService::DynamoDb]);
-    urls.push(SlackWebApi::connection_url(settings.slack_api_url()));
+    let mut urls = endpoints(&cold.config, &cold.settings, &[AwsService::DynamoDb]);
+    urls.push(SlackWebApi::connection_url(cold.settings.slack_api_url()));
     open_connections(&urls).await;
-    // Built once per cold start; a configuration error fails every Task with Hitl.Config.
-    let deps: Result<Deps, HitlError> = async {
-        Ok(Deps {
-            store: approval_store(&config, &settings)?,
-            slack: SlackWebApi::from_token(
-                settings.slack_api_url(),
-                &secrets.required_text(SLACK_BOT_TOKEN).await?,
-            ),
-            retention_days: settings.retention_days()?,
+    // Built at cold start; a transient failure is built again by the next event (ColdStart).
+    let deps = cold
+        .build(|cold| async move {
+            let token = cold.secrets.required_text(SLACK_BOT_TOKEN).await?;
+            Ok(Deps {
+                store: approval_store(&cold.config, &cold.settings)?,
+                slack: SlackWebApi::from_token(cold.settings.slack_api_url(), &token),
+                retention_days: cold.settings.retention_days()?,
+            })
         })
-    }
-    .await;
+        .await;
     run_task(&deps, handle).await
 }

@@ -2,11 +2,11 @@
 //! or Send Message's whole output as `message`).
 
 use approvals::HitlError;
-use aws_adapters::sdk_config::aws_config;
-use aws_adapters::secrets::{SecretReader, SLACK_BOT_TOKEN};
+use aws_adapters::cold_start::ColdContext;
+use aws_adapters::secrets::SLACK_BOT_TOKEN;
 use channels::slack::{update_message, SentMessage};
 use lambda_kit::http::open_connections;
-use lambda_kit::{init_tracing, parse_input, run_task, Settings};
+use lambda_kit::{init_tracing, parse_input, run_task};
 use saas_adapters::slack::SlackWebApi;
 use serde_json::Value;
 
@@ -19,15 +19,18 @@ async fn handle(slack: &SlackWebApi, payload: Value) -> Result<SentMessage, Hitl
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
-    let settings = Settings::from_env();
-    let config = aws_config().await;
-    // Starts reading this function's secrets now, beside the connections opened below.
-    let secrets = SecretReader::new(&config, &settings);
+    let cold = ColdContext::load().await;
     // Opened while init runs at full speed, not by the first event (lambda_kit::http).
-    open_connections(&[SlackWebApi::connection_url(settings.slack_api_url())]).await;
-    let slack = secrets
-        .required_text(SLACK_BOT_TOKEN)
-        .await
-        .map(|token| SlackWebApi::from_token(settings.slack_api_url(), &token));
+    open_connections(&[SlackWebApi::connection_url(cold.settings.slack_api_url())]).await;
+    // Built at cold start; a transient failure is built again by the next event (ColdStart).
+    let slack = cold
+        .build(|cold| async move {
+            let token = cold.secrets.required_text(SLACK_BOT_TOKEN).await?;
+            Ok(SlackWebApi::from_token(
+                cold.settings.slack_api_url(),
+                &token,
+            ))
+        })
+        .await;
     run_task(&slack, handle).await
 }

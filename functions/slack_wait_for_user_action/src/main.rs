@@ -7,6 +7,7 @@ use aws_adapters::sdk_config::{aws_config, WaitDeps};
 use aws_adapters::sdk_config::{endpoints, AwsService};
 use channels::slack::wait_target;
 use lambda_kit::http::open_connections;
+use lambda_kit::ColdStart;
 use lambda_kit::{init_tracing, now, parse_input, run_task, Settings};
 use serde_json::Value;
 
@@ -37,7 +38,10 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         &[AwsService::DynamoDb, AwsService::StepFunctions],
     ))
     .await;
-    // Built once per cold start; a configuration error fails every Task with Hitl.Config.
-    let deps = WaitDeps::new(&config, &settings);
+    // Built at cold start; only its settings can fail, and they are read again after a minute.
+    let deps = ColdStart::start((config, settings), |(config, settings)| async move {
+        WaitDeps::new(&config, &settings)
+    })
+    .await;
     run_task(&deps, handle).await
 }

@@ -8,14 +8,15 @@
 
 use approvals::ports::EmailSender;
 use approvals::{Channel, HitlError};
-use aws_adapters::sdk_config::{approval_store, aws_config, LinkConfig};
+use aws_adapters::cold_start::ColdContext;
+use aws_adapters::sdk_config::{approval_store, LinkConfig};
 use aws_adapters::sdk_config::{endpoints, AwsService};
-use aws_adapters::secrets::{SecretReader, TEAMS_BOT_APP_SECRET, TEAMS_WEBHOOK_URL};
+use aws_adapters::secrets::{secret_text, TEAMS_BOT_APP_SECRET, TEAMS_WEBHOOK_URL};
 use aws_adapters::ses_sender::sender_address;
 use aws_adapters::{DynamoApprovalStore, SesEmailSender};
 use channels::teams::{request_action, ApproverMail, TeamsRequestActionOutput};
 use lambda_kit::http::open_connections;
-use lambda_kit::{init_tracing, now, parse_input, run_task, Settings};
+use lambda_kit::{init_tracing, now, parse_input, run_task};
 use saas_adapters::mail::configured_sender;
 use saas_adapters::teams::delivery::TeamsDelivery;
 use serde_json::Value;
@@ -49,45 +50,44 @@ async fn handle(deps: &Deps, payload: Value) -> Result<TeamsRequestActionOutput,
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
-    let settings = Settings::from_env();
-    let config = aws_config().await;
-    // Starts reading this function's secrets now, beside the connections opened below.
-    let secrets = SecretReader::new(&config, &settings);
+    let cold = ColdContext::load().await;
     // Opened while init runs at full speed, not by the first event (lambda_kit::http).
     open_connections(&endpoints(
-        &config,
-        &settings,
+        &cold.config,
+        &cold.settings,
         &[AwsService::DynamoDb, AwsService::Ses],
     ))
     .await;
-    // Built once per cold start; a configuration error fails every Task with Hitl.Config.
-    let deps: Result<Deps, HitlError> = async {
-        let sender_email = sender_address(settings.sender_email()?)?;
-        let mail = configured_sender(
-            &settings.email_transport()?,
-            &sender_email,
-            async |var| secrets.optional_text(var).await,
-            || Box::new(SesEmailSender::new(aws_sdk_sesv2::Client::new(&config))),
-        )
-        .await?;
-        // The webhook's channel or chat, and the bot for a `user` (when configured).
-        let teams = TeamsDelivery::configured(
-            &settings,
-            (TEAMS_WEBHOOK_URL, TEAMS_BOT_APP_SECRET),
-            async |var| secrets.optional_text(var).await,
-        )
-        .await?;
-        let mut urls = mail.connection_urls;
-        urls.extend(teams.connection_urls());
-        open_connections(&urls).await;
-        Ok(Deps {
-            links: LinkConfig::load(&secrets, &settings).await?,
-            store: approval_store(&config, &settings)?,
-            teams,
-            sender: mail.sender,
-            sender_email,
+    // Built at cold start; a transient failure is built again by the next event (ColdStart).
+    let deps = cold
+        .build(|cold| async move {
+            let (settings, config, secrets) = (&cold.settings, &cold.config, &cold.secrets);
+            let sender_email = sender_address(settings.sender_email()?)?;
+            let mail = configured_sender(
+                &settings.email_transport()?,
+                &sender_email,
+                secret_text(secrets),
+                || Box::new(SesEmailSender::new(aws_sdk_sesv2::Client::new(config))),
+            )
+            .await?;
+            // The webhook's channel or chat, and the bot for a `user` (when configured).
+            let teams = TeamsDelivery::configured(
+                settings,
+                (TEAMS_WEBHOOK_URL, TEAMS_BOT_APP_SECRET),
+                secret_text(secrets),
+            )
+            .await?;
+            let mut urls = mail.connection_urls;
+            urls.extend(teams.connection_urls());
+            open_connections(&urls).await;
+            Ok(Deps {
+                links: LinkConfig::load(secrets, settings).await?,
+                store: approval_store(config, settings)?,
+                teams,
+                sender: mail.sender,
+                sender_email,
+            })
         })
-    }
-    .await;
+        .await;
     run_task(&deps, handle).await
 }

@@ -4,11 +4,11 @@
 //! chat messages only for imports, so there is no `target`.)
 
 use approvals::HitlError;
-use aws_adapters::sdk_config::aws_config;
-use aws_adapters::secrets::{SecretReader, TEAMS_BOT_APP_SECRET, TEAMS_WEBHOOK_URL};
+use aws_adapters::cold_start::ColdContext;
+use aws_adapters::secrets::{secret_text, TEAMS_BOT_APP_SECRET, TEAMS_WEBHOOK_URL};
 use channels::teams::{send_message, TeamsSendMessageOutput};
 use lambda_kit::http::open_connections;
-use lambda_kit::{init_tracing, parse_input, run_task, Settings};
+use lambda_kit::{init_tracing, parse_input, run_task};
 use saas_adapters::teams::delivery::TeamsDelivery;
 use serde_json::Value;
 
@@ -24,19 +24,20 @@ async fn handle(
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
-    let settings = Settings::from_env();
-    let config = aws_config().await;
-    // Starts reading this function's secrets now, beside the connections opened below.
-    let secrets = SecretReader::new(&config, &settings);
-    // The webhook's channel or chat, and the bot for a `user` (when configured).
-    let teams = TeamsDelivery::configured(
-        &settings,
-        (TEAMS_WEBHOOK_URL, TEAMS_BOT_APP_SECRET),
-        async |var| secrets.optional_text(var).await,
-    )
-    .await;
-    if let Ok(teams) = &teams {
-        open_connections(&teams.connection_urls()).await;
-    }
+    let cold = ColdContext::load().await;
+    // Built at cold start; a transient failure is built again by the next event (ColdStart).
+    let teams = cold
+        .build(|cold| async move {
+            // The webhook's channel or chat, and the bot for a `user` (when configured).
+            let teams = TeamsDelivery::configured(
+                &cold.settings,
+                (TEAMS_WEBHOOK_URL, TEAMS_BOT_APP_SECRET),
+                secret_text(&cold.secrets),
+            )
+            .await?;
+            open_connections(&teams.connection_urls()).await;
+            Ok(teams)
+        })
+        .await;
     run_task(&teams, handle).await
 }

@@ -7,7 +7,8 @@ use crate::slack::mrkdwn_escape;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClickRefusal {
     /// The click names another workspace than the configured one (`SLACK_TEAM_ID`), for
-    /// example from a Slack Connect channel shared with another organisation, or none at all.
+    /// example from a Slack Connect channel shared with another organisation, or none at all;
+    /// with none configured, the clicker's workspace is not the one the click came through.
     OtherWorkspace { teams: Vec<String> },
     /// No such request (never made, or removed after its retention).
     Gone,

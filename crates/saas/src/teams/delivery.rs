@@ -7,7 +7,8 @@ use async_trait::async_trait;
 use channels::teams::bot::NO_BOT;
 use channels::teams::{PostedMessage, TeamsMessage, TeamsMessenger};
 use lambda_kit::Settings;
-use secrecy::SecretString;
+
+use crate::mail::SecretRead;
 
 use super::bot::{BotSettings, TeamsBot};
 use super::TeamsClient;
@@ -29,7 +30,7 @@ impl TeamsDelivery {
     pub async fn configured(
         settings: &Settings,
         (webhook_var, bot_secret_var): (&'static str, &'static str),
-        secret: impl AsyncFn(&'static str) -> Result<Option<SecretString>, HitlError>,
+        secret: impl Fn(&'static str) -> SecretRead,
     ) -> Result<Self, HitlError> {
         let webhook = match secret(webhook_var).await? {
             Some(url) => TeamsClient::from_secret(&url),
