@@ -189,10 +189,10 @@ impl ApprovalRecord {
     }
 }
 
-/// Input of Create Approval Links. Unknown fields are ignored so a state machine can pass its
-/// whole state (`"Payload.$": "$"`).
+/// Input of Create Approval Links. An unknown field is refused (`input::strict`): a misspelled
+/// `approvers` must never turn personal links into shared ones.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateLinksInput {
     pub title: Option<String>,
     pub description: Option<String>,
@@ -305,8 +305,9 @@ pub fn normalize_email(raw: &str) -> Result<String, HitlError> {
     }
 }
 
+/// Strict as an input too: Send Email reads it back in `approval.links`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RecipientLinks {
     pub approver: String,
     /// Empty (and left out) when the request has buttons of its own: see `buttons`.
@@ -322,9 +323,10 @@ pub struct RecipientLinks {
 /// Output of Create Approval Links. Shared links sit at the top level, personal ones only in
 /// `links`: without approvers, `approveUrl`/`rejectUrl` decide for whoever holds them; with
 /// approvers there are none (no link that anyone could use to decide as somebody else), and
-/// `links` holds one pair per approver, each bound to that address.
+/// `links` holds one pair per approver, each bound to that address. Send Email takes it as
+/// `approval`, so it refuses unknown fields like every input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateLinksOutput {
     pub approval_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -369,11 +371,19 @@ mod tests {
 
     #[test]
     fn defaults_and_unknown_fields() {
-        let v = input(serde_json::json!({"title": "Stop db-1", "to": ["x@y.z"]}))
+        let v = input(serde_json::json!({"title": "Stop db-1"}))
             .validate()
             .unwrap();
         assert_eq!(v.expires_in_seconds, DEFAULT_EXPIRES_IN_SECONDS);
         assert!(v.approvers.is_empty());
+        // A field it does not know (Send Email's `to`) is refused, not ignored.
+        let json = serde_json::json!({"title": "Stop db-1", "to": ["x@y.z"]});
+        let err = crate::input::from_json::<CreateLinksInput>(json).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("unknown field `to`; the known fields are `title`, `description`"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -65,8 +65,10 @@ impl ChoiceButton {
     }
 }
 
-/// A button as a workflow gives it (`{label, value, style?}`), before its checks.
+/// A button as a workflow gives it (`{label, value, style?}`), before its checks; unknown
+/// fields are refused.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ButtonInput {
     pub label: Option<String>,
     pub value: Option<String>,
@@ -253,9 +255,9 @@ pub fn chosen_action(buttons: &[ChoiceButton], decision: &Decision) -> Option<Ch
     })
 }
 
-/// One button of a request as a signed link.
+/// One button of a request as a signed link (Send Email reads it back: strict).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ButtonLink {
     pub label: String,
     pub value: String,

@@ -4,6 +4,9 @@
 
 use crate::HitlError;
 
+pub mod strict;
+pub use strict::{check_fields, from_json, from_json_at};
+
 /// The most a Step Functions task token can be (they are up to 2048 characters today).
 pub const MAX_TASK_TOKEN_CHARS: usize = 8192;
 

@@ -12,6 +12,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde::Deserialize;
 
+use crate::input::strict::{closest, read_unknown_field};
 use crate::{HitlError, LinkSigner};
 
 #[derive(Deserialize)]
@@ -51,23 +52,27 @@ fn key_bytes(
     }
 }
 
+/// "has the unknown field `curentKey`; did you mean `currentKey`?": a typo in a rotation is
+/// named with the field meant, like a typo in a Task's input.
+fn unknown_key_field(field: &str, known: &[String]) -> String {
+    let known: Vec<&str> = known.iter().map(String::as_str).collect();
+    match closest(field, &known) {
+        Some(name) => format!("has the unknown field `{field}`; did you mean `{name}`?"),
+        None => format!("has the unknown field `{field}`"),
+    }
+}
+
 /// Reads the key ring secret (its `SecretString`, or a `SecretBinary` holding the same JSON).
 pub fn parse_key_ring(secret: &[u8]) -> Result<LinkSigner, HitlError> {
     // serde's messages can quote the offending value; only the position is repeated.
     let doc: KeyRingDoc = serde_json::from_slice(secret).map_err(|e| {
-        let unknown = e.to_string().starts_with("unknown field");
-        invalid(if unknown {
-            e.to_string()
-                .split(", expected")
-                .next()
-                .unwrap_or("has an unknown field")
-                .replace("unknown field", "has the unknown field")
-        } else {
-            format!(
+        invalid(match read_unknown_field(&e.to_string()) {
+            Some((field, known)) => unknown_key_field(&field, &known),
+            None => format!(
                 "is not readable JSON (line {} column {})",
                 e.line(),
                 e.column()
-            )
+            ),
         })
     })?;
     let current = key_bytes("current", doc.current_key, doc.current_key_base64)?
@@ -158,6 +163,18 @@ mod tests {
                 assert!(!text.contains(secret), "{text}");
             }
         }
+        let err = ring(json!({"currentKeyId": "k1", "curentKey": OLD})).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("has the unknown field `curentKey`; did you mean `currentKey`?"),
+            "{err}"
+        );
+        let err = ring(json!({"currentKeyId": "k1", "currentKey": OLD, "rotatedAt": 1}));
+        let err = err.unwrap_err().to_string();
+        assert!(
+            err.contains("has the unknown field `rotatedAt`; it must"),
+            "{err}"
+        );
         let err = parse_key_ring(b"k1:abc,def").unwrap_err().to_string();
         assert!(!err.contains("abc"), "{err}");
     }

@@ -135,8 +135,9 @@ pub fn links_of(record: &ApprovalRecord, settings: &LinkSettings<'_>) -> CreateL
     }
 }
 
+/// Input of Wait For Approval; unknown fields are refused (`input::strict`).
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WaitInput {
     pub approval_id: Option<String>,
     pub task_token: Option<String>,

@@ -1,5 +1,6 @@
 //! Send Email: approval emails (the links rendered as buttons) and plain notifications, with
-//! cc, bcc, reply-to, a sender name and an HTML body, whichever transport carries them.
+//! cc, bcc, reply-to (not with personal links), a sender name and an HTML body, whichever
+//! transport carries them.
 
 mod bodies;
 mod headers;
@@ -25,8 +26,10 @@ pub enum Recipients {
     Many(Vec<String>),
 }
 
+/// Input of Send Email. Unknown fields are refused, in `approval` (Create Approval Links'
+/// output) too.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SendEmailInput {
     pub to: Option<Recipients>,
     /// Copies, seen by every recipient.
@@ -210,11 +213,17 @@ impl Draft<'_> {
     }
 
     /// Personal links: one message per recipient, who must be an approver; no `to` means
-    /// every approver. Nobody else may get a copy: a personal link decides as its approver.
+    /// every approver. Nobody else may get a copy, nor a reply that quotes it: a personal link
+    /// decides as its approver.
     fn personal(&self, to: Vec<String>) -> Result<Vec<OutgoingEmail>, HitlError> {
         if self.sender.addressing.has_copies() {
             return Err(HitlError::invalid_input(
                 "cc and bcc are refused with personal links: a copy would let its reader decide as the approver (send a notification to them instead)",
+            ));
+        }
+        if !self.sender.addressing.reply_to.is_empty() {
+            return Err(HitlError::invalid_input(
+                "replyTo is refused with personal links: a reply quotes the message, links included, so the reply-to address could decide as the approver (leave replyTo out; replies then go to the sender)",
             ));
         }
         let links = &self.approval.links;

@@ -43,9 +43,10 @@ pub trait IssueTracker: Send + Sync {
 // ---------------------------------------------------------------------------------------------
 // Contracts
 
-/// Input of Jira Add Issue Comment. Unknown fields are ignored, so `"Parameters.$": "$"` works.
+/// Input of Jira Add Issue Comment. Unknown fields are refused; an ADF `body` passes through as
+/// given.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AddIssueCommentInput {
     pub issue_key: Option<String>,
     /// Plain text; blank lines separate paragraphs, single newlines are line breaks.
@@ -62,9 +63,9 @@ pub struct AddIssueCommentOutput {
 }
 
 /// Input of Jira Change Issue Status: exactly one of `status` (where the issue should end up)
-/// and `transition` (the name of the workflow step to take).
+/// and `transition` (the name of the workflow step to take). Unknown fields are refused.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ChangeIssueStatusInput {
     pub issue_key: Option<String>,
     pub status: Option<String>,

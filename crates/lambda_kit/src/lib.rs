@@ -4,15 +4,16 @@
 
 pub mod email;
 pub mod http;
+pub mod input;
 pub mod settings;
 
+pub use input::parse_input;
 pub use settings::Settings;
 
 use approvals::HitlError;
 use std::future::Future;
 
 use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -72,35 +73,6 @@ pub fn now() -> i64 {
         .unwrap_or_default()
 }
 
-/// Parses a Task's input, turning serde's complaint into a `Hitl.InvalidInput` a person reads.
-pub fn parse_input<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, HitlError> {
-    if !value.is_object() {
-        return Err(HitlError::invalid_input(format!(
-            "the input must be a JSON object, got {}",
-            kind(&value)
-        )));
-    }
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let field = e.path().to_string();
-        let reason = e.into_inner();
-        match field.as_str() {
-            "." => HitlError::invalid_input(format!("the input does not fit: {reason}")),
-            _ => HitlError::invalid_input(format!("the input does not fit: {field}: {reason}")),
-        }
-    })
-}
-
-fn kind(value: &serde_json::Value) -> &'static str {
-    match value {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "a boolean",
-        serde_json::Value::Number(_) => "a number",
-        serde_json::Value::String(_) => "a string",
-        serde_json::Value::Array(_) => "an array",
-        serde_json::Value::Object(_) => "an object",
-    }
-}
-
 /// A failed Task: Step Functions sees `errorType` = the `Hitl.*` name, so Retry/Catch can
 /// target it.
 #[derive(Debug)]
@@ -126,39 +98,6 @@ impl From<TaskFailure> for Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[derive(serde::Deserialize, Debug)]
-    #[allow(dead_code)]
-    struct Input {
-        title: String,
-    }
-
-    #[test]
-    fn bad_input_becomes_a_named_error() {
-        let err = parse_input::<Input>(serde_json::json!("x")).unwrap_err();
-        assert_eq!(err.name(), "Hitl.InvalidInput");
-        assert!(err.to_string().contains("a string"));
-        // The message names the field, however deep.
-        let err = parse_input::<Input>(serde_json::json!({"title": 3})).unwrap_err();
-        assert!(err.to_string().contains("title: invalid type"), "{err}");
-        #[derive(serde::Deserialize, Debug)]
-        #[serde(rename_all = "camelCase")]
-        #[allow(dead_code)]
-        struct Outer {
-            follow_up: Option<Inner>,
-        }
-        #[derive(serde::Deserialize, Debug)]
-        #[allow(dead_code)]
-        struct Inner {
-            required: Option<bool>,
-        }
-        let input = serde_json::json!({"followUp": {"required": "yes"}});
-        let err = parse_input::<Outer>(input).unwrap_err();
-        assert!(
-            err.to_string().contains("followUp.required: invalid type"),
-            "{err}"
-        );
-    }
 
     #[test]
     fn rust_log_sets_levels_and_defaults_to_info() {

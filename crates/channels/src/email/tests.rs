@@ -57,23 +57,66 @@ fn a_shared_approval_may_be_copied_and_keeps_its_buttons() {
     assert!(emails[0].html.contains("https://x/a?d=approve"));
 }
 
-#[test]
-fn personal_links_are_never_copied_but_may_have_a_name_and_reply_to() {
+fn personal_approval() -> Value {
     let mut approval = shared_approval();
     approval["approveUrl"] = Value::Null;
     approval["rejectUrl"] = Value::Null;
     approval["links"] = json!([{"approver": "alice@corp.com",
         "approveUrl": "https://x/p?d=approve", "rejectUrl": "https://x/p?d=reject"}]);
+    approval
+}
+
+#[test]
+fn personal_links_are_never_copied_nor_replied_to_but_may_have_a_name() {
+    let approval = personal_approval();
     for copy in ["cc", "bcc"] {
         let err = build(json!({"approval": approval, copy: "eve@corp.com"})).unwrap_err();
         assert_eq!(err.name(), "Hitl.InvalidInput");
         assert!(err.to_string().contains("personal links"), "{err}");
     }
-    let emails =
-        build(json!({"approval": approval, "replyTo": "ops@corp.com", "senderName": "Ops"}))
-            .unwrap();
-    assert_eq!(emails[0].reply_to, ["ops@corp.com"]);
+    let emails = build(json!({"approval": approval, "senderName": "Ops"})).unwrap();
+    assert!(emails[0].reply_to.is_empty());
     assert_eq!(emails[0].from_name.as_deref(), Some("Ops"));
+}
+
+/// A reply quotes the message, its links included: the reply-to address could then decide as
+/// the approver. Refused by name, like a copy.
+#[test]
+fn reply_to_is_refused_with_personal_links() {
+    let input = json!({"approval": personal_approval(), "replyTo": "ops@corp.com"});
+    let err = build(input).unwrap_err();
+    assert_eq!(err.name(), "Hitl.InvalidInput");
+    assert!(
+        err.to_string()
+            .starts_with("replyTo is refused with personal links: a reply quotes the message"),
+        "{err}"
+    );
+    // Shared links may still name where replies go (see a_shared_approval_may_be_copied...).
+    let shared =
+        json!({"approval": shared_approval(), "to": "a@corp.com", "replyTo": "d@corp.com"});
+    assert_eq!(build(shared).unwrap()[0].reply_to, ["d@corp.com"]);
+}
+
+#[test]
+fn unknown_fields_are_refused_with_the_name_meant_at_any_depth() {
+    let read = |input: Value| {
+        approvals::input::from_json::<SendEmailInput>(input)
+            .unwrap_err()
+            .to_string()
+    };
+    let message =
+        read(json!({"to": "a@corp.com", "subject": "S", "text": "t", "replyto": "b@corp.com"}));
+    assert!(
+        message.starts_with("unknown field `replyto`; did you mean `replyTo`?"),
+        "{message}"
+    );
+    let mut approval = personal_approval();
+    approval["links"][0]["aprover"] = json!("bob@corp.com");
+    let message = read(json!({"approval": approval}));
+    assert!(
+        message.starts_with("unknown field `approval.links[0].aprover`; did you mean `approver`?"),
+        "{message}"
+    );
 }
 
 #[test]

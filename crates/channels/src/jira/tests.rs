@@ -10,6 +10,31 @@ fn status_input(v: Value) -> ChangeIssueStatusInput {
     serde_json::from_value(v).unwrap()
 }
 
+/// Both inputs refuse a field they do not know, with the name meant; an ADF `body` is the
+/// user's own document and passes through whatever it holds.
+#[test]
+fn unknown_fields_are_refused_with_the_name_meant() {
+    let read = |input: Value| approvals::input::from_json::<AddIssueCommentInput>(input);
+    let err = read(json!({"issueKey": "OPS-1", "coment": "Approved."})).unwrap_err();
+    assert_eq!(err.name(), "Hitl.InvalidInput");
+    assert!(
+        err.to_string()
+            .starts_with("unknown field `coment`; did you mean `comment`?"),
+        "{err}"
+    );
+    let adf = json!({"type": "doc", "version": 1, "anyField": {"attrs": {"x": 1}}});
+    assert!(read(json!({"issueKey": "OPS-1", "body": adf})).is_ok());
+    let err = approvals::input::from_json::<ChangeIssueStatusInput>(
+        json!({"issueKey": "OPS-1", "satus": "Done"}),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("unknown field `satus`; did you mean `status`?"),
+        "{err}"
+    );
+}
+
 #[test]
 fn issue_keys_follow_jiras_pattern() {
     for good in ["OPS-1", "AB-123", "A1_B-9", "OPS2-10"] {
@@ -45,7 +70,7 @@ fn plain_text_becomes_paragraphs_with_hard_breaks() {
 async fn a_plain_text_comment_is_posted_as_adf() {
     let jira = InMemoryJira::new(&[("OPS-1", "To Do")]);
     let out = add_issue_comment(
-        comment_input(json!({"issueKey": " OPS-1 ", "comment": "Approved.", "extra": 1})),
+        comment_input(json!({"issueKey": " OPS-1 ", "comment": "Approved."})),
         &jira,
     )
     .await

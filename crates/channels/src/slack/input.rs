@@ -1,5 +1,6 @@
 //! The inputs of Request Action, Send Message, Update Message and Wait For User Action, and
-//! their checks (Slack's own limits included).
+//! their checks (Slack's own limits included). Every input refuses a field it does not know, at
+//! every depth (`buttons[0].confirm.titel`); raw Block Kit `blocks` pass through as given.
 
 use serde::{Deserialize, Serialize};
 
@@ -8,7 +9,7 @@ use approvals::buttons::{check_buttons, ButtonFields, CHAT_BUTTONS};
 use approvals::input::non_blank;
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ButtonConfirm {
     pub title: Option<String>,
     pub text: Option<String>,
@@ -17,7 +18,7 @@ pub struct ButtonConfirm {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Button {
     pub label: Option<String>,
     pub value: Option<String>,
@@ -28,7 +29,7 @@ pub struct Button {
 
 /// Input of Slack Request Action (a `.waitForTaskToken` Task).
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RequestActionInput {
     pub channel: Option<String>,
     /// A user id (`U…`) or an email address (looked up with `users.lookupByEmail`): the
@@ -59,7 +60,7 @@ pub struct RequestActionInput {
 
 /// Input of Slack Send Message.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SendMessageInput {
     pub channel: Option<String>,
     pub user: Option<String>,
@@ -97,7 +98,7 @@ pub struct SentMessage {
 
 /// Input of Slack Update Message: Send Message's output plus the new content.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateMessageInput {
     pub channel: Option<String>,
     pub ts: Option<String>,
@@ -107,15 +108,20 @@ pub struct UpdateMessageInput {
     pub blocks: Option<Vec<Value>>,
 }
 
+/// A message as Send Message returns it ([`SentMessage`]): its `approvalId` is allowed (a
+/// workflow passes the whole output) and not used; any other field is refused.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MessageRefInput {
     pub channel: Option<String>,
     pub ts: Option<String>,
+    #[allow(dead_code)]
+    approval_id: Option<String>,
 }
 
 /// Input of Slack Wait For User Action (a `.waitForTaskToken` Task).
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WaitForUserActionInput {
     pub channel: Option<String>,
     pub ts: Option<String>,

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::card::open_url_action;
 use approvals::buttons::{check_buttons, default_buttons, ButtonFields, ButtonInput, LINK_BUTTONS};
+use approvals::input::from_json_at;
 use approvals::{ButtonLink, ChoiceButton, CreateLinksOutput, HitlError};
 
 /// `buttons`: absent or null (Approve / Reject: an empty list is returned), or 1 to 6
@@ -27,11 +28,8 @@ pub fn parse_buttons(buttons: Option<&Value>) -> Result<Vec<ChoiceButton>, HitlE
         .iter()
         .enumerate()
         .map(|(i, item)| match item {
-            Value::Object(_) => serde_json::from_value::<ButtonInput>(item.clone()).map_err(|_| {
-                HitlError::invalid_input(format!(
-                    "buttons[{i}] must be {{\"label\", \"value\", \"style\"?}} with string fields"
-                ))
-            }),
+            // Named errors: an unknown field with the name meant, a wrong type with its path.
+            Value::Object(_) => from_json_at::<ButtonInput>(&format!("buttons[{i}]"), item.clone()),
             _ => Err(HitlError::invalid_input(format!(
                 "buttons[{i}] must be an object {{\"label\", \"value\", \"style\"?}}"
             ))),

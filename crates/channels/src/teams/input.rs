@@ -9,12 +9,13 @@ use super::card::{
 };
 use super::{TeamsMessage, Via};
 use approvals::approval::MAX_TITLE_CHARS;
-use approvals::input::{check_length, non_blank, request_key, task_token};
+use approvals::input::{check_fields, check_length, non_blank, request_key, task_token};
 use approvals::{ChoiceButton, CreateLinksInput, HitlError};
 
-/// Input of Teams Request Action (a `.waitForTaskToken` Task). Unknown fields are ignored.
+/// Input of Teams Request Action (a `.waitForTaskToken` Task). Unknown fields are refused, at
+/// every depth (`facts[0]`, `buttons[0]`, `followUp`).
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TeamsRequestActionInput {
     pub title: Option<String>,
     pub text: Option<String>,
@@ -49,8 +50,9 @@ pub struct TeamsRequestActionOutput {
 }
 
 /// Input of Teams Send Channel Message and Send Chat Message. Exactly one of `text` or `card`.
+/// Unknown fields are refused; the `card` itself (an Adaptive Card) passes through as given.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TeamsSendMessageInput {
     pub text: Option<String>,
     /// A raw Adaptive Card (`"type": "AdaptiveCard"`), version 1.4 at most.
@@ -144,6 +146,9 @@ pub fn parse_facts(facts: Option<&Value>) -> Result<Vec<Fact>, HitlError> {
         .iter()
         .enumerate()
         .map(|(i, item)| {
+            if let Value::Object(fields) = item {
+                check_fields(&format!("facts[{i}]"), fields, &["title", "value"])?;
+            }
             let title = match item.get("title") {
                 Some(Value::String(t)) if !t.trim().is_empty() => t.trim().to_string(),
                 _ => {

@@ -236,7 +236,14 @@ async fn bad_buttons_are_refused_before_anything_is_stored_or_posted() {
         (json!([]), "buttons must hold 1 to 6"),
         (json!({"label": "x"}), "buttons must be a list"),
         (json!(["approve"]), "buttons[0] must be an object"),
-        (json!([{"label": 3, "value": "x"}]), "buttons[0] must be"),
+        (
+            json!([{"label": 3, "value": "x"}]),
+            "buttons[0].label: invalid type",
+        ),
+        (
+            json!([button("a"), {"label": "B", "value": "b", "styl": "danger"}]),
+            "unknown field `buttons[1].styl`; did you mean `style`?",
+        ),
         (json!([{"value": "x"}]), "buttons[0].label is required"),
         (json!([{"label": "x"}]), "buttons[0].value is required"),
         (

@@ -123,3 +123,55 @@ fn unsupported_actions_are_found_anywhere() {
     let fine = json!({"type": "AdaptiveCard", "version": "1.2", "actions": [{"type": "Action.OpenUrl", "url": "https://x"}]});
     assert_eq!(prepare_card(fine.clone()).unwrap(), fine);
 }
+
+/// Both inputs refuse a field they do not know, at every depth we define (`facts`, `buttons`,
+/// `followUp`), with the name meant; an Adaptive Card is the user's own JSON and passes through.
+#[tokio::test]
+async fn unknown_fields_are_refused_with_the_name_meant() {
+    let refused = |input: Value| -> String {
+        let err = approvals::input::from_json::<TeamsSendMessageInput>(input).unwrap_err();
+        assert_eq!(err.name(), "Hitl.InvalidInput");
+        err.to_string()
+    };
+    let message = refused(json!({"text": "hi", "titel": "Heads up"}));
+    assert!(
+        message.starts_with("unknown field `titel`; did you mean `title`?"),
+        "{message}"
+    );
+    let card = json!({"type": "AdaptiveCard", "body": [], "anything": {"goes": true}});
+    let input = approvals::input::from_json::<TeamsSendMessageInput>(json!({"card": card}));
+    send_message(input.unwrap(), &RecordingTeams::default())
+        .await
+        .unwrap();
+
+    let request = |extra: Value| {
+        let mut input = json!({"title": "t", "taskToken": "t"});
+        input
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        approvals::input::from_json::<TeamsRequestActionInput>(input).and_then(|r| r.validate())
+    };
+    for (extra, expected) in [
+        (
+            json!({"aprovers": ["a@corp.com"]}),
+            "unknown field `aprovers`; did you mean `approvers`?",
+        ),
+        (
+            json!({"expiresInSecond": 60}),
+            "unknown field `expiresInSecond`; did you mean `expiresInSeconds`?",
+        ),
+        (
+            json!({"facts": [{"title": "Tag", "vlaue": "x"}]}),
+            "unknown field `facts[0].vlaue`; did you mean `value`?",
+        ),
+        (
+            json!({"followUp": {"question": "Why?", "answer": "text", "requird": true}}),
+            "unknown field `followUp.requird`; did you mean `required`?",
+        ),
+    ] {
+        let err = request(extra.clone()).unwrap_err();
+        assert_eq!(err.name(), "Hitl.InvalidInput", "{extra}");
+        assert!(err.to_string().starts_with(expected), "{extra}: {err}");
+    }
+}

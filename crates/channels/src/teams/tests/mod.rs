@@ -82,8 +82,7 @@ async fn request_action_stores_waits_and_posts_a_card_with_the_signed_links() {
             "facts": [{"title": "Instance", "value": "db-1"}, {"title": "CPU %", "value": 0.4}],
             "approvers": [],
             "target": null,
-            "taskToken": "token-1",
-            "unknown": "ignored"
+            "taskToken": "token-1"
         }),
         &store,
         &teams,
