@@ -41,6 +41,34 @@ async fn create_approval_links_names_what_is_wrong() {
     assert_named_error(f, json!({"title": 42}), "Hitl.InvalidInput", "invalid type").await;
 }
 
+/// A typo never changes what is asked: `aprovers` (which would have made the links shared) fails
+/// the Task with `Hitl.InvalidInput` and the name meant, invoked directly and as a workflow's
+/// Task, whose Catch sees the same error and message.
+#[tokio::test]
+async fn a_misspelled_field_fails_the_task_with_the_name_meant() {
+    let f = "CreateApprovalLinksFunction";
+    let meant = "unknown field `aprovers`; did you mean `approvers`?";
+    let title = unique("typo");
+    let typo = json!({"title": title, "aprovers": ["a@corp.com"]});
+    assert_named_error(f, typo.clone(), "Hitl.InvalidInput", meant).await;
+    let nested = json!({"title": title, "followUp": {"question": "Why?", "answer": "text", "requird": true}});
+    let nested_meant = "unknown field `followUp.requird`; did you mean `required`?";
+    assert_named_error(f, nested, "Hitl.InvalidInput", nested_meant).await;
+
+    let definition = json!({"StartAt": "Create", "States": {
+        "Create": {"Type": "Task", "Resource": function_arn(f), "Parameters": typo,
+            "Catch": [{"ErrorEquals": ["Hitl.InvalidInput"], "ResultPath": "$.failure", "Next": "Refused"}],
+            "End": true},
+        "Refused": {"Type": "Pass", "End": true}}});
+    let arn = start_workflow("e2e-typo", &definition, &json!({})).await;
+    let end = wait_for_end(&arn, std::time::Duration::from_secs(60)).await;
+    assert_eq!(end.status, "SUCCEEDED", "{end:?}");
+    let failure = &end.output["failure"];
+    assert_eq!(failure["Error"], "Hitl.InvalidInput", "{failure}");
+    let cause = failure["Cause"].as_str().unwrap_or_default();
+    assert!(cause.contains(meant), "{cause}");
+}
+
 #[tokio::test]
 async fn wait_for_approval_names_what_is_wrong() {
     let f = "WaitForApprovalFunction";
