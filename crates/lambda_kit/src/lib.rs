@@ -2,11 +2,13 @@
 //! once, the Task loop, and the one place a `HitlError` becomes the name Step Functions sees.
 //! It knows nothing of AWS's SDKs, so a function that calls none links none.
 
+pub mod cold_start;
 pub mod email;
 pub mod http;
 pub mod input;
 pub mod settings;
 
+pub use cold_start::ColdStart;
 pub use input::parse_input;
 pub use settings::Settings;
 
@@ -43,24 +45,24 @@ fn log_filter(rust_log: Option<&str>) -> tracing_subscriber::filter::Targets {
     }
 }
 
-/// Serves a Task function: `deps` were built once per cold start, outside the handler (a
-/// configuration error then fails every event with `Hitl.Config`); each event's payload goes
-/// to `handler`, and its error becomes the named error Step Functions sees. `deps` is borrowed
-/// for as long as the runtime runs: it lives in `main`, as the clients do in the runtime's own
-/// shared-resource example.
+/// Serves a Task function: `deps` were built at cold start, outside the handler, and are built
+/// again by an event that finds them missing after a transient failure ([`ColdStart`]); each
+/// event's payload goes to `handler`, and its error becomes the named error Step Functions sees.
+/// `deps` is borrowed for as long as the runtime runs: it lives in `main`, as the clients do in
+/// the runtime's own shared-resource example.
 pub async fn run_task<'a, D, O, F, Fut>(
-    deps: &'a Result<D, HitlError>,
+    deps: &'a ColdStart<D>,
     handler: F,
 ) -> Result<(), lambda_runtime::Error>
 where
-    D: Sync,
+    D: Send + Sync + 'static,
     O: Serialize,
     F: Fn(&'a D, Value) -> Fut,
     Fut: Future<Output = Result<O, HitlError>> + 'a,
 {
     let handler = &handler;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        let deps = deps.as_ref().map_err(|e| TaskFailure(e.clone()))?;
+        let deps = deps.get().await.map_err(TaskFailure)?;
         handler(deps, event.payload).await.map_err(TaskFailure)
     }))
     .await
