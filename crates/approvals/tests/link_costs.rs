@@ -203,10 +203,7 @@ fn longest_form(link_query: &str) -> String {
     form_urlencoded::Serializer::new(link_query.to_string())
         .append_pair("name", &cjk(100))
         .append_pair("comment", &cjk(approvals::use_cases::MAX_COMMENT_CHARS))
-        .append_pair(
-            "answer",
-            &cjk(approvals::follow_up::MAX_TEXT_ANSWER_CHARS),
-        )
+        .append_pair("answer", &cjk(approvals::follow_up::MAX_TEXT_ANSWER_CHARS))
         .append_pair("submission", "0123456789abcdef")
         .finish()
 }
@@ -221,7 +218,16 @@ async fn a_post_on_an_expired_link_costs_no_store_call_and_keeps_nothing() {
     };
     let resumer = RecordingResumer::default();
     let form = longest_form(&expired);
-    let view = decide("appr-1", &form, client, &signer, &Untouchable, &resumer, NOW).await;
+    let view = decide(
+        "appr-1",
+        &form,
+        client,
+        &signer,
+        &Untouchable,
+        &resumer,
+        NOW,
+    )
+    .await;
     assert!(
         matches!(view, LinkView::TooLate { kept: false, stopped_at: Some(at), .. } if at == NOW - 1),
         "{view:?}"
@@ -252,18 +258,24 @@ async fn a_late_decision_keeps_a_small_audit_and_a_record_stays_bounded() {
         submission_id: Some(format!("s{i}")),
     };
     for i in 0..30 {
-        let write = store.record_decision("appr-1", &bulky(i), NOW + 61 + i).await;
+        let write = store
+            .record_decision("appr-1", &bulky(i), NOW + 61 + i)
+            .await;
         assert!(matches!(write, Ok(DecisionWrite::TooLate(_))), "{write:?}");
     }
     let late = store.get("appr-1").await.unwrap().unwrap().late_decisions;
     assert_eq!(late.len(), approvals::decision::MAX_LATE_AUDIT_ENTRIES);
     assert!(late.len() <= 5, "{}", late.len());
     for kept in &late {
-        assert_eq!(kept.decided_by.name.chars().count() <= 100, true);
+        assert!(kept.decided_by.name.chars().count() <= 100);
         let typed = (&kept.comment, &kept.follow_up, &kept.user_agent);
         assert_eq!(typed, (&None, &None, &None), "who and when only: {kept:?}");
     }
-    assert_eq!(late[0].decided_at, NOW + 61, "the first late clicks are kept");
+    assert_eq!(
+        late[0].decided_at,
+        NOW + 61,
+        "the first late clicks are kept"
+    );
 }
 
 #[tokio::test]
@@ -283,7 +295,11 @@ async fn a_click_costs_one_read_and_one_write_and_the_same_form_again_no_write()
     let client = || ClientInfo::default();
     let view = decide("appr-1", &form, client(), &signer, &store, &resumer, NOW).await;
     assert!(matches!(view, LinkView::Recorded { .. }), "{view:?}");
-    assert_eq!(store.take_counts(), (1, 1), "a POST reads once and writes once");
+    assert_eq!(
+        store.take_counts(),
+        (1, 1),
+        "a POST reads once and writes once"
+    );
 
     // The same form again (a double click, a reload): its own decision, read, not written.
     let view = decide("appr-1", &form, client(), &signer, &store, &resumer, NOW).await;

@@ -186,7 +186,7 @@ pub fn render(view: &LinkView) -> Page {
         ),
         LinkView::Unavailable { .. } => layout(
             "Try again",
-            "<h1 id=\"not-taken\">Your click was not taken</h1><p>We couldn't process it right now, and nothing was decided. Please try again in a minute.</p>",
+            "<h1 id=\"not-taken\">Your click was not taken</h1><p>The service did not take your click just now; nothing was recorded. Please open the link again in a moment.</p>",
         ),
         LinkView::Unconfirmed { .. } => layout(
             "Not confirmed",
@@ -394,3 +394,6 @@ fn too_late_page(title: Option<&str>, stopped_at: Option<i64>, kept: bool) -> St
         ),
     )
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,7 +1,11 @@
 //! The link routes: GET (and HEAD) shows the confirmation page and never decides; the POST
 //! from that page records the decision (first wins) and resumes the waiting execution.
 
+use std::future::Future;
+
+use approvals::ports::{Approvals, WorkflowResumer};
 use approvals::use_cases::{decide as decide_link, view_link, ClientInfo, LinkView};
+use approvals::LinkSigner;
 use channels::pages::{bad_request, render, Page, PAGE_HEADERS};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Error, Request, RequestExt, Response};
@@ -13,8 +17,13 @@ use crate::Deps;
 #[path = "tests/properties.rs"]
 mod properties;
 
-/// Form bodies are a few hundred bytes; anything far larger is not ours.
-const MAX_BODY_BYTES: usize = 16 * 1024;
+#[cfg(test)]
+#[path = "tests/link_forms.rs"]
+mod link_forms;
+
+/// The largest form the confirmation page can send (every field at the longest the page
+/// allows, in any script); anything larger is not ours.
+const MAX_BODY_BYTES: usize = approvals::use_cases::MAX_FORM_BYTES;
 
 pub fn respond(page: Page, allow: Option<&str>) -> Result<Response<Body>, Error> {
     let mut response = Response::builder().status(page.status);
@@ -43,7 +52,7 @@ fn client_info(req: &Request) -> ClientInfo {
     }
 }
 
-/// The form of a link POST, or the page that says why it cannot be read: 413 for a body far
+/// The form of a link POST, or the page that says why it cannot be read: 413 for a body
 /// larger than any form of ours, 400 for one that is not UTF-8 text. Nothing is decided.
 fn body_text(req: &Request) -> Result<&str, Page> {
     let bytes: &[u8] = req.body().as_ref();
@@ -51,7 +60,7 @@ fn body_text(req: &Request) -> Result<&str, Page> {
         return Err(bad_request(
             413,
             "The form is too large",
-            "This request is far larger than the confirmation form sends.",
+            "This request is larger than the confirmation form sends.",
         ));
     }
     std::str::from_utf8(bytes).map_err(|_| {
@@ -77,22 +86,26 @@ pub async fn decide(
     approval_id: &str,
     req: &Request,
 ) -> Result<Response<Body>, Error> {
+    let signer = deps.signer.current();
+    post_form(approval_id, req, signer, &deps.store, &deps.resumer).await
+}
+
+/// The POST's glue, whatever the ports: the body's limit, who sent it, the use case, the page.
+/// The key ring is awaited only for a body that can be a form of ours.
+async fn post_form(
+    approval_id: &str,
+    req: &Request,
+    signer: impl Future<Output = LinkSigner>,
+    store: &dyn Approvals,
+    resumer: &dyn WorkflowResumer,
+) -> Result<Response<Body>, Error> {
     let body = match body_text(req) {
         Err(page) => return respond(page, None),
         Ok(body) => body,
     };
-    let signer = deps.signer.current().await;
+    let signer = signer.await;
     let info = client_info(req);
-    let view = decide_link(
-        approval_id,
-        body,
-        info,
-        &signer,
-        &deps.store,
-        &deps.resumer,
-        now(),
-    )
-    .await;
+    let view = decide_link(approval_id, body, info, &signer, store, resumer, now()).await;
     finish(approval_id, req, view)
 }
 

@@ -114,6 +114,23 @@ pub fn mrkdwn_escape(text: &str) -> String {
     escaped
 }
 
+/// A name typed on a shared link, made inert in Slack mrkdwn: escaped as [`mrkdwn_escape`]
+/// does, and its formatting characters (`*` bold, `_` italic, `~` strike, `` ` `` code), which
+/// Slack has no escape for, shown as look-alikes, so "*CEO*" is shown as typed, never as
+/// formatting.
+pub fn mrkdwn_inert(text: &str) -> String {
+    mrkdwn_escape(text)
+        .chars()
+        .map(|c| match c {
+            '*' => '\u{2217}',
+            '_' => '\u{ff3f}',
+            '~' => '\u{223c}',
+            '`' => '\u{02cb}',
+            c => c,
+        })
+        .collect()
+}
+
 /// How much of a follow-up question and answer the decided message shows. Escaped (up to five
 /// characters each), they keep the line within Slack's 3000 characters per text.
 pub const SHOWN_QUESTION_CHARS: usize = 150;
@@ -135,7 +152,8 @@ pub(crate) fn decided_line(record: &RecordedDecision) -> String {
     };
     let who = match &record.slack_user {
         Some(user) => format!("<@{}>", mrkdwn_escape(&user.id)),
-        None => mrkdwn_escape(&record.decided_by.name),
+        // A name typed on a shared link: whatever it holds, shown as text.
+        None => mrkdwn_inert(&record.decided_by.name),
     };
     let answered = record
         .follow_up
@@ -189,5 +207,35 @@ mod tests {
         assert!(line.chars().count() <= 3000, "{}", line.chars().count());
         assert!(line.ends_with('\u{2026}'), "shortened: {line}");
         assert!(!line.contains('<'), "still escaped");
+    }
+
+    #[test]
+    fn a_typed_name_is_shown_inertly() {
+        let mut record = RecordedDecision {
+            decision: Decision::Approve,
+            decided_by: DecidedBy {
+                id: "link".into(),
+                name: "*CEO* _x_ ~y~ `z` <!here> &amp;".into(),
+                channel: Channel::Email,
+            },
+            decided_at: 1_800_000_000,
+            comment: None,
+            source_ip: None,
+            user_agent: None,
+            slack_user: None,
+            action: None,
+            submission_id: None,
+            follow_up: None,
+        };
+        let line = decided_line(&record);
+        let who = line.split(" by ").nth(1).unwrap();
+        for markup in ['*', '_', '~', '`', '<', '>'] {
+            assert!(!who.contains(markup), "{markup:?} in {who}");
+        }
+        assert!(who.starts_with("\u{2217}CEO\u{2217}"), "{who}");
+        assert!(who.contains("&lt;!here&gt; &amp;amp;"), "{who}");
+        // The outcome's own bold stays.
+        record.decided_by.name = "Dana".into();
+        assert!(decided_line(&record).starts_with(":white_check_mark: *Approved* by Dana at "));
     }
 }
