@@ -185,8 +185,8 @@ impl LinkSigner {
         )
     }
 
-    /// Checks the signature only: an expired link still names who decided what, so its late
-    /// decision can be kept for the audit.
+    /// Checks the signature only; the caller then answers an expired link itself, before any
+    /// store call (it decides nothing, so it costs nothing).
     pub fn verify_signature(
         &self,
         approval_id: &str,
