@@ -74,7 +74,13 @@ async fn a_recorded_decision_whose_answer_was_lost_is_answered_as_recorded() {
     w.fail_writes(WriteFault::LostAnswer);
     let view = w.post(&form).await;
     assert!(
-        matches!(&view, LinkView::Recorded { delivery: Delivery::Delivered, .. }),
+        matches!(
+            &view,
+            LinkView::Recorded {
+                delivery: Delivery::Delivered,
+                ..
+            }
+        ),
         "never 'try again' for a recorded click: {view:?}"
     );
     assert_eq!(w.resumed(), 1, "and the workflow is told now");
@@ -93,8 +99,13 @@ async fn the_same_form_submitted_again_is_answered_as_that_same_decision() {
     assert_eq!(record.decision.as_ref().unwrap().decided_by.name, "Dana");
     assert_eq!(w.resumed(), 1, "told once");
     // Another page (another person holding the shared link) is told who decided first.
-    let other = w.post(&format!("{}&submission=0ther&name=Eve", w.link)).await;
-    assert!(matches!(other, LinkView::AlreadyDecided { .. }), "{other:?}");
+    let other = w
+        .post(&format!("{}&submission=0ther&name=Eve", w.link))
+        .await;
+    assert!(
+        matches!(other, LinkView::AlreadyDecided { .. }),
+        "{other:?}"
+    );
     // A form without a submission id (an old page) is never taken for somebody else's.
     let bare = w.post(&format!("{}&name=Dana", w.link)).await;
     assert!(matches!(bare, LinkView::AlreadyDecided { .. }), "{bare:?}");
@@ -119,7 +130,14 @@ async fn only_a_click_known_not_recorded_is_told_to_try_again() {
     w.fail_writes(WriteFault::NotWritten);
     let view = w.post(&form).await;
     assert!(matches!(view, LinkView::Unavailable { .. }), "{view:?}");
-    assert!(w.store.get("a-1").await.unwrap().unwrap().decision.is_none());
+    assert!(w
+        .store
+        .get("a-1")
+        .await
+        .unwrap()
+        .unwrap()
+        .decision
+        .is_none());
 
     // The store cannot say whether it landed: not "try again", but "not confirmed".
     w.fail_writes(WriteFault::Unreachable);
@@ -131,7 +149,11 @@ async fn only_a_click_known_not_recorded_is_told_to_try_again() {
 #[tokio::test]
 async fn a_typed_name_with_control_characters_is_refused_and_nothing_recorded() {
     let w = world().await;
-    for name in ["Dana%0AApproved+by+the+CEO", "Dana%1B%5B31m", "%E2%80%AEanaD"] {
+    for name in [
+        "Dana%0AApproved+by+the+CEO",
+        "Dana%1B%5B31m",
+        "%E2%80%AEanaD",
+    ] {
         let view = w.post(&w.page_form(&format!("name={name}")).await).await;
         let LinkView::AnswerRefused { field, reason, .. } = &view else {
             panic!("{name}: refused: {view:?}")
