@@ -1,0 +1,119 @@
+//! Our own state machines (`statemachine/`) and the README's examples (`examples/`) pass each
+//! function only fields it knows: with strict inputs, one that did not would fail every
+//! execution. Each Task's `Parameters` (or its `Payload`) is read by the function's input type
+//! with every `.$` path as null and every literal as written, and no field may be unknown.
+
+use std::path::{Path, PathBuf};
+
+use approvals::input::from_json;
+use approvals::use_cases::WaitInput;
+use approvals::CreateLinksInput;
+use channels::email::SendEmailInput;
+use channels::slack::{RequestActionInput, SendMessageInput};
+use channels::teams::{TeamsRequestActionInput, TeamsSendMessageInput};
+use serde_json::{Map, Value};
+
+/// The `unknown field` refusal, if any, of `input` read as the input of `function`.
+fn unknown_field(function: &str, input: Value) -> Option<String> {
+    let result = match function {
+        "CreateApprovalLinks" => from_json::<CreateLinksInput>(input).map(drop),
+        "SendEmail" => from_json::<SendEmailInput>(input).map(drop),
+        "WaitForApproval" => from_json::<WaitInput>(input).map(drop),
+        "SlackRequestAction" => from_json::<RequestActionInput>(input).map(drop),
+        "SlackSendMessage" => from_json::<SendMessageInput>(input).map(drop),
+        "TeamsRequestAction" => from_json::<TeamsRequestActionInput>(input).map(drop),
+        "TeamsSendChannelMessage" => from_json::<TeamsSendMessageInput>(input).map(drop),
+        other => panic!("a Task calls {other}: add its input type here"),
+    };
+    let message = result.err()?.to_string();
+    message.starts_with("unknown field").then_some(message)
+}
+
+/// `"name.$": path` becomes `"name": null`; literals stay, however deep.
+fn as_written(value: &Value) -> Value {
+    match value {
+        Value::Object(fields) => Value::Object(
+            fields
+                .iter()
+                .map(|(k, v)| match k.strip_suffix(".$") {
+                    Some(name) => (name.to_string(), Value::Null),
+                    None => (k.clone(), as_written(v)),
+                })
+                .collect::<Map<_, _>>(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(as_written).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The function a Task calls (`${XFunctionArn}` as its Resource or FunctionName) and what it
+/// passes.
+fn task_call(state: &Value) -> Option<(String, Value)> {
+    let parameters = state.get("Parameters")?;
+    let (arn, input) = match parameters.get("FunctionName") {
+        Some(name) => (name.as_str()?, parameters.get("Payload")?),
+        None => (state["Resource"].as_str()?, parameters),
+    };
+    let function = arn.strip_prefix("${")?.strip_suffix("FunctionArn}")?;
+    Some((function.to_string(), input.clone()))
+}
+
+/// Every state, nested ones (Map iterators, Parallel branches) included.
+fn states(definition: &Value, found: &mut Vec<(String, Value)>) {
+    let Some(map) = definition["States"].as_object() else {
+        return;
+    };
+    for (name, state) in map {
+        found.push((name.clone(), state.clone()));
+        for nested in ["Iterator", "ItemProcessor"] {
+            states(&state[nested], found);
+        }
+        for branch in state["Branches"].as_array().into_iter().flatten() {
+            states(branch, found);
+        }
+    }
+}
+
+fn asl_files(dir: &Path, found: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            asl_files(&path, found);
+        } else if path.to_string_lossy().ends_with(".asl.json") {
+            found.push(path);
+        }
+    }
+}
+
+#[test]
+fn our_state_machines_pass_no_field_a_function_would_refuse() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut files = Vec::new();
+    asl_files(&root.join("statemachine"), &mut files);
+    asl_files(&root.join("examples"), &mut files);
+    let mut calls = 0;
+    for file in &files {
+        let definition: Value = serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
+        let mut found = Vec::new();
+        states(&definition, &mut found);
+        for (name, state) in found {
+            let Some((function, input)) = task_call(&state) else {
+                continue;
+            };
+            calls += 1;
+            let refused = unknown_field(&function, as_written(&input));
+            assert_eq!(refused, None, "{}: state {name}", file.display());
+        }
+    }
+    assert!(calls >= 10, "only {calls} Task calls found in {files:?}");
+}
+
+#[test]
+fn a_field_a_function_does_not_know_is_found() {
+    let state: Value = serde_json::json!({"Type": "Task",
+        "Resource": "${CreateApprovalLinksFunctionArn}",
+        "Parameters": {"title.$": "$.title", "followUp": {"question": "Why?", "requird": true}}});
+    let (function, input) = task_call(&state).unwrap();
+    let refused = unknown_field(&function, as_written(&input)).unwrap();
+    assert!(refused.contains("`followUp.requird`"), "{refused}");
+}
