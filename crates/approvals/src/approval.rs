@@ -45,6 +45,11 @@ pub struct ApprovalRecord {
     pub message_shown: Option<String>,
     /// When the message was brought up to date with the final outcome.
     pub message_updated_at: Option<i64>,
+    /// Message updates that failed so far (each retried later, with backoff).
+    pub message_update_attempts: u32,
+    /// Why the message will never be brought up to date (a permanent refusal, or too many
+    /// failures): the record settles anyway, and operators find it by this.
+    pub message_update_failed: Option<MessageUpdateFailure>,
     /// The ids of the message's elements whose actions count (Slack `action_id`s); empty:
     /// every element's.
     pub action_ids: Vec<String>,
@@ -67,10 +72,24 @@ pub struct DeliveryState {
     pub delivered_at: Option<i64>,
     /// When we learned the Task had stopped waiting before the decision reached it.
     pub late_at: Option<i64>,
-    /// When the waiting Task of an expired, undecided request was failed with `Hitl.Expired`.
+    /// When the waiting Task (this token's) of an expired, undecided request was failed with
+    /// `Hitl.Expired`.
     pub expiry_sent_at: Option<i64>,
+    /// When telling a Task that the request expired was first claimed (by the re-driver, or by
+    /// Wait For Approval finding it expired). Permanent, whatever the token: from then on no
+    /// decision is recorded (it is late), so a workflow never gets both an expiry and a decision.
+    pub expiry_claimed_at: Option<i64>,
     /// When the re-driver should look at this record next; `None`: nothing left to do.
     pub redrive_at: Option<i64>,
+}
+
+/// A message update given up for good.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageUpdateFailure {
+    /// The error's name (`Slack.ChannelNotFound`, ...) and message.
+    pub reason: String,
+    /// Unix seconds.
+    pub at: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,6 +108,17 @@ pub const LEASE_SECONDS: i64 = 10;
 pub const MAX_LATE_DECISIONS: usize = crate::decision::MAX_LATE_AUDIT_ENTRIES;
 
 impl DeliveryState {
+    /// A new task token (a repeated Wait For Approval) starts a fresh delivery: what was
+    /// delivered, late, leased, tried or told for the old token says nothing about the new one.
+    /// The expiry claim stays: it is about the request, not the token.
+    pub fn restart_for_new_token(&mut self) {
+        self.lease = None;
+        self.attempts = 0;
+        self.delivered_at = None;
+        self.late_at = None;
+        self.expiry_sent_at = None;
+    }
+
     /// The decision (or the expiry) reached its end: nothing more to tell the Task.
     pub fn is_final(&self) -> bool {
         self.delivered_at.is_some() || self.late_at.is_some() || self.expiry_sent_at.is_some()
@@ -129,6 +159,8 @@ impl ApprovalRecord {
             message: None,
             message_shown: None,
             message_updated_at: None,
+            message_update_attempts: 0,
+            message_update_failed: None,
             action_ids: Vec::new(),
             follow_up: None,
             buttons: Vec::new(),
@@ -172,6 +204,7 @@ impl ApprovalRecord {
         self.decision.is_some()
             && self.has_updatable_message()
             && self.message_updated_at.is_none()
+            && self.message_update_failed.is_none()
             && (self.delivery.is_final() || self.task_token.is_none())
     }
 
@@ -183,7 +216,9 @@ impl ApprovalRecord {
             Some(_) if self.task_token.is_none() => true,
             Some(_) => {
                 (self.delivery.delivered_at.is_some() || self.delivery.late_at.is_some())
-                    && (!self.has_updatable_message() || self.message_updated_at.is_some())
+                    && (!self.has_updatable_message()
+                        || self.message_updated_at.is_some()
+                        || self.message_update_failed.is_some())
             }
         }
     }

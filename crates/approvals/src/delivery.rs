@@ -18,6 +18,8 @@ use crate::{ApprovalRecord, DecisionOutput, HitlError};
 pub const EXPIRED_ERROR: &str = "Hitl.Expired";
 /// The longest pause between two attempts at a failing delivery.
 pub const MAX_RETRY_DELAY_SECONDS: i64 = 20;
+/// Tries of a message update failing for now (5xx, throttled) before it is given up.
+pub const MAX_MESSAGE_UPDATE_ATTEMPTS: u32 = 8;
 
 /// What became of one attempt to deliver a decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,7 +158,7 @@ pub async fn fail_expired(
         Ok(ResumeOutcome::Unknown) => Ok(false),
         // Told now, or the Task's own timeout ended it first: either way nothing waits.
         Ok(_) => {
-            store.finish_expiry(id, now).await?;
+            store.finish_expiry(id, token, now).await?;
             Ok(true)
         }
         Err(err) => {
@@ -167,20 +169,68 @@ pub async fn fail_expired(
     }
 }
 
+/// What became of bringing the chat message up to date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageUpdate {
+    /// Nothing to update (no message, updated already, or the outcome is not final yet).
+    NotNeeded,
+    Updated,
+    /// Failed for now: counted, and due again after a pause that grows with each failure.
+    RetryLater,
+    /// Refused for good (an archived channel, a removed app, a deleted message, a revoked
+    /// token) or failing too long: kept with its reason, and the record settles without it.
+    GaveUp,
+}
+
 /// Brings the chat message up to date with the final outcome, once.
 pub async fn update_message(
     record: &ApprovalRecord,
     store: &dyn DeliveryStore,
     notifier: &dyn OutcomeNotifier,
     now: i64,
-) -> Result<bool, HitlError> {
+) -> Result<MessageUpdate, HitlError> {
     if !record.needs_message_update() {
-        return Ok(false);
+        return Ok(MessageUpdate::NotNeeded);
     }
-    notifier.show_outcome(record).await?;
-    store.message_updated(&record.approval_id, now).await?;
-    Ok(true)
+    match notifier.show_outcome(record).await {
+        Ok(()) => {
+            store.message_updated(&record.approval_id, now).await?;
+            Ok(MessageUpdate::Updated)
+        }
+        Err(err) => message_not_updated(record, store, &err, now).await,
+    }
 }
+
+/// Pause before try `attempts + 1` of a failing message update: 20 s, 40 s, ... up to 15 min
+/// (it shares Slack's `chat.update` rate limit with clicks).
+fn message_retry_delay(attempts: u32) -> i64 {
+    (MAX_RETRY_DELAY_SECONDS << attempts.saturating_sub(1).min(6)).min(15 * 60)
+}
+
+async fn message_not_updated(
+    record: &ApprovalRecord,
+    store: &dyn DeliveryStore,
+    err: &HitlError,
+    now: i64,
+) -> Result<MessageUpdate, HitlError> {
+    let id = &record.approval_id;
+    let attempts = record.message_update_attempts + 1;
+    if err.is_transient() && attempts < MAX_MESSAGE_UPDATE_ATTEMPTS {
+        tracing::info!(approval_id = %id, error = err.name(), attempts, "message not updated; tried again later");
+        let retry_at = now + message_retry_delay(attempts);
+        store.message_update_failed(id, retry_at).await?;
+        return Ok(MessageUpdate::RetryLater);
+    }
+    let reason = format!("{}: {err}", err.name());
+    // Logged once: by the call whose write gave it up.
+    if store.give_up_message_update(id, &reason, now).await? {
+        tracing::warn!(approval_id = %id, error = err.name(), message = %err, attempts, "message update given up; the record settles without it");
+    }
+    Ok(MessageUpdate::GaveUp)
+}
+
+#[cfg(test)]
+mod tests;
 
 /// What one pass of the re-driver did, by approval id.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -192,6 +242,8 @@ pub struct RedriveReport {
     pub messages_updated: Vec<String>,
     /// Still failing (or leased by a live deliverer): tried again on a later pass.
     pub retry_later: Vec<String>,
+    /// Messages given up for good (refused for good, or failing too long): settled without.
+    pub gave_up: Vec<String>,
     /// Records that left the re-drive index.
     pub settled: usize,
 }
@@ -203,6 +255,7 @@ impl RedriveReport {
             && self.expired.is_empty()
             && self.messages_updated.is_empty()
             && self.retry_later.is_empty()
+            && self.gave_up.is_empty()
     }
 }
 
@@ -279,8 +332,15 @@ async fn redrive_one(
         return settle(store, &id, now, report).await;
     }
     if let Some(notifier) = notifier {
-        if update_message(&record, store, notifier, now).await? {
-            report.messages_updated.push(id.clone());
+        match update_message(&record, store, notifier, now).await? {
+            MessageUpdate::NotNeeded => {}
+            MessageUpdate::Updated => report.messages_updated.push(id.clone()),
+            MessageUpdate::GaveUp => report.gave_up.push(id.clone()),
+            // Rescheduled with its own backoff, which `settle` would cut short.
+            MessageUpdate::RetryLater => {
+                report.retry_later.push(id);
+                return Ok(());
+            }
         }
     }
     settle(store, &id, now, report).await

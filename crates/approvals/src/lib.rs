@@ -22,7 +22,7 @@ pub mod use_cases;
 
 pub use approval::{
     ApprovalRecord, CreateLinksInput, CreateLinksOutput, DeliveryState, Lease, MessageRef,
-    RecipientLinks,
+    MessageUpdateFailure, RecipientLinks,
 };
 pub use approval_links::{LinkSigner, SignedLink};
 pub use buttons::{ButtonLink, ButtonStyle, ChoiceButton};

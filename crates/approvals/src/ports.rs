@@ -107,10 +107,34 @@ pub trait DeliveryStore: Send + Sync {
         until: i64,
     ) -> Result<bool, HitlError>;
 
-    async fn finish_expiry(&self, approval_id: &str, now: i64) -> Result<(), HitlError>;
+    /// Marks the Task waiting on `token` told; ignored when another token waits now (a repeated
+    /// wait), which is told on its own.
+    async fn finish_expiry(
+        &self,
+        approval_id: &str,
+        token: &str,
+        now: i64,
+    ) -> Result<(), HitlError>;
 
     /// The chat message now shows the final outcome.
     async fn message_updated(&self, approval_id: &str, now: i64) -> Result<(), HitlError>;
+
+    /// A message update failed for now: counted, and the record looked at again at `retry_at`.
+    async fn message_update_failed(
+        &self,
+        approval_id: &str,
+        retry_at: i64,
+    ) -> Result<(), HitlError>;
+
+    /// The message will never show the outcome (refused for good, or failing too long): kept
+    /// with `reason`, which settles the record. False when the message was updated meanwhile
+    /// or given up already.
+    async fn give_up_message_update(
+        &self,
+        approval_id: &str,
+        reason: &str,
+        now: i64,
+    ) -> Result<bool, HitlError>;
 
     /// Takes the record out of the re-drive index if [`ApprovalRecord::is_settled`] holds
     /// (checked atomically with the write). True when it left the index.

@@ -3,11 +3,11 @@
 //! is a condition expression, so it holds however many deliverers race.
 
 use approvals::ports::{DeliveryClaim, DeliveryStore, FinalDelivery};
-use approvals::HitlError;
+use approvals::{ApprovalRecord, HitlError, MessageUpdateFailure};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::ReturnValue;
 
-use crate::dynamodb_item::{get_s, n, s, DUE};
+use crate::dynamodb_item::{corrupt, get_s, n, s, Item, DUE};
 use crate::dynamodb_store::{DynamoApprovalStore, REDRIVE_INDEX};
 
 /// No live lease on this token: none, run out, or taken for another token.
@@ -20,7 +20,7 @@ const SETTLED: &str = "attribute_exists(approvalId) AND (\
 (attribute_not_exists(decision) AND (attribute_not_exists(taskToken) OR attribute_exists(expirySentAt))) \
 OR (attribute_exists(decision) AND attribute_not_exists(taskToken)) \
 OR (attribute_exists(decision) AND (attribute_exists(deliveredAt) OR attribute_exists(lateAt)) \
-AND (origin <> :slack OR attribute_not_exists(messageTs) OR attribute_exists(messageUpdatedAt))))";
+AND (origin <> :slack OR attribute_not_exists(messageTs) OR attribute_exists(messageUpdatedAt) OR attribute_exists(messageUpdateFailedAt))))";
 
 #[async_trait]
 impl DeliveryStore for DynamoApprovalStore {
@@ -52,14 +52,22 @@ impl DeliveryStore for DynamoApprovalStore {
         outcome: FinalDelivery,
         now: i64,
     ) -> Result<(), HitlError> {
-        let field = match outcome {
-            FinalDelivery::Delivered => "deliveredAt",
-            FinalDelivery::Late => "lateAt",
+        // "Late" is inferred from "no longer waiting", and a slower deliverer can infer it after
+        // another delivered: a delivery wins over it, whatever the order.
+        let (update, condition) = match outcome {
+            FinalDelivery::Delivered => (
+                "SET deliveredAt = :now REMOVE leaseToken, leaseUntil, lateAt",
+                "taskToken = :token",
+            ),
+            FinalDelivery::Late => (
+                "SET lateAt = :now REMOVE leaseToken, leaseUntil",
+                "taskToken = :token AND attribute_not_exists(deliveredAt)",
+            ),
         };
         self.update(
             approval_id,
-            &format!("SET {field} = :now REMOVE leaseToken, leaseUntil"),
-            "taskToken = :token",
+            update,
+            condition,
             vec![(":now", n(now)), (":token", s(token))],
             ReturnValue::None,
         )
@@ -94,7 +102,8 @@ impl DeliveryStore for DynamoApprovalStore {
         let claimed = self
             .update(
                 approval_id,
-                TAKE_LEASE,
+                // The claim is kept for good: no decision is recorded after it.
+                &format!("{TAKE_LEASE}, expiryClaimedAt = if_not_exists(expiryClaimedAt, :now)"),
                 &format!("taskToken = :token AND attribute_not_exists(decision) AND expiresAt <= :now AND attribute_not_exists(expirySentAt) AND {LEASE_FREE}"),
                 lease_values(token, now, until),
                 ReturnValue::None,
@@ -103,12 +112,18 @@ impl DeliveryStore for DynamoApprovalStore {
         Ok(claimed.is_some())
     }
 
-    async fn finish_expiry(&self, approval_id: &str, now: i64) -> Result<(), HitlError> {
+    async fn finish_expiry(
+        &self,
+        approval_id: &str,
+        token: &str,
+        now: i64,
+    ) -> Result<(), HitlError> {
+        // Another token waits now (a repeated wait): it is told on its own.
         self.update(
             approval_id,
             "SET expirySentAt = :now REMOVE leaseToken, leaseUntil",
-            "attribute_exists(approvalId)",
-            vec![(":now", n(now))],
+            "taskToken = :token",
+            vec![(":now", n(now)), (":token", s(token))],
             ReturnValue::None,
         )
         .await?;
@@ -125,6 +140,40 @@ impl DeliveryStore for DynamoApprovalStore {
         )
         .await?;
         Ok(())
+    }
+
+    async fn message_update_failed(
+        &self,
+        approval_id: &str,
+        retry_at: i64,
+    ) -> Result<(), HitlError> {
+        self.update(
+            approval_id,
+            "SET redriveAt = :at, messageUpdateAttempts = if_not_exists(messageUpdateAttempts, :zero) + :one",
+            "attribute_exists(redrive)",
+            vec![(":at", n(retry_at)), (":zero", n(0)), (":one", n(1))],
+            ReturnValue::None,
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn give_up_message_update(
+        &self,
+        approval_id: &str,
+        reason: &str,
+        now: i64,
+    ) -> Result<bool, HitlError> {
+        let given_up = self
+            .update(
+                approval_id,
+                "SET messageUpdateFailedAt = :now, messageUpdateFailedReason = :why",
+                "attribute_exists(approvalId) AND attribute_not_exists(messageUpdatedAt) AND attribute_not_exists(messageUpdateFailedAt)",
+                vec![(":now", n(now)), (":why", s(reason))],
+                ReturnValue::None,
+            )
+            .await?;
+        Ok(given_up.is_some())
     }
 
     async fn settle(&self, approval_id: &str) -> Result<bool, HitlError> {
@@ -171,4 +220,36 @@ fn lease_values(
         (":zero", n(0)),
         (":one", n(1)),
     ]
+}
+
+/// The message-update bookkeeping of a record, as `to_item` writes it.
+pub(crate) fn message_update_attributes(r: &ApprovalRecord) -> Item {
+    let mut item = Item::new();
+    if r.message_update_attempts > 0 {
+        item.insert(
+            "messageUpdateAttempts".into(),
+            n(r.message_update_attempts.into()),
+        );
+    }
+    if let Some(failure) = &r.message_update_failed {
+        item.insert("messageUpdateFailedAt".into(), n(failure.at));
+        item.insert("messageUpdateFailedReason".into(), s(&failure.reason));
+    }
+    item
+}
+
+/// The message update given up, if it was (`messageUpdateFailedAt` and its reason).
+pub(crate) fn message_update_failure(
+    item: &Item,
+) -> Result<Option<MessageUpdateFailure>, HitlError> {
+    let Some(at) = item.get("messageUpdateFailedAt") else {
+        return Ok(None);
+    };
+    let at = at
+        .as_n()
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| corrupt("messageUpdateFailedAt"))?;
+    let reason = get_s(item, "messageUpdateFailedReason").unwrap_or_default();
+    Ok(Some(MessageUpdateFailure { reason, at }))
 }

@@ -67,6 +67,7 @@ pub fn to_item(r: &ApprovalRecord) -> Item {
     if let Some(at) = r.message_updated_at {
         item.insert("messageUpdatedAt".into(), n(at));
     }
+    item.extend(crate::dynamodb_delivery::message_update_attributes(r));
     if let Some(question) = &r.follow_up {
         item.extend(question_attributes(question));
     }
@@ -87,6 +88,7 @@ fn delivery_attributes(d: &DeliveryState) -> Item {
         ("deliveredAt", d.delivered_at),
         ("lateAt", d.late_at),
         ("expirySentAt", d.expiry_sent_at),
+        ("expiryClaimedAt", d.expiry_claimed_at),
     ] {
         if let Some(v) = value {
             item.insert(name.into(), n(v));
@@ -128,9 +130,9 @@ pub fn decision_attributes(d: &RecordedDecision) -> Item {
         ("slackUserId", slack.map(|u| &u.id)),
         ("slackUsername", slack.map(|u| &u.username)),
         ("slackTeamId", slack.and_then(|u| u.team_id.as_ref())),
+        ("submissionId", d.submission_id.as_ref()),
     ] {
         if let Some(v) = value {
-        ("submissionId", d.submission_id.as_ref()),
             item.insert(name.to_string(), s(v));
         }
     }
@@ -222,9 +224,9 @@ fn decision_from(item: &Item) -> Result<Option<RecordedDecision>, HitlError> {
             selected: get_strings(item, "actionSelected"),
         }),
         follow_up: answer_from(item)?,
+        submission_id: get_s(item, "submissionId"),
     }))
 }
-        submission_id: get_s(item, "submissionId"),
 
 fn delivery_from(item: &Item) -> Result<DeliveryState, HitlError> {
     let lease = match (get_s(item, "leaseToken"), get_n(item, "leaseUntil")?) {
@@ -237,6 +239,7 @@ fn delivery_from(item: &Item) -> Result<DeliveryState, HitlError> {
         delivered_at: get_n(item, "deliveredAt")?,
         late_at: get_n(item, "lateAt")?,
         expiry_sent_at: get_n(item, "expirySentAt")?,
+        expiry_claimed_at: get_n(item, "expiryClaimedAt")?,
         redrive_at: match get_s(item, "redrive") {
             Some(_) => get_n(item, "redriveAt")?,
             None => None,
@@ -272,6 +275,8 @@ pub fn from_item(item: &Item) -> Result<ApprovalRecord, HitlError> {
         },
         message_shown: get_s(item, "messageBlocks"),
         message_updated_at: get_n(item, "messageUpdatedAt")?,
+        message_update_attempts: get_n(item, "messageUpdateAttempts")?.unwrap_or(0).max(0) as u32,
+        message_update_failed: crate::dynamodb_delivery::message_update_failure(item)?,
         action_ids: get_strings(item, "actionIds"),
         follow_up: question_from(item)?,
         buttons: crate::dynamodb_buttons::buttons_from(item)?,
@@ -300,12 +305,12 @@ mod tests {
                 question: "Why?".into(),
                 answer: Some(approvals::Answer::Text("idle".into())),
             }),
+            submission_id: Some("page-1".into()),
         }
     }
 
     #[test]
     fn records_round_trip_through_items() {
-            submission_id: Some("page-1".into()),
         let mut record = ApprovalRecord::new("a".into(), "t".into(), Channel::Email, 1, 2, 30);
         record.description = Some("d".into());
         record.approvers = vec!["x@example.com".into()];
@@ -320,6 +325,7 @@ mod tests {
             delivered_at: Some(3),
             late_at: None,
             expiry_sent_at: None,
+            expiry_claimed_at: Some(2),
             redrive_at: Some(9),
         };
         record.late_decisions = vec![decision().late_audit()];
@@ -345,6 +351,11 @@ mod tests {
         });
         slack.message_shown = Some("[]".into());
         slack.message_updated_at = Some(4);
+        slack.message_update_attempts = 3;
+        slack.message_update_failed = Some(approvals::MessageUpdateFailure {
+            reason: "Slack.ChannelNotFound: is_archived".into(),
+            at: 5,
+        });
         let decision = slack.decision.as_mut().unwrap();
         decision.decision = Decision::Custom("defer".into());
         decision.decided_by.channel = Channel::Slack;
@@ -363,17 +374,6 @@ mod tests {
     }
 
     #[test]
-    fn a_malformed_item_is_a_named_error_not_a_panic() {
-        let mut item = key("a");
-        item.insert("title".into(), s("t"));
-        item.insert("createdAt".into(), s("not a number"));
-        assert_eq!(
-            from_item(&item).unwrap_err().name(),
-            "Hitl.DependencyFailed"
-        );
-    }
-}
-    #[test]
     fn a_late_decision_is_stored_without_what_was_typed() {
         let AttributeValue::M(late) = late_decision(&decision()) else {
             panic!("a map")
@@ -384,3 +384,14 @@ mod tests {
         assert!(late.contains_key("decidedByName") && late.contains_key("decidedAt"));
     }
 
+    #[test]
+    fn a_malformed_item_is_a_named_error_not_a_panic() {
+        let mut item = key("a");
+        item.insert("title".into(), s("t"));
+        item.insert("createdAt".into(), s("not a number"));
+        assert_eq!(
+            from_item(&item).unwrap_err().name(),
+            "Hitl.DependencyFailed"
+        );
+    }
+}

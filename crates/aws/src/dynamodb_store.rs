@@ -114,6 +114,57 @@ impl DynamoApprovalStore {
     }
 }
 
+/// What a new token clears: its delivery starts afresh (see `DeliveryState::restart_for_new_token`).
+const NEW_TOKEN: &str =
+    "REMOVE deliveredAt, lateAt, leaseToken, leaseUntil, deliveryAttempts, expirySentAt";
+/// Rounds of read and conditional write `attach_task_token` tries before giving up (each lost
+/// round means another writer changed the record between the two).
+const ATTACH_ATTEMPTS: usize = 3;
+
+/// The write that attaches `token` to `record` as read, on the condition that the parts it
+/// depends on (the token, the decision) are unchanged. Decided: due after one lease, in case
+/// the delivery that follows does not happen. Undecided and expired: the wait fails its Task
+/// with `Hitl.Expired`, so the expiry is claimed (no decision after it).
+fn token_write(
+    record: &ApprovalRecord,
+    token: &str,
+    now: i64,
+) -> (String, String, Vec<(&'static str, AttributeValue)>) {
+    let mut values = vec![(":token", s(token)), (":due", s(DUE))];
+    let mut sets = vec!["taskToken = :token", "redrive = :due"];
+    let mut condition = vec!["attribute_exists(approvalId)"];
+    if record.decision.is_some() {
+        sets.push("redriveAt = :at");
+        values.push((":at", n(now + LEASE_SECONDS)));
+        condition.push("attribute_exists(decision)");
+    } else {
+        sets.push("redriveAt = expiresAt");
+        condition.push("attribute_not_exists(decision)");
+        if record.is_expired(now) {
+            sets.push("expiryClaimedAt = if_not_exists(expiryClaimedAt, :now)");
+            values.push((":now", n(now)));
+        }
+    }
+    let new_token = record.task_token.as_deref() != Some(token);
+    match &record.task_token {
+        Some(old) => {
+            condition.push("taskToken = :old");
+            values.push((":old", s(old)));
+        }
+        None => condition.push("attribute_not_exists(taskToken)"),
+    }
+    let update = format!(
+        "SET {}{}",
+        sets.join(", "),
+        if new_token {
+            format!(" {NEW_TOKEN}")
+        } else {
+            String::new()
+        }
+    );
+    (update, condition.join(" AND "), values)
+}
+
 pub(crate) fn is_conditional_failure<E: aws_sdk_dynamodb::error::ProvideErrorMetadata>(
     err: &aws_sdk_dynamodb::error::SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>,
 ) -> bool {
@@ -163,37 +214,44 @@ impl ApprovalStore for DynamoApprovalStore {
         task_token: &str,
         now: i64,
     ) -> Result<Option<ApprovalRecord>, HitlError> {
-        // Undecided: due at its expiry (a Task still waiting then is told). Decided already:
-        // due after one lease, in case the delivery that follows this write does not happen.
-        // A new token voids the late mark of an earlier one (its lease is voided by the claim's
-        // token check).
-        let undecided = self
+        // The usual first wait: a new token on an open request, due at its expiry (a Task still
+        // waiting then is told). One write.
+        let first = self
             .update(
                 approval_id,
-                "SET taskToken = :token, redrive = :due, redriveAt = expiresAt REMOVE lateAt",
-                "attribute_exists(approvalId) AND attribute_not_exists(decision)",
-                vec![(":token", s(task_token)), (":due", s(DUE))],
+                &format!("SET taskToken = :token, redrive = :due, redriveAt = expiresAt {NEW_TOKEN}"),
+                "attribute_exists(approvalId) AND attribute_not_exists(decision) AND expiresAt > :now AND (attribute_not_exists(taskToken) OR taskToken <> :token)",
+                vec![(":token", s(task_token)), (":due", s(DUE)), (":now", n(now))],
                 ReturnValue::AllNew,
             )
             .await?;
-        let item = match undecided {
-            Some(item) => Some(item),
-            None => {
-                self.update(
+        if let Some(item) = first {
+            return from_item(&item).map(Some);
+        }
+        // Decided already, expired, or the same token again: the write depends on what is
+        // stored, so read it and write on the condition that it did not change meanwhile.
+        for _ in 0..ATTACH_ATTEMPTS {
+            let Some(record) = self.get(approval_id).await? else {
+                return Ok(None);
+            };
+            let (update, condition, values) = token_write(&record, task_token, now);
+            if let Some(item) = self
+                .update(
                     approval_id,
-                    "SET taskToken = :token, redrive = :due, redriveAt = :at REMOVE lateAt",
-                    "attribute_exists(approvalId)",
-                    vec![
-                        (":token", s(task_token)),
-                        (":due", s(DUE)),
-                        (":at", n(now + LEASE_SECONDS)),
-                    ],
+                    &update,
+                    &condition,
+                    values,
                     ReturnValue::AllNew,
                 )
                 .await?
+            {
+                return from_item(&item).map(Some);
             }
-        };
-        item.as_ref().map(from_item).transpose()
+        }
+        Err(HitlError::transient(
+            "DynamoDB",
+            format!("approval {approval_id} kept changing while its task token was stored"),
+        ))
     }
 
     async fn record_decision(
@@ -207,7 +265,7 @@ impl ApprovalStore for DynamoApprovalStore {
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key(approval_id)))
-            .condition_expression("attribute_exists(approvalId) AND attribute_not_exists(decision) AND expiresAt > :now")
+            .condition_expression("attribute_exists(approvalId) AND attribute_not_exists(decision) AND expiresAt > :now AND attribute_not_exists(expiryClaimedAt)")
             .expression_attribute_values(":now", n(now))
             .expression_attribute_values(":due", s(DUE))
             .expression_attribute_values(":at", n(now + LEASE_SECONDS))

@@ -302,8 +302,19 @@ impl DeliveryStore for ReleaseFails {
     async fn claim_expiry(&self, id: &str, t: &str, now: i64, u: i64) -> Result<bool, HitlError> {
         self.0.claim_expiry(id, t, now, u).await
     }
-    async fn finish_expiry(&self, id: &str, now: i64) -> Result<(), HitlError> {
-        self.0.finish_expiry(id, now).await
+    async fn finish_expiry(&self, id: &str, t: &str, now: i64) -> Result<(), HitlError> {
+        self.0.finish_expiry(id, t, now).await
+    }
+    async fn message_update_failed(&self, id: &str, at: i64) -> Result<(), HitlError> {
+        self.0.message_update_failed(id, at).await
+    }
+    async fn give_up_message_update(
+        &self,
+        id: &str,
+        why: &str,
+        now: i64,
+    ) -> Result<bool, HitlError> {
+        self.0.give_up_message_update(id, why, now).await
     }
     async fn message_updated(&self, id: &str, now: i64) -> Result<(), HitlError> {
         self.0.message_updated(id, now).await

@@ -49,6 +49,8 @@ struct RunReport {
     settled: usize,
     /// Still failing when the run ended: the next run goes on.
     retry_later: Vec<String>,
+    /// Messages given up for good this run (each logged once at warn with its reason).
+    gave_up: Vec<String>,
 }
 
 impl RunReport {
@@ -60,6 +62,7 @@ impl RunReport {
         self.messages_updated += pass.messages_updated.len();
         self.settled += pass.settled;
         self.retry_later = pass.retry_later;
+        self.gave_up.extend(pass.gave_up);
     }
 }
 
@@ -102,6 +105,7 @@ async fn handle(deps: &Deps, _event: Value) -> Result<RunReport, HitlError> {
         expired = run.expired,
         messages_updated = run.messages_updated,
         retry_later = run.retry_later.len(),
+        gave_up = run.gave_up.len(),
         "re-drive run done"
     );
     Ok(run)

@@ -10,8 +10,9 @@ pub mod resumer;
 pub mod store;
 pub mod store_contract;
 mod store_contract_follow_up;
+mod store_contract_protocol;
 
 pub use email::RecordingSender;
-pub use resumer::RecordingResumer;
 pub use instrumented::{InstrumentedStore, WriteFault};
+pub use resumer::RecordingResumer;
 pub use store::InMemoryStore;

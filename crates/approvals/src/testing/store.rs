@@ -55,8 +55,14 @@ impl ApprovalStore for InMemoryStore {
         now: i64,
     ) -> Result<Option<ApprovalRecord>, HitlError> {
         Ok(self.with(approval_id, |r| {
-            r.task_token = Some(task_token.to_string());
-            r.delivery.late_at = None;
+            if r.task_token.as_deref() != Some(task_token) {
+                r.task_token = Some(task_token.to_string());
+                r.delivery.restart_for_new_token();
+            }
+            // The wait fails its Task with `Hitl.Expired`: an expiry told, like the re-driver's.
+            if r.decision.is_none() && r.is_expired(now) {
+                r.delivery.expiry_claimed_at.get_or_insert(now);
+            }
             r.delivery.redrive_at = Some(match r.decision {
                 Some(_) => now + crate::approval::LEASE_SECONDS,
                 None => r.expires_at,
@@ -78,7 +84,8 @@ impl ApprovalStore for InMemoryStore {
         if r.decision.is_some() {
             return Ok(DecisionWrite::AlreadyDecided(r.clone()));
         }
-        if r.is_expired(now) {
+        // A claimed expiry is as final as the clock: the Task is being told it expired.
+        if r.is_expired(now) || r.delivery.expiry_claimed_at.is_some() {
             if r.late_decisions.len() < MAX_LATE_DECISIONS {
                 r.late_decisions.push(decision.late_audit());
             }
@@ -141,9 +148,17 @@ impl DeliveryStore for InMemoryStore {
     ) -> Result<(), HitlError> {
         self.with(approval_id, |r| {
             if r.task_token.as_deref() == Some(token) {
+                // "Late" is inferred from "no longer waiting" and a slower deliverer can infer
+                // it after another delivered: a delivery wins over it, whatever the order.
                 match outcome {
-                    FinalDelivery::Delivered => r.delivery.delivered_at = Some(now),
-                    FinalDelivery::Late => r.delivery.late_at = Some(now),
+                    FinalDelivery::Delivered => {
+                        r.delivery.delivered_at = Some(now);
+                        r.delivery.late_at = None;
+                    }
+                    FinalDelivery::Late if r.delivery.delivered_at.is_none() => {
+                        r.delivery.late_at = Some(now)
+                    }
+                    FinalDelivery::Late => {}
                 }
                 r.delivery.lease = None;
             }
@@ -182,16 +197,24 @@ impl DeliveryStore for InMemoryStore {
                     && lease_free(r, token, now);
                 if claimable {
                     take_lease(r, token, until);
+                    r.delivery.expiry_claimed_at.get_or_insert(now);
                 }
                 claimable
             })
             .unwrap_or(false))
     }
 
-    async fn finish_expiry(&self, approval_id: &str, now: i64) -> Result<(), HitlError> {
+    async fn finish_expiry(
+        &self,
+        approval_id: &str,
+        token: &str,
+        now: i64,
+    ) -> Result<(), HitlError> {
         self.with(approval_id, |r| {
-            r.delivery.expiry_sent_at = Some(now);
-            r.delivery.lease = None;
+            if r.task_token.as_deref() == Some(token) {
+                r.delivery.expiry_sent_at = Some(now);
+                r.delivery.lease = None;
+            }
         });
         Ok(())
     }
@@ -199,6 +222,40 @@ impl DeliveryStore for InMemoryStore {
     async fn message_updated(&self, approval_id: &str, now: i64) -> Result<(), HitlError> {
         self.with(approval_id, |r| r.message_updated_at = Some(now));
         Ok(())
+    }
+
+    async fn message_update_failed(
+        &self,
+        approval_id: &str,
+        retry_at: i64,
+    ) -> Result<(), HitlError> {
+        self.with(approval_id, |r| {
+            if r.delivery.redrive_at.is_some() {
+                r.message_update_attempts += 1;
+                r.delivery.redrive_at = Some(retry_at);
+            }
+        });
+        Ok(())
+    }
+
+    async fn give_up_message_update(
+        &self,
+        approval_id: &str,
+        reason: &str,
+        now: i64,
+    ) -> Result<bool, HitlError> {
+        Ok(self
+            .with(approval_id, |r| {
+                let open = r.message_updated_at.is_none() && r.message_update_failed.is_none();
+                if open {
+                    r.message_update_failed = Some(crate::MessageUpdateFailure {
+                        reason: reason.to_string(),
+                        at: now,
+                    });
+                }
+                open
+            })
+            .unwrap_or(false))
     }
 
     async fn settle(&self, approval_id: &str) -> Result<bool, HitlError> {

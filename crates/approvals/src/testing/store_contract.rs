@@ -6,10 +6,10 @@ use crate::approval::{ApprovalRecord, LEASE_SECONDS};
 use crate::ports::{ChatApprovals, DecisionWrite, FinalDelivery};
 use crate::{Channel, DecidedBy, Decision, HitlError, MessageRef, RecordedDecision};
 
-const NOW: i64 = 1_800_000_000;
-const EXPIRES: i64 = NOW + 100;
+pub(super) const NOW: i64 = 1_800_000_000;
+pub(super) const EXPIRES: i64 = NOW + 100;
 
-fn decision(who: &str, d: Decision) -> RecordedDecision {
+pub(super) fn decision(who: &str, d: Decision) -> RecordedDecision {
     RecordedDecision {
         decision: d,
         decided_by: DecidedBy {
@@ -28,11 +28,15 @@ fn decision(who: &str, d: Decision) -> RecordedDecision {
     }
 }
 
-async fn new_request(store: &dyn ChatApprovals, id: &str, token: Option<&str>) -> ApprovalRecord {
+pub(super) async fn new_request(
+    store: &dyn ChatApprovals,
+    id: &str,
+    token: Option<&str>,
+) -> ApprovalRecord {
     new_request_from(store, id, token, Channel::Email).await
 }
 
-async fn new_request_from(
+pub(super) async fn new_request_from(
     store: &dyn ChatApprovals,
     id: &str,
     token: Option<&str>,
@@ -44,7 +48,7 @@ async fn new_request_from(
     store.get(id).await.unwrap().expect("created record")
 }
 
-async fn get(store: &dyn ChatApprovals, id: &str) -> ApprovalRecord {
+pub(super) async fn get(store: &dyn ChatApprovals, id: &str) -> ApprovalRecord {
     store.get(id).await.unwrap().expect("record")
 }
 
@@ -58,6 +62,7 @@ pub async fn check_store_contract(store: &dyn ChatApprovals, prefix: &str) {
     settling_waits_for_every_piece_of_work(store, prefix).await;
     plain_messages_are_never_open(store, prefix).await;
     super::store_contract_follow_up::questions_and_answers_are_kept(store, prefix).await;
+    super::store_contract_protocol::check_protocol_rules(store, prefix).await;
 }
 
 async fn create_is_once_and_a_waiting_request_is_due_at_expiry(s: &dyn ChatApprovals, p: &str) {
@@ -296,7 +301,7 @@ async fn expiry_is_claimed_once_and_only_when_due(s: &dyn ChatApprovals, p: &str
             .unwrap(),
         "leased"
     );
-    s.finish_expiry(&id, EXPIRES + 2).await.unwrap();
+    s.finish_expiry(&id, "tok", EXPIRES + 2).await.unwrap();
     assert!(
         !s.claim_expiry(&id, "tok", EXPIRES + 99, EXPIRES + 120)
             .await

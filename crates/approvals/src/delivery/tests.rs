@@ -1,0 +1,135 @@
+//! The re-driver and a message that cannot be updated: a permanent refusal settles the record
+//! with its reason at once; transient failures back off and end too.
+
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+
+use super::{redrive, MAX_MESSAGE_UPDATE_ATTEMPTS};
+use crate::ports::{ApprovalStore, DeliveryStore, FinalDelivery, OutcomeNotifier};
+use crate::testing::{InMemoryStore, RecordingResumer};
+use crate::{
+    ApprovalRecord, Channel, DecidedBy, Decision, HitlError, MessageRef, RecordedDecision, Service,
+    ServiceErrorKind,
+};
+
+/// Slack refusing every `chat.update` with one error.
+struct Refusing {
+    kind: ServiceErrorKind,
+    calls: Mutex<u32>,
+}
+
+#[async_trait]
+impl OutcomeNotifier for Refusing {
+    async fn show_outcome(&self, _: &ApprovalRecord) -> Result<(), HitlError> {
+        *self.calls.lock().unwrap() += 1;
+        Err(HitlError::service(Service::Slack, self.kind, "refused"))
+    }
+}
+
+/// A Slack request whose decision was delivered; only its message is left to update.
+async fn delivered_slack_request(store: &InMemoryStore) {
+    let mut record = ApprovalRecord::new("a".into(), "t".into(), Channel::Slack, 0, 1000, 1);
+    record.task_token = Some("tok".into());
+    record.message = Some(MessageRef {
+        channel: "C1".into(),
+        ts: "1.1".into(),
+    });
+    store.create(&record).await.unwrap();
+    let decision = RecordedDecision {
+        decision: Decision::Approve,
+        decided_by: DecidedBy {
+            id: "u".into(),
+            name: "u".into(),
+            channel: Channel::Slack,
+        },
+        decided_at: 1,
+        comment: None,
+        source_ip: None,
+        user_agent: None,
+        slack_user: None,
+        action: None,
+        submission_id: None,
+        follow_up: None,
+    };
+    store.record_decision("a", &decision, 1).await.unwrap();
+    store.claim_delivery("a", "tok", 1, 11).await.unwrap();
+    store
+        .finish_delivery("a", "tok", FinalDelivery::Delivered, 2)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_permanent_refusal_settles_the_record_with_its_reason_once() {
+    let store = InMemoryStore::default();
+    delivered_slack_request(&store).await;
+    let slack = Refusing {
+        kind: ServiceErrorKind::ChannelNotFound,
+        calls: Mutex::new(0),
+    };
+    let resumer = RecordingResumer::default();
+    let report = redrive(&store, &resumer, Some(&slack), 100, 10)
+        .await
+        .unwrap();
+    assert_eq!(report.gave_up, vec!["a".to_string()]);
+    assert!(report.retry_later.is_empty(), "{report:?}");
+    let record = store.get("a").await.unwrap().unwrap();
+    let failure = record
+        .message_update_failed
+        .clone()
+        .expect("given up, with why");
+    assert!(
+        failure.reason.contains("Slack.ChannelNotFound"),
+        "{failure:?}"
+    );
+    assert_eq!(failure.at, 100);
+    assert!(record.is_settled());
+    assert_eq!(
+        record.delivery.redrive_at, None,
+        "out of the re-drive index"
+    );
+    for later in [200, 10_000] {
+        redrive(&store, &resumer, Some(&slack), later, 10)
+            .await
+            .unwrap();
+    }
+    assert_eq!(*slack.calls.lock().unwrap(), 1, "never tried again");
+}
+
+#[tokio::test]
+async fn transient_failures_back_off_then_settle_with_their_reason() {
+    let store = InMemoryStore::default();
+    delivered_slack_request(&store).await;
+    let slack = Refusing {
+        kind: ServiceErrorKind::Unavailable,
+        calls: Mutex::new(0),
+    };
+    let resumer = RecordingResumer::default();
+    let (mut now, mut pauses) = (100, Vec::new());
+    while let Some(due) = store.get("a").await.unwrap().unwrap().delivery.redrive_at {
+        assert!(
+            pauses.len() < 50,
+            "the re-driver never gives up: {pauses:?}"
+        );
+        pauses.push(due.max(now) - now);
+        now = due.max(now);
+        redrive(&store, &resumer, Some(&slack), now, 10)
+            .await
+            .unwrap();
+    }
+    assert_eq!(*slack.calls.lock().unwrap(), MAX_MESSAGE_UPDATE_ATTEMPTS);
+    assert!(
+        pauses.windows(2).skip(1).all(|w| w[1] >= w[0]),
+        "backs off: {pauses:?}"
+    );
+    assert!(pauses.iter().any(|p| *p > 60), "{pauses:?}");
+    let record = store.get("a").await.unwrap().unwrap();
+    let reason = record
+        .message_update_failed
+        .clone()
+        .expect("given up")
+        .reason;
+    assert!(reason.contains("Slack.Unavailable"), "{reason}");
+    assert!(record.is_settled());
+}

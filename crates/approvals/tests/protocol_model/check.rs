@@ -1,0 +1,152 @@
+//! The invariants, checked in every reachable state, and the settling check: from every state,
+//! once the actors stop (or die where they stand), the re-driver settles the record within a
+//! bounded number of passes and every Task has been told.
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Mutex;
+use std::task::{Context, Poll, Waker};
+
+use approvals::delivery::redrive;
+use approvals::ports::DeliveryStore;
+
+use super::gate::Gate;
+use super::world::{Rules, StepFunctions, TaskState, World, LATER};
+
+/// Passes the re-driver may take to settle a record once nothing else happens.
+pub const SETTLE_PASSES: i64 = 2;
+
+/// What must hold in every reachable state.
+pub fn invariants(world: &World) -> Result<(), String> {
+    let r = &world.record;
+    let d = &r.delivery;
+    let tasks = &world.step_functions;
+    if world.recorded > 1 {
+        return Err("two decisions were recorded".into());
+    }
+    if r.decision.is_some() && tasks.any(TaskState::GotExpiry) {
+        return Err(
+            "a decision was recorded (its person was told so) and a Task got Hitl.Expired".into(),
+        );
+    }
+    if d.delivered_at.is_some() && d.late_at.is_some() {
+        return Err("the decision is marked both delivered and late".into());
+    }
+    if let (Some(token), Some(_)) = (&r.task_token, d.delivered_at) {
+        if !received(tasks, token) {
+            return Err(format!(
+                "marked delivered to {token}, whose Task never got the decision"
+            ));
+        }
+    }
+    let told = world.actors.iter().filter(|a| {
+        a.result
+            .as_ref()
+            .is_some_and(super::actors::Told::says_delivered)
+    });
+    if let Some(actor) = told.clone().next() {
+        let blind = tasks.taken_over.iter().any(|t| received(tasks, t));
+        if !tasks.any(TaskState::GotDecision) && !blind {
+            return Err(format!(
+                "{:?} was told the workflow has the decision; no Task got it",
+                actor.kind
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The Task waiting on `token` got the decision, or cannot be told apart from one that did: it
+/// timed out, and its delivery was taken over from a deliverer that may have reached it (see
+/// `StepFunctions::taken_over`).
+fn received(tasks: &StepFunctions, token: &str) -> bool {
+    match tasks.tasks.get(token) {
+        Some(TaskState::GotDecision) => true,
+        Some(TaskState::TimedOut) => blind_spot(tasks, token),
+        _ => false,
+    }
+}
+
+fn blind_spot(tasks: &StepFunctions, token: &str) -> bool {
+    tasks.taken_over.iter().any(|t| t == token)
+}
+
+/// Runs the re-driver, with nothing failing, after the actors stopped in `world`: the record
+/// must leave the re-drive index settled within [`SETTLE_PASSES`], with every Task told.
+pub fn settles(world: &World, rules: Rules) -> Result<(), String> {
+    let mut world = world.clone();
+    let store = world.store();
+    let step_functions = Mutex::new(world.step_functions.clone());
+    let gate = Gate::ungated(&store, &step_functions, rules);
+    for pass in 1..=SETTLE_PASSES + 1 {
+        let now = LATER + pass * 100;
+        let due = ready(store.due_for_redrive(now, 100)).expect("in memory");
+        if due.is_empty() {
+            break;
+        }
+        if pass > SETTLE_PASSES {
+            return Err(format!(
+                "the re-driver loops: still due after {SETTLE_PASSES} passes"
+            ));
+        }
+        ready(redrive(&gate, &gate, Some(&gate), now, 100)).expect("in memory");
+    }
+    drop(gate);
+    world.take_record(&store);
+    world.step_functions = step_functions.into_inner().unwrap();
+    let r = &world.record;
+    if !r.is_settled() {
+        return Err("the record left the re-drive index unsettled".into());
+    }
+    if let Some((token, _)) = world
+        .step_functions
+        .tasks
+        .iter()
+        .find(|(_, s)| **s == TaskState::Waiting)
+    {
+        return Err(format!(
+            "the Task of {token} waits for ever: nothing tells it"
+        ));
+    }
+    let sf = &world.step_functions;
+    let reached =
+        sf.any(TaskState::GotDecision) || r.task_token.as_deref().is_some_and(|t| received(sf, t));
+    if r.decision.is_some() && r.task_token.is_some() && !reached && r.delivery.late_at.is_none() {
+        return Err("a recorded decision neither reached a Task nor was found late".into());
+    }
+    invariants(&world).map_err(|e| format!("after the re-driver settled it: {e}"))
+}
+
+/// The in-memory store and the Step Functions model answer at once: one poll runs a call.
+pub fn ready<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(out) => out,
+        Poll::Pending => panic!("an ungated call parked"),
+    }
+}
+
+/// The record and the Tasks in one line, for traces.
+pub fn summary(world: &World) -> String {
+    let r = &world.record;
+    let d = &r.delivery;
+    let at = |v: Option<i64>| v.map_or("-".to_string(), |v| v.to_string());
+    let lease = d
+        .lease
+        .as_ref()
+        .map_or("-".into(), |l| format!("{}..{}", l.token, l.until));
+    format!(
+        "decision={} token={} lease={lease} delivered={} late={} expiry claimed={} sent={} due={} | tasks {:?}",
+        r.decision.as_ref().map_or("-", |d| d.decided_by.id.as_str()),
+        r.task_token.as_deref().unwrap_or("-"),
+        at(d.delivered_at),
+        at(d.late_at),
+        at(d.expiry_claimed_at),
+        at(d.expiry_sent_at),
+        at(d.redrive_at),
+        world.step_functions.tasks,
+    )
+}

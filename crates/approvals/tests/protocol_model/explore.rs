@@ -1,0 +1,220 @@
+//! Breadth-first exploration of every interleaving of the actors' calls, Task timeouts and the
+//! clock, with states deduplicated by fingerprint. Breadth first, so a counterexample is a
+//! shortest one.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use super::actors::{step, ActorKind, TOKEN_1};
+use super::check::{invariants, settles, summary};
+use super::gate::Answer;
+use super::world::{fingerprint_of, Actor, Rules, TaskState, World, INSTANTS};
+
+/// Who takes part in one exploration: every interleaving of these actors' calls is explored.
+#[derive(Debug, Clone, Copy)]
+pub struct Scenario {
+    /// The people and waits (a second wait starts only after the first ended).
+    pub actors: &'static [ActorKind],
+    /// Re-driver passes that may start while they run (one at a time, as the function runs).
+    pub passes: u32,
+}
+
+/// One move of the explored system. The clock moves only when an actor starts: nothing else
+/// reads it (a Task's timeout is a move of its own, at any time), so moving it between two
+/// other calls would only make states that differ in nothing observable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Move {
+    /// An actor starts, reading the clock at instant `.1` (or later than every earlier start),
+    /// and makes its first call.
+    Start(ActorKind, usize),
+    /// Actor number `.0` makes its next call, answered as `.1`.
+    Step(usize, Answer),
+    /// The Task waiting on this token times out.
+    TimeOut(&'static str),
+}
+
+pub struct Report {
+    pub states: usize,
+    pub transitions: usize,
+    /// The first invariant broken, with the moves that lead there.
+    pub counterexample: Option<(String, Vec<String>)>,
+}
+
+pub fn explore(scenario: Scenario, rules: Rules) -> Report {
+    let start = World::new();
+    let mut parents: HashMap<u64, Option<(u64, Move)>> = HashMap::new();
+    let mut settled_ok: HashSet<u64> = HashSet::new();
+    let mut queue = VecDeque::from([(start.fingerprint(), start)]);
+    parents.insert(queue[0].0, None);
+    let mut transitions = 0;
+    while let Some((id, world)) = queue.pop_front() {
+        if let Err(broken) = check(&world, rules, &mut settled_ok) {
+            let trace = trace(&parents, id, rules);
+            return Report {
+                states: parents.len(),
+                transitions,
+                counterexample: Some((broken, trace)),
+            };
+        }
+        for m in moves(&world, scenario) {
+            transitions += 1;
+            let mut next = world.clone();
+            apply(&mut next, m, rules);
+            let next_id = next.fingerprint();
+            if let std::collections::hash_map::Entry::Vacant(e) = parents.entry(next_id) {
+                e.insert(Some((id, m)));
+                queue.push_back((next_id, next));
+            }
+        }
+    }
+    Report {
+        states: parents.len(),
+        transitions,
+        counterexample: None,
+    }
+}
+
+/// The invariants here, and settling from here (once per record and Tasks: the actors are
+/// dropped for it, so many states share the answer).
+fn check(world: &World, rules: Rules, settled_ok: &mut HashSet<u64>) -> Result<(), String> {
+    invariants(world)?;
+    let key = fingerprint_of(&(&world.record, &world.step_functions));
+    if !settled_ok.contains(&key) {
+        settles(world, rules).map_err(|e| format!("once the actors stop: {e}"))?;
+        settled_ok.insert(key);
+    }
+    Ok(())
+}
+
+fn moves(world: &World, scenario: Scenario) -> Vec<Move> {
+    let mut moves = Vec::new();
+    let mut start =
+        |kind| moves.extend((world.clock..INSTANTS.len()).map(|t| Move::Start(kind, t)));
+    for kind in scenario.actors.iter().copied() {
+        let may = match kind {
+            ActorKind::SecondWait => second_wait_may_start(world),
+            _ => !world.started.contains(&kind),
+        };
+        if may {
+            start(kind);
+        }
+    }
+    let redriving = world
+        .actors
+        .iter()
+        .any(|a| matches!(a.kind, ActorKind::Redriver(_)) && a.next.is_some());
+    if world.passes < scenario.passes && !redriving {
+        start(ActorKind::Redriver(world.passes + 1));
+    }
+    for (i, actor) in world.actors.iter().enumerate() {
+        if let Some(op) = actor.next {
+            moves.extend(op.answers().iter().map(|a| Move::Step(i, *a)));
+        }
+    }
+    for (token, state) in &world.step_functions.tasks {
+        if *state == TaskState::Waiting {
+            moves.push(Move::TimeOut(if token == TOKEN_1 {
+                TOKEN_1
+            } else {
+                "tok-2"
+            }));
+        }
+    }
+    moves
+}
+
+/// The workflow waits again only after its first Task ended (it went on, or caught a timeout
+/// or an expiry) and its first Wait For Approval returned.
+fn second_wait_may_start(world: &World) -> bool {
+    let first_returned = world
+        .actors
+        .iter()
+        .any(|a| a.kind == ActorKind::FirstWait && a.result.is_some());
+    !world.started.contains(&ActorKind::SecondWait)
+        && first_returned
+        && !world.step_functions.waiting(TOKEN_1)
+}
+
+/// Applies `m`; returns what happened, for traces.
+fn apply(world: &mut World, m: Move, rules: Rules) -> String {
+    let at = world.now();
+    match m {
+        Move::TimeOut(token) => {
+            let tasks = &mut world.step_functions.tasks;
+            tasks.insert(token.to_string(), TaskState::TimedOut);
+            format!("[t={at}] the Task of {token} times out")
+        }
+        Move::Start(kind, clock) => {
+            world.clock = clock;
+            let at = world.now();
+            match kind {
+                ActorKind::Redriver(_) => world.passes += 1,
+                _ => {
+                    world.started.insert(kind);
+                }
+            }
+            let token = match kind {
+                ActorKind::FirstWait => Some(TOKEN_1),
+                ActorKind::SecondWait => Some("tok-2"),
+                _ => None,
+            };
+            if let Some(token) = token {
+                let tasks = &mut world.step_functions.tasks;
+                tasks.insert(token.to_string(), TaskState::Waiting);
+            }
+            world.actors.push(Actor {
+                kind,
+                now: at,
+                replies: Vec::new(),
+                next: None,
+                result: None,
+            });
+            let index = world.actors.len() - 1;
+            step(world, index, Answer::Plain, rules);
+            format!(
+                "[t={at}] {kind:?} starts (clock {at}){}",
+                ended(world, index)
+            )
+        }
+        Move::Step(index, answer) => {
+            let actor = &world.actors[index];
+            let label = format!(
+                "[t={at}] {:?} (clock {}): {:?}{}",
+                actor.kind,
+                actor.now,
+                actor.next.expect("parked"),
+                if answer == Answer::Plain {
+                    String::new()
+                } else {
+                    format!(" -> {answer:?}")
+                }
+            );
+            step(world, index, answer, rules);
+            format!("{label}{}", ended(world, index))
+        }
+    }
+}
+
+fn ended(world: &World, index: usize) -> String {
+    match &world.actors[index].result {
+        Some(told) => format!("; returns {told:?}"),
+        None => String::new(),
+    }
+}
+
+/// The moves from the start to state `id`, replayed with the state after each.
+fn trace(parents: &HashMap<u64, Option<(u64, Move)>>, mut id: u64, rules: Rules) -> Vec<String> {
+    let mut moves = Vec::new();
+    while let Some(Some((parent, m))) = parents.get(&id) {
+        moves.push(*m);
+        id = *parent;
+    }
+    moves.reverse();
+    let mut world = World::new();
+    moves
+        .into_iter()
+        .map(|m| {
+            let label = apply(&mut world, m, rules);
+            format!("{label}\n      => {}", summary(&world))
+        })
+        .collect()
+}

@@ -1,0 +1,191 @@
+//! The gate every call of an actor passes: the real use-case code runs as a future, and each
+//! store, Step Functions or Slack call parks it until the explorer lets that one call happen.
+//! Calls an actor made in earlier steps are answered from its recorded replies (so an actor is
+//! rebuilt from its replies instead of being cloned).
+
+use std::collections::VecDeque;
+use std::fmt::Debug;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
+use approvals::testing::InMemoryStore;
+
+use super::world::{fingerprint_of, Reply, Rules, StepFunctions};
+
+/// One call the real code makes, as the explorer schedules it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Op {
+    Get,
+    AttachTaskToken,
+    RecordDecision,
+    ClaimDelivery,
+    FinishDelivery,
+    ReleaseLease,
+    ClaimExpiry,
+    FinishExpiry,
+    MessageUpdated,
+    MessageUpdateFailed,
+    GiveUpMessageUpdate,
+    Settle,
+    Reschedule,
+    DueForRedrive,
+    /// `SendTaskSuccess`.
+    Resume,
+    /// `SendTaskFailure` with `Hitl.Expired`.
+    Fail,
+    /// Slack `chat.update` with the outcome.
+    ShowOutcome,
+}
+
+impl Op {
+    /// What the call may answer besides its plain answer: a Step Functions call may be lost.
+    pub fn answers(self) -> &'static [Answer] {
+        match self {
+            Op::Resume | Op::Fail => &[
+                Answer::Plain,
+                Answer::LostAfterReaching,
+                Answer::LostBeforeReaching,
+                Answer::Refused,
+            ],
+            _ => &[Answer::Plain],
+        }
+    }
+}
+
+/// How a Step Functions call goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Answer {
+    /// It reached Step Functions and its answer came back.
+    Plain,
+    /// It reached Step Functions; the answer was lost (`Unknown`).
+    LostAfterReaching,
+    /// It never reached Step Functions, and the caller cannot tell (`Unknown`).
+    LostBeforeReaching,
+    /// It was refused before anything happened (a throttle): an error.
+    Refused,
+}
+
+#[derive(Default)]
+struct Slot {
+    replay: VecDeque<Reply>,
+    fresh: Vec<Reply>,
+    parked: Option<Op>,
+    go: bool,
+    answer: Option<Answer>,
+}
+
+/// The ports one actor sees during one step: the world's store and Step Functions, gated.
+pub struct Gate<'a> {
+    pub store: &'a InMemoryStore,
+    pub step_functions: &'a Mutex<StepFunctions>,
+    pub rules: Rules,
+    slot: Mutex<Slot>,
+    /// Calls go through at once, answered plainly (the re-driver after the actors stopped).
+    ungated: bool,
+}
+
+impl<'a> Gate<'a> {
+    pub fn new(
+        store: &'a InMemoryStore,
+        step_functions: &'a Mutex<StepFunctions>,
+        rules: Rules,
+        replies: &[Reply],
+    ) -> Self {
+        let slot = Slot {
+            replay: replies.iter().cloned().collect(),
+            ..Slot::default()
+        };
+        Gate {
+            store,
+            step_functions,
+            rules,
+            slot: Mutex::new(slot),
+            ungated: false,
+        }
+    }
+
+    /// Calls go through at once and every Step Functions call is answered plainly.
+    pub fn ungated(
+        store: &'a InMemoryStore,
+        step_functions: &'a Mutex<StepFunctions>,
+        rules: Rules,
+    ) -> Self {
+        Gate {
+            ungated: true,
+            ..Gate::new(store, step_functions, rules, &[])
+        }
+    }
+
+    /// The call the actor waits to make (after a poll that returned `Pending`).
+    pub fn parked(&self) -> Option<Op> {
+        self.slot.lock().unwrap().parked
+    }
+
+    /// Lets the parked call happen, answered as `answer`.
+    pub fn open(&self, answer: Answer) {
+        let mut slot = self.slot.lock().unwrap();
+        slot.go = true;
+        slot.answer = Some(answer);
+    }
+
+    pub fn answer(&self) -> Answer {
+        self.slot.lock().unwrap().answer.unwrap_or(Answer::Plain)
+    }
+
+    pub fn fresh_replies(&self) -> Vec<Reply> {
+        std::mem::take(&mut self.slot.lock().unwrap().fresh)
+    }
+
+    /// One call: answered from the replay while there is one, else parked until opened.
+    pub async fn call<T, F>(&self, op: Op, call: F) -> T
+    where
+        T: Clone + Debug + Send + Sync + 'static,
+        F: Future<Output = T>,
+    {
+        if self.ungated {
+            return call.await;
+        }
+        let replayed = self.slot.lock().unwrap().replay.pop_front();
+        if let Some(reply) = replayed {
+            return reply
+                .value
+                .downcast_ref::<T>()
+                .expect("a replayed actor makes the same calls")
+                .clone();
+        }
+        Park {
+            slot: &self.slot,
+            op,
+        }
+        .await;
+        let value = call.await;
+        let reply = Reply {
+            fingerprint: fingerprint_of(&value),
+            value: Arc::new(value.clone()),
+        };
+        self.slot.lock().unwrap().fresh.push(reply);
+        value
+    }
+}
+
+struct Park<'s> {
+    slot: &'s Mutex<Slot>,
+    op: Op,
+}
+
+impl Future for Park<'_> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+        let mut slot = self.slot.lock().unwrap();
+        if std::mem::take(&mut slot.go) {
+            slot.parked = None;
+            Poll::Ready(())
+        } else {
+            slot.parked = Some(self.op);
+            Poll::Pending
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! A model of the decision protocol whose actors are the real use cases over the real in-memory
+//! store, explored over every interleaving (see `protocol_explorer.rs`).
+
+pub mod actors;
+pub mod check;
+pub mod explore;
+pub mod gate;
+mod ports;
+pub mod world;

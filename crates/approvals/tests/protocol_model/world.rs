@@ -1,0 +1,171 @@
+//! The explored world: one approval in the in-memory store, Step Functions' tokens, the clock,
+//! and the actors (each a real use case, known by the replies it has had so far).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt::{self, Write as _};
+use std::hash::{DefaultHasher, Hasher};
+use std::sync::{Arc, Mutex};
+
+use approvals::testing::InMemoryStore;
+use approvals::{ApprovalRecord, Channel, MessageRef};
+
+/// The one approval every actor works on.
+pub const ID: &str = "a-1";
+/// When it expires. The instants below sit around it and around the leases taken at them
+/// (a claim at 90 runs out at 100, at 100 at 110; later takeovers happen once the actors
+/// stopped, when the re-driver settles the record).
+pub const EXPIRES: i64 = 100;
+pub const INSTANTS: [i64; 3] = [90, 100, 110];
+/// Far after everything: when the re-driver runs once the actors have stopped.
+pub const LATER: i64 = 10_000;
+
+/// Where one Task stands in Step Functions (a token completes once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TaskState {
+    Waiting,
+    /// `SendTaskSuccess` reached it: the workflow got the decision.
+    GotDecision,
+    /// It failed with `Hitl.Expired` (from the re-driver, or from Wait For Approval itself).
+    GotExpiry,
+    /// Its own `TimeoutSeconds` ran out (or it was stopped): nothing reaches it any more.
+    TimedOut,
+}
+
+/// Step Functions as far as the protocol sees it: each Task by its token.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct StepFunctions {
+    pub tasks: BTreeMap<String, TaskState>,
+    /// Tokens whose delivery was taken over after a lease ran out: the deliverer before may or
+    /// may not have reached Step Functions, so the takeover reads "no longer waiting" as
+    /// delivered, also when the Task had in fact timed out (Step Functions answers
+    /// `TaskTimedOut` for both): the protocol's one blind spot, allowed by the invariants.
+    pub taken_over: Vec<String>,
+}
+
+impl StepFunctions {
+    pub fn waiting(&self, token: &str) -> bool {
+        self.tasks.get(token) == Some(&TaskState::Waiting)
+    }
+
+    pub fn any(&self, state: TaskState) -> bool {
+        self.tasks.values().any(|s| *s == state)
+    }
+}
+
+/// A reply an actor got from one call, kept to replay the actor up to where it stands.
+#[derive(Clone)]
+pub struct Reply {
+    pub value: Arc<dyn std::any::Any + Send + Sync>,
+    pub fingerprint: u64,
+}
+
+/// One running use case: what it is, the clock it read when it started, and its replies.
+#[derive(Clone)]
+pub struct Actor {
+    pub kind: super::actors::ActorKind,
+    pub now: i64,
+    pub replies: Vec<Reply>,
+    /// The call it waits to make; `None` once it returned.
+    pub next: Option<super::gate::Op>,
+    /// What it returned, as its person or Task saw it.
+    pub result: Option<super::actors::Told>,
+}
+
+/// The rules the store runs with: today's, or an old one put back to see the explorer find it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rules {
+    Current,
+    /// A decision is recorded whenever the writer's clock says "not expired", even after the
+    /// re-driver claimed the expiry.
+    DecisionIgnoresExpiryClaim,
+    /// A new token keeps the old token's delivery (only its late mark is cleared).
+    NewTokenKeepsDelivery,
+}
+
+#[derive(Clone)]
+pub struct World {
+    pub clock: usize,
+    pub record: ApprovalRecord,
+    pub step_functions: StepFunctions,
+    pub actors: Vec<Actor>,
+    /// Kinds started so far (each starts at most once; re-driver passes are counted).
+    pub started: HashSet<super::actors::ActorKind>,
+    pub passes: u32,
+    /// Decision writes answered `Recorded` (people told their decision was taken).
+    pub recorded: u32,
+}
+
+impl World {
+    pub fn new() -> Self {
+        let mut record =
+            ApprovalRecord::new(ID.into(), "Stop db-1".into(), Channel::Slack, 0, EXPIRES, 1);
+        record.message = Some(MessageRef {
+            channel: "C1".into(),
+            ts: "1.1".into(),
+        });
+        record.message_shown = Some("[]".into());
+        World {
+            clock: 0,
+            record,
+            step_functions: StepFunctions::default(),
+            actors: Vec::new(),
+            started: HashSet::new(),
+            passes: 0,
+            recorded: 0,
+        }
+    }
+
+    pub fn now(&self) -> i64 {
+        INSTANTS[self.clock]
+    }
+
+    /// The store holding this world's record (a fresh one per step; the record is copied back).
+    pub fn store(&self) -> InMemoryStore {
+        InMemoryStore {
+            records: Mutex::new(HashMap::from([(ID.to_string(), self.record.clone())])),
+            open_messages: Mutex::new(HashSet::new()),
+        }
+    }
+
+    pub fn take_record(&mut self, store: &InMemoryStore) {
+        self.record = store.records.lock().unwrap()[ID].clone();
+    }
+
+    /// Tells equal worlds apart from different ones (states are deduplicated by it).
+    pub fn fingerprint(&self) -> u64 {
+        let mut h = Fingerprint(DefaultHasher::new());
+        let _ = write!(
+            h,
+            "{}|{:?}|{:?}|",
+            self.clock, self.record, self.step_functions
+        );
+        let mut actors: Vec<String> = self.actors.iter().map(actor_key).collect();
+        actors.sort();
+        let _ = write!(h, "{actors:?}|{}|{}", self.passes, self.recorded);
+        h.0.finish()
+    }
+}
+
+fn actor_key(a: &Actor) -> String {
+    let replies: Vec<u64> = a.replies.iter().map(|r| r.fingerprint).collect();
+    format!(
+        "{:?}@{} {:?} {:?} {:?}",
+        a.kind, a.now, replies, a.next, a.result
+    )
+}
+
+/// A hasher fed by `Debug` output, so any debuggable value has a fingerprint.
+pub struct Fingerprint(pub DefaultHasher);
+
+impl fmt::Write for Fingerprint {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0.write(s.as_bytes());
+        Ok(())
+    }
+}
+
+pub fn fingerprint_of(value: &dyn fmt::Debug) -> u64 {
+    let mut h = Fingerprint(DefaultHasher::new());
+    let _ = write!(h, "{value:?}");
+    h.0.finish()
+}
