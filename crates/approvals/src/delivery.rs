@@ -229,9 +229,6 @@ async fn message_not_updated(
     Ok(MessageUpdate::GaveUp)
 }
 
-#[cfg(test)]
-mod tests;
-
 /// What one pass of the re-driver did, by approval id.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -360,3 +357,6 @@ async fn settle(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

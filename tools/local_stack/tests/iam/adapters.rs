@@ -28,7 +28,7 @@ pub const ADAPTERS: &[(&str, &[&str])] = &[
         &["StepFunctionsResumer", "WaitDeps"],
     ),
     ("ses_sender.rs", &["SesEmailSender"]),
-    ("secrets.rs", &["SecretReader"]),
+    ("secrets.rs", &["SecretReader", "ColdContext"]),
 ];
 
 /// SDK operations (the fluent builder's name) and the IAM action each needs.

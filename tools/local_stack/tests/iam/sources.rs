@@ -17,7 +17,12 @@ pub fn crate_sources(binary: &str) -> Vec<PathBuf> {
         let dir = dir.unwrap().path();
         let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap_or_default();
         if manifest.contains(&format!("name = \"{binary}\"")) {
-            return rust_files(&dir.join("src"));
+            // `src/tests/` holds the crate's #[cfg(test)] modules: test doubles, not its calls.
+            let tests = dir.join("src/tests");
+            return rust_files(&dir.join("src"))
+                .into_iter()
+                .filter(|path| !path.starts_with(&tests))
+                .collect();
         }
     }
     panic!("no crate builds {binary}");

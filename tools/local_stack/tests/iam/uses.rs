@@ -59,6 +59,8 @@ pub const USES: &[(&str, &[&str])] = &[
             "fail",
             "finish_expiry",
             "message_updated",
+            "message_update_failed",
+            "give_up_message_update",
         ],
     ),
     // teams::request_action (create_approval_links, email::send_email, post_once)
