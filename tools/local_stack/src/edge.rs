@@ -223,7 +223,31 @@ pub fn name_execution(body: &Bytes) -> Bytes {
     Bytes::from(Value::Object(request).to_string())
 }
 
+/// An unsigned `GET /`: what a client sends to open a connection before its first call
+/// (`lambda_kit::http::open_connections` at cold start). AWS's endpoints answer it at their
+/// front end (DynamoDB: `healthy: dynamodb.<region>.amazonaws.com`), with no service work; so
+/// does the edge, instead of queueing it at moto behind every other call (a burst of cold
+/// starts made moto answer it in seconds, which no AWS endpoint does).
+fn is_connection_probe(method: &Method, uri: &axum::http::Uri, headers: &HeaderMap) -> bool {
+    method == Method::GET
+        && uri.path() == "/"
+        && uri.query().is_none()
+        && !headers.contains_key("authorization")
+        && !headers.contains_key("x-amz-target")
+}
+
+fn healthy() -> Response<Body> {
+    Response::builder()
+        .status(StatusCode::OK)
+        .header("content-type", "text/plain")
+        .body(Body::from("healthy: hitl local edge"))
+        .unwrap()
+}
+
 async fn forward(State(edge): State<Arc<Edge>>, request: Request) -> Response<Body> {
+    if is_connection_probe(request.method(), request.uri(), request.headers()) {
+        return healthy();
+    }
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()

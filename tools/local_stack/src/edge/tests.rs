@@ -61,3 +61,34 @@ fn moto_s_engine_is_told_apart_by_its_access_key() {
     assert!(!from_moto_engine(&headers));
     assert!(!from_moto_engine(&HeaderMap::new()));
 }
+
+#[test]
+fn an_unsigned_get_of_the_root_is_answered_at_the_edge_as_aws_endpoints_do() {
+    let root = axum::http::Uri::from_static("/");
+    assert!(is_connection_probe(&Method::GET, &root, &HeaderMap::new()));
+    let mut signed = HeaderMap::new();
+    signed.insert(
+        "authorization",
+        "AWS4-HMAC-SHA256 Credential=x".parse().unwrap(),
+    );
+    assert!(
+        !is_connection_probe(&Method::GET, &root, &signed),
+        "a signed call goes to moto"
+    );
+    assert!(
+        !is_connection_probe(&Method::POST, &root, &HeaderMap::new()),
+        "the JSON APIs' POST /"
+    );
+    let query = axum::http::Uri::from_static("/?Action=ListQueues");
+    assert!(
+        !is_connection_probe(&Method::GET, &query, &HeaderMap::new()),
+        "a query API call"
+    );
+    let other = axum::http::Uri::from_static("/moto-api/");
+    assert!(!is_connection_probe(
+        &Method::GET,
+        &other,
+        &HeaderMap::new()
+    ));
+    assert_eq!(healthy().status(), StatusCode::OK);
+}
