@@ -378,7 +378,13 @@ mod tests {
         let AttributeValue::M(late) = late_decision(&decision()) else {
             panic!("a map")
         };
-        for typed in ["comment", "userAgent", "followUpAnswer", "followUpQuestion", "submissionId"] {
+        for typed in [
+            "comment",
+            "userAgent",
+            "followUpAnswer",
+            "followUpQuestion",
+            "submissionId",
+        ] {
             assert!(!late.contains_key(typed), "{typed} kept: {late:?}");
         }
         assert!(late.contains_key("decidedByName") && late.contains_key("decidedAt"));

@@ -106,7 +106,10 @@ async fn a_click_after_expiry_changes_nothing_and_stores_nothing() {
     let record = w.record().await;
     assert!(record.decision.is_none(), "never effective");
     // The link's own expiry has passed: answered without a write (nothing kept, nothing paid).
-    assert!(record.late_decisions.is_empty(), "an expired link's POST stores nothing");
+    assert!(
+        record.late_decisions.is_empty(),
+        "an expired link's POST stores nothing"
+    );
     assert_eq!(w.resumed(), 0);
     // A scanner's GET after expiry says the same and records nothing.
     let (_, query) = links

@@ -239,7 +239,10 @@ async fn a_click_after_expiry_is_kept_as_late(expired_link: &str) {
         page.body
     );
     let late = approval_record(&approval_id_of(expired_link)).await;
-    assert!(!late.contains_key("lateDecisions"), "nothing stored: {late:?}");
+    assert!(
+        !late.contains_key("lateDecisions"),
+        "nothing stored: {late:?}"
+    );
     assert!(!late.contains_key("decision"), "{late:?}");
 }
 

@@ -318,7 +318,10 @@ fn the_real_template_loads() {
     assert!(api.http_routes.iter().all(|r| r.throttle.is_some()));
     // One bucket per route for all clients: a flood of forged requests (200/s in `hitl-load
     // --scenario flood`) must fit under it beside real clicks, or it locks them out.
-    let link_routes = api.http_routes.iter().filter(|r| r.path.starts_with("/decisions/"));
+    let link_routes = api
+        .http_routes
+        .iter()
+        .filter(|r| r.path.starts_with("/decisions/"));
     for route in link_routes {
         let limit = route.throttle.unwrap();
         assert!(limit.rate >= 400.0 && limit.burst >= 800, "{route:?}");
