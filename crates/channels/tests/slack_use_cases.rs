@@ -331,11 +331,12 @@ async fn a_message_update_that_keeps_failing_is_retried_later_not_on_every_pass(
         .await
         .unwrap();
     assert_eq!(report.retry_later, vec!["appr-1"], "the third failure");
+    // The pause doubles after each failure (20 s, 40 s, ... up to 15 min).
     let report = redrive(
         &w.store,
         &w.resumer,
         Some(&notifier),
-        NOW + 30 + 2 * later,
+        NOW + 30 + later + 2 * later,
         10,
     )
     .await
