@@ -235,7 +235,15 @@ mod tests {
                 .find(&format!("\n  {parameter}:\n"))
                 .unwrap_or_else(|| panic!("{parameter} in template.yaml"));
             let block = &template[start + 1..];
-            let end = block[3..].find("\n  ").map_or(block.len(), |i| i + 3);
+            // The parameter's lines: up to the next line indented as a parameter name.
+            let end = block
+                .match_indices('\n')
+                .map(|(i, _)| i)
+                .find(|&i| {
+                    let next = &block[i + 1..];
+                    next.starts_with("  ") && !next.starts_with("   ")
+                })
+                .unwrap_or(block.len());
             assert!(
                 block[..end].contains(&expected),
                 "{parameter} lacks {expected}: {}",
