@@ -62,16 +62,11 @@ async fn slack_click(State(deps): State<Shared>, req: AxumRequest) -> AxumRespon
 }
 
 /// The page of a request whose clients could not be built: nothing was read or recorded, so
-/// the person's next click is taken afresh (ColdStart logs why).
+/// the person's next click is taken afresh (ColdStart logs why; the page does not show it).
 fn unavailable(err: &HitlError) -> AxumResponse {
-    let reason = if err.is_transient() {
-        "The service is starting up and did not take your click; nothing was recorded. \
-         Please open the link again in a moment."
-            .to_string()
-    } else {
-        err.to_string()
+    let view = LinkView::Unavailable {
+        reason: err.to_string(),
     };
-    let view = LinkView::Unavailable { reason };
     answer(links::respond(render(&view), None))
 }
 
