@@ -73,11 +73,16 @@ impl SecretReader {
 
     /// The secret named by the environment variable `var`, or `None` when the variable is
     /// unset or empty (that part of the product is not configured). The first ask takes the
-    /// read started at cold start; later asks (a key ring refresh) read again.
+    /// read started at cold start, unless it failed transiently; later asks (a key ring
+    /// refresh) read again.
     pub async fn optional(&self, var: &str) -> SecretRead {
         let started = self.prefetched.lock().expect("not poisoned").remove(var);
         match started {
             Some(read) => match read.await {
+                // A transient failure is not handed out later: a build that asks after it
+                // (the next event's, lambda_kit::ColdStart) must read afresh, not get the
+                // failure of a read made while Secrets Manager was failing.
+                Ok(Err(err)) if err.is_transient() => self.read(var).await,
                 Ok(result) => result,
                 // The reading task ended without an answer (never expected): read again.
                 Err(_) => self.read(var).await,

@@ -32,11 +32,19 @@ pub struct Deps {
 impl Deps {
     async fn load(cold: ColdContext) -> Result<Self, HitlError> {
         let (config, settings) = (&cold.config, &cold.settings);
+        let slack = SlackInteractivity::load(config, settings, &cold.secrets).await;
+        // Slack's own misconfiguration is kept beside working link pages; a transient failure
+        // reading its secrets is not kept: the whole build is tried again by the next request.
+        if let Some(Err(err)) = &slack {
+            if err.is_transient() {
+                return Err(err.clone());
+            }
+        }
         Ok(Deps {
             signer: RefreshingSigner::load(cold.secrets.clone(), KEY_RING_MAX_AGE).await?,
             store: approval_store(config, settings)?,
             resumer: StepFunctionsResumer::from_config(config),
-            slack: SlackInteractivity::load(config, settings, &cold.secrets).await,
+            slack,
         })
     }
 }

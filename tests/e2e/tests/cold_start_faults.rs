@@ -73,4 +73,29 @@ async fn a_cold_start_that_met_a_failing_secrets_manager_recovers_in_the_same_pr
     assert!(again.starts_with("http"), "{again}");
     assert_eq!(pids_of("DecisionApiFunction").await, decision_api);
     assert_eq!(pids_of("CreateApprovalLinksFunction").await, create_links);
+
+    // Only Slack's signing secret fails while the Decision API starts: its Slack half is built
+    // again too, not kept broken beside working link pages.
+    set_faults(
+        json!({"rules": [{"service": "secretsmanager", "operation": "GetSecretValue",
+                                 "bodyContains": "slack-signing-secret", "errorRate": 1.0}]}),
+    )
+    .await;
+    recycle_functions().await;
+    assert_eq!(get(&approve).await.status, 503, "not taken while it fails");
+    set_faults(json!({})).await;
+    let decision_api = pids_of("DecisionApiFunction").await;
+    let unsigned = http()
+        .post(format!("{}/slack/interactions", endpoints().api))
+        .form(&[("payload", "{}")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        unsigned.status().as_u16(),
+        401,
+        "Slack clicks are served again (an unsigned one is refused by the signature check)"
+    );
+    assert_eq!(get(&approve).await.status, 200);
+    assert_eq!(pids_of("DecisionApiFunction").await, decision_api);
 }

@@ -265,7 +265,7 @@ async fn forward(State(edge): State<Arc<Edge>>, request: Request) -> Response<Bo
     let (method, uri, headers) = (parts.method, parts.uri, parts.headers);
     let call = shapes::classify_aws(&headers, &method, uri.path());
     if let Some((service, operation)) = &call {
-        if let Some(fault) = shapes::inject(&edge.faults, *service, operation).await {
+        if let Some(fault) = shapes::inject(&edge.faults, *service, operation, &body).await {
             return fault;
         }
         if *service == Service::Sfn && operation == "StartExecution" {

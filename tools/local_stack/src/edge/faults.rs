@@ -61,6 +61,10 @@ pub struct Rule {
     pub service: Service,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation: Option<String>,
+    /// Only calls whose request body contains this (e.g. one secret's id in a
+    /// `GetSecretValue`); AWS calls at the edge only, stand-ins' calls never match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_contains: Option<String>,
     #[serde(default)]
     pub error_rate: f64,
     #[serde(default)]
@@ -248,11 +252,12 @@ impl Faults {
         st.config = config;
     }
 
-    /// Counts the call and draws what happens to it.
-    pub fn decide(&self, service: Service, operation: &str) -> Decision {
+    /// Counts the call and draws what happens to it (`body`: the request's, for rules that
+    /// match on it).
+    pub fn decide(&self, service: Service, operation: &str, body: &[u8]) -> Decision {
         let mut st = self.lock();
         let key = format!("{}.{operation}", service.as_str());
-        let rule = select(&st.config.rules, service, operation).cloned();
+        let rule = select(&st.config.rules, service, operation, body).cloned();
         let counters = st.calls.entry(key.clone()).or_default();
         counters.calls += 1;
         let Some(rule) = rule else {
@@ -329,9 +334,20 @@ impl Faults {
     }
 }
 
-/// The most specific rule for the call: one naming the operation, else one for the service.
-pub fn select<'a>(rules: &'a [Rule], service: Service, operation: &str) -> Option<&'a Rule> {
-    let mut for_service = rules.iter().filter(|r| r.service == service);
+/// The most specific rule for the call: one naming the operation, else one for the service;
+/// a rule with `bodyContains` only for a body that contains it.
+pub fn select<'a>(
+    rules: &'a [Rule],
+    service: Service,
+    operation: &str,
+    body: &[u8],
+) -> Option<&'a Rule> {
+    let mut for_service = rules.iter().filter(|r| {
+        r.service == service
+            && r.body_contains
+                .as_ref()
+                .is_none_or(|needle| contains(body, needle.as_bytes()))
+    });
     let specific = for_service
         .clone()
         .find(|r| r.operation.as_deref() == Some(operation));

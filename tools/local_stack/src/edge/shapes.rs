@@ -167,7 +167,8 @@ pub async fn standin_faults(
     let Some(operation) = standin_operation(service, request.method(), request.uri().path()) else {
         return next.run(request).await;
     };
-    match inject(&faults, service, &operation).await {
+    // A stand-in's body is not read here: rules with `bodyContains` are for AWS calls.
+    match inject(&faults, service, &operation, &[]).await {
         Some(fault) => fault,
         None => next.run(request).await,
     }
@@ -175,8 +176,13 @@ pub async fn standin_faults(
 
 /// Draws the call's fault: waits the rule's latency, then the fault's answer or `None` (go
 /// on to the service).
-pub async fn inject(faults: &Faults, service: Service, operation: &str) -> Option<Response<Body>> {
-    let decision = faults.decide(service, operation);
+pub async fn inject(
+    faults: &Faults,
+    service: Service,
+    operation: &str,
+    body: &[u8],
+) -> Option<Response<Body>> {
+    let decision = faults.decide(service, operation, body);
     if !decision.delay.is_zero() {
         tokio::time::sleep(decision.delay).await;
     }

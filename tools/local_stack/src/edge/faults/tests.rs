@@ -47,15 +47,37 @@ fn reads_a_file_after_an_at_sign() {
     assert!(Config::parse("@/nonexistent/faults.json").is_err());
 }
 
+/// A rule with `bodyContains` hits only the calls whose body names it: one secret of several.
+#[test]
+fn a_rule_can_target_calls_by_what_their_body_contains() {
+    let c = config(
+        r#"{"rules":[{"service":"secretsmanager","operation":"GetSecretValue","bodyContains":"slack-signing-secret","errorRate":1}]}"#,
+    );
+    let slack = br#"{"SecretId":"hitl/slack-signing-secret"}"#;
+    let keys = br#"{"SecretId":"hitl/link-signing-keys"}"#;
+    let pick = |body: &[u8]| select(&c.rules, Service::SecretsManager, "GetSecretValue", body);
+    assert_eq!(pick(slack).unwrap().error_rate, 1.0);
+    assert!(pick(keys).is_none());
+    let faults = Faults::new(c.clone(), Some(1));
+    assert!(faults
+        .decide(Service::SecretsManager, "GetSecretValue", slack)
+        .inject
+        .is_some());
+    assert!(faults
+        .decide(Service::SecretsManager, "GetSecretValue", keys)
+        .inject
+        .is_none());
+}
+
 #[test]
 fn the_rule_naming_the_operation_wins() {
     let c = config(
         r#"{"rules":[{"service":"sfn","errorRate":1},{"service":"sfn","operation":"SendTaskSuccess","throttleRate":1}]}"#,
     );
-    let pick = |op: &str| select(&c.rules, Service::Sfn, op).cloned();
+    let pick = |op: &str| select(&c.rules, Service::Sfn, op, b"").cloned();
     assert_eq!(pick("SendTaskSuccess").unwrap().throttle_rate, 1.0);
     assert_eq!(pick("StartExecution").unwrap().error_rate, 1.0);
-    assert!(select(&c.rules, Service::Dynamodb, "GetItem").is_none());
+    assert!(select(&c.rules, Service::Dynamodb, "GetItem", b"").is_none());
 }
 
 #[test]
@@ -66,7 +88,7 @@ fn rates_are_honoured_and_a_seed_repeats_the_run() {
     let run = |seed| {
         let faults = Faults::new(c.clone(), Some(seed));
         (0..10_000)
-            .map(|_| faults.decide(Service::Dynamodb, "UpdateItem").inject)
+            .map(|_| faults.decide(Service::Dynamodb, "UpdateItem", b"").inject)
             .collect::<Vec<_>>()
     };
     let a = run(42);
@@ -78,7 +100,7 @@ fn rates_are_honoured_and_a_seed_repeats_the_run() {
     assert!((1700..2300).contains(&throttles), "{throttles}");
     let untouched = Faults::new(c, Some(1));
     assert_eq!(
-        untouched.decide(Service::Dynamodb, "GetItem"),
+        untouched.decide(Service::Dynamodb, "GetItem", b""),
         Decision::default()
     );
 }
@@ -92,10 +114,10 @@ fn counters_count_calls_faults_and_kills() {
         ),
         Some(3),
     );
-    let d = faults.decide(Service::Sfn, "SendTaskSuccess");
+    let d = faults.decide(Service::Sfn, "SendTaskSuccess", b"");
     assert_eq!(d.inject, Some(Injected::Error));
     assert_eq!(d.delay, Duration::from_millis(5));
-    faults.decide(Service::Sfn, "DescribeExecution");
+    faults.decide(Service::Sfn, "DescribeExecution", b"");
     assert!(faults
         .kill_candidates(
             "dynamodb.UpdateItem",
@@ -127,10 +149,10 @@ fn replacing_the_config_keeps_counters_and_reseeds() {
         config(r#"{"rules":[{"service":"ses","errorRate":1}]}"#),
         Some(1),
     );
-    faults.decide(Service::Ses, "SendEmail");
+    faults.decide(Service::Ses, "SendEmail", b"");
     faults.replace(config(r#"{"seed":9}"#));
     assert_eq!(faults.seed(), 9);
-    assert_eq!(faults.decide(Service::Ses, "SendEmail").inject, None);
+    assert_eq!(faults.decide(Service::Ses, "SendEmail", b"").inject, None);
     assert_eq!(
         faults.snapshot()["counters"]["calls"]["ses.SendEmail"]["calls"],
         2

@@ -33,13 +33,16 @@ fn a_secrets_manager_rule_matches_only_its_calls() {
     )
     .unwrap();
     let faults = Faults::new(config, Some(1));
-    let read = faults.decide(Service::SecretsManager, "GetSecretValue");
+    let read = faults.decide(Service::SecretsManager, "GetSecretValue", b"");
     assert_eq!(read.inject, Some(Injected::Error));
     assert_eq!(read.delay, Duration::from_millis(1500));
-    let other = faults.decide(Service::SecretsManager, "DescribeSecret");
+    let other = faults.decide(Service::SecretsManager, "DescribeSecret", b"");
     assert_eq!(other.inject, None, "the rule names GetSecretValue only");
     assert_eq!(other.delay, Duration::ZERO);
-    assert_eq!(faults.decide(Service::Dynamodb, "GetItem").inject, None);
+    assert_eq!(
+        faults.decide(Service::Dynamodb, "GetItem", b"").inject,
+        None
+    );
     let counters = &faults.snapshot()["counters"]["calls"]["secretsmanager.GetSecretValue"];
     assert_eq!(counters["errors"], 1);
     assert_eq!(counters["delayed"], 1);
