@@ -104,8 +104,9 @@ pub struct Lease {
 /// deliverer is harmless: Step Functions completes a token once.
 pub const LEASE_SECONDS: i64 = 10;
 
-/// How many late decisions one record keeps: a stream of late clicks cannot grow it unbounded.
-pub const MAX_LATE_DECISIONS: usize = crate::decision::MAX_LATE_AUDIT_ENTRIES;
+/// How many late decisions one record keeps (each a small audit,
+/// [`crate::RecordedDecision::late_audit`]): a stream of late clicks cannot grow it.
+pub const MAX_LATE_DECISIONS: usize = 5;
 
 impl DeliveryState {
     /// A new task token (a repeated Wait For Approval) starts a fresh delivery: what was

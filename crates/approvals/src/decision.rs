@@ -138,8 +138,6 @@ pub struct RecordedDecision {
     pub submission_id: Option<String>,
 }
 
-/// How many late decisions one record keeps: a stream of late clicks cannot grow it.
-pub const MAX_LATE_AUDIT_ENTRIES: usize = 5;
 /// The longest name and id a late decision keeps (a typed name is at most 100 characters).
 const MAX_LATE_WHO_CHARS: usize = 100;
 /// The longest source address kept (an IPv6 address in text is at most 45 characters).
@@ -153,7 +151,7 @@ impl RecordedDecision {
     /// What the audit keeps of a decision that came after the request expired: who, when, on
     /// which channel, what, and from where. Nothing the sender typed at length (comment,
     /// answer) nor their user agent: a late decision changes nothing, so it must not cost
-    /// storage either, and at most [`MAX_LATE_AUDIT_ENTRIES`] of them are kept.
+    /// storage either, and at most [`crate::approval::MAX_LATE_DECISIONS`] of them are kept.
     pub fn late_audit(&self) -> RecordedDecision {
         RecordedDecision {
             decision: Decision::from_value(&at_most(self.decision.as_str(), MAX_LATE_WHO_CHARS)),

@@ -264,7 +264,7 @@ async fn a_late_decision_keeps_a_small_audit_and_a_record_stays_bounded() {
         assert!(matches!(write, Ok(DecisionWrite::TooLate(_))), "{write:?}");
     }
     let late = store.get("appr-1").await.unwrap().unwrap().late_decisions;
-    assert_eq!(late.len(), approvals::decision::MAX_LATE_AUDIT_ENTRIES);
+    assert_eq!(late.len(), approvals::approval::MAX_LATE_DECISIONS);
     assert!(late.len() <= 5, "{}", late.len());
     for kept in &late {
         assert!(kept.decided_by.name.chars().count() <= 100);
