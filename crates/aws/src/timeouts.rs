@@ -56,6 +56,21 @@ pub const TASK_SDK: SdkTimeouts = SdkTimeouts {
     max_backoff: Duration::from_millis(400),
 };
 
+/// The link pages' DynamoDB and Step Functions calls: a person waits for the page, with no
+/// deadline but HttpApi's 30 s, and a "try again" that a second click would not fix is worse
+/// than a slower answer. So an attempt may take most of the 2 s a loaded table can need
+/// (a burst of clicks onto cold processes) before it counts as stuck; warm, they answer in
+/// milliseconds.
+pub const LINK_SDK: SdkTimeouts = SdkTimeouts {
+    connect: Duration::from_millis(800),
+    read: Duration::from_millis(2000),
+    attempt: Duration::from_millis(2000),
+    operation: Duration::from_millis(2500),
+    max_attempts: 2,
+    initial_backoff: Duration::from_millis(50),
+    max_backoff: Duration::from_millis(400),
+};
+
 /// Secrets Manager reads, at cold start or when an event builds again after a transient
 /// failure: a cold process at 128 MB on a slow network may need a second or more for its first
 /// TLS handshake, so attempts are longer than a warm call's; three attempts fit in what Lambda

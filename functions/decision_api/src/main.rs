@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use approvals::HitlError;
 use aws_adapters::cold_start::ColdContext;
-use aws_adapters::sdk_config::{approval_store, endpoints, AwsService};
+use aws_adapters::sdk_config::{approval_store, endpoints, with_sdk_limits, AwsService};
 use aws_adapters::secrets::{RefreshingSigner, KEY_RING_MAX_AGE, SLACK_SIGNING_SECRET};
+use aws_adapters::timeouts::LINK_SDK;
 use aws_adapters::{DynamoApprovalStore, StepFunctionsResumer};
 use lambda_http::Error;
 use lambda_kit::http::open_connections;
@@ -32,6 +33,8 @@ pub struct Deps {
 impl Deps {
     async fn load(cold: ColdContext) -> Result<Self, HitlError> {
         let (config, settings) = (&cold.config, &cold.settings);
+        // A person waits for the page: patient limits, never a needless "try again".
+        let link_sdk = with_sdk_limits(config, LINK_SDK);
         let slack = SlackInteractivity::load(config, settings, &cold.secrets).await;
         // Slack's own misconfiguration is kept beside working link pages; a transient failure
         // reading its secrets is not kept: the whole build is tried again by the next request.
@@ -42,8 +45,8 @@ impl Deps {
         }
         Ok(Deps {
             signer: RefreshingSigner::load(cold.secrets.clone(), KEY_RING_MAX_AGE).await?,
-            store: approval_store(config, settings)?,
-            resumer: StepFunctionsResumer::from_config(config),
+            store: approval_store(&link_sdk, settings)?,
+            resumer: StepFunctionsResumer::from_config(&link_sdk),
             slack,
         })
     }

@@ -12,6 +12,13 @@ const fn sdk(what: &'static str) -> Call {
     }
 }
 
+const fn link_sdk(what: &'static str) -> Call {
+    Call {
+        what,
+        worst: LINK_SDK.operation,
+    }
+}
+
 const fn click_sdk(what: &'static str) -> Call {
     Call {
         what,
@@ -89,12 +96,13 @@ pub const BUDGETS: &[FunctionBudget] = &[
         function: "DecisionApiFunction",
         path: "link POST",
         calls: &[
-            sdk("DynamoDB GetItem: the request"),
-            sdk("DynamoDB UpdateItem: record the decision"),
-            sdk("DynamoDB UpdateItem: lease the delivery"),
-            sdk("Step Functions SendTaskSuccess"),
-            sdk("DynamoDB UpdateItem: mark delivered, or late"),
-            sdk("DynamoDB UpdateItem: give the lease back"),
+            link_sdk("DynamoDB GetItem: the request"),
+            link_sdk("DynamoDB UpdateItem: record the decision"),
+            link_sdk("DynamoDB GetItem: read back after a failed write"),
+            link_sdk("DynamoDB UpdateItem: lease the delivery"),
+            link_sdk("Step Functions SendTaskSuccess"),
+            link_sdk("DynamoDB UpdateItem: mark delivered, or late"),
+            link_sdk("DynamoDB UpdateItem: give the lease back"),
         ],
         if_time_left: &[],
         answer_within: None,

@@ -52,7 +52,7 @@ fn template_timeouts() -> BTreeMap<String, Duration> {
 #[test]
 fn the_template_is_read_as_expected() {
     let timeouts = template_timeouts();
-    assert_eq!(timeouts["DecisionApiFunction"], Duration::from_secs(15));
+    assert_eq!(timeouts["DecisionApiFunction"], Duration::from_secs(25));
     assert_eq!(
         timeouts["SlackExpirySweeperFunction"],
         Duration::from_secs(60)
@@ -132,7 +132,7 @@ fn the_slack_click_answers_within_slacks_limit() {
 
 #[test]
 fn the_sdk_limits_nest() {
-    for t in [TASK_SDK, INTERACTIVE_SDK, INIT_SDK] {
+    for t in [TASK_SDK, INTERACTIVE_SDK, INIT_SDK, LINK_SDK] {
         assert!(t.connect <= t.attempt && t.read <= t.attempt);
         assert!(t.attempt <= t.operation);
         assert!(t.max_attempts >= 1 && t.initial_backoff <= t.max_backoff);
