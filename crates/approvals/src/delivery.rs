@@ -38,8 +38,13 @@ pub enum DeliveryOutcome {
 
 /// Seconds to wait before attempt `attempts + 1`: 1, 2, 4, ... up to the maximum.
 pub fn retry_delay(attempts: u32) -> i64 {
-    2i64.saturating_pow(attempts.min(8))
-        .min(MAX_RETRY_DELAY_SECONDS)
+    doubling(1, attempts + 1, MAX_RETRY_DELAY_SECONDS)
+}
+
+/// The pause after failed try number `tries` (from 1): `first`, doubled for each try after the
+/// first, at most `cap` seconds.
+fn doubling(first: i64, tries: u32, cap: i64) -> i64 {
+    (first << tries.saturating_sub(1).min(16)).min(cap)
 }
 
 /// Delivers the record's decision to its waiting Task, at most one deliverer at a time.
@@ -204,7 +209,7 @@ pub async fn update_message(
 /// Pause before try `attempts + 1` of a failing message update: 20 s, 40 s, ... up to 15 min
 /// (it shares Slack's `chat.update` rate limit with clicks).
 fn message_retry_delay(attempts: u32) -> i64 {
-    (MAX_RETRY_DELAY_SECONDS << attempts.saturating_sub(1).min(6)).min(15 * 60)
+    doubling(MAX_RETRY_DELAY_SECONDS, attempts, 15 * 60)
 }
 
 async fn message_not_updated(

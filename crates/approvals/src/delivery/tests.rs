@@ -133,3 +133,12 @@ async fn transient_failures_back_off_then_settle_with_their_reason() {
     assert!(reason.contains("Slack.Unavailable"), "{reason}");
     assert!(record.is_settled());
 }
+
+#[test]
+fn pauses_double_up_to_their_cap() {
+    let deliveries: Vec<i64> = (0..7).map(super::retry_delay).collect();
+    assert_eq!(deliveries, [1, 2, 4, 8, 16, 20, 20]);
+    let updates: Vec<i64> = (1..10).map(super::message_retry_delay).collect();
+    assert_eq!(updates, [20, 40, 80, 160, 320, 640, 900, 900, 900]);
+    assert_eq!(super::retry_delay(u32::MAX - 1), 20);
+}
