@@ -7,7 +7,7 @@ use approvals::{ApprovalRecord, HitlError, MessageUpdateFailure};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::ReturnValue;
 
-use crate::dynamodb_item::{corrupt, get_s, n, s, Item, DUE};
+use crate::dynamodb_item::{get_n, get_s, n, s, Item, DUE};
 use crate::dynamodb_store::{DynamoApprovalStore, REDRIVE_INDEX};
 
 /// No live lease on this token: none, run out, or taken for another token.
@@ -242,14 +242,9 @@ pub(crate) fn message_update_attributes(r: &ApprovalRecord) -> Item {
 pub(crate) fn message_update_failure(
     item: &Item,
 ) -> Result<Option<MessageUpdateFailure>, HitlError> {
-    let Some(at) = item.get("messageUpdateFailedAt") else {
+    let Some(at) = get_n(item, "messageUpdateFailedAt")? else {
         return Ok(None);
     };
-    let at = at
-        .as_n()
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .ok_or_else(|| corrupt("messageUpdateFailedAt"))?;
     let reason = get_s(item, "messageUpdateFailedReason").unwrap_or_default();
     Ok(Some(MessageUpdateFailure { reason, at }))
 }

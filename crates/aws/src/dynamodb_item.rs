@@ -183,7 +183,7 @@ pub fn get_s(item: &Item, field: &str) -> Option<String> {
     item.get(field).and_then(|v| v.as_s().ok()).cloned()
 }
 
-fn get_n(item: &Item, field: &str) -> Result<Option<i64>, HitlError> {
+pub(crate) fn get_n(item: &Item, field: &str) -> Result<Option<i64>, HitlError> {
     item.get(field)
         .map(|v| {
             v.as_n()
