@@ -4,6 +4,7 @@
 
 use approvals::input::from_json;
 use approvals::input::strict::fields_of;
+use approvals::testing::slip;
 use approvals::HitlError;
 use channels::email::SendEmailInput;
 use channels::jira::{AddIssueCommentInput, ChangeIssueStatusInput};
@@ -108,18 +109,6 @@ fn parse_as(family: &str, input: Value) -> Result<(), HitlError> {
         "ChangeIssueStatusInput" => from_json::<ChangeIssueStatusInput>(input).map(drop),
         _ => from_json::<SendEmailInput>(input).map(drop),
     }
-}
-
-/// `name` with the character at `at` left out, or swapped with the next one.
-fn slip(name: &str, at: usize, swap: bool) -> String {
-    let mut chars: Vec<char> = name.chars().collect();
-    let at = at % chars.len();
-    if swap && at + 1 < chars.len() {
-        chars.swap(at, at + 1);
-    } else {
-        chars.remove(at);
-    }
-    chars.into_iter().collect()
 }
 
 proptest! {

@@ -157,18 +157,6 @@ fn families() -> Vec<&'static [&'static str]> {
     ]
 }
 
-/// `name` with one character deleted (`at` < len) or two neighbours swapped.
-fn typo(name: &str, at: usize, swap: bool) -> String {
-    let mut chars: Vec<char> = name.chars().collect();
-    let at = at % chars.len();
-    if swap && at + 1 < chars.len() {
-        chars.swap(at, at + 1);
-    } else {
-        chars.remove(at);
-    }
-    chars.into_iter().collect()
-}
-
 fn parse_as(family: usize, value: Value) -> Result<(), HitlError> {
     match family {
         0 => from_json::<CreateLinksInput>(value).map(drop),
@@ -191,7 +179,7 @@ proptest! {
         let known = families()[family];
         prop_assert!(!known.is_empty(), "family {family} has no fields: is it strict?");
         let name = known[field % known.len()];
-        let slip = typo(name, at, swap);
+        let slip = crate::testing::slip(name, at, swap);
         prop_assume!(slip != name && !known.contains(&slip.as_str()));
         let message = parse_as(family, json!({ slip.clone(): null })).unwrap_err().to_string();
         prop_assert!(

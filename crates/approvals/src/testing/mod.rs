@@ -16,3 +16,16 @@ pub use email::RecordingSender;
 pub use instrumented::{InstrumentedStore, WriteFault};
 pub use resumer::RecordingResumer;
 pub use store::InMemoryStore;
+
+/// `name` with one slip of the keyboard: the character at `at` (modulo its length) left out,
+/// or, with `swap`, swapped with the next one. For the strict inputs' "did you mean" tests.
+pub fn slip(name: &str, at: usize, swap: bool) -> String {
+    let mut chars: Vec<char> = name.chars().collect();
+    let at = at % chars.len();
+    if swap && at + 1 < chars.len() {
+        chars.swap(at, at + 1);
+    } else {
+        chars.remove(at);
+    }
+    chars.into_iter().collect()
+}
