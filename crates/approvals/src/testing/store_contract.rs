@@ -48,6 +48,22 @@ pub(super) async fn new_request_from(
     store.get(id).await.unwrap().expect("created record")
 }
 
+/// Leases the delivery of `id`'s decision to `token` at `NOW` and finishes it with `outcome`
+/// at `at`.
+pub(super) async fn deliver(
+    s: &dyn ChatApprovals,
+    id: &str,
+    token: &str,
+    outcome: FinalDelivery,
+    at: i64,
+) {
+    s.claim_delivery(id, token, NOW, NOW + LEASE_SECONDS)
+        .await
+        .unwrap()
+        .expect("claim");
+    s.finish_delivery(id, token, outcome, at).await.unwrap();
+}
+
 pub(super) async fn get(store: &dyn ChatApprovals, id: &str) -> ApprovalRecord {
     store.get(id).await.unwrap().expect("record")
 }
@@ -241,13 +257,7 @@ async fn a_late_mark_belongs_to_its_token(s: &dyn ChatApprovals, p: &str) {
     s.record_decision(&id, &decision("a", Decision::Reject), NOW)
         .await
         .unwrap();
-    s.claim_delivery(&id, "tok-1", NOW, NOW + LEASE_SECONDS)
-        .await
-        .unwrap()
-        .expect("claim");
-    s.finish_delivery(&id, "tok-1", FinalDelivery::Late, NOW + 1)
-        .await
-        .unwrap();
+    deliver(s, &id, "tok-1", FinalDelivery::Late, NOW + 1).await;
     assert_eq!(get(s, &id).await.delivery.late_at, Some(NOW + 1));
     assert_eq!(
         s.claim_delivery(&id, "tok-1", NOW + 99, NOW + 120)
@@ -337,13 +347,7 @@ async fn settling_waits_for_every_piece_of_work(s: &dyn ChatApprovals, p: &str) 
         .await
         .unwrap();
     assert!(!s.settle(&id).await.unwrap(), "not delivered yet");
-    s.claim_delivery(&id, "tok", NOW, NOW + LEASE_SECONDS)
-        .await
-        .unwrap()
-        .expect("claim");
-    s.finish_delivery(&id, "tok", FinalDelivery::Delivered, NOW)
-        .await
-        .unwrap();
+    deliver(s, &id, "tok", FinalDelivery::Delivered, NOW).await;
     assert!(
         !s.settle(&id).await.unwrap(),
         "the message still shows buttons"

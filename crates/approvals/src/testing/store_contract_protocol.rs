@@ -3,7 +3,7 @@
 //! it delivers (a repeated wait starts a fresh delivery). The protocol explorer
 //! (`tests/protocol_explorer.rs`) checks the protocol over these rules.
 
-use super::store_contract::{decision, get, new_request, new_request_from, EXPIRES, NOW};
+use super::store_contract::{decision, deliver, get, new_request, new_request_from, EXPIRES, NOW};
 use crate::approval::LEASE_SECONDS;
 use crate::ports::{ChatApprovals, DecisionWrite, FinalDelivery};
 use crate::{Channel, Decision, MessageRef};
@@ -84,13 +84,7 @@ async fn a_new_token_starts_a_fresh_delivery(s: &dyn ChatApprovals, p: &str) {
     s.record_decision(&id, &decision("a", Decision::Approve), NOW)
         .await
         .unwrap();
-    s.claim_delivery(&id, "tok-1", NOW, NOW + LEASE_SECONDS)
-        .await
-        .unwrap()
-        .expect("claim");
-    s.finish_delivery(&id, "tok-1", FinalDelivery::Delivered, NOW + 1)
-        .await
-        .unwrap();
+    deliver(s, &id, "tok-1", FinalDelivery::Delivered, NOW + 1).await;
     let retried = s.attach_task_token(&id, "tok-1", NOW + 2).await.unwrap();
     assert_eq!(
         retried.unwrap().delivery.delivered_at,
@@ -154,13 +148,7 @@ async fn a_message_given_up_settles_the_record(s: &dyn ChatApprovals, p: &str) {
     s.record_decision(&id, &decision("a", Decision::Approve), NOW)
         .await
         .unwrap();
-    s.claim_delivery(&id, "tok", NOW, NOW + LEASE_SECONDS)
-        .await
-        .unwrap()
-        .expect("claim");
-    s.finish_delivery(&id, "tok", FinalDelivery::Delivered, NOW)
-        .await
-        .unwrap();
+    deliver(s, &id, "tok", FinalDelivery::Delivered, NOW).await;
     s.message_update_failed(&id, NOW + 40).await.unwrap();
     s.message_update_failed(&id, NOW + 80).await.unwrap();
     let record = get(s, &id).await;
