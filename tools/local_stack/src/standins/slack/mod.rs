@@ -131,6 +131,7 @@ impl SlackStandIn {
             .route("/_control/submit", post(views::submit))
             .route("/_control/rate-limit", post(rate_limit))
             .route("/_control/scopes", post(scopes))
+            .route("/_control/delete", post(delete))
             .with_state(self)
     }
 
@@ -217,4 +218,19 @@ async fn scopes(State(slack): State<Arc<SlackStandIn>>, Json(body): Json<Value>)
         .filter_map(|s| s.as_str().map(str::to_string))
         .collect();
     StatusCode::NO_CONTENT
+}
+
+/// `{"channel", "ts"}`: a person deletes the message in Slack; from then on `chat.update` of it
+/// answers `message_not_found`, as Slack's does. 404 when there is no such message.
+async fn delete(State(slack): State<Arc<SlackStandIn>>, Json(body): Json<Value>) -> StatusCode {
+    let (channel, ts) = (body["channel"].as_str(), body["ts"].as_str());
+    let mut data = slack.data.lock().unwrap();
+    let before = data.messages.len();
+    data.messages
+        .retain(|m| Some(m.channel.as_str()) != channel || Some(m.ts.as_str()) != ts);
+    if data.messages.len() < before {
+        StatusCode::NO_CONTENT
+    } else {
+        StatusCode::NOT_FOUND
+    }
 }
