@@ -8,6 +8,9 @@ use crate::buttons::{ButtonLink, ChoiceButton};
 use crate::follow_up::{FollowUp, FollowUpInput};
 use crate::{Channel, HitlError, RecordedDecision};
 
+mod delivery_state;
+pub use delivery_state::{DeliveryState, Lease, MessageUpdateFailure};
+
 pub const DEFAULT_EXPIRES_IN_SECONDS: i64 = 24 * 60 * 60;
 /// Short windows are allowed for drills and tests; real requests use hours or days.
 pub const MIN_EXPIRES_IN_SECONDS: i64 = 5;
@@ -60,44 +63,6 @@ pub struct ApprovalRecord {
     pub buttons: Vec<ChoiceButton>,
 }
 
-/// The delivery of a decision to the waiting Task: leased to one deliverer at a time, tied to
-/// the task token it delivers, and finished exactly once (delivered, or late).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DeliveryState {
-    /// Who is delivering right now: the token being delivered and until when (unix seconds).
-    pub lease: Option<Lease>,
-    /// Claims taken so far (a takeover after a dead deliverer counts too).
-    pub attempts: u32,
-    /// When the waiting Task received the decision.
-    pub delivered_at: Option<i64>,
-    /// When we learned the Task had stopped waiting before the decision reached it.
-    pub late_at: Option<i64>,
-    /// When the waiting Task (this token's) of an expired, undecided request was failed with
-    /// `Hitl.Expired`.
-    pub expiry_sent_at: Option<i64>,
-    /// When telling a Task that the request expired was first claimed (by the re-driver, or by
-    /// Wait For Approval finding it expired). Permanent, whatever the token: from then on no
-    /// decision is recorded (it is late), so a workflow never gets both an expiry and a decision.
-    pub expiry_claimed_at: Option<i64>,
-    /// When the re-driver should look at this record next; `None`: nothing left to do.
-    pub redrive_at: Option<i64>,
-}
-
-/// A message update given up for good.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MessageUpdateFailure {
-    /// The error's name (`Slack.ChannelNotFound`, ...) and message.
-    pub reason: String,
-    /// Unix seconds.
-    pub at: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Lease {
-    pub token: String,
-    pub until: i64,
-}
-
 /// How long one deliverer owns a delivery: a live deliverer needs at most two SDK calls of
 /// 1.5 s after its claim (`SendTaskSuccess`, then the write that records it), so it never loses
 /// its lease; a dead one's work resumes ten seconds later. A takeover of a slow but live
@@ -107,24 +72,6 @@ pub const LEASE_SECONDS: i64 = 10;
 /// How many late decisions one record keeps (each a small audit,
 /// [`crate::RecordedDecision::late_audit`]): a stream of late clicks cannot grow it.
 pub const MAX_LATE_DECISIONS: usize = 5;
-
-impl DeliveryState {
-    /// A new task token (a repeated Wait For Approval) starts a fresh delivery: what was
-    /// delivered, late, leased, tried or told for the old token says nothing about the new one.
-    /// The expiry claim stays: it is about the request, not the token.
-    pub fn restart_for_new_token(&mut self) {
-        self.lease = None;
-        self.attempts = 0;
-        self.delivered_at = None;
-        self.late_at = None;
-        self.expiry_sent_at = None;
-    }
-
-    /// The decision (or the expiry) reached its end: nothing more to tell the Task.
-    pub fn is_final(&self) -> bool {
-        self.delivered_at.is_some() || self.late_at.is_some() || self.expiry_sent_at.is_some()
-    }
-}
 
 /// Where a chat message is, in its service's terms: a channel or conversation, and the
 /// message's id there (Slack: a channel id and the message's `ts`).
