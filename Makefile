@@ -65,6 +65,7 @@ e2e: venv build
 # a warning we accept is suppressed on its resource in template.yaml, with the reason.
 sam-validate: venv
 	$(SAM) validate --lint
+	$(SAM) validate --lint -t examples/nested-stack/template.yaml
 	$(VENV)/bin/cfn-lint --append-rules cfn_lint_serverless.rules -- template.yaml
 
 # `sam build` runs `cargo lambda build --release --bin <function>` once per function, one after the
