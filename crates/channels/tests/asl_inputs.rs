@@ -9,7 +9,10 @@ use approvals::input::from_json;
 use approvals::use_cases::WaitInput;
 use approvals::CreateLinksInput;
 use channels::email::SendEmailInput;
-use channels::slack::{RequestActionInput, SendMessageInput};
+use channels::jira::{AddIssueCommentInput, ChangeIssueStatusInput};
+use channels::slack::{
+    RequestActionInput, SendMessageInput, UpdateMessageInput, WaitForUserActionInput,
+};
 use channels::teams::{TeamsRequestActionInput, TeamsSendMessageInput};
 use serde_json::{Map, Value};
 
@@ -22,7 +25,13 @@ fn unknown_field(function: &str, input: Value) -> Option<String> {
         "SlackRequestAction" => from_json::<RequestActionInput>(input).map(drop),
         "SlackSendMessage" => from_json::<SendMessageInput>(input).map(drop),
         "TeamsRequestAction" => from_json::<TeamsRequestActionInput>(input).map(drop),
-        "TeamsSendChannelMessage" => from_json::<TeamsSendMessageInput>(input).map(drop),
+        "TeamsSendChannelMessage" | "TeamsSendChatMessage" => {
+            from_json::<TeamsSendMessageInput>(input).map(drop)
+        }
+        "SlackUpdateMessage" => from_json::<UpdateMessageInput>(input).map(drop),
+        "SlackWaitForUserAction" => from_json::<WaitForUserActionInput>(input).map(drop),
+        "JiraAddIssueComment" => from_json::<AddIssueCommentInput>(input).map(drop),
+        "JiraChangeIssueStatus" => from_json::<ChangeIssueStatusInput>(input).map(drop),
         other => panic!("a Task calls {other}: add its input type here"),
     };
     let message = result.err()?.to_string();

@@ -20,6 +20,7 @@ mod chat;
 pub use chat::*;
 mod workflows;
 pub use workflows::{run_one_task, start_workflow};
+pub mod examples;
 mod stacks;
 pub use stacks::{stack_with, Configured};
 
