@@ -1,11 +1,13 @@
 //! The local stack as a library: `hitl-local` is built from it, and the benchmark and the
 //! end-to-end tests reuse its Runtime API, its launcher and its RDS helper instead of copies.
 
+pub mod alarms;
 pub mod asl_casing;
 pub mod edge;
 pub mod example;
 pub mod http_api;
 pub mod launch;
+pub mod metrics;
 pub mod moto;
 pub mod outbox;
 pub mod provision;

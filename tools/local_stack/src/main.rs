@@ -63,6 +63,12 @@ async fn run(options: Options) -> Result<(), String> {
     faults.replace(options.faults.clone());
     let sfn = aws_sdk_sfn::Client::new(&provision::sdk_config(&urls.edge).await);
     let (schedules, schedule_targets) = start_schedules(&stack, &pools, &sfn).await;
+    local_stack::metrics::states::start(
+        sfn.clone(),
+        state_machines.values().cloned().collect(),
+        shutdown_rx.clone(),
+    );
+    local_stack::alarms::start(stack.alarms.clone(), shutdown_rx.clone());
     let endpoints = serde_json::json!({"edge": urls.edge, "api": urls.api, "moto": urls.moto, "motoStepFunctions": urls.moto_sfn});
     let ui = Arc::new(ui::Ui {
         outbox,
@@ -290,6 +296,7 @@ fn api_router(
         .with_state(api_state)
         .merge(edge::faults::api_router(faults.clone()))
         .merge(runtime_api::limits::api_router(pools.clone()))
+        .merge(local_stack::alarms::api_router())
         .nest("/_standins", standins.router_with_faults(faults.clone()))
 }
 

@@ -141,7 +141,14 @@ impl FunctionPool {
     }
 
     /// Runs `event` on a process; [`Throttled`] at once when the concurrency limit is reached.
+    /// Lambda's `Invocations`, `Errors` and `Throttles` metrics count the result.
     pub async fn try_invoke(&self, event: Value) -> Result<Outcome, Throttled> {
+        let result = self.run_invocation(event).await;
+        crate::metrics::lambda::record(&self.name, &result);
+        result
+    }
+
+    async fn run_invocation(&self, event: Value) -> Result<Outcome, Throttled> {
         let inner = &self.inner;
         let id = format!(
             "{}-{}",

@@ -4,6 +4,7 @@
 //! both functions and state machines. Intrinsics (`!Ref`, `!GetAtt`, `!Sub`, `!Join`,
 //! `!If`/`!Equals`) are resolved to local values.
 
+mod alarms;
 mod functions;
 mod http_routes;
 mod resolver;
@@ -128,6 +129,8 @@ pub struct Stack {
     /// Each function's `Policies` (by `FunctionDef::logical_id`), resolved. The local stack does
     /// not enforce IAM (moto does not); the IAM test checks them against the code.
     pub function_policies: BTreeMap<String, Vec<Json>>,
+    /// The `AWS::CloudWatch::Alarm`s, evaluated against the local metrics.
+    pub alarms: Vec<crate::alarms::AlarmDef>,
 }
 
 impl Stack {
@@ -190,6 +193,7 @@ fn resources_of(
         state_machines: vec![],
         secrets: vec![],
         function_policies: BTreeMap::new(),
+        alarms: vec![],
     };
     for (id, resource) in resources {
         let id = yaml_key(id);
@@ -216,7 +220,10 @@ fn resources_of(
             "AWS::Serverless::StateMachine" => stack.state_machines.push(
                 state_machines::state_machine(resolver, base_dir, &id, props)?,
             ),
-            // What only AWS runs: log groups (their retention), alarms, X-Ray, CloudFront and
+            "AWS::CloudWatch::Alarm" => {
+                stack.alarms.extend(alarms::alarm(resolver, &id, resource)?)
+            }
+            // What only AWS runs: log groups (their retention), X-Ray, CloudFront and
             // WAF; functions log to the console. HttpApi throttling is read with the routes
             // (http_routes), reserved concurrency by runtime_api::limits.
             _ => {}

@@ -27,6 +27,7 @@ impl Ui {
         html.push_str(&self.executions_rows().await);
         html.push_str("</table><h2>Schedules</h2>");
         html.push_str(&self.schedules_section());
+        html.push_str(&crate::alarms::page_section());
         html.push_str(&format!(
             "<h2>Endpoints</h2><pre>{}</pre></body></html>",
             text(&serde_json::to_string_pretty(&self.endpoints).unwrap_or_default())

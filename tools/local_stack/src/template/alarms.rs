@@ -1,0 +1,106 @@
+//! `AWS::CloudWatch::Alarm`s whose condition holds, with their properties resolved (the
+//! stack's parameters, its name) and read by [`crate::alarms::from_properties`].
+
+use serde_yaml::Value as Yaml;
+
+use super::resolver::Resolver;
+use crate::alarms::AlarmDef;
+
+pub(super) fn alarm(
+    resolver: &Resolver,
+    id: &str,
+    resource: &Yaml,
+) -> Result<Option<AlarmDef>, String> {
+    let wanted = resource
+        .get("Condition")
+        .and_then(Yaml::as_str)
+        .map(|c| resolver.condition(c))
+        .unwrap_or(true);
+    if !wanted {
+        return Ok(None);
+    }
+    let props = match resource.get("Properties") {
+        Some(p) => resolver.resolve(p).map_err(|e| format!("{id}: {e}"))?,
+        None => return Err(format!("{id}: an alarm without Properties")),
+    };
+    Ok(Some(crate::alarms::from_properties(id, &props)))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use crate::alarms::{Source, TreatMissing};
+    use crate::metrics::MetricKey;
+
+    const TEMPLATE: &str = r#"
+Parameters:
+  BacklogAgeAlarmSeconds: {Type: Number, Default: 900}
+  AlarmTopic: {Type: String, Default: ""}
+Conditions:
+  Notify: !Not [!Equals [!Ref AlarmTopic, ""]]
+Resources:
+  DecisionApiFunction:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: x}
+  Backlog:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      AlarmName: !Sub "${AWS::StackName}-oldest-undelivered-decision"
+      Namespace: !Sub "Hitl/${AWS::StackName}"
+      MetricName: OldestUndeliveredAgeSeconds
+      Statistic: Maximum
+      Period: 60
+      EvaluationPeriods: 1
+      Threshold: !Ref BacklogAgeAlarmSeconds
+      ComparisonOperator: GreaterThanThreshold
+      TreatMissingData: notBreaching
+      AlarmActions: !If [Notify, [!Ref AlarmTopic], !Ref AWS::NoValue]
+  Errors:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      Namespace: AWS/Lambda
+      MetricName: Errors
+      Dimensions: [{Name: FunctionName, Value: !Ref DecisionApiFunction}]
+      Statistic: Sum
+      Period: 300
+      EvaluationPeriods: 1
+      Threshold: 0
+      ComparisonOperator: GreaterThanThreshold
+  OnlyWithTopic:
+    Type: AWS::CloudWatch::Alarm
+    Condition: Notify
+    Properties: {}
+"#;
+
+    #[test]
+    fn alarms_are_read_with_the_stack_s_parameters_and_name() {
+        let dir = std::env::temp_dir().join(format!("hitl-alarms-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("template.yaml"), TEMPLATE).unwrap();
+        let overrides = BTreeMap::from([("BacklogAgeAlarmSeconds".to_string(), "20".to_string())]);
+        let stack =
+            crate::template::load(&dir.join("template.yaml"), "http://x", &overrides, |_| {
+                String::new()
+            })
+            .unwrap();
+        assert_eq!(stack.alarms.len(), 2, "the conditional alarm is left out");
+        let backlog = &stack.alarms[0];
+        assert_eq!(backlog.name, "hitl-local-oldest-undelivered-decision");
+        let rule = backlog.rule.as_ref().unwrap();
+        assert_eq!(rule.threshold, 20.0);
+        assert_eq!(rule.treat_missing, TreatMissing::NotBreaching);
+        let key = MetricKey::new("Hitl/hitl-local", "OldestUndeliveredAgeSeconds", &[]);
+        assert!(matches!(&rule.source, Source::Metric(m) if m.key == key));
+        let errors = stack.alarms[1].rule.as_ref().unwrap();
+        let key = MetricKey::new(
+            "AWS/Lambda",
+            "Errors",
+            &[("FunctionName", "DecisionApiFunction")],
+        );
+        assert!(
+            matches!(&errors.source, Source::Metric(m) if m.key == key),
+            "the pool's name"
+        );
+    }
+}
