@@ -1,8 +1,8 @@
 //! The check that every ASL block of the README is one of the example files.
 //!
-//! A README ```json block is ASL when its text holds `"Type"`, `"StartAt"`, `"States"` or
-//! `"Resource"` (the keys of a state machine or a state; the other JSON blocks, a decision
-//! output or a key ring, have none). Such a block must parse, as it is (a whole state machine)
+//! A README ```json block is ASL when its text holds `"Type"`, `"StartAt"` or `"States"` (the
+//! keys of a state machine or a state; the other JSON blocks, a decision output, a key ring or
+//! an IAM policy, have none). Such a block must parse, as it is (a whole state machine)
 //! or wrapped in braces (states), and the last non-blank line before it must link the example
 //! file it comes from: the whole definition equals the file, or each state equals the file's
 //! state of that name (as JSON values, so layout may differ). Every example file must be named
@@ -93,7 +93,7 @@ fn linked_asl(line: &str) -> Option<String> {
 }
 
 pub fn is_asl(text: &str) -> bool {
-    ["\"Type\"", "\"StartAt\"", "\"States\"", "\"Resource\""]
+    ["\"Type\"", "\"StartAt\"", "\"States\""]
         .iter()
         .any(|key| text.contains(key))
 }
