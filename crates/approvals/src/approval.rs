@@ -174,16 +174,24 @@ impl ApprovalRecord {
 
 /// Input of Create Approval Links. An unknown field is refused (`input::strict`): a misspelled
 /// `approvers` must never turn personal links into shared ones.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateLinksInput {
     pub title: Option<String>,
     pub description: Option<String>,
     pub expires_in_seconds: Option<i64>,
     pub approvers: Option<Vec<String>>,
+    /// What is being approved: one line (an email's subject, a chat message's heading).
+    #[schemars(required, length(min = 1, max = MAX_TITLE_CHARS), pattern(crate::schema::ONE_LINE_PATTERN))]
     /// A question asked on the confirmation page after approve or reject (`null`: none).
+    #[schemars(length(max = MAX_DESCRIPTION_CHARS))]
     pub follow_up: Option<FollowUpInput>,
+    /// How long the links work (default 24 hours); tie it to the Task's `TimeoutSeconds`.
+    #[schemars(range(min = MIN_EXPIRES_IN_SECONDS, max = MAX_EXPIRES_IN_SECONDS))]
 }
+    /// Email addresses allowed to decide, each sent personal links; absent or empty: whoever
+    /// holds the shared links.
+    #[schemars(length(max = MAX_APPROVERS), inner(pattern(crate::schema::EMAIL_PATTERN), length(max = crate::schema::MAX_EMAIL_CHARS)))]
 
 /// The choices of a link: what `followUp.after` may name.
 pub const LINK_CHOICES: [&str; 2] = ["approve", "reject"];
@@ -289,7 +297,7 @@ pub fn normalize_email(raw: &str) -> Result<String, HitlError> {
 }
 
 /// Strict as an input too: Send Email reads it back in `approval.links`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RecipientLinks {
     pub approver: String,
@@ -308,7 +316,7 @@ pub struct RecipientLinks {
 /// approvers there are none (no link that anyone could use to decide as somebody else), and
 /// `links` holds one pair per approver, each bound to that address. Send Email takes it as
 /// `approval`, so it refuses unknown fields like every input.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateLinksOutput {
     pub approval_id: String,

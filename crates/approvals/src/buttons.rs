@@ -18,7 +18,7 @@ pub const MAX_LINK_VALUE_CHARS: usize = 64;
 
 /// How a button looks. Input names: `primary` (Adaptive Cards: `positive`), `danger`
 /// (`destructive`), `default` or absent.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ButtonStyle {
     #[default]
@@ -256,7 +256,7 @@ pub fn chosen_action(buttons: &[ChoiceButton], decision: &Decision) -> Option<Ch
 }
 
 /// One button of a request as a signed link (Send Email reads it back: strict).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ButtonLink {
     pub label: String,

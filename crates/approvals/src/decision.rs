@@ -55,7 +55,7 @@ impl Decision {
 }
 
 /// Where a decision was made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Channel {
     Email,
@@ -64,7 +64,8 @@ pub enum Channel {
 }
 
 /// Who decided. Serialized with a derived `verified` (see [`DecidedBy::verified`]).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[schemars(transform = crate::schema::decided_by_verified)]
 pub struct DecidedBy {
     pub id: String,
     pub name: String,
@@ -94,7 +95,7 @@ impl Serialize for DecidedBy {
 }
 
 /// The Slack user who clicked, as Slack's `block_actions` payload names them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SlackUser {
     pub id: String,
@@ -107,7 +108,7 @@ pub struct SlackUser {
 /// `static_select`, `checkboxes`, `datepicker`...) and what was selected (a button's value,
 /// option values, a date, a time, user or conversation ids), in the channel's own terms but
 /// as plain strings.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ChosenAction {
     pub action_id: String,
@@ -176,7 +177,7 @@ impl RecordedDecision {
 }
 
 /// The output of every `.waitForTaskToken` approval Task.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DecisionOutput {
     pub approval_id: String,
@@ -204,9 +205,10 @@ pub struct DecisionOutput {
 }
 
 /// `followUp` in the decision output.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FollowUpOutput {
     pub question: String,
+    #[schemars(schema_with = "crate::schema::follow_up_answer")]
     pub answer: serde_json::Value,
 }
 

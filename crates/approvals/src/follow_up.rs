@@ -17,7 +17,7 @@ pub const MAX_TEXT_ANSWER_CHARS: usize = 3000;
 pub const MAX_AFTER: usize = 25;
 
 /// What kind of answer the question takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum AnswerKind {
     /// Free text: trimmed, at most [`MAX_TEXT_ANSWER_CHARS`] characters.
@@ -50,12 +50,20 @@ impl AnswerKind {
 /// `followUp` as a workflow passes it: `{"question", "answer": "text"|"email"|"number",
 /// "after"?: [choice values], "required"?: bool}`. Checked by [`FollowUpInput::validate`]; an
 /// unknown field (a typo such as `requird`) is refused rather than silently ignored.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FollowUpInput {
+    /// What to ask after the choice: one line.
+    #[schemars(required, length(min = 1, max = MAX_QUESTION_CHARS), pattern(crate::schema::ONE_LINE_PATTERN))]
     pub question: Option<String>,
+    /// The kind of answer taken (default `text`).
+    #[schemars(with = "Option<AnswerKind>")]
     pub answer: Option<String>,
+    /// The choices (decision or button values) after which it is asked; absent: after every
+    /// choice.
+    #[schemars(length(max = MAX_AFTER))]
     pub after: Option<Vec<String>>,
+    /// Whether an empty answer is refused (default true); when false it is recorded as `null`.
     pub required: Option<bool>,
 }
 

@@ -16,6 +16,7 @@ pub mod follow_up;
 pub mod input;
 pub mod key_ring;
 pub mod ports;
+pub mod schema;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod use_cases;

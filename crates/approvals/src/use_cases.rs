@@ -136,12 +136,16 @@ pub fn links_of(record: &ApprovalRecord, settings: &LinkSettings<'_>) -> CreateL
 }
 
 /// Input of Wait For Approval; unknown fields are refused (`input::strict`).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WaitInput {
     pub approval_id: Option<String>,
     pub task_token: Option<String>,
+    /// Create Approval Links' `approvalId`.
+    #[schemars(required, pattern(crate::schema::NON_BLANK_PATTERN))]
 }
+    /// `"taskToken.$": "$$.Task.Token"`, in a `.waitForTaskToken` Task.
+    #[schemars(required, length(max = crate::input::MAX_TASK_TOKEN_CHARS), pattern(crate::schema::NON_BLANK_PATTERN))]
 
 /// Where a waiting Task stands when its function returns (Step Functions then waits for the
 /// token, so this output is seen only in tests and logs).

@@ -19,7 +19,7 @@ pub const MAX_SUBJECT_CHARS: usize = 200;
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
 /// `to`, `cc`, `bcc` and `replyTo` may each be one address or a list.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum Recipients {
     One(String),
@@ -28,7 +28,7 @@ pub enum Recipients {
 
 /// Input of Send Email. Unknown fields are refused, in `approval` (Create Approval Links'
 /// output) too.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SendEmailInput {
     pub to: Option<Recipients>,
@@ -40,7 +40,10 @@ pub struct SendEmailInput {
     pub reply_to: Option<Recipients>,
     /// The display name of the sender (`"Cloud Ops" <approvals@corp.com>`); the address stays
     /// the configured `SENDER_EMAIL`.
+    #[schemars(length(max = MAX_SENDER_NAME_CHARS))]
     pub sender_name: Option<String>,
+    /// One line; default for an approval: `Approval needed: {title}`.
+    #[schemars(length(max = MAX_SUBJECT_CHARS))]
     pub subject: Option<String>,
     /// The output of Create Approval Links: makes this an approval email.
     pub approval: Option<CreateLinksOutput>,
@@ -51,7 +54,7 @@ pub struct SendEmailInput {
     pub html: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SendEmailOutput {
     pub message_ids: Vec<String>,

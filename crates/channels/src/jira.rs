@@ -45,17 +45,21 @@ pub trait IssueTracker: Send + Sync {
 
 /// Input of Jira Add Issue Comment. Unknown fields are refused; an ADF `body` passes through as
 /// given.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AddIssueCommentInput {
+    /// The issue (`OPS-123`).
+    #[schemars(required, regex(pattern = crate::schema::JIRA_ISSUE_KEY_PATTERN))]
     pub issue_key: Option<String>,
     /// Plain text; blank lines separate paragraphs, single newlines are line breaks.
+    #[schemars(length(max = MAX_COMMENT_CHARS))]
     pub comment: Option<String>,
     /// A ready ADF document, for formatting plain text cannot express (mentions, tables...).
+    #[schemars(with = "Option<crate::schema::AdfDocument>")]
     pub body: Option<Value>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AddIssueCommentOutput {
     pub issue_key: String,
@@ -64,9 +68,11 @@ pub struct AddIssueCommentOutput {
 
 /// Input of Jira Change Issue Status: exactly one of `status` (where the issue should end up)
 /// and `transition` (the name of the workflow step to take). Unknown fields are refused.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ChangeIssueStatusInput {
+    /// The issue (`OPS-123`).
+    #[schemars(required, regex(pattern = crate::schema::JIRA_ISSUE_KEY_PATTERN))]
     pub issue_key: Option<String>,
     pub status: Option<String>,
     pub transition: Option<String>,
@@ -75,7 +81,7 @@ pub struct ChangeIssueStatusInput {
     pub comment: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ChangeIssueStatusOutput {
     pub issue_key: String,

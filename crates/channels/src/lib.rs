@@ -6,6 +6,7 @@
 pub mod email;
 pub mod jira;
 pub mod pages;
+pub mod schema;
 pub mod slack;
 pub mod slack_click;
 pub mod teams;

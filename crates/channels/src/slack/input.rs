@@ -8,7 +8,7 @@ use super::*;
 use approvals::buttons::{check_buttons, ButtonFields, CHAT_BUTTONS};
 use approvals::input::non_blank;
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ButtonConfirm {
     pub title: Option<String>,
@@ -17,20 +17,25 @@ pub struct ButtonConfirm {
     pub deny: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Button {
+    #[schemars(required, length(min = 1, max = MAX_BUTTON_LABEL_CHARS), pattern(approvals::schema::NON_BLANK_PATTERN))]
     pub label: Option<String>,
+    /// What the decision says when this button is clicked (`decision` and `value`).
+    #[schemars(required, length(min = 1, max = MAX_BUTTON_VALUE_CHARS), pattern(approvals::schema::NON_BLANK_PATTERN))]
     pub value: Option<String>,
     /// `primary`, `danger`, or absent for Slack's default style.
+    #[schemars(with = "Option<crate::schema::SlackButtonStyle>")]
     pub style: Option<String>,
     pub confirm: Option<ButtonConfirm>,
 }
 
 /// Input of Slack Request Action (a `.waitForTaskToken` Task).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RequestActionInput {
+    /// A channel id (`C…`) or `#name`; or give `user`.
     pub channel: Option<String>,
     /// A user id (`U…`) or an email address (looked up with `users.lookupByEmail`): the
     /// request goes to the bot's DM with them.
@@ -44,14 +49,23 @@ pub struct RequestActionInput {
     /// Previews of links in the text (`unfurl_links`) and of media (`unfurl_media`).
     pub unfurl_links: Option<bool>,
     pub unfurl_media: Option<bool>,
+    #[schemars(length(max = MAX_HEADER_CHARS))]
     pub header: Option<String>,
+    /// What is being asked (Slack mrkdwn).
+    #[schemars(required, length(min = 1, max = MAX_TEXT_CHARS), pattern(approvals::schema::NON_BLANK_PATTERN))]
     pub text: Option<String>,
+    /// 1 to 6 buttons; absent: Approve and Reject.
+    #[schemars(length(min = 1, max = MAX_BUTTONS))]
     pub buttons: Option<Vec<Button>>,
     /// A question asked in a modal after a click (`after`: the button values that ask it).
     pub follow_up: Option<approvals::FollowUpInput>,
     /// Slack user ids allowed to answer; empty or absent: anyone who sees the message.
+    #[schemars(inner(regex(pattern = crate::schema::SLACK_USER_ID_PATTERN)))]
     pub allowed_users: Option<Vec<String>>,
+    #[schemars(range(min = approvals::approval::MIN_EXPIRES_IN_SECONDS, max = approvals::approval::MAX_EXPIRES_IN_SECONDS))]
     pub expires_in_seconds: Option<i64>,
+    /// `"taskToken.$": "$$.Task.Token"`, in a `.waitForTaskToken` Task.
+    #[schemars(required, length(max = approvals::input::MAX_TASK_TOKEN_CHARS), pattern(approvals::schema::NON_BLANK_PATTERN))]
     pub task_token: Option<String>,
     /// Idempotency key (e.g. the execution id and state name): an ASL retry of the same state
     /// reuses the first attempt's request and message instead of posting again.
@@ -59,15 +73,17 @@ pub struct RequestActionInput {
 }
 
 /// Input of Slack Send Message.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SendMessageInput {
     pub channel: Option<String>,
     pub user: Option<String>,
     pub text: Option<String>,
     /// Raw Block Kit blocks.
+    #[schemars(length(max = 40_000))]
     pub blocks: Option<Vec<Value>>,
     pub thread_ts: Option<String>,
+    #[schemars(with = "Option<crate::schema::Blocks>")]
     /// Who the message appears to come from (needs the `chat:write.customize` scope).
     pub username: Option<String>,
     pub icon_emoji: Option<String>,
@@ -78,15 +94,17 @@ pub struct SendMessageInput {
     /// For messages with buttons that a Wait For User Action will wait on.
     pub allowed_users: Option<Vec<String>>,
     /// The `action_id`s whose actions count for a Wait For User Action; absent: every
+    #[schemars(inner(regex(pattern = crate::schema::SLACK_USER_ID_PATTERN)))]
     /// interactive element of the message.
     pub action_ids: Option<Vec<String>>,
     pub expires_in_seconds: Option<i64>,
     /// Idempotency key, as in Request Action: a retry returns the first attempt's message.
+    #[schemars(range(min = approvals::approval::MIN_EXPIRES_IN_SECONDS, max = approvals::approval::MAX_EXPIRES_IN_SECONDS))]
     pub request_key: Option<String>,
 }
 
 /// Output of Slack Send Message; the input of Update Message and Wait For User Action.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SentMessage {
     pub channel: String,
@@ -97,40 +115,50 @@ pub struct SentMessage {
 }
 
 /// Input of Slack Update Message: Send Message's output plus the new content.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateMessageInput {
     pub channel: Option<String>,
     pub ts: Option<String>,
     /// Send Message's whole output may be passed here instead of `channel` + `ts`.
+    /// The message's timestamp (`1700000000.000100`).
+    #[schemars(regex(pattern = crate::schema::SLACK_TS_PATTERN))]
     pub message: Option<MessageRefInput>,
     pub text: Option<String>,
     pub blocks: Option<Vec<Value>>,
+    #[schemars(length(max = 40_000))]
 }
+    #[schemars(with = "Option<crate::schema::Blocks>")]
 
 /// A message as Send Message returns it ([`SentMessage`]): its `approvalId` is allowed (a
 /// workflow passes the whole output) and not used; any other field is refused.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MessageRefInput {
     pub channel: Option<String>,
     pub ts: Option<String>,
     #[allow(dead_code)]
+    #[schemars(regex(pattern = crate::schema::SLACK_TS_PATTERN))]
     approval_id: Option<String>,
 }
 
 /// Input of Slack Wait For User Action (a `.waitForTaskToken` Task).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WaitForUserActionInput {
     pub channel: Option<String>,
     pub ts: Option<String>,
     pub message: Option<MessageRefInput>,
+    #[schemars(regex(pattern = crate::schema::SLACK_TS_PATTERN))]
     pub task_token: Option<String>,
+    /// Send Message's whole output, instead of `channel` + `ts`.
     /// Refused with a pointer to Send Message's `actionIds`: which actions count is fixed
+    /// `"taskToken.$": "$$.Task.Token"`, in a `.waitForTaskToken` Task.
+    #[schemars(required, length(max = approvals::input::MAX_TASK_TOKEN_CHARS), pattern(approvals::schema::NON_BLANK_PATTERN))]
     /// when the message is sent, as a click may come before the wait.
     pub action_ids: Option<Vec<String>>,
 }
+    #[schemars(with = "Option<crate::schema::Refused>")]
 
 /// `actionIds`: `action_id`s of elements of the message that can answer (absent or empty:
 /// every element counts).

@@ -9,7 +9,7 @@ use approvals::ports::MessageStore;
 pub const SWEEP_BATCH: usize = 50;
 
 /// What one sweep did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SweepReport {
     /// Messages whose buttons were replaced by the expiry line.

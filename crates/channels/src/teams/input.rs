@@ -14,26 +14,37 @@ use approvals::{ChoiceButton, CreateLinksInput, HitlError};
 
 /// Input of Teams Request Action (a `.waitForTaskToken` Task). Unknown fields are refused, at
 /// every depth (`facts[0]`, `buttons[0]`, `followUp`).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TeamsRequestActionInput {
+    /// What is being approved: one line, the card's heading.
+    #[schemars(required, length(min = 1, max = MAX_TITLE_CHARS), pattern(approvals::schema::ONE_LINE_PATTERN))]
     pub title: Option<String>,
+    #[schemars(length(max = MAX_TEXT_CHARS))]
     pub text: Option<String>,
     /// `[{"title", "value"}]`; a value may be a string, number or boolean.
+    #[schemars(with = "Option<Vec<crate::schema::Fact>>", length(max = MAX_FACTS))]
     pub facts: Option<Value>,
+    #[schemars(range(min = approvals::approval::MIN_EXPIRES_IN_SECONDS, max = approvals::approval::MAX_EXPIRES_IN_SECONDS))]
     pub expires_in_seconds: Option<i64>,
     /// Email addresses. A webhook card cannot tell who clicks it, so with approvers the card
     /// has no buttons: each approver gets a personal link by email, which only they hold.
+    #[schemars(with = "Option<Vec<String>>", length(max = approvals::approval::MAX_APPROVERS), inner(pattern(approvals::schema::EMAIL_PATTERN), length(max = approvals::schema::MAX_EMAIL_CHARS)))]
     pub approvers: Option<Value>,
     /// One person's email address: the card goes to their 1:1 chat with the bot, and its
     /// links are personal to them (see [`super::bot`]). Not with `approvers`.
+    #[schemars(with = "Option<crate::schema::Email>")]
     pub user: Option<Value>,
     /// A question asked on the confirmation page after a choice (see `approvals::follow_up`).
     pub follow_up: Option<approvals::FollowUpInput>,
     /// `[{label, value, style?}]`, 1 to 6 (see [`super::buttons`]); absent: Approve / Reject.
+    #[schemars(with = "Option<Vec<crate::schema::LinkButton>>", length(min = 1, max = approvals::buttons::MAX_BUTTONS))]
     pub buttons: Option<Value>,
     /// Refused unless absent or null: see [`NO_TARGET`].
+    #[schemars(with = "Option<crate::schema::Refused>")]
     pub target: Option<Value>,
+    /// `"taskToken.$": "$$.Task.Token"`, in a `.waitForTaskToken` Task.
+    #[schemars(required, length(max = approvals::input::MAX_TASK_TOKEN_CHARS), pattern(approvals::schema::NON_BLANK_PATTERN))]
     pub task_token: Option<String>,
     /// Idempotency key (e.g. the execution id and state name): an ASL retry of the same state
     /// reuses the first attempt's request and does not post the card again.
@@ -51,22 +62,27 @@ pub struct TeamsRequestActionOutput {
 
 /// Input of Teams Send Channel Message and Send Chat Message. Exactly one of `text` or `card`.
 /// Unknown fields are refused; the `card` itself (an Adaptive Card) passes through as given.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TeamsSendMessageInput {
     pub text: Option<String>,
     /// A raw Adaptive Card (`"type": "AdaptiveCard"`), version 1.4 at most.
+    #[schemars(length(max = MAX_TEXT_CHARS))]
     pub card: Option<Value>,
     /// With `text`: a bold heading above it (the message becomes a card). Ignored with `card`.
+    #[schemars(with = "Option<crate::schema::AdaptiveCard>")]
     pub title: Option<String>,
     /// One person's email address: the message goes to their 1:1 chat with the bot instead of
+    #[schemars(length(max = MAX_TITLE_CHARS))]
     /// the webhook's channel or chat (see [`super::bot`]).
     pub user: Option<Value>,
     /// Refused unless absent or null: see [`NO_TARGET`].
+    #[schemars(with = "Option<crate::schema::Email>")]
     pub target: Option<Value>,
 }
+    #[schemars(with = "Option<crate::schema::Refused>")]
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TeamsSendMessageOutput {
     pub delivered: bool,

@@ -47,7 +47,7 @@ pub enum TeamsMessage {
 
 /// How a message went out (in the outputs): the Workflows webhook, or the bot's proactive 1:1
 /// message to a `user`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Via {
     Webhook,
