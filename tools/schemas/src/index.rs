@@ -16,13 +16,17 @@ pub(crate) fn index(functions: &[Function]) -> String {
             }
             (Some(_), _) => format!("[{0}.output.json]({0}.output.json)", f.name),
         };
+        let state = match f.kind {
+            Kind::Scheduled => "-".to_string(),
+            _ => format!("[{0}.parameters.json]({0}.parameters.json)", f.name),
+        };
         let waits = match f.kind {
             Kind::WaitForTaskToken => " (`.waitForTaskToken`)",
             Kind::Scheduled => " (scheduled)",
             Kind::Task => "",
         };
         rows.push_str(&format!(
-            "| `{}`{waits} | {} | {input} | {output} |\n",
+            "| `{}`{waits} | {} | {state} | {input} | {output} |\n",
             f.name, f.summary
         ));
     }
@@ -33,44 +37,51 @@ Generated from the Rust types each function reads and returns; do not edit by ha
 change to an input or output type, run `{REGENERATE}` and commit `{DIR}/`
 (`cargo test -p schemas` fails while a file here differs from the code).
 
-| function | what it does | input | output |
-| --- | --- | --- | --- |
+| function | what it does | in the state machine | input | output |
+| --- | --- | --- | --- | --- |
 {rows}
 `decision_api` is the HTTP API behind the links and Slack's buttons; no Task invokes it.
 
 ## What they say
 
-- **Inputs** are JSON Schema 2020-12 documents of the JSON a function's Task receives, after
-  Step Functions has resolved `Parameters` (`"taskToken.$": "$$.Task.Token"` arrives as
-  `taskToken`) or `Arguments`. `additionalProperties: false` where the function refuses a field
-  it does not know (every input does, at every depth, except free-form Block Kit blocks,
-  Adaptive Cards and ADF documents); `required` lists what the function cannot do without;
-  lengths, ranges, enums and patterns are the function's own checks. A few checks that tie
-  fields together ("`text` or `card`, not both") are left to the function, which answers
+- **`<function>.input.json`**: the JSON the function receives, after Step Functions has
+  resolved the state's `Parameters` or `Arguments` (`"taskToken.$": "$$.Task.Token"` arrives as
+  `taskToken`). JSON Schema 2020-12. `additionalProperties: false` wherever the function
+  refuses a field it does not know (every input, at every depth, except free-form Block Kit
+  blocks, Adaptive Cards and ADF documents); `required` is what the function cannot do
+  without; lengths, ranges, enums and patterns are the function's own checks. Rules that tie
+  two fields together ("`text` or `card`, not both") are left to the function, which answers
   `Hitl.InvalidInput` naming the field.
-- **Outputs** are what the Task's result is. For a `.waitForTaskToken` function that is the
-  decision the Decision API sends when someone decides (the same shape for every channel); an
-  expired request fails the Task with `Hitl.Expired` instead.
+- **`<function>.parameters.json`**: the same input as a state machine writes it: the Task's
+  `Parameters` (or, with `arn:aws:states:::lambda:invoke`, their `Payload`) where any field
+  `name` may be given as `name.$` (a path or an intrinsic function), or JSONata `Arguments`
+  where any value may be a `{{% expression %}}`. A required field must be given one way or the
+  other, and a misspelled `titel.$` is refused like a misspelled `titel`. Every Task of the
+  state machines in `examples/asl/` is checked against these (`cargo test -p schemas`).
+- **`<function>.output.json`**: the Task's result. For a `.waitForTaskToken` function that is
+  the decision the Decision API sends when someone decides (the same shape for every channel);
+  an expired request fails the Task with `Hitl.Expired` instead.
 
 ## In an editor
 
-A file of test inputs (`sam local invoke -e`, `aws lambda invoke --payload`, a state's input in
-a test) names its schema with `$schema`, or an editor maps files to schemas. In VS Code
-(`.vscode/settings.json`):
+Map files to schemas in VS Code (`.vscode/settings.json`), for example test events for
+`sam local invoke -e` and a state's `Parameters` kept in a file of their own:
 
 ```json
 {{
   "json.schemas": [
     {{ "fileMatch": ["events/create_approval_links*.json"], "url": "./{DIR}/create_approval_links.input.json" }},
-    {{ "fileMatch": ["events/send_email*.json"], "url": "./{DIR}/send_email.input.json" }}
+    {{ "fileMatch": ["params/ask-owner*.json"], "url": "./{DIR}/wait_for_approval.parameters.json" }}
   ]
 }}
 ```
 
-A state's `Parameters` that select values with `.$` keys are checked on the resolved input:
-run the state once with the Step Functions console's *Test state* (or `aws stepfunctions
-test-state`) and validate the input it shows, or validate a literal `Parameters` object whose
-values are all given.
+or check a state of a whole definition from the command line (`pip install check-jsonschema`):
+
+```sh
+jq '.States.WaitForApproval.Parameters.Payload' workflow.asl.json > /tmp/payload.json
+check-jsonschema --schemafile {DIR}/wait_for_approval.parameters.json /tmp/payload.json
+```
 "#
     )
 }

@@ -132,6 +132,12 @@ pub fn documents() -> Vec<(String, String)> {
     for f in &functions {
         let described = describe(f.input.clone(), "");
         files.push((format!("{}.input.json", f.name), pretty(described)));
+        if f.kind != Kind::Scheduled {
+            let arguments = parameters::task_arguments(f.input.clone().to_value());
+            let note = format!("What a {} Task state gives in the state machine: its `Parameters` (JSONPath; with `lambda:invoke`, their `Payload`) or `Arguments` (JSONata), before Step Functions resolves them. {}.input.json is the input after.", f.name, f.name);
+            let described = describe(Schema::try_from(arguments).expect("an object"), &note);
+            files.push((format!("{}.parameters.json", f.name), pretty(described)));
+        }
         if let Some(output) = &f.output {
             let described = describe(output.clone(), output_note(f.kind, f.name).as_str());
             files.push((format!("{}.output.json", f.name), pretty(described)));
@@ -217,4 +223,5 @@ fn sorted(value: Value) -> Value {
 }
 
 mod index;
+pub mod parameters;
 use index::index;

@@ -1,0 +1,115 @@
+//! What both verdicts are made of: the generated input schema (a JSON Schema validator) and
+//! the code (the strict parser, then the use case on test doubles).
+
+use approvals::testing::{InMemoryStore, RecordingResumer, RecordingSender};
+use approvals::HitlError;
+use channels::testing::{FakeSlack, InMemoryJira};
+use serde_json::Value;
+
+pub const NOW: i64 = 1_800_000_000;
+
+pub fn validator(function: &str) -> jsonschema::Validator {
+    let f = schemas::functions()
+        .into_iter()
+        .find(|f| f.name == function)
+        .unwrap_or_else(|| panic!("no function {function}"));
+    jsonschema::validator_for(&f.input.to_value()).expect("the schema compiles")
+}
+
+/// The schema's verdict: `Err` with its first complaint.
+pub fn schema_verdict(function: &str, input: &Value) -> Result<(), String> {
+    let validator = validator(function);
+    let first = validator.iter_errors(input).next();
+    match first {
+        None => Ok(()),
+        Some(error) => Err(format!("{} at {}", error, error.instance_path())),
+    }
+}
+
+fn read<T: serde::de::DeserializeOwned>(input: &Value) -> Result<T, HitlError> {
+    approvals::input::from_json(input.clone())
+}
+
+/// The code's verdict: the strict parser, then the use case on test doubles. Only
+/// `Hitl.InvalidInput` refuses the input (a missing approval or issue is not about its shape).
+pub async fn code_verdict(function: &str, input: &Value) -> Result<(), String> {
+    let store = InMemoryStore::default();
+    let slack = FakeSlack::default();
+    let jira = InMemoryJira::new(&[("OPS-1", "To Do")]);
+    let result: Result<(), HitlError> = async {
+        match function {
+            "create_approval_links" => read::<approvals::CreateLinksInput>(input)?
+                .validate()
+                .map(drop),
+            "send_email" => {
+                let sender = RecordingSender::default();
+                channels::email::send_email(read(input)?, "approvals@example.com", &sender)
+                    .await
+                    .map(drop)
+            }
+            "wait_for_approval" => {
+                let resumer = RecordingResumer::default();
+                approvals::use_cases::wait_for_approval(read(input)?, &store, &resumer, NOW)
+                    .await
+                    .map(drop)
+            }
+            "slack_request_action" => {
+                channels::slack::request_action(read(input)?, &store, &slack, "a-1".into(), 30, NOW)
+                    .await
+                    .map(drop)
+            }
+            "slack_send_message" => {
+                channels::slack::send_message(read(input)?, &store, &slack, 30, NOW)
+                    .await
+                    .map(drop)
+            }
+            "slack_update_message" => channels::slack::update_message(read(input)?, &slack)
+                .await
+                .map(drop),
+            "slack_wait_for_user_action" => channels::slack::wait_target(read(input)?).map(drop),
+            "jira_add_issue_comment" => channels::jira::add_issue_comment(read(input)?, &jira)
+                .await
+                .map(drop),
+            "jira_change_issue_status" => channels::jira::change_issue_status(read(input)?, &jira)
+                .await
+                .map(drop),
+            "teams_request_action" => read::<channels::teams::TeamsRequestActionInput>(input)?
+                .validate()
+                .map(drop),
+            "teams_send_channel_message" | "teams_send_chat_message" => {
+                read::<channels::teams::TeamsSendMessageInput>(input)?
+                    .validate()
+                    .map(drop)
+            }
+            other => panic!("no use case for {other}"),
+        }
+    }
+    .await;
+    // A Teams card the webhook would refuse (`Teams.InvalidMessage`) is refused before it is sent.
+    match result {
+        Err(err)
+            if err.name().ends_with(".InvalidInput") || err.name().ends_with(".InvalidMessage") =>
+        {
+            Err(err.to_string())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Each case: (function, input, accepted?). Both verdicts must be the expected one.
+pub async fn check(cases: &[(&str, Value, bool)]) {
+    let mut disagreements = Vec::new();
+    for (function, input, accepted) in cases {
+        let schema = schema_verdict(function, input);
+        let code = code_verdict(function, input).await;
+        if schema.is_ok() != *accepted || code.is_ok() != *accepted {
+            disagreements.push(format!(
+                "{function} {input}: expected {}, schema says {schema:?}, code says {code:?}",
+                if *accepted { "accepted" } else { "refused" }
+            ));
+        }
+    }
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
+}
+
+pub const TOKEN: &str = "AQCEAAAAKgAAAAMAAAAA-token";
