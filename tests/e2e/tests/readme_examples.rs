@@ -1,13 +1,16 @@
 //! Every state machine the README shows is a file under `examples/`, and each one runs: on the
 //! local stack, its `${...FunctionArn}` placeholders filled as `DefinitionSubstitutions` would,
 //! to each of its documented ends (approved, rejected, a button of its own, a follow-up answer,
-//! a person not found, expired), its output checked. Expiry ends pass `timeoutSeconds: 6`,
-//! which every example uses for both the request's `expiresInSeconds` and the Task's timeout.
+//! a person not found, expired; for one, the loud failure when it cannot ask), its output
+//! checked. Expiry ends pass `timeoutSeconds: 6`, which every example uses for both the
+//! request's `expiresInSeconds` and the Task's timeout.
 //!
-//! Without a stack (the checker's own tests, which show it failing, are beside it in
-//! `src/examples/readme.rs`): each ASL block of the README is one of those files (or states of it, linked
-//! just before it), each example file is named in the README, and each waiting Task catches
-//! `Hitl.Expired` and `States.Timeout` with its request's expiry tied to its timeout.
+//! Without a stack: each ASL block of the README is one of those files (or states of it,
+//! linked just before it), each example file is named in the README, and each waiting Task
+//! catches `Hitl.Expired` and `States.Timeout` with its request's expiry tied to its timeout
+//! (the checker and its own tests, which show it failing: `src/examples/readme.rs`).
+
+use std::time::Duration;
 
 use e2e_tests::examples::*;
 use e2e_tests::*;
@@ -92,16 +95,26 @@ async fn slack_button_clicked(value: &str) -> Value {
 }
 
 #[tokio::test]
-async fn slack_buttons_example_branches_on_each_button_and_expires() {
-    let (approved, rejected, deferred, _) = tokio::join!(
+async fn slack_buttons_example_branches_on_each_button_expires_and_fails_loudly() {
+    // A channel the bot is not in: Slack refuses the post, and the example's States.ALL catch
+    // fails the execution with CouldNotAsk (its history names Slack.NotInChannel).
+    let not_asked = async {
+        let input = json!({"cluster": unique("staging"), "channel": "#private"});
+        let arn = start_example(SLACK_BUTTONS, &input).await;
+        wait_for_end(&arn, Duration::from_secs(60)).await
+    };
+    let (approved, rejected, deferred, _, failed) = tokio::join!(
         slack_button_clicked("approve"),
         slack_button_clicked("reject"),
         slack_button_clicked("defer"),
         expires(
             SLACK_BUTTONS,
             json!({"cluster": unique("staging"), "channel": "#approvals"})
-        )
+        ),
+        not_asked
     );
+    assert_eq!(failed.status, "FAILED", "{failed:?}");
+    assert_eq!(failed.error.as_deref(), Some("CouldNotAsk"), "{failed:?}");
     for (output, outcome, value) in [
         (&approved, "scaled-down", "approve"),
         (&rejected, "kept", "reject"),

@@ -139,7 +139,7 @@ pub fn block_problem(block: &Block, root: &Path) -> Option<String> {
 
 /// The waiting Tasks of a definition that could end it unhandled or outlive their request:
 /// each `.waitForTaskToken` Task needs a deadline (`TimeoutSeconds` or `TimeoutSecondsPath`),
-/// a Catch of both `States.Timeout` and `Hitl.Expired`, and an `expiresInSeconds` somewhere in
+/// a Catch naming both `States.Timeout` and `Hitl.Expired`, and an `expiresInSeconds` somewhere in
 /// the definition taken from the same value.
 pub fn expiry_problems(definition: &Value) -> Vec<String> {
     let states = all_states(definition);
@@ -152,10 +152,12 @@ pub fn expiry_problems(definition: &Value) -> Vec<String> {
         if !waits {
             continue;
         }
+        // Named, not only under States.ALL: nobody deciding is an end of its own, not a
+        // failure to ask.
         let caught = |error: &str| {
             state["Catch"].as_array().into_iter().flatten().any(|c| {
                 let errors = c["ErrorEquals"].as_array().cloned().unwrap_or_default();
-                errors.iter().any(|e| e == error || e == "States.ALL")
+                errors.iter().any(|e| e == error)
             })
         };
         for error in ["States.Timeout", "Hitl.Expired"] {
@@ -280,7 +282,11 @@ mod tests {
         wait["Catch"][0]["ErrorEquals"] = json!(["States.ALL"]);
         assert_eq!(
             expiry_problems(&definition),
-            ["WaitForApproval: no expiresInSeconds taken from the Task's timeout"]
+            [
+                "WaitForApproval: no Catch for States.Timeout",
+                "WaitForApproval: no Catch for Hitl.Expired",
+                "WaitForApproval: no expiresInSeconds taken from the Task's timeout"
+            ]
         );
     }
 }
