@@ -1,0 +1,212 @@
+//! What the functions return validates against `<function>.output.json`: each output is made
+//! by the real use case on test doubles (or, for the decision, from a recorded decision as the
+//! Decision API sends it), serialized as the Lambda runtime does, and checked.
+
+use std::path::Path;
+
+use approvals::follow_up::{Answer, FollowUpAnswer};
+use approvals::testing::{InMemoryStore, RecordingSender};
+use approvals::use_cases::LinkSettings;
+use approvals::{
+    Channel, ChosenAction, DecidedBy, Decision, DecisionOutput, LinkSigner, RecordedDecision,
+    SlackUser,
+};
+use channels::testing::{FakeSlack, InMemoryJira, RecordingTeams};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+const NOW: i64 = 1_800_000_000;
+
+fn validator(file: &str) -> jsonschema::Validator {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(schemas::DIR)
+        .join(file);
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    jsonschema::validator_for(&closed(schema)).expect("the schema compiles")
+}
+
+/// The schema with no room for fields it does not name: an output schema stays open for fields
+/// a later version adds, but here every field the code writes must be described.
+fn closed(schema: Value) -> Value {
+    match schema {
+        Value::Object(mut object) => {
+            if object.contains_key("properties") && !object.contains_key("additionalProperties") {
+                object.insert("additionalProperties".into(), Value::Bool(false));
+            }
+            Value::Object(object.into_iter().map(|(k, v)| (k, closed(v))).collect())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(closed).collect()),
+        other => other,
+    }
+}
+
+fn assert_fits(file: &str, output: &impl Serialize) {
+    let validator = validator(file);
+    let value = serde_json::to_value(output).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&value)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{file}: {value} does not fit: {errors:?}"
+    );
+}
+
+fn read<T: serde::de::DeserializeOwned>(input: Value) -> T {
+    approvals::input::from_json(input).unwrap()
+}
+
+#[tokio::test]
+async fn links_and_emails_fit_their_schemas_and_links_are_send_emails_approval() {
+    let signer = LinkSigner::from_config("k1:0123456789abcdef0123456789abcdef").unwrap();
+    let settings = LinkSettings {
+        signer: &signer,
+        base_url: "https://approvals.example.com",
+        retention_days: 30,
+        origin: Channel::Email,
+    };
+    let store = InMemoryStore::default();
+    let sender = RecordingSender::default();
+    for (id, input) in [
+        ("a-1", json!({"title": "Stop db-1?"})),
+        (
+            "a-2",
+            json!({"title": "Stop db-2?", "approvers": ["alice@example.com", "bob@example.com"]}),
+        ),
+    ] {
+        let links = approvals::use_cases::create_approval_links(
+            read(input),
+            &settings,
+            &store,
+            id.into(),
+            NOW,
+        )
+        .await
+        .unwrap();
+        assert_fits("create_approval_links.output.json", &links);
+        // The workflow hands the output to Send Email as `approval`: its input schema takes it.
+        // Personal links go to their approvers; shared ones to whom `to` names.
+        let mut email = json!({ "approval": links });
+        if links.links.is_empty() {
+            email["to"] = json!("ops@example.com");
+        }
+        let validator = validator("send_email.input.json");
+        assert!(validator.is_valid(&email), "send_email refuses {email}");
+        let sent = channels::email::send_email(read(email), "approvals@example.com", &sender)
+            .await
+            .unwrap();
+        assert_fits("send_email.output.json", &sent);
+    }
+}
+
+#[tokio::test]
+async fn chat_and_jira_outputs_fit_their_schemas() {
+    let (store, slack) = (InMemoryStore::default(), FakeSlack::default());
+    let plain = read(json!({"channel": "C1", "text": "Hello"}));
+    let sent = channels::slack::send_message(plain, &store, &slack, 30, NOW)
+        .await
+        .unwrap();
+    assert_fits("slack_send_message.output.json", &sent);
+    let buttons = json!({"channel": "C1", "text": "Pick", "blocks": [{"type": "actions", "elements": [{"type": "button", "action_id": "go", "text": {"type": "plain_text", "text": "Go"}, "value": "go"}]}]});
+    let waitable = channels::slack::send_message(read(buttons), &store, &slack, 30, NOW)
+        .await
+        .unwrap();
+    assert!(waitable.approval_id.is_some());
+    assert_fits("slack_send_message.output.json", &waitable);
+    let update = read(json!({"message": waitable, "text": "Done"}));
+    let updated = channels::slack::update_message(update, &slack)
+        .await
+        .unwrap();
+    assert_fits("slack_update_message.output.json", &updated);
+    assert_fits(
+        "slack_expiry_sweeper.output.json",
+        &channels::slack::SweepReport::default(),
+    );
+
+    let teams = RecordingTeams::default();
+    let posted = channels::teams::send_message(read(json!({"text": "Done"})), &teams)
+        .await
+        .unwrap();
+    assert_fits("teams_send_channel_message.output.json", &posted);
+    assert_fits("teams_send_chat_message.output.json", &posted);
+
+    let jira = InMemoryJira::new(&[("OPS-1", "To Do")]);
+    let comment = read(json!({"issueKey": "OPS-1", "comment": "Approved"}));
+    let added = channels::jira::add_issue_comment(comment, &jira)
+        .await
+        .unwrap();
+    assert_fits("jira_add_issue_comment.output.json", &added);
+    for status in ["To Do", "Done"] {
+        let change = read(json!({"issueKey": "OPS-1", "status": status, "comment": "Moved"}));
+        let changed = channels::jira::change_issue_status(change, &jira)
+            .await
+            .unwrap();
+        assert_fits("jira_change_issue_status.output.json", &changed);
+    }
+}
+
+fn decision(decided_by: DecidedBy, decision: Decision) -> RecordedDecision {
+    RecordedDecision {
+        decision,
+        decided_by,
+        decided_at: NOW,
+        comment: None,
+        source_ip: None,
+        user_agent: None,
+        slack_user: None,
+        action: None,
+        follow_up: None,
+        submission_id: None,
+    }
+}
+
+/// The decision, as every `.waitForTaskToken` Task gets it: a shared link (not verified), a
+/// personal link with a comment, a Slack click on a custom button with a numeric follow-up
+/// answer, and an optional question left empty.
+#[test]
+fn every_kind_of_decision_fits_the_waiting_tasks_output_schema() {
+    let who = |id: &str, channel| DecidedBy {
+        id: id.into(),
+        name: "Dana".into(),
+        channel,
+    };
+    let shared = decision(who("link", Channel::Teams), Decision::Approve);
+    let mut personal = decision(who("alice@example.com", Channel::Email), Decision::Reject);
+    personal.comment = Some("Not now".into());
+    let mut click = decision(
+        who("U0ALICE", Channel::Slack),
+        Decision::Custom("scale-50".into()),
+    );
+    click.slack_user = Some(SlackUser {
+        id: "U0ALICE".into(),
+        username: "alice".into(),
+        team_id: Some("T1".into()),
+    });
+    click.action = Some(ChosenAction {
+        action_id: "hitl_button_2".into(),
+        kind: "button".into(),
+        selected: vec!["scale-50".into()],
+    });
+    click.follow_up = Some(FollowUpAnswer {
+        question: "How many?".into(),
+        answer: Some(Answer::Number(3.into())),
+    });
+    let mut empty = decision(who("bob@example.com", Channel::Email), Decision::Approve);
+    empty.follow_up = Some(FollowUpAnswer {
+        question: "Why?".into(),
+        answer: None,
+    });
+    for recorded in [shared, personal, click, empty] {
+        let output = DecisionOutput::from_recorded("a-1", &recorded);
+        for function in [
+            "wait_for_approval",
+            "slack_request_action",
+            "slack_wait_for_user_action",
+            "teams_request_action",
+        ] {
+            assert_fits(&format!("{function}.output.json"), &output);
+        }
+    }
+}
