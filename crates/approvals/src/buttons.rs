@@ -18,7 +18,9 @@ pub const MAX_LINK_VALUE_CHARS: usize = 64;
 
 /// How a button looks. Input names: `primary` (Adaptive Cards: `positive`), `danger`
 /// (`destructive`), `default` or absent.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ButtonStyle {
     #[default]

@@ -33,15 +33,21 @@ pub struct TeamsRequestActionInput {
     pub approvers: Option<Value>,
     /// One person's email address: the card goes to their 1:1 chat with the bot, and its
     /// links are personal to them (see [`super::bot`]). Not with `approvers`.
-    #[schemars(with = "Option<crate::schema::Email>")]
+    #[schemars(
+        with = "Option<crate::schema::Email>",
+        description = "One person's email address (in your Microsoft 365 tenant): the message goes to their 1:1 chat with the bot instead of the webhook's channel or chat; a request's links are then personal to them. Not with `approvers`."
+    )]
     pub user: Option<Value>,
     /// A question asked on the confirmation page after a choice (see `approvals::follow_up`).
     pub follow_up: Option<approvals::FollowUpInput>,
     /// `[{label, value, style?}]`, 1 to 6 (see [`super::buttons`]); absent: Approve / Reject.
-    #[schemars(with = "Option<Vec<crate::schema::LinkButton>>", length(min = 1, max = approvals::buttons::MAX_BUTTONS))]
+    #[schemars(with = "Option<Vec<crate::schema::LinkButton>>", length(min = 1, max = approvals::buttons::MAX_BUTTONS), description = "1 to 6 buttons, values told apart; absent: Approve / Reject. A button's value is the decision its link carries.")]
     pub buttons: Option<Value>,
     /// Refused unless absent or null: see [`NO_TARGET`].
-    #[schemars(with = "Option<crate::schema::Refused>")]
+    #[schemars(
+        with = "Option<crate::schema::Refused>",
+        description = "Not supported: leave it out. Microsoft Graph takes channel and chat messages from an app only to import history, so every message goes to the channel or chat of the Workflows webhook; use one webhook per channel."
+    )]
     pub target: Option<Value>,
     /// `"taskToken.$": "$$.Task.Token"`, in a `.waitForTaskToken` Task.
     #[schemars(required, length(max = approvals::input::MAX_TASK_TOKEN_CHARS), pattern(approvals::schema::NON_BLANK_PATTERN))]
@@ -68,19 +74,25 @@ pub struct TeamsSendMessageInput {
     pub text: Option<String>,
     /// A raw Adaptive Card (`"type": "AdaptiveCard"`), version 1.4 at most.
     #[schemars(length(max = MAX_TEXT_CHARS))]
+    #[schemars(with = "Option<crate::schema::AdaptiveCard>")]
     pub card: Option<Value>,
     /// With `text`: a bold heading above it (the message becomes a card). Ignored with `card`.
-    #[schemars(with = "Option<crate::schema::AdaptiveCard>")]
+    #[schemars(length(max = MAX_TITLE_CHARS))]
     pub title: Option<String>,
     /// One person's email address: the message goes to their 1:1 chat with the bot instead of
-    #[schemars(length(max = MAX_TITLE_CHARS))]
     /// the webhook's channel or chat (see [`super::bot`]).
     pub user: Option<Value>,
     /// Refused unless absent or null: see [`NO_TARGET`].
-    #[schemars(with = "Option<crate::schema::Email>")]
+    #[schemars(
+        with = "Option<crate::schema::Email>",
+        description = "One person's email address (in your Microsoft 365 tenant): the message goes to their 1:1 chat with the bot instead of the webhook's channel or chat; a request's links are then personal to them. Not with `approvers`."
+    )]
+    #[schemars(
+        with = "Option<crate::schema::Refused>",
+        description = "Not supported: leave it out. Microsoft Graph takes channel and chat messages from an app only to import history, so every message goes to the channel or chat of the Workflows webhook; use one webhook per channel."
+    )]
     pub target: Option<Value>,
 }
-    #[schemars(with = "Option<crate::schema::Refused>")]
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
