@@ -61,6 +61,9 @@ pub struct ApprovalRecord {
     /// The request's own buttons (Teams `buttons`): the only choices its links may carry.
     /// Empty: the usual approve and reject.
     pub buttons: Vec<ChoiceButton>,
+    /// The execution that asked, when its workflow passed `executionArn`: logged beside the
+    /// approval id by whoever handles the record later (the Decision API, the re-driver).
+    pub execution_arn: Option<String>,
 }
 
 /// How long one deliverer owns a delivery: a live deliverer needs at most two SDK calls of
@@ -112,6 +115,7 @@ impl ApprovalRecord {
             action_ids: Vec::new(),
             follow_up: None,
             buttons: Vec::new(),
+            execution_arn: None,
         }
     }
 
@@ -177,21 +181,24 @@ impl ApprovalRecord {
 #[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateLinksInput {
-    pub title: Option<String>,
-    pub description: Option<String>,
-    pub expires_in_seconds: Option<i64>,
-    pub approvers: Option<Vec<String>>,
     /// What is being approved: one line (an email's subject, a chat message's heading).
     #[schemars(required, length(min = 1, max = MAX_TITLE_CHARS), pattern(crate::schema::ONE_LINE_PATTERN))]
-    /// A question asked on the confirmation page after approve or reject (`null`: none).
+    pub title: Option<String>,
     #[schemars(length(max = MAX_DESCRIPTION_CHARS))]
-    pub follow_up: Option<FollowUpInput>,
+    pub description: Option<String>,
     /// How long the links work (default 24 hours); tie it to the Task's `TimeoutSeconds`.
     #[schemars(range(min = MIN_EXPIRES_IN_SECONDS, max = MAX_EXPIRES_IN_SECONDS))]
-}
+    pub expires_in_seconds: Option<i64>,
     /// Email addresses allowed to decide, each sent personal links; absent or empty: whoever
     /// holds the shared links.
     #[schemars(length(max = MAX_APPROVERS), inner(pattern(crate::schema::EMAIL_PATTERN), length(max = crate::schema::MAX_EMAIL_CHARS)))]
+    pub approvers: Option<Vec<String>>,
+    /// A question asked on the confirmation page after approve or reject (`null`: none).
+    pub follow_up: Option<FollowUpInput>,
+    /// `"executionArn.$": "$$.Execution.Id"` (optional): kept on the record so every later log
+    /// line and metric about this approval names its execution.
+    pub execution_arn: Option<String>,
+}
 
 /// The choices of a link: what `followUp.after` may name.
 pub const LINK_CHOICES: [&str; 2] = ["approve", "reject"];
@@ -204,6 +211,7 @@ pub struct ValidatedRequest {
     pub expires_in_seconds: i64,
     pub approvers: Vec<String>,
     pub follow_up: Option<FollowUp>,
+    pub execution_arn: Option<String>,
 }
 
 impl CreateLinksInput {
@@ -268,6 +276,7 @@ impl CreateLinksInput {
             expires_in_seconds,
             approvers,
             follow_up,
+            execution_arn: crate::input::execution_arn(self.execution_arn)?,
         })
     }
 }

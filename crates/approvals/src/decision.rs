@@ -242,11 +242,43 @@ impl DecisionOutput {
             follow_up: recorded.follow_up.as_ref().map(FollowUpOutput::from),
         }
     }
+
+    /// `decidedAt` as Unix seconds (`None` if it is not RFC 3339).
+    pub fn decided_at_unix(&self) -> Option<i64> {
+        use time::format_description::well_known::Rfc3339;
+        time::OffsetDateTime::parse(&self.decided_at, &Rfc3339)
+            .ok()
+            .map(|t| t.unix_timestamp())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decided_at_reads_back_as_unix_seconds() {
+        let recorded = RecordedDecision {
+            decision: Decision::Reject,
+            decided_by: DecidedBy {
+                id: "bob@example.com".into(),
+                name: "bob@example.com".into(),
+                channel: Channel::Email,
+            },
+            decided_at: 1_800_000_007,
+            comment: None,
+            source_ip: None,
+            user_agent: None,
+            slack_user: None,
+            action: None,
+            follow_up: None,
+            submission_id: None,
+        };
+        let mut output = DecisionOutput::from_recorded("a", &recorded);
+        assert_eq!(output.decided_at_unix(), Some(1_800_000_007));
+        output.decided_at = "yesterday".into();
+        assert_eq!(output.decided_at_unix(), None);
+    }
 
     #[test]
     fn output_has_the_documented_shape() {

@@ -7,6 +7,7 @@
 //! token they deliver, so a dead deliverer's claim runs out instead of wedging the record.
 
 use serde::Serialize;
+use tracing::Instrument;
 
 use crate::approval::{rfc3339, LEASE_SECONDS};
 use crate::ports::{
@@ -248,6 +249,9 @@ pub struct RedriveReport {
     pub gave_up: Vec<String>,
     /// Records that left the re-drive index.
     pub settled: usize,
+    /// When the oldest decision this pass found not yet delivered was made (Unix seconds):
+    /// how far behind delivery is.
+    pub oldest_undelivered_decided_at: Option<i64>,
 }
 
 impl RedriveReport {
@@ -291,7 +295,20 @@ pub async fn redrive_while(
         let Some(record) = store.get(&id).await? else {
             continue;
         };
-        if let Err(err) = redrive_one(record, store, resumer, notifier, now, &mut report).await {
+        if let (true, Some(decision)) = (record.needs_delivery(), &record.decision) {
+            let oldest = report
+                .oldest_undelivered_decided_at
+                .get_or_insert(decision.decided_at);
+            *oldest = (*oldest).min(decision.decided_at);
+        }
+        // Each record's lines name it and the execution that asked (a run handles many).
+        let span = tracing::error_span!(
+            "record",
+            approval_id = %id,
+            execution_arn = record.execution_arn.as_deref()
+        );
+        let redriving = redrive_one(record, store, resumer, notifier, now, &mut report);
+        if let Err(err) = redriving.instrument(span).await {
             tracing::warn!(approval_id = %id, error = err.name(), message = %err, "re-drive failed; tried again later");
             // Later, not on every pass: a call that keeps failing (a message Slack refuses to
             // update) must not keep the head of the index and the re-driver's whole budget.

@@ -97,9 +97,44 @@ pub fn request_key(key: Option<String>) -> Result<Option<String>, HitlError> {
     Ok(key)
 }
 
+/// The longest execution ARN Step Functions makes (state machine and execution names are at
+/// most 80 characters each; 2048 leaves room for any partition and region).
+pub const MAX_EXECUTION_ARN_CHARS: usize = 2048;
+
+/// The optional `executionArn` (`"executionArn.$": "$$.Execution.Id"`): kept only to correlate
+/// logs, so it must look like an ARN, on one line.
+pub fn execution_arn(arn: Option<String>) -> Result<Option<String>, HitlError> {
+    let Some(arn) = non_blank(arn) else {
+        return Ok(None);
+    };
+    check_length("executionArn", &arn, MAX_EXECUTION_ARN_CHARS)?;
+    if !arn.starts_with("arn:") || arn.contains(|c: char| c.is_whitespace() || c.is_control()) {
+        return Err(HitlError::invalid_input(
+            "executionArn must be an execution's ARN (pass \"executionArn.$\": \"$$.Execution.Id\")",
+        ));
+    }
+    Ok(Some(arn))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_execution_arn_is_optional_and_must_look_like_one() {
+        assert_eq!(execution_arn(None), Ok(None));
+        assert_eq!(execution_arn(Some(" ".into())), Ok(None));
+        let arn = "arn:aws:states:eu-west-1:123456789012:execution:Approve:run-1";
+        assert_eq!(execution_arn(Some(arn.into())), Ok(Some(arn.into())));
+        for bad in [
+            "run-1",
+            "arn:aws:states:x\ny",
+            &format!("arn:{}", "x".repeat(2048)),
+        ] {
+            let err = execution_arn(Some(bad.into())).unwrap_err();
+            assert!(err.to_string().contains("executionArn"), "{err}");
+        }
+    }
 
     #[test]
     fn blank_is_absent_and_errors_name_the_field() {

@@ -52,6 +52,7 @@ pub async fn create_links_with_buttons(
         expires_in_seconds,
         approvers,
         follow_up,
+        execution_arn,
     } = match buttons.is_empty() {
         true => input.validate()?,
         false => {
@@ -72,6 +73,7 @@ pub async fn create_links_with_buttons(
     record.approvers = approvers;
     record.follow_up = follow_up;
     record.buttons = buttons;
+    record.execution_arn = execution_arn;
     store.create(&record).await?;
 
     Ok(links_of(&record, settings))
@@ -139,13 +141,16 @@ pub fn links_of(record: &ApprovalRecord, settings: &LinkSettings<'_>) -> CreateL
 #[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WaitInput {
-    pub approval_id: Option<String>,
-    pub task_token: Option<String>,
     /// Create Approval Links' `approvalId`.
     #[schemars(required, pattern(crate::schema::NON_BLANK_PATTERN))]
-}
+    pub approval_id: Option<String>,
     /// `"taskToken.$": "$$.Task.Token"`, in a `.waitForTaskToken` Task.
     #[schemars(required, length(max = crate::input::MAX_TASK_TOKEN_CHARS), pattern(crate::schema::NON_BLANK_PATTERN))]
+    pub task_token: Option<String>,
+    /// `"executionArn.$": "$$.Execution.Id"` (optional): names the execution in this Task's
+    /// log lines. Create Approval Links keeps it on the record for everyone else.
+    pub execution_arn: Option<String>,
+}
 
 /// Where a waiting Task stands when its function returns (Step Functions then waits for the
 /// token, so this output is seen only in tests and logs).
@@ -173,6 +178,7 @@ pub async fn wait_for_approval(
 ) -> Result<WaitOutput, HitlError> {
     let approval_id = required(input.approval_id, "approvalId")?;
     let task_token = task_token(input.task_token)?;
+    crate::input::execution_arn(input.execution_arn)?;
     let record = store
         .attach_task_token(&approval_id, &task_token, now)
         .await?

@@ -47,6 +47,7 @@ pub fn to_item(r: &ApprovalRecord) -> Item {
         ("description", &r.description),
         ("taskToken", &r.task_token),
         ("messageBlocks", &r.message_shown),
+        ("executionArn", &r.execution_arn),
     ] {
         if let Some(v) = value {
             item.insert(name.into(), s(v));
@@ -280,6 +281,7 @@ pub fn from_item(item: &Item) -> Result<ApprovalRecord, HitlError> {
         action_ids: get_strings(item, "actionIds"),
         follow_up: question_from(item)?,
         buttons: crate::dynamodb_buttons::buttons_from(item)?,
+        execution_arn: get_s(item, "executionArn"),
     })
 }
 
@@ -315,6 +317,7 @@ mod tests {
         record.description = Some("d".into());
         record.approvers = vec!["x@example.com".into()];
         record.task_token = Some("tok".into());
+        record.execution_arn = Some("arn:aws:states:us-east-1:1:execution:m:e".into());
         record.decision = Some(decision());
         record.delivery = DeliveryState {
             lease: Some(Lease {

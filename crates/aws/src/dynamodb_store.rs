@@ -201,11 +201,17 @@ impl ApprovalStore for DynamoApprovalStore {
     }
 
     async fn get(&self, approval_id: &str) -> Result<Option<ApprovalRecord>, HitlError> {
-        self.read_item(approval_id)
+        let record = self
+            .read_item(approval_id)
             .await?
             .as_ref()
             .map(from_item)
-            .transpose()
+            .transpose()?;
+        if let Some(r) = &record {
+            // The rest of the request's log lines name the execution that asked.
+            lambda_kit::correlation::record_read(&r.approval_id, r.execution_arn.as_deref());
+        }
+        Ok(record)
     }
 
     async fn attach_task_token(
@@ -291,9 +297,11 @@ impl ApprovalStore for DynamoApprovalStore {
             .send()
             .await;
         match result {
-            Ok(out) => Ok(DecisionWrite::Recorded(from_item(
-                out.attributes().ok_or_else(|| corrupt("item"))?,
-            )?)),
+            Ok(out) => {
+                committed(approval_id, decision);
+                let item = out.attributes().ok_or_else(|| corrupt("item"))?;
+                Ok(DecisionWrite::Recorded(from_item(item)?))
+            }
             Err(e) if is_conditional_failure(&e) => {
                 self.refused_decision(approval_id, decision, &write_id)
                     .await
@@ -337,6 +345,7 @@ impl DynamoApprovalStore {
         if get_s(&item, "decisionWrite").as_deref() == Some(write_id) {
             // Our own write landed on an attempt whose answer was lost, and the SDK's retry
             // of the very same request found it: this caller's decision, recorded once.
+            committed(approval_id, decision);
             return Ok(DecisionWrite::Recorded(record));
         }
         if record.decision.is_some() {
@@ -345,8 +354,20 @@ impl DynamoApprovalStore {
         self.append_late_decision(approval_id, decision).await?;
         match self.get(approval_id).await? {
             Some(record) if record.decision.is_some() => Ok(DecisionWrite::AlreadyDecided(record)),
-            Some(record) => Ok(DecisionWrite::TooLate(record)),
+            Some(record) => {
+                lambda_kit::metrics::late_click(approval_id);
+                Ok(DecisionWrite::TooLate(record))
+            }
             None => Ok(DecisionWrite::NotFound),
         }
     }
+}
+
+/// A decision write committed, by whichever path (a link, a Slack click): counted
+/// (`DecisionsRecorded`), and the resume latency of this request's delivery starts here, to the
+/// millisecond (the record keeps whole seconds).
+fn committed(approval_id: &str, decision: &RecordedDecision) {
+    let at_ms = lambda_kit::metrics::now_ms();
+    lambda_kit::correlation::decision_committed(approval_id, at_ms);
+    lambda_kit::metrics::decision_recorded(decision.decided_by.channel, approval_id);
 }

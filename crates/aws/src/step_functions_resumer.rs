@@ -66,6 +66,20 @@ fn no_longer_waiting(code: Option<&str>) -> bool {
     )
 }
 
+/// `ResumeLatency`: from the decision to Step Functions accepting it, whoever delivers it. A
+/// decision this request committed counts from its write, to the millisecond; any other from
+/// its `decidedAt` (whole seconds: a re-driven delivery takes seconds anyway).
+fn report_resume_latency(output: &DecisionOutput) {
+    let now_ms = lambda_kit::metrics::now_ms();
+    let decided_ms = match lambda_kit::correlation::current().decided {
+        Some((id, at_ms)) if id == output.approval_id => Some(at_ms),
+        _ => output.decided_at_unix().map(|s| s * 1000),
+    };
+    if let Some(decided_ms) = decided_ms {
+        lambda_kit::metrics::resume_latency(now_ms - decided_ms, &output.approval_id);
+    }
+}
+
 #[async_trait]
 impl WorkflowResumer for StepFunctionsResumer {
     async fn resume(
@@ -73,17 +87,20 @@ impl WorkflowResumer for StepFunctionsResumer {
         task_token: &str,
         output: &DecisionOutput,
     ) -> Result<ResumeOutcome, HitlError> {
-        let output = serde_json::to_string(output)
+        let json = serde_json::to_string(output)
             .map_err(|e| HitlError::dependency("serde_json", e.to_string()))?;
         let sent = self
             .client
             .send_task_success()
             .task_token(task_token)
-            .output(output)
+            .output(json)
             .send()
             .await;
         match sent {
-            Ok(_) => Ok(ResumeOutcome::Resumed),
+            Ok(_) => {
+                report_resume_latency(output);
+                Ok(ResumeOutcome::Resumed)
+            }
             Err(err) => failed(err),
         }
     }

@@ -156,6 +156,7 @@ pub async fn request_action(
     let expires_at = now + expiry(input.expires_in_seconds)?;
     let token = task_token(input.task_token)?;
     let key = request_key(input.request_key)?;
+    let execution_arn = approvals::input::execution_arn(input.execution_arn)?;
     let approval_id = key.as_deref().map(keyed_approval_id).unwrap_or(approval_id);
     let destination = resolve(destination, slack).await?;
 
@@ -175,6 +176,7 @@ pub async fn request_action(
     record.approvers = approvers;
     record.task_token = Some(token);
     record.follow_up = follow_up;
+    record.execution_arn = execution_arn;
     let (record, posted) = create_or_resume(&record, key.is_some(), store, now).await?;
     let posted = match posted {
         Some(posted) => posted,
@@ -403,6 +405,7 @@ pub fn wait_target(
     Ok(approvals::use_cases::WaitInput {
         approval_id: Some(message_approval_id(&target)),
         task_token: Some(task_token(input.task_token)?),
+        execution_arn: None,
     })
 }
 

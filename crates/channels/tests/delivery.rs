@@ -56,6 +56,7 @@ impl<S: ApprovalStore + DeliveryStore> World<S> {
         let input = WaitInput {
             approval_id: Some("a-1".into()),
             task_token: Some(token.into()),
+            execution_arn: None,
         };
         use_cases::wait_for_approval(input, &self.store, &self.resumer, now)
             .await

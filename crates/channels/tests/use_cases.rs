@@ -231,6 +231,7 @@ async fn wait_rejects_bad_input_with_named_errors() {
     let input = WaitInput {
         approval_id: Some("missing".into()),
         task_token: Some("t".into()),
+        execution_arn: None,
     };
     let err = use_cases::wait_for_approval(input, &w.store, &w.resumer, NOW)
         .await

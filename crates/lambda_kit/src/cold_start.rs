@@ -102,6 +102,7 @@ impl<D: Send + Sync + 'static> ColdStart<D> {
     }
 
     fn note_failure(&self, err: &HitlError) {
+        crate::metrics::cold_start_failure();
         if err.is_transient() {
             tracing::warn!(error = err.name(), message = %err, "cold start incomplete; built again by the next event");
         } else {

@@ -3,9 +3,11 @@
 //! It knows nothing of AWS's SDKs, so a function that calls none links none.
 
 pub mod cold_start;
+pub mod correlation;
 pub mod email;
 pub mod http;
 pub mod input;
+pub mod metrics;
 pub mod settings;
 
 pub use cold_start::ColdStart;
@@ -19,21 +21,32 @@ use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
 use serde::Serialize;
 use serde_json::Value;
 
-/// JSON logs once per process, level from `RUST_LOG` (default info). No timestamps: CloudWatch
-/// stamps each line already.
+/// JSON logs once per process, level from `RUST_LOG` (default info), and the cold start
+/// counted ([`metrics::cold_start`]). No timestamps: CloudWatch stamps each line already.
 pub fn init_tracing() {
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
     let _ = tracing_subscriber::registry()
         .with(log_filter(std::env::var("RUST_LOG").ok().as_deref()))
-        .with(
-            tracing_subscriber::fmt::layer()
-                .json()
-                .with_target(false)
-                .with_current_span(false)
-                .without_time(),
-        )
+        .with(json_logs(std::io::stdout))
         .try_init();
+    metrics::cold_start();
+}
+
+/// One JSON object per line, with the current span's fields (the request's `approval_id` and
+/// `execution_arn`: [`correlation`]) under `span`.
+fn json_logs<S, W>(writer: W) -> impl tracing_subscriber::Layer<S>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + 'static,
+{
+    tracing_subscriber::fmt::layer()
+        .json()
+        .with_target(false)
+        .with_current_span(true)
+        .with_span_list(false)
+        .without_time()
+        .with_writer(writer)
 }
 
 /// `RUST_LOG` as targets and levels; unset or unreadable, `info`.
@@ -61,9 +74,21 @@ where
     Fut: Future<Output = Result<O, HitlError>> + 'a,
 {
     let handler = &handler;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        let deps = deps.get().await.map_err(TaskFailure)?;
-        handler(deps, event.payload).await.map_err(TaskFailure)
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+        correlation::scope(async move {
+            correlation::from_input(&event.payload);
+            let result = match deps.get().await {
+                Ok(deps) => handler(deps, event.payload).await,
+                Err(err) => Err(err),
+            };
+            result.map_err(|err| {
+                // Logged and counted here, inside the request's span; messages never hold
+                // tokens or secrets.
+                tracing::warn!(error = err.name(), message = %err, "task failed");
+                metrics::task_failed(&err);
+                TaskFailure(err)
+            })
+        })
     }))
     .await
 }
@@ -88,8 +113,6 @@ impl From<HitlError> for TaskFailure {
 
 impl From<TaskFailure> for Diagnostic {
     fn from(failure: TaskFailure) -> Self {
-        // Logged once here, by name; messages never hold tokens or secrets.
-        tracing::warn!(error = failure.0.name(), message = %failure.0, "task failed");
         Diagnostic {
             error_type: failure.0.name().to_string(),
             error_message: failure.0.to_string(),

@@ -7,7 +7,7 @@ use aws_adapters::sdk_config::{approval_store, LinkConfig};
 use aws_adapters::sdk_config::{endpoints, AwsService};
 use aws_adapters::DynamoApprovalStore;
 use lambda_kit::http::open_connections;
-use lambda_kit::{init_tracing, now, parse_input, run_task};
+use lambda_kit::{correlation, init_tracing, now, parse_input, run_task};
 use serde_json::Value;
 
 struct Deps {
@@ -16,11 +16,13 @@ struct Deps {
 }
 
 async fn handle(deps: &Deps, payload: Value) -> Result<CreateLinksOutput, HitlError> {
+    let approval_id = uuid::Uuid::new_v4().to_string();
+    correlation::approval_id(&approval_id);
     let output = create_approval_links(
         parse_input(payload)?,
         &deps.links.settings(Channel::Email),
         &deps.store,
-        uuid::Uuid::new_v4().to_string(),
+        approval_id,
         now(),
     )
     .await?;

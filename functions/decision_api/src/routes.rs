@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use channels::pages::{render, Page};
 use lambda_http::{Body, Error, Request, Response};
-use lambda_kit::ColdStart;
+use lambda_kit::{correlation, ColdStart};
 
 use crate::{links, slack_interactions, Deps};
 
@@ -34,10 +34,14 @@ async fn show_link(
     Path(approval_id): Path<String>,
     req: AxumRequest,
 ) -> AxumResponse {
-    match deps.get().await {
-        Ok(deps) => answer(links::show(deps, &approval_id, &as_lambda(req).await).await),
-        Err(err) => unavailable(&err),
-    }
+    correlation::scope(async {
+        correlation::approval_id(&approval_id);
+        match deps.get().await {
+            Ok(deps) => answer(links::show(deps, &approval_id, &as_lambda(req).await).await),
+            Err(err) => unavailable(&err),
+        }
+    })
+    .await
 }
 
 async fn decide(
@@ -45,20 +49,28 @@ async fn decide(
     Path(approval_id): Path<String>,
     req: AxumRequest,
 ) -> AxumResponse {
-    match deps.get().await {
-        Ok(deps) => answer(links::decide(deps, &approval_id, &as_lambda(req).await).await),
-        Err(err) => unavailable(&err),
-    }
+    correlation::scope(async {
+        correlation::approval_id(&approval_id);
+        match deps.get().await {
+            Ok(deps) => answer(links::decide(deps, &approval_id, &as_lambda(req).await).await),
+            Err(err) => unavailable(&err),
+        }
+    })
+    .await
 }
 
 async fn slack_click(State(deps): State<Shared>, req: AxumRequest) -> AxumResponse {
-    match deps.get_within(SLACK_CLICK_BUILD_AGAIN).await {
-        Ok(deps) => {
-            let req = as_lambda(req).await;
-            answer(slack_interactions::handle(deps.slack.as_ref(), &req).await)
+    // The click's approval id is known once its payload is read (slack_interactions).
+    correlation::scope(async {
+        match deps.get_within(SLACK_CLICK_BUILD_AGAIN).await {
+            Ok(deps) => {
+                let req = as_lambda(req).await;
+                answer(slack_interactions::handle(deps.slack.as_ref(), &req).await)
+            }
+            Err(err) => unavailable(&err),
         }
-        Err(err) => unavailable(&err),
-    }
+    })
+    .await
 }
 
 /// The page of a request whose clients could not be built: nothing was read or recorded, so

@@ -18,8 +18,8 @@ use channels::slack_click::{
     answer_errors, follow_up, parse_interaction, record_click, ClickOutcome, ClickStep,
 };
 use lambda_http::{Body, Error, Request, Response};
-use lambda_kit::now;
 use lambda_kit::Settings;
+use lambda_kit::{correlation, now};
 use saas_adapters::slack::SlackWebApi;
 use secrecy::{ExposeSecret, SecretString};
 
@@ -162,6 +162,7 @@ pub async fn handle(
             );
         }
     };
+    correlate(&step);
     if let ClickStep::AnswerRefused { click, reason } = &step {
         // Shown under the modal's field, which stays open; nothing was recorded.
         // Not the reason: it quotes what the person typed, which may be personal.
@@ -173,6 +174,22 @@ pub async fn handle(
         tokio::time::timeout(left, follow_up(step, store, resumer, &slack.api, now)).await;
     log_outcome(outcome);
     reply(200, "")
+}
+
+/// The rest of the click's log lines name its approval and the execution that asked.
+fn correlate(step: &ClickStep) {
+    let (click, record) = match step {
+        ClickStep::Ignored => return,
+        ClickStep::Refused { click, .. } | ClickStep::AnswerRefused { click, .. } => (click, None),
+        ClickStep::Recorded { click, record }
+        | ClickStep::AlreadyDecided { click, record }
+        | ClickStep::TooLate { click, record }
+        | ClickStep::Ask { click, record } => (click, Some(record)),
+    };
+    correlation::approval_id(&click.approval_id);
+    if let Some(record) = record {
+        correlation::record_read(&record.approval_id, record.execution_arn.as_deref());
+    }
 }
 
 /// What became of a recorded click, for the logs (Slack has its answer already).

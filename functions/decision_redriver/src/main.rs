@@ -11,14 +11,14 @@ use std::time::{Duration, Instant};
 
 use approvals::delivery::{redrive_while, RedriveReport};
 use approvals::ports::{DeliveryStore, OutcomeNotifier};
-use approvals::HitlError;
+use approvals::{ApprovalRecord, HitlError};
 use aws_adapters::cold_start::ColdContext;
 use aws_adapters::sdk_config::WaitDeps;
 use aws_adapters::sdk_config::{endpoints, AwsService};
 use aws_adapters::secrets::SLACK_BOT_TOKEN;
 use channels::slack_click::SlackOutcome;
 use lambda_kit::http::open_connections;
-use lambda_kit::{init_tracing, now, run_task};
+use lambda_kit::{init_tracing, metrics, now, run_task};
 use saas_adapters::slack::SlackWebApi;
 use serde::Serialize;
 use serde_json::Value;
@@ -66,26 +66,45 @@ impl RunReport {
     }
 }
 
+/// The message updates, with each refusal counted (`VendorRefusals`): the domain only keeps
+/// the reason of the one it gives up.
+struct CountedRefusals<'a>(&'a dyn OutcomeNotifier);
+
+#[async_trait::async_trait]
+impl OutcomeNotifier for CountedRefusals<'_> {
+    async fn show_outcome(&self, record: &ApprovalRecord) -> Result<(), HitlError> {
+        let shown = self.0.show_outcome(record).await;
+        if let Err(err) = &shown {
+            metrics::vendor_refusal(err);
+        }
+        shown
+    }
+}
+
+/// A pass's metrics: what it delivered and gave up, and how far behind delivery is.
+fn report_pass(pass: &RedriveReport, now: i64) {
+    let age = pass
+        .oldest_undelivered_decided_at
+        .map_or(0, |decided_at| now - decided_at);
+    metrics::redrive_pass(pass.delivered.len(), pass.gave_up.len(), age);
+}
+
 async fn handle(deps: &Deps, _event: Value) -> Result<RunReport, HitlError> {
     let started = Instant::now();
     let slack = deps
         .slack
         .as_ref()
         .map(|api| SlackOutcome(api as &dyn channels::slack::SlackMessenger));
-    let notifier = slack.as_ref().map(|s| s as &dyn OutcomeNotifier);
+    let counted = slack.as_ref().map(|s| CountedRefusals(s));
+    let notifier = counted.as_ref().map(|s| s as &dyn OutcomeNotifier);
     let store = &deps.wait.store;
     let mut run = RunReport::default();
     loop {
         let in_budget = || started.elapsed() < RUN_BUDGET;
-        let pass = redrive_while(
-            store,
-            &deps.wait.resumer,
-            notifier,
-            now(),
-            BATCH,
-            &in_budget,
-        )
-        .await?;
+        let at = now();
+        let pass =
+            redrive_while(store, &deps.wait.resumer, notifier, at, BATCH, &in_budget).await?;
+        report_pass(&pass, at);
         run.add(pass);
         let horizon = RUN_BUDGET.saturating_sub(started.elapsed());
         if horizon < PASS_INTERVAL {

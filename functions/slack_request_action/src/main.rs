@@ -10,7 +10,7 @@ use aws_adapters::secrets::SLACK_BOT_TOKEN;
 use aws_adapters::DynamoApprovalStore;
 use channels::slack::{request_action, RequestActionOutput};
 use lambda_kit::http::open_connections;
-use lambda_kit::{init_tracing, now, parse_input, run_task};
+use lambda_kit::{correlation, init_tracing, now, parse_input, run_task};
 use saas_adapters::slack::SlackWebApi;
 use serde_json::Value;
 
@@ -30,6 +30,7 @@ async fn handle(deps: &Deps, payload: Value) -> Result<RequestActionOutput, Hitl
         now(),
     )
     .await?;
+    correlation::approval_id(&output.approval_id);
     tracing::info!(approval_id = %output.approval_id, channel = %output.channel, ts = %output.ts, "Slack request posted");
     Ok(output)
 }

@@ -16,7 +16,7 @@ use aws_adapters::ses_sender::sender_address;
 use aws_adapters::{DynamoApprovalStore, SesEmailSender};
 use channels::teams::{request_action, ApproverMail, TeamsRequestActionOutput};
 use lambda_kit::http::open_connections;
-use lambda_kit::{init_tracing, now, parse_input, run_task};
+use lambda_kit::{correlation, init_tracing, now, parse_input, run_task};
 use saas_adapters::mail::configured_sender;
 use saas_adapters::teams::delivery::TeamsDelivery;
 use serde_json::Value;
@@ -43,6 +43,7 @@ async fn handle(deps: &Deps, payload: Value) -> Result<TeamsRequestActionOutput,
         now(),
     )
     .await?;
+    correlation::approval_id(&output.approval_id);
     tracing::info!(approval_id = %output.approval_id, expires_at = %output.expires_at, "Teams approval requested; waiting");
     Ok(output)
 }

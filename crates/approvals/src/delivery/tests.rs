@@ -142,3 +142,46 @@ fn pauses_double_up_to_their_cap() {
     assert_eq!(updates, [20, 40, 80, 160, 320, 640, 900, 900, 900]);
     assert_eq!(super::retry_delay(u32::MAX - 1), 20);
 }
+
+/// A decided email request whose Task waits on `token`, decided at `decided_at`.
+async fn decided_request(store: &InMemoryStore, id: &str, decided_at: i64) {
+    let mut record = ApprovalRecord::new(id.into(), "t".into(), Channel::Email, 0, 10_000, 1);
+    record.task_token = Some(format!("tok-{id}"));
+    store.create(&record).await.unwrap();
+    let decision = RecordedDecision {
+        decision: Decision::Approve,
+        decided_by: DecidedBy {
+            id: "x@example.com".into(),
+            name: "x@example.com".into(),
+            channel: Channel::Email,
+        },
+        decided_at,
+        comment: None,
+        source_ip: None,
+        user_agent: None,
+        slack_user: None,
+        action: None,
+        submission_id: None,
+        follow_up: None,
+    };
+    store
+        .record_decision(id, &decision, decided_at)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_pass_reports_when_the_oldest_decision_it_found_undelivered_was_made() {
+    let store = InMemoryStore::default();
+    decided_request(&store, "new", 300).await;
+    decided_request(&store, "old", 100).await;
+    let resumer = RecordingResumer::default();
+    *resumer.fail_with.lock().unwrap() = Some(HitlError::transient("Step Functions", "down"));
+    let failing = redrive(&store, &resumer, None, 1000, 10).await.unwrap();
+    assert_eq!(failing.oldest_undelivered_decided_at, Some(100));
+    *resumer.fail_with.lock().unwrap() = None;
+    let delivering = redrive(&store, &resumer, None, 2000, 10).await.unwrap();
+    assert_eq!(delivering.delivered.len(), 2, "{delivering:?}");
+    let idle = redrive(&store, &resumer, None, 3000, 10).await.unwrap();
+    assert_eq!(idle.oldest_undelivered_decided_at, None, "none left");
+}

@@ -59,11 +59,16 @@ fn nested_fields_are_refused_with_their_path() {
 
 #[test]
 fn without_a_close_name_the_known_fields_are_listed() {
-    let message = refusal::<WaitInput>(json!({"approvalId": "a", "execution": {"Id": "x"}}));
+    let message = refusal::<WaitInput>(json!({"approvalId": "a", "context": {"Id": "x"}}));
     assert!(
         message.starts_with(
-            "unknown field `execution`; the known fields are `approvalId`, `taskToken`. A Task's input holds only"
+            "unknown field `context`; the known fields are `approvalId`, `taskToken`, `executionArn`. A Task's input holds only"
         ),
+        "{message}"
+    );
+    let message = refusal::<WaitInput>(json!({"approvalId": "a", "execution": {"Id": "x"}}));
+    assert!(
+        message.starts_with("unknown field `execution`; did you mean `executionArn`?"),
         "{message}"
     );
     let message = from_json_at::<ButtonInput>("buttons[2]", json!({"colour": "red"}))

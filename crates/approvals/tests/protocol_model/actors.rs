@@ -126,6 +126,7 @@ async fn wait(gate: &Gate<'_>, token: &str, now: i64) -> Told {
     let input = WaitInput {
         approval_id: Some(ID.into()),
         task_token: Some(token.into()),
+        execution_arn: None,
     };
     Told::Waited(
         wait_for_approval(input, gate, gate, now)

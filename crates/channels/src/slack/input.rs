@@ -70,6 +70,8 @@ pub struct RequestActionInput {
     /// Idempotency key (e.g. the execution id and state name): an ASL retry of the same state
     /// reuses the first attempt's request and message instead of posting again.
     pub request_key: Option<String>,
+    /// `"executionArn.$": "$$.Execution.Id"` (optional): kept on the record to correlate logs.
+    pub execution_arn: Option<String>,
 }
 
 /// Input of Slack Send Message.
@@ -78,12 +80,12 @@ pub struct RequestActionInput {
 pub struct SendMessageInput {
     pub channel: Option<String>,
     pub user: Option<String>,
+    #[schemars(length(max = 40_000))]
     pub text: Option<String>,
     /// Raw Block Kit blocks.
-    #[schemars(length(max = 40_000))]
+    #[schemars(with = "Option<crate::schema::Blocks>")]
     pub blocks: Option<Vec<Value>>,
     pub thread_ts: Option<String>,
-    #[schemars(with = "Option<crate::schema::Blocks>")]
     /// Who the message appears to come from (needs the `chat:write.customize` scope).
     pub username: Option<String>,
     pub icon_emoji: Option<String>,
@@ -92,14 +94,14 @@ pub struct SendMessageInput {
     pub unfurl_links: Option<bool>,
     pub unfurl_media: Option<bool>,
     /// For messages with buttons that a Wait For User Action will wait on.
+    #[schemars(inner(regex(pattern = crate::schema::SLACK_USER_ID_PATTERN)))]
     pub allowed_users: Option<Vec<String>>,
     /// The `action_id`s whose actions count for a Wait For User Action; absent: every
-    #[schemars(inner(regex(pattern = crate::schema::SLACK_USER_ID_PATTERN)))]
     /// interactive element of the message.
     pub action_ids: Option<Vec<String>>,
+    #[schemars(range(min = approvals::approval::MIN_EXPIRES_IN_SECONDS, max = approvals::approval::MAX_EXPIRES_IN_SECONDS))]
     pub expires_in_seconds: Option<i64>,
     /// Idempotency key, as in Request Action: a retry returns the first attempt's message.
-    #[schemars(range(min = approvals::approval::MIN_EXPIRES_IN_SECONDS, max = approvals::approval::MAX_EXPIRES_IN_SECONDS))]
     pub request_key: Option<String>,
 }
 
@@ -119,16 +121,16 @@ pub struct SentMessage {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateMessageInput {
     pub channel: Option<String>,
-    pub ts: Option<String>,
-    /// Send Message's whole output may be passed here instead of `channel` + `ts`.
     /// The message's timestamp (`1700000000.000100`).
     #[schemars(regex(pattern = crate::schema::SLACK_TS_PATTERN))]
+    pub ts: Option<String>,
+    /// Send Message's whole output may be passed here instead of `channel` + `ts`.
     pub message: Option<MessageRefInput>,
-    pub text: Option<String>,
-    pub blocks: Option<Vec<Value>>,
     #[schemars(length(max = 40_000))]
-}
+    pub text: Option<String>,
     #[schemars(with = "Option<crate::schema::Blocks>")]
+    pub blocks: Option<Vec<Value>>,
+}
 
 /// A message as Send Message returns it ([`SentMessage`]): its `approvalId` is allowed (a
 /// workflow passes the whole output) and not used; any other field is refused.
@@ -136,9 +138,9 @@ pub struct UpdateMessageInput {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MessageRefInput {
     pub channel: Option<String>,
+    #[schemars(regex(pattern = crate::schema::SLACK_TS_PATTERN))]
     pub ts: Option<String>,
     #[allow(dead_code)]
-    #[schemars(regex(pattern = crate::schema::SLACK_TS_PATTERN))]
     approval_id: Option<String>,
 }
 
@@ -147,18 +149,18 @@ pub struct MessageRefInput {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WaitForUserActionInput {
     pub channel: Option<String>,
-    pub ts: Option<String>,
-    pub message: Option<MessageRefInput>,
     #[schemars(regex(pattern = crate::schema::SLACK_TS_PATTERN))]
-    pub task_token: Option<String>,
+    pub ts: Option<String>,
     /// Send Message's whole output, instead of `channel` + `ts`.
-    /// Refused with a pointer to Send Message's `actionIds`: which actions count is fixed
+    pub message: Option<MessageRefInput>,
     /// `"taskToken.$": "$$.Task.Token"`, in a `.waitForTaskToken` Task.
     #[schemars(required, length(max = approvals::input::MAX_TASK_TOKEN_CHARS), pattern(approvals::schema::NON_BLANK_PATTERN))]
+    pub task_token: Option<String>,
+    /// Refused with a pointer to Send Message's `actionIds`: which actions count is fixed
     /// when the message is sent, as a click may come before the wait.
+    #[schemars(with = "Option<crate::schema::Refused>")]
     pub action_ids: Option<Vec<String>>,
 }
-    #[schemars(with = "Option<crate::schema::Refused>")]
 
 /// `actionIds`: `action_id`s of elements of the message that can answer (absent or empty:
 /// every element counts).

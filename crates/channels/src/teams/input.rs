@@ -55,6 +55,8 @@ pub struct TeamsRequestActionInput {
     /// Idempotency key (e.g. the execution id and state name): an ASL retry of the same state
     /// reuses the first attempt's request and does not post the card again.
     pub request_key: Option<String>,
+    /// `"executionArn.$": "$$.Execution.Id"` (optional): kept on the record to correlate logs.
+    pub execution_arn: Option<String>,
 }
 
 /// Output of Teams Request Action (Step Functions replaces it with the decision).
@@ -71,9 +73,9 @@ pub struct TeamsRequestActionOutput {
 #[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TeamsSendMessageInput {
+    #[schemars(length(max = MAX_TEXT_CHARS))]
     pub text: Option<String>,
     /// A raw Adaptive Card (`"type": "AdaptiveCard"`), version 1.4 at most.
-    #[schemars(length(max = MAX_TEXT_CHARS))]
     #[schemars(with = "Option<crate::schema::AdaptiveCard>")]
     pub card: Option<Value>,
     /// With `text`: a bold heading above it (the message becomes a card). Ignored with `card`.
@@ -81,12 +83,12 @@ pub struct TeamsSendMessageInput {
     pub title: Option<String>,
     /// One person's email address: the message goes to their 1:1 chat with the bot instead of
     /// the webhook's channel or chat (see [`super::bot`]).
-    pub user: Option<Value>,
-    /// Refused unless absent or null: see [`NO_TARGET`].
     #[schemars(
         with = "Option<crate::schema::Email>",
         description = "One person's email address (in your Microsoft 365 tenant): the message goes to their 1:1 chat with the bot instead of the webhook's channel or chat; a request's links are then personal to them. Not with `approvers`."
     )]
+    pub user: Option<Value>,
+    /// Refused unless absent or null: see [`NO_TARGET`].
     #[schemars(
         with = "Option<crate::schema::Refused>",
         description = "Not supported: leave it out. Microsoft Graph takes channel and chat messages from an app only to import history, so every message goes to the channel or chat of the Workflows webhook; use one webhook per channel."
@@ -211,6 +213,7 @@ pub struct ValidatedRequestAction {
     pub expires_in_seconds: Option<i64>,
     pub task_token: String,
     pub request_key: Option<String>,
+    pub execution_arn: Option<String>,
     /// Normalized, without duplicates; empty: anyone who sees the card may decide.
     pub approvers: Vec<String>,
     /// The person the bot asks 1:1 (normalized); then `approvers` is that person alone.
@@ -242,6 +245,7 @@ impl TeamsRequestActionInput {
             expires_in_seconds: self.expires_in_seconds,
             approvers,
             follow_up: self.follow_up.clone(),
+            execution_arn: self.execution_arn,
         };
         let links = match buttons.is_empty() {
             true => links.validate()?,
@@ -257,6 +261,7 @@ impl TeamsRequestActionInput {
             expires_in_seconds: self.expires_in_seconds,
             task_token,
             request_key,
+            execution_arn: links.execution_arn,
             approvers: links.approvers,
             user,
             follow_up: self.follow_up,

@@ -109,6 +109,7 @@ pub(crate) async fn shared_links(
                 expires_in_seconds: request.expires_in_seconds,
                 approvers,
                 follow_up: request.follow_up.clone(),
+                execution_arn: request.execution_arn.clone(),
             };
             let buttons = request.buttons.clone();
             create_links_with_buttons(input, buttons, settings, store, approval_id, now).await

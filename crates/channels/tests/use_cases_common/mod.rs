@@ -47,6 +47,7 @@ impl World {
         let input = WaitInput {
             approval_id: Some("appr-1".into()),
             task_token: Some(token.into()),
+            execution_arn: None,
         };
         use_cases::wait_for_approval(input, &self.store, &self.resumer, NOW + 1)
             .await

@@ -1,0 +1,127 @@
+use super::*;
+use serde_json::json;
+
+#[test]
+fn a_document_is_the_emf_shape_with_values_at_the_top() {
+    let doc = document(
+        "Hitl/prod",
+        1_700_000_000_123,
+        Dimensions::One("Channel", "slack"),
+        &[count(names::DECISIONS_RECORDED, 1)],
+        &[("approvalId", "a-1"), ("executionArn", "arn:aws:states:x")],
+    );
+    assert_eq!(
+        doc,
+        json!({
+            "_aws": {
+                "Timestamp": 1_700_000_000_123_i64,
+                "CloudWatchMetrics": [{
+                    "Namespace": "Hitl/prod",
+                    "Dimensions": [["Channel"]],
+                    "Metrics": [{"Name": "DecisionsRecorded", "Unit": "Count"}],
+                }],
+            },
+            "Channel": "slack",
+            "DecisionsRecorded": 1.0,
+            "approvalId": "a-1",
+            "executionArn": "arn:aws:states:x",
+        })
+    );
+}
+
+#[test]
+fn several_metrics_share_one_document_and_an_empty_dimension_set() {
+    let doc = document(
+        "ns",
+        1,
+        Dimensions::None,
+        &[
+            count(names::REDELIVERED, 2),
+            Datum {
+                name: names::OLDEST_UNDELIVERED_AGE,
+                unit: Unit::Seconds,
+                value: 930.0,
+            },
+        ],
+        &[],
+    );
+    let directive = &doc["_aws"]["CloudWatchMetrics"][0];
+    assert_eq!(directive["Dimensions"], json!([[]]));
+    assert_eq!(
+        directive["Metrics"],
+        json!([
+            {"Name": "Redelivered", "Unit": "Count"},
+            {"Name": "OldestUndeliveredAgeSeconds", "Unit": "Seconds"},
+        ])
+    );
+    assert_eq!(doc["Redelivered"], json!(2.0));
+    assert_eq!(doc["OldestUndeliveredAgeSeconds"], json!(930.0));
+    assert!(doc.get("approvalId").is_none(), "absent when unknown");
+}
+
+#[test]
+fn a_total_is_published_beside_the_dimensioned_metric() {
+    let doc = document(
+        "ns",
+        1,
+        Dimensions::WithTotal("Error", "Hitl.Config"),
+        &[count(names::TASKS_FAILED, 1)],
+        &[],
+    );
+    assert_eq!(
+        doc["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+        json!([["Error"], []])
+    );
+    assert_eq!(doc["Error"], json!("Hitl.Config"));
+}
+
+#[test]
+fn a_property_never_overrides_a_dimension_or_a_value() {
+    let doc = document(
+        "ns",
+        1,
+        Dimensions::One("Vendor", "slack"),
+        &[count(names::VENDOR_REFUSALS, 1)],
+        &[("Vendor", "forged"), ("VendorRefusals", "x")],
+    );
+    assert_eq!(doc["Vendor"], json!("slack"));
+    assert_eq!(doc["VendorRefusals"], json!(1.0));
+}
+
+#[test]
+fn refusals_are_error_answers_not_throttles_outages_or_ambiguous_posts() {
+    use ServiceErrorKind::*;
+    let service = |s, k| HitlError::service(s, k, "x");
+    assert_eq!(
+        refusing_vendor(&service(Service::Slack, ChannelNotFound)),
+        Some("slack")
+    );
+    assert_eq!(
+        refusing_vendor(&service(Service::Teams, InvalidMessage)),
+        Some("teams")
+    );
+    assert_eq!(
+        refusing_vendor(&service(Service::Jira, TransitionNotFound)),
+        Some("jira")
+    );
+    assert_eq!(
+        refusing_vendor(&service(Service::Outlook, Unauthorized)),
+        Some("graph")
+    );
+    assert_eq!(
+        refusing_vendor(&service(Service::Smtp, Unauthorized)),
+        Some("email")
+    );
+    assert_eq!(
+        refusing_vendor(&HitlError::EmailRejected("unverified".into())),
+        Some("email")
+    );
+    for kind in [RateLimited, Unavailable, Unconfirmed] {
+        assert_eq!(refusing_vendor(&service(Service::Slack, kind)), None);
+    }
+    assert_eq!(
+        refusing_vendor(&HitlError::transient("DynamoDB", "x")),
+        None
+    );
+    assert_eq!(refusing_vendor(&HitlError::Config("x".into())), None);
+}
