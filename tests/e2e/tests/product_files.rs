@@ -87,7 +87,10 @@ fn one_version_and_license_everywhere() {
     let app = &template["Metadata"]["AWS::ServerlessRepo::Application"];
     assert_eq!(app["SemanticVersion"].as_str(), Some(version), "template");
     assert_eq!(changelog_version(), version, "CHANGELOG.md");
-    assert_eq!(app["SpdxLicenseId"].as_str(), Some(env!("CARGO_PKG_LICENSE")));
+    assert_eq!(
+        app["SpdxLicenseId"].as_str(),
+        Some(env!("CARGO_PKG_LICENSE"))
+    );
     assert!(read("LICENSE").starts_with("MIT License"));
     for file in ["LicenseUrl", "ReadmeUrl"] {
         let path = app[file].as_str().expect(file);
@@ -128,7 +131,10 @@ fn every_function_says_its_version_first() {
         let line = first_line_of(binary);
         let json: serde_json::Value =
             serde_json::from_str(&line).unwrap_or_else(|e| panic!("{binary}: {e}: {line}"));
-        assert_eq!(json["fields"]["message"], "hitl starting", "{binary}: {line}");
+        assert_eq!(
+            json["fields"]["message"], "hitl starting",
+            "{binary}: {line}"
+        );
         assert_eq!(
             json["fields"]["version"],
             env!("CARGO_PKG_VERSION"),
@@ -195,7 +201,11 @@ fn every_file_the_documents_link_to_exists() {
     for document in documents {
         let text = std::fs::read_to_string(root().join(&document)).unwrap();
         let dir = document.parent().unwrap_or(Path::new(""));
-        for target in text.split("](").skip(1).filter_map(|rest| rest.split(')').next()) {
+        for target in text
+            .split("](")
+            .skip(1)
+            .filter_map(|rest| rest.split(')').next())
+        {
             if target.starts_with("http") || target.starts_with('#') {
                 continue;
             }
