@@ -77,10 +77,14 @@ pub fn record_read(approval_id: &str, execution_arn: Option<&str>) {
     }
 }
 
-/// A Task's input names its approval (`approvalId`) and execution (`executionArn`) at the
-/// top, when it has them.
+/// A Task's input names its approval (`approvalId`, or in the object another function returned:
+/// Send Email's `approval`, a Slack message's `message`) and execution (`executionArn`), when
+/// it has them. Read for the logs only: the function's own strict parsing decides what counts.
 pub fn from_input(payload: &Value) {
-    if let Some(id) = payload.get("approvalId").and_then(Value::as_str) {
+    let id = ["", "/approval", "/message"]
+        .iter()
+        .find_map(|at| payload.pointer(&format!("{at}/approvalId"))?.as_str());
+    if let Some(id) = id {
         approval_id(id);
     }
     if let Some(arn) = payload.get("executionArn").and_then(Value::as_str) {

@@ -27,6 +27,19 @@ pub mod names {
     pub const COLD_STARTS: &str = "ColdStarts";
     pub const COLD_START_FAILURES: &str = "ColdStartFailures";
     pub const TASKS_FAILED: &str = "TasksFailed";
+    /// Every one of them.
+    pub const ALL: [&str; 10] = [
+        DECISIONS_RECORDED,
+        RESUME_LATENCY,
+        LATE_CLICKS,
+        REDELIVERED,
+        REDRIVE_GAVE_UP,
+        OLDEST_UNDELIVERED_AGE,
+        VENDOR_REFUSALS,
+        COLD_STARTS,
+        COLD_START_FAILURES,
+        TASKS_FAILED,
+    ];
 }
 
 /// The units we use (EMF takes CloudWatch's unit names).

@@ -93,3 +93,23 @@ async fn ids_are_per_request_and_a_record_names_its_execution_only_for_its_own_r
     assert_eq!(current(), Ids::default(), "nothing outside a request");
     scope(async { assert_eq!(current(), Ids::default()) }).await;
 }
+
+#[tokio::test]
+async fn an_approval_id_is_found_in_what_another_function_returned() {
+    for input in [
+        serde_json::json!({"to": ["x@y.z"], "approval": {"approvalId": "a-4", "title": "t"}}),
+        serde_json::json!({"message": {"channel": "C1", "ts": "1.2", "approvalId": "a-4"}}),
+        serde_json::json!({"approvalId": "a-4", "approval": {"approvalId": "other"}}),
+    ] {
+        scope(async {
+            from_input(&input);
+            assert_eq!(current().approval_id.as_deref(), Some("a-4"), "{input}");
+        })
+        .await;
+    }
+    scope(async {
+        from_input(&serde_json::json!({"approval": "a-4", "approvalId": 7}));
+        assert_eq!(current(), Ids::default(), "only strings where ids are");
+    })
+    .await;
+}

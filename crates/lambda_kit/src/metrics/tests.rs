@@ -125,3 +125,63 @@ fn refusals_are_error_answers_not_throttles_outages_or_ambiguous_posts() {
     );
     assert_eq!(refusing_vendor(&HitlError::Config("x".into())), None);
 }
+
+/// The template's alarms and dashboard watch the metrics as the functions write them: each
+/// metric of our namespace they name is one we emit (a typo would leave an alarm without data
+/// for good, `notBreaching` and silent), each one we emit is watched, and the `Vendor` values
+/// are the ones [`refusing_vendor`] gives.
+#[test]
+fn the_templates_alarms_and_dashboard_name_the_metrics_we_write() {
+    let template = include_str!("../../../../template.yaml");
+    let ours = "Namespace: !Sub \"Hitl/${AWS::StackName}\"";
+    let lines: Vec<&str> = template.lines().map(str::trim).collect();
+    let mut watched = Vec::new();
+    for pair in lines.windows(2) {
+        if pair[0] == ours {
+            let name = pair[1]
+                .strip_prefix("MetricName: ")
+                .expect("MetricName after Namespace");
+            watched.push(name.to_string());
+        }
+    }
+    let on_dashboard = "\"Hitl/${AWS::StackName}\", \"";
+    for (at, _) in template.match_indices(on_dashboard) {
+        let rest = &template[at + on_dashboard.len()..];
+        watched.push(rest[..rest.find('"').unwrap()].to_string());
+    }
+    // A dashboard SEARCH: `MetricName=\"ColdStarts\"` in the body's JSON.
+    let searched = "MetricName=\\\"";
+    for (at, _) in template.match_indices(searched) {
+        let rest = &template[at + searched.len()..];
+        watched.push(rest[..rest.find('\\').unwrap()].to_string());
+    }
+    for name in &watched {
+        assert!(
+            names::ALL.contains(&name.as_str()),
+            "{name} is not a metric we write"
+        );
+    }
+    for name in names::ALL {
+        assert!(
+            watched.iter().any(|w| w == name),
+            "{name} is watched by nothing"
+        );
+    }
+    let vendors = ["slack", "teams", "jira", "graph", "email"];
+    for pair in lines.windows(2) {
+        if pair[0] == "- Name: Vendor" {
+            let vendor = pair[1].strip_prefix("Value: ").unwrap();
+            assert!(vendors.contains(&vendor), "{vendor}");
+        }
+    }
+    let refused = |s| refusing_vendor(&HitlError::service(s, ServiceErrorKind::ApiError, "x"));
+    for service in [
+        Service::Slack,
+        Service::Teams,
+        Service::Jira,
+        Service::Outlook,
+        Service::Smtp,
+    ] {
+        assert!(vendors.contains(&refused(service).unwrap()));
+    }
+}
