@@ -147,10 +147,20 @@ pub fn decide(rule: &Rule, points: &[Datapoint], previous: State) -> (State, Str
         (TreatMissing::Ignore, _) if filled(true) == filled(false) => filled(true),
         (TreatMissing::Ignore, _) => previous,
     };
-    let reason = format!(
-        "{k} of the {n} datapoints present ({breaching} {words}), the {} missing treated as {:?}",
-        n - k,
-        rule.treat_missing
-    );
+    let range = points.len();
+    let reason = if k == 0 {
+        format!(
+            "no datapoint in the last {range} periods; missing data treated as {:?}",
+            rule.treat_missing
+        )
+    } else {
+        let listed: Vec<String> = real.iter().map(|v| format!("{v}")).collect();
+        format!(
+            "{k} datapoint(s) [{}] in the last {range} periods, {breaching} {words}; the {} missing of the {n} evaluated treated as {:?} (minimum {m} for ALARM)",
+            listed.join(", "),
+            n - k,
+            rule.treat_missing
+        )
+    };
     (state, reason)
 }

@@ -104,3 +104,29 @@ Resources:
         );
     }
 }
+
+/// Every alarm of the product's template is one the local stack evaluates: its definition is
+/// read, and each metric it reads has a local source (so none sits in `INSUFFICIENT_DATA`).
+#[cfg(test)]
+#[test]
+fn every_alarm_of_the_product_s_template_is_evaluated_locally() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml");
+    let stack = crate::template::load(&path, "http://x", &Default::default(), |_| {
+        "generated".into()
+    })
+    .unwrap();
+    for alarm in &stack.alarms {
+        let rule = alarm
+            .rule
+            .as_ref()
+            .unwrap_or_else(|e| panic!("{}: {e}", alarm.logical_id));
+        for key in rule.metrics() {
+            let local = match key.namespace.as_str() {
+                "AWS/Lambda" => crate::metrics::lambda::MODELLED.contains(&key.name.as_str()),
+                "AWS/States" => crate::metrics::states::MODELLED.contains(&key.name.as_str()),
+                other => !other.starts_with("AWS/"),
+            };
+            assert!(local, "{}: {key} has no local source", alarm.logical_id);
+        }
+    }
+}
