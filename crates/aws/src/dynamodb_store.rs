@@ -298,9 +298,10 @@ impl ApprovalStore for DynamoApprovalStore {
             .await;
         match result {
             Ok(out) => {
-                committed(approval_id, decision);
                 let item = out.attributes().ok_or_else(|| corrupt("item"))?;
-                Ok(DecisionWrite::Recorded(from_item(item)?))
+                let record = from_item(item)?;
+                committed(&record, decision);
+                Ok(DecisionWrite::Recorded(record))
             }
             Err(e) if is_conditional_failure(&e) => {
                 self.refused_decision(approval_id, decision, &write_id)
@@ -345,7 +346,7 @@ impl DynamoApprovalStore {
         if get_s(&item, "decisionWrite").as_deref() == Some(write_id) {
             // Our own write landed on an attempt whose answer was lost, and the SDK's retry
             // of the very same request found it: this caller's decision, recorded once.
-            committed(approval_id, decision);
+            committed(&record, decision);
             return Ok(DecisionWrite::Recorded(record));
         }
         if record.decision.is_some() {
@@ -355,7 +356,7 @@ impl DynamoApprovalStore {
         match self.get(approval_id).await? {
             Some(record) if record.decision.is_some() => Ok(DecisionWrite::AlreadyDecided(record)),
             Some(record) => {
-                lambda_kit::metrics::late_click(approval_id);
+                lambda_kit::metrics::late_click(approval_id, record.execution_arn.as_deref());
                 Ok(DecisionWrite::TooLate(record))
             }
             None => Ok(DecisionWrite::NotFound),
@@ -366,8 +367,9 @@ impl DynamoApprovalStore {
 /// A decision write committed, by whichever path (a link, a Slack click): counted
 /// (`DecisionsRecorded`), and the resume latency of this request's delivery starts here, to the
 /// millisecond (the record keeps whole seconds).
-fn committed(approval_id: &str, decision: &RecordedDecision) {
+fn committed(record: &ApprovalRecord, decision: &RecordedDecision) {
+    let (id, arn) = (&record.approval_id, record.execution_arn.as_deref());
     let at_ms = lambda_kit::metrics::now_ms();
-    lambda_kit::correlation::decision_committed(approval_id, at_ms);
-    lambda_kit::metrics::decision_recorded(decision.decided_by.channel, approval_id);
+    lambda_kit::correlation::decision_committed(id, at_ms);
+    lambda_kit::metrics::decision_recorded(decision.decided_by.channel, id, arn);
 }

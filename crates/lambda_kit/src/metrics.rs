@@ -15,6 +15,8 @@ use std::sync::OnceLock;
 use approvals::{Channel, HitlError, Service, ServiceErrorKind};
 use serde_json::{json, Map, Value};
 
+use crate::correlation::Ids;
+
 /// The metric names, as alarms and the dashboard in `template.yaml` know them.
 pub mod names {
     pub const DECISIONS_RECORDED: &str = "DecisionsRecorded";
@@ -142,22 +144,44 @@ fn namespace() -> Option<&'static str> {
         .as_deref()
 }
 
-/// Writes one document to stdout, as one line, with the request's correlation ids.
-fn emit(dimensions: Dimensions<'_>, data: &[Datum], approval_id: Option<&str>) {
+/// The approval a data point is about, and its execution when the caller knows it.
+type About<'a> = Option<(&'a str, Option<&'a str>)>;
+
+/// Writes one document to stdout, as one line, with the ids of the approval it is about, or else
+/// the request's ([`crate::correlation`]).
+fn emit(dimensions: Dimensions<'_>, data: &[Datum], about: About<'_>) {
     let Some(namespace) = namespace() else {
         return;
     };
     let ids = crate::correlation::current();
-    let mut properties = Vec::new();
-    if let Some(id) = approval_id.or(ids.approval_id.as_deref()) {
-        properties.push(("approvalId", id));
-    }
-    if let Some(arn) = ids.execution_arn.as_deref() {
-        properties.push(("executionArn", arn));
-    }
+    let properties = correlation_properties(about, &ids);
     let line = document(namespace, now_ms(), dimensions, data, &properties).to_string();
     // One write of the whole line, so it never interleaves with a log line.
     let _ = writeln!(std::io::stdout().lock(), "{line}");
+}
+
+/// `approvalId` and `executionArn` of a data point about `about` (or, without it, the
+/// request's), sent while handling a request that knows `ids`. The request's execution is
+/// another approval's when the request is not about this one: then it is left out.
+fn correlation_properties<'a>(about: About<'a>, ids: &'a Ids) -> Vec<(&'static str, &'a str)> {
+    let (approval_id, execution_arn) = match about {
+        Some((id, arn)) => {
+            let ours = ids.approval_id.as_deref() == Some(id);
+            (
+                Some(id),
+                arn.or(ids.execution_arn.as_deref().filter(|_| ours)),
+            )
+        }
+        None => (ids.approval_id.as_deref(), ids.execution_arn.as_deref()),
+    };
+    let mut properties = Vec::new();
+    if let Some(id) = approval_id {
+        properties.push(("approvalId", id));
+    }
+    if let Some(arn) = execution_arn {
+        properties.push(("executionArn", arn));
+    }
+    properties
 }
 
 pub fn now_ms() -> i64 {
@@ -181,14 +205,11 @@ fn function_name() -> String {
 }
 
 /// A decision write committed (first decision wins), by the channel it was made on.
-pub fn decision_recorded(channel: Channel, approval_id: &str) {
+pub fn decision_recorded(channel: Channel, approval_id: &str, execution_arn: Option<&str>) {
     let channel = channel_name(channel);
     let data = [count(names::DECISIONS_RECORDED, 1)];
-    emit(
-        Dimensions::One("Channel", channel),
-        &data,
-        Some(approval_id),
-    );
+    let about = Some((approval_id, execution_arn));
+    emit(Dimensions::One("Channel", channel), &data, about);
 }
 
 fn channel_name(channel: Channel) -> &'static str {
@@ -206,13 +227,13 @@ pub fn resume_latency(latency_ms: i64, approval_id: &str) {
         unit: Unit::Milliseconds,
         value: latency_ms.max(0) as f64,
     }];
-    emit(Dimensions::None, &data, Some(approval_id));
+    emit(Dimensions::None, &data, Some((approval_id, None)));
 }
 
 /// A click or link POST that came after the workflow stopped waiting (kept as late).
-pub fn late_click(approval_id: &str) {
+pub fn late_click(approval_id: &str, execution_arn: Option<&str>) {
     let data = [count(names::LATE_CLICKS, 1)];
-    emit(Dimensions::None, &data, Some(approval_id));
+    emit(Dimensions::None, &data, Some((approval_id, execution_arn)));
 }
 
 /// One pass of the Decision Re-driver: what it delivered, what it gave up, and how old the

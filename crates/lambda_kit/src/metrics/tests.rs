@@ -185,3 +185,31 @@ fn the_templates_alarms_and_dashboard_name_the_metrics_we_write() {
         assert!(vendors.contains(&refused(service).unwrap()));
     }
 }
+
+#[test]
+fn a_data_point_names_its_approval_and_only_that_approvals_execution() {
+    let request = Ids {
+        approval_id: Some("a-1".into()),
+        execution_arn: Some("arn:one".into()),
+        decided: None,
+    };
+    let none = Ids::default();
+    assert_eq!(
+        correlation_properties(None, &request),
+        [("approvalId", "a-1"), ("executionArn", "arn:one")]
+    );
+    assert_eq!(
+        correlation_properties(Some(("a-1", None)), &request),
+        [("approvalId", "a-1"), ("executionArn", "arn:one")]
+    );
+    assert_eq!(
+        correlation_properties(Some(("a-2", None)), &request),
+        [("approvalId", "a-2")],
+        "another approval's execution is not this one's"
+    );
+    assert_eq!(
+        correlation_properties(Some(("a-2", Some("arn:two"))), &request),
+        [("approvalId", "a-2"), ("executionArn", "arn:two")]
+    );
+    assert!(correlation_properties(None, &none).is_empty());
+}
