@@ -12,7 +12,7 @@ pub mod states;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::sync::{Mutex, OnceLock};
 
 use serde::Serialize;
@@ -64,8 +64,9 @@ impl std::fmt::Display for MetricKey {
 #[derive(Default)]
 struct Series {
     unit: Option<String>,
-    /// (timestamp ms, value), in arrival order.
-    samples: VecDeque<(i64, f64)>,
+    /// The values by timestamp (ms): an alarm reads a period's with a range lookup.
+    samples: BTreeMap<i64, Vec<f64>>,
+    count: usize,
 }
 
 /// Lines that looked like EMF (a JSON object with `_aws`) but that CloudWatch would reject.
@@ -95,6 +96,14 @@ pub fn observe_line(line: &str) {
     match emf::parse(line) {
         Ok(None) => {}
         Ok(Some(samples)) => {
+            let now = now_ms();
+            // CloudWatch drops events more than 2 weeks old or 2 hours ahead.
+            if let Some(s) = samples.iter().find(|s| {
+                s.timestamp_ms < now - 14 * 86_400_000 || s.timestamp_ms > now + 7_200_000
+            }) {
+                let error = format!("_aws.Timestamp {} is not within 2 weeks before and 2 hours after now (milliseconds?)", s.timestamp_ms);
+                return store().reject(line, error);
+            }
             for s in samples {
                 store().record(s.key, s.unit, s.timestamp_ms, &s.values);
             }
@@ -119,12 +128,21 @@ impl MetricStore {
         }
         series
             .samples
-            .extend(values.iter().map(|v| (timestamp_ms, *v)));
+            .entry(timestamp_ms)
+            .or_default()
+            .extend_from_slice(values);
+        series.count += values.len();
         let horizon = now_ms() - RETENTION_MS;
-        while series.samples.len() > MAX_SAMPLES
-            || series.samples.front().is_some_and(|(t, _)| *t < horizon)
+        while series.count > MAX_SAMPLES
+            || series
+                .samples
+                .first_key_value()
+                .is_some_and(|(t, _)| *t < horizon)
         {
-            series.samples.pop_front();
+            let Some((_, dropped)) = series.samples.pop_first() else {
+                break;
+            };
+            series.count -= dropped.len();
         }
     }
 
@@ -142,9 +160,8 @@ impl MetricStore {
         all.get(key)
             .map(|s| {
                 s.samples
-                    .iter()
-                    .filter(|(t, _)| (from_ms..to_ms).contains(t))
-                    .map(|(_, v)| *v)
+                    .range(from_ms..to_ms.max(from_ms))
+                    .flat_map(|(_, v)| v.iter().copied())
                     .collect()
             })
             .unwrap_or_default()
@@ -158,14 +175,17 @@ impl MetricStore {
             .iter()
             .filter(|(_, s)| !s.samples.is_empty())
             .map(|(key, s)| {
-                let values = s.samples.iter().map(|(_, v)| *v);
-                let latest = s.samples.iter().max_by_key(|(t, _)| *t).copied();
+                let values = s.samples.values().flatten().copied();
+                let latest = s
+                    .samples
+                    .last_key_value()
+                    .and_then(|(t, v)| Some((*t, *v.last()?)));
                 json!({
                     "namespace": key.namespace,
                     "name": key.name,
                     "dimensions": key.dimensions,
                     "unit": s.unit,
-                    "sampleCount": s.samples.len(),
+                    "sampleCount": s.count,
                     "sum": values.clone().sum::<f64>(),
                     "minimum": values.clone().fold(f64::INFINITY, f64::min),
                     "maximum": values.fold(f64::NEG_INFINITY, f64::max),

@@ -142,3 +142,24 @@ fn the_store_keeps_values_by_time_and_counts_rejected_lines() {
     assert_eq!(snapshot["metrics"][0]["sum"], 8.0);
     assert_eq!(snapshot["metrics"][0]["latest"]["value"], 5.0);
 }
+
+/// A timestamp in seconds (a common slip) reads as 1970: CloudWatch drops the event, and so
+/// does the store, counting it where the page and the API show it.
+#[test]
+fn a_timestamp_outside_cloudwatch_s_window_is_rejected() {
+    let name = format!("Late{}", uuid::Uuid::new_v4().simple());
+    let seconds = crate::metrics::now_ms() / 1000;
+    let text = line(json!({
+        "_aws": {"Timestamp": seconds, "CloudWatchMetrics": [{
+            "Namespace": "N", "Dimensions": [], "Metrics": [{"Name": name}]
+        }]},
+        name.clone(): 1
+    }));
+    let rejected = |s: &serde_json::Value| s["rejectedEmfLines"]["count"].as_u64().unwrap();
+    let before = rejected(&crate::metrics::store().snapshot());
+    crate::metrics::observe_line(&text);
+    let after = crate::metrics::store().snapshot();
+    assert!(rejected(&after) > before);
+    let key = MetricKey::new("N", &name, &[]);
+    assert!(crate::metrics::store().values(&key, 0, i64::MAX).is_empty());
+}
