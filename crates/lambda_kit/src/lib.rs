@@ -30,8 +30,17 @@ pub fn init_tracing() {
         .with(log_filter(std::env::var("RUST_LOG").ok().as_deref()))
         .with(json_logs(std::io::stdout))
         .try_init();
+    // The first line of every process: which release runs (CHANGELOG, upgrade notes).
+    tracing::info!(
+        version = VERSION,
+        function = std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_default(),
+        "hitl starting"
+    );
     metrics::cold_start();
 }
+
+/// The product's version: the workspace's, the template's `SemanticVersion`, the CHANGELOG's.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// One JSON object per line, with the current span's fields (the request's `approval_id` and
 /// `execution_arn`: [`correlation`]) under `span`.
