@@ -169,6 +169,16 @@ async fn an_undelivered_decision_older_than_the_threshold_raises_the_backlog_ala
         "{alarm:#}"
     );
 
+    let page = get(&format!("{}/_local/", stack.endpoints.api)).await.body;
+    let name = alarm["name"].as_str().unwrap();
+    let row = &page[page
+        .find(name)
+        .unwrap_or_else(|| panic!("{name} not on the page"))..];
+    assert!(
+        row[..row.find("</tr>").unwrap()].contains(">ALARM<"),
+        "{row}"
+    );
+
     // Step Functions accepts again: the re-driver delivers, the backlog empties.
     set_faults(&stack, json!({})).await;
     let finished = stack.wait_for_end(&execution, STATE_WITHIN).await;
@@ -182,6 +192,11 @@ async fn an_undelivered_decision_older_than_the_threshold_raises_the_backlog_ala
         .collect();
     assert_eq!(states.first(), Some(&"OK"), "{alarm:#}");
     assert!(states.contains(&"ALARM"), "{alarm:#}");
+    let metrics = api(&stack, reqwest::Method::GET, "/_local/api/metrics", None).await;
+    assert_eq!(
+        metrics["rejectedEmfLines"]["count"], 0,
+        "every EMF line the functions printed is one CloudWatch takes: {metrics:#}"
+    );
 }
 
 /// Step Functions' `ExecutionsFailed` (read from the local Step Functions, which publishes no
