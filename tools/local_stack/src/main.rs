@@ -63,8 +63,10 @@ async fn run(options: Options) -> Result<(), String> {
     faults.replace(options.faults.clone());
     let sfn = aws_sdk_sfn::Client::new(&provision::sdk_config(&urls.edge).await);
     let (schedules, schedule_targets) = start_schedules(&stack, &pools, &sfn).await;
+    // Straight to moto: the stack's own bookkeeping, neither faulted nor metered.
+    let sfn_direct = aws_sdk_sfn::Client::new(&provision::sdk_config(&urls.moto_sfn).await);
     local_stack::metrics::states::start(
-        sfn.clone(),
+        sfn_direct,
         state_machines.values().cloned().collect(),
         shutdown_rx.clone(),
     );
