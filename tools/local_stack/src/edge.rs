@@ -11,6 +11,7 @@
 
 pub mod dynamodb_locks;
 pub mod faults;
+pub mod meter;
 pub mod owner;
 pub mod shapes;
 
@@ -278,6 +279,7 @@ async fn forward(State(edge): State<Arc<Edge>>, request: Request) -> Response<Bo
         }
         _ => None,
     };
+    let metered = meter::before(&edge, &call, &headers, &body, peer).await;
     let moto = match &call {
         Some((Service::Sfn, _)) => &edge.moto.sfn,
         _ => &edge.moto.data,
@@ -292,6 +294,7 @@ async fn forward(State(edge): State<Arc<Edge>>, request: Request) -> Response<Bo
             );
         }
     };
+    meter::after(&edge, metered, &headers, &body, (response.0, &response.2)).await;
     let sent_email = method == Method::POST && uri.path() == "/v2/email/outbound-emails";
     if sent_email && response.0.is_success() {
         edge.outbox.record_sesv2(&body, &response.2);

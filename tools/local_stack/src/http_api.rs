@@ -290,6 +290,7 @@ pub async fn dispatch(
         return Some(throttle::too_many_requests());
     }
     let route_key = format!("{} {}", route.method, route.path);
+    crate::edge::meter::METER.http_request(&route_key);
     let event = event(
         &route_key,
         method,

@@ -298,6 +298,7 @@ fn api_router(
         .with_state(api_state)
         .merge(edge::faults::api_router(faults.clone()))
         .merge(runtime_api::limits::api_router(pools.clone()))
+        .merge(edge::meter::api_router())
         .merge(local_stack::alarms::api_router())
         .nest("/_standins", standins.router_with_faults(faults.clone()))
 }

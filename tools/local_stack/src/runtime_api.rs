@@ -73,6 +73,8 @@ struct Current {
     id: String,
     reply: oneshot::Sender<Outcome>,
     timer: JoinHandle<()>,
+    /// When the process picked the event up: Lambda bills from here (the meter).
+    picked_up: std::time::Instant,
 }
 
 struct Shared {
@@ -81,6 +83,9 @@ struct Shared {
     arrived: Notify,
     current: Mutex<Option<Current>>,
     lifecycle: Option<Arc<dyn Lifecycle>>,
+    /// Served since (the process starts right after): its first poll ends its init (the meter).
+    started: std::time::Instant,
+    polled: std::sync::atomic::AtomicBool,
 }
 
 /// The Runtime API of one process, served on a free loopback port.
@@ -113,6 +118,9 @@ async fn next(State(s): State<Arc<Shared>>) -> (HeaderMap, String) {
     if let Some(lifecycle) = &s.lifecycle {
         lifecycle.ready();
     }
+    if !s.polled.swap(true, Ordering::Relaxed) {
+        crate::edge::meter::METER.initialized(&s.arn, s.started.elapsed());
+    }
     let invocation = loop {
         let arrived = s.arrived.notified();
         tokio::pin!(arrived);
@@ -135,6 +143,7 @@ async fn next(State(s): State<Arc<Shared>>) -> (HeaderMap, String) {
         id: id.clone(),
         reply,
         timer,
+        picked_up: std::time::Instant::now(),
     });
     let mut headers = HeaderMap::new();
     headers.insert("lambda-runtime-aws-request-id", header(id));
@@ -159,6 +168,7 @@ async fn expire(shared: Weak<Shared>, id: String, timeout: Duration) {
         }
     };
     if let Some(current) = current {
+        crate::edge::meter::METER.invoked(&s.arn, current.picked_up.elapsed());
         let message = format!(
             "RequestId: {id} Error: Task timed out after {:.2} seconds",
             timeout.as_secs_f64()
@@ -203,6 +213,7 @@ fn finish(s: &Shared, id: &str, outcome: Outcome) -> StatusCode {
         return StatusCode::BAD_REQUEST;
     };
     current.timer.abort();
+    crate::edge::meter::METER.invoked(&s.arn, current.picked_up.elapsed());
     let _ = current.reply.send(outcome);
     if let Some(lifecycle) = &s.lifecycle {
         lifecycle.finished(false);
@@ -229,6 +240,8 @@ impl RuntimeApi {
             arrived: Notify::new(),
             current: Mutex::new(None),
             lifecycle,
+            started: std::time::Instant::now(),
+            polled: std::sync::atomic::AtomicBool::new(false),
         });
         let app = Router::new()
             .route("/2018-06-01/runtime/invocation/next", get(next))

@@ -1,13 +1,15 @@
 //! `hitl-load`: `make load`. By default starts a local stack with faults, runs E email and S
 //! Slack executions in a burst, clicks each three times at once, and asserts that no decision
 //! was doubled or lost and nothing is left running. `--scenario burst` / `flood`: issue 16's
-//! burst of people clicking onto cold processes (launch::load::burst). Exits non-zero if any
-//! assertion fails.
+//! burst of people clicking onto cold processes (launch::load::burst). `--scenario cost`: N
+//! approvals per channel with every billable call counted, and the cost report
+//! (launch::load::cost). Exits non-zero if any assertion fails.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use local_stack::launch::load::burst::{self, BurstConfig, SecretsFaults};
+use local_stack::launch::load::cost::{self, CostConfig};
 use local_stack::launch::load::{run, LoadConfig, Scenario, DEFAULT_FAULTS};
 use local_stack::launch::Endpoints;
 
@@ -21,6 +23,9 @@ const USAGE: &str = "usage: hitl-load [--email 1000] [--slack 200] [--faults <js
   burst: every approve link GET by --clients at once, then every form POSTed; asserts all
   shown, all recorded, no 503/429, all approved, none double; times them beside the echo.
   flood: the same while --forged-rate forged requests a second pour in.
+       hitl-load --scenario cost [--approvals 50] [--schedule-runs 5] [--write docs/COST.md]
+  cost: --approvals email, Slack and Teams approvals (one phase each, no faults), each decided
+  once; every billable call counted; prints the cost idle and per 1,000 approvals per channel.
   Default faults: ";
 
 /// The burst options, applied to the chosen scenario's defaults once all are read.
@@ -31,6 +36,9 @@ struct BurstArgs {
     clients: Option<usize>,
     secrets_faults: Option<SecretsFaults>,
     forged_rate: Option<u32>,
+    schedule_runs: Option<usize>,
+    write: Option<PathBuf>,
+    command: String,
 }
 
 impl BurstArgs {
@@ -39,7 +47,18 @@ impl BurstArgs {
             None | Some("default") | Some("mixed") => return Ok(Scenario::Mixed),
             Some("burst") => BurstConfig::burst(),
             Some("flood") => BurstConfig::flood(),
-            Some(other) => return Err(format!("--scenario {other}: burst, flood or default")),
+            Some("cost") => {
+                let defaults = CostConfig::default();
+                return Ok(Scenario::Cost(CostConfig {
+                    approvals: self.approvals.unwrap_or(defaults.approvals),
+                    schedule_runs: self.schedule_runs.unwrap_or(defaults.schedule_runs),
+                    write: self.write,
+                    command: self.command,
+                }));
+            }
+            Some(other) => {
+                return Err(format!("--scenario {other}: burst, flood, cost or default"))
+            }
         };
         burst.approvals = self.approvals.unwrap_or(burst.approvals);
         burst.clients = self.clients.unwrap_or(burst.clients);
@@ -53,7 +72,10 @@ fn parse(args: &[String]) -> Result<LoadConfig, String> {
     let workspace = std::env::current_dir().map_err(|e| e.to_string())?;
     let mut config = LoadConfig::new(workspace.join("target/debug"), workspace);
     let (mut edge, mut api) = (None, None);
-    let mut burst = BurstArgs::default();
+    let mut burst = BurstArgs {
+        command: format!("hitl-load {}", args.join(" ")),
+        ..BurstArgs::default()
+    };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         let value = it
@@ -83,10 +105,20 @@ fn parse(args: &[String]) -> Result<LoadConfig, String> {
             "--clients" => burst.clients = Some(number(&value)? as usize),
             "--secrets-faults" => burst.secrets_faults = Some(SecretsFaults::parse(&value)?),
             "--forged-rate" => burst.forged_rate = Some(number(&value)? as u32),
+            "--schedule-runs" => burst.schedule_runs = Some(number(&value)? as usize),
+            "--write" => burst.write = Some(PathBuf::from(value)),
             other => return Err(format!("unknown option {other}")),
         }
     }
+    let cost = burst.scenario.as_deref() == Some("cost");
+    if burst.write.is_some() && !cost {
+        return Err("--write goes with --scenario cost".into());
+    }
     config.scenario = burst.scenario()?;
+    if cost {
+        // The cost of an approval, not of faults: every call once.
+        config.faults = None;
+    }
     if let (Some(edge), Some(api)) = (edge, api) {
         config.endpoints = Some(Endpoints {
             edge,
@@ -109,6 +141,21 @@ async fn run_scenario(config: &LoadConfig) -> Result<bool, String> {
             let report = burst::run(config, scenario).await?;
             report.print();
             Ok(report.failures().is_empty())
+        }
+        Scenario::Cost(scenario) => {
+            let measured = cost::run(config, scenario).await?;
+            let date = time::OffsetDateTime::now_utc().date().to_string();
+            let markdown = measured.markdown(scenario, &date);
+            println!("{markdown}");
+            let failures = measured.failures();
+            for failure in &failures {
+                eprintln!("FAIL {failure}");
+            }
+            if let (Some(path), true) = (&scenario.write, failures.is_empty()) {
+                std::fs::write(path, &markdown).map_err(|e| format!("{}: {e}", path.display()))?;
+                eprintln!("written to {}", path.display());
+            }
+            Ok(failures.is_empty())
         }
     }
 }

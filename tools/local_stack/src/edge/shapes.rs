@@ -167,6 +167,7 @@ pub async fn standin_faults(
     let Some(operation) = standin_operation(service, request.method(), request.uri().path()) else {
         return next.run(request).await;
     };
+    super::meter::METER.standin(service.as_str(), &operation);
     // A stand-in's body is not read here: rules with `bodyContains` are for AWS calls.
     match inject(&faults, service, &operation, &[]).await {
         Some(fault) => fault,

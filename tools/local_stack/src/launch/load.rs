@@ -7,6 +7,7 @@
 //! drain and the re-delivery latency of decisions the click itself did not deliver.
 
 pub mod burst;
+pub mod cost;
 pub mod email;
 mod progress;
 pub mod slack;
@@ -60,6 +61,8 @@ pub enum Scenario {
     Mixed,
     /// Many people clicking at once onto cold processes, forged requests pouring in or not.
     Burst(burst::BurstConfig),
+    /// N approvals per channel, every billable call counted: the cost report.
+    Cost(cost::CostConfig),
 }
 
 impl LoadConfig {
@@ -98,6 +101,10 @@ impl Target {
             .await
             .into_builder()
             .retry_config(RetryConfig::standard().with_max_attempts(10))
+            // The edge's meter leaves the load tool's own calls out of the cost.
+            .app_name(
+                aws_config::AppName::new(crate::edge::meter::LOAD_TOOL_APP).expect("app name"),
+            )
             .build();
         Target {
             endpoints,

@@ -119,6 +119,7 @@ async fn copy_log(stream: impl AsyncRead + Unpin, tag: String, log_path: PathBuf
         .ok();
     let mut lines = BufReader::new(stream).lines();
     while let Ok(Some(line)) = lines.next_line().await {
+        crate::edge::meter::METER.log_line(&tag, &line);
         crate::metrics::observe_line(&line);
         if crate::VERBOSE.load(Ordering::Relaxed) {
             eprintln!("[{tag}] {line}");

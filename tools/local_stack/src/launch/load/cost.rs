@@ -1,0 +1,280 @@
+//! `hitl-load --scenario cost`: what the product costs, from the calls the local stack counts.
+//!
+//! Turns the stack's meter on (`edge::meter`), then runs N email, N Slack and N Teams approvals
+//! in three phases, each execution decided once as a person would, and takes the meter's
+//! counters before and after each phase, leaving out the load tool's own calls and the
+//! schedules' runs; each execution's history gives its state transitions. Then fires each
+//! scheduled function a few times to measure one run. With the us-east-1 list prices
+//! ([`prices`]) and what `template.yaml` creates ([`idle`]), [`report`] prints the cost a month
+//! when idle and per 1,000 approvals per channel, and writes it as Markdown (`docs/COST.md`).
+
+pub mod channels;
+pub mod idle;
+mod phase;
+pub mod prices;
+pub mod report;
+pub mod usage;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use super::{LoadConfig, Target};
+use crate::edge::meter::LOAD_TOOL_APP;
+use channels::Channel;
+use usage::{Snapshot, Usage};
+
+#[derive(Debug, Clone)]
+pub struct CostConfig {
+    /// Approvals per channel.
+    pub approvals: usize,
+    /// Runs of each scheduled function measured.
+    pub schedule_runs: usize,
+    /// Where to write the Markdown report (`--write docs/COST.md`).
+    pub write: Option<PathBuf>,
+    /// The command line, for the report.
+    pub command: String,
+}
+
+impl Default for CostConfig {
+    fn default() -> Self {
+        CostConfig {
+            approvals: 50,
+            schedule_runs: 5,
+            write: None,
+            command: String::new(),
+        }
+    }
+}
+
+/// One channel's phase.
+pub struct Phase {
+    pub channel: Channel,
+    pub approvals: usize,
+    pub usage: Usage,
+    pub failures: Vec<String>,
+    pub took: Duration,
+    /// Calls the meter could tie to no process (left out; 0 when attribution held).
+    pub unattributed: u64,
+}
+
+/// Everything the report is made of.
+pub struct Measured {
+    pub phases: Vec<Phase>,
+    /// Per schedule (`Function.Event`): what its runs used, and how many runs.
+    pub schedules: BTreeMap<String, (Usage, usize)>,
+    pub memory_mb: BTreeMap<String, u64>,
+    pub arm: bool,
+    /// Months a record is stored (its expiry, then the retention).
+    pub storage_months: f64,
+    /// Custom metrics seen: all, and those of the scheduled functions.
+    pub metrics: (usize, usize),
+    pub fixed: Vec<(&'static str, idle::Fixed)>,
+}
+
+/// What the report needs of `template.yaml`, read before the stack starts.
+struct FromTemplate {
+    memory_mb: BTreeMap<String, u64>,
+    fixed: Vec<(&'static str, idle::Fixed)>,
+    /// Functions a schedule invokes.
+    scheduled: Vec<String>,
+    arm: bool,
+    storage_months: f64,
+}
+
+impl FromTemplate {
+    fn read(template: &Path) -> Result<Self, String> {
+        let defaults =
+            crate::template::load(template, "http://127.0.0.1:1", &BTreeMap::new(), |_| {
+                "x".into()
+            })?;
+        let fixed = idle::SETUPS
+            .iter()
+            .map(|s| idle::fixed(template, s).map(|f| (s.name, f)))
+            .collect::<Result<_, _>>()?;
+        let scheduled = defaults
+            .schedules()
+            .iter()
+            .filter_map(|s| match &s.target {
+                crate::template::ScheduleTarget::Function(f) => Some(f.clone()),
+                _ => None,
+            })
+            .collect();
+        let parameter = |name: &str| parameter_default(template, name);
+        // A record lives until its request expires, then the retention.
+        let days =
+            parameter("ApprovalTimeoutSeconds")? / 86400.0 + parameter("RecordRetentionDays")?;
+        Ok(FromTemplate {
+            memory_mb: defaults
+                .functions
+                .iter()
+                .map(|f| (f.logical_id.clone(), f.memory_mb))
+                .collect(),
+            fixed,
+            scheduled,
+            arm: parameter_text(template, "Architecture")? == "arm64",
+            storage_months: days * 24.0 / idle::MONTH_HOURS,
+        })
+    }
+}
+
+/// Runs the phases and the schedules on a stack (started here unless `config.endpoints`).
+pub async fn run(config: &LoadConfig, cost: &CostConfig) -> Result<Measured, String> {
+    let t = FromTemplate::read(&config.workspace.join("template.yaml"))?;
+    let (_stack, endpoints) = match &config.endpoints {
+        Some(endpoints) => (None, endpoints.clone()),
+        None => {
+            let stack = super::start_stack(config).await?;
+            let endpoints = stack.endpoints.clone();
+            (Some(stack), endpoints)
+        }
+    };
+    let target = Arc::new(Target::new(endpoints).await);
+    post_json(&target, "/_local/api/meter", &json!({"on": true})).await?;
+    let mut left_out = vec![LOAD_TOOL_APP.to_string(), "other".to_string()];
+    left_out.extend(t.scheduled.iter().cloned());
+    let run_id = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
+    let teams_flow = channels::create_teams_flow(&target, &run_id).await?;
+    let mut phases = Vec::new();
+    for channel in Channel::ALL {
+        eprintln!(
+            "hitl-load cost: {} approvals by {}",
+            cost.approvals,
+            channel.name()
+        );
+        let flows = (run_id.as_str(), teams_flow.as_str());
+        phases.push(phase::run(&target, channel, cost.approvals, flows, &left_out).await?);
+    }
+    let mut schedules = BTreeMap::new();
+    let names: BTreeSet<String> = t
+        .fixed
+        .iter()
+        .flat_map(|(_, f)| f.schedules.iter().map(|s| s.schedule.clone()))
+        .collect();
+    for name in names {
+        eprintln!("hitl-load cost: {} runs of {name}", cost.schedule_runs);
+        let measured = schedule_runs(&target, &name, cost.schedule_runs).await?;
+        schedules.insert(name, measured);
+    }
+    let last = snapshot(&target).await?;
+    let all_metrics = last
+        .metrics
+        .values()
+        .flatten()
+        .collect::<BTreeSet<_>>()
+        .len();
+    let of_schedules = t
+        .scheduled
+        .iter()
+        .filter_map(|f| last.metrics.get(f))
+        .flatten();
+    let scheduled_metrics = of_schedules.collect::<BTreeSet<_>>().len();
+    Ok(Measured {
+        phases,
+        schedules,
+        memory_mb: t.memory_mb,
+        arm: t.arm,
+        storage_months: t.storage_months,
+        metrics: (all_metrics, scheduled_metrics),
+        fixed: t.fixed,
+    })
+}
+
+fn parameter_text(template: &Path, name: &str) -> Result<String, String> {
+    let text = std::fs::read_to_string(template).map_err(|e| e.to_string())?;
+    let doc: serde_yaml::Value = serde_yaml::from_str(&text).map_err(|e| e.to_string())?;
+    let value = &doc["Parameters"][name]["Default"];
+    value
+        .as_str()
+        .map(str::to_string)
+        .or_else(|| value.as_f64().map(|n| n.to_string()))
+        .ok_or_else(|| format!("template: no default for {name}"))
+}
+
+fn parameter_default(template: &Path, name: &str) -> Result<f64, String> {
+    let text = parameter_text(template, name)?;
+    text.parse()
+        .map_err(|_| format!("template: {name}'s default {text} is not a number"))
+}
+
+async fn post_json(target: &Target, path: &str, body: &Value) -> Result<Value, String> {
+    let url = format!("{}{path}", target.endpoints.api);
+    let response = target
+        .http
+        .post(url)
+        .json(body)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = response.status();
+    let answer: Value = response.json().await.unwrap_or_default();
+    if !status.is_success() {
+        return Err(format!("POST {path}: {status} {answer}"));
+    }
+    Ok(answer)
+}
+
+async fn snapshot(target: &Target) -> Result<Snapshot, String> {
+    let url = format!("{}/_local/api/meter", target.endpoints.api);
+    let value: Value = target
+        .http
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    serde_json::from_value(value).map_err(|e| format!("meter: {e}"))
+}
+
+/// Waits until no function has an invocation running or waiting, twice in a row.
+async fn wait_until_quiet(target: &Target) {
+    let url = format!("{}/_local/api/concurrency", target.endpoints.api);
+    let mut quiet_polls = 0;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while quiet_polls < 2 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        let pools: Value = match target.http.get(&url).send().await {
+            Ok(r) => r.json().await.unwrap_or_default(),
+            Err(_) => continue,
+        };
+        let busy: u64 = pools
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(_, p)| p["busy"].as_u64().unwrap_or(0) + p["waiting"].as_u64().unwrap_or(0))
+            .sum();
+        quiet_polls = if busy == 0 { quiet_polls + 1 } else { 0 };
+    }
+}
+
+/// Fires the schedule `name` (`Function.Event`) `runs` times, one after the other; what its
+/// function's runs used (the schedule's own ticks in the meantime included), and how many.
+async fn schedule_runs(target: &Target, name: &str, runs: usize) -> Result<(Usage, usize), String> {
+    let function = name.split('.').next().unwrap_or(name).to_string();
+    wait_until_quiet(target).await;
+    let before = snapshot(target).await?;
+    for _ in 0..runs {
+        post_json(
+            target,
+            &format!("/_local/api/schedules/{name}/fire"),
+            &json!({}),
+        )
+        .await?;
+    }
+    wait_until_quiet(target).await;
+    let after = snapshot(target).await?;
+    let everyone = after
+        .calls
+        .keys()
+        .chain(after.lambda.keys())
+        .chain(after.log_bytes.keys());
+    let left_out: Vec<String> = everyone.filter(|c| **c != function).cloned().collect();
+    let used = usage::usage(&before, &after, &left_out);
+    let ran = used.lambda.get(&function).map_or(0, |l| l.invocations) as usize;
+    Ok((used, ran.max(1)))
+}
