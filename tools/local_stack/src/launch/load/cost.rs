@@ -133,6 +133,8 @@ pub async fn run(config: &LoadConfig, cost: &CostConfig) -> Result<Measured, Str
         }
     };
     let target = Arc::new(Target::new(endpoints).await);
+    // The stack's first process of each function may still be starting: not a phase's start.
+    wait_until_quiet(&target).await;
     post_json(&target, "/_local/api/meter", &json!({"on": true})).await?;
     let mut left_out = vec![LOAD_TOOL_APP.to_string(), "other".to_string()];
     left_out.extend(t.scheduled.iter().cloned());
@@ -231,7 +233,8 @@ async fn snapshot(target: &Target) -> Result<Snapshot, String> {
     serde_json::from_value(value).map_err(|e| format!("meter: {e}"))
 }
 
-/// Waits until no function has an invocation running or waiting, twice in a row.
+/// Waits until no function has an invocation running or waiting, nor a process starting (a
+/// phase's cold starts are its own), twice in a row.
 async fn wait_until_quiet(target: &Target) {
     let url = format!("{}/_local/api/concurrency", target.endpoints.api);
     let mut quiet_polls = 0;
@@ -246,7 +249,12 @@ async fn wait_until_quiet(target: &Target) {
             .as_object()
             .into_iter()
             .flatten()
-            .map(|(_, p)| p["busy"].as_u64().unwrap_or(0) + p["waiting"].as_u64().unwrap_or(0))
+            .map(|(_, p)| {
+                ["busy", "waiting", "starting"]
+                    .iter()
+                    .map(|k| p[*k].as_u64().unwrap_or(0))
+                    .sum::<u64>()
+            })
             .sum();
         quiet_polls = if busy == 0 { quiet_polls + 1 } else { 0 };
     }

@@ -315,6 +315,7 @@ fn measured_rows(p: &Phase) -> Vec<(String, f64)> {
     rows.extend(
         u.lambda
             .iter()
+            .filter(|(_, l)| l.invocations > 0)
             .map(|(f, l)| (format!("{f} invocations"), l.invocations as f64)),
     );
     rows
