@@ -126,3 +126,25 @@ pub fn last_line(message: &Value) -> String {
         .unwrap()
         .to_string()
 }
+
+/// The Teams message (webhook or bot) whose JSON holds `needle`.
+pub async fn teams_message_with(needle: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let messages = chat().await["teams"]["messages"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        if let Some(m) = messages
+            .into_iter()
+            .find(|m| m.to_string().contains(needle))
+        {
+            return m;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no Teams message with {needle:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}

@@ -2,12 +2,13 @@
 //! its `${...FunctionArn}` placeholders filled with the local stack's functions (what a SAM
 //! user's `DefinitionSubstitutions` fills), started, driven and awaited.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 
 use crate::{
-    chat, confirm, endpoints, function_arn, http, start_workflow, wait_for_end, workspace_root,
+    confirm, endpoints, function_arn, http, start_workflow, teams_message_with, wait_for_end,
+    workspace_root,
 };
 
 mod readme;
@@ -46,27 +47,6 @@ pub async fn start_example(relative: &str, input: &Value) -> String {
     let text = serde_json::to_string(&example(relative)).unwrap();
     let definition: Value = serde_json::from_str(&substitute_function_arns(&text)).unwrap();
     start_workflow("readme-example", &definition, input).await
-}
-/// The Teams message (webhook or bot) whose JSON holds `needle`.
-pub async fn teams_message_with(needle: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let messages = chat().await["teams"]["messages"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        if let Some(m) = messages
-            .into_iter()
-            .find(|m| m.to_string().contains(needle))
-        {
-            return m;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no Teams message with {needle:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
 }
 
 /// The URL of the card button labelled `label`.

@@ -4,32 +4,10 @@
 //! Its directory: alice and bob have the bot's app, carol does not, dave's mail is not his
 //! sign-in name.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use e2e_tests::*;
 use serde_json::{json, Value};
-
-/// The Teams message whose JSON holds `needle`.
-async fn teams_message_with(needle: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let messages = chat().await["teams"]["messages"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        if let Some(m) = messages
-            .into_iter()
-            .find(|m| m.to_string().contains(needle))
-        {
-            return m;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no Teams message with {needle:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
 
 /// Whether any Teams message holds `needle` (other tests post meanwhile).
 async fn any_teams_message_with(needle: &str) -> bool {

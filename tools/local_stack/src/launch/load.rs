@@ -123,6 +123,35 @@ impl Target {
     pub fn state_machine_arn(name: &str) -> String {
         crate::template::state_machine_arn(name)
     }
+
+    /// Starts an execution of `machine` (an ARN) on `input`, unnamed (the stack names it, as
+    /// AWS would); the execution's ARN.
+    pub async fn start_execution(
+        &self,
+        machine: &str,
+        input: &serde_json::Value,
+    ) -> Result<String, String> {
+        self.sfn
+            .start_execution()
+            .state_machine_arn(machine)
+            .input(input.to_string())
+            .send()
+            .await
+            .map(|out| out.execution_arn().to_string())
+            .map_err(|e| {
+                format!(
+                    "StartExecution: {}",
+                    aws_sdk_sfn::error::DisplayErrorContext(e)
+                )
+            })
+    }
+
+    /// A local stack API path (`/_local/api/...`), read as JSON.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, String> {
+        let url = format!("{}{path}", self.endpoints.api);
+        let response = self.http.get(url).send().await.map_err(|e| e.to_string())?;
+        response.json().await.map_err(|e| format!("{path}: {e}"))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

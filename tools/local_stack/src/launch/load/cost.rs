@@ -220,17 +220,7 @@ async fn post_json(target: &Target, path: &str, body: &Value) -> Result<Value, S
 }
 
 async fn snapshot(target: &Target) -> Result<Snapshot, String> {
-    let url = format!("{}/_local/api/meter", target.endpoints.api);
-    let value: Value = target
-        .http
-        .get(url)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
-    serde_json::from_value(value).map_err(|e| format!("meter: {e}"))
+    target.get_json("/_local/api/meter").await
 }
 
 /// Waits until no function has an invocation running or waiting, nor a process starting (a

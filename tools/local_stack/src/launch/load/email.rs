@@ -13,19 +13,8 @@ pub const APPROVERS: [&str; 3] = ["a@example.com", "b@example.com", "c@example.c
 pub async fn start(target: &Target, tag: &str) -> Result<String, String> {
     let input = json!({"title": tag, "to": APPROVERS, "approvers": APPROVERS});
     target
-        .sfn
-        .start_execution()
-        .state_machine_arn(Target::state_machine_arn(EMAIL_FLOW))
-        .input(input.to_string())
-        .send()
+        .start_execution(&Target::state_machine_arn(EMAIL_FLOW), &input)
         .await
-        .map(|out| out.execution_arn().to_string())
-        .map_err(|e| {
-            format!(
-                "StartExecution: {}",
-                aws_sdk_sfn::error::DisplayErrorContext(e)
-            )
-        })
 }
 
 /// The approve and reject URLs in an email's text body (`Approve: …`, `Reject: …` lines).
@@ -48,16 +37,7 @@ pub fn approval_id_of(url: &str) -> Option<String> {
 /// Attaches the captured emails to the requests whose tag is in the subject; `true` when
 /// every email request has its three.
 pub async fn attach_emails(target: &Target, requests: &mut [Request]) -> Result<bool, String> {
-    let url = format!("{}/_local/api/emails", target.endpoints.api);
-    let emails: Vec<Value> = target
-        .http
-        .get(url)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
+    let emails: Vec<Value> = target.get_json("/_local/api/emails").await?;
     let mut by_tag: HashMap<&str, Vec<(String, String, String)>> = HashMap::new();
     for email in &emails {
         let subject = email["subject"].as_str().unwrap_or_default();

@@ -22,19 +22,8 @@ pub async fn start(target: &Target, tag: &str) -> Result<String, String> {
     let input =
         json!({"channel": CHANNEL, "header": "Load test", "text": format!("Deploy {tag}?")});
     target
-        .sfn
-        .start_execution()
-        .state_machine_arn(Target::state_machine_arn(SLACK_FLOW))
-        .input(input.to_string())
-        .send()
+        .start_execution(&Target::state_machine_arn(SLACK_FLOW), &input)
         .await
-        .map(|out| out.execution_arn().to_string())
-        .map_err(|e| {
-            format!(
-                "StartExecution: {}",
-                aws_sdk_sfn::error::DisplayErrorContext(e)
-            )
-        })
 }
 
 /// The stand-in's state: `{messages, ephemerals, calls, users}`.

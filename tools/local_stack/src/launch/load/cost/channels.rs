@@ -122,31 +122,7 @@ pub async fn start(
         ),
         Channel::Teams => (teams_flow.to_string(), json!({"title": tag})),
     };
-    target
-        .sfn
-        .start_execution()
-        .state_machine_arn(machine)
-        .input(input.to_string())
-        .send()
-        .await
-        .map(|out| out.execution_arn().to_string())
-        .map_err(|e| {
-            format!(
-                "StartExecution: {}",
-                aws_sdk_sfn::error::DisplayErrorContext(e)
-            )
-        })
-}
-
-async fn get_json(target: &Target, path: &str) -> Result<Value, String> {
-    let url = format!("{}{path}", target.endpoints.api);
-    let response = target
-        .http
-        .get(url)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    response.json().await.map_err(|e| e.to_string())
+    target.start_execution(&machine, &input).await
 }
 
 /// `load-…` tags in `text`.
@@ -166,7 +142,7 @@ pub async fn find(target: &Target, channel: Channel) -> Result<HashMap<String, H
     let mut found = HashMap::new();
     match channel {
         Channel::Email => {
-            let emails = get_json(target, "/_local/api/emails").await?;
+            let emails = target.get_json::<Value>("/_local/api/emails").await?;
             for e in emails.as_array().into_iter().flatten() {
                 let text = e["text"].as_str().unwrap_or_default();
                 if let (Some(tag), Some((approve, _))) = (
@@ -193,7 +169,7 @@ pub async fn find(target: &Target, channel: Channel) -> Result<HashMap<String, H
             }
         }
         Channel::Teams => {
-            let chat = get_json(target, "/_local/api/chat").await?;
+            let chat = target.get_json::<Value>("/_local/api/chat").await?;
             for m in chat["teams"]["messages"].as_array().into_iter().flatten() {
                 let approve = m["card"]["actions"]
                     .as_array()
