@@ -195,8 +195,9 @@ pub struct CreateLinksInput {
     pub approvers: Option<Vec<String>>,
     /// A question asked on the confirmation page after approve or reject (`null`: none).
     pub follow_up: Option<FollowUpInput>,
-    /// `"executionArn.$": "$$.Execution.Id"` (optional): kept on the record so every later log
-    /// line and metric about this approval names its execution.
+    /// `"executionArn.$": "$$.Execution.Id"` (optional): kept on the record, so the later log
+    /// lines and metrics about this approval can name its execution.
+    #[schemars(length(max = crate::input::MAX_EXECUTION_ARN_CHARS), pattern(crate::schema::EXECUTION_ARN_PATTERN))]
     pub execution_arn: Option<String>,
 }
 

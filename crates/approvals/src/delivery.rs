@@ -249,12 +249,20 @@ pub struct RedriveReport {
     pub gave_up: Vec<String>,
     /// Records that left the re-drive index.
     pub settled: usize,
-    /// When the oldest decision this pass found not yet delivered was made (Unix seconds):
-    /// how far behind delivery is.
+    /// When the oldest decision this pass read and left undelivered was made (Unix seconds):
+    /// how far behind delivery is. A decision delivered (or settled late or expired) by this
+    /// very pass is not counted; records past the pass's limit are not read.
     pub oldest_undelivered_decided_at: Option<i64>,
 }
 
 impl RedriveReport {
+    /// Whether this pass delivered `id`'s decision, or settled it as late or expired.
+    fn settled_delivery(&self, id: &str) -> bool {
+        [&self.delivered, &self.late, &self.expired]
+            .iter()
+            .any(|ids| ids.iter().any(|d| d == id))
+    }
+
     pub fn is_idle(&self) -> bool {
         self.delivered.is_empty()
             && self.late.is_empty()
@@ -295,12 +303,11 @@ pub async fn redrive_while(
         let Some(record) = store.get(&id).await? else {
             continue;
         };
-        if let (true, Some(decision)) = (record.needs_delivery(), &record.decision) {
-            let oldest = report
-                .oldest_undelivered_decided_at
-                .get_or_insert(decision.decided_at);
-            *oldest = (*oldest).min(decision.decided_at);
-        }
+        let undelivered = record
+            .decision
+            .as_ref()
+            .filter(|_| record.needs_delivery())
+            .map(|d| d.decided_at);
         // Each record's lines name it and the execution that asked (a run handles many).
         let span = tracing::error_span!(
             "record",
@@ -315,7 +322,13 @@ pub async fn redrive_while(
             if let Err(e) = store.reschedule(&id, now + MAX_RETRY_DELAY_SECONDS).await {
                 tracing::warn!(approval_id = %id, error = e.name(), "not rescheduled; due again at once");
             }
-            report.retry_later.push(id);
+            report.retry_later.push(id.clone());
+        }
+        if let Some(decided_at) = undelivered.filter(|_| !report.settled_delivery(&id)) {
+            let oldest = report
+                .oldest_undelivered_decided_at
+                .get_or_insert(decided_at);
+            *oldest = (*oldest).min(decided_at);
         }
     }
     Ok(report)

@@ -97,20 +97,67 @@ pub fn request_key(key: Option<String>) -> Result<Option<String>, HitlError> {
     Ok(key)
 }
 
-/// The longest execution ARN Step Functions makes (state machine and execution names are at
-/// most 80 characters each; 2048 leaves room for any partition and region).
-pub const MAX_EXECUTION_ARN_CHARS: usize = 2048;
+/// The longest `executionArn` accepted: the longest real one (an EXPRESS child execution of a
+/// Distributed Map in the longest partition and region) is under 400 characters.
+pub const MAX_EXECUTION_ARN_CHARS: usize = 512;
+
+/// The longest name Step Functions gives a state machine, an execution or a Map Run label.
+pub const MAX_STEP_FUNCTIONS_NAME_CHARS: usize = 80;
+
+/// A character Step Functions allows in a name: not whitespace, not a control character, none
+/// of `< > { } [ ] ? * " # % \ ^ | ~ ` $ & , ; : /` (the ARN's separators among them). The
+/// same set as `schema::EXECUTION_ARN_PATTERN`.
+fn is_name_char(c: char) -> bool {
+    !(c.is_whitespace() || c.is_control() || "<>{}[]?*\"#%\\^|~`$&,;:/".contains(c))
+}
+
+fn is_name(part: &str) -> bool {
+    let len = part.chars().count();
+    (1..=MAX_STEP_FUNCTIONS_NAME_CHARS).contains(&len) && part.chars().all(is_name_char)
+}
+
+/// `arn:<partition>:states:<region>:<12-digit account>:execution:<machine>:<name>`, or an
+/// EXPRESS execution's `...:express:<machine>:<name>:<id>`; `<machine>` may be a Distributed
+/// Map's `<machine>/<label>`.
+pub fn is_execution_arn(arn: &str) -> bool {
+    if arn.chars().count() > MAX_EXECUTION_ARN_CHARS {
+        return false;
+    }
+    let parts: Vec<&str> = arn.split(':').collect();
+    let word = |s: &str, max: usize| {
+        (1..=max).contains(&s.len())
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
+    let head = parts.len() >= 8
+        && parts[0] == "arn"
+        && word(parts[1], 32)
+        && parts[2] == "states"
+        && word(parts[3], 32)
+        && parts[4].len() == 12
+        && parts[4].bytes().all(|b| b.is_ascii_digit());
+    let machine = |m: &str| match m.split_once('/') {
+        Some((name, label)) => is_name(name) && is_name(label),
+        None => is_name(m),
+    };
+    head && match (parts[5], parts.len()) {
+        ("execution", 8) => machine(parts[6]) && is_name(parts[7]),
+        ("express", 9) => machine(parts[6]) && is_name(parts[7]) && is_name(parts[8]),
+        _ => false,
+    }
+}
 
 /// The optional `executionArn` (`"executionArn.$": "$$.Execution.Id"`): kept only to correlate
-/// logs, so it must look like an ARN, on one line.
+/// logs, so it must be an execution's ARN. A wrong path (`$$.Task.Token`, `$.input`) is refused
+/// here, and `lambda_kit::correlation` logs only values that pass this same check.
 pub fn execution_arn(arn: Option<String>) -> Result<Option<String>, HitlError> {
     let Some(arn) = non_blank(arn) else {
         return Ok(None);
     };
     check_length("executionArn", &arn, MAX_EXECUTION_ARN_CHARS)?;
-    if !arn.starts_with("arn:") || arn.contains(|c: char| c.is_whitespace() || c.is_control()) {
+    if !is_execution_arn(&arn) {
         return Err(HitlError::invalid_input(
-            "executionArn must be an execution's ARN (pass \"executionArn.$\": \"$$.Execution.Id\")",
+            "executionArn must be an execution's ARN, arn:<partition>:states:<region>:<account>:execution:<stateMachine>:<name> (pass \"executionArn.$\": \"$$.Execution.Id\")",
         ));
     }
     Ok(Some(arn))
@@ -121,18 +168,39 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_execution_arn_is_optional_and_must_look_like_one() {
+    fn an_execution_arn_is_optional_and_must_be_a_step_functions_execution() {
         assert_eq!(execution_arn(None), Ok(None));
         assert_eq!(execution_arn(Some(" ".into())), Ok(None));
-        let arn = "arn:aws:states:eu-west-1:123456789012:execution:Approve:run-1";
-        assert_eq!(execution_arn(Some(arn.into())), Ok(Some(arn.into())));
+        let name80 = "n".repeat(80);
+        let long = format!("arn:aws-us-gov:states:us-gov-west-1:123456789012:express:{name80}/{name80}:{name80}:{name80}");
+        for good in [
+            "arn:aws:states:eu-west-1:123456789012:execution:Approve:run-1",
+            "arn:aws-cn:states:cn-north-1:123456789012:execution:Approve:3f0c2e7a-1b2c-4d5e-8f90-0a1b2c3d4e5f",
+            "arn:aws:states:us-east-1:123456789012:express:Approve:run-1:3f0c2e7a-1b2c-4d5e-8f90-0a1b2c3d4e5f",
+            "arn:aws:states:us-east-1:123456789012:execution:Approve/map-run:0b5d3e2a",
+            "arn:aws:states:us-east-1:123456789012:execution:Fr\u{e9}d\u{e9}ric:run.1_2",
+            &long,
+        ] {
+            assert_eq!(execution_arn(Some(good.into())), Ok(Some(good.into())), "{good}");
+        }
+        let name81 = "n".repeat(81);
         for bad in [
             "run-1",
+            "AAAAKgAAAAIAAAAAAAAAAb2rTaskTokenLikeValue==",
             "arn:aws:states:x\ny",
+            "arn:aws:lambda:eu-west-1:123456789012:function:f",
+            "arn:aws:states:eu-west-1:123456789012:stateMachine:Approve",
+            "arn:aws:states:eu-west-1:12345678901:execution:Approve:run-1",
+            "arn:aws:states:eu-west-1:123456789012:execution:Approve:run 1",
+            "arn:aws:states:eu-west-1:123456789012:execution:Approve:run-1:extra",
+            "arn:aws:states:eu-west-1:123456789012:execution:Approve:",
+            "arn:AWS:states:eu-west-1:123456789012:execution:Approve:run-1",
+            "arn:aws:states:eu-west-1:123456789012:execution:a/b/c:run-1",
+            &format!("arn:aws:states:eu-west-1:123456789012:execution:Approve:{name81}"),
             &format!("arn:{}", "x".repeat(2048)),
         ] {
             let err = execution_arn(Some(bad.into())).unwrap_err();
-            assert!(err.to_string().contains("executionArn"), "{err}");
+            assert!(err.to_string().contains("executionArn"), "{bad}: {err}");
         }
     }
 

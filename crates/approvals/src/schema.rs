@@ -21,6 +21,11 @@ pub const NON_BLANK_PATTERN: &str = r"\S";
 /// (U+0000-U+001F, U+007F-U+009F), and at least one character that is not whitespace.
 pub const ONE_LINE_PATTERN: &str = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$";
 
+/// An execution's ARN as [`crate::input::is_execution_arn`] accepts it: `execution:` or
+/// `express:`, names of 1 to 80 characters without whitespace, controls or the characters Step
+/// Functions forbids in names.
+pub const EXECUTION_ARN_PATTERN: &str = r##"^arn:[a-z0-9-]{1,32}:states:[a-z0-9-]{1,32}:[0-9]{12}:(execution:[^\s\u0000-\u001F\u007F-\u009F<>{}\[\]?*"#%\\^|~`$&,;:/]{1,80}(/[^\s\u0000-\u001F\u007F-\u009F<>{}\[\]?*"#%\\^|~`$&,;:/]{1,80})?:[^\s\u0000-\u001F\u007F-\u009F<>{}\[\]?*"#%\\^|~`$&,;:/]{1,80}|express:[^\s\u0000-\u001F\u007F-\u009F<>{}\[\]?*"#%\\^|~`$&,;:/]{1,80}(/[^\s\u0000-\u001F\u007F-\u009F<>{}\[\]?*"#%\\^|~`$&,;:/]{1,80})?:[^\s\u0000-\u001F\u007F-\u009F<>{}\[\]?*"#%\\^|~`$&,;:/]{1,80}:[^\s\u0000-\u001F\u007F-\u009F<>{}\[\]?*"#%\\^|~`$&,;:/]{1,80})$"##;
+
 /// `DecidedBy` is serialized by hand with a derived `verified`: its schema says so.
 pub fn decided_by_verified(schema: &mut Schema) {
     let verified = schemars::json_schema!({

@@ -149,6 +149,7 @@ pub struct WaitInput {
     pub task_token: Option<String>,
     /// `"executionArn.$": "$$.Execution.Id"` (optional): names the execution in this Task's
     /// log lines. Create Approval Links keeps it on the record for everyone else.
+    #[schemars(length(max = crate::input::MAX_EXECUTION_ARN_CHARS), pattern(crate::schema::EXECUTION_ARN_PATTERN))]
     pub execution_arn: Option<String>,
 }
 

@@ -77,17 +77,35 @@ pub fn record_read(approval_id: &str, execution_arn: Option<&str>) {
     }
 }
 
+/// The longest approval id we make is 36 characters (a UUID); a Slack message's is
+/// `slack-<channel>-<ts>`. Anything longer, or with other characters, is not one of ours.
+pub const MAX_APPROVAL_ID_CHARS: usize = 64;
+
+/// Whether `id` could be an approval id we made: 1 to 64 ASCII letters, digits, `-`, `_`, `.`.
+/// What a caller or a URL claims is an approval id is logged only when it passes: an unchecked
+/// value could be a task token, a link or 256 KB of anything.
+pub fn plausible_approval_id(id: &str) -> bool {
+    (1..=MAX_APPROVAL_ID_CHARS).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
 /// A Task's input names its approval (`approvalId`, or in the object another function returned:
 /// Send Email's `approval`, a Slack message's `message`) and execution (`executionArn`), when
-/// it has them. Read for the logs only: the function's own strict parsing decides what counts.
+/// it has them. Read before the function's strict parsing, so only values that pass the same
+/// checks are recorded ([`plausible_approval_id`], `approvals::input::is_execution_arn`): a
+/// workflow that wires `"executionArn.$": "$$.Task.Token"` must not put its token in the logs
+/// and metrics of the very failure that refuses it.
 pub fn from_input(payload: &Value) {
     let id = ["", "/approval", "/message"]
         .iter()
         .find_map(|at| payload.pointer(&format!("{at}/approvalId"))?.as_str());
-    if let Some(id) = id {
+    if let Some(id) = id.filter(|id| plausible_approval_id(id)) {
         approval_id(id);
     }
-    if let Some(arn) = payload.get("executionArn").and_then(Value::as_str) {
+    let arn = payload.get("executionArn").and_then(Value::as_str);
+    if let Some(arn) = arn.filter(|arn| approvals::input::is_execution_arn(arn)) {
         execution_arn(arn);
     }
 }

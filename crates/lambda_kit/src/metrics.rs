@@ -153,11 +153,16 @@ fn emit(dimensions: Dimensions<'_>, data: &[Datum], about: About<'_>) {
     let Some(namespace) = namespace() else {
         return;
     };
-    let ids = crate::correlation::current();
-    let properties = correlation_properties(about, &ids);
-    let line = document(namespace, now_ms(), dimensions, data, &properties).to_string();
+    let line = line(namespace, dimensions, data, about);
     // One write of the whole line, so it never interleaves with a log line.
     let _ = writeln!(std::io::stdout().lock(), "{line}");
+}
+
+/// One document as the line [`emit`] writes, with the ids of `about` or the request's.
+fn line(namespace: &str, dimensions: Dimensions<'_>, data: &[Datum], about: About<'_>) -> String {
+    let ids = crate::correlation::current();
+    let properties = correlation_properties(about, &ids);
+    document(namespace, now_ms(), dimensions, data, &properties).to_string()
 }
 
 /// `approvalId` and `executionArn` of a data point about `about` (or, without it, the
@@ -230,14 +235,15 @@ pub fn resume_latency(latency_ms: i64, approval_id: &str) {
     emit(Dimensions::None, &data, Some((approval_id, None)));
 }
 
-/// A click or link POST that came after the workflow stopped waiting (kept as late).
+/// A click or link POST that came after the workflow stopped waiting: one kept in the record's
+/// late decisions, or an expired link's POST (answered without reading the record).
 pub fn late_click(approval_id: &str, execution_arn: Option<&str>) {
     let data = [count(names::LATE_CLICKS, 1)];
     emit(Dimensions::None, &data, Some((approval_id, execution_arn)));
 }
 
 /// One pass of the Decision Re-driver: what it delivered, what it gave up, and how old the
-/// oldest decision it saw still undelivered was (0 when none).
+/// oldest decision it left undelivered is (0 when none; see `approvals::delivery`).
 pub fn redrive_pass(redelivered: usize, gave_up: usize, oldest_undelivered_age_seconds: i64) {
     let data = [
         count(names::REDELIVERED, redelivered),
@@ -295,11 +301,44 @@ pub fn cold_start_failure() {
     emit(Dimensions::WithTotal("Function", &function), &data, None);
 }
 
+/// Whether the recommended `Retry` (README step 6: `Hitl.Transient`, and a vendor's
+/// `RateLimited`/`Unavailable`) usually recovers `err`: such a failure is counted by its name
+/// but left out of the alarmed total, so a blip the next attempt fixes pages nobody.
+pub fn recovered_by_retry(err: &HitlError) -> bool {
+    use ServiceErrorKind::{RateLimited, Unavailable};
+    matches!(
+        err,
+        HitlError::Transient { .. }
+            | HitlError::Service {
+                kind: RateLimited | Unavailable,
+                ..
+            }
+    )
+}
+
+/// The `TasksFailed` line of `err`: by `Error` always, and in the undimensioned total (the
+/// one `TasksFailedAlarm` watches) unless a retry recovers it ([`recovered_by_retry`]).
+pub(crate) fn task_failed_line(namespace: &str, err: &HitlError) -> String {
+    let dimensions = if recovered_by_retry(err) {
+        Dimensions::One("Error", err.name())
+    } else {
+        Dimensions::WithTotal("Error", err.name())
+    };
+    line(
+        namespace,
+        dimensions,
+        &[count(names::TASKS_FAILED, 1)],
+        None,
+    )
+}
+
 /// A Task ended with `err`: counted by the name Step Functions sees, and as a vendor refusal
 /// when it is one.
 pub fn task_failed(err: &HitlError) {
-    let data = [count(names::TASKS_FAILED, 1)];
-    emit(Dimensions::WithTotal("Error", err.name()), &data, None);
+    if let Some(namespace) = namespace() {
+        let line = task_failed_line(namespace, err);
+        let _ = writeln!(std::io::stdout().lock(), "{line}");
+    }
     vendor_refusal(err);
 }
 

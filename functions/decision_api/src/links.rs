@@ -106,15 +106,48 @@ async fn post_form(
     let signer = signer.await;
     let info = client_info(req);
     let view = decide_link(approval_id, body, info, &signer, store, resumer, now()).await;
+    if is_expired_link_post(&view) {
+        lambda_kit::metrics::late_click(approval_id, None);
+    }
     finish(approval_id, req, view)
 }
 
+/// A POST too late that nothing kept: the link's signed expiry had passed, so it was answered
+/// without a read (or a write that would count it, as a kept late decision is). Counted here,
+/// once its signature checked out, so `LateClicks` sees late email and Teams link clicks too.
+fn is_expired_link_post(view: &LinkView) -> bool {
+    matches!(view, LinkView::TooLate { kept: false, .. })
+}
+
 fn finish(approval_id: &str, req: &Request, view: LinkView) -> Result<Response<Body>, Error> {
-    // Log the outcome by kind only: links and their signatures stay out of the logs.
+    // Log the outcome by kind only: links and their signatures stay out of the logs. The id
+    // is the URL's, unverified when the link is not valid: logged only when it could be one of
+    // ours (bounded, our characters).
     let outcome = view.kind();
+    let approval_id =
+        Some(approval_id).filter(|id| lambda_kit::correlation::plausible_approval_id(id));
     if let LinkView::Unavailable { reason } = &view {
         tracing::error!(approval_id, reason = %reason, "dependency failed");
     }
     tracing::info!(approval_id, method = %req.method(), outcome, status = view.status(), "link request");
     respond(render(&view), None)
+}
+
+#[cfg(test)]
+mod late_clicks {
+    use super::*;
+
+    /// An expired link's POST is counted here; a late decision the store kept is counted by
+    /// the store (once), and nothing else is late.
+    #[test]
+    fn only_a_late_post_that_nothing_kept_is_counted_here() {
+        let too_late = |kept| LinkView::TooLate {
+            title: None,
+            stopped_at: Some(1),
+            kept,
+        };
+        assert!(is_expired_link_post(&too_late(false)));
+        assert!(!is_expired_link_post(&too_late(true)));
+        assert!(!is_expired_link_post(&LinkView::NotFound));
+    }
 }

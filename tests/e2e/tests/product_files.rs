@@ -218,3 +218,27 @@ fn every_file_the_documents_link_to_exists() {
         }
     }
 }
+
+/// Execution data (each state's input and output) holds task tokens and the signed approve and
+/// reject links, bearer credentials, and personal data: no state machine logs it, whatever
+/// the parameters, and no parameter can turn it on.
+#[test]
+fn no_state_machine_logs_its_execution_data() {
+    let template = template();
+    let resources = template["Resources"].as_mapping().unwrap();
+    let mut machines = 0;
+    for (id, resource) in resources {
+        if resource["Type"].as_str() != Some("AWS::Serverless::StateMachine") {
+            continue;
+        }
+        machines += 1;
+        let logging = &resource["Properties"]["Logging"];
+        assert_eq!(
+            logging["IncludeExecutionData"],
+            Value::Bool(false),
+            "{id:?}: IncludeExecutionData must be the literal false"
+        );
+    }
+    assert_eq!(machines, 3);
+    assert!(!read("template.yaml").contains("LogExecutionData"));
+}

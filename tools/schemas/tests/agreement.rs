@@ -126,3 +126,41 @@ async fn required_fields_ranges_and_lengths_agree() {
     ])
     .await;
 }
+
+/// `executionArn`: the schema's pattern and `approvals::input::execution_arn` take the same
+/// Step Functions execution ARNs and refuse the same wrong paths (a task token, another ARN).
+#[tokio::test]
+async fn execution_arns_agree() {
+    let n80 = "n".repeat(80);
+    let arns = [
+        ("arn:aws:states:eu-west-1:123456789012:execution:Approve:run-1".to_string(), true),
+        ("arn:aws:states:us-east-1:123456789012:express:Approve:run-1:3f0c2e7a-1b2c-4d5e-8f90-0a1b2c3d4e5f".into(), true),
+        ("arn:aws-cn:states:cn-north-1:123456789012:execution:Approve/map:child-1".into(), true),
+        (format!("arn:aws:states:us-east-1:123456789012:execution:Fr\u{e9}d:{n80}"), true),
+        (format!("arn:aws:states:us-east-1:123456789012:execution:Approve:{n80}n"), false),
+        (TOKEN.to_string(), false),
+        ("arn:aws:lambda:eu-west-1:123456789012:function:f".into(), false),
+        ("arn:aws:states:eu-west-1:12345678901:execution:Approve:run-1".into(), false),
+        ("arn:aws:states:eu-west-1:123456789012:execution:Approve:run 1".into(), false),
+        ("arn:aws:states:eu-west-1:123456789012:execution:a/b/c:run-1".into(), false),
+    ];
+    let mut cases = Vec::new();
+    for (arn, valid) in arns {
+        cases.push((
+            "create_approval_links",
+            json!({"title": "t", "executionArn": arn}),
+            valid,
+        ));
+        cases.push((
+            "wait_for_approval",
+            json!({"approvalId": "a-1", "taskToken": TOKEN, "executionArn": arn}),
+            valid,
+        ));
+        cases.push((
+            "slack_request_action",
+            json!({"channel": "C1", "text": "t", "taskToken": TOKEN, "executionArn": arn}),
+            valid,
+        ));
+    }
+    check(&cases).await;
+}

@@ -182,6 +182,10 @@ async fn a_pass_reports_when_the_oldest_decision_it_found_undelivered_was_made()
     *resumer.fail_with.lock().unwrap() = None;
     let delivering = redrive(&store, &resumer, None, 2000, 10).await.unwrap();
     assert_eq!(delivering.delivered.len(), 2, "{delivering:?}");
+    assert_eq!(
+        delivering.oldest_undelivered_decided_at, None,
+        "delivered by this very pass"
+    );
     let idle = redrive(&store, &resumer, None, 3000, 10).await.unwrap();
     assert_eq!(idle.oldest_undelivered_decided_at, None, "none left");
 }

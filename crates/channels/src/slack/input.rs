@@ -71,6 +71,7 @@ pub struct RequestActionInput {
     /// reuses the first attempt's request and message instead of posting again.
     pub request_key: Option<String>,
     /// `"executionArn.$": "$$.Execution.Id"` (optional): kept on the record to correlate logs.
+    #[schemars(length(max = approvals::input::MAX_EXECUTION_ARN_CHARS), pattern(approvals::schema::EXECUTION_ARN_PATTERN))]
     pub execution_arn: Option<String>,
 }
 

@@ -56,6 +56,7 @@ pub struct TeamsRequestActionInput {
     /// reuses the first attempt's request and does not post the card again.
     pub request_key: Option<String>,
     /// `"executionArn.$": "$$.Execution.Id"` (optional): kept on the record to correlate logs.
+    #[schemars(length(max = approvals::input::MAX_EXECUTION_ARN_CHARS), pattern(approvals::schema::EXECUTION_ARN_PATTERN))]
     pub execution_arn: Option<String>,
 }
 

@@ -42,7 +42,7 @@ async fn every_line_of_a_request_carries_its_approval_id_and_execution_arn() {
     tracing::info!("outside any request");
     scope(async {
         tracing::info!("before the ids are known");
-        from_input(&serde_json::json!({"approvalId": "a-1", "executionArn": "arn:aws:states:us-east-1:1:execution:m:e"}));
+        from_input(&serde_json::json!({"approvalId": "a-1", "executionArn": "arn:aws:states:us-east-1:123456789012:execution:m:e"}));
         tracing::info!(status = "waiting", "waiting for approval");
         tracing::warn!("something went wrong");
     })
@@ -56,7 +56,7 @@ async fn every_line_of_a_request_carries_its_approval_id_and_execution_arn() {
         assert_eq!(line["span"]["approval_id"], "a-1", "{line}");
         assert_eq!(
             line["span"]["execution_arn"],
-            "arn:aws:states:us-east-1:1:execution:m:e"
+            "arn:aws:states:us-east-1:123456789012:execution:m:e"
         );
     }
     assert_eq!(lines[2]["fields"]["status"], "waiting");
@@ -112,4 +112,80 @@ async fn an_approval_id_is_found_in_what_another_function_returned() {
         assert_eq!(current(), Ids::default(), "only strings where ids are");
     })
     .await;
+}
+
+/// What `run_task` does with an input its strict parser refuses: the ids from the input, then
+/// the `task failed` warning and the `TasksFailed` line. A wrong `executionArn` path (the task
+/// token) or a huge value must reach neither; a real ARN and approval id do.
+#[tokio::test]
+async fn an_invalid_execution_arn_or_approval_id_never_reaches_a_log_or_metric_line() {
+    let token = "AQCEAAAAKgAAAAMAAAAAAAAAAf0nWZ4BHv0d7wPLz0Pr8tIEgG6Z2bXq+Y1/2KkRk/token==";
+    let huge = "x".repeat(300 * 1024);
+    let arn = "arn:aws:states:us-east-1:123456789012:execution:m:e";
+    let cases = [
+        (
+            serde_json::json!({"approvalId": "a-5", "executionArn": token}),
+            None,
+            Some("a-5"),
+        ),
+        (
+            serde_json::json!({"approvalId": token, "executionArn": huge}),
+            None,
+            None,
+        ),
+        (
+            serde_json::json!({"approvalId": huge, "executionArn": arn}),
+            Some(arn),
+            None,
+        ),
+    ];
+    for (input, logged_arn, logged_id) in cases {
+        let lines = Lines::default();
+        let _default = tracing::subscriber::set_default(subscriber(&lines, "info"));
+        let err = approvals::HitlError::invalid_input("executionArn must be an execution's ARN");
+        let emf = scope(async {
+            from_input(&input);
+            tracing::warn!(error = err.name(), message = %err, "task failed");
+            crate::metrics::task_failed_line("Hitl/test", &err)
+        })
+        .await;
+        let log = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+        for line in [&log, &emf] {
+            assert!(!line.contains(token), "{line}");
+            assert!(!line.contains("xxxxxxxxxxxxxxxx"), "{}", &line[..200]);
+            assert!(line.len() < 1000, "{}", line.len());
+        }
+        let log: Value = serde_json::from_str(log.trim()).unwrap();
+        let emf: Value = serde_json::from_str(&emf).unwrap();
+        assert_eq!(log["span"]["execution_arn"].as_str(), logged_arn);
+        assert_eq!(log["span"]["approval_id"].as_str(), logged_id);
+        assert_eq!(emf["executionArn"].as_str(), logged_arn);
+        assert_eq!(emf["approvalId"].as_str(), logged_id);
+    }
+}
+
+#[test]
+fn an_approval_id_is_plausible_only_in_the_shapes_we_make() {
+    let uuid = "3f0c2e7a-1b2c-4d5e-8f90-0a1b2c3d4e5f";
+    let keyed = approvals::input::keyed_approval_id("exec-1/Ask");
+    for ours in [
+        uuid,
+        &keyed,
+        "slack-C0123ABCD-1700000000.000100",
+        "a-1",
+        &"a".repeat(64),
+    ] {
+        assert!(plausible_approval_id(ours), "{ours}");
+    }
+    for not_ours in [
+        "",
+        &"a".repeat(65),
+        "a b",
+        "AAAA+/token==",
+        "a\n1",
+        "<script>",
+        "\u{e9}t\u{e9}",
+    ] {
+        assert!(!plausible_approval_id(not_ours), "{not_ours}");
+    }
 }

@@ -213,3 +213,34 @@ fn a_data_point_names_its_approval_and_only_that_approvals_execution() {
     );
     assert!(correlation_properties(None, &none).is_empty());
 }
+
+/// The alarmed total (`TasksFailed` without dimensions) leaves out what the recommended Retry
+/// recovers; the per-`Error` metric still counts everything.
+#[test]
+fn a_failure_a_retry_recovers_is_counted_by_name_but_not_in_the_alarmed_total() {
+    use ServiceErrorKind::*;
+    let sets = |err: &HitlError| {
+        let line: Value = serde_json::from_str(&task_failed_line("ns", err)).unwrap();
+        assert_eq!(line["Error"], json!(err.name()));
+        assert_eq!(line[names::TASKS_FAILED], json!(1.0));
+        line["_aws"]["CloudWatchMetrics"][0]["Dimensions"].clone()
+    };
+    let service = |s, k| HitlError::service(s, k, "x");
+    for recovered in [
+        HitlError::transient("DynamoDB", "throttled"),
+        service(Service::Slack, RateLimited),
+        service(Service::Teams, Unavailable),
+        service(Service::Jira, RateLimited),
+    ] {
+        assert_eq!(sets(&recovered), json!([["Error"]]), "{}", recovered.name());
+    }
+    for alarmed in [
+        HitlError::invalid_input("x"),
+        HitlError::Config("x".into()),
+        service(Service::Slack, NotInChannel),
+        service(Service::Slack, Unconfirmed),
+        HitlError::EmailRejected("x".into()),
+    ] {
+        assert_eq!(sets(&alarmed), json!([["Error"], []]), "{}", alarmed.name());
+    }
+}

@@ -4,8 +4,8 @@
 //! metrics, whose values (a number or an array of numbers) and dimension values (strings) are
 //! members of the same object.
 //!
-//! A line without `_aws` is an ordinary log line. A line with `_aws` that breaks the
-//! specification is an error, as CloudWatch would drop it: the tests see it instead of a
+//! A line without `"_aws"` is an ordinary log line. A line with `"_aws"` that is not a JSON
+//! object, or that breaks the specification, is an error, as CloudWatch would drop it: the tests see it instead of a
 //! silently missing metric.
 
 use std::collections::BTreeMap;
@@ -57,11 +57,15 @@ pub struct Sample {
 /// The samples a log line carries: `Ok(None)` if it is not EMF, `Err` if it is broken EMF.
 pub fn parse(line: &str) -> Result<Option<Vec<Sample>>, String> {
     let trimmed = line.trim();
-    if !trimmed.starts_with('{') || !trimmed.contains("\"_aws\"") {
+    if !trimmed.contains("\"_aws\"") {
         return Ok(None);
     }
+    // A line naming `_aws` that is not one JSON object is most likely an EMF line cut short or
+    // interleaved with another write: CloudWatch would lose its metrics, so it is rejected.
     let Ok(Value::Object(root)) = serde_json::from_str::<Value>(trimmed) else {
-        return Ok(None);
+        return Err(
+            "a line naming \"_aws\" is not one JSON object (cut short or interleaved?)".into(),
+        );
     };
     let Some(aws) = root.get("_aws") else {
         return Ok(None);

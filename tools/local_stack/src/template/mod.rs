@@ -217,9 +217,12 @@ fn resources_of(
             "AWS::Serverless::SimpleTable" => {
                 stack.tables.push(tables::simple_table(resolver, &id))
             }
-            "AWS::Serverless::StateMachine" => stack.state_machines.push(
-                state_machines::state_machine(resolver, base_dir, &id, props)?,
-            ),
+            // A conditional state machine (the examples, `DeployExamples`) only when it holds.
+            "AWS::Serverless::StateMachine" if holds(resolver, resource) => {
+                stack.state_machines.push(state_machines::state_machine(
+                    resolver, base_dir, &id, props,
+                )?)
+            }
             "AWS::CloudWatch::Alarm" => {
                 stack.alarms.extend(alarms::alarm(resolver, &id, resource)?)
             }
@@ -230,6 +233,14 @@ fn resources_of(
         }
     }
     Ok(stack)
+}
+
+/// Whether a resource's `Condition` (if any) holds.
+fn holds(resolver: &Resolver, resource: &Yaml) -> bool {
+    resource
+        .get("Condition")
+        .and_then(Yaml::as_str)
+        .is_none_or(|c| resolver.condition(c))
 }
 
 fn read_yaml(path: &Path) -> Result<Yaml, String> {

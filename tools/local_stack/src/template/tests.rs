@@ -302,7 +302,8 @@ fn the_real_template_loads() {
             assert!(!value.contains(&"x".repeat(40)), "{}: {name}", f.logical_id);
         }
     }
-    assert_eq!(stack.state_machines.len(), 3);
+    // The RDS example only with DeployExamples=true (which `up` passes).
+    assert_eq!(stack.state_machines.len(), 2);
     // Every function the template declares is a binary of this workspace.
     assert_eq!(stack.functions.len(), 15);
     let api = stack
@@ -373,4 +374,24 @@ Resources:
             ("/d", None)
         ]
     );
+}
+
+#[test]
+fn the_examples_are_loaded_only_when_deployed() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml");
+    let rds = |deploy: &str| {
+        let overrides = BTreeMap::from([("DeployExamples".to_string(), deploy.to_string())]);
+        let stack = load(&root, "http://x", &overrides, |_| "x".repeat(40)).unwrap();
+        let machine = stack
+            .state_machines
+            .iter()
+            .any(|m| m.logical_id == "RdsIdleReviewStateMachine");
+        let alarm = stack
+            .alarms
+            .iter()
+            .any(|a| a.logical_id == "RdsIdleReviewExecutionsFailedAlarm");
+        (machine, alarm)
+    };
+    assert_eq!(rds("true"), (true, true));
+    assert_eq!(rds("false"), (false, false));
 }

@@ -106,6 +106,8 @@ pub fn template_overrides(
         _ => smtp.starttls_port,
     };
     let mut overrides: BTreeMap<String, String> = [
+        // `make run` starts the example workflow, and the e2e tests drive it.
+        ("DeployExamples", "true".to_string()),
         ("SlackBotToken", secrets.slack_bot_token.clone()),
         ("SlackSigningSecret", secrets.slack_signing_secret.clone()),
         ("SlackApiUrl", format!("{standins_url}/slack/api")),

@@ -55,12 +55,36 @@ fn ordinary_log_lines_are_not_emf() {
     for text in [
         "INFO decision recorded",
         r#"{"level":"INFO","message":"x","approvalId":"a"}"#,
-        r#"{"_aws" is mentioned but this is not json"#,
+        r#"{"level":"INFO","message":"quoting \"_aws\" in a message"}"#,
+        r#"{"level":"INFO","message":"_aws"}"#,
         "",
     ] {
         assert_eq!(parse(text), Ok(None), "{text}");
     }
 }
+
+/// An EMF line cut short (a write over the 256 KB event limit) or interleaved with another
+/// write is not silently an ordinary log line: CloudWatch would lose its metrics.
+#[test]
+fn a_line_naming_aws_that_is_not_json_is_refused() {
+    let whole = line(json!({
+        "_aws": {"Timestamp": 5, "CloudWatchMetrics": [{
+            "Namespace": "Hitl/s", "Dimensions": [[]], "Metrics": [{"Name": "TasksFailed"}]}]},
+        "TasksFailed": 1
+    }));
+    assert!(parse(&whole).is_ok());
+    for broken in [
+        &whole[..whole.len() - 10],
+        &format!("INFO starting{whole}"),
+        r#"{"_aws" is mentioned but this is not json"#,
+    ] {
+        let err = parse(broken).unwrap_err();
+        assert!(err.contains("not one JSON object"), "{broken}: {err}");
+    }
+}
+
+/// A named change that breaks a good EMF line.
+type Breach = (&'static str, Box<dyn Fn(&mut serde_json::Value)>);
 
 /// Each breach of the specification is refused, as CloudWatch drops such a line.
 #[test]
@@ -73,7 +97,7 @@ fn broken_emf_is_refused() {
         "Vendor": "slack", "VendorRefusals": 1
     });
     assert!(parse(&line(good.clone())).unwrap().is_some());
-    let broken: Vec<(&str, Box<dyn Fn(&mut serde_json::Value)>)> = vec![
+    let broken: Vec<Breach> = vec![
         (
             "timestamp as a string",
             Box::new(|v| v["_aws"]["Timestamp"] = json!("5")),
