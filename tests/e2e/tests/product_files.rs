@@ -96,7 +96,7 @@ fn one_version_and_license_everywhere() {
         let path = app[file].as_str().expect(file);
         assert!(root().join(path).is_file(), "{file} {path}");
     }
-    assert!(read("CHANGELOG.md").contains(&format!("### Upgrade notes (from ")));
+    assert!(read("CHANGELOG.md").contains("### Upgrade notes (from "));
 }
 
 /// The first line a function prints, started without a Runtime API (it stops there).

@@ -102,7 +102,9 @@ pub fn fixed(template: &Path, setup: &Setup) -> Result<Fixed, String> {
     let text =
         std::fs::read_to_string(template).map_err(|e| format!("{}: {e}", template.display()))?;
     let doc: Yaml = serde_yaml::from_str(&text).map_err(|e| e.to_string())?;
-    let (alarms, dashboards) = monitoring(&doc);
+    let (mut alarms, dashboards) = monitoring(&doc);
+    // Only the alarms this setup creates: the template reader resolved their Conditions.
+    alarms.retain(|(id, _)| stack.alarms.iter().any(|a| &a.logical_id == id));
     Ok(Fixed {
         schedules,
         secrets: stack.secrets.iter().map(|s| s.name.clone()).collect(),
@@ -113,7 +115,8 @@ pub fn fixed(template: &Path, setup: &Setup) -> Result<Fixed, String> {
 
 /// The template's alarms with the metrics each is billed for (a metric-math alarm: each metric
 /// it reads; a period under a minute: high resolution, 3 times the price; a composite alarm:
-/// $0.50, 5 times), and its dashboards. Alarms under a condition are counted all the same.
+/// $0.50, 5 times), and its dashboards, whatever their Conditions ([`fixed`] keeps the alarms
+/// a setup creates).
 pub fn monitoring(doc: &Yaml) -> (Vec<(String, u64)>, u64) {
     let mut alarms = Vec::new();
     let mut dashboards = 0;
