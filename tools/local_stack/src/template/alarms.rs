@@ -11,12 +11,7 @@ pub(super) fn alarm(
     id: &str,
     resource: &Yaml,
 ) -> Result<Option<AlarmDef>, String> {
-    let wanted = resource
-        .get("Condition")
-        .and_then(Yaml::as_str)
-        .map(|c| resolver.condition(c))
-        .unwrap_or(true);
-    if !wanted {
+    if !resolver.creates(resource) {
         return Ok(None);
     }
     let props = match resource.get("Properties") {

@@ -218,7 +218,7 @@ fn resources_of(
                 stack.tables.push(tables::simple_table(resolver, &id))
             }
             // A conditional state machine (the examples, `DeployExamples`) only when it holds.
-            "AWS::Serverless::StateMachine" if holds(resolver, resource) => {
+            "AWS::Serverless::StateMachine" if resolver.creates(resource) => {
                 stack.state_machines.push(state_machines::state_machine(
                     resolver, base_dir, &id, props,
                 )?)
@@ -233,14 +233,6 @@ fn resources_of(
         }
     }
     Ok(stack)
-}
-
-/// Whether a resource's `Condition` (if any) holds.
-fn holds(resolver: &Resolver, resource: &Yaml) -> bool {
-    resource
-        .get("Condition")
-        .and_then(Yaml::as_str)
-        .is_none_or(|c| resolver.condition(c))
 }
 
 fn read_yaml(path: &Path) -> Result<Yaml, String> {

@@ -235,6 +235,14 @@ impl Resolver<'_> {
         self.conditions.get(name).copied().unwrap_or(false)
     }
 
+    /// Whether the stack creates `resource`: its `Condition`, if it has one, holds.
+    pub(super) fn creates(&self, resource: &Yaml) -> bool {
+        resource
+            .get("Condition")
+            .and_then(Yaml::as_str)
+            .is_none_or(|c| self.condition(c))
+    }
+
     /// `!GetAtt Resource.Attribute` or `!GetAtt [Resource, Attribute]`.
     fn get_att_intrinsic(&self, arg: &Yaml) -> Result<String, String> {
         let (id, att) = match arg {

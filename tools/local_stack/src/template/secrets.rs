@@ -13,12 +13,7 @@ pub(super) fn secret(
     resource: &Yaml,
     generated: &impl Fn(&str) -> String,
 ) -> Result<Option<SecretDef>, String> {
-    let wanted = resource
-        .get("Condition")
-        .and_then(Yaml::as_str)
-        .map(|c| resolver.condition(c))
-        .unwrap_or(true);
-    if !wanted {
+    if !resolver.creates(resource) {
         return Ok(None);
     }
     let name = resolver.resource_name(id).unwrap_or(id.to_string());
