@@ -303,15 +303,22 @@ async fn decided(
     if record.message_shown.is_none() {
         record.message_shown = serde_json::to_string(&click.blocks).ok();
     }
-    let delivery = deliver_decision(&record, store, resumer, now).await;
     let id = click.approval_id.clone();
-    let final_line = match delivery {
-        DeliveryOutcome::Delivered | DeliveryOutcome::NotYetWaiting => {
-            decided_line(&click.decision)
-        }
-        DeliveryOutcome::Late => TOO_LATE_TASK.to_string(),
+    // The message shows the decision before the workflow hears of it, so that a Slack Update
+    // Message the resumed workflow sends lands after ours and is what stays on the message.
+    let decided_shown = show(
+        slack,
+        &record,
+        &click.message,
+        &decided_line(&click.decision),
+    )
+    .await;
+    let delivery = deliver_decision(&record, store, resumer, now).await;
+    let shown = match delivery {
+        DeliveryOutcome::Delivered | DeliveryOutcome::NotYetWaiting => decided_shown,
+        DeliveryOutcome::Late => show(slack, &record, &click.message, TOO_LATE_TASK).await,
         DeliveryOutcome::Pending | DeliveryOutcome::InProgress => {
-            // Shown at once so nobody clicks again; the re-driver replaces it once delivered.
+            // So nobody clicks again; the re-driver replaces it once delivered.
             let line = format!(
                 "{} · passing it on to the workflow…",
                 decided_line(&click.decision)
@@ -323,9 +330,7 @@ async fn decided(
             };
         }
     };
-    if show(slack, &record, &click.message, &final_line).await
-        && store.message_updated(&id, now).await.is_ok()
-    {
+    if shown && store.message_updated(&id, now).await.is_ok() {
         let _ = store.settle(&id).await;
     }
     if delivery == DeliveryOutcome::Late {
