@@ -182,10 +182,31 @@ async fn an_expired_link_gets_a_too_late_page_and_the_task_takes_the_expired_bra
     let page = get(&approve).await;
     assert_eq!(page.status, 410, "{}", page.body);
     assert!(page.body.contains("Too late"), "{}", page.body);
+    let late_before = late_clicks().await;
     let page = confirm(&approve, &[]).await;
     assert_eq!(page.status, 410, "{}", page.body);
     assert!(page.body.contains("nothing was changed"), "{}", page.body);
     assert!(!page.body.contains("recorded"), "{}", page.body);
+    // Counted for the operator's dashboard, though answered before any store call.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while late_clicks().await < late_before + 1.0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "LateClicks not counted"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The `LateClicks` the functions have emitted so far (EMF, as the local stack collects them).
+async fn late_clicks() -> f64 {
+    local_api("/_local/api/metrics").await["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["name"] == "LateClicks")
+        .filter_map(|m| m["sum"].as_f64())
+        .sum()
 }
 
 /// Personal links are only per approver: with approvers there is no top-level link a workflow
