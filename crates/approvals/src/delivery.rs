@@ -393,5 +393,7 @@ async fn settle(
     Ok(())
 }
 
+pub mod run;
+
 #[cfg(test)]
 mod tests;

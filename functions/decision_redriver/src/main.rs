@@ -2,15 +2,13 @@
 //! undelivered, fails Tasks still waiting on expired requests with `Hitl.Expired`, and brings
 //! Slack messages up to date with the final outcome. Its input (the schedule's event) is not
 //! used.
-//!
-//! One run keeps passing over the re-drive index every few seconds while work is due within
-//! its budget, so a fault that clears is followed within seconds, and runs a minute apart
-//! leave no gap longer than a quarter of a minute.
+//! One run's passes and budget are the model's (`approvals::delivery::run`).
 
 use std::time::{Duration, Instant};
 
-use approvals::delivery::{redrive_while, RedriveReport};
-use approvals::ports::{DeliveryStore, OutcomeNotifier};
+use approvals::delivery::run::{redrive_run, RunClock, RunLimits, RunReport};
+use approvals::delivery::RedriveReport;
+use approvals::ports::OutcomeNotifier;
 use approvals::{ApprovalRecord, HitlError};
 use aws_adapters::cold_start::ColdContext;
 use aws_adapters::sdk_config::WaitDeps;
@@ -20,16 +18,16 @@ use channels::slack_click::SlackOutcome;
 use lambda_kit::http::open_connections;
 use lambda_kit::{init_tracing, metrics, now, run_task};
 use saas_adapters::slack::SlackWebApi;
-use serde::Serialize;
 use serde_json::Value;
 
 /// How long one run starts new work. The function's timeout is 60 s; one record's worst case
 /// (seven SDK calls of at most 1.5 s and one Slack update of at most 4 s) fits in what is left.
-const RUN_BUDGET: Duration = Duration::from_secs(40);
-/// The pause between two passes while work is due.
-const PASS_INTERVAL: Duration = Duration::from_secs(3);
-/// Records one pass handles.
-const BATCH: usize = 100;
+/// Passes every 3 s while work is due; one pass reads up to 100 records.
+const LIMITS: RunLimits = RunLimits {
+    budget: Duration::from_secs(40),
+    pass_interval: Duration::from_secs(3),
+    batch: 100,
+};
 
 struct Deps {
     wait: WaitDeps,
@@ -37,32 +35,19 @@ struct Deps {
     slack: Option<SlackWebApi>,
 }
 
-/// What a run did, summed over its passes.
-#[derive(Debug, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct RunReport {
-    passes: u32,
-    delivered: usize,
-    late: usize,
-    expired: usize,
-    messages_updated: usize,
-    settled: usize,
-    /// Still failing when the run ended: the next run goes on.
-    retry_later: Vec<String>,
-    /// Messages given up for good this run (each logged once at warn with its reason).
-    gave_up: Vec<String>,
-}
+/// The wall clock and the time since the run started, with a real pause.
+struct WallClock(Instant);
 
-impl RunReport {
-    fn add(&mut self, pass: RedriveReport) {
-        self.passes += 1;
-        self.delivered += pass.delivered.len();
-        self.late += pass.late.len();
-        self.expired += pass.expired.len();
-        self.messages_updated += pass.messages_updated.len();
-        self.settled += pass.settled;
-        self.retry_later = pass.retry_later;
-        self.gave_up.extend(pass.gave_up);
+#[async_trait::async_trait]
+impl RunClock for WallClock {
+    fn now(&self) -> i64 {
+        now()
+    }
+    fn elapsed(&self) -> Duration {
+        self.0.elapsed()
+    }
+    async fn pause(&self, duration: Duration) {
+        tokio::time::sleep(duration).await;
     }
 }
 
@@ -90,33 +75,22 @@ fn report_pass(pass: &RedriveReport, now: i64) {
 }
 
 async fn handle(deps: &Deps, _event: Value) -> Result<RunReport, HitlError> {
-    let started = Instant::now();
     let slack = deps
         .slack
         .as_ref()
         .map(|api| SlackOutcome(api as &dyn channels::slack::SlackMessenger));
     let counted = slack.as_ref().map(|s| CountedRefusals(s));
     let notifier = counted.as_ref().map(|s| s as &dyn OutcomeNotifier);
-    let store = &deps.wait.store;
-    let mut run = RunReport::default();
-    loop {
-        let in_budget = || started.elapsed() < RUN_BUDGET;
-        let at = now();
-        let pass =
-            redrive_while(store, &deps.wait.resumer, notifier, at, BATCH, &in_budget).await?;
-        report_pass(&pass, at);
-        run.add(pass);
-        let horizon = RUN_BUDGET.saturating_sub(started.elapsed());
-        if horizon < PASS_INTERVAL {
-            break;
-        }
-        // Keep going only while something falls due before this run's budget ends.
-        let until = now() + horizon.as_secs() as i64;
-        if store.due_for_redrive(until, 1).await?.is_empty() {
-            break;
-        }
-        tokio::time::sleep(PASS_INTERVAL).await;
-    }
+    let clock = WallClock(Instant::now());
+    let run = redrive_run(
+        &deps.wait.store,
+        &deps.wait.resumer,
+        notifier,
+        &clock,
+        LIMITS,
+        &report_pass,
+    )
+    .await?;
     tracing::info!(
         passes = run.passes,
         delivered = run.delivered,
