@@ -143,8 +143,9 @@ fn pauses_double_up_to_their_cap() {
     assert_eq!(super::retry_delay(u32::MAX - 1), 20);
 }
 
-/// A decided email request whose Task waits on `token`, decided at `decided_at`.
-async fn decided_request(store: &InMemoryStore, id: &str, decided_at: i64) {
+/// A decided email request whose Task waits on `tok-<id>`, decided at `decided_at` (expires at
+/// 10,000; also the re-drive run's tests).
+pub(super) async fn decided_request(store: &InMemoryStore, id: &str, decided_at: i64) {
     let mut record = ApprovalRecord::new(id.into(), "t".into(), Channel::Email, 0, 10_000, 1);
     record.task_token = Some(format!("tok-{id}"));
     store.create(&record).await.unwrap();

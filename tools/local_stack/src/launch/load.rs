@@ -263,12 +263,9 @@ async fn start_stack(config: &LoadConfig) -> Result<LocalStack, String> {
         .map_err(|e| e.to_string())?
 }
 
+/// A report's extra: what the local stack says at `path`, or null when it cannot say.
 async fn fetch_json(target: &Target, path: &str) -> serde_json::Value {
-    let url = format!("{}{path}", target.endpoints.api);
-    match target.http.get(url).send().await {
-        Ok(r) => r.json().await.unwrap_or_default(),
-        Err(_) => serde_json::Value::Null,
-    }
+    target.get_json(path).await.unwrap_or_default()
 }
 
 /// Starts every execution, `start_parallelism` calls in flight at once.

@@ -8,11 +8,12 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::{redrive_run, RunClock, RunLimits, RunReport};
-use crate::ports::ApprovalStore;
+use crate::delivery::tests::decided_request;
 use crate::testing::{InMemoryStore, RecordingResumer};
-use crate::{ApprovalRecord, Channel, DecidedBy, Decision, HitlError, RecordedDecision};
+use crate::HitlError;
 
-const START: i64 = 10_000;
+/// Before the request's expiry (10,000) by more than a run.
+const START: i64 = 5_000;
 const LIMITS: RunLimits = RunLimits {
     budget: Duration::from_secs(40),
     pass_interval: Duration::from_secs(3),
@@ -63,29 +64,7 @@ impl RunClock for HandClock<'_> {
 
 /// A request decided a minute ago whose Task waits: due for delivery now.
 async fn decided_and_waiting(store: &InMemoryStore) {
-    let mut record = ApprovalRecord::new("a".into(), "t".into(), Channel::Email, 0, 1_000_000, 1);
-    record.task_token = Some("tok".into());
-    store.create(&record).await.unwrap();
-    let decision = RecordedDecision {
-        decision: Decision::Approve,
-        decided_by: DecidedBy {
-            id: "u@example.com".into(),
-            name: "u@example.com".into(),
-            channel: Channel::Email,
-        },
-        decided_at: START - 60,
-        comment: None,
-        source_ip: None,
-        user_agent: None,
-        slack_user: None,
-        action: None,
-        submission_id: None,
-        follow_up: None,
-    };
-    store
-        .record_decision("a", &decision, START - 60)
-        .await
-        .unwrap();
+    decided_request(store, "a", START - 60).await;
 }
 
 fn refusing(resumer: &RecordingResumer) {

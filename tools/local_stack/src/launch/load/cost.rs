@@ -226,14 +226,12 @@ async fn snapshot(target: &Target) -> Result<Snapshot, String> {
 /// Waits until no function has an invocation running or waiting, nor a process starting (a
 /// phase's cold starts are its own), twice in a row.
 async fn wait_until_quiet(target: &Target) {
-    let url = format!("{}/_local/api/concurrency", target.endpoints.api);
     let mut quiet_polls = 0;
     let deadline = Instant::now() + Duration::from_secs(60);
     while quiet_polls < 2 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(700)).await;
-        let pools: Value = match target.http.get(&url).send().await {
-            Ok(r) => r.json().await.unwrap_or_default(),
-            Err(_) => continue,
+        let Ok(pools) = target.get_json::<Value>("/_local/api/concurrency").await else {
+            continue;
         };
         let busy: u64 = pools
             .as_object()
