@@ -301,25 +301,12 @@ pub fn cold_start_failure() {
     emit(Dimensions::WithTotal("Function", &function), &data, None);
 }
 
-/// Whether the recommended `Retry` (README step 6: `Hitl.Transient`, and a vendor's
-/// `RateLimited`/`Unavailable`) usually recovers `err`: such a failure is counted by its name
-/// but left out of the alarmed total, so a blip the next attempt fixes pages nobody.
-pub fn recovered_by_retry(err: &HitlError) -> bool {
-    use ServiceErrorKind::{RateLimited, Unavailable};
-    matches!(
-        err,
-        HitlError::Transient { .. }
-            | HitlError::Service {
-                kind: RateLimited | Unavailable,
-                ..
-            }
-    )
-}
-
 /// The `TasksFailed` line of `err`: by `Error` always, and in the undimensioned total (the
-/// one `TasksFailedAlarm` watches) unless a retry recovers it ([`recovered_by_retry`]).
+/// one `TasksFailedAlarm` watches) unless the recommended `Retry` usually recovers it
+/// ([`HitlError::is_transient`]: `Hitl.Transient`, a vendor's `RateLimited`/`Unavailable`),
+/// so a blip the next attempt fixes pages nobody.
 pub(crate) fn task_failed_line(namespace: &str, err: &HitlError) -> String {
-    let dimensions = if recovered_by_retry(err) {
+    let dimensions = if err.is_transient() {
         Dimensions::One("Error", err.name())
     } else {
         Dimensions::WithTotal("Error", err.name())
