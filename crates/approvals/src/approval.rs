@@ -62,7 +62,7 @@ pub struct ApprovalRecord {
     /// Empty: the usual approve and reject.
     pub buttons: Vec<ChoiceButton>,
     /// The execution that asked, when its workflow passed `executionArn`: logged beside the
-    /// approval id by whoever handles the record later (the Decision API, the re-driver).
+    /// approval id by whoever handles the record later (the Decision API, the relay).
     pub execution_arn: Option<String>,
 }
 
@@ -160,7 +160,7 @@ impl ApprovalRecord {
             && (self.delivery.is_final() || self.task_token.is_none())
     }
 
-    /// Nothing is left for the re-driver: the record may leave its index. The DynamoDB store
+    /// Nothing is left for the relay: the record may leave its index. The DynamoDB store
     /// states the same rule as a condition expression (the shared store contract checks both).
     pub fn is_settled(&self) -> bool {
         match &self.decision {

@@ -1,4 +1,4 @@
-//! Delivering a recorded decision to its waiting Task exactly once, and re-driving whatever a
+//! Delivering a recorded decision to its waiting Task exactly once, and relaying whatever a
 //! fault left undone: a decision that could not be delivered, a Task still waiting on an
 //! expired request, a chat message that still shows buttons after the outcome.
 //!
@@ -33,7 +33,7 @@ pub enum DeliveryOutcome {
     NotYetWaiting,
     /// The Task had stopped waiting (timed out, stopped): the decision changed nothing.
     Late,
-    /// Step Functions could not be told now; the re-driver tries again shortly.
+    /// Step Functions could not be told now; the relay tries again shortly.
     Pending,
 }
 
@@ -50,7 +50,7 @@ fn doubling(first: i64, tries: u32, cap: i64) -> i64 {
 
 /// Delivers the record's decision to its waiting Task, at most one deliverer at a time.
 /// A failure to reach Step Functions is not an error here: the decision stays due in the
-/// re-drive index and the outcome says `Pending`.
+/// relay index and the outcome says `Pending`.
 pub async fn deliver_decision(
     record: &ApprovalRecord,
     store: &dyn DeliveryStore,
@@ -74,7 +74,7 @@ pub async fn deliver_decision(
         Ok(Some(claim)) => claim,
         Ok(None) => return DeliveryOutcome::InProgress,
         Err(err) => {
-            tracing::warn!(approval_id = %id, error = err.name(), "delivery not claimed; re-driven later");
+            tracing::warn!(approval_id = %id, error = err.name(), "delivery not claimed; relayed later");
             return DeliveryOutcome::Pending;
         }
     };
@@ -83,7 +83,7 @@ pub async fn deliver_decision(
         Ok(ResumeOutcome::Unknown) => {
             // The lease is kept and runs out: the next attempt is a takeover, so a "no longer
             // waiting" then reads as delivered by this attempt, not as late.
-            tracing::warn!(approval_id = %id, "delivery unconfirmed; re-driven after the lease");
+            tracing::warn!(approval_id = %id, "delivery unconfirmed; relayed after the lease");
             return DeliveryOutcome::Pending;
         }
         Ok(ResumeOutcome::Resumed) => FinalDelivery::Delivered,
@@ -92,7 +92,7 @@ pub async fn deliver_decision(
         Ok(ResumeOutcome::NoLongerWaiting) if claim.takeover => FinalDelivery::Delivered,
         Ok(ResumeOutcome::NoLongerWaiting) => FinalDelivery::Late,
         Err(err) => {
-            tracing::warn!(approval_id = %id, error = err.name(), message = %err, "delivery failed; re-driven later");
+            tracing::warn!(approval_id = %id, error = err.name(), message = %err, "delivery failed; relayed later");
             let retry_at = now + retry_delay(record.delivery.attempts + 1);
             if let Err(err) = store.release_lease(id, token, retry_at).await {
                 tracing::warn!(approval_id = %id, error = err.name(), "lease not released; it runs out");
@@ -108,7 +108,7 @@ pub async fn deliver_decision(
 }
 
 /// Records how a delivery ended. A failure here loses nothing: the Task has its answer, and
-/// the lease runs out so the re-driver records the end.
+/// the lease runs out so the relay records the end.
 async fn record_delivery(
     record: &ApprovalRecord,
     token: &str,
@@ -118,11 +118,11 @@ async fn record_delivery(
 ) {
     let id = &record.approval_id;
     match store.finish_delivery(id, token, outcome, now).await {
-        // Nothing else to do (no chat message to bring up to date): out of the re-drive
-        // index now, so the re-driver only ever sees records with work left.
+        // Nothing else to do (no chat message to bring up to date): out of the relay
+        // index now, so the relay only ever sees records with work left.
         Ok(()) if !record.has_updatable_message() => {
             if let Err(err) = store.settle(id).await {
-                tracing::warn!(approval_id = %id, error = err.name(), "delivered; the re-driver settles it");
+                tracing::warn!(approval_id = %id, error = err.name(), "delivered; the relay settles it");
             }
         }
         Ok(()) => {}
@@ -235,10 +235,10 @@ async fn message_not_updated(
     Ok(MessageUpdate::GaveUp)
 }
 
-/// What one pass of the re-driver did, by approval id.
+/// What one pass of the relay did, by approval id.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct RedriveReport {
+pub struct RelayReport {
     pub delivered: Vec<String>,
     pub late: Vec<String>,
     pub expired: Vec<String>,
@@ -247,7 +247,7 @@ pub struct RedriveReport {
     pub retry_later: Vec<String>,
     /// Messages given up for good (refused for good, or failing too long): settled without.
     pub gave_up: Vec<String>,
-    /// Records that left the re-drive index.
+    /// Records that left the relay index.
     pub settled: usize,
     /// When the oldest decision this pass read and left undelivered was made (Unix seconds):
     /// how far behind delivery is. A decision delivered (or settled late or expired) by this
@@ -255,7 +255,7 @@ pub struct RedriveReport {
     pub oldest_undelivered_decided_at: Option<i64>,
 }
 
-impl RedriveReport {
+impl RelayReport {
     /// Whether this pass delivered `id`'s decision, or settled it as late or expired.
     fn settled_delivery(&self, id: &str) -> bool {
         [&self.delivered, &self.late, &self.expired]
@@ -275,28 +275,28 @@ impl RedriveReport {
 
 /// One pass over the records due at `now` (at most `limit`): delivers, expires, updates
 /// messages, and takes settled records out of the index.
-pub async fn redrive(
+pub async fn relay(
     store: &dyn Approvals,
     resumer: &dyn WorkflowResumer,
     notifier: Option<&dyn OutcomeNotifier>,
     now: i64,
     limit: usize,
-) -> Result<RedriveReport, HitlError> {
-    redrive_while(store, resumer, notifier, now, limit, &|| true).await
+) -> Result<RelayReport, HitlError> {
+    relay_while(store, resumer, notifier, now, limit, &|| true).await
 }
 
-/// [`redrive`], stopping before the next record once `keep_going` says no (the caller's time
+/// [`relay`], stopping before the next record once `keep_going` says no (the caller's time
 /// budget): what is left stays due for the next pass.
-pub async fn redrive_while(
+pub async fn relay_while(
     store: &dyn Approvals,
     resumer: &dyn WorkflowResumer,
     notifier: Option<&dyn OutcomeNotifier>,
     now: i64,
     limit: usize,
     keep_going: &(dyn Fn() -> bool + Sync),
-) -> Result<RedriveReport, HitlError> {
-    let mut report = RedriveReport::default();
-    for id in store.due_for_redrive(now, limit).await? {
+) -> Result<RelayReport, HitlError> {
+    let mut report = RelayReport::default();
+    for id in store.due_for_relay(now, limit).await? {
         if !keep_going() {
             break;
         }
@@ -314,11 +314,11 @@ pub async fn redrive_while(
             approval_id = %id,
             execution_arn = record.execution_arn.as_deref()
         );
-        let redriving = redrive_one(record, store, resumer, notifier, now, &mut report);
-        if let Err(err) = redriving.instrument(span).await {
-            tracing::warn!(approval_id = %id, error = err.name(), message = %err, "re-drive failed; tried again later");
+        let relaying = relay_one(record, store, resumer, notifier, now, &mut report);
+        if let Err(err) = relaying.instrument(span).await {
+            tracing::warn!(approval_id = %id, error = err.name(), message = %err, "relay failed; tried again later");
             // Later, not on every pass: a call that keeps failing (a message Slack refuses to
-            // update) must not keep the head of the index and the re-driver's whole budget.
+            // update) must not keep the head of the index and the relay's whole budget.
             if let Err(e) = store.reschedule(&id, now + MAX_RETRY_DELAY_SECONDS).await {
                 tracing::warn!(approval_id = %id, error = e.name(), "not rescheduled; due again at once");
             }
@@ -334,13 +334,13 @@ pub async fn redrive_while(
     Ok(report)
 }
 
-async fn redrive_one(
+async fn relay_one(
     mut record: ApprovalRecord,
     store: &dyn Approvals,
     resumer: &dyn WorkflowResumer,
     notifier: Option<&dyn OutcomeNotifier>,
     now: i64,
-    report: &mut RedriveReport,
+    report: &mut RelayReport,
 ) -> Result<(), HitlError> {
     let id = record.approval_id.clone();
     if record.needs_delivery() {
@@ -382,7 +382,7 @@ async fn settle(
     store: &dyn Approvals,
     id: &str,
     now: i64,
-    report: &mut RedriveReport,
+    report: &mut RelayReport,
 ) -> Result<(), HitlError> {
     if store.settle(id).await? {
         report.settled += 1;

@@ -21,14 +21,14 @@ pub enum DecisionWrite {
 #[async_trait]
 pub trait ApprovalStore: Send + Sync {
     /// Stores a new request; fails if the id exists. A request created with a task token is
-    /// put in the re-drive index at its expiry (so a Task still waiting then is told).
+    /// put in the relay index at its expiry (so a Task still waiting then is told).
     async fn create(&self, record: &ApprovalRecord) -> Result<(), HitlError>;
 
     async fn get(&self, approval_id: &str) -> Result<Option<ApprovalRecord>, HitlError>;
 
     /// Stores the task token and returns the record after the write (atomically), so that a
     /// decision recorded just before is seen. A new token voids the lease and the late mark of
-    /// an earlier one, and puts the record in the re-drive index: soon when already decided,
+    /// an earlier one, and puts the record in the relay index: soon when already decided,
     /// at its expiry otherwise. `Ok(None)` when the approval does not exist.
     async fn attach_task_token(
         &self,
@@ -39,7 +39,7 @@ pub trait ApprovalStore: Send + Sync {
 
     /// Records the decision only if none exists and the approval has not expired at `now`; a
     /// decision after expiry is appended to the late decisions instead. A recorded decision
-    /// enters the re-drive index, due after one lease, so it is delivered even if the caller
+    /// enters the relay index, due after one lease, so it is delivered even if the caller
     /// dies right after this write.
     async fn record_decision(
         &self,
@@ -66,7 +66,7 @@ pub enum FinalDelivery {
 }
 
 /// The delivery of decisions (and expiries) to waiting Tasks: leases tied to a token, and the
-/// sparse re-drive index of records with work left.
+/// sparse relay index of records with work left.
 #[async_trait]
 pub trait DeliveryStore: Send + Sync {
     /// Leases the delivery of the recorded decision to `token` until `until`. `Some` for one
@@ -89,7 +89,7 @@ pub trait DeliveryStore: Send + Sync {
         now: i64,
     ) -> Result<(), HitlError>;
 
-    /// Gives a lease back after a failed attempt; the re-driver tries again at `retry_at`.
+    /// Gives a lease back after a failed attempt; the relay tries again at `retry_at`.
     /// Only the lease on `token` is given back; if this write fails, the lease runs out.
     async fn release_lease(
         &self,
@@ -136,15 +136,15 @@ pub trait DeliveryStore: Send + Sync {
         now: i64,
     ) -> Result<bool, HitlError>;
 
-    /// Takes the record out of the re-drive index if [`ApprovalRecord::is_settled`] holds
+    /// Takes the record out of the relay index if [`ApprovalRecord::is_settled`] holds
     /// (checked atomically with the write). True when it left the index.
     async fn settle(&self, approval_id: &str) -> Result<bool, HitlError>;
 
     /// Looks at the record again at `at` (work is left that could not be done now).
     async fn reschedule(&self, approval_id: &str, at: i64) -> Result<(), HitlError>;
 
-    /// Ids of records due for the re-driver at `now`, most overdue first, at most `limit`.
-    async fn due_for_redrive(&self, now: i64, limit: usize) -> Result<Vec<String>, HitlError>;
+    /// Ids of records due for the relay at `now`, most overdue first, at most `limit`.
+    async fn due_for_relay(&self, now: i64, limit: usize) -> Result<Vec<String>, HitlError>;
 }
 
 /// Chat messages that may still show buttons, for the expiry sweep. What the message showed is

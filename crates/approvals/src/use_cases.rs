@@ -185,7 +185,7 @@ pub async fn wait_for_approval(
         .await?
         .ok_or_else(|| HitlError::NotFound(approval_id.clone()))?;
     if record.decision.is_some() {
-        // Somebody clicked before the wait began: resume at once (or the re-driver will).
+        // Somebody clicked before the wait began: resume at once (or the relay will).
         let status = match deliver_decision(&record, store, resumer, now).await {
             DeliveryOutcome::Delivered => TaskStatus::Resumed,
             _ => TaskStatus::Waiting,

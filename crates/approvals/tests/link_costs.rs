@@ -3,7 +3,7 @@
 
 use approvals::ports::FinalDelivery;
 use approvals::ports::{ApprovalStore, DecisionWrite, DeliveryClaim, DeliveryStore};
-use approvals::testing::{InMemoryStore, RecordingResumer};
+use approvals::testing::{FakeStore, FakeResumer};
 use approvals::use_cases::{decide, view_link, ClientInfo, LinkView};
 use approvals::{ApprovalRecord, Channel, Decision, HitlError, LinkSigner, RecordedDecision};
 use async_trait::async_trait;
@@ -88,8 +88,8 @@ impl DeliveryStore for Untouchable {
     async fn reschedule(&self, _: &str, _: i64) -> Result<(), HitlError> {
         touched("reschedule")
     }
-    async fn due_for_redrive(&self, _: i64, _: usize) -> Result<Vec<String>, HitlError> {
-        touched("due_for_redrive")
+    async fn due_for_relay(&self, _: i64, _: usize) -> Result<Vec<String>, HitlError> {
+        touched("due_for_relay")
     }
 }
 
@@ -97,9 +97,9 @@ fn query_of(url: &str) -> String {
     url.split_once('?').unwrap().1.to_string()
 }
 
-async fn post(store_is_untouchable: bool, query: &str, store: &InMemoryStore) -> LinkView {
+async fn post(store_is_untouchable: bool, query: &str, store: &FakeStore) -> LinkView {
     let signer = LinkSigner::from_config(KEYS).unwrap();
-    let resumer = RecordingResumer::default();
+    let resumer = FakeResumer::default();
     let client = ClientInfo::default();
     if store_is_untouchable {
         decide(
@@ -137,7 +137,7 @@ async fn forged_tampered_and_expired_links_are_answered_without_a_read() {
             matches!(view, LinkView::Invalid { .. }),
             "{query}: {view:?}"
         );
-        let view = post(true, query, &InMemoryStore::default()).await;
+        let view = post(true, query, &FakeStore::default()).await;
         assert!(
             matches!(view, LinkView::Invalid { .. }),
             "{query}: {view:?}"
@@ -160,7 +160,7 @@ async fn forged_tampered_and_expired_links_are_answered_without_a_read() {
 #[tokio::test]
 async fn a_genuine_link_still_reads_and_decides() {
     let signer = LinkSigner::from_config(KEYS).unwrap();
-    let store = InMemoryStore::default();
+    let store = FakeStore::default();
     let record = ApprovalRecord::new(
         "appr-1".into(),
         "t".into(),
@@ -216,7 +216,7 @@ async fn a_post_on_an_expired_link_costs_no_store_call_and_keeps_nothing() {
         source_ip: Some("10.0.0.1".into()),
         user_agent: Some("scanner".repeat(40)),
     };
-    let resumer = RecordingResumer::default();
+    let resumer = FakeResumer::default();
     let form = longest_form(&expired);
     let view = decide(
         "appr-1",
@@ -236,7 +236,7 @@ async fn a_post_on_an_expired_link_costs_no_store_call_and_keeps_nothing() {
 
 #[tokio::test]
 async fn a_late_decision_keeps_a_small_audit_and_a_record_stays_bounded() {
-    let store = InMemoryStore::default();
+    let store = FakeStore::default();
     open_request(&store).await;
     let bulky = |i: i64| RecordedDecision {
         decision: Decision::Approve,
@@ -290,7 +290,7 @@ async fn a_click_costs_one_read_and_one_write_and_the_same_form_again_no_write()
     assert!(matches!(view, LinkView::Confirm { .. }), "{view:?}");
     assert_eq!(store.take_counts(), (1, 0), "a GET reads once");
 
-    let resumer = RecordingResumer::default();
+    let resumer = FakeResumer::default();
     let form = longest_form(&good);
     let client = || ClientInfo::default();
     let view = decide("appr-1", &form, client(), &signer, &store, &resumer, NOW).await;

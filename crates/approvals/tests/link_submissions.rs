@@ -4,7 +4,7 @@
 //! try again. And a name typed on a shared link is refused when it holds control characters.
 
 use approvals::ports::ApprovalStore;
-use approvals::testing::{InstrumentedStore, RecordingResumer, WriteFault};
+use approvals::testing::{InstrumentedStore, FakeResumer, WriteFault};
 use approvals::use_cases::{decide, view_link, ClientInfo, Delivery, FormField, LinkView};
 use approvals::{ApprovalRecord, Channel, Decision, LinkSigner};
 
@@ -14,7 +14,7 @@ const KEYS: &str = "k1:0123456789abcdef0123456789abcdef";
 struct World {
     signer: LinkSigner,
     store: InstrumentedStore,
-    resumer: RecordingResumer,
+    resumer: FakeResumer,
     link: String,
 }
 
@@ -30,7 +30,7 @@ async fn world() -> World {
     World {
         signer,
         store,
-        resumer: RecordingResumer::default(),
+        resumer: FakeResumer::default(),
         link,
     }
 }

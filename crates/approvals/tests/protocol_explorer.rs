@@ -1,12 +1,12 @@
 //! The decision protocol, proven rather than sampled: every interleaving of a Slack click, a
 //! link POST, a first and a repeated Wait For Approval (a new token), delivery with every
 //! answer Step Functions can give (resumed, no longer waiting, unknown, an error), takeovers
-//! after a lease runs out, the expiry and re-driver passes, with the clock moving between any
+//! after a lease runs out, the expiry and relay passes, with the clock moving between any
 //! two calls and Tasks timing out at any moment. Each call is one store or Step Functions call
 //! as the real code makes it, on the in-memory store whose rules the store contract ties to
 //! DynamoDB. In every reachable state: at most one decision; a decision is shown as delivered
 //! only if a Task got it; no workflow gets both an expiry and a decision; and once the actors
-//! stop, the re-driver settles the record within two passes with every Task told.
+//! stop, the relay settles the record within two passes with every Task told.
 //!
 //! The explorer must also find the two bugs it was written for when their old rules are put
 //! back (a decision after a claimed expiry; a repeated wait answered from the old token's
@@ -20,7 +20,7 @@ use protocol_model::actors::ActorKind::{FirstWait, LinkPost, SecondWait, SlackCl
 use protocol_model::explore::{explore, Report, Scenario};
 use protocol_model::world::Rules;
 
-/// Two people decide while the workflow waits and the re-driver passes.
+/// Two people decide while the workflow waits and the relay passes.
 const TWO_DECIDERS: Scenario = Scenario {
     actors: &[SlackClick, LinkPost, FirstWait],
     passes: 1,

@@ -1,7 +1,7 @@
 //! A click on a Slack button, in two steps so the interactivity endpoint can answer Slack
 //! within its 3 seconds whatever happens: [`record_click`] (the click's own checks, first
 //! click wins) is all that must happen before the answer; [`follow_up`] (deliver, update the
-//! message, tell the clicker) is best effort, and whatever it leaves undone the re-driver
+//! message, tell the clicker) is best effort, and whatever it leaves undone the relay
 //! finishes.
 
 use async_trait::async_trait;
@@ -212,7 +212,7 @@ fn outcome_update(record: &ApprovalRecord, line: &str) -> SlackMessage {
     }
 }
 
-/// Updates the message; a failure leaves it to the re-driver. True when updated.
+/// Updates the message; a failure leaves it to the relay. True when updated.
 async fn show(
     slack: &dyn SlackMessenger,
     record: &ApprovalRecord,
@@ -222,7 +222,7 @@ async fn show(
     match slack.update(at, &outcome_update(record, line)).await {
         Ok(()) => true,
         Err(err) => {
-            tracing::warn!(approval_id = %record.approval_id, error = err.name(), "message not updated; the re-driver tries again");
+            tracing::warn!(approval_id = %record.approval_id, error = err.name(), "message not updated; the relay tries again");
             false
         }
     }
@@ -239,7 +239,7 @@ async fn tell(slack: &dyn SlackMessenger, click: &Click, text: &str) {
 }
 
 /// Step two: deliver the decision, bring the message up to date, tell the clicker. Best
-/// effort: a step cut short leaves the record due for the re-driver.
+/// effort: a step cut short leaves the record due for the relay.
 pub async fn follow_up(
     step: ClickStep,
     store: &dyn Approvals,
@@ -318,7 +318,7 @@ async fn decided(
         DeliveryOutcome::Delivered | DeliveryOutcome::NotYetWaiting => decided_shown,
         DeliveryOutcome::Late => show(slack, &record, &click.message, TOO_LATE_TASK).await,
         DeliveryOutcome::Pending | DeliveryOutcome::InProgress => {
-            // So nobody clicks again; the re-driver replaces it once delivered.
+            // So nobody clicks again; the relay replaces it once delivered.
             let line = format!(
                 "{} · passing it on to the workflow…",
                 decided_line(&click.decision)
@@ -359,7 +359,7 @@ pub async fn handle_click(
     Ok(follow_up(step, store, resumer, slack, now).await)
 }
 
-/// The re-driver's view of a Slack message: the outcome replaces the buttons once final.
+/// The relay's view of a Slack message: the outcome replaces the buttons once final.
 pub struct SlackOutcome<'a>(pub &'a dyn SlackMessenger);
 
 #[async_trait]

@@ -2,9 +2,9 @@
 //! expiries, and stores whose writes fail, over in-memory ports with a fixed clock.
 
 use approvals::approval::LEASE_SECONDS;
-use approvals::delivery::{redrive, EXPIRED_ERROR};
+use approvals::delivery::{relay, EXPIRED_ERROR};
 use approvals::ports::{ApprovalStore, DecisionWrite, DeliveryClaim, DeliveryStore, FinalDelivery};
-use approvals::testing::{InMemoryStore, RecordingResumer};
+use approvals::testing::{FakeStore, FakeResumer};
 use approvals::use_cases::TaskStatus;
 use approvals::use_cases::{self, ClientInfo, LinkSettings, LinkView, WaitInput};
 use approvals::{
@@ -20,11 +20,11 @@ const LIFETIME: i64 = 3600;
 struct World<S> {
     signer: LinkSigner,
     store: S,
-    resumer: RecordingResumer,
+    resumer: FakeResumer,
 }
 
-fn world() -> World<InMemoryStore> {
-    World::with(InMemoryStore::default())
+fn world() -> World<FakeStore> {
+    World::with(FakeStore::default())
 }
 
 impl<S: ApprovalStore + DeliveryStore> World<S> {
@@ -32,7 +32,7 @@ impl<S: ApprovalStore + DeliveryStore> World<S> {
         World {
             signer: LinkSigner::from_config("k1:0123456789abcdef0123456789abcdef").unwrap(),
             store,
-            resumer: RecordingResumer::default(),
+            resumer: FakeResumer::default(),
         }
     }
 
@@ -194,11 +194,11 @@ async fn a_dead_deliverers_claim_is_taken_over_once_its_lease_runs_out() {
         .await
         .unwrap()
         .unwrap();
-    let early = redrive(&w.store, &w.resumer, None, NOW + 3, 10)
+    let early = relay(&w.store, &w.resumer, None, NOW + 3, 10)
         .await
         .unwrap();
     assert!(early.delivered.is_empty(), "not due while the lease lives");
-    let report = redrive(&w.store, &w.resumer, None, NOW + 2 + LEASE_SECONDS, 10)
+    let report = relay(&w.store, &w.resumer, None, NOW + 2 + LEASE_SECONDS, 10)
         .await
         .unwrap();
     assert_eq!(report.delivered, vec!["a-1"]);
@@ -233,11 +233,11 @@ async fn a_task_still_waiting_when_its_request_expires_fails_with_hitl_expired()
     let w = world();
     w.create().await;
     w.wait("token-1", NOW + 1).await.unwrap();
-    let before = redrive(&w.store, &w.resumer, None, NOW + LIFETIME - 1, 10)
+    let before = relay(&w.store, &w.resumer, None, NOW + LIFETIME - 1, 10)
         .await
         .unwrap();
     assert!(before.is_idle());
-    let report = redrive(&w.store, &w.resumer, None, NOW + LIFETIME, 10)
+    let report = relay(&w.store, &w.resumer, None, NOW + LIFETIME, 10)
         .await
         .unwrap();
     assert_eq!(report.expired, vec!["a-1"]);
@@ -245,14 +245,14 @@ async fn a_task_still_waiting_when_its_request_expires_fails_with_hitl_expired()
         w.resumer.failed.lock().unwrap().clone(),
         vec![("token-1".to_string(), EXPIRED_ERROR.to_string())]
     );
-    let again = redrive(&w.store, &w.resumer, None, NOW + LIFETIME + 60, 10)
+    let again = relay(&w.store, &w.resumer, None, NOW + LIFETIME + 60, 10)
         .await
         .unwrap();
     assert!(again.is_idle(), "told once: {again:?}");
 }
 
 /// A store whose lease releases always fail (DynamoDB down at the worst moment).
-struct ReleaseFails(InMemoryStore);
+struct ReleaseFails(FakeStore);
 
 #[async_trait]
 impl ApprovalStore for ReleaseFails {
@@ -329,28 +329,28 @@ impl DeliveryStore for ReleaseFails {
     async fn reschedule(&self, id: &str, at: i64) -> Result<(), HitlError> {
         self.0.reschedule(id, at).await
     }
-    async fn due_for_redrive(&self, now: i64, limit: usize) -> Result<Vec<String>, HitlError> {
-        self.0.due_for_redrive(now, limit).await
+    async fn due_for_relay(&self, now: i64, limit: usize) -> Result<Vec<String>, HitlError> {
+        self.0.due_for_relay(now, limit).await
     }
 }
 
 #[tokio::test]
 async fn a_failed_release_cannot_wedge_a_record() {
-    let w = World::with(ReleaseFails(InMemoryStore::default()));
+    let w = World::with(ReleaseFails(FakeStore::default()));
     let links = w.create().await;
     w.wait("token-1", NOW + 1).await.unwrap();
     *w.resumer.fail_with.lock().unwrap() = Some(HitlError::transient("Step Functions", "5xx"));
     let view = w.post(links.approve_url.as_deref().unwrap(), NOW + 2).await;
     assert!(matches!(view, LinkView::Recorded { .. }), "{view:?}");
     *w.resumer.fail_with.lock().unwrap() = None;
-    let stuck = redrive(&w.store, &w.resumer, None, NOW + 3, 10)
+    let stuck = relay(&w.store, &w.resumer, None, NOW + 3, 10)
         .await
         .unwrap();
     assert!(
         stuck.delivered.is_empty(),
         "the unreleased lease still holds"
     );
-    let report = redrive(&w.store, &w.resumer, None, NOW + 2 + LEASE_SECONDS, 10)
+    let report = relay(&w.store, &w.resumer, None, NOW + 2 + LEASE_SECONDS, 10)
         .await
         .unwrap();
     assert_eq!(
@@ -362,21 +362,21 @@ async fn a_failed_release_cannot_wedge_a_record() {
 }
 
 #[tokio::test]
-async fn a_decision_delivered_by_its_click_leaves_the_redrive_index_at_once() {
+async fn a_decision_delivered_by_its_click_leaves_the_relay_index_at_once() {
     let w = world();
     let links = w.create().await;
     w.wait("token-1", NOW + 1).await.unwrap();
-    assert_eq!(w.record().await.delivery.redrive_at, Some(NOW + LIFETIME));
+    assert_eq!(w.record().await.delivery.relay_at, Some(NOW + LIFETIME));
     w.post(links.approve_url.as_deref().unwrap(), NOW + 2).await;
     let record = w.record().await;
     assert_eq!(record.delivery.delivered_at, Some(NOW + 2));
     assert_eq!(
-        record.delivery.redrive_at, None,
-        "nothing left for the re-driver"
+        record.delivery.relay_at, None,
+        "nothing left for the relay"
     );
     let due = w
         .store
-        .due_for_redrive(NOW + LIFETIME * 2, 10)
+        .due_for_relay(NOW + LIFETIME * 2, 10)
         .await
         .unwrap();
     assert!(due.is_empty(), "{due:?}");
@@ -392,8 +392,8 @@ async fn a_delivery_whose_answer_was_lost_is_not_misread_as_late() {
     let view = w.post(links.approve_url.as_deref().unwrap(), NOW + 2).await;
     assert!(matches!(view, LinkView::Recorded { .. }), "{view:?}");
     assert_eq!(w.resumed(), 1, "the Task has it");
-    // The re-driver's next attempt hears "no longer waiting": a takeover, so delivered.
-    let report = redrive(&w.store, &w.resumer, None, NOW + 2 + LEASE_SECONDS, 10)
+    // The relay's next attempt hears "no longer waiting": a takeover, so delivered.
+    let report = relay(&w.store, &w.resumer, None, NOW + 2 + LEASE_SECONDS, 10)
         .await
         .unwrap();
     assert_eq!(report.delivered, vec!["a-1"], "{report:?}");

@@ -2,8 +2,8 @@
 //! (our field names with values of any type and content, nested anyhow), each Task's contract
 //! either refuses it with a named error or runs; it never panics.
 
-use approvals::testing::RecordingSender;
-use approvals::testing::{InMemoryStore, RecordingResumer};
+use approvals::testing::FakeEmailSender;
+use approvals::testing::{FakeStore, FakeResumer};
 use approvals::use_cases::{create_approval_links, wait_for_approval, LinkSettings, WaitInput};
 use approvals::{Channel, CreateLinksInput, HitlError, LinkSigner};
 use channels::email::{build_emails, SendEmailInput};
@@ -15,7 +15,7 @@ use channels::slack::{
     SendMessageInput, UpdateMessageInput, WaitForUserActionInput,
 };
 use channels::teams::{self, ApproverMail, TeamsRequestActionInput, TeamsSendMessageInput};
-use channels::testing::{FakeSlack, InMemoryJira, RecordingTeams};
+use channels::testing::{FakeSlack, FakeJira, FakeTeams};
 use proptest::prelude::*;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
@@ -133,11 +133,11 @@ fn parsed<T: DeserializeOwned>(input: &Value) -> Option<T> {
 /// Runs every Task's contract on `input`; an error must be a named one.
 async fn every_task(input: &Value) -> Vec<Result<(), HitlError>> {
     let (store, resumer, slack) = (
-        InMemoryStore::default(),
-        RecordingResumer::default(),
+        FakeStore::default(),
+        FakeResumer::default(),
         FakeSlack::default(),
     );
-    let jira = InMemoryJira::new(&[("OPS-1", "To Do")]);
+    let jira = FakeJira::new(&[("OPS-1", "To Do")]);
     let signer = LinkSigner::from_config("k1:0123456789abcdef0123456789abcdef").unwrap();
     let settings = LinkSettings {
         signer: &signer,
@@ -175,7 +175,7 @@ async fn every_task(input: &Value) -> Vec<Result<(), HitlError>> {
     if let Some(i) = parsed::<ChangeIssueStatusInput>(input) {
         results.push(change_issue_status(i, &jira).await.map(drop));
     }
-    let (teams, sender) = (RecordingTeams::default(), RecordingSender::default());
+    let (teams, sender) = (FakeTeams::default(), FakeEmailSender::default());
     if let Some(i) = parsed::<TeamsRequestActionInput>(input) {
         let mail = ApproverMail {
             sender: &sender,
@@ -212,7 +212,7 @@ proptest! {
         let title = format!("x{before}{control}{after}");
         let input = json!({"channel": "C1", "header": title, "text": "t", "taskToken": "tok"});
         let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
-        let (store, fakes) = (InMemoryStore::default(), FakeSlack::default());
+        let (store, fakes) = (FakeStore::default(), FakeSlack::default());
         let out = rt.block_on(request_action(parsed(&input).unwrap(), &store, &fakes, "r".into(), 1, NOW));
         let err = out.unwrap_err();
         prop_assert_eq!(err.name(), "Hitl.InvalidInput");

@@ -4,7 +4,7 @@
 
 use approvals::approval_links::LinkParams;
 use approvals::ports::ApprovalStore;
-use approvals::testing::{InMemoryStore, RecordingResumer};
+use approvals::testing::{FakeStore, FakeResumer};
 use approvals::use_cases::{decide, view_link, ClientInfo, LinkView};
 use approvals::{ApprovalRecord, Channel, Decision, LinkSigner};
 use proptest::prelude::*;
@@ -23,8 +23,8 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 /// A store holding "appr-1" (with two approvers) and "open-1" (anyone with a link).
-fn store() -> InMemoryStore {
-    let store = InMemoryStore::default();
+fn store() -> FakeStore {
+    let store = FakeStore::default();
     let rt = runtime();
     let mut restricted = ApprovalRecord::new(
         "appr-1".into(),
@@ -87,7 +87,7 @@ proptest! {
         id in prop_oneof![Just("appr-1".to_string()), Just("open-1".to_string()), any::<String>()],
     ) {
         let store = store();
-        let resumer = RecordingResumer::default();
+        let resumer = FakeResumer::default();
         let rt = runtime();
         let signer = signer();
         let client = ClientInfo { source_ip: Some(query.clone()), user_agent: Some(query.clone()) };

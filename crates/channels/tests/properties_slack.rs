@@ -3,7 +3,7 @@
 //! input, and no request with any byte changed (signature, timestamp, body) is accepted.
 
 use approvals::ports::{ApprovalStore, MessageStore};
-use approvals::testing::InMemoryStore;
+use approvals::testing::FakeStore;
 use approvals::{ApprovalRecord, Channel, MessageRef};
 use channels::slack::{sign, verify_signature, SIGNATURE_MAX_AGE_SECONDS};
 use channels::slack_click::{parse_interaction, record_click, BlockActions, ClickStep};
@@ -126,8 +126,8 @@ proptest! {
 }
 
 /// A Slack request "req-1" on C1/1.000001 and an email request "mail-1".
-fn store(rt: &tokio::runtime::Runtime) -> InMemoryStore {
-    let store = InMemoryStore::default();
+fn store(rt: &tokio::runtime::Runtime) -> FakeStore {
+    let store = FakeStore::default();
     let slack = ApprovalRecord::new("req-1".into(), "t".into(), Channel::Slack, NOW, NOW + 60, 1);
     let mail = ApprovalRecord::new(
         "mail-1".into(),

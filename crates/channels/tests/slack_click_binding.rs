@@ -1,7 +1,7 @@
 //! A Slack click decides only the request whose own message carries it, from the configured
 //! workspace; whatever came with the click is escaped wherever it is shown.
 
-use approvals::testing::{InMemoryStore, RecordingResumer};
+use approvals::testing::{FakeStore, FakeResumer};
 use approvals::use_cases::{Delivery, LinkView};
 use approvals::{ApprovalRecord, Channel, MessageRef};
 use channels::pages::render;
@@ -14,8 +14,8 @@ const NOW: i64 = 1_800_000_000;
 
 #[derive(Default)]
 struct World {
-    store: InMemoryStore,
-    resumer: RecordingResumer,
+    store: FakeStore,
+    resumer: FakeResumer,
     slack: FakeSlack,
 }
 

@@ -1,7 +1,7 @@
 //! Slack use cases with in-memory ports: signatures, the request, clicks (allow-list, first
 //! click wins, message update, ephemeral refusals), and waiting on a sent message.
 
-use approvals::delivery::redrive;
+use approvals::delivery::relay;
 use approvals::use_cases::wait_for_approval;
 use approvals::use_cases::TaskStatus;
 use approvals::{HitlError, MessageRef, Service, ServiceErrorKind};
@@ -276,7 +276,7 @@ async fn a_failed_ephemeral_post_never_changes_the_answer_about_a_recorded_decis
 }
 
 #[tokio::test]
-async fn a_message_whose_update_failed_gets_the_outcome_from_the_redriver() {
+async fn a_message_whose_update_failed_gets_the_outcome_from_the_relay() {
     let w = World::default();
     let out = w.request(request_input()).await.unwrap();
     let sent = MessageRef {
@@ -290,7 +290,7 @@ async fn a_message_whose_update_failed_gets_the_outcome_from_the_redriver() {
         "the update failed"
     );
     let notifier = SlackOutcome(&w.slack);
-    let report = redrive(&w.store, &w.resumer, Some(&notifier), NOW + 30, 10)
+    let report = relay(&w.store, &w.resumer, Some(&notifier), NOW + 30, 10)
         .await
         .unwrap();
     assert_eq!(report.messages_updated, vec!["appr-1"]);
@@ -299,7 +299,7 @@ async fn a_message_whose_update_failed_gets_the_outcome_from_the_redriver() {
     let text = updated[0].1.blocks.as_ref().unwrap().to_vec();
     assert!(!text.iter().any(|b| b["type"] == "actions"), "buttons gone");
     assert!(serde_json::to_string(&text).unwrap().contains("<@U0ALICE>"));
-    let again = redrive(&w.store, &w.resumer, Some(&notifier), NOW + 60, 10)
+    let again = relay(&w.store, &w.resumer, Some(&notifier), NOW + 60, 10)
         .await
         .unwrap();
     assert!(again.is_idle(), "updated once: {again:?}");
@@ -316,23 +316,23 @@ async fn a_message_update_that_keeps_failing_is_retried_later_not_on_every_pass(
     *w.slack.update_errors.lock().unwrap() = vec![slack_down(), slack_down(), slack_down()];
     w.click(&sent, "U0ALICE", 0).await;
     let notifier = SlackOutcome(&w.slack);
-    let report = redrive(&w.store, &w.resumer, Some(&notifier), NOW + 30, 10)
+    let report = relay(&w.store, &w.resumer, Some(&notifier), NOW + 30, 10)
         .await
         .unwrap();
     assert_eq!(report.retry_later, vec!["appr-1"]);
     // Not due again on the next passes of the same minute...
-    let next = redrive(&w.store, &w.resumer, Some(&notifier), NOW + 33, 10)
+    let next = relay(&w.store, &w.resumer, Some(&notifier), NOW + 33, 10)
         .await
         .unwrap();
     assert!(next.is_idle(), "{next:?}");
     // ...but after the retry delay, and then the update goes through.
     let later = approvals::delivery::MAX_RETRY_DELAY_SECONDS;
-    let report = redrive(&w.store, &w.resumer, Some(&notifier), NOW + 30 + later, 10)
+    let report = relay(&w.store, &w.resumer, Some(&notifier), NOW + 30 + later, 10)
         .await
         .unwrap();
     assert_eq!(report.retry_later, vec!["appr-1"], "the third failure");
     // The pause doubles after each failure (20 s, 40 s, ... up to 15 min).
-    let report = redrive(
+    let report = relay(
         &w.store,
         &w.resumer,
         Some(&notifier),

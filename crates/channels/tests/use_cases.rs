@@ -3,7 +3,7 @@
 
 mod use_cases_common;
 
-use approvals::delivery::redrive;
+use approvals::delivery::relay;
 use approvals::use_cases::TaskStatus;
 use approvals::use_cases::{self, Delivery, LinkView, WaitInput};
 use approvals::HitlError;
@@ -176,7 +176,7 @@ async fn restricted_approvals_need_a_personal_link() {
 }
 
 #[tokio::test]
-async fn a_failed_resume_keeps_the_decision_and_the_redriver_delivers_it_without_a_click() {
+async fn a_failed_resume_keeps_the_decision_and_the_relay_delivers_it_without_a_click() {
     let w = World::new();
     let links = w.create(serde_json::json!({"title": "t"})).await;
     w.wait("token-1").await.unwrap();
@@ -196,14 +196,14 @@ async fn a_failed_resume_keeps_the_decision_and_the_redriver_delivers_it_without
         "{view:?}"
     );
     assert!(render(&view).html.contains("no need to click again"));
-    // While the fault lasts, the re-driver keeps the decision due.
-    let report = redrive(&w.store, &w.resumer, None, NOW + 10, 10)
+    // While the fault lasts, the relay keeps the decision due.
+    let report = relay(&w.store, &w.resumer, None, NOW + 10, 10)
         .await
         .unwrap();
     assert_eq!(report.retry_later, vec!["appr-1"]);
     *w.resumer.fail_with.lock().unwrap() = None;
     // The fault cleared: the next pass delivers it, nobody clicks.
-    let report = redrive(&w.store, &w.resumer, None, NOW + 40, 10)
+    let report = relay(&w.store, &w.resumer, None, NOW + 40, 10)
         .await
         .unwrap();
     assert_eq!(report.delivered, vec!["appr-1"]);
@@ -212,10 +212,10 @@ async fn a_failed_resume_keeps_the_decision_and_the_redriver_delivers_it_without
     let record = w.store.records.lock().unwrap()["appr-1"].clone();
     assert_eq!(record.delivery.delivered_at, Some(NOW + 40));
     assert!(
-        record.delivery.redrive_at.is_none(),
+        record.delivery.relay_at.is_none(),
         "settled: left the index"
     );
-    let again = redrive(&w.store, &w.resumer, None, NOW + 80, 10)
+    let again = relay(&w.store, &w.resumer, None, NOW + 80, 10)
         .await
         .unwrap();
     assert!(again.is_idle(), "{again:?}");

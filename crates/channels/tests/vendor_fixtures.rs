@@ -2,7 +2,7 @@
 //! folder's README), read by our real parser: the other tests feed payloads we wrote, so they
 //! could only confirm our own reading of Slack's format.
 
-use approvals::testing::InMemoryStore;
+use approvals::testing::FakeStore;
 use approvals::{ApprovalRecord, Channel, Decision, MessageRef};
 use channels::slack::message_approval_id;
 use channels::slack_click::*;
@@ -33,8 +33,8 @@ fn example_message() -> MessageRef {
 }
 
 /// A Slack request whose message is the one in Slack's example, open for `approvers`.
-async fn store_with_request(approvers: &[&str]) -> (InMemoryStore, String) {
-    let store = InMemoryStore::default();
+async fn store_with_request(approvers: &[&str]) -> (FakeStore, String) {
+    let store = FakeStore::default();
     let id = message_approval_id(&example_message());
     let mut record = ApprovalRecord::new(
         id.clone(),

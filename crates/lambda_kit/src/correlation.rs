@@ -68,7 +68,7 @@ pub fn execution_arn(arn: &str) {
 }
 
 /// The execution of the record just read, when the record is this event's approval: an event
-/// that reads many records (the re-driver's run) names none of them here.
+/// that reads many records (the relay's run) names none of them here.
 pub fn record_read(approval_id: &str, execution_arn: Option<&str>) {
     let Some(arn) = execution_arn else { return };
     let ours = current().approval_id.as_deref() == Some(approval_id);

@@ -5,7 +5,7 @@
 pub mod cold_start;
 pub mod correlation;
 pub mod email;
-pub mod http;
+pub mod http_client;
 pub mod input;
 pub mod metrics;
 pub mod settings;

@@ -23,7 +23,7 @@ pub mod names {
     pub const RESUME_LATENCY: &str = "ResumeLatency";
     pub const LATE_CLICKS: &str = "LateClicks";
     pub const REDELIVERED: &str = "Redelivered";
-    pub const REDRIVE_GAVE_UP: &str = "RedriveGaveUp";
+    pub const RELAY_GAVE_UP: &str = "RelayGaveUp";
     pub const OLDEST_UNDELIVERED_AGE: &str = "OldestUndeliveredAgeSeconds";
     pub const VENDOR_REFUSALS: &str = "VendorRefusals";
     pub const COLD_STARTS: &str = "ColdStarts";
@@ -35,7 +35,7 @@ pub mod names {
         RESUME_LATENCY,
         LATE_CLICKS,
         REDELIVERED,
-        REDRIVE_GAVE_UP,
+        RELAY_GAVE_UP,
         OLDEST_UNDELIVERED_AGE,
         VENDOR_REFUSALS,
         COLD_STARTS,
@@ -242,12 +242,12 @@ pub fn late_click(approval_id: &str, execution_arn: Option<&str>) {
     emit(Dimensions::None, &data, Some((approval_id, execution_arn)));
 }
 
-/// One pass of the Decision Re-driver: what it delivered, what it gave up, and how old the
+/// One pass of the Decision Relay: what it delivered, what it gave up, and how old the
 /// oldest decision it left undelivered is (0 when none; see `approvals::delivery`).
-pub fn redrive_pass(redelivered: usize, gave_up: usize, oldest_undelivered_age_seconds: i64) {
+pub fn relay_pass(redelivered: usize, gave_up: usize, oldest_undelivered_age_seconds: i64) {
     let data = [
         count(names::REDELIVERED, redelivered),
-        count(names::REDRIVE_GAVE_UP, gave_up),
+        count(names::RELAY_GAVE_UP, gave_up),
         Datum {
             name: names::OLDEST_UNDELIVERED_AGE,
             unit: Unit::Seconds,
@@ -259,7 +259,7 @@ pub fn redrive_pass(redelivered: usize, gave_up: usize, oldest_undelivered_age_s
 
 /// The vendor a refusal came from, when `err` is one: an error answer from Slack, Teams, Jira,
 /// Microsoft Graph or a mail service. Not a throttle, an outage or an ambiguous post (those are
-/// retried, or re-driven, and are not the vendor saying no).
+/// retried, or relayed, and are not the vendor saying no).
 pub fn refusing_vendor(err: &HitlError) -> Option<&'static str> {
     use ServiceErrorKind::{RateLimited, Unavailable, Unconfirmed};
     match err {

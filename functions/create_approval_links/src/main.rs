@@ -6,7 +6,7 @@ use aws_adapters::cold_start::ColdContext;
 use aws_adapters::sdk_config::{approval_store, LinkConfig};
 use aws_adapters::sdk_config::{endpoints, AwsService};
 use aws_adapters::DynamoApprovalStore;
-use lambda_kit::http::open_connections;
+use lambda_kit::http_client::open_connections;
 use lambda_kit::{correlation, init_tracing, now, parse_input, run_task};
 use serde_json::Value;
 
@@ -34,7 +34,7 @@ async fn handle(deps: &Deps, payload: Value) -> Result<CreateLinksOutput, HitlEr
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     let cold = ColdContext::load().await;
-    // Opened while init runs at full speed, not by the first event (lambda_kit::http).
+    // Opened while init runs at full speed, not by the first event (lambda_kit::http_client).
     open_connections(&endpoints(
         &cold.config,
         &cold.settings,

@@ -11,7 +11,7 @@ use aws_adapters::secrets::{RefreshingSigner, KEY_RING_MAX_AGE, SLACK_SIGNING_SE
 use aws_adapters::timeouts::LINK_SDK;
 use aws_adapters::{DynamoApprovalStore, StepFunctionsResumer};
 use lambda_http::Error;
-use lambda_kit::http::open_connections;
+use lambda_kit::http_client::open_connections;
 use lambda_kit::init_tracing;
 use saas_adapters::slack::SlackWebApi;
 
@@ -56,7 +56,7 @@ impl Deps {
 async fn main() -> Result<(), Error> {
     init_tracing();
     let cold = ColdContext::load().await;
-    // Opened while init runs at full speed, not by the first click (lambda_kit::http).
+    // Opened while init runs at full speed, not by the first click (lambda_kit::http_client).
     let services = [AwsService::DynamoDb, AwsService::StepFunctions];
     let mut urls = endpoints(&cold.config, &cold.settings, &services);
     if cold.settings.secret_id(SLACK_SIGNING_SECRET).is_some() {

@@ -2,7 +2,7 @@
 //! checked on the raw body before anything else. The answer goes back within 2.5 s whatever
 //! happens (Slack gives 3): recording the click has [`RECORD_BUDGET`]; delivering it, updating
 //! the message and telling the clicker share what is left of [`ANSWER_BUDGET`], and whatever
-//! is cut short the re-driver finishes (the decision write made the record due). A click whose
+//! is cut short the relay finishes (the decision write made the record due). A click whose
 //! choice asks a follow-up question opens a modal (`views.open`, within the same budget) and
 //! decides nothing; its `view_submission` decides, or answers `response_action: errors`.
 
@@ -152,7 +152,7 @@ pub async fn handle(
             return reply(503, "could not record the decision, please click again");
         }
         Err(_) => {
-            // The write may or may not have landed: if it did, the re-driver delivers it and
+            // The write may or may not have landed: if it did, the relay delivers it and
             // updates the message; if not, the clicker must know to click again. A non-200
             // makes Slack show the clicker that this click failed.
             tracing::warn!("recording the Slack click took too long; not confirmed");
@@ -206,6 +206,6 @@ fn log_outcome(outcome: Result<ClickOutcome, tokio::time::error::Elapsed>) {
             tracing::info!(approval_id, "follow-up question opened")
         }
         Ok(ClickOutcome::Ignored) => {}
-        Err(_) => tracing::warn!("Slack click follow-up cut short; the re-driver finishes it"),
+        Err(_) => tracing::warn!("Slack click follow-up cut short; the relay finishes it"),
     }
 }

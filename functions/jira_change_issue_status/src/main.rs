@@ -5,7 +5,7 @@ use approvals::HitlError;
 use aws_adapters::cold_start::ColdContext;
 use aws_adapters::secrets::JIRA_API_TOKEN;
 use channels::jira::{change_issue_status, ChangeIssueStatusOutput};
-use lambda_kit::http::open_connections;
+use lambda_kit::http_client::open_connections;
 use lambda_kit::{init_tracing, parse_input, run_task};
 use saas_adapters::jira::JiraCloud;
 use serde_json::Value;
@@ -26,7 +26,7 @@ async fn handle(jira: &JiraCloud, payload: Value) -> Result<ChangeIssueStatusOut
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     let cold = ColdContext::load().await;
-    // Opened while init runs at full speed, not by the first event (lambda_kit::http).
+    // Opened while init runs at full speed, not by the first event (lambda_kit::http_client).
     if let Ok((site, _)) = cold.settings.jira_site() {
         open_connections(&[JiraCloud::connection_url(site)]).await;
     }

@@ -10,7 +10,7 @@ use aws_adapters::ses_sender::sender_address;
 use aws_adapters::SesEmailSender;
 use channels::email::{send_email, SendEmailOutput};
 use lambda_kit::email::EmailTransport;
-use lambda_kit::http::open_connections;
+use lambda_kit::http_client::open_connections;
 use lambda_kit::{init_tracing, parse_input, run_task, Settings};
 use saas_adapters::mail::{configured_sender, ConfiguredSender};
 use serde_json::Value;
@@ -46,7 +46,7 @@ async fn sender(
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     let cold = ColdContext::load().await;
-    // Opened while init runs at full speed, not by the first event (lambda_kit::http).
+    // Opened while init runs at full speed, not by the first event (lambda_kit::http_client).
     if let Ok(EmailTransport::Ses) = cold.settings.email_transport() {
         open_connections(&endpoints(&cold.config, &cold.settings, &[AwsService::Ses])).await;
     }
@@ -70,7 +70,7 @@ mod tests {
     use std::collections::BTreeMap;
     use std::path::Path;
 
-    use approvals::testing::RecordingSender;
+    use approvals::testing::FakeEmailSender;
     use serde_json::{json, Value};
 
     use super::*;
@@ -130,7 +130,7 @@ mod tests {
             !conditions.is_empty(),
             "ses:SendEmail has no ses:FromAddress condition"
         );
-        let sender = RecordingSender::default();
+        let sender = FakeEmailSender::default();
         let input = serde_json::from_value(json!({
             "to": "owner@example.com", "subject": "Hello", "text": "Hi"
         }))
@@ -158,7 +158,7 @@ mod tests {
             "links": [{"approver": "alice@example.com", "approveUrl": "https://x/a?d=approve",
                        "rejectUrl": "https://x/a?d=reject"}]
         });
-        let sender = RecordingSender::default();
+        let sender = FakeEmailSender::default();
         let input = serde_json::from_value(json!({"approval": approval})).unwrap();
         send_email(input, "approvals@example.com", &sender)
             .await

@@ -9,7 +9,7 @@ use aws_adapters::sdk_config::{endpoints, AwsService};
 use aws_adapters::secrets::SLACK_BOT_TOKEN;
 use aws_adapters::DynamoApprovalStore;
 use channels::slack::{close_expired_messages_while, SweepReport, SWEEP_BATCH};
-use lambda_kit::http::open_connections;
+use lambda_kit::http_client::open_connections;
 use lambda_kit::{init_tracing, now, run_task};
 use saas_adapters::slack::SlackWebApi;
 use serde_json::Value;
@@ -42,7 +42,7 @@ async fn handle(deps: &Deps, _event: Value) -> Result<SweepReport, HitlError> {
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     let cold = ColdContext::load().await;
-    // Opened while init runs at full speed, not by the first event (lambda_kit::http).
+    // Opened while init runs at full speed, not by the first event (lambda_kit::http_client).
     let mut urls = endpoints(&cold.config, &cold.settings, &[AwsService::DynamoDb]);
     urls.push(SlackWebApi::connection_url(cold.settings.slack_api_url()));
     open_connections(&urls).await;

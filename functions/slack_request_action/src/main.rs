@@ -9,7 +9,7 @@ use aws_adapters::sdk_config::{endpoints, AwsService};
 use aws_adapters::secrets::SLACK_BOT_TOKEN;
 use aws_adapters::DynamoApprovalStore;
 use channels::slack::{request_action, RequestActionOutput};
-use lambda_kit::http::open_connections;
+use lambda_kit::http_client::open_connections;
 use lambda_kit::{correlation, init_tracing, now, parse_input, run_task};
 use saas_adapters::slack::SlackWebApi;
 use serde_json::Value;
@@ -39,7 +39,7 @@ async fn handle(deps: &Deps, payload: Value) -> Result<RequestActionOutput, Hitl
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     let cold = ColdContext::load().await;
-    // Opened while init runs at full speed, not by the first event (lambda_kit::http).
+    // Opened while init runs at full speed, not by the first event (lambda_kit::http_client).
     let mut urls = endpoints(&cold.config, &cold.settings, &[AwsService::DynamoDb]);
     urls.push(SlackWebApi::connection_url(cold.settings.slack_api_url()));
     open_connections(&urls).await;

@@ -5,7 +5,7 @@ use approvals::HitlError;
 use aws_adapters::cold_start::ColdContext;
 use aws_adapters::secrets::SLACK_BOT_TOKEN;
 use channels::slack::{update_message, SentMessage};
-use lambda_kit::http::open_connections;
+use lambda_kit::http_client::open_connections;
 use lambda_kit::{init_tracing, parse_input, run_task};
 use saas_adapters::slack::SlackWebApi;
 use serde_json::Value;
@@ -20,7 +20,7 @@ async fn handle(slack: &SlackWebApi, payload: Value) -> Result<SentMessage, Hitl
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     let cold = ColdContext::load().await;
-    // Opened while init runs at full speed, not by the first event (lambda_kit::http).
+    // Opened while init runs at full speed, not by the first event (lambda_kit::http_client).
     open_connections(&[SlackWebApi::connection_url(cold.settings.slack_api_url())]).await;
     // Built at cold start; a transient failure is built again by the next event (ColdStart).
     let slack = cold

@@ -6,7 +6,7 @@ use approvals::HitlError;
 use aws_adapters::sdk_config::{aws_config, WaitDeps};
 use aws_adapters::sdk_config::{endpoints, AwsService};
 use channels::slack::wait_target;
-use lambda_kit::http::open_connections;
+use lambda_kit::http_client::open_connections;
 use lambda_kit::ColdStart;
 use lambda_kit::{init_tracing, now, parse_input, run_task, Settings};
 use serde_json::Value;
@@ -31,7 +31,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     let settings = Settings::from_env();
     let config = aws_config().await;
-    // Opened while init runs at full speed, not by the first event (lambda_kit::http).
+    // Opened while init runs at full speed, not by the first event (lambda_kit::http_client).
     open_connections(&endpoints(
         &config,
         &settings,

@@ -15,16 +15,16 @@ use aws_adapters::secrets::{secret_text, TEAMS_BOT_APP_SECRET, TEAMS_WEBHOOK_URL
 use aws_adapters::ses_sender::sender_address;
 use aws_adapters::{DynamoApprovalStore, SesEmailSender};
 use channels::teams::{request_action, ApproverMail, TeamsRequestActionOutput};
-use lambda_kit::http::open_connections;
+use lambda_kit::http_client::open_connections;
 use lambda_kit::{correlation, init_tracing, now, parse_input, run_task};
 use saas_adapters::mail::configured_sender;
-use saas_adapters::teams::delivery::TeamsDelivery;
+use saas_adapters::teams::destination::TeamsDestinations;
 use serde_json::Value;
 
 struct Deps {
     links: LinkConfig,
     store: DynamoApprovalStore,
-    teams: TeamsDelivery,
+    teams: TeamsDestinations,
     sender: Box<dyn EmailSender>,
     sender_email: String,
 }
@@ -52,7 +52,7 @@ async fn handle(deps: &Deps, payload: Value) -> Result<TeamsRequestActionOutput,
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
     let cold = ColdContext::load().await;
-    // Opened while init runs at full speed, not by the first event (lambda_kit::http).
+    // Opened while init runs at full speed, not by the first event (lambda_kit::http_client).
     open_connections(&endpoints(
         &cold.config,
         &cold.settings,
@@ -72,7 +72,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             )
             .await?;
             // The webhook's channel or chat, and the bot for a `user` (when configured).
-            let teams = TeamsDelivery::configured(
+            let teams = TeamsDestinations::configured(
                 settings,
                 (TEAMS_WEBHOOK_URL, TEAMS_BOT_APP_SECRET),
                 secret_text(secrets),

@@ -7,13 +7,13 @@ use approvals::HitlError;
 use aws_adapters::cold_start::ColdContext;
 use aws_adapters::secrets::{secret_text, TEAMS_BOT_APP_SECRET, TEAMS_WEBHOOK_URL};
 use channels::teams::{send_message, TeamsSendMessageOutput};
-use lambda_kit::http::open_connections;
+use lambda_kit::http_client::open_connections;
 use lambda_kit::{init_tracing, parse_input, run_task};
-use saas_adapters::teams::delivery::TeamsDelivery;
+use saas_adapters::teams::destination::TeamsDestinations;
 use serde_json::Value;
 
 async fn handle(
-    teams: &TeamsDelivery,
+    teams: &TeamsDestinations,
     payload: Value,
 ) -> Result<TeamsSendMessageOutput, HitlError> {
     let output = send_message(parse_input(payload)?, teams).await?;
@@ -29,7 +29,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let teams = cold
         .build(|cold| async move {
             // The webhook's channel or chat, and the bot for a `user` (when configured).
-            let teams = TeamsDelivery::configured(
+            let teams = TeamsDestinations::configured(
                 &cold.settings,
                 (TEAMS_WEBHOOK_URL, TEAMS_BOT_APP_SECRET),
                 secret_text(&cold.secrets),

@@ -225,7 +225,7 @@ pub fn name_execution(body: &Bytes) -> Bytes {
 }
 
 /// An unsigned `GET /`: what a client sends to open a connection before its first call
-/// (`lambda_kit::http::open_connections` at cold start). AWS's endpoints answer it at their
+/// (`lambda_kit::http_client::open_connections` at cold start). AWS's endpoints answer it at their
 /// front end (DynamoDB: `healthy: dynamodb.<region>.amazonaws.com`), with no service work; so
 /// does the edge, instead of queueing it at moto behind every other call (in a flood of cold
 /// starts moto took ~0.4-0.7 s, p50, to answer it; no AWS endpoint does). This shortens a

@@ -5,13 +5,13 @@
 use std::path::Path;
 
 use approvals::follow_up::{Answer, FollowUpAnswer};
-use approvals::testing::{InMemoryStore, RecordingSender};
+use approvals::testing::{FakeStore, FakeEmailSender};
 use approvals::use_cases::LinkSettings;
 use approvals::{
     Channel, ChosenAction, DecidedBy, Decision, DecisionOutput, LinkSigner, RecordedDecision,
     SlackUser,
 };
-use channels::testing::{FakeSlack, InMemoryJira, RecordingTeams};
+use channels::testing::{FakeSlack, FakeJira, FakeTeams};
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -67,8 +67,8 @@ async fn links_and_emails_fit_their_schemas_and_links_are_send_emails_approval()
         retention_days: 30,
         origin: Channel::Email,
     };
-    let store = InMemoryStore::default();
-    let sender = RecordingSender::default();
+    let store = FakeStore::default();
+    let sender = FakeEmailSender::default();
     for (id, input) in [
         ("a-1", json!({"title": "Stop db-1?"})),
         (
@@ -103,7 +103,7 @@ async fn links_and_emails_fit_their_schemas_and_links_are_send_emails_approval()
 
 #[tokio::test]
 async fn chat_and_jira_outputs_fit_their_schemas() {
-    let (store, slack) = (InMemoryStore::default(), FakeSlack::default());
+    let (store, slack) = (FakeStore::default(), FakeSlack::default());
     let plain = read(json!({"channel": "C1", "text": "Hello"}));
     let sent = channels::slack::send_message(plain, &store, &slack, 30, NOW)
         .await
@@ -125,14 +125,14 @@ async fn chat_and_jira_outputs_fit_their_schemas() {
         &channels::slack::SweepReport::default(),
     );
 
-    let teams = RecordingTeams::default();
+    let teams = FakeTeams::default();
     let posted = channels::teams::send_message(read(json!({"text": "Done"})), &teams)
         .await
         .unwrap();
     assert_fits("teams_send_channel_message.output.json", &posted);
     assert_fits("teams_send_chat_message.output.json", &posted);
 
-    let jira = InMemoryJira::new(&[("OPS-1", "To Do")]);
+    let jira = FakeJira::new(&[("OPS-1", "To Do")]);
     let comment = read(json!({"issueKey": "OPS-1", "comment": "Approved"}));
     let added = channels::jira::add_issue_comment(comment, &jira)
         .await

@@ -16,12 +16,12 @@ pub struct DeliveryState {
     /// When the waiting Task (this token's) of an expired, undecided request was failed with
     /// `Hitl.Expired`.
     pub expiry_sent_at: Option<i64>,
-    /// When telling a Task that the request expired was first claimed (by the re-driver, or by
+    /// When telling a Task that the request expired was first claimed (by the relay, or by
     /// Wait For Approval finding it expired). Permanent, whatever the token: from then on no
     /// decision is recorded (it is late), so a workflow never gets both an expiry and a decision.
     pub expiry_claimed_at: Option<i64>,
-    /// When the re-driver should look at this record next; `None`: nothing left to do.
-    pub redrive_at: Option<i64>,
+    /// When the relay should look at this record next; `None`: nothing left to do.
+    pub relay_at: Option<i64>,
 }
 
 /// A message update given up for good.

@@ -1,4 +1,4 @@
-//! One scheduled run of the Decision Re-driver: passes over the re-drive index every few
+//! One scheduled run of the Decision Relay: passes over the relay index every few
 //! seconds while work falls due within the run's budget, so a fault that clears is followed
 //! within seconds, and runs a minute apart leave no gap longer than a quarter of a minute.
 
@@ -7,7 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde::Serialize;
 
-use super::{redrive_while, RedriveReport};
+use super::{relay_while, RelayReport};
 use crate::error::HitlError;
 use crate::ports::{Approvals, OutcomeNotifier, WorkflowResumer};
 
@@ -46,7 +46,7 @@ pub struct RunReport {
 }
 
 impl RunReport {
-    fn add(&mut self, pass: RedriveReport) {
+    fn add(&mut self, pass: RelayReport) {
         self.passes += 1;
         self.delivered += pass.delivered.len();
         self.late += pass.late.len();
@@ -60,19 +60,19 @@ impl RunReport {
 
 /// Passes until nothing falls due before the budget ends (or the budget is spent), each pass
 /// reported to `on_pass` with the time it started. No pass starts a record after the budget.
-pub async fn redrive_run(
+pub async fn relay_run(
     store: &dyn Approvals,
     resumer: &dyn WorkflowResumer,
     notifier: Option<&dyn OutcomeNotifier>,
     clock: &dyn RunClock,
     limits: RunLimits,
-    on_pass: &(dyn Fn(&RedriveReport, i64) + Sync),
+    on_pass: &(dyn Fn(&RelayReport, i64) + Sync),
 ) -> Result<RunReport, HitlError> {
     let mut run = RunReport::default();
     loop {
         let in_budget = || clock.elapsed() < limits.budget;
         let at = clock.now();
-        let pass = redrive_while(store, resumer, notifier, at, limits.batch, &in_budget).await?;
+        let pass = relay_while(store, resumer, notifier, at, limits.batch, &in_budget).await?;
         on_pass(&pass, at);
         run.add(pass);
         let horizon = limits.budget.saturating_sub(clock.elapsed());
@@ -81,7 +81,7 @@ pub async fn redrive_run(
         }
         // Keep going only while something falls due before this run's budget ends.
         let until = clock.now() + horizon.as_secs() as i64;
-        if store.due_for_redrive(until, 1).await?.is_empty() {
+        if store.due_for_relay(until, 1).await?.is_empty() {
             break;
         }
         clock.pause(limits.pass_interval).await;

@@ -1,13 +1,13 @@
-//! The re-driver and a message that cannot be updated: a permanent refusal settles the record
+//! The relay and a message that cannot be updated: a permanent refusal settles the record
 //! with its reason at once; transient failures back off and end too.
 
 use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use super::{redrive, MAX_MESSAGE_UPDATE_ATTEMPTS};
+use super::{relay, MAX_MESSAGE_UPDATE_ATTEMPTS};
 use crate::ports::{ApprovalStore, DeliveryStore, FinalDelivery, OutcomeNotifier};
-use crate::testing::{InMemoryStore, RecordingResumer};
+use crate::testing::{FakeStore, FakeResumer};
 use crate::{
     ApprovalRecord, Channel, DecidedBy, Decision, HitlError, MessageRef, RecordedDecision, Service,
     ServiceErrorKind,
@@ -28,7 +28,7 @@ impl OutcomeNotifier for Refusing {
 }
 
 /// A Slack request whose decision was delivered; only its message is left to update.
-async fn delivered_slack_request(store: &InMemoryStore) {
+async fn delivered_slack_request(store: &FakeStore) {
     let mut record = ApprovalRecord::new("a".into(), "t".into(), Channel::Slack, 0, 1000, 1);
     record.task_token = Some("tok".into());
     record.message = Some(MessageRef {
@@ -62,14 +62,14 @@ async fn delivered_slack_request(store: &InMemoryStore) {
 
 #[tokio::test]
 async fn a_permanent_refusal_settles_the_record_with_its_reason_once() {
-    let store = InMemoryStore::default();
+    let store = FakeStore::default();
     delivered_slack_request(&store).await;
     let slack = Refusing {
         kind: ServiceErrorKind::ChannelNotFound,
         calls: Mutex::new(0),
     };
-    let resumer = RecordingResumer::default();
-    let report = redrive(&store, &resumer, Some(&slack), 100, 10)
+    let resumer = FakeResumer::default();
+    let report = relay(&store, &resumer, Some(&slack), 100, 10)
         .await
         .unwrap();
     assert_eq!(report.gave_up, vec!["a".to_string()]);
@@ -86,11 +86,11 @@ async fn a_permanent_refusal_settles_the_record_with_its_reason_once() {
     assert_eq!(failure.at, 100);
     assert!(record.is_settled());
     assert_eq!(
-        record.delivery.redrive_at, None,
-        "out of the re-drive index"
+        record.delivery.relay_at, None,
+        "out of the relay index"
     );
     for later in [200, 10_000] {
-        redrive(&store, &resumer, Some(&slack), later, 10)
+        relay(&store, &resumer, Some(&slack), later, 10)
             .await
             .unwrap();
     }
@@ -99,22 +99,22 @@ async fn a_permanent_refusal_settles_the_record_with_its_reason_once() {
 
 #[tokio::test]
 async fn transient_failures_back_off_then_settle_with_their_reason() {
-    let store = InMemoryStore::default();
+    let store = FakeStore::default();
     delivered_slack_request(&store).await;
     let slack = Refusing {
         kind: ServiceErrorKind::Unavailable,
         calls: Mutex::new(0),
     };
-    let resumer = RecordingResumer::default();
+    let resumer = FakeResumer::default();
     let (mut now, mut pauses) = (100, Vec::new());
-    while let Some(due) = store.get("a").await.unwrap().unwrap().delivery.redrive_at {
+    while let Some(due) = store.get("a").await.unwrap().unwrap().delivery.relay_at {
         assert!(
             pauses.len() < 50,
-            "the re-driver never gives up: {pauses:?}"
+            "the relay never gives up: {pauses:?}"
         );
         pauses.push(due.max(now) - now);
         now = due.max(now);
-        redrive(&store, &resumer, Some(&slack), now, 10)
+        relay(&store, &resumer, Some(&slack), now, 10)
             .await
             .unwrap();
     }
@@ -144,8 +144,8 @@ fn pauses_double_up_to_their_cap() {
 }
 
 /// A decided email request whose Task waits on `tok-<id>`, decided at `decided_at` (expires at
-/// 10,000; also the re-drive run's tests).
-pub(super) async fn decided_request(store: &InMemoryStore, id: &str, decided_at: i64) {
+/// 10,000; also the relay run's tests).
+pub(super) async fn decided_request(store: &FakeStore, id: &str, decided_at: i64) {
     let mut record = ApprovalRecord::new(id.into(), "t".into(), Channel::Email, 0, 10_000, 1);
     record.task_token = Some(format!("tok-{id}"));
     store.create(&record).await.unwrap();
@@ -173,20 +173,20 @@ pub(super) async fn decided_request(store: &InMemoryStore, id: &str, decided_at:
 
 #[tokio::test]
 async fn a_pass_reports_when_the_oldest_decision_it_found_undelivered_was_made() {
-    let store = InMemoryStore::default();
+    let store = FakeStore::default();
     decided_request(&store, "new", 300).await;
     decided_request(&store, "old", 100).await;
-    let resumer = RecordingResumer::default();
+    let resumer = FakeResumer::default();
     *resumer.fail_with.lock().unwrap() = Some(HitlError::transient("Step Functions", "down"));
-    let failing = redrive(&store, &resumer, None, 1000, 10).await.unwrap();
+    let failing = relay(&store, &resumer, None, 1000, 10).await.unwrap();
     assert_eq!(failing.oldest_undelivered_decided_at, Some(100));
     *resumer.fail_with.lock().unwrap() = None;
-    let delivering = redrive(&store, &resumer, None, 2000, 10).await.unwrap();
+    let delivering = relay(&store, &resumer, None, 2000, 10).await.unwrap();
     assert_eq!(delivering.delivered.len(), 2, "{delivering:?}");
     assert_eq!(
         delivering.oldest_undelivered_decided_at, None,
         "delivered by this very pass"
     );
-    let idle = redrive(&store, &resumer, None, 3000, 10).await.unwrap();
+    let idle = relay(&store, &resumer, None, 3000, 10).await.unwrap();
     assert_eq!(idle.oldest_undelivered_decided_at, None, "none left");
 }

@@ -9,12 +9,12 @@ use crate::HitlError;
 
 /// Records every email; each gets a message id.
 #[derive(Default)]
-pub struct RecordingSender {
+pub struct FakeEmailSender {
     pub sent: Mutex<Vec<OutgoingEmail>>,
 }
 
 #[async_trait]
-impl EmailSender for RecordingSender {
+impl EmailSender for FakeEmailSender {
     async fn send(&self, email: &OutgoingEmail) -> Result<String, HitlError> {
         let mut sent = self.sent.lock().unwrap();
         sent.push(email.clone());

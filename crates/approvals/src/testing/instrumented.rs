@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use super::InMemoryStore;
+use super::FakeStore;
 use crate::ports::{ApprovalStore, DecisionWrite, DeliveryClaim, DeliveryStore, FinalDelivery};
 use crate::{ApprovalRecord, HitlError, RecordedDecision};
 
@@ -27,7 +27,7 @@ pub enum WriteFault {
 
 #[derive(Default)]
 pub struct InstrumentedStore {
-    pub inner: InMemoryStore,
+    pub inner: FakeStore,
     pub reads: AtomicUsize,
     pub writes: AtomicUsize,
     pub write_fault: Mutex<WriteFault>,
@@ -166,8 +166,8 @@ impl DeliveryStore for InstrumentedStore {
         self.write();
         self.inner.reschedule(id, at).await
     }
-    async fn due_for_redrive(&self, now: i64, limit: usize) -> Result<Vec<String>, HitlError> {
+    async fn due_for_relay(&self, now: i64, limit: usize) -> Result<Vec<String>, HitlError> {
         self.read()?;
-        self.inner.due_for_redrive(now, limit).await
+        self.inner.due_for_relay(now, limit).await
     }
 }

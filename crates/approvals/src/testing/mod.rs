@@ -3,6 +3,10 @@
 //! against easier rules than production. The store contract runs against the in-memory store
 //! here and the DynamoDB store in `aws_adapters` alike. The chat and ticketing doubles are in
 //! `channels::testing`.
+//!
+//! One naming rule for every double in the workspace: `Fake` + the port it stands for
+//! (`FakeStore` for `ApprovalStore`, `FakeResumer`, `FakeEmailSender`, `FakeSlack`, `FakeTeams`,
+//! `FakeJira`). A fake keeps state and the real service's rules, and records what it was asked.
 
 pub mod email;
 pub mod instrumented;
@@ -12,10 +16,10 @@ pub mod store_contract;
 mod store_contract_follow_up;
 mod store_contract_protocol;
 
-pub use email::RecordingSender;
+pub use email::FakeEmailSender;
 pub use instrumented::{InstrumentedStore, WriteFault};
-pub use resumer::RecordingResumer;
-pub use store::InMemoryStore;
+pub use resumer::FakeResumer;
+pub use store::FakeStore;
 
 /// `name` with one slip of the keyboard: the character at `at` (modulo its length) left out,
 /// or, with `swap`, swapped with the next one. For the strict inputs' "did you mean" tests.

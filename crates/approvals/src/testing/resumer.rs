@@ -9,7 +9,7 @@ use crate::{DecisionOutput, HitlError};
 
 /// Records every resume and failure; can be told to fail.
 #[derive(Default)]
-pub struct RecordingResumer {
+pub struct FakeResumer {
     pub resumed: Mutex<Vec<(String, DecisionOutput)>>,
     /// `(token, error name)` of every `SendTaskFailure`.
     pub failed: Mutex<Vec<(String, String)>>,
@@ -18,7 +18,7 @@ pub struct RecordingResumer {
     pub lose_next_answer: Mutex<bool>,
 }
 
-impl RecordingResumer {
+impl FakeResumer {
     fn answered(&self, task_token: &str) -> bool {
         self.resumed
             .lock()
@@ -35,7 +35,7 @@ impl RecordingResumer {
 }
 
 #[async_trait]
-impl WorkflowResumer for RecordingResumer {
+impl WorkflowResumer for FakeResumer {
     async fn resume(
         &self,
         task_token: &str,

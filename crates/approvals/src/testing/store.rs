@@ -14,25 +14,25 @@ use crate::ports::{
 use crate::{ApprovalRecord, HitlError, MessageRef, RecordedDecision};
 
 #[derive(Default)]
-pub struct InMemoryStore {
+pub struct FakeStore {
     pub records: Mutex<HashMap<String, ApprovalRecord>>,
     /// Approvals whose message still shows its buttons (no decision, not closed).
     pub open_messages: Mutex<HashSet<String>>,
 }
 
-impl InMemoryStore {
+impl FakeStore {
     fn with<T>(&self, id: &str, f: impl FnOnce(&mut ApprovalRecord) -> T) -> Option<T> {
         self.records.lock().unwrap().get_mut(id).map(f)
     }
 }
 
 #[async_trait]
-impl ApprovalStore for InMemoryStore {
+impl ApprovalStore for FakeStore {
     async fn create(&self, record: &ApprovalRecord) -> Result<(), HitlError> {
         let mut records = self.records.lock().unwrap();
         let mut record = record.clone();
         if record.task_token.is_some() {
-            record.delivery.redrive_at = Some(record.expires_at);
+            record.delivery.relay_at = Some(record.expires_at);
         }
         match records.get(&record.approval_id) {
             // The same put again (an SDK retry of a put whose answer was lost).
@@ -59,11 +59,11 @@ impl ApprovalStore for InMemoryStore {
                 r.task_token = Some(task_token.to_string());
                 r.delivery.restart_for_new_token();
             }
-            // The wait fails its Task with `Hitl.Expired`: an expiry told, like the re-driver's.
+            // The wait fails its Task with `Hitl.Expired`: an expiry told, like the relay's.
             if r.decision.is_none() && r.is_expired(now) {
                 r.delivery.expiry_claimed_at.get_or_insert(now);
             }
-            r.delivery.redrive_at = Some(match r.decision {
+            r.delivery.relay_at = Some(match r.decision {
                 Some(_) => now + crate::approval::LEASE_SECONDS,
                 None => r.expires_at,
             });
@@ -92,7 +92,7 @@ impl ApprovalStore for InMemoryStore {
             return Ok(DecisionWrite::TooLate(r.clone()));
         }
         r.decision = Some(decision.clone());
-        r.delivery.redrive_at = Some(now + crate::approval::LEASE_SECONDS);
+        r.delivery.relay_at = Some(now + crate::approval::LEASE_SECONDS);
         self.open_messages.lock().unwrap().remove(approval_id);
         Ok(DecisionWrite::Recorded(r.clone()))
     }
@@ -112,12 +112,12 @@ fn take_lease(r: &mut ApprovalRecord, token: &str, until: i64) -> bool {
         until,
     });
     r.delivery.attempts += 1;
-    r.delivery.redrive_at = Some(until);
+    r.delivery.relay_at = Some(until);
     takeover
 }
 
 #[async_trait]
-impl DeliveryStore for InMemoryStore {
+impl DeliveryStore for FakeStore {
     async fn claim_delivery(
         &self,
         approval_id: &str,
@@ -175,7 +175,7 @@ impl DeliveryStore for InMemoryStore {
         self.with(approval_id, |r| {
             if r.delivery.lease.as_ref().is_some_and(|l| l.token == token) {
                 r.delivery.lease = None;
-                r.delivery.redrive_at = Some(retry_at);
+                r.delivery.relay_at = Some(retry_at);
             }
         });
         Ok(())
@@ -230,9 +230,9 @@ impl DeliveryStore for InMemoryStore {
         retry_at: i64,
     ) -> Result<(), HitlError> {
         self.with(approval_id, |r| {
-            if r.delivery.redrive_at.is_some() {
+            if r.delivery.relay_at.is_some() {
                 r.message_update_attempts += 1;
-                r.delivery.redrive_at = Some(retry_at);
+                r.delivery.relay_at = Some(retry_at);
             }
         });
         Ok(())
@@ -263,7 +263,7 @@ impl DeliveryStore for InMemoryStore {
             .with(approval_id, |r| {
                 let settled = r.is_settled();
                 if settled {
-                    r.delivery.redrive_at = None;
+                    r.delivery.relay_at = None;
                 }
                 settled
             })
@@ -272,18 +272,18 @@ impl DeliveryStore for InMemoryStore {
 
     async fn reschedule(&self, approval_id: &str, at: i64) -> Result<(), HitlError> {
         self.with(approval_id, |r| {
-            if r.delivery.redrive_at.is_some() {
-                r.delivery.redrive_at = Some(at);
+            if r.delivery.relay_at.is_some() {
+                r.delivery.relay_at = Some(at);
             }
         });
         Ok(())
     }
 
-    async fn due_for_redrive(&self, now: i64, limit: usize) -> Result<Vec<String>, HitlError> {
+    async fn due_for_relay(&self, now: i64, limit: usize) -> Result<Vec<String>, HitlError> {
         let records = self.records.lock().unwrap();
         let mut due: Vec<(i64, String)> = records
             .values()
-            .filter_map(|r| r.delivery.redrive_at.map(|at| (at, r.approval_id.clone())))
+            .filter_map(|r| r.delivery.relay_at.map(|at| (at, r.approval_id.clone())))
             .filter(|(at, _)| *at <= now)
             .collect();
         due.sort();
@@ -292,7 +292,7 @@ impl DeliveryStore for InMemoryStore {
 }
 
 #[async_trait]
-impl MessageStore for InMemoryStore {
+impl MessageStore for FakeStore {
     async fn attach_message(
         &self,
         approval_id: &str,

@@ -85,7 +85,7 @@ async fn create_is_once_and_a_waiting_request_is_due_at_expiry(s: &dyn ChatAppro
     let id = format!("{p}-create");
     let record = new_request(s, &id, Some("tok")).await;
     assert_eq!(
-        record.delivery.redrive_at,
+        record.delivery.relay_at,
         Some(EXPIRES),
         "waiting: due at expiry"
     );
@@ -102,12 +102,12 @@ async fn create_is_once_and_a_waiting_request_is_due_at_expiry(s: &dyn ChatAppro
         Err(HitlError::AlreadyExists(id.clone()))
     );
     assert_eq!(get(s, &id).await.title, "t", "the first request is kept");
-    let due = s.due_for_redrive(EXPIRES - 1, 100).await.unwrap();
+    let due = s.due_for_relay(EXPIRES - 1, 100).await.unwrap();
     assert!(!due.contains(&id), "not due before its expiry");
-    assert!(s.due_for_redrive(EXPIRES, 100).await.unwrap().contains(&id));
+    assert!(s.due_for_relay(EXPIRES, 100).await.unwrap().contains(&id));
     let plain = new_request(s, &format!("{p}-plain"), None).await;
     assert_eq!(
-        plain.delivery.redrive_at, None,
+        plain.delivery.relay_at, None,
         "nobody waits: not in the index"
     );
 }
@@ -121,7 +121,7 @@ async fn first_decision_wins_and_late_ones_are_kept_apart(s: &dyn ChatApprovals,
     let Ok(DecisionWrite::Recorded(record)) = first else {
         panic!("first decision not recorded: {first:?}");
     };
-    assert_eq!(record.delivery.redrive_at, Some(NOW + 1 + LEASE_SECONDS));
+    assert_eq!(record.delivery.relay_at, Some(NOW + 1 + LEASE_SECONDS));
     let second = s
         .record_decision(&id, &decision("b", Decision::Reject), NOW + 2)
         .await;
@@ -205,7 +205,7 @@ async fn a_lapsed_lease_is_taken_over_and_released(s: &dyn ChatApprovals, id: &s
     let record = get(s, id).await;
     assert!(record.delivery.lease.is_none());
     assert_eq!(
-        record.delivery.redrive_at,
+        record.delivery.relay_at,
         Some(until + 5),
         "due again at the retry time"
     );
@@ -275,7 +275,7 @@ async fn a_late_mark_belongs_to_its_token(s: &dyn ChatApprovals, p: &str) {
         "a new waiting Task can still get it"
     );
     assert_eq!(
-        record.delivery.redrive_at,
+        record.delivery.relay_at,
         Some(NOW + 2 + LEASE_SECONDS),
         "decided: due soon"
     );
@@ -353,19 +353,19 @@ async fn settling_waits_for_every_piece_of_work(s: &dyn ChatApprovals, p: &str) 
         "the message still shows buttons"
     );
     s.reschedule(&id, NOW + 50).await.unwrap();
-    assert_eq!(get(s, &id).await.delivery.redrive_at, Some(NOW + 50));
+    assert_eq!(get(s, &id).await.delivery.relay_at, Some(NOW + 50));
     s.message_updated(&id, NOW + 1).await.unwrap();
     assert!(s.settle(&id).await.unwrap());
     let record = get(s, &id).await;
-    assert_eq!(record.delivery.redrive_at, None);
+    assert_eq!(record.delivery.relay_at, None);
     assert!(!s
-        .due_for_redrive(NOW + 10_000, 1000)
+        .due_for_relay(NOW + 10_000, 1000)
         .await
         .unwrap()
         .contains(&id));
     s.reschedule(&id, NOW + 60).await.unwrap();
     assert_eq!(
-        get(s, &id).await.delivery.redrive_at,
+        get(s, &id).await.delivery.relay_at,
         None,
         "settled records stay out"
     );
@@ -399,7 +399,7 @@ async fn plain_messages_are_never_open(s: &dyn ChatApprovals, p: &str) {
 mod tests {
     #[tokio::test]
     async fn the_in_memory_store_keeps_the_contract() {
-        let store = crate::testing::InMemoryStore::default();
+        let store = crate::testing::FakeStore::default();
         super::check_store_contract(&store, "mem").await;
     }
 }

@@ -16,7 +16,7 @@ pub(super) async fn check_protocol_rules(s: &dyn ChatApprovals, p: &str) {
     a_message_given_up_settles_the_record(s, p).await;
 }
 
-/// A click that read its clock before the expiry writes after the re-driver claimed the
+/// A click that read its clock before the expiry writes after the relay claimed the
 /// expiry: the Task is being told "expired", so the decision is late, never recorded.
 async fn a_claimed_expiry_shuts_out_a_decision(s: &dyn ChatApprovals, p: &str) {
     let id = format!("{p}-expiry-race");
@@ -107,7 +107,7 @@ async fn a_new_token_starts_a_fresh_delivery(s: &dyn ChatApprovals, p: &str) {
     assert!(!claim.expect("the new token is delivered").takeover);
 }
 
-/// The re-driver told token 1 "expired"; a workflow that caught it waits again (token 2) with a
+/// The relay told token 1 "expired"; a workflow that caught it waits again (token 2) with a
 /// clock read before the expiry: token 2 must be told too, and token 1's end does not count
 /// for token 2.
 async fn an_expiry_belongs_to_its_token(s: &dyn ChatApprovals, p: &str) {
@@ -153,7 +153,7 @@ async fn a_message_given_up_settles_the_record(s: &dyn ChatApprovals, p: &str) {
     s.message_update_failed(&id, NOW + 80).await.unwrap();
     let record = get(s, &id).await;
     assert_eq!(record.message_update_attempts, 2);
-    assert_eq!(record.delivery.redrive_at, Some(NOW + 80));
+    assert_eq!(record.delivery.relay_at, Some(NOW + 80));
     assert!(
         !s.settle(&id).await.unwrap(),
         "the message still shows buttons"

@@ -93,7 +93,7 @@ pub enum Delivery {
     Delivered,
     /// No workflow waits yet; Wait For Approval will pick it up.
     NotWaiting,
-    /// Telling the workflow failed for now; the decision is kept and re-driven within a minute.
+    /// Telling the workflow failed for now; the decision is kept and relayed within a minute.
     Pending,
 }
 

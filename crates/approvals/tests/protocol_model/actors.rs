@@ -1,4 +1,4 @@
-//! The actors: the real use cases (Wait For Approval, delivery, the re-driver's pass) and the two
+//! The actors: the real use cases (Wait For Approval, delivery, the relay's pass) and the two
 //! ways a person decides, each written as its use case makes its calls (the Slack click lives in
 //! `channels`, which this crate cannot call; the link POST's checks before its write are
 //! signature work that touches nothing shared).
@@ -7,7 +7,7 @@ use std::future::Future;
 use std::sync::Mutex;
 use std::task::{Context, Poll, Waker};
 
-use approvals::delivery::{deliver_decision, redrive, DeliveryOutcome};
+use approvals::delivery::{deliver_decision, relay, DeliveryOutcome};
 use approvals::ports::{ApprovalStore, DecisionWrite, DeliveryStore};
 use approvals::use_cases::{wait_for_approval, TaskStatus, WaitInput};
 use approvals::{Channel, DecidedBy, Decision, HitlError, RecordedDecision};
@@ -29,8 +29,8 @@ pub enum ActorKind {
     /// Wait For Approval again, with a new token: the workflow waits once more after its first
     /// Task ended (it went on, or caught a timeout or an expiry and came back).
     SecondWait,
-    /// One pass of the Decision Re-driver (numbered from 1).
-    Redriver(u32),
+    /// One pass of the Decision Relay (numbered from 1).
+    Relay(u32),
 }
 
 /// What an actor's person or Task was told when it returned.
@@ -42,7 +42,7 @@ pub enum Told {
     TooLate,
     /// Wait For Approval's answer: the status, or the error its Task fails with.
     Waited(Result<TaskStatus, &'static str>),
-    Redriven,
+    Relayed,
 }
 
 impl Told {
@@ -142,9 +142,9 @@ async fn run(kind: ActorKind, gate: &Gate<'_>, now: i64) -> Told {
         ActorKind::LinkPost => link_post(gate, now).await,
         ActorKind::FirstWait => wait(gate, TOKEN_1, now).await,
         ActorKind::SecondWait => wait(gate, TOKEN_2, now).await,
-        ActorKind::Redriver(_) => {
-            let _: Result<_, HitlError> = redrive(gate, gate, Some(gate), now, 10).await;
-            Told::Redriven
+        ActorKind::Relay(_) => {
+            let _: Result<_, HitlError> = relay(gate, gate, Some(gate), now, 10).await;
+            Told::Relayed
         }
     }
 }

@@ -1,5 +1,5 @@
 //! The invariants, checked in every reachable state, and the settling check: from every state,
-//! once the actors stop (or die where they stand), the re-driver settles the record within a
+//! once the actors stop (or die where they stand), the relay settles the record within a
 //! bounded number of passes and every Task has been told.
 
 use std::future::Future;
@@ -7,13 +7,13 @@ use std::pin::pin;
 use std::sync::Mutex;
 use std::task::{Context, Poll, Waker};
 
-use approvals::delivery::redrive;
+use approvals::delivery::relay;
 use approvals::ports::DeliveryStore;
 
 use super::gate::Gate;
 use super::world::{Rules, StepFunctions, TaskState, World, LATER};
 
-/// Passes the re-driver may take to settle a record once nothing else happens.
+/// Passes the relay may take to settle a record once nothing else happens.
 pub const SETTLE_PASSES: i64 = 2;
 
 /// What must hold in every reachable state.
@@ -71,8 +71,8 @@ fn blind_spot(tasks: &StepFunctions, token: &str) -> bool {
     tasks.taken_over.iter().any(|t| t == token)
 }
 
-/// Runs the re-driver, with nothing failing, after the actors stopped in `world`: the record
-/// must leave the re-drive index settled within [`SETTLE_PASSES`], with every Task told.
+/// Runs the relay, with nothing failing, after the actors stopped in `world`: the record
+/// must leave the relay index settled within [`SETTLE_PASSES`], with every Task told.
 pub fn settles(world: &World, rules: Rules) -> Result<(), String> {
     let mut world = world.clone();
     let store = world.store();
@@ -80,23 +80,23 @@ pub fn settles(world: &World, rules: Rules) -> Result<(), String> {
     let gate = Gate::ungated(&store, &step_functions, rules);
     for pass in 1..=SETTLE_PASSES + 1 {
         let now = LATER + pass * 100;
-        let due = ready(store.due_for_redrive(now, 100)).expect("in memory");
+        let due = ready(store.due_for_relay(now, 100)).expect("in memory");
         if due.is_empty() {
             break;
         }
         if pass > SETTLE_PASSES {
             return Err(format!(
-                "the re-driver loops: still due after {SETTLE_PASSES} passes"
+                "the relay loops: still due after {SETTLE_PASSES} passes"
             ));
         }
-        ready(redrive(&gate, &gate, Some(&gate), now, 100)).expect("in memory");
+        ready(relay(&gate, &gate, Some(&gate), now, 100)).expect("in memory");
     }
     drop(gate);
     world.take_record(&store);
     world.step_functions = step_functions.into_inner().unwrap();
     let r = &world.record;
     if !r.is_settled() {
-        return Err("the record left the re-drive index unsettled".into());
+        return Err("the record left the relay index unsettled".into());
     }
     if let Some((token, _)) = world
         .step_functions
@@ -114,7 +114,7 @@ pub fn settles(world: &World, rules: Rules) -> Result<(), String> {
     if r.decision.is_some() && r.task_token.is_some() && !reached && r.delivery.late_at.is_none() {
         return Err("a recorded decision neither reached a Task nor was found late".into());
     }
-    invariants(&world).map_err(|e| format!("after the re-driver settled it: {e}"))
+    invariants(&world).map_err(|e| format!("after the relay settled it: {e}"))
 }
 
 /// The in-memory store and the Step Functions model answer at once: one poll runs a call.
@@ -146,7 +146,7 @@ pub fn summary(world: &World) -> String {
         at(d.late_at),
         at(d.expiry_claimed_at),
         at(d.expiry_sent_at),
-        at(d.redrive_at),
+        at(d.relay_at),
         world.step_functions.tasks,
     )
 }

@@ -14,7 +14,7 @@ use super::world::{fingerprint_of, Actor, Rules, TaskState, World, INSTANTS};
 pub struct Scenario {
     /// The people and waits (a second wait starts only after the first ended).
     pub actors: &'static [ActorKind],
-    /// Re-driver passes that may start while they run (one at a time, as the function runs).
+    /// Relay passes that may start while they run (one at a time, as the function runs).
     pub passes: u32,
 }
 
@@ -98,12 +98,12 @@ fn moves(world: &World, scenario: Scenario) -> Vec<Move> {
             start(kind);
         }
     }
-    let redriving = world
+    let relaying = world
         .actors
         .iter()
-        .any(|a| matches!(a.kind, ActorKind::Redriver(_)) && a.next.is_some());
-    if world.passes < scenario.passes && !redriving {
-        start(ActorKind::Redriver(world.passes + 1));
+        .any(|a| matches!(a.kind, ActorKind::Relay(_)) && a.next.is_some());
+    if world.passes < scenario.passes && !relaying {
+        start(ActorKind::Relay(world.passes + 1));
     }
     for (i, actor) in world.actors.iter().enumerate() {
         if let Some(op) = actor.next {
@@ -147,7 +147,7 @@ fn apply(world: &mut World, m: Move, rules: Rules) -> String {
             world.clock = clock;
             let at = world.now();
             match kind {
-                ActorKind::Redriver(_) => world.passes += 1,
+                ActorKind::Relay(_) => world.passes += 1,
                 _ => {
                     world.started.insert(kind);
                 }

@@ -10,7 +10,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
-use approvals::testing::InMemoryStore;
+use approvals::testing::FakeStore;
 
 use super::world::{fingerprint_of, Reply, Rules, StepFunctions};
 
@@ -30,7 +30,7 @@ pub enum Op {
     GiveUpMessageUpdate,
     Settle,
     Reschedule,
-    DueForRedrive,
+    DueForRelay,
     /// `SendTaskSuccess`.
     Resume,
     /// `SendTaskFailure` with `Hitl.Expired`.
@@ -78,17 +78,17 @@ struct Slot {
 
 /// The ports one actor sees during one step: the world's store and Step Functions, gated.
 pub struct Gate<'a> {
-    pub store: &'a InMemoryStore,
+    pub store: &'a FakeStore,
     pub step_functions: &'a Mutex<StepFunctions>,
     pub rules: Rules,
     slot: Mutex<Slot>,
-    /// Calls go through at once, answered plainly (the re-driver after the actors stopped).
+    /// Calls go through at once, answered plainly (the relay after the actors stopped).
     ungated: bool,
 }
 
 impl<'a> Gate<'a> {
     pub fn new(
-        store: &'a InMemoryStore,
+        store: &'a FakeStore,
         step_functions: &'a Mutex<StepFunctions>,
         rules: Rules,
         replies: &[Reply],
@@ -108,7 +108,7 @@ impl<'a> Gate<'a> {
 
     /// Calls go through at once and every Step Functions call is answered plainly.
     pub fn ungated(
-        store: &'a InMemoryStore,
+        store: &'a FakeStore,
         step_functions: &'a Mutex<StepFunctions>,
         rules: Rules,
     ) -> Self {

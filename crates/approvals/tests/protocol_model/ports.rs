@@ -202,9 +202,9 @@ impl DeliveryStore for Gate<'_> {
             .await
     }
 
-    async fn due_for_redrive(&self, now: i64, limit: usize) -> Result<Vec<String>, HitlError> {
-        let due = self.store.due_for_redrive(now, limit);
-        self.call(Op::DueForRedrive, due).await
+    async fn due_for_relay(&self, now: i64, limit: usize) -> Result<Vec<String>, HitlError> {
+        let due = self.store.due_for_relay(now, limit);
+        self.call(Op::DueForRelay, due).await
     }
 }
 

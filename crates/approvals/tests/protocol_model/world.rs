@@ -6,17 +6,17 @@ use std::fmt::{self, Write as _};
 use std::hash::{DefaultHasher, Hasher};
 use std::sync::{Arc, Mutex};
 
-use approvals::testing::InMemoryStore;
+use approvals::testing::FakeStore;
 use approvals::{ApprovalRecord, Channel, MessageRef};
 
 /// The one approval every actor works on.
 pub const ID: &str = "a-1";
 /// When it expires. The instants below sit around it and around the leases taken at them
 /// (a claim at 90 runs out at 100, at 100 at 110; later takeovers happen once the actors
-/// stopped, when the re-driver settles the record).
+/// stopped, when the relay settles the record).
 pub const EXPIRES: i64 = 100;
 pub const INSTANTS: [i64; 3] = [90, 100, 110];
-/// Far after everything: when the re-driver runs once the actors have stopped.
+/// Far after everything: when the relay runs once the actors have stopped.
 pub const LATER: i64 = 10_000;
 
 /// Where one Task stands in Step Functions (a token completes once).
@@ -25,7 +25,7 @@ pub enum TaskState {
     Waiting,
     /// `SendTaskSuccess` reached it: the workflow got the decision.
     GotDecision,
-    /// It failed with `Hitl.Expired` (from the re-driver, or from Wait For Approval itself).
+    /// It failed with `Hitl.Expired` (from the relay, or from Wait For Approval itself).
     GotExpiry,
     /// Its own `TimeoutSeconds` ran out (or it was stopped): nothing reaches it any more.
     TimedOut,
@@ -76,7 +76,7 @@ pub struct Actor {
 pub enum Rules {
     Current,
     /// A decision is recorded whenever the writer's clock says "not expired", even after the
-    /// re-driver claimed the expiry.
+    /// relay claimed the expiry.
     DecisionIgnoresExpiryClaim,
     /// A new token keeps the old token's delivery (only its late mark is cleared).
     NewTokenKeepsDelivery,
@@ -88,7 +88,7 @@ pub struct World {
     pub record: ApprovalRecord,
     pub step_functions: StepFunctions,
     pub actors: Vec<Actor>,
-    /// Kinds started so far (each starts at most once; re-driver passes are counted).
+    /// Kinds started so far (each starts at most once; relay passes are counted).
     pub started: HashSet<super::actors::ActorKind>,
     pub passes: u32,
     /// Decision writes answered `Recorded` (people told their decision was taken).
@@ -120,14 +120,14 @@ impl World {
     }
 
     /// The store holding this world's record (a fresh one per step; the record is copied back).
-    pub fn store(&self) -> InMemoryStore {
-        InMemoryStore {
+    pub fn store(&self) -> FakeStore {
+        FakeStore {
             records: Mutex::new(HashMap::from([(ID.to_string(), self.record.clone())])),
             open_messages: Mutex::new(HashSet::new()),
         }
     }
 
-    pub fn take_record(&mut self, store: &InMemoryStore) {
+    pub fn take_record(&mut self, store: &FakeStore) {
         self.record = store.records.lock().unwrap()[ID].clone();
     }
 

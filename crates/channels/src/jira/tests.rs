@@ -1,5 +1,5 @@
 use super::*;
-use crate::testing::InMemoryJira;
+use crate::testing::FakeJira;
 use serde_json::json;
 
 fn comment_input(v: Value) -> AddIssueCommentInput {
@@ -68,7 +68,7 @@ fn plain_text_becomes_paragraphs_with_hard_breaks() {
 
 #[tokio::test]
 async fn a_plain_text_comment_is_posted_as_adf() {
-    let jira = InMemoryJira::new(&[("OPS-1", "To Do")]);
+    let jira = FakeJira::new(&[("OPS-1", "To Do")]);
     let out = add_issue_comment(
         comment_input(json!({"issueKey": " OPS-1 ", "comment": "Approved."})),
         &jira,
@@ -91,7 +91,7 @@ async fn a_plain_text_comment_is_posted_as_adf() {
 
 #[tokio::test]
 async fn a_raw_adf_body_is_posted_as_is() {
-    let jira = InMemoryJira::new(&[("OPS-1", "To Do")]);
+    let jira = FakeJira::new(&[("OPS-1", "To Do")]);
     let body = json!({"type": "doc", "version": 1, "content": [
         {"type": "paragraph", "content": [{"type": "text", "text": "bold", "marks": [{"type": "strong"}]}]}
     ]});
@@ -106,7 +106,7 @@ async fn a_raw_adf_body_is_posted_as_is() {
 
 #[tokio::test]
 async fn bad_comment_input_names_the_field() {
-    let jira = InMemoryJira::new(&[("OPS-1", "To Do")]);
+    let jira = FakeJira::new(&[("OPS-1", "To Do")]);
     let cases = [
         (json!({"comment": "x"}), "issueKey is required"),
         (
@@ -151,7 +151,7 @@ async fn bad_comment_input_names_the_field() {
 
 #[tokio::test]
 async fn a_status_is_reached_through_the_transition_leading_there() {
-    let jira = InMemoryJira::new(&[("OPS-1", "To Do")]);
+    let jira = FakeJira::new(&[("OPS-1", "To Do")]);
     let out = change_issue_status(
         status_input(json!({"issueKey": "OPS-1", "status": "in progress"})),
         &jira,
@@ -168,7 +168,7 @@ async fn a_status_is_reached_through_the_transition_leading_there() {
 
 #[tokio::test]
 async fn a_transition_is_found_by_its_name_and_can_carry_a_comment() {
-    let jira = InMemoryJira::new(&[("OPS-1", "In Progress")]);
+    let jira = FakeJira::new(&[("OPS-1", "In Progress")]);
     let out = change_issue_status(
         status_input(json!({"issueKey": "OPS-1", "transition": "REOPEN", "comment": "Rejected."})),
         &jira,
@@ -199,7 +199,7 @@ fn a_transition_named_after_the_status_wins() {
 
 #[tokio::test]
 async fn the_status_the_issue_already_has_is_a_success_without_a_transition() {
-    let jira = InMemoryJira::new(&[("OPS-1", "Done")]);
+    let jira = FakeJira::new(&[("OPS-1", "Done")]);
     let out = change_issue_status(
         status_input(json!({"issueKey": "OPS-1", "status": "DONE", "comment": "Approved."})),
         &jira,
@@ -216,7 +216,7 @@ async fn the_status_the_issue_already_has_is_a_success_without_a_transition() {
 
 #[tokio::test]
 async fn a_missing_transition_is_a_named_error_listing_what_exists() {
-    let jira = InMemoryJira::new(&[("OPS-1", "Done"), ("OPS-2", "To Do")]);
+    let jira = FakeJira::new(&[("OPS-1", "Done"), ("OPS-2", "To Do")]);
     let err = change_issue_status(
         status_input(json!({"issueKey": "OPS-1", "status": "In Progress"})),
         &jira,
@@ -247,7 +247,7 @@ async fn a_missing_transition_is_a_named_error_listing_what_exists() {
 
 #[tokio::test]
 async fn tracker_errors_pass_through() {
-    let jira = InMemoryJira::new(&[]);
+    let jira = FakeJira::new(&[]);
     let err = change_issue_status(
         status_input(json!({"issueKey": "OPS-9", "status": "Done"})),
         &jira,
@@ -259,7 +259,7 @@ async fn tracker_errors_pass_through() {
 
 #[tokio::test]
 async fn bad_status_input_names_the_field() {
-    let jira = InMemoryJira::new(&[("OPS-1", "To Do")]);
+    let jira = FakeJira::new(&[("OPS-1", "To Do")]);
     let cases = [
         (json!({"status": "Done"}), "issueKey is required"),
         (

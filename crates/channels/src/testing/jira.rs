@@ -10,15 +10,15 @@ use crate::jira::{IssueTracker, Transition};
 use approvals::{HitlError, Service, ServiceErrorKind};
 
 /// Jira's default software workflow, in memory; records the transitions taken.
-pub struct InMemoryJira {
+pub struct FakeJira {
     issues: Mutex<BTreeMap<String, (String, Vec<Value>)>>,
     /// The ids of the transitions taken, in order.
     pub taken: Mutex<Vec<String>>,
 }
 
-impl InMemoryJira {
+impl FakeJira {
     pub fn new(issues: &[(&str, &str)]) -> Self {
-        InMemoryJira {
+        FakeJira {
             issues: Mutex::new(
                 issues
                     .iter()
@@ -60,7 +60,7 @@ impl InMemoryJira {
 }
 
 #[async_trait]
-impl IssueTracker for InMemoryJira {
+impl IssueTracker for FakeJira {
     async fn add_comment(&self, issue_key: &str, body: &Value) -> Result<String, HitlError> {
         let mut issues = self.issues.lock().unwrap();
         let issue = issues

@@ -5,6 +5,6 @@ pub mod jira;
 pub mod slack;
 pub mod teams;
 
-pub use jira::InMemoryJira;
+pub use jira::FakeJira;
 pub use slack::FakeSlack;
-pub use teams::RecordingTeams;
+pub use teams::FakeTeams;

@@ -7,7 +7,7 @@ use approvals::HitlError;
 
 /// Records every post and answers as the webhook does, or fails.
 #[derive(Default)]
-pub struct RecordingTeams {
+pub struct FakeTeams {
     pub posted: std::sync::Mutex<Vec<TeamsMessage>>,
     pub fail_with: std::sync::Mutex<Option<HitlError>>,
     /// What went to a person's 1:1 chat (`user`), with their address.
@@ -15,7 +15,7 @@ pub struct RecordingTeams {
 }
 
 #[async_trait]
-impl TeamsMessenger for RecordingTeams {
+impl TeamsMessenger for FakeTeams {
     async fn post(&self, message: &TeamsMessage) -> Result<PostedMessage, HitlError> {
         if let Some(err) = self.fail_with.lock().unwrap().clone() {
             return Err(err);

@@ -1,7 +1,7 @@
 //! What the Slack use-case tests share: a world of in-memory ports and the inputs they send.
 #![allow(dead_code)] // each test file uses its own part
 
-use approvals::testing::{InMemoryStore, RecordingResumer};
+use approvals::testing::{FakeStore, FakeResumer};
 use approvals::{HitlError, MessageRef};
 use channels::slack::*;
 use channels::slack_click::*;
@@ -13,8 +13,8 @@ pub const SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
 
 #[derive(Default)]
 pub struct World {
-    pub store: InMemoryStore,
-    pub resumer: RecordingResumer,
+    pub store: FakeStore,
+    pub resumer: FakeResumer,
     pub slack: FakeSlack,
 }
 

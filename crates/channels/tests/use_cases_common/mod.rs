@@ -2,7 +2,7 @@
 //! and the links it creates and clicks.
 #![allow(dead_code)] // each test file uses its own part
 
-use approvals::testing::{InMemoryStore, RecordingResumer};
+use approvals::testing::{FakeStore, FakeResumer};
 use approvals::use_cases::TaskStatus;
 use approvals::use_cases::{self, ClientInfo, LinkSettings, LinkView, WaitInput};
 use approvals::{CreateLinksInput, CreateLinksOutput, HitlError, LinkSigner};
@@ -12,16 +12,16 @@ pub const BASE: &str = "https://api.example.com";
 
 pub struct World {
     pub signer: LinkSigner,
-    pub store: InMemoryStore,
-    pub resumer: RecordingResumer,
+    pub store: FakeStore,
+    pub resumer: FakeResumer,
 }
 
 impl World {
     pub fn new() -> Self {
         World {
             signer: LinkSigner::from_config("k1:0123456789abcdef0123456789abcdef").unwrap(),
-            store: InMemoryStore::default(),
-            resumer: RecordingResumer::default(),
+            store: FakeStore::default(),
+            resumer: FakeResumer::default(),
         }
     }
 

@@ -2,7 +2,7 @@
 //! recorded (no 413), and a person is never told "try again" for a click that was recorded.
 
 use approvals::ports::ApprovalStore;
-use approvals::testing::{InstrumentedStore, RecordingResumer, WriteFault};
+use approvals::testing::{InstrumentedStore, FakeResumer, WriteFault};
 use approvals::{ApprovalRecord, Channel, Decision, FollowUp, LinkSigner};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
@@ -51,7 +51,7 @@ async fn post(
     body: &str,
     signer: &LinkSigner,
     store: &InstrumentedStore,
-    resumer: &RecordingResumer,
+    resumer: &FakeResumer,
 ) -> (u16, String) {
     let req = post_request(body);
     let response: Response<Body> = post_form("a-1", &req, async { signer.clone() }, store, resumer)
@@ -67,7 +67,7 @@ async fn post(
 #[tokio::test]
 async fn the_longest_form_the_page_invites_is_read_and_recorded() {
     let signer = LinkSigner::from_config(KEYS).unwrap();
-    let (store, resumer) = (InstrumentedStore::default(), RecordingResumer::default());
+    let (store, resumer) = (InstrumentedStore::default(), FakeResumer::default());
     let link = open_request(&store, &signer).await;
     let cjk = |n: usize| CJK_ENCODED.repeat(n);
     let body = format!(
@@ -95,7 +95,7 @@ async fn the_longest_form_the_page_invites_is_read_and_recorded() {
 #[tokio::test]
 async fn a_recorded_click_whose_write_answer_was_lost_is_never_told_to_try_again() {
     let signer = LinkSigner::from_config(KEYS).unwrap();
-    let (store, resumer) = (InstrumentedStore::default(), RecordingResumer::default());
+    let (store, resumer) = (InstrumentedStore::default(), FakeResumer::default());
     let link = open_request(&store, &signer).await;
     let form = format!("{link}&submission=5ub&name=Dana&answer=because");
     *store.write_fault.lock().unwrap() = WriteFault::LostAnswer;
@@ -111,7 +111,7 @@ async fn a_recorded_click_whose_write_answer_was_lost_is_never_told_to_try_again
 #[tokio::test]
 async fn a_click_that_was_not_recorded_is_told_so() {
     let signer = LinkSigner::from_config(KEYS).unwrap();
-    let (store, resumer) = (InstrumentedStore::default(), RecordingResumer::default());
+    let (store, resumer) = (InstrumentedStore::default(), FakeResumer::default());
     let link = open_request(&store, &signer).await;
     let form = format!("{link}&submission=5ub&name=Dana&answer=because");
     *store.write_fault.lock().unwrap() = WriteFault::NotWritten;

@@ -1,4 +1,4 @@
-//! The AWS adapters (`crates/aws/src`): which SDK operations each of their methods makes.
+//! The AWS adapters (`crates/aws_adapters/src`): which SDK operations each of their methods makes.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -63,7 +63,7 @@ pub static OP_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\.\s*([a-z_0-9
 static SELF_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"self\s*\.\s*([a-z_0-9]+)\(").unwrap());
 
-/// An index name constant (`const REDRIVE_INDEX: &str = "..."`).
+/// An index name constant (`const RELAY_INDEX: &str = "..."`).
 static INDEX_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"const\s+([A-Z_]+_INDEX):\s*&str\s*=\s*"([^"]+)""#).unwrap());
 
@@ -81,7 +81,7 @@ pub type Call = (String, Option<String>);
 /// Every method of the `aws_adapters` adapters with the SDK calls it makes, its own helpers'
 /// included.
 pub fn adapter_methods() -> BTreeMap<String, BTreeSet<Call>> {
-    let source = AdapterSource::read(&root().join("crates/aws/src"));
+    let source = AdapterSource::read(&root().join("crates/aws_adapters/src"));
     source
         .bodies
         .keys()
@@ -172,7 +172,7 @@ fn direct_actions(body: &str) -> BTreeSet<String> {
         .collect()
 }
 
-/// A query reads the index named on the way to it (`due_for_redrive` names REDRIVE_INDEX and
+/// A query reads the index named on the way to it (`due_for_relay` names RELAY_INDEX and
 /// calls `due_in_index`, which queries); none named: the table.
 fn with_indexes(actions: BTreeSet<String>, index_names: &BTreeSet<String>) -> BTreeSet<Call> {
     actions

@@ -116,7 +116,7 @@ pub fn needed(
     let adapter_text: String = reached
         .iter()
         .filter(|f| **f != "secrets.rs")
-        .map(|f| std::fs::read_to_string(root().join("crates/aws/src").join(f)).unwrap())
+        .map(|f| std::fs::read_to_string(root().join("crates/aws_adapters/src").join(f)).unwrap())
         .collect();
     let mut out = BTreeSet::new();
     for method in uses {

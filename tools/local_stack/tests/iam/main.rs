@@ -8,7 +8,7 @@
 //!   over-approximation), every call on a port (`store.`, `resumer.`, `sender.`: the names the
 //!   domain gives its port parameters, which a test holds it to);
 //! - which AWS adapters it builds: the adapter types its crate names (`ADAPTERS`);
-//! - which SDK operations each adapter method makes: read from `crates/aws/src`,
+//! - which SDK operations each adapter method makes: read from `crates/aws_adapters/src`,
 //!   following the adapter's calls to its own helpers (`self.update(..)`), with the index a
 //!   `Query` reads.
 //!

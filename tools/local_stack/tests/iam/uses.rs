@@ -43,11 +43,11 @@ pub const USES: &[(&str, &[&str])] = &[
             "release_message_close",
         ],
     ),
-    // delivery::redrive_while (deliver_decision, fail_expired, update_message, settle)
+    // delivery::relay_while (deliver_decision, fail_expired, update_message, settle)
     (
-        "DecisionRedriverFunction",
+        "DecisionRelayFunction",
         &[
-            "due_for_redrive",
+            "due_for_relay",
             "get",
             "claim_delivery",
             "finish_delivery",

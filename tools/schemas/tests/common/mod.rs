@@ -1,9 +1,9 @@
 //! What both verdicts are made of: the generated input schema (a JSON Schema validator) and
 //! the code (the strict parser, then the use case on test doubles).
 
-use approvals::testing::{InMemoryStore, RecordingResumer, RecordingSender};
+use approvals::testing::{FakeStore, FakeResumer, FakeEmailSender};
 use approvals::HitlError;
-use channels::testing::{FakeSlack, InMemoryJira};
+use channels::testing::{FakeSlack, FakeJira};
 use serde_json::Value;
 
 pub const NOW: i64 = 1_800_000_000;
@@ -33,22 +33,22 @@ fn read<T: serde::de::DeserializeOwned>(input: &Value) -> Result<T, HitlError> {
 /// The code's verdict: the strict parser, then the use case on test doubles. Only
 /// `Hitl.InvalidInput` refuses the input (a missing approval or issue is not about its shape).
 pub async fn code_verdict(function: &str, input: &Value) -> Result<(), String> {
-    let store = InMemoryStore::default();
+    let store = FakeStore::default();
     let slack = FakeSlack::default();
-    let jira = InMemoryJira::new(&[("OPS-1", "To Do")]);
+    let jira = FakeJira::new(&[("OPS-1", "To Do")]);
     let result: Result<(), HitlError> = async {
         match function {
             "create_approval_links" => read::<approvals::CreateLinksInput>(input)?
                 .validate()
                 .map(drop),
             "send_email" => {
-                let sender = RecordingSender::default();
+                let sender = FakeEmailSender::default();
                 channels::email::send_email(read(input)?, "approvals@example.com", &sender)
                     .await
                     .map(drop)
             }
             "wait_for_approval" => {
-                let resumer = RecordingResumer::default();
+                let resumer = FakeResumer::default();
                 approvals::use_cases::wait_for_approval(read(input)?, &store, &resumer, NOW)
                     .await
                     .map(drop)

@@ -1,4 +1,4 @@
-//! A re-drive run on a hand-driven clock: it stops when nothing is due, keeps passing while a
+//! A relay run on a hand-driven clock: it stops when nothing is due, keeps passing while a
 //! failing delivery falls due again within its budget, never starts a pass past the budget,
 //! and delivers on the first pass after the fault clears.
 
@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::{redrive_run, RunClock, RunLimits, RunReport};
+use super::{relay_run, RunClock, RunLimits, RunReport};
 use crate::delivery::tests::decided_request;
-use crate::testing::{InMemoryStore, RecordingResumer};
+use crate::testing::{FakeStore, FakeResumer};
 use crate::HitlError;
 
 /// Before the request's expiry (10,000) by more than a run.
@@ -63,19 +63,19 @@ impl RunClock for HandClock<'_> {
 }
 
 /// A request decided a minute ago whose Task waits: due for delivery now.
-async fn decided_and_waiting(store: &InMemoryStore) {
+async fn decided_and_waiting(store: &FakeStore) {
     decided_request(store, "a", START - 60).await;
 }
 
-fn refusing(resumer: &RecordingResumer) {
+fn refusing(resumer: &FakeResumer) {
     *resumer.fail_with.lock().unwrap() = Some(HitlError::transient("states", "503"));
 }
 
 #[tokio::test]
 async fn with_nothing_due_a_run_is_one_pass() {
-    let (store, resumer) = (InMemoryStore::default(), RecordingResumer::default());
+    let (store, resumer) = (FakeStore::default(), FakeResumer::default());
     let clock = HandClock::new(|_| {});
-    let run = redrive_run(&store, &resumer, None, &clock, LIMITS, &|_, _| {})
+    let run = relay_run(&store, &resumer, None, &clock, LIMITS, &|_, _| {})
         .await
         .unwrap();
     assert_eq!(
@@ -90,12 +90,12 @@ async fn with_nothing_due_a_run_is_one_pass() {
 
 #[tokio::test]
 async fn a_failing_delivery_is_retried_within_the_budget_and_never_past_it() {
-    let (store, resumer) = (InMemoryStore::default(), RecordingResumer::default());
+    let (store, resumer) = (FakeStore::default(), FakeResumer::default());
     decided_and_waiting(&store).await;
     refusing(&resumer);
     let clock = HandClock::new(|_| {});
     let starts = Mutex::new(vec![]);
-    let run = redrive_run(&store, &resumer, None, &clock, LIMITS, &|_, at| {
+    let run = relay_run(&store, &resumer, None, &clock, LIMITS, &|_, at| {
         starts.lock().unwrap().push(at)
     })
     .await
@@ -115,7 +115,7 @@ async fn a_failing_delivery_is_retried_within_the_budget_and_never_past_it() {
 
 #[tokio::test]
 async fn the_first_pass_after_the_fault_clears_delivers_and_the_run_ends() {
-    let (store, resumer) = (InMemoryStore::default(), RecordingResumer::default());
+    let (store, resumer) = (FakeStore::default(), FakeResumer::default());
     decided_and_waiting(&store).await;
     refusing(&resumer);
     let clock = HandClock::new(|pause| {
@@ -124,7 +124,7 @@ async fn the_first_pass_after_the_fault_clears_delivers_and_the_run_ends() {
         }
     });
     let delivered = Mutex::new(vec![]);
-    let run = redrive_run(&store, &resumer, None, &clock, LIMITS, &|pass, _| {
+    let run = relay_run(&store, &resumer, None, &clock, LIMITS, &|pass, _| {
         delivered.lock().unwrap().push(pass.delivered.len())
     })
     .await

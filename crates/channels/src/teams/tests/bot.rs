@@ -2,14 +2,14 @@ use super::*;
 use crate::teams::{
     request_action, send_message, ApproverMail, TeamsRequestActionInput, TeamsSendMessageInput,
 };
-use crate::testing::RecordingTeams;
-use approvals::testing::{InMemoryStore, RecordingResumer, RecordingSender};
+use crate::testing::FakeTeams;
+use approvals::testing::{FakeStore, FakeResumer, FakeEmailSender};
 use approvals::use_cases::{decide, ClientInfo, LinkView};
 use approvals::{Channel, LinkSigner, Service, ServiceErrorKind};
 
 const NOW: i64 = 1_800_000_000;
 
-type Fixture = (InMemoryStore, RecordingTeams, RecordingSender);
+type Fixture = (FakeStore, FakeTeams, FakeEmailSender);
 
 fn signer() -> LinkSigner {
     LinkSigner::from_config("k1:0123456789abcdef0123456789abcdef").unwrap()
@@ -17,9 +17,9 @@ fn signer() -> LinkSigner {
 
 async fn ask(
     input: Value,
-    store: &InMemoryStore,
-    teams: &RecordingTeams,
-    sender: &RecordingSender,
+    store: &FakeStore,
+    teams: &FakeTeams,
+    sender: &FakeEmailSender,
 ) -> Result<TeamsRequestActionOutput, HitlError> {
     let signer = signer();
     let settings = LinkSettings {
@@ -62,7 +62,7 @@ async fn a_request_to_a_user_goes_to_their_chat_with_links_bound_to_them() {
 
     // The click is recorded as that person, verified.
     let query = approve.split_once('?').unwrap().1;
-    let resumer = RecordingResumer::default();
+    let resumer = FakeResumer::default();
     let signer = signer();
     let client = ClientInfo::default();
     let view = decide("a-1", query, client, &signer, &store, &resumer, NOW + 5).await;
@@ -101,7 +101,7 @@ async fn a_request_to_a_user_with_buttons_offers_them_bound_to_that_person() {
     );
 
     let query = scale.split_once('?').unwrap().1;
-    let resumer = RecordingResumer::default();
+    let resumer = FakeResumer::default();
     let client = ClientInfo::default();
     let view = decide("a-1", query, client, &signer(), &store, &resumer, NOW + 5).await;
     assert!(matches!(view, LinkView::Recorded { .. }), "{view:?}");
@@ -155,7 +155,7 @@ async fn a_failed_delivery_leaves_the_card_unsent_and_names_the_error() {
 
 #[tokio::test]
 async fn send_message_to_a_user_goes_through_the_bot() {
-    let teams = RecordingTeams::default();
+    let teams = FakeTeams::default();
     let input: TeamsSendMessageInput =
         serde_json::from_value(json!({"text": "hello", "user": "Dana@Corp.com"})).unwrap();
     let out = send_message(input, &teams).await.unwrap();

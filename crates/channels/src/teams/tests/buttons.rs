@@ -18,8 +18,8 @@ fn query_of(url: &str) -> String {
 }
 
 /// The card's actions of a request with [`three_buttons`], and their URLs.
-async fn card_with_buttons(store: &InMemoryStore) -> Vec<Value> {
-    let teams = RecordingTeams::default();
+async fn card_with_buttons(store: &FakeStore) -> Vec<Value> {
+    let teams = FakeTeams::default();
     let input =
         json!({"title": "Scale down staging?", "taskToken": "token-1", "buttons": three_buttons()});
     run_request(input, store, &teams).await.unwrap();
@@ -28,7 +28,7 @@ async fn card_with_buttons(store: &InMemoryStore) -> Vec<Value> {
 
 #[tokio::test]
 async fn each_button_is_a_styled_link_whose_signed_decision_is_its_value() {
-    let store = InMemoryStore::default();
+    let store = FakeStore::default();
     let actions = card_with_buttons(&store).await;
     let shown: Vec<(&str, &str, &str)> = actions
         .iter()
@@ -61,7 +61,7 @@ async fn each_button_is_a_styled_link_whose_signed_decision_is_its_value() {
 
 #[tokio::test]
 async fn a_custom_button_is_confirmed_by_its_label_then_decided_with_its_value() {
-    let store = InMemoryStore::default();
+    let store = FakeStore::default();
     let actions = card_with_buttons(&store).await;
     let query = query_of(actions[1]["url"].as_str().unwrap());
     let view = view_link("a-1", &query, &signer(), &store, NOW + 1).await;
@@ -99,7 +99,7 @@ async fn a_custom_button_is_confirmed_by_its_label_then_decided_with_its_value()
 
 #[tokio::test]
 async fn the_approve_button_approves_under_its_own_label() {
-    let store = InMemoryStore::default();
+    let store = FakeStore::default();
     let actions = card_with_buttons(&store).await;
     let url = actions[0]["url"].as_str().unwrap();
     let page = render(&view_link("a-1", &query_of(url), &signer(), &store, NOW + 1).await);
@@ -118,11 +118,11 @@ async fn the_approve_button_approves_under_its_own_label() {
 
 #[tokio::test]
 async fn a_tampered_or_foreign_value_is_refused_even_when_signed() {
-    let store = InMemoryStore::default();
+    let store = FakeStore::default();
     let actions = card_with_buttons(&store).await;
     let defer = query_of(actions[1]["url"].as_str().unwrap());
     let signer = signer();
-    let resumer = RecordingResumer::default();
+    let resumer = FakeResumer::default();
     let post = |form: String| {
         let (store, signer, resumer) = (&store, &signer, &resumer);
         async move {
@@ -169,8 +169,8 @@ async fn a_tampered_or_foreign_value_is_refused_even_when_signed() {
 
 #[tokio::test]
 async fn a_request_without_buttons_takes_only_approve_and_reject() {
-    let store = InMemoryStore::default();
-    let teams = RecordingTeams::default();
+    let store = FakeStore::default();
+    let teams = FakeTeams::default();
     run_request(json!({"title": "t", "taskToken": "t"}), &store, &teams)
         .await
         .unwrap();
@@ -185,9 +185,9 @@ async fn a_request_without_buttons_takes_only_approve_and_reject() {
 #[tokio::test]
 async fn approvers_get_the_buttons_as_personal_links_by_email() {
     let (store, teams, sender) = (
-        InMemoryStore::default(),
-        RecordingTeams::default(),
-        RecordingSender::default(),
+        FakeStore::default(),
+        FakeTeams::default(),
+        FakeEmailSender::default(),
     );
     let input = json!({"title": "Scale down?", "taskToken": "t", "buttons": three_buttons(),
         "approvers": ["alice@example.com", "bob@example.com"]});
@@ -272,7 +272,7 @@ async fn bad_buttons_are_refused_before_anything_is_stored_or_posted() {
         ),
     ];
     for (buttons, message) in cases {
-        let (store, teams) = (InMemoryStore::default(), RecordingTeams::default());
+        let (store, teams) = (FakeStore::default(), FakeTeams::default());
         let input = json!({"title": "t", "taskToken": "t", "buttons": buttons});
         let err = run_request(input, &store, &teams).await.unwrap_err();
         assert_eq!(err.name(), "Hitl.InvalidInput", "{buttons}: {err}");
@@ -281,7 +281,7 @@ async fn bad_buttons_are_refused_before_anything_is_stored_or_posted() {
         assert!(teams.posted.lock().unwrap().is_empty());
     }
     let six: Vec<Value> = (0..6).map(|i| button(&format!("v{i}"))).collect();
-    let (store, teams) = (InMemoryStore::default(), RecordingTeams::default());
+    let (store, teams) = (FakeStore::default(), FakeTeams::default());
     let input = json!({"title": "t", "taskToken": "t", "buttons": six});
     run_request(input, &store, &teams).await.unwrap();
     assert_eq!(first_card(&teams)["actions"].as_array().unwrap().len(), 6);

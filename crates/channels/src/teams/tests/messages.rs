@@ -4,7 +4,7 @@ use super::*;
 
 #[tokio::test]
 async fn send_message_text_and_cards() {
-    let teams = RecordingTeams::default();
+    let teams = FakeTeams::default();
     let out = send_message(send(json!({"text": " hello "})), &teams)
         .await
         .unwrap();
@@ -70,7 +70,7 @@ async fn send_message_validation() {
         ),
     ];
     for (input, name, needle) in cases {
-        let teams = RecordingTeams::default();
+        let teams = FakeTeams::default();
         let err = send_message(send(input.clone()), &teams).await.unwrap_err();
         assert_eq!(err.name(), name, "{input}: {err}");
         assert!(err.to_string().contains(needle), "{input}: {err}");
@@ -140,7 +140,7 @@ async fn unknown_fields_are_refused_with_the_name_meant() {
     );
     let card = json!({"type": "AdaptiveCard", "body": [], "anything": {"goes": true}});
     let input = approvals::input::from_json::<TeamsSendMessageInput>(json!({"card": card}));
-    send_message(input.unwrap(), &RecordingTeams::default())
+    send_message(input.unwrap(), &FakeTeams::default())
         .await
         .unwrap();
 

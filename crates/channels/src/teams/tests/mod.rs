@@ -1,6 +1,6 @@
 use super::*;
-use crate::testing::RecordingTeams;
-use approvals::testing::{InMemoryStore, RecordingResumer, RecordingSender};
+use crate::testing::FakeTeams;
+use approvals::testing::{FakeStore, FakeResumer, FakeEmailSender};
 use approvals::use_cases::{decide, view_link, ClientInfo, LinkView};
 use approvals::{DecisionOutput, LinkSigner};
 use approvals::{Service, ServiceErrorKind};
@@ -22,17 +22,17 @@ fn send(json: Value) -> TeamsSendMessageInput {
 
 async fn run_request(
     json: Value,
-    store: &InMemoryStore,
-    teams: &RecordingTeams,
+    store: &FakeStore,
+    teams: &FakeTeams,
 ) -> Result<TeamsRequestActionOutput, HitlError> {
-    run_request_mailing(json, store, teams, &RecordingSender::default()).await
+    run_request_mailing(json, store, teams, &FakeEmailSender::default()).await
 }
 
 async fn run_request_mailing(
     json: Value,
-    store: &InMemoryStore,
-    teams: &RecordingTeams,
-    sender: &RecordingSender,
+    store: &FakeStore,
+    teams: &FakeTeams,
+    sender: &FakeEmailSender,
 ) -> Result<TeamsRequestActionOutput, HitlError> {
     let signer = signer();
     let settings = LinkSettings {
@@ -60,8 +60,8 @@ async fn run_request_mailing(
 
 #[tokio::test]
 async fn a_retry_with_the_same_request_key_does_not_post_the_card_twice() {
-    let store = InMemoryStore::default();
-    let teams = RecordingTeams::default();
+    let store = FakeStore::default();
+    let teams = FakeTeams::default();
     let input = |token: &str| json!({"title": "Stop db-1?", "taskToken": token, "requestKey": "exec-1/AskInTeams/db-1"});
     let first = run_request(input("token-1"), &store, &teams).await.unwrap();
     let retry = run_request(input("token-2"), &store, &teams).await.unwrap();
@@ -73,8 +73,8 @@ async fn a_retry_with_the_same_request_key_does_not_post_the_card_twice() {
 
 #[tokio::test]
 async fn request_action_stores_waits_and_posts_a_card_with_the_signed_links() {
-    let store = InMemoryStore::default();
-    let teams = RecordingTeams::default();
+    let store = FakeStore::default();
+    let teams = FakeTeams::default();
     let out = run_request(
         json!({
             "title": "Stop db-1?",
@@ -147,8 +147,8 @@ fn assert_buttons_open_links_for_anyone(card: &Value) {
 
 #[tokio::test]
 async fn a_click_on_the_card_link_is_confirmed_then_decided_as_teams() {
-    let store = InMemoryStore::default();
-    let teams = RecordingTeams::default();
+    let store = FakeStore::default();
+    let teams = FakeTeams::default();
     run_request(
         json!({"title": "Stop db-1?", "taskToken": "token-1"}),
         &store,
@@ -170,7 +170,7 @@ async fn a_click_on_the_card_link_is_confirmed_then_decided_as_teams() {
     assert!(matches!(view, LinkView::Confirm { .. }), "{view:?}");
     assert!(store.records.lock().unwrap()["a-1"].decision.is_none());
     // POST from the confirmation page decides and resumes the waiting Task.
-    let resumer = RecordingResumer::default();
+    let resumer = FakeResumer::default();
     let form = format!("{query}&name=Alice");
     let view = decide(
         "a-1",
@@ -235,8 +235,8 @@ async fn request_action_checks_everything_before_storing() {
         ),
     ];
     for (input, field) in cases {
-        let store = InMemoryStore::default();
-        let teams = RecordingTeams::default();
+        let store = FakeStore::default();
+        let teams = FakeTeams::default();
         let err = run_request(input.clone(), &store, &teams)
             .await
             .unwrap_err();
@@ -250,7 +250,7 @@ async fn request_action_checks_everything_before_storing() {
 /// A webhook card cannot tell who clicks it: with approvers it has no buttons, each approver
 /// gets a personal link by email, and that link decides as that approver (verified).
 /// The card of the first message posted.
-fn first_card(teams: &RecordingTeams) -> Value {
+fn first_card(teams: &FakeTeams) -> Value {
     match &teams.posted.lock().unwrap()[0] {
         TeamsMessage::Card(card) => card.clone(),
         other => panic!("a card was expected: {other:?}"),
@@ -259,9 +259,9 @@ fn first_card(teams: &RecordingTeams) -> Value {
 
 /// Decides request `id` through `link` as its confirmation page posts it (the link's query);
 /// returns the decision the waiting Task was resumed with.
-async fn decide_through(link: &str, id: &str, store: &InMemoryStore) -> DecisionOutput {
+async fn decide_through(link: &str, id: &str, store: &FakeStore) -> DecisionOutput {
     let query = link.split_once('?').unwrap().1;
-    let resumer = RecordingResumer::default();
+    let resumer = FakeResumer::default();
     let view = decide(
         id,
         query,
@@ -280,9 +280,9 @@ async fn decide_through(link: &str, id: &str, store: &InMemoryStore) -> Decision
 #[tokio::test]
 async fn named_approvers_decide_through_personal_links_sent_by_email() {
     let (store, teams, sender) = (
-        InMemoryStore::default(),
-        RecordingTeams::default(),
-        RecordingSender::default(),
+        FakeStore::default(),
+        FakeTeams::default(),
+        FakeEmailSender::default(),
     );
     let input = |token: &str| {
         json!({"title": "Stop db-1?", "taskToken": token, "requestKey": "exec-1/Ask",
@@ -331,9 +331,9 @@ async fn named_approvers_decide_through_personal_links_sent_by_email() {
 async fn approvers_that_are_not_addresses_are_refused_before_storing() {
     for approvers in [json!(["nope"]), json!("alice@example.com"), json!([3])] {
         let (store, teams, sender) = (
-            InMemoryStore::default(),
-            RecordingTeams::default(),
-            RecordingSender::default(),
+            FakeStore::default(),
+            FakeTeams::default(),
+            FakeEmailSender::default(),
         );
         let input = json!({"title": "t", "taskToken": "t", "approvers": approvers});
         let err = run_request_mailing(input, &store, &teams, &sender)
@@ -354,8 +354,8 @@ async fn approvers_that_are_not_addresses_are_refused_before_storing() {
 
 #[tokio::test]
 async fn an_oversized_card_is_refused_before_posting() {
-    let store = InMemoryStore::default();
-    let teams = RecordingTeams::default();
+    let store = FakeStore::default();
+    let teams = FakeTeams::default();
     let facts: Vec<Value> = (0..MAX_FACTS)
         .map(|i| json!({"title": format!("fact {i}"), "value": "v".repeat(MAX_FACT_VALUE_CHARS)}))
         .collect();
@@ -375,8 +375,8 @@ async fn an_oversized_card_is_refused_before_posting() {
 
 #[tokio::test]
 async fn a_failed_post_fails_the_task_with_the_service_error() {
-    let store = InMemoryStore::default();
-    let teams = RecordingTeams::default();
+    let store = FakeStore::default();
+    let teams = FakeTeams::default();
     *teams.fail_with.lock().unwrap() = Some(HitlError::service(
         Service::Teams,
         ServiceErrorKind::RateLimited,

@@ -210,7 +210,7 @@ mod tests {
     fn a_sparse_keys_only_index_is_written_when_an_item_enters_leaves_or_moves() {
         let keys = vec!["id".to_string()];
         let index = Index {
-            name: "Redrive".into(),
+            name: "Relay".into(),
             keys: vec!["redrive".into(), "at".into()],
             projection: "KEYS_ONLY".into(),
             include: vec![],

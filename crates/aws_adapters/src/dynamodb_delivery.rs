@@ -1,0 +1,250 @@
+//! Deliveries on the approvals table: leases tied to the task token they deliver, and the
+//! sparse `Redrive` index (`redrive` + `redriveAt`) of records with work left. Every rule here
+//! is a condition expression, so it holds however many deliverers race.
+
+use approvals::ports::{DeliveryClaim, DeliveryStore, FinalDelivery};
+use approvals::{ApprovalRecord, HitlError, MessageUpdateFailure};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::ReturnValue;
+
+use crate::dynamodb_item::{get_n, get_s, n, s, Item, DUE};
+use crate::dynamodb_store::{DynamoApprovalStore, RELAY_INDEX};
+
+/// No live lease on this token: none, run out, or taken for another token.
+const LEASE_FREE: &str =
+    "(attribute_not_exists(leaseUntil) OR leaseUntil <= :now OR leaseToken <> :token)";
+const TAKE_LEASE: &str = "SET leaseToken = :token, leaseUntil = :until, redrive = :due, redriveAt = :until, deliveryAttempts = if_not_exists(deliveryAttempts, :zero) + :one";
+
+/// [`approvals::ApprovalRecord::is_settled`] as a condition expression.
+const SETTLED: &str = "attribute_exists(approvalId) AND (\
+(attribute_not_exists(decision) AND (attribute_not_exists(taskToken) OR attribute_exists(expirySentAt))) \
+OR (attribute_exists(decision) AND attribute_not_exists(taskToken)) \
+OR (attribute_exists(decision) AND (attribute_exists(deliveredAt) OR attribute_exists(lateAt)) \
+AND (origin <> :slack OR attribute_not_exists(messageTs) OR attribute_exists(messageUpdatedAt) OR attribute_exists(messageUpdateFailedAt))))";
+
+#[async_trait]
+impl DeliveryStore for DynamoApprovalStore {
+    async fn claim_delivery(
+        &self,
+        approval_id: &str,
+        token: &str,
+        now: i64,
+        until: i64,
+    ) -> Result<Option<DeliveryClaim>, HitlError> {
+        let old = self
+            .update(
+                approval_id,
+                TAKE_LEASE,
+                &format!("taskToken = :token AND attribute_exists(decision) AND attribute_not_exists(deliveredAt) AND attribute_not_exists(lateAt) AND {LEASE_FREE}"),
+                lease_values(token, now, until),
+                ReturnValue::AllOld,
+            )
+            .await?;
+        Ok(old.map(|old| DeliveryClaim {
+            takeover: get_s(&old, "leaseToken").as_deref() == Some(token),
+        }))
+    }
+
+    async fn finish_delivery(
+        &self,
+        approval_id: &str,
+        token: &str,
+        outcome: FinalDelivery,
+        now: i64,
+    ) -> Result<(), HitlError> {
+        // "Late" is inferred from "no longer waiting", and a slower deliverer can infer it after
+        // another delivered: a delivery wins over it, whatever the order.
+        let (update, condition) = match outcome {
+            FinalDelivery::Delivered => (
+                "SET deliveredAt = :now REMOVE leaseToken, leaseUntil, lateAt",
+                "taskToken = :token",
+            ),
+            FinalDelivery::Late => (
+                "SET lateAt = :now REMOVE leaseToken, leaseUntil",
+                "taskToken = :token AND attribute_not_exists(deliveredAt)",
+            ),
+        };
+        self.update(
+            approval_id,
+            update,
+            condition,
+            vec![(":now", n(now)), (":token", s(token))],
+            ReturnValue::None,
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn release_lease(
+        &self,
+        approval_id: &str,
+        token: &str,
+        retry_at: i64,
+    ) -> Result<(), HitlError> {
+        self.update(
+            approval_id,
+            "SET redrive = :due, redriveAt = :at REMOVE leaseToken, leaseUntil",
+            "leaseToken = :token",
+            vec![(":due", s(DUE)), (":at", n(retry_at)), (":token", s(token))],
+            ReturnValue::None,
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn claim_expiry(
+        &self,
+        approval_id: &str,
+        token: &str,
+        now: i64,
+        until: i64,
+    ) -> Result<bool, HitlError> {
+        let claimed = self
+            .update(
+                approval_id,
+                // The claim is kept for good: no decision is recorded after it.
+                &format!("{TAKE_LEASE}, expiryClaimedAt = if_not_exists(expiryClaimedAt, :now)"),
+                &format!("taskToken = :token AND attribute_not_exists(decision) AND expiresAt <= :now AND attribute_not_exists(expirySentAt) AND {LEASE_FREE}"),
+                lease_values(token, now, until),
+                ReturnValue::None,
+            )
+            .await?;
+        Ok(claimed.is_some())
+    }
+
+    async fn finish_expiry(
+        &self,
+        approval_id: &str,
+        token: &str,
+        now: i64,
+    ) -> Result<(), HitlError> {
+        // Another token waits now (a repeated wait): it is told on its own.
+        self.update(
+            approval_id,
+            "SET expirySentAt = :now REMOVE leaseToken, leaseUntil",
+            "taskToken = :token",
+            vec![(":now", n(now)), (":token", s(token))],
+            ReturnValue::None,
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn message_updated(&self, approval_id: &str, now: i64) -> Result<(), HitlError> {
+        self.update(
+            approval_id,
+            "SET messageUpdatedAt = :now",
+            "attribute_exists(approvalId)",
+            vec![(":now", n(now))],
+            ReturnValue::None,
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn message_update_failed(
+        &self,
+        approval_id: &str,
+        retry_at: i64,
+    ) -> Result<(), HitlError> {
+        self.update(
+            approval_id,
+            "SET redriveAt = :at, messageUpdateAttempts = if_not_exists(messageUpdateAttempts, :zero) + :one",
+            "attribute_exists(redrive)",
+            vec![(":at", n(retry_at)), (":zero", n(0)), (":one", n(1))],
+            ReturnValue::None,
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn give_up_message_update(
+        &self,
+        approval_id: &str,
+        reason: &str,
+        now: i64,
+    ) -> Result<bool, HitlError> {
+        let given_up = self
+            .update(
+                approval_id,
+                "SET messageUpdateFailedAt = :now, messageUpdateFailedReason = :why",
+                "attribute_exists(approvalId) AND attribute_not_exists(messageUpdatedAt) AND attribute_not_exists(messageUpdateFailedAt)",
+                vec![(":now", n(now)), (":why", s(reason))],
+                ReturnValue::None,
+            )
+            .await?;
+        Ok(given_up.is_some())
+    }
+
+    async fn settle(&self, approval_id: &str) -> Result<bool, HitlError> {
+        let settled = self
+            .update(
+                approval_id,
+                "REMOVE redrive, redriveAt",
+                SETTLED,
+                vec![(":slack", s("slack"))],
+                ReturnValue::None,
+            )
+            .await?;
+        Ok(settled.is_some())
+    }
+
+    async fn reschedule(&self, approval_id: &str, at: i64) -> Result<(), HitlError> {
+        self.update(
+            approval_id,
+            "SET redriveAt = :at",
+            "attribute_exists(redrive)",
+            vec![(":at", n(at))],
+            ReturnValue::None,
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn due_for_relay(&self, now: i64, limit: usize) -> Result<Vec<String>, HitlError> {
+        self.due_in_index(RELAY_INDEX, ("redrive", DUE), "redriveAt", now, limit)
+            .await
+    }
+}
+
+fn lease_values(
+    token: &str,
+    now: i64,
+    until: i64,
+) -> Vec<(&'static str, aws_sdk_dynamodb::types::AttributeValue)> {
+    vec![
+        (":token", s(token)),
+        (":now", n(now)),
+        (":until", n(until)),
+        (":due", s(DUE)),
+        (":zero", n(0)),
+        (":one", n(1)),
+    ]
+}
+
+/// The message-update bookkeeping of a record, as `to_item` writes it.
+pub(crate) fn message_update_attributes(r: &ApprovalRecord) -> Item {
+    let mut item = Item::new();
+    if r.message_update_attempts > 0 {
+        item.insert(
+            "messageUpdateAttempts".into(),
+            n(r.message_update_attempts.into()),
+        );
+    }
+    if let Some(failure) = &r.message_update_failed {
+        item.insert("messageUpdateFailedAt".into(), n(failure.at));
+        item.insert("messageUpdateFailedReason".into(), s(&failure.reason));
+    }
+    item
+}
+
+/// The message update given up, if it was (`messageUpdateFailedAt` and its reason).
+pub(crate) fn message_update_failure(
+    item: &Item,
+) -> Result<Option<MessageUpdateFailure>, HitlError> {
+    let Some(at) = get_n(item, "messageUpdateFailedAt")? else {
+        return Ok(None);
+    };
+    let reason = get_s(item, "messageUpdateFailedReason").unwrap_or_default();
+    Ok(Some(MessageUpdateFailure { reason, at }))
+}

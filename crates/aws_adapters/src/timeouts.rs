@@ -1,0 +1,189 @@
+//! How long every call may take, and what that adds up to per function.
+//!
+//! Each AWS SDK call ends within its operation timeout (retries included); each Slack, Teams
+//! or Jira call within its budget (`saas_adapters`). [`BUDGETS`] lists what one event of each
+//! function does, each call at its worst; a test checks that every sum, plus a margin for our
+//! own work, stays under the function's `Timeout` in `template.yaml` (and the Slack click under
+//! Slack's 3 s, with room to spare).
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+
+/// The limits of one AWS SDK call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SdkTimeouts {
+    pub connect: Duration,
+    pub read: Duration,
+    /// One attempt, from sending to the last byte of the answer.
+    pub attempt: Duration,
+    /// The whole call, its retries and their backoff included: its worst case.
+    pub operation: Duration,
+    pub max_attempts: u32,
+    pub initial_backoff: Duration,
+    pub max_backoff: Duration,
+}
+
+impl SdkTimeouts {
+    pub fn timeout_config(&self) -> TimeoutConfig {
+        TimeoutConfig::builder()
+            .connect_timeout(self.connect)
+            .read_timeout(self.read)
+            .operation_attempt_timeout(self.attempt)
+            .operation_timeout(self.operation)
+            .build()
+    }
+
+    pub fn retry_config(&self) -> RetryConfig {
+        RetryConfig::standard()
+            .with_max_attempts(self.max_attempts)
+            .with_initial_backoff(self.initial_backoff)
+            .with_max_backoff(self.max_backoff)
+    }
+}
+
+/// Task functions and the Decision API's link pages. DynamoDB and Step Functions answer in
+/// tens of milliseconds; an attempt that takes most of a second is stuck, and one more try is
+/// worth more than waiting on it.
+pub const TASK_SDK: SdkTimeouts = SdkTimeouts {
+    connect: Duration::from_millis(800),
+    read: Duration::from_millis(800),
+    attempt: Duration::from_millis(800),
+    operation: Duration::from_millis(1200),
+    max_attempts: 3,
+    initial_backoff: Duration::from_millis(50),
+    max_backoff: Duration::from_millis(400),
+};
+
+/// The link pages' DynamoDB and Step Functions calls: a person waits for the page, with no
+/// deadline but HttpApi's 30 s, and a "try again" that a second click would not fix is worse
+/// than a slower answer. So an attempt may take most of the 2 s a loaded table can need
+/// (a burst of clicks onto cold processes) before it counts as stuck; warm, they answer in
+/// milliseconds.
+pub const LINK_SDK: SdkTimeouts = SdkTimeouts {
+    connect: Duration::from_millis(800),
+    read: Duration::from_millis(2000),
+    attempt: Duration::from_millis(2000),
+    operation: Duration::from_millis(2500),
+    max_attempts: 2,
+    initial_backoff: Duration::from_millis(50),
+    max_backoff: Duration::from_millis(400),
+};
+
+/// Secrets Manager reads, at cold start or when an event builds again after a transient
+/// failure: a cold process at 128 MB on a slow network may need a second or more for its first
+/// TLS handshake, so attempts are longer than a warm call's; three attempts fit in what Lambda
+/// gives init (`lambda_kit::cold_start::BUILD_DURING_INIT_WITHIN`).
+pub const INIT_SDK: SdkTimeouts = SdkTimeouts {
+    connect: Duration::from_millis(2000),
+    read: Duration::from_millis(2000),
+    attempt: Duration::from_millis(2500),
+    operation: Duration::from_millis(6000),
+    max_attempts: 3,
+    initial_backoff: Duration::from_millis(100),
+    max_backoff: Duration::from_millis(1000),
+};
+
+/// The Slack click, which must be answered within Slack's 3 s: shorter attempts, two at most,
+/// so the record's read and the decision write fit in the click's record budget
+/// (decision_api's `RECORD_BUDGET`, 1.2 s).
+pub const INTERACTIVE_SDK: SdkTimeouts = SdkTimeouts {
+    connect: Duration::from_millis(300),
+    read: Duration::from_millis(400),
+    attempt: Duration::from_millis(400),
+    operation: Duration::from_millis(600),
+    max_attempts: 2,
+    initial_backoff: Duration::from_millis(50),
+    max_backoff: Duration::from_millis(200),
+};
+
+/// Our own work in one event (parsing, signing, rendering, logs, the Runtime API round trip:
+/// milliseconds, with room to spare).
+pub const HANDLER_MARGIN: Duration = Duration::from_millis(500);
+/// Slack wants the click's answer within 3 s; we aim for this, network included.
+pub const SLACK_ANSWER_WITHIN: Duration = Duration::from_millis(2500);
+/// What reading the record and writing the decision may take before the click answers
+/// anyway (decision_api's `RECORD_BUDGET`).
+pub const SLACK_RECORD_WITHIN: Duration = Duration::from_millis(1200);
+/// The click's own work and the answer's way back to Slack.
+pub const SLACK_ANSWER_MARGIN: Duration = Duration::from_millis(300);
+
+/// What a Slack click may spend building the Decision API's clients again when a transient
+/// failure left them unbuilt (a warm Secrets Manager read takes tens of milliseconds); longer,
+/// and the click's own calls would not fit in Slack's 3 s.
+pub const SLACK_CLICK_BUILD_AGAIN: Duration = Duration::from_millis(200);
+
+/// One Slack Web API call in a Task function (`saas_adapters::slack::DEFAULT_BUDGET`).
+pub const SLACK_CALL: Duration = Duration::from_secs(3);
+/// One Slack Web API call while a click waits for its answer (`SlackWebApi::with_budget`;
+/// decision_api's `SLACK_CALL_BUDGET`).
+pub const SLACK_CLICK_CALL: Duration = Duration::from_millis(700);
+/// One Teams webhook post (`saas_adapters::teams::DEFAULT_BUDGET`).
+pub const TEAMS_POST: Duration = Duration::from_millis(3500);
+/// One message to a person's 1:1 chat through the bot (`saas_adapters::teams::bot::SEND_BUDGET`):
+/// its tokens, the Graph lookup, opening the conversation and the post, on one deadline.
+pub const TEAMS_BOT_SEND: Duration = Duration::from_secs(6);
+/// One Jira read and one Jira write (`saas_adapters::jira::{READ_BUDGET, WRITE_BUDGET}`).
+pub const JIRA_READ: Duration = Duration::from_millis(1500);
+pub const JIRA_WRITE: Duration = Duration::from_millis(2500);
+/// One message over SMTP: connecting, TLS, `AUTH` and the transaction
+/// (`saas_adapters::smtp::SEND_BUDGET`).
+pub const SMTP_SEND: Duration = Duration::from_secs(5);
+/// One Outlook message: a token when none is held (or it expired) and Graph `sendMail`
+/// (`saas_adapters::outlook::SEND_BUDGET`).
+pub const OUTLOOK_SEND: Duration = Duration::from_secs(3);
+
+/// One call a function makes, at its worst.
+#[derive(Debug, Clone, Copy)]
+pub struct Call {
+    pub what: &'static str,
+    pub worst: Duration,
+}
+
+/// What one event of a function does, in order.
+#[derive(Debug, Clone, Copy)]
+pub struct FunctionBudget {
+    /// The function's logical id in `template.yaml`.
+    pub function: &'static str,
+    /// Which of its paths, when it has several.
+    pub path: &'static str,
+    /// Calls made on every event.
+    pub calls: &'static [Call],
+    /// Calls made only while each still fits in what is left of `answer_within`; what does
+    /// not fit is left to the relay.
+    pub if_time_left: &'static [Call],
+    /// A limit tighter than the function's timeout (Slack's), if any.
+    pub answer_within: Option<Duration>,
+}
+
+impl FunctionBudget {
+    /// The worst case of the calls made on every event.
+    pub fn worst_case(&self) -> Duration {
+        self.calls.iter().map(|c| c.worst).sum()
+    }
+
+    /// The worst case of everything, the gated calls included (for a path with an answer
+    /// limit, the gate keeps the real time within that limit), after building the function's
+    /// clients again when a transient failure left them unbuilt at cold start.
+    pub fn worst_case_ungated(&self) -> Duration {
+        self.build_again()
+            + self.worst_case()
+            + self.if_time_left.iter().map(|c| c.worst).sum::<Duration>()
+    }
+
+    /// What an event may spend building the clients a cold start could not
+    /// (`lambda_kit::ColdStart`): shorter where Slack waits for the answer.
+    pub fn build_again(&self) -> Duration {
+        match self.answer_within {
+            Some(_) => SLACK_CLICK_BUILD_AGAIN,
+            None => lambda_kit::cold_start::BUILD_AGAIN_WITHIN,
+        }
+    }
+}
+
+mod budgets;
+pub use budgets::BUDGETS;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,131 @@
+//! Decision Relay (scheduled every minute): delivers the decisions a fault left
+//! undelivered, fails Tasks still waiting on expired requests with `Hitl.Expired`, and brings
+//! Slack messages up to date with the final outcome. Its input (the schedule's event) is not
+//! used.
+//! One run's passes and budget are the model's (`approvals::delivery::run`).
+
+use std::time::{Duration, Instant};
+
+use approvals::delivery::run::{relay_run, RunClock, RunLimits, RunReport};
+use approvals::delivery::RelayReport;
+use approvals::ports::OutcomeNotifier;
+use approvals::{ApprovalRecord, HitlError};
+use aws_adapters::cold_start::ColdContext;
+use aws_adapters::sdk_config::WaitDeps;
+use aws_adapters::sdk_config::{endpoints, AwsService};
+use aws_adapters::secrets::SLACK_BOT_TOKEN;
+use channels::slack_click::SlackOutcome;
+use lambda_kit::http_client::open_connections;
+use lambda_kit::{init_tracing, metrics, now, run_task};
+use saas_adapters::slack::SlackWebApi;
+use serde_json::Value;
+
+/// How long one run starts new work. The function's timeout is 60 s; one record's worst case
+/// (seven SDK calls of at most 1.5 s and one Slack update of at most 4 s) fits in what is left.
+/// Passes every 3 s while work is due; one pass reads up to 100 records.
+const LIMITS: RunLimits = RunLimits {
+    budget: Duration::from_secs(40),
+    pass_interval: Duration::from_secs(3),
+    batch: 100,
+};
+
+struct Deps {
+    wait: WaitDeps,
+    /// Set when the deployment has Slack: messages get their final outcome.
+    slack: Option<SlackWebApi>,
+}
+
+/// The wall clock and the time since the run started, with a real pause.
+struct WallClock(Instant);
+
+#[async_trait::async_trait]
+impl RunClock for WallClock {
+    fn now(&self) -> i64 {
+        now()
+    }
+    fn elapsed(&self) -> Duration {
+        self.0.elapsed()
+    }
+    async fn pause(&self, duration: Duration) {
+        tokio::time::sleep(duration).await;
+    }
+}
+
+/// The message updates, with each refusal counted (`VendorRefusals`): the domain only keeps
+/// the reason of the one it gives up.
+struct CountedRefusals<'a>(&'a dyn OutcomeNotifier);
+
+#[async_trait::async_trait]
+impl OutcomeNotifier for CountedRefusals<'_> {
+    async fn show_outcome(&self, record: &ApprovalRecord) -> Result<(), HitlError> {
+        let shown = self.0.show_outcome(record).await;
+        if let Err(err) = &shown {
+            metrics::vendor_refusal(err);
+        }
+        shown
+    }
+}
+
+/// A pass's metrics: what it delivered and gave up, and how far behind delivery is.
+fn report_pass(pass: &RelayReport, now: i64) {
+    let age = pass
+        .oldest_undelivered_decided_at
+        .map_or(0, |decided_at| now - decided_at);
+    metrics::relay_pass(pass.delivered.len(), pass.gave_up.len(), age);
+}
+
+async fn handle(deps: &Deps, _event: Value) -> Result<RunReport, HitlError> {
+    let slack = deps
+        .slack
+        .as_ref()
+        .map(|api| SlackOutcome(api as &dyn channels::slack::SlackMessenger));
+    let counted = slack.as_ref().map(|s| CountedRefusals(s));
+    let notifier = counted.as_ref().map(|s| s as &dyn OutcomeNotifier);
+    let clock = WallClock(Instant::now());
+    let run = relay_run(
+        &deps.wait.store,
+        &deps.wait.resumer,
+        notifier,
+        &clock,
+        LIMITS,
+        &report_pass,
+    )
+    .await?;
+    tracing::info!(
+        passes = run.passes,
+        delivered = run.delivered,
+        late = run.late,
+        expired = run.expired,
+        messages_updated = run.messages_updated,
+        retry_later = run.retry_later.len(),
+        gave_up = run.gave_up.len(),
+        "relay run done"
+    );
+    Ok(run)
+}
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    init_tracing();
+    let cold = ColdContext::load().await;
+    // Opened while init runs at full speed, not by the first event (lambda_kit::http_client).
+    let mut urls = endpoints(
+        &cold.config,
+        &cold.settings,
+        &[AwsService::DynamoDb, AwsService::StepFunctions],
+    );
+    urls.push(SlackWebApi::connection_url(cold.settings.slack_api_url()));
+    open_connections(&urls).await;
+    // Built at cold start; a transient failure is built again by the next event (ColdStart).
+    let deps = cold
+        .build(|cold| async move {
+            // Slack is optional: without its token the relay only resumes workflows.
+            let token = cold.secrets.optional_text(SLACK_BOT_TOKEN).await?;
+            Ok(Deps {
+                wait: WaitDeps::new(&cold.config, &cold.settings)?,
+                slack: token.map(|t| SlackWebApi::from_token(cold.settings.slack_api_url(), &t)),
+            })
+        })
+        .await;
+    run_task(&deps, handle).await
+}
