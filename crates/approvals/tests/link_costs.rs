@@ -3,7 +3,7 @@
 
 use approvals::ports::FinalDelivery;
 use approvals::ports::{ApprovalStore, DecisionWrite, DeliveryClaim, DeliveryStore};
-use approvals::testing::{FakeStore, FakeResumer};
+use approvals::testing::{FakeResumer, FakeStore};
 use approvals::use_cases::{decide, view_link, ClientInfo, LinkView};
 use approvals::{ApprovalRecord, Channel, Decision, HitlError, LinkSigner, RecordedDecision};
 use async_trait::async_trait;

@@ -4,7 +4,7 @@
 //! try again. And a name typed on a shared link is refused when it holds control characters.
 
 use approvals::ports::ApprovalStore;
-use approvals::testing::{InstrumentedStore, FakeResumer, WriteFault};
+use approvals::testing::{FakeResumer, InstrumentedStore, WriteFault};
 use approvals::use_cases::{decide, view_link, ClientInfo, Delivery, FormField, LinkView};
 use approvals::{ApprovalRecord, Channel, Decision, LinkSigner};
 

@@ -4,7 +4,7 @@
 use approvals::approval::LEASE_SECONDS;
 use approvals::delivery::{relay, EXPIRED_ERROR};
 use approvals::ports::{ApprovalStore, DecisionWrite, DeliveryClaim, DeliveryStore, FinalDelivery};
-use approvals::testing::{FakeStore, FakeResumer};
+use approvals::testing::{FakeResumer, FakeStore};
 use approvals::use_cases::TaskStatus;
 use approvals::use_cases::{self, ClientInfo, LinkSettings, LinkView, WaitInput};
 use approvals::{
@@ -370,15 +370,8 @@ async fn a_decision_delivered_by_its_click_leaves_the_relay_index_at_once() {
     w.post(links.approve_url.as_deref().unwrap(), NOW + 2).await;
     let record = w.record().await;
     assert_eq!(record.delivery.delivered_at, Some(NOW + 2));
-    assert_eq!(
-        record.delivery.relay_at, None,
-        "nothing left for the relay"
-    );
-    let due = w
-        .store
-        .due_for_relay(NOW + LIFETIME * 2, 10)
-        .await
-        .unwrap();
+    assert_eq!(record.delivery.relay_at, None, "nothing left for the relay");
+    let due = w.store.due_for_relay(NOW + LIFETIME * 2, 10).await.unwrap();
     assert!(due.is_empty(), "{due:?}");
 }
 

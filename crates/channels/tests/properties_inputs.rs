@@ -3,7 +3,7 @@
 //! either refuses it with a named error or runs; it never panics.
 
 use approvals::testing::FakeEmailSender;
-use approvals::testing::{FakeStore, FakeResumer};
+use approvals::testing::{FakeResumer, FakeStore};
 use approvals::use_cases::{create_approval_links, wait_for_approval, LinkSettings, WaitInput};
 use approvals::{Channel, CreateLinksInput, HitlError, LinkSigner};
 use channels::email::{build_emails, SendEmailInput};
@@ -15,7 +15,7 @@ use channels::slack::{
     SendMessageInput, UpdateMessageInput, WaitForUserActionInput,
 };
 use channels::teams::{self, ApproverMail, TeamsRequestActionInput, TeamsSendMessageInput};
-use channels::testing::{FakeSlack, FakeJira, FakeTeams};
+use channels::testing::{FakeJira, FakeSlack, FakeTeams};
 use proptest::prelude::*;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};

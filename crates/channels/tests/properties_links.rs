@@ -4,7 +4,7 @@
 
 use approvals::approval_links::LinkParams;
 use approvals::ports::ApprovalStore;
-use approvals::testing::{FakeStore, FakeResumer};
+use approvals::testing::{FakeResumer, FakeStore};
 use approvals::use_cases::{decide, view_link, ClientInfo, LinkView};
 use approvals::{ApprovalRecord, Channel, Decision, LinkSigner};
 use proptest::prelude::*;

@@ -1,7 +1,7 @@
 //! A Slack click decides only the request whose own message carries it, from the configured
 //! workspace; whatever came with the click is escaped wherever it is shown.
 
-use approvals::testing::{FakeStore, FakeResumer};
+use approvals::testing::{FakeResumer, FakeStore};
 use approvals::use_cases::{Delivery, LinkView};
 use approvals::{ApprovalRecord, Channel, MessageRef};
 use channels::pages::render;

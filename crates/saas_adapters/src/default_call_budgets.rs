@@ -2,7 +2,7 @@
 
 use aws_adapters::timeouts;
 
-use crate::{service_calls, jira, outlook, slack, smtp, teams};
+use crate::{jira, outlook, service_calls, slack, smtp, teams};
 
 #[test]
 fn default_budgets_are_the_ones_the_function_budgets_count_on() {

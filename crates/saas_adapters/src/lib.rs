@@ -4,11 +4,11 @@
 //! Microsoft Graph `sendMail`). Each implements a port of `approvals`; [`service_calls`] holds what the
 //! HTTP ones share (a time budget per call, retries that never post twice, error names).
 
-pub mod service_calls;
 pub mod identity;
 pub mod jira;
 pub mod mail;
 pub mod outlook;
+pub mod service_calls;
 pub mod slack;
 pub mod smtp;
 pub mod teams;

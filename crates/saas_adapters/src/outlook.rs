@@ -22,8 +22,8 @@ use reqwest::Url;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 
-use crate::service_calls::{Repeat, Reply, ServiceHttp};
 use crate::identity::{AppCredentials, AppToken};
+use crate::service_calls::{Repeat, Reply, ServiceHttp};
 
 /// What one message may take, a token request and a retry after an expired token included
 /// (`aws_adapters::timeouts::OUTLOOK_SEND`).

@@ -7,8 +7,8 @@ use std::time::Duration;
 use approvals::Service;
 use axum::http::{header, StatusCode};
 use channels::jira::IssueTracker;
-use saas_adapters::service_calls::ServiceHttp;
 use saas_adapters::jira::JiraCloud;
+use saas_adapters::service_calls::ServiceHttp;
 use serde_json::json;
 
 fn fixture(name: &str) -> String {

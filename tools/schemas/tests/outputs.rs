@@ -5,13 +5,13 @@
 use std::path::Path;
 
 use approvals::follow_up::{Answer, FollowUpAnswer};
-use approvals::testing::{FakeStore, FakeEmailSender};
+use approvals::testing::{FakeEmailSender, FakeStore};
 use approvals::use_cases::LinkSettings;
 use approvals::{
     Channel, ChosenAction, DecidedBy, Decision, DecisionOutput, LinkSigner, RecordedDecision,
     SlackUser,
 };
-use channels::testing::{FakeSlack, FakeJira, FakeTeams};
+use channels::testing::{FakeJira, FakeSlack, FakeTeams};
 use serde::Serialize;
 use serde_json::{json, Value};
 

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 
 use super::{relay, MAX_MESSAGE_UPDATE_ATTEMPTS};
 use crate::ports::{ApprovalStore, DeliveryStore, FinalDelivery, OutcomeNotifier};
-use crate::testing::{FakeStore, FakeResumer};
+use crate::testing::{FakeResumer, FakeStore};
 use crate::{
     ApprovalRecord, Channel, DecidedBy, Decision, HitlError, MessageRef, RecordedDecision, Service,
     ServiceErrorKind,
@@ -85,10 +85,7 @@ async fn a_permanent_refusal_settles_the_record_with_its_reason_once() {
     );
     assert_eq!(failure.at, 100);
     assert!(record.is_settled());
-    assert_eq!(
-        record.delivery.relay_at, None,
-        "out of the relay index"
-    );
+    assert_eq!(record.delivery.relay_at, None, "out of the relay index");
     for later in [200, 10_000] {
         relay(&store, &resumer, Some(&slack), later, 10)
             .await
@@ -108,10 +105,7 @@ async fn transient_failures_back_off_then_settle_with_their_reason() {
     let resumer = FakeResumer::default();
     let (mut now, mut pauses) = (100, Vec::new());
     while let Some(due) = store.get("a").await.unwrap().unwrap().delivery.relay_at {
-        assert!(
-            pauses.len() < 50,
-            "the relay never gives up: {pauses:?}"
-        );
+        assert!(pauses.len() < 50, "the relay never gives up: {pauses:?}");
         pauses.push(due.max(now) - now);
         now = due.max(now);
         relay(&store, &resumer, Some(&slack), now, 10)

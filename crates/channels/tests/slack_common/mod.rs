@@ -1,7 +1,7 @@
 //! What the Slack use-case tests share: a world of in-memory ports and the inputs they send.
 #![allow(dead_code)] // each test file uses its own part
 
-use approvals::testing::{FakeStore, FakeResumer};
+use approvals::testing::{FakeResumer, FakeStore};
 use approvals::{HitlError, MessageRef};
 use channels::slack::*;
 use channels::slack_click::*;

@@ -2,7 +2,7 @@
 //! and the links it creates and clicks.
 #![allow(dead_code)] // each test file uses its own part
 
-use approvals::testing::{FakeStore, FakeResumer};
+use approvals::testing::{FakeResumer, FakeStore};
 use approvals::use_cases::TaskStatus;
 use approvals::use_cases::{self, ClientInfo, LinkSettings, LinkView, WaitInput};
 use approvals::{CreateLinksInput, CreateLinksOutput, HitlError, LinkSigner};

@@ -2,7 +2,7 @@
 //! recorded (no 413), and a person is never told "try again" for a click that was recorded.
 
 use approvals::ports::ApprovalStore;
-use approvals::testing::{InstrumentedStore, FakeResumer, WriteFault};
+use approvals::testing::{FakeResumer, InstrumentedStore, WriteFault};
 use approvals::{ApprovalRecord, Channel, Decision, FollowUp, LinkSigner};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;

@@ -1,9 +1,9 @@
 //! What both verdicts are made of: the generated input schema (a JSON Schema validator) and
 //! the code (the strict parser, then the use case on test doubles).
 
-use approvals::testing::{FakeStore, FakeResumer, FakeEmailSender};
+use approvals::testing::{FakeEmailSender, FakeResumer, FakeStore};
 use approvals::HitlError;
-use channels::testing::{FakeSlack, FakeJira};
+use channels::testing::{FakeJira, FakeSlack};
 use serde_json::Value;
 
 pub const NOW: i64 = 1_800_000_000;

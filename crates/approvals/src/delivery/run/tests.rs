@@ -9,7 +9,7 @@ use async_trait::async_trait;
 
 use super::{relay_run, RunClock, RunLimits, RunReport};
 use crate::delivery::tests::decided_request;
-use crate::testing::{FakeStore, FakeResumer};
+use crate::testing::{FakeResumer, FakeStore};
 use crate::HitlError;
 
 /// Before the request's expiry (10,000) by more than a run.

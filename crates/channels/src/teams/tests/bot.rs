@@ -3,7 +3,7 @@ use crate::teams::{
     request_action, send_message, ApproverMail, TeamsRequestActionInput, TeamsSendMessageInput,
 };
 use crate::testing::FakeTeams;
-use approvals::testing::{FakeStore, FakeResumer, FakeEmailSender};
+use approvals::testing::{FakeEmailSender, FakeResumer, FakeStore};
 use approvals::use_cases::{decide, ClientInfo, LinkView};
 use approvals::{Channel, LinkSigner, Service, ServiceErrorKind};
 

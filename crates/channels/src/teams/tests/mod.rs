@@ -1,6 +1,6 @@
 use super::*;
 use crate::testing::FakeTeams;
-use approvals::testing::{FakeStore, FakeResumer, FakeEmailSender};
+use approvals::testing::{FakeEmailSender, FakeResumer, FakeStore};
 use approvals::use_cases::{decide, view_link, ClientInfo, LinkView};
 use approvals::{DecisionOutput, LinkSigner};
 use approvals::{Service, ServiceErrorKind};
