@@ -1,146 +1,87 @@
-//! The entries of the catalog, in the template's order.
+//! The entries of the catalog, one constant per function, listed in [`FUNCTIONS`] in the
+//! template's order. Each names the port calls its use cases make (the comment says which use
+//! cases), the SDK operations they come to and its budget.
 
-use crate::{Aws, Function, Trigger};
+mod links;
+mod slack;
+mod teams_jira;
 
-const SLACK_BOT_TOKEN: &str = "SLACK_BOT_TOKEN_SECRET_ID";
-const TEAMS: &[&str] = &[
-    "TEAMS_WEBHOOK_URL_SECRET_ID",
-    "TEAMS_BOT_APP_SECRET_SECRET_ID",
-];
+pub use links::{CREATE_APPROVAL_LINKS, DECISION_API, SEND_EMAIL, WAIT_FOR_APPROVAL};
+pub use slack::{
+    DECISION_RELAY, SLACK_EXPIRY_SWEEPER, SLACK_REQUEST_ACTION, SLACK_SEND_MESSAGE,
+    SLACK_UPDATE_MESSAGE, SLACK_WAIT_FOR_USER_ACTION,
+};
+pub use teams_jira::{
+    JIRA_ADD_ISSUE_COMMENT, JIRA_CHANGE_ISSUE_STATUS, TEAMS_REQUEST_ACTION,
+    TEAMS_SEND_CHANNEL_MESSAGE, TEAMS_SEND_CHAT_MESSAGE,
+};
 
-/// Teams Request Action also signs links and emails them to named approvers.
-const TEAMS_REQUEST: &[&str] = &[
-    "TEAMS_WEBHOOK_URL_SECRET_ID",
-    "TEAMS_BOT_APP_SECRET_SECRET_ID",
-    "LINK_SIGNING_KEYS_SECRET_ID",
-    "SMTP_PASSWORD_SECRET_ID",
-    "OUTLOOK_CLIENT_SECRET_SECRET_ID",
-];
+use crate::{Call, Function, Sdk, Worst, SECRET_READ};
 
 /// Every function of `template.yaml`.
 pub const FUNCTIONS: &[Function] = &[
-    Function {
-        logical_id: "CreateApprovalLinksFunction",
-        package: "create_approval_links",
-        binary: "create-approval-links",
-        trigger: Trigger::Task,
-        aws: &[Aws::DynamoDb, Aws::SecretsManager],
-        secrets: &["LINK_SIGNING_KEYS_SECRET_ID"],
-    },
-    Function {
-        logical_id: "WaitForApprovalFunction",
-        package: "wait_for_approval",
-        binary: "wait-for-approval",
-        trigger: Trigger::Task,
-        aws: &[Aws::DynamoDb, Aws::StepFunctions],
-        secrets: &[],
-    },
-    Function {
-        logical_id: "SendEmailFunction",
-        package: "send_email",
-        binary: "send-email",
-        trigger: Trigger::Task,
-        aws: &[Aws::Ses, Aws::SecretsManager],
-        secrets: &["SMTP_PASSWORD_SECRET_ID", "OUTLOOK_CLIENT_SECRET_SECRET_ID"],
-    },
-    Function {
-        logical_id: "DecisionApiFunction",
-        package: "decision_api",
-        binary: "decision-api",
-        trigger: Trigger::Http,
-        aws: &[Aws::DynamoDb, Aws::StepFunctions, Aws::SecretsManager],
-        secrets: &[
-            "LINK_SIGNING_KEYS_SECRET_ID",
-            "SLACK_SIGNING_SECRET_SECRET_ID",
-            SLACK_BOT_TOKEN,
-        ],
-    },
-    Function {
-        logical_id: "SlackRequestActionFunction",
-        package: "slack_request_action",
-        binary: "slack-request-action",
-        trigger: Trigger::Task,
-        aws: &[Aws::DynamoDb, Aws::SecretsManager],
-        secrets: &[SLACK_BOT_TOKEN],
-    },
-    Function {
-        logical_id: "SlackSendMessageFunction",
-        package: "slack_send_message",
-        binary: "slack-send-message",
-        trigger: Trigger::Task,
-        aws: &[Aws::DynamoDb, Aws::SecretsManager],
-        secrets: &[SLACK_BOT_TOKEN],
-    },
-    Function {
-        logical_id: "SlackUpdateMessageFunction",
-        package: "slack_update_message",
-        binary: "slack-update-message",
-        trigger: Trigger::Task,
-        aws: &[Aws::SecretsManager],
-        secrets: &[SLACK_BOT_TOKEN],
-    },
-    Function {
-        logical_id: "SlackWaitForUserActionFunction",
-        package: "slack_wait_for_user_action",
-        binary: "slack-wait-for-user-action",
-        trigger: Trigger::Task,
-        aws: &[Aws::DynamoDb, Aws::StepFunctions],
-        secrets: &[],
-    },
-    Function {
-        logical_id: "SlackExpirySweeperFunction",
-        package: "slack_expiry_sweeper",
-        binary: "slack-expiry-sweeper",
-        trigger: Trigger::Schedule,
-        aws: &[Aws::DynamoDb, Aws::SecretsManager],
-        secrets: &[SLACK_BOT_TOKEN],
-    },
-    Function {
-        logical_id: "DecisionRelayFunction",
-        package: "decision_relay",
-        binary: "decision-relay",
-        trigger: Trigger::Schedule,
-        aws: &[Aws::DynamoDb, Aws::StepFunctions, Aws::SecretsManager],
-        secrets: &[SLACK_BOT_TOKEN],
-    },
-    Function {
-        logical_id: "TeamsRequestActionFunction",
-        package: "teams_request_action",
-        binary: "teams-request-action",
-        trigger: Trigger::Task,
-        aws: &[Aws::DynamoDb, Aws::Ses, Aws::SecretsManager],
-        secrets: TEAMS_REQUEST,
-    },
-    Function {
-        logical_id: "TeamsSendChannelMessageFunction",
-        package: "teams_send_channel_message",
-        binary: "teams-send-channel-message",
-        trigger: Trigger::Task,
-        aws: &[Aws::SecretsManager],
-        secrets: TEAMS,
-    },
-    Function {
-        logical_id: "TeamsSendChatMessageFunction",
-        package: "teams_send_chat_message",
-        binary: "teams-send-chat-message",
-        trigger: Trigger::Task,
-        aws: &[Aws::SecretsManager],
-        secrets: TEAMS,
-    },
-    Function {
-        logical_id: "JiraAddIssueCommentFunction",
-        package: "jira_add_issue_comment",
-        binary: "jira-add-issue-comment",
-        trigger: Trigger::Task,
-        aws: &[Aws::SecretsManager],
-        secrets: &["JIRA_API_TOKEN_SECRET_ID"],
-    },
-    Function {
-        logical_id: "JiraChangeIssueStatusFunction",
-        package: "jira_change_issue_status",
-        binary: "jira-change-issue-status",
-        trigger: Trigger::Task,
-        aws: &[Aws::SecretsManager],
-        secrets: &["JIRA_API_TOKEN_SECRET_ID"],
-    },
+    CREATE_APPROVAL_LINKS,
+    WAIT_FOR_APPROVAL,
+    SEND_EMAIL,
+    DECISION_API,
+    SLACK_REQUEST_ACTION,
+    SLACK_SEND_MESSAGE,
+    SLACK_UPDATE_MESSAGE,
+    SLACK_WAIT_FOR_USER_ACTION,
+    SLACK_EXPIRY_SWEEPER,
+    DECISION_RELAY,
+    TEAMS_REQUEST_ACTION,
+    TEAMS_SEND_CHANNEL_MESSAGE,
+    TEAMS_SEND_CHAT_MESSAGE,
+    JIRA_ADD_ISSUE_COMMENT,
+    JIRA_CHANGE_ISSUE_STATUS,
 ];
+
+const SLACK_BOT_TOKEN: &str = "SLACK_BOT_TOKEN_SECRET_ID";
+const LINK_SIGNING_KEYS: &str = "LINK_SIGNING_KEYS_SECRET_ID";
+const SMTP_PASSWORD: &str = "SMTP_PASSWORD_SECRET_ID";
+const OUTLOOK_CLIENT_SECRET: &str = "OUTLOOK_CLIENT_SECRET_SECRET_ID";
+const TEAMS_WEBHOOK_URL: &str = "TEAMS_WEBHOOK_URL_SECRET_ID";
+const TEAMS_BOT_APP_SECRET: &str = "TEAMS_BOT_APP_SECRET_SECRET_ID";
+
+const GET_ITEM: Sdk = Sdk::op("dynamodb:GetItem");
+const PUT_ITEM: Sdk = Sdk::op("dynamodb:PutItem");
+const UPDATE_ITEM: Sdk = Sdk::op("dynamodb:UpdateItem");
+const SEND_TASK_SUCCESS: Sdk = Sdk::op("states:SendTaskSuccess");
+const SEND_TASK_FAILURE: Sdk = Sdk::op("states:SendTaskFailure");
+const SEND_EMAIL_OP: Sdk = Sdk::op("ses:SendEmail");
+const READ_SECRET: Sdk = Sdk::op(SECRET_READ);
+
+/// A DynamoDB or Step Functions call of a Task function.
+const fn sdk(what: &'static str) -> Call {
+    Call {
+        what,
+        worst: Worst::TaskSdk,
+    }
+}
+
+/// A DynamoDB or Step Functions call behind a link page.
+const fn link_sdk(what: &'static str) -> Call {
+    Call {
+        what,
+        worst: Worst::LinkSdk,
+    }
+}
+
+/// A DynamoDB or Step Functions call while a Slack click waits.
+const fn click_sdk(what: &'static str) -> Call {
+    Call {
+        what,
+        worst: Worst::ClickSdk,
+    }
+}
+
+/// Any other call, bounded by its own limit.
+const fn call(what: &'static str, worst: Worst) -> Call {
+    Call { what, worst }
+}
+
+/// Five rounds of ten sends at once (`channels::email::MAX_PARALLEL_SENDS`): fifty approvers.
+const fn five_rounds(what: &'static str, worst: Worst) -> [Call; 5] {
+    [Call { what, worst }; 5]
+}

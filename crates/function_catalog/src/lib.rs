@@ -1,15 +1,22 @@
 //! Every Lambda function of the product, declared once. Adding a function means its handler
 //! (`functions/<package>`), its entry in [`FUNCTIONS`] and its resource in `template.yaml`; the
-//! tests that read this catalog fail when those three disagree (the template's resources, each
-//! function's time budget against its `Timeout`, its IAM grants against the calls its code
-//! makes, the local stack's and the benchmark's list of functions).
+//! tests that read this catalog fail when those three disagree:
+//! - `function_catalog`'s own `tests/agreement.rs`: the template's functions, binaries, log
+//!   groups and secrets, the workspace's packages and binaries;
+//! - `aws_adapters`' timeouts test: each [`Budget`] against the function's `Timeout`;
+//! - `iam_policy`: the port calls and SDK operations against what the code calls and what the
+//!   template grants;
+//! - the benchmark names the functions it runs through this catalog.
 //!
 //! Pure data, no dependencies: the functions' start-up, the adapters' tests and the tools all
-//! read it.
+//! read it. Durations are classes ([`Worst`]) that `aws_adapters::timeouts` resolves, so the
+//! limits stay beside the code that sets them.
 
+mod budget;
 mod entries;
 
-pub use entries::FUNCTIONS;
+pub use budget::{Budget, Call, Deadline, Worst};
+pub use entries::*;
 
 /// One function: how it is named in each place, how it is invoked, what it calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +33,13 @@ pub struct Function {
     pub aws: &'static [Aws],
     /// The secrets it reads, by the environment variable naming each one's id.
     pub secrets: &'static [&'static str],
+    /// One event at its worst, per path: what its `Timeout` must hold.
+    pub budgets: &'static [Budget],
+    /// The methods of the AWS-backed ports (`approvals::ports`) its use cases call, secrets
+    /// apart (`iam_policy` derives them from the code and fails when they differ).
+    pub port_calls: &'static [&'static str],
+    /// The SDK operations those calls make, and the secret reads: what its IAM policy grants.
+    pub sdk: &'static [Sdk],
 }
 
 /// How Lambda invokes a function.
@@ -48,6 +62,59 @@ pub enum Aws {
     SecretsManager,
 }
 
+impl Aws {
+    /// The service prefix of its IAM actions (`dynamodb:GetItem`).
+    pub const fn iam_prefix(self) -> &'static str {
+        match self {
+            Aws::DynamoDb => "dynamodb",
+            Aws::StepFunctions => "states",
+            Aws::Ses => "ses",
+            Aws::SecretsManager => "secretsmanager",
+        }
+    }
+}
+
+/// One SDK operation, as IAM names it, with the index a DynamoDB `Query` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Sdk {
+    pub action: &'static str,
+    pub index: Option<&'static str>,
+}
+
+impl Sdk {
+    /// An operation on a whole resource (the table, a secret, `*`).
+    pub const fn op(action: &'static str) -> Sdk {
+        Sdk {
+            action,
+            index: None,
+        }
+    }
+
+    /// A `dynamodb:Query` of an index.
+    pub const fn query(index: &'static str) -> Sdk {
+        Sdk {
+            action: "dynamodb:Query",
+            index: Some(index),
+        }
+    }
+
+    /// The service it belongs to, if it is one of [`Aws`].
+    pub fn service(&self) -> Option<Aws> {
+        let prefix = self.action.split(':').next()?;
+        [
+            Aws::DynamoDb,
+            Aws::StepFunctions,
+            Aws::Ses,
+            Aws::SecretsManager,
+        ]
+        .into_iter()
+        .find(|s| s.iam_prefix() == prefix)
+    }
+}
+
+/// The action every secret read needs.
+pub const SECRET_READ: &str = "secretsmanager:GetSecretValue";
+
 /// The catalog entry with this logical id.
 pub fn by_logical_id(logical_id: &str) -> Option<&'static Function> {
     FUNCTIONS.iter().find(|f| f.logical_id == logical_id)
@@ -58,18 +125,10 @@ pub fn by_package(package: &str) -> Option<&'static Function> {
     FUNCTIONS.iter().find(|f| f.package == package)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::BTreeSet;
-
-    #[test]
-    fn names_are_unique_and_agree_with_each_other() {
-        let mut ids = BTreeSet::new();
-        for f in FUNCTIONS {
-            assert!(ids.insert(f.logical_id), "{} twice", f.logical_id);
-            assert_eq!(f.binary, f.package.replace('_', "-"), "{}", f.logical_id);
-            assert!(f.logical_id.ends_with("Function"), "{}", f.logical_id);
-        }
-    }
+/// The catalog entry that builds this binary.
+pub fn by_binary(binary: &str) -> Option<&'static Function> {
+    FUNCTIONS.iter().find(|f| f.binary == binary)
 }
+
+#[cfg(test)]
+mod tests;

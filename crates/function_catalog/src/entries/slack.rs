@@ -1,0 +1,159 @@
+//! The Slack functions, the expiry sweeper and the Decision Relay.
+
+use std::time::Duration;
+
+use super::links::{WAIT_BUDGET, WAIT_PORT_CALLS, WAIT_SDK};
+use super::*;
+use crate::{Aws, Budget, Trigger};
+
+/// slack::request_action and slack::send_message with a requestKey (create_or_resume)
+const CREATE_OR_RESUME: &[&str] = &["create", "get", "attach_task_token", "attach_message"];
+const CREATE_OR_RESUME_SDK: &[Sdk] = &[PUT_ITEM, UPDATE_ITEM, GET_ITEM, READ_SECRET];
+
+pub const SLACK_REQUEST_ACTION: Function = Function {
+    logical_id: "SlackRequestActionFunction",
+    package: "slack_request_action",
+    binary: "slack-request-action",
+    trigger: Trigger::Task,
+    aws: &[Aws::DynamoDb, Aws::SecretsManager],
+    secrets: &[SLACK_BOT_TOKEN],
+    budgets: &[Budget::plain(
+        "a retry that finds its request",
+        &[
+            sdk("DynamoDB PutItem: the request (refused: it exists)"),
+            sdk("DynamoDB UpdateItem: attach the new task token"),
+            call("Slack chat.postMessage", Worst::SlackCall),
+            sdk("DynamoDB UpdateItem: the message"),
+        ],
+    )],
+    port_calls: CREATE_OR_RESUME,
+    sdk: CREATE_OR_RESUME_SDK,
+};
+
+pub const SLACK_SEND_MESSAGE: Function = Function {
+    logical_id: "SlackSendMessageFunction",
+    package: "slack_send_message",
+    binary: "slack-send-message",
+    trigger: Trigger::Task,
+    aws: &[Aws::DynamoDb, Aws::SecretsManager],
+    secrets: &[SLACK_BOT_TOKEN],
+    budgets: &[Budget::plain(
+        "requestKey, buttons",
+        &[
+            sdk("DynamoDB PutItem: the requestKey marker (refused: it exists)"),
+            sdk("DynamoDB GetItem: what the first attempt sent"),
+            call("Slack chat.postMessage", Worst::SlackCall),
+            sdk("DynamoDB UpdateItem: the marker's message"),
+            sdk("DynamoDB PutItem: a waitable message"),
+            sdk("DynamoDB UpdateItem: the message"),
+        ],
+    )],
+    port_calls: CREATE_OR_RESUME,
+    sdk: CREATE_OR_RESUME_SDK,
+};
+
+pub const SLACK_UPDATE_MESSAGE: Function = Function {
+    logical_id: "SlackUpdateMessageFunction",
+    package: "slack_update_message",
+    binary: "slack-update-message",
+    trigger: Trigger::Task,
+    aws: &[Aws::SecretsManager],
+    secrets: &[SLACK_BOT_TOKEN],
+    budgets: &[Budget::plain(
+        "",
+        &[call("Slack chat.update", Worst::SlackCall)],
+    )],
+    port_calls: &[],
+    sdk: &[READ_SECRET],
+};
+
+pub const SLACK_WAIT_FOR_USER_ACTION: Function = Function {
+    logical_id: "SlackWaitForUserActionFunction",
+    package: "slack_wait_for_user_action",
+    binary: "slack-wait-for-user-action",
+    trigger: Trigger::Task,
+    aws: &[Aws::DynamoDb, Aws::StepFunctions],
+    secrets: &[],
+    budgets: WAIT_BUDGET,
+    port_calls: WAIT_PORT_CALLS,
+    sdk: WAIT_SDK,
+};
+
+pub const SLACK_EXPIRY_SWEEPER: Function = Function {
+    logical_id: "SlackExpirySweeperFunction",
+    package: "slack_expiry_sweeper",
+    binary: "slack-expiry-sweeper",
+    trigger: Trigger::Schedule,
+    aws: &[Aws::DynamoDb, Aws::SecretsManager],
+    secrets: &[SLACK_BOT_TOKEN],
+    budgets: &[Budget::plain(
+        "a run, its last message",
+        &[
+            // `RUN_BUDGET` of slack_expiry_sweeper: no message is started once it is spent.
+            call(
+                "messages closed before it",
+                Worst::Fixed(Duration::from_secs(45)),
+            ),
+            sdk("DynamoDB Query: expired open messages"),
+            sdk("DynamoDB UpdateItem: claim the close"),
+            call("Slack chat.update", Worst::SlackCall),
+            sdk("DynamoDB UpdateItem: give the claim back"),
+        ],
+    )],
+    // slack::close_expired_messages_while
+    port_calls: &[
+        "expired_open_messages",
+        "claim_message_close",
+        "release_message_close",
+    ],
+    sdk: &[Sdk::query("OpenMessages"), UPDATE_ITEM, READ_SECRET],
+};
+
+pub const DECISION_RELAY: Function = Function {
+    logical_id: "DecisionRelayFunction",
+    package: "decision_relay",
+    binary: "decision-relay",
+    trigger: Trigger::Schedule,
+    aws: &[Aws::DynamoDb, Aws::StepFunctions, Aws::SecretsManager],
+    secrets: &[SLACK_BOT_TOKEN],
+    budgets: &[Budget::plain(
+        "a run, its last record",
+        &[
+            // `RUN_BUDGET` of decision_relay: no record is started once it is spent.
+            call(
+                "passes over the relay index",
+                Worst::Fixed(Duration::from_secs(40)),
+            ),
+            sdk("DynamoDB UpdateItem: lease the delivery"),
+            sdk("Step Functions SendTaskSuccess"),
+            sdk("DynamoDB UpdateItem: mark delivered"),
+            call("Slack chat.update", Worst::SlackCall),
+        ],
+    )],
+    // delivery::relay_while (deliver_decision, fail_expired, update_message, settle); the
+    // stored index keeps its 0.2 name, Redrive.
+    port_calls: &[
+        "due_for_relay",
+        "get",
+        "claim_delivery",
+        "finish_delivery",
+        "release_lease",
+        "settle",
+        "reschedule",
+        "resume",
+        "claim_expiry",
+        "fail",
+        "finish_expiry",
+        "message_updated",
+        "message_update_failed",
+        "give_up_message_update",
+    ],
+    sdk: &[
+        Sdk::query("Redrive"),
+        GET_ITEM,
+        UPDATE_ITEM,
+        SEND_TASK_SUCCESS,
+        SEND_TASK_FAILURE,
+        READ_SECRET,
+    ],
+};
