@@ -1,10 +1,11 @@
 //! How long every call may take, and what that adds up to per function.
 //!
 //! Each AWS SDK call ends within its operation timeout (retries included); each Slack, Teams
-//! or Jira call within its budget (`saas_adapters`). [`BUDGETS`] lists what one event of each
-//! function does, each call at its worst; a test checks that every sum, plus a margin for our
-//! own work, stays under the function's `Timeout` in `template.yaml` (and the Slack click under
-//! Slack's 3 s, with room to spare).
+//! or Jira call within its budget (`saas_adapters`). Each function's entry in `function_catalog`
+//! lists what one event does, each call by the class of its worst case; [`worst`] gives each
+//! class its duration from the limits below, and a test checks that every sum, plus a margin
+//! for our own work, stays under the function's `Timeout` in `template.yaml` (and the Slack
+//! click under Slack's 3 s, with room to spare).
 
 use std::time::Duration;
 
@@ -134,56 +135,8 @@ pub const SMTP_SEND: Duration = Duration::from_secs(5);
 /// (`saas_adapters::outlook::SEND_BUDGET`).
 pub const OUTLOOK_SEND: Duration = Duration::from_secs(3);
 
-/// One call a function makes, at its worst.
-#[derive(Debug, Clone, Copy)]
-pub struct Call {
-    pub what: &'static str,
-    pub worst: Duration,
-}
-
-/// What one event of a function does, in order.
-#[derive(Debug, Clone, Copy)]
-pub struct FunctionBudget {
-    /// The function's logical id in `template.yaml`.
-    pub function: &'static str,
-    /// Which of its paths, when it has several.
-    pub path: &'static str,
-    /// Calls made on every event.
-    pub calls: &'static [Call],
-    /// Calls made only while each still fits in what is left of `answer_within`; what does
-    /// not fit is left to the relay.
-    pub if_time_left: &'static [Call],
-    /// A limit tighter than the function's timeout (Slack's), if any.
-    pub answer_within: Option<Duration>,
-}
-
-impl FunctionBudget {
-    /// The worst case of the calls made on every event.
-    pub fn worst_case(&self) -> Duration {
-        self.calls.iter().map(|c| c.worst).sum()
-    }
-
-    /// The worst case of everything, the gated calls included (for a path with an answer
-    /// limit, the gate keeps the real time within that limit), after building the function's
-    /// clients again when a transient failure left them unbuilt at cold start.
-    pub fn worst_case_ungated(&self) -> Duration {
-        self.build_again()
-            + self.worst_case()
-            + self.if_time_left.iter().map(|c| c.worst).sum::<Duration>()
-    }
-
-    /// What an event may spend building the clients a cold start could not
-    /// (`lambda_kit::ColdStart`): shorter where Slack waits for the answer.
-    pub fn build_again(&self) -> Duration {
-        match self.answer_within {
-            Some(_) => SLACK_CLICK_BUILD_AGAIN,
-            None => lambda_kit::cold_start::BUILD_AGAIN_WITHIN,
-        }
-    }
-}
-
 mod budgets;
-pub use budgets::BUDGETS;
+pub use budgets::{budgets, deadline, worst, FunctionBudget};
 
 #[cfg(test)]
 mod tests;
