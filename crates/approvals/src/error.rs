@@ -1,5 +1,7 @@
 //! The one error type of the domain. Each variant maps to exactly one error name that a Step
-//! Functions `Retry`/`Catch` can target (see [`HitlError::name`]).
+//! Functions `Retry`/`Catch` can target (see [`HitlError::name`]), except
+//! [`HitlError::Dependency`], which carries the name the adapter of a chat, ticketing or mail
+//! service gave its error (`Slack.RateLimited`): the model knows no vendor, only [`Retry`].
 
 use thiserror::Error;
 
@@ -35,97 +37,34 @@ pub enum HitlError {
     /// The mail service refused the message (unverified sender or recipient, bad address).
     #[error("the email was rejected: {0}")]
     EmailRejected(String),
-    /// Slack, Teams, Jira, an SMTP server or Outlook answered with an error; named
-    /// `{Service}.{Kind}` (`Slack.RateLimited`, `Jira.TransitionNotFound`, `Smtp.Unauthorized`,
-    /// ...).
-    #[error("{service:?} {kind:?}: {message}")]
-    Service {
-        service: Service,
-        kind: ServiceErrorKind,
+    /// A service outside AWS (a chat, ticketing or mail service) failed. Its adapter names it
+    /// (`Slack.RateLimited`, `Jira.TransitionNotFound`, ...: the name Step Functions sees) and
+    /// says what a retry can do; the model only ever looks at [`Retry`].
+    #[error("{name}: {message}")]
+    Dependency {
+        name: &'static str,
         message: String,
+        retry: Retry,
     },
 }
 
-/// The chat, ticketing and mail services we talk to besides AWS.
+/// What retrying a failed call to a service can do: the one thing about a vendor's error
+/// the model acts on (a retry, a sweep that stops or moves on, a message given up).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Service {
-    Slack,
-    Teams,
-    Jira,
-    /// An SMTP server (the `smtp` email transport).
-    Smtp,
-    /// Microsoft Graph `sendMail` and its token endpoint (the `outlook` email transport).
-    Outlook,
-}
-
-/// What went wrong with a service, as far as a workflow's `Retry`/`Catch` cares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ServiceErrorKind {
-    /// 429 (after our own bounded retries): retry later, e.g. with an ASL `Retry`.
-    RateLimited,
-    /// 5xx or a network failure: worth retrying.
-    Unavailable,
-    /// The token or credentials were refused (401/403, Slack `invalid_auth`...).
-    Unauthorized,
-    /// Slack `channel_not_found`/`user_not_found`, a Teams webhook or chat that does not exist.
-    ChannelNotFound,
-    /// Slack `users_not_found`: no person in the workspace has that email address.
-    UserNotFound,
-    /// Slack `not_in_channel`: the bot must be invited first.
-    NotInChannel,
-    /// Slack `message_not_found` (update of a message that is gone).
-    MessageNotFound,
-    /// The message itself was refused (Slack `invalid_blocks`, a Teams card over 28 KB...).
-    InvalidMessage,
-    /// Jira: no issue with that key (or no permission to see it).
-    IssueNotFound,
-    /// Jira: the issue has no transition with that name or to that status.
-    TransitionNotFound,
-    /// Outlook: the sending mailbox does not exist or has no mailbox (Graph `ErrorInvalidUser`,
-    /// `MailboxNotEnabledForRESTAPI`).
-    MailboxNotFound,
-    /// Teams: the bot cannot open a 1:1 chat with the person (its app is not installed for
-    /// them, they blocked it, or an admin disabled it: Bot Connector 403).
-    BotNotInstalled,
-    /// Any other error the service named; the message carries its code.
-    ApiError,
+pub enum Retry {
+    /// Throttled: a retry after a pause helps (a 429 after our own bounded retries).
+    Later,
+    /// Down for now (a 5xx, a network failure): a retry helps.
+    Soon,
+    /// Refused for good: the same call fails the same way.
+    Never,
+    /// Refused for good because what the call addressed is gone (a deleted message, a channel
+    /// that no longer exists): nothing is left to act on.
+    Gone,
     /// A post that is not safe to repeat failed ambiguously (timed out after it was sent, a
-    /// 5xx, a connection dropped mid-answer): it may or may not have gone out. Not transient:
-    /// a blind retry can post it twice.
-    Unconfirmed,
-}
-
-impl ServiceErrorKind {
-    fn name(self, service: Service) -> &'static str {
-        use ServiceErrorKind::*;
-        macro_rules! named {
-            ($prefix:literal) => {
-                match self {
-                    RateLimited => concat!($prefix, ".RateLimited"),
-                    Unavailable => concat!($prefix, ".Unavailable"),
-                    Unauthorized => concat!($prefix, ".Unauthorized"),
-                    ChannelNotFound => concat!($prefix, ".ChannelNotFound"),
-                    NotInChannel => concat!($prefix, ".NotInChannel"),
-                    MessageNotFound => concat!($prefix, ".MessageNotFound"),
-                    InvalidMessage => concat!($prefix, ".InvalidMessage"),
-                    UserNotFound => concat!($prefix, ".UserNotFound"),
-                    IssueNotFound => concat!($prefix, ".IssueNotFound"),
-                    TransitionNotFound => concat!($prefix, ".TransitionNotFound"),
-                    MailboxNotFound => concat!($prefix, ".MailboxNotFound"),
-                    BotNotInstalled => concat!($prefix, ".BotNotInstalled"),
-                    ApiError => concat!($prefix, ".ApiError"),
-                    Unconfirmed => concat!($prefix, ".Unconfirmed"),
-                }
-            };
-        }
-        match service {
-            Service::Slack => named!("Slack"),
-            Service::Teams => named!("Teams"),
-            Service::Jira => named!("Jira"),
-            Service::Smtp => named!("Smtp"),
-            Service::Outlook => named!("Outlook"),
-        }
-    }
+    /// 5xx, a connection dropped mid-answer): it may or may not have gone out. Not worth a
+    /// blind retry: it can post twice.
+    Unsafe,
 }
 
 impl HitlError {
@@ -142,15 +81,24 @@ impl HitlError {
             HitlError::Transient { .. } => "Hitl.Transient",
             HitlError::DependencyFailed { .. } => "Hitl.DependencyFailed",
             HitlError::EmailRejected(_) => "Hitl.EmailRejected",
-            HitlError::Service { service, kind, .. } => kind.name(*service),
+            HitlError::Dependency { name, .. } => name,
         }
     }
 
-    pub fn service(service: Service, kind: ServiceErrorKind, message: impl Into<String>) -> Self {
-        HitlError::Service {
-            service,
-            kind,
+    /// A service's failure, named by its adapter (see [`HitlError::Dependency`]).
+    pub fn failed_dependency(name: &'static str, message: impl Into<String>, retry: Retry) -> Self {
+        HitlError::Dependency {
+            name,
             message: message.into(),
+            retry,
+        }
+    }
+
+    /// What a retry can do, for a service's failure; `None` for every other error.
+    pub fn retry(&self) -> Option<Retry> {
+        match self {
+            HitlError::Dependency { retry, .. } => Some(*retry),
+            _ => None,
         }
     }
 
@@ -159,8 +107,8 @@ impl HitlError {
         matches!(
             self,
             HitlError::Transient { .. }
-                | HitlError::Service {
-                    kind: ServiceErrorKind::RateLimited | ServiceErrorKind::Unavailable,
+                | HitlError::Dependency {
+                    retry: Retry::Later | Retry::Soon,
                     ..
                 }
         )
@@ -208,45 +156,17 @@ mod tests {
     }
 
     #[test]
-    fn service_errors_are_named_after_the_service() {
-        let e = HitlError::service(
-            Service::Slack,
-            ServiceErrorKind::RateLimited,
-            "retry in 30 s",
-        );
+    fn a_dependency_keeps_the_name_its_adapter_gave_and_only_throttles_and_outages_are_transient() {
+        let e = HitlError::failed_dependency("Slack.RateLimited", "retry in 30 s", Retry::Later);
         assert_eq!(e.name(), "Slack.RateLimited");
+        assert_eq!(e.to_string(), "Slack.RateLimited: retry in 30 s");
         assert!(e.is_transient());
-        let e = HitlError::service(
-            Service::Jira,
-            ServiceErrorKind::TransitionNotFound,
-            "no Done",
-        );
-        assert_eq!(e.name(), "Jira.TransitionNotFound");
-        assert!(!e.is_transient());
-        assert_eq!(
-            HitlError::service(Service::Teams, ServiceErrorKind::InvalidMessage, "x").name(),
-            "Teams.InvalidMessage"
-        );
-        assert_eq!(
-            HitlError::service(Service::Smtp, ServiceErrorKind::Unauthorized, "x").name(),
-            "Smtp.Unauthorized"
-        );
-        assert_eq!(
-            HitlError::service(Service::Outlook, ServiceErrorKind::MailboxNotFound, "x").name(),
-            "Outlook.MailboxNotFound"
-        );
-    }
-
-    #[test]
-    fn an_unconfirmed_post_is_named_and_not_worth_a_blind_retry() {
-        for (service, name) in [
-            (Service::Slack, "Slack.Unconfirmed"),
-            (Service::Teams, "Teams.Unconfirmed"),
-            (Service::Jira, "Jira.Unconfirmed"),
-        ] {
-            let e = HitlError::service(service, ServiceErrorKind::Unconfirmed, "timed out");
-            assert_eq!(e.name(), name);
-            assert!(!e.is_transient(), "a retry could post it twice");
+        assert!(HitlError::failed_dependency("x.Unavailable", "m", Retry::Soon).is_transient());
+        for retry in [Retry::Never, Retry::Gone, Retry::Unsafe] {
+            let e = HitlError::failed_dependency("Jira.TransitionNotFound", "no Done", retry);
+            assert!(!e.is_transient(), "{retry:?}");
+            assert_eq!(e.retry(), Some(retry));
         }
+        assert_eq!(HitlError::NotFound("x".into()).retry(), None);
     }
 }

@@ -31,5 +31,5 @@ pub use decision::{
     Channel, ChosenAction, DecidedBy, Decision, DecisionOutput, FollowUpOutput, RecordedDecision,
     SlackUser,
 };
-pub use error::{HitlError, Service, ServiceErrorKind};
+pub use error::{HitlError, Retry};
 pub use follow_up::{Answer, AnswerKind, AnswerRefused, FollowUp, FollowUpAnswer, FollowUpInput};

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use approvals::input::non_blank;
 
-use approvals::{HitlError, Service, ServiceErrorKind};
+use approvals::HitlError;
 
 /// Jira's limit for a comment, in characters.
 pub const MAX_COMMENT_CHARS: usize = 32_767;
@@ -38,6 +38,9 @@ pub trait IssueTracker: Send + Sync {
     /// The name of the issue's current status. Needed because the transitions Jira lists never
     /// tell where the issue is now, and a request for the status it already has must not fail.
     async fn status(&self, issue_key: &str) -> Result<String, HitlError>;
+    /// The tracker's error for a status or transition the issue cannot reach from where it is
+    /// (Jira: `Jira.TransitionNotFound`); `message` says what was wanted and what exists.
+    fn no_transition(&self, message: String) -> HitlError;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -157,7 +160,12 @@ pub async fn change_issue_status(
         (_, current) => {
             let transitions = tracker.transitions(&issue_key).await?;
             let chosen = target.resolve(&transitions).ok_or_else(|| {
-                no_transition(&issue_key, &target, current.as_deref(), &transitions)
+                tracker.no_transition(no_transition(
+                    &issue_key,
+                    &target,
+                    current.as_deref(),
+                    &transitions,
+                ))
             })?;
             tracker.transition(&issue_key, &chosen.id).await?;
             ChangeIssueStatusOutput {
@@ -222,7 +230,7 @@ fn no_transition(
     target: &Target,
     current: Option<&str>,
     transitions: &[Transition],
-) -> HitlError {
+) -> String {
     let wanted = match (target, current) {
         (Target::Status(status), Some(current)) => {
             format!("no transition to \"{status}\" from \"{current}\"")
@@ -242,11 +250,7 @@ fn no_transition(
             .collect::<Vec<_>>()
             .join(", ")
     };
-    HitlError::service(
-        Service::Jira,
-        ServiceErrorKind::TransitionNotFound,
-        format!("{issue_key} has {wanted}; available: {available}"),
-    )
+    format!("{issue_key} has {wanted}; available: {available}")
 }
 
 /// Status and transition names as Jira compares them: case-insensitively.

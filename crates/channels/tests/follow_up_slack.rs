@@ -2,7 +2,7 @@
 //! and decides nothing; the submission is checked (refused answers record nothing, show a
 //! message under the field); a valid one decides once, with the typed answer, and resumes.
 
-use approvals::{HitlError, MessageRef, Service, ServiceErrorKind};
+use approvals::{HitlError, MessageRef, Retry};
 use channels::slack_click::modal::{ANSWER_ACTION_ID, ANSWER_BLOCK_ID};
 use channels::slack_click::*;
 use serde_json::{json, Value};
@@ -167,10 +167,10 @@ async fn a_choice_the_question_is_not_after_decides_at_once() {
 async fn a_modal_slack_does_not_open_decides_nothing_and_says_so() {
     let w = World::default();
     let at = asked(&w).await;
-    *w.slack.view_error.lock().unwrap() = Some(HitlError::service(
-        Service::Slack,
-        ServiceErrorKind::ApiError,
+    *w.slack.view_error.lock().unwrap() = Some(HitlError::failed_dependency(
+        "Slack.ApiError",
         "views.open: expired_trigger_id",
+        Retry::Never,
     ));
     let outcome = click(&w, &at, "U0ALICE", 2).await;
     assert!(matches!(

@@ -9,12 +9,9 @@ use serde_json::json;
 mod slack_common;
 use slack_common::*;
 
-fn slack_error(kind: approvals::ServiceErrorKind) -> HitlError {
-    HitlError::Service {
-        service: approvals::Service::Slack,
-        kind,
-        message: "from the test".into(),
-    }
+/// An error as the Slack adapter names it.
+fn slack_error(name: &'static str, retry: approvals::Retry) -> HitlError {
+    HitlError::failed_dependency(name, "from the test", retry)
 }
 
 trait Sweeping {
@@ -93,7 +90,7 @@ async fn a_rate_limit_ends_the_sweep_and_the_next_one_finishes_while_deleted_mes
         .update_errors
         .lock()
         .unwrap()
-        .push(slack_error(approvals::ServiceErrorKind::RateLimited));
+        .push(slack_error("Slack.RateLimited", approvals::Retry::Later));
 
     // Soonest expired first; the 429 stops the sweep before the others are claimed.
     let first = w.sweep(NOW + 1000).await;
@@ -104,7 +101,7 @@ async fn a_rate_limit_ends_the_sweep_and_the_next_one_finishes_while_deleted_mes
         .update_errors
         .lock()
         .unwrap()
-        .push(slack_error(approvals::ServiceErrorKind::MessageNotFound));
+        .push(slack_error("Slack.MessageNotFound", approvals::Retry::Gone));
     let second = w.sweep(NOW + 1300).await;
     assert_eq!(second.gone, vec!["appr-1".to_string()]);
     assert_eq!(

@@ -4,7 +4,7 @@
 use approvals::delivery::relay;
 use approvals::use_cases::wait_for_approval;
 use approvals::use_cases::TaskStatus;
-use approvals::{HitlError, MessageRef, Service, ServiceErrorKind};
+use approvals::{HitlError, MessageRef, Retry};
 use channels::slack::*;
 use channels::slack_click::*;
 use serde_json::json;
@@ -248,7 +248,7 @@ async fn plain_messages_are_not_waitable_and_updates_need_a_message() {
 }
 
 fn slack_down() -> HitlError {
-    HitlError::service(Service::Slack, ServiceErrorKind::Unavailable, "HTTP 503")
+    HitlError::failed_dependency("Slack.Unavailable", "HTTP 503", Retry::Soon)
 }
 
 #[tokio::test]

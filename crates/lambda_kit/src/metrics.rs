@@ -12,7 +12,7 @@
 use std::io::Write;
 use std::sync::OnceLock;
 
-use approvals::{Channel, HitlError, Service, ServiceErrorKind};
+use approvals::{Channel, HitlError, Retry};
 use serde_json::{json, Map, Value};
 
 use crate::correlation::Ids;
@@ -261,22 +261,28 @@ pub fn relay_pass(redelivered: usize, gave_up: usize, oldest_undelivered_age_sec
 /// Microsoft Graph or a mail service. Not a throttle, an outage or an ambiguous post (those are
 /// retried, or relayed, and are not the vendor saying no).
 pub fn refusing_vendor(err: &HitlError) -> Option<&'static str> {
-    use ServiceErrorKind::{RateLimited, Unavailable, Unconfirmed};
     match err {
         HitlError::EmailRejected(_) => Some("email"),
-        HitlError::Service {
-            kind: RateLimited | Unavailable | Unconfirmed,
+        HitlError::Dependency {
+            name,
+            retry: Retry::Never | Retry::Gone,
             ..
-        } => None,
-        HitlError::Service { service, .. } => Some(match service {
-            Service::Slack => "slack",
-            Service::Teams => "teams",
-            Service::Jira => "jira",
-            Service::Outlook => "graph",
-            Service::Smtp => "email",
-        }),
+        } => vendor_of(name),
         _ => None,
     }
+}
+
+/// The `Vendor` value (the one the template's alarms filter on) of a service's error, from the
+/// first part of the name its adapter gave it (`Slack.ChannelNotFound`: `slack`).
+fn vendor_of(name: &str) -> Option<&'static str> {
+    Some(match name.split_once('.')?.0 {
+        "Slack" => "slack",
+        "Teams" => "teams",
+        "Jira" => "jira",
+        "Outlook" => "graph",
+        "Smtp" => "email",
+        _ => return None,
+    })
 }
 
 /// Counts `err` when it is a vendor's refusal ([`refusing_vendor`]).

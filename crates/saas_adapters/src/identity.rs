@@ -4,14 +4,14 @@
 
 use std::time::{Duration, Instant};
 
-use approvals::{HitlError, ServiceErrorKind};
+use approvals::HitlError;
 use reqwest::Url;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::Value;
 use tokio::sync::Mutex;
 
-use crate::service_calls::{Repeat, Reply, ServiceHttp};
+use crate::service_calls::{CallFailure, Repeat, Reply, ServiceHttp};
 
 /// A token is renewed this long before it expires.
 const TOKEN_MARGIN: Duration = Duration::from_secs(300);
@@ -85,7 +85,7 @@ impl AppToken {
         }
         let answer: TokenReply = serde_json::from_str(&reply.body).map_err(|_| {
             http.error(
-                ServiceErrorKind::ApiError,
+                CallFailure::ApiError,
                 format!("{}: an answer without a token", self.name),
             )
         })?;
@@ -116,7 +116,7 @@ impl AppToken {
             .take(300)
             .collect();
         http.error(
-            ServiceErrorKind::Unauthorized,
+            CallFailure::Unauthorized,
             format!(
                 "{}: HTTP {} {code}: {description} (check {})",
                 self.name, reply.status, self.check

@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use approvals::{HitlError, Service, ServiceErrorKind};
+use approvals::HitlError;
 use async_trait::async_trait;
 use base64::{engine::general_purpose::STANDARD as BASE64, Engine as _};
 use channels::jira::{IssueTracker, Transition};
@@ -17,7 +17,19 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::service_calls::{Repeat, Reply, ServiceHttp};
+use crate::service_calls::{CallFailure, Repeat, Reply, ServiceHttp};
+use crate::vendor_errors::vendor_error;
+
+vendor_error!(
+    /// What Jira Cloud answered instead of doing what was asked.
+    JiraError, JiraErrorKind, "Jira", {
+        /// No issue with that key (or no permission to see it).
+        IssueNotFound => Never,
+        /// The issue has no transition with that name or to that status (named by the use
+        /// case that chose among the transitions Jira listed).
+        TransitionNotFound => Never,
+    }
+);
 
 /// What one read (the status, the transitions) may take, retries included
 /// (`aws_adapters::timeouts::JIRA_READ`, `JIRA_WRITE`).
@@ -69,7 +81,7 @@ impl JiraCloud {
             .expect("base64 is a valid header value");
         auth_header.set_sensitive(true);
         Ok(JiraCloud {
-            http: ServiceHttp::new(Service::Jira),
+            http: ServiceHttp::new::<JiraError>(),
             read_budget: READ_BUDGET,
             write_budget: WRITE_BUDGET,
             base_url,
@@ -142,12 +154,13 @@ impl JiraCloud {
         let detail = jira_error_text(&reply.body);
         Err(match status {
             // Jira answers 404 both for a missing issue and for one the account may not see.
-            404 => self.http.error(
-                ServiceErrorKind::IssueNotFound,
+            404 => JiraError::new(
+                JiraErrorKind::IssueNotFound,
                 format!("{what}: HTTP 404 {detail}"),
-            ),
+            )
+            .into(),
             401 | 403 => self.http.error(
-                ServiceErrorKind::Unauthorized,
+                CallFailure::Unauthorized,
                 format!(
                     "{what}: HTTP {status} {detail} (check JIRA_EMAIL, JIRA_API_TOKEN and the account's project permissions)"
                 ),
@@ -159,7 +172,7 @@ impl JiraCloud {
     fn json(&self, what: &str, reply: Reply) -> Result<Value, HitlError> {
         serde_json::from_str(&reply.body).map_err(|_| {
             self.http.error(
-                ServiceErrorKind::ApiError,
+                CallFailure::ApiError,
                 format!("{what}: the answer is not JSON"),
             )
         })
@@ -181,7 +194,7 @@ impl IssueTracker for JiraCloud {
             Some(Value::String(id)) => Ok(id.clone()),
             Some(Value::Number(id)) => Ok(id.to_string()),
             _ => Err(self.http.error(
-                ServiceErrorKind::ApiError,
+                CallFailure::ApiError,
                 format!("{what}: the answer has no comment id"),
             )),
         }
@@ -196,7 +209,7 @@ impl IssueTracker for JiraCloud {
         let answer: TransitionsAnswer =
             serde_json::from_value(self.json(&what, reply)?).map_err(|e| {
                 self.http.error(
-                    ServiceErrorKind::ApiError,
+                    CallFailure::ApiError,
                     format!("{what}: unexpected answer: {e}"),
                 )
             })?;
@@ -220,6 +233,10 @@ impl IssueTracker for JiraCloud {
         Ok(())
     }
 
+    fn no_transition(&self, message: String) -> HitlError {
+        JiraError::new(JiraErrorKind::TransitionNotFound, message).into()
+    }
+
     async fn status(&self, issue_key: &str) -> Result<String, HitlError> {
         let what = format!("read the status of {issue_key}");
         let mut url = self.issue_url(issue_key, &[]);
@@ -235,7 +252,7 @@ impl IssueTracker for JiraCloud {
             .map(str::to_string)
             .ok_or_else(|| {
                 self.http.error(
-                    ServiceErrorKind::ApiError,
+                    CallFailure::ApiError,
                     format!("{what}: the answer has no fields.status.name"),
                 )
             })

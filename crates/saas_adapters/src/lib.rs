@@ -12,6 +12,7 @@ pub mod service_calls;
 pub mod slack;
 pub mod smtp;
 pub mod teams;
+pub mod vendor_errors;
 
 #[cfg(test)]
 mod default_call_budgets;

@@ -14,7 +14,7 @@
 use std::time::{Duration, Instant};
 
 use approvals::ports::{EmailSender, OutgoingEmail};
-use approvals::{HitlError, Service, ServiceErrorKind};
+use approvals::HitlError;
 use async_trait::async_trait;
 use lambda_kit::email::OutlookSettings;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
@@ -23,7 +23,17 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 
 use crate::identity::{AppCredentials, AppToken};
-use crate::service_calls::{Repeat, Reply, ServiceHttp};
+use crate::service_calls::{CallFailure, Repeat, Reply, ServiceHttp};
+use crate::vendor_errors::vendor_error;
+
+vendor_error!(
+    /// What Microsoft Graph (`sendMail`, its token endpoint) answered instead of sending.
+    OutlookError, OutlookErrorKind, "Outlook", {
+        /// The sending mailbox does not exist or has no mailbox (Graph `ErrorInvalidUser`,
+        /// `MailboxNotEnabledForRESTAPI`).
+        MailboxNotFound => Never,
+    }
+);
 
 /// What one message may take, a token request and a retry after an expired token included
 /// (`aws_adapters::timeouts::OUTLOOK_SEND`).
@@ -69,7 +79,7 @@ impl OutlookSender {
             .pop_if_empty()
             .extend(["v1.0", "users", sender, "sendMail"]);
         Ok(OutlookSender {
-            http: ServiceHttp::new(Service::Outlook).with_budget(SEND_BUDGET),
+            http: ServiceHttp::new::<OutlookError>().with_budget(SEND_BUDGET),
             token: AppToken::new(
                 &AppCredentials {
                     token_url: &token_url,
@@ -122,13 +132,14 @@ impl OutlookSender {
         let detail = format!("{SEND_MAIL}: HTTP {} {code}: {message}", reply.status);
         match reply.status {
             401 | 403 => self.http.error(
-                ServiceErrorKind::Unauthorized,
+                CallFailure::Unauthorized,
                 format!("{detail} (the app needs the Mail.Send application permission with admin consent, and an application access policy that lets it send as {})", self.sender),
             ),
-            404 => self.http.error(
-                ServiceErrorKind::MailboxNotFound,
+            404 => OutlookError::new(
+                OutlookErrorKind::MailboxNotFound,
                 format!("{detail} ({} is not a mailbox Graph can send from: check SENDER_EMAIL)", self.sender),
-            ),
+            )
+            .into(),
             400 | 413 => HitlError::EmailRejected(detail),
             status => self.http.status_error(SEND_MAIL, status, &message),
         }

@@ -15,7 +15,9 @@
 
 use std::time::{Duration, Instant};
 
-use approvals::{HitlError, Service, ServiceErrorKind};
+use approvals::HitlError;
+
+pub use crate::vendor_errors::{CallFailure, VendorError};
 
 /// What one call may take, retries and waits included, unless the adapter is given another
 /// budget. The functions' worst cases are summed in `aws_adapters::timeouts`.
@@ -54,7 +56,10 @@ impl Reply {
 #[derive(Clone)]
 pub struct ServiceHttp {
     client: reqwest::Client,
-    service: Service,
+    /// Whose calls these are (for logs).
+    service: &'static str,
+    /// The adapter's name for a failed call ([`VendorError::call_failed`]).
+    to_error: fn(CallFailure, String) -> HitlError,
     budget: Duration,
     max_retry_wait: Duration,
 }
@@ -69,11 +74,13 @@ enum Attempt {
 }
 
 impl ServiceHttp {
-    pub fn new(service: Service) -> Self {
+    /// Calls whose failures are `E`'s (`ServiceHttp::new::<SlackError>()`).
+    pub fn new<E: VendorError>() -> Self {
         ServiceHttp {
             // The process's one client: its pool holds the connections init opened.
             client: lambda_kit::http_client::shared_client().clone(),
-            service,
+            service: E::SERVICE,
+            to_error: E::call_failed,
             budget: DEFAULT_BUDGET,
             max_retry_wait: MAX_RETRY_WAIT,
         }
@@ -95,7 +102,7 @@ impl ServiceHttp {
         self
     }
 
-    pub fn service(&self) -> Service {
+    pub fn service(&self) -> &'static str {
         self.service
     }
 
@@ -104,14 +111,15 @@ impl ServiceHttp {
         Instant::now() + self.budget
     }
 
-    pub fn error(&self, kind: ServiceErrorKind, message: impl Into<String>) -> HitlError {
-        HitlError::service(self.service, kind, message)
+    /// A failed call, named by the adapter whose call it was.
+    pub fn error(&self, failure: CallFailure, message: impl Into<String>) -> HitlError {
+        (self.to_error)(failure, message.into())
     }
 
     /// The error for a post that may or may not have gone out.
     pub fn unconfirmed(&self, what: &str, why: &str) -> HitlError {
         self.error(
-            ServiceErrorKind::Unconfirmed,
+            CallFailure::Unconfirmed,
             format!(
                 "{what}: {why}; it may or may not have been posted. It was not sent again; check before retrying this step, as a blind retry can post it twice"
             ),
@@ -156,7 +164,7 @@ impl ServiceHttp {
             let left = deadline.saturating_duration_since(Instant::now());
             if left < MIN_ATTEMPT {
                 return Err(self.error(
-                    ServiceErrorKind::Unavailable,
+                    CallFailure::Unavailable,
                     format!("{what}: no time left in the call's budget to send it"),
                 ));
             }
@@ -166,7 +174,7 @@ impl ServiceHttp {
                         "{what}: rate limited (HTTP 429, Retry-After {} s)",
                         retry_after.as_secs()
                     );
-                    (retry_after, ServiceErrorKind::RateLimited, message)
+                    (retry_after, CallFailure::RateLimited, message)
                 }
                 Attempt::Answered(reply, _) if reply.status >= 500 => {
                     let why = format!("HTTP {}", reply.status);
@@ -174,12 +182,12 @@ impl ServiceHttp {
                         return Err(self.unconfirmed(what, &why));
                     }
                     let message = format!("{what}: {why}");
-                    (backoff(attempt), ServiceErrorKind::Unavailable, message)
+                    (backoff(attempt), CallFailure::Unavailable, message)
                 }
                 Attempt::Answered(reply, _) => return Ok(reply),
                 Attempt::NotSent(why) => (
                     backoff(attempt),
-                    ServiceErrorKind::Unavailable,
+                    CallFailure::Unavailable,
                     format!("{what}: {why}"),
                 ),
                 Attempt::Ambiguous(why) if repeat == Repeat::Once => {
@@ -187,7 +195,7 @@ impl ServiceHttp {
                 }
                 Attempt::Ambiguous(why) => (
                     backoff(attempt),
-                    ServiceErrorKind::Unavailable,
+                    CallFailure::Unavailable,
                     format!("{what}: {why}"),
                 ),
             };
@@ -196,7 +204,7 @@ impl ServiceHttp {
             if attempt >= MAX_ATTEMPTS || !fits {
                 return Err(self.error(kind, message));
             }
-            tracing::info!(service = ?self.service, what, wait_ms = wait.as_millis() as u64, %message, "retrying");
+            tracing::info!(service = self.service, what, wait_ms = wait.as_millis() as u64, %message, "retrying");
             tokio::time::sleep(wait).await;
             waited += wait;
             attempt += 1;
@@ -234,10 +242,10 @@ impl ServiceHttp {
     /// The error for a 4xx status the adapter did not handle itself.
     pub fn status_error(&self, what: &str, status: u16, detail: &str) -> HitlError {
         let kind = match status {
-            401 | 403 => ServiceErrorKind::Unauthorized,
-            404 => ServiceErrorKind::ChannelNotFound,
-            413 => ServiceErrorKind::InvalidMessage,
-            _ => ServiceErrorKind::ApiError,
+            401 | 403 => CallFailure::Unauthorized,
+            404 => CallFailure::ChannelNotFound,
+            413 => CallFailure::InvalidMessage,
+            _ => CallFailure::ApiError,
         };
         let detail: String = detail.chars().take(300).collect();
         self.error(kind, format!("{what}: HTTP {status} {detail}"))

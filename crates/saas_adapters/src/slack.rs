@@ -7,7 +7,7 @@
 //! `chat.update` is safe to repeat; `chat.postMessage` and `chat.postEphemeral` are not: after
 //! an ambiguous failure they fail with `Slack.Unconfirmed` instead of posting a second time.
 
-use approvals::{HitlError, MessageRef, Service, ServiceErrorKind};
+use approvals::{HitlError, MessageRef};
 use async_trait::async_trait;
 use channels::slack::{SlackMessage, SlackMessenger};
 use secrecy::{ExposeSecret, SecretString};
@@ -16,6 +16,19 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 use crate::service_calls::{Repeat, ServiceHttp};
+use crate::vendor_errors::vendor_error;
+
+vendor_error!(
+    /// What Slack's Web API answered instead of doing what was asked.
+    SlackError, SlackErrorKind, "Slack", {
+        /// `users_not_found`: no person in the workspace has that email address.
+        UserNotFound => Never,
+        /// `not_in_channel`: the bot must be invited first.
+        NotInChannel => Never,
+        /// `message_not_found` (an update of a message that is gone).
+        MessageNotFound => Gone,
+    }
+);
 
 pub const DEFAULT_API_URL: &str = "https://slack.com/api";
 /// What one Web API call may take, retries included, in a Task function
@@ -31,7 +44,7 @@ pub struct SlackWebApi {
 impl SlackWebApi {
     pub fn new(api_url: &str, bot_token: &str) -> Self {
         SlackWebApi {
-            http: ServiceHttp::new(Service::Slack).with_budget(DEFAULT_BUDGET),
+            http: ServiceHttp::new::<SlackError>().with_budget(DEFAULT_BUDGET),
             api_url: api_url.trim_end_matches('/').to_string(),
             bot_token: SecretString::from(bot_token),
         }
@@ -120,11 +133,7 @@ impl SlackWebApi {
             ("missing_scope", Some(needed)) => format!(" (the app needs the {needed} scope)"),
             _ => hint(code).to_string(),
         };
-        Err(HitlError::service(
-            Service::Slack,
-            error_kind(code),
-            format!("{method}: {code}{hint}"),
-        ))
+        Err(SlackError::new(error_kind(code), format!("{method}: {code}{hint}")).into())
     }
 }
 
@@ -153,29 +162,29 @@ fn may_have_acted(code: &str) -> bool {
 }
 
 /// Slack's error codes, grouped by what a workflow would do about them.
-fn error_kind(code: &str) -> ServiceErrorKind {
+fn error_kind(code: &str) -> SlackErrorKind {
     match code {
         "channel_not_found" | "user_not_found" | "is_archived" | "cannot_dm_bot" => {
-            ServiceErrorKind::ChannelNotFound
+            SlackErrorKind::ChannelNotFound
         }
-        "users_not_found" => ServiceErrorKind::UserNotFound,
-        "not_in_channel" => ServiceErrorKind::NotInChannel,
+        "users_not_found" => SlackErrorKind::UserNotFound,
+        "not_in_channel" => SlackErrorKind::NotInChannel,
         "invalid_auth" | "not_authed" | "token_revoked" | "token_expired" | "account_inactive"
-        | "missing_scope" | "no_permission" => ServiceErrorKind::Unauthorized,
+        | "missing_scope" | "no_permission" => SlackErrorKind::Unauthorized,
         "message_not_found" | "cant_update_message" | "edit_window_closed" | "thread_not_found" => {
-            ServiceErrorKind::MessageNotFound
+            SlackErrorKind::MessageNotFound
         }
         "invalid_blocks"
         | "invalid_blocks_format"
         | "msg_too_long"
         | "no_text"
         | "too_many_attachments"
-        | "view_too_large" => ServiceErrorKind::InvalidMessage,
-        "ratelimited" | "rate_limited" => ServiceErrorKind::RateLimited,
+        | "view_too_large" => SlackErrorKind::InvalidMessage,
+        "ratelimited" | "rate_limited" => SlackErrorKind::RateLimited,
         "internal_error" | "fatal_error" | "service_unavailable" | "request_timeout" => {
-            ServiceErrorKind::Unavailable
+            SlackErrorKind::Unavailable
         }
-        _ => ServiceErrorKind::ApiError,
+        _ => SlackErrorKind::ApiError,
     }
 }
 
@@ -227,11 +236,11 @@ impl SlackMessenger for SlackWebApi {
                 channel: channel.to_string(),
                 ts: ts.to_string(),
             }),
-            _ => Err(HitlError::service(
-                Service::Slack,
-                ServiceErrorKind::ApiError,
+            _ => Err(SlackError::new(
+                SlackErrorKind::ApiError,
                 "chat.postMessage answered without channel and ts",
-            )),
+            )
+            .into()),
         }
     }
 
@@ -266,26 +275,23 @@ impl SlackMessenger for SlackWebApi {
         let answer = self
             .call_form("users.lookupByEmail", &[("email", email)])
             .await
-            .map_err(|err| match err {
-                HitlError::Service {
-                    kind: ServiceErrorKind::UserNotFound,
-                    ..
-                } => HitlError::service(
-                    Service::Slack,
-                    ServiceErrorKind::UserNotFound,
+            .map_err(|err| match err.name() == SlackErrorKind::UserNotFound.named().0 {
+                true => SlackError::new(
+                    SlackErrorKind::UserNotFound,
                     format!("no Slack user has the email address {email:?} (users.lookupByEmail: users_not_found)"),
-                ),
-                other => other,
+                )
+                .into(),
+                false => err,
             })?;
         answer["user"]["id"]
             .as_str()
             .map(str::to_string)
             .ok_or_else(|| {
-                HitlError::service(
-                    Service::Slack,
-                    ServiceErrorKind::ApiError,
+                SlackError::new(
+                    SlackErrorKind::ApiError,
                     "users.lookupByEmail answered without a user id",
                 )
+                .into()
             })
     }
 }

@@ -109,7 +109,7 @@ async fn an_email_address_is_looked_up_and_an_unknown_one_is_named() {
 
 #[test]
 fn slack_error_codes_get_named_errors() {
-    let named = |code| HitlError::service(Service::Slack, error_kind(code), "x").name();
+    let named = |code| HitlError::from(SlackError::new(error_kind(code), "x")).name();
     assert_eq!(named("channel_not_found"), "Slack.ChannelNotFound");
     assert_eq!(named("not_in_channel"), "Slack.NotInChannel");
     assert_eq!(named("invalid_auth"), "Slack.Unauthorized");

@@ -12,14 +12,22 @@
 use std::time::Duration;
 
 use approvals::ports::{EmailSender, OutgoingEmail};
-use approvals::{HitlError, Service, ServiceErrorKind};
+use approvals::HitlError;
 use async_trait::async_trait;
 use lambda_kit::email::{SmtpSecurity, SmtpSettings};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::{Error as SmtpError, PoolConfig};
+use lettre::transport::smtp::{Error as LettreError, PoolConfig};
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::{ExposeSecret, SecretString};
+
+use crate::vendor_errors::vendor_error;
+
+vendor_error!(
+    /// What the SMTP server (or the connection to it) did instead of accepting the message.
+    /// A permanent refusal of the message itself is the model's `Hitl.EmailRejected`.
+    SmtpError, SmtpErrorKind, "Smtp", {}
+);
 
 /// What one message may take, connecting, TLS and `AUTH` included
 /// (`aws_adapters::timeouts::SMTP_SEND`).
@@ -107,41 +115,37 @@ impl SmtpSender {
         }
     }
 
-    fn error(&self, kind: ServiceErrorKind, message: String) -> HitlError {
-        HitlError::service(
-            Service::Smtp,
-            kind,
-            format!("SMTP to {}: {message}", self.host),
-        )
+    fn error(&self, kind: SmtpErrorKind, message: String) -> HitlError {
+        SmtpError::new(kind, format!("SMTP to {}: {message}", self.host)).into()
     }
 
     /// The named error for what the server or the connection did.
-    fn classify(&self, e: &SmtpError) -> HitlError {
+    fn classify(&self, e: &LettreError) -> HitlError {
         let detail: String = e.to_string().chars().take(300).collect();
         if let Some(code) = e.status() {
             return match u16::from(code) {
                 530 | 534 | 535 | 538 => self.error(
-                    ServiceErrorKind::Unauthorized,
+                    SmtpErrorKind::Unauthorized,
                     format!("{detail} (check SMTP_USERNAME and the password secret)"),
                 ),
                 500..=599 => HitlError::EmailRejected(format!("SMTP to {}: {detail}", self.host)),
                 _ => self.error(
-                    ServiceErrorKind::Unavailable,
+                    SmtpErrorKind::Unavailable,
                     format!("{detail}; the server accepted nothing, a retry is safe"),
                 ),
             };
         }
         if e.is_tls() {
             return self.error(
-                ServiceErrorKind::Unavailable,
+                SmtpErrorKind::Unavailable,
                 format!("{detail} (the TLS handshake failed: is the certificate trusted, and SMTP_SECURITY right for SMTP_PORT?)"),
             );
         }
         if !e.is_timeout() && detail.starts_with("Connection error") {
-            return self.error(ServiceErrorKind::Unavailable, detail);
+            return self.error(SmtpErrorKind::Unavailable, detail);
         }
         self.error(
-            ServiceErrorKind::Unconfirmed,
+            SmtpErrorKind::Unconfirmed,
             format!(
                 "{detail}; the message may or may not have been accepted. It was not sent again"
             ),
@@ -199,7 +203,7 @@ impl EmailSender for SmtpSender {
             Ok(Ok(_)) => Ok(id),
             Ok(Err(e)) => Err(self.classify(&e)),
             Err(_) => Err(self.error(
-                ServiceErrorKind::Unconfirmed,
+                SmtpErrorKind::Unconfirmed,
                 format!(
                     "no answer within {} ms; the message may or may not have been accepted. It was not sent again",
                     self.budget.as_millis()

@@ -12,13 +12,26 @@
 
 use std::time::Duration;
 
-use approvals::{HitlError, Service, ServiceErrorKind};
+use approvals::HitlError;
 use async_trait::async_trait;
 use channels::teams::{webhook_payload, PostedMessage, TeamsMessage, TeamsMessenger, Via};
 use reqwest::header::CONTENT_TYPE;
 use reqwest::Url;
 
 use crate::service_calls::{Repeat, ServiceHttp};
+use crate::vendor_errors::vendor_error;
+
+vendor_error!(
+    /// What the Workflows webhook, the Bot Connector or Microsoft Graph answered instead of
+    /// delivering a Teams message.
+    TeamsError, TeamsErrorKind, "Teams", {
+        /// No one in the tenant has the address (or several have).
+        UserNotFound => Never,
+        /// The bot cannot open a 1:1 chat with the person (its app is not installed for them,
+        /// they blocked it, or an admin disabled it: Bot Connector 403).
+        BotNotInstalled => Never,
+    }
+);
 
 /// What one post may take, retries included (`aws_adapters::timeouts::TEAMS_POST`).
 pub const DEFAULT_BUDGET: Duration = Duration::from_millis(3500);
@@ -54,7 +67,7 @@ impl TeamsClient {
             // The URL holds a signature: never repeat it.
             .ok_or_else(|| HitlError::Config("TEAMS_WEBHOOK_URL must be an http(s) URL".into()))?;
         Ok(TeamsClient {
-            http: ServiceHttp::new(Service::Teams).with_budget(DEFAULT_BUDGET),
+            http: ServiceHttp::new::<TeamsError>().with_budget(DEFAULT_BUDGET),
             webhook,
         })
     }
@@ -87,8 +100,8 @@ impl TeamsClient {
         self.http.budget()
     }
 
-    fn error(&self, kind: ServiceErrorKind, message: impl Into<String>) -> HitlError {
-        self.http.error(kind, message)
+    fn error(&self, kind: TeamsErrorKind, message: impl Into<String>) -> HitlError {
+        TeamsError::new(kind, message).into()
     }
 
     /// Up to 300 characters of an answer, with the webhook URL (should a service echo it)
@@ -123,21 +136,21 @@ impl TeamsClient {
         let detail = self.detail(&reply.body);
         Err(match status {
             400 => self.error(
-                ServiceErrorKind::InvalidMessage,
+                TeamsErrorKind::InvalidMessage,
                 format!("{WEBHOOK}: HTTP 400 {detail}"),
             ),
             413 => self.error(
-                ServiceErrorKind::InvalidMessage,
+                TeamsErrorKind::InvalidMessage,
                 format!("{WEBHOOK}: HTTP 413, the message is over Teams' 28 KB limit"),
             ),
             401 | 403 => self.error(
-                ServiceErrorKind::Unauthorized,
+                TeamsErrorKind::Unauthorized,
                 format!(
                     "{WEBHOOK}: HTTP {status} {detail} (check TEAMS_WEBHOOK_URL: the flow may be off or its URL regenerated)"
                 ),
             ),
             404 => self.error(
-                ServiceErrorKind::ChannelNotFound,
+                TeamsErrorKind::ChannelNotFound,
                 format!("{WEBHOOK}: HTTP 404, no such webhook (check TEAMS_WEBHOOK_URL)"),
             ),
             _ => self.http.status_error(WEBHOOK, status, &detail),

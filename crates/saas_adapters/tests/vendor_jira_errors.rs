@@ -4,10 +4,9 @@
 
 use std::time::Duration;
 
-use approvals::Service;
 use axum::http::{header, StatusCode};
 use channels::jira::IssueTracker;
-use saas_adapters::jira::JiraCloud;
+use saas_adapters::jira::{JiraCloud, JiraError};
 use saas_adapters::service_calls::ServiceHttp;
 use serde_json::json;
 
@@ -36,7 +35,7 @@ async fn jira_answering(status: u16, body: String) -> JiraCloud {
     tokio::spawn(async move { axum::serve(listener, app).await });
     JiraCloud::new(&url, "ana@example.com", "secret-token")
         .unwrap()
-        .with_http(ServiceHttp::new(Service::Jira).with_max_retry_wait(Duration::from_millis(10)))
+        .with_http(ServiceHttp::new::<JiraError>().with_max_retry_wait(Duration::from_millis(10)))
 }
 
 /// Jira's documented 404 body: the workflow sees `Jira.IssueNotFound` with Jira's own words.

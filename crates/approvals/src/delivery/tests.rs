@@ -9,13 +9,12 @@ use super::{relay, MAX_MESSAGE_UPDATE_ATTEMPTS};
 use crate::ports::{ApprovalStore, DeliveryStore, FinalDelivery, OutcomeNotifier};
 use crate::testing::{FakeResumer, FakeStore};
 use crate::{
-    ApprovalRecord, Channel, DecidedBy, Decision, HitlError, MessageRef, RecordedDecision, Service,
-    ServiceErrorKind,
+    ApprovalRecord, Channel, DecidedBy, Decision, HitlError, MessageRef, RecordedDecision, Retry,
 };
 
-/// Slack refusing every `chat.update` with one error.
+/// Slack refusing every `chat.update` with one error (named as its adapter names it).
 struct Refusing {
-    kind: ServiceErrorKind,
+    error: (&'static str, Retry),
     calls: Mutex<u32>,
 }
 
@@ -23,7 +22,8 @@ struct Refusing {
 impl OutcomeNotifier for Refusing {
     async fn show_outcome(&self, _: &ApprovalRecord) -> Result<(), HitlError> {
         *self.calls.lock().unwrap() += 1;
-        Err(HitlError::service(Service::Slack, self.kind, "refused"))
+        let (name, retry) = self.error;
+        Err(HitlError::failed_dependency(name, "refused", retry))
     }
 }
 
@@ -65,7 +65,7 @@ async fn a_permanent_refusal_settles_the_record_with_its_reason_once() {
     let store = FakeStore::default();
     delivered_slack_request(&store).await;
     let slack = Refusing {
-        kind: ServiceErrorKind::ChannelNotFound,
+        error: ("Slack.ChannelNotFound", Retry::Gone),
         calls: Mutex::new(0),
     };
     let resumer = FakeResumer::default();
@@ -99,7 +99,7 @@ async fn transient_failures_back_off_then_settle_with_their_reason() {
     let store = FakeStore::default();
     delivered_slack_request(&store).await;
     let slack = Refusing {
-        kind: ServiceErrorKind::Unavailable,
+        error: ("Slack.Unavailable", Retry::Soon),
         calls: Mutex::new(0),
     };
     let resumer = FakeResumer::default();

@@ -226,7 +226,7 @@ async fn a_missing_transition_is_a_named_error_listing_what_exists() {
     assert_eq!(err.name(), "Jira.TransitionNotFound");
     assert_eq!(
         err.to_string(),
-        "Jira TransitionNotFound: OPS-1 has no transition to \"In Progress\" from \"Done\"; \
+        "Jira.TransitionNotFound: OPS-1 has no transition to \"In Progress\" from \"Done\"; \
          available: Reopen (-> To Do)"
     );
     let err = change_issue_status(

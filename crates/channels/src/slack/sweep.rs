@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use super::*;
 use approvals::ports::MessageStore;
+use approvals::Retry;
 
 /// How many expired messages one sweep closes; the next sweep goes on from there.
 pub const SWEEP_BATCH: usize = 50;
@@ -42,7 +43,6 @@ pub async fn close_expired_messages_while(
     limit: usize,
     keep_going: &(dyn Fn() -> bool + Sync),
 ) -> Result<SweepReport, HitlError> {
-    use approvals::error::{Service, ServiceErrorKind};
     let mut report = SweepReport::default();
     for approval_id in store.expired_open_messages(now, limit).await? {
         if !keep_going() {
@@ -58,11 +58,8 @@ pub async fn close_expired_messages_while(
         let update = expired_update(&expired.title, expired.expires_at, &blocks);
         match slack.update(&expired.message, &update).await {
             Ok(()) => report.closed.push(approval_id),
-            Err(HitlError::Service {
-                service: Service::Slack,
-                kind: ServiceErrorKind::MessageNotFound | ServiceErrorKind::ChannelNotFound,
-                ..
-            }) => report.gone.push(approval_id),
+            // The message or its channel no longer exists: nothing is left to close.
+            Err(err) if err.retry() == Some(Retry::Gone) => report.gone.push(approval_id),
             Err(err) => {
                 tracing::warn!(
                     approval_id,
@@ -70,13 +67,7 @@ pub async fn close_expired_messages_while(
                     "expired message not closed yet"
                 );
                 store.release_message_close(&approval_id).await?;
-                let rate_limited = matches!(
-                    err,
-                    HitlError::Service {
-                        kind: ServiceErrorKind::RateLimited,
-                        ..
-                    }
-                );
+                let rate_limited = err.retry() == Some(Retry::Later);
                 report.retry_later.push(approval_id);
                 if rate_limited {
                     break;

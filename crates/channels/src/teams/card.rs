@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use super::{Fact, TeamsMessage};
 use approvals::approval::MAX_DESCRIPTION_CHARS;
 use approvals::ButtonLink;
-use approvals::{HitlError, Service, ServiceErrorKind};
+use approvals::{HitlError, Retry};
 
 /// Teams refuses messages over about 28 KB (webhooks answer 413); we check the webhook
 /// envelope's serialized size before sending.
@@ -184,8 +184,11 @@ pub fn find_unsupported_action(value: &Value) -> Option<&'static str> {
     }
 }
 
+/// A card Teams would refuse, refused before it is sent under the name the Teams adapter
+/// gives Teams' own refusal (`saas_adapters::teams::TeamsErrorKind::InvalidMessage`), so one
+/// `Catch` handles both. These are Teams' format rules, which this crate owns.
 fn invalid_message(message: impl Into<String>) -> HitlError {
-    HitlError::service(Service::Teams, ServiceErrorKind::InvalidMessage, message)
+    HitlError::failed_dependency("Teams.InvalidMessage", message, Retry::Never)
 }
 
 /// What a Workflows webhook takes: a `message` with the card as its one attachment.

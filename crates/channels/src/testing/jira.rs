@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use serde_json::Value;
 
 use crate::jira::{IssueTracker, Transition};
-use approvals::{HitlError, Service, ServiceErrorKind};
+use approvals::{HitlError, Retry};
 
 /// Jira's default software workflow, in memory; records the transitions taken.
 pub struct FakeJira {
@@ -55,7 +55,7 @@ impl FakeJira {
     }
 
     fn not_found(key: &str) -> HitlError {
-        HitlError::service(Service::Jira, ServiceErrorKind::IssueNotFound, key)
+        HitlError::failed_dependency("Jira.IssueNotFound", key, Retry::Never)
     }
 }
 
@@ -87,11 +87,16 @@ impl IssueTracker for FakeJira {
             .into_iter()
             .find(|t| t.id == transition_id)
             .ok_or_else(|| {
-                HitlError::service(Service::Jira, ServiceErrorKind::ApiError, "bad transition")
+                HitlError::failed_dependency("Jira.ApiError", "bad transition", Retry::Never)
             })?;
         issue.0 = to.to_status;
         self.taken.lock().unwrap().push(transition_id.to_string());
         Ok(())
+    }
+
+    /// Named as the Jira adapter names it.
+    fn no_transition(&self, message: String) -> HitlError {
+        HitlError::failed_dependency("Jira.TransitionNotFound", message, Retry::Never)
     }
 
     async fn status(&self, issue_key: &str) -> Result<String, HitlError> {

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use crate::slack::{SlackMessage, SlackMessenger};
-use approvals::{HitlError, MessageRef, Service, ServiceErrorKind};
+use approvals::{HitlError, MessageRef, Retry};
 
 /// The people `users.lookupByEmail` finds: `(email, user id)`.
 pub const PEOPLE: &[(&str, &str)] = &[("alice@corp.com", "U0ALICE"), ("bob@corp.com", "U0BOB")];
@@ -93,10 +93,10 @@ impl SlackMessenger for FakeSlack {
             .find(|(address, _)| address.eq_ignore_ascii_case(email))
             .map(|(_, id)| id.to_string())
             .ok_or_else(|| {
-                HitlError::service(
-                    Service::Slack,
-                    ServiceErrorKind::UserNotFound,
+                HitlError::failed_dependency(
+                    "Slack.UserNotFound",
                     "users.lookupByEmail: users_not_found",
+                    Retry::Never,
                 )
             })
     }

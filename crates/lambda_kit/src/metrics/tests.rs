@@ -90,34 +90,43 @@ fn a_property_never_overrides_a_dimension_or_a_value() {
 
 #[test]
 fn refusals_are_error_answers_not_throttles_outages_or_ambiguous_posts() {
-    use ServiceErrorKind::*;
-    let service = |s, k| HitlError::service(s, k, "x");
+    // Named as the adapters name them (saas_adapters::vendor_errors).
+    let refused = |name| HitlError::failed_dependency(name, "x", Retry::Never);
     assert_eq!(
-        refusing_vendor(&service(Service::Slack, ChannelNotFound)),
+        refusing_vendor(&HitlError::failed_dependency(
+            "Slack.ChannelNotFound",
+            "x",
+            Retry::Gone
+        )),
         Some("slack")
     );
     assert_eq!(
-        refusing_vendor(&service(Service::Teams, InvalidMessage)),
+        refusing_vendor(&refused("Teams.InvalidMessage")),
         Some("teams")
     );
     assert_eq!(
-        refusing_vendor(&service(Service::Jira, TransitionNotFound)),
+        refusing_vendor(&refused("Jira.TransitionNotFound")),
         Some("jira")
     );
     assert_eq!(
-        refusing_vendor(&service(Service::Outlook, Unauthorized)),
+        refusing_vendor(&refused("Outlook.Unauthorized")),
         Some("graph")
     );
     assert_eq!(
-        refusing_vendor(&service(Service::Smtp, Unauthorized)),
+        refusing_vendor(&refused("Smtp.Unauthorized")),
         Some("email")
     );
     assert_eq!(
         refusing_vendor(&HitlError::EmailRejected("unverified".into())),
         Some("email")
     );
-    for kind in [RateLimited, Unavailable, Unconfirmed] {
-        assert_eq!(refusing_vendor(&service(Service::Slack, kind)), None);
+    for (name, retry) in [
+        ("Slack.RateLimited", Retry::Later),
+        ("Slack.Unavailable", Retry::Soon),
+        ("Slack.Unconfirmed", Retry::Unsafe),
+    ] {
+        let err = HitlError::failed_dependency(name, "x", retry);
+        assert_eq!(refusing_vendor(&err), None, "{name}");
     }
     assert_eq!(
         refusing_vendor(&HitlError::transient("DynamoDB", "x")),
@@ -174,15 +183,15 @@ fn the_templates_alarms_and_dashboard_name_the_metrics_we_write() {
             assert!(vendors.contains(&vendor), "{vendor}");
         }
     }
-    let refused = |s| refusing_vendor(&HitlError::service(s, ServiceErrorKind::ApiError, "x"));
-    for service in [
-        Service::Slack,
-        Service::Teams,
-        Service::Jira,
-        Service::Outlook,
-        Service::Smtp,
+    let refused = |name| refusing_vendor(&HitlError::failed_dependency(name, "x", Retry::Never));
+    for name in [
+        "Slack.ApiError",
+        "Teams.ApiError",
+        "Jira.ApiError",
+        "Outlook.ApiError",
+        "Smtp.Unauthorized",
     ] {
-        assert!(vendors.contains(&refused(service).unwrap()));
+        assert!(vendors.contains(&refused(name).unwrap()), "{name}");
     }
 }
 
@@ -218,27 +227,26 @@ fn a_data_point_names_its_approval_and_only_that_approvals_execution() {
 /// recovers; the per-`Error` metric still counts everything.
 #[test]
 fn a_failure_a_retry_recovers_is_counted_by_name_but_not_in_the_alarmed_total() {
-    use ServiceErrorKind::*;
     let sets = |err: &HitlError| {
         let line: Value = serde_json::from_str(&task_failed_line("ns", err)).unwrap();
         assert_eq!(line["Error"], json!(err.name()));
         assert_eq!(line[names::TASKS_FAILED], json!(1.0));
         line["_aws"]["CloudWatchMetrics"][0]["Dimensions"].clone()
     };
-    let service = |s, k| HitlError::service(s, k, "x");
+    let service = |name, retry| HitlError::failed_dependency(name, "x", retry);
     for recovered in [
         HitlError::transient("DynamoDB", "throttled"),
-        service(Service::Slack, RateLimited),
-        service(Service::Teams, Unavailable),
-        service(Service::Jira, RateLimited),
+        service("Slack.RateLimited", Retry::Later),
+        service("Teams.Unavailable", Retry::Soon),
+        service("Jira.RateLimited", Retry::Later),
     ] {
         assert_eq!(sets(&recovered), json!([["Error"]]), "{}", recovered.name());
     }
     for alarmed in [
         HitlError::invalid_input("x"),
         HitlError::Config("x".into()),
-        service(Service::Slack, NotInChannel),
-        service(Service::Slack, Unconfirmed),
+        service("Slack.NotInChannel", Retry::Never),
+        service("Slack.Unconfirmed", Retry::Unsafe),
         HitlError::EmailRejected("x".into()),
     ] {
         assert_eq!(sets(&alarmed), json!([["Error"], []]), "{}", alarmed.name());

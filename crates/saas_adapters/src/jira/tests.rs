@@ -56,7 +56,7 @@ async fn serve(answer: fn(&str, &str) -> (u16, Value)) -> (String, Arc<Mutex<Vec
 fn client(url: &str) -> JiraCloud {
     JiraCloud::new(url, "ana@example.com", "secret-token")
         .unwrap()
-        .with_http(ServiceHttp::new(Service::Jira).with_max_retry_wait(Duration::from_millis(10)))
+        .with_http(ServiceHttp::new::<JiraError>().with_max_retry_wait(Duration::from_millis(10)))
 }
 
 fn expected_auth() -> String {

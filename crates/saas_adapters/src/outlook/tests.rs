@@ -141,7 +141,7 @@ async fn serve(send_statuses: Vec<u16>) -> (OutlookSender, Arc<Fake>) {
     )
     .unwrap()
     .with_http(
-        ServiceHttp::new(Service::Outlook)
+        ServiceHttp::new::<OutlookError>()
             .with_budget(SEND_BUDGET)
             .with_max_retry_wait(Duration::from_millis(10)),
     );

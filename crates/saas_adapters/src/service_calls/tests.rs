@@ -2,7 +2,7 @@ use super::*;
 use crate::testing::{answer, rate_limited, refused_url, serve, slow};
 
 fn slack() -> ServiceHttp {
-    ServiceHttp::new(Service::Slack)
+    ServiceHttp::new::<crate::slack::SlackError>()
 }
 
 #[tokio::test]
@@ -47,7 +47,7 @@ async fn a_retry_after_that_does_not_fit_the_budget_is_not_waited() {
 #[tokio::test]
 async fn server_errors_on_idempotent_calls_are_retried_then_named_unavailable() {
     let server = serve(vec![answer(503, "")]).await;
-    let err = ServiceHttp::new(Service::Jira)
+    let err = ServiceHttp::new::<crate::jira::JiraError>()
         .send_idempotent("list transitions", |c| c.get(&server.url))
         .await
         .unwrap_err();
@@ -58,7 +58,7 @@ async fn server_errors_on_idempotent_calls_are_retried_then_named_unavailable() 
 #[tokio::test]
 async fn a_server_error_on_a_post_is_not_repeated_and_is_unconfirmed() {
     let server = serve(vec![answer(502, ""), answer(200, "{}")]).await;
-    let err = ServiceHttp::new(Service::Teams)
+    let err = ServiceHttp::new::<crate::teams::TeamsError>()
         .send_once("post card", |c| c.post(&server.url))
         .await
         .unwrap_err();
@@ -150,7 +150,7 @@ async fn a_post_that_never_connected_is_retried_and_not_called_unconfirmed() {
 #[tokio::test]
 async fn other_statuses_go_back_to_the_adapter_with_their_body() {
     let server = serve(vec![answer(404, "no such thing")]).await;
-    let r = ServiceHttp::new(Service::Teams)
+    let r = ServiceHttp::new::<crate::teams::TeamsError>()
         .send_once("post card", |c| c.post(&server.url))
         .await
         .unwrap();

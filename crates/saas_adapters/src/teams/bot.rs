@@ -24,7 +24,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use crate::identity::{AppCredentials, AppToken};
-use approvals::{HitlError, Service};
+use approvals::HitlError;
 use channels::teams::{webhook_envelope, PostedMessage, TeamsMessage, Via};
 use lambda_kit::Settings;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
@@ -124,7 +124,7 @@ impl TeamsBot {
             AppToken::new(&app, scope, name, errors::CHECK_APP)
         };
         Ok(TeamsBot {
-            http: ServiceHttp::new(Service::Teams).with_budget(SEND_BUDGET),
+            http: ServiceHttp::new::<crate::teams::TeamsError>().with_budget(SEND_BUDGET),
             graph: base_url(&settings.graph_url, "TEAMS_BOT_GRAPH_URL")?,
             service: base_url(&settings.service_url, "TEAMS_BOT_SERVICE_URL")?,
             bot_token: token(BOT_FRAMEWORK_SCOPE),

@@ -1,9 +1,10 @@
 //! The Teams bot's answers, read once: tokens, the Graph lookup, the Bot Connector's
 //! conversation and activity calls, each status mapped to one named error (`Teams.*`).
 
-use approvals::{HitlError, Service, ServiceErrorKind};
+use approvals::HitlError;
 use serde_json::Value;
 
+use super::{TeamsError, TeamsErrorKind};
 use crate::service_calls::Reply;
 
 pub const TOKEN: &str = "request a Teams bot token";
@@ -30,8 +31,8 @@ impl BotCall {
     }
 }
 
-fn error(kind: ServiceErrorKind, message: impl Into<String>) -> HitlError {
-    HitlError::service(Service::Teams, kind, message)
+fn error(kind: TeamsErrorKind, message: impl Into<String>) -> HitlError {
+    TeamsError::new(kind, message).into()
 }
 
 /// `(code, message)` of an error body: Bot Connector's and Graph's `{"error": {"code",
@@ -69,29 +70,29 @@ pub fn user_answer(reply: &Reply, email: &str) -> Result<String, HitlError> {
             match ids.as_slice() {
                 [id] => Ok(id.to_string()),
                 [] => Err(error(
-                    ServiceErrorKind::UserNotFound,
+                    TeamsErrorKind::UserNotFound,
                     format!("no one in the Microsoft 365 tenant has the address {email} (neither as sign-in name nor as mail)"),
                 )),
                 _ => Err(error(
-                    ServiceErrorKind::UserNotFound,
+                    TeamsErrorKind::UserNotFound,
                     format!("{} directory users have the address {email}: name one by their sign-in address", ids.len()),
                 )),
             }
         }
         404 => Err(error(
-            ServiceErrorKind::UserNotFound,
+            TeamsErrorKind::UserNotFound,
             format!("no one in the Microsoft 365 tenant has the address {email} ({code})"),
         )),
         401 | 403 => Err(error(
-            ServiceErrorKind::Unauthorized,
+            TeamsErrorKind::Unauthorized,
             format!("{what}: HTTP {} {code}: {message} (the bot's app registration needs the User.Read.All application permission, with admin consent)", reply.status),
         )),
         400 => Err(error(
-            ServiceErrorKind::ApiError,
+            TeamsErrorKind::ApiError,
             format!("{what}: HTTP 400 {code}: {message}"),
         )),
         status => Err(error(
-            ServiceErrorKind::ApiError,
+            TeamsErrorKind::ApiError,
             format!("{what}: HTTP {status} {code}: {message}"),
         )),
     }
@@ -104,20 +105,20 @@ fn connector_error(reply: &Reply, call: BotCall, email: &str) -> HitlError {
     let detail = format!("{what}: HTTP {} {code}: {message}", reply.status);
     match reply.status {
         403 => error(
-            ServiceErrorKind::BotNotInstalled,
+            TeamsErrorKind::BotNotInstalled,
             format!("the Teams bot cannot message {email} ({detail}): {INSTALL}"),
         ),
         401 => error(
-            ServiceErrorKind::Unauthorized,
+            TeamsErrorKind::Unauthorized,
             format!("{detail} (check that TeamsBotAppId is the Azure Bot's Microsoft App ID, that the bot has the Microsoft Teams channel, and that TeamsBotTenantId is its tenant)"),
         ),
         413 => error(
-            ServiceErrorKind::InvalidMessage,
+            TeamsErrorKind::InvalidMessage,
             format!("{detail}: the message is too large for Teams"),
         ),
-        400 => error(ServiceErrorKind::InvalidMessage, detail),
-        404 => error(ServiceErrorKind::ChannelNotFound, detail),
-        _ => error(ServiceErrorKind::ApiError, detail),
+        400 => error(TeamsErrorKind::InvalidMessage, detail),
+        404 => error(TeamsErrorKind::ChannelNotFound, detail),
+        _ => error(TeamsErrorKind::ApiError, detail),
     }
 }
 
@@ -133,7 +134,7 @@ pub fn conversation_answer(reply: &Reply, email: &str) -> Result<String, HitlErr
         .map(str::to_string)
         .ok_or_else(|| {
             error(
-                ServiceErrorKind::ApiError,
+                TeamsErrorKind::ApiError,
                 "open the Teams bot's 1:1 chat: an answer without a conversation id",
             )
         })

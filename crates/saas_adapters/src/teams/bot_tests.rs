@@ -17,7 +17,8 @@ fn bot(server: &Scripted) -> TeamsBot {
         login_url: format!("{}/login", server.url),
         graph_url: format!("{}/graph", server.url),
     };
-    let http = ServiceHttp::new(Service::Teams).with_max_retry_wait(Duration::from_millis(50));
+    let http = ServiceHttp::new::<crate::teams::TeamsError>()
+        .with_max_retry_wait(Duration::from_millis(50));
     TeamsBot::new(settings, &SecretString::from("s3cret"))
         .unwrap()
         .with_http(http)

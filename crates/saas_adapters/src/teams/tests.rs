@@ -38,7 +38,10 @@ async fn serve() -> (String, Arc<Fake>) {
 fn client(base: &str) -> TeamsClient {
     TeamsClient::new(&format!("{base}/webhook/w1?sig=abc"))
         .unwrap()
-        .with_http(ServiceHttp::new(Service::Teams).with_max_retry_wait(Duration::from_millis(50)))
+        .with_http(
+            ServiceHttp::new::<crate::teams::TeamsError>()
+                .with_max_retry_wait(Duration::from_millis(50)),
+        )
 }
 
 fn card() -> TeamsMessage {

@@ -5,7 +5,7 @@ use crate::teams::{
 use crate::testing::FakeTeams;
 use approvals::testing::{FakeEmailSender, FakeResumer, FakeStore};
 use approvals::use_cases::{decide, ClientInfo, LinkView};
-use approvals::{Channel, LinkSigner, Service, ServiceErrorKind};
+use approvals::{Channel, LinkSigner, Retry};
 
 const NOW: i64 = 1_800_000_000;
 
@@ -145,7 +145,7 @@ async fn user_is_checked_before_anything_is_stored() {
 #[tokio::test]
 async fn a_failed_delivery_leaves_the_card_unsent_and_names_the_error() {
     let (store, teams, sender): Fixture = Default::default();
-    let not_installed = HitlError::service(Service::Teams, ServiceErrorKind::BotNotInstalled, "x");
+    let not_installed = HitlError::failed_dependency("Teams.BotNotInstalled", "x", Retry::Never);
     *teams.fail_with.lock().unwrap() = Some(not_installed);
     let input = json!({"title": "x", "user": "carol@corp.com", "taskToken": "t"});
     let err = ask(input, &store, &teams, &sender).await.unwrap_err();

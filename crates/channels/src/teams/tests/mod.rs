@@ -3,7 +3,7 @@ use crate::testing::FakeTeams;
 use approvals::testing::{FakeEmailSender, FakeResumer, FakeStore};
 use approvals::use_cases::{decide, view_link, ClientInfo, LinkView};
 use approvals::{DecisionOutput, LinkSigner};
-use approvals::{Service, ServiceErrorKind};
+use approvals::Retry;
 use serde_json::json;
 
 const NOW: i64 = 1_800_000_000;
@@ -377,10 +377,10 @@ async fn an_oversized_card_is_refused_before_posting() {
 async fn a_failed_post_fails_the_task_with_the_service_error() {
     let store = FakeStore::default();
     let teams = FakeTeams::default();
-    *teams.fail_with.lock().unwrap() = Some(HitlError::service(
-        Service::Teams,
-        ServiceErrorKind::RateLimited,
+    *teams.fail_with.lock().unwrap() = Some(HitlError::failed_dependency(
+        "Teams.RateLimited",
         "429",
+        Retry::Later,
     ));
     let err = run_request(json!({"title": "t", "taskToken": "t"}), &store, &teams)
         .await
