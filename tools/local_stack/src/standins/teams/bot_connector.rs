@@ -4,11 +4,12 @@
 //! - Every call needs a Bot Connector token (scope `https://api.botframework.com/.default`):
 //!   none, an unknown one or a Graph token is 401 `{"message": "Authorization has been denied
 //!   for this request."}`.
-//! - `POST /v3/conversations`: `isGroup: false`, exactly one member (the person's Entra object
-//!   id), the bot's tenant (`tenantId` or `channelData.tenant.id`) and, if given, `bot.id`
-//!   `28:{appId}`; else 400 `BadSyntax` / `BadArgument`, or 403 for another tenant. A person
-//!   the app is not installed for: 403 `Forbidden` ("ForbiddenOperationException"). Else 201
-//!   `{"id": "a:…"}`, the same id for the same person every time.
+//! - `POST /v3/conversations`: `isGroup` false or absent (Teams' own example leaves it out),
+//!   exactly one member (the person's Entra object id), the bot's tenant (`tenantId` or
+//!   `channelData.tenant.id`) and, if given, `bot.id` `28:{appId}`; else 400 `BadSyntax` /
+//!   `BadArgument`, or 403 for another tenant. A person the app is not installed for: 403
+//!   `Forbidden` ("ForbiddenOperationException"). Else 201 `{"id": "a:…"}`, the same id for the
+//!   same person every time.
 //! - `POST /v3/conversations/{id}/activities`: an unknown conversation is 404
 //!   `ConversationNotFound`; a body over 100 KB 413 `MessageSizeTooBig`; an activity that is not
 //!   a `message` with text or Adaptive Card attachments (version 1.5 at most) 400 `BadArgument`;
@@ -65,7 +66,7 @@ fn conversation_member(bot: &Bot, request: &Value) -> Result<String, Box<Respons
     let forbidden =
         |text: &str| Box::new(connector_error(StatusCode::FORBIDDEN, "Forbidden", text));
     let members = request["members"].as_array().cloned().unwrap_or_default();
-    if request["isGroup"] != false || members.len() != 1 {
+    if request["isGroup"] == true || members.len() != 1 {
         return Err(bad(
             "BadSyntax",
             "Incorrect conversation creation parameters",
