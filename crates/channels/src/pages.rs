@@ -1,7 +1,8 @@
-//! The HTML pages a person sees after clicking a link. Every value is HTML-escaped, whichever
-//! channel it came from (a custom Slack button's value, a name typed on a form, a comment).
+//! The HTML pages a person sees after clicking a link. Built with `maud`: every value spliced
+//! into a page is escaped, whichever channel it came from (a custom Slack button's value, a
+//! name typed on a form, a comment). The one `PreEscaped` is our own style sheet.
 
-use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
+use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use approvals::approval::rfc3339;
 use approvals::approval_links::LinkParams;
@@ -38,26 +39,35 @@ h1{font-size:1.4rem}.box{border:1px solid #d9e2ec;border-radius:8px;padding:1rem
 .approve{background:#1a7f37}.reject{background:#b42318}.neutral{background:#52606d}textarea,input[type=text],input[type=email],input[type=number]{width:100%;box-sizing:border-box;margin:.3rem 0 1rem;padding:.5rem;font:inherit}\
 .status{font-weight:600}.error{color:#b42318;font-weight:600}";
 
-fn layout(title: &str, body: &str) -> String {
-    format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-<meta name=\"robots\" content=\"noindex, nofollow\"><title>{}</title><style>{STYLE}</style></head>\
-<body>{body}</body></html>",
-        text(title)
-    )
+fn layout(title: &str, body: Markup) -> String {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="robots" content="noindex, nofollow";
+                title { (title) }
+                // A constant of ours (CSS has no markup to escape); the CSP allows inline
+                // styles and nothing else.
+                style { (PreEscaped(STYLE)) }
+            }
+            body { (body) }
+        }
+    }
+    .into_string()
 }
 
-fn request_box(record: &ApprovalRecord) -> String {
-    let description = record
-        .description
-        .as_deref()
-        .map(|d| format!("<p>{}</p>", text(d)))
-        .unwrap_or_default();
-    format!(
-        "<div class=\"box\"><div class=\"muted\">Approval request</div><h2 id=\"request-title\">{}</h2>{description}</div>",
-        text(&record.title)
-    )
+fn request_box(record: &ApprovalRecord) -> Markup {
+    html! {
+        div class="box" {
+            div class="muted" { "Approval request" }
+            h2 id="request-title" { (record.title) }
+            @if let Some(description) = &record.description {
+                p { (description) }
+            }
+        }
+    }
 }
 
 /// "the workflow stopped waiting at T" (the request's expiry) or, when the Task stopped on
@@ -72,49 +82,37 @@ fn stopped_line(stopped_at: Option<i64>) -> String {
 /// Who decided what and when. The comment and the follow-up answer only with `details`: on
 /// the page of the person who just decided, never on the "already decided" page that anyone
 /// holding any link of the request (a mail scanner too) may open. The workflow has them.
-fn decided_line(record: &ApprovalRecord, details: bool) -> String {
-    let late = if record.delivery.late_at.is_some() {
-        format!(
-            "<p class=\"status\" id=\"late\">Too late: {}; nothing was changed.</p>",
-            stopped_line(None)
-        )
-    } else {
-        String::new()
-    };
+fn decided_line(record: &ApprovalRecord, details: bool) -> Markup {
     let Some(d) = &record.decision else {
-        return String::new();
+        return html! {};
     };
-    let details = match details {
-        true => {
-            d.comment
-                .as_deref()
-                .map(|c| format!("<p class=\"muted\">Comment: {}</p>", text(c)))
-                .unwrap_or_default()
-                + &answered_line(d)
+    html! {
+        p class="status" id="decision" data-decision=(d.decision.as_str()) {
+            (approvals::input::capitalized(&d.decision.past_tense()))
+            " by " (d.decided_by.name) " at " (rfc3339(d.decided_at)) "."
         }
-        false => String::new(),
-    };
-    format!(
-        "<p class=\"status\" id=\"decision\" data-decision=\"{}\">{} by {} at {}.</p>{late}{details}",
-        attr(d.decision.as_str()),
-        text(&approvals::input::capitalized(&d.decision.past_tense())),
-        text(&d.decided_by.name),
-        rfc3339(d.decided_at),
-    )
+        @if record.delivery.late_at.is_some() {
+            p class="status" id="late" { "Too late: " (stopped_line(None)) "; nothing was changed." }
+        }
+        @if details {
+            @if let Some(comment) = &d.comment {
+                p class="muted" { "Comment: " (comment) }
+            }
+            (answered_line(d))
+        }
+    }
 }
 
 /// A request the Decision API cannot read (too large, not UTF-8): nothing was decided.
 pub fn bad_request(status: u16, title: &str, why: &str) -> Page {
+    let body = html! {
+        h1 { (title) }
+        p { (why) }
+        p class="muted" { "Nothing was decided. Use the page your link opens." }
+    };
     Page {
         status,
-        html: layout(
-            title,
-            &format!(
-                "<h1>{}</h1><p>{}</p><p class=\"muted\">Nothing was decided. Use the page your link opens.</p>",
-                text(title),
-                text(why)
-            ),
-        ),
+        html: layout(title, body),
     }
 }
 
@@ -160,42 +158,62 @@ pub fn render(view: &LinkView) -> Page {
             }),
         ),
         LinkView::Recorded { record, delivery } => recorded_page(record, delivery),
-        LinkView::AlreadyDecided { record } => layout(
-            "Already decided",
-            &format!(
-                "<h1>This request was already decided</h1>{}{}<p class=\"muted\">Only the first decision counts; yours was not recorded.</p>",
-                request_box(record),
-                decided_line(record, false)
-            ),
-        ),
         LinkView::TooLate {
             title,
             stopped_at,
             kept,
         } => too_late_page(title.as_deref(), *stopped_at, *kept),
-        LinkView::Invalid { reason } => layout(
-            "Invalid link",
-            &format!(
-                "<h1>This link is not valid</h1><p>{}.</p><p class=\"muted\">Use the link exactly as it was sent to you; copying part of it breaks it.</p>",
-                text(reason)
-            ),
-        ),
-        LinkView::NotFound => layout(
-            "Unknown request",
-            "<h1>We can't find this approval request</h1><p>It may have been removed after its retention period.</p>",
-        ),
-        LinkView::Unavailable { .. } => layout(
-            "Try again",
-            "<h1 id=\"not-taken\">Your click was not taken</h1><p>The service did not take your click just now; nothing was recorded. Please open the link again in a moment.</p>",
-        ),
-        LinkView::Unconfirmed { .. } => layout(
-            "Not confirmed",
-            "<h1 id=\"unconfirmed\">We couldn't confirm your decision</h1><p>It may or may not have been recorded. Going back and pressing the button again is safe: if your decision was recorded, the page then says so; it is never recorded twice.</p>",
-        ),
+        other => notice_page(other),
     };
     Page {
         status: view.status(),
         html,
+    }
+}
+
+/// The pages that show no form and no outcome of this click: already decided, invalid,
+/// unknown, and the failures (whether the click was taken).
+fn notice_page(view: &LinkView) -> String {
+    match view {
+        LinkView::AlreadyDecided { record } => layout(
+            "Already decided",
+            html! {
+                h1 { "This request was already decided" }
+                (request_box(record))
+                (decided_line(record, false))
+                p class="muted" { "Only the first decision counts; yours was not recorded." }
+            },
+        ),
+        LinkView::Invalid { reason } => layout(
+            "Invalid link",
+            html! {
+                h1 { "This link is not valid" }
+                p { (reason) "." }
+                p class="muted" { "Use the link exactly as it was sent to you; copying part of it breaks it." }
+            },
+        ),
+        LinkView::Unavailable { .. } => layout(
+            "Try again",
+            html! {
+                h1 id="not-taken" { "Your click was not taken" }
+                p { "The service did not take your click just now; nothing was recorded. Please open the link again in a moment." }
+            },
+        ),
+        LinkView::Unconfirmed { .. } => layout(
+            "Not confirmed",
+            html! {
+                h1 id="unconfirmed" { "We couldn't confirm your decision" }
+                p { "It may or may not have been recorded. Going back and pressing the button again is safe: if your decision was recorded, the page then says so; it is never recorded twice." }
+            },
+        ),
+        // NotFound, and the views `render` draws itself (never passed here).
+        _ => layout(
+            "Unknown request",
+            html! {
+                h1 { "We can't find this approval request" }
+                p { "It may have been removed after its retention period." }
+            },
+        ),
     }
 }
 
@@ -208,19 +226,17 @@ struct Refused<'a> {
 
 impl Refused<'_> {
     /// Why, next to `field` when the refusal is about it.
-    fn error_at(&self, field: FormField) -> String {
-        if self.field != field {
-            return String::new();
-        }
+    fn error_at(&self, field: FormField) -> Markup {
         let id = match field {
             FormField::Name => "name-error",
             FormField::Comment => "comment-error",
             FormField::Answer => "answer-error",
         };
-        format!(
-            "<p class=\"error\" id=\"{id}\" role=\"alert\">{}</p>",
-            text(self.reason)
-        )
+        html! {
+            @if self.field == field {
+                p class="error" id=(id) role="alert" { (self.reason) }
+            }
+        }
     }
 }
 
@@ -239,42 +255,38 @@ fn follow_up_field(
     record: &ApprovalRecord,
     link: &SignedLink,
     refused: Option<&Refused>,
-) -> String {
+) -> Markup {
     let Some(question) = record.question_after(link.decision.as_str()) else {
-        return String::new();
+        return html! {};
     };
-    let kind = match question.kind {
-        AnswerKind::Text => format!("type=\"text\" maxlength=\"{MAX_TEXT_ANSWER_CHARS}\""),
-        AnswerKind::Email => "type=\"email\" autocomplete=\"email\"".into(),
-        AnswerKind::Number => "type=\"number\" step=\"any\" inputmode=\"decimal\"".into(),
+    // type, maxlength, autocomplete, step, inputmode: the attributes each kind carries.
+    let (kind, max, autocomplete, step, mode) = match question.kind {
+        AnswerKind::Text => ("text", Some(MAX_TEXT_ANSWER_CHARS), None, None, None),
+        AnswerKind::Email => ("email", None, Some("email"), None, None),
+        AnswerKind::Number => ("number", None, None, Some("any"), Some("decimal")),
     };
-    let required = if question.required { " required" } else { "" };
-    let value = refused
-        .and_then(|r| r.typed.answer.as_deref())
-        .map(|v| format!(" value=\"{}\"", attr(v)))
-        .unwrap_or_default();
-    let error = refused
-        .map(|r| r.error_at(FormField::Answer))
-        .unwrap_or_default();
-    format!(
-        "<label for=\"answer\" id=\"follow-up-question\">{}{}</label>{error}<input {kind} id=\"answer\" name=\"answer\" data-answer=\"{}\"{required}{value}>",
-        text(&question.question),
-        if question.required { "" } else { " (optional)" },
-        question.kind.as_str()
-    )
+    let value = refused.and_then(|r| r.typed.answer.as_deref());
+    html! {
+        label for="answer" id="follow-up-question" {
+            (question.question)
+            @if !question.required { " (optional)" }
+        }
+        @if let Some(refused) = refused { (refused.error_at(FormField::Answer)) }
+        input type=(kind) maxlength=[max] autocomplete=[autocomplete] step=[step]
+            inputmode=[mode] id="answer" name="answer" data-answer=(question.kind.as_str())
+            required[question.required] value=[value];
+    }
 }
 
 /// "Why?: idle since May" under a decision that answered a follow-up question.
-fn answered_line(d: &approvals::RecordedDecision) -> String {
-    let Some(answered) = &d.follow_up else {
-        return String::new();
-    };
-    let answer = answered.answer_text();
-    format!(
-        "<p class=\"muted\" id=\"follow-up-answer\">{} {}</p>",
-        text(&answered.question),
-        text(&answer)
-    )
+fn answered_line(d: &approvals::RecordedDecision) -> Markup {
+    html! {
+        @if let Some(answered) = &d.follow_up {
+            p class="muted" id="follow-up-answer" {
+                (answered.question) " " (answered.answer_text())
+            }
+        }
+    }
 }
 
 /// The label and look of a link's choice: the request's own button (its style: primary
@@ -295,14 +307,26 @@ fn choice_label(record: &ApprovalRecord, decision: &Decision) -> (String, &'stat
 }
 
 /// "Your choice: Next week" above the form, for a request with buttons of its own.
-fn choice_line(record: &ApprovalRecord, verb: &str, decision: &Decision) -> String {
-    if record.buttons.is_empty() {
-        return String::new();
+fn choice_line(record: &ApprovalRecord, label: &str, decision: &Decision) -> Markup {
+    html! {
+        @if !record.buttons.is_empty() {
+            p { "Your choice: " strong id="choice" data-value=(decision.as_str()) { (label) } }
+        }
     }
-    format!(
-        "<p>Your choice: <strong id=\"choice\" data-value=\"{}\">{verb}</strong></p>",
-        attr(decision.as_str())
-    )
+}
+
+/// Who decides: the approver a personal link names, or a name typed on the form.
+fn who_field(approver: Option<&str>, refused: Option<&Refused>) -> Markup {
+    let typed = refused.and_then(|r| r.typed.name.as_deref()).unwrap_or("");
+    html! {
+        @if let Some(email) = approver {
+            p class="muted" { "You are deciding as " strong { (email) } "." }
+        } @else {
+            label for="name" { "Your name" }
+            @if let Some(refused) = refused { (refused.error_at(FormField::Name)) }
+            input type="text" id="name" name="name" maxlength=(MAX_NAME_CHARS) value=(typed);
+        }
+    }
 }
 
 /// The confirmation form of a valid link: nothing is decided until its button is pressed.
@@ -314,51 +338,36 @@ fn confirm_page(form: Form, refused: Option<Refused>) -> String {
         approver,
         submission,
     } = form;
+    let refused = refused.as_ref();
     let (label, class) = choice_label(record, &link.decision);
-    let verb = text(&label);
-    let chosen = choice_line(record, &verb, &link.decision);
-    let hidden: String = params
+    let hidden = params
         .fields()
         .into_iter()
-        .chain([(SUBMISSION_FIELD, submission)])
-        .map(|(k, v)| format!("<input type=\"hidden\" name=\"{k}\" value=\"{}\">", attr(v)))
-        .collect();
-    let typed = |field: fn(&TypedForm) -> &Option<String>| {
-        refused
-            .as_ref()
-            .and_then(|r| field(r.typed).as_deref())
-            .unwrap_or_default()
+        .chain([(SUBMISSION_FIELD, submission)]);
+    let comment = refused.and_then(|r| r.typed.comment.as_deref());
+    let body = html! {
+        h1 { "Confirm your decision" }
+        (request_box(record))
+        (choice_line(record, &label, &link.decision))
+        form method="post" action=(record.approval_id) {
+            @for (name, value) in hidden {
+                input type="hidden" name=(name) value=(value);
+            }
+            (who_field(approver, refused))
+            (follow_up_field(record, link, refused))
+            label for="comment" { "Comment (optional)" }
+            @if let Some(refused) = refused { (refused.error_at(FormField::Comment)) }
+            textarea id="comment" name="comment" rows="3" maxlength=(MAX_COMMENT_CHARS) {
+                (comment.unwrap_or(""))
+            }
+            button type="submit" id="confirm" class=(class) { (label) }
+        }
+        p class="muted" {
+            "Nothing is decided until you press " (label) ". This link expires at "
+            (rfc3339(link.expires_at)) "."
+        }
     };
-    let error_at = |field| {
-        refused
-            .as_ref()
-            .map(|r| r.error_at(field))
-            .unwrap_or_default()
-    };
-    let who = match approver {
-        Some(email) => format!("<p class=\"muted\">You are deciding as <strong>{}</strong>.</p>", text(email)),
-        None => format!(
-            "<label for=\"name\">Your name</label>{}<input type=\"text\" id=\"name\" name=\"name\" maxlength=\"{MAX_NAME_CHARS}\" value=\"{}\">",
-            error_at(FormField::Name),
-            attr(typed(|t| &t.name))
-        ),
-    };
-    let follow_up = follow_up_field(record, link, refused.as_ref());
-    let comment = text(typed(|t| &t.comment));
-    layout(
-        &format!("{label}: {}", record.title),
-        &format!(
-            "<h1>Confirm your decision</h1>{}{chosen}\
-<form method=\"post\" action=\"{}\">{hidden}{who}{follow_up}\
-<label for=\"comment\">Comment (optional)</label>{}<textarea id=\"comment\" name=\"comment\" rows=\"3\" maxlength=\"{MAX_COMMENT_CHARS}\">{comment}</textarea>\
-<button type=\"submit\" id=\"confirm\" class=\"{class}\">{verb}</button></form>\
-<p class=\"muted\">Nothing is decided until you press {verb}. This link expires at {}.</p>",
-            request_box(record),
-            attr(&record.approval_id),
-            error_at(FormField::Comment),
-            rfc3339(link.expires_at)
-        ),
-    )
+    layout(&format!("{label}: {}", record.title), body)
 }
 
 fn recorded_page(record: &ApprovalRecord, delivery: &Delivery) -> String {
@@ -369,29 +378,30 @@ fn recorded_page(record: &ApprovalRecord, delivery: &Delivery) -> String {
     };
     layout(
         "Decision recorded",
-        &format!(
-            "<h1>Thank you, your decision is recorded</h1>{}{}<p class=\"muted\">{follow_up}</p>",
-            request_box(record),
-            decided_line(record, true)
-        ),
+        html! {
+            h1 { "Thank you, your decision is recorded" }
+            (request_box(record))
+            (decided_line(record, true))
+            p class="muted" { (follow_up) }
+        },
     )
 }
 
 fn too_late_page(title: Option<&str>, stopped_at: Option<i64>, kept: bool) -> String {
+    let next = if kept {
+        "Your click is noted in the request's audit trail as late (who and when; not what was typed). Ask the requester to start a new request if it still matters."
+    } else {
+        "This link no longer decides anything, and this click changed nothing. Ask the requester to start a new request if it still matters."
+    };
     layout(
         "Too late",
-        &format!(
-            "<h1 id=\"too-late\">Too late: {}; nothing was changed</h1>{}<p>{}</p>",
-            stopped_line(stopped_at),
-            title
-                .map(|t| format!("<p class=\"muted\">{}</p>", text(t)))
-                .unwrap_or_default(),
-            if kept {
-                "Your click is noted in the request's audit trail as late (who and when; not what was typed). Ask the requester to start a new request if it still matters."
-            } else {
-                "This link no longer decides anything, and this click changed nothing. Ask the requester to start a new request if it still matters."
+        html! {
+            h1 id="too-late" { "Too late: " (stopped_line(stopped_at)) "; nothing was changed" }
+            @if let Some(title) = title {
+                p class="muted" { (title) }
             }
-        ),
+            p { (next) }
+        },
     )
 }
 

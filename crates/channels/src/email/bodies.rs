@@ -1,6 +1,7 @@
-//! The bodies of the approval email (its links as buttons) and of a plain notification.
+//! The bodies of the approval email (its links as buttons) and of a plain notification. The
+//! HTML is `maud`'s: every value in it (title, message, labels, URLs) is escaped.
 
-use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
+use maud::{html, Markup, DOCTYPE};
 
 use approvals::{ButtonLink, ButtonStyle, CreateLinksOutput};
 
@@ -60,47 +61,75 @@ pub(super) fn approval_bodies(
         "\nEach link opens a confirmation page; nothing is decided until you confirm there.\nThe links expire at {}.\n",
         approval.expires_at
     ));
-
-    let paragraph = |p: &str| {
-        if p.is_empty() {
-            String::new()
-        } else {
-            format!("<p style=\"margin:0 0 12px\">{}</p>", text(p))
-        }
-    };
-    let button = |b: &EmailButton| {
-        let color = match b.style {
-            ButtonStyle::Primary => "#1a7f37",
-            ButtonStyle::Danger => "#b42318",
-            ButtonStyle::Default => "#52606d",
-        };
-        format!(
-            "<a href=\"{}\" style=\"display:inline-block;padding:10px 22px;margin:0 8px 8px 0;border-radius:6px;background:{color};color:#ffffff;text-decoration:none;font-weight:600\">{}</a>",
-            attr(b.url),
-            text(b.label)
-        )
-    };
-    let buttons: String = buttons.iter().map(button).collect();
-    let html = format!(
-        "<!doctype html><html><body style=\"font-family:Arial,Helvetica,sans-serif;color:#1f2933\">\
-<h2 style=\"font-size:18px\">Approval needed: {}</h2>{}{}<p style=\"margin:20px 0\">{buttons}</p>\
-<p style=\"color:#52606d;font-size:12px\">Each button opens a confirmation page; nothing is decided until you confirm there. The links expire at {}.</p>\
-</body></html>",
-        text(&approval.title),
-        paragraph(message.unwrap_or("")),
-        paragraph(description),
-        text(&approval.expires_at)
-    );
-    (text_body, html)
+    (text_body, approval_html(approval, message, buttons))
 }
 
+/// The style of the body of every email we write.
+const BODY_STYLE: &str = "font-family:Arial,Helvetica,sans-serif;color:#1f2933";
+
+/// The approval email's HTML: the title, the message and description, a button per link.
+fn approval_html(
+    approval: &CreateLinksOutput,
+    message: Option<&str>,
+    buttons: &[EmailButton],
+) -> String {
+    let paragraphs = [
+        message.unwrap_or(""),
+        approval.description.as_deref().unwrap_or(""),
+    ];
+    html! {
+        (DOCTYPE)
+        html {
+            body style=(BODY_STYLE) {
+                h2 style="font-size:18px" { "Approval needed: " (approval.title) }
+                @for paragraph in paragraphs.into_iter().filter(|p| !p.is_empty()) {
+                    p style="margin:0 0 12px" { (paragraph) }
+                }
+                p style="margin:20px 0" {
+                    @for b in buttons { (email_button(b)) }
+                }
+                p style="color:#52606d;font-size:12px" {
+                    "Each button opens a confirmation page; nothing is decided until you confirm there. The links expire at "
+                    (approval.expires_at) "."
+                }
+            }
+        }
+    }
+    .into_string()
+}
+
+/// A link styled as a button (mail clients show no forms and run no style sheets).
+fn email_button(b: &EmailButton) -> Markup {
+    let color = match b.style {
+        ButtonStyle::Primary => "#1a7f37",
+        ButtonStyle::Danger => "#b42318",
+        ButtonStyle::Default => "#52606d",
+    };
+    html! {
+        a href=(b.url) style={
+            "display:inline-block;padding:10px 22px;margin:0 8px 8px 0;border-radius:6px;background:"
+            (color) ";color:#ffffff;text-decoration:none;font-weight:600"
+        } { (b.label) }
+    }
+}
+
+/// A text body as HTML: its blank-line-separated paragraphs, its line breaks kept.
 pub(super) fn notification_html(subject: &str, body: &str) -> String {
-    let paragraphs: String = body
-        .split("\n\n")
-        .map(|p| format!("<p>{}</p>", text(p).replace('\n', "<br>")))
-        .collect();
-    format!(
-        "<!doctype html><html><body style=\"font-family:Arial,Helvetica,sans-serif;color:#1f2933\"><h2 style=\"font-size:18px\">{}</h2>{paragraphs}</body></html>",
-        text(subject)
-    )
+    html! {
+        (DOCTYPE)
+        html {
+            body style=(BODY_STYLE) {
+                h2 style="font-size:18px" { (subject) }
+                @for paragraph in body.split("\n\n") {
+                    p {
+                        @for (i, line) in paragraph.split('\n').enumerate() {
+                            @if i > 0 { br; }
+                            (line)
+                        }
+                    }
+                }
+            }
+        }
+    }
+    .into_string()
 }
