@@ -5,6 +5,9 @@ use async_trait::async_trait;
 
 use crate::{ApprovalRecord, DecisionOutput, HitlError, MessageRef, RecordedDecision};
 
+mod ticketing;
+pub use ticketing::{IssueTracker, Transition};
+
 /// The result of trying to record a decision (first decision wins).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DecisionWrite {

@@ -204,5 +204,6 @@ pub async fn wait_for_approval(
     })
 }
 
+pub mod jira;
 mod link_pages;
 pub use link_pages::*;

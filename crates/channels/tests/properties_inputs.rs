@@ -2,20 +2,19 @@
 //! (our field names with values of any type and content, nested anyhow), each Task's contract
 //! either refuses it with a named error or runs; it never panics.
 
-use approvals::testing::FakeEmailSender;
+use approvals::testing::{FakeEmailSender, FakeJira};
 use approvals::testing::{FakeResumer, FakeStore};
+use approvals::use_cases::jira::{add_issue_comment, change_issue_status};
 use approvals::use_cases::{create_approval_links, wait_for_approval, LinkSettings, WaitInput};
 use approvals::{Channel, CreateLinksInput, HitlError, LinkSigner};
 use channels::email::{build_emails, SendEmailInput};
-use channels::jira::{
-    add_issue_comment, change_issue_status, AddIssueCommentInput, ChangeIssueStatusInput,
-};
+use channels::jira::{AddIssueCommentInput, ChangeIssueStatusInput};
 use channels::slack::{
     request_action, send_message, update_message, wait_target, RequestActionInput,
     SendMessageInput, UpdateMessageInput, WaitForUserActionInput,
 };
 use channels::teams::{self, ApproverMail, TeamsRequestActionInput, TeamsSendMessageInput};
-use channels::testing::{FakeJira, FakeSlack, FakeTeams};
+use channels::testing::{FakeSlack, FakeTeams};
 use proptest::prelude::*;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
@@ -170,10 +169,12 @@ async fn every_task(input: &Value) -> Vec<Result<(), HitlError>> {
         results.push(wait_target(i).map(drop));
     }
     if let Some(i) = parsed::<AddIssueCommentInput>(input) {
-        results.push(add_issue_comment(i, &jira).await.map(drop));
+        let run = async { add_issue_comment(i.validate()?, &jira).await };
+        results.push(run.await.map(drop));
     }
     if let Some(i) = parsed::<ChangeIssueStatusInput>(input) {
-        results.push(change_issue_status(i, &jira).await.map(drop));
+        let run = async { change_issue_status(i.validate()?, &jira).await };
+        results.push(run.await.map(drop));
     }
     let (teams, sender) = (FakeTeams::default(), FakeEmailSender::default());
     if let Some(i) = parsed::<TeamsRequestActionInput>(input) {

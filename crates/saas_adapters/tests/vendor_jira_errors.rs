@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
+use approvals::ports::IssueTracker;
 use axum::http::{header, StatusCode};
-use channels::jira::IssueTracker;
 use saas_adapters::jira::{JiraCloud, JiraError};
 use saas_adapters::service_calls::ServiceHttp;
 use serde_json::json;

@@ -3,14 +3,16 @@
 use approvals::HitlError;
 use aws_adapters::cold_start::ColdContext;
 use aws_adapters::secrets::JIRA_API_TOKEN;
-use channels::jira::{add_issue_comment, AddIssueCommentOutput};
+use approvals::use_cases::jira::add_issue_comment;
+use channels::jira::{AddIssueCommentInput, AddIssueCommentOutput};
 use lambda_kit::http_client::open_connections;
 use lambda_kit::{init_tracing, parse_input, run_task};
 use saas_adapters::jira::JiraCloud;
 use serde_json::Value;
 
 async fn handle(jira: &JiraCloud, payload: Value) -> Result<AddIssueCommentOutput, HitlError> {
-    let output = add_issue_comment(parse_input(payload)?, jira).await?;
+    let input: AddIssueCommentInput = parse_input(payload)?;
+    let output = add_issue_comment(input.validate()?, jira).await?;
     tracing::info!(issue_key = %output.issue_key, comment_id = %output.comment_id, "comment added");
     Ok(output)
 }

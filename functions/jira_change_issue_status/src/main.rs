@@ -4,14 +4,16 @@
 use approvals::HitlError;
 use aws_adapters::cold_start::ColdContext;
 use aws_adapters::secrets::JIRA_API_TOKEN;
-use channels::jira::{change_issue_status, ChangeIssueStatusOutput};
+use approvals::use_cases::jira::change_issue_status;
+use channels::jira::{ChangeIssueStatusInput, ChangeIssueStatusOutput};
 use lambda_kit::http_client::open_connections;
 use lambda_kit::{init_tracing, parse_input, run_task};
 use saas_adapters::jira::JiraCloud;
 use serde_json::Value;
 
 async fn handle(jira: &JiraCloud, payload: Value) -> Result<ChangeIssueStatusOutput, HitlError> {
-    let output = change_issue_status(parse_input(payload)?, jira).await?;
+    let input: ChangeIssueStatusInput = parse_input(payload)?;
+    let output = change_issue_status(input.validate()?, jira).await?;
     tracing::info!(
         issue_key = %output.issue_key,
         status = ?output.status,

@@ -11,7 +11,8 @@ use approvals::{
     Channel, ChosenAction, DecidedBy, Decision, DecisionOutput, LinkSigner, RecordedDecision,
     SlackUser,
 };
-use channels::testing::{FakeJira, FakeSlack, FakeTeams};
+use approvals::testing::FakeJira;
+use channels::testing::{FakeSlack, FakeTeams};
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -133,14 +134,16 @@ async fn chat_and_jira_outputs_fit_their_schemas() {
     assert_fits("teams_send_chat_message.output.json", &posted);
 
     let jira = FakeJira::new(&[("OPS-1", "To Do")]);
-    let comment = read(json!({"issueKey": "OPS-1", "comment": "Approved"}));
-    let added = channels::jira::add_issue_comment(comment, &jira)
+    let comment: channels::jira::AddIssueCommentInput =
+        read(json!({"issueKey": "OPS-1", "comment": "Approved"}));
+    let added = approvals::use_cases::jira::add_issue_comment(comment.validate().unwrap(), &jira)
         .await
         .unwrap();
     assert_fits("jira_add_issue_comment.output.json", &added);
     for status in ["To Do", "Done"] {
-        let change = read(json!({"issueKey": "OPS-1", "status": status, "comment": "Moved"}));
-        let changed = channels::jira::change_issue_status(change, &jira)
+        let change: channels::jira::ChangeIssueStatusInput =
+            read(json!({"issueKey": "OPS-1", "status": status, "comment": "Moved"}));
+        let changed = approvals::use_cases::jira::change_issue_status(change.validate().unwrap(), &jira)
             .await
             .unwrap();
         assert_fits("jira_change_issue_status.output.json", &changed);

@@ -1,8 +1,7 @@
 //! Test doubles for the model's ports, in one place (feature `testing`, and this crate's own
 //! tests): each keeps the rules of the real service it stands for, so use cases are not tested
 //! against easier rules than production. The store contract runs against the in-memory store
-//! here and the DynamoDB store in `aws_adapters` alike. The chat and ticketing doubles are in
-//! `channels::testing`.
+//! here and the DynamoDB store in `aws_adapters` alike.
 //!
 //! One naming rule for every double in the workspace: `Fake` + the port it stands for
 //! (`FakeStore` for `ApprovalStore`, `FakeResumer`, `FakeEmailSender`, `FakeSlack`, `FakeTeams`,
@@ -10,6 +9,7 @@
 
 pub mod email;
 pub mod instrumented;
+pub mod jira;
 pub mod resumer;
 pub mod store;
 pub mod store_contract;
@@ -18,6 +18,7 @@ mod store_contract_protocol;
 
 pub use email::FakeEmailSender;
 pub use instrumented::{InstrumentedStore, WriteFault};
+pub use jira::FakeJira;
 pub use resumer::FakeResumer;
 pub use store::FakeStore;
 

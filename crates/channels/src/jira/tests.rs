@@ -1,6 +1,25 @@
+//! The Jira inputs' checks and ADF, and the use cases they feed
+//! ([`approvals::use_cases::jira`]) over the in-memory tracker.
+
 use super::*;
-use crate::testing::FakeJira;
+use approvals::testing::FakeJira;
 use serde_json::json;
+
+/// Add Issue Comment as its function runs it: the input checked here, then the use case.
+async fn add_issue_comment(
+    input: AddIssueCommentInput,
+    jira: &FakeJira,
+) -> Result<AddIssueCommentOutput, HitlError> {
+    approvals::use_cases::jira::add_issue_comment(input.validate()?, jira).await
+}
+
+/// Change Issue Status as its function runs it.
+async fn change_issue_status(
+    input: ChangeIssueStatusInput,
+    jira: &FakeJira,
+) -> Result<ChangeIssueStatusOutput, HitlError> {
+    approvals::use_cases::jira::change_issue_status(input.validate()?, jira).await
+}
 
 fn comment_input(v: Value) -> AddIssueCommentInput {
     serde_json::from_value(v).unwrap()
@@ -179,22 +198,6 @@ async fn a_transition_is_found_by_its_name_and_can_carry_a_comment() {
     assert_eq!(out.status, "To Do");
     assert_eq!(out.comment_id.as_deref(), Some("10001"));
     assert_eq!(jira.comments_of("OPS-1"), vec![text_to_adf("Rejected.")]);
-}
-
-#[test]
-fn a_transition_named_after_the_status_wins() {
-    let t = |id: &str, name: &str| Transition {
-        id: id.into(),
-        name: name.into(),
-        to_status: "Done".into(),
-    };
-    let transitions = [t("51", "Close"), t("31", "Done")];
-    let chosen = Target::Status("done".into()).resolve(&transitions).unwrap();
-    assert_eq!(chosen.id, "31");
-    let chosen = Target::Status("Done".into())
-        .resolve(&transitions[..1])
-        .unwrap();
-    assert_eq!(chosen.id, "51");
 }
 
 #[tokio::test]

@@ -3,7 +3,8 @@
 
 use approvals::testing::{FakeEmailSender, FakeResumer, FakeStore};
 use approvals::HitlError;
-use channels::testing::{FakeJira, FakeSlack};
+use approvals::testing::FakeJira;
+use channels::testing::FakeSlack;
 use serde_json::Value;
 
 pub const NOW: i64 = 1_800_000_000;
@@ -67,12 +68,18 @@ pub async fn code_verdict(function: &str, input: &Value) -> Result<(), String> {
                 .await
                 .map(drop),
             "slack_wait_for_user_action" => channels::slack::wait_target(read(input)?).map(drop),
-            "jira_add_issue_comment" => channels::jira::add_issue_comment(read(input)?, &jira)
-                .await
-                .map(drop),
-            "jira_change_issue_status" => channels::jira::change_issue_status(read(input)?, &jira)
-                .await
-                .map(drop),
+            "jira_add_issue_comment" => {
+                let request = read::<channels::jira::AddIssueCommentInput>(input)?.validate()?;
+                approvals::use_cases::jira::add_issue_comment(request, &jira)
+                    .await
+                    .map(drop)
+            }
+            "jira_change_issue_status" => {
+                let request = read::<channels::jira::ChangeIssueStatusInput>(input)?.validate()?;
+                approvals::use_cases::jira::change_issue_status(request, &jira)
+                    .await
+                    .map(drop)
+            }
             "teams_request_action" => read::<channels::teams::TeamsRequestActionInput>(input)?
                 .validate()
                 .map(drop),

@@ -6,8 +6,8 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use serde_json::Value;
 
-use crate::jira::{IssueTracker, Transition};
-use approvals::{HitlError, Retry};
+use crate::ports::{IssueTracker, Transition};
+use crate::{HitlError, Retry};
 
 /// Jira's default software workflow, in memory; records the transitions taken.
 pub struct FakeJira {
