@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use html_escape::encode_text as text;
+use maud::{html, Markup};
 use serde::Serialize;
 use serde_json::{json, Value};
 use tokio::sync::watch;
@@ -167,51 +167,66 @@ pub fn api_router() -> axum::Router {
         )
 }
 
-/// The page's "Alarms" and "Metrics" sections.
-pub fn page_section() -> String {
-    let mut html =
-        String::from("<h2>Alarms</h2><table><tr><th>alarm</th><th>state</th><th>reason</th></tr>");
-    for e in entries().iter() {
-        let state = e.state.as_str();
-        let colour = match e.state {
-            State::Ok => "SUCCEEDED",
-            State::Alarm => "FAILED",
-            State::InsufficientData => "muted",
-        };
-        html.push_str(&format!(
-            "<tr><td>{}<div class=\"muted\">{}</div></td><td class=\"{colour}\">{state}</td><td class=\"muted\">{}</td></tr>",
-            text(&e.def.name),
-            text(e.def.description.as_deref().unwrap_or_default()),
-            text(&e.reason)
-        ));
-    }
-    html.push_str("</table><h2>Metrics</h2><table><tr><th>metric</th><th>samples</th><th>sum</th><th>latest</th></tr>");
+/// The page's "Alarms" and "Metrics" sections (`maud`: every name and reason escaped).
+pub fn page_section() -> Markup {
     let snapshot = metrics::store().snapshot();
-    for m in snapshot["metrics"].as_array().into_iter().flatten() {
-        let dims: Vec<String> = m["dimensions"]
-            .as_object()
-            .into_iter()
-            .flatten()
-            .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
-            .collect();
-        html.push_str(&format!(
-            "<tr><td>{}/{} <span class=\"muted\">{}</span></td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            text(m["namespace"].as_str().unwrap_or_default()),
-            text(m["name"].as_str().unwrap_or_default()),
-            text(&dims.join(", ")),
-            m["sampleCount"],
-            m["sum"],
-            m["latest"]["value"]
-        ));
-    }
-    html.push_str("</table>");
     let rejected = &snapshot["rejectedEmfLines"];
-    if rejected["count"].as_u64().unwrap_or(0) > 0 {
-        html.push_str(&format!(
-            "<p class=\"FAILED\">{} EMF line(s) CloudWatch would reject; last: {}</p>",
-            rejected["count"],
-            text(rejected["lastError"].as_str().unwrap_or_default())
-        ));
+    html! {
+        h2 { "Alarms" }
+        table {
+            tr { th { "alarm" } th { "state" } th { "reason" } }
+            @for e in entries().iter() {
+                tr {
+                    td {
+                        (e.def.name)
+                        div class="muted" { (e.def.description.as_deref().unwrap_or_default()) }
+                    }
+                    td class=(state_class(&e.state)) { (e.state.as_str()) }
+                    td class="muted" { (e.reason) }
+                }
+            }
+        }
+        h2 { "Metrics" }
+        table {
+            tr { th { "metric" } th { "samples" } th { "sum" } th { "latest" } }
+            @for m in snapshot["metrics"].as_array().into_iter().flatten() {
+                tr {
+                    td {
+                        (m["namespace"].as_str().unwrap_or_default()) "/"
+                        (m["name"].as_str().unwrap_or_default()) " "
+                        span class="muted" { (dimensions(m)) }
+                    }
+                    td { (m["sampleCount"]) }
+                    td { (m["sum"]) }
+                    td { (m["latest"]["value"]) }
+                }
+            }
+        }
+        @if rejected["count"].as_u64().unwrap_or(0) > 0 {
+            p class="FAILED" {
+                (rejected["count"]) " EMF line(s) CloudWatch would reject; last: "
+                (rejected["lastError"].as_str().unwrap_or_default())
+            }
+        }
     }
-    html
+}
+
+/// The page's colour of an alarm state (the classes of executions' statuses).
+fn state_class(state: &State) -> &'static str {
+    match state {
+        State::Ok => "SUCCEEDED",
+        State::Alarm => "FAILED",
+        State::InsufficientData => "muted",
+    }
+}
+
+/// A metric's dimensions as `k=v, k=v`.
+fn dimensions(metric: &Value) -> String {
+    let dims: Vec<String> = metric["dimensions"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+        .collect();
+    dims.join(", ")
 }

@@ -1,227 +1,236 @@
 //! The chat stand-ins as a person sees them: Slack messages (their buttons click as the chosen
-//! user), Teams cards and Jira issues.
+//! user), Teams cards and Jira issues. Built with `maud`: every text and value is escaped.
 
-use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
+use maud::{html, Markup};
 use serde_json::Value;
 
 use super::Ui;
 
+/// A string of a stand-in's JSON, or nothing.
+fn str_of(v: &Value) -> &str {
+    v.as_str().unwrap_or_default()
+}
+
+/// The elements of a JSON array, none when it is not one.
+fn items(v: &Value) -> impl Iterator<Item = &Value> {
+    v.as_array().into_iter().flatten()
+}
+
 impl Ui {
     /// Slack messages as a person sees them; buttons click as the chosen user.
-    pub(super) fn slack_section(&self) -> String {
+    pub(super) fn slack_section(&self) -> Markup {
         let snapshot = self.standins.slack.snapshot();
-        let mut html = String::from("<h2 id=\"slack\">Slack</h2>");
         let messages = snapshot["messages"].as_array().cloned().unwrap_or_default();
-        if messages.is_empty() {
-            html.push_str("<p class=\"muted\">No Slack message yet.</p>");
-        }
-        let users: String = snapshot["users"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|u| {
-                format!(
-                    "<option value=\"{}\">{}</option>",
-                    attr(u["id"].as_str().unwrap_or_default()),
-                    text(u["name"].as_str().unwrap_or_default())
-                )
-            })
-            .collect();
-        for v in snapshot["views"].as_array().into_iter().flatten() {
-            if v["state"] == "open" {
-                html.push_str(&slack_modal(v));
+        let users = html! {
+            @for u in items(&snapshot["users"]) {
+                option value=(str_of(&u["id"])) { (str_of(&u["name"])) }
+            }
+        };
+        html! {
+            h2 id="slack" { "Slack" }
+            @if messages.is_empty() {
+                p class="muted" { "No Slack message yet." }
+            }
+            @for v in items(&snapshot["views"]).filter(|v| v["state"] == "open") {
+                (slack_modal(v))
+            }
+            @for m in messages.iter().rev() {
+                (slack_message(m, &users))
+            }
+            @for e in items(&snapshot["ephemerals"]) {
+                div class="card muted" {
+                    "Only visible to " (str_of(&e["user"])) " in " (str_of(&e["channel"])) ": "
+                    (str_of(&e["text"]))
+                }
             }
         }
-        for m in messages.iter().rev() {
-            html.push_str(&slack_message(m, &users));
+    }
+}
+
+/// One input block of a modal: its label, its field (typed as the Slack element), and the
+/// message of a refused answer under it.
+fn modal_input(block: &Value, errors: &Value) -> Markup {
+    let (kind, step) = match block["element"]["type"].as_str() {
+        Some("number_input") => ("number", Some("any")),
+        Some("email_text_input") => ("email", None),
+        _ => ("text", None),
+    };
+    let error = errors[str_of(&block["block_id"])].as_str();
+    html! {
+        label {
+            (str_of(&block["label"]["text"]))
+            br;
+            input type=(kind) step=[step] name="answer" class="slack-answer";
         }
-        for e in snapshot["ephemerals"].as_array().into_iter().flatten() {
-            html.push_str(&format!(
-                "<div class=\"card muted\">Only visible to {} in {}: {}</div>",
-                text(e["user"].as_str().unwrap_or_default()),
-                text(e["channel"].as_str().unwrap_or_default()),
-                text(e["text"].as_str().unwrap_or_default())
-            ));
+        @if let Some(error) = error {
+            div class="slack-error" style="color:#b42318" { (error) }
         }
-        html
     }
 }
 
 /// An open Slack modal (a follow-up question) as a form: Submit sends Slack's signed
 /// `view_submission`, Cancel closes it; a refused answer's message shows under its field.
-fn slack_modal(v: &Value) -> String {
+fn slack_modal(v: &Value) -> Markup {
     let view = &v["view"];
-    let mut body = String::new();
-    for block in view["blocks"].as_array().into_iter().flatten() {
-        let block_id = block["block_id"].as_str().unwrap_or_default();
-        match block["type"].as_str().unwrap_or_default() {
-            "section" => body.push_str(&format!(
-                "<div>{}</div>",
-                text(block["text"]["text"].as_str().unwrap_or_default())
-            )),
-            "input" => {
-                let kind = match block["element"]["type"].as_str() {
-                    Some("number_input") => "number\" step=\"any",
-                    Some("email_text_input") => "email",
-                    _ => "text",
-                };
-                let error = v["errors"][block_id]
-                    .as_str()
-                    .map(|e| {
-                        format!(
-                            "<div class=\"slack-error\" style=\"color:#b42318\">{}</div>",
-                            text(e)
-                        )
-                    })
-                    .unwrap_or_default();
-                body.push_str(&format!(
-                    "<label>{}<br><input type=\"{kind}\" name=\"answer\" class=\"slack-answer\"></label>{error}",
-                    text(block["label"]["text"].as_str().unwrap_or_default())
-                ));
+    let id = str_of(&v["id"]);
+    html! {
+        div class="card slack-modal" id={ "modal-" (id) } {
+            div class="muted" {
+                "Modal for " (str_of(&v["user"])) ": " strong { (str_of(&view["title"]["text"])) }
             }
-            _ => {}
+            form method="post" action="/_local/slack/submit" {
+                input type="hidden" name="view" value=(id);
+                @for block in items(&view["blocks"]) {
+                    @match str_of(&block["type"]) {
+                        "section" => { div { (str_of(&block["text"]["text"])) } },
+                        "input" => { (modal_input(block, &v["errors"])) },
+                        _ => {},
+                    }
+                }
+                " "
+                button type="submit" name="submit" { (view["submit"]["text"].as_str().unwrap_or("Submit")) }
+                " "
+                button type="submit" name="cancel" formnovalidate { "Cancel" }
+            }
         }
     }
-    format!(
-        "<div class=\"card slack-modal\" id=\"modal-{id}\"><div class=\"muted\">Modal for {user}: <strong>{title}</strong></div>\
-<form method=\"post\" action=\"/_local/slack/submit\"><input type=\"hidden\" name=\"view\" value=\"{id}\">{body} \
-<button type=\"submit\" name=\"submit\">{submit}</button> <button type=\"submit\" name=\"cancel\" formnovalidate>Cancel</button></form></div>",
-        id = attr(v["id"].as_str().unwrap_or_default()),
-        user = text(v["user"].as_str().unwrap_or_default()),
-        title = text(view["title"]["text"].as_str().unwrap_or_default()),
-        submit = text(view["submit"]["text"].as_str().unwrap_or("Submit")),
-    )
 }
 
 /// One Slack message: its blocks (its text without any), buttons in a form that clicks as
 /// the user chosen among `users` (`<option>`s).
-fn slack_message(m: &Value, users: &str) -> String {
-    let (channel, ts) = (
-        m["channel"].as_str().unwrap_or_default(),
-        m["ts"].as_str().unwrap_or_default(),
-    );
-    let mut body = String::new();
-    let mut index = 0;
-    for block in m["blocks"].as_array().into_iter().flatten() {
-        match block["type"].as_str().unwrap_or_default() {
-            "header" => body.push_str(&format!(
-                "<div><strong>{}</strong></div>",
-                text(block["text"]["text"].as_str().unwrap_or_default())
-            )),
-            "section" => body.push_str(&format!(
-                "<div>{}</div>",
-                text(block["text"]["text"].as_str().unwrap_or_default())
-            )),
-            "context" => {
-                for e in block["elements"].as_array().into_iter().flatten() {
-                    body.push_str(&format!(
-                        "<div class=\"muted\">{}</div>",
-                        text(e["text"].as_str().unwrap_or_default())
-                    ));
-                }
+pub(super) fn slack_message(m: &Value, users: &Markup) -> Markup {
+    let (channel, ts) = (str_of(&m["channel"]), str_of(&m["ts"]));
+    let blocks = m["blocks"].as_array().cloned().unwrap_or_default();
+    // The click hook counts buttons across the message's blocks: the first action block's
+    // buttons start at 0, the next one's where those end.
+    let mut first_index = 0;
+    let mut body = Vec::new();
+    for block in &blocks {
+        let (markup, buttons) = slack_block(block, channel, ts, users, first_index);
+        first_index += buttons;
+        body.push(markup);
+    }
+    let edited = m["edits"].as_u64().unwrap_or(0) > 0;
+    html! {
+        div class="card slack-message" {
+            div class="muted" {
+                (str_of(&m["channelName"])) " · ts " (ts)
+                @if edited { " · (edited)" }
             }
-            "actions" => body.push_str(&slack_actions(block, channel, ts, users, &mut index)),
-            _ => {}
+            @if body.iter().all(|b| b.0.is_empty()) {
+                div { (str_of(&m["text"])) }
+            } @else {
+                @for b in &body { (b) }
+            }
         }
     }
-    if body.is_empty() {
-        body = format!(
-            "<div>{}</div>",
-            text(m["text"].as_str().unwrap_or_default())
-        );
-    }
-    format!(
-        "<div class=\"card slack-message\"><div class=\"muted\">{} · ts {}{}</div>{body}</div>",
-        text(m["channelName"].as_str().unwrap_or_default()),
-        text(ts),
-        if m["edits"].as_u64().unwrap_or(0) > 0 {
-            " · (edited)"
-        } else {
-            ""
-        }
-    )
 }
 
-/// An actions block as a form; `index` numbers the message's buttons across its blocks, as
-/// the click hook counts them.
-fn slack_actions(block: &Value, channel: &str, ts: &str, users: &str, index: &mut usize) -> String {
-    let mut body = format!(
-        "<form method=\"post\" action=\"/_local/slack/click\" class=\"slack-actions\">\
-<input type=\"hidden\" name=\"channel\" value=\"{}\"><input type=\"hidden\" name=\"ts\" value=\"{}\">\
-<label class=\"muted\">click as <select name=\"user\">{users}</select></label> ",
-        attr(channel),
-        attr(ts)
-    );
-    for e in block["elements"].as_array().into_iter().flatten() {
-        if e["type"] == "button" {
-            body.push_str(&format!(
-                "<button name=\"index\" value=\"{index}\" class=\"{}\">{}</button> ",
-                attr(e["style"].as_str().unwrap_or("default")),
-                text(e["text"]["text"].as_str().unwrap_or_default())
-            ));
-            *index += 1;
-        }
+/// One block of a Slack message, and how many buttons it holds.
+fn slack_block(
+    block: &Value,
+    channel: &str,
+    ts: &str,
+    users: &Markup,
+    first_index: usize,
+) -> (Markup, usize) {
+    match str_of(&block["type"]) {
+        "header" => (
+            html! { div { strong { (str_of(&block["text"]["text"])) } } },
+            0,
+        ),
+        "section" => (html! { div { (str_of(&block["text"]["text"])) } }, 0),
+        "context" => (
+            html! {
+                @for e in items(&block["elements"]) {
+                    div class="muted" { (str_of(&e["text"])) }
+                }
+            },
+            0,
+        ),
+        "actions" => slack_actions(block, channel, ts, users, first_index),
+        _ => (html! {}, 0),
     }
-    body.push_str("</form>");
-    body
+}
+
+/// An actions block as a form; its buttons are numbered from `first_index`, as the click
+/// hook counts them.
+fn slack_actions(
+    block: &Value,
+    channel: &str,
+    ts: &str,
+    users: &Markup,
+    first_index: usize,
+) -> (Markup, usize) {
+    let buttons: Vec<&Value> = items(&block["elements"])
+        .filter(|e| e["type"] == "button")
+        .collect();
+    let form = html! {
+        form method="post" action="/_local/slack/click" class="slack-actions" {
+            input type="hidden" name="channel" value=(channel);
+            input type="hidden" name="ts" value=(ts);
+            label class="muted" { "click as " select name="user" { (users) } }
+            " "
+            @for (i, e) in buttons.iter().enumerate() {
+                button name="index" value=(first_index + i)
+                    class=(e["style"].as_str().unwrap_or("default")) {
+                    (str_of(&e["text"]["text"]))
+                }
+                " "
+            }
+        }
+    };
+    (form, buttons.len())
 }
 
 /// Teams messages: the Adaptive Card's text, facts and link buttons.
-pub(super) fn teams_section(snapshot: &Value) -> String {
-    let mut html = String::from("<h2 id=\"teams\">Microsoft Teams</h2>");
+pub(super) fn teams_section(snapshot: &Value) -> Markup {
     let messages = snapshot["messages"]
         .as_array()
         .or(snapshot.as_array())
         .cloned()
         .unwrap_or_default();
-    if messages.is_empty() {
-        html.push_str("<p class=\"muted\">No Teams message yet.</p>");
-    }
-    for m in messages.iter().rev() {
-        let card = find_card(m);
-        let mut body = String::new();
-        if m["via"] == "bot" {
-            // A proactive 1:1 message from the bot: whose chat it is in.
-            body.push_str(&format!(
-                "<div class=\"muted\">1:1 chat with {} (bot)</div>",
-                text(m["where"]["user"].as_str().unwrap_or_default())
-            ));
+    html! {
+        h2 id="teams" { "Microsoft Teams" }
+        @if messages.is_empty() {
+            p class="muted" { "No Teams message yet." }
         }
-        match &card {
-            Some(card) => {
-                for block in card["body"].as_array().into_iter().flatten() {
-                    match block["type"].as_str().unwrap_or_default() {
-                        "TextBlock" => body.push_str(&format!(
-                            "<div>{}</div>",
-                            text(block["text"].as_str().unwrap_or_default())
-                        )),
-                        "FactSet" => {
-                            for f in block["facts"].as_array().into_iter().flatten() {
-                                body.push_str(&format!(
-                                    "<div class=\"muted\">{}: {}</div>",
-                                    text(f["title"].as_str().unwrap_or_default()),
-                                    text(f["value"].as_str().unwrap_or_default())
-                                ));
-                            }
-                        }
-                        _ => {}
-                    }
+        @for m in messages.iter().rev() {
+            div class="card teams-message" {
+                @if m["via"] == "bot" {
+                    // A proactive 1:1 message from the bot: whose chat it is in.
+                    div class="muted" { "1:1 chat with " (str_of(&m["where"]["user"])) " (bot)" }
                 }
-                for a in card["actions"].as_array().into_iter().flatten() {
-                    if let Some(url) = a["url"].as_str() {
-                        body.push_str(&format!(
-                            "<a class=\"teams-action\" href=\"{}\">{}</a> ",
-                            attr(url),
-                            text(a["title"].as_str().unwrap_or("Open"))
-                        ));
-                    }
+                @match find_card(m) {
+                    Some(card) => { (teams_card(&card)) },
+                    None => { pre { (m.to_string()) } },
                 }
             }
-            None => body.push_str(&format!("<pre>{}</pre>", text(&m.to_string()))),
         }
-        html.push_str(&format!("<div class=\"card teams-message\">{body}</div>"));
     }
-    html
+}
+
+/// An Adaptive Card's text blocks, facts and link buttons.
+fn teams_card(card: &Value) -> Markup {
+    html! {
+        @for block in items(&card["body"]) {
+            @match str_of(&block["type"]) {
+                "TextBlock" => { div { (str_of(&block["text"])) } },
+                "FactSet" => {
+                    @for f in items(&block["facts"]) {
+                        div class="muted" { (str_of(&f["title"])) ": " (str_of(&f["value"])) }
+                    }
+                },
+                _ => {},
+            }
+        }
+        @for a in items(&card["actions"]) {
+            @if let Some(url) = a["url"].as_str() {
+                a class="teams-action" href=(url) { (a["title"].as_str().unwrap_or("Open")) }
+                " "
+            }
+        }
+    }
 }
 
 /// The Adaptive Card of a stored Teams message, wherever the stand-in keeps it.
@@ -239,20 +248,20 @@ fn find_card(message: &Value) -> Option<Value> {
     }
 }
 
-pub(super) fn jira_section(snapshot: &Value) -> String {
-    let mut html = String::from("<h2 id=\"jira\">Jira</h2>");
+pub(super) fn jira_section(snapshot: &Value) -> Markup {
     let issues = snapshot["issues"]
         .as_array()
         .or(snapshot.as_array())
         .cloned()
         .unwrap_or_default();
-    for issue in issues {
-        html.push_str(&format!(
-            "<div class=\"card\"><strong>{}</strong> <span class=\"muted\">{}</span><pre>{}</pre></div>",
-            text(issue["key"].as_str().unwrap_or_default()),
-            text(issue["status"].as_str().unwrap_or_default()),
-            text(&serde_json::to_string_pretty(&issue["comments"]).unwrap_or_default())
-        ));
+    html! {
+        h2 id="jira" { "Jira" }
+        @for issue in &issues {
+            div class="card" {
+                strong { (str_of(&issue["key"])) } " "
+                span class="muted" { (str_of(&issue["status"])) }
+                pre { (serde_json::to_string_pretty(&issue["comments"]).unwrap_or_default()) }
+            }
+        }
     }
-    html
 }
