@@ -9,12 +9,16 @@ use aws_config::SdkConfig;
 use lambda_kit::{ColdStart, Settings};
 
 use crate::sdk_config::aws_config;
+#[cfg(feature = "secrets")]
 use crate::secrets::SecretReader;
 
 #[derive(Clone, Debug)]
 pub struct ColdContext {
     pub settings: Settings,
     pub config: SdkConfig,
+    /// Only with the `secrets` feature: a function that reads no secret links no Secrets
+    /// Manager client.
+    #[cfg(feature = "secrets")]
     pub secrets: SecretReader,
 }
 
@@ -22,13 +26,17 @@ impl ColdContext {
     /// The environment's settings and SDK configuration; the reads of the secrets it names start
     /// now, beside the connections the function opens next (`lambda_kit::http_client`).
     pub async fn load() -> Self {
-        let settings = Settings::from_env();
-        let config = aws_config().await;
-        let secrets = SecretReader::new(&config, &settings);
+        Self::from_parts(Settings::from_env(), aws_config().await)
+    }
+
+    /// A context from settings and a configuration already read (the reads of the secrets the
+    /// settings name start now).
+    pub fn from_parts(settings: Settings, config: SdkConfig) -> Self {
         ColdContext {
+            #[cfg(feature = "secrets")]
+            secrets: SecretReader::new(&config, &settings),
             settings,
             config,
-            secrets,
         }
     }
 }

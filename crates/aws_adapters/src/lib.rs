@@ -1,7 +1,6 @@
 //! Adapters that implement the `approvals` ports (and the Slack open-message store of
 //! `channels`) on AWS, and the SDK configuration they are built from, with known time limits.
 
-#[cfg(feature = "secrets")]
 pub mod cold_start;
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb_buttons;
@@ -24,6 +23,7 @@ pub mod secrets;
 pub mod ses_sender;
 #[cfg(feature = "stepfunctions")]
 pub mod step_functions_resumer;
+pub mod startup;
 pub mod timeouts;
 
 #[cfg(feature = "dynamodb")]

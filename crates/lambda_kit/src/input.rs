@@ -4,6 +4,7 @@
 
 use approvals::HitlError;
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use serde_json::Value;
 
 /// Parses a Task's input, turning serde's complaint into a `Hitl.InvalidInput` a person reads.
@@ -15,6 +16,26 @@ pub fn parse_input<T: DeserializeOwned>(value: Value) -> Result<T, HitlError> {
         )));
     }
     approvals::input::from_json(value)
+}
+
+/// What EventBridge Scheduler invokes a scheduled function with. Our schedules set no `Input`,
+/// so Scheduler sends its default notification, an EventBridge-style event
+/// (`{"version": "0", "id", "detail-type": "Scheduled Event", "source": "aws.scheduler",
+/// "account", "time", "region", "resources": [the schedule's ARN], "detail": "{}"}`); the local
+/// stack sends `{}`. Nothing in it changes what a run does. Unlike a Task's input, which a
+/// person writes (and a typo must be refused), its fields are AWS's: one that AWS adds must not
+/// fail every run, so a field not named here is let through. It must still be an object.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Deserialize)]
+pub struct ScheduleEvent {
+    /// The invocation's id, when Scheduler sent its default notification.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// When the schedule fired (RFC 3339), when Scheduler sent its default notification.
+    #[serde(default)]
+    pub time: Option<String>,
+    /// The schedule's ARN, when Scheduler sent its default notification.
+    #[serde(default)]
+    pub resources: Vec<String>,
 }
 
 fn kind(value: &Value) -> &'static str {
@@ -61,6 +82,28 @@ mod tests {
             err.to_string().contains("followUp.required: invalid type"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_schedule_event_is_read_from_schedulers_default_notification_or_nothing() {
+        // The default notification EventBridge Scheduler sends a target when its schedule
+        // sets no Input (the shape AWS documents for scheduled events; `detail` is a string).
+        let default_notification = json!({
+            "version": "0", "id": "ad9b2b0e-6ad6-4d1d-8d4b-8a3f4f2f6a51",
+            "detail-type": "Scheduled Event", "source": "aws.scheduler",
+            "account": "123456789012", "time": "2026-12-06T09:00:00Z", "region": "us-east-1",
+            "resources": ["arn:aws:scheduler:us-east-1:123456789012:schedule/default/relay"],
+            "detail": "{}"
+        });
+        let event: ScheduleEvent = parse_input(default_notification).unwrap();
+        assert_eq!(event.time.as_deref(), Some("2026-12-06T09:00:00Z"));
+        assert_eq!(event.resources.len(), 1);
+        assert_eq!(
+            parse_input::<ScheduleEvent>(json!({})).unwrap(),
+            ScheduleEvent::default()
+        );
+        let err = parse_input::<ScheduleEvent>(json!([])).unwrap_err();
+        assert_eq!(err.name(), "Hitl.InvalidInput");
     }
 
     #[test]

@@ -1,14 +1,18 @@
 //! The link routes: GET (and HEAD) shows the confirmation page and never decides; the POST
 //! from that page records the decision (first wins) and resumes the waiting execution.
 
+use std::convert::Infallible;
 use std::future::Future;
 
 use approvals::ports::{Approvals, WorkflowResumer};
 use approvals::use_cases::{decide as decide_link, view_link, ClientInfo, LinkView};
 use approvals::LinkSigner;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
 use channels::pages::{bad_request, render, Page, PAGE_HEADERS};
 use lambda_http::request::RequestContext;
-use lambda_http::{Body, Error, Request, RequestExt, Response};
 use lambda_kit::now;
 
 use crate::Deps;
@@ -25,24 +29,32 @@ mod link_forms;
 /// allows, in any script); anything larger is not ours.
 const MAX_BODY_BYTES: usize = approvals::use_cases::MAX_FORM_BYTES;
 
-pub fn respond(page: Page, allow: Option<&str>) -> Result<Response<Body>, Error> {
-    let mut response = Response::builder().status(page.status);
-    for (name, value) in PAGE_HEADERS {
-        response = response.header(name, value);
-    }
-    if let Some(allow) = allow {
-        response = response.header("allow", allow);
-    }
-    Ok(response.body(Body::Text(page.html))?)
+/// A page with the headers every page carries. (A header that could not be set would be a
+/// 500 from axum; they are constants, and the route tests read them.)
+pub fn respond(page: Page) -> Response {
+    let status = StatusCode::from_u16(page.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, PAGE_HEADERS, page.html).into_response()
 }
 
-fn client_info(req: &Request) -> ClientInfo {
-    let source_ip = match req.request_context_ref() {
+/// Who sent a link POST, for the audit trail: the source IP API Gateway saw (its request
+/// context, which `lambda_http` keeps in the request's extensions) and the user agent.
+pub struct Caller(pub ClientInfo);
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Infallible> {
+        let context = parts.extensions.get::<RequestContext>();
+        Ok(Caller(client_info(&parts.headers, context)))
+    }
+}
+
+fn client_info(headers: &HeaderMap, context: Option<&RequestContext>) -> ClientInfo {
+    let source_ip = match context {
         Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.clone(),
         _ => None,
     };
-    let user_agent = req
-        .headers()
+    let user_agent = headers
         .get("user-agent")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
@@ -54,8 +66,7 @@ fn client_info(req: &Request) -> ClientInfo {
 
 /// The form of a link POST, or the page that says why it cannot be read: 413 for a body
 /// larger than any form of ours, 400 for one that is not UTF-8 text. Nothing is decided.
-fn body_text(req: &Request) -> Result<&str, Page> {
-    let bytes: &[u8] = req.body().as_ref();
+fn body_text(bytes: &[u8]) -> Result<&str, Page> {
     if bytes.len() > MAX_BODY_BYTES {
         return Err(bad_request(
             413,
@@ -72,44 +83,48 @@ fn body_text(req: &Request) -> Result<&str, Page> {
     })
 }
 
-/// GET or HEAD on a link: the confirmation page (or why there is none).
-pub async fn show(deps: &Deps, approval_id: &str, req: &Request) -> Result<Response<Body>, Error> {
+/// GET or HEAD on a link (`query` is the signed link's): the confirmation page (or why there
+/// is none).
+pub async fn show(deps: &Deps, approval_id: &str, method: &Method, query: &str) -> Response {
     let signer = deps.signer.current().await;
-    let query = req.uri().query().unwrap_or("");
     let view = view_link(approval_id, query, &signer, &deps.store, now()).await;
-    finish(approval_id, req, view)
+    finish(approval_id, method, view)
 }
 
 /// POST from the confirmation page: records the decision and resumes the execution.
-pub async fn decide(
-    deps: &Deps,
-    approval_id: &str,
-    req: &Request,
-) -> Result<Response<Body>, Error> {
+pub async fn decide(deps: &Deps, approval_id: &str, client: ClientInfo, body: &[u8]) -> Response {
     let signer = deps.signer.current();
-    post_form(approval_id, req, signer, &deps.store, &deps.resumer).await
+    post_form(
+        approval_id,
+        body,
+        client,
+        signer,
+        &deps.store,
+        &deps.resumer,
+    )
+    .await
 }
 
-/// The POST's glue, whatever the ports: the body's limit, who sent it, the use case, the page.
-/// The key ring is awaited only for a body that can be a form of ours.
+/// The POST's glue, whatever the ports: the body's limit, the use case, the page. The key ring
+/// is awaited only for a body that can be a form of ours.
 async fn post_form(
     approval_id: &str,
-    req: &Request,
+    body: &[u8],
+    client: ClientInfo,
     signer: impl Future<Output = LinkSigner>,
     store: &dyn Approvals,
     resumer: &dyn WorkflowResumer,
-) -> Result<Response<Body>, Error> {
-    let body = match body_text(req) {
-        Err(page) => return respond(page, None),
+) -> Response {
+    let body = match body_text(body) {
+        Err(page) => return respond(page),
         Ok(body) => body,
     };
     let signer = signer.await;
-    let info = client_info(req);
-    let view = decide_link(approval_id, body, info, &signer, store, resumer, now()).await;
+    let view = decide_link(approval_id, body, client, &signer, store, resumer, now()).await;
     if is_expired_link_post(&view) {
         lambda_kit::metrics::late_click(approval_id, None);
     }
-    finish(approval_id, req, view)
+    finish(approval_id, &Method::POST, view)
 }
 
 /// A POST too late that nothing kept: the link's signed expiry had passed, so it was answered
@@ -119,7 +134,7 @@ fn is_expired_link_post(view: &LinkView) -> bool {
     matches!(view, LinkView::TooLate { kept: false, .. })
 }
 
-fn finish(approval_id: &str, req: &Request, view: LinkView) -> Result<Response<Body>, Error> {
+fn finish(approval_id: &str, method: &Method, view: LinkView) -> Response {
     // Log the outcome by kind only: links and their signatures stay out of the logs. The id
     // is the URL's, unverified when the link is not valid: logged only when it could be one of
     // ours (bounded, our characters).
@@ -129,8 +144,8 @@ fn finish(approval_id: &str, req: &Request, view: LinkView) -> Result<Response<B
     if let LinkView::Unavailable { reason } = &view {
         tracing::error!(approval_id, reason = %reason, "dependency failed");
     }
-    tracing::info!(approval_id, method = %req.method(), outcome, status = view.status(), "link request");
-    respond(render(&view), None)
+    tracing::info!(approval_id, method = %method, outcome, status = view.status(), "link request");
+    respond(render(&view))
 }
 
 #[cfg(test)]

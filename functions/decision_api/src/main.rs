@@ -2,17 +2,13 @@
 //! from that page records the decision (first wins) and resumes the waiting execution; Slack's
 //! interactivity requests (button clicks). Routes: [`routes`]; clients are built once here.
 
-use std::sync::Arc;
-
 use approvals::HitlError;
 use aws_adapters::cold_start::ColdContext;
-use aws_adapters::sdk_config::{approval_store, endpoints, with_sdk_limits, AwsService};
+use aws_adapters::sdk_config::{approval_store, with_sdk_limits};
 use aws_adapters::secrets::{RefreshingSigner, KEY_RING_MAX_AGE, SLACK_SIGNING_SECRET};
+use aws_adapters::startup::{serve_http, Dependencies};
 use aws_adapters::timeouts::LINK_SDK;
 use aws_adapters::{DynamoApprovalStore, StepFunctionsResumer};
-use lambda_http::Error;
-use lambda_kit::http_client::open_connections;
-use lambda_kit::init_tracing;
 use saas_adapters::slack::SlackWebApi;
 
 mod links;
@@ -30,8 +26,16 @@ pub struct Deps {
     slack: Option<Result<SlackInteractivity, HitlError>>,
 }
 
-impl Deps {
-    async fn load(cold: ColdContext) -> Result<Self, HitlError> {
+impl Dependencies for Deps {
+    /// Slack's Web API when the deployment has Slack (a click updates its message).
+    fn saas_urls(cold: &ColdContext) -> Vec<String> {
+        match cold.settings.secret_id(SLACK_SIGNING_SECRET) {
+            Some(_) => vec![SlackWebApi::connection_url(cold.settings.slack_api_url())],
+            None => Vec::new(),
+        }
+    }
+
+    async fn build(cold: ColdContext) -> Result<Self, HitlError> {
         let (config, settings) = (&cold.config, &cold.settings);
         // A person waits for the page: patient limits, never a needless "try again".
         let link_sdk = with_sdk_limits(config, LINK_SDK);
@@ -53,18 +57,9 @@ impl Deps {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
-    init_tracing();
-    let cold = ColdContext::load().await;
-    // Opened while init runs at full speed, not by the first click (lambda_kit::http_client).
-    let services = [AwsService::DynamoDb, AwsService::StepFunctions];
-    let mut urls = endpoints(&cold.config, &cold.settings, &services);
-    if cold.settings.secret_id(SLACK_SIGNING_SECRET).is_some() {
-        urls.push(SlackWebApi::connection_url(cold.settings.slack_api_url()));
-    }
-    open_connections(&urls).await;
-    // Built at cold start; a transient failure (a slow Secrets Manager in a burst of cold
-    // starts) is built again by the next request instead of failing every one (ColdStart).
-    let deps = cold.build(Deps::load).await;
-    lambda_http::run(routes::router(Arc::new(deps))).await
+async fn main() -> Result<(), lambda_kit::Error> {
+    serve_http(env!("CARGO_PKG_NAME"), |deps: routes::Shared| {
+        lambda_http::run(routes::router(deps))
+    })
+    .await
 }

@@ -1,20 +1,25 @@
 //! The Decision API's routes, as the template declares them (`HttpApi` events): a router, so a
-//! path or method outside them is a 404 or 405 before any of our code runs.
+//! path or method outside them is a 404 or 405 before any of our code runs. Each handler takes
+//! what it reads through axum's extractors: the path's approval id, the query (the signed
+//! link), the body as bytes (a form, or Slack's signed payload, whose signature covers the
+//! exact bytes), the headers and who sent it ([`links::Caller`]).
 
 use aws_adapters::timeouts::SLACK_CLICK_BUILD_AGAIN;
 use std::sync::Arc;
 
 use approvals::use_cases::LinkView;
 use approvals::HitlError;
-use axum::extract::{Path, Request as AxumRequest, State};
-use axum::response::{IntoResponse, Response as AxumResponse};
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
+use axum::http::{HeaderMap, Method};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use channels::pages::{render, Page};
-use lambda_http::{Body, Error, Request, Response};
+use channels::pages::render;
 use lambda_kit::{correlation, ColdStart};
 
-use crate::{links, slack_interactions, Deps};
+use crate::links::{self, Caller};
+use crate::{slack_interactions, Deps};
 
 /// What every handler gets: the clients built at cold start, or built again by a request that
 /// finds them missing after a transient failure.
@@ -25,19 +30,27 @@ pub fn router(deps: Shared) -> Router {
         // `get` answers HEAD too (a link preview's probe), without a body.
         .route("/decisions/{approval_id}", get(show_link).post(decide))
         .route("/slack/interactions", post(slack_click))
-        .fallback(|| async { answer(links::respond(render(&LinkView::NotFound), None)) })
+        .fallback(|| async { links::respond(render(&LinkView::NotFound)) })
+        // API Gateway hands the whole body over at once, within Lambda's payload limit; each
+        // route refuses a body larger than it takes with its own answer (a page, Slack's 413)
+        // rather than axum's default cut at 2 MB.
+        .layer(DefaultBodyLimit::disable())
         .with_state(deps)
 }
 
 async fn show_link(
     State(deps): State<Shared>,
     Path(approval_id): Path<String>,
-    req: AxumRequest,
-) -> AxumResponse {
+    method: Method,
+    RawQuery(query): RawQuery,
+) -> Response {
     correlation::scope(async {
         record_url_approval_id(&approval_id);
         match deps.get().await {
-            Ok(deps) => answer(links::show(deps, &approval_id, &as_lambda(req).await).await),
+            Ok(deps) => {
+                let query = query.as_deref().unwrap_or("");
+                links::show(deps, &approval_id, &method, query).await
+            }
             Err(err) => unavailable(&err),
         }
     })
@@ -47,12 +60,13 @@ async fn show_link(
 async fn decide(
     State(deps): State<Shared>,
     Path(approval_id): Path<String>,
-    req: AxumRequest,
-) -> AxumResponse {
+    Caller(client): Caller,
+    body: Bytes,
+) -> Response {
     correlation::scope(async {
         record_url_approval_id(&approval_id);
         match deps.get().await {
-            Ok(deps) => answer(links::decide(deps, &approval_id, &as_lambda(req).await).await),
+            Ok(deps) => links::decide(deps, &approval_id, client, &body).await,
             Err(err) => unavailable(&err),
         }
     })
@@ -68,14 +82,11 @@ fn record_url_approval_id(approval_id: &str) {
     }
 }
 
-async fn slack_click(State(deps): State<Shared>, req: AxumRequest) -> AxumResponse {
+async fn slack_click(State(deps): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
     // The click's approval id is known once its payload is read (slack_interactions).
     correlation::scope(async {
         match deps.get_within(SLACK_CLICK_BUILD_AGAIN).await {
-            Ok(deps) => {
-                let req = as_lambda(req).await;
-                answer(slack_interactions::handle(deps.slack.as_ref(), &req).await)
-            }
+            Ok(deps) => slack_interactions::handle(deps.slack.as_ref(), &headers, &body).await,
             Err(err) => unavailable(&err),
         }
     })
@@ -84,43 +95,18 @@ async fn slack_click(State(deps): State<Shared>, req: AxumRequest) -> AxumRespon
 
 /// The page of a request whose clients could not be built: nothing was read or recorded, so
 /// the person's next click is taken afresh (ColdStart logs why; the page does not show it).
-fn unavailable(err: &HitlError) -> AxumResponse {
+fn unavailable(err: &HitlError) -> Response {
     let view = LinkView::Unavailable {
         reason: err.to_string(),
     };
-    answer(links::respond(render(&view), None))
-}
-
-/// The request as `lambda_http` gave it (API Gateway's context and all): API Gateway hands the
-/// whole body over at once, so collecting it waits for nothing.
-async fn as_lambda(req: AxumRequest) -> Request {
-    let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, usize::MAX)
-        .await
-        .unwrap_or_default();
-    Request::from_parts(parts, Body::Binary(bytes.to_vec()))
-}
-
-fn answer(response: Result<Response<Body>, Error>) -> AxumResponse {
-    match response {
-        Ok(response) => response.into_response(),
-        Err(err) => {
-            // Only a malformed header value gets here; never a 500 without a page.
-            tracing::error!(error = %err, "response could not be built");
-            let page = Page {
-                status: 500,
-                html: "Internal error".into(),
-            };
-            (axum::http::StatusCode::INTERNAL_SERVER_ERROR, page.html).into_response()
-        }
-    }
+    links::respond(render(&view))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use axum::body::Body as AxumBody;
-    use axum::http::{Method, Request as HttpRequest};
+    use axum::http::Request as HttpRequest;
     use tower::ServiceExt;
 
     /// Status and `allow` header of `method path` on a deployment whose clients could not be
@@ -144,7 +130,7 @@ mod tests {
         Arc::new(ColdStart::new(err, |err| async move { Err(err) }))
     }
 
-    async fn request(deps: Shared, method: Method, path: &str) -> AxumResponse {
+    async fn request(deps: Shared, method: Method, path: &str) -> Response {
         let req = HttpRequest::builder()
             .method(method)
             .uri(path)
@@ -153,7 +139,7 @@ mod tests {
         router(deps).oneshot(req).await.unwrap()
     }
 
-    async fn page_text(response: AxumResponse) -> String {
+    async fn page_text(response: Response) -> String {
         let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
             .await
             .unwrap();
@@ -174,6 +160,23 @@ mod tests {
             !page.contains("Throttling"),
             "no internals on the page: {page}"
         );
+    }
+
+    /// Pages carry their headers, and a body larger than axum's default limit reaches the
+    /// route, which answers with its own page (here: the clients are not built, so 503).
+    #[tokio::test]
+    async fn a_large_body_reaches_the_route_and_pages_carry_their_headers() {
+        let unbuilt = failing(HitlError::Config("no AWS here".into()));
+        let req = HttpRequest::builder()
+            .method(Method::POST)
+            .uri("/decisions/a-1")
+            .body(AxumBody::from(vec![b'a'; 3 * 1024 * 1024]))
+            .unwrap();
+        let response = router(unbuilt).oneshot(req).await.unwrap();
+        assert_eq!(response.status().as_u16(), 503);
+        for (name, value) in channels::pages::PAGE_HEADERS {
+            assert_eq!(response.headers()[name], value, "{name}");
+        }
     }
 
     #[tokio::test]

@@ -13,11 +13,12 @@ use aws_adapters::sdk_config::{approval_store, interactive_sdk_config};
 use aws_adapters::secrets::{SecretReader, SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET};
 use aws_adapters::{DynamoApprovalStore, StepFunctionsResumer};
 use aws_config::SdkConfig;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use channels::slack::verify_signature;
 use channels::slack_click::{
     answer_errors, follow_up, parse_interaction, record_click, ClickOutcome, ClickStep,
 };
-use lambda_http::{Body, Error, Request, Response};
 use lambda_kit::Settings;
 use lambda_kit::{correlation, now};
 use saas_adapters::slack::SlackWebApi;
@@ -82,14 +83,14 @@ impl SlackInteractivity {
 /// UTF-8. Nothing is read or written before this passes.
 pub fn signed_form<'a>(
     signing_secret: &str,
-    req: &'a Request,
+    headers: &HeaderMap,
+    body: &'a [u8],
     now: i64,
 ) -> Result<&'a str, (u16, String)> {
-    let body: &[u8] = req.body().as_ref();
     if body.len() > MAX_BODY_BYTES {
         return Err((413, "payload too large".into()));
     }
-    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     if let Err(refused) = verify_signature(
         signing_secret,
         header("x-slack-request-timestamp"),
@@ -104,26 +105,30 @@ pub fn signed_form<'a>(
 }
 
 /// A JSON answer to Slack (a modal's `response_action`).
-fn reply_json(body: &serde_json::Value) -> Result<Response<Body>, Error> {
-    Ok(Response::builder()
-        .status(200)
-        .header("content-type", "application/json; charset=utf-8")
-        .header("cache-control", "no-store")
-        .body(Body::Text(body.to_string()))?)
+fn reply_json(body: &serde_json::Value) -> Response {
+    let headers = [
+        ("content-type", "application/json; charset=utf-8"),
+        ("cache-control", "no-store"),
+    ];
+    (StatusCode::OK, headers, body.to_string()).into_response()
 }
 
-fn reply(status: u16, text: &str) -> Result<Response<Body>, Error> {
-    Ok(Response::builder()
-        .status(status)
-        .header("content-type", "text/plain; charset=utf-8")
-        .header("cache-control", "no-store")
-        .body(Body::Text(text.to_string()))?)
+fn reply(status: u16, text: &str) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = [
+        ("content-type", "text/plain; charset=utf-8"),
+        ("cache-control", "no-store"),
+    ];
+    (status, headers, text.to_string()).into_response()
 }
 
+/// One interactivity request: its headers (the signature and its timestamp) and its body, as
+/// Slack sent the bytes.
 pub async fn handle(
     slack: Option<&Result<SlackInteractivity, HitlError>>,
-    req: &Request,
-) -> Result<Response<Body>, Error> {
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
     let started = Instant::now();
     let slack = match slack {
         None => return reply(404, "Slack interactivity is not configured"),
@@ -135,7 +140,7 @@ pub async fn handle(
     };
     let (store, resumer) = (&slack.store, &slack.resumer);
     let now = now();
-    let form = match signed_form(slack.signing_secret.expose_secret(), req, now) {
+    let form = match signed_form(slack.signing_secret.expose_secret(), headers, body, now) {
         Ok(form) => form,
         Err((status, text)) => return reply(status, &text),
     };

@@ -12,13 +12,11 @@ use approvals::ports::OutcomeNotifier;
 use approvals::{ApprovalRecord, HitlError};
 use aws_adapters::cold_start::ColdContext;
 use aws_adapters::sdk_config::WaitDeps;
-use aws_adapters::sdk_config::{endpoints, AwsService};
 use aws_adapters::secrets::SLACK_BOT_TOKEN;
+use aws_adapters::startup::{serve_task, Dependencies, Task};
 use channels::slack_click::SlackOutcome;
-use lambda_kit::http_client::open_connections;
-use lambda_kit::{init_tracing, metrics, now, run_task};
+use lambda_kit::{metrics, now, ScheduleEvent};
 use saas_adapters::slack::SlackWebApi;
-use serde_json::Value;
 
 /// How long one run starts new work. The function's timeout is 60 s; one record's worst case
 /// (seven SDK calls of at most 1.5 s and one Slack update of at most 4 s) fits in what is left.
@@ -33,6 +31,21 @@ struct Deps {
     wait: WaitDeps,
     /// Set when the deployment has Slack: messages get their final outcome.
     slack: Option<SlackWebApi>,
+}
+
+impl Dependencies for Deps {
+    fn saas_urls(cold: &ColdContext) -> Vec<String> {
+        vec![SlackWebApi::connection_url(cold.settings.slack_api_url())]
+    }
+
+    async fn build(cold: ColdContext) -> Result<Self, HitlError> {
+        // Slack is optional: without its token the relay only resumes workflows.
+        let token = cold.secrets.optional_text(SLACK_BOT_TOKEN).await?;
+        Ok(Deps {
+            wait: WaitDeps::new(&cold.config, &cold.settings)?,
+            slack: token.map(|t| SlackWebApi::from_token(cold.settings.slack_api_url(), &t)),
+        })
+    }
 }
 
 /// The wall clock and the time since the run started, with a real pause.
@@ -74,58 +87,42 @@ fn report_pass(pass: &RelayReport, now: i64) {
     metrics::relay_pass(pass.delivered.len(), pass.gave_up.len(), age);
 }
 
-async fn handle(deps: &Deps, _event: Value) -> Result<RunReport, HitlError> {
-    let slack = deps
-        .slack
-        .as_ref()
-        .map(|api| SlackOutcome(api as &dyn channels::slack::SlackMessenger));
-    let counted = slack.as_ref().map(|s| CountedRefusals(s));
-    let notifier = counted.as_ref().map(|s| s as &dyn OutcomeNotifier);
-    let clock = WallClock(Instant::now());
-    let run = relay_run(
-        &deps.wait.store,
-        &deps.wait.resumer,
-        notifier,
-        &clock,
-        LIMITS,
-        &report_pass,
-    )
-    .await?;
-    tracing::info!(
-        passes = run.passes,
-        delivered = run.delivered,
-        late = run.late,
-        expired = run.expired,
-        messages_updated = run.messages_updated,
-        retry_later = run.retry_later.len(),
-        gave_up = run.gave_up.len(),
-        "relay run done"
-    );
-    Ok(run)
+impl Task for Deps {
+    type Input = ScheduleEvent;
+    type Output = RunReport;
+
+    async fn handle(&self, _event: ScheduleEvent) -> Result<RunReport, HitlError> {
+        let slack = self
+            .slack
+            .as_ref()
+            .map(|api| SlackOutcome(api as &dyn channels::slack::SlackMessenger));
+        let counted = slack.as_ref().map(|s| CountedRefusals(s));
+        let notifier = counted.as_ref().map(|s| s as &dyn OutcomeNotifier);
+        let clock = WallClock(Instant::now());
+        let run = relay_run(
+            &self.wait.store,
+            &self.wait.resumer,
+            notifier,
+            &clock,
+            LIMITS,
+            &report_pass,
+        )
+        .await?;
+        tracing::info!(
+            passes = run.passes,
+            delivered = run.delivered,
+            late = run.late,
+            expired = run.expired,
+            messages_updated = run.messages_updated,
+            retry_later = run.retry_later.len(),
+            gave_up = run.gave_up.len(),
+            "relay run done"
+        );
+        Ok(run)
+    }
 }
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    init_tracing();
-    let cold = ColdContext::load().await;
-    // Opened while init runs at full speed, not by the first event (lambda_kit::http_client).
-    let mut urls = endpoints(
-        &cold.config,
-        &cold.settings,
-        &[AwsService::DynamoDb, AwsService::StepFunctions],
-    );
-    urls.push(SlackWebApi::connection_url(cold.settings.slack_api_url()));
-    open_connections(&urls).await;
-    // Built at cold start; a transient failure is built again by the next event (ColdStart).
-    let deps = cold
-        .build(|cold| async move {
-            // Slack is optional: without its token the relay only resumes workflows.
-            let token = cold.secrets.optional_text(SLACK_BOT_TOKEN).await?;
-            Ok(Deps {
-                wait: WaitDeps::new(&cold.config, &cold.settings)?,
-                slack: token.map(|t| SlackWebApi::from_token(cold.settings.slack_api_url(), &t)),
-            })
-        })
-        .await;
-    run_task(&deps, handle).await
+async fn main() -> Result<(), lambda_kit::Error> {
+    serve_task::<Deps>(env!("CARGO_PKG_NAME")).await
 }

@@ -4,26 +4,42 @@
 use approvals::ports::EmailSender;
 use approvals::HitlError;
 use aws_adapters::cold_start::ColdContext;
-use aws_adapters::sdk_config::{endpoints, AwsService};
 use aws_adapters::secrets::{secret_text, SecretReader};
 use aws_adapters::ses_sender::sender_address;
+use aws_adapters::startup::{serve_task, Dependencies, Task};
 use aws_adapters::SesEmailSender;
-use channels::email::{send_email, SendEmailOutput};
-use lambda_kit::email::EmailTransport;
+use channels::email::{send_email, SendEmailInput, SendEmailOutput};
 use lambda_kit::http_client::open_connections;
-use lambda_kit::{init_tracing, parse_input, run_task, Settings};
+use lambda_kit::Settings;
 use saas_adapters::mail::{configured_sender, ConfiguredSender};
-use serde_json::Value;
 
 struct Deps {
     sender_email: String,
     sender: Box<dyn EmailSender>,
 }
 
-async fn handle(deps: &Deps, payload: Value) -> Result<SendEmailOutput, HitlError> {
-    let output = send_email(parse_input(payload)?, &deps.sender_email, &deps.sender).await?;
-    tracing::info!(sent = output.sent, "email sent");
-    Ok(output)
+impl Dependencies for Deps {
+    async fn build(cold: ColdContext) -> Result<Self, HitlError> {
+        let sender_email = sender_address(cold.settings.sender_email()?)?;
+        let sender = sender(&cold.settings, &cold.config, &cold.secrets, &sender_email).await?;
+        // Outlook's hosts, once its secret is read (SES is opened with the catalog's services).
+        open_connections(&sender.connection_urls).await;
+        Ok(Deps {
+            sender_email,
+            sender: sender.sender,
+        })
+    }
+}
+
+impl Task for Deps {
+    type Input = SendEmailInput;
+    type Output = SendEmailOutput;
+
+    async fn handle(&self, input: SendEmailInput) -> Result<SendEmailOutput, HitlError> {
+        let output = send_email(input, &self.sender_email, &self.sender).await?;
+        tracing::info!(sent = output.sent, "email sent");
+        Ok(output)
+    }
 }
 
 /// The configured transport's sender, with the secret it needs (read once, at cold start).
@@ -43,26 +59,8 @@ async fn sender(
 }
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    init_tracing();
-    let cold = ColdContext::load().await;
-    // Opened while init runs at full speed, not by the first event (lambda_kit::http_client).
-    if let Ok(EmailTransport::Ses) = cold.settings.email_transport() {
-        open_connections(&endpoints(&cold.config, &cold.settings, &[AwsService::Ses])).await;
-    }
-    // Built at cold start; a transient failure is built again by the next event (ColdStart).
-    let deps = cold
-        .build(|cold| async move {
-            let sender_email = sender_address(cold.settings.sender_email()?)?;
-            let sender = sender(&cold.settings, &cold.config, &cold.secrets, &sender_email).await?;
-            open_connections(&sender.connection_urls).await;
-            Ok(Deps {
-                sender_email,
-                sender: sender.sender,
-            })
-        })
-        .await;
-    run_task(&deps, handle).await
+async fn main() -> Result<(), lambda_kit::Error> {
+    serve_task::<Deps>(env!("CARGO_PKG_NAME")).await
 }
 
 #[cfg(test)]

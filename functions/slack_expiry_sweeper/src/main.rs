@@ -5,14 +5,13 @@
 use approvals::HitlError;
 use aws_adapters::cold_start::ColdContext;
 use aws_adapters::sdk_config::approval_store;
-use aws_adapters::sdk_config::{endpoints, AwsService};
 use aws_adapters::secrets::SLACK_BOT_TOKEN;
+use aws_adapters::startup::{serve_task, Dependencies, Task};
 use aws_adapters::DynamoApprovalStore;
-use channels::slack::{close_expired_messages_while, SweepReport, SWEEP_BATCH};
-use lambda_kit::http_client::open_connections;
-use lambda_kit::{init_tracing, now, run_task};
+use approvals::use_cases::slack::{close_expired_messages_while, SweepReport, SWEEP_BATCH};
+use channels::slack::BlockKit;
+use lambda_kit::{now, ScheduleEvent};
 use saas_adapters::slack::SlackWebApi;
-use serde_json::Value;
 
 /// The sweep starts no new message after this; one message's worst case (claim, update,
 /// release: 6.6 s) fits in what is left of the 60 s timeout.
@@ -23,38 +22,42 @@ struct Deps {
     slack: SlackWebApi,
 }
 
-async fn handle(deps: &Deps, _event: Value) -> Result<SweepReport, HitlError> {
-    let started = std::time::Instant::now();
-    let in_budget = || started.elapsed() < RUN_BUDGET;
-    let report =
-        close_expired_messages_while(&deps.store, &deps.slack, now(), SWEEP_BATCH, &in_budget)
-            .await?;
-    tracing::info!(
-        closed = report.closed.len(),
-        gone = report.gone.len(),
-        retry_later = report.retry_later.len(),
-        "expired Slack messages swept"
-    );
-    Ok(report)
+impl Dependencies for Deps {
+    fn saas_urls(cold: &ColdContext) -> Vec<String> {
+        vec![SlackWebApi::connection_url(cold.settings.slack_api_url())]
+    }
+
+    async fn build(cold: ColdContext) -> Result<Self, HitlError> {
+        let token = cold.secrets.required_text(SLACK_BOT_TOKEN).await?;
+        Ok(Deps {
+            store: approval_store(&cold.config, &cold.settings)?,
+            slack: SlackWebApi::from_token(cold.settings.slack_api_url(), &token),
+        })
+    }
+}
+
+impl Task for Deps {
+    type Input = ScheduleEvent;
+    type Output = SweepReport;
+
+    async fn handle(&self, _event: ScheduleEvent) -> Result<SweepReport, HitlError> {
+        let started = std::time::Instant::now();
+        let in_budget = || started.elapsed() < RUN_BUDGET;
+        let (store, slack) = (&self.store, &self.slack);
+        let report =
+            close_expired_messages_while(store, slack, &BlockKit, now(), SWEEP_BATCH, &in_budget)
+                .await?;
+        tracing::info!(
+            closed = report.closed.len(),
+            gone = report.gone.len(),
+            retry_later = report.retry_later.len(),
+            "expired Slack messages swept"
+        );
+        Ok(report)
+    }
 }
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    init_tracing();
-    let cold = ColdContext::load().await;
-    // Opened while init runs at full speed, not by the first event (lambda_kit::http_client).
-    let mut urls = endpoints(&cold.config, &cold.settings, &[AwsService::DynamoDb]);
-    urls.push(SlackWebApi::connection_url(cold.settings.slack_api_url()));
-    open_connections(&urls).await;
-    // Built at cold start; a transient failure is built again by the next event (ColdStart).
-    let deps = cold
-        .build(|cold| async move {
-            let token = cold.secrets.required_text(SLACK_BOT_TOKEN).await?;
-            Ok(Deps {
-                store: approval_store(&cold.config, &cold.settings)?,
-                slack: SlackWebApi::from_token(cold.settings.slack_api_url(), &token),
-            })
-        })
-        .await;
-    run_task(&deps, handle).await
+async fn main() -> Result<(), lambda_kit::Error> {
+    serve_task::<Deps>(env!("CARGO_PKG_NAME")).await
 }

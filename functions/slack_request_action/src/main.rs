@@ -5,14 +5,13 @@
 use approvals::HitlError;
 use aws_adapters::cold_start::ColdContext;
 use aws_adapters::sdk_config::approval_store;
-use aws_adapters::sdk_config::{endpoints, AwsService};
 use aws_adapters::secrets::SLACK_BOT_TOKEN;
+use aws_adapters::startup::{serve_task, Dependencies, Task};
 use aws_adapters::DynamoApprovalStore;
-use channels::slack::{request_action, RequestActionOutput};
-use lambda_kit::http_client::open_connections;
-use lambda_kit::{correlation, init_tracing, now, parse_input, run_task};
+use approvals::use_cases::slack::{request_action, RequestActionOutput};
+use channels::slack::RequestActionInput;
+use lambda_kit::{correlation, now};
 use saas_adapters::slack::SlackWebApi;
-use serde_json::Value;
 
 struct Deps {
     store: DynamoApprovalStore,
@@ -20,39 +19,36 @@ struct Deps {
     retention_days: i64,
 }
 
-async fn handle(deps: &Deps, payload: Value) -> Result<RequestActionOutput, HitlError> {
-    let output = request_action(
-        parse_input(payload)?,
-        &deps.store,
-        &deps.slack,
-        uuid::Uuid::new_v4().to_string(),
-        deps.retention_days,
-        now(),
-    )
-    .await?;
-    correlation::approval_id(&output.approval_id);
-    tracing::info!(approval_id = %output.approval_id, channel = %output.channel, ts = %output.ts, "Slack request posted");
-    Ok(output)
+impl Dependencies for Deps {
+    fn saas_urls(cold: &ColdContext) -> Vec<String> {
+        vec![SlackWebApi::connection_url(cold.settings.slack_api_url())]
+    }
+
+    async fn build(cold: ColdContext) -> Result<Self, HitlError> {
+        let token = cold.secrets.required_text(SLACK_BOT_TOKEN).await?;
+        Ok(Deps {
+            store: approval_store(&cold.config, &cold.settings)?,
+            slack: SlackWebApi::from_token(cold.settings.slack_api_url(), &token),
+            retention_days: cold.settings.retention_days()?,
+        })
+    }
+}
+
+impl Task for Deps {
+    type Input = RequestActionInput;
+    type Output = RequestActionOutput;
+
+    async fn handle(&self, input: RequestActionInput) -> Result<RequestActionOutput, HitlError> {
+        let request = input.validate(uuid::Uuid::new_v4().to_string())?;
+        let output =
+            request_action(request, &self.store, &self.slack, self.retention_days, now()).await?;
+        correlation::approval_id(&output.approval_id);
+        tracing::info!(approval_id = %output.approval_id, channel = %output.channel, ts = %output.ts, "Slack request posted");
+        Ok(output)
+    }
 }
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    init_tracing();
-    let cold = ColdContext::load().await;
-    // Opened while init runs at full speed, not by the first event (lambda_kit::http_client).
-    let mut urls = endpoints(&cold.config, &cold.settings, &[AwsService::DynamoDb]);
-    urls.push(SlackWebApi::connection_url(cold.settings.slack_api_url()));
-    open_connections(&urls).await;
-    // Built at cold start; a transient failure is built again by the next event (ColdStart).
-    let deps = cold
-        .build(|cold| async move {
-            let token = cold.secrets.required_text(SLACK_BOT_TOKEN).await?;
-            Ok(Deps {
-                store: approval_store(&cold.config, &cold.settings)?,
-                slack: SlackWebApi::from_token(cold.settings.slack_api_url(), &token),
-                retention_days: cold.settings.retention_days()?,
-            })
-        })
-        .await;
-    run_task(&deps, handle).await
+async fn main() -> Result<(), lambda_kit::Error> {
+    serve_task::<Deps>(env!("CARGO_PKG_NAME")).await
 }

@@ -10,16 +10,17 @@ use approvals::ports::EmailSender;
 use approvals::{Channel, HitlError};
 use aws_adapters::cold_start::ColdContext;
 use aws_adapters::sdk_config::{approval_store, LinkConfig};
-use aws_adapters::sdk_config::{endpoints, AwsService};
 use aws_adapters::secrets::{secret_text, TEAMS_BOT_APP_SECRET, TEAMS_WEBHOOK_URL};
 use aws_adapters::ses_sender::sender_address;
+use aws_adapters::startup::{serve_task, Dependencies, Task};
 use aws_adapters::{DynamoApprovalStore, SesEmailSender};
-use channels::teams::{request_action, ApproverMail, TeamsRequestActionOutput};
+use channels::teams::{
+    request_action, ApproverMail, TeamsRequestActionInput, TeamsRequestActionOutput,
+};
 use lambda_kit::http_client::open_connections;
-use lambda_kit::{correlation, init_tracing, now, parse_input, run_task};
+use lambda_kit::{correlation, now};
 use saas_adapters::mail::configured_sender;
 use saas_adapters::teams::destination::TeamsDestinations;
-use serde_json::Value;
 
 struct Deps {
     links: LinkConfig,
@@ -29,66 +30,66 @@ struct Deps {
     sender_email: String,
 }
 
-async fn handle(deps: &Deps, payload: Value) -> Result<TeamsRequestActionOutput, HitlError> {
-    let output = request_action(
-        parse_input(payload)?,
-        &deps.links.settings(Channel::Teams),
-        &deps.store,
-        &deps.teams,
-        &ApproverMail {
-            sender: &deps.sender,
-            from: &deps.sender_email,
-        },
-        uuid::Uuid::new_v4().to_string(),
-        now(),
-    )
-    .await?;
-    correlation::approval_id(&output.approval_id);
-    tracing::info!(approval_id = %output.approval_id, expires_at = %output.expires_at, "Teams approval requested; waiting");
-    Ok(output)
+impl Dependencies for Deps {
+    async fn build(cold: ColdContext) -> Result<Self, HitlError> {
+        let (settings, config, secrets) = (&cold.settings, &cold.config, &cold.secrets);
+        let sender_email = sender_address(settings.sender_email()?)?;
+        let mail = configured_sender(
+            &settings.email_transport()?,
+            &sender_email,
+            secret_text(secrets),
+            || Box::new(SesEmailSender::new(aws_sdk_sesv2::Client::new(config))),
+        )
+        .await?;
+        // The webhook's channel or chat, and the bot for a `user` (when configured).
+        let teams = TeamsDestinations::configured(
+            settings,
+            (TEAMS_WEBHOOK_URL, TEAMS_BOT_APP_SECRET),
+            secret_text(secrets),
+        )
+        .await?;
+        // Their hosts are known once their secrets are read.
+        let mut urls = mail.connection_urls;
+        urls.extend(teams.connection_urls());
+        open_connections(&urls).await;
+        Ok(Deps {
+            links: LinkConfig::load(secrets, settings).await?,
+            store: approval_store(config, settings)?,
+            teams,
+            sender: mail.sender,
+            sender_email,
+        })
+    }
+}
+
+impl Task for Deps {
+    type Input = TeamsRequestActionInput;
+    type Output = TeamsRequestActionOutput;
+
+    async fn handle(
+        &self,
+        input: TeamsRequestActionInput,
+    ) -> Result<TeamsRequestActionOutput, HitlError> {
+        let output = request_action(
+            input,
+            &self.links.settings(Channel::Teams),
+            &self.store,
+            &self.teams,
+            &ApproverMail {
+                sender: &self.sender,
+                from: &self.sender_email,
+            },
+            uuid::Uuid::new_v4().to_string(),
+            now(),
+        )
+        .await?;
+        correlation::approval_id(&output.approval_id);
+        tracing::info!(approval_id = %output.approval_id, expires_at = %output.expires_at, "Teams approval requested; waiting");
+        Ok(output)
+    }
 }
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    init_tracing();
-    let cold = ColdContext::load().await;
-    // Opened while init runs at full speed, not by the first event (lambda_kit::http_client).
-    open_connections(&endpoints(
-        &cold.config,
-        &cold.settings,
-        &[AwsService::DynamoDb, AwsService::Ses],
-    ))
-    .await;
-    // Built at cold start; a transient failure is built again by the next event (ColdStart).
-    let deps = cold
-        .build(|cold| async move {
-            let (settings, config, secrets) = (&cold.settings, &cold.config, &cold.secrets);
-            let sender_email = sender_address(settings.sender_email()?)?;
-            let mail = configured_sender(
-                &settings.email_transport()?,
-                &sender_email,
-                secret_text(secrets),
-                || Box::new(SesEmailSender::new(aws_sdk_sesv2::Client::new(config))),
-            )
-            .await?;
-            // The webhook's channel or chat, and the bot for a `user` (when configured).
-            let teams = TeamsDestinations::configured(
-                settings,
-                (TEAMS_WEBHOOK_URL, TEAMS_BOT_APP_SECRET),
-                secret_text(secrets),
-            )
-            .await?;
-            let mut urls = mail.connection_urls;
-            urls.extend(teams.connection_urls());
-            open_connections(&urls).await;
-            Ok(Deps {
-                links: LinkConfig::load(secrets, settings).await?,
-                store: approval_store(config, settings)?,
-                teams,
-                sender: mail.sender,
-                sender_email,
-            })
-        })
-        .await;
-    run_task(&deps, handle).await
+async fn main() -> Result<(), lambda_kit::Error> {
+    serve_task::<Deps>(env!("CARGO_PKG_NAME")).await
 }

@@ -6,38 +6,43 @@
 use approvals::HitlError;
 use aws_adapters::cold_start::ColdContext;
 use aws_adapters::secrets::{secret_text, TEAMS_BOT_APP_SECRET, TEAMS_WEBHOOK_URL};
-use channels::teams::{send_message, TeamsSendMessageOutput};
+use aws_adapters::startup::{serve_task, Dependencies, Task};
+use channels::teams::{send_message, TeamsSendMessageInput, TeamsSendMessageOutput};
 use lambda_kit::http_client::open_connections;
-use lambda_kit::{init_tracing, parse_input, run_task};
 use saas_adapters::teams::destination::TeamsDestinations;
-use serde_json::Value;
 
-async fn handle(
-    teams: &TeamsDestinations,
-    payload: Value,
-) -> Result<TeamsSendMessageOutput, HitlError> {
-    let output = send_message(parse_input(payload)?, teams).await?;
-    tracing::info!(via = ?output.via, "Teams channel message sent");
-    Ok(output)
+struct Deps(TeamsDestinations);
+
+impl Dependencies for Deps {
+    async fn build(cold: ColdContext) -> Result<Self, HitlError> {
+        // The webhook's channel or chat, and the bot for a `user` (when configured).
+        let teams = TeamsDestinations::configured(
+            &cold.settings,
+            (TEAMS_WEBHOOK_URL, TEAMS_BOT_APP_SECRET),
+            secret_text(&cold.secrets),
+        )
+        .await?;
+        // Its hosts are known once the webhook's secret is read.
+        open_connections(&teams.connection_urls()).await;
+        Ok(Deps(teams))
+    }
+}
+
+impl Task for Deps {
+    type Input = TeamsSendMessageInput;
+    type Output = TeamsSendMessageOutput;
+
+    async fn handle(
+        &self,
+        input: TeamsSendMessageInput,
+    ) -> Result<TeamsSendMessageOutput, HitlError> {
+        let output = send_message(input, &self.0).await?;
+        tracing::info!(via = ?output.via, "Teams channel message sent");
+        Ok(output)
+    }
 }
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    init_tracing();
-    let cold = ColdContext::load().await;
-    // Built at cold start; a transient failure is built again by the next event (ColdStart).
-    let teams = cold
-        .build(|cold| async move {
-            // The webhook's channel or chat, and the bot for a `user` (when configured).
-            let teams = TeamsDestinations::configured(
-                &cold.settings,
-                (TEAMS_WEBHOOK_URL, TEAMS_BOT_APP_SECRET),
-                secret_text(&cold.secrets),
-            )
-            .await?;
-            open_connections(&teams.connection_urls()).await;
-            Ok(teams)
-        })
-        .await;
-    run_task(&teams, handle).await
+async fn main() -> Result<(), lambda_kit::Error> {
+    serve_task::<Deps>(env!("CARGO_PKG_NAME")).await
 }

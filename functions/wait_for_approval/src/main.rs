@@ -1,38 +1,34 @@
 //! Wait For Approval (`.waitForTaskToken`): stores the task token on the approval; if someone
 //! already decided, resumes the execution at once.
 
-use approvals::use_cases::{wait_for_approval, WaitOutput};
+use approvals::use_cases::{wait_for_approval, WaitInput, WaitOutput};
 use approvals::HitlError;
-use aws_adapters::sdk_config::{aws_config, WaitDeps};
-use aws_adapters::sdk_config::{endpoints, AwsService};
-use lambda_kit::http_client::open_connections;
-use lambda_kit::ColdStart;
-use lambda_kit::{init_tracing, now, parse_input, run_task, Settings};
-use serde_json::Value;
+use aws_adapters::cold_start::ColdContext;
+use aws_adapters::sdk_config::WaitDeps;
+use aws_adapters::startup::{serve_task, Dependencies, Task};
+use lambda_kit::now;
 
-async fn handle(deps: &WaitDeps, payload: Value) -> Result<WaitOutput, HitlError> {
-    let output =
-        wait_for_approval(parse_input(payload)?, &deps.store, &deps.resumer, now()).await?;
-    tracing::info!(approval_id = %output.approval_id, status = ?output.status, "waiting for approval");
-    Ok(output)
+struct Deps(WaitDeps);
+
+impl Dependencies for Deps {
+    /// Only its settings can fail, and they are read again after a minute.
+    async fn build(cold: ColdContext) -> Result<Self, HitlError> {
+        WaitDeps::new(&cold.config, &cold.settings).map(Deps)
+    }
+}
+
+impl Task for Deps {
+    type Input = WaitInput;
+    type Output = WaitOutput;
+
+    async fn handle(&self, input: WaitInput) -> Result<WaitOutput, HitlError> {
+        let output = wait_for_approval(input, &self.0.store, &self.0.resumer, now()).await?;
+        tracing::info!(approval_id = %output.approval_id, status = ?output.status, "waiting for approval");
+        Ok(output)
+    }
 }
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    init_tracing();
-    let settings = Settings::from_env();
-    let config = aws_config().await;
-    // Opened while init runs at full speed, not by the first event (lambda_kit::http_client).
-    open_connections(&endpoints(
-        &config,
-        &settings,
-        &[AwsService::DynamoDb, AwsService::StepFunctions],
-    ))
-    .await;
-    // Built at cold start; only its settings can fail, and they are read again after a minute.
-    let deps = ColdStart::start((config, settings), |(config, settings)| async move {
-        WaitDeps::new(&config, &settings)
-    })
-    .await;
-    run_task(&deps, handle).await
+async fn main() -> Result<(), lambda_kit::Error> {
+    serve_task::<Deps>(env!("CARGO_PKG_NAME")).await
 }

@@ -4,10 +4,11 @@
 use approvals::ports::ApprovalStore;
 use approvals::testing::{FakeResumer, InstrumentedStore, WriteFault};
 use approvals::{ApprovalRecord, Channel, Decision, FollowUp, LinkSigner};
-use lambda_http::{Body, Request, Response};
+use axum::extract::FromRequestParts;
+use lambda_http::Request;
 use serde_json::json;
 
-use super::post_form;
+use super::{post_form, Caller};
 
 const KEYS: &str = "k1:0123456789abcdef0123456789abcdef";
 
@@ -53,15 +54,17 @@ async fn post(
     store: &InstrumentedStore,
     resumer: &FakeResumer,
 ) -> (u16, String) {
-    let req = post_request(body);
-    let response: Response<Body> = post_form("a-1", &req, async { signer.clone() }, store, resumer)
+    // What the route's extractors take from the request API Gateway delivered.
+    let (mut parts, body) = post_request(body).into_parts();
+    let Ok(Caller(client)) = Caller::from_request_parts(&mut parts, &()).await;
+    assert_eq!(client.source_ip.as_deref(), Some("10.0.0.1"));
+    let signer = async { signer.clone() };
+    let response = post_form("a-1", body.as_ref(), client, signer, store, resumer).await;
+    let status = response.status().as_u16();
+    let html = axum::body::to_bytes(response.into_body(), usize::MAX)
         .await
         .unwrap();
-    let html = match response.body() {
-        Body::Text(text) => text.clone(),
-        other => panic!("a page: {other:?}"),
-    };
-    (response.status().as_u16(), html)
+    (status, String::from_utf8(html.to_vec()).unwrap())
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 use super::{body_text, client_info};
 use crate::slack_interactions::{signed_form, MAX_BODY_BYTES};
+use lambda_http::request::RequestContext;
 
 const NOW: i64 = 1_800_000_000;
 const SECRET: &str = "local-signing-secret";
@@ -81,10 +82,10 @@ proptest! {
             body
         };
         let req = request(&event(&path, &query, headers, &sent, base64, &ip));
-        let _ = body_text(&req);
-        let _ = client_info(&req);
+        let _ = body_text(req.body().as_ref());
+        let _ = client_info(req.headers(), req.extensions().get::<RequestContext>());
         let _ = req.path_parameters().first("approvalId").map(str::len);
-        let _ = signed_form(SECRET, &req, NOW);
+        let _ = signed_form(SECRET, req.headers(), req.body().as_ref(), NOW);
     }
 
     #[test]
@@ -101,7 +102,7 @@ proptest! {
             request(&event("/slack/interactions", "", headers, body, false, "1.2.3.4"))
         };
         let genuine = signed(&ts, &sig, &body);
-        prop_assert_eq!(signed_form(SECRET, &genuine, NOW), Ok(body.as_str()));
+        prop_assert_eq!(signed_form(SECRET, genuine.headers(), genuine.body().as_ref(), NOW), Ok(body.as_str()));
 
         let (mut ts, mut sig, mut body) = (ts.into_bytes(), sig.into_bytes(), body.into_bytes());
         let target = [&mut sig, &mut ts, &mut body].into_iter().nth(part).unwrap();
@@ -114,7 +115,7 @@ proptest! {
             String::from_utf8_lossy(&body),
         );
         let changed = signed(&ts, &sig, &body);
-        let refused = signed_form(SECRET, &changed, NOW);
+        let refused = signed_form(SECRET, changed.headers(), changed.body().as_ref(), NOW);
         prop_assert!(matches!(refused, Err((401, _))), "{:?}", refused);
     }
 }
@@ -144,7 +145,10 @@ fn a_large_real_click_is_read_and_only_far_larger_bodies_are_refused() {
         false,
         "1.2.3.4",
     ));
-    assert_eq!(signed_form(SECRET, &req, NOW), Ok(body.as_str()));
+    assert_eq!(
+        signed_form(SECRET, req.headers(), req.body().as_ref(), NOW),
+        Ok(body.as_str())
+    );
 
     let huge = "a".repeat(MAX_BODY_BYTES + 1);
     let req = request(&event(
@@ -155,7 +159,10 @@ fn a_large_real_click_is_read_and_only_far_larger_bodies_are_refused() {
         false,
         "1.2.3.4",
     ));
-    assert!(matches!(signed_form(SECRET, &req, NOW), Err((413, _))));
+    assert!(matches!(
+        signed_form(SECRET, req.headers(), req.body().as_ref(), NOW),
+        Err((413, _))
+    ));
     // Unsigned: refused before it is parsed, whatever it holds.
     let req = request(&event(
         "/slack/interactions",
@@ -165,7 +172,10 @@ fn a_large_real_click_is_read_and_only_far_larger_bodies_are_refused() {
         false,
         "1.2.3.4",
     ));
-    assert!(matches!(signed_form(SECRET, &req, NOW), Err((401, _))));
+    assert!(matches!(
+        signed_form(SECRET, req.headers(), req.body().as_ref(), NOW),
+        Err((401, _))
+    ));
 }
 
 /// `payload=<json>` encoded as Slack's form posts are.
