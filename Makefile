@@ -3,8 +3,9 @@
 VENV := .venv
 SAM := $(VENV)/bin/sam
 FUNCTIONS := create-approval-links wait-for-approval send-email decision-api slack-request-action slack-expiry-sweeper
-# Every function SAM builds: the `Binary` of each function's BuildProperties in template.yaml.
-LAMBDA_BINS := $(shell sed -n 's/^ *Binary: *//p' template.yaml)
+# Lists every function SAM builds (the `Binary` of each function's BuildProperties in
+# template.yaml) with the template reader the local stack and the tests use (crates/sam_template).
+TEMPLATE_TOOL := target/debug/hitl-template
 # `make test` checks that SAM builds every function; what it builds is never deployed (own target
 # and build directories below; `sam build` builds what you deploy). So it builds the release profile
 # without its whole-program optimization, the slow part: `make test SAM_CHECK_PROFILE=` builds
@@ -74,8 +75,13 @@ sam-validate: venv
 # selection, features, profile, target and flags, so cargo finds every binary fresh.
 # This machine has only the x86_64 Rust std: build x86_64 here (--config-env local), arm64 on AWS.
 # Into their own target and build directories: what `make test` builds is never deployed.
-sam-prebuild: venv
-	$(PREBUILD_PRIORITY) env $(SAM_CHECK_ENV) cargo lambda build --release $(addprefix --bin ,$(LAMBDA_BINS))
+sam-prebuild: venv $(TEMPLATE_TOOL)
+	bins=$$($(TEMPLATE_TOOL) binaries) && $(PREBUILD_PRIORITY) env $(SAM_CHECK_ENV) \
+	  cargo lambda build --release $$(printf -- '--bin %s ' $$bins)
+
+# `build` makes it (before sam-prebuild in `make test`); alone on a fresh clone, it is built here.
+$(TEMPLATE_TOOL):
+	cargo build -p sam_template --bin hitl-template
 
 sam-build: sam-prebuild
 	$(SAM_CHECK_ENV) $(SAM) build --beta-features --config-env local --build-dir $(SAM_CHECK_DIR)/sam

@@ -6,15 +6,16 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("cannot read {}: {source}", path.display())]
+    // The cause is in the message (not a `#[source]`), so it is said once by `{e}` and `{e:#}`.
+    #[error("cannot read {}: {error}", path.display())]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
-    #[error("{} is not valid YAML: {source}", path.display())]
+    #[error("{} is not valid YAML: {error}", path.display())]
     Yaml {
         path: PathBuf,
-        source: serde_norway::Error,
+        error: serde_norway::Error,
     },
     /// A resource's (or a top-level section's) field is missing or not what CloudFormation
     /// takes there.

@@ -79,9 +79,9 @@ pub struct Parameter {
 impl Template {
     /// Reads the template at `path`.
     pub fn read(path: &Path) -> Result<Template> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        let text = std::fs::read_to_string(path).map_err(|error| Error::Read {
             path: path.to_path_buf(),
-            source,
+            error,
         })?;
         let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         Template::parse_at(&text, path, base_dir)
@@ -93,9 +93,9 @@ impl Template {
     }
 
     fn parse_at(text: &str, path: &Path, base_dir: PathBuf) -> Result<Template> {
-        let document: Yaml = serde_norway::from_str(text).map_err(|source| Error::Yaml {
+        let document: Yaml = serde_norway::from_str(text).map_err(|error| Error::Yaml {
             path: path.to_path_buf(),
-            source,
+            error,
         })?;
         if !document.get("Resources").is_some_and(Yaml::is_mapping) {
             return Err(Error::field(

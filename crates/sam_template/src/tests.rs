@@ -231,3 +231,37 @@ fn a_template_without_resources_is_refused() {
         "template: Resources: missing or not a mapping"
     );
 }
+
+/// `!If [cond, x, !Ref AWS::NoValue]` leaves a list item or a key out when `cond` is false,
+/// as CloudFormation does (SAM `Policies`, a policy's statements).
+#[test]
+fn no_value_removes_the_item_or_key_it_stands_for() {
+    let template = template(
+        "Parameters: {P: {Type: String, Default: x}}\n\
+         Conditions: {On: !Equals [!Ref P, x], Off: !Not [!Condition On]}\n\
+         Resources: {}",
+    );
+    let parameters = BTreeMap::new();
+    let deployment = Deployment {
+        region: "us-east-1",
+        account: "123456789012",
+        stack_name: "hitl",
+        parameters: &parameters,
+        api_endpoint: None,
+        generated: &|_| String::new(),
+    };
+    let resolver = crate::resolver::Resolver::new(&template, &deployment).unwrap();
+    let yaml: Yaml = crate::yaml::from_str(
+        "list: [a, !If [Off, b, !Ref AWS::NoValue], !If [On, c, !Ref AWS::NoValue]]\n\
+         map: {kept: 1, gone: !If [Off, 2, !Ref AWS::NoValue]}\n\
+         alone: !Ref AWS::NoValue\n\
+         sub: !Sub 'x${AWS::NoValue}y'",
+    )
+    .unwrap();
+    assert_eq!(
+        resolver.resolve(&yaml).unwrap(),
+        serde_json::json!({"list": ["a", "c"], "map": {"kept": 1}, "sub": "xy"})
+    );
+    let alone: Yaml = crate::yaml::from_str("!Ref AWS::NoValue").unwrap();
+    assert_eq!(resolver.resolve(&alone).unwrap(), serde_json::Value::Null);
+}

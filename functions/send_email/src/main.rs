@@ -78,19 +78,25 @@ mod tests {
     /// (operator, value) pairs.
     fn deployed_with(sender: &str) -> (String, Vec<(String, String)>) {
         let template = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml");
-        let overrides = BTreeMap::from([("SenderEmail".to_string(), sender.to_string())]);
-        let stack =
-            local_stack::template::load(&template, "http://127.0.0.1:3000", &overrides, |_| {
-                "x".repeat(40)
+        let parameters = BTreeMap::from([("SenderEmail".to_string(), sender.to_string())]);
+        let deployed = sam_template::Template::read(&template)
+            .unwrap()
+            .deploy(&sam_template::Deployment {
+                region: "us-east-1",
+                account: "123456789012",
+                stack_name: "hitl",
+                parameters: &parameters,
+                api_endpoint: None,
+                generated: &|_| "x".repeat(40),
             })
             .unwrap();
-        let function = stack
+        let function = deployed
             .functions
             .iter()
             .find(|f| f.binary == "send-email")
             .unwrap();
         let mut conditions = Vec::new();
-        for policy in &stack.function_policies[&function.logical_id] {
+        for policy in &function.policies {
             for statement in policy["Statement"].as_array().into_iter().flatten() {
                 let actions = match &statement["Action"] {
                     Value::String(one) => vec![one.clone()],

@@ -8,7 +8,8 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use serde_yaml::Value;
+use sam_template::yaml::Value;
+use sam_template::Template;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -18,16 +19,14 @@ fn read(file: &str) -> String {
     std::fs::read_to_string(root().join(file)).unwrap_or_else(|e| panic!("{file}: {e}"))
 }
 
-fn template() -> Value {
-    serde_yaml::from_str(&read("template.yaml")).expect("template.yaml is YAML")
+fn template() -> Template {
+    Template::read(&root().join("template.yaml")).expect("template.yaml")
 }
 
-fn resources_of_type(template: &Value, kind: &str) -> Vec<(String, Value)> {
-    let resources = template["Resources"].as_mapping().expect("Resources");
+fn resources_of_type(template: &Template, kind: &str) -> Vec<(String, Value)> {
+    let resources = template.resources_of_type(kind);
     resources
-        .iter()
-        .filter(|(_, r)| r["Type"].as_str() == Some(kind))
-        .map(|(id, r)| (id.as_str().unwrap().to_string(), r.clone()))
+        .map(|r| (r.logical_id.to_string(), r.value.clone()))
         .collect()
 }
 
@@ -57,11 +56,10 @@ fn the_table_and_every_secret_outlive_the_stack() {
 #[test]
 fn every_output_is_exported_as_stack_dash_output() {
     let template = template();
-    let outputs = template["Outputs"].as_mapping().expect("Outputs");
+    let outputs = template.outputs();
     assert!(outputs.len() >= 20, "{} outputs", outputs.len());
     for (name, output) in outputs {
-        let name = name.as_str().unwrap();
-        let export = serde_yaml::to_string(&output["Export"]["Name"]).unwrap();
+        let export = sam_template::yaml::to_string(&output["Export"]["Name"]).unwrap();
         assert_eq!(
             export.trim(),
             format!("!Sub ${{AWS::StackName}}-{name}"),
@@ -84,7 +82,7 @@ fn changelog_version() -> String {
 fn one_version_and_license_everywhere() {
     let version = env!("CARGO_PKG_VERSION");
     let template = template();
-    let app = &template["Metadata"]["AWS::ServerlessRepo::Application"];
+    let app = &template.document()["Metadata"]["AWS::ServerlessRepo::Application"];
     assert_eq!(app["SemanticVersion"].as_str(), Some(version), "template");
     assert_eq!(changelog_version(), version, "CHANGELOG.md");
     assert_eq!(
@@ -121,17 +119,10 @@ fn first_line_of(binary: &str) -> String {
 
 #[test]
 fn every_function_says_its_version_first() {
-    // The functions as the local stack reads them from the template.
-    let stack = local_stack::template::load(
-        &root().join("template.yaml"),
-        "http://127.0.0.1:1",
-        &Default::default(),
-        |_| "x".into(),
-    )
-    .unwrap();
-    let binaries: Vec<&str> = stack.functions.iter().map(|f| f.binary.as_str()).collect();
+    // The functions as the build and the local stack read them from the template.
+    let binaries = template().binaries().unwrap();
     assert!(binaries.len() >= 15, "{binaries:?}");
-    for binary in binaries {
+    for binary in &binaries {
         let line = first_line_of(binary);
         let json: serde_json::Value =
             serde_json::from_str(&line).unwrap_or_else(|e| panic!("{binary}: {e}: {line}"));
@@ -229,12 +220,9 @@ fn every_file_the_documents_link_to_exists() {
 #[test]
 fn no_state_machine_logs_its_execution_data() {
     let template = template();
-    let resources = template["Resources"].as_mapping().unwrap();
     let mut machines = 0;
-    for (id, resource) in resources {
-        if resource["Type"].as_str() != Some("AWS::Serverless::StateMachine") {
-            continue;
-        }
+    for machine in template.resources_of_type("AWS::Serverless::StateMachine") {
+        let (id, resource) = (machine.logical_id, machine.value);
         machines += 1;
         let logging = &resource["Properties"]["Logging"];
         assert_eq!(

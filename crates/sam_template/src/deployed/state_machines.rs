@@ -35,7 +35,13 @@ pub(super) fn state_machine(
             let problem = "not a local file path";
             let uri = uri.ok_or_else(|| Error::field(id, "DefinitionUri", problem))?;
             let file = base_dir.join(uri);
-            std::fs::read_to_string(&file).map_err(|source| Error::Read { path: file, source })?
+            std::fs::read_to_string(&file).map_err(|e| {
+                Error::field(
+                    id,
+                    "DefinitionUri",
+                    format!("cannot read {}: {e}", file.display()),
+                )
+            })?
         }
         (None, Some(inline)) => resolver.resolve(inline).at(id, "Definition")?.to_string(),
         (None, None) => {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
-use serde_yaml::Value as Yaml;
+use sam_template::yaml::Value as Yaml;
 
 use super::FunctionPool;
 
@@ -32,7 +32,7 @@ pub fn api_router(pools: BTreeMap<String, Arc<FunctionPool>>) -> axum::Router {
 /// parameter resolves to the parameter's `Default`.
 pub fn reserved_concurrency(template: &str) -> Result<BTreeMap<String, usize>, String> {
     let doc: Yaml =
-        serde_yaml::from_str(template).map_err(|e| format!("template is not valid YAML: {e}"))?;
+        sam_template::yaml::from_str(template).map_err(|e| format!("template is not valid YAML: {e}"))?;
     let parameter_default = |name: &str| {
         doc.get("Parameters")
             .and_then(|p| p.get(name))

@@ -1,24 +1,11 @@
 //! `AWS::CloudWatch::Alarm`s whose condition holds, with their properties resolved (the
 //! stack's parameters, its name) and read by [`crate::alarms::from_properties`].
 
-use serde_yaml::Value as Yaml;
-
-use super::resolver::Resolver;
 use crate::alarms::AlarmDef;
 
-pub(super) fn alarm(
-    resolver: &Resolver,
-    id: &str,
-    resource: &Yaml,
-) -> Result<Option<AlarmDef>, String> {
-    if !resolver.creates(resource) {
-        return Ok(None);
-    }
-    let props = match resource.get("Properties") {
-        Some(p) => resolver.resolve(p).map_err(|e| format!("{id}: {e}"))?,
-        None => return Err(format!("{id}: an alarm without Properties")),
-    };
-    Ok(Some(crate::alarms::from_properties(id, &props)))
+/// The stack's alarm from the template's, its properties resolved by `sam_template`.
+pub(super) fn alarm(alarm: &sam_template::Alarm) -> AlarmDef {
+    crate::alarms::from_properties(&alarm.logical_id, &alarm.properties)
 }
 
 #[cfg(test)]
@@ -37,6 +24,7 @@ Conditions:
 Resources:
   DecisionApiFunction:
     Type: AWS::Serverless::Function
+    Metadata: {BuildProperties: {Binary: decision-api}}
     Properties: {CodeUri: x}
   Backlog:
     Type: AWS::CloudWatch::Alarm
@@ -74,11 +62,9 @@ Resources:
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("template.yaml"), TEMPLATE).unwrap();
         let overrides = BTreeMap::from([("BacklogAgeAlarmSeconds".to_string(), "20".to_string())]);
+        let template = sam_template::Template::read(&dir.join("template.yaml")).unwrap();
         let stack =
-            crate::template::load(&dir.join("template.yaml"), "http://x", &overrides, |_| {
-                String::new()
-            })
-            .unwrap();
+            super::super::deploy(&template, "http://x", &overrides, &|_| String::new()).unwrap();
         assert_eq!(stack.alarms.len(), 2, "the conditional alarm is left out");
         let backlog = &stack.alarms[0];
         assert_eq!(backlog.name, "hitl-local-oldest-undelivered-decision");

@@ -1,21 +1,23 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde_yaml::Value as Yaml;
+use sam_template::yaml::Value as Yaml;
 
 use super::*;
 
-/// Loads `template` from a fresh directory that also holds the state machine `sm/flow.asl.json`.
-fn load_template(template: &str) -> Result<Stack, String> {
+/// Deploys `template` (its functions unchecked against the catalog) from a fresh directory that
+/// also holds the state machine `sm/flow.asl.json`.
+fn load_template(template: &str) -> anyhow::Result<Stack> {
     let dir = std::env::temp_dir().join(format!("hitl-template-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(dir.join("sm")).unwrap();
     std::fs::write(dir.join("sm/flow.asl.json"), r#"{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"${FnArn}","TimeoutSeconds":${Timeout},"End":true}}}"#).unwrap();
     std::fs::write(dir.join("template.yaml"), template).unwrap();
-    load(
-        &dir.join("template.yaml"),
+    let template = Template::read(&dir.join("template.yaml"))?;
+    deploy(
+        &template,
         "http://127.0.0.1:3000",
         &BTreeMap::new(),
-        |_| "generated-secret".into(),
+        &|_| "generated-secret".into(),
     )
 }
 
@@ -223,13 +225,18 @@ fn function_schedules_need_json_input() {
 Resources:
   Fn:
     Type: AWS::Serverless::Function
+    Metadata: {BuildProperties: {Binary: fn}}
     Properties:
       Events:
         Tick: {Type: ScheduleV2, Properties: {ScheduleExpression: rate(1 hour), Input: not json}}
 "#,
     )
-    .unwrap_err();
-    assert!(error.starts_with("Fn.Tick: Input is not JSON"), "{error}");
+    .unwrap_err()
+    .to_string();
+    assert!(
+        error.starts_with("Fn: Events.Tick.Properties.Input: not JSON"),
+        "{error}"
+    );
 }
 
 /// What cfn-lint's WS1004 cannot see (the template suppresses it on each function): every
@@ -241,17 +248,15 @@ fn every_function_of_the_real_template_logs_to_a_group_with_retention() {
         || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml"),
         PathBuf::from,
     );
-    let doc: Yaml = serde_yaml::from_str(&std::fs::read_to_string(root).unwrap()).unwrap();
-    let resources = doc["Resources"].as_mapping().unwrap();
+    let template = Template::read(&root).unwrap();
+    let doc = template.document();
     let reference = |v: &Yaml| match v {
         Yaml::Tagged(t) if t.tag == "!Ref" => t.value.as_str().map(str::to_string),
         _ => None,
     };
     let mut groups = std::collections::BTreeSet::new();
-    for (id, resource) in resources {
-        if resource["Type"] != "AWS::Serverless::Function" {
-            continue;
-        }
+    for function in template.resources_of_type(sam_template::FUNCTION) {
+        let (id, resource) = (function.logical_id, function.value);
         let props = &resource["Properties"];
         let group = reference(&props["LoggingConfig"]["LogGroup"])
             .unwrap_or_else(|| panic!("{id:?} has no LoggingConfig.LogGroup: !Ref <group>"));
@@ -342,6 +347,7 @@ Resources:
       DefaultRouteSettings: {ThrottlingBurstLimit: 50, ThrottlingRateLimit: 25}
   Fn:
     Type: AWS::Serverless::Function
+    Metadata: {BuildProperties: {Binary: fn}}
     Properties:
       Events:
         Own:

@@ -187,7 +187,7 @@ pub async fn run(config: &LoadConfig, cost: &CostConfig) -> Result<Measured, Str
 
 fn parameter_text(template: &Path, name: &str) -> Result<String, String> {
     let text = std::fs::read_to_string(template).map_err(|e| e.to_string())?;
-    let doc: serde_yaml::Value = serde_yaml::from_str(&text).map_err(|e| e.to_string())?;
+    let doc: sam_template::yaml::Value = sam_template::yaml::from_str(&text).map_err(|e| e.to_string())?;
     let value = &doc["Parameters"][name]["Default"];
     value
         .as_str()

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde_yaml::Value as Yaml;
+use sam_template::yaml::Value as Yaml;
 
 use super::prices::Counts;
 
@@ -101,7 +101,7 @@ pub fn fixed(template: &Path, setup: &Setup) -> Result<Fixed, String> {
     }
     let text =
         std::fs::read_to_string(template).map_err(|e| format!("{}: {e}", template.display()))?;
-    let doc: Yaml = serde_yaml::from_str(&text).map_err(|e| e.to_string())?;
+    let doc: Yaml = sam_template::yaml::from_str(&text).map_err(|e| e.to_string())?;
     let (mut alarms, dashboards) = monitoring(&doc);
     // Only the alarms this setup creates: the template reader resolved their Conditions.
     alarms.retain(|(id, _)| stack.alarms.iter().any(|a| &a.logical_id == id));
@@ -195,7 +195,7 @@ mod tests {
         assert_eq!(runs_a_month("rate(1 minute)"), Some(43_800.0));
         assert_eq!(runs_a_month("rate(5 minutes)"), Some(8_760.0));
         assert_eq!(runs_a_month("cron(0 9 ? * MON *)"), None);
-        let doc: Yaml = serde_yaml::from_str(
+        let doc: Yaml = sam_template::yaml::from_str(
             r#"
 Resources:
   A: {Type: AWS::CloudWatch::Alarm, Properties: {MetricName: Errors, Period: 60}}
