@@ -4,48 +4,11 @@ use std::collections::BTreeMap;
 /// Each function's `Timeout` in `template.yaml` (its own, or the Globals one).
 fn template_timeouts() -> BTreeMap<String, Duration> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml");
-    let template = std::fs::read_to_string(path).expect("template.yaml next to the workspace");
-    let seconds = |line: &str| -> Duration {
-        let n = line.trim().trim_start_matches("Timeout:").trim();
-        Duration::from_secs(n.parse().unwrap_or_else(|_| panic!("Timeout {n:?}")))
-    };
-    let mut global = None;
-    let mut section = "";
-    let mut resource: Option<String> = None;
-    let mut functions: BTreeMap<String, Option<Duration>> = BTreeMap::new();
-    for line in template.lines() {
-        let indent = line.len() - line.trim_start().len();
-        let trimmed = line.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') {
-            continue;
-        }
-        if indent == 0 {
-            section = if trimmed.starts_with("Globals:") {
-                "globals"
-            } else if trimmed.starts_with("Resources:") {
-                "resources"
-            } else {
-                ""
-            };
-            resource = None;
-        } else if section == "globals" && indent == 4 && trimmed.starts_with("Timeout:") {
-            global = Some(seconds(trimmed));
-        } else if section == "resources" && indent == 2 {
-            resource = Some(trimmed.trim_end_matches(':').to_string());
-        } else if let (Some(name), 4) = (&resource, indent) {
-            if trimmed == "Type: AWS::Serverless::Function" {
-                functions.insert(name.clone(), None);
-            }
-        } else if let (Some(name), 6) = (&resource, indent) {
-            if trimmed.starts_with("Timeout:") && functions.contains_key(name) {
-                functions.insert(name.clone(), Some(seconds(trimmed)));
-            }
-        }
-    }
-    let global = global.expect("Globals.Function.Timeout");
+    let template = sam_template::Template::read(std::path::Path::new(path)).unwrap();
+    let functions = template.functions().unwrap();
     functions
         .into_iter()
-        .map(|(name, own)| (name, own.unwrap_or(global)))
+        .map(|f| (f.logical_id, Duration::from_secs(f.timeout_secs)))
         .collect()
 }
 

@@ -3,23 +3,23 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use local_stack::template::{load, Stack};
+use function_catalog::Function;
+use sam_template::{Deployed, Deployment, Template};
 use serde_json::Value;
 
 use crate::adapters::{reached_adapters, Call};
 use crate::sources::{crate_sources, root};
-use crate::uses::declared;
 
-pub const SECRET_READ: &str = "secretsmanager:GetSecretValue";
+pub use function_catalog::SECRET_READ;
 
 /// The template as deployed with every optional secret set (so every conditional secret and
 /// grant exists) and a mixed-case sender.
-pub fn stack() -> Stack {
+pub fn stack() -> Deployed {
     stack_with(&[])
 }
 
 /// The same with more parameters (e.g. another `EmailTransport`).
-pub fn stack_with(extra: &[(&str, &str)]) -> Stack {
+pub fn stack_with(extra: &[(&str, &str)]) -> Deployed {
     let overrides: BTreeMap<String, String> = [
         ("SenderEmail", "Approvals@Corp.example.com"),
         ("SlackBotToken", "xoxb-test"),
@@ -38,10 +38,18 @@ pub fn stack_with(extra: &[(&str, &str)]) -> Stack {
     let template = std::env::var_os("HITL_TEMPLATE")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("template.yaml"));
-    load(&template, "http://127.0.0.1:3000", &overrides, |_| {
-        "x".repeat(40)
-    })
-    .unwrap()
+    let deployment = Deployment {
+        region: "us-east-1",
+        account: "123456789012",
+        stack_name: "hitl",
+        parameters: &overrides,
+        api_endpoint: None,
+        generated: &|_| "x".repeat(40),
+    };
+    Template::read(&template)
+        .unwrap()
+        .deploy(&deployment)
+        .unwrap()
 }
 
 /// Where a grant applies, as the code needs it.
@@ -86,9 +94,10 @@ pub struct Statement {
 
 /// A function's `Policies` as statements; SAM policy templates and managed policies are refused
 /// (this test could not see what they allow).
-pub fn statements(stack: &Stack, function: &str) -> Vec<Statement> {
+pub fn statements(stack: &Deployed, function: &str) -> Vec<Statement> {
     let mut out = Vec::new();
-    for policy in &stack.function_policies[function] {
+    let deployed = stack.functions.iter().find(|f| f.logical_id == function);
+    for policy in &deployed.unwrap().policies {
         let list = policy
             .get("Statement")
             .unwrap_or_else(|| panic!("{function}: a policy without Statement: {policy}"));
@@ -105,35 +114,50 @@ pub fn statements(stack: &Stack, function: &str) -> Vec<Statement> {
     out
 }
 
-/// (IAM action, where) pairs the function's code needs, secrets left out.
-pub fn needed(
-    function: &str,
-    binary: &str,
+/// Where an SDK operation applies: the table, an index of it, `*`, SES's identities.
+pub fn target_of(action: &str, index: Option<&str>) -> Target {
+    match (action.split(':').next().unwrap(), index) {
+        ("dynamodb", Some(index)) => Target::Index(index.to_string()),
+        ("dynamodb", None) => Target::Table,
+        ("states", _) => Target::Any,
+        ("ses", _) => Target::SesIdentities,
+        _ => Target::Other(action.to_string()),
+    }
+}
+
+/// The SDK operations (IAM action, index) the code of `function` makes: those of the adapter
+/// methods behind its port calls (as the catalog lists them; `port_calls_are_what_the_code_calls`
+/// holds that list to the code), and the secret read when it builds a secret reader.
+pub fn code_sdk(
+    function: &Function,
     methods: &BTreeMap<String, BTreeSet<Call>>,
-) -> BTreeSet<(String, Target)> {
-    let reached = reached_adapters(&crate_sources(binary));
-    let uses = declared(function);
+) -> BTreeSet<(String, Option<String>)> {
+    let reached = reached_adapters(&crate_sources(function.binary));
     let adapter_text: String = reached
         .iter()
         .filter(|f| **f != "secrets.rs")
         .map(|f| std::fs::read_to_string(root().join("crates/aws_adapters/src").join(f)).unwrap())
         .collect();
     let mut out = BTreeSet::new();
-    for method in uses {
+    for method in function.port_calls {
         assert!(
             adapter_text.contains(&format!("fn {method}(")),
-            "{function} uses {method}, which no adapter it builds has (it reaches {reached:?})"
+            "{} uses {method}, which no adapter it builds has (it reaches {reached:?})",
+            function.logical_id
         );
-        for (action, index) in &methods[*method] {
-            let target = match (action.split(':').next().unwrap(), index) {
-                ("dynamodb", Some(index)) => Target::Index(index.clone()),
-                ("dynamodb", None) => Target::Table,
-                ("states", _) => Target::Any,
-                ("ses", _) => Target::SesIdentities,
-                _ => Target::Other(action.clone()),
-            };
-            out.insert((action.clone(), target));
-        }
+        out.extend(methods[*method].iter().cloned());
+    }
+    if reached.contains("secrets.rs") {
+        out.insert((SECRET_READ.to_string(), None));
     }
     out
+}
+
+/// The catalog's SDK operations of `function`, as `code_sdk` gives them.
+pub fn catalog_sdk(function: &Function) -> BTreeSet<(String, Option<String>)> {
+    function
+        .sdk
+        .iter()
+        .map(|op| (op.action.to_string(), op.index.map(str::to_string)))
+        .collect()
 }

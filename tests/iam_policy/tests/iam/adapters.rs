@@ -28,7 +28,12 @@ pub const ADAPTERS: &[(&str, &[&str])] = &[
         &["StepFunctionsResumer", "WaitDeps"],
     ),
     ("ses_sender.rs", &["SesEmailSender"]),
-    ("secrets.rs", &["SecretReader", "ColdContext"]),
+    // Every function's start-up hands it a `ColdContext`; only those that read its secrets
+    // name them.
+    (
+        "secrets.rs",
+        &["SecretReader", "cold.secrets", "aws_adapters::secrets"],
+    ),
 ];
 
 /// SDK operations (the fluent builder's name) and the IAM action each needs.

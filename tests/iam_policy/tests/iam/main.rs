@@ -12,28 +12,35 @@
 //!   following the adapter's calls to its own helpers (`self.update(..)`), with the index a
 //!   `Query` reads.
 //!
-//! `USES` writes the derived port calls down, so a reviewer can read them and a change in what
-//! a function calls shows in the diff; the test fails when it and the code disagree.
+//! Each function's entry in `function_catalog` writes down its port calls and SDK operations,
+//! so a reviewer can read them and a change in what a function calls shows in the diff; this
+//! test fails when the catalog and the code, or the catalog and the template's grants,
+//! disagree.
 //!
-//! The modules: `uses` (that table), `sources` (reading the workspace's code), `adapters` (the
-//! SDK calls of each AWS adapter method), `port_calls` (the port methods a function's code
-//! reaches), `grants` (the template's statements and the grants the code needs).
+//! The modules: `sources` (reading the workspace's code), `adapters` (the SDK calls of each AWS
+//! adapter method), `port_calls` (the port methods a function's code reaches), `grants` (the
+//! template's statements, and the SDK operations the code makes).
 
 mod adapters;
 mod grants;
 mod port_calls;
 mod sources;
-mod uses;
 
 use std::collections::BTreeSet;
 
+use function_catalog::{Function, FUNCTIONS};
 use regex::Regex;
 
 use adapters::{adapter_methods, aws_ports, reached_adapters, OP_RE, SDK_OPERATIONS};
-use grants::{needed, stack, statements, target, SECRET_READ};
+use grants::{catalog_sdk, code_sdk, stack, statements, target, target_of, SECRET_READ};
 use port_calls::{port_calls, PORT_RECEIVERS};
 use sources::{crate_sources, domain_files, root, rust_files, without_tests};
-use uses::{declared, USES};
+
+/// The catalog's entry of a function of the template.
+fn entry(logical_id: &str) -> &'static Function {
+    function_catalog::by_logical_id(logical_id)
+        .unwrap_or_else(|| panic!("{logical_id} is in template.yaml but not in the catalog"))
+}
 
 #[test]
 fn the_domain_names_its_port_parameters_as_this_test_reads_them() {
@@ -53,17 +60,14 @@ fn the_domain_names_its_port_parameters_as_this_test_reads_them() {
 }
 
 #[test]
-fn uses_is_what_the_code_calls() {
-    let stack = stack();
+fn port_calls_are_what_the_code_calls() {
     let ports = aws_ports(&adapter_methods());
-    for function in &stack.functions {
-        let declared: BTreeSet<String> = declared(&function.logical_id)
-            .iter()
-            .map(|m| m.to_string())
-            .collect();
-        let derived = port_calls(&function.binary, &ports);
+    for function in FUNCTIONS {
+        let declared: BTreeSet<String> =
+            function.port_calls.iter().map(|m| m.to_string()).collect();
+        let derived = port_calls(function.binary, &ports);
         // A function that builds no AWS adapter calls ports of other kinds (none here).
-        let derived: BTreeSet<String> = if reached_adapters(&crate_sources(&function.binary))
+        let derived: BTreeSet<String> = if reached_adapters(&crate_sources(function.binary))
             .iter()
             .any(|f| *f != "secrets.rs")
         {
@@ -71,43 +75,65 @@ fn uses_is_what_the_code_calls() {
         } else {
             BTreeSet::new()
         };
-        assert_eq!(declared, derived, "USES of {}", function.logical_id);
+        assert_eq!(
+            declared, derived,
+            "the catalog's port_calls of {} (left) are not what its code calls (right)",
+            function.logical_id
+        );
     }
 }
 
 #[test]
-fn every_grant_is_a_call_the_code_makes_and_every_call_has_its_grant() {
-    let stack = stack();
+fn sdk_operations_are_what_the_code_calls() {
     let methods = adapter_methods();
+    for function in FUNCTIONS {
+        assert_eq!(
+            catalog_sdk(function),
+            code_sdk(function, &methods),
+            "the catalog's sdk of {} (left) is not what its code calls (right)",
+            function.logical_id
+        );
+    }
+}
+
+#[test]
+fn every_grant_is_in_the_catalog_and_every_operation_of_the_catalog_granted() {
+    let stack = stack();
     let mut problems = Vec::new();
     for function in &stack.functions {
         let name = &function.logical_id;
-        let needed = needed(name, &function.binary, &methods);
+        let entry = entry(name);
+        let needed: BTreeSet<_> = entry
+            .sdk
+            .iter()
+            .filter(|op| op.action != SECRET_READ)
+            .map(|op| (op.action.to_string(), target_of(op.action, op.index)))
+            .collect();
         let mut granted = BTreeSet::new();
+        let mut reads_secrets = false;
         for s in statements(&stack, name) {
-            for action in s.actions.iter().filter(|a| *a != SECRET_READ) {
-                for resource in &s.resources {
+            for action in &s.actions {
+                reads_secrets |= action == SECRET_READ;
+                for resource in s.resources.iter().filter(|_| action != SECRET_READ) {
                     granted.insert((action.clone(), target(resource)));
                 }
             }
         }
         for missing in needed.difference(&granted) {
             problems.push(format!(
-                "{name}: the code calls {missing:?} without a grant"
+                "{name}: the catalog lists {missing:?}, which the template does not grant"
             ));
         }
         for unused in granted.difference(&needed) {
             problems.push(format!(
-                "{name}: grants {unused:?}, which its code never calls"
+                "{name}: grants {unused:?}, which its catalog entry does not list"
             ));
         }
-    }
-    // Every function the table names exists.
-    for (function, _) in USES {
-        assert!(
-            stack.functions.iter().any(|f| f.logical_id == *function),
-            "USES names {function}, which the template does not have"
-        );
+        if reads_secrets && entry.secrets.is_empty() {
+            problems.push(format!(
+                "{name}: may read secrets; its catalog entry names none"
+            ));
+        }
     }
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
 }
@@ -151,10 +177,17 @@ fn secrets_are_read_only_by_the_functions_that_name_them() {
         let name = &function.logical_id;
         let builds_reader =
             reached_adapters(&crate_sources(&function.binary)).contains("secrets.rs");
+        let in_catalog = entry(name).secrets;
         let named: BTreeSet<&str> = function
             .env
             .iter()
             .filter(|(k, v)| k.ends_with("_SECRET_ID") && !v.is_empty())
+            .inspect(|(k, _)| {
+                assert!(
+                    in_catalog.contains(&k.as_str()),
+                    "{name}: its environment names {k}, which its catalog secrets do not"
+                );
+            })
             .map(|(_, v)| v.as_str())
             .collect();
         let mut readable = BTreeSet::new();
