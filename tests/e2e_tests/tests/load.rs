@@ -1,11 +1,11 @@
-//! The load driver of `make load` (`local_stack::launch::load`), smaller, as tests: each starts
+//! The load driver of `make load` (`load_test`), smaller, as tests: each starts
 //! its own local stack (with its own faults), so they do not disturb the shared one.
 
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use e2e_tests::{bin_dir, workspace_root};
-use local_stack::launch::load::{self, email, LoadConfig, Target, DEFAULT_FAULTS};
+use load_test::{self as load, email, LoadConfig, Target, DEFAULT_FAULTS};
 use local_stack::launch::{LaunchOptions, LocalStack};
 
 fn config(email: usize, slack: usize, faults: Option<&str>) -> LoadConfig {

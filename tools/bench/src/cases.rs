@@ -183,7 +183,7 @@ impl Bench {
     }
 
     /// One round of `case`: echo, ours and Python, each a fresh process.
-    pub async fn round(&self, case: Case) -> Vec<(Kind, Result<Measured, String>)> {
+    pub async fn round(&self, case: Case) -> Vec<(Kind, anyhow::Result<Measured>)> {
         let mut results = Vec::new();
         let mut ours_events: Option<Prepared> = None;
         for kind in Kind::ALL {
@@ -199,7 +199,7 @@ impl Bench {
                     }
                     self.measure(case, kind, prepared).await
                 }
-                Err(e) => Err(format!("preparing the events: {e}")),
+                Err(e) => Err(e.context("preparing the events")),
             };
             results.push((kind, measured));
         }
@@ -211,7 +211,7 @@ impl Bench {
         case: Case,
         kind: Kind,
         prepared: Prepared,
-    ) -> Result<Measured, String> {
+    ) -> anyhow::Result<Measured> {
         let program = self.program(case, kind);
         let run = runner::run(&program, prepared.events, Some(&self.cpu), &self.tls).await?;
         let ok = run
@@ -239,7 +239,7 @@ impl Bench {
     }
 
     /// The events of one process, and what they should change.
-    async fn prepare(&self, case: Case) -> Result<Prepared, String> {
+    async fn prepare(&self, case: Case) -> anyhow::Result<Prepared> {
         let count = self.events + 1;
         let mut prepared = Prepared::default();
         prepared.events = match case {
@@ -269,7 +269,7 @@ impl Bench {
     }
 
     /// `count` approvals with links, made by our Create Approval Links (unmeasured).
-    pub async fn create_links(&self, count: usize) -> Result<Vec<Value>, String> {
+    pub async fn create_links(&self, count: usize) -> anyhow::Result<Vec<Value>> {
         let mut links = Vec::with_capacity(count);
         for i in 0..count {
             links.push(self.helpers.create.invoke(create_event(i)).await?);
@@ -278,7 +278,7 @@ impl Bench {
     }
 
     /// `count` Request Action messages in the stand-in, made by our Slack Request Action.
-    async fn post_messages(&self, count: usize) -> Result<Vec<Value>, String> {
+    async fn post_messages(&self, count: usize) -> anyhow::Result<Vec<Value>> {
         let mut posted = Vec::with_capacity(count);
         for i in 0..count {
             let event = json!({"channel": "#approvals", "text": format!("Bench request {i}"),

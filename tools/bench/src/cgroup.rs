@@ -22,6 +22,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use anyhow::anyhow;
+
 /// Lambda's memory size at which a function gets one full vCPU.
 pub const FULL_VCPU_MB: u64 = 1769;
 /// Lambda's CFS period, as measured (above).
@@ -59,11 +61,11 @@ impl CpuLimit {
         let parent = if wanted {
             create_parent()
         } else {
-            Err("--no-throttle".to_string())
+            Err(anyhow!("--no-throttle"))
         };
         let (parent, why_not) = match parent {
             Ok(p) => (Some(p), None),
-            Err(why) => (None, Some(why)),
+            Err(why) => (None, Some(format!("{why:#}"))),
         };
         CpuLimit {
             memory_mb,
@@ -99,7 +101,7 @@ impl CpuLimit {
 
     /// Moves the process `pid` (all its threads) into a fresh limited cgroup; `None` when the
     /// run is unthrottled.
-    pub fn confine(&self, pid: u32) -> Result<Option<Confined>, String> {
+    pub fn confine(&self, pid: u32) -> anyhow::Result<Option<Confined>> {
         let Some((parent, hierarchy)) = &self.parent else {
             return Ok(None);
         };
@@ -135,7 +137,7 @@ pub fn quota_us(memory_mb: u64, period_us: u64) -> u64 {
 
 /// `/sys/fs/cgroup/cpu/hitl-bench-<pid>` (v1) or `/sys/fs/cgroup/hitl-bench-<pid>` (v2, with
 /// the cpu controller enabled for its children).
-fn create_parent() -> Result<(PathBuf, Hierarchy), String> {
+fn create_parent() -> anyhow::Result<(PathBuf, Hierarchy)> {
     let name = format!("hitl-bench-{}", std::process::id());
     let v1 = Path::new("/sys/fs/cgroup/cpu");
     if v1.join("cpu.cfs_quota_us").exists() {
@@ -156,24 +158,24 @@ fn create_parent() -> Result<(PathBuf, Hierarchy), String> {
             }
         };
     }
-    Err("no cgroup cpu controller at /sys/fs/cgroup".into())
+    Err(anyhow!("no cgroup cpu controller at /sys/fs/cgroup"))
 }
 
-fn enable_cpu(dir: &Path) -> Result<(), String> {
+fn enable_cpu(dir: &Path) -> anyhow::Result<()> {
     let enabled = std::fs::read_to_string(dir.join("cgroup.subtree_control"))
-        .map_err(|e| format!("cgroup v2: {e}"))?;
+        .map_err(|e| anyhow!("cgroup v2: {e}"))?;
     if enabled.split_whitespace().any(|c| c == "cpu") {
         return Ok(());
     }
     write(dir, "cgroup.subtree_control", "+cpu")
 }
 
-fn make(dir: &Path) -> Result<(), String> {
-    std::fs::create_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))
+fn make(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir(dir).map_err(|e| anyhow!("{}: {e}", dir.display()))
 }
 
-fn write(dir: &Path, file: &str, value: &str) -> Result<(), String> {
-    std::fs::write(dir.join(file), value).map_err(|e| format!("{}/{file}: {e}", dir.display()))
+fn write(dir: &Path, file: &str, value: &str) -> anyhow::Result<()> {
+    std::fs::write(dir.join(file), value).map_err(|e| anyhow!("{}/{file}: {e}", dir.display()))
 }
 
 /// Removes a cgroup; its processes may take a moment to be gone.

@@ -9,8 +9,8 @@
 //! - side by side with the `lambda_runtime` echo (the limit) and Python 3.11 + boto3 doing the
 //!   same work ([`cases`], `python/reference.py`), printing ratios ([`report`]).
 //!
-//! Usage: see [`USAGE`] (`make bench` builds everything first; docs/bench.md says how to read
-//! the report).
+//! Usage: `hitl-bench --help` (`make bench` builds everything first; docs/bench.md says how to
+//! read the report).
 
 mod cases;
 mod cgroup;
@@ -25,16 +25,51 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use anyhow::{anyhow, Context};
+use clap::Parser;
+
 use cases::{Bench, Case, Helpers, Kind};
 use runner::{Program, Resident};
 
-const USAGE: &str = "usage: hitl-bench [--events 100] [--rounds 3] [--memory-mb 128] [--cfs-period-us 20000]
-                  [--no-throttle] [--cases get,post,slack,create] [--bin-dir DIR] [--stack-bin-dir DIR]
-  --events: warm events per process (each process also gets one cold event)
-  --memory-mb: the Lambda memory size whose CPU share (mb/1769 of a vCPU) limits each process after init
-  --cfs-period-us: the CFS period of that limit (Lambda's is 20 ms; the kernel's default 100 ms)
-  --bin-dir: the release bootstraps (default: this binary's directory)
-  --stack-bin-dir: the local stack's build (default: ../debug from this binary)";
+/// The flags: the help text is generated from these doc comments (docs/bench.md).
+#[derive(Debug, Parser)]
+#[command(
+    name = "hitl-bench",
+    about = "The cold path as users meet it: the release bootstraps behind TLS, at a Lambda's \
+             CPU share, beside the lambda_runtime echo and Python + boto3 (docs/bench.md)."
+)]
+struct Args {
+    /// Warm events per process (each process also gets one cold event).
+    #[arg(long, default_value_t = 100)]
+    events: usize,
+    /// Rounds per case (at least 1).
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
+    /// The Lambda memory size whose CPU share (mb/1769 of a vCPU) limits each process after
+    /// init (at least 128).
+    #[arg(long, default_value_t = 128)]
+    memory_mb: u64,
+    /// The CFS period of that limit (Lambda's is 20 ms; the kernel's default 100 ms), within
+    /// 1000..=1000000.
+    #[arg(long = "cfs-period-us", value_name = "US", default_value_t = cgroup::LAMBDA_PERIOD_US)]
+    period_us: u64,
+    /// Run unthrottled.
+    #[arg(long)]
+    no_throttle: bool,
+    /// The cases to run.
+    #[arg(long, value_delimiter = ',', value_parser = case, default_value = "get,post,slack,create")]
+    cases: Vec<Case>,
+    /// The release bootstraps [default: this binary's directory].
+    #[arg(long)]
+    bin_dir: Option<PathBuf>,
+    /// The local stack's build [default: ../debug from this binary].
+    #[arg(long)]
+    stack_bin_dir: Option<PathBuf>,
+}
+
+fn case(name: &str) -> anyhow::Result<Case> {
+    Case::parse(name).context("one of get,post,slack,create")
+}
 
 struct Options {
     events: usize,
@@ -47,54 +82,32 @@ struct Options {
     stack_bin_dir: PathBuf,
 }
 
-fn options() -> Result<Options, String> {
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+/// The flags, the numbers brought within their bounds, the directories defaulted.
+fn options(args: Args) -> anyhow::Result<Options> {
+    let exe = std::env::current_exe().context("this binary's path")?;
     let exe_dir = exe.parent().map(Path::to_path_buf).unwrap_or_default();
-    let mut o = Options {
-        events: 100,
-        rounds: 3,
-        memory_mb: 128,
-        period_us: cgroup::LAMBDA_PERIOD_US,
-        throttle: true,
-        cases: Case::ALL.to_vec(),
-        stack_bin_dir: exe_dir.join("../debug"),
-        bin_dir: exe_dir,
-    };
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let mut value = || {
-            args.next()
-                .ok_or_else(|| format!("{arg} needs a value\n{USAGE}"))
-        };
-        let number = |v: String| v.parse::<u64>().map_err(|_| format!("{v} is not a number"));
-        match arg.as_str() {
-            "--events" => o.events = number(value()?)? as usize,
-            "--rounds" => o.rounds = number(value()?)?.max(1) as usize,
-            "--memory-mb" => o.memory_mb = number(value()?)?.max(128),
-            "--cfs-period-us" => o.period_us = number(value()?)?.clamp(1000, 1_000_000),
-            "--no-throttle" => o.throttle = false,
-            "--bin-dir" => o.bin_dir = PathBuf::from(value()?),
-            "--stack-bin-dir" => o.stack_bin_dir = PathBuf::from(value()?),
-            "--cases" => {
-                let names = value()?;
-                let parsed: Option<Vec<Case>> = names.split(',').map(Case::parse).collect();
-                o.cases = parsed
-                    .ok_or_else(|| format!("--cases: one of get,post,slack,create\n{USAGE}"))?;
-            }
-            _ => return Err(USAGE.into()),
-        }
-    }
-    Ok(o)
+    Ok(Options {
+        events: args.events,
+        rounds: args.rounds.max(1),
+        memory_mb: args.memory_mb.max(128),
+        period_us: args.period_us.clamp(1000, 1_000_000),
+        throttle: !args.no_throttle,
+        cases: args.cases,
+        stack_bin_dir: args
+            .stack_bin_dir
+            .unwrap_or_else(|| exe_dir.join("../debug")),
+        bin_dir: args.bin_dir.unwrap_or(exe_dir),
+    })
 }
 
 #[tokio::main]
 async fn main() {
     let started = Instant::now();
-    let options = options().unwrap_or_else(|e| fail(&e));
+    let options = options(Args::parse()).unwrap_or_else(|e| fail(&format!("{e:#}")));
     let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let workspace = workspace.canonicalize().unwrap_or(workspace);
     let bench = tokio::select! {
-        bench = setup(&options, &workspace) => bench.unwrap_or_else(|e| fail(&e)),
+        bench = setup(&options, &workspace) => bench.unwrap_or_else(|e| fail(&format!("{e:#}"))),
         _ = tokio::signal::ctrl_c() => fail("interrupted"),
     };
     println!("{}", bench.cpu.describe());
@@ -145,11 +158,11 @@ async fn measure_case(bench: &Bench, case: Case, rounds: usize) -> report::CaseR
 }
 
 /// The stack, the Slack stand-in, TLS in front of both, the CPU limit and the helpers.
-async fn setup(options: &Options, workspace: &Path) -> Result<Bench, String> {
+async fn setup(options: &Options, workspace: &Path) -> anyhow::Result<Bench> {
     let stack = prep::Stack::start(&options.stack_bin_dir, workspace).await?;
     let slack = slack::Slack::serve().await?;
     let dir = std::env::temp_dir().join(format!("hitl-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    std::fs::create_dir_all(&dir).map_err(|e| anyhow!("{}: {e}", dir.display()))?;
     let tls = tls::Tls::start(&dir, socket_of(&stack.edge)?, slack.address).await?;
     let helper = |binary: &str| {
         let mut env = events::lambda_env(binary, 1024);
@@ -169,7 +182,7 @@ async fn setup(options: &Options, workspace: &Path) -> Result<Bench, String> {
     };
     let python = workspace.join(".venv/bin/python");
     if !python.exists() {
-        return Err(format!("{} is missing: run `make venv`", python.display()));
+        return Err(anyhow!("{} is missing: run `make venv`", python.display()));
     }
     let mut bench = Bench {
         stack,
@@ -186,7 +199,7 @@ async fn setup(options: &Options, workspace: &Path) -> Result<Bench, String> {
     };
     for binary in ["create-approval-links", "decision-api", "hitl-bench-echo"] {
         if !options.bin_dir.join(binary).exists() {
-            return Err(format!(
+            return Err(anyhow!(
                 "{binary} is not in {} (run `make bench`)",
                 options.bin_dir.display()
             ));
@@ -197,9 +210,9 @@ async fn setup(options: &Options, workspace: &Path) -> Result<Bench, String> {
 }
 
 /// `http://127.0.0.1:4566` -> its socket address.
-fn socket_of(url: &str) -> Result<SocketAddr, String> {
+fn socket_of(url: &str) -> anyhow::Result<SocketAddr> {
     let authority = url.trim_start_matches("http://").trim_end_matches('/');
-    authority.parse().map_err(|e| format!("{url}: {e}"))
+    authority.parse().map_err(|e| anyhow!("{url}: {e}"))
 }
 
 fn file_size(path: &Path) -> Option<u64> {

@@ -8,6 +8,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use anyhow::anyhow;
 use local_stack::launch::LocalStack;
 use local_stack::provision;
 use serde_json::json;
@@ -36,7 +37,7 @@ pub struct Stack {
 impl Stack {
     /// Starts `hitl-local up` from `stack_bin_dir`, puts the bench's secrets and creates the
     /// state machine that parks tokens.
-    pub async fn start(stack_bin_dir: &Path, workspace: &Path) -> Result<Self, String> {
+    pub async fn start(stack_bin_dir: &Path, workspace: &Path) -> anyhow::Result<Self> {
         let local = LocalStack::start(stack_bin_dir, workspace)?;
         let edge = local.endpoints.edge.clone();
         let sdk = provision::sdk_config(&edge).await;
@@ -59,7 +60,7 @@ impl Stack {
     }
 
     /// Gives every approval a real waiting task token; returns the executions, in order.
-    pub async fn park(&self, approval_ids: &[String]) -> Result<Vec<String>, String> {
+    pub async fn park(&self, approval_ids: &[String]) -> anyhow::Result<Vec<String>> {
         let mut executions = Vec::with_capacity(approval_ids.len());
         for batch in approval_ids.chunks(PARK_BATCH) {
             let first = executions.len();
@@ -72,7 +73,7 @@ impl Stack {
                     .send()
                     .await
                     .map_err(|e| {
-                        format!(
+                        anyhow!(
                             "StartExecution: {}",
                             aws_sdk_sfn::error::DisplayErrorContext(e)
                         )
@@ -87,12 +88,12 @@ impl Stack {
     /// Until each record holds a token from Step Functions (not a bench placeholder); fails at
     /// once if an execution ends before its token is parked (the stack's Wait For Approval
     /// failed: its log is in `.local-stack/logs/`).
-    async fn wait_for_tokens(&self, ids: &[String], executions: &[String]) -> Result<(), String> {
+    async fn wait_for_tokens(&self, ids: &[String], executions: &[String]) -> anyhow::Result<()> {
         let deadline = Instant::now() + PARK_LIMIT;
         let mut pending: Vec<(&String, &String)> = ids.iter().zip(executions).collect();
         while !pending.is_empty() {
             if Instant::now() > deadline {
-                return Err(format!(
+                return Err(anyhow!(
                     "{} tokens not parked within {PARK_LIMIT:?}",
                     pending.len()
                 ));
@@ -103,7 +104,7 @@ impl Stack {
                     continue;
                 }
                 if let Some(status) = self.ended(execution).await {
-                    return Err(format!(
+                    return Err(anyhow!(
                         "a parking execution ended {status} before its token was stored (the stack's \
                          Wait For Approval failed? see .local-stack/logs/WaitForApprovalFunction.log)"
                     ));
@@ -118,7 +119,7 @@ impl Stack {
         Ok(())
     }
 
-    async fn has_real_token(&self, id: &str) -> Result<bool, String> {
+    async fn has_real_token(&self, id: &str) -> anyhow::Result<bool> {
         let item = self
             .dynamodb
             .get_item()
@@ -131,7 +132,7 @@ impl Stack {
             .send()
             .await
             .map_err(|e| {
-                format!(
+                anyhow!(
                     "GetItem: {}",
                     aws_sdk_dynamodb::error::DisplayErrorContext(e)
                 )
@@ -185,7 +186,7 @@ impl Stack {
 }
 
 /// One Task that calls the stack's Wait For Approval with the approval id and its token.
-async fn create_park_machine(sfn: &aws_sdk_sfn::Client) -> Result<String, String> {
+async fn create_park_machine(sfn: &aws_sdk_sfn::Client) -> anyhow::Result<String> {
     let wait_for_approval = local_stack::template::function_arn("WaitForApprovalFunction");
     let definition = json!({
         "Comment": "hitl-bench: parks a real task token on an approval record",
@@ -209,7 +210,7 @@ async fn create_park_machine(sfn: &aws_sdk_sfn::Client) -> Result<String, String
         .send()
         .await
         .map_err(|e| {
-            format!(
+            anyhow!(
                 "CreateStateMachine: {}",
                 aws_sdk_sfn::error::DisplayErrorContext(e)
             )

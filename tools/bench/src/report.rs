@@ -15,7 +15,7 @@ const SLACK_LIMIT: Duration = Duration::from_secs(3);
 /// Every round of one case: for each kind (in `Kind::ALL` order), its processes.
 pub struct CaseResults {
     pub case: Case,
-    pub runs: [Vec<Result<Measured, String>>; 3],
+    pub runs: [Vec<anyhow::Result<Measured>>; 3],
 }
 
 struct Stats {
@@ -27,7 +27,7 @@ struct Stats {
     rss_kib: u64,
 }
 
-fn stats(runs: &[Result<Measured, String>]) -> Option<Stats> {
+fn stats(runs: &[anyhow::Result<Measured>]) -> Option<Stats> {
     let ok: Vec<&Measured> = runs.iter().filter_map(|r| r.as_ref().ok()).collect();
     if ok.is_empty() {
         return None;
@@ -131,14 +131,14 @@ pub fn print_case(results: &CaseResults, sizes: &Sizes, memory_mb: u64) {
     print_costs(case, &all, memory_mb);
 }
 
-fn first_error(runs: &[Result<Measured, String>]) -> String {
+fn first_error(runs: &[anyhow::Result<Measured>]) -> String {
     runs.iter()
-        .find_map(|r| r.as_ref().err().cloned())
+        .find_map(|r| r.as_ref().err().map(|e| format!("{e:#}")))
         .unwrap_or_default()
 }
 
 /// Handshakes during init + after it, in round 1.
-fn tls_split(runs: &[Result<Measured, String>]) -> String {
+fn tls_split(runs: &[anyhow::Result<Measured>]) -> String {
     match runs.first() {
         Some(Ok(m)) => {
             let init: u64 = m.run.tls_init.iter().sum();
@@ -178,7 +178,7 @@ fn tls_detail(m: &Measured) -> String {
 }
 
 /// Answers as expected, executions resumed and messages updated, over every round.
-fn checks(runs: &[Result<Measured, String>]) -> String {
+fn checks(runs: &[anyhow::Result<Measured>]) -> String {
     let ok: Vec<&Measured> = runs.iter().filter_map(|r| r.as_ref().ok()).collect();
     let sum = |f: &dyn Fn(&Measured) -> Option<(usize, usize)>| {
         let pairs: Vec<(usize, usize)> = ok.iter().filter_map(|m| f(m)).collect();

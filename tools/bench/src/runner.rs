@@ -9,6 +9,8 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use anyhow::anyhow;
+
 pub use local_stack::runtime_api::Outcome;
 use local_stack::runtime_api::{Lifecycle, RuntimeApi};
 use serde_json::Value;
@@ -69,7 +71,7 @@ impl Lifecycle for FirstPoll {
 }
 
 impl FirstPoll {
-    async fn wait(&self, child: &mut Child, output: &Tail) -> Result<Instant, String> {
+    async fn wait(&self, child: &mut Child, output: &Tail) -> anyhow::Result<Instant> {
         let deadline = Instant::now() + INIT_LIMIT;
         loop {
             let notified = self.notify.notified();
@@ -79,10 +81,10 @@ impl FirstPoll {
                 return Ok(at);
             }
             if let Ok(Some(status)) = child.try_wait() {
-                return Err(format!("exited during init ({status}): {}", output.text()));
+                return Err(anyhow!("exited during init ({status}): {}", output.text()));
             }
             if Instant::now() > deadline {
-                return Err(format!("no poll of /next within {INIT_LIMIT:?}"));
+                return Err(anyhow!("no poll of /next within {INIT_LIMIT:?}"));
             }
             let _ = tokio::time::timeout(Duration::from_millis(20), notified).await;
         }
@@ -119,7 +121,7 @@ pub async fn run(
     events: Vec<Value>,
     cpu: Option<&CpuLimit>,
     tls: &Tls,
-) -> Result<Run, String> {
+) -> anyhow::Result<Run> {
     let first_poll = Arc::new(FirstPoll::default());
     let (_stop, shutdown) = watch::channel(false);
     let lifecycle: Arc<dyn Lifecycle> = first_poll.clone();
@@ -159,7 +161,7 @@ pub async fn run(
         }
         if let Err(e) = &outcome {
             if e["errorType"] == "Sandbox.Timedout" || e["errorType"] == "Local.Stopped" {
-                return Err(format!("event {i}: {e}; output: {}", output.text()));
+                return Err(anyhow!("event {i}: {e}; output: {}", output.text()));
             }
         }
         run.outputs.push(outcome);
@@ -181,7 +183,7 @@ pub struct Resident {
 }
 
 impl Resident {
-    pub async fn start(program: &Program) -> Result<Self, String> {
+    pub async fn start(program: &Program) -> anyhow::Result<Self> {
         let (stop, shutdown) = watch::channel(false);
         let arn = "arn:aws:lambda:us-east-1:123456789012:function:bench-helper".to_string();
         let api = RuntimeApi::serve(arn, shutdown).await?;
@@ -195,15 +197,15 @@ impl Resident {
         })
     }
 
-    pub async fn invoke(&self, event: Value) -> Result<Value, String> {
+    pub async fn invoke(&self, event: Value) -> anyhow::Result<Value> {
         self.api
             .invoke(event, EVENT_TIMEOUT)
             .await
-            .map_err(|e| format!("{e}; output: {}", self.output.text()))
+            .map_err(|e| anyhow!("{e}; output: {}", self.output.text()))
     }
 }
 
-fn spawn(program: &Program, runtime_api: &str, output: &Tail) -> Result<Child, String> {
+fn spawn(program: &Program, runtime_api: &str, output: &Tail) -> anyhow::Result<Child> {
     let mut child = Command::new(&program.command)
         .args(&program.args)
         .env_clear()
@@ -217,7 +219,7 @@ fn spawn(program: &Program, runtime_api: &str, output: &Tail) -> Result<Child, S
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
-        .map_err(|e| format!("spawn {}: {e}", program.command.display()))?;
+        .map_err(|e| anyhow!("spawn {}: {e}", program.command.display()))?;
     output.drain(child.stdout.take().expect("piped stdout"));
     output.drain(child.stderr.take().expect("piped stderr"));
     Ok(child)

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use anyhow::anyhow;
 use axum::http::{HeaderMap, HeaderValue, Method, Uri};
 use hmac::{KeyInit, Mac};
 use local_stack::http_api;
@@ -22,14 +23,14 @@ pub struct Slack {
 
 impl Slack {
     /// Serves the stand-in on a free loopback port (its Web API under `/slack/api`).
-    pub async fn serve() -> Result<Self, String> {
+    pub async fn serve() -> anyhow::Result<Self> {
         let standin =
             SlackStandIn::new(SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, "http://127.0.0.1:9/");
         let app = axum::Router::new().nest("/slack", standin.clone().router());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
-            .map_err(|e| format!("bind the Slack stand-in: {e}"))?;
-        let address = listener.local_addr().map_err(|e| e.to_string())?;
+            .map_err(|e| anyhow!("bind the Slack stand-in: {e}"))?;
+        let address = listener.local_addr()?;
         tokio::spawn(async move { axum::serve(listener, app).await });
         Ok(Slack { standin, address })
     }
@@ -53,7 +54,7 @@ impl Slack {
     }
 
     /// Alice's click on Approve of each posted message (`{approvalId, channel, ts}`).
-    pub fn click_events(&self, posted: &[Value]) -> Result<Vec<Value>, String> {
+    pub fn click_events(&self, posted: &[Value]) -> anyhow::Result<Vec<Value>> {
         let messages = self.messages();
         posted
             .iter()
@@ -61,7 +62,7 @@ impl Slack {
                 let key = (text(&p["channel"]), text(&p["ts"]));
                 let message = messages
                     .get(&key)
-                    .ok_or_else(|| format!("the stand-in has no message {key:?}"))?;
+                    .ok_or_else(|| anyhow!("the stand-in has no message {key:?}"))?;
                 click_event(message)
             })
             .collect()
@@ -93,10 +94,10 @@ fn approve_button(message: &Value) -> Option<(Value, Value)> {
 }
 
 /// The HttpApi event of Slack's signed `block_actions` request for Alice's click on Approve.
-fn click_event(message: &Value) -> Result<Value, String> {
+fn click_event(message: &Value) -> anyhow::Result<Value> {
     let (channel, ts) = (text(&message["channel"]), text(&message["ts"]));
     let (block_id, button) =
-        approve_button(message).ok_or_else(|| format!("message {ts} has no Approve button"))?;
+        approve_button(message).ok_or_else(|| anyhow!("message {ts} has no Approve button"))?;
     let action = json!({
         "action_id": button["action_id"], "block_id": block_id, "text": button["text"],
         "value": "approve", "style": button["style"], "type": "button", "action_ts": ts,
@@ -118,15 +119,14 @@ fn click_event(message: &Value) -> Result<Value, String> {
         .append_pair("payload", &payload.to_string())
         .finish();
     let timestamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_err(|e| e.to_string())?
+        .duration_since(std::time::UNIX_EPOCH)?
         .as_secs()
         .to_string();
     let mut headers = HeaderMap::new();
     headers.insert("host", HeaderValue::from_static("approvals.example.com"));
     let form = HeaderValue::from_static("application/x-www-form-urlencoded");
     headers.insert("content-type", form);
-    let header = |v: String| HeaderValue::from_str(&v).map_err(|e| e.to_string());
+    let header = |v: String| HeaderValue::from_str(&v).map_err(anyhow::Error::from);
     headers.insert("x-slack-request-timestamp", header(timestamp.clone())?);
     let signature = sign(SLACK_SIGNING_SECRET, &timestamp, body.as_bytes());
     headers.insert("x-slack-signature", header(signature)?);

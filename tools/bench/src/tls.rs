@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use anyhow::anyhow;
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
     SanType, PKCS_RSA_SHA256,
@@ -77,18 +78,18 @@ impl Drop for Tls {
 impl Tls {
     /// Makes the CA and the bundle in `dir`, and starts one proxy per service: `aws` and the
     /// AWS services forward to `edge`, `slack` to `slack`.
-    pub async fn start(dir: &Path, edge: SocketAddr, slack: SocketAddr) -> Result<Self, String> {
+    pub async fn start(dir: &Path, edge: SocketAddr, slack: SocketAddr) -> anyhow::Result<Self> {
         let ips: Vec<IpAddr> = SERVICES
             .iter()
             .map(|(_, octet)| IpAddr::V4(Ipv4Addr::new(127, 0, 0, *octet)))
             .collect();
-        let (config, root_pem) = server_config(&ips).map_err(|e| format!("TLS setup: {e}"))?;
+        let (config, root_pem) = server_config(&ips).map_err(|e| anyhow!("TLS setup: {e}"))?;
         let bundle = dir.join("ca-bundle.pem");
         let system = system_bundle()
             .and_then(|p| std::fs::read_to_string(p).ok())
             .unwrap_or_default();
         std::fs::write(&bundle, format!("{system}\n{root_pem}"))
-            .map_err(|e| format!("{}: {e}", bundle.display()))?;
+            .map_err(|e| anyhow!("{}: {e}", bundle.display()))?;
         let acceptor = TlsAcceptor::from(Arc::new(config));
         let mut proxies = Vec::new();
         for ((name, _), ip) in SERVICES.iter().zip(ips) {
@@ -199,14 +200,14 @@ async fn serve(
     ip: IpAddr,
     target: SocketAddr,
     acceptor: TlsAcceptor,
-) -> Result<Arc<Proxy>, String> {
+) -> anyhow::Result<Arc<Proxy>> {
     let listener = match TcpListener::bind((ip, 0)).await {
         Ok(listener) => listener,
         Err(_) => TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
             .await
-            .map_err(|e| format!("bind the {name} proxy: {e}"))?,
+            .map_err(|e| anyhow!("bind the {name} proxy: {e}"))?,
     };
-    let address = listener.local_addr().map_err(|e| e.to_string())?;
+    let address = listener.local_addr()?;
     let proxy = Arc::new(Proxy {
         name,
         url: format!("https://{address}"),

@@ -1,13 +1,14 @@
 //! The example workflow `make run` starts: two idle RDS instances (and a busy one) reviewed one
 //! by one by the shipped `RdsIdleReviewStateMachine`.
 
+use anyhow::anyhow;
 use serde_json::json;
 
 /// Who approves in the example; change it here to see the emails addressed to you.
 const EXAMPLE_INPUT: &str = r#"{"approvers": ["owner@example.com"]}"#;
 const INSTANCES: &[(&str, bool)] = &[("db-idle-1", true), ("db-idle-2", true), ("db-busy", false)];
 
-pub async fn start(edge: &str, sfn: &aws_sdk_sfn::Client) -> Result<(), String> {
+pub async fn start(edge: &str, sfn: &aws_sdk_sfn::Client) -> anyhow::Result<()> {
     for (id, idle) in INSTANCES {
         crate::rds::create_instance(edge, id, *idle).await?;
     }
@@ -21,7 +22,7 @@ pub async fn start(edge: &str, sfn: &aws_sdk_sfn::Client) -> Result<(), String> 
         .send()
         .await
         .map_err(|e| {
-            format!(
+            anyhow!(
                 "start the example: {}",
                 aws_sdk_sfn::error::DisplayErrorContext(e)
             )

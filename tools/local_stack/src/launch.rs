@@ -4,13 +4,12 @@
 //! The child runs with `--stop-on-stdin-eof` and its stdin is held here, so it stops when the
 //! parent drops the [`LocalStack`] or exits, however that happens.
 
-pub mod load;
-
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::Duration;
 
+use anyhow::{anyhow, Context};
 use serde::Deserialize;
 
 /// Where the running stack listens (the `HITL_LOCAL_READY` line).
@@ -62,7 +61,7 @@ impl LaunchOptions {
 impl LocalStack {
     /// Starts `{bin_dir}/hitl-local up` in `workspace` without the example workflow; the
     /// function binaries come from `bin_dir` too. Its other output goes to stderr.
-    pub fn start(bin_dir: &Path, workspace: &Path) -> Result<Self, String> {
+    pub fn start(bin_dir: &Path, workspace: &Path) -> anyhow::Result<Self> {
         Self::start_with(bin_dir, workspace, &LaunchOptions::default())
     }
 
@@ -71,10 +70,10 @@ impl LocalStack {
         bin_dir: &Path,
         workspace: &Path,
         options: &LaunchOptions,
-    ) -> Result<Self, String> {
+    ) -> anyhow::Result<Self> {
         let bin = bin_dir.join("hitl-local");
         if !bin.exists() {
-            return Err(format!(
+            return Err(anyhow!(
                 "{} is missing: run `cargo build --workspace` first",
                 bin.display()
             ));
@@ -97,9 +96,9 @@ impl LocalStack {
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
-            .map_err(|e| format!("start {}: {e}", bin.display()))?;
-        let stdin = child.stdin.take().ok_or("no stdin")?;
-        let stdout = child.stdout.take().ok_or("no stdout")?;
+            .with_context(|| format!("start {}", bin.display()))?;
+        let stdin = child.stdin.take().context("no stdin")?;
+        let stdout = child.stdout.take().context("no stdout")?;
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let mut sent = false;
@@ -115,8 +114,8 @@ impl LocalStack {
         });
         let endpoints = rx
             .recv_timeout(Duration::from_secs(120))
-            .map_err(|_| "the local stack did not become ready within 120 s".to_string())?
-            .map_err(|e| format!("unreadable ready line: {e}"))?;
+            .map_err(|_| anyhow!("the local stack did not become ready within 120 s"))?
+            .context("unreadable ready line")?;
         Ok(LocalStack {
             endpoints,
             _child: child,

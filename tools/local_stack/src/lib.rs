@@ -1,5 +1,6 @@
-//! The local stack as a library: `hitl-local` is built from it, and the benchmark and the
-//! end-to-end tests reuse its Runtime API, its launcher and its RDS helper instead of copies.
+//! The local stack as a library: `hitl-local` is built from it, and the benchmark, the load
+//! tool (`tools/load_test`) and the end-to-end tests reuse its Runtime API, its launcher and its
+//! RDS helper instead of copies.
 
 pub mod alarms;
 pub mod asl_casing;

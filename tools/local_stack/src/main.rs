@@ -11,6 +11,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
+use anyhow::{anyhow, Context};
 use tokio::net::TcpListener;
 use tokio::process::Child;
 use tokio::sync::watch;
@@ -25,8 +26,8 @@ use up::listen::{listen, wait_for_stop, Listeners, Urls};
 use up::options::{parse_args, Options};
 use up::standins::{random_secret, standins, template_overrides, StandInSecrets};
 
-async fn run(options: Options) -> Result<(), String> {
-    let workspace = std::env::current_dir().map_err(|e| e.to_string())?;
+async fn run(options: Options) -> anyhow::Result<()> {
+    let workspace = std::env::current_dir().context("the current directory")?;
     check_template(&options)?;
     let (listeners, urls) = listen(&options).await?;
     let outbox = Arc::new(outbox::Outbox::default());
@@ -40,7 +41,7 @@ async fn run(options: Options) -> Result<(), String> {
     provision::provision_secrets(&stack, &provision::sdk_config(&urls.moto).await).await?;
 
     let log_dir = workspace.join(".local-stack/logs");
-    std::fs::create_dir_all(&log_dir).map_err(|e| format!("{}: {e}", log_dir.display()))?;
+    std::fs::create_dir_all(&log_dir).with_context(|| format!("create {}", log_dir.display()))?;
     let pools = start_pools(
         &stack,
         &options,
@@ -94,11 +95,11 @@ async fn run(options: Options) -> Result<(), String> {
     Ok(())
 }
 
-fn check_template(options: &Options) -> Result<(), String> {
+fn check_template(options: &Options) -> anyhow::Result<()> {
     if options.template.exists() {
         return Ok(());
     }
-    Err(format!(
+    Err(anyhow!(
         "{} not found: run hitl-local from the repository root",
         options.template.display()
     ))
@@ -111,11 +112,12 @@ fn load_stack(
     options: &Options,
     api_url: &str,
     outbox: &Arc<outbox::Outbox>,
-) -> Result<(StandIns, template::Stack, local_stack::smtp::SmtpServer), String> {
+) -> anyhow::Result<(StandIns, template::Stack, local_stack::smtp::SmtpServer)> {
     let secrets = &StandInSecrets::generate();
     let smtp = local_stack::smtp::SmtpServer::choose(&secrets.smtp_password)?;
     let overrides = template_overrides(secrets, api_url, &smtp, &options.parameters);
-    let mut stack = template::load(&options.template, api_url, &overrides, |_| random_secret())?;
+    let mut stack = template::load(&options.template, api_url, &overrides, |_| random_secret())
+        .map_err(anyhow::Error::msg)?;
     if options.echo {
         stack.functions.push(up::echo::function());
     }
@@ -134,17 +136,17 @@ fn load_stack(
 /// Two moto servers: Step Functions' engine (ASL parsing and a thread per execution) in one
 /// Python process, DynamoDB, SES and the rest in the other, so a burst of executions does
 /// not starve the functions' DynamoDB calls of moto's one interpreter lock.
-async fn start_motos(workspace: &Path, listeners: &Listeners) -> Result<(Child, Child), String> {
+async fn start_motos(workspace: &Path, listeners: &Listeners) -> anyhow::Result<(Child, Child)> {
     tokio::try_join!(
         moto::start(workspace, listeners.moto_port, listeners.edge_port),
         moto::start(workspace, listeners.moto_sfn_port, listeners.edge_port)
     )
 }
 
-fn check_binaries(stack: &template::Stack, bin_dir: &Path) -> Result<(), String> {
+fn check_binaries(stack: &template::Stack, bin_dir: &Path) -> anyhow::Result<()> {
     for f in &stack.functions {
         if !bin_dir.join(&f.binary).exists() {
-            return Err(format!(
+            return Err(anyhow!(
                 "{} is missing: run `cargo build --workspace` first",
                 bin_dir.join(&f.binary).display()
             ));
@@ -179,8 +181,9 @@ async fn start_pools(
     base_env: &[(String, String)],
     log_dir: &Path,
     shutdown_rx: &watch::Receiver<bool>,
-) -> Result<BTreeMap<String, Arc<runtime_api::FunctionPool>>, String> {
-    let template_text = std::fs::read_to_string(&options.template).map_err(|e| e.to_string())?;
+) -> anyhow::Result<BTreeMap<String, Arc<runtime_api::FunctionPool>>> {
+    let template_text = std::fs::read_to_string(&options.template)
+        .with_context(|| format!("read {}", options.template.display()))?;
     let reserved = runtime_api::limits::reserved_concurrency(&template_text)?;
     let mut pools = BTreeMap::new();
     for f in &stack.functions {
@@ -348,15 +351,9 @@ async fn main() {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
-    let options = match parse_args() {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("{e}");
-            std::process::exit(2);
-        }
-    };
+    let options = parse_args();
     if let Err(e) = run(options).await {
-        eprintln!("hitl-local: {e}");
+        eprintln!("hitl-local: {e:#}");
         std::process::exit(1);
     }
 }

@@ -5,12 +5,13 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use anyhow::{anyhow, Context};
 use tokio::process::{Child, Command};
 
-pub async fn start(workspace: &Path, moto_port: u16, edge_port: u16) -> Result<Child, String> {
+pub async fn start(workspace: &Path, moto_port: u16, edge_port: u16) -> anyhow::Result<Child> {
     let server = workspace.join(".venv/bin/moto_server");
     if !server.exists() {
-        return Err(format!(
+        return Err(anyhow!(
             "moto is not installed ({} is missing).\n  Run `make venv` (python3 -m venv .venv && .venv/bin/pip install -r requirements-dev.txt).",
             server.display()
         ));
@@ -23,9 +24,7 @@ pub async fn start(workspace: &Path, moto_port: u16, edge_port: u16) -> Result<C
         .stderr(std::process::Stdio::null())
         .kill_on_drop(true);
     crate::supervisor::tie_to_stack(&mut command);
-    let child = command
-        .spawn()
-        .map_err(|e| format!("cannot start moto: {e}"))?;
+    let child = command.spawn().context("cannot start moto")?;
 
     let base = format!("http://127.0.0.1:{moto_port}");
     let client = reqwest::Client::new();
@@ -35,7 +34,7 @@ pub async fn start(workspace: &Path, moto_port: u16, edge_port: u16) -> Result<C
             break;
         }
         if Instant::now() > deadline {
-            return Err("moto did not start within 60 s".into());
+            return Err(anyhow!("moto did not start within 60 s"));
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -46,6 +45,6 @@ pub async fn start(workspace: &Path, moto_port: u16, edge_port: u16) -> Result<C
         .send()
         .await
         .and_then(|r| r.error_for_status())
-        .map_err(|e| format!("cannot turn on Step Functions execution in moto: {e}"))?;
+        .context("cannot turn on Step Functions execution in moto")?;
     Ok(child)
 }

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use anyhow::{anyhow, Context};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
     ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
@@ -26,7 +27,7 @@ pub async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
 }
 
 /// (attribute, HASH|RANGE) pairs of a table or index as DynamoDB key schema elements.
-fn key_schema(pairs: &[(String, String)]) -> Result<Vec<KeySchemaElement>, String> {
+fn key_schema(pairs: &[(String, String)]) -> anyhow::Result<Vec<KeySchemaElement>> {
     pairs
         .iter()
         .map(|(name, kind)| {
@@ -39,13 +40,13 @@ fn key_schema(pairs: &[(String, String)]) -> Result<Vec<KeySchemaElement>, Strin
                 .attribute_name(name)
                 .key_type(key_type)
                 .build()
-                .map_err(|e| e.to_string())
+                .map_err(anyhow::Error::from)
         })
         .collect()
 }
 
 /// An index of a pay-per-request table: no provisioned throughput.
-fn global_secondary_index(index: &IndexDef) -> Result<GlobalSecondaryIndex, String> {
+fn global_secondary_index(index: &IndexDef) -> anyhow::Result<GlobalSecondaryIndex> {
     let non_key_attributes =
         (!index.non_key_attributes.is_empty()).then(|| index.non_key_attributes.clone());
     GlobalSecondaryIndex::builder()
@@ -58,7 +59,7 @@ fn global_secondary_index(index: &IndexDef) -> Result<GlobalSecondaryIndex, Stri
                 .build(),
         )
         .build()
-        .map_err(|e| format!("index {}: {e}", index.name))
+        .with_context(|| format!("index {}", index.name))
 }
 
 /// The secrets the template creates, in moto's Secrets Manager. Done before any function
@@ -66,7 +67,7 @@ fn global_secondary_index(index: &IndexDef) -> Result<GlobalSecondaryIndex, Stri
 pub async fn provision_secrets(
     stack: &Stack,
     config: &aws_config::SdkConfig,
-) -> Result<(), String> {
+) -> anyhow::Result<()> {
     for secret in &stack.secrets {
         put_secret(config, &secret.name, &secret.value).await?;
     }
@@ -79,7 +80,7 @@ pub async fn put_secret(
     config: &aws_config::SdkConfig,
     name: &str,
     value: &str,
-) -> Result<(), String> {
+) -> anyhow::Result<()> {
     let client = aws_sdk_secretsmanager::Client::new(config);
     let created = client
         .create_secret()
@@ -101,13 +102,13 @@ pub async fn put_secret(
                 .await
                 .map(|_| ())
                 .map_err(|e| {
-                    format!(
+                    anyhow!(
                         "secret {name}: {}",
                         aws_sdk_secretsmanager::error::DisplayErrorContext(e)
                     )
                 })
         }
-        Err(e) => Err(format!(
+        Err(e) => Err(anyhow!(
             "secret {name}: {}",
             aws_sdk_secretsmanager::error::DisplayErrorContext(e)
         )),
@@ -118,7 +119,7 @@ pub async fn put_secret(
 pub async fn provision(
     stack: &Stack,
     config: &aws_config::SdkConfig,
-) -> Result<BTreeMap<String, String>, String> {
+) -> anyhow::Result<BTreeMap<String, String>> {
     let dynamodb = aws_sdk_dynamodb::Client::new(config);
     for table in &stack.tables {
         create_table(&dynamodb, table).await?;
@@ -127,7 +128,7 @@ pub async fn provision(
     create_state_machines(stack, config).await
 }
 
-async fn create_table(dynamodb: &aws_sdk_dynamodb::Client, table: &TableDef) -> Result<(), String> {
+async fn create_table(dynamodb: &aws_sdk_dynamodb::Client, table: &TableDef) -> anyhow::Result<()> {
     let mut create = dynamodb
         .create_table()
         .table_name(&table.name)
@@ -141,12 +142,11 @@ async fn create_table(dynamodb: &aws_sdk_dynamodb::Client, table: &TableDef) -> 
             AttributeDefinition::builder()
                 .attribute_name(name)
                 .attribute_type(ScalarAttributeType::from(kind.as_str()))
-                .build()
-                .map_err(|e| e.to_string())?,
+                .build()?,
         );
     }
     create.send().await.map_err(|e| {
-        format!(
+        anyhow!(
             "create table {}: {}",
             table.name,
             aws_sdk_dynamodb::error::DisplayErrorContext(e)
@@ -160,13 +160,12 @@ async fn create_table(dynamodb: &aws_sdk_dynamodb::Client, table: &TableDef) -> 
                 TimeToLiveSpecification::builder()
                     .attribute_name(attribute)
                     .enabled(true)
-                    .build()
-                    .map_err(|e| e.to_string())?,
+                    .build()?,
             )
             .send()
             .await
             .map_err(|e| {
-                format!(
+                anyhow!(
                     "TTL on {}: {}",
                     table.name,
                     aws_sdk_dynamodb::error::DisplayErrorContext(e)
@@ -180,7 +179,7 @@ async fn create_table(dynamodb: &aws_sdk_dynamodb::Client, table: &TableDef) -> 
 async fn create_sender_identities(
     stack: &Stack,
     config: &aws_config::SdkConfig,
-) -> Result<(), String> {
+) -> anyhow::Result<()> {
     let ses = aws_sdk_sesv2::Client::new(config);
     let senders: std::collections::BTreeSet<&String> = stack
         .functions
@@ -193,7 +192,7 @@ async fn create_sender_identities(
             .send()
             .await
             .map_err(|e| {
-                format!(
+                anyhow!(
                     "SES identity {sender}: {}",
                     aws_sdk_sesv2::error::DisplayErrorContext(e)
                 )
@@ -206,7 +205,7 @@ async fn create_sender_identities(
 async fn create_state_machines(
     stack: &Stack,
     config: &aws_config::SdkConfig,
-) -> Result<BTreeMap<String, String>, String> {
+) -> anyhow::Result<BTreeMap<String, String>> {
     let sfn = aws_sdk_sfn::Client::new(config);
     let mut arns = BTreeMap::new();
     for sm in &stack.state_machines {
@@ -220,7 +219,7 @@ async fn create_state_machines(
             .send()
             .await
             .map_err(|e| {
-                format!(
+                anyhow!(
                     "create state machine {}: {}",
                     sm.name,
                     aws_sdk_sfn::error::DisplayErrorContext(e)

@@ -2,7 +2,7 @@
 //! its instances with it and the tests read instance states back.
 
 /// Calls an RDS action (`Version` is added) and returns the XML answer.
-pub async fn call(edge: &str, params: &[(&str, &str)]) -> Result<String, String> {
+pub async fn call(edge: &str, params: &[(&str, &str)]) -> anyhow::Result<String> {
     let mut form: Vec<(&str, &str)> = vec![("Version", "2014-10-31")];
     form.extend_from_slice(params);
     let body = form
@@ -26,17 +26,17 @@ pub async fn call(edge: &str, params: &[(&str, &str)]) -> Result<String, String>
         .body(body)
         .send()
         .await
-        .map_err(|e| format!("RDS {action}: {e}"))?;
+        .map_err(|e| anyhow::anyhow!("RDS {action}: {e}"))?;
     let status = response.status();
-    let text = response.text().await.map_err(|e| e.to_string())?;
+    let text = response.text().await?;
     if !status.is_success() {
-        return Err(format!("RDS {action}: HTTP {status}: {text}"));
+        return Err(anyhow::anyhow!("RDS {action}: HTTP {status}: {text}"));
     }
     Ok(text)
 }
 
 /// Creates a small postgres instance, tagged `hitl:idle=true` when `idle`.
-pub async fn create_instance(edge: &str, id: &str, idle: bool) -> Result<(), String> {
+pub async fn create_instance(edge: &str, id: &str, idle: bool) -> anyhow::Result<()> {
     let mut params = vec![
         ("Action", "CreateDBInstance"),
         ("DBInstanceIdentifier", id),
@@ -56,7 +56,7 @@ pub async fn create_instance(edge: &str, id: &str, idle: bool) -> Result<(), Str
 }
 
 /// The instance's `DBInstanceStatus` (`available`, `stopped`, ...).
-pub async fn instance_status(edge: &str, id: &str) -> Result<String, String> {
+pub async fn instance_status(edge: &str, id: &str) -> anyhow::Result<String> {
     let xml = call(
         edge,
         &[
@@ -69,7 +69,7 @@ pub async fn instance_status(edge: &str, id: &str) -> Result<String, String> {
         .nth(1)
         .and_then(|s| s.split("</DBInstanceStatus>").next())
         .map(str::to_string)
-        .ok_or_else(|| format!("no DBInstanceStatus for {id} in {xml}"))
+        .ok_or_else(|| anyhow::anyhow!("no DBInstanceStatus for {id} in {xml}"))
 }
 
 fn form_encode(value: &str) -> String {

@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
+use anyhow::Context;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -224,7 +225,7 @@ fn finish(s: &Shared, id: &str, outcome: Outcome) -> StatusCode {
 impl RuntimeApi {
     /// Serves a Runtime API for the function `arn` until `shutdown` turns true or the value is
     /// dropped; events go to whichever poller asks first (one process, as in the benchmark).
-    pub async fn serve(arn: String, shutdown: watch::Receiver<bool>) -> Result<Self, String> {
+    pub async fn serve(arn: String, shutdown: watch::Receiver<bool>) -> anyhow::Result<Self> {
         Self::serve_with(arn, None, shutdown).await
     }
 
@@ -233,7 +234,7 @@ impl RuntimeApi {
         arn: String,
         lifecycle: Option<Arc<dyn Lifecycle>>,
         shutdown: watch::Receiver<bool>,
-    ) -> Result<Self, String> {
+    ) -> anyhow::Result<Self> {
         let shared = Arc::new(Shared {
             arn,
             inbox: Mutex::new(VecDeque::new()),
@@ -254,8 +255,8 @@ impl RuntimeApi {
             .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
-            .map_err(|e| e.to_string())?;
-        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+            .with_context(|| format!("a Runtime API port for {}", shared.arn))?;
+        let port = listener.local_addr()?.port();
         let mut stop = shutdown;
         let server = tokio::spawn(async move {
             tokio::select! {

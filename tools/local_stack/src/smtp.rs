@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::{anyhow, Context};
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
@@ -30,12 +31,12 @@ pub struct SmtpServer {
 
 impl SmtpServer {
     /// Two free ports, a directory of its own and a password made up for this run.
-    pub fn choose(password: &str) -> Result<Self, String> {
+    pub fn choose(password: &str) -> anyhow::Result<Self> {
         let port = || {
             std::net::TcpListener::bind("127.0.0.1:0")
                 .and_then(|l| l.local_addr())
                 .map(|a| a.port())
-                .map_err(|e| format!("no free port for the SMTP server: {e}"))
+                .context("no free port for the SMTP server")
         };
         Ok(SmtpServer {
             starttls_port: port()?,
@@ -52,10 +53,10 @@ impl SmtpServer {
 
     /// Starts the server and waits for its ready line; its messages go to `outbox` from then
     /// on.
-    pub async fn start(&self, workspace: &Path, outbox: Arc<Outbox>) -> Result<Child, String> {
+    pub async fn start(&self, workspace: &Path, outbox: Arc<Outbox>) -> anyhow::Result<Child> {
         let python = workspace.join(".venv/bin/python");
         if !python.exists() {
-            return Err(format!(
+            return Err(anyhow!(
                 "the Python tools are not installed ({} is missing).\n  Run `make venv`.",
                 python.display()
             ));
@@ -73,16 +74,17 @@ impl SmtpServer {
             .stderr(std::process::Stdio::inherit())
             .kill_on_drop(true);
         crate::supervisor::tie_to_stack(&mut command);
-        let mut child = command
-            .spawn()
-            .map_err(|e| format!("cannot start the SMTP server: {e}"))?;
-        let stdout = child.stdout.take().ok_or("the SMTP server has no stdout")?;
+        let mut child = command.spawn().context("cannot start the SMTP server")?;
+        let stdout = child
+            .stdout
+            .take()
+            .context("the SMTP server has no stdout")?;
         let mut lines = BufReader::new(stdout).lines();
         tokio::time::timeout(Duration::from_secs(30), lines.next_line())
             .await
-            .map_err(|_| "the SMTP server did not start within 30 s".to_string())?
-            .map_err(|e| format!("the SMTP server: {e}"))?
-            .ok_or("the SMTP server stopped at once (is aiosmtpd installed? run `make venv`)")?;
+            .map_err(|_| anyhow!("the SMTP server did not start within 30 s"))?
+            .context("the SMTP server")?
+            .context("the SMTP server stopped at once (is aiosmtpd installed? run `make venv`)")?;
         tokio::spawn(async move {
             while let Ok(Some(line)) = lines.next_line().await {
                 match serde_json::from_str::<Value>(&line) {

@@ -1,6 +1,7 @@
 //! An `AWS::CloudWatch::Alarm`'s resolved `Properties` read into a [`Rule`], with the checks
 //! `PutMetricAlarm` makes; what the local stack does not model is named in the error.
 
+use anyhow::{anyhow, Context};
 use serde_json::Value as Json;
 
 use super::{math, AlarmDef, Comparison, MetricStat, Rule, Source, Statistic, TreatMissing};
@@ -14,7 +15,7 @@ pub fn from_properties(logical_id: &str, props: &Json) -> AlarmDef {
         // CloudFormation names an unnamed alarm after the stack and the logical id.
         name: text("AlarmName").unwrap_or_else(|| format!("hitl-local-{logical_id}")),
         description: text("AlarmDescription"),
-        rule: rule(props),
+        rule: rule(props).map_err(std::sync::Arc::new),
     }
 }
 
@@ -28,42 +29,44 @@ fn number(v: Option<&Json>) -> Option<f64> {
     .filter(|f: &f64| f.is_finite())
 }
 
-fn count(props: &Json, key: &str) -> Result<Option<usize>, String> {
+fn count(props: &Json, key: &str) -> anyhow::Result<Option<usize>> {
     match props.get(key) {
         None | Some(Json::Null) => Ok(None),
         v => number(v)
             .filter(|f| *f >= 1.0 && f.fract() == 0.0)
             .map(|f| Some(f as usize))
-            .ok_or_else(|| format!("{key} is not a whole number of at least 1")),
+            .ok_or_else(|| anyhow!("{key} is not a whole number of at least 1")),
     }
 }
 
-fn rule(props: &Json) -> Result<Rule, String> {
+fn rule(props: &Json) -> anyhow::Result<Rule> {
     if props.get("ThresholdMetricId").is_some() {
-        return Err("anomaly detection bands (ThresholdMetricId) are not modelled locally".into());
+        return Err(anyhow!(
+            "anomaly detection bands (ThresholdMetricId) are not modelled locally"
+        ));
     }
     let (source, period_s) = match props.get("Metrics") {
         Some(metrics) => math_source(metrics)?,
         None => metric_source(props)?,
     };
     if !matches!(period_s, 10 | 20 | 30) && (period_s < 60 || period_s % 60 != 0) {
-        return Err(format!(
+        return Err(anyhow!(
             "Period {period_s} is not 10, 20, 30 or a multiple of 60"
         ));
     }
-    let evaluation_periods = count(props, "EvaluationPeriods")?.ok_or("no EvaluationPeriods")?;
+    let evaluation_periods = count(props, "EvaluationPeriods")?.context("no EvaluationPeriods")?;
     let datapoints_to_alarm = count(props, "DatapointsToAlarm")?.unwrap_or(evaluation_periods);
     if datapoints_to_alarm > evaluation_periods {
-        return Err(format!("DatapointsToAlarm {datapoints_to_alarm} exceeds EvaluationPeriods {evaluation_periods}"));
+        return Err(anyhow!("DatapointsToAlarm {datapoints_to_alarm} exceeds EvaluationPeriods {evaluation_periods}"));
     }
-    let threshold = number(props.get("Threshold")).ok_or("Threshold is not a number")?;
+    let threshold = number(props.get("Threshold")).context("Threshold is not a number")?;
     let comparison = match props.get("ComparisonOperator").and_then(Json::as_str) {
         Some("GreaterThanThreshold") => Comparison::GreaterThan,
         Some("GreaterThanOrEqualToThreshold") => Comparison::GreaterThanOrEqual,
         Some("LessThanThreshold") => Comparison::LessThan,
         Some("LessThanOrEqualToThreshold") => Comparison::LessThanOrEqual,
         other => {
-            return Err(format!(
+            return Err(anyhow!(
                 "ComparisonOperator {other:?} is not modelled locally"
             ))
         }
@@ -74,7 +77,7 @@ fn rule(props: &Json) -> Result<Rule, String> {
         Some("breaching") => TreatMissing::Breaching,
         Some("ignore") => TreatMissing::Ignore,
         Some(other) => {
-            return Err(format!(
+            return Err(anyhow!(
                 "TreatMissingData {other:?} is not one of CloudWatch's"
             ))
         }
@@ -90,21 +93,21 @@ fn rule(props: &Json) -> Result<Rule, String> {
     })
 }
 
-fn statistic(props: &Json, stat_key: &str) -> Result<Statistic, String> {
+fn statistic(props: &Json, stat_key: &str) -> anyhow::Result<Statistic> {
     let extended = props.get("ExtendedStatistic").and_then(Json::as_str);
     match (props.get(stat_key).and_then(Json::as_str), extended) {
         (Some(s), None) => parse_statistic(s),
         (None, Some(p)) if p.starts_with('p') => parse_statistic(p),
-        (None, Some(p)) => Err(format!(
+        (None, Some(p)) => Err(anyhow!(
             "ExtendedStatistic {p} is not modelled locally (only pNN)"
         )),
-        _ => Err(format!(
+        _ => Err(anyhow!(
             "exactly one of {stat_key} and ExtendedStatistic is needed"
         )),
     }
 }
 
-fn parse_statistic(s: &str) -> Result<Statistic, String> {
+fn parse_statistic(s: &str) -> anyhow::Result<Statistic> {
     Ok(match s {
         "SampleCount" => Statistic::SampleCount,
         "Average" => Statistic::Average,
@@ -113,7 +116,7 @@ fn parse_statistic(s: &str) -> Result<Statistic, String> {
         "Maximum" => Statistic::Maximum,
         p => match p.strip_prefix('p').and_then(|n| n.parse::<f64>().ok()) {
             Some(n) if (0.0..=100.0).contains(&n) => Statistic::Percentile(n),
-            _ => return Err(format!("statistic {s} is not modelled locally")),
+            _ => return Err(anyhow!("statistic {s} is not modelled locally")),
         },
     })
 }
@@ -122,9 +125,9 @@ fn metric_key(
     namespace: Option<&Json>,
     name: Option<&Json>,
     dims: Option<&Json>,
-) -> Result<MetricKey, String> {
-    let namespace = namespace.and_then(Json::as_str).ok_or("no Namespace")?;
-    let name = name.and_then(Json::as_str).ok_or("no MetricName")?;
+) -> anyhow::Result<MetricKey> {
+    let namespace = namespace.and_then(Json::as_str).context("no Namespace")?;
+    let name = name.and_then(Json::as_str).context("no MetricName")?;
     let mut key = MetricKey::new(namespace, name, &[]);
     for d in dims
         .and_then(Json::as_array)
@@ -135,21 +138,21 @@ fn metric_key(
             d.get("Name").and_then(Json::as_str),
             d.get("Value").and_then(Json::as_str),
         ) else {
-            return Err(format!("dimension {d} is not {{Name, Value}}"));
+            return Err(anyhow!("dimension {d} is not {{Name, Value}}"));
         };
         key.dimensions.insert(k.to_string(), v.to_string());
     }
     Ok(key)
 }
 
-fn period(v: Option<&Json>) -> Result<i64, String> {
+fn period(v: Option<&Json>) -> anyhow::Result<i64> {
     number(v)
         .filter(|f| *f > 0.0 && f.fract() == 0.0)
         .map(|f| f as i64)
-        .ok_or_else(|| "Period is not a whole number of seconds".to_string())
+        .ok_or_else(|| anyhow!("Period is not a whole number of seconds"))
 }
 
-fn metric_source(props: &Json) -> Result<(Source, i64), String> {
+fn metric_source(props: &Json) -> anyhow::Result<(Source, i64)> {
     let key = metric_key(
         props.get("Namespace"),
         props.get("MetricName"),
@@ -163,11 +166,11 @@ fn metric_source(props: &Json) -> Result<(Source, i64), String> {
 }
 
 /// `Metrics`: metric queries (`MetricStat`) and one returned expression (or metric).
-fn math_source(metrics: &Json) -> Result<(Source, i64), String> {
+fn math_source(metrics: &Json) -> anyhow::Result<(Source, i64)> {
     let list = metrics
         .as_array()
         .filter(|l| !l.is_empty())
-        .ok_or("Metrics is not a list")?;
+        .context("Metrics is not a list")?;
     let mut queries = Vec::new();
     let mut periods = std::collections::BTreeSet::new();
     let mut returned = Vec::new();
@@ -175,16 +178,16 @@ fn math_source(metrics: &Json) -> Result<(Source, i64), String> {
         let id = q
             .get("Id")
             .and_then(Json::as_str)
-            .ok_or("a metric query has no Id")?;
+            .context("a metric query has no Id")?;
         if q.get("ReturnData").and_then(Json::as_bool).unwrap_or(true) {
             returned.push(q);
         }
         if let Some(stat) = q.get("MetricStat") {
             let m = stat
                 .get("Metric")
-                .ok_or_else(|| format!("{id}: MetricStat has no Metric"))?;
+                .ok_or_else(|| anyhow!("{id}: MetricStat has no Metric"))?;
             let key = metric_key(m.get("Namespace"), m.get("MetricName"), m.get("Dimensions"))?;
-            let stat_value = statistic(stat, "Stat").map_err(|e| format!("{id}: {e}"))?;
+            let stat_value = statistic(stat, "Stat").map_err(|e| anyhow!("{id}: {e}"))?;
             periods.insert(period(stat.get("Period"))?);
             queries.push((
                 id.to_string(),
@@ -196,7 +199,7 @@ fn math_source(metrics: &Json) -> Result<(Source, i64), String> {
         }
     }
     let [returned] = returned.as_slice() else {
-        return Err(format!(
+        return Err(anyhow!(
             "{} queries return data; an alarm needs exactly one",
             returned.len()
         ));
@@ -204,7 +207,7 @@ fn math_source(metrics: &Json) -> Result<(Source, i64), String> {
     let period_s = match periods.into_iter().collect::<Vec<_>>().as_slice() {
         [p] => *p,
         other => {
-            return Err(format!(
+            return Err(anyhow!(
                 "the metric queries' periods {other:?} are not one period"
             ))
         }
@@ -216,11 +219,11 @@ fn math_source(metrics: &Json) -> Result<(Source, i64), String> {
     ) {
         (Some(e), _) => e.to_string(),
         (None, Some(id)) => id.to_string(),
-        _ => return Err("the returned query has no Id".into()),
+        _ => return Err(anyhow!("the returned query has no Id")),
     };
     let expression = math::parse(&text, &all)?;
     if let Some(unknown) = expression.ids().into_iter().find(|id| !all.contains(id)) {
-        return Err(format!(
+        return Err(anyhow!(
             "metric math {text:?} reads {unknown}, which is no metric query of the alarm"
         ));
     }

@@ -30,10 +30,10 @@ fn is_id(s: &str) -> bool {
 }
 
 /// Parses `text`; `all` is every metric query's id (what `METRICS()` stands for).
-pub fn parse(text: &str, all: &[String]) -> Result<Expression, String> {
+pub fn parse(text: &str, all: &[String]) -> anyhow::Result<Expression> {
     let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     let unsupported = || {
-        format!("metric math {text:?} is not modelled locally (only SUM/MAX/MIN/AVG over ids or METRICS(), m1 + m2, or an id)")
+        anyhow::anyhow!("metric math {text:?} is not modelled locally (only SUM/MAX/MIN/AVG over ids or METRICS(), m1 + m2, or an id)")
     };
     if is_id(&t) {
         return Ok(Expression::Id(t));

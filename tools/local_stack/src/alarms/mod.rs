@@ -10,6 +10,8 @@ pub mod eval;
 pub mod math;
 pub mod runner;
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::metrics::MetricKey;
@@ -24,7 +26,7 @@ pub struct AlarmDef {
     pub name: String,
     pub description: Option<String>,
     /// What to evaluate, or why the local stack cannot.
-    pub rule: Result<Rule, String>,
+    pub rule: Result<Rule, Arc<anyhow::Error>>,
 }
 
 /// What CloudWatch evaluates: a datapoint per period from the source, compared with the

@@ -57,7 +57,7 @@ impl Entry {
     pub fn tick(
         &mut self,
         samples: &dyn Samples,
-        modelled: impl Fn(&MetricKey) -> Result<(), String>,
+        modelled: impl Fn(&MetricKey) -> anyhow::Result<()>,
         now_ms: i64,
     ) {
         let Ok(rule) = &self.def.rule else { return };

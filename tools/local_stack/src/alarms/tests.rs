@@ -1,5 +1,6 @@
 use std::collections::BTreeMap;
 
+use anyhow::anyhow;
 use proptest::prelude::*;
 use serde_json::json;
 
@@ -275,7 +276,7 @@ fn what_cloudwatch_would_refuse_or_the_stack_cannot_model_is_named() {
             props[k] = v.clone();
         }
         let err = from_properties("A", &props).rule.unwrap_err();
-        assert!(err.contains(what), "{what}: {err}");
+        assert!(err.to_string().contains(what), "{what}: {err}");
     }
 }
 
@@ -304,7 +305,7 @@ fn an_alarm_starts_insufficient_and_follows_the_minutes() {
     assert_eq!(entry.history.len(), 2, "OK, then ALARM");
     entry.tick(
         &samples,
-        |_: &MetricKey| Err("not here".into()),
+        |_: &MetricKey| Err(anyhow!("not here")),
         t0 + 180_500,
     );
     assert_eq!(entry.state, I);

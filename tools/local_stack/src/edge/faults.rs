@@ -22,6 +22,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use anyhow::anyhow;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -112,24 +113,24 @@ pub struct Config {
 
 impl Config {
     /// Parses `--faults`: JSON, or `@path` to a JSON file.
-    pub fn parse(text: &str) -> Result<Config, String> {
+    pub fn parse(text: &str) -> anyhow::Result<Config> {
         let json = match text.strip_prefix('@') {
-            Some(path) => std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?,
+            Some(path) => std::fs::read_to_string(path).map_err(|e| anyhow!("{path}: {e}"))?,
             None => text.to_string(),
         };
-        let config: Config = serde_json::from_str(&json).map_err(|e| format!("faults: {e}"))?;
+        let config: Config = serde_json::from_str(&json).map_err(|e| anyhow!("faults: {e}"))?;
         config.validate()?;
         Ok(config)
     }
 
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> anyhow::Result<()> {
         let rate_ok = |r: f64| (0.0..=1.0).contains(&r);
         for rule in &self.rules {
             if !rate_ok(rule.error_rate)
                 || !rate_ok(rule.throttle_rate)
                 || rule.error_rate + rule.throttle_rate > 1.0
             {
-                return Err(format!(
+                return Err(anyhow!(
                     "faults: rates of {} must be within 0..1 and add up to at most 1",
                     rule.service.as_str()
                 ));
@@ -141,7 +142,7 @@ impl Config {
                 serde_json::from_value::<Service>(Value::String(s.into())).is_ok()
             });
             if !known || !rate_ok(kill.rate) {
-                return Err(format!("faults: kill needs afterCall \"service.Operation\" (e.g. dynamodb.UpdateItem) and a rate within 0..1, got {:?} / {}", kill.after_call, kill.rate));
+                return Err(anyhow!("faults: kill needs afterCall \"service.Operation\" (e.g. dynamodb.UpdateItem) and a rate within 0..1, got {:?} / {}", kill.after_call, kill.rate));
             }
         }
         Ok(())
@@ -375,7 +376,7 @@ async fn configure(
 ) -> Result<Json<Value>, (StatusCode, Json<Value>)> {
     let refuse = |message: String| (StatusCode::BAD_REQUEST, Json(json!({"message": message})));
     let config: Config = serde_json::from_str(&body).map_err(|e| refuse(format!("faults: {e}")))?;
-    config.validate().map_err(refuse)?;
+    config.validate().map_err(|e| refuse(format!("{e:#}")))?;
     faults.replace(config);
     Ok(Json(faults.snapshot()))
 }

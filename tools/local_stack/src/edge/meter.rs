@@ -1,5 +1,5 @@
 //! The meter: every billable call the local stack sees, counted the way AWS bills it, for
-//! `hitl-load --scenario cost` (launch::load::cost). Off until `POST /_local/api/meter
+//! `hitl-load --scenario cost` (load_test::cost). Off until `POST /_local/api/meter
 //! {"on": true}`: metering reads each written item before and after the write (side calls to
 //! moto) and asks which process made each call, work the other scenarios should not pay for.
 //!

@@ -10,6 +10,7 @@
 
 use std::collections::BTreeMap;
 
+use anyhow::{anyhow, Context};
 use serde_json::{Map, Value};
 
 use super::MetricKey;
@@ -55,7 +56,7 @@ pub struct Sample {
 }
 
 /// The samples a log line carries: `Ok(None)` if it is not EMF, `Err` if it is broken EMF.
-pub fn parse(line: &str) -> Result<Option<Vec<Sample>>, String> {
+pub fn parse(line: &str) -> anyhow::Result<Option<Vec<Sample>>> {
     let trimmed = line.trim();
     if !trimmed.contains("\"_aws\"") {
         return Ok(None);
@@ -63,22 +64,22 @@ pub fn parse(line: &str) -> Result<Option<Vec<Sample>>, String> {
     // A line naming `_aws` that is not one JSON object is most likely an EMF line cut short or
     // interleaved with another write: CloudWatch would lose its metrics, so it is rejected.
     let Ok(Value::Object(root)) = serde_json::from_str::<Value>(trimmed) else {
-        return Err(
-            "a line naming \"_aws\" is not one JSON object (cut short or interleaved?)".into(),
-        );
+        return Err(anyhow!(
+            "a line naming \"_aws\" is not one JSON object (cut short or interleaved?)"
+        ));
     };
     let Some(aws) = root.get("_aws") else {
         return Ok(None);
     };
-    let aws = aws.as_object().ok_or("_aws is not an object")?;
+    let aws = aws.as_object().context("_aws is not an object")?;
     let timestamp_ms = aws
         .get("Timestamp")
         .and_then(Value::as_i64)
-        .ok_or("_aws.Timestamp is not a number of milliseconds")?;
+        .context("_aws.Timestamp is not a number of milliseconds")?;
     let directives = aws
         .get("CloudWatchMetrics")
         .and_then(Value::as_array)
-        .ok_or("_aws.CloudWatchMetrics is not an array")?;
+        .context("_aws.CloudWatchMetrics is not an array")?;
     let mut samples = Vec::new();
     for directive in directives {
         samples.extend(read_directive(&root, directive, timestamp_ms)?);
@@ -90,18 +91,18 @@ fn read_directive(
     root: &Map<String, Value>,
     directive: &Value,
     timestamp_ms: i64,
-) -> Result<Vec<Sample>, String> {
+) -> anyhow::Result<Vec<Sample>> {
     let namespace = directive
         .get("Namespace")
         .and_then(Value::as_str)
         .filter(|n| (1..=255).contains(&n.len()))
-        .ok_or("a directive's Namespace is not a string of 1 to 255 characters")?;
+        .context("a directive's Namespace is not a string of 1 to 255 characters")?;
     let dimension_sets = dimension_sets(root, directive)?;
     let metrics = directive
         .get("Metrics")
         .and_then(Value::as_array)
         .filter(|m| m.len() <= 100)
-        .ok_or("a directive's Metrics is not an array of at most 100")?;
+        .context("a directive's Metrics is not an array of at most 100")?;
     let mut samples = Vec::new();
     for metric in metrics {
         let (name, unit) = metric_definition(metric)?;
@@ -126,24 +127,24 @@ fn read_directive(
 fn dimension_sets(
     root: &Map<String, Value>,
     directive: &Value,
-) -> Result<Vec<BTreeMap<String, String>>, String> {
+) -> anyhow::Result<Vec<BTreeMap<String, String>>> {
     let sets = directive
         .get("Dimensions")
         .and_then(Value::as_array)
-        .ok_or("a directive's Dimensions is not an array of dimension sets")?;
+        .context("a directive's Dimensions is not an array of dimension sets")?;
     let mut out = Vec::new();
     for set in sets {
         let keys = set
             .as_array()
             .filter(|k| k.len() <= 30)
-            .ok_or("a dimension set is not an array of at most 30 names")?;
+            .context("a dimension set is not an array of at most 30 names")?;
         let mut dimensions = BTreeMap::new();
         for key in keys {
-            let key = key.as_str().ok_or("a dimension name is not a string")?;
+            let key = key.as_str().context("a dimension name is not a string")?;
             let value = root
                 .get(key)
                 .and_then(Value::as_str)
-                .ok_or_else(|| format!("dimension {key} has no string value on the line"))?;
+                .ok_or_else(|| anyhow!("dimension {key} has no string value on the line"))?;
             dimensions.insert(key.to_string(), value.to_string());
         }
         out.push(dimensions);
@@ -155,17 +156,17 @@ fn dimension_sets(
     Ok(out)
 }
 
-fn metric_definition(metric: &Value) -> Result<(String, Option<String>), String> {
+fn metric_definition(metric: &Value) -> anyhow::Result<(String, Option<String>)> {
     let name = metric
         .get("Name")
         .and_then(Value::as_str)
         .filter(|n| !n.is_empty())
-        .ok_or("a metric definition has no Name")?;
+        .context("a metric definition has no Name")?;
     let unit = match metric.get("Unit") {
         None => None,
         Some(Value::String(u)) if UNITS.contains(&u.as_str()) => Some(u.clone()),
         Some(other) => {
-            return Err(format!(
+            return Err(anyhow!(
                 "metric {name}: unit {other} is not a CloudWatch unit"
             ))
         }
@@ -174,7 +175,7 @@ fn metric_definition(metric: &Value) -> Result<(String, Option<String>), String>
         None => {}
         Some(r) if r.as_i64() == Some(1) || r.as_i64() == Some(60) => {}
         Some(other) => {
-            return Err(format!(
+            return Err(anyhow!(
                 "metric {name}: StorageResolution {other} is not 1 or 60"
             ))
         }
@@ -183,17 +184,17 @@ fn metric_definition(metric: &Value) -> Result<(String, Option<String>), String>
 }
 
 /// A metric's value on the line: a number, or an array of 1 to 100 numbers.
-fn target_values(root: &Map<String, Value>, name: &str) -> Result<Vec<f64>, String> {
+fn target_values(root: &Map<String, Value>, name: &str) -> anyhow::Result<Vec<f64>> {
     let number = |v: &Value| v.as_f64().filter(|f| f.is_finite());
     match root.get(name) {
         Some(Value::Array(items)) if (1..=100).contains(&items.len()) => items
             .iter()
-            .map(|i| number(i).ok_or_else(|| format!("metric {name}: {i} is not a number")))
+            .map(|i| number(i).ok_or_else(|| anyhow!("metric {name}: {i} is not a number")))
             .collect(),
         Some(v) => number(v)
             .map(|f| vec![f])
-            .ok_or_else(|| format!("metric {name}: {v} is not a number or 1 to 100 numbers")),
-        None => Err(format!("metric {name} has no value on the line")),
+            .ok_or_else(|| anyhow!("metric {name}: {v} is not a number or 1 to 100 numbers")),
+        None => Err(anyhow!("metric {name} has no value on the line")),
     }
 }
 

@@ -15,6 +15,7 @@ mod tests;
 use std::collections::BTreeMap;
 use std::sync::{Mutex, OnceLock};
 
+use anyhow::anyhow;
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -108,7 +109,7 @@ pub fn observe_line(line: &str) {
                 store().record(s.key, s.unit, s.timestamp_ms, &s.values);
             }
         }
-        Err(error) => store().reject(line, error),
+        Err(error) => store().reject(line, error.to_string()),
     }
 }
 
@@ -201,12 +202,12 @@ impl MetricStore {
 /// Whether a local part publishes `key`: every custom namespace (the functions' EMF), the
 /// `AWS/Lambda` metrics of [`lambda::MODELLED`], and `AWS/States` `ExecutionsFailed` while its
 /// poller runs. Other `AWS/` metrics have no local source.
-pub fn modelled(key: &MetricKey) -> Result<(), String> {
+pub fn modelled(key: &MetricKey) -> anyhow::Result<()> {
     let name = key.name.as_str();
     match key.namespace.as_str() {
         lambda::NAMESPACE if lambda::MODELLED.contains(&name) => Ok(()),
         states::NAMESPACE if states::running() && states::MODELLED.contains(&name) => Ok(()),
-        ns if ns.starts_with("AWS/") => Err(format!(
+        ns if ns.starts_with("AWS/") => Err(anyhow!(
             "{key} is published by AWS and not modelled by the local stack"
         )),
         _ => Ok(()),

@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use anyhow::anyhow;
 use aws_sdk_sfn::types::ExecutionStatus;
 use tokio::sync::watch;
 
@@ -51,7 +52,7 @@ async fn poll(
     sfn: &aws_sdk_sfn::Client,
     arn: &str,
     seen: &mut BTreeSet<String>,
-) -> Result<(), String> {
+) -> anyhow::Result<()> {
     let list = sfn
         .list_executions()
         .state_machine_arn(arn)
@@ -59,7 +60,7 @@ async fn poll(
         .max_results(100)
         .send()
         .await
-        .map_err(|e| format!("{e:?}"))?;
+        .map_err(|e| anyhow!("{e:?}"))?;
     for execution in list.executions() {
         if seen.insert(execution.execution_arn().to_string()) {
             let stopped = execution

@@ -2,6 +2,7 @@
 //! (or the template's `Globals`), else the stack-wide default (`--concurrency`); and
 //! `GET /_local/api/concurrency`, what each function's pool did.
 
+use anyhow::Context;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -30,9 +31,9 @@ pub fn api_router(pools: BTreeMap<String, Arc<FunctionPool>>) -> axum::Router {
 
 /// Functions of the template with `ReservedConcurrentExecutions`, and its value. A `!Ref` to a
 /// parameter resolves to the parameter's `Default`.
-pub fn reserved_concurrency(template: &str) -> Result<BTreeMap<String, usize>, String> {
+pub fn reserved_concurrency(template: &str) -> anyhow::Result<BTreeMap<String, usize>> {
     let doc: Yaml =
-        sam_template::yaml::from_str(template).map_err(|e| format!("template is not valid YAML: {e}"))?;
+        sam_template::yaml::from_str(template).context("template is not valid YAML")?;
     let parameter_default = |name: &str| {
         doc.get("Parameters")
             .and_then(|p| p.get(name))

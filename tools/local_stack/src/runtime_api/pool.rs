@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use anyhow::anyhow;
 use serde::Serialize;
 use serde_json::{json, Value};
 use tokio::sync::watch;
@@ -100,10 +101,10 @@ impl FunctionPool {
         log_dir: &Path,
         limit: usize,
         shutdown: watch::Receiver<bool>,
-    ) -> Result<Arc<Self>, String> {
+    ) -> anyhow::Result<Arc<Self>> {
         let binary: PathBuf = bin_dir.join(&def.binary);
         if !binary.exists() {
-            return Err(format!(
+            return Err(anyhow!(
                 "{} is missing: run `cargo build --workspace` first",
                 binary.display()
             ));

@@ -1,6 +1,7 @@
 //! The listeners of a `hitl-local up` run: the edge and the API, bound first so a port in use
 //! is reported before anything starts, and moto's ports.
 
+use anyhow::anyhow;
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;
 
@@ -24,14 +25,11 @@ pub struct Urls {
 }
 
 /// Binds the edge and the API, and picks moto's ports (a chosen one must be free).
-pub async fn listen(options: &Options) -> Result<(Listeners, Urls), String> {
+pub async fn listen(options: &Options) -> anyhow::Result<(Listeners, Urls)> {
     let edge_listener = bind(options.edge_port, "edge (AWS endpoint)").await?;
     let api_listener = bind(options.api_port, "api (HttpApi and local page)").await?;
-    let edge_port = edge_listener
-        .local_addr()
-        .map_err(|e| e.to_string())?
-        .port();
-    let api_port = api_listener.local_addr().map_err(|e| e.to_string())?.port();
+    let edge_port = edge_listener.local_addr()?.port();
+    let api_port = api_listener.local_addr()?.port();
     let moto_port = match options.moto_port {
         0 => free_port()?,
         p => {
@@ -56,17 +54,17 @@ pub async fn listen(options: &Options) -> Result<(Listeners, Urls), String> {
     Ok((listeners, urls))
 }
 
-async fn bind(port: u16, what: &str) -> Result<TcpListener, String> {
+async fn bind(port: u16, what: &str) -> anyhow::Result<TcpListener> {
     TcpListener::bind(("127.0.0.1", port)).await.map_err(|e| {
-        format!("cannot listen on 127.0.0.1:{port} for the {what} ({e}). Is another local stack running? Pick another port with --{}-port.", what.split(' ').next().unwrap_or(what))
+        anyhow!("cannot listen on 127.0.0.1:{port} for the {what} ({e}). Is another local stack running? Pick another port with --{}-port.", what.split(' ').next().unwrap_or(what))
     })
 }
 
-fn free_port() -> Result<u16, String> {
+fn free_port() -> anyhow::Result<u16> {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
-        .map_err(|e| e.to_string())
+        .map_err(anyhow::Error::from)
 }
 
 /// Until Ctrl-C, SIGTERM, or (with `--stop-on-stdin-eof`) the end of standard input.

@@ -1,6 +1,7 @@
 //! What both verdicts are made of: the generated input schema (a JSON Schema validator) and
 //! the code (the strict parser, then the use case on test doubles).
 
+use anyhow::anyhow;
 use approvals::testing::{FakeEmailSender, FakeResumer, FakeStore};
 use approvals::HitlError;
 use approvals::testing::FakeJira;
@@ -18,12 +19,12 @@ pub fn validator(function: &str) -> jsonschema::Validator {
 }
 
 /// The schema's verdict: `Err` with its first complaint.
-pub fn schema_verdict(function: &str, input: &Value) -> Result<(), String> {
+pub fn schema_verdict(function: &str, input: &Value) -> anyhow::Result<()> {
     let validator = validator(function);
     let first = validator.iter_errors(input).next();
     match first {
         None => Ok(()),
-        Some(error) => Err(format!("{} at {}", error, error.instance_path())),
+        Some(error) => Err(anyhow!("{} at {}", error, error.instance_path())),
     }
 }
 
@@ -33,7 +34,7 @@ fn read<T: serde::de::DeserializeOwned>(input: &Value) -> Result<T, HitlError> {
 
 /// The code's verdict: the strict parser, then the use case on test doubles. Only
 /// `Hitl.InvalidInput` refuses the input (a missing approval or issue is not about its shape).
-pub async fn code_verdict(function: &str, input: &Value) -> Result<(), String> {
+pub async fn code_verdict(function: &str, input: &Value) -> anyhow::Result<()> {
     let store = FakeStore::default();
     let slack = FakeSlack::default();
     let jira = FakeJira::new(&[("OPS-1", "To Do")]);
@@ -97,7 +98,7 @@ pub async fn code_verdict(function: &str, input: &Value) -> Result<(), String> {
         Err(err)
             if err.name().ends_with(".InvalidInput") || err.name().ends_with(".InvalidMessage") =>
         {
-            Err(err.to_string())
+            Err(anyhow!("{err}"))
         }
         _ => Ok(()),
     }

@@ -143,7 +143,7 @@ impl SlackStandIn {
         self.issue_trigger(payload["trigger_id"].as_str().unwrap_or_default(), user_id);
         if let ButtonChoice::Select { selected, .. } = choice {
             let fields = super::elements::selection(&button, selected)
-                .map_err(|e| (StatusCode::BAD_REQUEST, e))?;
+                .map_err(|e| (StatusCode::BAD_REQUEST, e.to_string()))?;
             let action = &mut payload["actions"][0];
             action["type"] = button["type"].clone();
             for (k, v) in fields.as_object().into_iter().flatten() {

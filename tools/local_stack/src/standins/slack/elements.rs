@@ -2,6 +2,7 @@
 //! `action_id` (in an `actions` block, as a section's accessory, or in an `input` block) and
 //! the action Slack reports for it, with the selection in the field Slack uses for its type.
 
+use anyhow::{anyhow, Context};
 use serde_json::{json, Value};
 
 /// Every interactive element of the blocks shown, with the block id it sits under.
@@ -25,7 +26,7 @@ pub(super) fn elements(shown: &[Value]) -> Vec<(Value, Value)> {
 
 /// The option objects of `element` whose values are `selected`, or the first value that is
 /// not one of its options (a person can only pick what is offered).
-fn options(element: &Value, selected: &[String]) -> Result<Vec<Value>, String> {
+fn options(element: &Value, selected: &[String]) -> anyhow::Result<Vec<Value>> {
     let offered: Vec<&Value> = element["options"]
         .as_array()
         .into_iter()
@@ -45,20 +46,15 @@ fn options(element: &Value, selected: &[String]) -> Result<Vec<Value>, String> {
                 .iter()
                 .find(|o| o["value"] == v.as_str())
                 .map(|o| (*o).clone())
-                .ok_or_else(|| format!("{v:?} is not an option of {}", element["action_id"]))
+                .ok_or_else(|| anyhow!("{v:?} is not an option of {}", element["action_id"]))
         })
         .collect()
 }
 
 /// The selection fields of the action on `element`, as Slack sends them for its type.
-pub(super) fn selection(element: &Value, selected: &[String]) -> Result<Value, String> {
+pub(super) fn selection(element: &Value, selected: &[String]) -> anyhow::Result<Value> {
     let kind = element["type"].as_str().unwrap_or_default();
-    let first = || {
-        selected
-            .first()
-            .cloned()
-            .ok_or("nothing selected".to_string())
-    };
+    let first = || selected.first().cloned().context("nothing selected");
     Ok(match kind {
         "static_select" | "radio_buttons" | "overflow" => {
             json!({"selected_option": options(element, &selected[..1.min(selected.len())])?.first()})
@@ -73,7 +69,9 @@ pub(super) fn selection(element: &Value, selected: &[String]) -> Result<Value, S
         "datepicker" => json!({"selected_date": first()?}),
         "timepicker" => json!({"selected_time": first()?}),
         "datetimepicker" => {
-            let seconds: i64 = first()?.parse().map_err(|_| "unix seconds expected")?;
+            let seconds: i64 = first()?
+                .parse()
+                .map_err(|_| anyhow!("unix seconds expected"))?;
             json!({"selected_date_time": seconds})
         }
         "users_select" => json!({"selected_user": first()?}),
@@ -82,6 +80,6 @@ pub(super) fn selection(element: &Value, selected: &[String]) -> Result<Value, S
         "multi_conversations_select" => json!({"selected_conversations": selected}),
         "channels_select" => json!({"selected_channel": first()?}),
         "multi_channels_select" => json!({"selected_channels": selected}),
-        other => return Err(format!("cannot select on a {other:?} element")),
+        other => return Err(anyhow!("cannot select on a {other:?} element")),
     })
 }

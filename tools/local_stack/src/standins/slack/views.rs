@@ -6,6 +6,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use anyhow::{anyhow, Context};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -61,7 +62,7 @@ pub(super) fn views_open(slack: &SlackStandIn, args: &Map<String, Value>) -> Res
         None => Value::Null,
     };
     if let Err(why) = check_view(&view) {
-        return refused("invalid_arguments", &why);
+        return refused("invalid_arguments", &why.to_string());
     }
     let mut data = slack.data.lock().unwrap();
     let Some(trigger) = data.triggers.get_mut(trigger_id) else {
@@ -98,35 +99,41 @@ fn refused(code: &str, message: &str) -> Response {
 }
 
 /// What Slack checks of a modal before it opens it.
-fn check_view(view: &Value) -> Result<(), String> {
+fn check_view(view: &Value) -> anyhow::Result<()> {
     if view["type"] != "modal" {
-        return Err("[ERROR] must be a modal view [json-pointer:/view/type]".into());
+        return Err(anyhow!(
+            "[ERROR] must be a modal view [json-pointer:/view/type]"
+        ));
     }
     let title = view["title"]["text"].as_str().unwrap_or_default();
     if view["title"]["type"] != "plain_text" || title.is_empty() {
-        return Err("[ERROR] missing required field: title [json-pointer:/view/title]".into());
+        return Err(anyhow!(
+            "[ERROR] missing required field: title [json-pointer:/view/title]"
+        ));
     }
     if title.chars().count() > MAX_TITLE_CHARS {
-        return Err(
-            "[ERROR] must be less than 25 characters [json-pointer:/view/title/text]".into(),
-        );
+        return Err(anyhow!(
+            "[ERROR] must be less than 25 characters [json-pointer:/view/title/text]"
+        ));
     }
     let blocks = view["blocks"]
         .as_array()
-        .ok_or("[ERROR] missing required field: blocks")?;
+        .context("[ERROR] missing required field: blocks")?;
     if blocks.len() > MAX_MODAL_BLOCKS {
-        return Err("[ERROR] no more than 100 items allowed [json-pointer:/view/blocks]".into());
+        return Err(anyhow!(
+            "[ERROR] no more than 100 items allowed [json-pointer:/view/blocks]"
+        ));
     }
     if let Some(i) = blocks.iter().position(|b| !b["type"].is_string()) {
-        return Err(format!(
+        return Err(anyhow!(
             "[ERROR] missing required field: type [json-pointer:/view/blocks/{i}]"
         ));
     }
     let inputs = blocks.iter().filter(|b| b["type"] == "input").count();
     if inputs > 0 && view["submit"]["type"] != "plain_text" {
-        return Err(
-            "[ERROR] a view with input blocks needs submit [json-pointer:/view/submit]".into(),
-        );
+        return Err(anyhow!(
+            "[ERROR] a view with input blocks needs submit [json-pointer:/view/submit]"
+        ));
     }
     for (i, b) in blocks
         .iter()
@@ -134,17 +141,16 @@ fn check_view(view: &Value) -> Result<(), String> {
         .filter(|(_, b)| b["type"] == "input")
     {
         if !b["label"]["text"].is_string() || !b["element"]["type"].is_string() {
-            return Err(format!(
+            return Err(anyhow!(
                 "[ERROR] an input needs a label and an element [json-pointer:/view/blocks/{i}]"
             ));
         }
     }
     let metadata = view["private_metadata"].as_str().unwrap_or_default();
     if metadata.chars().count() > MAX_PRIVATE_METADATA {
-        return Err(
+        return Err(anyhow!(
             "[ERROR] must be less than 3001 characters [json-pointer:/view/private_metadata]"
-                .into(),
-        );
+        ));
     }
     Ok(())
 }

@@ -19,6 +19,7 @@
 
 use std::sync::Arc;
 
+use anyhow::anyhow;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -134,9 +135,9 @@ pub(super) async fn create_conversation(
 }
 
 /// The cards (or the text) of an activity, or why it is refused.
-fn activity_contents(activity: &Value) -> Result<(Option<Value>, Option<String>), String> {
+fn activity_contents(activity: &Value) -> anyhow::Result<(Option<Value>, Option<String>)> {
     if activity["type"] != "message" {
-        return Err("the activity's type must be message".into());
+        return Err(anyhow!("the activity's type must be message"));
     }
     let attachments = activity["attachments"]
         .as_array()
@@ -144,7 +145,7 @@ fn activity_contents(activity: &Value) -> Result<(Option<Value>, Option<String>)
         .unwrap_or_default();
     if let Some(first) = attachments.first() {
         if first["contentType"] != CARD_CONTENT_TYPE || first["content"]["type"] != "AdaptiveCard" {
-            return Err(format!(
+            return Err(anyhow!(
                 "attachments[0] must be an Adaptive Card ({CARD_CONTENT_TYPE})"
             ));
         }
@@ -153,7 +154,7 @@ fn activity_contents(activity: &Value) -> Result<(Option<Value>, Option<String>)
             .split_once('.')
             .and_then(|(a, b)| Some((a.parse::<u32>().ok()?, b.parse::<u32>().ok()?)));
         if !matches!(parsed, Some(v) if v <= (1, 5)) {
-            return Err(format!(
+            return Err(anyhow!(
                 "Adaptive Card version {version} is not supported (1.5 at most)"
             ));
         }
@@ -161,7 +162,7 @@ fn activity_contents(activity: &Value) -> Result<(Option<Value>, Option<String>)
     }
     match activity["text"].as_str().filter(|t| !t.trim().is_empty()) {
         Some(text) => Ok((None, Some(text.to_string()))),
-        None => Err("the message has no text and no attachment".into()),
+        None => Err(anyhow!("the message has no text and no attachment")),
     }
 }
 
@@ -217,7 +218,9 @@ pub(super) async fn send_activity(
     let activity: Value = serde_json::from_slice(&body).unwrap_or_default();
     let (card, text) = match activity_contents(&activity) {
         Ok(contents) => contents,
-        Err(problem) => return connector_error(StatusCode::BAD_REQUEST, "BadArgument", &problem),
+        Err(problem) => {
+            return connector_error(StatusCode::BAD_REQUEST, "BadArgument", &problem.to_string())
+        }
     };
     let id = data.next_id();
     data.messages.push(json!({

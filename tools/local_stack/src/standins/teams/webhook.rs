@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use anyhow::anyhow;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -72,11 +73,13 @@ fn find_unsupported_action(value: &Value) -> Option<&'static str> {
 type Content = (Option<Value>, Option<String>);
 
 /// The cards (or the text) of a webhook envelope, or why it is refused.
-fn webhook_contents(body: &[u8]) -> Result<Vec<Content>, String> {
+fn webhook_contents(body: &[u8]) -> anyhow::Result<Vec<Content>> {
     let envelope: Value =
-        serde_json::from_slice(body).map_err(|e| format!("the body is not JSON: {e}"))?;
+        serde_json::from_slice(body).map_err(|e| anyhow!("the body is not JSON: {e}"))?;
     if envelope["type"] != "message" {
-        return Err("the body must be {\"type\": \"message\", \"attachments\": [...]}".into());
+        return Err(anyhow::Error::msg(
+            "the body must be {\"type\": \"message\", \"attachments\": [...]}",
+        ));
     }
     let mut contents = Vec::new();
     for (i, attachment) in envelope["attachments"]
@@ -86,13 +89,13 @@ fn webhook_contents(body: &[u8]) -> Result<Vec<Content>, String> {
         .enumerate()
     {
         if attachment["contentType"] != CARD_CONTENT_TYPE {
-            return Err(format!(
+            return Err(anyhow!(
                 "attachments[{i}].contentType must be {CARD_CONTENT_TYPE}"
             ));
         }
         let card = &attachment["content"];
         if let Some(problem) = card_problem(card) {
-            return Err(format!("attachments[{i}]: {problem}"));
+            return Err(anyhow!("attachments[{i}]: {problem}"));
         }
         contents.push((Some(card.clone()), None));
     }
@@ -100,10 +103,9 @@ fn webhook_contents(body: &[u8]) -> Result<Vec<Content>, String> {
         match envelope["text"].as_str().filter(|t| !t.trim().is_empty()) {
             Some(text) => contents.push((None, Some(text.to_string()))),
             None => {
-                return Err(
+                return Err(anyhow!(
                     "the message has no Adaptive Card attachment and no text: nothing to post"
-                        .into(),
-                )
+                ))
             }
         }
     }
@@ -136,7 +138,7 @@ pub(super) async fn webhook(
     }
     let contents = match webhook_contents(&body) {
         Ok(contents) => contents,
-        Err(problem) => return text_response(StatusCode::BAD_REQUEST, &problem),
+        Err(problem) => return text_response(StatusCode::BAD_REQUEST, &problem.to_string()),
     };
     for (card, text) in contents {
         let message_id = data.next_id();

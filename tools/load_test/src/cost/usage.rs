@@ -3,10 +3,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use local_stack::edge::meter::{Capacity, LambdaUse};
 use serde::Deserialize;
 
 use super::prices::Counts;
-use crate::edge::meter::{Capacity, LambdaUse};
 
 /// Bytes CloudWatch Logs ingests per invocation beside the function's own lines: Lambda's
 /// `platform.start` and `platform.report` records in JSON log format (an estimate; the local

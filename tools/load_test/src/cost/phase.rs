@@ -5,12 +5,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use anyhow::anyhow;
 use serde_json::Value;
 
 use super::channels::{self, Channel, Handle};
 use super::usage::{self, Snapshot};
 use super::{snapshot, wait_until_quiet, Phase};
-use crate::launch::load::Target;
+use crate::Target;
 
 /// Runs `n` approvals by `channel` from start to end; what they used.
 pub async fn run(
@@ -19,7 +20,7 @@ pub async fn run(
     n: usize,
     (run_id, teams_flow): (&str, &str),
     left_out: &[String],
-) -> Result<Phase, String> {
+) -> anyhow::Result<Phase> {
     let started = Instant::now();
     let before = snapshot(target).await?;
     let executions = start_all(target, channel, n, (run_id, teams_flow)).await?;
@@ -56,7 +57,7 @@ async fn wait_for_requests(
     target: &Target,
     channel: Channel,
     executions: &[(String, String)],
-) -> Result<(Vec<Handle>, Vec<String>), String> {
+) -> anyhow::Result<(Vec<Handle>, Vec<String>)> {
     let deadline = Instant::now() + Duration::from_secs(300);
     loop {
         let mut found = channels::find(target, channel).await?;
@@ -88,13 +89,13 @@ async fn start_all(
     channel: Channel,
     n: usize,
     (run_id, teams_flow): (&str, &str),
-) -> Result<Vec<(String, String)>, String> {
+) -> anyhow::Result<Vec<(String, String)>> {
     let limit = Arc::new(tokio::sync::Semaphore::new(channel.start_parallelism()));
     let mut tasks = Vec::new();
     for i in 0..n {
         let (target, limit, flow) = (target.clone(), limit.clone(), teams_flow.to_string());
         let tag = format!("load-{run_id}-{}-{i:05}", channel.name().to_lowercase());
-        let permit = limit.acquire_owned().await.map_err(|e| e.to_string())?;
+        let permit = limit.acquire_owned().await?;
         tasks.push(tokio::spawn(async move {
             let started = channels::start(&target, channel, &tag, &flow).await;
             drop(permit);
@@ -104,7 +105,7 @@ async fn start_all(
     }
     let mut executions = Vec::new();
     for task in tasks {
-        executions.push(task.await.map_err(|e| e.to_string())??);
+        executions.push(task.await??);
     }
     Ok(executions)
 }
@@ -125,7 +126,7 @@ async fn decide_all(target: &Arc<Target>, handles: Vec<Handle>) -> Vec<String> {
     for task in tasks {
         match task.await {
             Ok(Ok(())) => {}
-            Ok(Err(e)) => failures.push(e),
+            Ok(Err(e)) => failures.push(format!("{e:#}")),
             Err(e) => failures.push(e.to_string()),
         }
     }
@@ -167,7 +168,7 @@ async fn finish(target: &Target, arns: &[String], failures: &mut Vec<String>) ->
         }
         match history_transitions(target, arn).await {
             Ok(n) => transitions += n,
-            Err(e) => failures.push(e),
+            Err(e) => failures.push(format!("{e:#}")),
         }
     }
     transitions
@@ -192,7 +193,7 @@ pub fn transitions(event_types: &[&str]) -> u64 {
     count
 }
 
-async fn history_transitions(target: &Target, arn: &str) -> Result<u64, String> {
+async fn history_transitions(target: &Target, arn: &str) -> anyhow::Result<u64> {
     let mut types = Vec::new();
     let mut pages = target
         .sfn
@@ -203,7 +204,7 @@ async fn history_transitions(target: &Target, arn: &str) -> Result<u64, String> 
         .send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| {
-            format!(
+            anyhow!(
                 "GetExecutionHistory: {}",
                 aws_sdk_sfn::error::DisplayErrorContext(e)
             )

@@ -10,7 +10,7 @@ use super::{Click, Request, Target, Verdict, EMAIL_FLOW};
 pub const APPROVERS: [&str; 3] = ["a@example.com", "b@example.com", "c@example.com"];
 
 /// Starts one execution titled `tag` (no `name`: the stack names it, as AWS would).
-pub async fn start(target: &Target, tag: &str) -> Result<String, String> {
+pub async fn start(target: &Target, tag: &str) -> anyhow::Result<String> {
     let input = json!({"title": tag, "to": APPROVERS, "approvers": APPROVERS});
     target
         .start_execution(&Target::state_machine_arn(EMAIL_FLOW), &input)
@@ -36,7 +36,7 @@ pub fn approval_id_of(url: &str) -> Option<String> {
 
 /// Attaches the captured emails to the requests whose tag is in the subject; `true` when
 /// every email request has its three.
-pub async fn attach_emails(target: &Target, requests: &mut [Request]) -> Result<bool, String> {
+pub async fn attach_emails(target: &Target, requests: &mut [Request]) -> anyhow::Result<bool> {
     let emails: Vec<Value> = target.get_json("/_local/api/emails").await?;
     let mut by_tag: HashMap<&str, Vec<(String, String, String)>> = HashMap::new();
     for email in &emails {

@@ -18,7 +18,7 @@ pub const CLICKS: [(&str, &str); 3] = [
 ];
 
 /// Starts one execution whose message text carries `tag`.
-pub async fn start(target: &Target, tag: &str) -> Result<String, String> {
+pub async fn start(target: &Target, tag: &str) -> anyhow::Result<String> {
     let input =
         json!({"channel": CHANNEL, "header": "Load test", "text": format!("Deploy {tag}?")});
     target
@@ -27,17 +27,16 @@ pub async fn start(target: &Target, tag: &str) -> Result<String, String> {
 }
 
 /// The stand-in's state: `{messages, ephemerals, calls, users}`.
-pub async fn snapshot(target: &Target) -> Result<Value, String> {
+pub async fn snapshot(target: &Target) -> anyhow::Result<Value> {
     let url = format!("{}/_standins/slack/_control/messages", target.endpoints.api);
     target
         .http
         .get(url)
         .send()
-        .await
-        .map_err(|e| e.to_string())?
+        .await?
         .json()
         .await
-        .map_err(|e| e.to_string())
+        .map_err(anyhow::Error::from)
 }
 
 /// The approval id a Request Action message carries in its buttons' `block_id` (`hitl:{id}`).
@@ -51,7 +50,7 @@ pub fn approval_id_of(message: &Value) -> Option<String> {
 }
 
 /// Attaches each Slack request's message; `true` when every one has it.
-pub async fn attach_messages(target: &Target, requests: &mut [Request]) -> Result<bool, String> {
+pub async fn attach_messages(target: &Target, requests: &mut [Request]) -> anyhow::Result<bool> {
     let snapshot = snapshot(target).await?;
     let mut by_tag: HashMap<String, &Value> = HashMap::new();
     for message in snapshot["messages"].as_array().into_iter().flatten() {

@@ -226,7 +226,7 @@ pub async fn check(
     target: &Arc<Target>,
     requests: &[Request],
     last_click: SystemTime,
-) -> Result<Report, String> {
+) -> anyhow::Result<Report> {
     let table = Arc::new(table_name(target).await);
     let limit = Arc::new(tokio::sync::Semaphore::new(32));
     let tasks: Vec<_> = requests
@@ -242,7 +242,7 @@ pub async fn check(
         .collect();
     let mut observed = Vec::with_capacity(tasks.len());
     for task in tasks {
-        observed.push(task.await.map_err(|e| e.to_string())?);
+        observed.push(task.await?);
     }
     let chat = slack::snapshot(target).await.unwrap_or_default();
     let messages: HashMap<(String, String), String> = chat["messages"]

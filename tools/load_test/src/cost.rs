@@ -20,10 +20,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use anyhow::anyhow;
+use local_stack::edge::meter::LOAD_TOOL_APP;
 use serde_json::{json, Value};
 
 use super::{LoadConfig, Target};
-use crate::edge::meter::LOAD_TOOL_APP;
 use channels::Channel;
 use usage::{Snapshot, Usage};
 
@@ -86,11 +87,12 @@ struct FromTemplate {
 }
 
 impl FromTemplate {
-    fn read(template: &Path) -> Result<Self, String> {
+    fn read(template: &Path) -> anyhow::Result<Self> {
         let defaults =
-            crate::template::load(template, "http://127.0.0.1:1", &BTreeMap::new(), |_| {
+            local_stack::template::load(template, "http://127.0.0.1:1", &BTreeMap::new(), |_| {
                 "x".into()
-            })?;
+            })
+            .map_err(anyhow::Error::msg)?;
         let fixed = idle::SETUPS
             .iter()
             .map(|s| idle::fixed(template, s).map(|f| (s.name, f)))
@@ -99,7 +101,7 @@ impl FromTemplate {
             .schedules()
             .iter()
             .filter_map(|s| match &s.target {
-                crate::template::ScheduleTarget::Function(f) => Some(f.clone()),
+                local_stack::template::ScheduleTarget::Function(f) => Some(f.clone()),
                 _ => None,
             })
             .collect();
@@ -122,7 +124,7 @@ impl FromTemplate {
 }
 
 /// Runs the phases and the schedules on a stack (started here unless `config.endpoints`).
-pub async fn run(config: &LoadConfig, cost: &CostConfig) -> Result<Measured, String> {
+pub async fn run(config: &LoadConfig, cost: &CostConfig) -> anyhow::Result<Measured> {
     let t = FromTemplate::read(&config.workspace.join("template.yaml"))?;
     let (_stack, endpoints) = match &config.endpoints {
         Some(endpoints) => (None, endpoints.clone()),
@@ -185,41 +187,35 @@ pub async fn run(config: &LoadConfig, cost: &CostConfig) -> Result<Measured, Str
     })
 }
 
-fn parameter_text(template: &Path, name: &str) -> Result<String, String> {
-    let text = std::fs::read_to_string(template).map_err(|e| e.to_string())?;
-    let doc: sam_template::yaml::Value = sam_template::yaml::from_str(&text).map_err(|e| e.to_string())?;
+fn parameter_text(template: &Path, name: &str) -> anyhow::Result<String> {
+    let text = std::fs::read_to_string(template)?;
+    let doc: sam_template::yaml::Value = sam_template::yaml::from_str(&text)?;
     let value = &doc["Parameters"][name]["Default"];
     value
         .as_str()
         .map(str::to_string)
         .or_else(|| value.as_f64().map(|n| n.to_string()))
-        .ok_or_else(|| format!("template: no default for {name}"))
+        .ok_or_else(|| anyhow!("template: no default for {name}"))
 }
 
-fn parameter_default(template: &Path, name: &str) -> Result<f64, String> {
+fn parameter_default(template: &Path, name: &str) -> anyhow::Result<f64> {
     let text = parameter_text(template, name)?;
     text.parse()
-        .map_err(|_| format!("template: {name}'s default {text} is not a number"))
+        .map_err(|_| anyhow!("template: {name}'s default {text} is not a number"))
 }
 
-async fn post_json(target: &Target, path: &str, body: &Value) -> Result<Value, String> {
+async fn post_json(target: &Target, path: &str, body: &Value) -> anyhow::Result<Value> {
     let url = format!("{}{path}", target.endpoints.api);
-    let response = target
-        .http
-        .post(url)
-        .json(body)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
+    let response = target.http.post(url).json(body).send().await?;
     let status = response.status();
     let answer: Value = response.json().await.unwrap_or_default();
     if !status.is_success() {
-        return Err(format!("POST {path}: {status} {answer}"));
+        return Err(anyhow!("POST {path}: {status} {answer}"));
     }
     Ok(answer)
 }
 
-async fn snapshot(target: &Target) -> Result<Snapshot, String> {
+async fn snapshot(target: &Target) -> anyhow::Result<Snapshot> {
     target.get_json("/_local/api/meter").await
 }
 
@@ -250,7 +246,7 @@ async fn wait_until_quiet(target: &Target) {
 
 /// Fires the schedule `name` (`Function.Event`) `runs` times, one after the other; what its
 /// function's runs used (the schedule's own ticks in the meantime included), and how many.
-async fn schedule_runs(target: &Target, name: &str, runs: usize) -> Result<(Usage, usize), String> {
+async fn schedule_runs(target: &Target, name: &str, runs: usize) -> anyhow::Result<(Usage, usize)> {
     let function = name.split('.').next().unwrap_or(name).to_string();
     wait_until_quiet(target).await;
     let before = snapshot(target).await?;

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use anyhow::{anyhow, Context};
 use sam_template::yaml::Value as Yaml;
 
 use super::prices::Counts;
@@ -79,18 +80,20 @@ pub fn runs_a_month(expression: &str) -> Option<f64> {
 
 /// The template read for `setup`: its enabled function schedules and its secrets (conditions
 /// resolved by the local stack's template reader), its alarms and dashboards.
-pub fn fixed(template: &Path, setup: &Setup) -> Result<Fixed, String> {
+pub fn fixed(template: &Path, setup: &Setup) -> anyhow::Result<Fixed> {
     let overrides: BTreeMap<String, String> = setup
         .parameters
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    let stack = crate::template::load(template, "http://127.0.0.1:1", &overrides, |_| "x".into())?;
+    let stack =
+        local_stack::template::load(template, "http://127.0.0.1:1", &overrides, |_| "x".into())
+            .map_err(anyhow::Error::msg)?;
     let mut schedules = Vec::new();
     for s in stack.schedules().into_iter().filter(|s| s.enabled) {
-        if let crate::template::ScheduleTarget::Function(function) = &s.target {
+        if let local_stack::template::ScheduleTarget::Function(function) = &s.target {
             let runs = runs_a_month(&s.expression)
-                .ok_or_else(|| format!("{}: {} is not a rate(...)", s.name, s.expression))?;
+                .ok_or_else(|| anyhow!("{}: {} is not a rate(...)", s.name, s.expression))?;
             schedules.push(Scheduled {
                 schedule: s.name.clone(),
                 function: function.clone(),
@@ -100,8 +103,8 @@ pub fn fixed(template: &Path, setup: &Setup) -> Result<Fixed, String> {
         }
     }
     let text =
-        std::fs::read_to_string(template).map_err(|e| format!("{}: {e}", template.display()))?;
-    let doc: Yaml = sam_template::yaml::from_str(&text).map_err(|e| e.to_string())?;
+        std::fs::read_to_string(template).with_context(|| format!("{}", template.display()))?;
+    let doc: Yaml = sam_template::yaml::from_str(&text)?;
     let (mut alarms, dashboards) = monitoring(&doc);
     // Only the alarms this setup creates: the template reader resolved their Conditions.
     alarms.retain(|(id, _)| stack.alarms.iter().any(|a| &a.logical_id == id));

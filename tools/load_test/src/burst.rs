@@ -17,18 +17,19 @@ mod report;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use anyhow::anyhow;
+use local_stack::launch::{LaunchOptions, LocalStack};
 use serde_json::{json, Value};
 
 use super::{email, verify, Click, Flow, LoadConfig, Request, Target, EMAIL_FLOW};
-use crate::launch::{LaunchOptions, LocalStack};
 use clients::{timed, with_clients, Answer, Phase};
 pub use report::BurstReport;
 
 /// The one approver of every burst request: one personal link each, so every POST decides.
 pub const APPROVER: &str = "burst@example.com";
 
-/// Secrets Manager while the clicks run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Secrets Manager while the clicks run (`--secrets-faults`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum SecretsFaults {
     /// Every call 1.5 s late.
     Slow,
@@ -37,14 +38,6 @@ pub enum SecretsFaults {
 }
 
 impl SecretsFaults {
-    pub fn parse(text: &str) -> Result<Self, String> {
-        match text {
-            "slow" => Ok(SecretsFaults::Slow),
-            "fail20" => Ok(SecretsFaults::Fail20),
-            other => Err(format!("--secrets-faults {other}: slow or fail20")),
-        }
-    }
-
     /// The fault-injection rule (edge::faults).
     pub fn rule(self) -> Value {
         match self {
@@ -88,7 +81,7 @@ impl BurstConfig {
 }
 
 /// Runs the scenario; the report says what failed.
-pub async fn run(config: &LoadConfig, burst: &BurstConfig) -> Result<BurstReport, String> {
+pub async fn run(config: &LoadConfig, burst: &BurstConfig) -> anyhow::Result<BurstReport> {
     let (_stack, endpoints) = match &config.endpoints {
         Some(endpoints) => (None, endpoints.clone()),
         None => {
@@ -124,7 +117,7 @@ pub async fn run(config: &LoadConfig, burst: &BurstConfig) -> Result<BurstReport
 }
 
 /// A fresh stack without faults (they start with the clicks), with the echo route.
-async fn start_stack(config: &LoadConfig) -> Result<LocalStack, String> {
+async fn start_stack(config: &LoadConfig) -> anyhow::Result<LocalStack> {
     let options = LaunchOptions {
         faults: None,
         fault_seed: config.fault_seed,
@@ -133,8 +126,7 @@ async fn start_stack(config: &LoadConfig) -> Result<LocalStack, String> {
     };
     let (bin_dir, workspace) = (config.bin_dir.clone(), config.workspace.clone());
     tokio::task::spawn_blocking(move || LocalStack::start_with(&bin_dir, &workspace, &options))
-        .await
-        .map_err(|e| e.to_string())?
+        .await?
 }
 
 /// Starts `n` email approvals for [`APPROVER`], `start_parallelism` at a time.
@@ -142,7 +134,7 @@ async fn start_approvals(
     target: &Arc<Target>,
     config: &LoadConfig,
     n: usize,
-) -> Result<Vec<Request>, String> {
+) -> anyhow::Result<Vec<Request>> {
     target.progress.phase("starting executions");
     let run_id = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
     let tags: Vec<String> = (0..n).map(|i| format!("load-{run_id}-{i:05}")).collect();
@@ -182,7 +174,7 @@ async fn start_approvals(
         .zip(started)
         .map(|(tag, a)| match a.status {
             200 => Ok(Request::new(Flow::Email, a.body, tag)),
-            _ => Err(format!("StartExecution: {}", a.body)),
+            _ => Err(anyhow!("StartExecution: {}", a.body)),
         })
         .collect()
 }
@@ -192,7 +184,7 @@ async fn set_faults(
     target: &Target,
     faults: SecretsFaults,
     seed: Option<u64>,
-) -> Result<(), String> {
+) -> anyhow::Result<()> {
     let mut config = json!({"rules": [faults.rule()]});
     if let Some(seed) = seed {
         config["seed"] = json!(seed);
@@ -201,8 +193,8 @@ async fn set_faults(
     let response = target.http.post(url).body(config.to_string()).send().await;
     match response {
         Ok(r) if r.status().is_success() => Ok(()),
-        Ok(r) => Err(format!("faults: {}", r.text().await.unwrap_or_default())),
-        Err(e) => Err(format!("faults: {e}")),
+        Ok(r) => Err(anyhow!("faults: {}", r.text().await.unwrap_or_default())),
+        Err(e) => Err(anyhow!("faults: {e}")),
     }
 }
 

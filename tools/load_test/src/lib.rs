@@ -17,9 +17,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use anyhow::{anyhow, Context};
 use aws_sdk_sfn::config::retry::RetryConfig;
+use local_stack::launch::{Endpoints, LaunchOptions, LocalStack};
 
-use super::{Endpoints, LaunchOptions, LocalStack};
 pub use progress::Progress;
 pub use verify::Report;
 
@@ -97,13 +98,14 @@ pub struct Target {
 
 impl Target {
     pub async fn new(endpoints: Endpoints) -> Self {
-        let config = crate::provision::sdk_config(&endpoints.edge)
+        let config = local_stack::provision::sdk_config(&endpoints.edge)
             .await
             .into_builder()
             .retry_config(RetryConfig::standard().with_max_attempts(10))
             // The edge's meter leaves the load tool's own calls out of the cost.
             .app_name(
-                aws_config::AppName::new(crate::edge::meter::LOAD_TOOL_APP).expect("app name"),
+                aws_config::AppName::new(local_stack::edge::meter::LOAD_TOOL_APP)
+                    .expect("app name"),
             )
             .build();
         Target {
@@ -121,7 +123,7 @@ impl Target {
     }
 
     pub fn state_machine_arn(name: &str) -> String {
-        crate::template::state_machine_arn(name)
+        local_stack::template::state_machine_arn(name)
     }
 
     /// Starts an execution of `machine` (an ARN) on `input`, unnamed (the stack names it, as
@@ -130,7 +132,7 @@ impl Target {
         &self,
         machine: &str,
         input: &serde_json::Value,
-    ) -> Result<String, String> {
+    ) -> anyhow::Result<String> {
         self.sfn
             .start_execution()
             .state_machine_arn(machine)
@@ -139,7 +141,7 @@ impl Target {
             .await
             .map(|out| out.execution_arn().to_string())
             .map_err(|e| {
-                format!(
+                anyhow!(
                     "StartExecution: {}",
                     aws_sdk_sfn::error::DisplayErrorContext(e)
                 )
@@ -147,10 +149,10 @@ impl Target {
     }
 
     /// A local stack API path (`/_local/api/...`), read as JSON.
-    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, String> {
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> anyhow::Result<T> {
         let url = format!("{}{path}", self.endpoints.api);
-        let response = self.http.get(url).send().await.map_err(|e| e.to_string())?;
-        response.json().await.map_err(|e| format!("{path}: {e}"))
+        let response = self.http.get(url).send().await?;
+        response.json().await.with_context(|| path.to_string())
     }
 }
 
@@ -212,7 +214,7 @@ impl Request {
 }
 
 /// Runs the whole load test; the report says what failed.
-pub async fn run(config: &LoadConfig) -> Result<Report, String> {
+pub async fn run(config: &LoadConfig) -> anyhow::Result<Report> {
     let (_stack, endpoints) = match &config.endpoints {
         Some(endpoints) => (None, endpoints.clone()),
         None => {
@@ -250,7 +252,7 @@ pub async fn run(config: &LoadConfig) -> Result<Report, String> {
     Ok(report)
 }
 
-async fn start_stack(config: &LoadConfig) -> Result<LocalStack, String> {
+async fn start_stack(config: &LoadConfig) -> anyhow::Result<LocalStack> {
     let options = LaunchOptions {
         faults: config.faults.clone(),
         fault_seed: config.fault_seed,
@@ -259,8 +261,7 @@ async fn start_stack(config: &LoadConfig) -> Result<LocalStack, String> {
     };
     let (bin_dir, workspace) = (config.bin_dir.clone(), config.workspace.clone());
     tokio::task::spawn_blocking(move || LocalStack::start_with(&bin_dir, &workspace, &options))
-        .await
-        .map_err(|e| e.to_string())?
+        .await?
 }
 
 /// A report's extra: what the local stack says at `path`, or null when it cannot say.
@@ -269,7 +270,7 @@ async fn fetch_json(target: &Target, path: &str) -> serde_json::Value {
 }
 
 /// Starts every execution, `start_parallelism` calls in flight at once.
-async fn start_all(target: &Arc<Target>, config: &LoadConfig) -> Result<Vec<Request>, String> {
+async fn start_all(target: &Arc<Target>, config: &LoadConfig) -> anyhow::Result<Vec<Request>> {
     let run_id = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
     let limit = Arc::new(tokio::sync::Semaphore::new(config.start_parallelism.max(1)));
     let mut tasks = Vec::new();
@@ -291,7 +292,7 @@ async fn start_all(target: &Arc<Target>, config: &LoadConfig) -> Result<Vec<Requ
     }
     let mut requests = Vec::with_capacity(tasks.len());
     for task in tasks {
-        requests.push(task.await.map_err(|e| e.to_string())??);
+        requests.push(task.await??);
     }
     Ok(requests)
 }

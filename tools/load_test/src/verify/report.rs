@@ -6,7 +6,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use serde_json::Value;
 
 use super::Observed;
-use crate::launch::load::{slack, Flow, Request, Verdict};
+use crate::{slack, Flow, Request, Verdict};
 
 #[derive(Debug, Default)]
 pub struct Report {

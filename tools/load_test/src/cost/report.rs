@@ -5,10 +5,11 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use local_stack::edge::meter::LambdaUse;
+
 use super::prices::{dollars, Counts, SERVICES, US_EAST_1};
 use super::usage::{counts, ColdStart};
 use super::{idle, CostConfig, Measured, Phase};
-use crate::edge::meter::LambdaUse;
 
 /// `$1.23`, `$0.0123`, `$0.000123`: enough digits to see small amounts.
 pub fn money(x: f64) -> String {

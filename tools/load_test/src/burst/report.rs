@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::clients::Phase;
 use super::flood::FloodReport;
 use super::{BurstConfig, SecretsFaults};
-use crate::launch::load::Report;
+use crate::Report;
 
 #[derive(Default)]
 pub struct BurstReport {

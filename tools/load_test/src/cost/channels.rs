@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use anyhow::anyhow;
 use serde_json::{json, Value};
 
 use super::super::{email, slack, Target, Verdict, EMAIL_FLOW};
@@ -62,7 +63,7 @@ pub fn teams_definition() -> Value {
                 "Type": "Task",
                 "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
                 "Parameters": {
-                    "FunctionName": crate::template::function_arn("TeamsRequestActionFunction"),
+                    "FunctionName": local_stack::template::function_arn("TeamsRequestActionFunction"),
                     "Payload": {"title.$": "$.title", "taskToken.$": "$$.Task.Token"}
                 },
                 "TimeoutSeconds": 86400,
@@ -86,7 +87,7 @@ pub fn teams_definition() -> Value {
 }
 
 /// Creates the Teams workflow on the stack; its ARN.
-pub async fn create_teams_flow(target: &Target, run: &str) -> Result<String, String> {
+pub async fn create_teams_flow(target: &Target, run: &str) -> anyhow::Result<String> {
     target
         .sfn
         .create_state_machine()
@@ -94,13 +95,13 @@ pub async fn create_teams_flow(target: &Target, run: &str) -> Result<String, Str
         .definition(teams_definition().to_string())
         .role_arn(format!(
             "arn:aws:iam::{}:role/hitl-load",
-            crate::template::ACCOUNT
+            local_stack::template::ACCOUNT
         ))
         .send()
         .await
         .map(|out| out.state_machine_arn().to_string())
         .map_err(|e| {
-            format!(
+            anyhow!(
                 "CreateStateMachine: {}",
                 aws_sdk_sfn::error::DisplayErrorContext(e)
             )
@@ -113,7 +114,7 @@ pub async fn start(
     channel: Channel,
     tag: &str,
     teams_flow: &str,
-) -> Result<String, String> {
+) -> anyhow::Result<String> {
     let (machine, input) = match channel {
         Channel::Slack => return slack::start(target, tag).await,
         Channel::Email => (
@@ -138,7 +139,7 @@ fn tags_in(text: &str) -> Vec<String> {
 }
 
 /// What a person would act on, for each tag already delivered to the channel.
-pub async fn find(target: &Target, channel: Channel) -> Result<HashMap<String, Handle>, String> {
+pub async fn find(target: &Target, channel: Channel) -> anyhow::Result<HashMap<String, Handle>> {
     let mut found = HashMap::new();
     match channel {
         Channel::Email => {
@@ -191,7 +192,7 @@ pub async fn find(target: &Target, channel: Channel) -> Result<HashMap<String, H
 /// Decides once, as a person would: a link's page is opened, then confirmed; a Slack button
 /// is clicked once. A failure is shown to the person, who tries again (twice at most, 2 s
 /// later); the calls of a failed try count as the stack made them.
-pub async fn decide(target: &Target, handle: &Handle) -> Result<(), String> {
+pub async fn decide(target: &Target, handle: &Handle) -> anyhow::Result<()> {
     let mut outcome = decide_once(target, handle).await;
     for _ in 0..2 {
         if outcome.is_ok() {
@@ -203,23 +204,18 @@ pub async fn decide(target: &Target, handle: &Handle) -> Result<(), String> {
     outcome
 }
 
-async fn decide_once(target: &Target, handle: &Handle) -> Result<(), String> {
+async fn decide_once(target: &Target, handle: &Handle) -> anyhow::Result<()> {
     match handle {
         Handle::Link(url) => {
-            let page = target
-                .http
-                .get(url)
-                .send()
-                .await
-                .map_err(|e| e.to_string())?;
+            let page = target.http.get(url).send().await?;
             if page.status().as_u16() != 200 {
-                return Err(format!("GET {url}: {}", page.status()));
+                return Err(anyhow!("GET {url}: {}", page.status()));
             }
             match email::confirm(target, url).await {
                 (_, Verdict::Recorded { .. }) => Ok(()),
                 // A try before this one was recorded though its answer was lost.
                 (_, Verdict::AlreadyDecided) => Ok(()),
-                (status, verdict) => Err(format!("confirming {url}: {status} {verdict:?}")),
+                (status, verdict) => Err(anyhow!("confirming {url}: {status} {verdict:?}")),
             }
         }
         Handle::Message { channel, ts } => {
@@ -230,14 +226,12 @@ async fn decide_once(target: &Target, handle: &Handle) -> Result<(), String> {
                 .post(url)
                 .json(&body)
                 .send()
-                .await
-                .map_err(|e| e.to_string())?
+                .await?
                 .json()
-                .await
-                .map_err(|e| e.to_string())?;
+                .await?;
             match answer["status"].as_u64() {
                 Some(200) => Ok(()),
-                _ => Err(format!("Slack click on {ts}: {answer}")),
+                _ => Err(anyhow!("Slack click on {ts}: {answer}")),
             }
         }
     }
