@@ -380,7 +380,6 @@ proptest! {
             assert_only_our_markup(body, tame)?;
         }
     }
-
 }
 
 /// A page or email that shows nothing but our own markup passes; one with a user's tag fails.
