@@ -2,7 +2,6 @@
 # (every test). Both work on a fresh clone: they install the pinned Python tools into .venv.
 VENV := .venv
 SAM := $(VENV)/bin/sam
-FUNCTIONS := create-approval-links wait-for-approval send-email decision-api slack-request-action slack-expiry-sweeper
 # Lists every function SAM builds (the `Binary` of each function's BuildProperties in
 # template.yaml) with the template reader the local stack and the tests use (crates/sam_template).
 TEMPLATE_TOOL := target/debug/hitl-template
@@ -89,12 +88,14 @@ sam-build: sam-prebuild
 ## The cold path as users meet it (a command, not a timed test; docs/bench.md): the release
 ## bootstraps behind TLS, at a 128 MB Lambda's CPU share after init (cgroup; root on Linux), beside
 ## the lambda_runtime echo and Python + boto3 doing the same work. Functions and bench build in two
-## cargo runs, so the bench's features never reach the measured binaries.
+## cargo runs, so the bench's features never reach the measured binaries; the bench names the
+## functions it runs (hitl-bench-functions, from function_catalog).
 ## BENCH_ARGS, e.g. "--memory-mb 256", "--cases slack,post", "--events 50", "--no-throttle".
 BENCH_ARGS ?=
 bench: venv build
-	cargo build --release $(addprefix --bin ,$(FUNCTIONS))
 	cargo build --release -p bench
+	bins=$$("$${CARGO_TARGET_DIR:-target}/release/hitl-bench-functions") && \
+	  cargo build --release $$(printf -- '--bin %s ' $$bins)
 	"$${CARGO_TARGET_DIR:-target}/release/hitl-bench" --rounds 3 --events 100 $(BENCH_ARGS)
 
 ## Load under faults (a command, not a timed test): 1,000 email and 200 Slack executions, each

@@ -7,10 +7,12 @@
 use std::path::PathBuf;
 
 use axum::http::Method;
+use function_catalog::Function;
 use serde_json::{json, Value};
 
 use crate::cgroup::CpuLimit;
 use crate::events::{create_event, lambda_env, link_event};
+use crate::functions;
 use crate::prep::Stack;
 use crate::runner::{self, Program, Resident, Run};
 use crate::slack::Slack;
@@ -54,11 +56,16 @@ impl Case {
         }
     }
 
-    pub fn binary(self) -> &'static str {
+    /// The function the case measures.
+    pub fn function(self) -> &'static Function {
         match self {
-            Case::Create => "create-approval-links",
-            _ => "decision-api",
+            Case::Create => functions::CREATE,
+            Case::LinkGet | Case::LinkPost | Case::SlackClick => functions::DECISION,
         }
+    }
+
+    pub fn binary(self) -> &'static str {
+        self.function().binary
     }
 }
 
@@ -307,5 +314,23 @@ fn answered(case: Case, kind: Kind, outcome: &runner::Outcome) -> bool {
         (Ok(_), Kind::Echo, _) => true,
         (Ok(v), _, Case::Create) => v["approvalId"].is_string(),
         (Ok(v), _, _) => v["statusCode"] == 200,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `make bench` builds `functions::ALL` in release: every measured function is in it.
+    #[test]
+    fn every_case_runs_a_function_make_bench_builds() {
+        for case in Case::ALL {
+            assert!(
+                functions::ALL.contains(&case.function()),
+                "{}: {} is not in functions::ALL",
+                case.short(),
+                case.binary()
+            );
+        }
     }
 }

@@ -15,6 +15,7 @@
 mod cases;
 mod cgroup;
 mod events;
+mod functions;
 mod prep;
 mod report;
 mod runner;
@@ -177,8 +178,8 @@ async fn setup(options: &Options, workspace: &Path) -> anyhow::Result<Bench> {
         }
     };
     let helpers = Helpers {
-        create: Resident::start(&helper("create-approval-links")).await?,
-        slack_request: Resident::start(&helper("slack-request-action")).await?,
+        create: Resident::start(&helper(functions::CREATE.binary)).await?,
+        slack_request: Resident::start(&helper(functions::SLACK_REQUEST.binary)).await?,
     };
     let python = workspace.join(".venv/bin/python");
     if !python.exists() {
@@ -197,7 +198,8 @@ async fn setup(options: &Options, workspace: &Path) -> anyhow::Result<Bench> {
         helpers,
         links: Vec::new(),
     };
-    for binary in ["create-approval-links", "decision-api", "hitl-bench-echo"] {
+    let binaries = functions::ALL.map(|f| f.binary);
+    for binary in binaries.iter().chain(&["hitl-bench-echo"]) {
         if !options.bin_dir.join(binary).exists() {
             return Err(anyhow!(
                 "{binary} is not in {} (run `make bench`)",
