@@ -5,7 +5,9 @@ use async_trait::async_trait;
 
 use crate::{ApprovalRecord, DecisionOutput, HitlError, MessageRef, RecordedDecision};
 
+mod slack;
 mod ticketing;
+pub use slack::{Persona, SlackFormat, SlackMessage, SlackMessenger, Unfurl};
 pub use ticketing::{IssueTracker, Transition};
 
 /// The result of trying to record a decision (first decision wins).

@@ -205,5 +205,6 @@ pub async fn wait_for_approval(
 }
 
 pub mod jira;
+pub mod slack;
 mod link_pages;
 pub use link_pages::*;

@@ -7,10 +7,11 @@
 use async_trait::async_trait;
 use serde_json::Value;
 
-use crate::slack::{decided_line, expired_update, outcome_blocks, SlackMessage, SlackMessenger};
+use crate::slack::{decided_line, expired_update, outcome_blocks};
 use approvals::approval::rfc3339;
 use approvals::delivery::{deliver_decision, DeliveryOutcome};
 use approvals::ports::{ApprovalStore, Approvals, DecisionWrite, OutcomeNotifier, WorkflowResumer};
+use approvals::ports::{SlackMessage, SlackMessenger};
 use approvals::{ApprovalRecord, Channel, HitlError, MessageRef};
 
 mod asking;

@@ -2,6 +2,7 @@
 //! (our field names with values of any type and content, nested anyhow), each Task's contract
 //! either refuses it with a named error or runs; it never panics.
 
+use approvals::testing::FakeSlack;
 use approvals::testing::{FakeEmailSender, FakeJira};
 use approvals::testing::{FakeResumer, FakeStore};
 use approvals::use_cases::jira::{add_issue_comment, change_issue_status};
@@ -10,14 +11,16 @@ use approvals::{Channel, CreateLinksInput, HitlError, LinkSigner};
 use channels::email::{build_emails, SendEmailInput};
 use channels::jira::{AddIssueCommentInput, ChangeIssueStatusInput};
 use channels::slack::{
-    request_action, send_message, update_message, wait_target, RequestActionInput,
-    SendMessageInput, UpdateMessageInput, WaitForUserActionInput,
+    wait_target, RequestActionInput, SendMessageInput, UpdateMessageInput, WaitForUserActionInput,
 };
 use channels::teams::{self, ApproverMail, TeamsRequestActionInput, TeamsSendMessageInput};
-use channels::testing::{FakeSlack, FakeTeams};
+use channels::testing::FakeTeams;
 use proptest::prelude::*;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
+
+mod slack_common;
+use slack_common::{request_action, send_message, update_message};
 
 const NOW: i64 = 1_800_000_000;
 

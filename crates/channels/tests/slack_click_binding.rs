@@ -1,14 +1,16 @@
 //! A Slack click decides only the request whose own message carries it, from the configured
 //! workspace; whatever came with the click is escaped wherever it is shown.
 
+use approvals::testing::FakeSlack;
 use approvals::testing::{FakeResumer, FakeStore};
 use approvals::use_cases::{Delivery, LinkView};
 use approvals::{ApprovalRecord, Channel, MessageRef};
 use channels::pages::render;
-use channels::slack::*;
 use channels::slack_click::*;
-use channels::testing::FakeSlack;
 use serde_json::{json, Value};
+
+mod slack_common;
+use slack_common::{request_action, send_message};
 
 const NOW: i64 = 1_800_000_000;
 

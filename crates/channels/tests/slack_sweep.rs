@@ -27,9 +27,15 @@ impl Sweeping for World {
     }
 
     async fn sweep(&self, at: i64) -> SweepReport {
-        close_expired_messages(&self.store, &self.slack, at, SWEEP_BATCH)
-            .await
-            .unwrap()
+        approvals::use_cases::slack::close_expired_messages(
+            &self.store,
+            &self.slack,
+            &BlockKit,
+            at,
+            SWEEP_BATCH,
+        )
+        .await
+        .unwrap()
     }
 }
 

@@ -7,9 +7,9 @@
 //! `chat.update` is safe to repeat; `chat.postMessage` and `chat.postEphemeral` are not: after
 //! an ambiguous failure they fail with `Slack.Unconfirmed` instead of posting a second time.
 
+use approvals::ports::{SlackMessage, SlackMessenger};
 use approvals::{HitlError, MessageRef};
 use async_trait::async_trait;
-use channels::slack::{SlackMessage, SlackMessenger};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 

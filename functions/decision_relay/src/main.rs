@@ -95,7 +95,7 @@ impl Task for Deps {
         let slack = self
             .slack
             .as_ref()
-            .map(|api| SlackOutcome(api as &dyn channels::slack::SlackMessenger));
+            .map(|api| SlackOutcome(api as &dyn approvals::ports::SlackMessenger));
         let counted = slack.as_ref().map(|s| CountedRefusals(s));
         let notifier = counted.as_ref().map(|s| s as &dyn OutcomeNotifier);
         let clock = WallClock(Instant::now());

@@ -12,7 +12,8 @@ use approvals::{
     SlackUser,
 };
 use approvals::testing::FakeJira;
-use channels::testing::{FakeSlack, FakeTeams};
+use approvals::testing::FakeSlack;
+use channels::testing::FakeTeams;
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -105,19 +106,21 @@ async fn links_and_emails_fit_their_schemas_and_links_are_send_emails_approval()
 #[tokio::test]
 async fn chat_and_jira_outputs_fit_their_schemas() {
     let (store, slack) = (FakeStore::default(), FakeSlack::default());
-    let plain = read(json!({"channel": "C1", "text": "Hello"}));
-    let sent = channels::slack::send_message(plain, &store, &slack, 30, NOW)
+    let plain: channels::slack::SendMessageInput = read(json!({"channel": "C1", "text": "Hello"}));
+    let sent = approvals::use_cases::slack::send_message(plain.validate().unwrap(), &store, &slack, 30, NOW)
         .await
         .unwrap();
     assert_fits("slack_send_message.output.json", &sent);
     let buttons = json!({"channel": "C1", "text": "Pick", "blocks": [{"type": "actions", "elements": [{"type": "button", "action_id": "go", "text": {"type": "plain_text", "text": "Go"}, "value": "go"}]}]});
-    let waitable = channels::slack::send_message(read(buttons), &store, &slack, 30, NOW)
+    let buttons: channels::slack::SendMessageInput = read(buttons);
+    let waitable = approvals::use_cases::slack::send_message(buttons.validate().unwrap(), &store, &slack, 30, NOW)
         .await
         .unwrap();
     assert!(waitable.approval_id.is_some());
     assert_fits("slack_send_message.output.json", &waitable);
-    let update = read(json!({"message": waitable, "text": "Done"}));
-    let updated = channels::slack::update_message(update, &slack)
+    let update: channels::slack::UpdateMessageInput = read(json!({"message": waitable, "text": "Done"}));
+    let (target, message) = update.validate().unwrap();
+    let updated = approvals::use_cases::slack::update_message(target, message, &slack)
         .await
         .unwrap();
     assert_fits("slack_update_message.output.json", &updated);

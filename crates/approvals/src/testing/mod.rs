@@ -10,6 +10,7 @@
 pub mod email;
 pub mod instrumented;
 pub mod jira;
+pub mod slack;
 pub mod resumer;
 pub mod store;
 pub mod store_contract;
@@ -19,6 +20,7 @@ mod store_contract_protocol;
 pub use email::FakeEmailSender;
 pub use instrumented::{InstrumentedStore, WriteFault};
 pub use jira::FakeJira;
+pub use slack::FakeSlack;
 pub use resumer::FakeResumer;
 pub use store::FakeStore;
 

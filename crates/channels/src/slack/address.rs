@@ -4,15 +4,7 @@
 
 use super::*;
 use approvals::input::{check_length, non_blank};
-
-/// Where to post, as the input named it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Destination {
-    /// A channel id, `#name`, or a user id (the bot's DM with them).
-    Conversation(String),
-    /// A person by their email address: looked up, then their DM.
-    Email(String),
-}
+use approvals::use_cases::slack::Destination;
 
 /// `channel` or `user` (exactly one): where to post. `user` is a user id (`U…`) or the
 /// person's email address.
@@ -51,29 +43,6 @@ pub(crate) fn is_email(value: &str) -> bool {
         }
         None => false,
     }
-}
-
-/// What `chat.postMessage` gets as `channel`: the conversation as given, or the user id of
-/// the person with that address (posting to a user id reaches the bot's DM with them).
-pub(crate) async fn resolve(
-    destination: Destination,
-    slack: &dyn SlackMessenger,
-) -> Result<String, HitlError> {
-    match destination {
-        Destination::Conversation(channel) => Ok(channel),
-        Destination::Email(email) => slack.lookup_user_by_email(&email).await,
-    }
-}
-
-/// Who the message appears to come from, instead of the app's own name and icon. Slack
-/// applies it only with the `chat:write.customize` scope (without it, it posts under the
-/// app's name).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Persona {
-    pub username: Option<String>,
-    /// `:robot_face:`; wins over `icon_url` when both are set.
-    pub icon_emoji: Option<String>,
-    pub icon_url: Option<String>,
 }
 
 /// Slack's limit for a bot's display name.

@@ -106,17 +106,6 @@ pub struct SendMessageInput {
     pub request_key: Option<String>,
 }
 
-/// Output of Slack Send Message; the input of Update Message and Wait For User Action.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct SentMessage {
-    pub channel: String,
-    pub ts: String,
-    /// Set when the message has buttons: Wait For User Action can wait on it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub approval_id: Option<String>,
-}
-
 /// Input of Slack Update Message: Send Message's output plus the new content.
 #[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -252,12 +241,6 @@ pub(crate) fn is_ts(ts: &str) -> bool {
         }
         None => false,
     }
-}
-
-/// The approval id of a message a workflow may wait on: derived from where it is, so a click
-/// that comes before the wait finds the same record.
-pub fn message_approval_id(message: &MessageRef) -> String {
-    format!("slack-{}-{}", message.channel, message.ts)
 }
 
 pub(crate) fn validate_buttons(buttons: Option<Vec<Button>>) -> Result<Vec<Button>, HitlError> {

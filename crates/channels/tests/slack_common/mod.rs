@@ -1,12 +1,47 @@
 //! What the Slack use-case tests share: a world of in-memory ports and the inputs they send.
 #![allow(dead_code)] // each test file uses its own part
 
+use approvals::ports::{ChatApprovals, SlackMessenger};
+use approvals::testing::FakeSlack;
 use approvals::testing::{FakeResumer, FakeStore};
+use approvals::use_cases::slack as use_case;
 use approvals::{HitlError, MessageRef};
 use channels::slack::*;
 use channels::slack_click::*;
-use channels::testing::FakeSlack;
 use serde_json::{json, Value};
+
+/// Slack Request Action as its function runs it: the input checked here, then the use case.
+pub async fn request_action(
+    input: RequestActionInput,
+    store: &dyn ChatApprovals,
+    slack: &dyn SlackMessenger,
+    approval_id: String,
+    retention_days: i64,
+    now: i64,
+) -> Result<RequestActionOutput, HitlError> {
+    let request = input.validate(approval_id)?;
+    use_case::request_action(request, store, slack, retention_days, now).await
+}
+
+/// Slack Send Message as its function runs it.
+pub async fn send_message(
+    input: SendMessageInput,
+    store: &dyn ChatApprovals,
+    slack: &dyn SlackMessenger,
+    retention_days: i64,
+    now: i64,
+) -> Result<SentMessage, HitlError> {
+    use_case::send_message(input.validate()?, store, slack, retention_days, now).await
+}
+
+/// Slack Update Message as its function runs it.
+pub async fn update_message(
+    input: UpdateMessageInput,
+    slack: &dyn SlackMessenger,
+) -> Result<SentMessage, HitlError> {
+    let (target, message) = input.validate()?;
+    use_case::update_message(target, message, slack).await
+}
 
 pub const NOW: i64 = 1_800_000_000;
 pub const SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";

@@ -5,7 +5,7 @@ use anyhow::anyhow;
 use approvals::testing::{FakeEmailSender, FakeResumer, FakeStore};
 use approvals::HitlError;
 use approvals::testing::FakeJira;
-use channels::testing::FakeSlack;
+use approvals::testing::FakeSlack;
 use serde_json::Value;
 
 pub const NOW: i64 = 1_800_000_000;
@@ -56,18 +56,25 @@ pub async fn code_verdict(function: &str, input: &Value) -> anyhow::Result<()> {
                     .map(drop)
             }
             "slack_request_action" => {
-                channels::slack::request_action(read(input)?, &store, &slack, "a-1".into(), 30, NOW)
+                let request = read::<channels::slack::RequestActionInput>(input)?;
+                let request = request.validate("a-1".into())?;
+                approvals::use_cases::slack::request_action(request, &store, &slack, 30, NOW)
                     .await
                     .map(drop)
             }
             "slack_send_message" => {
-                channels::slack::send_message(read(input)?, &store, &slack, 30, NOW)
+                let post = read::<channels::slack::SendMessageInput>(input)?.validate()?;
+                approvals::use_cases::slack::send_message(post, &store, &slack, 30, NOW)
                     .await
                     .map(drop)
             }
-            "slack_update_message" => channels::slack::update_message(read(input)?, &slack)
-                .await
-                .map(drop),
+            "slack_update_message" => {
+                let update = read::<channels::slack::UpdateMessageInput>(input)?;
+                let (target, message) = update.validate()?;
+                approvals::use_cases::slack::update_message(target, message, &slack)
+                    .await
+                    .map(drop)
+            }
             "slack_wait_for_user_action" => channels::slack::wait_target(read(input)?).map(drop),
             "jira_add_issue_comment" => {
                 let request = read::<channels::jira::AddIssueCommentInput>(input)?.validate()?;

@@ -5,8 +5,8 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use crate::slack::{SlackMessage, SlackMessenger};
-use approvals::{HitlError, MessageRef, Retry};
+use crate::ports::{SlackMessage, SlackMessenger};
+use crate::{HitlError, MessageRef, Retry};
 
 /// The people `users.lookupByEmail` finds: `(email, user id)`.
 pub const PEOPLE: &[(&str, &str)] = &[("alice@corp.com", "U0ALICE"), ("bob@corp.com", "U0BOB")];

@@ -2,9 +2,8 @@
 
 use serde::Serialize;
 
-use super::*;
-use approvals::ports::MessageStore;
-use approvals::Retry;
+use crate::ports::{MessageStore, SlackFormat, SlackMessenger};
+use crate::{HitlError, Retry};
 
 /// How many expired messages one sweep closes; the next sweep goes on from there.
 pub const SWEEP_BATCH: usize = 50;
@@ -28,10 +27,11 @@ pub struct SweepReport {
 pub async fn close_expired_messages(
     store: &dyn MessageStore,
     slack: &dyn SlackMessenger,
+    format: &dyn SlackFormat,
     now: i64,
     limit: usize,
 ) -> Result<SweepReport, HitlError> {
-    close_expired_messages_while(store, slack, now, limit, &|| true).await
+    close_expired_messages_while(store, slack, format, now, limit, &|| true).await
 }
 
 /// [`close_expired_messages`], starting no new message once `keep_going` says no (the
@@ -39,6 +39,7 @@ pub async fn close_expired_messages(
 pub async fn close_expired_messages_while(
     store: &dyn MessageStore,
     slack: &dyn SlackMessenger,
+    format: &dyn SlackFormat,
     now: i64,
     limit: usize,
     keep_going: &(dyn Fn() -> bool + Sync),
@@ -55,7 +56,7 @@ pub async fn close_expired_messages_while(
         // message is closed with the outcome line alone.
         let blocks: Vec<serde_json::Value> =
             serde_json::from_str(&expired.shown).unwrap_or_default();
-        let update = expired_update(&expired.title, expired.expires_at, &blocks);
+        let update = format.expired_message(&expired.title, expired.expires_at, &blocks);
         match slack.update(&expired.message, &update).await {
             Ok(()) => report.closed.push(approval_id),
             // The message or its channel no longer exists: nothing is left to close.
