@@ -98,7 +98,7 @@ mod tests {
                 "x".repeat(40)
             });
         std::fs::remove_dir_all(&dir).unwrap();
-        let error = loaded.unwrap_err();
+        let error = loaded.unwrap_err().to_string();
         assert!(
             error.contains("function ExtraFunction is not in"),
             "{error}"

@@ -73,20 +73,16 @@ pub fn state_machine_arn(name: &str) -> String {
 /// Reads and resolves the template, and refuses one whose functions are not those of
 /// `function_catalog` (the binaries this workspace builds). `overrides` win over parameter
 /// defaults; parameters with neither, and generated secrets, get `generated(name)` (e.g. a
-/// random signing key). The error is text while the stack's callers still take `String`s
-/// (`.map_err(anyhow::Error::msg)` once they use `anyhow`).
+/// random signing key).
 pub fn load(
     path: &Path,
     api_base: &str,
     overrides: &BTreeMap<String, String>,
     generated: impl Fn(&str) -> String,
-) -> Result<Stack, String> {
-    let load = || -> anyhow::Result<Stack> {
-        let template = Template::read(path)?;
-        check_catalog(&template)?;
-        deploy(&template, api_base, overrides, &generated)
-    };
-    load().map_err(|e| format!("{e:#}"))
+) -> anyhow::Result<Stack> {
+    let template = Template::read(path)?;
+    check_catalog(&template)?;
+    deploy(&template, api_base, overrides, &generated)
 }
 
 /// The template deployed locally, its API at `api_base`.
