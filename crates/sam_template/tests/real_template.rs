@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use sam_template::yaml::Value as Yaml;
 use sam_template::{Deployment, Template};
 
 fn product_template() -> Template {
@@ -67,4 +68,41 @@ fn the_template_deploys_with_its_defaults() {
             f.name
         );
     }
+}
+
+/// What cfn-lint's WS1004 cannot see (the template suppresses it on each function): every
+/// function logs to a group of its own that has a retention, and has reserved concurrency.
+#[test]
+fn every_function_of_the_real_template_logs_to_a_group_with_retention() {
+    // HITL_TEMPLATE: another template to check (e.g. a changed copy, to see this test fail).
+    let root = std::env::var_os("HITL_TEMPLATE").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml"),
+        std::path::PathBuf::from,
+    );
+    let template = Template::read(&root).unwrap();
+    let doc = template.document();
+    let reference = |v: &Yaml| match v {
+        Yaml::Tagged(t) if t.tag == "!Ref" => t.value.as_str().map(str::to_string),
+        _ => None,
+    };
+    let mut groups = std::collections::BTreeSet::new();
+    for function in template.resources_of_type(sam_template::FUNCTION) {
+        let (id, resource) = (function.logical_id, function.value);
+        let props = &resource["Properties"];
+        let group = reference(&props["LoggingConfig"]["LogGroup"])
+            .unwrap_or_else(|| panic!("{id:?} has no LoggingConfig.LogGroup: !Ref <group>"));
+        let group_resource = &doc["Resources"][group.as_str()];
+        assert_eq!(group_resource["Type"], "AWS::Logs::LogGroup", "{group}");
+        assert!(
+            reference(&group_resource["Properties"]["RetentionInDays"]).as_deref()
+                == Some("LogRetentionDays"),
+            "{group} keeps logs for LogRetentionDays"
+        );
+        assert!(groups.insert(group.clone()), "{group} is shared");
+        assert!(
+            !props["ReservedConcurrentExecutions"].is_null(),
+            "{id:?} has no ReservedConcurrentExecutions"
+        );
+    }
+    assert_eq!(groups.len(), 15);
 }

@@ -33,6 +33,40 @@ impl Resolver<'_> {
             "GetAtt" => string(self.get_att_intrinsic(arg)?),
             "Sub" => string(self.sub_intrinsic(arg)?),
             "Join" => string(self.join(arg)?),
+            "If" | "Equals" | "Not" | "And" | "Or" | "Condition" => {
+                self.condition_function(name, arg)
+            }
+            "Select" => self.select(arg),
+            "Split" => {
+                let v = args("Split", arg, 2..=2)?;
+                let separator = v[0]
+                    .as_str()
+                    .ok_or_else(|| error("!Split takes a separator"))?;
+                let parts = self.resolve_str(&v[1])?;
+                let parts = parts.split(separator).map(|s| Json::String(s.into()));
+                Ok(Json::Array(parts.collect()))
+            }
+            "FindInMap" => {
+                let v = args("FindInMap", arg, 3..=3)?;
+                let keys = v.iter().map(|k| self.resolve_str(k));
+                let keys = keys.collect::<Result<Vec<_>>>()?;
+                let value = self.find_in_map(&keys[0], &keys[1], &keys[2]);
+                self.resolve(
+                    value.ok_or_else(|| error(format!("!FindInMap {keys:?}: no such entry")))?,
+                )
+            }
+            "Base64" => {
+                let plain = self.resolve_str(arg)?;
+                string(base64::engine::general_purpose::STANDARD.encode(plain))
+            }
+            other => Err(error(format!("!{other} cannot be resolved outside AWS"))),
+        }
+    }
+
+    /// `!If` (the branch its condition picks), and the condition functions.
+    fn condition_function(&self, name: &str, arg: &Yaml) -> Result<Json> {
+        let boolean = |b: bool| Ok(Json::Bool(b));
+        match name {
             "If" => {
                 let v = args("If", arg, 3..=3)?;
                 let cond = self.condition(v[0].as_str().unwrap_or_default());
@@ -40,56 +74,20 @@ impl Resolver<'_> {
             }
             "Equals" => {
                 let v = args("Equals", arg, 2..=2)?;
-                Ok(Json::Bool(self.resolve(&v[0])? == self.resolve(&v[1])?))
+                boolean(self.resolve(&v[0])? == self.resolve(&v[1])?)
             }
-            "Not" => {
-                let v = args("Not", arg, 1..=1)?;
-                Ok(Json::Bool(!self.boolean(&v[0])?))
-            }
+            "Not" => boolean(!self.boolean(&args("Not", arg, 1..=1)?[0])?),
             "And" | "Or" => {
-                let v = args(name, arg, 2..=10)?;
-                let values = v
-                    .iter()
-                    .map(|c| self.boolean(c))
-                    .collect::<Result<Vec<_>>>()?;
+                let values = args(name, arg, 2..=10)?.iter().map(|c| self.boolean(c));
+                let values = values.collect::<Result<Vec<_>>>()?;
                 let all = name == "And";
-                Ok(Json::Bool(if all {
+                boolean(if all {
                     values.iter().all(|b| *b)
                 } else {
                     values.iter().any(|b| *b)
-                }))
+                })
             }
-            "Condition" => Ok(Json::Bool(self.condition(arg.as_str().unwrap_or_default()))),
-            "Select" => self.select(arg),
-            "Split" => {
-                let v = args("Split", arg, 2..=2)?;
-                let separator = v[0]
-                    .as_str()
-                    .ok_or_else(|| error("!Split takes a separator"))?;
-                let whole = self.resolve_str(&v[1])?;
-                Ok(Json::Array(
-                    whole
-                        .split(separator)
-                        .map(|s| Json::String(s.into()))
-                        .collect(),
-                ))
-            }
-            "FindInMap" => {
-                let v = args("FindInMap", arg, 3..=3)?;
-                let keys = v
-                    .iter()
-                    .map(|k| self.resolve_str(k))
-                    .collect::<Result<Vec<_>>>()?;
-                let value = self.find_in_map(&keys[0], &keys[1], &keys[2]);
-                let value =
-                    value.ok_or_else(|| error(format!("!FindInMap {keys:?}: no such entry")))?;
-                self.resolve(value)
-            }
-            "Base64" => {
-                let plain = self.resolve_str(arg)?;
-                string(base64::engine::general_purpose::STANDARD.encode(plain))
-            }
-            other => Err(error(format!("!{other} cannot be resolved outside AWS"))),
+            _ => boolean(self.condition(arg.as_str().unwrap_or_default())),
         }
     }
 
