@@ -206,5 +206,6 @@ pub async fn wait_for_approval(
 
 pub mod jira;
 pub mod slack;
+pub mod slack_click;
 mod link_pages;
 pub use link_pages::*;

@@ -19,7 +19,8 @@ use approvals::ports::{Persona, SlackMessage, Unfurl};
 pub use approvals::use_cases::slack::{
     message_approval_id, RequestActionOutput, SentMessage, SweepReport, SWEEP_BATCH,
 };
-use approvals::{Decision, HitlError, MessageRef, RecordedDecision};
+use approvals::use_cases::slack_click::{Click, ClickRefusal};
+use approvals::{ApprovalRecord, Decision, FollowUp, HitlError, MessageRef, RecordedDecision};
 
 mod address;
 mod blocks;
@@ -135,4 +136,19 @@ impl SlackFormat for BlockKit {
     fn decided_line(&self, decision: &RecordedDecision) -> String {
         decided_line(decision)
     }
+
+    fn too_late_line(&self) -> String {
+        TOO_LATE_TASK.into()
+    }
+
+    fn refusal(&self, refusal: &ClickRefusal) -> String {
+        crate::slack_click::refusal_text(refusal)
+    }
+
+    fn follow_up_view(&self, record: &ApprovalRecord, question: &FollowUp, click: &Click) -> Value {
+        crate::slack_click::modal::follow_up_view(record, question, click)
+    }
 }
+
+const TOO_LATE_TASK: &str =
+    ":hourglass: *Too late*: the workflow had already stopped waiting; nothing was changed";

@@ -2,6 +2,7 @@
 //! and decides nothing; the submission is checked (refused answers record nothing, show a
 //! message under the field); a valid one decides once, with the typed answer, and resumes.
 
+use approvals::use_cases::slack_click::{ClickOutcome, ClickStep};
 use approvals::{HitlError, MessageRef, Retry};
 use channels::slack_click::modal::{ANSWER_ACTION_ID, ANSWER_BLOCK_ID};
 use channels::slack_click::*;

@@ -4,11 +4,15 @@
 
 use approvals::ports::{ApprovalStore, MessageStore};
 use approvals::testing::FakeStore;
+use approvals::use_cases::slack_click::ClickStep;
 use approvals::{ApprovalRecord, Channel, MessageRef};
 use channels::slack::{sign, verify_signature, SIGNATURE_MAX_AGE_SECONDS};
-use channels::slack_click::{parse_interaction, record_click, BlockActions, ClickStep};
+use channels::slack_click::{parse_interaction, BlockActions};
+
+mod slack_common;
 use proptest::prelude::*;
 use serde_json::{json, Value};
+use slack_common::record_click;
 
 const NOW: i64 = 1_800_000_000;
 

@@ -10,7 +10,8 @@ use channels::slack_click::*;
 use serde_json::{json, Value};
 
 mod slack_common;
-use slack_common::{request_action, send_message};
+use approvals::use_cases::slack_click::ClickOutcome;
+use slack_common::{follow_up, record_click, request_action, send_message};
 
 const NOW: i64 = 1_800_000_000;
 

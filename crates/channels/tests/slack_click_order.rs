@@ -5,9 +5,9 @@
 use std::sync::Mutex;
 
 use approvals::ports::{ResumeOutcome, WorkflowResumer};
+use approvals::use_cases::slack_click::ClickOutcome;
 use approvals::{DecisionOutput, HitlError, MessageRef};
 use async_trait::async_trait;
-use channels::slack_click::*;
 
 mod slack_common;
 use slack_common::*;

@@ -114,7 +114,7 @@ fn action_payload(
 
 #[tokio::test]
 async fn only_the_named_actions_count_and_a_select_records_its_value() {
-    use channels::slack_click::{handle_click, ClickOutcome};
+    use approvals::use_cases::slack_click::ClickOutcome;
     let w = World::default();
     let input = region_question(json!(["region"]));
     let sent = send_message(

@@ -1,9 +1,9 @@
 //! The expiry sweep with in-memory ports: unanswered requests lose their buttons once, decided
 //! ones are never swept, a rate limit ends a sweep early and the next one finishes.
 
+use approvals::use_cases::slack_click::ClickOutcome;
 use approvals::{HitlError, MessageRef};
 use channels::slack::*;
-use channels::slack_click::*;
 use serde_json::json;
 
 mod slack_common;

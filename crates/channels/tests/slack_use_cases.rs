@@ -2,11 +2,11 @@
 //! click wins, message update, ephemeral refusals), and waiting on a sent message.
 
 use approvals::delivery::relay;
+use approvals::use_cases::slack_click::{Chat, ClickOutcome, SlackOutcome};
 use approvals::use_cases::wait_for_approval;
 use approvals::use_cases::TaskStatus;
 use approvals::{HitlError, MessageRef, Retry};
 use channels::slack::*;
-use channels::slack_click::*;
 use serde_json::json;
 
 mod slack_common;
@@ -289,7 +289,10 @@ async fn a_message_whose_update_failed_gets_the_outcome_from_the_relay() {
         w.slack.updated.lock().unwrap().is_empty(),
         "the update failed"
     );
-    let notifier = SlackOutcome(&w.slack);
+    let notifier = SlackOutcome(Chat {
+        slack: &w.slack,
+        format: &BlockKit,
+    });
     let report = relay(&w.store, &w.resumer, Some(&notifier), NOW + 30, 10)
         .await
         .unwrap();
@@ -315,7 +318,10 @@ async fn a_message_update_that_keeps_failing_is_retried_later_not_on_every_pass(
     };
     *w.slack.update_errors.lock().unwrap() = vec![slack_down(), slack_down(), slack_down()];
     w.click(&sent, "U0ALICE", 0).await;
-    let notifier = SlackOutcome(&w.slack);
+    let notifier = SlackOutcome(Chat {
+        slack: &w.slack,
+        format: &BlockKit,
+    });
     let report = relay(&w.store, &w.resumer, Some(&notifier), NOW + 30, 10)
         .await
         .unwrap();

@@ -3,9 +3,13 @@
 //! could only confirm our own reading of Slack's format.
 
 use approvals::testing::FakeStore;
+use approvals::use_cases::slack_click::{ClickRefusal, ClickStep};
 use approvals::{ApprovalRecord, Channel, Decision, MessageRef};
 use channels::slack::message_approval_id;
 use channels::slack_click::*;
+
+mod slack_common;
+use slack_common::record_click;
 
 const NOW: i64 = 1_800_000_000;
 

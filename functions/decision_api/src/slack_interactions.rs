@@ -8,6 +8,7 @@
 
 use std::time::{Duration, Instant};
 
+use approvals::use_cases::slack_click::{follow_up, record_click, Chat, ClickOutcome, ClickStep};
 use approvals::HitlError;
 use aws_adapters::sdk_config::{approval_store, interactive_sdk_config};
 use aws_adapters::secrets::{SecretReader, SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET};
@@ -15,10 +16,8 @@ use aws_adapters::{DynamoApprovalStore, StepFunctionsResumer};
 use aws_config::SdkConfig;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use channels::slack::verify_signature;
-use channels::slack_click::{
-    answer_errors, follow_up, parse_interaction, record_click, ClickOutcome, ClickStep,
-};
+use channels::slack::{verify_signature, BlockKit};
+use channels::slack_click::{answer_errors, interaction, parse_interaction};
 use lambda_kit::Settings;
 use lambda_kit::{correlation, now};
 use saas_adapters::slack::SlackWebApi;
@@ -148,7 +147,12 @@ pub async fn handle(
         Ok(payload) => payload,
         Err(err) => return reply(400, &err.to_string()),
     };
-    let recording = record_click(payload, slack.team_id.as_deref(), store, now);
+    let recording = record_click(
+        interaction(payload, now),
+        slack.team_id.as_deref(),
+        store,
+        now,
+    );
     let step = match tokio::time::timeout(RECORD_BUDGET, recording).await {
         Ok(Ok(step)) => step,
         Ok(Err(err)) => {
@@ -175,8 +179,11 @@ pub async fn handle(
         return reply_json(&answer_errors(reason));
     }
     let left = ANSWER_BUDGET.saturating_sub(started.elapsed());
-    let outcome =
-        tokio::time::timeout(left, follow_up(step, store, resumer, &slack.api, now)).await;
+    let chat = Chat {
+        slack: &slack.api,
+        format: &BlockKit,
+    };
+    let outcome = tokio::time::timeout(left, follow_up(step, store, resumer, chat, now)).await;
     log_outcome(outcome);
     reply(200, "")
 }

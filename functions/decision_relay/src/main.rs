@@ -9,12 +9,13 @@ use std::time::{Duration, Instant};
 use approvals::delivery::run::{relay_run, RunClock, RunLimits, RunReport};
 use approvals::delivery::RelayReport;
 use approvals::ports::OutcomeNotifier;
+use approvals::use_cases::slack_click::{Chat, SlackOutcome};
 use approvals::{ApprovalRecord, HitlError};
 use aws_adapters::cold_start::ColdContext;
 use aws_adapters::sdk_config::WaitDeps;
 use aws_adapters::secrets::SLACK_BOT_TOKEN;
 use aws_adapters::startup::{serve_task, Dependencies, Task};
-use channels::slack_click::SlackOutcome;
+use channels::slack::BlockKit;
 use lambda_kit::{metrics, now, ScheduleEvent};
 use saas_adapters::slack::SlackWebApi;
 
@@ -92,10 +93,12 @@ impl Task for Deps {
     type Output = RunReport;
 
     async fn handle(&self, _event: ScheduleEvent) -> Result<RunReport, HitlError> {
-        let slack = self
-            .slack
-            .as_ref()
-            .map(|api| SlackOutcome(api as &dyn approvals::ports::SlackMessenger));
+        let slack = self.slack.as_ref().map(|api| {
+            SlackOutcome(Chat {
+                slack: api,
+                format: &BlockKit,
+            })
+        });
         let counted = slack.as_ref().map(|s| CountedRefusals(s));
         let notifier = counted.as_ref().map(|s| s as &dyn OutcomeNotifier);
         let clock = WallClock(Instant::now());

@@ -5,7 +5,8 @@
 use async_trait::async_trait;
 use serde_json::Value;
 
-use crate::{HitlError, MessageRef, RecordedDecision};
+use crate::use_cases::slack_click::{Click, ClickRefusal};
+use crate::{ApprovalRecord, FollowUp, HitlError, MessageRef, RecordedDecision};
 
 /// A message to post or to put in place of another: `text` is the notification fallback and
 /// what shows where blocks cannot.
@@ -69,4 +70,10 @@ pub trait SlackFormat: Send + Sync {
     fn expired_message(&self, title: &str, expires_at: i64, shown: &[Value]) -> SlackMessage;
     /// The line saying who decided what, and when.
     fn decided_line(&self, decision: &RecordedDecision) -> String;
+    /// The line of a decision the workflow no longer waited for.
+    fn too_late_line(&self) -> String;
+    /// What the clicker is told when their click changed nothing.
+    fn refusal(&self, refusal: &ClickRefusal) -> String;
+    /// The modal that asks `question` after `click` on `record`'s message.
+    fn follow_up_view(&self, record: &ApprovalRecord, question: &FollowUp, click: &Click) -> Value;
 }

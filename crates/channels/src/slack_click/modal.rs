@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 
 use super::payload::{recorded, teams_of, BlockActions, Click};
 use crate::slack::{mrkdwn_escape, plain};
+use approvals::use_cases::slack_click::Submission;
 use approvals::{AnswerKind, ApprovalRecord, ChosenAction, FollowUp, MessageRef};
 
 /// The modal's `callback_id`: a submission of any other view is not ours.
@@ -87,14 +88,6 @@ pub fn follow_up_view(record: &ApprovalRecord, question: &FollowUp, click: &Clic
 /// and keeps the modal open.
 pub fn answer_errors(reason: &str) -> Value {
     json!({"response_action": "errors", "errors": {ANSWER_BLOCK_ID: reason}})
-}
-
-/// A submitted modal: the click it continues (the decision as that click would have made it)
-/// and what was typed.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Submission {
-    pub click: Click,
-    pub answer: Option<String>,
 }
 
 /// The submission a payload stands for; `None` for any other payload or view.

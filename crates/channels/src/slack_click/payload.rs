@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::selection::{chosen_action, decision_value, PayloadAction};
 use crate::slack::{message_approval_id, BLOCK_ID_PREFIX};
+pub use approvals::use_cases::slack_click::Click;
 use approvals::{
     Channel, ChosenAction, DecidedBy, Decision, HitlError, MessageRef, RecordedDecision, SlackUser,
 };
@@ -95,23 +96,6 @@ pub fn parse_interaction(form_body: &str) -> Result<BlockActions, HitlError> {
     serde_json::from_str(&payload).map_err(|e| {
         HitlError::invalid_input(format!("the payload is not a Slack interaction: {e}"))
     })
-}
-
-/// A click on a button, or a choice in a select, radio buttons, checkboxes or a picker:
-/// which request, on which message, by whom, from which workspace, with what value.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Click {
-    pub approval_id: String,
-    /// The message whose button was clicked (the click's container).
-    pub message: MessageRef,
-    pub user_id: String,
-    /// Every workspace id the click names (`team.id`, `user.team_id`).
-    pub teams: Vec<String>,
-    pub decision: RecordedDecision,
-    /// The message's blocks as the click carried them (shown again without buttons).
-    pub blocks: Vec<Value>,
-    /// The click's `trigger_id`, to open a modal with (a follow-up question).
-    pub trigger_id: Option<String>,
 }
 
 /// Every workspace id a payload names (`team.id`, `user.team_id`).

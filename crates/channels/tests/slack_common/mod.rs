@@ -1,10 +1,11 @@
 //! What the Slack use-case tests share: a world of in-memory ports and the inputs they send.
 #![allow(dead_code)] // each test file uses its own part
 
-use approvals::ports::{ChatApprovals, SlackMessenger};
+use approvals::ports::{ApprovalStore, Approvals, ChatApprovals, SlackMessenger, WorkflowResumer};
 use approvals::testing::FakeSlack;
 use approvals::testing::{FakeResumer, FakeStore};
 use approvals::use_cases::slack as use_case;
+use approvals::use_cases::slack_click::{self as click_use_case, Chat, ClickOutcome, ClickStep};
 use approvals::{HitlError, MessageRef};
 use channels::slack::*;
 use channels::slack_click::*;
@@ -32,6 +33,44 @@ pub async fn send_message(
     now: i64,
 ) -> Result<SentMessage, HitlError> {
     use_case::send_message(input.validate()?, store, slack, retention_days, now).await
+}
+
+/// The click's first step as the Decision API runs it: the payload read here, then the use
+/// case.
+pub async fn record_click(
+    payload: BlockActions,
+    workspace: Option<&str>,
+    store: &dyn ApprovalStore,
+    now: i64,
+) -> Result<ClickStep, HitlError> {
+    click_use_case::record_click(interaction(payload, now), workspace, store, now).await
+}
+
+/// The click's second step, with Slack's Block Kit.
+pub async fn follow_up(
+    step: ClickStep,
+    store: &dyn Approvals,
+    resumer: &dyn WorkflowResumer,
+    slack: &dyn SlackMessenger,
+    now: i64,
+) -> ClickOutcome {
+    let chat = Chat {
+        slack,
+        format: &BlockKit,
+    };
+    click_use_case::follow_up(step, store, resumer, chat, now).await
+}
+
+/// Both steps at once.
+pub async fn handle_click(
+    payload: BlockActions,
+    store: &dyn Approvals,
+    resumer: &dyn WorkflowResumer,
+    slack: &dyn SlackMessenger,
+    now: i64,
+) -> Result<ClickOutcome, HitlError> {
+    let step = record_click(payload, None, store, now).await?;
+    Ok(follow_up(step, store, resumer, slack, now).await)
 }
 
 /// Slack Update Message as its function runs it.

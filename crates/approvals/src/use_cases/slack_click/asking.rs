@@ -3,7 +3,6 @@
 //! message under the field, recording nothing). Cancelling the modal decides nothing: the
 //! message keeps its buttons.
 
-use super::modal::{follow_up_view, parse_submission, Submission};
 use super::*;
 
 /// Whether `click` must be answered with the request's question first: the request is open
@@ -17,14 +16,11 @@ pub(super) fn asks(record: &ApprovalRecord, click: &Click, now: i64) -> bool {
 
 /// Opens the question for the clicker. If Slack does not let us (the click's trigger expired,
 /// was used, or Slack failed), nothing is decided and the clicker is told to click again.
-pub(super) async fn ask(
-    click: Click,
-    record: ApprovalRecord,
-    slack: &dyn SlackMessenger,
-) -> ClickOutcome {
+pub(super) async fn ask(click: Click, record: ApprovalRecord, chat: Chat<'_>) -> ClickOutcome {
+    let slack = chat.slack;
     let opened = match (&click.trigger_id, &record.follow_up) {
         (Some(trigger), Some(question)) => {
-            let view = follow_up_view(&record, question, &click);
+            let view = chat.format.follow_up_view(&record, question, &click);
             slack.open_view(trigger, &view).await
         }
         _ => Err(HitlError::invalid_input("the click carried no trigger_id")),
@@ -48,14 +44,12 @@ pub(super) async fn ask(
 /// A submitted question: checked again like a click (workspace, the request's own message, the
 /// allow-list), then its answer by the question's kind; a refused answer records nothing.
 pub(super) async fn record_submission(
-    payload: BlockActions,
+    submission: Submission,
     workspace: Option<&str>,
     store: &dyn ApprovalStore,
     now: i64,
 ) -> Result<ClickStep, HitlError> {
-    let Some(Submission { click, answer }) = parse_submission(payload, now) else {
-        return Ok(ClickStep::Ignored);
-    };
+    let Submission { click, answer } = submission;
     let (mut click, record) = match checked(click, workspace, store).await? {
         Checked::Allowed(click, record) => (click, record),
         Checked::Refused(step) => return Ok(step),

@@ -1,0 +1,404 @@
+//! A click on a Slack button, in two steps so the interactivity endpoint can answer Slack
+//! within its 3 seconds whatever happens: [`record_click`] (the click's own checks, first
+//! click wins) is all that must happen before the answer; [`follow_up`] (deliver, update the
+//! message, tell the clicker) is best effort, and whatever it leaves undone the relay
+//! finishes.
+//!
+//! The click arrives read from Slack's payload by `channels::slack_click` ([`Interaction`]);
+//! what the clicker and the message are shown is rendered through [`SlackFormat`].
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+use crate::approval::rfc3339;
+use crate::delivery::{deliver_decision, DeliveryOutcome};
+use crate::ports::{
+    ApprovalStore, Approvals, DecisionWrite, OutcomeNotifier, SlackFormat, SlackMessage,
+    SlackMessenger, WorkflowResumer,
+};
+use crate::{ApprovalRecord, Channel, HitlError, MessageRef, RecordedDecision};
+
+mod asking;
+mod refusal;
+pub use refusal::ClickRefusal;
+
+/// A click on a button, or a choice in a select, radio buttons, checkboxes or a picker:
+/// which request, on which message, by whom, from which workspace, with what value. Read
+/// from Slack's payload by `channels::slack_click`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Click {
+    pub approval_id: String,
+    /// The message whose button was clicked (the click's container).
+    pub message: MessageRef,
+    pub user_id: String,
+    /// Every workspace id the click names (`team.id`, `user.team_id`).
+    pub teams: Vec<String>,
+    pub decision: RecordedDecision,
+    /// The message's blocks as the click carried them (shown again without buttons).
+    pub blocks: Vec<Value>,
+    /// The click's `trigger_id`, to open a modal with (a follow-up question).
+    pub trigger_id: Option<String>,
+}
+
+/// A submitted follow-up question: the click it continues (the decision as that click would
+/// have made it) and what was typed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Submission {
+    pub click: Click,
+    pub answer: Option<String>,
+}
+
+/// What a Slack interaction is, as read from its payload.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Interaction {
+    Click(Click),
+    Submission(Submission),
+    /// Not one we handle (another payload type, an element that does not answer).
+    Ignored,
+}
+
+/// What recording a click led to; [`follow_up`] acts on it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClickStep {
+    /// Not a click we handle (another payload type, a non-button element).
+    Ignored,
+    /// Nothing changed; the clicker is told why.
+    Refused { click: Click, refusal: ClickRefusal },
+    Recorded {
+        click: Click,
+        record: ApprovalRecord,
+    },
+    AlreadyDecided {
+        click: Click,
+        record: ApprovalRecord,
+    },
+    /// The request had expired: kept as a late decision, nothing changed.
+    TooLate {
+        click: Click,
+        record: ApprovalRecord,
+    },
+    /// The choice asks a follow-up question: a modal asks it; nothing is recorded yet.
+    Ask {
+        click: Click,
+        record: ApprovalRecord,
+    },
+    /// The modal's answer was refused (`reason`, shown under the field); nothing recorded.
+    AnswerRefused { click: Click, reason: String },
+}
+
+/// What the interactivity endpoint did with a click. Slack only needs a 200 within 3 seconds;
+/// what the person sees is the updated message or an ephemeral note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClickOutcome {
+    /// The decision was recorded; `delivered` when the waiting workflow has it already.
+    Decided {
+        approval_id: String,
+        delivered: bool,
+    },
+    /// Nothing changed; the person was told why (ephemeral). `error` names why.
+    Refused { error: &'static str, reason: String },
+    /// The follow-up question was opened in a modal; nothing is decided until it is submitted.
+    Asked { approval_id: String },
+    /// Not a click we handle.
+    Ignored,
+}
+
+/// Step one: the click's own checks, then the conditional write (first click wins). A click
+/// counts only from `workspace` (when one is configured), on the very message that asked for
+/// a Slack request, by someone on its allow-list. Store errors come back as errors: then
+/// nothing is known to be recorded.
+pub async fn record_click(
+    interaction: Interaction,
+    workspace: Option<&str>,
+    store: &dyn ApprovalStore,
+    now: i64,
+) -> Result<ClickStep, HitlError> {
+    let click = match interaction {
+        Interaction::Click(click) => click,
+        Interaction::Submission(submission) => {
+            return asking::record_submission(submission, workspace, store, now).await
+        }
+        Interaction::Ignored => return Ok(ClickStep::Ignored),
+    };
+    let (click, record) = match checked(click, workspace, store).await? {
+        Checked::Allowed(click, record) => (click, record),
+        Checked::Refused(step) => return Ok(step),
+    };
+    if !counts(&record, &click) {
+        return Ok(ClickStep::Ignored);
+    }
+    if asking::asks(&record, &click, now) {
+        return Ok(ClickStep::Ask { click, record });
+    }
+    write(click, store, now).await
+}
+
+/// A click (or a submitted question) after its own checks.
+enum Checked {
+    Allowed(Click, ApprovalRecord),
+    Refused(ClickStep),
+}
+
+/// The checks every click and submitted question passes before anything is written: from the
+/// configured workspace, for a request that still exists, on its own message, by someone on
+/// its allow-list.
+async fn checked(
+    click: Click,
+    workspace: Option<&str>,
+    store: &dyn ApprovalStore,
+) -> Result<Checked, HitlError> {
+    if let Some(refusal) = foreign_workspace(&click, workspace) {
+        return Ok(Checked::Refused(refused(click, refusal)));
+    }
+    let Some(record) = store.get(&click.approval_id).await? else {
+        return Ok(Checked::Refused(refused(click, ClickRefusal::Gone)));
+    };
+    Ok(match not_for_this_click(&record, &click) {
+        Some(refusal) => Checked::Refused(refused(click, refusal)),
+        None => Checked::Allowed(click, record),
+    })
+}
+
+/// The conditional decision write (first decision wins) of a click or a submitted question.
+async fn write(click: Click, store: &dyn ApprovalStore, now: i64) -> Result<ClickStep, HitlError> {
+    Ok(
+        match store
+            .record_decision(&click.approval_id, &click.decision, now)
+            .await?
+        {
+            DecisionWrite::Recorded(record) => ClickStep::Recorded { click, record },
+            DecisionWrite::AlreadyDecided(record) => ClickStep::AlreadyDecided { click, record },
+            DecisionWrite::TooLate(record) => ClickStep::TooLate { click, record },
+            DecisionWrite::NotFound => refused(click, ClickRefusal::Gone),
+        },
+    )
+}
+
+/// A click from another workspace than the configured one (or naming none) is refused. With
+/// none configured, the clicker's own workspace (`user.team_id`) must be the one the click came
+/// through (`team.id`): in a Slack Connect channel a person of another organisation names
+/// their own, and must not decide as if verified by ours.
+fn foreign_workspace(click: &Click, workspace: Option<&str>) -> Option<ClickRefusal> {
+    let expected = match workspace {
+        Some(expected) => expected,
+        None => click.teams.first()?,
+    };
+    let ours = !click.teams.is_empty() && click.teams.iter().all(|t| t == expected);
+    (!ours).then(|| ClickRefusal::OtherWorkspace {
+        teams: click.teams.clone(),
+    })
+}
+
+/// Why `record` cannot be decided by `click`: only a Slack request, only from the message
+/// stored as the one that asked, only by someone on its allow-list.
+fn not_for_this_click(record: &ApprovalRecord, click: &Click) -> Option<ClickRefusal> {
+    if record.origin != Channel::Slack {
+        return Some(ClickRefusal::NotASlackRequest);
+    }
+    if record.message.as_ref() != Some(&click.message) {
+        return Some(ClickRefusal::NotTheRequestMessage);
+    }
+    if !record.approvers.is_empty() && !record.approvers.contains(&click.user_id) {
+        return Some(ClickRefusal::NotAnApprover {
+            approvers: record.approvers.clone(),
+        });
+    }
+    None
+}
+
+/// Whether the element acted on is one whose actions count (all, when the message named
+/// none): another is acknowledged and changes nothing.
+fn counts(record: &ApprovalRecord, click: &Click) -> bool {
+    let action_id = click.decision.action.as_ref().map(|a| a.action_id.as_str());
+    record.action_ids.is_empty()
+        || action_id.is_some_and(|id| record.action_ids.iter().any(|a| a == id))
+}
+
+fn refused(click: Click, refusal: ClickRefusal) -> ClickStep {
+    if refusal.is_suspicious() {
+        tracing::warn!(approval_id = %click.approval_id, user = %click.user_id, teams = ?click.teams, error = refusal.name(), "Slack click refused");
+    }
+    ClickStep::Refused { click, refusal }
+}
+
+/// The line a decided message ends with, from the record as it is now.
+fn outcome_line(record: &ApprovalRecord, format: &dyn SlackFormat) -> String {
+    match &record.decision {
+        Some(_) if record.delivery.late_at.is_some() => format.too_late_line(),
+        Some(decision) => format.decided_line(decision),
+        None => String::new(),
+    }
+}
+
+/// The record's message with `line` in place of its buttons.
+fn outcome_update(record: &ApprovalRecord, line: &str, format: &dyn SlackFormat) -> SlackMessage {
+    let blocks: Vec<Value> = record
+        .message_shown
+        .as_deref()
+        .and_then(|json| serde_json::from_str(json).ok())
+        .unwrap_or_default();
+    format.outcome_message(&record.title, &blocks, line)
+}
+
+/// The Slack port and what is said on it, as a click's second step uses them.
+#[derive(Clone, Copy)]
+pub struct Chat<'a> {
+    pub slack: &'a dyn SlackMessenger,
+    pub format: &'a dyn SlackFormat,
+}
+
+/// Updates the message; a failure leaves it to the relay. True when updated.
+async fn show(chat: Chat<'_>, record: &ApprovalRecord, at: &MessageRef, line: &str) -> bool {
+    let update = outcome_update(record, line, chat.format);
+    match chat.slack.update(at, &update).await {
+        Ok(()) => true,
+        Err(err) => {
+            tracing::warn!(approval_id = %record.approval_id, error = err.name(), "message not updated; the relay tries again");
+            false
+        }
+    }
+}
+
+/// An ephemeral note to the clicker. Its failure changes nothing about the decision.
+async fn tell(slack: &dyn SlackMessenger, click: &Click, text: &str) {
+    if let Err(err) = slack
+        .post_ephemeral(&click.message.channel, &click.user_id, text)
+        .await
+    {
+        tracing::warn!(approval_id = %click.approval_id, error = err.name(), "ephemeral note not posted");
+    }
+}
+
+/// Step two: deliver the decision, bring the message up to date, tell the clicker. Best
+/// effort: a step cut short leaves the record due for the relay.
+pub async fn follow_up(
+    step: ClickStep,
+    store: &dyn Approvals,
+    resumer: &dyn WorkflowResumer,
+    chat: Chat<'_>,
+    now: i64,
+) -> ClickOutcome {
+    let slack = chat.slack;
+    match step {
+        ClickStep::Ignored => ClickOutcome::Ignored,
+        ClickStep::Refused { click, refusal } => {
+            let reason = chat.format.refusal(&refusal);
+            tell(slack, &click, &reason).await;
+            ClickOutcome::Refused {
+                error: refusal.name(),
+                reason,
+            }
+        }
+        ClickStep::Recorded { click, record } => {
+            decided(click, record, store, resumer, chat, now).await
+        }
+        ClickStep::Ask { click, record } => asking::ask(click, record, chat).await,
+        ClickStep::AnswerRefused { reason, .. } => ClickOutcome::Refused {
+            error: "Hitl.AnswerRefused",
+            reason,
+        },
+        ClickStep::AlreadyDecided { click, record } => {
+            let reason = format!(
+                "Already decided: {}. Your click changed nothing.",
+                outcome_line(&record, chat.format)
+            );
+            tell(slack, &click, &reason).await;
+            ClickOutcome::Refused {
+                error: "Hitl.AlreadyDecided",
+                reason,
+            }
+        }
+        ClickStep::TooLate { click, record } => {
+            let update =
+                chat.format
+                    .expired_message(&record.title, record.expires_at, &click.blocks);
+            let _ = slack.update(&click.message, &update).await;
+            let reason = format!(
+                "Too late: the workflow stopped waiting at {}; nothing was changed.",
+                rfc3339(record.expires_at)
+            );
+            tell(slack, &click, &reason).await;
+            ClickOutcome::Refused {
+                error: "Hitl.Expired",
+                reason,
+            }
+        }
+    }
+}
+
+async fn decided(
+    click: Click,
+    mut record: ApprovalRecord,
+    store: &dyn Approvals,
+    resumer: &dyn WorkflowResumer,
+    chat: Chat<'_>,
+    now: i64,
+) -> ClickOutcome {
+    if record.message_shown.is_none() {
+        record.message_shown = serde_json::to_string(&click.blocks).ok();
+    }
+    let id = click.approval_id.clone();
+    let decided_line = chat.format.decided_line(&click.decision);
+    // The message shows the decision before the workflow hears of it, so that a Slack Update
+    // Message the resumed workflow sends lands after ours and is what stays on the message.
+    let decided_shown = show(chat, &record, &click.message, &decided_line).await;
+    let delivery = deliver_decision(&record, store, resumer, now).await;
+    let shown = match delivery {
+        DeliveryOutcome::Delivered | DeliveryOutcome::NotYetWaiting => decided_shown,
+        DeliveryOutcome::Late => {
+            let line = chat.format.too_late_line();
+            show(chat, &record, &click.message, &line).await
+        }
+        DeliveryOutcome::Pending | DeliveryOutcome::InProgress => {
+            // So nobody clicks again; the relay replaces it once delivered.
+            let line = format!("{decided_line} · passing it on to the workflow…");
+            show(chat, &record, &click.message, &line).await;
+            return ClickOutcome::Decided {
+                approval_id: id,
+                delivered: false,
+            };
+        }
+    };
+    if shown && store.message_updated(&id, now).await.is_ok() {
+        let _ = store.settle(&id).await;
+    }
+    if delivery == DeliveryOutcome::Late {
+        let reason = "Too late: the workflow had already stopped waiting (it timed out or was stopped); your answer is kept as late and changed nothing.".to_string();
+        tell(chat.slack, &click, &reason).await;
+        return ClickOutcome::Refused {
+            error: "Hitl.TooLate",
+            reason,
+        };
+    }
+    ClickOutcome::Decided {
+        approval_id: id,
+        delivered: delivery == DeliveryOutcome::Delivered,
+    }
+}
+
+/// Both steps at once, for callers with no deadline to keep and no workspace to enforce.
+pub async fn handle_click(
+    interaction: Interaction,
+    store: &dyn Approvals,
+    resumer: &dyn WorkflowResumer,
+    chat: Chat<'_>,
+    now: i64,
+) -> Result<ClickOutcome, HitlError> {
+    let step = record_click(interaction, None, store, now).await?;
+    Ok(follow_up(step, store, resumer, chat, now).await)
+}
+
+/// The relay's view of a Slack message: the outcome replaces the buttons once final.
+pub struct SlackOutcome<'a>(pub Chat<'a>);
+
+#[async_trait]
+impl OutcomeNotifier for SlackOutcome<'_> {
+    async fn show_outcome(&self, record: &ApprovalRecord) -> Result<(), HitlError> {
+        let Some(at) = &record.message else {
+            return Ok(());
+        };
+        let line = outcome_line(record, self.0.format);
+        let update = outcome_update(record, &line, self.0.format);
+        self.0.slack.update(at, &update).await
+    }
+}

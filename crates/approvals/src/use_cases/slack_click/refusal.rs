@@ -1,0 +1,44 @@
+//! Why a click changed nothing: a stable name for logs (the sentence the clicker is shown is
+//! rendered by [`crate::ports::SlackFormat::refusal`]).
+
+/// A click refused before anything was recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClickRefusal {
+    /// The click names another workspace than the configured one (`SLACK_TEAM_ID`), for
+    /// example from a Slack Connect channel shared with another organisation, or none at all;
+    /// with none configured, the clicker's workspace is not the one the click came through.
+    OtherWorkspace { teams: Vec<String> },
+    /// No such request (never made, or removed after its retention).
+    Gone,
+    /// The request was asked by email or in Teams: a button naming it decides nothing.
+    NotASlackRequest,
+    /// The button is not on the message that asked for the request (its id was copied into
+    /// another message, such as one posted with Send Message).
+    NotTheRequestMessage,
+    /// The request has an allow-list and the clicker is not on it.
+    NotAnApprover { approvers: Vec<String> },
+}
+
+impl ClickRefusal {
+    /// The error name, stable across releases (for logs and alarms).
+    pub fn name(&self) -> &'static str {
+        match self {
+            ClickRefusal::OtherWorkspace { .. } => "Hitl.OtherSlackWorkspace",
+            ClickRefusal::Gone => "Hitl.NotFound",
+            ClickRefusal::NotASlackRequest => "Hitl.NotASlackRequest",
+            ClickRefusal::NotTheRequestMessage => "Hitl.NotTheRequestMessage",
+            ClickRefusal::NotAnApprover { .. } => "Hitl.NotAnApprover",
+        }
+    }
+
+    /// A sign of a click nobody should be able to make with the app's own messages: logged
+    /// as a warning.
+    pub fn is_suspicious(&self) -> bool {
+        matches!(
+            self,
+            ClickRefusal::OtherWorkspace { .. }
+                | ClickRefusal::NotASlackRequest
+                | ClickRefusal::NotTheRequestMessage
+        )
+    }
+}
