@@ -22,7 +22,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use anyhow::anyhow;
+use anyhow::{anyhow, Context};
 
 /// Lambda's memory size at which a function gets one full vCPU.
 pub const FULL_VCPU_MB: u64 = 1769;
@@ -162,8 +162,8 @@ fn create_parent() -> anyhow::Result<(PathBuf, Hierarchy)> {
 }
 
 fn enable_cpu(dir: &Path) -> anyhow::Result<()> {
-    let enabled = std::fs::read_to_string(dir.join("cgroup.subtree_control"))
-        .map_err(|e| anyhow!("cgroup v2: {e}"))?;
+    let enabled =
+        std::fs::read_to_string(dir.join("cgroup.subtree_control")).context("cgroup v2")?;
     if enabled.split_whitespace().any(|c| c == "cpu") {
         return Ok(());
     }
@@ -171,11 +171,11 @@ fn enable_cpu(dir: &Path) -> anyhow::Result<()> {
 }
 
 fn make(dir: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir(dir).map_err(|e| anyhow!("{}: {e}", dir.display()))
+    std::fs::create_dir(dir).with_context(|| format!("create {}", dir.display()))
 }
 
 fn write(dir: &Path, file: &str, value: &str) -> anyhow::Result<()> {
-    std::fs::write(dir.join(file), value).map_err(|e| anyhow!("{}/{file}: {e}", dir.display()))
+    std::fs::write(dir.join(file), value).with_context(|| format!("write {}/{file}", dir.display()))
 }
 
 /// Removes a cgroup; its processes may take a moment to be gone.

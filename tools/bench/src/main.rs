@@ -163,7 +163,7 @@ async fn setup(options: &Options, workspace: &Path) -> anyhow::Result<Bench> {
     let stack = prep::Stack::start(&options.stack_bin_dir, workspace).await?;
     let slack = slack::Slack::serve().await?;
     let dir = std::env::temp_dir().join(format!("hitl-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| anyhow!("{}: {e}", dir.display()))?;
+    std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
     let tls = tls::Tls::start(&dir, socket_of(&stack.edge)?, slack.address).await?;
     let helper = |binary: &str| {
         let mut env = events::lambda_env(binary, 1024);
@@ -214,7 +214,7 @@ async fn setup(options: &Options, workspace: &Path) -> anyhow::Result<Bench> {
 /// `http://127.0.0.1:4566` -> its socket address.
 fn socket_of(url: &str) -> anyhow::Result<SocketAddr> {
     let authority = url.trim_start_matches("http://").trim_end_matches('/');
-    authority.parse().map_err(|e| anyhow!("{url}: {e}"))
+    authority.parse().with_context(|| url.to_string())
 }
 
 fn file_size(path: &Path) -> Option<u64> {

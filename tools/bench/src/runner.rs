@@ -9,7 +9,7 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use anyhow::anyhow;
+use anyhow::{anyhow, Context};
 
 pub use local_stack::runtime_api::Outcome;
 use local_stack::runtime_api::{Lifecycle, RuntimeApi};
@@ -219,7 +219,7 @@ fn spawn(program: &Program, runtime_api: &str, output: &Tail) -> anyhow::Result<
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
-        .map_err(|e| anyhow!("spawn {}: {e}", program.command.display()))?;
+        .with_context(|| format!("spawn {}", program.command.display()))?;
     output.drain(child.stdout.take().expect("piped stdout"));
     output.drain(child.stderr.take().expect("piped stderr"));
     Ok(child)

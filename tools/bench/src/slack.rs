@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use anyhow::anyhow;
+use anyhow::{anyhow, Context};
 use axum::http::{HeaderMap, HeaderValue, Method, Uri};
 use hmac::{KeyInit, Mac};
 use local_stack::http_api;
@@ -29,7 +29,7 @@ impl Slack {
         let app = axum::Router::new().nest("/slack", standin.clone().router());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
-            .map_err(|e| anyhow!("bind the Slack stand-in: {e}"))?;
+            .context("bind the Slack stand-in")?;
         let address = listener.local_addr()?;
         tokio::spawn(async move { axum::serve(listener, app).await });
         Ok(Slack { standin, address })

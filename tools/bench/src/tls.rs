@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use anyhow::anyhow;
+use anyhow::Context;
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
     SanType, PKCS_RSA_SHA256,
@@ -83,13 +83,13 @@ impl Tls {
             .iter()
             .map(|(_, octet)| IpAddr::V4(Ipv4Addr::new(127, 0, 0, *octet)))
             .collect();
-        let (config, root_pem) = server_config(&ips).map_err(|e| anyhow!("TLS setup: {e}"))?;
+        let (config, root_pem) = server_config(&ips).context("TLS setup")?;
         let bundle = dir.join("ca-bundle.pem");
         let system = system_bundle()
             .and_then(|p| std::fs::read_to_string(p).ok())
             .unwrap_or_default();
         std::fs::write(&bundle, format!("{system}\n{root_pem}"))
-            .map_err(|e| anyhow!("{}: {e}", bundle.display()))?;
+            .with_context(|| format!("write {}", bundle.display()))?;
         let acceptor = TlsAcceptor::from(Arc::new(config));
         let mut proxies = Vec::new();
         for ((name, _), ip) in SERVICES.iter().zip(ips) {
@@ -160,7 +160,7 @@ impl Tls {
 
 /// The chain root -> intermediate -> leaf (the leaf names every proxy address and
 /// `localhost`); returns the server configuration and the root's PEM.
-fn server_config(ips: &[IpAddr]) -> Result<(ServerConfig, String), Box<dyn std::error::Error>> {
+fn server_config(ips: &[IpAddr]) -> anyhow::Result<(ServerConfig, String)> {
     let key = || KeyPair::generate_for(&PKCS_RSA_SHA256);
     let ca = |name: &str, path_len: Option<u8>| -> Result<CertificateParams, rcgen::Error> {
         let mut params = CertificateParams::new(Vec::<String>::new())?;
@@ -205,7 +205,7 @@ async fn serve(
         Ok(listener) => listener,
         Err(_) => TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
             .await
-            .map_err(|e| anyhow!("bind the {name} proxy: {e}"))?,
+            .with_context(|| format!("bind the {name} proxy"))?,
     };
     let address = listener.local_addr()?;
     let proxy = Arc::new(Proxy {

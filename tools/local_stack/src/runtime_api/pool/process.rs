@@ -56,14 +56,15 @@ pub(super) async fn run(pool: Arc<Inner>, id: u64) {
         pool: Arc::downgrade(&pool),
         instance: id,
     });
-    let api =
-        match RuntimeApi::serve_with(pool.arn.clone(), Some(hooks), pool.shutdown.clone()).await {
-            Ok(api) => Arc::new(api),
-            Err(e) => {
-                tracing::error!(function = %pool.name, error = %e, "cannot serve a Runtime API");
-                return pool.exited(id, None);
-            }
-        };
+    let api = match RuntimeApi::serve_with(pool.arn.clone(), Some(hooks), pool.shutdown.clone())
+        .await
+    {
+        Ok(api) => Arc::new(api),
+        Err(e) => {
+            tracing::error!(function = %pool.name, error = format!("{e:#}"), "cannot serve a Runtime API");
+            return pool.exited(id, None);
+        }
+    };
     let mut command = tokio::process::Command::new(&pool.spec.binary);
     command
         .env_clear()
