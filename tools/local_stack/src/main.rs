@@ -117,7 +117,7 @@ fn load_stack(
     let smtp = local_stack::smtp::SmtpServer::choose(&secrets.smtp_password)?;
     let overrides = template_overrides(secrets, api_url, &smtp, &options.parameters);
     let mut stack = template::load(&options.template, api_url, &overrides, |_| random_secret())
-        .map_err(anyhow::Error::msg)?;
+        .map_err(|e| anyhow!("{e:#}"))?;
     if options.echo {
         stack.functions.push(up::echo::function());
     }
