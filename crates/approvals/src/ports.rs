@@ -6,8 +6,10 @@ use async_trait::async_trait;
 use crate::{ApprovalRecord, DecisionOutput, HitlError, MessageRef, RecordedDecision};
 
 mod slack;
+mod teams;
 mod ticketing;
 pub use slack::{Persona, SlackFormat, SlackMessage, SlackMessenger, Unfurl};
+pub use teams::{Fact, PostedMessage, TeamsFormat, TeamsMessage, TeamsMessenger, Via, NO_BOT};
 pub use ticketing::{IssueTracker, Transition};
 
 /// The result of trying to record a decision (first decision wins).

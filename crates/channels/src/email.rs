@@ -5,9 +5,10 @@
 mod bodies;
 mod headers;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use approvals::ports::{EmailSender, OutgoingEmail};
+use approvals::ports::OutgoingEmail;
+pub use approvals::use_cases::email::SendEmailOutput;
 use approvals::{CreateLinksOutput, HitlError};
 
 use bodies::{approval_bodies, notification_html, EmailButton};
@@ -52,13 +53,6 @@ pub struct SendEmailInput {
     /// For plain notifications: the text body and/or the HTML body (at least one).
     pub text: Option<String>,
     pub html: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct SendEmailOutput {
-    pub message_ids: Vec<String>,
-    pub sent: usize,
 }
 
 /// Builds the messages to send: one per approver when the approval has per-approver links
@@ -259,29 +253,6 @@ impl Draft<'_> {
             })
             .collect()
     }
-}
-
-/// Emails sent at once by one Send Email.
-pub const MAX_PARALLEL_SENDS: usize = 10;
-
-pub async fn send_email(
-    input: SendEmailInput,
-    from: &str,
-    sender: &dyn EmailSender,
-) -> Result<SendEmailOutput, HitlError> {
-    use futures_util::stream::{self, StreamExt, TryStreamExt};
-    let emails = build_emails(input, from)?;
-    // Ten at a time: fifty approvers take five rounds of one send each, well inside the
-    // function's timeout, where one after another would not.
-    let message_ids: Vec<String> = stream::iter(&emails)
-        .map(|email| sender.send(email))
-        .buffered(MAX_PARALLEL_SENDS)
-        .try_collect()
-        .await?;
-    Ok(SendEmailOutput {
-        sent: message_ids.len(),
-        message_ids,
-    })
 }
 
 #[cfg(test)]

@@ -3,9 +3,11 @@
 //! either refuses it with a named error or runs; it never panics.
 
 use approvals::testing::FakeSlack;
+use approvals::testing::FakeTeams;
 use approvals::testing::{FakeEmailSender, FakeJira};
 use approvals::testing::{FakeResumer, FakeStore};
 use approvals::use_cases::jira::{add_issue_comment, change_issue_status};
+use approvals::use_cases::teams::{self, ApproverMail, TeamsChat};
 use approvals::use_cases::{create_approval_links, wait_for_approval, LinkSettings, WaitInput};
 use approvals::{Channel, CreateLinksInput, HitlError, LinkSigner};
 use channels::email::{build_emails, SendEmailInput};
@@ -13,8 +15,7 @@ use channels::jira::{AddIssueCommentInput, ChangeIssueStatusInput};
 use channels::slack::{
     wait_target, RequestActionInput, SendMessageInput, UpdateMessageInput, WaitForUserActionInput,
 };
-use channels::teams::{self, ApproverMail, TeamsRequestActionInput, TeamsSendMessageInput};
-use channels::testing::FakeTeams;
+use channels::teams::{AdaptiveCards, TeamsRequestActionInput, TeamsSendMessageInput};
 use proptest::prelude::*;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
@@ -185,11 +186,22 @@ async fn every_task(input: &Value) -> Vec<Result<(), HitlError>> {
             sender: &sender,
             from: "from@example.com",
         };
-        let out = teams::request_action(i, &settings, &store, &teams, &mail, "t-1".into(), NOW);
+        let chat = TeamsChat {
+            messenger: &teams,
+            format: &AdaptiveCards,
+        };
+        let out = async {
+            let request = i.validate()?;
+            teams::request_action(request, &settings, &store, chat, &mail, "t-1".into(), NOW).await
+        };
         results.push(out.await.map(drop));
     }
     if let Some(i) = parsed::<TeamsSendMessageInput>(input) {
-        results.push(teams::send_message(i, &teams).await.map(drop));
+        let out = async {
+            let (user, message) = i.validate_with_user()?;
+            teams::send_message(user, message, &teams).await
+        };
+        results.push(out.await.map(drop));
     }
     results
 }

@@ -12,9 +12,10 @@
 
 use std::time::Duration;
 
+use approvals::ports::{PostedMessage, TeamsMessage, TeamsMessenger, Via};
 use approvals::HitlError;
 use async_trait::async_trait;
-use channels::teams::{webhook_payload, PostedMessage, TeamsMessage, TeamsMessenger, Via};
+use channels::teams::webhook_payload;
 use reqwest::header::CONTENT_TYPE;
 use reqwest::Url;
 

@@ -7,9 +7,10 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use approvals::ports::TeamsMessage;
 use axum::body::Bytes;
 use axum::http::{StatusCode, Uri};
-use channels::teams::{text_card, TeamsMessage};
+use channels::teams::text_card;
 use saas_adapters::service_calls::ServiceHttp;
 use saas_adapters::teams::bot::{BotSettings, TeamsBot};
 use saas_adapters::teams::TeamsError;

@@ -2,16 +2,26 @@
 //! transport `EMAIL_TRANSPORT` names (SESv2, SMTP or Outlook).
 
 use approvals::ports::EmailSender;
+use approvals::use_cases::email::send_emails;
 use approvals::HitlError;
 use aws_adapters::cold_start::ColdContext;
 use aws_adapters::secrets::{secret_text, SecretReader};
 use aws_adapters::ses_sender::sender_address;
 use aws_adapters::startup::{serve_task, Dependencies, Task};
 use aws_adapters::SesEmailSender;
-use channels::email::{send_email, SendEmailInput, SendEmailOutput};
+use channels::email::{build_emails, SendEmailInput, SendEmailOutput};
 use lambda_kit::http_client::open_connections;
 use lambda_kit::Settings;
 use saas_adapters::mail::{configured_sender, ConfiguredSender};
+
+/// Send Email: the messages rendered from the input, then sent.
+async fn send_email(
+    input: SendEmailInput,
+    from: &str,
+    sender: &dyn EmailSender,
+) -> Result<SendEmailOutput, HitlError> {
+    send_emails(&build_emails(input, from)?, sender).await
+}
 
 struct Deps {
     sender_email: String,

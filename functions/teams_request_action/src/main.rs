@@ -7,6 +7,7 @@
 //! when someone decides.
 
 use approvals::ports::EmailSender;
+use approvals::use_cases::teams::{request_action, ApproverMail, TeamsChat};
 use approvals::{Channel, HitlError};
 use aws_adapters::cold_start::ColdContext;
 use aws_adapters::sdk_config::{approval_store, LinkConfig};
@@ -14,9 +15,7 @@ use aws_adapters::secrets::{secret_text, TEAMS_BOT_APP_SECRET, TEAMS_WEBHOOK_URL
 use aws_adapters::ses_sender::sender_address;
 use aws_adapters::startup::{serve_task, Dependencies, Task};
 use aws_adapters::{DynamoApprovalStore, SesEmailSender};
-use channels::teams::{
-    request_action, ApproverMail, TeamsRequestActionInput, TeamsRequestActionOutput,
-};
+use channels::teams::{AdaptiveCards, TeamsRequestActionInput, TeamsRequestActionOutput};
 use lambda_kit::http_client::open_connections;
 use lambda_kit::{correlation, now};
 use saas_adapters::mail::configured_sender;
@@ -70,11 +69,15 @@ impl Task for Deps {
         &self,
         input: TeamsRequestActionInput,
     ) -> Result<TeamsRequestActionOutput, HitlError> {
+        let chat = TeamsChat {
+            messenger: &self.teams,
+            format: &AdaptiveCards,
+        };
         let output = request_action(
-            input,
+            input.validate()?,
             &self.links.settings(Channel::Teams),
             &self.store,
-            &self.teams,
+            chat,
             &ApproverMail {
                 sender: &self.sender,
                 from: &self.sender_email,

@@ -3,11 +3,12 @@
 //! nothing. (Microsoft Graph takes app-only channel messages only for imports, so there is no
 //! `target`.)
 
+use approvals::use_cases::teams::send_message;
 use approvals::HitlError;
 use aws_adapters::cold_start::ColdContext;
 use aws_adapters::secrets::{secret_text, TEAMS_BOT_APP_SECRET, TEAMS_WEBHOOK_URL};
 use aws_adapters::startup::{serve_task, Dependencies, Task};
-use channels::teams::{send_message, TeamsSendMessageInput, TeamsSendMessageOutput};
+use channels::teams::{TeamsSendMessageInput, TeamsSendMessageOutput};
 use lambda_kit::http_client::open_connections;
 use saas_adapters::teams::destination::TeamsDestinations;
 
@@ -36,7 +37,8 @@ impl Task for Deps {
         &self,
         input: TeamsSendMessageInput,
     ) -> Result<TeamsSendMessageOutput, HitlError> {
-        let output = send_message(input, &self.0).await?;
+        let (user, message) = input.validate_with_user()?;
+        let output = send_message(user, message, &self.0).await?;
         tracing::info!(via = ?output.via, "Teams channel message sent");
         Ok(output)
     }

@@ -5,15 +5,15 @@
 use std::path::Path;
 
 use approvals::follow_up::{Answer, FollowUpAnswer};
+use approvals::testing::FakeJira;
+use approvals::testing::FakeSlack;
+use approvals::testing::FakeTeams;
 use approvals::testing::{FakeEmailSender, FakeStore};
 use approvals::use_cases::LinkSettings;
 use approvals::{
     Channel, ChosenAction, DecidedBy, Decision, DecisionOutput, LinkSigner, RecordedDecision,
     SlackUser,
 };
-use approvals::testing::FakeJira;
-use approvals::testing::FakeSlack;
-use channels::testing::FakeTeams;
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -96,7 +96,8 @@ async fn links_and_emails_fit_their_schemas_and_links_are_send_emails_approval()
         }
         let validator = validator("send_email.input.json");
         assert!(validator.is_valid(&email), "send_email refuses {email}");
-        let sent = channels::email::send_email(read(email), "approvals@example.com", &sender)
+        let emails = channels::email::build_emails(read(email), "approvals@example.com").unwrap();
+        let sent = approvals::use_cases::email::send_emails(&emails, &sender)
             .await
             .unwrap();
         assert_fits("send_email.output.json", &sent);
@@ -107,18 +108,31 @@ async fn links_and_emails_fit_their_schemas_and_links_are_send_emails_approval()
 async fn chat_and_jira_outputs_fit_their_schemas() {
     let (store, slack) = (FakeStore::default(), FakeSlack::default());
     let plain: channels::slack::SendMessageInput = read(json!({"channel": "C1", "text": "Hello"}));
-    let sent = approvals::use_cases::slack::send_message(plain.validate().unwrap(), &store, &slack, 30, NOW)
-        .await
-        .unwrap();
+    let sent = approvals::use_cases::slack::send_message(
+        plain.validate().unwrap(),
+        &store,
+        &slack,
+        30,
+        NOW,
+    )
+    .await
+    .unwrap();
     assert_fits("slack_send_message.output.json", &sent);
     let buttons = json!({"channel": "C1", "text": "Pick", "blocks": [{"type": "actions", "elements": [{"type": "button", "action_id": "go", "text": {"type": "plain_text", "text": "Go"}, "value": "go"}]}]});
     let buttons: channels::slack::SendMessageInput = read(buttons);
-    let waitable = approvals::use_cases::slack::send_message(buttons.validate().unwrap(), &store, &slack, 30, NOW)
-        .await
-        .unwrap();
+    let waitable = approvals::use_cases::slack::send_message(
+        buttons.validate().unwrap(),
+        &store,
+        &slack,
+        30,
+        NOW,
+    )
+    .await
+    .unwrap();
     assert!(waitable.approval_id.is_some());
     assert_fits("slack_send_message.output.json", &waitable);
-    let update: channels::slack::UpdateMessageInput = read(json!({"message": waitable, "text": "Done"}));
+    let update: channels::slack::UpdateMessageInput =
+        read(json!({"message": waitable, "text": "Done"}));
     let (target, message) = update.validate().unwrap();
     let updated = approvals::use_cases::slack::update_message(target, message, &slack)
         .await
@@ -130,7 +144,9 @@ async fn chat_and_jira_outputs_fit_their_schemas() {
     );
 
     let teams = FakeTeams::default();
-    let posted = channels::teams::send_message(read(json!({"text": "Done"})), &teams)
+    let text: channels::teams::TeamsSendMessageInput = read(json!({"text": "Done"}));
+    let (user, message) = text.validate_with_user().unwrap();
+    let posted = approvals::use_cases::teams::send_message(user, message, &teams)
         .await
         .unwrap();
     assert_fits("teams_send_channel_message.output.json", &posted);
@@ -146,9 +162,10 @@ async fn chat_and_jira_outputs_fit_their_schemas() {
     for status in ["To Do", "Done"] {
         let change: channels::jira::ChangeIssueStatusInput =
             read(json!({"issueKey": "OPS-1", "status": status, "comment": "Moved"}));
-        let changed = approvals::use_cases::jira::change_issue_status(change.validate().unwrap(), &jira)
-            .await
-            .unwrap();
+        let changed =
+            approvals::use_cases::jira::change_issue_status(change.validate().unwrap(), &jira)
+                .await
+                .unwrap();
         assert_fits("jira_change_issue_status.output.json", &changed);
     }
 }

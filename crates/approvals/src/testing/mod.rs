@@ -10,19 +10,21 @@
 pub mod email;
 pub mod instrumented;
 pub mod jira;
-pub mod slack;
 pub mod resumer;
+pub mod slack;
 pub mod store;
 pub mod store_contract;
 mod store_contract_follow_up;
 mod store_contract_protocol;
+pub mod teams;
 
 pub use email::FakeEmailSender;
 pub use instrumented::{InstrumentedStore, WriteFault};
 pub use jira::FakeJira;
-pub use slack::FakeSlack;
 pub use resumer::FakeResumer;
+pub use slack::FakeSlack;
 pub use store::FakeStore;
+pub use teams::FakeTeams;
 
 /// `name` with one slip of the keyboard: the character at `at` (modulo its length) left out,
 /// or, with `swap`, swapped with the next one. For the strict inputs' "did you mean" tests.

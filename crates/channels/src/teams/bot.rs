@@ -14,20 +14,14 @@
 use serde_json::{json, Value};
 
 use super::buttons::link_actions;
-use super::card::{adaptive_card, check_size, open_url_action};
-use super::ValidatedRequestAction;
-use super::{attach_token, mark_sent, shared_links, waiting};
-use super::{Fact, TeamsMessage, TeamsMessenger, TeamsRequestActionOutput};
+use super::card::{adaptive_card, open_url_action};
 use approvals::approval::normalize_email;
-use approvals::ports::ChatApprovals;
-use approvals::use_cases::LinkSettings;
-use approvals::{HitlError, RecipientLinks};
-
+use approvals::ports::Fact;
 /// Why a `user` cannot be reached when the deployment has no bot (`Hitl.Config`).
-pub const NO_BOT: &str = "Teams: sending to a user needs the Teams bot, which is not configured: set the TeamsBotAppId, TeamsBotTenantId and TeamsBotAppSecret parameters (see the README, Teams bot)";
-
+pub use approvals::ports::NO_BOT;
 /// What marks a card as sent to a person's 1:1 chat, so a retry does not post it again.
-pub const BOT_MESSAGE_TS: &str = "bot";
+pub use approvals::use_cases::teams::BOT_MESSAGE_TS;
+use approvals::{HitlError, RecipientLinks};
 
 /// `user`: absent, null, or one email address (normalized).
 pub fn parse_user(user: Option<&Value>) -> Result<Option<String>, HitlError> {
@@ -97,39 +91,6 @@ pub fn personal_approval_card(
         link_actions(&personal.buttons)
     };
     adaptive_card(body, actions)
-}
-
-/// Request Action to one person (`request.user`): stores the request with that person as its
-/// one approver, stores the task token, and posts the card with their personal links to their
-/// 1:1 chat with the bot. With a `requestKey`, a retry reuses the request and posts nothing
-/// twice.
-pub async fn request_action_to_user(
-    request: ValidatedRequestAction,
-    settings: &LinkSettings<'_>,
-    store: &dyn ChatApprovals,
-    messenger: &dyn TeamsMessenger,
-    approval_id: String,
-    now: i64,
-) -> Result<TeamsRequestActionOutput, HitlError> {
-    let links = shared_links(&request, settings, store, approval_id, now).await?;
-    let personal = links.links.first().ok_or_else(|| {
-        HitlError::invalid_input("the request has no personal links for user (it was first stored without user: use another requestKey)")
-    })?;
-    let message = TeamsMessage::Card(personal_approval_card(
-        &links.title,
-        links.description.as_deref(),
-        &request.facts,
-        personal,
-        &links.expires_at,
-    ));
-    check_size(&message)?;
-    let record = attach_token(&links, &request, store, now).await?;
-    if record.message.is_none() {
-        let posted = messenger.post_to_user(&personal.approver, &message).await?;
-        tracing::info!(approval_id = %links.approval_id, via = ?posted.via, "Teams approval card sent to the user's 1:1 chat");
-        mark_sent(&links.approval_id, BOT_MESSAGE_TS, store).await?;
-    }
-    Ok(waiting(links))
 }
 
 #[cfg(test)]

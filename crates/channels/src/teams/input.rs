@@ -1,16 +1,17 @@
 //! The inputs of Request Action and Send Channel/Chat Message, and their checks.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::card::{
     check_size, prepare_card, text_card, MAX_FACTS, MAX_FACT_TITLE_CHARS, MAX_FACT_VALUE_CHARS,
     MAX_TEXT_CHARS,
 };
-use super::{TeamsMessage, Via};
 use approvals::approval::MAX_TITLE_CHARS;
 use approvals::input::{check_fields, check_length, non_blank, request_key, task_token};
-use approvals::{ChoiceButton, CreateLinksInput, HitlError};
+use approvals::ports::{Fact, TeamsMessage};
+use approvals::use_cases::teams::TeamsRequest;
+use approvals::{CreateLinksInput, HitlError};
 
 /// Input of Teams Request Action (a `.waitForTaskToken` Task). Unknown fields are refused, at
 /// every depth (`facts[0]`, `buttons[0]`, `followUp`).
@@ -60,15 +61,6 @@ pub struct TeamsRequestActionInput {
     pub execution_arn: Option<String>,
 }
 
-/// Output of Teams Request Action (Step Functions replaces it with the decision).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TeamsRequestActionOutput {
-    pub approval_id: String,
-    pub expires_at: String,
-    pub status: approvals::use_cases::TaskStatus,
-}
-
 /// Input of Teams Send Channel Message and Send Chat Message. Exactly one of `text` or `card`.
 /// Unknown fields are refused; the `card` itself (an Adaptive Card) passes through as given.
 #[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
@@ -95,19 +87,6 @@ pub struct TeamsSendMessageInput {
         description = "Not supported: leave it out. Microsoft Graph takes channel and chat messages from an app only to import history, so every message goes to the channel or chat of the Workflows webhook; use one webhook per channel."
     )]
     pub target: Option<Value>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct TeamsSendMessageOutput {
-    pub delivered: bool,
-    pub via: Via,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fact {
-    pub title: String,
-    pub value: String,
 }
 
 /// Why `target` is refused (`Hitl.InvalidInput`).
@@ -205,28 +184,8 @@ pub fn parse_facts(facts: Option<&Value>) -> Result<Vec<Fact>, HitlError> {
         .collect()
 }
 
-/// A Request Action input that passed every check, ready to store and post.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ValidatedRequestAction {
-    pub title: String,
-    pub text: Option<String>,
-    pub facts: Vec<Fact>,
-    pub expires_in_seconds: Option<i64>,
-    pub task_token: String,
-    pub request_key: Option<String>,
-    pub execution_arn: Option<String>,
-    /// Normalized, without duplicates; empty: anyone who sees the card may decide.
-    pub approvers: Vec<String>,
-    /// The person the bot asks 1:1 (normalized); then `approvers` is that person alone.
-    pub user: Option<String>,
-    /// Checked with the links' choices; kept as given for the links' own check.
-    pub follow_up: Option<approvals::FollowUpInput>,
-    /// The request's own buttons; empty: Approve / Reject.
-    pub buttons: Vec<ChoiceButton>,
-}
-
 impl TeamsRequestActionInput {
-    pub fn validate(self) -> Result<ValidatedRequestAction, HitlError> {
+    pub fn validate(self) -> Result<TeamsRequest, HitlError> {
         let user = super::bot::parse_user(self.user.as_ref())?;
         let approvers =
             super::bot::approvers_with_user(user.as_deref(), parse_approvers(self.approvers)?)?;
@@ -255,7 +214,7 @@ impl TeamsRequestActionInput {
                 links.validate_with_choices(&values)?
             }
         };
-        Ok(ValidatedRequestAction {
+        Ok(TeamsRequest {
             title: links.title,
             text,
             facts,
@@ -272,6 +231,13 @@ impl TeamsRequestActionInput {
 }
 
 impl TeamsSendMessageInput {
+    /// Who Send Channel/Chat Message posts to (`user`, or the webhook's channel or chat when
+    /// `None`) and what.
+    pub fn validate_with_user(self) -> Result<(Option<String>, TeamsMessage), HitlError> {
+        let user = super::bot::parse_user(self.user.as_ref())?;
+        Ok((user, self.validate()?))
+    }
+
     /// What Send Channel/Chat Message posts.
     pub fn validate(self) -> Result<TeamsMessage, HitlError> {
         refuse_target(self.target.as_ref())?;

@@ -24,8 +24,9 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use crate::identity::{AppCredentials, AppToken};
+use approvals::ports::{PostedMessage, TeamsMessage, Via};
 use approvals::HitlError;
-use channels::teams::{webhook_envelope, PostedMessage, TeamsMessage, Via};
+use channels::teams::webhook_envelope;
 use lambda_kit::Settings;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use reqwest::Url;

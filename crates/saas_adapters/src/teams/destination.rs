@@ -2,10 +2,9 @@
 //! person's 1:1 chat with the bot. Either may be left unconfigured; asking for it then fails
 //! with `Hitl.Config`, naming what to set.
 
+use approvals::ports::{PostedMessage, TeamsMessage, TeamsMessenger, NO_BOT};
 use approvals::HitlError;
 use async_trait::async_trait;
-use channels::teams::bot::NO_BOT;
-use channels::teams::{PostedMessage, TeamsMessage, TeamsMessenger};
 use lambda_kit::Settings;
 
 use crate::mail::SecretRead;

@@ -2,10 +2,10 @@
 //! the code (the strict parser, then the use case on test doubles).
 
 use anyhow::anyhow;
-use approvals::testing::{FakeEmailSender, FakeResumer, FakeStore};
-use approvals::HitlError;
 use approvals::testing::FakeJira;
 use approvals::testing::FakeSlack;
+use approvals::testing::{FakeEmailSender, FakeResumer, FakeStore};
+use approvals::HitlError;
 use serde_json::Value;
 
 pub const NOW: i64 = 1_800_000_000;
@@ -45,7 +45,9 @@ pub async fn code_verdict(function: &str, input: &Value) -> anyhow::Result<()> {
                 .map(drop),
             "send_email" => {
                 let sender = FakeEmailSender::default();
-                channels::email::send_email(read(input)?, "approvals@example.com", &sender)
+                let input = read::<channels::email::SendEmailInput>(input)?;
+                let emails = channels::email::build_emails(input, "approvals@example.com")?;
+                approvals::use_cases::email::send_emails(&emails, &sender)
                     .await
                     .map(drop)
             }

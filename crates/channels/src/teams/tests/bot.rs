@@ -1,9 +1,10 @@
 use super::*;
-use crate::teams::{
-    request_action, send_message, ApproverMail, TeamsRequestActionInput, TeamsSendMessageInput,
-};
-use crate::testing::FakeTeams;
-use approvals::testing::{FakeEmailSender, FakeResumer, FakeStore};
+use crate::teams::run::{request_action, send_message, ApproverMail};
+use crate::teams::TeamsRequestActionOutput;
+use crate::teams::{TeamsRequestActionInput, TeamsSendMessageInput};
+use approvals::ports::{PostedMessage, TeamsMessage, TeamsMessenger, Via};
+use approvals::testing::{FakeEmailSender, FakeResumer, FakeStore, FakeTeams};
+use approvals::use_cases::LinkSettings;
 use approvals::use_cases::{decide, ClientInfo, LinkView};
 use approvals::{Channel, LinkSigner, Retry};
 
@@ -159,7 +160,7 @@ async fn send_message_to_a_user_goes_through_the_bot() {
     let input: TeamsSendMessageInput =
         serde_json::from_value(json!({"text": "hello", "user": "Dana@Corp.com"})).unwrap();
     let out = send_message(input, &teams).await.unwrap();
-    assert_eq!(out.via, super::super::Via::Bot);
+    assert_eq!(out.via, Via::Bot);
     assert_eq!(
         serde_json::to_value(&out).unwrap(),
         json!({"delivered": true, "via": "bot"})
@@ -179,7 +180,7 @@ struct WebhookOnly;
 
 #[async_trait::async_trait]
 impl TeamsMessenger for WebhookOnly {
-    async fn post(&self, _: &TeamsMessage) -> Result<super::super::PostedMessage, HitlError> {
+    async fn post(&self, _: &TeamsMessage) -> Result<PostedMessage, HitlError> {
         unreachable!("a user is never sent to the webhook")
     }
 }

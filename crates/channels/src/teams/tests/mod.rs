@@ -1,10 +1,13 @@
+use super::run::{request_action, send_message, ApproverMail};
 use super::*;
-use crate::testing::FakeTeams;
-use approvals::testing::{FakeEmailSender, FakeResumer, FakeStore};
+use approvals::testing::{FakeEmailSender, FakeResumer, FakeStore, FakeTeams};
+use approvals::use_cases::LinkSettings;
 use approvals::use_cases::{decide, view_link, ClientInfo, LinkView};
-use approvals::{DecisionOutput, LinkSigner};
+use approvals::Channel;
 use approvals::Retry;
+use approvals::{DecisionOutput, LinkSigner};
 use serde_json::json;
+use serde_json::Value;
 
 const NOW: i64 = 1_800_000_000;
 

@@ -2,8 +2,8 @@
 
 use async_trait::async_trait;
 
-use crate::teams::{PostedMessage, TeamsMessage, TeamsMessenger, Via};
-use approvals::HitlError;
+use crate::ports::{PostedMessage, TeamsMessage, TeamsMessenger, Via};
+use crate::HitlError;
 
 /// Records every post and answers as the webhook does, or fails.
 #[derive(Default)]
