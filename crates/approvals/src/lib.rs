@@ -2,9 +2,13 @@
 //! decision is made exactly once and delivered to the waiting workflow, and what is returned to
 //! Step Functions.
 //!
-//! Nothing here knows about AWS, a chat service or a wire format: storage, resuming a workflow,
-//! sending mail and updating the message that asked are ports (small traits in [`ports`]),
-//! implemented by the adapters in `aws_adapters`; what is said on each medium is `channels`.
+//! Every use case is here, the chat and ticketing ones too ([`use_cases`]: `slack`,
+//! `slack_click`, `teams`, `jira`, `email`). Nothing here calls AWS or a vendor, or renders:
+//! storage, resuming a workflow, sending mail, Slack, Teams and Jira are ports (small traits
+//! in [`ports`]) implemented by `aws_adapters` and `saas_adapters`, whose errors reach the
+//! model only as [`HitlError::Dependency`]; what the use cases say on each medium comes from
+//! `channels` through the rendering traits `ports::{SlackFormat, TeamsFormat}` and the checked
+//! requests its inputs produce.
 
 pub mod approval;
 pub mod approval_links;
