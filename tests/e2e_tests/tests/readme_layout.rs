@@ -65,7 +65,11 @@ fn every_folder_the_layout_names_exists_and_carries_its_package_name() {
         );
         if root().join(folder).join("Cargo.toml").is_file() {
             let name = folder.rsplit('/').next().unwrap();
-            assert_eq!(package_name(folder), name, "{folder}: folder and package differ");
+            assert_eq!(
+                package_name(folder),
+                name,
+                "{folder}: folder and package differ"
+            );
         }
     }
 }
