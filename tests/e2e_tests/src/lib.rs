@@ -22,6 +22,7 @@ mod workflows;
 pub use workflows::{run_one_task, start_workflow};
 pub mod examples;
 mod stacks;
+pub mod workspace;
 pub use stacks::{stack_with, Configured};
 
 static STACK: OnceLock<LocalStack> = OnceLock::new();

@@ -33,17 +33,6 @@ fn named_folders(section: &str) -> Vec<String> {
         .collect()
 }
 
-/// The workspace's members, from the root `Cargo.toml`.
-fn members() -> Vec<String> {
-    let manifest: toml::Table = toml::from_str(&read("Cargo.toml")).expect("Cargo.toml");
-    manifest["workspace"]["members"]
-        .as_array()
-        .expect("workspace.members")
-        .iter()
-        .map(|m| m.as_str().unwrap().to_string())
-        .collect()
-}
-
 fn package_name(folder: &str) -> String {
     let manifest: toml::Table = toml::from_str(&read(&format!("{folder}/Cargo.toml"))).unwrap();
     manifest["package"]["name"].as_str().unwrap().to_string()
@@ -89,7 +78,7 @@ fn every_workspace_member_is_in_the_layout() {
         .iter()
         .map(|f| format!("functions/{}", f.package))
         .collect();
-    for member in members() {
+    for member in e2e_tests::workspace::members() {
         let listed = named.contains(&member) || catalog.contains(&member);
         assert!(
             listed,

@@ -9,22 +9,6 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// The workspace's members, from the root `Cargo.toml`.
-fn members() -> Vec<String> {
-    let text = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
-    let list = text
-        .split("members = [")
-        .nth(1)
-        .unwrap()
-        .split(']')
-        .next()
-        .unwrap();
-    list.split(',')
-        .map(|m| m.trim().trim_matches('"').to_string())
-        .filter(|m| !m.is_empty())
-        .collect()
-}
-
 /// The dependency names declared in the `[dependencies]` and `[dev-dependencies]` tables.
 fn declared(manifest: &str) -> Vec<String> {
     let mut table = "";
@@ -72,7 +56,7 @@ fn mentions(code: &str, ident: &str) -> bool {
 #[test]
 fn every_declared_dependency_is_used() {
     let mut unused = vec![];
-    for member in members() {
+    for member in e2e_tests::workspace::members() {
         let dir = root().join(&member);
         let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
         let mut files = vec![];
