@@ -3,33 +3,40 @@
 use super::{Function, Kind, DIR, REGENERATE};
 
 pub(crate) fn index(functions: &[Function]) -> String {
-    let mut rows = String::new();
-    for f in functions {
-        let input = match f.kind {
-            Kind::Scheduled => format!("[any]({}.input.json) (the schedule's)", f.name),
-            _ => format!("[{0}.input.json]({0}.input.json)", f.name),
-        };
-        let output = match (&f.output, f.kind) {
-            (None, _) => "none (logged only)".to_string(),
-            (Some(_), Kind::WaitForTaskToken) => {
-                format!("[the decision]({}.output.json)", f.name)
-            }
-            (Some(_), _) => format!("[{0}.output.json]({0}.output.json)", f.name),
-        };
-        let state = match f.kind {
-            Kind::Scheduled => "-".to_string(),
-            _ => format!("[{0}.parameters.json]({0}.parameters.json)", f.name),
-        };
-        let waits = match f.kind {
-            Kind::WaitForTaskToken => " (`.waitForTaskToken`)",
-            Kind::Scheduled => " (scheduled)",
-            Kind::Task => "",
-        };
-        rows.push_str(&format!(
-            "| `{}`{waits} | {} | {state} | {input} | {output} |\n",
-            f.name, f.summary
-        ));
-    }
+    let rows: String = functions.iter().map(row).collect();
+    format!("{}{}", table(&rows), guide())
+}
+
+/// One function's row of the table: its name, what it does and its files.
+fn row(f: &Function) -> String {
+    let input = match f.kind {
+        Kind::Scheduled => format!("[any]({}.input.json) (the schedule's)", f.name),
+        _ => format!("[{0}.input.json]({0}.input.json)", f.name),
+    };
+    let output = match (&f.output, f.kind) {
+        (None, _) => "none (logged only)".to_string(),
+        (Some(_), Kind::WaitForTaskToken) => {
+            format!("[the decision]({}.output.json)", f.name)
+        }
+        (Some(_), _) => format!("[{0}.output.json]({0}.output.json)", f.name),
+    };
+    let state = match f.kind {
+        Kind::Scheduled => "-".to_string(),
+        _ => format!("[{0}.parameters.json]({0}.parameters.json)", f.name),
+    };
+    let waits = match f.kind {
+        Kind::WaitForTaskToken => " (`.waitForTaskToken`)",
+        Kind::Scheduled => " (scheduled)",
+        Kind::Task => "",
+    };
+    format!(
+        "| `{}`{waits} | {} | {state} | {input} | {output} |\n",
+        f.name, f.summary
+    )
+}
+
+/// The page's title, how it is made, and the table of functions.
+fn table(rows: &str) -> String {
     format!(
         r#"# Input and output schemas
 
@@ -42,7 +49,14 @@ change to an input or output type, run `{REGENERATE}` and commit `{DIR}/`
 {rows}
 `decision_api` is the HTTP API behind the links and Slack's buttons; no Task invokes it.
 
-## What they say
+"#
+    )
+}
+
+/// What each kind of file says, and how to use them in an editor and on the command line.
+fn guide() -> String {
+    format!(
+        r#"## What they say
 
 - **`<function>.input.json`**: the JSON the function receives, after Step Functions has
   resolved the state's `Parameters` or `Arguments` (`"taskToken.$": "$$.Task.Token"` arrives as
