@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use crate::buttons::{ButtonLink, ChoiceButton};
 use crate::follow_up::{FollowUp, FollowUpInput};
-use crate::{Channel, HitlError, RecordedDecision};
+use crate::{Channel, HitlError, RecordedDecision, TaskToken};
 
 mod delivery_state;
 pub use delivery_state::{DeliveryState, Lease, MessageUpdateFailure};
@@ -33,7 +33,7 @@ pub struct ApprovalRecord {
     pub expires_at: i64,
     /// Unix seconds after which DynamoDB TTL deletes the record (audit retention).
     pub delete_after: i64,
-    pub task_token: Option<String>,
+    pub task_token: Option<TaskToken>,
     pub decision: Option<RecordedDecision>,
     /// Where the delivery of the decision (or of the expiry) to the waiting Task stands.
     pub delivery: DeliveryState,

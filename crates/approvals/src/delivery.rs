@@ -142,7 +142,7 @@ pub async fn fail_expired(
 ) -> Result<bool, HitlError> {
     let Some(token) = record
         .task_token
-        .as_deref()
+        .as_ref()
         .filter(|_| record.needs_expiry(now))
     else {
         return Ok(false);

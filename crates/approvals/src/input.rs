@@ -2,7 +2,7 @@
 //! token a `.waitForTaskToken` Task must pass. Each failure is a `Hitl.InvalidInput` that names
 //! the field.
 
-use crate::HitlError;
+use crate::{HitlError, TaskToken};
 
 pub mod strict;
 pub use strict::{check_fields, from_json, from_json_at};
@@ -59,7 +59,7 @@ pub fn one_line(text: &str, max: usize) -> String {
 }
 
 /// The `taskToken` of a `.waitForTaskToken` Task.
-pub fn task_token(token: Option<String>) -> Result<String, HitlError> {
+pub fn task_token(token: Option<String>) -> Result<TaskToken, HitlError> {
     let token = required(
         token,
         "taskToken (pass \"taskToken.$\": \"$$.Task.Token\" and use .waitForTaskToken)",
@@ -67,7 +67,7 @@ pub fn task_token(token: Option<String>) -> Result<String, HitlError> {
     if token.len() > MAX_TASK_TOKEN_CHARS {
         return Err(HitlError::invalid_input("taskToken is too long"));
     }
-    Ok(token)
+    Ok(TaskToken::from(token))
 }
 
 /// "approved" -> "Approved".

@@ -17,6 +17,7 @@ pub mod decision;
 pub mod delivery;
 pub mod error;
 pub mod follow_up;
+pub mod ids;
 pub mod input;
 pub mod key_ring;
 pub mod ports;
@@ -37,3 +38,4 @@ pub use decision::{
 };
 pub use error::{HitlError, Retry};
 pub use follow_up::{Answer, AnswerKind, AnswerRefused, FollowUp, FollowUpAnswer, FollowUpInput};
+pub use ids::{ApprovalId, ApproverAddress, SlackUserId, TaskToken};

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use crate::{ApprovalRecord, DecisionOutput, HitlError, MessageRef, RecordedDecision};
+use crate::{ApprovalRecord, DecisionOutput, HitlError, MessageRef, RecordedDecision, TaskToken};
 
 mod slack;
 mod teams;
@@ -40,7 +40,7 @@ pub trait ApprovalStore: Send + Sync {
     async fn attach_task_token(
         &self,
         approval_id: &str,
-        task_token: &str,
+        task_token: &TaskToken,
         now: i64,
     ) -> Result<Option<ApprovalRecord>, HitlError>;
 
@@ -220,14 +220,14 @@ pub trait WorkflowResumer: Send + Sync {
     /// `SendTaskSuccess` with the decision.
     async fn resume(
         &self,
-        task_token: &str,
+        task_token: &TaskToken,
         output: &DecisionOutput,
     ) -> Result<ResumeOutcome, HitlError>;
 
     /// `SendTaskFailure` with a named error (e.g. `Hitl.Expired`), so Retry/Catch can target it.
     async fn fail(
         &self,
-        task_token: &str,
+        task_token: &TaskToken,
         error: &str,
         cause: &str,
     ) -> Result<ResumeOutcome, HitlError>;

@@ -206,8 +206,8 @@ pub async fn wait_for_approval(
 
 pub mod email;
 pub mod jira;
+mod link_pages;
 pub mod slack;
 pub mod slack_click;
 pub mod teams;
-mod link_pages;
 pub use link_pages::*;

@@ -29,7 +29,7 @@ impl ApprovalStore for Untouchable {
     async fn attach_task_token(
         &self,
         _: &str,
-        _: &str,
+        _: &approvals::TaskToken,
         _: i64,
     ) -> Result<Option<ApprovalRecord>, HitlError> {
         touched("attach_task_token")

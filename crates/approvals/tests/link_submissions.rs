@@ -24,7 +24,10 @@ async fn world() -> World {
     let store = InstrumentedStore::default();
     let record = ApprovalRecord::new("a-1".into(), "t".into(), Channel::Email, NOW, NOW + 60, 1);
     store.create(&record).await.unwrap();
-    store.attach_task_token("a-1", "tok", NOW).await.unwrap();
+    store
+        .attach_task_token("a-1", &"tok".into(), NOW)
+        .await
+        .unwrap();
     let url = signer.link_url("h", "a-1", Decision::Approve, NOW + 60, None);
     let link = url.split_once('?').unwrap().1.to_string();
     World {

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use approvals::{
     ApprovalRecord, Channel, ChosenAction, DecidedBy, Decision, DeliveryState, HitlError, Lease,
-    MessageRef, RecordedDecision, SlackUser,
+    MessageRef, RecordedDecision, SlackUser, TaskToken,
 };
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -43,9 +43,10 @@ pub fn to_item(r: &ApprovalRecord) -> Item {
     if !r.action_ids.is_empty() {
         item.insert("actionIds".into(), strings(&r.action_ids));
     }
+    let task_token = r.task_token.as_ref().map(|t| t.as_str().to_string());
     for (name, value) in [
         ("description", &r.description),
-        ("taskToken", &r.task_token),
+        ("taskToken", &task_token),
         ("messageBlocks", &r.message_shown),
         ("executionArn", &r.execution_arn),
     ] {
@@ -265,7 +266,7 @@ pub fn from_item(item: &Item) -> Result<ApprovalRecord, HitlError> {
         created_at: req_n(item, "createdAt")?,
         expires_at: req_n(item, "expiresAt")?,
         delete_after: req_n(item, "expiresAtTtl")?,
-        task_token: get_s(item, "taskToken"),
+        task_token: get_s(item, "taskToken").map(TaskToken::from),
         decision: decision_from(item)?,
         delivery: delivery_from(item)?,
         late_decisions,

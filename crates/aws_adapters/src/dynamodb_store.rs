@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use approvals::approval::{LEASE_SECONDS, MAX_LATE_DECISIONS};
 use approvals::ports::{ApprovalStore, DecisionWrite};
-use approvals::{ApprovalRecord, HitlError, RecordedDecision};
+use approvals::{ApprovalRecord, HitlError, RecordedDecision, TaskToken};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use aws_sdk_dynamodb::Client;
@@ -217,7 +217,7 @@ impl ApprovalStore for DynamoApprovalStore {
     async fn attach_task_token(
         &self,
         approval_id: &str,
-        task_token: &str,
+        task_token: &TaskToken,
         now: i64,
     ) -> Result<Option<ApprovalRecord>, HitlError> {
         // The usual first wait: a new token on an open request, due at its expiry (a Task still

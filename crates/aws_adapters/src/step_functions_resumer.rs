@@ -1,7 +1,7 @@
 //! Delivers decisions to waiting Tasks with `SendTaskSuccess`.
 
 use approvals::ports::{ResumeOutcome, WorkflowResumer};
-use approvals::{DecisionOutput, HitlError};
+use approvals::{DecisionOutput, HitlError, TaskToken};
 use async_trait::async_trait;
 use aws_sdk_sfn::config::http::HttpResponse;
 use aws_sdk_sfn::error::{ProvideErrorMetadata, SdkError};
@@ -84,7 +84,7 @@ fn report_resume_latency(output: &DecisionOutput) {
 impl WorkflowResumer for StepFunctionsResumer {
     async fn resume(
         &self,
-        task_token: &str,
+        task_token: &TaskToken,
         output: &DecisionOutput,
     ) -> Result<ResumeOutcome, HitlError> {
         let json = serde_json::to_string(output)
@@ -92,7 +92,7 @@ impl WorkflowResumer for StepFunctionsResumer {
         let sent = self
             .client
             .send_task_success()
-            .task_token(task_token)
+            .task_token(task_token.as_str())
             .output(json)
             .send()
             .await;
@@ -107,14 +107,14 @@ impl WorkflowResumer for StepFunctionsResumer {
 
     async fn fail(
         &self,
-        task_token: &str,
+        task_token: &TaskToken,
         error: &str,
         cause: &str,
     ) -> Result<ResumeOutcome, HitlError> {
         let sent = self
             .client
             .send_task_failure()
-            .task_token(task_token)
+            .task_token(task_token.as_str())
             .error(error)
             .cause(cause)
             .send()

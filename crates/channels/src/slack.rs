@@ -99,7 +99,7 @@ pub fn wait_target(
     let target = message_ref(input.channel, input.ts, input.message)?;
     Ok(approvals::use_cases::WaitInput {
         approval_id: Some(message_approval_id(&target)),
-        task_token: Some(task_token(input.task_token)?),
+        task_token: Some(task_token(input.task_token)?.into_string()),
         execution_arn: None,
     })
 }

@@ -265,7 +265,7 @@ impl ApprovalStore for ReleaseFails {
     async fn attach_task_token(
         &self,
         id: &str,
-        token: &str,
+        token: &approvals::TaskToken,
         now: i64,
     ) -> Result<Option<ApprovalRecord>, HitlError> {
         self.0.attach_task_token(id, token, now).await

@@ -22,7 +22,7 @@ struct NotesUpdates<'a> {
 impl WorkflowResumer for NotesUpdates<'_> {
     async fn resume(
         &self,
-        token: &str,
+        token: &approvals::TaskToken,
         output: &DecisionOutput,
     ) -> Result<ResumeOutcome, HitlError> {
         let seen = self.world.slack.updated.lock().unwrap().len();
@@ -32,7 +32,7 @@ impl WorkflowResumer for NotesUpdates<'_> {
 
     async fn fail(
         &self,
-        token: &str,
+        token: &approvals::TaskToken,
         error: &str,
         cause: &str,
     ) -> Result<ResumeOutcome, HitlError> {

@@ -141,7 +141,7 @@ fn pauses_double_up_to_their_cap() {
 /// 10,000; also the relay run's tests).
 pub(super) async fn decided_request(store: &FakeStore, id: &str, decided_at: i64) {
     let mut record = ApprovalRecord::new(id.into(), "t".into(), Channel::Email, 0, 10_000, 1);
-    record.task_token = Some(format!("tok-{id}"));
+    record.task_token = Some(format!("tok-{id}").into());
     store.create(&record).await.unwrap();
     let decision = RecordedDecision {
         decision: Decision::Approve,

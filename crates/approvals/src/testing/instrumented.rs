@@ -9,7 +9,7 @@ use async_trait::async_trait;
 
 use super::FakeStore;
 use crate::ports::{ApprovalStore, DecisionWrite, DeliveryClaim, DeliveryStore, FinalDelivery};
-use crate::{ApprovalRecord, HitlError, RecordedDecision};
+use crate::{ApprovalRecord, HitlError, RecordedDecision, TaskToken};
 
 /// How the next decision writes fail.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -74,7 +74,7 @@ impl ApprovalStore for InstrumentedStore {
     async fn attach_task_token(
         &self,
         approval_id: &str,
-        task_token: &str,
+        task_token: &TaskToken,
         now: i64,
     ) -> Result<Option<ApprovalRecord>, HitlError> {
         self.write();

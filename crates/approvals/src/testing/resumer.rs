@@ -5,7 +5,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use crate::ports::{ResumeOutcome, WorkflowResumer};
-use crate::{DecisionOutput, HitlError};
+use crate::{DecisionOutput, HitlError, TaskToken};
 
 /// Records every resume and failure; can be told to fail.
 #[derive(Default)]
@@ -38,7 +38,7 @@ impl FakeResumer {
 impl WorkflowResumer for FakeResumer {
     async fn resume(
         &self,
-        task_token: &str,
+        task_token: &TaskToken,
         output: &DecisionOutput,
     ) -> Result<ResumeOutcome, HitlError> {
         if let Some(err) = self.fail_with.lock().unwrap().clone() {
@@ -60,7 +60,7 @@ impl WorkflowResumer for FakeResumer {
 
     async fn fail(
         &self,
-        task_token: &str,
+        task_token: &TaskToken,
         error: &str,
         _cause: &str,
     ) -> Result<ResumeOutcome, HitlError> {

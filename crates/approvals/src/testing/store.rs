@@ -11,7 +11,7 @@ use crate::ports::{
     ApprovalStore, DecisionWrite, DeliveryClaim, DeliveryStore, ExpiredMessage, FinalDelivery,
     MessageStore,
 };
-use crate::{ApprovalRecord, HitlError, MessageRef, RecordedDecision};
+use crate::{ApprovalRecord, HitlError, MessageRef, RecordedDecision, TaskToken};
 
 #[derive(Default)]
 pub struct FakeStore {
@@ -51,12 +51,12 @@ impl ApprovalStore for FakeStore {
     async fn attach_task_token(
         &self,
         approval_id: &str,
-        task_token: &str,
+        task_token: &TaskToken,
         now: i64,
     ) -> Result<Option<ApprovalRecord>, HitlError> {
         Ok(self.with(approval_id, |r| {
-            if r.task_token.as_deref() != Some(task_token) {
-                r.task_token = Some(task_token.to_string());
+            if r.task_token.as_ref() != Some(task_token) {
+                r.task_token = Some(task_token.clone());
                 r.delivery.restart_for_new_token();
             }
             // The wait fails its Task with `Hitl.Expired`: an expiry told, like the relay's.

@@ -4,7 +4,7 @@
 
 use crate::approval::{ApprovalRecord, LEASE_SECONDS};
 use crate::ports::{ChatApprovals, DecisionWrite, FinalDelivery};
-use crate::{Channel, DecidedBy, Decision, HitlError, MessageRef, RecordedDecision};
+use crate::{Channel, DecidedBy, Decision, HitlError, MessageRef, RecordedDecision, TaskToken};
 
 pub(super) const NOW: i64 = 1_800_000_000;
 pub(super) const EXPIRES: i64 = NOW + 100;
@@ -43,7 +43,7 @@ pub(super) async fn new_request_from(
     origin: Channel,
 ) -> ApprovalRecord {
     let mut record = ApprovalRecord::new(id.into(), "t".into(), origin, NOW, EXPIRES, 1);
-    record.task_token = token.map(str::to_string);
+    record.task_token = token.map(TaskToken::from);
     store.create(&record).await.expect("create");
     store.get(id).await.unwrap().expect("created record")
 }
@@ -219,7 +219,7 @@ async fn a_retried_wait_is_delivered_once(s: &dyn ChatApprovals, id: &str, until
         .await
         .unwrap()
         .expect("claim");
-    s.attach_task_token(id, "tok-2", until + 6)
+    s.attach_task_token(id, &"tok-2".into(), until + 6)
         .await
         .unwrap()
         .expect("attached");
@@ -266,7 +266,7 @@ async fn a_late_mark_belongs_to_its_token(s: &dyn ChatApprovals, p: &str) {
         None
     );
     let record = s
-        .attach_task_token(&id, "tok-2", NOW + 2)
+        .attach_task_token(&id, &"tok-2".into(), NOW + 2)
         .await
         .unwrap()
         .unwrap();

@@ -54,7 +54,7 @@ async fn a_wait_that_finds_the_request_expired_shuts_out_a_decision(
     let id = format!("{p}-expired-wait");
     new_request(s, &id, None).await;
     let record = s
-        .attach_task_token(&id, "tok", EXPIRES)
+        .attach_task_token(&id, &"tok".into(), EXPIRES)
         .await
         .unwrap()
         .expect("attached");
@@ -68,7 +68,10 @@ async fn a_wait_that_finds_the_request_expired_shuts_out_a_decision(
     );
     let open = format!("{p}-open-wait");
     new_request(s, &open, None).await;
-    let record = s.attach_task_token(&open, "tok", NOW).await.unwrap();
+    let record = s
+        .attach_task_token(&open, &"tok".into(), NOW)
+        .await
+        .unwrap();
     assert_eq!(
         record.unwrap().delivery.expiry_claimed_at,
         None,
@@ -85,14 +88,17 @@ async fn a_new_token_starts_a_fresh_delivery(s: &dyn ChatApprovals, p: &str) {
         .await
         .unwrap();
     deliver(s, &id, "tok-1", FinalDelivery::Delivered, NOW + 1).await;
-    let retried = s.attach_task_token(&id, "tok-1", NOW + 2).await.unwrap();
+    let retried = s
+        .attach_task_token(&id, &"tok-1".into(), NOW + 2)
+        .await
+        .unwrap();
     assert_eq!(
         retried.unwrap().delivery.delivered_at,
         Some(NOW + 1),
         "the same token again: delivered once"
     );
     let record = s
-        .attach_task_token(&id, "tok-2", NOW + 3)
+        .attach_task_token(&id, &"tok-2".into(), NOW + 3)
         .await
         .unwrap()
         .expect("attached");
@@ -117,7 +123,7 @@ async fn an_expiry_belongs_to_its_token(s: &dyn ChatApprovals, p: &str) {
         .claim_expiry(&id, "tok-1", EXPIRES, EXPIRES + LEASE_SECONDS)
         .await
         .unwrap());
-    s.attach_task_token(&id, "tok-2", EXPIRES - 1)
+    s.attach_task_token(&id, &"tok-2".into(), EXPIRES - 1)
         .await
         .unwrap()
         .expect("attached");

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::approval::rfc3339;
 use crate::ports::{ChatApprovals, SlackMessage, SlackMessenger};
-use crate::{ApprovalRecord, Channel, FollowUp, HitlError, MessageRef};
+use crate::{ApprovalRecord, Channel, FollowUp, HitlError, MessageRef, TaskToken};
 
 mod sweep;
 pub use sweep::*;
@@ -48,7 +48,7 @@ pub struct SlackRequest {
     pub approvers: Vec<String>,
     pub follow_up: Option<FollowUp>,
     pub expires_in_seconds: i64,
-    pub task_token: String,
+    pub task_token: TaskToken,
     pub execution_arn: Option<String>,
 }
 

@@ -16,7 +16,7 @@ use crate::use_cases::email::send_emails;
 use crate::use_cases::{create_links_with_buttons, links_of, LinkSettings, TaskStatus};
 use crate::{
     ApprovalRecord, Channel, ChoiceButton, CreateLinksInput, CreateLinksOutput, FollowUpInput,
-    HitlError, MessageRef,
+    HitlError, MessageRef, TaskToken,
 };
 
 /// The `ts` a request's record keeps once its card went to a person's 1:1 chat with the bot.
@@ -29,7 +29,7 @@ pub struct TeamsRequest {
     pub text: Option<String>,
     pub facts: Vec<Fact>,
     pub expires_in_seconds: Option<i64>,
-    pub task_token: String,
+    pub task_token: TaskToken,
     pub request_key: Option<String>,
     pub execution_arn: Option<String>,
     /// Normalized, without duplicates; empty: anyone who sees the card may decide.

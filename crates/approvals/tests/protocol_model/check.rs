@@ -35,7 +35,8 @@ pub fn invariants(world: &World) -> Result<(), String> {
     if let (Some(token), Some(_)) = (&r.task_token, d.delivered_at) {
         if !received(tasks, token) {
             return Err(format!(
-                "marked delivered to {token}, whose Task never got the decision"
+                "marked delivered to {}, whose Task never got the decision",
+                token.as_str()
             ));
         }
     }

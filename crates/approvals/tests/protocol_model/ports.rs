@@ -55,7 +55,7 @@ impl Gate<'_> {
     async fn attach_keeping_delivery(
         &self,
         id: &str,
-        token: &str,
+        token: &approvals::TaskToken,
         now: i64,
     ) -> Result<Option<ApprovalRecord>, HitlError> {
         let before = self.with_record(|r| r.delivery.clone());
@@ -89,7 +89,7 @@ impl ApprovalStore for Gate<'_> {
     async fn attach_task_token(
         &self,
         id: &str,
-        token: &str,
+        token: &approvals::TaskToken,
         now: i64,
     ) -> Result<Option<ApprovalRecord>, HitlError> {
         let attach = async {
@@ -210,12 +210,21 @@ impl DeliveryStore for Gate<'_> {
 
 #[async_trait]
 impl WorkflowResumer for Gate<'_> {
-    async fn resume(&self, token: &str, _: &DecisionOutput) -> Result<ResumeOutcome, HitlError> {
+    async fn resume(
+        &self,
+        token: &approvals::TaskToken,
+        _: &DecisionOutput,
+    ) -> Result<ResumeOutcome, HitlError> {
         let resume = async { self.complete(token, TaskState::GotDecision) };
         self.call(Op::Resume, resume).await
     }
 
-    async fn fail(&self, token: &str, _: &str, _: &str) -> Result<ResumeOutcome, HitlError> {
+    async fn fail(
+        &self,
+        token: &approvals::TaskToken,
+        _: &str,
+        _: &str,
+    ) -> Result<ResumeOutcome, HitlError> {
         let fail = async { self.complete(token, TaskState::GotExpiry) };
         self.call(Op::Fail, fail).await
     }
