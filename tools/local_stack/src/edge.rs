@@ -11,6 +11,7 @@
 
 pub mod dynamodb_locks;
 pub mod faults;
+mod lambda_invoke;
 pub mod meter;
 pub mod owner;
 pub mod shapes;
@@ -20,10 +21,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use crate::outbox::Outbox;
-use crate::runtime_api::pool::Throttled;
 use crate::runtime_api::FunctionPool;
 use axum::body::{Body, Bytes};
-use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, Method, Response, StatusCode};
 use axum::routing::post;
 use axum::Router;
@@ -78,116 +78,28 @@ impl Edge {
 /// kills a caller needs the peer address.
 pub fn router(edge: Arc<Edge>) -> Router {
     Router::new()
-        .route("/2015-03-31/functions/{function}/invocations", post(invoke))
+        .route(
+            "/2015-03-31/functions/{function}/invocations",
+            post(lambda_invoke::invoke),
+        )
         .fallback(forward)
         .with_state(edge)
 }
 
 /// moto's Step Functions engine signs its calls with the access key `ak`
 /// (`moto/stepfunctions/parser/asl/utils/boto_client.py`).
-fn from_moto_engine(headers: &HeaderMap) -> bool {
+pub(super) fn from_moto_engine(headers: &HeaderMap) -> bool {
     headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("Credential=ak/"))
 }
 
-/// Lambda's answer at the concurrency limit. moto maps a failed invoke of a plain function-ARN
-/// Task to the error `Exception` (only `arn:aws:states:::lambda:invoke` gets
-/// `Lambda.TooManyRequestsException`), so an ASL `Retry` on the name Step Functions uses on AWS
-/// would never match locally: for moto's engine the throttle comes back as a function error of
-/// that name, which moto reports as `Lambda.TooManyRequestsException` for both Task forms.
-fn throttled(for_moto_engine: bool) -> Response<Body> {
-    if for_moto_engine {
-        return json_response(
-            StatusCode::OK,
-            &[
-                ("x-amz-function-error", "Unhandled"),
-                ("x-amz-executed-version", "$LATEST"),
-            ],
-            json!({"errorType": "Lambda.TooManyRequestsException", "errorMessage": "Rate Exceeded."}),
-        );
-    }
-    json_response(
-        StatusCode::TOO_MANY_REQUESTS,
-        &[("x-amzn-errortype", "TooManyRequestsException")],
-        json!({"Type": "User", "message": "Rate Exceeded.", "Reason": "ReservedFunctionConcurrentInvocationLimitExceeded"}),
-    )
-}
-
-async fn invoke(
-    State(edge): State<Arc<Edge>>,
-    Path(function): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+pub(super) fn json_response(
+    status: StatusCode,
+    headers: &[(&str, &str)],
+    body: Value,
 ) -> Response<Body> {
-    let Some(pool) = edge.function(&function).cloned() else {
-        return json_response(
-            StatusCode::NOT_FOUND,
-            &[("x-amzn-errortype", "ResourceNotFoundException")],
-            json!({"Type": "User", "message": format!("Function not found: {function}")}),
-        );
-    };
-    let Some(event) = invocation_event(&body) else {
-        return json_response(
-            StatusCode::BAD_REQUEST,
-            &[("x-amzn-errortype", "InvalidRequestContentException")],
-            json!({"Type": "User", "message": "Could not parse request body into json"}),
-        );
-    };
-    let invocation_type = headers
-        .get("x-amz-invocation-type")
-        .and_then(|v| v.to_str().ok());
-    if invocation_type == Some("Event") {
-        queue_event(pool, event);
-        return Response::builder()
-            .status(StatusCode::ACCEPTED)
-            .body(Body::empty())
-            .unwrap();
-    }
-    match pool.try_invoke(event).await {
-        Err(Throttled) => throttled(from_moto_engine(&headers)),
-        Ok(Ok(payload)) => json_response(
-            StatusCode::OK,
-            &[("x-amz-executed-version", "$LATEST")],
-            payload,
-        ),
-        // Lambda reports function errors with 200 and this header; Step Functions reads errorType.
-        Ok(Err(error)) => json_response(
-            StatusCode::OK,
-            &[
-                ("x-amz-function-error", "Unhandled"),
-                ("x-amz-executed-version", "$LATEST"),
-            ],
-            error,
-        ),
-    }
-}
-
-/// The invocation's event: its JSON body, `{}` without one; `None` when it is not JSON.
-fn invocation_event(body: &Bytes) -> Option<Value> {
-    if body.is_empty() {
-        return Some(json!({}));
-    }
-    serde_json::from_slice(body).ok()
-}
-
-/// An `Event` invocation: Lambda queues asynchronous events and retries throttles itself.
-fn queue_event(pool: Arc<FunctionPool>, event: Value) {
-    tokio::spawn(async move {
-        for attempt in 0..60u32 {
-            if pool.try_invoke(event.clone()).await.is_ok() {
-                return;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(
-                500 + 100 * u64::from(attempt),
-            ))
-            .await;
-        }
-    });
-}
-
-fn json_response(status: StatusCode, headers: &[(&str, &str)], body: Value) -> Response<Body> {
     let mut response = Response::builder()
         .status(status)
         .header("content-type", "application/json");

@@ -40,8 +40,7 @@ async fn run(options: Options) -> anyhow::Result<()> {
 
     provision::provision_secrets(&stack, &provision::sdk_config(&urls.moto).await).await?;
 
-    let log_dir = workspace.join(".local-stack/logs");
-    std::fs::create_dir_all(&log_dir).with_context(|| format!("create {}", log_dir.display()))?;
+    let log_dir = log_dir(&workspace)?;
     let pools = start_pools(
         &stack,
         &options,
@@ -64,14 +63,7 @@ async fn run(options: Options) -> anyhow::Result<()> {
     faults.replace(options.faults.clone());
     let sfn = aws_sdk_sfn::Client::new(&provision::sdk_config(&urls.edge).await);
     let (schedules, schedule_targets) = start_schedules(&stack, &pools, &sfn).await;
-    // Straight to moto: the stack's own bookkeeping, neither faulted nor metered.
-    let sfn_direct = aws_sdk_sfn::Client::new(&provision::sdk_config(&urls.moto_sfn).await);
-    local_stack::metrics::states::start(
-        sfn_direct,
-        state_machines.values().cloned().collect(),
-        shutdown_rx.clone(),
-    );
-    local_stack::alarms::start(stack.alarms.clone(), shutdown_rx.clone());
+    start_watchers(&urls, &stack, &state_machines, &shutdown_rx).await;
     let endpoints = serde_json::json!({"edge": urls.edge, "api": urls.api, "moto": urls.moto, "motoStepFunctions": urls.moto_sfn});
     let ui = Arc::new(ui::Ui {
         outbox,
@@ -93,6 +85,30 @@ async fn run(options: Options) -> anyhow::Result<()> {
     wait_for_stop(options.stop_on_stdin_eof).await;
     stop(shutdown_tx, [moto, moto_sfn, smtp_server], &smtp.dir).await;
     Ok(())
+}
+
+/// Where the function processes' logs go, created.
+fn log_dir(workspace: &Path) -> anyhow::Result<std::path::PathBuf> {
+    let log_dir = workspace.join(".local-stack/logs");
+    std::fs::create_dir_all(&log_dir).with_context(|| format!("create {}", log_dir.display()))?;
+    Ok(log_dir)
+}
+
+/// The stack's watchers: the executions' metrics and the template's alarms on them.
+async fn start_watchers(
+    urls: &Urls,
+    stack: &template::Stack,
+    state_machines: &BTreeMap<String, String>,
+    shutdown_rx: &watch::Receiver<bool>,
+) {
+    // Straight to moto: the stack's own bookkeeping, neither faulted nor metered.
+    let sfn_direct = aws_sdk_sfn::Client::new(&provision::sdk_config(&urls.moto_sfn).await);
+    local_stack::metrics::states::start(
+        sfn_direct,
+        state_machines.values().cloned().collect(),
+        shutdown_rx.clone(),
+    );
+    local_stack::alarms::start(stack.alarms.clone(), shutdown_rx.clone());
 }
 
 fn check_template(options: &Options) -> anyhow::Result<()> {

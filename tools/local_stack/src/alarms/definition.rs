@@ -183,19 +183,9 @@ fn math_source(metrics: &Json) -> anyhow::Result<(Source, i64)> {
             returned.push(q);
         }
         if let Some(stat) = q.get("MetricStat") {
-            let m = stat
-                .get("Metric")
-                .ok_or_else(|| anyhow!("{id}: MetricStat has no Metric"))?;
-            let key = metric_key(m.get("Namespace"), m.get("MetricName"), m.get("Dimensions"))?;
-            let stat_value = statistic(stat, "Stat").map_err(|e| anyhow!("{id}: {e}"))?;
-            periods.insert(period(stat.get("Period"))?);
-            queries.push((
-                id.to_string(),
-                MetricStat {
-                    key,
-                    stat: stat_value,
-                },
-            ));
+            let (metric, period_s) = metric_query(id, stat)?;
+            periods.insert(period_s);
+            queries.push((id.to_string(), metric));
         }
     }
     let [returned] = returned.as_slice() else {
@@ -213,14 +203,7 @@ fn math_source(metrics: &Json) -> anyhow::Result<(Source, i64)> {
         }
     };
     let all: Vec<String> = queries.iter().map(|(id, _)| id.clone()).collect();
-    let text = match (
-        returned.get("Expression").and_then(Json::as_str),
-        returned.get("Id").and_then(Json::as_str),
-    ) {
-        (Some(e), _) => e.to_string(),
-        (None, Some(id)) => id.to_string(),
-        _ => return Err(anyhow!("the returned query has no Id")),
-    };
+    let text = returned_expression(returned)?;
     let expression = math::parse(&text, &all)?;
     if let Some(unknown) = expression.ids().into_iter().find(|id| !all.contains(id)) {
         return Err(anyhow!(
@@ -235,4 +218,31 @@ fn math_source(metrics: &Json) -> anyhow::Result<(Source, i64)> {
         },
         period_s,
     ))
+}
+
+/// One `MetricStat` query of `Metrics`: the metric and statistic it reads, and its period.
+fn metric_query(id: &str, stat: &Json) -> anyhow::Result<(MetricStat, i64)> {
+    let m = stat
+        .get("Metric")
+        .ok_or_else(|| anyhow!("{id}: MetricStat has no Metric"))?;
+    let key = metric_key(m.get("Namespace"), m.get("MetricName"), m.get("Dimensions"))?;
+    let stat_value = statistic(stat, "Stat").map_err(|e| anyhow!("{id}: {e}"))?;
+    let metric = MetricStat {
+        key,
+        stat: stat_value,
+    };
+    Ok((metric, period(stat.get("Period"))?))
+}
+
+/// The metric math the alarm evaluates: the returned query's `Expression`, or its own `Id`
+/// when it returns a metric.
+fn returned_expression(returned: &Json) -> anyhow::Result<String> {
+    match (
+        returned.get("Expression").and_then(Json::as_str),
+        returned.get("Id").and_then(Json::as_str),
+    ) {
+        (Some(e), _) => Ok(e.to_string()),
+        (None, Some(id)) => Ok(id.to_string()),
+        _ => Err(anyhow!("the returned query has no Id")),
+    }
 }

@@ -102,8 +102,6 @@ pub fn datapoints(rule: &Rule, samples: &dyn Samples, end_ms: i64) -> Vec<Datapo
 
 /// The state the datapoints (oldest first) put the alarm in, from `previous`, and why.
 pub fn decide(rule: &Rule, points: &[Datapoint], previous: State) -> (State, String) {
-    let (n, m) = (rule.evaluation_periods, rule.datapoints_to_alarm);
-    let breaches = |v: f64| rule.comparison.breaches(v, rule.threshold);
     // Newest first.
     let real: Vec<f64> = points.iter().rev().filter_map(|p| p.value).collect();
     let words = format!(
@@ -111,24 +109,49 @@ pub fn decide(rule: &Rule, points: &[Datapoint], previous: State) -> (State, Str
         rule.comparison.words(),
         rule.threshold
     );
+    let n = rule.evaluation_periods;
     if real.len() >= n {
-        let window = &real[..n];
-        let breaching = window.iter().filter(|v| breaches(**v)).count();
-        let state = if breaching >= m {
-            State::Alarm
-        } else {
-            State::Ok
-        };
-        let listed: Vec<String> = window.iter().map(|v| format!("{v}")).collect();
-        let reason = format!(
-            "Threshold Crossed: {breaching} out of the last {n} datapoints [{}] {} {words} (minimum {m} for ALARM)",
-            listed.join(", "),
-            if breaching == 1 { "was" } else { "were" },
-        );
-        return (state, reason);
+        return full_window(rule, &real[..n], &words);
     }
+    with_missing(rule, &real, points.len(), previous, &words)
+}
+
+/// The last N datapoints are all there: M of them breaching is ALARM.
+fn full_window(rule: &Rule, window: &[f64], words: &str) -> (State, String) {
+    let (n, m) = (rule.evaluation_periods, rule.datapoints_to_alarm);
+    let breaching = window
+        .iter()
+        .filter(|v| rule.comparison.breaches(**v, rule.threshold))
+        .count();
+    let state = if breaching >= m {
+        State::Alarm
+    } else {
+        State::Ok
+    };
+    let listed: Vec<String> = window.iter().map(|v| format!("{v}")).collect();
+    let reason = format!(
+        "Threshold Crossed: {breaching} out of the last {n} datapoints [{}] {} {words} (minimum {m} for ALARM)",
+        listed.join(", "),
+        if breaching == 1 { "was" } else { "were" },
+    );
+    (state, reason)
+}
+
+/// Fewer than N datapoints (`real`, newest first) in the last `range` periods: the alarm's
+/// `TreatMissingData` says what the missing ones count as.
+fn with_missing(
+    rule: &Rule,
+    real: &[f64],
+    range: usize,
+    previous: State,
+    words: &str,
+) -> (State, String) {
+    let (n, m) = (rule.evaluation_periods, rule.datapoints_to_alarm);
     let k = real.len();
-    let breaching = real.iter().filter(|v| breaches(**v)).count();
+    let breaching = real
+        .iter()
+        .filter(|v| rule.comparison.breaches(**v, rule.threshold))
+        .count();
     let filled = |missing_breach: bool| {
         let total = breaching + if missing_breach { n - k } else { 0 };
         if total >= m {
@@ -147,7 +170,6 @@ pub fn decide(rule: &Rule, points: &[Datapoint], previous: State) -> (State, Str
         (TreatMissing::Ignore, _) if filled(true) == filled(false) => filled(true),
         (TreatMissing::Ignore, _) => previous,
     };
-    let range = points.len();
     let reason = if k == 0 {
         format!(
             "no datapoint in the last {range} periods; missing data treated as {:?}",

@@ -1,3 +1,4 @@
+use super::lambda_invoke::throttled;
 use super::*;
 
 async fn body_of(response: Response<Body>) -> Value {

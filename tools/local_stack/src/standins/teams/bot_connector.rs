@@ -166,6 +166,26 @@ fn activity_contents(activity: &Value) -> anyhow::Result<(Option<Value>, Option<
     }
 }
 
+/// The connector's answer at its rate limit, with the seconds to wait.
+fn throttled(retry_after: u64) -> Response {
+    let mut response = connector_error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "Throttled",
+        "Too many requests.",
+    );
+    response
+        .headers_mut()
+        .insert("retry-after", retry_after.into());
+    response
+}
+
+/// The connector's answer when the user is unknown or has not installed the bot: not its
+/// usual error shape, but this one, with the details as a JSON string.
+fn writes_blocked() -> Response {
+    let blocked = json!({"errorCode": 209, "message": "{\r\n  \"subCode\": \"MessageWritesBlocked\",\r\n  \"details\": \"Thread is blocked from message writes.\"\r\n}"});
+    (StatusCode::FORBIDDEN, Json(blocked)).into_response()
+}
+
 pub(super) async fn send_activity(
     State(teams): State<Arc<TeamsStandIn>>,
     Path(conversation_id): Path<String>,
@@ -191,15 +211,7 @@ pub(super) async fn send_activity(
     };
     let mut data = teams.data.lock().unwrap();
     if let Some(retry_after) = data.forced_rate_limit() {
-        let mut response = connector_error(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Throttled",
-            "Too many requests.",
-        );
-        response
-            .headers_mut()
-            .insert("retry-after", retry_after.into());
-        return response;
+        return throttled(retry_after);
     }
     if body.len() > MAX_BOT_MESSAGE_BYTES {
         return connector_error(
@@ -210,10 +222,7 @@ pub(super) async fn send_activity(
     }
     let user = match bot.user(&object_id, false) {
         Some(user) if user.installed => user,
-        _ => {
-            let blocked = json!({"errorCode": 209, "message": "{\r\n  \"subCode\": \"MessageWritesBlocked\",\r\n  \"details\": \"Thread is blocked from message writes.\"\r\n}"});
-            return (StatusCode::FORBIDDEN, Json(blocked)).into_response();
-        }
+        _ => return writes_blocked(),
     };
     let activity: Value = serde_json::from_slice(&body).unwrap_or_default();
     let (card, text) = match activity_contents(&activity) {
