@@ -152,39 +152,55 @@ pub async fn run(config: &LoadConfig, cost: &CostConfig) -> anyhow::Result<Measu
         let flows = (run_id.as_str(), teams_flow.as_str());
         phases.push(phase::run(&target, channel, cost.approvals, flows, &left_out).await?);
     }
-    let mut schedules = BTreeMap::new();
-    let names: BTreeSet<String> = t
-        .fixed
-        .iter()
-        .flat_map(|(_, f)| f.schedules.iter().map(|s| s.schedule.clone()))
-        .collect();
-    for name in names {
-        eprintln!("hitl-load cost: {} runs of {name}", cost.schedule_runs);
-        let measured = schedule_runs(&target, &name, cost.schedule_runs).await?;
-        schedules.insert(name, measured);
-    }
-    let last = snapshot(&target).await?;
-    let all_metrics = last
-        .metrics
-        .values()
-        .flatten()
-        .collect::<BTreeSet<_>>()
-        .len();
-    let of_schedules = t
-        .scheduled
-        .iter()
-        .filter_map(|f| last.metrics.get(f))
-        .flatten();
-    let scheduled_metrics = of_schedules.collect::<BTreeSet<_>>().len();
+    let schedules = measure_schedules(&target, &t, cost.schedule_runs).await?;
+    let metrics = custom_metrics(&snapshot(&target).await?, &t.scheduled);
     Ok(Measured {
         phases,
         schedules,
         memory_mb: t.memory_mb,
         arm: t.arm,
         storage_months: t.storage_months,
-        metrics: (all_metrics, scheduled_metrics),
+        metrics,
         fixed: t.fixed,
     })
+}
+
+/// Each schedule of the template, run `runs` times on its own: what one run uses.
+async fn measure_schedules(
+    target: &Target,
+    t: &FromTemplate,
+    runs: usize,
+) -> anyhow::Result<BTreeMap<String, (Usage, usize)>> {
+    let names: BTreeSet<String> = t
+        .fixed
+        .iter()
+        .flat_map(|(_, f)| f.schedules.iter().map(|s| s.schedule.clone()))
+        .collect();
+    let mut schedules = BTreeMap::new();
+    for name in names {
+        eprintln!("hitl-load cost: {runs} runs of {name}");
+        let measured = schedule_runs(target, &name, runs).await?;
+        schedules.insert(name, measured);
+    }
+    Ok(schedules)
+}
+
+/// The distinct custom metrics the meter saw: all of them, and those of the scheduled
+/// functions (which publish them even when idle).
+fn custom_metrics(last: &Snapshot, scheduled: &[String]) -> (usize, usize) {
+    let all = last
+        .metrics
+        .values()
+        .flatten()
+        .collect::<BTreeSet<_>>()
+        .len();
+    let of_schedules = scheduled
+        .iter()
+        .filter_map(|f| last.metrics.get(f))
+        .flatten()
+        .collect::<BTreeSet<_>>()
+        .len();
+    (all, of_schedules)
 }
 
 fn parameter_text(template: &Path, name: &str) -> anyhow::Result<String> {

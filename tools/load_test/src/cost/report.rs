@@ -88,6 +88,22 @@ impl Measured {
         let names: Vec<&str> = self.fixed.iter().map(|(n, _)| *n).collect();
         table(md, "service", &names, &months);
         let _ = writeln!(md, "\nWhat makes it:\n");
+        self.fixed_costs(md);
+        self.schedule_run_costs(md);
+        let (all, scheduled) = self.metrics;
+        let _ = writeln!(
+            md,
+            "\nThe functions emitted {all} distinct custom metrics during the run (Embedded Metric \
+             Format; their dimensions are bounded: function, channel, error, vendor). CloudWatch \
+             bills a metric by the hours it gets data: the idle figure holds the {scheduled} the \
+             schedules publish every minute; a stack with approvals every hour pays for all {all}, \
+             {} a month.\n",
+            money(all as f64 * US_EAST_1.custom_metric_month)
+        );
+    }
+
+    /// What each service pays for while idle: its schedules, secrets, alarms and dashboards.
+    fn fixed_costs(&self, md: &mut String) {
         for (name, fixed) in &self.fixed {
             let schedules: Vec<String> = fixed
                 .schedules
@@ -112,6 +128,10 @@ impl Measured {
                 self.metrics.1
             );
         }
+    }
+
+    /// One run of each schedule, measured: its Lambda time, DynamoDB units, secret reads, logs.
+    fn schedule_run_costs(&self, md: &mut String) {
         for (name, (used, runs)) in &self.schedules {
             let c = counts(used, &self.memory_mb, self.storage_months)
                 .scaled(1.0 / (*runs).max(1) as f64);
@@ -132,16 +152,6 @@ impl Measured {
                 c.logs_bytes
             );
         }
-        let (all, scheduled) = self.metrics;
-        let _ = writeln!(
-            md,
-            "\nThe functions emitted {all} distinct custom metrics during the run (Embedded Metric \
-             Format; their dimensions are bounded: function, channel, error, vendor). CloudWatch \
-             bills a metric by the hours it gets data: the idle figure holds the {scheduled} the \
-             schedules publish every minute; a stack with approvals every hour pays for all {all}, \
-             {} a month.\n",
-            money(all as f64 * US_EAST_1.custom_metric_month)
-        );
     }
 
     fn memory_of(&self, schedule: &str) -> u64 {
