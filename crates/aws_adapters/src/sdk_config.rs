@@ -8,7 +8,7 @@ use lambda_kit::Settings;
 
 /// SDK configuration from the environment; `AWS_ENDPOINT_URL` points it at the local stack.
 /// Every call ends within the operation timeout of [`crate::timeouts::TASK_SDK`], retries
-/// included, so each function's worst case is known (`timeouts::BUDGETS`). Calls go through
+/// included, so each function's worst case is known (`function_catalog` budgets, checked by the `timeouts` tests). Calls go through
 /// the process's one HTTP client ([`crate::sdk_http`]).
 pub async fn aws_config() -> SdkConfig {
     let limits = crate::timeouts::TASK_SDK;

@@ -22,7 +22,7 @@ use tokio::time::Instant;
 /// `aws_adapters::timeouts`).
 pub const BUILD_DURING_INIT_WITHIN: Duration = Duration::from_secs(8);
 /// What building again may take while an event waits (a Task, a link page); the event's own
-/// calls fit in the function's timeout beside it (`aws_adapters::timeouts::BUDGETS`).
+/// calls fit in the function's timeout beside it (the budgets of `function_catalog`, checked by `aws_adapters::timeouts`).
 pub const BUILD_AGAIN_WITHIN: Duration = Duration::from_secs(3);
 /// How long a permanent refusal is answered from memory before building is tried again.
 pub const RECHECK_REFUSED_AFTER: Duration = Duration::from_secs(60);

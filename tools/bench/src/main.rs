@@ -34,7 +34,9 @@ use runner::{Program, Resident};
 
 /// The flags: the help text is generated from these doc comments (docs/bench.md).
 #[derive(Debug, Parser)]
+// `make bench BENCH_ARGS="--events 50"` repeats a flag the Makefile already passes: the last wins.
 #[command(
+    args_override_self = true,
     name = "hitl-bench",
     about = "The cold path as users meet it: the release bootstraps behind TLS, at a Lambda's \
              CPU share, beside the lambda_runtime echo and Python + boto3 (docs/bench.md)."
