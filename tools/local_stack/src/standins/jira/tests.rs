@@ -20,6 +20,15 @@ async fn serve() -> (String, Arc<JiraStandIn>) {
     (site, jira)
 }
 
+/// A Jira Cloud error body as Atlassian publishes it (tests/fixtures/vendors/jira/).
+fn published(file: &str) -> Value {
+    let path = format!(
+        "{}/../../tests/fixtures/vendors/jira/{file}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
 fn client() -> reqwest::Client {
     reqwest::Client::new()
 }
@@ -90,6 +99,7 @@ async fn unknown_issues_are_404_as_in_jira() {
         .await;
         assert_eq!(status, 404, "{tail}");
         assert_eq!(body, json!({"errorMessages": [NOT_FOUND], "errors": {}}));
+        assert_eq!(body, published("expression-eval-404.json"), "Jira's own 404 body");
     }
 }
 
