@@ -81,7 +81,7 @@ const fn call(what: &'static str, worst: Worst) -> Call {
     Call { what, worst }
 }
 
-/// Five rounds of ten sends at once (`channels::email::MAX_PARALLEL_SENDS`): fifty approvers.
+/// Five rounds of ten sends at once (`approvals::use_cases::email::MAX_PARALLEL_SENDS`): fifty approvers.
 const fn five_rounds(what: &'static str, worst: Worst) -> [Call; 5] {
     [Call { what, worst }; 5]
 }
