@@ -13,7 +13,7 @@ use crate::approval::{rfc3339, LEASE_SECONDS};
 use crate::ports::{
     Approvals, DeliveryStore, FinalDelivery, OutcomeNotifier, ResumeOutcome, WorkflowResumer,
 };
-use crate::{ApprovalRecord, DecisionOutput, HitlError};
+use crate::{ApprovalRecord, DecisionOutput, HitlError, TaskToken};
 
 /// The error a Task waiting on an expired request fails with.
 pub const EXPIRED_ERROR: &str = "Hitl.Expired";
@@ -111,7 +111,7 @@ pub async fn deliver_decision(
 /// the lease runs out so the relay records the end.
 async fn record_delivery(
     record: &ApprovalRecord,
-    token: &str,
+    token: &TaskToken,
     outcome: FinalDelivery,
     store: &dyn DeliveryStore,
     now: i64,

@@ -82,7 +82,7 @@ pub trait DeliveryStore: Send + Sync {
     async fn claim_delivery(
         &self,
         approval_id: &str,
-        token: &str,
+        token: &TaskToken,
         now: i64,
         until: i64,
     ) -> Result<Option<DeliveryClaim>, HitlError>;
@@ -91,7 +91,7 @@ pub trait DeliveryStore: Send + Sync {
     async fn finish_delivery(
         &self,
         approval_id: &str,
-        token: &str,
+        token: &TaskToken,
         outcome: FinalDelivery,
         now: i64,
     ) -> Result<(), HitlError>;
@@ -101,7 +101,7 @@ pub trait DeliveryStore: Send + Sync {
     async fn release_lease(
         &self,
         approval_id: &str,
-        token: &str,
+        token: &TaskToken,
         retry_at: i64,
     ) -> Result<(), HitlError>;
 
@@ -109,7 +109,7 @@ pub trait DeliveryStore: Send + Sync {
     async fn claim_expiry(
         &self,
         approval_id: &str,
-        token: &str,
+        token: &TaskToken,
         now: i64,
         until: i64,
     ) -> Result<bool, HitlError>;
@@ -119,7 +119,7 @@ pub trait DeliveryStore: Send + Sync {
     async fn finish_expiry(
         &self,
         approval_id: &str,
-        token: &str,
+        token: &TaskToken,
         now: i64,
     ) -> Result<(), HitlError>;
 

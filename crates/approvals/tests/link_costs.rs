@@ -5,7 +5,9 @@ use approvals::ports::FinalDelivery;
 use approvals::ports::{ApprovalStore, DecisionWrite, DeliveryClaim, DeliveryStore};
 use approvals::testing::{FakeResumer, FakeStore};
 use approvals::use_cases::{decide, view_link, ClientInfo, LinkView};
-use approvals::{ApprovalRecord, Channel, Decision, HitlError, LinkSigner, RecordedDecision};
+use approvals::{
+    ApprovalRecord, Channel, Decision, HitlError, LinkSigner, RecordedDecision, TaskToken,
+};
 use async_trait::async_trait;
 
 const NOW: i64 = 1_800_000_000;
@@ -49,7 +51,7 @@ impl DeliveryStore for Untouchable {
     async fn claim_delivery(
         &self,
         _: &str,
-        _: &str,
+        _: &TaskToken,
         _: i64,
         _: i64,
     ) -> Result<Option<DeliveryClaim>, HitlError> {
@@ -58,19 +60,25 @@ impl DeliveryStore for Untouchable {
     async fn finish_delivery(
         &self,
         _: &str,
-        _: &str,
+        _: &TaskToken,
         _: FinalDelivery,
         _: i64,
     ) -> Result<(), HitlError> {
         touched("finish_delivery")
     }
-    async fn release_lease(&self, _: &str, _: &str, _: i64) -> Result<(), HitlError> {
+    async fn release_lease(&self, _: &str, _: &TaskToken, _: i64) -> Result<(), HitlError> {
         touched("release_lease")
     }
-    async fn claim_expiry(&self, _: &str, _: &str, _: i64, _: i64) -> Result<bool, HitlError> {
+    async fn claim_expiry(
+        &self,
+        _: &str,
+        _: &TaskToken,
+        _: i64,
+        _: i64,
+    ) -> Result<bool, HitlError> {
         touched("claim_expiry")
     }
-    async fn finish_expiry(&self, _: &str, _: &str, _: i64) -> Result<(), HitlError> {
+    async fn finish_expiry(&self, _: &str, _: &TaskToken, _: i64) -> Result<(), HitlError> {
         touched("finish_expiry")
     }
     async fn message_update_failed(&self, _: &str, _: i64) -> Result<(), HitlError> {

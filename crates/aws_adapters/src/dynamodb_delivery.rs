@@ -3,7 +3,7 @@
 //! is a condition expression, so it holds however many deliverers race.
 
 use approvals::ports::{DeliveryClaim, DeliveryStore, FinalDelivery};
-use approvals::{ApprovalRecord, HitlError, MessageUpdateFailure};
+use approvals::{ApprovalRecord, HitlError, MessageUpdateFailure, TaskToken};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::ReturnValue;
 
@@ -27,7 +27,7 @@ impl DeliveryStore for DynamoApprovalStore {
     async fn claim_delivery(
         &self,
         approval_id: &str,
-        token: &str,
+        token: &TaskToken,
         now: i64,
         until: i64,
     ) -> Result<Option<DeliveryClaim>, HitlError> {
@@ -41,14 +41,14 @@ impl DeliveryStore for DynamoApprovalStore {
             )
             .await?;
         Ok(old.map(|old| DeliveryClaim {
-            takeover: get_s(&old, "leaseToken").as_deref() == Some(token),
+            takeover: get_s(&old, "leaseToken").as_deref() == Some(token.as_str()),
         }))
     }
 
     async fn finish_delivery(
         &self,
         approval_id: &str,
-        token: &str,
+        token: &TaskToken,
         outcome: FinalDelivery,
         now: i64,
     ) -> Result<(), HitlError> {
@@ -78,7 +78,7 @@ impl DeliveryStore for DynamoApprovalStore {
     async fn release_lease(
         &self,
         approval_id: &str,
-        token: &str,
+        token: &TaskToken,
         retry_at: i64,
     ) -> Result<(), HitlError> {
         self.update(
@@ -95,7 +95,7 @@ impl DeliveryStore for DynamoApprovalStore {
     async fn claim_expiry(
         &self,
         approval_id: &str,
-        token: &str,
+        token: &TaskToken,
         now: i64,
         until: i64,
     ) -> Result<bool, HitlError> {
@@ -115,7 +115,7 @@ impl DeliveryStore for DynamoApprovalStore {
     async fn finish_expiry(
         &self,
         approval_id: &str,
-        token: &str,
+        token: &TaskToken,
         now: i64,
     ) -> Result<(), HitlError> {
         // Another token waits now (a repeated wait): it is told on its own.

@@ -9,7 +9,7 @@ use approvals::use_cases::TaskStatus;
 use approvals::use_cases::{self, ClientInfo, LinkSettings, LinkView, WaitInput};
 use approvals::{
     ApprovalRecord, Channel, CreateLinksInput, CreateLinksOutput, DecidedBy, Decision, HitlError,
-    LinkSigner, RecordedDecision,
+    LinkSigner, RecordedDecision, TaskToken,
 };
 use async_trait::async_trait;
 use channels::pages::render;
@@ -190,7 +190,12 @@ async fn a_dead_deliverers_claim_is_taken_over_once_its_lease_runs_out() {
         DecisionWrite::Recorded(_)
     ));
     w.store
-        .claim_delivery("a-1", "token-1", NOW + 2, NOW + 2 + LEASE_SECONDS)
+        .claim_delivery(
+            "a-1",
+            &TaskToken::from("token-1"),
+            NOW + 2,
+            NOW + 2 + LEASE_SECONDS,
+        )
         .await
         .unwrap()
         .unwrap();
@@ -214,7 +219,12 @@ async fn a_new_token_makes_an_undelivered_decision_deliverable_at_once() {
     w.post(links.approve_url.as_deref().unwrap(), NOW + 2).await;
     // The old token's deliverer is stuck inside its lease; the wait is retried with a new token.
     w.store
-        .claim_delivery("a-1", "token-1", NOW + 3, NOW + 3 + LEASE_SECONDS)
+        .claim_delivery(
+            "a-1",
+            &TaskToken::from("token-1"),
+            NOW + 3,
+            NOW + 3 + LEASE_SECONDS,
+        )
         .await
         .unwrap()
         .unwrap();
@@ -285,7 +295,7 @@ impl DeliveryStore for ReleaseFails {
     async fn claim_delivery(
         &self,
         id: &str,
-        token: &str,
+        token: &TaskToken,
         now: i64,
         until: i64,
     ) -> Result<Option<DeliveryClaim>, HitlError> {
@@ -294,19 +304,25 @@ impl DeliveryStore for ReleaseFails {
     async fn finish_delivery(
         &self,
         id: &str,
-        token: &str,
+        token: &TaskToken,
         outcome: FinalDelivery,
         now: i64,
     ) -> Result<(), HitlError> {
         self.0.finish_delivery(id, token, outcome, now).await
     }
-    async fn release_lease(&self, _: &str, _: &str, _: i64) -> Result<(), HitlError> {
+    async fn release_lease(&self, _: &str, _: &TaskToken, _: i64) -> Result<(), HitlError> {
         Err(HitlError::transient("DynamoDB", "throttled"))
     }
-    async fn claim_expiry(&self, id: &str, t: &str, now: i64, u: i64) -> Result<bool, HitlError> {
+    async fn claim_expiry(
+        &self,
+        id: &str,
+        t: &TaskToken,
+        now: i64,
+        u: i64,
+    ) -> Result<bool, HitlError> {
         self.0.claim_expiry(id, t, now, u).await
     }
-    async fn finish_expiry(&self, id: &str, t: &str, now: i64) -> Result<(), HitlError> {
+    async fn finish_expiry(&self, id: &str, t: &TaskToken, now: i64) -> Result<(), HitlError> {
         self.0.finish_expiry(id, t, now).await
     }
     async fn message_update_failed(&self, id: &str, at: i64) -> Result<(), HitlError> {

@@ -10,6 +10,7 @@ use crate::ports::{ApprovalStore, DeliveryStore, FinalDelivery, OutcomeNotifier}
 use crate::testing::{FakeResumer, FakeStore};
 use crate::{
     ApprovalRecord, Channel, DecidedBy, Decision, HitlError, MessageRef, RecordedDecision, Retry,
+    TaskToken,
 };
 
 /// Slack refusing every `chat.update` with one error (named as its adapter names it).
@@ -53,9 +54,12 @@ async fn delivered_slack_request(store: &FakeStore) {
         follow_up: None,
     };
     store.record_decision("a", &decision, 1).await.unwrap();
-    store.claim_delivery("a", "tok", 1, 11).await.unwrap();
     store
-        .finish_delivery("a", "tok", FinalDelivery::Delivered, 2)
+        .claim_delivery("a", &TaskToken::from("tok"), 1, 11)
+        .await
+        .unwrap();
+    store
+        .finish_delivery("a", &TaskToken::from("tok"), FinalDelivery::Delivered, 2)
         .await
         .unwrap();
 }

@@ -112,7 +112,7 @@ impl DeliveryStore for InstrumentedStore {
     async fn claim_delivery(
         &self,
         id: &str,
-        token: &str,
+        token: &TaskToken,
         now: i64,
         until: i64,
     ) -> Result<Option<DeliveryClaim>, HitlError> {
@@ -122,22 +122,28 @@ impl DeliveryStore for InstrumentedStore {
     async fn finish_delivery(
         &self,
         id: &str,
-        token: &str,
+        token: &TaskToken,
         outcome: FinalDelivery,
         now: i64,
     ) -> Result<(), HitlError> {
         self.write();
         self.inner.finish_delivery(id, token, outcome, now).await
     }
-    async fn release_lease(&self, id: &str, token: &str, at: i64) -> Result<(), HitlError> {
+    async fn release_lease(&self, id: &str, token: &TaskToken, at: i64) -> Result<(), HitlError> {
         self.write();
         self.inner.release_lease(id, token, at).await
     }
-    async fn claim_expiry(&self, id: &str, t: &str, now: i64, u: i64) -> Result<bool, HitlError> {
+    async fn claim_expiry(
+        &self,
+        id: &str,
+        t: &TaskToken,
+        now: i64,
+        u: i64,
+    ) -> Result<bool, HitlError> {
         self.write();
         self.inner.claim_expiry(id, t, now, u).await
     }
-    async fn finish_expiry(&self, id: &str, token: &str, now: i64) -> Result<(), HitlError> {
+    async fn finish_expiry(&self, id: &str, token: &TaskToken, now: i64) -> Result<(), HitlError> {
         self.write();
         self.inner.finish_expiry(id, token, now).await
     }

@@ -121,14 +121,14 @@ impl DeliveryStore for FakeStore {
     async fn claim_delivery(
         &self,
         approval_id: &str,
-        token: &str,
+        token: &TaskToken,
         now: i64,
         until: i64,
     ) -> Result<Option<DeliveryClaim>, HitlError> {
         Ok(self
             .with(approval_id, |r| {
                 let claimable = r.decision.is_some()
-                    && r.task_token.as_deref() == Some(token)
+                    && r.task_token.as_ref() == Some(token)
                     && r.delivery.delivered_at.is_none()
                     && r.delivery.late_at.is_none()
                     && lease_free(r, token, now);
@@ -142,12 +142,12 @@ impl DeliveryStore for FakeStore {
     async fn finish_delivery(
         &self,
         approval_id: &str,
-        token: &str,
+        token: &TaskToken,
         outcome: FinalDelivery,
         now: i64,
     ) -> Result<(), HitlError> {
         self.with(approval_id, |r| {
-            if r.task_token.as_deref() == Some(token) {
+            if r.task_token.as_ref() == Some(token) {
                 // "Late" is inferred from "no longer waiting" and a slower deliverer can infer
                 // it after another delivered: a delivery wins over it, whatever the order.
                 match outcome {
@@ -169,11 +169,15 @@ impl DeliveryStore for FakeStore {
     async fn release_lease(
         &self,
         approval_id: &str,
-        token: &str,
+        token: &TaskToken,
         retry_at: i64,
     ) -> Result<(), HitlError> {
         self.with(approval_id, |r| {
-            if r.delivery.lease.as_ref().is_some_and(|l| l.token == token) {
+            if r.delivery
+                .lease
+                .as_ref()
+                .is_some_and(|l| l.token == token.as_str())
+            {
                 r.delivery.lease = None;
                 r.delivery.relay_at = Some(retry_at);
             }
@@ -184,7 +188,7 @@ impl DeliveryStore for FakeStore {
     async fn claim_expiry(
         &self,
         approval_id: &str,
-        token: &str,
+        token: &TaskToken,
         now: i64,
         until: i64,
     ) -> Result<bool, HitlError> {
@@ -192,7 +196,7 @@ impl DeliveryStore for FakeStore {
             .with(approval_id, |r| {
                 let claimable = r.decision.is_none()
                     && r.is_expired(now)
-                    && r.task_token.as_deref() == Some(token)
+                    && r.task_token.as_ref() == Some(token)
                     && r.delivery.expiry_sent_at.is_none()
                     && lease_free(r, token, now);
                 if claimable {
@@ -207,11 +211,11 @@ impl DeliveryStore for FakeStore {
     async fn finish_expiry(
         &self,
         approval_id: &str,
-        token: &str,
+        token: &TaskToken,
         now: i64,
     ) -> Result<(), HitlError> {
         self.with(approval_id, |r| {
-            if r.task_token.as_deref() == Some(token) {
+            if r.task_token.as_ref() == Some(token) {
                 r.delivery.expiry_sent_at = Some(now);
                 r.delivery.lease = None;
             }

@@ -57,6 +57,7 @@ pub(super) async fn deliver(
     outcome: FinalDelivery,
     at: i64,
 ) {
+    let token = &TaskToken::from(token);
     s.claim_delivery(id, token, NOW, NOW + LEASE_SECONDS)
         .await
         .unwrap()
@@ -162,7 +163,9 @@ async fn deliveries_are_leases_tied_to_their_token(s: &dyn ChatApprovals, p: &st
 /// Nothing to deliver before a decision; after it, one live lease, on the waiting token only.
 async fn one_lease_for_a_decision_on_its_token(s: &dyn ChatApprovals, id: &str, until: i64) {
     assert_eq!(
-        s.claim_delivery(id, "tok-1", NOW, until).await.unwrap(),
+        s.claim_delivery(id, &TaskToken::from("tok-1"), NOW, until)
+            .await
+            .unwrap(),
         None,
         "nothing decided yet"
     );
@@ -170,18 +173,22 @@ async fn one_lease_for_a_decision_on_its_token(s: &dyn ChatApprovals, id: &str, 
         .await
         .unwrap();
     assert_eq!(
-        s.claim_delivery(id, "tok-0", NOW, until).await.unwrap(),
+        s.claim_delivery(id, &TaskToken::from("tok-0"), NOW, until)
+            .await
+            .unwrap(),
         None,
         "not its token"
     );
     let claim = s
-        .claim_delivery(id, "tok-1", NOW, until)
+        .claim_delivery(id, &TaskToken::from("tok-1"), NOW, until)
         .await
         .unwrap()
         .expect("claim");
     assert!(!claim.takeover);
     assert_eq!(
-        s.claim_delivery(id, "tok-1", NOW + 1, until).await.unwrap(),
+        s.claim_delivery(id, &TaskToken::from("tok-1"), NOW + 1, until)
+            .await
+            .unwrap(),
         None,
         "one live lease"
     );
@@ -191,7 +198,7 @@ async fn one_lease_for_a_decision_on_its_token(s: &dyn ChatApprovals, id: &str, 
 /// never wedges.
 async fn a_lapsed_lease_is_taken_over_and_released(s: &dyn ChatApprovals, id: &str, until: i64) {
     let takeover = s
-        .claim_delivery(id, "tok-1", until, until + LEASE_SECONDS)
+        .claim_delivery(id, &TaskToken::from("tok-1"), until, until + LEASE_SECONDS)
         .await
         .unwrap();
     assert!(
@@ -199,9 +206,13 @@ async fn a_lapsed_lease_is_taken_over_and_released(s: &dyn ChatApprovals, id: &s
         "an earlier attempt may have delivered"
     );
     // A failed release never wedges: releasing someone else's lease does nothing.
-    s.release_lease(id, "tok-other", NOW).await.unwrap();
+    s.release_lease(id, &TaskToken::from("tok-other"), NOW)
+        .await
+        .unwrap();
     assert!(get(s, id).await.delivery.lease.is_some());
-    s.release_lease(id, "tok-1", until + 5).await.unwrap();
+    s.release_lease(id, &TaskToken::from("tok-1"), until + 5)
+        .await
+        .unwrap();
     let record = get(s, id).await;
     assert!(record.delivery.lease.is_none());
     assert_eq!(
@@ -215,7 +226,7 @@ async fn a_lapsed_lease_is_taken_over_and_released(s: &dyn ChatApprovals, id: &s
 /// A new token (a retried wait) may be delivered at once, whatever lease the old one had; the old
 /// token's end is ignored, and a delivered request is delivered once.
 async fn a_retried_wait_is_delivered_once(s: &dyn ChatApprovals, id: &str, until: i64) {
-    s.claim_delivery(id, "tok-1", until + 5, until + 20)
+    s.claim_delivery(id, &TaskToken::from("tok-1"), until + 5, until + 20)
         .await
         .unwrap()
         .expect("claim");
@@ -224,26 +235,36 @@ async fn a_retried_wait_is_delivered_once(s: &dyn ChatApprovals, id: &str, until
         .unwrap()
         .expect("attached");
     let fresh = s
-        .claim_delivery(id, "tok-2", until + 6, until + 21)
+        .claim_delivery(id, &TaskToken::from("tok-2"), until + 6, until + 21)
         .await
         .unwrap();
     assert!(!fresh.expect("claim on the new token").takeover);
-    s.finish_delivery(id, "tok-1", FinalDelivery::Delivered, until + 7)
-        .await
-        .unwrap();
+    s.finish_delivery(
+        id,
+        &TaskToken::from("tok-1"),
+        FinalDelivery::Delivered,
+        until + 7,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         get(s, id).await.delivery.delivered_at,
         None,
         "the old token's end is ignored"
     );
-    s.finish_delivery(id, "tok-2", FinalDelivery::Delivered, until + 8)
-        .await
-        .unwrap();
+    s.finish_delivery(
+        id,
+        &TaskToken::from("tok-2"),
+        FinalDelivery::Delivered,
+        until + 8,
+    )
+    .await
+    .unwrap();
     let record = get(s, id).await;
     assert_eq!(record.delivery.delivered_at, Some(until + 8));
     assert!(record.delivery.lease.is_none());
     assert_eq!(
-        s.claim_delivery(id, "tok-2", until + 100, until + 200)
+        s.claim_delivery(id, &TaskToken::from("tok-2"), until + 100, until + 200)
             .await
             .unwrap(),
         None,
@@ -260,7 +281,7 @@ async fn a_late_mark_belongs_to_its_token(s: &dyn ChatApprovals, p: &str) {
     deliver(s, &id, "tok-1", FinalDelivery::Late, NOW + 1).await;
     assert_eq!(get(s, &id).await.delivery.late_at, Some(NOW + 1));
     assert_eq!(
-        s.claim_delivery(&id, "tok-1", NOW + 99, NOW + 120)
+        s.claim_delivery(&id, &TaskToken::from("tok-1"), NOW + 99, NOW + 120)
             .await
             .unwrap(),
         None
@@ -280,7 +301,7 @@ async fn a_late_mark_belongs_to_its_token(s: &dyn ChatApprovals, p: &str) {
         "decided: due soon"
     );
     assert!(s
-        .claim_delivery(&id, "tok-2", NOW + 2, NOW + 20)
+        .claim_delivery(&id, &TaskToken::from("tok-2"), NOW + 2, NOW + 20)
         .await
         .unwrap()
         .is_some());
@@ -290,30 +311,32 @@ async fn expiry_is_claimed_once_and_only_when_due(s: &dyn ChatApprovals, p: &str
     let id = format!("{p}-expiry");
     new_request(s, &id, Some("tok")).await;
     assert!(
-        !s.claim_expiry(&id, "tok", EXPIRES - 1, EXPIRES + 10)
+        !s.claim_expiry(&id, &TaskToken::from("tok"), EXPIRES - 1, EXPIRES + 10)
             .await
             .unwrap(),
         "not expired yet"
     );
     assert!(
-        !s.claim_expiry(&id, "other", EXPIRES, EXPIRES + 10)
+        !s.claim_expiry(&id, &TaskToken::from("other"), EXPIRES, EXPIRES + 10)
             .await
             .unwrap(),
         "not its token"
     );
     assert!(s
-        .claim_expiry(&id, "tok", EXPIRES, EXPIRES + 10)
+        .claim_expiry(&id, &TaskToken::from("tok"), EXPIRES, EXPIRES + 10)
         .await
         .unwrap());
     assert!(
-        !s.claim_expiry(&id, "tok", EXPIRES + 1, EXPIRES + 11)
+        !s.claim_expiry(&id, &TaskToken::from("tok"), EXPIRES + 1, EXPIRES + 11)
             .await
             .unwrap(),
         "leased"
     );
-    s.finish_expiry(&id, "tok", EXPIRES + 2).await.unwrap();
+    s.finish_expiry(&id, &TaskToken::from("tok"), EXPIRES + 2)
+        .await
+        .unwrap();
     assert!(
-        !s.claim_expiry(&id, "tok", EXPIRES + 99, EXPIRES + 120)
+        !s.claim_expiry(&id, &TaskToken::from("tok"), EXPIRES + 99, EXPIRES + 120)
             .await
             .unwrap(),
         "told once"
@@ -325,7 +348,7 @@ async fn expiry_is_claimed_once_and_only_when_due(s: &dyn ChatApprovals, p: &str
         .await
         .unwrap();
     assert!(
-        !s.claim_expiry(&decided, "tok", EXPIRES, EXPIRES + 10)
+        !s.claim_expiry(&decided, &TaskToken::from("tok"), EXPIRES, EXPIRES + 10)
             .await
             .unwrap(),
         "decided in time"

@@ -6,7 +6,7 @@
 use super::store_contract::{decision, deliver, get, new_request, new_request_from, EXPIRES, NOW};
 use crate::approval::LEASE_SECONDS;
 use crate::ports::{ChatApprovals, DecisionWrite, FinalDelivery};
-use crate::{Channel, Decision, MessageRef};
+use crate::{Channel, Decision, MessageRef, TaskToken};
 
 pub(super) async fn check_protocol_rules(s: &dyn ChatApprovals, p: &str) {
     a_claimed_expiry_shuts_out_a_decision(s, p).await;
@@ -22,7 +22,12 @@ async fn a_claimed_expiry_shuts_out_a_decision(s: &dyn ChatApprovals, p: &str) {
     let id = format!("{p}-expiry-race");
     new_request(s, &id, Some("tok")).await;
     assert!(s
-        .claim_expiry(&id, "tok", EXPIRES, EXPIRES + LEASE_SECONDS)
+        .claim_expiry(
+            &id,
+            &TaskToken::from("tok"),
+            EXPIRES,
+            EXPIRES + LEASE_SECONDS
+        )
         .await
         .unwrap());
     let stale = s
@@ -35,7 +40,9 @@ async fn a_claimed_expiry_shuts_out_a_decision(s: &dyn ChatApprovals, p: &str) {
     assert_eq!(record.late_decisions.len(), 1, "kept in the audit");
     assert_eq!(record.delivery.expiry_claimed_at, Some(EXPIRES));
     // The claim stays when its lease is given back (the failure call failed): still no decision.
-    s.release_lease(&id, "tok", EXPIRES + 2).await.unwrap();
+    s.release_lease(&id, &TaskToken::from("tok"), EXPIRES + 2)
+        .await
+        .unwrap();
     let after = s
         .record_decision(&id, &decision("b", Decision::Reject), EXPIRES - 1)
         .await;
@@ -107,7 +114,12 @@ async fn a_new_token_starts_a_fresh_delivery(s: &dyn ChatApprovals, p: &str) {
     assert_eq!((d.late_at, d.lease.clone(), d.attempts), (None, None, 0));
     assert!(record.needs_delivery());
     let claim = s
-        .claim_delivery(&id, "tok-2", NOW + 3, NOW + 3 + LEASE_SECONDS)
+        .claim_delivery(
+            &id,
+            &TaskToken::from("tok-2"),
+            NOW + 3,
+            NOW + 3 + LEASE_SECONDS,
+        )
         .await
         .unwrap();
     assert!(!claim.expect("the new token is delivered").takeover);
@@ -120,23 +132,37 @@ async fn an_expiry_belongs_to_its_token(s: &dyn ChatApprovals, p: &str) {
     let id = format!("{p}-expiry-token");
     new_request(s, &id, Some("tok-1")).await;
     assert!(s
-        .claim_expiry(&id, "tok-1", EXPIRES, EXPIRES + LEASE_SECONDS)
+        .claim_expiry(
+            &id,
+            &TaskToken::from("tok-1"),
+            EXPIRES,
+            EXPIRES + LEASE_SECONDS
+        )
         .await
         .unwrap());
     s.attach_task_token(&id, &"tok-2".into(), EXPIRES - 1)
         .await
         .unwrap()
         .expect("attached");
-    s.finish_expiry(&id, "tok-1", EXPIRES + 1).await.unwrap();
+    s.finish_expiry(&id, &TaskToken::from("tok-1"), EXPIRES + 1)
+        .await
+        .unwrap();
     let record = get(s, &id).await;
     assert_eq!(record.delivery.expiry_sent_at, None, "token 2 was not told");
     assert!(record.needs_expiry(EXPIRES + 1));
     assert!(!s.settle(&id).await.unwrap(), "token 2 still waits");
     assert!(s
-        .claim_expiry(&id, "tok-2", EXPIRES + 1, EXPIRES + 1 + LEASE_SECONDS)
+        .claim_expiry(
+            &id,
+            &TaskToken::from("tok-2"),
+            EXPIRES + 1,
+            EXPIRES + 1 + LEASE_SECONDS
+        )
         .await
         .unwrap());
-    s.finish_expiry(&id, "tok-2", EXPIRES + 2).await.unwrap();
+    s.finish_expiry(&id, &TaskToken::from("tok-2"), EXPIRES + 2)
+        .await
+        .unwrap();
     assert_eq!(get(s, &id).await.delivery.expiry_sent_at, Some(EXPIRES + 2));
     assert!(s.settle(&id).await.unwrap());
 }

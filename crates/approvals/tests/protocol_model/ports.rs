@@ -5,7 +5,7 @@ use approvals::ports::{
     ApprovalStore, DecisionWrite, DeliveryClaim, DeliveryStore, FinalDelivery, OutcomeNotifier,
     ResumeOutcome, WorkflowResumer,
 };
-use approvals::{ApprovalRecord, DecisionOutput, HitlError, RecordedDecision};
+use approvals::{ApprovalRecord, DecisionOutput, HitlError, RecordedDecision, TaskToken};
 use async_trait::async_trait;
 
 use super::gate::{Answer, Gate, Op};
@@ -124,7 +124,7 @@ impl DeliveryStore for Gate<'_> {
     async fn claim_delivery(
         &self,
         id: &str,
-        token: &str,
+        token: &TaskToken,
         now: i64,
         until: i64,
     ) -> Result<Option<DeliveryClaim>, HitlError> {
@@ -132,7 +132,7 @@ impl DeliveryStore for Gate<'_> {
             let claim = self.store.claim_delivery(id, token, now, until).await;
             if let Ok(Some(DeliveryClaim { takeover: true })) = claim {
                 let mut sf = self.step_functions.lock().unwrap();
-                if !sf.taken_over.iter().any(|t| t == token) {
+                if !sf.taken_over.iter().any(|t| t == token.as_str()) {
                     sf.taken_over.push(token.to_string());
                 }
             }
@@ -144,7 +144,7 @@ impl DeliveryStore for Gate<'_> {
     async fn finish_delivery(
         &self,
         id: &str,
-        token: &str,
+        token: &TaskToken,
         outcome: FinalDelivery,
         now: i64,
     ) -> Result<(), HitlError> {
@@ -152,7 +152,7 @@ impl DeliveryStore for Gate<'_> {
         self.call(Op::FinishDelivery, finish).await
     }
 
-    async fn release_lease(&self, id: &str, token: &str, at: i64) -> Result<(), HitlError> {
+    async fn release_lease(&self, id: &str, token: &TaskToken, at: i64) -> Result<(), HitlError> {
         let release = self.store.release_lease(id, token, at);
         self.call(Op::ReleaseLease, release).await
     }
@@ -160,7 +160,7 @@ impl DeliveryStore for Gate<'_> {
     async fn claim_expiry(
         &self,
         id: &str,
-        token: &str,
+        token: &TaskToken,
         now: i64,
         until: i64,
     ) -> Result<bool, HitlError> {
@@ -168,7 +168,7 @@ impl DeliveryStore for Gate<'_> {
         self.call(Op::ClaimExpiry, claim).await
     }
 
-    async fn finish_expiry(&self, id: &str, token: &str, now: i64) -> Result<(), HitlError> {
+    async fn finish_expiry(&self, id: &str, token: &TaskToken, now: i64) -> Result<(), HitlError> {
         let finish = self.store.finish_expiry(id, token, now);
         self.call(Op::FinishExpiry, finish).await
     }
