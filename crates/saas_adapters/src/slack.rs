@@ -8,7 +8,7 @@
 //! an ambiguous failure they fail with `Slack.Unconfirmed` instead of posting a second time.
 
 use approvals::ports::{SlackMessage, SlackMessenger};
-use approvals::{HitlError, MessageRef};
+use approvals::{HitlError, MessageRef, SlackUserId};
 use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
@@ -253,7 +253,12 @@ impl SlackMessenger for SlackWebApi {
             .map(|_| ())
     }
 
-    async fn post_ephemeral(&self, channel: &str, user: &str, text: &str) -> Result<(), HitlError> {
+    async fn post_ephemeral(
+        &self,
+        channel: &str,
+        user: &SlackUserId,
+        text: &str,
+    ) -> Result<(), HitlError> {
         self.call(
             "chat.postEphemeral",
             Repeat::Once,

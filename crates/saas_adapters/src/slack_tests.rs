@@ -40,7 +40,10 @@ async fn a_5xx_on_a_post_or_an_ephemeral_is_not_repeated() {
 
     let server = serve(vec![answer(500, ""), answer(200, r#"{"ok": true}"#)]).await;
     let slack = SlackWebApi::new(&server.url, "xoxb-1");
-    let err = slack.post_ephemeral("C1", "U1", "no").await.unwrap_err();
+    let err = slack
+        .post_ephemeral("C1", &"U1".into(), "no")
+        .await
+        .unwrap_err();
     assert_eq!(err.name(), "Slack.Unconfirmed");
     assert_eq!(server.calls(), 1);
 }

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use serde_json::Value;
 
 use crate::use_cases::slack_click::{Click, ClickRefusal};
-use crate::{ApprovalRecord, FollowUp, HitlError, MessageRef, RecordedDecision};
+use crate::{ApprovalRecord, FollowUp, HitlError, MessageRef, RecordedDecision, SlackUserId};
 
 /// A message to post or to put in place of another: `text` is the notification fallback and
 /// what shows where blocks cannot.
@@ -51,7 +51,12 @@ pub trait SlackMessenger: Send + Sync {
         message: &SlackMessage,
     ) -> Result<(), HitlError>;
     /// `chat.postEphemeral`: only `user` sees it.
-    async fn post_ephemeral(&self, channel: &str, user: &str, text: &str) -> Result<(), HitlError>;
+    async fn post_ephemeral(
+        &self,
+        channel: &str,
+        user: &SlackUserId,
+        text: &str,
+    ) -> Result<(), HitlError>;
     /// `users.lookupByEmail`: the id of the person with this address (`Slack.UserNotFound`
     /// when nobody in the workspace has it).
     async fn lookup_user_by_email(&self, email: &str) -> Result<String, HitlError>;

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use crate::ports::{SlackMessage, SlackMessenger};
-use crate::{HitlError, MessageRef, Retry};
+use crate::{HitlError, MessageRef, Retry, SlackUserId};
 
 /// The people `users.lookupByEmail` finds: `(email, user id)`.
 pub const PEOPLE: &[(&str, &str)] = &[("alice@corp.com", "U0ALICE"), ("bob@corp.com", "U0BOB")];
@@ -67,7 +67,12 @@ impl SlackMessenger for FakeSlack {
         Ok(())
     }
 
-    async fn post_ephemeral(&self, channel: &str, user: &str, text: &str) -> Result<(), HitlError> {
+    async fn post_ephemeral(
+        &self,
+        channel: &str,
+        user: &SlackUserId,
+        text: &str,
+    ) -> Result<(), HitlError> {
         if let Some(err) = self.ephemeral_error.lock().unwrap().clone() {
             return Err(err);
         }

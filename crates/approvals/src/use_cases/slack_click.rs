@@ -165,7 +165,8 @@ fn not_for_this_click(record: &ApprovalRecord, click: &Click) -> Option<ClickRef
     if record.message.as_ref() != Some(&click.message) {
         return Some(ClickRefusal::NotTheRequestMessage);
     }
-    if !record.approvers.is_empty() && !record.approvers.contains(&click.user_id) {
+    if !record.approvers.is_empty() && !record.approvers.iter().any(|a| click.user_id == a.as_str())
+    {
         return Some(ClickRefusal::NotAnApprover {
             approvers: record.approvers.clone(),
         });

@@ -9,6 +9,7 @@ use crate::slack::{message_approval_id, BLOCK_ID_PREFIX};
 pub use approvals::use_cases::slack_click::Click;
 use approvals::{
     Channel, ChosenAction, DecidedBy, Decision, HitlError, MessageRef, RecordedDecision, SlackUser,
+    SlackUserId,
 };
 
 /// The parts of Slack's `block_actions` payload we use.
@@ -50,7 +51,8 @@ pub struct PayloadView {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct PayloadUser {
-    pub id: String,
+    /// Read once here, as the id it is, and carried so to the use cases.
+    pub id: SlackUserId,
     #[serde(default)]
     pub username: Option<String>,
     #[serde(default)]
@@ -152,12 +154,12 @@ pub(crate) fn recorded(user: &PayloadUser, action: ChosenAction, now: i64) -> Re
         first
             .clone()
             .or_else(|| second.clone())
-            .unwrap_or_else(|| user.id.clone())
+            .unwrap_or_else(|| user.id.to_string())
     };
     RecordedDecision {
         decision: Decision::from_value(&decision_value(&action)),
         decided_by: DecidedBy {
-            id: user.id.clone(),
+            id: user.id.to_string(),
             name: handle(&user.name, &user.username),
             channel: Channel::Slack,
         },
@@ -166,7 +168,7 @@ pub(crate) fn recorded(user: &PayloadUser, action: ChosenAction, now: i64) -> Re
         source_ip: None,
         user_agent: None,
         slack_user: Some(SlackUser {
-            id: user.id.clone(),
+            id: user.id.to_string(),
             username: handle(&user.username, &user.name),
             team_id: user.team_id.clone(),
         }),

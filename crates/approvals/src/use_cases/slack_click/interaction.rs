@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::{MessageRef, RecordedDecision};
+use crate::{MessageRef, RecordedDecision, SlackUserId};
 
 /// A click on a button, or a choice in a select, radio buttons, checkboxes or a picker:
 /// which request, on which message, by whom, from which workspace, with what value. Read
@@ -12,7 +12,7 @@ pub struct Click {
     pub approval_id: String,
     /// The message whose button was clicked (the click's container).
     pub message: MessageRef,
-    pub user_id: String,
+    pub user_id: SlackUserId,
     /// Every workspace id the click names (`team.id`, `user.team_id`).
     pub teams: Vec<String>,
     pub decision: RecordedDecision,
