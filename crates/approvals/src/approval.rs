@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use crate::buttons::{ButtonLink, ChoiceButton};
 use crate::follow_up::{FollowUp, FollowUpInput};
-use crate::{Channel, HitlError, RecordedDecision, TaskToken};
+use crate::{ApprovalId, Channel, HitlError, RecordedDecision, TaskToken};
 
 mod delivery_state;
 pub use delivery_state::{DeliveryState, Lease, MessageUpdateFailure};
@@ -22,7 +22,7 @@ pub const MAX_APPROVERS: usize = 50;
 /// One approval request, as stored. Audit fields stay until the record's TTL removes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApprovalRecord {
-    pub approval_id: String,
+    pub approval_id: ApprovalId,
     pub title: String,
     pub description: Option<String>,
     /// Lower-cased email addresses allowed to decide. Empty: whoever holds a link.
@@ -87,7 +87,7 @@ pub struct MessageRef {
 impl ApprovalRecord {
     /// A new, undecided request that nobody waits on yet; kept `retention_days` after expiry.
     pub fn new(
-        approval_id: String,
+        approval_id: impl Into<ApprovalId>,
         title: String,
         origin: Channel,
         now: i64,
@@ -95,7 +95,7 @@ impl ApprovalRecord {
         retention_days: i64,
     ) -> Self {
         ApprovalRecord {
-            approval_id,
+            approval_id: approval_id.into(),
             title,
             description: None,
             approvers: Vec::new(),

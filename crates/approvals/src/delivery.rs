@@ -13,7 +13,7 @@ use crate::approval::{rfc3339, LEASE_SECONDS};
 use crate::ports::{
     Approvals, DeliveryStore, FinalDelivery, OutcomeNotifier, ResumeOutcome, WorkflowResumer,
 };
-use crate::{ApprovalRecord, DecisionOutput, HitlError, TaskToken};
+use crate::{ApprovalId, ApprovalRecord, DecisionOutput, HitlError, TaskToken};
 
 /// The error a Task waiting on an expired request fails with.
 pub const EXPIRED_ERROR: &str = "Hitl.Expired";
@@ -239,14 +239,14 @@ async fn message_not_updated(
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RelayReport {
-    pub delivered: Vec<String>,
-    pub late: Vec<String>,
-    pub expired: Vec<String>,
-    pub messages_updated: Vec<String>,
+    pub delivered: Vec<ApprovalId>,
+    pub late: Vec<ApprovalId>,
+    pub expired: Vec<ApprovalId>,
+    pub messages_updated: Vec<ApprovalId>,
     /// Still failing (or leased by a live deliverer): tried again on a later pass.
-    pub retry_later: Vec<String>,
+    pub retry_later: Vec<ApprovalId>,
     /// Messages given up for good (refused for good, or failing too long): settled without.
-    pub gave_up: Vec<String>,
+    pub gave_up: Vec<ApprovalId>,
     /// Records that left the relay index.
     pub settled: usize,
     /// When the oldest decision this pass read and left undelivered was made (Unix seconds):
@@ -380,7 +380,7 @@ async fn relay_one(
 
 async fn settle(
     store: &dyn Approvals,
-    id: &str,
+    id: &ApprovalId,
     now: i64,
     report: &mut RelayReport,
 ) -> Result<(), HitlError> {

@@ -3,7 +3,9 @@
 
 use async_trait::async_trait;
 
-use crate::{ApprovalRecord, DecisionOutput, HitlError, MessageRef, RecordedDecision, TaskToken};
+use crate::{
+    ApprovalId, ApprovalRecord, DecisionOutput, HitlError, MessageRef, RecordedDecision, TaskToken,
+};
 
 mod slack;
 mod teams;
@@ -31,7 +33,7 @@ pub trait ApprovalStore: Send + Sync {
     /// put in the relay index at its expiry (so a Task still waiting then is told).
     async fn create(&self, record: &ApprovalRecord) -> Result<(), HitlError>;
 
-    async fn get(&self, approval_id: &str) -> Result<Option<ApprovalRecord>, HitlError>;
+    async fn get(&self, approval_id: &ApprovalId) -> Result<Option<ApprovalRecord>, HitlError>;
 
     /// Stores the task token and returns the record after the write (atomically), so that a
     /// decision recorded just before is seen. A new token voids the lease and the late mark of
@@ -39,7 +41,7 @@ pub trait ApprovalStore: Send + Sync {
     /// at its expiry otherwise. `Ok(None)` when the approval does not exist.
     async fn attach_task_token(
         &self,
-        approval_id: &str,
+        approval_id: &ApprovalId,
         task_token: &TaskToken,
         now: i64,
     ) -> Result<Option<ApprovalRecord>, HitlError>;
@@ -50,7 +52,7 @@ pub trait ApprovalStore: Send + Sync {
     /// dies right after this write.
     async fn record_decision(
         &self,
-        approval_id: &str,
+        approval_id: &ApprovalId,
         decision: &RecordedDecision,
         now: i64,
     ) -> Result<DecisionWrite, HitlError>;
@@ -81,7 +83,7 @@ pub trait DeliveryStore: Send + Sync {
     /// delivered or late for that token, and no live lease on that token exists.
     async fn claim_delivery(
         &self,
-        approval_id: &str,
+        approval_id: &ApprovalId,
         token: &TaskToken,
         now: i64,
         until: i64,
@@ -90,7 +92,7 @@ pub trait DeliveryStore: Send + Sync {
     /// Marks the delivery to `token` finished and drops the lease.
     async fn finish_delivery(
         &self,
-        approval_id: &str,
+        approval_id: &ApprovalId,
         token: &TaskToken,
         outcome: FinalDelivery,
         now: i64,
@@ -100,7 +102,7 @@ pub trait DeliveryStore: Send + Sync {
     /// Only the lease on `token` is given back; if this write fails, the lease runs out.
     async fn release_lease(
         &self,
-        approval_id: &str,
+        approval_id: &ApprovalId,
         token: &TaskToken,
         retry_at: i64,
     ) -> Result<(), HitlError>;
@@ -108,7 +110,7 @@ pub trait DeliveryStore: Send + Sync {
     /// Leases telling the Task waiting on `token` that its undecided request expired.
     async fn claim_expiry(
         &self,
-        approval_id: &str,
+        approval_id: &ApprovalId,
         token: &TaskToken,
         now: i64,
         until: i64,
@@ -118,18 +120,18 @@ pub trait DeliveryStore: Send + Sync {
     /// wait), which is told on its own.
     async fn finish_expiry(
         &self,
-        approval_id: &str,
+        approval_id: &ApprovalId,
         token: &TaskToken,
         now: i64,
     ) -> Result<(), HitlError>;
 
     /// The chat message now shows the final outcome.
-    async fn message_updated(&self, approval_id: &str, now: i64) -> Result<(), HitlError>;
+    async fn message_updated(&self, approval_id: &ApprovalId, now: i64) -> Result<(), HitlError>;
 
     /// A message update failed for now: counted, and the record looked at again at `retry_at`.
     async fn message_update_failed(
         &self,
-        approval_id: &str,
+        approval_id: &ApprovalId,
         retry_at: i64,
     ) -> Result<(), HitlError>;
 
@@ -138,20 +140,20 @@ pub trait DeliveryStore: Send + Sync {
     /// or given up already.
     async fn give_up_message_update(
         &self,
-        approval_id: &str,
+        approval_id: &ApprovalId,
         reason: &str,
         now: i64,
     ) -> Result<bool, HitlError>;
 
     /// Takes the record out of the relay index if [`ApprovalRecord::is_settled`] holds
     /// (checked atomically with the write). True when it left the index.
-    async fn settle(&self, approval_id: &str) -> Result<bool, HitlError>;
+    async fn settle(&self, approval_id: &ApprovalId) -> Result<bool, HitlError>;
 
     /// Looks at the record again at `at` (work is left that could not be done now).
-    async fn reschedule(&self, approval_id: &str, at: i64) -> Result<(), HitlError>;
+    async fn reschedule(&self, approval_id: &ApprovalId, at: i64) -> Result<(), HitlError>;
 
     /// Ids of records due for the relay at `now`, most overdue first, at most `limit`.
-    async fn due_for_relay(&self, now: i64, limit: usize) -> Result<Vec<String>, HitlError>;
+    async fn due_for_relay(&self, now: i64, limit: usize) -> Result<Vec<ApprovalId>, HitlError>;
 }
 
 /// Chat messages that may still show buttons, for the expiry sweep. What the message showed is
@@ -164,26 +166,29 @@ pub trait MessageStore: Send + Sync {
     /// without (a plain message kept for an idempotent retry) never does.
     async fn attach_message(
         &self,
-        approval_id: &str,
+        approval_id: &ApprovalId,
         message: &MessageRef,
         shown: Option<&str>,
     ) -> Result<(), HitlError>;
 
     /// Ids of requests whose message is still open although they expired at or before `now`,
     /// soonest expired first, at most `limit`.
-    async fn expired_open_messages(&self, now: i64, limit: usize)
-        -> Result<Vec<String>, HitlError>;
+    async fn expired_open_messages(
+        &self,
+        now: i64,
+        limit: usize,
+    ) -> Result<Vec<ApprovalId>, HitlError>;
 
     /// Claims the closing of an expired, undecided request's open message: `Some` for exactly
     /// one caller, `None` when it was decided, closed already, or is not expired at `now`.
     async fn claim_message_close(
         &self,
-        approval_id: &str,
+        approval_id: &ApprovalId,
         now: i64,
     ) -> Result<Option<ExpiredMessage>, HitlError>;
 
     /// Gives a close claim back after the update failed, so the next sweep tries again.
-    async fn release_message_close(&self, approval_id: &str) -> Result<(), HitlError>;
+    async fn release_message_close(&self, approval_id: &ApprovalId) -> Result<(), HitlError>;
 }
 
 /// Requests with their deliveries: what every approval use case works with.
@@ -197,7 +202,7 @@ impl<T: ApprovalStore + DeliveryStore + MessageStore + ?Sized> ChatApprovals for
 /// A chat message still showing buttons for a request that expired without an answer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExpiredMessage {
-    pub approval_id: String,
+    pub approval_id: ApprovalId,
     pub title: String,
     pub expires_at: i64,
     pub message: MessageRef,

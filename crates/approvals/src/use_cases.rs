@@ -8,6 +8,7 @@ use crate::buttons::{ButtonLink, ChoiceButton};
 use crate::delivery::{deliver_decision, DeliveryOutcome};
 use crate::input::{required, task_token};
 use crate::ports::{ApprovalStore, Approvals, WorkflowResumer};
+use crate::ApprovalId;
 use crate::{
     ApprovalRecord, Channel, CreateLinksInput, CreateLinksOutput, Decision, HitlError, LinkSigner,
     RecipientLinks,
@@ -122,7 +123,7 @@ pub fn links_of(record: &ApprovalRecord, settings: &LinkSettings<'_>) -> CreateL
     let shared = links.is_empty();
     let shared_pair = |decision| (shared && !custom).then(|| url(decision, None));
     CreateLinksOutput {
-        approval_id: id.clone(),
+        approval_id: id.to_string(),
         approve_url: shared_pair(Decision::Approve),
         reject_url: shared_pair(Decision::Reject),
         expires_at: rfc3339(expires_at),
@@ -177,13 +178,13 @@ pub async fn wait_for_approval(
     resumer: &dyn WorkflowResumer,
     now: i64,
 ) -> Result<WaitOutput, HitlError> {
-    let approval_id = required(input.approval_id, "approvalId")?;
+    let approval_id = ApprovalId::from(required(input.approval_id, "approvalId")?);
     let task_token = task_token(input.task_token)?;
     crate::input::execution_arn(input.execution_arn)?;
     let record = store
         .attach_task_token(&approval_id, &task_token, now)
         .await?
-        .ok_or_else(|| HitlError::NotFound(approval_id.clone()))?;
+        .ok_or_else(|| HitlError::NotFound(approval_id.to_string()))?;
     if record.decision.is_some() {
         // Somebody clicked before the wait began: resume at once (or the relay will).
         let status = match deliver_decision(&record, store, resumer, now).await {
@@ -191,7 +192,7 @@ pub async fn wait_for_approval(
             _ => TaskStatus::Waiting,
         };
         return Ok(WaitOutput {
-            approval_id,
+            approval_id: approval_id.into_string(),
             status,
         });
     }
@@ -199,7 +200,7 @@ pub async fn wait_for_approval(
         return Err(HitlError::Expired(rfc3339(record.expires_at)));
     }
     Ok(WaitOutput {
-        approval_id,
+        approval_id: approval_id.into_string(),
         status: TaskStatus::Waiting,
     })
 }

@@ -6,7 +6,8 @@ use approvals::ports::{ApprovalStore, DecisionWrite, DeliveryClaim, DeliveryStor
 use approvals::testing::{FakeResumer, FakeStore};
 use approvals::use_cases::{decide, view_link, ClientInfo, LinkView};
 use approvals::{
-    ApprovalRecord, Channel, Decision, HitlError, LinkSigner, RecordedDecision, TaskToken,
+    ApprovalId, ApprovalRecord, Channel, Decision, HitlError, LinkSigner, RecordedDecision,
+    TaskToken,
 };
 use async_trait::async_trait;
 
@@ -25,12 +26,12 @@ impl ApprovalStore for Untouchable {
     async fn create(&self, _: &ApprovalRecord) -> Result<(), HitlError> {
         touched("create")
     }
-    async fn get(&self, _: &str) -> Result<Option<ApprovalRecord>, HitlError> {
+    async fn get(&self, _: &ApprovalId) -> Result<Option<ApprovalRecord>, HitlError> {
         touched("get")
     }
     async fn attach_task_token(
         &self,
-        _: &str,
+        _: &ApprovalId,
         _: &approvals::TaskToken,
         _: i64,
     ) -> Result<Option<ApprovalRecord>, HitlError> {
@@ -38,7 +39,7 @@ impl ApprovalStore for Untouchable {
     }
     async fn record_decision(
         &self,
-        _: &str,
+        _: &ApprovalId,
         _: &RecordedDecision,
         _: i64,
     ) -> Result<DecisionWrite, HitlError> {
@@ -50,7 +51,7 @@ impl ApprovalStore for Untouchable {
 impl DeliveryStore for Untouchable {
     async fn claim_delivery(
         &self,
-        _: &str,
+        _: &ApprovalId,
         _: &TaskToken,
         _: i64,
         _: i64,
@@ -59,44 +60,49 @@ impl DeliveryStore for Untouchable {
     }
     async fn finish_delivery(
         &self,
-        _: &str,
+        _: &ApprovalId,
         _: &TaskToken,
         _: FinalDelivery,
         _: i64,
     ) -> Result<(), HitlError> {
         touched("finish_delivery")
     }
-    async fn release_lease(&self, _: &str, _: &TaskToken, _: i64) -> Result<(), HitlError> {
+    async fn release_lease(&self, _: &ApprovalId, _: &TaskToken, _: i64) -> Result<(), HitlError> {
         touched("release_lease")
     }
     async fn claim_expiry(
         &self,
-        _: &str,
+        _: &ApprovalId,
         _: &TaskToken,
         _: i64,
         _: i64,
     ) -> Result<bool, HitlError> {
         touched("claim_expiry")
     }
-    async fn finish_expiry(&self, _: &str, _: &TaskToken, _: i64) -> Result<(), HitlError> {
+    async fn finish_expiry(&self, _: &ApprovalId, _: &TaskToken, _: i64) -> Result<(), HitlError> {
         touched("finish_expiry")
     }
-    async fn message_update_failed(&self, _: &str, _: i64) -> Result<(), HitlError> {
+    async fn message_update_failed(&self, _: &ApprovalId, _: i64) -> Result<(), HitlError> {
         touched("message_update_failed")
     }
-    async fn give_up_message_update(&self, _: &str, _: &str, _: i64) -> Result<bool, HitlError> {
+    async fn give_up_message_update(
+        &self,
+        _: &ApprovalId,
+        _: &str,
+        _: i64,
+    ) -> Result<bool, HitlError> {
         touched("give_up_message_update")
     }
-    async fn message_updated(&self, _: &str, _: i64) -> Result<(), HitlError> {
+    async fn message_updated(&self, _: &ApprovalId, _: i64) -> Result<(), HitlError> {
         touched("message_updated")
     }
-    async fn settle(&self, _: &str) -> Result<bool, HitlError> {
+    async fn settle(&self, _: &ApprovalId) -> Result<bool, HitlError> {
         touched("settle")
     }
-    async fn reschedule(&self, _: &str, _: i64) -> Result<(), HitlError> {
+    async fn reschedule(&self, _: &ApprovalId, _: i64) -> Result<(), HitlError> {
         touched("reschedule")
     }
-    async fn due_for_relay(&self, _: i64, _: usize) -> Result<Vec<String>, HitlError> {
+    async fn due_for_relay(&self, _: i64, _: usize) -> Result<Vec<ApprovalId>, HitlError> {
         touched("due_for_relay")
     }
 }
@@ -169,14 +175,7 @@ async fn forged_tampered_and_expired_links_are_answered_without_a_read() {
 async fn a_genuine_link_still_reads_and_decides() {
     let signer = LinkSigner::from_config(KEYS).unwrap();
     let store = FakeStore::default();
-    let record = ApprovalRecord::new(
-        "appr-1".into(),
-        "t".into(),
-        Channel::Email,
-        NOW,
-        NOW + 60,
-        1,
-    );
+    let record = ApprovalRecord::new("appr-1", "t".into(), Channel::Email, NOW, NOW + 60, 1);
     store.create(&record).await.unwrap();
     let good = query_of(&signer.link_url("h", "appr-1", Decision::Approve, NOW + 60, None));
     let view = view_link("appr-1", &good, &signer, &store, NOW).await;
@@ -187,14 +186,8 @@ async fn a_genuine_link_still_reads_and_decides() {
 
 /// A shared-link request open until `NOW + 60`, asking why after either choice.
 async fn open_request<S: ApprovalStore + ?Sized>(store: &S) {
-    let mut record = ApprovalRecord::new(
-        "appr-1".into(),
-        "t".into(),
-        Channel::Email,
-        NOW - 10,
-        NOW + 60,
-        1,
-    );
+    let mut record =
+        ApprovalRecord::new("appr-1", "t".into(), Channel::Email, NOW - 10, NOW + 60, 1);
     record.follow_up = Some(approvals::FollowUp {
         question: "Why?".into(),
         kind: approvals::AnswerKind::Text,
@@ -267,11 +260,16 @@ async fn a_late_decision_keeps_a_small_audit_and_a_record_stays_bounded() {
     };
     for i in 0..30 {
         let write = store
-            .record_decision("appr-1", &bulky(i), NOW + 61 + i)
+            .record_decision(&"appr-1".into(), &bulky(i), NOW + 61 + i)
             .await;
         assert!(matches!(write, Ok(DecisionWrite::TooLate(_))), "{write:?}");
     }
-    let late = store.get("appr-1").await.unwrap().unwrap().late_decisions;
+    let late = store
+        .get(&"appr-1".into())
+        .await
+        .unwrap()
+        .unwrap()
+        .late_decisions;
     assert_eq!(late.len(), approvals::approval::MAX_LATE_DECISIONS);
     assert!(late.len() <= 5, "{}", late.len());
     for kept in &late {

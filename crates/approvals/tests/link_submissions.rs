@@ -22,10 +22,10 @@ struct World {
 async fn world() -> World {
     let signer = LinkSigner::from_config(KEYS).unwrap();
     let store = InstrumentedStore::default();
-    let record = ApprovalRecord::new("a-1".into(), "t".into(), Channel::Email, NOW, NOW + 60, 1);
+    let record = ApprovalRecord::new("a-1", "t".into(), Channel::Email, NOW, NOW + 60, 1);
     store.create(&record).await.unwrap();
     store
-        .attach_task_token("a-1", &"tok".into(), NOW)
+        .attach_task_token(&"a-1".into(), &"tok".into(), NOW)
         .await
         .unwrap();
     let url = signer.link_url("h", "a-1", Decision::Approve, NOW + 60, None);
@@ -135,7 +135,7 @@ async fn only_a_click_known_not_recorded_is_told_to_try_again() {
     assert!(matches!(view, LinkView::Unavailable { .. }), "{view:?}");
     assert!(w
         .store
-        .get("a-1")
+        .get(&"a-1".into())
         .await
         .unwrap()
         .unwrap()
@@ -164,7 +164,7 @@ async fn a_typed_name_with_control_characters_is_refused_and_nothing_recorded() 
         assert_eq!(*field, FormField::Name);
         assert!(reason.contains("control characters"), "{reason}");
     }
-    let record = w.store.get("a-1").await.unwrap().unwrap();
+    let record = w.store.get(&"a-1".into()).await.unwrap().unwrap();
     assert!(record.decision.is_none());
     // Markup is not refused (names may hold `*` or `_`): it is shown inertly wherever shown.
     let view = w.post(&w.page_form("name=*Dana*+%3C!here%3E").await).await;

@@ -3,7 +3,7 @@
 //! is a condition expression, so it holds however many deliverers race.
 
 use approvals::ports::{DeliveryClaim, DeliveryStore, FinalDelivery};
-use approvals::{ApprovalRecord, HitlError, MessageUpdateFailure, TaskToken};
+use approvals::{ApprovalId, ApprovalRecord, HitlError, MessageUpdateFailure, TaskToken};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::ReturnValue;
 
@@ -26,7 +26,7 @@ AND (origin <> :slack OR attribute_not_exists(messageTs) OR attribute_exists(mes
 impl DeliveryStore for DynamoApprovalStore {
     async fn claim_delivery(
         &self,
-        approval_id: &str,
+        approval_id: &ApprovalId,
         token: &TaskToken,
         now: i64,
         until: i64,
@@ -47,7 +47,7 @@ impl DeliveryStore for DynamoApprovalStore {
 
     async fn finish_delivery(
         &self,
-        approval_id: &str,
+        approval_id: &ApprovalId,
         token: &TaskToken,
         outcome: FinalDelivery,
         now: i64,
@@ -77,7 +77,7 @@ impl DeliveryStore for DynamoApprovalStore {
 
     async fn release_lease(
         &self,
-        approval_id: &str,
+        approval_id: &ApprovalId,
         token: &TaskToken,
         retry_at: i64,
     ) -> Result<(), HitlError> {
@@ -94,7 +94,7 @@ impl DeliveryStore for DynamoApprovalStore {
 
     async fn claim_expiry(
         &self,
-        approval_id: &str,
+        approval_id: &ApprovalId,
         token: &TaskToken,
         now: i64,
         until: i64,
@@ -114,7 +114,7 @@ impl DeliveryStore for DynamoApprovalStore {
 
     async fn finish_expiry(
         &self,
-        approval_id: &str,
+        approval_id: &ApprovalId,
         token: &TaskToken,
         now: i64,
     ) -> Result<(), HitlError> {
@@ -130,7 +130,7 @@ impl DeliveryStore for DynamoApprovalStore {
         Ok(())
     }
 
-    async fn message_updated(&self, approval_id: &str, now: i64) -> Result<(), HitlError> {
+    async fn message_updated(&self, approval_id: &ApprovalId, now: i64) -> Result<(), HitlError> {
         self.update(
             approval_id,
             "SET messageUpdatedAt = :now",
@@ -144,7 +144,7 @@ impl DeliveryStore for DynamoApprovalStore {
 
     async fn message_update_failed(
         &self,
-        approval_id: &str,
+        approval_id: &ApprovalId,
         retry_at: i64,
     ) -> Result<(), HitlError> {
         self.update(
@@ -160,7 +160,7 @@ impl DeliveryStore for DynamoApprovalStore {
 
     async fn give_up_message_update(
         &self,
-        approval_id: &str,
+        approval_id: &ApprovalId,
         reason: &str,
         now: i64,
     ) -> Result<bool, HitlError> {
@@ -176,7 +176,7 @@ impl DeliveryStore for DynamoApprovalStore {
         Ok(given_up.is_some())
     }
 
-    async fn settle(&self, approval_id: &str) -> Result<bool, HitlError> {
+    async fn settle(&self, approval_id: &ApprovalId) -> Result<bool, HitlError> {
         let settled = self
             .update(
                 approval_id,
@@ -189,7 +189,7 @@ impl DeliveryStore for DynamoApprovalStore {
         Ok(settled.is_some())
     }
 
-    async fn reschedule(&self, approval_id: &str, at: i64) -> Result<(), HitlError> {
+    async fn reschedule(&self, approval_id: &ApprovalId, at: i64) -> Result<(), HitlError> {
         self.update(
             approval_id,
             "SET redriveAt = :at",
@@ -201,7 +201,7 @@ impl DeliveryStore for DynamoApprovalStore {
         Ok(())
     }
 
-    async fn due_for_relay(&self, now: i64, limit: usize) -> Result<Vec<String>, HitlError> {
+    async fn due_for_relay(&self, now: i64, limit: usize) -> Result<Vec<ApprovalId>, HitlError> {
         self.due_in_index(RELAY_INDEX, ("redrive", DUE), "redriveAt", now, limit)
             .await
     }

@@ -259,7 +259,9 @@ pub fn from_item(item: &Item) -> Result<ApprovalRecord, HitlError> {
         None => Vec::new(),
     };
     Ok(ApprovalRecord {
-        approval_id: get_s(item, "approvalId").ok_or_else(|| corrupt("approvalId"))?,
+        approval_id: get_s(item, "approvalId")
+            .ok_or_else(|| corrupt("approvalId"))?
+            .into(),
         title: get_s(item, "title").ok_or_else(|| corrupt("title"))?,
         description: get_s(item, "description"),
         approvers: get_strings(item, "approvers"),
@@ -314,7 +316,7 @@ mod tests {
 
     #[test]
     fn records_round_trip_through_items() {
-        let mut record = ApprovalRecord::new("a".into(), "t".into(), Channel::Email, 1, 2, 30);
+        let mut record = ApprovalRecord::new("a", "t".into(), Channel::Email, 1, 2, 30);
         record.description = Some("d".into());
         record.approvers = vec!["x@example.com".into()];
         record.task_token = Some("tok".into());

@@ -2,7 +2,7 @@
 //! index of messages that still show buttons, for the expiry sweep.
 
 use approvals::ports::{ExpiredMessage, MessageStore};
-use approvals::{HitlError, MessageRef};
+use approvals::{ApprovalId, HitlError, MessageRef};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::ReturnValue;
 
@@ -20,7 +20,7 @@ const OPEN: &str = "open";
 impl MessageStore for DynamoApprovalStore {
     async fn attach_message(
         &self,
-        approval_id: &str,
+        approval_id: &ApprovalId,
         message: &MessageRef,
         shown: Option<&str>,
     ) -> Result<(), HitlError> {
@@ -63,7 +63,9 @@ impl MessageStore for DynamoApprovalStore {
         }
         match attach(false).await {
             Ok(_) => Ok(()),
-            Err(e) if is_conditional_failure(&e) => Err(HitlError::NotFound(approval_id.into())),
+            Err(e) if is_conditional_failure(&e) => {
+                Err(HitlError::NotFound(approval_id.to_string()))
+            }
             Err(e) => Err(classify("DynamoDB", e)),
         }
     }
@@ -72,7 +74,7 @@ impl MessageStore for DynamoApprovalStore {
         &self,
         now: i64,
         limit: usize,
-    ) -> Result<Vec<String>, HitlError> {
+    ) -> Result<Vec<ApprovalId>, HitlError> {
         self.due_in_index(
             OPEN_MESSAGES_INDEX,
             ("openMessage", OPEN),
@@ -85,7 +87,7 @@ impl MessageStore for DynamoApprovalStore {
 
     async fn claim_message_close(
         &self,
-        approval_id: &str,
+        approval_id: &ApprovalId,
         now: i64,
     ) -> Result<Option<ExpiredMessage>, HitlError> {
         // The index is eventually consistent; this conditional write is not, so a decision
@@ -120,7 +122,7 @@ impl MessageStore for DynamoApprovalStore {
         }))
     }
 
-    async fn release_message_close(&self, approval_id: &str) -> Result<(), HitlError> {
+    async fn release_message_close(&self, approval_id: &ApprovalId) -> Result<(), HitlError> {
         let result = self
             .client
             .update_item()

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use approvals::approval::{LEASE_SECONDS, MAX_LATE_DECISIONS};
 use approvals::ports::{ApprovalStore, DecisionWrite};
-use approvals::{ApprovalRecord, HitlError, RecordedDecision, TaskToken};
+use approvals::{ApprovalId, ApprovalRecord, HitlError, RecordedDecision, TaskToken};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use aws_sdk_dynamodb::Client;
@@ -71,7 +71,7 @@ impl DynamoApprovalStore {
         due: &str,
         now: i64,
         limit: usize,
-    ) -> Result<Vec<String>, HitlError> {
+    ) -> Result<Vec<ApprovalId>, HitlError> {
         let out = self
             .client
             .query()
@@ -89,12 +89,13 @@ impl DynamoApprovalStore {
             .items()
             .iter()
             .filter_map(|item| get_s(item, "approvalId"))
+            .map(ApprovalId::from)
             .collect())
     }
 
     async fn append_late_decision(
         &self,
-        approval_id: &str,
+        approval_id: &ApprovalId,
         decision: &RecordedDecision,
     ) -> Result<(), HitlError> {
         // Capped, so a stream of late clicks cannot grow the item without bound.
@@ -193,14 +194,14 @@ impl ApprovalStore for DynamoApprovalStore {
                 // found it: the same request, created once.
                 match self.get(&record.approval_id).await? {
                     Some(existing) if existing == record => Ok(()),
-                    _ => Err(HitlError::AlreadyExists(record.approval_id.clone())),
+                    _ => Err(HitlError::AlreadyExists(record.approval_id.to_string())),
                 }
             }
             Err(e) => Err(classify("DynamoDB", e)),
         }
     }
 
-    async fn get(&self, approval_id: &str) -> Result<Option<ApprovalRecord>, HitlError> {
+    async fn get(&self, approval_id: &ApprovalId) -> Result<Option<ApprovalRecord>, HitlError> {
         let record = self
             .read_item(approval_id)
             .await?
@@ -216,7 +217,7 @@ impl ApprovalStore for DynamoApprovalStore {
 
     async fn attach_task_token(
         &self,
-        approval_id: &str,
+        approval_id: &ApprovalId,
         task_token: &TaskToken,
         now: i64,
     ) -> Result<Option<ApprovalRecord>, HitlError> {
@@ -262,7 +263,7 @@ impl ApprovalStore for DynamoApprovalStore {
 
     async fn record_decision(
         &self,
-        approval_id: &str,
+        approval_id: &ApprovalId,
         decision: &RecordedDecision,
         now: i64,
     ) -> Result<DecisionWrite, HitlError> {
@@ -335,7 +336,7 @@ impl DynamoApprovalStore {
     /// decision is kept as late).
     async fn refused_decision(
         &self,
-        approval_id: &str,
+        approval_id: &ApprovalId,
         decision: &RecordedDecision,
         write_id: &str,
     ) -> Result<DecisionWrite, HitlError> {

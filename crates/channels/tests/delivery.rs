@@ -8,8 +8,8 @@ use approvals::testing::{FakeResumer, FakeStore};
 use approvals::use_cases::TaskStatus;
 use approvals::use_cases::{self, ClientInfo, LinkSettings, LinkView, WaitInput};
 use approvals::{
-    ApprovalRecord, Channel, CreateLinksInput, CreateLinksOutput, DecidedBy, Decision, HitlError,
-    LinkSigner, RecordedDecision, TaskToken,
+    ApprovalId, ApprovalRecord, Channel, CreateLinksInput, CreateLinksOutput, DecidedBy, Decision,
+    HitlError, LinkSigner, RecordedDecision, TaskToken,
 };
 use async_trait::async_trait;
 use channels::pages::render;
@@ -79,7 +79,7 @@ impl<S: ApprovalStore + DeliveryStore> World<S> {
     }
 
     async fn record(&self) -> ApprovalRecord {
-        self.store.get("a-1").await.unwrap().unwrap()
+        self.store.get(&"a-1".into()).await.unwrap().unwrap()
     }
 
     fn resumed(&self) -> usize {
@@ -184,14 +184,14 @@ async fn a_dead_deliverers_claim_is_taken_over_once_its_lease_runs_out() {
     };
     assert!(matches!(
         w.store
-            .record_decision("a-1", &recorded, NOW + 2)
+            .record_decision(&"a-1".into(), &recorded, NOW + 2)
             .await
             .unwrap(),
         DecisionWrite::Recorded(_)
     ));
     w.store
         .claim_delivery(
-            "a-1",
+            &"a-1".into(),
             &TaskToken::from("token-1"),
             NOW + 2,
             NOW + 2 + LEASE_SECONDS,
@@ -220,7 +220,7 @@ async fn a_new_token_makes_an_undelivered_decision_deliverable_at_once() {
     // The old token's deliverer is stuck inside its lease; the wait is retried with a new token.
     w.store
         .claim_delivery(
-            "a-1",
+            &"a-1".into(),
             &TaskToken::from("token-1"),
             NOW + 3,
             NOW + 3 + LEASE_SECONDS,
@@ -269,12 +269,12 @@ impl ApprovalStore for ReleaseFails {
     async fn create(&self, r: &ApprovalRecord) -> Result<(), HitlError> {
         self.0.create(r).await
     }
-    async fn get(&self, id: &str) -> Result<Option<ApprovalRecord>, HitlError> {
+    async fn get(&self, id: &ApprovalId) -> Result<Option<ApprovalRecord>, HitlError> {
         self.0.get(id).await
     }
     async fn attach_task_token(
         &self,
-        id: &str,
+        id: &ApprovalId,
         token: &approvals::TaskToken,
         now: i64,
     ) -> Result<Option<ApprovalRecord>, HitlError> {
@@ -282,7 +282,7 @@ impl ApprovalStore for ReleaseFails {
     }
     async fn record_decision(
         &self,
-        id: &str,
+        id: &ApprovalId,
         d: &RecordedDecision,
         now: i64,
     ) -> Result<DecisionWrite, HitlError> {
@@ -294,7 +294,7 @@ impl ApprovalStore for ReleaseFails {
 impl DeliveryStore for ReleaseFails {
     async fn claim_delivery(
         &self,
-        id: &str,
+        id: &ApprovalId,
         token: &TaskToken,
         now: i64,
         until: i64,
@@ -303,49 +303,54 @@ impl DeliveryStore for ReleaseFails {
     }
     async fn finish_delivery(
         &self,
-        id: &str,
+        id: &ApprovalId,
         token: &TaskToken,
         outcome: FinalDelivery,
         now: i64,
     ) -> Result<(), HitlError> {
         self.0.finish_delivery(id, token, outcome, now).await
     }
-    async fn release_lease(&self, _: &str, _: &TaskToken, _: i64) -> Result<(), HitlError> {
+    async fn release_lease(&self, _: &ApprovalId, _: &TaskToken, _: i64) -> Result<(), HitlError> {
         Err(HitlError::transient("DynamoDB", "throttled"))
     }
     async fn claim_expiry(
         &self,
-        id: &str,
+        id: &ApprovalId,
         t: &TaskToken,
         now: i64,
         u: i64,
     ) -> Result<bool, HitlError> {
         self.0.claim_expiry(id, t, now, u).await
     }
-    async fn finish_expiry(&self, id: &str, t: &TaskToken, now: i64) -> Result<(), HitlError> {
+    async fn finish_expiry(
+        &self,
+        id: &ApprovalId,
+        t: &TaskToken,
+        now: i64,
+    ) -> Result<(), HitlError> {
         self.0.finish_expiry(id, t, now).await
     }
-    async fn message_update_failed(&self, id: &str, at: i64) -> Result<(), HitlError> {
+    async fn message_update_failed(&self, id: &ApprovalId, at: i64) -> Result<(), HitlError> {
         self.0.message_update_failed(id, at).await
     }
     async fn give_up_message_update(
         &self,
-        id: &str,
+        id: &ApprovalId,
         why: &str,
         now: i64,
     ) -> Result<bool, HitlError> {
         self.0.give_up_message_update(id, why, now).await
     }
-    async fn message_updated(&self, id: &str, now: i64) -> Result<(), HitlError> {
+    async fn message_updated(&self, id: &ApprovalId, now: i64) -> Result<(), HitlError> {
         self.0.message_updated(id, now).await
     }
-    async fn settle(&self, id: &str) -> Result<bool, HitlError> {
+    async fn settle(&self, id: &ApprovalId) -> Result<bool, HitlError> {
         self.0.settle(id).await
     }
-    async fn reschedule(&self, id: &str, at: i64) -> Result<(), HitlError> {
+    async fn reschedule(&self, id: &ApprovalId, at: i64) -> Result<(), HitlError> {
         self.0.reschedule(id, at).await
     }
-    async fn due_for_relay(&self, now: i64, limit: usize) -> Result<Vec<String>, HitlError> {
+    async fn due_for_relay(&self, now: i64, limit: usize) -> Result<Vec<ApprovalId>, HitlError> {
         self.0.due_for_relay(now, limit).await
     }
 }

@@ -26,23 +26,10 @@ fn runtime() -> tokio::runtime::Runtime {
 fn store() -> FakeStore {
     let store = FakeStore::default();
     let rt = runtime();
-    let mut restricted = ApprovalRecord::new(
-        "appr-1".into(),
-        "t".into(),
-        Channel::Email,
-        NOW,
-        NOW + 600,
-        1,
-    );
+    let mut restricted =
+        ApprovalRecord::new("appr-1", "t".into(), Channel::Email, NOW, NOW + 600, 1);
     restricted.approvers = vec!["a@example.com".into(), "b@example.com".into()];
-    let open = ApprovalRecord::new(
-        "open-1".into(),
-        "t".into(),
-        Channel::Email,
-        NOW,
-        NOW + 600,
-        1,
-    );
+    let open = ApprovalRecord::new("open-1", "t".into(), Channel::Email, NOW, NOW + 600, 1);
     rt.block_on(async {
         store.create(&restricted).await.unwrap();
         store.create(&open).await.unwrap();

@@ -132,15 +132,8 @@ proptest! {
 /// A Slack request "req-1" on C1/1.000001 and an email request "mail-1".
 fn store(rt: &tokio::runtime::Runtime) -> FakeStore {
     let store = FakeStore::default();
-    let slack = ApprovalRecord::new("req-1".into(), "t".into(), Channel::Slack, NOW, NOW + 60, 1);
-    let mail = ApprovalRecord::new(
-        "mail-1".into(),
-        "t".into(),
-        Channel::Email,
-        NOW,
-        NOW + 60,
-        1,
-    );
+    let slack = ApprovalRecord::new("req-1", "t".into(), Channel::Slack, NOW, NOW + 60, 1);
+    let mail = ApprovalRecord::new("mail-1", "t".into(), Channel::Email, NOW, NOW + 60, 1);
     let at = MessageRef {
         channel: "C1".into(),
         ts: "1.000001".into(),
@@ -149,7 +142,7 @@ fn store(rt: &tokio::runtime::Runtime) -> FakeStore {
         store.create(&slack).await.unwrap();
         store.create(&mail).await.unwrap();
         store
-            .attach_message("req-1", &at, Some(r#"[{"type": "actions"}]"#))
+            .attach_message(&"req-1".into(), &at, Some(r#"[{"type": "actions"}]"#))
             .await
             .unwrap();
     });

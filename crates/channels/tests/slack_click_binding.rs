@@ -132,7 +132,7 @@ async fn a_request_id_copied_into_another_message_decides_nothing() {
 async fn a_button_naming_an_email_or_teams_request_decides_nothing() {
     let w = World::default();
     for (id, origin) in [("mail-1", Channel::Email), ("teams-1", Channel::Teams)] {
-        let record = ApprovalRecord::new(id.into(), "t".into(), origin, NOW, NOW + 600, 30);
+        let record = ApprovalRecord::new(id, "t".into(), origin, NOW, NOW + 600, 30);
         approvals::ports::ApprovalStore::create(&w.store, &record)
             .await
             .unwrap();

@@ -141,7 +141,9 @@ async fn only_the_named_actions_count_and_a_select_records_its_value() {
     .await
     .unwrap();
     assert_eq!(out, ClickOutcome::Ignored, "not among actionIds");
-    assert!(w.store.records.lock().unwrap()[&id].decision.is_none());
+    assert!(w.store.records.lock().unwrap()[id.as_str()]
+        .decision
+        .is_none());
 
     let pick = json!({"type": "static_select", "action_id": "region",
         "selected_option": {"text": {"type": "plain_text", "text": "EU"}, "value": "eu"}});
@@ -155,7 +157,7 @@ async fn only_the_named_actions_count_and_a_select_records_its_value() {
     .await
     .unwrap();
     assert!(matches!(out, ClickOutcome::Decided { .. }), "{out:?}");
-    let record = w.store.records.lock().unwrap()[&id].clone();
+    let record = w.store.records.lock().unwrap()[id.as_str()].clone();
     let output = approvals::DecisionOutput::from_recorded(&id, record.decision.as_ref().unwrap());
     let output = serde_json::to_value(output).unwrap();
     assert_eq!(output["decision"], "eu");

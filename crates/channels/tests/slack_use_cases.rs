@@ -360,7 +360,7 @@ async fn an_asl_retry_with_the_same_request_key_reuses_the_first_message() {
     let retry = w.request_as("generated-2", input).await.unwrap();
     assert_eq!(first, retry, "the same request and message");
     assert_eq!(w.slack.posted.lock().unwrap().len(), 1, "posted once");
-    let record = w.store.records.lock().unwrap()[&first.approval_id].clone();
+    let record = w.store.records.lock().unwrap()[first.approval_id.as_str()].clone();
     assert_eq!(
         record.task_token.as_deref(),
         Some("token-2"),

@@ -50,7 +50,11 @@ async fn store_with_request(approvers: &[&str]) -> (FakeStore, String) {
     );
     record.message = Some(example_message());
     record.approvers = approvers.iter().map(|a| a.to_string()).collect();
-    store.records.lock().unwrap().insert(id.clone(), record);
+    store
+        .records
+        .lock()
+        .unwrap()
+        .insert(id.clone().into(), record);
     (store, id)
 }
 
@@ -115,7 +119,9 @@ async fn slacks_block_actions_example_from_another_workspace_is_refused() {
         ),
         "{step:?}"
     );
-    assert!(store.records.lock().unwrap()[&id].decision.is_none());
+    assert!(store.records.lock().unwrap()[id.as_str()]
+        .decision
+        .is_none());
 }
 
 /// Slack's `view_submission` example (another app's modal) parses, and is acknowledged without

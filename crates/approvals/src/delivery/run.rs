@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::{relay_while, RelayReport};
 use crate::error::HitlError;
 use crate::ports::{Approvals, OutcomeNotifier, WorkflowResumer};
+use crate::ApprovalId;
 
 /// How long a run starts new work, how long it pauses between passes, and how many records
 /// one pass reads.
@@ -40,9 +41,9 @@ pub struct RunReport {
     pub messages_updated: usize,
     pub settled: usize,
     /// Still failing when the run ended: the next run goes on.
-    pub retry_later: Vec<String>,
+    pub retry_later: Vec<ApprovalId>,
     /// Messages given up for good this run (each logged once at warn with its reason).
-    pub gave_up: Vec<String>,
+    pub gave_up: Vec<ApprovalId>,
 }
 
 impl RunReport {

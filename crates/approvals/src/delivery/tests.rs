@@ -30,7 +30,7 @@ impl OutcomeNotifier for Refusing {
 
 /// A Slack request whose decision was delivered; only its message is left to update.
 async fn delivered_slack_request(store: &FakeStore) {
-    let mut record = ApprovalRecord::new("a".into(), "t".into(), Channel::Slack, 0, 1000, 1);
+    let mut record = ApprovalRecord::new("a", "t".into(), Channel::Slack, 0, 1000, 1);
     record.task_token = Some("tok".into());
     record.message = Some(MessageRef {
         channel: "C1".into(),
@@ -53,13 +53,21 @@ async fn delivered_slack_request(store: &FakeStore) {
         submission_id: None,
         follow_up: None,
     };
-    store.record_decision("a", &decision, 1).await.unwrap();
     store
-        .claim_delivery("a", &TaskToken::from("tok"), 1, 11)
+        .record_decision(&"a".into(), &decision, 1)
         .await
         .unwrap();
     store
-        .finish_delivery("a", &TaskToken::from("tok"), FinalDelivery::Delivered, 2)
+        .claim_delivery(&"a".into(), &TaskToken::from("tok"), 1, 11)
+        .await
+        .unwrap();
+    store
+        .finish_delivery(
+            &"a".into(),
+            &TaskToken::from("tok"),
+            FinalDelivery::Delivered,
+            2,
+        )
         .await
         .unwrap();
 }
@@ -78,7 +86,7 @@ async fn a_permanent_refusal_settles_the_record_with_its_reason_once() {
         .unwrap();
     assert_eq!(report.gave_up, vec!["a".to_string()]);
     assert!(report.retry_later.is_empty(), "{report:?}");
-    let record = store.get("a").await.unwrap().unwrap();
+    let record = store.get(&"a".into()).await.unwrap().unwrap();
     let failure = record
         .message_update_failed
         .clone()
@@ -108,7 +116,14 @@ async fn transient_failures_back_off_then_settle_with_their_reason() {
     };
     let resumer = FakeResumer::default();
     let (mut now, mut pauses) = (100, Vec::new());
-    while let Some(due) = store.get("a").await.unwrap().unwrap().delivery.relay_at {
+    while let Some(due) = store
+        .get(&"a".into())
+        .await
+        .unwrap()
+        .unwrap()
+        .delivery
+        .relay_at
+    {
         assert!(pauses.len() < 50, "the relay never gives up: {pauses:?}");
         pauses.push(due.max(now) - now);
         now = due.max(now);
@@ -122,7 +137,7 @@ async fn transient_failures_back_off_then_settle_with_their_reason() {
         "backs off: {pauses:?}"
     );
     assert!(pauses.iter().any(|p| *p > 60), "{pauses:?}");
-    let record = store.get("a").await.unwrap().unwrap();
+    let record = store.get(&"a".into()).await.unwrap().unwrap();
     let reason = record
         .message_update_failed
         .clone()
@@ -144,7 +159,7 @@ fn pauses_double_up_to_their_cap() {
 /// A decided email request whose Task waits on `tok-<id>`, decided at `decided_at` (expires at
 /// 10,000; also the relay run's tests).
 pub(super) async fn decided_request(store: &FakeStore, id: &str, decided_at: i64) {
-    let mut record = ApprovalRecord::new(id.into(), "t".into(), Channel::Email, 0, 10_000, 1);
+    let mut record = ApprovalRecord::new(id, "t".into(), Channel::Email, 0, 10_000, 1);
     record.task_token = Some(format!("tok-{id}").into());
     store.create(&record).await.unwrap();
     let decision = RecordedDecision {
@@ -164,7 +179,7 @@ pub(super) async fn decided_request(store: &FakeStore, id: &str, decided_at: i64
         follow_up: None,
     };
     store
-        .record_decision(id, &decision, decided_at)
+        .record_decision(&id.into(), &decision, decided_at)
         .await
         .unwrap();
 }

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 
 use super::FakeStore;
 use crate::ports::{ApprovalStore, DecisionWrite, DeliveryClaim, DeliveryStore, FinalDelivery};
-use crate::{ApprovalRecord, HitlError, RecordedDecision, TaskToken};
+use crate::{ApprovalId, ApprovalRecord, HitlError, RecordedDecision, TaskToken};
 
 /// How the next decision writes fail.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -67,13 +67,13 @@ impl ApprovalStore for InstrumentedStore {
         self.write();
         self.inner.create(record).await
     }
-    async fn get(&self, approval_id: &str) -> Result<Option<ApprovalRecord>, HitlError> {
+    async fn get(&self, approval_id: &ApprovalId) -> Result<Option<ApprovalRecord>, HitlError> {
         self.read()?;
         self.inner.get(approval_id).await
     }
     async fn attach_task_token(
         &self,
-        approval_id: &str,
+        approval_id: &ApprovalId,
         task_token: &TaskToken,
         now: i64,
     ) -> Result<Option<ApprovalRecord>, HitlError> {
@@ -84,7 +84,7 @@ impl ApprovalStore for InstrumentedStore {
     }
     async fn record_decision(
         &self,
-        approval_id: &str,
+        approval_id: &ApprovalId,
         decision: &RecordedDecision,
         now: i64,
     ) -> Result<DecisionWrite, HitlError> {
@@ -111,7 +111,7 @@ impl ApprovalStore for InstrumentedStore {
 impl DeliveryStore for InstrumentedStore {
     async fn claim_delivery(
         &self,
-        id: &str,
+        id: &ApprovalId,
         token: &TaskToken,
         now: i64,
         until: i64,
@@ -121,7 +121,7 @@ impl DeliveryStore for InstrumentedStore {
     }
     async fn finish_delivery(
         &self,
-        id: &str,
+        id: &ApprovalId,
         token: &TaskToken,
         outcome: FinalDelivery,
         now: i64,
@@ -129,13 +129,18 @@ impl DeliveryStore for InstrumentedStore {
         self.write();
         self.inner.finish_delivery(id, token, outcome, now).await
     }
-    async fn release_lease(&self, id: &str, token: &TaskToken, at: i64) -> Result<(), HitlError> {
+    async fn release_lease(
+        &self,
+        id: &ApprovalId,
+        token: &TaskToken,
+        at: i64,
+    ) -> Result<(), HitlError> {
         self.write();
         self.inner.release_lease(id, token, at).await
     }
     async fn claim_expiry(
         &self,
-        id: &str,
+        id: &ApprovalId,
         t: &TaskToken,
         now: i64,
         u: i64,
@@ -143,36 +148,41 @@ impl DeliveryStore for InstrumentedStore {
         self.write();
         self.inner.claim_expiry(id, t, now, u).await
     }
-    async fn finish_expiry(&self, id: &str, token: &TaskToken, now: i64) -> Result<(), HitlError> {
+    async fn finish_expiry(
+        &self,
+        id: &ApprovalId,
+        token: &TaskToken,
+        now: i64,
+    ) -> Result<(), HitlError> {
         self.write();
         self.inner.finish_expiry(id, token, now).await
     }
-    async fn message_updated(&self, id: &str, now: i64) -> Result<(), HitlError> {
+    async fn message_updated(&self, id: &ApprovalId, now: i64) -> Result<(), HitlError> {
         self.write();
         self.inner.message_updated(id, now).await
     }
-    async fn message_update_failed(&self, id: &str, retry_at: i64) -> Result<(), HitlError> {
+    async fn message_update_failed(&self, id: &ApprovalId, retry_at: i64) -> Result<(), HitlError> {
         self.write();
         self.inner.message_update_failed(id, retry_at).await
     }
     async fn give_up_message_update(
         &self,
-        id: &str,
+        id: &ApprovalId,
         reason: &str,
         now: i64,
     ) -> Result<bool, HitlError> {
         self.write();
         self.inner.give_up_message_update(id, reason, now).await
     }
-    async fn settle(&self, id: &str) -> Result<bool, HitlError> {
+    async fn settle(&self, id: &ApprovalId) -> Result<bool, HitlError> {
         self.write();
         self.inner.settle(id).await
     }
-    async fn reschedule(&self, id: &str, at: i64) -> Result<(), HitlError> {
+    async fn reschedule(&self, id: &ApprovalId, at: i64) -> Result<(), HitlError> {
         self.write();
         self.inner.reschedule(id, at).await
     }
-    async fn due_for_relay(&self, now: i64, limit: usize) -> Result<Vec<String>, HitlError> {
+    async fn due_for_relay(&self, now: i64, limit: usize) -> Result<Vec<ApprovalId>, HitlError> {
         self.read()?;
         self.inner.due_for_relay(now, limit).await
     }

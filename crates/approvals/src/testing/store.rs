@@ -11,17 +11,17 @@ use crate::ports::{
     ApprovalStore, DecisionWrite, DeliveryClaim, DeliveryStore, ExpiredMessage, FinalDelivery,
     MessageStore,
 };
-use crate::{ApprovalRecord, HitlError, MessageRef, RecordedDecision, TaskToken};
+use crate::{ApprovalId, ApprovalRecord, HitlError, MessageRef, RecordedDecision, TaskToken};
 
 #[derive(Default)]
 pub struct FakeStore {
-    pub records: Mutex<HashMap<String, ApprovalRecord>>,
+    pub records: Mutex<HashMap<ApprovalId, ApprovalRecord>>,
     /// Approvals whose message still shows its buttons (no decision, not closed).
-    pub open_messages: Mutex<HashSet<String>>,
+    pub open_messages: Mutex<HashSet<ApprovalId>>,
 }
 
 impl FakeStore {
-    fn with<T>(&self, id: &str, f: impl FnOnce(&mut ApprovalRecord) -> T) -> Option<T> {
+    fn with<T>(&self, id: &ApprovalId, f: impl FnOnce(&mut ApprovalRecord) -> T) -> Option<T> {
         self.records.lock().unwrap().get_mut(id).map(f)
     }
 }
@@ -37,20 +37,20 @@ impl ApprovalStore for FakeStore {
         match records.get(&record.approval_id) {
             // The same put again (an SDK retry of a put whose answer was lost).
             Some(existing) if *existing == record => return Ok(()),
-            Some(_) => return Err(HitlError::AlreadyExists(record.approval_id.clone())),
+            Some(_) => return Err(HitlError::AlreadyExists(record.approval_id.to_string())),
             None => {}
         }
         records.insert(record.approval_id.clone(), record);
         Ok(())
     }
 
-    async fn get(&self, approval_id: &str) -> Result<Option<ApprovalRecord>, HitlError> {
+    async fn get(&self, approval_id: &ApprovalId) -> Result<Option<ApprovalRecord>, HitlError> {
         Ok(self.records.lock().unwrap().get(approval_id).cloned())
     }
 
     async fn attach_task_token(
         &self,
-        approval_id: &str,
+        approval_id: &ApprovalId,
         task_token: &TaskToken,
         now: i64,
     ) -> Result<Option<ApprovalRecord>, HitlError> {
@@ -73,7 +73,7 @@ impl ApprovalStore for FakeStore {
 
     async fn record_decision(
         &self,
-        approval_id: &str,
+        approval_id: &ApprovalId,
         decision: &RecordedDecision,
         now: i64,
     ) -> Result<DecisionWrite, HitlError> {
@@ -120,7 +120,7 @@ fn take_lease(r: &mut ApprovalRecord, token: &str, until: i64) -> bool {
 impl DeliveryStore for FakeStore {
     async fn claim_delivery(
         &self,
-        approval_id: &str,
+        approval_id: &ApprovalId,
         token: &TaskToken,
         now: i64,
         until: i64,
@@ -141,7 +141,7 @@ impl DeliveryStore for FakeStore {
 
     async fn finish_delivery(
         &self,
-        approval_id: &str,
+        approval_id: &ApprovalId,
         token: &TaskToken,
         outcome: FinalDelivery,
         now: i64,
@@ -168,7 +168,7 @@ impl DeliveryStore for FakeStore {
 
     async fn release_lease(
         &self,
-        approval_id: &str,
+        approval_id: &ApprovalId,
         token: &TaskToken,
         retry_at: i64,
     ) -> Result<(), HitlError> {
@@ -187,7 +187,7 @@ impl DeliveryStore for FakeStore {
 
     async fn claim_expiry(
         &self,
-        approval_id: &str,
+        approval_id: &ApprovalId,
         token: &TaskToken,
         now: i64,
         until: i64,
@@ -210,7 +210,7 @@ impl DeliveryStore for FakeStore {
 
     async fn finish_expiry(
         &self,
-        approval_id: &str,
+        approval_id: &ApprovalId,
         token: &TaskToken,
         now: i64,
     ) -> Result<(), HitlError> {
@@ -223,14 +223,14 @@ impl DeliveryStore for FakeStore {
         Ok(())
     }
 
-    async fn message_updated(&self, approval_id: &str, now: i64) -> Result<(), HitlError> {
+    async fn message_updated(&self, approval_id: &ApprovalId, now: i64) -> Result<(), HitlError> {
         self.with(approval_id, |r| r.message_updated_at = Some(now));
         Ok(())
     }
 
     async fn message_update_failed(
         &self,
-        approval_id: &str,
+        approval_id: &ApprovalId,
         retry_at: i64,
     ) -> Result<(), HitlError> {
         self.with(approval_id, |r| {
@@ -244,7 +244,7 @@ impl DeliveryStore for FakeStore {
 
     async fn give_up_message_update(
         &self,
-        approval_id: &str,
+        approval_id: &ApprovalId,
         reason: &str,
         now: i64,
     ) -> Result<bool, HitlError> {
@@ -262,7 +262,7 @@ impl DeliveryStore for FakeStore {
             .unwrap_or(false))
     }
 
-    async fn settle(&self, approval_id: &str) -> Result<bool, HitlError> {
+    async fn settle(&self, approval_id: &ApprovalId) -> Result<bool, HitlError> {
         Ok(self
             .with(approval_id, |r| {
                 let settled = r.is_settled();
@@ -274,7 +274,7 @@ impl DeliveryStore for FakeStore {
             .unwrap_or(false))
     }
 
-    async fn reschedule(&self, approval_id: &str, at: i64) -> Result<(), HitlError> {
+    async fn reschedule(&self, approval_id: &ApprovalId, at: i64) -> Result<(), HitlError> {
         self.with(approval_id, |r| {
             if r.delivery.relay_at.is_some() {
                 r.delivery.relay_at = Some(at);
@@ -283,9 +283,9 @@ impl DeliveryStore for FakeStore {
         Ok(())
     }
 
-    async fn due_for_relay(&self, now: i64, limit: usize) -> Result<Vec<String>, HitlError> {
+    async fn due_for_relay(&self, now: i64, limit: usize) -> Result<Vec<ApprovalId>, HitlError> {
         let records = self.records.lock().unwrap();
-        let mut due: Vec<(i64, String)> = records
+        let mut due: Vec<(i64, ApprovalId)> = records
             .values()
             .filter_map(|r| r.delivery.relay_at.map(|at| (at, r.approval_id.clone())))
             .filter(|(at, _)| *at <= now)
@@ -299,7 +299,7 @@ impl DeliveryStore for FakeStore {
 impl MessageStore for FakeStore {
     async fn attach_message(
         &self,
-        approval_id: &str,
+        approval_id: &ApprovalId,
         message: &MessageRef,
         shown: Option<&str>,
     ) -> Result<(), HitlError> {
@@ -309,12 +309,12 @@ impl MessageStore for FakeStore {
                 r.message_shown = Some(shown.unwrap_or_default().to_string());
                 r.decision.is_none() && shown.is_some()
             })
-            .ok_or_else(|| HitlError::NotFound(approval_id.into()))?;
+            .ok_or_else(|| HitlError::NotFound(approval_id.to_string()))?;
         if open {
             self.open_messages
                 .lock()
                 .unwrap()
-                .insert(approval_id.to_string());
+                .insert(approval_id.clone());
         }
         Ok(())
     }
@@ -323,9 +323,9 @@ impl MessageStore for FakeStore {
         &self,
         now: i64,
         limit: usize,
-    ) -> Result<Vec<String>, HitlError> {
+    ) -> Result<Vec<ApprovalId>, HitlError> {
         let records = self.records.lock().unwrap();
-        let mut expired: Vec<(i64, String)> = self
+        let mut expired: Vec<(i64, ApprovalId)> = self
             .open_messages
             .lock()
             .unwrap()
@@ -340,7 +340,7 @@ impl MessageStore for FakeStore {
 
     async fn claim_message_close(
         &self,
-        approval_id: &str,
+        approval_id: &ApprovalId,
         now: i64,
     ) -> Result<Option<ExpiredMessage>, HitlError> {
         let records = self.records.lock().unwrap();
@@ -356,7 +356,7 @@ impl MessageStore for FakeStore {
         }
         let shown = record.message_shown.clone().unwrap_or_default();
         Ok(Some(ExpiredMessage {
-            approval_id: approval_id.to_string(),
+            approval_id: approval_id.clone(),
             title: record.title.clone(),
             expires_at: record.expires_at,
             message,
@@ -364,7 +364,7 @@ impl MessageStore for FakeStore {
         }))
     }
 
-    async fn release_message_close(&self, approval_id: &str) -> Result<(), HitlError> {
+    async fn release_message_close(&self, approval_id: &ApprovalId) -> Result<(), HitlError> {
         let records = self.records.lock().unwrap();
         if records
             .get(approval_id)
@@ -373,7 +373,7 @@ impl MessageStore for FakeStore {
             self.open_messages
                 .lock()
                 .unwrap()
-                .insert(approval_id.to_string());
+                .insert(approval_id.clone());
         }
         Ok(())
     }

@@ -4,7 +4,9 @@
 
 use crate::approval::{ApprovalRecord, LEASE_SECONDS};
 use crate::ports::{ChatApprovals, DecisionWrite, FinalDelivery};
-use crate::{Channel, DecidedBy, Decision, HitlError, MessageRef, RecordedDecision, TaskToken};
+use crate::{
+    ApprovalId, Channel, DecidedBy, Decision, HitlError, MessageRef, RecordedDecision, TaskToken,
+};
 
 pub(super) const NOW: i64 = 1_800_000_000;
 pub(super) const EXPIRES: i64 = NOW + 100;
@@ -42,10 +44,14 @@ pub(super) async fn new_request_from(
     token: Option<&str>,
     origin: Channel,
 ) -> ApprovalRecord {
-    let mut record = ApprovalRecord::new(id.into(), "t".into(), origin, NOW, EXPIRES, 1);
+    let mut record = ApprovalRecord::new(id, "t".into(), origin, NOW, EXPIRES, 1);
     record.task_token = token.map(TaskToken::from);
     store.create(&record).await.expect("create");
-    store.get(id).await.unwrap().expect("created record")
+    store
+        .get(&id.into())
+        .await
+        .unwrap()
+        .expect("created record")
 }
 
 /// Leases the delivery of `id`'s decision to `token` at `NOW` and finishes it with `outcome`
@@ -58,6 +64,7 @@ pub(super) async fn deliver(
     at: i64,
 ) {
     let token = &TaskToken::from(token);
+    let id = &ApprovalId::from(id);
     s.claim_delivery(id, token, NOW, NOW + LEASE_SECONDS)
         .await
         .unwrap()
@@ -66,7 +73,7 @@ pub(super) async fn deliver(
 }
 
 pub(super) async fn get(store: &dyn ChatApprovals, id: &str) -> ApprovalRecord {
-    store.get(id).await.unwrap().expect("record")
+    store.get(&id.into()).await.unwrap().expect("record")
 }
 
 /// Runs every check; ids start with `prefix` so runs do not collide.
@@ -83,7 +90,7 @@ pub async fn check_store_contract(store: &dyn ChatApprovals, prefix: &str) {
 }
 
 async fn create_is_once_and_a_waiting_request_is_due_at_expiry(s: &dyn ChatApprovals, p: &str) {
-    let id = format!("{p}-create");
+    let id = ApprovalId::from(format!("{p}-create"));
     let record = new_request(s, &id, Some("tok")).await;
     assert_eq!(
         record.delivery.relay_at,
@@ -100,7 +107,7 @@ async fn create_is_once_and_a_waiting_request_is_due_at_expiry(s: &dyn ChatAppro
     let again = ApprovalRecord::new(id.clone(), "other".into(), Channel::Email, NOW, EXPIRES, 1);
     assert_eq!(
         s.create(&again).await,
-        Err(HitlError::AlreadyExists(id.clone()))
+        Err(HitlError::AlreadyExists(id.to_string()))
     );
     assert_eq!(get(s, &id).await.title, "t", "the first request is kept");
     let due = s.due_for_relay(EXPIRES - 1, 100).await.unwrap();
@@ -114,7 +121,7 @@ async fn create_is_once_and_a_waiting_request_is_due_at_expiry(s: &dyn ChatAppro
 }
 
 async fn first_decision_wins_and_late_ones_are_kept_apart(s: &dyn ChatApprovals, p: &str) {
-    let id = format!("{p}-decide");
+    let id = ApprovalId::from(format!("{p}-decide"));
     new_request(s, &id, None).await;
     let first = s
         .record_decision(&id, &decision("a", Decision::Approve), NOW + 1)
@@ -131,7 +138,7 @@ async fn first_decision_wins_and_late_ones_are_kept_apart(s: &dyn ChatApprovals,
     };
     assert_eq!(record.decision.unwrap().decided_by.id, "a");
 
-    let late_id = format!("{p}-late-click");
+    let late_id = ApprovalId::from(format!("{p}-late-click"));
     new_request(s, &late_id, Some("tok")).await;
     let late = s
         .record_decision(&late_id, &decision("c", Decision::Approve), EXPIRES)
@@ -146,13 +153,17 @@ async fn first_decision_wins_and_late_ones_are_kept_apart(s: &dyn ChatApprovals,
     assert_eq!(record.late_decisions.len(), 1, "kept in the audit");
     assert_eq!(record.late_decisions[0].decided_by.id, "c");
     let missing = s
-        .record_decision(&format!("{p}-none"), &decision("x", Decision::Approve), NOW)
+        .record_decision(
+            &format!("{p}-none").into(),
+            &decision("x", Decision::Approve),
+            NOW,
+        )
         .await;
     assert_eq!(missing, Ok(DecisionWrite::NotFound));
 }
 
 async fn deliveries_are_leases_tied_to_their_token(s: &dyn ChatApprovals, p: &str) {
-    let id = format!("{p}-lease");
+    let id = ApprovalId::from(format!("{p}-lease"));
     new_request(s, &id, Some("tok-1")).await;
     let until = NOW + LEASE_SECONDS;
     one_lease_for_a_decision_on_its_token(s, &id, until).await;
@@ -161,7 +172,7 @@ async fn deliveries_are_leases_tied_to_their_token(s: &dyn ChatApprovals, p: &st
 }
 
 /// Nothing to deliver before a decision; after it, one live lease, on the waiting token only.
-async fn one_lease_for_a_decision_on_its_token(s: &dyn ChatApprovals, id: &str, until: i64) {
+async fn one_lease_for_a_decision_on_its_token(s: &dyn ChatApprovals, id: &ApprovalId, until: i64) {
     assert_eq!(
         s.claim_delivery(id, &TaskToken::from("tok-1"), NOW, until)
             .await
@@ -196,7 +207,11 @@ async fn one_lease_for_a_decision_on_its_token(s: &dyn ChatApprovals, id: &str, 
 
 /// The deliverer died: its lease (until `until`) runs out and another takes over. A failed release
 /// never wedges.
-async fn a_lapsed_lease_is_taken_over_and_released(s: &dyn ChatApprovals, id: &str, until: i64) {
+async fn a_lapsed_lease_is_taken_over_and_released(
+    s: &dyn ChatApprovals,
+    id: &ApprovalId,
+    until: i64,
+) {
     let takeover = s
         .claim_delivery(id, &TaskToken::from("tok-1"), until, until + LEASE_SECONDS)
         .await
@@ -225,7 +240,7 @@ async fn a_lapsed_lease_is_taken_over_and_released(s: &dyn ChatApprovals, id: &s
 
 /// A new token (a retried wait) may be delivered at once, whatever lease the old one had; the old
 /// token's end is ignored, and a delivered request is delivered once.
-async fn a_retried_wait_is_delivered_once(s: &dyn ChatApprovals, id: &str, until: i64) {
+async fn a_retried_wait_is_delivered_once(s: &dyn ChatApprovals, id: &ApprovalId, until: i64) {
     s.claim_delivery(id, &TaskToken::from("tok-1"), until + 5, until + 20)
         .await
         .unwrap()
@@ -273,7 +288,7 @@ async fn a_retried_wait_is_delivered_once(s: &dyn ChatApprovals, id: &str, until
 }
 
 async fn a_late_mark_belongs_to_its_token(s: &dyn ChatApprovals, p: &str) {
-    let id = format!("{p}-late");
+    let id = ApprovalId::from(format!("{p}-late"));
     new_request(s, &id, Some("tok-1")).await;
     s.record_decision(&id, &decision("a", Decision::Reject), NOW)
         .await
@@ -308,7 +323,7 @@ async fn a_late_mark_belongs_to_its_token(s: &dyn ChatApprovals, p: &str) {
 }
 
 async fn expiry_is_claimed_once_and_only_when_due(s: &dyn ChatApprovals, p: &str) {
-    let id = format!("{p}-expiry");
+    let id = ApprovalId::from(format!("{p}-expiry"));
     new_request(s, &id, Some("tok")).await;
     assert!(
         !s.claim_expiry(&id, &TaskToken::from("tok"), EXPIRES - 1, EXPIRES + 10)
@@ -342,7 +357,7 @@ async fn expiry_is_claimed_once_and_only_when_due(s: &dyn ChatApprovals, p: &str
         "told once"
     );
     assert!(s.settle(&id).await.unwrap());
-    let decided = format!("{p}-expiry-decided");
+    let decided = ApprovalId::from(format!("{p}-expiry-decided"));
     new_request(s, &decided, Some("tok")).await;
     s.record_decision(&decided, &decision("a", Decision::Approve), NOW)
         .await
@@ -356,7 +371,7 @@ async fn expiry_is_claimed_once_and_only_when_due(s: &dyn ChatApprovals, p: &str
 }
 
 async fn settling_waits_for_every_piece_of_work(s: &dyn ChatApprovals, p: &str) {
-    let id = format!("{p}-settle");
+    let id = ApprovalId::from(format!("{p}-settle"));
     new_request_from(s, &id, Some("tok"), Channel::Slack).await;
     assert!(!s.settle(&id).await.unwrap(), "a Task is waiting");
     let message = MessageRef {
@@ -395,14 +410,14 @@ async fn settling_waits_for_every_piece_of_work(s: &dyn ChatApprovals, p: &str) 
 }
 
 async fn plain_messages_are_never_open(s: &dyn ChatApprovals, p: &str) {
-    let plain = format!("{p}-plain-message");
+    let plain = ApprovalId::from(format!("{p}-plain-message"));
     new_request(s, &plain, None).await;
     let message = MessageRef {
         channel: "C1".into(),
         ts: "1.3".into(),
     };
     s.attach_message(&plain, &message, None).await.unwrap();
-    let buttons = format!("{p}-buttons");
+    let buttons = ApprovalId::from(format!("{p}-buttons"));
     new_request(s, &buttons, None).await;
     s.attach_message(&buttons, &message, Some(r#"[{"type": "actions"}]"#))
         .await

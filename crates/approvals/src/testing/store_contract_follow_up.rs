@@ -4,7 +4,7 @@
 use crate::approval::ApprovalRecord;
 use crate::follow_up::{Answer, AnswerKind, FollowUp, FollowUpAnswer};
 use crate::ports::{ChatApprovals, DecisionWrite};
-use crate::{Channel, DecidedBy, Decision, RecordedDecision};
+use crate::{ApprovalId, Channel, DecidedBy, Decision, RecordedDecision};
 
 const NOW: i64 = 1_800_000_000;
 const EXPIRES: i64 = NOW + 100;
@@ -38,7 +38,7 @@ pub(super) async fn questions_and_answers_are_kept(s: &dyn ChatApprovals, p: &st
         after: vec!["reject".into(), "defer".into()],
         required: false,
     };
-    let id = format!("{p}-follow-up");
+    let id = ApprovalId::from(format!("{p}-follow-up"));
     let mut record = ApprovalRecord::new(id.clone(), "t".into(), Channel::Slack, NOW, EXPIRES, 1);
     record.follow_up = Some(question.clone());
     s.create(&record).await.expect("create");
@@ -61,7 +61,7 @@ pub(super) async fn questions_and_answers_are_kept(s: &dyn ChatApprovals, p: &st
     let read = s.get(&id).await.unwrap().unwrap();
     assert_eq!(read.decision, Some(decision), "and is read back typed");
 
-    let late_id = format!("{p}-follow-up-late");
+    let late_id = ApprovalId::from(format!("{p}-follow-up-late"));
     let late_request =
         ApprovalRecord::new(late_id.clone(), "t".into(), Channel::Slack, NOW, EXPIRES, 1);
     s.create(&late_request).await.expect("create");

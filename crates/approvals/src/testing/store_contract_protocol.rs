@@ -6,7 +6,7 @@
 use super::store_contract::{decision, deliver, get, new_request, new_request_from, EXPIRES, NOW};
 use crate::approval::LEASE_SECONDS;
 use crate::ports::{ChatApprovals, DecisionWrite, FinalDelivery};
-use crate::{Channel, Decision, MessageRef, TaskToken};
+use crate::{ApprovalId, Channel, Decision, MessageRef, TaskToken};
 
 pub(super) async fn check_protocol_rules(s: &dyn ChatApprovals, p: &str) {
     a_claimed_expiry_shuts_out_a_decision(s, p).await;
@@ -19,7 +19,7 @@ pub(super) async fn check_protocol_rules(s: &dyn ChatApprovals, p: &str) {
 /// A click that read its clock before the expiry writes after the relay claimed the
 /// expiry: the Task is being told "expired", so the decision is late, never recorded.
 async fn a_claimed_expiry_shuts_out_a_decision(s: &dyn ChatApprovals, p: &str) {
-    let id = format!("{p}-expiry-race");
+    let id = ApprovalId::from(format!("{p}-expiry-race"));
     new_request(s, &id, Some("tok")).await;
     assert!(s
         .claim_expiry(
@@ -58,7 +58,7 @@ async fn a_wait_that_finds_the_request_expired_shuts_out_a_decision(
     s: &dyn ChatApprovals,
     p: &str,
 ) {
-    let id = format!("{p}-expired-wait");
+    let id = ApprovalId::from(format!("{p}-expired-wait"));
     new_request(s, &id, None).await;
     let record = s
         .attach_task_token(&id, &"tok".into(), EXPIRES)
@@ -73,7 +73,7 @@ async fn a_wait_that_finds_the_request_expired_shuts_out_a_decision(
         matches!(stale, Ok(DecisionWrite::TooLate(_))),
         "the wait told the Task it expired: {stale:?}"
     );
-    let open = format!("{p}-open-wait");
+    let open = ApprovalId::from(format!("{p}-open-wait"));
     new_request(s, &open, None).await;
     let record = s
         .attach_task_token(&open, &"tok".into(), NOW)
@@ -89,7 +89,7 @@ async fn a_wait_that_finds_the_request_expired_shuts_out_a_decision(
 /// A second Wait For Approval (a new token) on a delivered decision gets it too; the same
 /// token attached again (a retried invoke) keeps its delivery.
 async fn a_new_token_starts_a_fresh_delivery(s: &dyn ChatApprovals, p: &str) {
-    let id = format!("{p}-rewait");
+    let id = ApprovalId::from(format!("{p}-rewait"));
     new_request(s, &id, Some("tok-1")).await;
     s.record_decision(&id, &decision("a", Decision::Approve), NOW)
         .await
@@ -129,7 +129,7 @@ async fn a_new_token_starts_a_fresh_delivery(s: &dyn ChatApprovals, p: &str) {
 /// clock read before the expiry: token 2 must be told too, and token 1's end does not count
 /// for token 2.
 async fn an_expiry_belongs_to_its_token(s: &dyn ChatApprovals, p: &str) {
-    let id = format!("{p}-expiry-token");
+    let id = ApprovalId::from(format!("{p}-expiry-token"));
     new_request(s, &id, Some("tok-1")).await;
     assert!(s
         .claim_expiry(
@@ -170,7 +170,7 @@ async fn an_expiry_belongs_to_its_token(s: &dyn ChatApprovals, p: &str) {
 /// A message that cannot be updated: failures are counted and rescheduled; giving up keeps the
 /// reason, once, and lets the record settle; an updated message is never given up.
 async fn a_message_given_up_settles_the_record(s: &dyn ChatApprovals, p: &str) {
-    let id = format!("{p}-give-up");
+    let id = ApprovalId::from(format!("{p}-give-up"));
     new_request_from(s, &id, Some("tok"), Channel::Slack).await;
     let message = MessageRef {
         channel: "C1".into(),
@@ -206,7 +206,7 @@ async fn a_message_given_up_settles_the_record(s: &dyn ChatApprovals, p: &str) {
         ("Slack.ChannelNotFound: is_archived", NOW + 90)
     );
     assert!(s.settle(&id).await.unwrap(), "settled without the update");
-    let updated = format!("{p}-updated");
+    let updated = ApprovalId::from(format!("{p}-updated"));
     new_request_from(s, &updated, Some("tok"), Channel::Slack).await;
     s.message_updated(&updated, NOW).await.unwrap();
     assert!(!s

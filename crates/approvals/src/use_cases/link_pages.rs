@@ -7,7 +7,7 @@
 use super::*;
 use crate::approval_links::LinkParams;
 use crate::ports::{Approvals, DecisionWrite};
-use crate::SignedLink;
+use crate::{ApprovalId, SignedLink};
 
 mod form;
 pub use form::{new_submission_id, FormField, MAX_FORM_BYTES, MAX_NAME_CHARS, SUBMISSION_FIELD};
@@ -149,7 +149,10 @@ fn verified_link(
 /// Loads the record of a verified link and the approver the link is bound to; the shared
 /// second half of GET and POST.
 async fn open_link(link: SignedLink, store: &dyn ApprovalStore) -> Result<OpenedLink, LinkView> {
-    let record = match store.get(&link.approval_id).await {
+    let record = match store
+        .get(&ApprovalId::from(link.approval_id.as_str()))
+        .await
+    {
         Ok(Some(record)) => record,
         // Only a genuine link gets here: "unknown" tells a forger nothing.
         Ok(None) => return Err(LinkView::NotFound),
@@ -289,7 +292,7 @@ async fn after_failed_write(
     resumer: &dyn WorkflowResumer,
     now: i64,
 ) -> LinkView {
-    match store.get(approval_id).await {
+    match store.get(&ApprovalId::from(approval_id)).await {
         Ok(Some(record)) if record.decision.is_some() => {
             let theirs = same_submission(&record, submission);
             decided(record, theirs, store, resumer, now).await
@@ -352,7 +355,10 @@ pub async fn decide(
         Ok(recorded) => recorded,
         Err(refusal) => return refused(opened, form_body, refusal),
     };
-    match store.record_decision(approval_id, &recorded, now).await {
+    match store
+        .record_decision(&ApprovalId::from(approval_id), &recorded, now)
+        .await
+    {
         Ok(DecisionWrite::Recorded(record)) => decided(record, true, store, resumer, now).await,
         Ok(DecisionWrite::AlreadyDecided(record)) => {
             let theirs = same_submission(&record, submission);

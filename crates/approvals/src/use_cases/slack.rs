@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::approval::rfc3339;
 use crate::ports::{ChatApprovals, SlackMessage, SlackMessenger};
-use crate::{ApprovalRecord, Channel, FollowUp, HitlError, MessageRef, TaskToken};
+use crate::{ApprovalId, ApprovalRecord, Channel, FollowUp, HitlError, MessageRef, TaskToken};
 
 mod sweep;
 pub use sweep::*;
@@ -102,8 +102,12 @@ async fn create_or_resume(
         Ok(()) => Ok((record.clone(), None)),
         Err(HitlError::AlreadyExists(id)) if keyed => {
             let existing = match &record.task_token {
-                Some(token) => store.attach_task_token(&id, token, now).await?,
-                None => store.get(&id).await?,
+                Some(token) => {
+                    store
+                        .attach_task_token(&id.clone().into(), token, now)
+                        .await?
+                }
+                None => store.get(&id.clone().into()).await?,
             }
             .ok_or(HitlError::NotFound(id))?;
             let posted = existing.message.clone();
@@ -146,7 +150,16 @@ pub async fn request_action(
     let (record, posted) = create_or_resume(&record, keyed, store, now).await?;
     let posted = match posted {
         Some(posted) => posted,
-        None => post_request(&approval_id, &destination, &message, store, slack).await?,
+        None => {
+            post_request(
+                &approval_id.as_str().into(),
+                &destination,
+                &message,
+                store,
+                slack,
+            )
+            .await?
+        }
     };
     Ok(RequestActionOutput {
         approval_id,
@@ -158,7 +171,7 @@ pub async fn request_action(
 
 /// Posts the request's message and keeps what it showed (for the message's later updates).
 async fn post_request(
-    approval_id: &str,
+    approval_id: &ApprovalId,
     destination: &str,
     message: &SlackMessage,
     store: &dyn ChatApprovals,
@@ -217,7 +230,9 @@ pub async fn send_message(
     let posted = slack.post(&destination, &post.message).await?;
     let blocks = post.message.blocks.as_deref().unwrap_or_default();
     if let Some(key) = &post.keyed_id {
-        store.attach_message(key, &posted, None).await?;
+        store
+            .attach_message(&key.as_str().into(), &posted, None)
+            .await?;
     }
     let approval_id = match post.interactive {
         true => {
@@ -250,7 +265,7 @@ async fn register_for_waiting(
     store
         .attach_message(&record.approval_id, posted, shown_blocks(blocks).as_deref())
         .await?;
-    Ok(record.approval_id)
+    Ok(record.approval_id.into_string())
 }
 
 /// Puts `message` in place of the message at `target`.

@@ -16,6 +16,7 @@ use crate::ports::{
     ApprovalStore, Approvals, DecisionWrite, OutcomeNotifier, SlackFormat, SlackMessage,
     SlackMessenger, WorkflowResumer,
 };
+use crate::ApprovalId;
 use crate::{ApprovalRecord, Channel, HitlError, MessageRef};
 
 mod asking;
@@ -117,7 +118,7 @@ async fn checked(
     if let Some(refusal) = foreign_workspace(&click, workspace) {
         return Ok(Checked::Refused(refused(click, refusal)));
     }
-    let Some(record) = store.get(&click.approval_id).await? else {
+    let Some(record) = store.get(&click.approval_id.as_str().into()).await? else {
         return Ok(Checked::Refused(refused(click, ClickRefusal::Gone)));
     };
     Ok(match not_for_this_click(&record, &click) {
@@ -130,7 +131,7 @@ async fn checked(
 async fn write(click: Click, store: &dyn ApprovalStore, now: i64) -> Result<ClickStep, HitlError> {
     Ok(
         match store
-            .record_decision(&click.approval_id, &click.decision, now)
+            .record_decision(&click.approval_id.as_str().into(), &click.decision, now)
             .await?
         {
             DecisionWrite::Recorded(record) => ClickStep::Recorded { click, record },
@@ -327,8 +328,9 @@ async fn decided(
             };
         }
     };
-    if shown && store.message_updated(&id, now).await.is_ok() {
-        let _ = store.settle(&id).await;
+    let key = ApprovalId::from(id.as_str());
+    if shown && store.message_updated(&key, now).await.is_ok() {
+        let _ = store.settle(&key).await;
     }
     if delivery == DeliveryOutcome::Late {
         let reason = "Too late: the workflow had already stopped waiting (it timed out or was stopped); your answer is kept as late and changed nothing.".to_string();

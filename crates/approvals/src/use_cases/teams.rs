@@ -14,6 +14,7 @@ use crate::ports::{
 };
 use crate::use_cases::email::send_emails;
 use crate::use_cases::{create_links_with_buttons, links_of, LinkSettings, TaskStatus};
+use crate::ApprovalId;
 use crate::{
     ApprovalRecord, Channel, ChoiceButton, CreateLinksInput, CreateLinksOutput, FollowUpInput,
     HitlError, MessageRef, TaskToken,
@@ -78,7 +79,7 @@ async fn shared_links(
         None => approval_id,
     };
     let earlier = match &request.request_key {
-        Some(_) => store.get(&approval_id).await?,
+        Some(_) => store.get(&approval_id.as_str().into()).await?,
         None => None,
     };
     // The card goes to a channel or chat everyone in it can read and nobody who clicks is
@@ -187,7 +188,7 @@ async fn attach_token(
     now: i64,
 ) -> Result<ApprovalRecord, HitlError> {
     store
-        .attach_task_token(&links.approval_id, &request.task_token, now)
+        .attach_task_token(&links.approval_id.as_str().into(), &request.task_token, now)
         .await?
         .ok_or_else(|| HitlError::NotFound(links.approval_id.clone()))
 }
@@ -203,7 +204,9 @@ async fn mark_sent(
         channel: "teams".into(),
         ts: how.into(),
     };
-    store.attach_message(approval_id, &sent, None).await
+    store
+        .attach_message(&ApprovalId::from(approval_id), &sent, None)
+        .await
 }
 
 /// The Task's output while it waits for the decision.

@@ -77,7 +77,7 @@ fn decision(who: &str, channel: Channel, now: i64) -> RecordedDecision {
 /// channels::slack_click: read the request, write the decision, deliver it, and bring the
 /// message up to date (Slack's own `chat.update` there touches nothing shared).
 async fn slack_click(gate: &Gate<'_>, now: i64) -> Told {
-    if !matches!(gate.get(ID).await, Ok(Some(_))) {
+    if !matches!(gate.get(&ID.into()).await, Ok(Some(_))) {
         return Told::TooLate;
     }
     let record = match decide(gate, "alice", Channel::Slack, now).await {
@@ -88,16 +88,16 @@ async fn slack_click(gate: &Gate<'_>, now: i64) -> Told {
     if !matches!(
         delivery,
         DeliveryOutcome::Pending | DeliveryOutcome::InProgress
-    ) && gate.message_updated(ID, now).await.is_ok()
+    ) && gate.message_updated(&ID.into(), now).await.is_ok()
     {
-        let _ = gate.settle(ID).await;
+        let _ = gate.settle(&ID.into()).await;
     }
     Told::Recorded(delivery)
 }
 
 /// use_cases::decide (the link POST): read the request, write the decision, deliver it.
 async fn link_post(gate: &Gate<'_>, now: i64) -> Told {
-    if !matches!(gate.get(ID).await, Ok(Some(_))) {
+    if !matches!(gate.get(&ID.into()).await, Ok(Some(_))) {
         return Told::TooLate;
     }
     match decide(gate, "bob@example.com", Channel::Email, now).await {
@@ -113,7 +113,7 @@ async fn decide(
     now: i64,
 ) -> Result<approvals::ApprovalRecord, Told> {
     match gate
-        .record_decision(ID, &decision(who, channel, now), now)
+        .record_decision(&ID.into(), &decision(who, channel, now), now)
         .await
     {
         Ok(DecisionWrite::Recorded(record)) => Ok(record),

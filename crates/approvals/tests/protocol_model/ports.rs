@@ -5,7 +5,9 @@ use approvals::ports::{
     ApprovalStore, DecisionWrite, DeliveryClaim, DeliveryStore, FinalDelivery, OutcomeNotifier,
     ResumeOutcome, WorkflowResumer,
 };
-use approvals::{ApprovalRecord, DecisionOutput, HitlError, RecordedDecision, TaskToken};
+use approvals::{
+    ApprovalId, ApprovalRecord, DecisionOutput, HitlError, RecordedDecision, TaskToken,
+};
 use async_trait::async_trait;
 
 use super::gate::{Answer, Gate, Op};
@@ -41,7 +43,7 @@ impl Gate<'_> {
     /// An old rule put back: the decision write does not look at the expiry claim.
     async fn record_ignoring_claim(
         &self,
-        id: &str,
+        id: &ApprovalId,
         decision: &RecordedDecision,
         now: i64,
     ) -> Result<DecisionWrite, HitlError> {
@@ -54,7 +56,7 @@ impl Gate<'_> {
     /// An old rule put back: a new token clears only the late mark of the old one.
     async fn attach_keeping_delivery(
         &self,
-        id: &str,
+        id: &ApprovalId,
         token: &approvals::TaskToken,
         now: i64,
     ) -> Result<Option<ApprovalRecord>, HitlError> {
@@ -82,13 +84,13 @@ impl ApprovalStore for Gate<'_> {
         unreachable!("the record exists before the actors start")
     }
 
-    async fn get(&self, id: &str) -> Result<Option<ApprovalRecord>, HitlError> {
+    async fn get(&self, id: &ApprovalId) -> Result<Option<ApprovalRecord>, HitlError> {
         self.call(Op::Get, self.store.get(id)).await
     }
 
     async fn attach_task_token(
         &self,
-        id: &str,
+        id: &ApprovalId,
         token: &approvals::TaskToken,
         now: i64,
     ) -> Result<Option<ApprovalRecord>, HitlError> {
@@ -103,7 +105,7 @@ impl ApprovalStore for Gate<'_> {
 
     async fn record_decision(
         &self,
-        id: &str,
+        id: &ApprovalId,
         decision: &RecordedDecision,
         now: i64,
     ) -> Result<DecisionWrite, HitlError> {
@@ -123,7 +125,7 @@ impl ApprovalStore for Gate<'_> {
 impl DeliveryStore for Gate<'_> {
     async fn claim_delivery(
         &self,
-        id: &str,
+        id: &ApprovalId,
         token: &TaskToken,
         now: i64,
         until: i64,
@@ -143,7 +145,7 @@ impl DeliveryStore for Gate<'_> {
 
     async fn finish_delivery(
         &self,
-        id: &str,
+        id: &ApprovalId,
         token: &TaskToken,
         outcome: FinalDelivery,
         now: i64,
@@ -152,14 +154,19 @@ impl DeliveryStore for Gate<'_> {
         self.call(Op::FinishDelivery, finish).await
     }
 
-    async fn release_lease(&self, id: &str, token: &TaskToken, at: i64) -> Result<(), HitlError> {
+    async fn release_lease(
+        &self,
+        id: &ApprovalId,
+        token: &TaskToken,
+        at: i64,
+    ) -> Result<(), HitlError> {
         let release = self.store.release_lease(id, token, at);
         self.call(Op::ReleaseLease, release).await
     }
 
     async fn claim_expiry(
         &self,
-        id: &str,
+        id: &ApprovalId,
         token: &TaskToken,
         now: i64,
         until: i64,
@@ -168,24 +175,29 @@ impl DeliveryStore for Gate<'_> {
         self.call(Op::ClaimExpiry, claim).await
     }
 
-    async fn finish_expiry(&self, id: &str, token: &TaskToken, now: i64) -> Result<(), HitlError> {
+    async fn finish_expiry(
+        &self,
+        id: &ApprovalId,
+        token: &TaskToken,
+        now: i64,
+    ) -> Result<(), HitlError> {
         let finish = self.store.finish_expiry(id, token, now);
         self.call(Op::FinishExpiry, finish).await
     }
 
-    async fn message_updated(&self, id: &str, now: i64) -> Result<(), HitlError> {
+    async fn message_updated(&self, id: &ApprovalId, now: i64) -> Result<(), HitlError> {
         self.call(Op::MessageUpdated, self.store.message_updated(id, now))
             .await
     }
 
-    async fn message_update_failed(&self, id: &str, at: i64) -> Result<(), HitlError> {
+    async fn message_update_failed(&self, id: &ApprovalId, at: i64) -> Result<(), HitlError> {
         let failed = self.store.message_update_failed(id, at);
         self.call(Op::MessageUpdateFailed, failed).await
     }
 
     async fn give_up_message_update(
         &self,
-        id: &str,
+        id: &ApprovalId,
         reason: &str,
         now: i64,
     ) -> Result<bool, HitlError> {
@@ -193,16 +205,16 @@ impl DeliveryStore for Gate<'_> {
         self.call(Op::GiveUpMessageUpdate, give_up).await
     }
 
-    async fn settle(&self, id: &str) -> Result<bool, HitlError> {
+    async fn settle(&self, id: &ApprovalId) -> Result<bool, HitlError> {
         self.call(Op::Settle, self.store.settle(id)).await
     }
 
-    async fn reschedule(&self, id: &str, at: i64) -> Result<(), HitlError> {
+    async fn reschedule(&self, id: &ApprovalId, at: i64) -> Result<(), HitlError> {
         self.call(Op::Reschedule, self.store.reschedule(id, at))
             .await
     }
 
-    async fn due_for_relay(&self, now: i64, limit: usize) -> Result<Vec<String>, HitlError> {
+    async fn due_for_relay(&self, now: i64, limit: usize) -> Result<Vec<ApprovalId>, HitlError> {
         let due = self.store.due_for_relay(now, limit);
         self.call(Op::DueForRelay, due).await
     }

@@ -97,8 +97,7 @@ pub struct World {
 
 impl World {
     pub fn new() -> Self {
-        let mut record =
-            ApprovalRecord::new(ID.into(), "Stop db-1".into(), Channel::Slack, 0, EXPIRES, 1);
+        let mut record = ApprovalRecord::new(ID, "Stop db-1".into(), Channel::Slack, 0, EXPIRES, 1);
         record.message = Some(MessageRef {
             channel: "C1".into(),
             ts: "1.1".into(),
@@ -122,7 +121,7 @@ impl World {
     /// The store holding this world's record (a fresh one per step; the record is copied back).
     pub fn store(&self) -> FakeStore {
         FakeStore {
-            records: Mutex::new(HashMap::from([(ID.to_string(), self.record.clone())])),
+            records: Mutex::new(HashMap::from([(ID.into(), self.record.clone())])),
             open_messages: Mutex::new(HashSet::new()),
         }
     }

@@ -9,8 +9,7 @@ use super::render;
 const NOW: i64 = 1_800_000_000;
 
 fn decided_record() -> ApprovalRecord {
-    let mut record =
-        ApprovalRecord::new("a-1".into(), "t".into(), Channel::Email, NOW, NOW + 60, 1);
+    let mut record = ApprovalRecord::new("a-1", "t".into(), Channel::Email, NOW, NOW + 60, 1);
     record.decision = Some(RecordedDecision {
         decision: Decision::Reject,
         decided_by: DecidedBy {
@@ -65,7 +64,7 @@ fn confirm(field: Option<FormField>) -> LinkView {
     let query = url.split_once('?').unwrap().1;
     let params = approvals::approval_links::LinkParams::from_urlencoded(query);
     let link = signer.verify("a-1", &params, NOW).unwrap();
-    let record = ApprovalRecord::new("a-1".into(), "t".into(), Channel::Email, NOW, NOW + 60, 1);
+    let record = ApprovalRecord::new("a-1", "t".into(), Channel::Email, NOW, NOW + 60, 1);
     let submission = "0123abcd".to_string();
     match field {
         None => LinkView::Confirm {

@@ -29,14 +29,7 @@ fn a_click(value: &str) -> Click {
 }
 
 fn record() -> ApprovalRecord {
-    ApprovalRecord::new(
-        "a-1".into(),
-        "Scale <down>?".into(),
-        Channel::Slack,
-        0,
-        99,
-        1,
-    )
+    ApprovalRecord::new("a-1", "Scale <down>?".into(), Channel::Slack, 0, 99, 1)
 }
 
 #[test]

@@ -35,8 +35,7 @@ fn post_request(body: &str) -> Request {
 /// query of its approve link.
 async fn open_request(store: &InstrumentedStore, signer: &LinkSigner) -> String {
     let now = lambda_kit::now();
-    let mut record =
-        ApprovalRecord::new("a-1".into(), "t".into(), Channel::Email, now, now + 3600, 1);
+    let mut record = ApprovalRecord::new("a-1", "t".into(), Channel::Email, now, now + 3600, 1);
     record.follow_up = Some(FollowUp {
         question: "Why?".into(),
         kind: approvals::AnswerKind::Text,
@@ -82,7 +81,7 @@ async fn the_longest_form_the_page_invites_is_read_and_recorded() {
     assert!(body.len() > 36_000, "{}", body.len());
     let (status, html) = post(&body, &signer, &store, &resumer).await;
     assert_eq!(status, 200, "{html}");
-    let record = store.get("a-1").await.unwrap().unwrap();
+    let record = store.get(&"a-1".into()).await.unwrap().unwrap();
     let answered = record.decision.unwrap().follow_up.unwrap();
     assert_eq!(answered.answer_text().chars().count(), 3000);
 
@@ -121,5 +120,11 @@ async fn a_click_that_was_not_recorded_is_told_so() {
     let (status, html) = post(&form, &signer, &store, &resumer).await;
     assert_eq!(status, 503);
     assert!(html.contains("Your click was not taken"), "{html}");
-    assert!(store.get("a-1").await.unwrap().unwrap().decision.is_none());
+    assert!(store
+        .get(&"a-1".into())
+        .await
+        .unwrap()
+        .unwrap()
+        .decision
+        .is_none());
 }

@@ -58,18 +58,20 @@ pub async fn close_expired_messages_while(
             serde_json::from_str(&expired.shown).unwrap_or_default();
         let update = format.expired_message(&expired.title, expired.expires_at, &blocks);
         match slack.update(&expired.message, &update).await {
-            Ok(()) => report.closed.push(approval_id),
+            Ok(()) => report.closed.push(approval_id.into_string()),
             // The message or its channel no longer exists: nothing is left to close.
-            Err(err) if err.retry() == Some(Retry::Gone) => report.gone.push(approval_id),
+            Err(err) if err.retry() == Some(Retry::Gone) => {
+                report.gone.push(approval_id.into_string())
+            }
             Err(err) => {
                 tracing::warn!(
-                    approval_id,
+                    %approval_id,
                     error = err.name(),
                     "expired message not closed yet"
                 );
                 store.release_message_close(&approval_id).await?;
                 let rate_limited = err.retry() == Some(Retry::Later);
-                report.retry_later.push(approval_id);
+                report.retry_later.push(approval_id.into_string());
                 if rate_limited {
                     break;
                 }

@@ -70,7 +70,7 @@ async fn a_retry_with_the_same_request_key_does_not_post_the_card_twice() {
     let retry = run_request(input("token-2"), &store, &teams).await.unwrap();
     assert_eq!(first, retry, "the same request");
     assert_eq!(teams.posted.lock().unwrap().len(), 1, "one card");
-    let record = store.records.lock().unwrap()[&first.approval_id].clone();
+    let record = store.records.lock().unwrap()[first.approval_id.as_str()].clone();
     assert_eq!(record.task_token.as_deref(), Some("token-2"));
 }
 
