@@ -21,9 +21,9 @@ pub mod sdk_http;
 pub mod secrets;
 #[cfg(feature = "ses")]
 pub mod ses_sender;
+pub mod startup;
 #[cfg(feature = "stepfunctions")]
 pub mod step_functions_resumer;
-pub mod startup;
 pub mod timeouts;
 
 #[cfg(feature = "dynamodb")]

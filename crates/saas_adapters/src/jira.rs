@@ -7,10 +7,10 @@
 
 use std::time::{Duration, Instant};
 
+use approvals::ports::{IssueTracker, Transition};
 use approvals::HitlError;
 use async_trait::async_trait;
 use base64::{engine::general_purpose::STANDARD as BASE64, Engine as _};
-use approvals::ports::{IssueTracker, Transition};
 use reqwest::header::{HeaderValue, AUTHORIZATION};
 use reqwest::Url;
 use secrecy::{ExposeSecret, SecretString};

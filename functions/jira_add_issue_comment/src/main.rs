@@ -1,10 +1,10 @@
 //! Jira Add Issue Comment: adds a comment (plain text or an ADF document) to a Jira Cloud issue.
 
+use approvals::use_cases::jira::add_issue_comment;
 use approvals::HitlError;
 use aws_adapters::cold_start::ColdContext;
 use aws_adapters::secrets::JIRA_API_TOKEN;
 use aws_adapters::startup::{serve_task, Dependencies, Task};
-use approvals::use_cases::jira::add_issue_comment;
 use channels::jira::{AddIssueCommentInput, AddIssueCommentOutput};
 use saas_adapters::jira::JiraCloud;
 

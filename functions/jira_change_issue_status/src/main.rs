@@ -1,11 +1,11 @@
 //! Jira Change Issue Status: moves a Jira Cloud issue to a status (or through a named
 //! transition), optionally with a comment.
 
+use approvals::use_cases::jira::change_issue_status;
 use approvals::HitlError;
 use aws_adapters::cold_start::ColdContext;
 use aws_adapters::secrets::JIRA_API_TOKEN;
 use aws_adapters::startup::{serve_task, Dependencies, Task};
-use approvals::use_cases::jira::change_issue_status;
 use channels::jira::{ChangeIssueStatusInput, ChangeIssueStatusOutput};
 use saas_adapters::jira::JiraCloud;
 

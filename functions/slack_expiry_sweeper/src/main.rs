@@ -2,13 +2,13 @@
 //! an answer, replacing their buttons with the expiry line, so nobody clicks on a request the
 //! workflow stopped waiting for. Its input (the schedule's event) is not used.
 
+use approvals::use_cases::slack::{close_expired_messages_while, SweepReport, SWEEP_BATCH};
 use approvals::HitlError;
 use aws_adapters::cold_start::ColdContext;
 use aws_adapters::sdk_config::approval_store;
 use aws_adapters::secrets::SLACK_BOT_TOKEN;
 use aws_adapters::startup::{serve_task, Dependencies, Task};
 use aws_adapters::DynamoApprovalStore;
-use approvals::use_cases::slack::{close_expired_messages_while, SweepReport, SWEEP_BATCH};
 use channels::slack::BlockKit;
 use lambda_kit::{now, ScheduleEvent};
 use saas_adapters::slack::SlackWebApi;

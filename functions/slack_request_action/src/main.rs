@@ -2,13 +2,13 @@
 //! user's DM and stores the task token; the click (through the Decision API) resumes the Task
 //! with the decision.
 
+use approvals::use_cases::slack::{request_action, RequestActionOutput};
 use approvals::HitlError;
 use aws_adapters::cold_start::ColdContext;
 use aws_adapters::sdk_config::approval_store;
 use aws_adapters::secrets::SLACK_BOT_TOKEN;
 use aws_adapters::startup::{serve_task, Dependencies, Task};
 use aws_adapters::DynamoApprovalStore;
-use approvals::use_cases::slack::{request_action, RequestActionOutput};
 use channels::slack::RequestActionInput;
 use lambda_kit::{correlation, now};
 use saas_adapters::slack::SlackWebApi;
@@ -40,8 +40,14 @@ impl Task for Deps {
 
     async fn handle(&self, input: RequestActionInput) -> Result<RequestActionOutput, HitlError> {
         let request = input.validate(uuid::Uuid::new_v4().to_string())?;
-        let output =
-            request_action(request, &self.store, &self.slack, self.retention_days, now()).await?;
+        let output = request_action(
+            request,
+            &self.store,
+            &self.slack,
+            self.retention_days,
+            now(),
+        )
+        .await?;
         correlation::approval_id(&output.approval_id);
         tracing::info!(approval_id = %output.approval_id, channel = %output.channel, ts = %output.ts, "Slack request posted");
         Ok(output)

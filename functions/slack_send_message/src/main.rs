@@ -1,13 +1,13 @@
 //! Slack Send Message: text or raw Block Kit to a channel, a user's DM or a thread. Returns
 //! `{channel, ts}` (and `approvalId` when the message has buttons a workflow can wait on).
 
+use approvals::use_cases::slack::{send_message, SentMessage};
 use approvals::HitlError;
 use aws_adapters::cold_start::ColdContext;
 use aws_adapters::sdk_config::approval_store;
 use aws_adapters::secrets::SLACK_BOT_TOKEN;
 use aws_adapters::startup::{serve_task, Dependencies, Task};
 use aws_adapters::DynamoApprovalStore;
-use approvals::use_cases::slack::{send_message, SentMessage};
 use channels::slack::SendMessageInput;
 use lambda_kit::now;
 use saas_adapters::slack::SlackWebApi;

@@ -1,11 +1,11 @@
 //! Slack Update Message: replaces the text/blocks of a message the bot posted (by channel + ts,
 //! or Send Message's whole output as `message`).
 
+use approvals::use_cases::slack::{update_message, SentMessage};
 use approvals::HitlError;
 use aws_adapters::cold_start::ColdContext;
 use aws_adapters::secrets::SLACK_BOT_TOKEN;
 use aws_adapters::startup::{serve_task, Dependencies, Task};
-use approvals::use_cases::slack::{update_message, SentMessage};
 use channels::slack::UpdateMessageInput;
 use saas_adapters::slack::SlackWebApi;
 

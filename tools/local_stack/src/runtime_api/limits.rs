@@ -6,8 +6,8 @@ use anyhow::Context;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use serde_json::{Map, Value};
 use sam_template::yaml::Value as Yaml;
+use serde_json::{Map, Value};
 
 use super::FunctionPool;
 
@@ -32,8 +32,7 @@ pub fn api_router(pools: BTreeMap<String, Arc<FunctionPool>>) -> axum::Router {
 /// Functions of the template with `ReservedConcurrentExecutions`, and its value. A `!Ref` to a
 /// parameter resolves to the parameter's `Default`.
 pub fn reserved_concurrency(template: &str) -> anyhow::Result<BTreeMap<String, usize>> {
-    let doc: Yaml =
-        sam_template::yaml::from_str(template).context("template is not valid YAML")?;
+    let doc: Yaml = sam_template::yaml::from_str(template).context("template is not valid YAML")?;
     let parameter_default = |name: &str| {
         doc.get("Parameters")
             .and_then(|p| p.get(name))

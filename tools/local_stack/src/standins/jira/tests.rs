@@ -99,7 +99,11 @@ async fn unknown_issues_are_404_as_in_jira() {
         .await;
         assert_eq!(status, 404, "{tail}");
         assert_eq!(body, json!({"errorMessages": [NOT_FOUND], "errors": {}}));
-        assert_eq!(body, published("expression-eval-404.json"), "Jira's own 404 body");
+        assert_eq!(
+            body,
+            published("expression-eval-404.json"),
+            "Jira's own 404 body"
+        );
     }
 }
 
