@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use crate::buttons::{ButtonLink, ChoiceButton};
 use crate::follow_up::{FollowUp, FollowUpInput};
-use crate::{ApprovalId, Channel, HitlError, RecordedDecision, TaskToken};
+use crate::{ApprovalId, ApproverAddress, Channel, HitlError, RecordedDecision, TaskToken};
 
 mod delivery_state;
 pub use delivery_state::{DeliveryState, Lease, MessageUpdateFailure};
@@ -210,7 +210,9 @@ pub struct ValidatedRequest {
     pub title: String,
     pub description: Option<String>,
     pub expires_in_seconds: i64,
-    pub approvers: Vec<String>,
+    /// Checked and normalized once here; the record keeps them as strings, the field it
+    /// shares with a Slack request's approvers (Slack user ids).
+    pub approvers: Vec<ApproverAddress>,
     pub follow_up: Option<FollowUp>,
     pub execution_arn: Option<String>,
 }
@@ -260,7 +262,7 @@ impl CreateLinksInput {
         }
         let mut approvers = Vec::new();
         for raw in self.approvers.unwrap_or_default() {
-            let email = normalize_email(&raw)?;
+            let email = ApproverAddress::parse(&raw)?;
             if !approvers.contains(&email) {
                 approvers.push(email);
             }

@@ -202,6 +202,10 @@ mod tests {
         assert_eq!(id, "appr-1");
         assert_eq!(serde_json::to_value(&id).unwrap(), "appr-1");
         assert_eq!(format!("{id} {id:?}"), "appr-1 \"appr-1\"");
+        // Keyed by id, looked up by the string it is (`Borrow<str>` hashes as the string).
+        let by_id = std::collections::HashMap::from([(id.clone(), 1)]);
+        assert_eq!(by_id.get("appr-1"), Some(&1));
+        assert_eq!(id, "appr-1".to_string());
         let user = SlackUserId::from("U0ALICE");
         assert_eq!(user.as_str(), "U0ALICE");
     }

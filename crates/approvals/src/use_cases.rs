@@ -8,7 +8,7 @@ use crate::buttons::{ButtonLink, ChoiceButton};
 use crate::delivery::{deliver_decision, DeliveryOutcome};
 use crate::input::{required, task_token};
 use crate::ports::{ApprovalStore, Approvals, WorkflowResumer};
-use crate::ApprovalId;
+use crate::{ApprovalId, ApproverAddress};
 use crate::{
     ApprovalRecord, Channel, CreateLinksInput, CreateLinksOutput, Decision, HitlError, LinkSigner,
     RecipientLinks,
@@ -71,7 +71,10 @@ pub async fn create_links_with_buttons(
         settings.retention_days,
     );
     record.description = description;
-    record.approvers = approvers;
+    record.approvers = approvers
+        .into_iter()
+        .map(ApproverAddress::into_string)
+        .collect();
     record.follow_up = follow_up;
     record.buttons = buttons;
     record.execution_arn = execution_arn;

@@ -14,7 +14,7 @@ use crate::ports::{
 };
 use crate::use_cases::email::send_emails;
 use crate::use_cases::{create_links_with_buttons, links_of, LinkSettings, TaskStatus};
-use crate::ApprovalId;
+use crate::{ApprovalId, ApproverAddress};
 use crate::{
     ApprovalRecord, Channel, ChoiceButton, CreateLinksInput, CreateLinksOutput, FollowUpInput,
     HitlError, MessageRef, TaskToken,
@@ -33,8 +33,8 @@ pub struct TeamsRequest {
     pub task_token: TaskToken,
     pub request_key: Option<String>,
     pub execution_arn: Option<String>,
-    /// Normalized, without duplicates; empty: anyone who sees the card may decide.
-    pub approvers: Vec<String>,
+    /// Checked, without duplicates; empty: anyone who sees the card may decide.
+    pub approvers: Vec<ApproverAddress>,
     /// The person the bot asks 1:1 (normalized); then `approvers` is that person alone.
     pub user: Option<String>,
     /// Checked with the links' choices; kept as given for the links' own check.
@@ -88,7 +88,8 @@ async fn shared_links(
     match &earlier {
         Some(record) => Ok(links_of(record, settings)),
         None => {
-            let approvers = Some(request.approvers.clone()).filter(|a| !a.is_empty());
+            let approvers = Some(request.approvers.iter().map(|a| a.to_string()).collect())
+                .filter(|a: &Vec<String>| !a.is_empty());
             let input = CreateLinksInput {
                 title: Some(request.title.clone()),
                 description: request.text.clone(),
