@@ -15,6 +15,7 @@ pub mod slack;
 pub mod store;
 pub mod store_contract;
 mod store_contract_follow_up;
+mod store_contract_leases;
 mod store_contract_protocol;
 pub mod teams;
 
