@@ -232,7 +232,10 @@ fn decision_from(item: &Item) -> Result<Option<RecordedDecision>, HitlError> {
 
 fn delivery_from(item: &Item) -> Result<DeliveryState, HitlError> {
     let lease = match (get_s(item, "leaseToken"), get_n(item, "leaseUntil")?) {
-        (Some(token), Some(until)) => Some(Lease { token, until }),
+        (Some(token), Some(until)) => Some(Lease {
+            token: token.into(),
+            until,
+        }),
         _ => None,
     };
     Ok(DeliveryState {

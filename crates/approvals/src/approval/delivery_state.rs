@@ -33,9 +33,10 @@ pub struct MessageUpdateFailure {
     pub at: i64,
 }
 
+/// A delivery lease. Its token is a `TaskToken`, so printing a record never shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lease {
-    pub token: String,
+    pub token: crate::TaskToken,
     pub until: i64,
 }
 
@@ -54,5 +55,23 @@ impl DeliveryState {
     /// The decision (or the expiry) reached its end: nothing more to tell the Task.
     pub fn is_final(&self) -> bool {
         self.delivered_at.is_some() || self.late_at.is_some() || self.expiry_sent_at.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_printed_delivery_state_never_shows_its_lease_token() {
+        let state = DeliveryState {
+            lease: Some(Lease {
+                token: "AQCEAAAAKgAAAAMAAAAAAAAAAc-secret-token".into(),
+                until: 9,
+            }),
+            ..DeliveryState::default()
+        };
+        let printed = format!("{state:?} {state:#?}");
+        assert!(!printed.contains("secret-token"), "{printed}");
     }
 }

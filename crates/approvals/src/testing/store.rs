@@ -108,7 +108,7 @@ fn lease_free(r: &ApprovalRecord, token: &str, now: i64) -> bool {
 fn take_lease(r: &mut ApprovalRecord, token: &str, until: i64) -> bool {
     let takeover = r.delivery.lease.as_ref().is_some_and(|l| l.token == token);
     r.delivery.lease = Some(Lease {
-        token: token.to_string(),
+        token: TaskToken::from(token),
         until,
     });
     r.delivery.attempts += 1;

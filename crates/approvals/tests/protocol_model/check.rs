@@ -138,7 +138,7 @@ pub fn summary(world: &World) -> String {
     let lease = d
         .lease
         .as_ref()
-        .map_or("-".into(), |l| format!("{}..{}", l.token, l.until));
+        .map_or("-".into(), |l| format!("{}..{}", l.token.as_str(), l.until));
     format!(
         "decision={} token={} lease={lease} delivered={} late={} expiry claimed={} sent={} due={} | tasks {:?}",
         r.decision.as_ref().map_or("-", |d| d.decided_by.id.as_str()),
