@@ -167,6 +167,7 @@ impl TeamsMessenger for TeamsClient {
 }
 
 pub mod bot;
+pub mod bot_auth;
 mod bot_errors;
 pub mod destination;
 
