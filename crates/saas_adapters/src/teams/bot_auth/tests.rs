@@ -259,3 +259,29 @@ proptest! {
         let _ = OpenIdMetadata::from_json(s.as_bytes());
     }
 }
+
+/// Microsoft's own examples: personal chats carry the tenant only in channelData.
+#[test]
+fn microsofts_example_activities_are_read() {
+    let read = |json: &[u8]| ActivityIdentity::from_json(json).unwrap();
+    let personal = read(include_bytes!(
+        "../../../../../tests/fixtures/vendors/botframework/conversation-update-personal-install.json"
+    ));
+    assert_eq!(personal.tenant_id.as_deref(), Some("<TENANT ID>"));
+    assert_eq!(
+        personal.service_url,
+        "https://smba.trafficmanager.net/amer-client-ss.msg/"
+    );
+    let team = read(include_bytes!(
+        "../../../../../tests/fixtures/vendors/botframework/conversation-update-team-install.json"
+    ));
+    assert_eq!(
+        team.check_tenant("B28FDBFD-2b78-4f93-b0f8-8881793f0f8f"),
+        Ok(())
+    );
+    let message = read(include_bytes!(
+        "../../../../../tests/fixtures/vendors/botframework/message-received.json"
+    ));
+    assert_eq!(message.check_tenant(TENANT), Ok(()));
+    assert_eq!(message.channel_id, "msteams");
+}
