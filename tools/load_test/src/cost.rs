@@ -91,8 +91,7 @@ impl FromTemplate {
         let defaults =
             local_stack::template::load(template, "http://127.0.0.1:1", &BTreeMap::new(), |_| {
                 "x".into()
-            })
-            .map_err(|e| anyhow!("{e:#}"))?;
+            })?;
         let fixed = idle::SETUPS
             .iter()
             .map(|s| idle::fixed(template, s).map(|f| (s.name, f)))

@@ -132,8 +132,7 @@ fn load_stack(
     let secrets = &StandInSecrets::generate();
     let smtp = local_stack::smtp::SmtpServer::choose(&secrets.smtp_password)?;
     let overrides = template_overrides(secrets, api_url, &smtp, &options.parameters);
-    let mut stack = template::load(&options.template, api_url, &overrides, |_| random_secret())
-        .map_err(|e| anyhow!("{e:#}"))?;
+    let mut stack = template::load(&options.template, api_url, &overrides, |_| random_secret())?;
     if options.echo {
         stack.functions.push(up::echo::function());
     }

@@ -87,8 +87,7 @@ pub fn fixed(template: &Path, setup: &Setup) -> anyhow::Result<Fixed> {
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
     let stack =
-        local_stack::template::load(template, "http://127.0.0.1:1", &overrides, |_| "x".into())
-            .map_err(|e| anyhow!("{e:#}"))?;
+        local_stack::template::load(template, "http://127.0.0.1:1", &overrides, |_| "x".into())?;
     let mut schedules = Vec::new();
     for s in stack.schedules().into_iter().filter(|s| s.enabled) {
         if let local_stack::template::ScheduleTarget::Function(function) = &s.target {
