@@ -27,6 +27,10 @@ pub struct ApprovalRecord {
     pub description: Option<String>,
     /// Lower-cased email addresses allowed to decide. Empty: whoever holds a link.
     pub approvers: Vec<String>,
+    /// A Teams bot card's approvers, resolved when the request was made (by email, UPN or object
+    /// id) to their Entra identity: a card action counts only from one of these object ids.
+    /// Empty: anyone in the conversation the card went to.
+    pub teams_approvers: Vec<crate::TeamsUser>,
     /// Unix seconds.
     pub created_at: i64,
     /// Unix seconds; links stop working after this.
@@ -99,6 +103,7 @@ impl ApprovalRecord {
             title,
             description: None,
             approvers: Vec::new(),
+            teams_approvers: Vec::new(),
             created_at: now,
             expires_at,
             delete_after: expires_at + retention_days.max(1) * 24 * 60 * 60,

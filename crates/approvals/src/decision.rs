@@ -104,6 +104,20 @@ pub struct SlackUser {
     pub team_id: Option<String>,
 }
 
+/// A Microsoft Teams user as the Bot Framework names them in a card action (`from.aadObjectId`,
+/// `from.name`, the conversation's tenant), with their user principal name when it is known (an
+/// approver resolved when the request was made). Never built from anything unsigned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamsUser {
+    /// The Entra object id: what an approver is checked by.
+    pub object_id: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_principal_name: Option<String>,
+    pub tenant_id: String,
+}
+
 /// The interactive element a chat decision came from: its id, its type (`button`,
 /// `static_select`, `checkboxes`, `datepicker`...) and what was selected (a button's value,
 /// option values, a date, a time, user or conversation ids), in the channel's own terms but
@@ -129,6 +143,8 @@ pub struct RecordedDecision {
     pub user_agent: Option<String>,
     /// Set for decisions made with a Slack button.
     pub slack_user: Option<SlackUser>,
+    /// Teams: who clicked a card the bot sent (their Entra identity, verified by the Bot Framework token).
+    pub teams_user: Option<TeamsUser>,
     /// The element acted on, for decisions made in a chat message.
     pub action: Option<ChosenAction>,
     /// The follow-up question asked after the choice, and its answer.
@@ -169,6 +185,7 @@ impl RecordedDecision {
                 .map(|ip| at_most(ip, MAX_LATE_IP_CHARS)),
             user_agent: None,
             slack_user: None,
+            teams_user: None,
             action: None,
             follow_up: None,
             submission_id: None,
@@ -195,6 +212,9 @@ pub struct DecisionOutput {
     /// Slack: who clicked.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub slack_user: Option<SlackUser>,
+    /// Teams: who clicked a card the bot sent (their Entra identity, verified by the Bot Framework token).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub teams_user: Option<TeamsUser>,
     /// Slack: the element acted on and what was selected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<ChosenAction>,
@@ -238,6 +258,7 @@ impl DecisionOutput {
                 || recorded.action.as_ref().is_some_and(|a| a.kind == "button"))
             .then(|| recorded.decision.as_str().to_string()),
             slack_user: recorded.slack_user.clone(),
+            teams_user: recorded.teams_user.clone(),
             action: recorded.action.clone(),
             follow_up: recorded.follow_up.as_ref().map(FollowUpOutput::from),
         }
@@ -270,6 +291,7 @@ mod tests {
             source_ip: None,
             user_agent: None,
             slack_user: None,
+            teams_user: None,
             action: None,
             follow_up: None,
             submission_id: None,
@@ -294,6 +316,7 @@ mod tests {
             source_ip: Some("10.0.0.1".into()),
             user_agent: None,
             slack_user: None,
+            teams_user: None,
             action: None,
             follow_up: None,
             submission_id: None,
@@ -339,6 +362,7 @@ mod tests {
             source_ip: None,
             user_agent: None,
             slack_user: None,
+            teams_user: None,
             action: None,
             follow_up: Some(FollowUpAnswer {
                 question: "How many replicas?".into(),
@@ -376,6 +400,7 @@ mod tests {
                 username: "u".into(),
                 team_id: None,
             }),
+            teams_user: None,
             action: None,
             follow_up: Some(FollowUpAnswer {
                 question: "Why?".into(),

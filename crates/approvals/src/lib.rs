@@ -34,7 +34,7 @@ pub use approval_links::{LinkSigner, SignedLink};
 pub use buttons::{ButtonLink, ButtonStyle, ChoiceButton};
 pub use decision::{
     Channel, ChosenAction, DecidedBy, Decision, DecisionOutput, FollowUpOutput, RecordedDecision,
-    SlackUser,
+    SlackUser, TeamsUser,
 };
 pub use error::{HitlError, Retry};
 pub use follow_up::{Answer, AnswerKind, AnswerRefused, FollowUp, FollowUpAnswer, FollowUpInput};

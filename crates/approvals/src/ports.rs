@@ -11,7 +11,10 @@ mod slack;
 mod teams;
 mod ticketing;
 pub use slack::{Persona, SlackFormat, SlackMessage, SlackMessenger, Unfurl};
-pub use teams::{Fact, PostedMessage, TeamsFormat, TeamsMessage, TeamsMessenger, Via, NO_BOT};
+pub use teams::{
+    BotConversation, CardRefusal, Fact, PostedMessage, TeamsBot, TeamsBotFormat, TeamsFormat,
+    TeamsMessage, TeamsMessenger, Via, NO_BOT,
+};
 pub use ticketing::{IssueTracker, Transition};
 
 /// The result of trying to record a decision (first decision wins).

@@ -214,4 +214,5 @@ mod link_pages;
 pub mod slack;
 pub mod slack_click;
 pub mod teams;
+pub mod teams_card;
 pub use link_pages::*;

@@ -251,6 +251,7 @@ async fn a_late_decision_keeps_a_small_audit_and_a_record_stays_bounded() {
         source_ip: Some("10.0.0.1".into()),
         user_agent: Some("ua".repeat(150)),
         slack_user: None,
+        teams_user: None,
         action: None,
         follow_up: Some(approvals::FollowUpAnswer {
             question: "Why?".into(),

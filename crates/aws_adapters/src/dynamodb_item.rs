@@ -220,6 +220,7 @@ fn decision_from(item: &Item) -> Result<Option<RecordedDecision>, HitlError> {
             username: get_s(item, "slackUsername").unwrap_or_default(),
             team_id: get_s(item, "slackTeamId"),
         }),
+        teams_user: None,
         action: get_s(item, "actionId").map(|action_id| ChosenAction {
             action_id,
             kind: get_s(item, "actionType").unwrap_or_default(),
@@ -268,6 +269,7 @@ pub fn from_item(item: &Item) -> Result<ApprovalRecord, HitlError> {
         title: get_s(item, "title").ok_or_else(|| corrupt("title"))?,
         description: get_s(item, "description"),
         approvers: get_strings(item, "approvers"),
+        teams_approvers: Vec::new(),
         created_at: req_n(item, "createdAt")?,
         expires_at: req_n(item, "expiresAt")?,
         delete_after: req_n(item, "expiresAtTtl")?,
@@ -308,6 +310,7 @@ mod tests {
             source_ip: None,
             user_agent: Some("ua".into()),
             slack_user: None,
+            teams_user: None,
             action: None,
             follow_up: Some(approvals::FollowUpAnswer {
                 question: "Why?".into(),

@@ -178,6 +178,7 @@ async fn a_dead_deliverers_claim_is_taken_over_once_its_lease_runs_out() {
         source_ip: None,
         user_agent: None,
         slack_user: None,
+        teams_user: None,
         action: None,
         submission_id: None,
         follow_up: None,

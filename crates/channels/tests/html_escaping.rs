@@ -189,6 +189,7 @@ fn record(f: &Fields, shape: Shape) -> ApprovalRecord {
         source_ip: None,
         user_agent: None,
         slack_user: None,
+        teams_user: None,
         action: None,
         follow_up: Some(FollowUpAnswer {
             question: f.question.clone(),

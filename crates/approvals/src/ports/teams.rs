@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::ports::OutgoingEmail;
-use crate::{CreateLinksOutput, HitlError, RecipientLinks};
+use crate::{CreateLinksOutput, HitlError, MessageRef, RecipientLinks, TeamsUser};
 
 /// Why a message to one person is refused when no bot is configured (`Hitl.Config`).
 pub const NO_BOT: &str = "Teams: sending to a user needs the Teams bot, which is not configured: set the TeamsBotAppId, TeamsBotTenantId and TeamsBotAppSecret parameters (see the README, Teams bot)";
@@ -80,4 +80,62 @@ pub trait TeamsFormat: Send + Sync {
         links: &CreateLinksOutput,
         from: &str,
     ) -> Result<Vec<OutgoingEmail>, HitlError>;
+}
+
+/// Where the bot sends a card: a conversation it is installed in (a channel, by its
+/// conversation id `19:…@thread.tacv2`, or a group chat, `19:…@thread.v2`), or one person's
+/// 1:1 chat with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BotConversation {
+    Conversation(String),
+    User(TeamsUser),
+}
+
+/// The Bot Framework bot as the approval use cases need it (`saas_adapters::teams::bot`):
+/// people resolved to their Entra identity, cards sent and brought up to date. A card's
+/// [`MessageRef`] is its conversation id (`channel`) and activity id (`ts`).
+#[async_trait]
+pub trait TeamsBot: Send + Sync {
+    /// The person named by `who` (an email address, a user principal name, or an Entra object
+    /// id), in the bot's tenant (`Teams.UserNotFound` when there is none).
+    async fn resolve_user(&self, who: &str) -> Result<TeamsUser, HitlError>;
+    /// Sends `card` (an Adaptive Card, not its envelope) as the bot; where it landed.
+    async fn send_card(&self, to: &BotConversation, card: &Value) -> Result<MessageRef, HitlError>;
+    /// Replaces the card at `message` (the Bot Connector's `updateActivity`).
+    async fn update_card(&self, message: &MessageRef, card: &Value) -> Result<(), HitlError>;
+}
+
+/// Why a card action changes nothing (each is answered with a card that says so).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CardRefusal {
+    /// The clicker is not one of the request's approvers.
+    NotAllowed,
+    /// Someone decided already (the recorded decision, shown).
+    AlreadyDecided,
+    /// The request expired before the click.
+    Expired,
+    /// The card was not sent by this bot for this request (unknown request, or another
+    /// conversation or message than the one the bot sent it to).
+    UnknownCard,
+}
+
+/// What the bot's cards say, rendered as Adaptive Cards 1.4 with `Action.Execute`
+/// (Universal Actions), implemented in `channels::teams`.
+pub trait TeamsBotFormat: Send + Sync {
+    /// The card asking: the request's title, text and facts, one `Action.Execute` per choice
+    /// (verb `decide`, data `{approvalId, value}`), the follow-up question as inputs, and a
+    /// `refresh` for `refresh_for` (the approvers' object ids, at most 60) so each sees the
+    /// card as it is for them.
+    fn bot_request_card(
+        &self,
+        links: &CreateLinksOutput,
+        facts: &[Fact],
+        refresh_for: &[TeamsUser],
+    ) -> Result<Value, HitlError>;
+    /// `shown` (the card as sent) without its actions and inputs, ending with `line` (who
+    /// decided, or that it expired): what everyone sees once the outcome is final.
+    fn bot_outcome_card(&self, shown: &Value, line: &str) -> Value;
+    /// `shown` as it is, with a notice on top saying why `refusal` changed nothing; a bare
+    /// card saying so when the card is unknown.
+    fn bot_refusal_card(&self, shown: Option<&Value>, refusal: &CardRefusal) -> Value;
 }

@@ -24,6 +24,7 @@ pub(super) fn decision(who: &str, d: Decision) -> RecordedDecision {
         source_ip: None,
         user_agent: None,
         slack_user: None,
+        teams_user: None,
         action: None,
         submission_id: None,
         follow_up: None,

@@ -22,6 +22,7 @@ fn answered(who: &str, answer: Option<Answer>) -> RecordedDecision {
         source_ip: None,
         user_agent: None,
         slack_user: None,
+        teams_user: None,
         action: None,
         submission_id: None,
         follow_up: Some(FollowUpAnswer {

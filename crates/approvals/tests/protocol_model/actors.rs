@@ -68,6 +68,7 @@ fn decision(who: &str, channel: Channel, now: i64) -> RecordedDecision {
         source_ip: None,
         user_agent: None,
         slack_user: None,
+        teams_user: None,
         action: None,
         submission_id: None,
         follow_up: None,

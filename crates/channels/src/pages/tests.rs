@@ -22,6 +22,7 @@ fn decided_record() -> ApprovalRecord {
         source_ip: None,
         user_agent: None,
         slack_user: None,
+        teams_user: None,
         action: None,
         follow_up: Some(FollowUpAnswer {
             question: "Why?".into(),

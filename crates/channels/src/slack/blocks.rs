@@ -196,6 +196,7 @@ mod tests {
             source_ip: None,
             user_agent: None,
             slack_user: None,
+            teams_user: None,
             action: None,
             submission_id: None,
             follow_up: Some(FollowUpAnswer {
@@ -223,6 +224,7 @@ mod tests {
             source_ip: None,
             user_agent: None,
             slack_user: None,
+            teams_user: None,
             action: None,
             submission_id: None,
             follow_up: None,

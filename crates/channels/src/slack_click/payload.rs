@@ -172,6 +172,7 @@ pub(crate) fn recorded(user: &PayloadUser, action: ChosenAction, now: i64) -> Re
             username: handle(&user.username, &user.name),
             team_id: user.team_id.clone(),
         }),
+        teams_user: None,
         action: Some(action),
         submission_id: None,
         follow_up: None,

@@ -152,6 +152,7 @@ pub(super) fn decision_from_form(
         source_ip: client.source_ip,
         user_agent: client.user_agent.map(|ua| ua.chars().take(300).collect()),
         slack_user: None,
+        teams_user: None,
         // A request with buttons of its own: which one, as a Slack click names it.
         action: crate::buttons::chosen_action(&opened.record.buttons, &opened.link.decision),
         follow_up,
