@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::ports::OutgoingEmail;
-use crate::{CreateLinksOutput, HitlError, MessageRef, RecipientLinks, TeamsUser};
+use crate::{CreateLinksOutput, FollowUp, HitlError, MessageRef, RecipientLinks, TeamsUser};
 
 /// Why a message to one person is refused when no bot is configured (`Hitl.Config`).
 pub const NO_BOT: &str = "Teams: sending to a user needs the Teams bot, which is not configured: set the TeamsBotAppId, TeamsBotTenantId and TeamsBotAppSecret parameters (see the README, Teams bot)";
@@ -125,11 +125,13 @@ pub trait TeamsBotFormat: Send + Sync {
     /// The card asking: the request's title, text and facts, one `Action.Execute` per choice
     /// (verb `decide`, data `{approvalId, value}`), the follow-up question as inputs, and a
     /// `refresh` for `refresh_for` (the approvers' object ids, at most 60) so each sees the
-    /// card as it is for them.
+    /// card as it is for them. `follow_up` is the request's question (the record's; the links
+    /// do not carry it).
     fn bot_request_card(
         &self,
         links: &CreateLinksOutput,
         facts: &[Fact],
+        follow_up: Option<&FollowUp>,
         refresh_for: &[TeamsUser],
     ) -> Result<Value, HitlError>;
     /// `shown` (the card as sent) without its actions and inputs, ending with `line` (who
