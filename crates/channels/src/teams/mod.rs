@@ -27,7 +27,9 @@ use crate::email::{build_emails, SendEmailInput};
 pub mod bot;
 pub mod buttons;
 pub mod card;
+pub mod card_action;
 pub mod input;
+pub mod universal;
 
 pub use card::*;
 pub use input::*;
