@@ -151,9 +151,15 @@ impl ApprovalRecord {
             && self.delivery.expiry_sent_at.is_none()
     }
 
-    /// The message asked in Slack (the only channel whose message we update afterwards).
+    /// The message that asked can be brought up to date afterwards: a Slack message, or a
+    /// Teams card the bot sent (its `ts` an activity id; a webhook post, kept as `webhook`, and
+    /// a 1:1 message with personal links, kept as `bot`, cannot be).
     pub fn has_updatable_message(&self) -> bool {
-        self.origin == Channel::Slack && self.message.is_some()
+        match (&self.message, self.origin) {
+            (Some(_), Channel::Slack) => true,
+            (Some(m), Channel::Teams) => crate::use_cases::teams_card::is_bot_card(&m.ts),
+            _ => false,
+        }
     }
 
     /// The chat message still shows buttons or an interim line although the outcome is final.

@@ -18,6 +18,7 @@ mod store_contract_follow_up;
 mod store_contract_leases;
 mod store_contract_protocol;
 pub mod teams;
+pub mod teams_bot;
 
 pub use email::FakeEmailSender;
 pub use instrumented::{InstrumentedStore, WriteFault};
@@ -26,6 +27,7 @@ pub use resumer::FakeResumer;
 pub use slack::FakeSlack;
 pub use store::FakeStore;
 pub use teams::FakeTeams;
+pub use teams_bot::{FakeTeamsBot, FakeTeamsBotFormat};
 
 /// `name` with one slip of the keyboard: the character at `at` (modulo its length) left out,
 /// or, with `swap`, swapped with the next one. For the strict inputs' "did you mean" tests.
