@@ -31,6 +31,8 @@ vendor_error!(
         /// The bot cannot open a 1:1 chat with the person (its app is not installed for them,
         /// they blocked it, or an admin disabled it: Bot Connector 403).
         BotNotInstalled => Never,
+        /// The bot's card to update is gone (deleted, or the bot removed from its conversation).
+        MessageNotFound => Gone,
     }
 );
 
@@ -168,6 +170,7 @@ impl TeamsMessenger for TeamsClient {
 
 pub mod bot;
 pub mod bot_auth;
+pub mod bot_keys;
 mod bot_errors;
 pub mod destination;
 

@@ -15,6 +15,9 @@
 //! 4. The message: `POST {serviceUrl}/v3/conversations/{id}/activities` with the Adaptive Card
 //!    as its attachment. Not repeated after an ambiguous failure (`Teams.Unconfirmed`).
 //!
+//! The cards of the approvals' `TeamsBot` port (to a channel, a group chat or a 1:1 chat, and
+//! updated in place) are in `bot_cards.rs`, on the same tokens, lookup and conversations.
+//!
 //! Errors (one mapping, [`super::bot_errors`]): no such person `Teams.UserNotFound`; the app not
 //! installed for them, blocked by them or disabled by an admin (Bot Connector 403)
 //! `Teams.BotNotInstalled`; refused credentials or permissions `Teams.Unauthorized`; 429
@@ -87,7 +90,7 @@ pub struct TeamsBot {
     /// Tokens for the Bot Connector and for Graph.
     bot_token: AppToken,
     graph_token: AppToken,
-    /// Each person's 1:1 conversation id, by address.
+    /// Each person's 1:1 conversation id, by address (`send_to_user`) or object id (cards).
     conversations: Mutex<HashMap<String, String>>,
 }
 
@@ -187,13 +190,26 @@ impl TeamsBot {
 
     /// The Entra object id of the person with this address.
     async fn user_id(&self, email: &str, deadline: Instant) -> Result<String, HitlError> {
+        let user = self.graph_user(email, "id", deadline).await?;
+        Ok(user.id)
+    }
+
+    /// The person Graph knows as `who` (the `select`ed fields): `GET /v1.0/users/{who}` (an
+    /// object id or a user principal name), then, for an address that is no sign-in name,
+    /// `GET /v1.0/users?$filter=mail eq '{who}'`.
+    async fn graph_user(
+        &self,
+        who: &str,
+        select: &str,
+        deadline: Instant,
+    ) -> Result<errors::GraphUser, HitlError> {
         let mut by_upn = self.graph.clone();
         by_upn
             .path_segments_mut()
             .map_err(|_| HitlError::Config("TEAMS_BOT_GRAPH_URL".into()))?
             .pop_if_empty()
-            .extend(["v1.0", "users", email]);
-        by_upn.set_query(Some("$select=id"));
+            .extend(["v1.0", "users", who]);
+        by_upn.set_query(Some(&format!("$select={select}")));
         let get = |url: Url| {
             move |c: &reqwest::Client, bearer: &str| {
                 c.get(url.clone()).header(AUTHORIZATION, bearer)
@@ -202,20 +218,21 @@ impl TeamsBot {
         let reply = self
             .call(BotCall::Graph, deadline, Repeat::Idempotent, get(by_upn))
             .await?;
-        if reply.status != 404 {
-            return errors::user_answer(&reply, email);
+        // An object id that is not there has no other name to try.
+        if reply.status != 404 || !who.contains('@') {
+            return errors::graph_user_answer(&reply, who);
         }
         // Not a user principal name: the address as the mailbox's primary address.
         let mut by_mail = self.graph.join("v1.0/users").expect("a relative path");
-        let filter = format!("mail eq '{}'", email.replace('\'', "''"));
+        let filter = format!("mail eq '{}'", who.replace('\'', "''"));
         by_mail
             .query_pairs_mut()
             .append_pair("$filter", &filter)
-            .append_pair("$select", "id");
+            .append_pair("$select", select);
         let reply = self
             .call(BotCall::Graph, deadline, Repeat::Idempotent, get(by_mail))
             .await?;
-        errors::user_answer(&reply, email)
+        errors::graph_user_answer(&reply, who)
     }
 
     /// The bot's 1:1 conversation with the person (created, or the one Teams already has).
@@ -224,6 +241,22 @@ impl TeamsBot {
             return Ok(id.clone());
         }
         let user_id = self.user_id(email, deadline).await?;
+        self.open_conversation(email, &user_id, email, deadline)
+            .await
+    }
+
+    /// The bot's 1:1 conversation with the person whose object id is `user_id` (`who` in
+    /// errors), kept under `key` (their address, or their object id).
+    async fn open_conversation(
+        &self,
+        key: &str,
+        user_id: &str,
+        who: &str,
+        deadline: Instant,
+    ) -> Result<String, HitlError> {
+        if let Some(id) = self.conversations.lock().await.get(key) {
+            return Ok(id.clone());
+        }
         let tenant = &self.settings.tenant_id;
         let body = json!({
             "isGroup": false,
@@ -251,12 +284,45 @@ impl TeamsBot {
                 },
             )
             .await?;
-        let id = errors::conversation_answer(&reply, email)?;
+        let id = errors::conversation_answer(&reply, who)?;
         self.conversations
             .lock()
             .await
-            .insert(email.to_string(), id.clone());
+            .insert(key.to_string(), id.clone());
         Ok(id)
+    }
+
+    /// `{serviceUrl}/v3/conversations/{conversation}/activities[/{activity_id}]`.
+    fn activities_url(
+        &self,
+        conversation: &str,
+        activity_id: Option<&str>,
+    ) -> Result<Url, HitlError> {
+        let mut url = self.service.clone();
+        url.path_segments_mut()
+            .map_err(|_| HitlError::Config("TEAMS_BOT_SERVICE_URL".into()))?
+            .pop_if_empty()
+            .extend(["v3", "conversations", conversation, "activities"])
+            .extend(activity_id);
+        Ok(url)
+    }
+
+    /// Posts `activity` (JSON) to `conversation`: not repeated after an ambiguous failure.
+    async fn post_activity(
+        &self,
+        conversation: &str,
+        activity: &str,
+        call: BotCall,
+        deadline: Instant,
+    ) -> Result<Reply, HitlError> {
+        let url = self.activities_url(conversation, None)?;
+        self.call(call, deadline, Repeat::Once, |c, bearer| {
+            c.post(url.clone())
+                .header(AUTHORIZATION, bearer)
+                .header(CONTENT_TYPE, "application/json; charset=utf-8")
+                .body(activity.to_string())
+        })
+        .await
     }
 
     /// Posts `message` to the 1:1 chat of the person whose address is `email`.
@@ -270,23 +336,8 @@ impl TeamsBot {
         let mut retried = false;
         loop {
             let conversation = self.conversation(email, deadline).await?;
-            let mut url = self.service.clone();
-            url.path_segments_mut()
-                .map_err(|_| HitlError::Config("TEAMS_BOT_SERVICE_URL".into()))?
-                .pop_if_empty()
-                .extend(["v3", "conversations", &conversation, "activities"]);
             let reply = self
-                .call(
-                    BotCall::SendActivity,
-                    deadline,
-                    Repeat::Once,
-                    |c, bearer| {
-                        c.post(url.clone())
-                            .header(AUTHORIZATION, bearer)
-                            .header(CONTENT_TYPE, "application/json; charset=utf-8")
-                            .body(activity.clone())
-                    },
-                )
+                .post_activity(&conversation, &activity, BotCall::SendActivity, deadline)
                 .await?;
             if reply.status == 404 && !retried {
                 // The cached conversation is gone (nothing was posted): open it again.
@@ -308,6 +359,10 @@ pub fn activity(message: &TeamsMessage) -> Value {
         TeamsMessage::Text(text) => json!({"type": "message", "text": text, "textFormat": "plain"}),
     }
 }
+
+/// The approval use cases' `TeamsBot` port.
+#[path = "bot_cards.rs"]
+mod cards;
 
 #[cfg(test)]
 #[path = "bot_tests.rs"]

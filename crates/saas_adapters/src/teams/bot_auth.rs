@@ -81,6 +81,17 @@ impl OpenIdMetadata {
     /// Reads the metadata document; refuses one whose issuer is not the Bot Framework or that
     /// does not offer RS256, since no token could then verify.
     pub fn from_json(json: &[u8]) -> Result<Self, BotAuthError> {
+        Self::read(json, false)
+    }
+
+    /// As [`Self::from_json`], but a `jwks_uri` on plain http at 127.0.0.1 or localhost is
+    /// accepted too: only for metadata that itself came from loopback (the local stack's
+    /// stand-in), as the service URLs allow.
+    pub fn from_loopback_json(json: &[u8]) -> Result<Self, BotAuthError> {
+        Self::read(json, true)
+    }
+
+    fn read(json: &[u8], loopback: bool) -> Result<Self, BotAuthError> {
         #[derive(Deserialize)]
         struct Doc {
             issuer: String,
@@ -93,13 +104,21 @@ impl OpenIdMetadata {
             .id_token_signing_alg_values_supported
             .iter()
             .any(|a| a == "RS256");
-        if doc.issuer != BOT_FRAMEWORK_ISSUER || !rs256 || !doc.jwks_uri.starts_with("https://") {
+        let secure = doc.jwks_uri.starts_with("https://")
+            || (loopback && is_loopback_http(&doc.jwks_uri));
+        if doc.issuer != BOT_FRAMEWORK_ISSUER || !rs256 || !secure {
             return Err(BotAuthError::BadKeyDocument);
         }
         Ok(Self {
             jwks_uri: doc.jwks_uri,
         })
     }
+}
+
+fn is_loopback_http(uri: &str) -> bool {
+    reqwest::Url::parse(uri).is_ok_and(|u| {
+        u.scheme() == "http" && matches!(u.host_str(), Some("127.0.0.1" | "localhost"))
+    })
 }
 
 /// One usable signing key of the published set.

@@ -10,6 +10,7 @@ use crate::service_calls::Reply;
 pub const TOKEN: &str = "request a Teams bot token";
 /// What to check when the identity platform refuses the bot's credentials.
 pub const CHECK_APP: &str = "TeamsBotAppId, TeamsBotTenantId and the teams-bot-app-secret secret";
+const ADD_TO_CONVERSATION: &str = "add the Teams app that holds the bot to that team or group chat (in Teams: the team's or chat's Manage apps / Apps > Add), and name the conversation by the id the bot logs when it is added (its conversationUpdate)";
 const INSTALL: &str = "install the Teams app that holds the bot for that person (Teams admin center: Manage apps > the app > Install for users, an app setup policy, or Graph POST /users/{id}/teamwork/installedApps with TeamsAppInstallation.ReadWriteSelfForUser.All), or ask them to add it; a person who blocked the bot must unblock it";
 
 /// The calls the bot makes with a token.
@@ -19,6 +20,27 @@ pub enum BotCall {
     Graph,
     CreateConversation,
     SendActivity,
+    /// A card sent as the bot (`TeamsBot::send_card`).
+    PostCard,
+    /// A card replaced (`TeamsBot::update_card`): idempotent.
+    UpdateCard,
+}
+
+/// Whom a Bot Connector call addresses, as its errors say it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Addressee<'a> {
+    /// One person's 1:1 chat: their address or name.
+    Person(&'a str),
+    /// A channel or group chat: its conversation id.
+    Conversation(&'a str),
+}
+
+/// The person Graph answered: object id, display name, user principal name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GraphUser {
+    pub id: String,
+    pub display_name: Option<String>,
+    pub user_principal_name: Option<String>,
 }
 
 impl BotCall {
@@ -27,6 +49,8 @@ impl BotCall {
             BotCall::Graph => "look the Teams user up in Microsoft Graph",
             BotCall::CreateConversation => "open the Teams bot's 1:1 chat",
             BotCall::SendActivity => "post to the Teams bot's 1:1 chat",
+            BotCall::PostCard => "post the Teams bot's card",
+            BotCall::UpdateCard => "update the Teams bot's card",
         }
     }
 }
@@ -55,20 +79,30 @@ pub fn error_of(body: &str) -> (String, String) {
     (code, message.chars().take(300).collect())
 }
 
-/// The object id Graph answered, or why there is none.
-pub fn user_answer(reply: &Reply, email: &str) -> Result<String, HitlError> {
+fn graph_user(value: &Value) -> Option<GraphUser> {
+    let text = |field: &str| value[field].as_str().map(str::to_string);
+    Some(GraphUser {
+        id: text("id")?,
+        display_name: text("displayName"),
+        user_principal_name: text("userPrincipalName"),
+    })
+}
+
+/// The one user Graph answered (`/users/{id}` or a `$filter` list), or why there is none;
+/// `email` is how the person was named.
+pub fn graph_user_answer(reply: &Reply, email: &str) -> Result<GraphUser, HitlError> {
     let what = BotCall::Graph.what();
     let (code, message) = error_of(&reply.body);
     let value: Value = serde_json::from_str(&reply.body).unwrap_or_default();
     match reply.status {
         200 => {
             // One user, or a `$filter` list of them.
-            let ids: Vec<&str> = match value["value"].as_array() {
-                Some(list) => list.iter().filter_map(|u| u["id"].as_str()).collect(),
-                None => value["id"].as_str().into_iter().collect(),
+            let ids: Vec<GraphUser> = match value["value"].as_array() {
+                Some(list) => list.iter().filter_map(graph_user).collect(),
+                None => graph_user(&value).into_iter().collect(),
             };
             match ids.as_slice() {
-                [id] => Ok(id.to_string()),
+                [user] => Ok(user.clone()),
                 [] => Err(error(
                     TeamsErrorKind::UserNotFound,
                     format!("no one in the Microsoft 365 tenant has the address {email} (neither as sign-in name nor as mail)"),
@@ -98,16 +132,35 @@ pub fn user_answer(reply: &Reply, email: &str) -> Result<String, HitlError> {
     }
 }
 
-/// A refusal shared by both Bot Connector calls.
-fn connector_error(reply: &Reply, call: BotCall, email: &str) -> HitlError {
+/// A refusal shared by the Bot Connector calls.
+fn connector_error(reply: &Reply, call: BotCall, to: Addressee) -> HitlError {
     let what = call.what();
     let (code, message) = error_of(&reply.body);
     let detail = format!("{what}: HTTP {} {code}: {message}", reply.status);
-    match reply.status {
-        403 => error(
+    match (reply.status, to) {
+        (403, Addressee::Person(email)) => error(
             TeamsErrorKind::BotNotInstalled,
             format!("the Teams bot cannot message {email} ({detail}): {INSTALL}"),
         ),
+        (403, Addressee::Conversation(id)) => error(
+            TeamsErrorKind::BotNotInstalled,
+            format!("the Teams bot cannot post in the Teams conversation {id} ({detail}): {ADD_TO_CONVERSATION}"),
+        ),
+        // The card (or the whole conversation, or the bot's place in it) is gone.
+        (404, _) if call == BotCall::UpdateCard => error(
+            TeamsErrorKind::MessageNotFound,
+            format!("{detail}: the card is no longer there to update"),
+        ),
+        (404, Addressee::Conversation(id)) => error(
+            TeamsErrorKind::ChannelNotFound,
+            format!("{detail}: no Teams conversation {id} has the bot in it"),
+        ),
+        (status, _) => status_error(status, detail),
+    }
+}
+
+fn status_error(status: u16, detail: String) -> HitlError {
+    match status {
         401 => error(
             TeamsErrorKind::Unauthorized,
             format!("{detail} (check that TeamsBotAppId is the Azure Bot's Microsoft App ID, that the bot has the Microsoft Teams channel, and that TeamsBotTenantId is its tenant)"),
@@ -125,7 +178,8 @@ fn connector_error(reply: &Reply, call: BotCall, email: &str) -> HitlError {
 /// The conversation id `POST /v3/conversations` answered.
 pub fn conversation_answer(reply: &Reply, email: &str) -> Result<String, HitlError> {
     if !reply.is_success() {
-        return Err(connector_error(reply, BotCall::CreateConversation, email));
+        let to = Addressee::Person(email);
+        return Err(connector_error(reply, BotCall::CreateConversation, to));
     }
     let value: Value = serde_json::from_str(&reply.body).unwrap_or_default();
     value["id"]
@@ -144,6 +198,37 @@ pub fn conversation_answer(reply: &Reply, email: &str) -> Result<String, HitlErr
 pub fn activity_answer(reply: &Reply, email: &str) -> Result<(), HitlError> {
     match reply.is_success() {
         true => Ok(()),
-        false => Err(connector_error(reply, BotCall::SendActivity, email)),
+        false => Err(connector_error(
+            reply,
+            BotCall::SendActivity,
+            Addressee::Person(email),
+        )),
+    }
+}
+
+/// The activity id a card post answered (`{"id": ...}`): how the card is updated later.
+pub fn posted_answer(reply: &Reply, to: Addressee) -> Result<String, HitlError> {
+    if !reply.is_success() {
+        return Err(connector_error(reply, BotCall::PostCard, to));
+    }
+    let value: Value = serde_json::from_str(&reply.body).unwrap_or_default();
+    value["id"]
+        .as_str()
+        .filter(|id| !id.is_empty())
+        .map(str::to_string)
+        .ok_or_else(|| {
+            // Posted, but it cannot be updated: not worth a retry, which would post it again.
+            error(
+                TeamsErrorKind::ApiError,
+                "post the Teams bot's card: it was posted, but the answer has no activity id (it was not sent again)",
+            )
+        })
+}
+
+/// `PUT /v3/conversations/{id}/activities/{activityId}`: any 2xx.
+pub fn update_answer(reply: &Reply, to: Addressee) -> Result<(), HitlError> {
+    match reply.is_success() {
+        true => Ok(()),
+        false => Err(connector_error(reply, BotCall::UpdateCard, to)),
     }
 }
