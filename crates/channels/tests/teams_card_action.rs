@@ -130,9 +130,12 @@ fn microsofts_own_example_is_read_and_refused_as_not_one_of_our_cards() {
     );
 }
 
+/// A change that breaks one field of a click.
+type Breaker = Box<dyn Fn(&mut Value)>;
+
 #[test]
 fn each_malformed_field_is_refused_by_name() {
-    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    let cases: Vec<(&str, Breaker)> = vec![
         ("value.action", Box::new(|a| a["value"] = json!("x"))),
         (
             "value.action.type",

@@ -22,8 +22,9 @@ use approvals::{HitlError, TeamsUser};
 pub const DECIDE_VERB: &str = "decide";
 /// The verb of the card's `refresh` action; its `data` is `{approvalId}`.
 pub const REFRESH_VERB: &str = "refresh";
-/// The id of the follow-up question's input, the key of its answer in an action's `data`.
-pub const FOLLOW_UP_INPUT: &str = "followUp";
+/// The id of the follow-up question's input, the key of its answer in an action's `data`
+/// (where the use case reads it).
+pub use approvals::use_cases::teams_card::FOLLOW_UP_INPUT;
 /// Teams shows a user-specific view (the card's `refresh`) to at most 60 users.
 pub const MAX_REFRESH_USERS: usize = 60;
 
