@@ -47,6 +47,20 @@ pub async fn create_links_with_buttons(
     approval_id: String,
     now: i64,
 ) -> Result<CreateLinksOutput, HitlError> {
+    let record = new_request_record(input, buttons, settings, approval_id, now)?;
+    store.create(&record).await?;
+    Ok(links_of(&record, settings))
+}
+
+/// The record Create Approval Links stores for `input` (checked), not stored yet: a channel
+/// that adds to it (a Teams bot card's resolved approvers) stores it itself.
+pub(crate) fn new_request_record(
+    input: CreateLinksInput,
+    buttons: Vec<ChoiceButton>,
+    settings: &LinkSettings<'_>,
+    approval_id: String,
+    now: i64,
+) -> Result<ApprovalRecord, HitlError> {
     let ValidatedRequest {
         title,
         description,
@@ -78,9 +92,7 @@ pub async fn create_links_with_buttons(
     record.follow_up = follow_up;
     record.buttons = buttons;
     record.execution_arn = execution_arn;
-    store.create(&record).await?;
-
-    Ok(links_of(&record, settings))
+    Ok(record)
 }
 
 /// The links of a stored request: one pair per approver, or the shared pair when nobody is

@@ -20,8 +20,14 @@ use crate::{
     HitlError, MessageRef, TaskToken,
 };
 
+mod bot_card;
+pub use bot_card::{request_action_via_bot, BotChat, MAX_REFRESH_USERS};
+
 /// The `ts` a request's record keeps once its card went to a person's 1:1 chat with the bot.
 pub const BOT_MESSAGE_TS: &str = "bot";
+
+/// Why `conversationId` is refused when no bot is configured (`Hitl.Config`).
+pub const NO_BOT_CONVERSATION: &str = "Teams: conversationId needs the Teams bot (it sends the card to that channel or chat), which is not configured: set the TeamsBotAppId, TeamsBotTenantId and TeamsBotAppSecret parameters (see the README, Teams bot), or leave conversationId out to post through the Workflows webhook";
 
 /// A checked Teams Request Action.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +43,12 @@ pub struct TeamsRequest {
     pub approvers: Vec<ApproverAddress>,
     /// The person the bot asks 1:1 (normalized); then `approvers` is that person alone.
     pub user: Option<String>,
+    /// A channel or group chat the bot is installed in (`19:…`): the bot sends the card there
+    /// (not with `user`). Needs the bot: see [`request_action_via_bot`].
+    pub conversation_id: Option<String>,
+    /// Approvers named by Entra object id (only with `conversation_id`), resolved by the bot
+    /// like the addresses in `approvers`.
+    pub approver_ids: Vec<String>,
     /// Checked with the links' choices; kept as given for the links' own check.
     pub follow_up: Option<FollowUpInput>,
     /// The request's own buttons; empty: Approve / Reject.
@@ -126,6 +138,9 @@ pub async fn request_action(
     approval_id: String,
     now: i64,
 ) -> Result<TeamsRequestActionOutput, HitlError> {
+    if request.conversation_id.is_some() {
+        return Err(HitlError::Config(NO_BOT_CONVERSATION.into()));
+    }
     let settings = LinkSettings {
         origin: Channel::Teams,
         ..*settings

@@ -29,8 +29,10 @@ pub struct TeamsRequestActionInput {
     #[schemars(range(min = approvals::approval::MIN_EXPIRES_IN_SECONDS, max = approvals::approval::MAX_EXPIRES_IN_SECONDS))]
     pub expires_in_seconds: Option<i64>,
     /// Email addresses. A webhook card cannot tell who clicks it, so with approvers the card
-    /// has no buttons: each approver gets a personal link by email, which only they hold.
-    #[schemars(with = "Option<Vec<String>>", length(max = approvals::approval::MAX_APPROVERS), inner(pattern(approvals::schema::EMAIL_PATTERN), length(max = approvals::schema::MAX_EMAIL_CHARS)))]
+    /// has no buttons: each approver gets a personal link by email, which only they hold. With
+    /// `conversationId` (the bot's card), also user principal names or Entra object ids: each is
+    /// resolved by the bot, and only they can decide in the card.
+    #[schemars(with = "Option<Vec<String>>", length(max = approvals::approval::MAX_APPROVERS), inner(pattern(APPROVER_PATTERN), length(max = approvals::schema::MAX_EMAIL_CHARS)))]
     pub approvers: Option<Value>,
     /// One person's email address: the card goes to their 1:1 chat with the bot, and its
     /// links are personal to them (see [`super::bot`]). Not with `approvers`.
@@ -39,6 +41,16 @@ pub struct TeamsRequestActionInput {
         description = "One person's email address (in your Microsoft 365 tenant): the message goes to their 1:1 chat with the bot instead of the webhook's channel or chat; a request's links are then personal to them. Not with `approvers`."
     )]
     pub user: Option<Value>,
+    /// A channel (`19:…@thread.tacv2`) or group chat (`19:…@thread.v2`) the Teams bot is
+    /// installed in: the bot sends the card there, and its buttons decide in the card as the
+    /// person who clicks. Needs the bot; not with `user`.
+    #[schemars(
+        with = "Option<String>",
+        length(max = MAX_CONVERSATION_ID_CHARS),
+        pattern(CONVERSATION_ID_PATTERN),
+        description = "A channel (19:…@thread.tacv2) or group chat (19:…@thread.v2) the Teams bot is installed in (the bot logs the id when it is added): the bot sends the card there, and each approver decides in the card, as themselves. Needs the Teams bot. Not with `user`."
+    )]
+    pub conversation_id: Option<Value>,
     /// A question asked on the confirmation page after a choice (see `approvals::follow_up`).
     pub follow_up: Option<approvals::FollowUpInput>,
     /// `[{label, value, style?}]`, 1 to 6 (see [`super::buttons`]); absent: Approve / Reject.
@@ -91,6 +103,90 @@ pub struct TeamsSendMessageInput {
 
 /// Why `target` is refused (`Hitl.InvalidInput`).
 pub const NO_TARGET: &str = "target is not supported: Microsoft Graph takes channel and chat messages from an app only to import history (migration), so every Teams message goes to the channel or chat of the Workflows webhook (TEAMS_WEBHOOK_URL); remove target, and use one webhook per channel";
+
+/// A Teams conversation id as `conversationId` takes it: `19:`, an id without whitespace or
+/// `;` (a thread of a channel is not a place to post a new card), `@thread.` and a word.
+pub const CONVERSATION_ID_PATTERN: &str = r"^19:[^\s;@]+@thread\.[a-z0-9]+$";
+/// The longest `conversationId` accepted (Teams' are well under 200 characters).
+pub const MAX_CONVERSATION_ID_CHARS: u32 = 300;
+/// An approver as the bot's card takes them: an email address or user principal name
+/// ([`approvals::schema::EMAIL_PATTERN`]) or an Entra object id (a GUID, only with
+/// `conversationId`).
+pub const APPROVER_PATTERN: &str = r"^([^@\s]+@[^@\s.][^@\s]*\.[^@\s]*[^@\s.]|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$";
+
+/// `conversationId`: absent, null, or a Teams channel or group chat id (see
+/// [`CONVERSATION_ID_PATTERN`]).
+pub fn parse_conversation_id(id: Option<&Value>) -> Result<Option<String>, HitlError> {
+    let id = match id {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::String(id)) => id.trim(),
+        Some(other) => {
+            return Err(HitlError::invalid_input(format!(
+                "conversationId must be a Teams conversation id (a string such as \"19:…@thread.tacv2\"), not a {}",
+                kind(Some(other))
+            )))
+        }
+    };
+    if is_conversation_id(id) {
+        return Ok(Some(id.to_string()));
+    }
+    let shown: String = id.chars().take(80).collect();
+    Err(HitlError::invalid_input(format!(
+        "conversationId must be the id of a channel (\"19:…@thread.tacv2\") or group chat (\"19:…@thread.v2\") the Teams bot is installed in, not {shown:?}"
+    )))
+}
+
+/// [`CONVERSATION_ID_PATTERN`] and [`MAX_CONVERSATION_ID_CHARS`], checked.
+pub fn is_conversation_id(id: &str) -> bool {
+    let Some((name, kind)) = id
+        .strip_prefix("19:")
+        .and_then(|r| r.rsplit_once("@thread."))
+    else {
+        return false;
+    };
+    id.len() <= MAX_CONVERSATION_ID_CHARS as usize
+        && !name.is_empty()
+        && !name
+            .chars()
+            .any(|c| c.is_whitespace() || c == ';' || c == '@')
+        && !kind.is_empty()
+        && kind
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+}
+
+/// Whether an approver is named by Entra object id (a GUID: 8-4-4-4-12 hex digits).
+pub fn is_object_id(who: &str) -> bool {
+    let groups: Vec<&str> = who.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// With `conversationId`, the approvers named by object id apart from the addresses (which
+/// are checked as ever); without it, every approver is an address.
+fn split_object_ids(
+    approvers: Option<Vec<String>>,
+    bot_card: bool,
+) -> (Option<Vec<String>>, Vec<String>) {
+    let approvers = match approvers {
+        Some(approvers) if bot_card => approvers,
+        other => return (other, Vec::new()),
+    };
+    let (ids, addresses): (Vec<String>, Vec<String>) = approvers
+        .into_iter()
+        .map(|a| a.trim().to_string())
+        .partition(|a| is_object_id(a));
+    let mut unique: Vec<String> = Vec::new();
+    for id in ids.into_iter().map(|id| id.to_ascii_lowercase()) {
+        if !unique.contains(&id) {
+            unique.push(id);
+        }
+    }
+    (Some(addresses).filter(|a| !a.is_empty()), unique)
+}
 
 /// `approvers`: absent, null, or a list of email addresses (normalized and checked the way
 /// Create Approval Links checks them).
@@ -187,8 +283,23 @@ pub fn parse_facts(facts: Option<&Value>) -> Result<Vec<Fact>, HitlError> {
 impl TeamsRequestActionInput {
     pub fn validate(self) -> Result<TeamsRequest, HitlError> {
         let user = super::bot::parse_user(self.user.as_ref())?;
-        let approvers =
-            super::bot::approvers_with_user(user.as_deref(), parse_approvers(self.approvers)?)?;
+        let conversation_id = parse_conversation_id(self.conversation_id.as_ref())?;
+        if conversation_id.is_some() && user.is_some() {
+            return Err(HitlError::invalid_input(
+                "give either conversationId or user, not both: the bot sends the card to one place (a channel or group chat, or user's 1:1 chat)",
+            ));
+        }
+        let (approvers, approver_ids) =
+            split_object_ids(parse_approvers(self.approvers)?, conversation_id.is_some());
+        if approvers.iter().flatten().count() + approver_ids.len()
+            > approvals::approval::MAX_APPROVERS
+        {
+            return Err(HitlError::invalid_input(format!(
+                "at most {} approvers are supported",
+                approvals::approval::MAX_APPROVERS
+            )));
+        }
+        let approvers = super::bot::approvers_with_user(user.as_deref(), approvers)?;
         refuse_target(self.target.as_ref())?;
         let buttons = super::buttons::parse_buttons(self.buttons.as_ref())?;
         let text = non_blank(self.text);
@@ -224,6 +335,8 @@ impl TeamsRequestActionInput {
             execution_arn: links.execution_arn,
             approvers: links.approvers,
             user,
+            conversation_id,
+            approver_ids,
             follow_up: self.follow_up,
             buttons,
         })

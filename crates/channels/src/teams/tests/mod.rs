@@ -392,4 +392,5 @@ async fn a_failed_post_fails_the_task_with_the_service_error() {
 }
 
 mod buttons;
+mod conversation;
 mod messages;

@@ -1,0 +1,146 @@
+//! Teams Request Action through the bot: the card goes, as the bot, to a channel or group chat
+//! it is installed in (`conversationId`) or to one person's 1:1 chat with it (`user`), with
+//! `Action.Execute` buttons whose clicks come back signed with the clicker's identity
+//! ([`crate::use_cases::teams_card`]). The approvers are resolved to their Entra identity
+//! before anything is stored, so a click counts by object id; no email is sent.
+
+use super::{attach_token, waiting, TeamsRequest, TeamsRequestActionOutput};
+use crate::input::keyed_approval_id;
+use crate::ports::{BotConversation, ChatApprovals, TeamsBot, TeamsBotFormat};
+use crate::use_cases::{links_of, new_request_record, LinkSettings};
+use crate::{ApprovalRecord, Channel, CreateLinksInput, HitlError, TeamsUser};
+
+/// The most users a card's `refresh` may name (Teams' limit): beyond it, the others see the
+/// card as sent until they act on it.
+pub const MAX_REFRESH_USERS: usize = 60;
+
+/// The bot and what its cards say, as Request Action uses them.
+#[derive(Clone, Copy)]
+pub struct BotChat<'a> {
+    pub bot: &'a dyn TeamsBot,
+    pub format: &'a dyn TeamsBotFormat,
+}
+
+/// Teams Request Action through the bot (the deployment has one, and the request names
+/// `conversationId` or `user`): resolves the approvers (and `user`) to their Entra identity,
+/// stores the request with them and the task token, sends the card and keeps where it landed
+/// and what it showed, so the card can be brought up to date after the outcome. A person the
+/// bot cannot resolve fails the Task with the bot's error (`Teams.UserNotFound`) before
+/// anything is stored. With a `requestKey`, a retry reuses the first attempt's request and
+/// sends nothing twice once the card is kept.
+pub async fn request_action_via_bot(
+    request: TeamsRequest,
+    settings: &LinkSettings<'_>,
+    store: &dyn ChatApprovals,
+    chat: BotChat<'_>,
+    approval_id: String,
+    now: i64,
+) -> Result<TeamsRequestActionOutput, HitlError> {
+    let settings = LinkSettings {
+        origin: Channel::Teams,
+        ..*settings
+    };
+    let approval_id = match &request.request_key {
+        Some(key) => keyed_approval_id(key),
+        None => approval_id,
+    };
+    let earlier = match &request.request_key {
+        Some(_) => store.get(&approval_id.as_str().into()).await?,
+        None => None,
+    };
+    let record = match earlier {
+        Some(record) => record,
+        None => {
+            let record = new_record(&request, &settings, chat.bot, approval_id, now).await?;
+            store.create(&record).await?;
+            record
+        }
+    };
+    let to = destination(&request, &record)?;
+    let links = links_of(&record, &settings);
+    let refresh_for =
+        &record.teams_approvers[..record.teams_approvers.len().min(MAX_REFRESH_USERS)];
+    let follow_up = record.follow_up.as_ref();
+    let card = chat
+        .format
+        .bot_request_card(&links, &request.facts, follow_up, refresh_for)?;
+    let record = attach_token(&links, &request, store, now).await?;
+    // An earlier attempt that kept its card sent it.
+    if record.message.is_none() {
+        let sent = chat.bot.send_card(&to, &card).await?;
+        tracing::info!(approval_id = %links.approval_id, conversation = %sent.channel, "Teams approval card sent by the bot");
+        let shown = card.to_string();
+        store
+            .attach_message(&record.approval_id, &sent, Some(&shown))
+            .await?;
+    }
+    Ok(waiting(links))
+}
+
+/// The request's record, not stored yet, with its approvers resolved by the bot.
+async fn new_record(
+    request: &TeamsRequest,
+    settings: &LinkSettings<'_>,
+    bot: &dyn TeamsBot,
+    approval_id: String,
+    now: i64,
+) -> Result<ApprovalRecord, HitlError> {
+    let approvers = Some(request.approvers.iter().map(|a| a.to_string()).collect())
+        .filter(|a: &Vec<String>| !a.is_empty());
+    let input = CreateLinksInput {
+        title: Some(request.title.clone()),
+        description: request.text.clone(),
+        expires_in_seconds: request.expires_in_seconds,
+        approvers,
+        follow_up: request.follow_up.clone(),
+        execution_arn: request.execution_arn.clone(),
+    };
+    let buttons = request.buttons.clone();
+    let mut record = new_request_record(input, buttons, settings, approval_id, now)?;
+    record.teams_approvers = resolved(request, bot).await?;
+    Ok(record)
+}
+
+/// Every approver (by address, then by object id), resolved one after the other and told
+/// apart by object id: the first failure is the Task's error.
+async fn resolved(request: &TeamsRequest, bot: &dyn TeamsBot) -> Result<Vec<TeamsUser>, HitlError> {
+    let named = request
+        .approvers
+        .iter()
+        .map(|a| a.as_str())
+        .chain(request.approver_ids.iter().map(String::as_str));
+    let mut people: Vec<TeamsUser> = Vec::new();
+    for who in named {
+        let person = bot.resolve_user(who).await?;
+        if !people
+            .iter()
+            .any(|p| p.object_id.eq_ignore_ascii_case(&person.object_id))
+        {
+            people.push(person);
+        }
+    }
+    Ok(people)
+}
+
+/// Where the card goes: the conversation named, or `user`'s 1:1 chat (`user` is the request's
+/// one approver, resolved with it).
+fn destination(
+    request: &TeamsRequest,
+    record: &ApprovalRecord,
+) -> Result<BotConversation, HitlError> {
+    match (&request.conversation_id, &request.user) {
+        (Some(id), _) => Ok(BotConversation::Conversation(id.clone())),
+        (None, Some(_)) => record
+            .teams_approvers
+            .first()
+            .cloned()
+            .map(BotConversation::User)
+            .ok_or_else(|| HitlError::invalid_input("the request has no resolved user (it was first stored without user: use another requestKey)")),
+        (None, None) => Err(HitlError::invalid_input(
+            "a card sent by the bot needs conversationId (a channel or group chat the bot is installed in) or user",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests;
