@@ -282,3 +282,23 @@ fn an_unknown_card_is_answered_with_a_bare_card_that_says_so() {
     let odd = AdaptiveCards.bot_refusal_card(Some(&json!("not a card")), &CardRefusal::Expired);
     assert_eq!(texts(&odd), [refusal_text(&CardRefusal::Expired)]);
 }
+
+#[test]
+fn a_card_settled_twice_says_its_outcome_and_its_refusal_once() {
+    let outcome = AdaptiveCards.bot_outcome_card(&asked(), "Approved by Megan Bowen.");
+    let again = AdaptiveCards.bot_outcome_card(&outcome, "Approved by Megan Bowen.");
+    assert_eq!(
+        again, outcome,
+        "an outcome card shown again is the same card"
+    );
+    let late = AdaptiveCards.bot_refusal_card(Some(&outcome), &CardRefusal::AlreadyDecided);
+    let later = AdaptiveCards.bot_refusal_card(Some(&late), &CardRefusal::AlreadyDecided);
+    assert_eq!(later, late, "one notice, not two");
+    let shown = texts(&later);
+    assert_eq!(shown[0], refusal_text(&CardRefusal::AlreadyDecided));
+    assert_eq!(
+        shown.last().unwrap(),
+        "Approved by Megan Bowen.",
+        "the outcome stays"
+    );
+}

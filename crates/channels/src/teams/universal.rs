@@ -32,6 +32,10 @@ pub const MAX_REFRESH_USERS: usize = 60;
 /// refusal cards drop them along with every input and action.
 const PENDING_NOTE: &str = "pending";
 const FOLLOW_UP_HINT: &str = "followUpHint";
+/// Ids of what the outcome and refusal cards add: replaced, not repeated, when a card already
+/// settled is settled again (an outcome shown to a late clicker, a refusal refused again).
+const OUTCOME_LINE: &str = "outcome";
+const NOTICE: &str = "notice";
 
 impl TeamsBotFormat for AdaptiveCards {
     fn bot_request_card(
@@ -61,12 +65,14 @@ impl TeamsBotFormat for AdaptiveCards {
 
     fn bot_outcome_card(&self, shown: &Value, line: &str) -> Value {
         let mut card = settled(Some(shown));
+        drop_by_id(&mut card, OUTCOME_LINE);
         push_body(&mut card, outcome_block(line));
         card
     }
 
     fn bot_refusal_card(&self, shown: Option<&Value>, refusal: &CardRefusal) -> Value {
         let mut card = settled(shown);
+        drop_by_id(&mut card, NOTICE);
         if let Some(Value::Array(body)) = card.get_mut("body") {
             body.insert(0, notice_block(refusal_text(refusal)));
         }
@@ -266,6 +272,13 @@ fn is_pending_element(item: &Value) -> bool {
         || [PENDING_NOTE, FOLLOW_UP_HINT].contains(&id)
 }
 
+/// Drops the body's top-level element `id` (what this module added there earlier).
+fn drop_by_id(card: &mut Value, id: &str) {
+    if let Some(Value::Array(body)) = card.get_mut("body") {
+        body.retain(|item| item.get("id").and_then(Value::as_str) != Some(id));
+    }
+}
+
 fn push_body(card: &mut Value, block: Value) {
     if let Some(Value::Array(body)) = card.get_mut("body") {
         body.push(block);
@@ -273,9 +286,9 @@ fn push_body(card: &mut Value, block: Value) {
 }
 
 fn outcome_block(line: &str) -> Value {
-    json!({"type": "TextBlock", "text": line, "weight": "bolder", "wrap": true})
+    json!({"type": "TextBlock", "id": OUTCOME_LINE, "text": line, "weight": "bolder", "wrap": true})
 }
 
 fn notice_block(text: &str) -> Value {
-    json!({"type": "TextBlock", "text": text, "weight": "bolder", "color": "attention", "wrap": true})
+    json!({"type": "TextBlock", "id": NOTICE, "text": text, "weight": "bolder", "color": "attention", "wrap": true})
 }
