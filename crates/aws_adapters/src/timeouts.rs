@@ -110,10 +110,22 @@ pub const SLACK_RECORD_WITHIN: Duration = Duration::from_millis(1200);
 /// The click's own work and the answer's way back to Slack.
 pub const SLACK_ANSWER_MARGIN: Duration = Duration::from_millis(300);
 
-/// What a Slack click may spend building the Decision API's clients again when a transient
-/// failure left them unbuilt (a warm Secrets Manager read takes tens of milliseconds); longer,
-/// and the click's own calls would not fit in Slack's 3 s.
+/// What a Slack click (or a Teams card click) may spend building the Decision API's clients
+/// again when a transient failure left them unbuilt (a warm Secrets Manager read takes tens of
+/// milliseconds); longer, and the click's own calls would not fit in Slack's 3 s.
 pub const SLACK_CLICK_BUILD_AGAIN: Duration = Duration::from_millis(200);
+
+/// Teams waits for the answer to a card click (an `adaptiveCard/action` invoke) and shows the
+/// clicker an error when it is late: Microsoft's Teams docs give an app 5 s for an invoke, and
+/// the Bot Service times a bot out after 10 to 15 s. We aim for this, network included: the
+/// invoke's calls, its key fetch at their worst, with the decision's delivery only while it
+/// still fits (the relay finishes it otherwise).
+pub const TEAMS_ANSWER_WITHIN: Duration = Duration::from_millis(5000);
+/// The hard limit [`TEAMS_ANSWER_WITHIN`] stays under.
+pub const TEAMS_INVOKE_LIMIT: Duration = Duration::from_secs(15);
+/// Fetching the Bot Framework's OpenID metadata and keys (at cold start, once a day, or for a
+/// key id we lack) while a click waits (`saas_adapters::teams::bot_keys::KEYS_BUDGET`).
+pub const TEAMS_BOT_KEYS: Duration = Duration::from_millis(2500);
 
 /// One Slack Web API call in a Task function (`saas_adapters::slack::DEFAULT_BUDGET`).
 pub const SLACK_CALL: Duration = Duration::from_secs(3);
@@ -123,7 +135,8 @@ pub const SLACK_CLICK_CALL: Duration = Duration::from_millis(700);
 /// One Teams webhook post (`saas_adapters::teams::DEFAULT_BUDGET`).
 pub const TEAMS_POST: Duration = Duration::from_millis(3500);
 /// One message to a person's 1:1 chat through the bot (`saas_adapters::teams::bot::SEND_BUDGET`):
-/// its tokens, the Graph lookup, opening the conversation and the post, on one deadline.
+/// its tokens, the Graph lookup, opening the conversation and the post, on one deadline. The
+/// bot's other calls (a person's lookup, a card sent or updated) have the same deadline.
 pub const TEAMS_BOT_SEND: Duration = Duration::from_secs(6);
 /// One Jira read and one Jira write (`saas_adapters::jira::{READ_BUDGET, WRITE_BUDGET}`).
 pub const JIRA_READ: Duration = Duration::from_millis(1500);

@@ -17,7 +17,7 @@ pub struct Budget {
     /// Calls made only while each still fits in what is left of `answer_within`; what does
     /// not fit is left to the relay.
     pub if_time_left: &'static [Call],
-    /// A limit tighter than the function's timeout (Slack's), if any.
+    /// A limit tighter than the function's timeout (Slack's, Teams'), if any.
     pub answer_within: Option<Deadline>,
 }
 
@@ -55,8 +55,11 @@ pub enum Worst {
     SlackClickCall,
     /// One Teams webhook post.
     TeamsPost,
-    /// One message to a person's 1:1 chat through the Teams bot.
+    /// One message to a person's 1:1 chat through the Teams bot; one call of the bot (a
+    /// person's lookup, a card sent or updated).
     TeamsBotSend,
+    /// Fetching the Bot Framework's OpenID metadata and signing keys.
+    TeamsBotKeys,
     /// One Jira read.
     JiraRead,
     /// One Jira write.
@@ -74,4 +77,6 @@ pub enum Worst {
 pub enum Deadline {
     /// Slack wants a click's answer within 3 s.
     SlackAnswer,
+    /// Teams wants a card click's answer (the invoke's) within a few seconds.
+    TeamsAnswer,
 }

@@ -195,6 +195,10 @@ mod tests {
             ("SLACK_API_URL", "https://slack.com/api"),
             ("JIRA_BASE_URL", "https://team.atlassian.net"),
             ("TEAMS_BOT_SERVICE_URL", "http://127.0.0.1:4100/teams/"),
+            (
+                "TEAMS_BOT_OPENID_URL",
+                "https://login.botframework.com/v1/.well-known/openidconfiguration",
+            ),
             ("AWS_ENDPOINT_URL", "http://moto:5000"),
             (
                 "DECISION_BASE_URL",
@@ -214,6 +218,13 @@ mod tests {
             assert_eq!(err.name(), "Hitl.Config");
             assert!(err.to_string().contains("SLACK_API_URL"), "{err}");
         }
+        // The bot's keys: a key set fetched in clear could be swapped for an attacker's.
+        let openid = settings(&[(
+            "TEAMS_BOT_OPENID_URL",
+            "http://login.botframework.com/v1/.well-known/openidconfiguration",
+        )]);
+        let err = openid.check_service_urls().unwrap_err();
+        assert!(err.to_string().contains("TEAMS_BOT_OPENID_URL"), "{err}");
     }
 
     /// Every service URL parameter of `template.yaml` carries the pattern the functions check,
@@ -228,6 +239,7 @@ mod tests {
             "TeamsBotServiceUrl",
             "TeamsBotLoginUrl",
             "TeamsBotGraphUrl",
+            "TeamsBotOpenIdUrl",
             "OutlookLoginUrl",
             "OutlookGraphUrl",
         ] {

@@ -1,6 +1,7 @@
 //! Decision API (HttpApi): GET on a link shows a confirmation page and never decides; the POST
 //! from that page records the decision (first wins) and resumes the waiting execution; Slack's
-//! interactivity requests (button clicks). Routes: [`routes`]; clients are built once here.
+//! interactivity requests (button clicks); the Teams bot's card clicks. Routes: [`routes`];
+//! clients are built once here.
 
 use approvals::HitlError;
 use aws_adapters::cold_start::ColdContext;
@@ -14,8 +15,10 @@ use saas_adapters::slack::SlackWebApi;
 mod links;
 mod routes;
 mod slack_interactions;
+mod teams_messages;
 
 use slack_interactions::SlackInteractivity;
+use teams_messages::TeamsInteractivity;
 
 pub struct Deps {
     /// The key ring, re-read every few minutes so a rotation reaches warm instances.
@@ -24,15 +27,20 @@ pub struct Deps {
     resumer: StepFunctionsResumer,
     /// Set when the deployment has Slack (a signing secret).
     slack: Option<Result<SlackInteractivity, HitlError>>,
+    /// Set when the deployment has the Teams bot (an app id).
+    teams: Option<Result<TeamsInteractivity, HitlError>>,
 }
 
 impl Dependencies for Deps {
-    /// Slack's Web API when the deployment has Slack (a click updates its message).
+    /// Slack's Web API when the deployment has Slack (a click updates its message); the Bot
+    /// Framework's keys when it has the Teams bot.
     fn saas_urls(cold: &ColdContext) -> Vec<String> {
-        match cold.settings.secret_id(SLACK_SIGNING_SECRET) {
-            Some(_) => vec![SlackWebApi::connection_url(cold.settings.slack_api_url())],
-            None => Vec::new(),
-        }
+        let slack = cold
+            .settings
+            .secret_id(SLACK_SIGNING_SECRET)
+            .map(|_| SlackWebApi::connection_url(cold.settings.slack_api_url()));
+        let teams = TeamsInteractivity::connection_url(&cold.settings);
+        slack.into_iter().chain(teams).collect()
     }
 
     async fn build(cold: ColdContext) -> Result<Self, HitlError> {
@@ -47,11 +55,18 @@ impl Dependencies for Deps {
                 return Err(err.clone());
             }
         }
+        // The bot's misconfiguration is kept the same way; its keys are fetched now, so the
+        // first click does not wait on them.
+        let teams = TeamsInteractivity::load(config, settings);
+        if let Some(Ok(teams)) = &teams {
+            teams.prefetch_keys().await;
+        }
         Ok(Deps {
             signer: RefreshingSigner::load(cold.secrets.clone(), KEY_RING_MAX_AGE).await?,
             store: approval_store(&link_sdk, settings)?,
             resumer: StepFunctionsResumer::from_config(&link_sdk),
             slack,
+            teams,
         })
     }
 }

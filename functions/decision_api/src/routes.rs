@@ -12,14 +12,14 @@ use approvals::HitlError;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
 use axum::http::{HeaderMap, Method};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use channels::pages::render;
 use lambda_kit::{correlation, ColdStart};
 
 use crate::links::{self, Caller};
-use crate::{slack_interactions, Deps};
+use crate::{slack_interactions, teams_messages, Deps};
 
 /// What every handler gets: the clients built at cold start, or built again by a request that
 /// finds them missing after a transient failure.
@@ -30,7 +30,8 @@ pub fn router(deps: Shared) -> Router {
         // `get` answers HEAD too (a link preview's probe), without a body.
         .route("/decisions/{approval_id}", get(show_link).post(decide))
         .route("/slack/interactions", post(slack_click))
-        .fallback(|| async { links::respond(render(&LinkView::NotFound)) })
+        .route("/teams/messages", post(teams_message))
+        .fallback(|| async { not_found() })
         // API Gateway hands the whole body over at once, within Lambda's payload limit; each
         // route refuses a body larger than it takes with its own answer (a page, Slack's 413)
         // rather than axum's default cut at 2 MB.
@@ -91,6 +92,33 @@ async fn slack_click(State(deps): State<Shared>, headers: HeaderMap, body: Bytes
         }
     })
     .await
+}
+
+/// A request to the Teams bot's messaging endpoint (a card click, the bot added somewhere).
+/// Its token is verified before anything else (teams_messages); the approval id is known once
+/// its action is read.
+async fn teams_message(State(deps): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    correlation::scope(async {
+        match deps.get_within(SLACK_CLICK_BUILD_AGAIN).await {
+            Ok(deps) => {
+                let teams = deps.teams.as_ref();
+                teams_messages::handle(teams, &headers, &body, not_found).await
+            }
+            Err(err) => {
+                tracing::warn!(
+                    error = err.name(),
+                    "Teams bot request before the clients were built"
+                );
+                (axum::http::StatusCode::SERVICE_UNAVAILABLE, ()).into_response()
+            }
+        }
+    })
+    .await
+}
+
+/// What an unknown path gets, and the bot's endpoint on a deployment without the bot.
+fn not_found() -> Response {
+    links::respond(render(&LinkView::NotFound))
 }
 
 /// The page of a request whose clients could not be built: nothing was read or recorded, so
@@ -189,10 +217,12 @@ mod tests {
             status(Method::POST, "/slack/interactions").await.0,
             unavailable
         );
+        assert_eq!(status(Method::POST, "/teams/messages").await.0, unavailable);
         for (method, path) in [
             (Method::PUT, "/decisions/a-1"),
             (Method::DELETE, "/decisions/a-1"),
             (Method::GET, "/slack/interactions"),
+            (Method::GET, "/teams/messages"),
         ] {
             let (code, allow) = status(method.clone(), path).await;
             assert_eq!(code, 405, "{method} {path}");
@@ -203,6 +233,7 @@ mod tests {
             "/decisions",
             "/decisions/a-1/extra",
             "/x/slack/interactions",
+            "/teams/messages/x",
         ] {
             assert_eq!(status(Method::GET, path).await.0, 404, "{path}");
         }

@@ -1,7 +1,7 @@
 //! Decision Relay (scheduled every minute): delivers the decisions a fault left
 //! undelivered, fails Tasks still waiting on expired requests with `Hitl.Expired`, and brings
-//! Slack messages up to date with the final outcome. Its input (the schedule's event) is not
-//! used.
+//! Slack messages and the Teams bot's cards up to date with the final outcome. Its input (the
+//! schedule's event) is not used.
 //! One run's passes and budget are the model's (`approvals::delivery::run`).
 
 use std::time::{Duration, Instant};
@@ -10,14 +10,17 @@ use approvals::delivery::run::{relay_run, RunClock, RunLimits, RunReport};
 use approvals::delivery::RelayReport;
 use approvals::ports::OutcomeNotifier;
 use approvals::use_cases::slack_click::{Chat, SlackOutcome};
-use approvals::{ApprovalRecord, HitlError};
+use approvals::use_cases::teams_card::TeamsCardOutcome;
+use approvals::{ApprovalRecord, Channel, HitlError};
 use aws_adapters::cold_start::ColdContext;
 use aws_adapters::sdk_config::WaitDeps;
-use aws_adapters::secrets::SLACK_BOT_TOKEN;
+use aws_adapters::secrets::{SLACK_BOT_TOKEN, TEAMS_BOT_APP_SECRET};
 use aws_adapters::startup::{serve_task, Dependencies, Task};
 use channels::slack::BlockKit;
+use channels::teams::AdaptiveCards;
 use lambda_kit::{metrics, now, ScheduleEvent};
 use saas_adapters::slack::SlackWebApi;
+use saas_adapters::teams::bot::{BotSettings, TeamsBot};
 
 /// How long one run starts new work. The function's timeout is 60 s; one record's worst case
 /// (seven SDK calls of at most 1.5 s and one Slack update of at most 4 s) fits in what is left.
@@ -32,6 +35,8 @@ struct Deps {
     wait: WaitDeps,
     /// Set when the deployment has Slack: messages get their final outcome.
     slack: Option<SlackWebApi>,
+    /// Set when the deployment has the Teams bot: its cards get their final outcome.
+    teams: Option<TeamsBot>,
 }
 
 impl Dependencies for Deps {
@@ -40,12 +45,58 @@ impl Dependencies for Deps {
     }
 
     async fn build(cold: ColdContext) -> Result<Self, HitlError> {
-        // Slack is optional: without its token the relay only resumes workflows.
+        // Slack and the bot are optional: without either the relay only resumes workflows.
         let token = cold.secrets.optional_text(SLACK_BOT_TOKEN).await?;
+        let teams = teams_bot(&cold).await?;
+        if let Some(bot) = &teams {
+            lambda_kit::http_client::open_connections(&bot.connection_urls()).await;
+        }
         Ok(Deps {
             wait: WaitDeps::new(&cold.config, &cold.settings)?,
             slack: token.map(|t| SlackWebApi::from_token(cold.settings.slack_api_url(), &t)),
+            teams,
         })
+    }
+}
+
+/// The Teams bot (`TEAMS_BOT_*` and its client secret), when the deployment has one.
+async fn teams_bot(cold: &ColdContext) -> Result<Option<TeamsBot>, HitlError> {
+    let Some(settings) = BotSettings::from_settings(&cold.settings)? else {
+        return Ok(None);
+    };
+    let secret = cold.secrets.optional_text(TEAMS_BOT_APP_SECRET).await?;
+    let secret = secret.ok_or_else(|| {
+        HitlError::Config(format!(
+            "TEAMS_BOT_APP_ID is set but the bot's client secret is not \
+             ({TEAMS_BOT_APP_SECRET}: the TeamsBotAppSecret parameter)"
+        ))
+    })?;
+    TeamsBot::new(settings, &secret).map(Some)
+}
+
+/// Each record's message through the notifier of its channel: Slack's messages, the Teams
+/// bot's cards. A channel the deployment no longer has cannot be updated: given up, saying so.
+struct ByChannel<'a> {
+    slack: Option<&'a dyn OutcomeNotifier>,
+    teams: Option<&'a dyn OutcomeNotifier>,
+}
+
+#[async_trait::async_trait]
+impl OutcomeNotifier for ByChannel<'_> {
+    async fn show_outcome(&self, record: &ApprovalRecord) -> Result<(), HitlError> {
+        let (notifier, missing) = match record.origin {
+            Channel::Teams => (
+                self.teams,
+                "the Teams bot (TeamsBotAppId, TeamsBotAppSecret)",
+            ),
+            _ => (self.slack, "Slack (SlackBotToken)"),
+        };
+        match notifier {
+            Some(notifier) => notifier.show_outcome(record).await,
+            None => Err(HitlError::Config(format!(
+                "the message cannot be updated: {missing} is not configured"
+            ))),
+        }
     }
 }
 
@@ -99,7 +150,16 @@ impl Task for Deps {
                 format: &BlockKit,
             })
         });
-        let counted = slack.as_ref().map(|s| CountedRefusals(s));
+        let teams = self.teams.as_ref().map(|bot| TeamsCardOutcome {
+            bot,
+            format: &AdaptiveCards,
+        });
+        let by_channel = ByChannel {
+            slack: slack.as_ref().map(|s| s as &dyn OutcomeNotifier),
+            teams: teams.as_ref().map(|t| t as &dyn OutcomeNotifier),
+        };
+        let any = self.slack.is_some() || self.teams.is_some();
+        let counted = any.then_some(CountedRefusals(&by_channel));
         let notifier = counted.as_ref().map(|s| s as &dyn OutcomeNotifier);
         let clock = WallClock(Instant::now());
         let run = relay_run(

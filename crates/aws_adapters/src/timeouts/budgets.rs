@@ -18,6 +18,7 @@ pub const fn worst(class: Worst) -> Duration {
         Worst::SlackClickCall => SLACK_CLICK_CALL,
         Worst::TeamsPost => TEAMS_POST,
         Worst::TeamsBotSend => TEAMS_BOT_SEND,
+        Worst::TeamsBotKeys => TEAMS_BOT_KEYS,
         Worst::JiraRead => JIRA_READ,
         Worst::JiraWrite => JIRA_WRITE,
         Worst::SmtpSend => SMTP_SEND,
@@ -30,6 +31,7 @@ pub const fn worst(class: Worst) -> Duration {
 pub const fn deadline(deadline: Deadline) -> Duration {
     match deadline {
         Deadline::SlackAnswer => SLACK_ANSWER_WITHIN,
+        Deadline::TeamsAnswer => TEAMS_ANSWER_WITHIN,
     }
 }
 
@@ -51,7 +53,7 @@ pub fn budgets() -> impl Iterator<Item = FunctionBudget> {
 }
 
 impl FunctionBudget {
-    /// The limit tighter than the function's timeout (Slack's), if any.
+    /// The limit tighter than the function's timeout (Slack's, Teams'), if any.
     pub fn answer_within(&self) -> Option<Duration> {
         self.budget.answer_within.map(deadline)
     }
@@ -76,7 +78,7 @@ impl FunctionBudget {
     }
 
     /// What an event may spend building the clients a cold start could not
-    /// (`lambda_kit::ColdStart`): shorter where Slack waits for the answer.
+    /// (`lambda_kit::ColdStart`): shorter where Slack or Teams waits for the answer.
     pub fn build_again(&self) -> Duration {
         match self.budget.answer_within {
             Some(_) => SLACK_CLICK_BUILD_AGAIN,

@@ -66,13 +66,21 @@ fn every_worst_case_fits_in_the_function_timeout() {
     }
 }
 
+/// The hard limit of each deadline: Slack's 3 s, Teams' invoke limit.
+fn hard_limit(deadline: function_catalog::Deadline) -> Duration {
+    match deadline {
+        function_catalog::Deadline::SlackAnswer => Duration::from_secs(3),
+        function_catalog::Deadline::TeamsAnswer => TEAMS_INVOKE_LIMIT,
+    }
+}
+
 #[test]
-fn the_slack_click_answers_within_slacks_limit() {
+fn the_clicks_answer_within_slacks_and_teams_limits() {
     let clicks: Vec<_> = budgets().filter(|b| b.answer_within().is_some()).collect();
-    assert!(clicks.len() >= 2);
+    assert!(clicks.len() >= 3);
     for b in clicks {
         let within = b.answer_within().unwrap();
-        assert!(within < Duration::from_secs(3));
+        assert!(within < hard_limit(b.budget.answer_within.unwrap()));
         assert!(
             b.build_again() + b.worst_case() + SLACK_ANSWER_MARGIN <= within,
             "{}: the calls every click makes take {:?}",
@@ -87,6 +95,13 @@ fn the_slack_click_answers_within_slacks_limit() {
     assert!(
         click.worst_case() <= SLACK_RECORD_WITHIN,
         "the read and the decision write fit in the record budget"
+    );
+    let teams = budgets()
+        .find(|b| b.budget.path == "Teams card click")
+        .unwrap();
+    assert!(
+        teams.answer_within().unwrap() <= TEAMS_ANSWER_WITHIN,
+        "a Teams click is answered within what Teams waits"
     );
 }
 

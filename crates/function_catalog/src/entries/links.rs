@@ -96,7 +96,9 @@ pub const DECISION_API: Function = Function {
         SLACK_BOT_TOKEN,
     ],
     budgets: DECISION_API_BUDGETS,
-    // service::view_link, service::decide, slack_click::record_click and ::decided
+    // service::view_link, service::decide, slack_click::record_click and ::decided,
+    // teams_card::answer_card_action. The Teams bot's clicks need no secret: the Bot Framework's
+    // published keys verify them.
     port_calls: &[
         "get",
         "record_decision",
@@ -161,5 +163,24 @@ const DECISION_API_BUDGETS: &[Budget] = &[
         ],
         if_time_left: &[],
         answer_within: Some(Deadline::SlackAnswer),
+    },
+    // A refused click (or a refresh) is the first two calls: within this one.
+    Budget {
+        path: "Teams card click",
+        calls: &[
+            call(
+                "Bot Framework OpenID metadata and keys: cold, daily, or a new key id",
+                Worst::TeamsBotKeys,
+            ),
+            click_sdk("DynamoDB GetItem: the request"),
+            click_sdk("DynamoDB UpdateItem: record the decision"),
+            click_sdk("DynamoDB GetItem: read back after a failed write"),
+        ],
+        if_time_left: &[
+            click_sdk("DynamoDB UpdateItem: lease the delivery"),
+            click_sdk("Step Functions SendTaskSuccess"),
+            click_sdk("DynamoDB UpdateItem: mark delivered"),
+        ],
+        answer_within: Some(Deadline::TeamsAnswer),
     },
 ];

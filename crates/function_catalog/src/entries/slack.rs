@@ -109,27 +109,47 @@ pub const SLACK_EXPIRY_SWEEPER: Function = Function {
     sdk: &[Sdk::query("OpenMessages"), UPDATE_ITEM, READ_SECRET],
 };
 
+/// `RUN_BUDGET` of decision_relay: no record is started once it is spent.
+const RELAY_PASSES: Call = call(
+    "passes over the relay index",
+    Worst::Fixed(Duration::from_secs(40)),
+);
+const RELAY_DELIVERY: [Call; 3] = [
+    sdk("DynamoDB UpdateItem: lease the delivery"),
+    sdk("Step Functions SendTaskSuccess"),
+    sdk("DynamoDB UpdateItem: mark delivered"),
+];
+
 pub const DECISION_RELAY: Function = Function {
     logical_id: "DecisionRelayFunction",
     package: "decision_relay",
     binary: "decision-relay",
     trigger: Trigger::Schedule,
     aws: &[Aws::DynamoDb, Aws::StepFunctions, Aws::SecretsManager],
-    secrets: &[SLACK_BOT_TOKEN],
-    budgets: &[Budget::plain(
-        "a run, its last record",
-        &[
-            // `RUN_BUDGET` of decision_relay: no record is started once it is spent.
-            call(
-                "passes over the relay index",
-                Worst::Fixed(Duration::from_secs(40)),
-            ),
-            sdk("DynamoDB UpdateItem: lease the delivery"),
-            sdk("Step Functions SendTaskSuccess"),
-            sdk("DynamoDB UpdateItem: mark delivered"),
-            call("Slack chat.update", Worst::SlackCall),
-        ],
-    )],
+    // Slack messages and the Teams bot's cards get their final outcome.
+    secrets: &[SLACK_BOT_TOKEN, TEAMS_BOT_APP_SECRET],
+    budgets: &[
+        Budget::plain(
+            "a run, its last record",
+            &[
+                RELAY_PASSES,
+                RELAY_DELIVERY[0],
+                RELAY_DELIVERY[1],
+                RELAY_DELIVERY[2],
+                call("Slack chat.update", Worst::SlackCall),
+            ],
+        ),
+        Budget::plain(
+            "a run, its last record a Teams bot card",
+            &[
+                RELAY_PASSES,
+                RELAY_DELIVERY[0],
+                RELAY_DELIVERY[1],
+                RELAY_DELIVERY[2],
+                call("Teams bot updateActivity", Worst::TeamsBotSend),
+            ],
+        ),
+    ],
     // delivery::relay_while (deliver_decision, fail_expired, update_message, settle); the
     // stored index keeps its 0.2 name, Redrive.
     port_calls: &[
