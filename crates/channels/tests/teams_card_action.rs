@@ -300,8 +300,56 @@ fn pointers(value: &Value, at: String, out: &mut Vec<String>) {
     }
 }
 
+/// Whether `id` is one of our approval ids (1 to 64 letters, digits, `-`, `_`, `.`).
+fn plausible(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn an_approval_id_is_taken_exactly_when_it_could_be_ours(
+        id in prop_oneof![".{0,80}", "[a-zA-Z0-9._-]{0,70}"],
+    ) {
+        let mut activity = ours();
+        activity["value"]["action"]["data"]["approvalId"] = json!(id);
+        match parse_card_action(&activity, TENANT) {
+            Ok(Some(action)) => {
+                prop_assert!(plausible(&id), "{id:?} taken");
+                prop_assert_eq!(action.approval_id.as_str(), id.as_str());
+            }
+            Ok(None) => prop_assert!(false, "our click ignored"),
+            Err(err) => {
+                prop_assert!(!plausible(&id), "{id:?} refused: {err}");
+                prop_assert!(err.to_string().contains("approvalId"));
+            }
+        }
+    }
+
+    #[test]
+    fn the_clicker_is_taken_only_with_an_object_id(
+        oid in prop_oneof![".{0,80}", "[0-9a-f-]{0,70}"],
+    ) {
+        let mut activity = ours();
+        activity["from"]["aadObjectId"] = json!(oid);
+        let looks_like_one = (1..=64).contains(&oid.len())
+            && oid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        match parse_card_action(&activity, TENANT) {
+            Ok(Some(action)) => {
+                prop_assert!(looks_like_one, "{oid:?} taken");
+                prop_assert_eq!(action.user.object_id, oid);
+            }
+            Ok(None) => prop_assert!(false, "our click ignored"),
+            Err(err) => {
+                prop_assert!(!looks_like_one, "{oid:?} refused: {err}");
+                prop_assert!(err.to_string().contains("from.aadObjectId"));
+            }
+        }
+    }
 
     #[test]
     fn any_json_is_read_or_refused_never_a_panic(activity in arb_json()) {
@@ -331,9 +379,7 @@ proptest! {
         }
         if let Ok(Some(action)) = parse_card_action(&activity, TENANT) {
             // What is accepted is still a well-formed click of ours.
-            let id = action.approval_id.as_str();
-            prop_assert!((1..=64).contains(&id.len()));
-            prop_assert!(id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)));
+            prop_assert!(plausible(action.approval_id.as_str()));
             prop_assert!(!action.user.object_id.is_empty());
             prop_assert_eq!(action.user.tenant_id.as_str(), TENANT);
             prop_assert!(!action.conversation_id.is_empty());
