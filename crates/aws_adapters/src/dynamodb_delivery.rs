@@ -20,7 +20,8 @@ const SETTLED: &str = "attribute_exists(approvalId) AND (\
 (attribute_not_exists(decision) AND (attribute_not_exists(taskToken) OR attribute_exists(expirySentAt))) \
 OR (attribute_exists(decision) AND attribute_not_exists(taskToken)) \
 OR (attribute_exists(decision) AND (attribute_exists(deliveredAt) OR attribute_exists(lateAt)) \
-AND (origin <> :slack OR attribute_not_exists(messageTs) OR attribute_exists(messageUpdatedAt) OR attribute_exists(messageUpdateFailedAt))))";
+AND (attribute_not_exists(messageTs) OR (origin <> :slack AND (origin <> :teams OR messageTs IN (:webhook, :bot))) \
+OR attribute_exists(messageUpdatedAt) OR attribute_exists(messageUpdateFailedAt))))";
 
 #[async_trait]
 impl DeliveryStore for DynamoApprovalStore {
@@ -182,7 +183,13 @@ impl DeliveryStore for DynamoApprovalStore {
                 approval_id,
                 "REMOVE redrive, redriveAt",
                 SETTLED,
-                vec![(":slack", s("slack"))],
+                vec![
+                    (":slack", s("slack")),
+                    (":teams", s("teams")),
+                    // A Teams message that is no bot card (`approvals::use_cases::teams_card::is_bot_card`).
+                    (":webhook", s("webhook")),
+                    (":bot", s(approvals::use_cases::teams::BOT_MESSAGE_TS)),
+                ],
                 ReturnValue::None,
             )
             .await?;

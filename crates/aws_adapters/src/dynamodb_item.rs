@@ -74,6 +74,7 @@ pub fn to_item(r: &ApprovalRecord) -> Item {
         item.extend(question_attributes(question));
     }
     item.extend(crate::dynamodb_buttons::buttons_attributes(&r.buttons));
+    item.extend(crate::dynamodb_teams::approvers_attributes(&r.teams_approvers));
     item
 }
 
@@ -120,6 +121,9 @@ pub fn decision_attributes(d: &RecordedDecision) -> Item {
     if let Some(answered) = &d.follow_up {
         item.extend(answer_attributes(answered));
     }
+    item.extend(crate::dynamodb_teams::decision_user_attributes(
+        d.teams_user.as_ref(),
+    ));
     if let Some(action) = &d.action {
         item.insert("actionId".into(), s(&action.action_id));
         item.insert("actionType".into(), s(&action.kind));
@@ -220,7 +224,7 @@ fn decision_from(item: &Item) -> Result<Option<RecordedDecision>, HitlError> {
             username: get_s(item, "slackUsername").unwrap_or_default(),
             team_id: get_s(item, "slackTeamId"),
         }),
-        teams_user: None,
+        teams_user: crate::dynamodb_teams::decision_user_from(item)?,
         action: get_s(item, "actionId").map(|action_id| ChosenAction {
             action_id,
             kind: get_s(item, "actionType").unwrap_or_default(),
@@ -269,7 +273,7 @@ pub fn from_item(item: &Item) -> Result<ApprovalRecord, HitlError> {
         title: get_s(item, "title").ok_or_else(|| corrupt("title"))?,
         description: get_s(item, "description"),
         approvers: get_strings(item, "approvers"),
-        teams_approvers: Vec::new(),
+        teams_approvers: crate::dynamodb_teams::approvers_from(item)?,
         created_at: req_n(item, "createdAt")?,
         expires_at: req_n(item, "expiresAt")?,
         delete_after: req_n(item, "expiresAtTtl")?,

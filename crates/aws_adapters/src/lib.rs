@@ -14,6 +14,8 @@ pub mod dynamodb_item;
 pub mod dynamodb_messages;
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb_store;
+#[cfg(feature = "dynamodb")]
+pub mod dynamodb_teams;
 pub mod sdk_config;
 pub mod sdk_errors;
 pub mod sdk_http;

@@ -17,6 +17,7 @@ pub mod store_contract;
 mod store_contract_follow_up;
 mod store_contract_leases;
 mod store_contract_protocol;
+mod store_contract_teams;
 pub mod teams;
 pub mod teams_bot;
 
