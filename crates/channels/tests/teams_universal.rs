@@ -8,7 +8,9 @@ mod teams_cards_common;
 use approvals::buttons::ButtonStyle;
 use approvals::ports::{CardRefusal, TeamsBotFormat};
 use approvals::AnswerKind;
-use channels::teams::universal::{refusal_text, MAX_REFRESH_USERS};
+use channels::teams::universal::{
+    refresh_object_ids, refusal_text, set_refresh_user_ids, MAX_REFRESH_USERS,
+};
 use channels::teams::AdaptiveCards;
 use serde_json::{json, Value};
 use teams_cards_common::*;
@@ -301,4 +303,36 @@ fn a_card_settled_twice_says_its_outcome_and_its_refusal_once() {
         "Approved by Megan Bowen.",
         "the outcome stays"
     );
+}
+
+#[test]
+fn the_refresh_can_be_given_the_approvers_teams_user_ids_once_looked_up() {
+    let mut card = AdaptiveCards
+        .bot_request_card(&default_links(), &[], None, &approvers())
+        .unwrap();
+    let oids = refresh_object_ids(&card);
+    assert_eq!(
+        oids,
+        [
+            "7faf8ab2-3d56-4244-b585-20c8a42ed2b8",
+            "eddfa9d4-346e-4cce-a18f-fa6261ad776b"
+        ]
+    );
+    let looked_up: Vec<String> = (0..70).map(|i| format!("29:1user{i}")).collect();
+    set_refresh_user_ids(&mut card, &looked_up);
+    let ids = card["refresh"]["userIds"].as_array().unwrap();
+    assert_eq!(ids.len(), MAX_REFRESH_USERS);
+    assert_eq!(ids[0], "29:1user0");
+    assert!(refresh_object_ids(&card).is_empty(), "no MRI left");
+    assert_eq!(
+        card["refresh"]["action"]["verb"], "refresh",
+        "the action stays"
+    );
+
+    let mut anyone = AdaptiveCards
+        .bot_request_card(&default_links(), &[], None, &[])
+        .unwrap();
+    let before = anyone.clone();
+    set_refresh_user_ids(&mut anyone, &looked_up);
+    assert_eq!(anyone, before, "no refresh is added");
 }

@@ -201,7 +201,13 @@ fn decide_action(approval_id: &str, choice: &ChoiceButton, follow_up: Option<&Fo
     action
 }
 
-/// `refresh` for the approvers, as Teams user ids (`8:orgid:<object id>`), at most
+/// How `refresh.userIds` names an approver by what the request knows of them: the Teams MRI
+/// of an Entra user, `8:orgid:<object id>`. Microsoft's examples list the bot-scoped Teams
+/// user id instead (`29:…`, from the conversation's roster): an adapter that looks those up
+/// replaces these with [`refresh_object_ids`] and [`set_refresh_user_ids`].
+pub const ORGID_MRI_PREFIX: &str = "8:orgid:";
+
+/// `refresh` for the approvers, by MRI ([`ORGID_MRI_PREFIX`]), at most
 /// [`MAX_REFRESH_USERS`]; none without approvers: `userIds` left out would make Teams refresh
 /// the card for every member of a small conversation, each time it is shown, and everyone sees
 /// the same card anyway (the Decision Relay updates it once decided).
@@ -212,7 +218,7 @@ fn refresh(approval_id: &str, approvers: &[TeamsUser]) -> Option<Value> {
     let user_ids: Vec<String> = approvers
         .iter()
         .take(MAX_REFRESH_USERS)
-        .map(|a| format!("8:orgid:{}", a.object_id))
+        .map(|a| format!("{ORGID_MRI_PREFIX}{}", a.object_id))
         .collect();
     Some(json!({
         "action": {
@@ -222,6 +228,28 @@ fn refresh(approval_id: &str, approvers: &[TeamsUser]) -> Option<Value> {
         },
         "userIds": user_ids,
     }))
+}
+
+/// The object ids `card`'s `refresh.userIds` names by MRI, in order (none without a refresh).
+pub fn refresh_object_ids(card: &Value) -> Vec<String> {
+    card.pointer("/refresh/userIds")
+        .and_then(Value::as_array)
+        .map(|ids| {
+            ids.iter()
+                .filter_map(|id| id.as_str()?.strip_prefix(ORGID_MRI_PREFIX))
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Replaces `card`'s `refresh.userIds` with `user_ids` (the first [`MAX_REFRESH_USERS`]);
+/// a card without a refresh is left as it is.
+pub fn set_refresh_user_ids(card: &mut Value, user_ids: &[String]) {
+    if let Some(Value::Object(refresh)) = card.get_mut("refresh") {
+        let kept: Vec<&String> = user_ids.iter().take(MAX_REFRESH_USERS).collect();
+        refresh.insert("userIds".into(), json!(kept));
+    }
 }
 
 /// `shown` with nothing left to click or type and without the pending note: no actions, no
