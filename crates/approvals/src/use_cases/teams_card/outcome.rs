@@ -20,7 +20,7 @@ pub fn outcome_line(record: &ApprovalRecord, now: i64) -> String {
         ),
         Some(decision) => decided_line(decision),
         None if expired(record, now) => format!(
-            "Expired at {} without a decision; the workflow was told.",
+            "Expired at {} without a decision.",
             rfc3339(record.expires_at)
         ),
         None => String::new(),

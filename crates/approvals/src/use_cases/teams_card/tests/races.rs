@@ -3,6 +3,7 @@
 //! to the other party before the click writes, as two Lambda invocations would.
 
 use async_trait::async_trait;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use super::*;
@@ -16,6 +17,8 @@ use crate::{ApprovalId, HitlError, RecordedDecision, TaskToken};
 struct Interleaved {
     inner: FakeStore,
     expire_after_read: Mutex<Option<i64>>,
+    /// Reads and decision writes, counted (nothing else is reached without a decision write).
+    calls: AtomicUsize,
 }
 
 #[async_trait]
@@ -24,6 +27,7 @@ impl ApprovalStore for Interleaved {
         self.inner.create(record).await
     }
     async fn get(&self, id: &ApprovalId) -> Result<Option<ApprovalRecord>, HitlError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
         let read = self.inner.get(id).await;
         let relay_now = self.expire_after_read.lock().unwrap().take();
         if let Some(relay_now) = relay_now {
@@ -51,6 +55,7 @@ impl ApprovalStore for Interleaved {
         decision: &RecordedDecision,
         now: i64,
     ) -> Result<DecisionWrite, HitlError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
         self.inner.record_decision(id, decision, now).await
     }
 }
@@ -218,4 +223,20 @@ async fn a_click_losing_to_the_expiry_is_never_shown_as_recorded() {
         failed,
         vec![("tok".to_string(), "Hitl.Expired".to_string())]
     );
+}
+
+#[tokio::test]
+async fn a_card_in_another_conversation_costs_one_read_and_nothing_else() {
+    let (store, resumer) = (Interleaved::default(), FakeResumer::default());
+    let before = bot_request(&store.inner, vec![alice()]).await;
+    let mut elsewhere = click(alice(), "approve");
+    elsewhere.conversation_id = "19:other@thread.v2".into();
+    let card = answered(&store, &resumer, elsewhere, NOW).await;
+    assert_eq!(refused(&card), "UnknownCard");
+    assert_eq!(
+        store.calls.load(Ordering::SeqCst),
+        1,
+        "the record, nothing more"
+    );
+    assert_eq!(stored(&store.inner).await, before);
 }
