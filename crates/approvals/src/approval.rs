@@ -9,7 +9,7 @@ use crate::follow_up::{FollowUp, FollowUpInput};
 use crate::{ApprovalId, ApproverAddress, Channel, HitlError, RecordedDecision, TaskToken};
 
 mod delivery_state;
-pub use delivery_state::{DeliveryState, Lease, MessageUpdateFailure};
+pub use delivery_state::{DeliveryFailure, DeliveryState, Lease, MessageUpdateFailure};
 
 pub const DEFAULT_EXPIRES_IN_SECONDS: i64 = 24 * 60 * 60;
 /// Short windows are allowed for drills and tests; real requests use hours or days.
@@ -149,6 +149,7 @@ impl ApprovalRecord {
             && self.task_token.is_some()
             && self.is_expired(now)
             && self.delivery.expiry_sent_at.is_none()
+            && self.delivery.failed.is_none()
     }
 
     /// The message that asked can be brought up to date afterwards: a Slack message, or a
@@ -175,10 +176,14 @@ impl ApprovalRecord {
     /// states the same rule as a condition expression (the shared store contract checks both).
     pub fn is_settled(&self) -> bool {
         match &self.decision {
-            None => self.task_token.is_none() || self.delivery.expiry_sent_at.is_some(),
+            None => {
+                self.task_token.is_none()
+                    || self.delivery.expiry_sent_at.is_some()
+                    || self.delivery.failed.is_some()
+            }
             Some(_) if self.task_token.is_none() => true,
             Some(_) => {
-                (self.delivery.delivered_at.is_some() || self.delivery.late_at.is_some())
+                (self.delivery.delivered_at.is_some() || self.delivery.took_no_effect())
                     && (!self.has_updatable_message()
                         || self.message_updated_at.is_some()
                         || self.message_update_failed.is_some())

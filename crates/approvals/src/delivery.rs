@@ -14,6 +14,8 @@ use crate::ports::{
     Approvals, DeliveryStore, FinalDelivery, OutcomeNotifier, ResumeOutcome, WorkflowResumer,
 };
 use crate::{ApprovalId, ApprovalRecord, DecisionOutput, HitlError, TaskToken};
+pub use message::{update_message, MessageUpdate};
+use refusal::Refusal;
 
 /// The error a Task waiting on an expired request fails with.
 pub const EXPIRED_ERROR: &str = "Hitl.Expired";
@@ -35,6 +37,9 @@ pub enum DeliveryOutcome {
     Late,
     /// Step Functions could not be told now; the relay tries again shortly.
     Pending,
+    /// Step Functions refused the decision for good (access denied, an output it will not
+    /// take): kept with the reason, never delivered, and never shown as effective.
+    GaveUp,
 }
 
 /// Seconds to wait before attempt `attempts + 1`: 1, 2, 4, ... up to the maximum.
@@ -92,12 +97,14 @@ pub async fn deliver_decision(
         Ok(ResumeOutcome::NoLongerWaiting) if claim.takeover => FinalDelivery::Delivered,
         Ok(ResumeOutcome::NoLongerWaiting) => FinalDelivery::Late,
         Err(err) => {
-            tracing::warn!(approval_id = %id, error = err.name(), message = %err, "delivery failed; relayed later");
-            let retry_at = now + retry_delay(record.delivery.attempts + 1);
-            if let Err(err) = store.release_lease(id, token, retry_at).await {
-                tracing::warn!(approval_id = %id, error = err.name(), "lease not released; it runs out");
-            }
-            return DeliveryOutcome::Pending;
+            return match refusal::after_refusal(record, token, &err, store, now).await {
+                Ok(Refusal::GaveUp) => DeliveryOutcome::GaveUp,
+                Ok(Refusal::RetryLater) => DeliveryOutcome::Pending,
+                Err(err) => {
+                    tracing::warn!(approval_id = %id, error = err.name(), "lease not released; it runs out");
+                    DeliveryOutcome::Pending
+                }
+            };
         }
     };
     record_delivery(record, token, outcome, store, now).await;
@@ -132,6 +139,17 @@ async fn record_delivery(
     }
 }
 
+/// What became of telling a Task that its request expired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpiryOutcome {
+    /// Nothing to tell, told by someone else, or not known yet (tried again later).
+    NotNow,
+    /// This call told the Task (or found it no longer waiting).
+    Told,
+    /// Step Functions refused `SendTaskFailure` for good: kept with the reason.
+    GaveUp,
+}
+
 /// Fails the Task still waiting on an expired, undecided request with `Hitl.Expired`, so a
 /// wait without `TimeoutSeconds` ends too. True when this call told the Task.
 pub async fn fail_expired(
@@ -140,19 +158,29 @@ pub async fn fail_expired(
     resumer: &dyn WorkflowResumer,
     now: i64,
 ) -> Result<bool, HitlError> {
+    Ok(expire(record, store, resumer, now).await? == ExpiryOutcome::Told)
+}
+
+/// [`fail_expired`], saying also whether Step Functions refused it for good.
+pub async fn expire(
+    record: &ApprovalRecord,
+    store: &dyn DeliveryStore,
+    resumer: &dyn WorkflowResumer,
+    now: i64,
+) -> Result<ExpiryOutcome, HitlError> {
     let Some(token) = record
         .task_token
         .as_ref()
         .filter(|_| record.needs_expiry(now))
     else {
-        return Ok(false);
+        return Ok(ExpiryOutcome::NotNow);
     };
     let id = &record.approval_id;
     if !store
         .claim_expiry(id, token, now, now + LEASE_SECONDS)
         .await?
     {
-        return Ok(false);
+        return Ok(ExpiryOutcome::NotNow);
     }
     let cause = format!(
         "Nobody decided on \u{201c}{}\u{201d} before it expired at {}.",
@@ -161,78 +189,17 @@ pub async fn fail_expired(
     );
     match resumer.fail(token, EXPIRED_ERROR, &cause).await {
         // Maybe told: the lease runs out and the next attempt finds out.
-        Ok(ResumeOutcome::Unknown) => Ok(false),
+        Ok(ResumeOutcome::Unknown) => Ok(ExpiryOutcome::NotNow),
         // Told now, or the Task's own timeout ended it first: either way nothing waits.
         Ok(_) => {
             store.finish_expiry(id, token, now).await?;
-            Ok(true)
+            Ok(ExpiryOutcome::Told)
         }
-        Err(err) => {
-            let retry_at = now + retry_delay(record.delivery.attempts + 1);
-            store.release_lease(id, token, retry_at).await?;
-            Err(err)
-        }
+        Err(err) => match refusal::after_refusal(record, token, &err, store, now).await? {
+            Refusal::GaveUp => Ok(ExpiryOutcome::GaveUp),
+            Refusal::RetryLater => Err(err),
+        },
     }
-}
-
-/// What became of bringing the chat message up to date.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MessageUpdate {
-    /// Nothing to update (no message, updated already, or the outcome is not final yet).
-    NotNeeded,
-    Updated,
-    /// Failed for now: counted, and due again after a pause that grows with each failure.
-    RetryLater,
-    /// Refused for good (an archived channel, a removed app, a deleted message, a revoked
-    /// token) or failing too long: kept with its reason, and the record settles without it.
-    GaveUp,
-}
-
-/// Brings the chat message up to date with the final outcome, once.
-pub async fn update_message(
-    record: &ApprovalRecord,
-    store: &dyn DeliveryStore,
-    notifier: &dyn OutcomeNotifier,
-    now: i64,
-) -> Result<MessageUpdate, HitlError> {
-    if !record.needs_message_update() {
-        return Ok(MessageUpdate::NotNeeded);
-    }
-    match notifier.show_outcome(record).await {
-        Ok(()) => {
-            store.message_updated(&record.approval_id, now).await?;
-            Ok(MessageUpdate::Updated)
-        }
-        Err(err) => message_not_updated(record, store, &err, now).await,
-    }
-}
-
-/// Pause before try `attempts + 1` of a failing message update: 20 s, 40 s, ... up to 15 min
-/// (it shares Slack's `chat.update` rate limit with clicks).
-fn message_retry_delay(attempts: u32) -> i64 {
-    doubling(MAX_RETRY_DELAY_SECONDS, attempts, 15 * 60)
-}
-
-async fn message_not_updated(
-    record: &ApprovalRecord,
-    store: &dyn DeliveryStore,
-    err: &HitlError,
-    now: i64,
-) -> Result<MessageUpdate, HitlError> {
-    let id = &record.approval_id;
-    let attempts = record.message_update_attempts + 1;
-    if err.is_transient() && attempts < MAX_MESSAGE_UPDATE_ATTEMPTS {
-        tracing::info!(approval_id = %id, error = err.name(), attempts, "message not updated; tried again later");
-        let retry_at = now + message_retry_delay(attempts);
-        store.message_update_failed(id, retry_at).await?;
-        return Ok(MessageUpdate::RetryLater);
-    }
-    let reason = format!("{}: {err}", err.name());
-    // Logged once: by the call whose write gave it up.
-    if store.give_up_message_update(id, &reason, now).await? {
-        tracing::warn!(approval_id = %id, error = err.name(), message = %err, attempts, "message update given up; the record settles without it");
-    }
-    Ok(MessageUpdate::GaveUp)
 }
 
 /// What one pass of the relay did, by approval id.
@@ -247,6 +214,9 @@ pub struct RelayReport {
     pub retry_later: Vec<ApprovalId>,
     /// Messages given up for good (refused for good, or failing too long): settled without.
     pub gave_up: Vec<ApprovalId>,
+    /// Decisions or expiries Step Functions refused for good: settled without (each logged
+    /// once at warn with its reason, and kept as `deliveryFailedAt`).
+    pub delivery_gave_up: Vec<ApprovalId>,
     /// Records that left the relay index.
     pub settled: usize,
     /// When the oldest decision this pass read and left undelivered was made (Unix seconds):
@@ -256,11 +226,16 @@ pub struct RelayReport {
 }
 
 impl RelayReport {
-    /// Whether this pass delivered `id`'s decision, or settled it as late or expired.
+    /// Whether this pass delivered `id`'s decision, or settled it as late, expired or given up.
     fn settled_delivery(&self, id: &str) -> bool {
-        [&self.delivered, &self.late, &self.expired]
-            .iter()
-            .any(|ids| ids.iter().any(|d| d == id))
+        [
+            &self.delivered,
+            &self.late,
+            &self.expired,
+            &self.delivery_gave_up,
+        ]
+        .iter()
+        .any(|ids| ids.iter().any(|d| d == id))
     }
 
     pub fn is_idle(&self) -> bool {
@@ -270,6 +245,7 @@ impl RelayReport {
             && self.messages_updated.is_empty()
             && self.retry_later.is_empty()
             && self.gave_up.is_empty()
+            && self.delivery_gave_up.is_empty()
     }
 }
 
@@ -354,14 +330,29 @@ async fn relay_one(
                 report.late.push(id.clone());
                 record.delivery.late_at = Some(now);
             }
+            DeliveryOutcome::GaveUp => {
+                report.delivery_gave_up.push(id.clone());
+                // The message update only needs to know it was given up; the reason is stored.
+                let (reason, at) = (String::new(), now);
+                record.delivery.failed = Some(crate::DeliveryFailure { reason, at });
+            }
             _ => {
                 report.retry_later.push(id);
                 return Ok(());
             }
         }
-    } else if fail_expired(&record, store, resumer, now).await? {
-        report.expired.push(id.clone());
-        return settle(store, &id, now, report).await;
+    } else {
+        match expire(&record, store, resumer, now).await? {
+            ExpiryOutcome::NotNow => {}
+            ExpiryOutcome::Told => {
+                report.expired.push(id.clone());
+                return settle(store, &id, now, report).await;
+            }
+            ExpiryOutcome::GaveUp => {
+                report.delivery_gave_up.push(id.clone());
+                return settle(store, &id, now, report).await;
+            }
+        }
     }
     if let Some(notifier) = notifier {
         match update_message(&record, store, notifier, now).await? {
@@ -393,7 +384,11 @@ async fn settle(
     Ok(())
 }
 
+mod message;
+mod refusal;
 pub mod run;
 
+#[cfg(test)]
+mod given_up_tests;
 #[cfg(test)]
 mod tests;

@@ -27,8 +27,8 @@ pub mod testing;
 pub mod use_cases;
 
 pub use approval::{
-    ApprovalRecord, CreateLinksInput, CreateLinksOutput, DeliveryState, Lease, MessageRef,
-    MessageUpdateFailure, RecipientLinks,
+    ApprovalRecord, CreateLinksInput, CreateLinksOutput, DeliveryFailure, DeliveryState, Lease,
+    MessageRef, MessageUpdateFailure, RecipientLinks,
 };
 pub use approval_links::{LinkSigner, SignedLink};
 pub use buttons::{ButtonLink, ButtonStyle, ChoiceButton};

@@ -110,6 +110,19 @@ pub trait DeliveryStore: Send + Sync {
         retry_at: i64,
     ) -> Result<(), HitlError>;
 
+    /// Step Functions refused the decision (or the expiry) for `token` for good: kept with
+    /// `reason` (`deliveryFailedAt`), the lease dropped, and nothing more is tried for this
+    /// token. The record leaves the relay index unless a chat message is still to be brought
+    /// up to date (then it stays due at `now`). False when the delivery to `token` had ended
+    /// already (delivered, late, expiry told, given up) or another token waits now.
+    async fn give_up_delivery(
+        &self,
+        approval_id: &ApprovalId,
+        token: &TaskToken,
+        reason: &str,
+        now: i64,
+    ) -> Result<bool, HitlError>;
+
     /// Leases telling the Task waiting on `token` that its undecided request expired.
     async fn claim_expiry(
         &self,

@@ -70,6 +70,15 @@ impl DeliveryStore for Untouchable {
     async fn release_lease(&self, _: &ApprovalId, _: &TaskToken, _: i64) -> Result<(), HitlError> {
         touched("release_lease")
     }
+    async fn give_up_delivery(
+        &self,
+        _: &ApprovalId,
+        _: &TaskToken,
+        _: &str,
+        _: i64,
+    ) -> Result<bool, HitlError> {
+        touched("give_up_delivery")
+    }
     async fn claim_expiry(
         &self,
         _: &ApprovalId,

@@ -1,12 +1,14 @@
 //! The decision protocol, proven rather than sampled: every interleaving of a Slack click, a
 //! link POST, a first and a repeated Wait For Approval (a new token), delivery with every
-//! answer Step Functions can give (resumed, no longer waiting, unknown, an error), takeovers
+//! answer Step Functions can give (resumed, no longer waiting, unknown, an error, and in its own
+//! scenario a refusal for good that every later call on that token meets too), takeovers
 //! after a lease runs out, the expiry and relay passes, with the clock moving between any
 //! two calls and Tasks timing out at any moment. Each call is one store or Step Functions call
 //! as the real code makes it, on the in-memory store whose rules the store contract ties to
 //! DynamoDB. In every reachable state: at most one decision; a decision is shown as delivered
 //! only if a Task got it; no workflow gets both an expiry and a decision; and once the actors
-//! stop, the relay settles the record within two passes with every Task told.
+//! stop, the relay settles the record within two passes with every Task told (or, when Step
+//! Functions refused its token for good, with the delivery given up and its reason kept).
 //!
 //! The explorer must also find the two bugs it was written for when their old rules are put
 //! back (a decision after a claimed expiry; a repeated wait answered from the old token's
@@ -24,11 +26,20 @@ use protocol_model::world::Rules;
 const TWO_DECIDERS: Scenario = Scenario {
     actors: &[SlackClick, LinkPost, FirstWait],
     passes: 1,
+    refused_for_good: false,
 };
 /// A person decides while the workflow waits, then waits again with a new token.
 const WAIT_AGAIN: Scenario = Scenario {
     actors: &[SlackClick, FirstWait, SecondWait],
     passes: 1,
+    refused_for_good: false,
+};
+/// A person decides (or nobody does, and the request expires) while Step Functions may refuse
+/// any callback for good: every record still settles, and the relay never loops on it.
+const REFUSED_FOR_GOOD: Scenario = Scenario {
+    actors: &[LinkPost, FirstWait, SecondWait],
+    passes: 1,
+    refused_for_good: true,
 };
 
 fn explored(scenario: Scenario, rules: Rules) -> Report {
@@ -65,6 +76,11 @@ fn two_deciders_keep_the_invariants_in_every_reachable_state() {
 #[test]
 fn a_repeated_wait_keeps_the_invariants_in_every_reachable_state() {
     keeps_its_invariants(WAIT_AGAIN);
+}
+
+#[test]
+fn a_permanent_refusal_settles_the_record_in_every_reachable_state() {
+    keeps_its_invariants(REFUSED_FOR_GOOD);
 }
 
 #[test]

@@ -3,7 +3,9 @@
 //! is a condition expression, so it holds however many deliverers race.
 
 use approvals::ports::{DeliveryClaim, DeliveryStore, FinalDelivery};
-use approvals::{ApprovalId, ApprovalRecord, HitlError, MessageUpdateFailure, TaskToken};
+use approvals::{
+    ApprovalId, ApprovalRecord, DeliveryFailure, HitlError, MessageUpdateFailure, TaskToken,
+};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::ReturnValue;
 
@@ -17,9 +19,9 @@ const TAKE_LEASE: &str = "SET leaseToken = :token, leaseUntil = :until, redrive 
 
 /// [`approvals::ApprovalRecord::is_settled`] as a condition expression.
 const SETTLED: &str = "attribute_exists(approvalId) AND (\
-(attribute_not_exists(decision) AND (attribute_not_exists(taskToken) OR attribute_exists(expirySentAt))) \
+(attribute_not_exists(decision) AND (attribute_not_exists(taskToken) OR attribute_exists(expirySentAt) OR attribute_exists(deliveryFailedAt))) \
 OR (attribute_exists(decision) AND attribute_not_exists(taskToken)) \
-OR (attribute_exists(decision) AND (attribute_exists(deliveredAt) OR attribute_exists(lateAt)) \
+OR (attribute_exists(decision) AND (attribute_exists(deliveredAt) OR attribute_exists(lateAt) OR attribute_exists(deliveryFailedAt)) \
 AND (attribute_not_exists(messageTs) OR (origin <> :slack AND (origin <> :teams OR messageTs IN (:webhook, :bot))) \
 OR attribute_exists(messageUpdatedAt) OR attribute_exists(messageUpdateFailedAt))))";
 
@@ -36,7 +38,7 @@ impl DeliveryStore for DynamoApprovalStore {
             .update(
                 approval_id,
                 TAKE_LEASE,
-                &format!("taskToken = :token AND attribute_exists(decision) AND attribute_not_exists(deliveredAt) AND attribute_not_exists(lateAt) AND {LEASE_FREE}"),
+                &format!("taskToken = :token AND attribute_exists(decision) AND attribute_not_exists(deliveredAt) AND attribute_not_exists(lateAt) AND attribute_not_exists(deliveryFailedAt) AND {LEASE_FREE}"),
                 lease_values(token, now, until),
                 ReturnValue::AllOld,
             )
@@ -93,6 +95,33 @@ impl DeliveryStore for DynamoApprovalStore {
         Ok(())
     }
 
+    async fn give_up_delivery(
+        &self,
+        approval_id: &ApprovalId,
+        token: &TaskToken,
+        reason: &str,
+        now: i64,
+    ) -> Result<bool, HitlError> {
+        let given_up = self
+            .update(
+                approval_id,
+                // Due at once: the relay brings a chat message up to date, or settles it.
+                "SET deliveryFailedAt = :now, deliveryFailedReason = :why, redrive = :due, redriveAt = :now REMOVE leaseToken, leaseUntil",
+                "taskToken = :token AND attribute_not_exists(deliveredAt) AND attribute_not_exists(lateAt) AND attribute_not_exists(expirySentAt) AND attribute_not_exists(deliveryFailedAt)",
+                vec![(":now", n(now)), (":why", s(reason)), (":due", s(DUE)), (":token", s(token))],
+                ReturnValue::None,
+            )
+            .await?;
+        if given_up.is_none() {
+            return Ok(false);
+        }
+        // Out of the index now when nothing else is left; if this write fails, the relay does it.
+        if let Err(err) = self.settle(approval_id).await {
+            tracing::warn!(approval_id = %approval_id, error = err.name(), "given up; the relay settles it");
+        }
+        Ok(true)
+    }
+
     async fn claim_expiry(
         &self,
         approval_id: &ApprovalId,
@@ -105,7 +134,7 @@ impl DeliveryStore for DynamoApprovalStore {
                 approval_id,
                 // The claim is kept for good: no decision is recorded after it.
                 &format!("{TAKE_LEASE}, expiryClaimedAt = if_not_exists(expiryClaimedAt, :now)"),
-                &format!("taskToken = :token AND attribute_not_exists(decision) AND expiresAt <= :now AND attribute_not_exists(expirySentAt) AND {LEASE_FREE}"),
+                &format!("taskToken = :token AND attribute_not_exists(decision) AND expiresAt <= :now AND attribute_not_exists(expirySentAt) AND attribute_not_exists(deliveryFailedAt) AND {LEASE_FREE}"),
                 lease_values(token, now, until),
                 ReturnValue::None,
             )
@@ -243,6 +272,25 @@ pub(crate) fn message_update_attributes(r: &ApprovalRecord) -> Item {
         item.insert("messageUpdateFailedReason".into(), s(&failure.reason));
     }
     item
+}
+
+/// The delivery given up, as `to_item` writes it (`deliveryFailedAt` and its reason).
+pub(crate) fn delivery_failure_attributes(failure: Option<&DeliveryFailure>) -> Item {
+    let mut item = Item::new();
+    if let Some(failure) = failure {
+        item.insert("deliveryFailedAt".into(), n(failure.at));
+        item.insert("deliveryFailedReason".into(), s(&failure.reason));
+    }
+    item
+}
+
+/// The delivery given up, if it was (`deliveryFailedAt` and its reason).
+pub(crate) fn delivery_failure(item: &Item) -> Result<Option<DeliveryFailure>, HitlError> {
+    let Some(at) = get_n(item, "deliveryFailedAt")? else {
+        return Ok(None);
+    };
+    let reason = get_s(item, "deliveryFailedReason").unwrap_or_default();
+    Ok(Some(DeliveryFailure { reason, at }))
 }
 
 /// The message update given up, if it was (`messageUpdateFailedAt` and its reason).

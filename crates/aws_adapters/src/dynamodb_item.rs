@@ -97,6 +97,9 @@ fn delivery_attributes(d: &DeliveryState) -> Item {
             item.insert(name.into(), n(v));
         }
     }
+    item.extend(crate::dynamodb_delivery::delivery_failure_attributes(
+        d.failed.as_ref(),
+    ));
     if let Some(at) = d.relay_at {
         item.insert("redrive".into(), s(DUE));
         item.insert("redriveAt".into(), n(at));
@@ -250,6 +253,7 @@ fn delivery_from(item: &Item) -> Result<DeliveryState, HitlError> {
         late_at: get_n(item, "lateAt")?,
         expiry_sent_at: get_n(item, "expirySentAt")?,
         expiry_claimed_at: get_n(item, "expiryClaimedAt")?,
+        failed: crate::dynamodb_delivery::delivery_failure(item)?,
         relay_at: match get_s(item, "redrive") {
             Some(_) => get_n(item, "redriveAt")?,
             None => None,
@@ -343,6 +347,10 @@ mod tests {
             expiry_sent_at: None,
             expiry_claimed_at: Some(2),
             relay_at: Some(9),
+            failed: Some(approvals::DeliveryFailure {
+                reason: "r".into(),
+                at: 5,
+            }),
         };
         record.late_decisions = vec![decision().late_audit()];
         record.buttons = vec![approvals::ChoiceButton::new(

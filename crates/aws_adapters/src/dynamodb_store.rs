@@ -117,7 +117,7 @@ impl DynamoApprovalStore {
 
 /// What a new token clears: its delivery starts afresh (see `DeliveryState::restart_for_new_token`).
 const NEW_TOKEN: &str =
-    "REMOVE deliveredAt, lateAt, leaseToken, leaseUntil, deliveryAttempts, expirySentAt";
+    "REMOVE deliveredAt, lateAt, leaseToken, leaseUntil, deliveryAttempts, expirySentAt, deliveryFailedAt, deliveryFailedReason";
 /// Rounds of read and conditional write `attach_task_token` tries before giving up (each lost
 /// round means another writer changed the record between the two).
 const ATTACH_ATTEMPTS: usize = 3;

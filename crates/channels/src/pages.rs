@@ -78,6 +78,9 @@ fn stopped_line(stopped_at: Option<i64>) -> String {
     }
 }
 
+/// A decision Step Functions refused for good: recorded, and it changed nothing.
+const NOT_DELIVERED: &str = "Not delivered: the workflow refused this decision, so it changed nothing. Tell whoever runs this workflow; the reason is in its logs.";
+
 /// Who decided what and when. The comment and the follow-up answer only with `details`: on
 /// the page of the person who just decided, never on the "already decided" page that anyone
 /// holding any link of the request (a mail scanner too) may open. The workflow has them.
@@ -92,6 +95,8 @@ fn decided_line(record: &ApprovalRecord, details: bool) -> Markup {
         }
         @if record.delivery.late_at.is_some() {
             p class="status" id="late" { "Too late: " (stopped_line(None)) "; nothing was changed." }
+        } @else if record.delivery.failed.is_some() {
+            p class="status" id="not-delivered" { (NOT_DELIVERED) }
         }
         @if details {
             @if let Some(comment) = &d.comment {
@@ -232,6 +237,7 @@ fn recorded_page(record: &ApprovalRecord, delivery: &Delivery) -> String {
         Delivery::Delivered => "The workflow has been told and continues now.",
         Delivery::NotWaiting => "The workflow will pick up your decision when it reaches its approval step.",
         Delivery::Pending => "Your decision is saved. The workflow could not be reached just now; it is told automatically within a minute, with no need to click again.",
+        Delivery::Refused => NOT_DELIVERED,
     };
     layout(
         "Decision recorded",

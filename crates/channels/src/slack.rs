@@ -141,6 +141,10 @@ impl SlackFormat for BlockKit {
         TOO_LATE_TASK.into()
     }
 
+    fn not_delivered_line(&self) -> String {
+        NOT_DELIVERED.into()
+    }
+
     fn refusal(&self, refusal: &ClickRefusal) -> String {
         crate::slack_click::refusal_text(refusal)
     }
@@ -150,5 +154,7 @@ impl SlackFormat for BlockKit {
     }
 }
 
+const NOT_DELIVERED: &str =
+    ":warning: *Not delivered*: the workflow refused this decision; nothing was changed. Its operators have the reason";
 const TOO_LATE_TASK: &str =
     ":hourglass: *Too late*: the workflow had already stopped waiting; nothing was changed";

@@ -314,6 +314,15 @@ impl DeliveryStore for ReleaseFails {
     async fn release_lease(&self, _: &ApprovalId, _: &TaskToken, _: i64) -> Result<(), HitlError> {
         Err(HitlError::transient("DynamoDB", "throttled"))
     }
+    async fn give_up_delivery(
+        &self,
+        id: &ApprovalId,
+        t: &TaskToken,
+        why: &str,
+        now: i64,
+    ) -> Result<bool, HitlError> {
+        self.0.give_up_delivery(id, t, why, now).await
+    }
     async fn claim_expiry(
         &self,
         id: &ApprovalId,

@@ -22,6 +22,20 @@ pub struct DeliveryState {
     pub expiry_claimed_at: Option<i64>,
     /// When the relay should look at this record next; `None`: nothing left to do.
     pub relay_at: Option<i64>,
+    /// Step Functions refused the decision (or the expiry) for this token for good: the Task
+    /// was never told, and nothing will tell it. Final, like `late_at`; operators find it by
+    /// this (`deliveryFailedAt`).
+    pub failed: Option<DeliveryFailure>,
+}
+
+/// A delivery given up: Step Functions refused `SendTaskSuccess`/`SendTaskFailure` for a
+/// reason a retry cannot change (access denied, an output it will not take, a KMS error).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryFailure {
+    /// The error's name and message (`Hitl.DependencyFailed: Step Functions failed: ...`).
+    pub reason: String,
+    /// Unix seconds.
+    pub at: i64,
 }
 
 /// A message update given up for good.
@@ -50,11 +64,22 @@ impl DeliveryState {
         self.delivered_at = None;
         self.late_at = None;
         self.expiry_sent_at = None;
+        self.failed = None;
     }
 
-    /// The decision (or the expiry) reached its end: nothing more to tell the Task.
+    /// The decision (or the expiry) reached its end: nothing more to tell the Task (told, too
+    /// late, or refused for good).
     pub fn is_final(&self) -> bool {
-        self.delivered_at.is_some() || self.late_at.is_some() || self.expiry_sent_at.is_some()
+        self.delivered_at.is_some()
+            || self.late_at.is_some()
+            || self.expiry_sent_at.is_some()
+            || self.failed.is_some()
+    }
+
+    /// The decision is recorded but changed nothing: the Task had stopped waiting, or Step
+    /// Functions refused it for good. Never shown as effective.
+    pub fn took_no_effect(&self) -> bool {
+        self.late_at.is_some() || self.failed.is_some()
     }
 }
 

@@ -44,6 +44,9 @@ pub struct RunReport {
     pub retry_later: Vec<ApprovalId>,
     /// Messages given up for good this run (each logged once at warn with its reason).
     pub gave_up: Vec<ApprovalId>,
+    /// Decisions or expiries Step Functions refused for good this run (each logged once at
+    /// warn with its reason): settled without them.
+    pub delivery_gave_up: Vec<ApprovalId>,
 }
 
 impl RunReport {
@@ -56,6 +59,7 @@ impl RunReport {
         self.settled += pass.settled;
         self.retry_later = pass.retry_later;
         self.gave_up.extend(pass.gave_up);
+        self.delivery_gave_up.extend(pass.delivery_gave_up);
     }
 }
 

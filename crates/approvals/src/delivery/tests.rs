@@ -152,7 +152,7 @@ async fn transient_failures_back_off_then_settle_with_their_reason() {
 fn pauses_double_up_to_their_cap() {
     let deliveries: Vec<i64> = (0..7).map(super::retry_delay).collect();
     assert_eq!(deliveries, [1, 2, 4, 8, 16, 20, 20]);
-    let updates: Vec<i64> = (1..10).map(super::message_retry_delay).collect();
+    let updates: Vec<i64> = (1..10).map(super::message::message_retry_delay).collect();
     assert_eq!(updates, [20, 40, 80, 160, 320, 640, 900, 900, 900]);
     assert_eq!(super::retry_delay(u32::MAX - 1), 20);
 }
@@ -163,7 +163,16 @@ pub(super) async fn decided_request(store: &FakeStore, id: &str, decided_at: i64
     let mut record = ApprovalRecord::new(id, "t".into(), Channel::Email, 0, 10_000, 1);
     record.task_token = Some(format!("tok-{id}").into());
     store.create(&record).await.unwrap();
-    let decision = RecordedDecision {
+    let decision = approval(decided_at);
+    store
+        .record_decision(&id.into(), &decision, decided_at)
+        .await
+        .unwrap();
+}
+
+/// An approval by email, decided at `decided_at`.
+pub(super) fn approval(decided_at: i64) -> RecordedDecision {
+    RecordedDecision {
         decision: Decision::Approve,
         decided_by: DecidedBy {
             id: "x@example.com".into(),
@@ -179,11 +188,7 @@ pub(super) async fn decided_request(store: &FakeStore, id: &str, decided_at: i64
         action: None,
         submission_id: None,
         follow_up: None,
-    };
-    store
-        .record_decision(&id.into(), &decision, decided_at)
-        .await
-        .unwrap();
+    }
 }
 
 #[tokio::test]

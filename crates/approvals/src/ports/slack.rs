@@ -77,6 +77,8 @@ pub trait SlackFormat: Send + Sync {
     fn decided_line(&self, decision: &RecordedDecision) -> String;
     /// The line of a decision the workflow no longer waited for.
     fn too_late_line(&self) -> String;
+    /// The line of a decision Step Functions refused for good: recorded, never delivered.
+    fn not_delivered_line(&self) -> String;
     /// What the clicker is told when their click changed nothing.
     fn refusal(&self, refusal: &ClickRefusal) -> String;
     /// The modal that asks `question` after `click` on `record`'s message.

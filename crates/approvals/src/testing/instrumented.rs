@@ -138,6 +138,16 @@ impl DeliveryStore for InstrumentedStore {
         self.write();
         self.inner.release_lease(id, token, at).await
     }
+    async fn give_up_delivery(
+        &self,
+        id: &ApprovalId,
+        token: &TaskToken,
+        reason: &str,
+        now: i64,
+    ) -> Result<bool, HitlError> {
+        self.write();
+        self.inner.give_up_delivery(id, token, reason, now).await
+    }
     async fn claim_expiry(
         &self,
         id: &ApprovalId,

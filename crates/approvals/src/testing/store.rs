@@ -131,6 +131,7 @@ impl DeliveryStore for FakeStore {
                     && r.task_token.as_ref() == Some(token)
                     && r.delivery.delivered_at.is_none()
                     && r.delivery.late_at.is_none()
+                    && r.delivery.failed.is_none()
                     && lease_free(r, token, now);
                 claimable.then(|| DeliveryClaim {
                     takeover: take_lease(r, token, until),
@@ -185,6 +186,27 @@ impl DeliveryStore for FakeStore {
         Ok(())
     }
 
+    async fn give_up_delivery(
+        &self,
+        approval_id: &ApprovalId,
+        token: &TaskToken,
+        reason: &str,
+        now: i64,
+    ) -> Result<bool, HitlError> {
+        Ok(self
+            .with(approval_id, |r| {
+                let open = r.task_token.as_ref() == Some(token) && !r.delivery.is_final();
+                if open {
+                    let (reason, at) = (reason.to_string(), now);
+                    r.delivery.failed = Some(crate::DeliveryFailure { reason, at });
+                    r.delivery.lease = None;
+                    r.delivery.relay_at = (!r.is_settled()).then_some(now);
+                }
+                open
+            })
+            .unwrap_or(false))
+    }
+
     async fn claim_expiry(
         &self,
         approval_id: &ApprovalId,
@@ -198,6 +220,7 @@ impl DeliveryStore for FakeStore {
                     && r.is_expired(now)
                     && r.task_token.as_ref() == Some(token)
                     && r.delivery.expiry_sent_at.is_none()
+                    && r.delivery.failed.is_none()
                     && lease_free(r, token, now);
                 if claimable {
                     take_lease(r, token, until);

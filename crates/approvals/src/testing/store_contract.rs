@@ -82,6 +82,7 @@ pub async fn check_store_contract(store: &dyn ChatApprovals, prefix: &str) {
     create_is_once_and_a_waiting_request_is_due_at_expiry(store, prefix).await;
     first_decision_wins_and_late_ones_are_kept_apart(store, prefix).await;
     super::store_contract_leases::deliveries_are_leases_tied_to_their_token(store, prefix).await;
+    super::store_contract_leases::a_delivery_refused_for_good_is_given_up(store, prefix).await;
     a_late_mark_belongs_to_its_token(store, prefix).await;
     expiry_is_claimed_once_and_only_when_due(store, prefix).await;
     settling_waits_for_every_piece_of_work(store, prefix).await;

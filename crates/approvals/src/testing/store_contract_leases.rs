@@ -130,3 +130,95 @@ async fn a_retried_wait_is_delivered_once(s: &dyn ChatApprovals, id: &ApprovalId
         "delivered once"
     );
 }
+
+/// A callback Step Functions refused for good: given up once, on the waiting token only, with
+/// its reason; nothing more is claimed for that token; a new token starts afresh. A record with
+/// nothing else to do leaves the relay index; a chat message to update keeps it due.
+pub(super) async fn a_delivery_refused_for_good_is_given_up(s: &dyn ChatApprovals, p: &str) {
+    let id = ApprovalId::from(format!("{p}-delivery-given-up"));
+    let (tok, until) = (TaskToken::from("tok-1"), NOW + LEASE_SECONDS);
+    new_request(s, &id, Some("tok-1")).await;
+    s.record_decision(&id, &decision("a", Decision::Approve), NOW)
+        .await
+        .unwrap();
+    s.claim_delivery(&id, &tok, NOW, until)
+        .await
+        .unwrap()
+        .expect("claim");
+    let why = "Hitl.DependencyFailed: AccessDeniedException";
+    assert!(!s
+        .give_up_delivery(&id, &"tok-0".into(), why, NOW + 1)
+        .await
+        .unwrap());
+    assert!(s.give_up_delivery(&id, &tok, why, NOW + 1).await.unwrap());
+    let record = get(s, &id).await;
+    let failed = record.delivery.failed.clone().expect("given up");
+    assert_eq!((failed.reason.as_str(), failed.at), (why, NOW + 1));
+    assert_eq!(record.delivery.lease, None);
+    assert!(record.is_settled() && !record.needs_delivery());
+    assert_eq!(record.delivery.relay_at, None, "nothing else to do: out");
+    assert!(
+        !s.give_up_delivery(&id, &tok, why, NOW + 2).await.unwrap(),
+        "once"
+    );
+    let later = s.claim_delivery(&id, &tok, NOW + 100, NOW + 110).await;
+    assert_eq!(later.unwrap(), None, "never claimed again for that token");
+    s.attach_task_token(&id, &"tok-2".into(), NOW + 3)
+        .await
+        .unwrap();
+    let record = get(s, &id).await;
+    assert_eq!(record.delivery.failed, None, "a new token starts afresh");
+    assert!(record.needs_delivery());
+    let tok_2 = TaskToken::from("tok-2");
+    let fresh = s.claim_delivery(&id, &tok_2, NOW + 3, NOW + 13).await;
+    assert!(fresh.unwrap().is_some(), "claimed on the new token");
+    a_given_up_message_request_stays_due(s, p).await;
+    an_expiry_refused_for_good_is_given_up(s, p).await;
+}
+
+/// A Slack request's message still shows buttons: given up, it stays due so the relay shows
+/// the outcome, then settles.
+async fn a_given_up_message_request_stays_due(s: &dyn ChatApprovals, p: &str) {
+    let id = ApprovalId::from(format!("{p}-delivery-given-up-slack"));
+    let tok = TaskToken::from("tok");
+    new_request_from(s, &id, Some("tok"), crate::Channel::Slack).await;
+    let message = crate::MessageRef {
+        channel: "C1".into(),
+        ts: "1.3".into(),
+    };
+    s.attach_message(&id, &message, Some("[]")).await.unwrap();
+    s.record_decision(&id, &decision("a", Decision::Approve), NOW)
+        .await
+        .unwrap();
+    s.claim_delivery(&id, &tok, NOW, NOW + LEASE_SECONDS)
+        .await
+        .unwrap()
+        .expect("claim");
+    assert!(s.give_up_delivery(&id, &tok, "why", NOW + 1).await.unwrap());
+    let record = get(s, &id).await;
+    assert!(
+        record.needs_message_update(),
+        "the message shows the outcome"
+    );
+    assert_eq!(record.delivery.relay_at, Some(NOW + 1), "due at once");
+    s.message_updated(&id, NOW + 2).await.unwrap();
+    assert!(s.settle(&id).await.unwrap());
+}
+
+/// An expired request whose Task Step Functions will not fail: given up, settled, never
+/// claimed again.
+async fn an_expiry_refused_for_good_is_given_up(s: &dyn ChatApprovals, p: &str) {
+    let id = ApprovalId::from(format!("{p}-expiry-given-up"));
+    let tok = TaskToken::from("tok");
+    new_request(s, &id, Some("tok")).await;
+    assert!(s
+        .claim_expiry(&id, &tok, EXPIRES, EXPIRES + LEASE_SECONDS)
+        .await
+        .unwrap());
+    assert!(s.give_up_delivery(&id, &tok, "why", EXPIRES).await.unwrap());
+    let record = get(s, &id).await;
+    assert!(record.is_settled() && !record.needs_expiry(EXPIRES + 100));
+    assert_eq!(record.delivery.relay_at, None);
+    let again = s.claim_expiry(&id, &tok, EXPIRES + 100, EXPIRES + 110);
+    assert!(!again.await.unwrap(), "never claimed again");
+}

@@ -95,6 +95,8 @@ pub enum Delivery {
     NotWaiting,
     /// Telling the workflow failed for now; the decision is kept and relayed within a minute.
     Pending,
+    /// Step Functions refused the decision for good: it is recorded, and changed nothing.
+    Refused,
 }
 
 impl LinkView {
@@ -270,6 +272,7 @@ async fn decided(
         DeliveryOutcome::Delivered => Delivery::Delivered,
         DeliveryOutcome::NotYetWaiting => Delivery::NotWaiting,
         DeliveryOutcome::InProgress | DeliveryOutcome::Pending => Delivery::Pending,
+        DeliveryOutcome::GaveUp => Delivery::Refused,
         DeliveryOutcome::Late => {
             return LinkView::TooLate {
                 title: Some(record.title),

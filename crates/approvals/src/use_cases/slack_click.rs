@@ -194,6 +194,7 @@ fn refused(click: Click, refusal: ClickRefusal) -> ClickStep {
 fn outcome_line(record: &ApprovalRecord, format: &dyn SlackFormat) -> String {
     match &record.decision {
         Some(_) if record.delivery.late_at.is_some() => format.too_late_line(),
+        Some(_) if record.delivery.failed.is_some() => format.not_delivered_line(),
         Some(decision) => format.decided_line(decision),
         None => String::new(),
     }
@@ -318,6 +319,10 @@ async fn decided(
             let line = chat.format.too_late_line();
             show(chat, &record, &click.message, &line).await
         }
+        DeliveryOutcome::GaveUp => {
+            let line = chat.format.not_delivered_line();
+            show(chat, &record, &click.message, &line).await
+        }
         DeliveryOutcome::Pending | DeliveryOutcome::InProgress => {
             // So nobody clicks again; the relay replaces it once delivered.
             let line = format!("{decided_line} · passing it on to the workflow…");
@@ -337,6 +342,14 @@ async fn decided(
         tell(chat.slack, &click, &reason).await;
         return ClickOutcome::Refused {
             error: "Hitl.TooLate",
+            reason,
+        };
+    }
+    if delivery == DeliveryOutcome::GaveUp {
+        let reason = "Your decision is recorded, but the workflow refused it, so it changed nothing. Tell whoever runs this workflow: the reason is in its logs.".to_string();
+        tell(chat.slack, &click, &reason).await;
+        return ClickOutcome::Refused {
+            error: "Hitl.NotDelivered",
             reason,
         };
     }

@@ -99,11 +99,17 @@ pub fn settles(world: &World, rules: Rules) -> Result<(), String> {
     if !r.is_settled() {
         return Err("the record left the relay index unsettled".into());
     }
+    // A Task whose delivery was given up (Step Functions refuses its token for good) waits
+    // until its own timeout: nothing can tell it, and the record says why.
+    let given_up = r
+        .task_token
+        .as_deref()
+        .filter(|_| r.delivery.failed.is_some());
     if let Some((token, _)) = world
         .step_functions
         .tasks
         .iter()
-        .find(|(_, s)| **s == TaskState::Waiting)
+        .find(|(t, s)| **s == TaskState::Waiting && Some(t.as_str()) != given_up)
     {
         return Err(format!(
             "the Task of {token} waits for ever: nothing tells it"
@@ -112,8 +118,13 @@ pub fn settles(world: &World, rules: Rules) -> Result<(), String> {
     let sf = &world.step_functions;
     let reached =
         sf.any(TaskState::GotDecision) || r.task_token.as_deref().is_some_and(|t| received(sf, t));
-    if r.decision.is_some() && r.task_token.is_some() && !reached && r.delivery.late_at.is_none() {
-        return Err("a recorded decision neither reached a Task nor was found late".into());
+    if r.decision.is_some() && r.task_token.is_some() && !reached && !r.delivery.took_no_effect() {
+        return Err(
+            "a recorded decision neither reached a Task nor was found late or given up".into(),
+        );
+    }
+    if r.delivery.failed.is_some() && sf.refusing.is_empty() {
+        return Err("a delivery was given up although Step Functions never refused it".into());
     }
     invariants(&world).map_err(|e| format!("after the relay settled it: {e}"))
 }
@@ -140,11 +151,12 @@ pub fn summary(world: &World) -> String {
         .as_ref()
         .map_or("-".into(), |l| format!("{}..{}", l.token.as_str(), l.until));
     format!(
-        "decision={} token={} lease={lease} delivered={} late={} expiry claimed={} sent={} due={} | tasks {:?}",
+        "decision={} token={} lease={lease} delivered={} late={} given up={} expiry claimed={} sent={} due={} | tasks {:?}",
         r.decision.as_ref().map_or("-", |d| d.decided_by.id.as_str()),
         r.task_token.as_deref().unwrap_or("-"),
         at(d.delivered_at),
         at(d.late_at),
+        at(d.failed.as_ref().map(|f| f.at)),
         at(d.expiry_claimed_at),
         at(d.expiry_sent_at),
         at(d.relay_at),

@@ -16,6 +16,8 @@ pub struct Scenario {
     pub actors: &'static [ActorKind],
     /// Relay passes that may start while they run (one at a time, as the function runs).
     pub passes: u32,
+    /// Step Functions may also refuse a call for good (then every later call on its token).
+    pub refused_for_good: bool,
 }
 
 /// One move of the explored system. The clock moves only when an actor starts: nothing else
@@ -108,6 +110,9 @@ fn moves(world: &World, scenario: Scenario) -> Vec<Move> {
     for (i, actor) in world.actors.iter().enumerate() {
         if let Some(op) = actor.next {
             moves.extend(op.answers().iter().map(|a| Move::Step(i, *a)));
+            if scenario.refused_for_good && op.answers().len() > 1 {
+                moves.push(Move::Step(i, Answer::RefusedForGood));
+            }
         }
     }
     for (token, state) in &world.step_functions.tasks {

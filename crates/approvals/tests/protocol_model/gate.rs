@@ -28,6 +28,7 @@ pub enum Op {
     MessageUpdated,
     MessageUpdateFailed,
     GiveUpMessageUpdate,
+    GiveUpDelivery,
     Settle,
     Reschedule,
     DueForRelay,
@@ -65,6 +66,9 @@ pub enum Answer {
     LostBeforeReaching,
     /// It was refused before anything happened (a throttle): an error.
     Refused,
+    /// Refused for good (access denied, an output Step Functions will not take): this token's
+    /// calls are refused the same way from now on.
+    RefusedForGood,
 }
 
 #[derive(Default)]

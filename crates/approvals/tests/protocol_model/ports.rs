@@ -17,6 +17,13 @@ impl Gate<'_> {
     /// Step Functions: a token completes once; a completed or timed-out one is no longer waiting.
     fn complete(&self, token: &str, end: TaskState) -> Result<ResumeOutcome, HitlError> {
         let mut sf = self.step_functions.lock().unwrap();
+        if self.answer() == Answer::RefusedForGood && !sf.refusing.iter().any(|t| t == token) {
+            sf.refusing.push(token.to_string());
+        }
+        if sf.refusing.iter().any(|t| t == token) {
+            let denied = "AccessDeniedException: not authorized to complete this token";
+            return Err(HitlError::dependency("Step Functions", denied));
+        }
         let waiting = sf.waiting(token);
         let reach = |sf: &mut super::world::StepFunctions| {
             if waiting {
@@ -37,6 +44,7 @@ impl Gate<'_> {
             }
             Answer::LostBeforeReaching => Ok(ResumeOutcome::Unknown),
             Answer::Refused => Err(HitlError::transient("Step Functions", "throttled")),
+            Answer::RefusedForGood => unreachable!("answered above"),
         }
     }
 
@@ -162,6 +170,17 @@ impl DeliveryStore for Gate<'_> {
     ) -> Result<(), HitlError> {
         let release = self.store.release_lease(id, token, at);
         self.call(Op::ReleaseLease, release).await
+    }
+
+    async fn give_up_delivery(
+        &self,
+        id: &ApprovalId,
+        token: &TaskToken,
+        reason: &str,
+        now: i64,
+    ) -> Result<bool, HitlError> {
+        let give_up = self.store.give_up_delivery(id, token, reason, now);
+        self.call(Op::GiveUpDelivery, give_up).await
     }
 
     async fn claim_expiry(

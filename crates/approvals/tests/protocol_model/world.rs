@@ -40,6 +40,8 @@ pub struct StepFunctions {
     /// delivered, also when the Task had in fact timed out (Step Functions answers
     /// `TaskTimedOut` for both): the protocol's one blind spot, allowed by the invariants.
     pub taken_over: Vec<String>,
+    /// Tokens Step Functions refuses for good (its every call on them fails the same way).
+    pub refusing: Vec<String>,
 }
 
 impl StepFunctions {

@@ -128,3 +128,28 @@ fn a_failure_page_says_whether_the_click_was_taken() {
     assert!(unknown.html.contains("pressing the button again is safe"));
     assert!(!unknown.html.contains("not taken"));
 }
+
+#[test]
+fn a_decision_the_workflow_refused_for_good_is_never_shown_as_effective() {
+    // The person who decided, when Step Functions refused it for good as they clicked.
+    let page = render(&LinkView::Recorded {
+        record: decided_record(),
+        delivery: approvals::use_cases::Delivery::Refused,
+    });
+    assert!(page
+        .html
+        .contains("Not delivered: the workflow refused this decision"));
+    assert!(!page.html.contains("continues now") && !page.html.contains("is told"));
+    // Anyone else, later: the record says it was given up.
+    let mut record = decided_record();
+    record.delivery.failed = Some(approvals::DeliveryFailure {
+        reason: "Hitl.DependencyFailed: AccessDeniedException".into(),
+        at: NOW + 6,
+    });
+    let page = render(&LinkView::AlreadyDecided { record });
+    assert!(page.html.contains("id=\"not-delivered\""), "{}", page.html);
+    assert!(
+        !page.html.contains("AccessDenied"),
+        "the reason is for operators"
+    );
+}
