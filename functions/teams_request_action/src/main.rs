@@ -1,13 +1,16 @@
-//! Teams Request Action (`.waitForTaskToken`): stores a pending approval with the task token
-//! and posts an Adaptive Card whose Approve / Reject buttons open the signed, scanner-safe
-//! links, or, with named approvers, emails each their personal links (through the transport
-//! `EMAIL_TRANSPORT` names: SES, SMTP or Outlook) and posts a card
-//! that says who may decide; with `user` (an email address), sends the card with links bound to
-//! that person to their 1:1 chat with the bot instead. The Decision API resumes the execution
-//! when someone decides.
+//! Teams Request Action (`.waitForTaskToken`): stores a pending approval with the task token.
+//! With the bot configured and `conversationId` (a channel or group chat the bot is in) or
+//! `user`, the bot sends its card, whose `Action.Execute` buttons are decided in Teams as the
+//! signed-in person (the Decision API's `/teams/messages`). Otherwise it posts through the
+//! webhook an Adaptive Card whose Approve / Reject buttons open the signed, scanner-safe links,
+//! or, with named approvers, emails each their personal links (through the transport
+//! `EMAIL_TRANSPORT` names: SES, SMTP or Outlook) and posts a card that says who may decide.
+//! The Decision API resumes the execution when someone decides.
 
 use approvals::ports::EmailSender;
-use approvals::use_cases::teams::{request_action, ApproverMail, TeamsChat};
+use approvals::use_cases::teams::{
+    request_action, request_action_via_bot, ApproverMail, BotChat, TeamsChat, TeamsRequest,
+};
 use approvals::{Channel, HitlError};
 use aws_adapters::cold_start::ColdContext;
 use aws_adapters::sdk_config::{approval_store, LinkConfig};
@@ -19,12 +22,15 @@ use channels::teams::{AdaptiveCards, TeamsRequestActionInput, TeamsRequestAction
 use lambda_kit::http_client::open_connections;
 use lambda_kit::{correlation, now};
 use saas_adapters::mail::configured_sender;
+use saas_adapters::teams::bot::{BotSettings, TeamsBot};
 use saas_adapters::teams::destination::TeamsDestinations;
 
 struct Deps {
     links: LinkConfig,
     store: DynamoApprovalStore,
     teams: TeamsDestinations,
+    /// The bot, when configured: cards decided in Teams (`conversationId`, `user`).
+    bot: Option<TeamsBot>,
     sender: Box<dyn EmailSender>,
     sender_email: String,
 }
@@ -47,6 +53,14 @@ impl Dependencies for Deps {
             secret_text(secrets),
         )
         .await?;
+        let bot = match BotSettings::from_settings(settings)? {
+            None => None,
+            // TeamsDestinations checked that its secret is set.
+            Some(bot) => match secrets.optional_text(TEAMS_BOT_APP_SECRET).await? {
+                Some(secret) => Some(TeamsBot::new(bot, &secret)?),
+                None => None,
+            },
+        };
         // Their hosts are known once their secrets are read.
         let mut urls = mail.connection_urls;
         urls.extend(teams.connection_urls());
@@ -55,6 +69,7 @@ impl Dependencies for Deps {
             links: LinkConfig::load(secrets, settings).await?,
             store: approval_store(config, settings)?,
             teams,
+            bot,
             sender: mail.sender,
             sender_email,
         })
@@ -69,26 +84,43 @@ impl Task for Deps {
         &self,
         input: TeamsRequestActionInput,
     ) -> Result<TeamsRequestActionOutput, HitlError> {
-        let chat = TeamsChat {
-            messenger: &self.teams,
-            format: &AdaptiveCards,
+        let request = input.validate()?;
+        let approval_id = uuid::Uuid::new_v4().to_string();
+        let settings = self.links.settings(Channel::Teams);
+        let output = match self.bot_for(&request) {
+            Some(bot) => {
+                let chat = BotChat {
+                    bot,
+                    format: &AdaptiveCards,
+                };
+                let store = &self.store;
+                request_action_via_bot(request, &settings, store, chat, approval_id, now()).await?
+            }
+            None => {
+                let chat = TeamsChat {
+                    messenger: &self.teams,
+                    format: &AdaptiveCards,
+                };
+                let mail = ApproverMail {
+                    sender: &self.sender,
+                    from: &self.sender_email,
+                };
+                let store = &self.store;
+                request_action(request, &settings, store, chat, &mail, approval_id, now()).await?
+            }
         };
-        let output = request_action(
-            input.validate()?,
-            &self.links.settings(Channel::Teams),
-            &self.store,
-            chat,
-            &ApproverMail {
-                sender: &self.sender,
-                from: &self.sender_email,
-            },
-            uuid::Uuid::new_v4().to_string(),
-            now(),
-        )
-        .await?;
         correlation::approval_id(&output.approval_id);
         tracing::info!(approval_id = %output.approval_id, expires_at = %output.expires_at, "Teams approval requested; waiting");
         Ok(output)
+    }
+}
+
+impl Deps {
+    /// The bot, for a request it sends (to a conversation, or to `user`'s 1:1 chat). Without
+    /// the bot such a request goes to the webhook path, which refuses it naming what to set.
+    fn bot_for(&self, request: &TeamsRequest) -> Option<&TeamsBot> {
+        let through_bot = request.conversation_id.is_some() || request.user.is_some();
+        self.bot.as_ref().filter(|_| through_bot)
     }
 }
 

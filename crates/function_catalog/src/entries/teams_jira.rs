@@ -23,6 +23,28 @@ const TEAMS_REQUEST_FIRST: [Call; 3] = [
 ];
 const MARK_SENT: Call = sdk("DynamoDB UpdateItem: mark the card sent");
 const SMTP_ROUND: Call = call("SMTP message: a round", Worst::SmtpSend);
+/// Through the bot: an earlier attempt's record, then (once every approver is resolved) the
+/// request and its task token.
+const BOT_REQUEST_FIRST: [Call; 3] = [
+    sdk("DynamoDB GetItem: an earlier attempt"),
+    sdk("DynamoDB PutItem: the request, its approvers resolved"),
+    sdk("DynamoDB UpdateItem: attach the task token"),
+];
+const BOT_CARD: Call = call("Teams bot: send the card", Worst::TeamsBotSend);
+const KEEP_CARD: Call = sdk("DynamoDB UpdateItem: keep the card and what it shows");
+/// `teams::bot_card::resolved`: each approver looked up by the bot, one after the other.
+const RESOLVE: Call = call("Teams bot: resolve an approver", Worst::TeamsBotSend);
+
+/// The bot's card to a conversation with `MAX_APPROVERS` (50) approvers to resolve first.
+const BOT_CARD_TO_FIFTY: [Call; 55] = {
+    let mut calls = [RESOLVE; 55];
+    calls[0] = BOT_REQUEST_FIRST[0];
+    calls[51] = BOT_REQUEST_FIRST[1];
+    calls[52] = BOT_REQUEST_FIRST[2];
+    calls[53] = BOT_CARD;
+    calls[54] = KEEP_CARD;
+    calls
+};
 
 pub const TEAMS_REQUEST_ACTION: Function = Function {
     logical_id: "TeamsRequestActionFunction",
@@ -65,17 +87,23 @@ pub const TEAMS_REQUEST_ACTION: Function = Function {
             ],
         ),
         Budget::plain(
-            "user: the bot's 1:1 message",
+            "user: the bot's card in their 1:1 chat",
             &[
-                TEAMS_REQUEST_FIRST[0],
-                TEAMS_REQUEST_FIRST[1],
-                TEAMS_REQUEST_FIRST[2],
-                call("Teams bot 1:1 message", Worst::TeamsBotSend),
-                MARK_SENT,
+                BOT_REQUEST_FIRST[0],
+                RESOLVE,
+                BOT_REQUEST_FIRST[1],
+                BOT_REQUEST_FIRST[2],
+                BOT_CARD,
+                KEEP_CARD,
             ],
         ),
+        Budget::plain(
+            "conversationId: 50 named approvers resolved, the bot's card",
+            &BOT_CARD_TO_FIFTY,
+        ),
     ],
-    // teams::request_action (create_approval_links, email::send_email, post_once)
+    // teams::request_action (create_approval_links, email::send_email, post_once),
+    // teams::request_action_via_bot
     port_calls: &[
         "get",
         "create",
