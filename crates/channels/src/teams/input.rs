@@ -144,7 +144,7 @@ pub fn is_conversation_id(id: &str) -> bool {
     else {
         return false;
     };
-    id.len() <= MAX_CONVERSATION_ID_CHARS as usize
+    id.chars().count() <= MAX_CONVERSATION_ID_CHARS as usize
         && !name.is_empty()
         && !name
             .chars()
