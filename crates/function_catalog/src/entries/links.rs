@@ -34,6 +34,7 @@ pub(super) const WAIT_PORT_CALLS: &[&str] = &[
     "claim_delivery",
     "finish_delivery",
     "release_lease",
+    "give_up_delivery",
     "settle",
     "resume",
 ];
@@ -105,6 +106,7 @@ pub const DECISION_API: Function = Function {
         "claim_delivery",
         "finish_delivery",
         "release_lease",
+        "give_up_delivery",
         "settle",
         "resume",
         "message_updated",

@@ -158,6 +158,7 @@ pub const DECISION_RELAY: Function = Function {
         "claim_delivery",
         "finish_delivery",
         "release_lease",
+        "give_up_delivery",
         "settle",
         "reschedule",
         "resume",
