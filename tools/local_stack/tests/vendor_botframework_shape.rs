@@ -1,11 +1,13 @@
 //! The local stack's Bot Connector stand-in takes the requests Microsoft publishes and answers
 //! with the shapes Microsoft publishes (tests/fixtures/vendors/botframework, sources in that
-//! folder's README). The stand-in's own tests post bodies we wrote, like our adapter's: both
-//! could agree on a shape Teams never takes or never answers.
+//! folder's README), and the click it sends to the bot has the shape of Microsoft's published
+//! `adaptiveCard/action` invoke and activity envelopes. The stand-in's own tests post bodies
+//! we wrote, like our adapter's: both could agree on a shape Teams never takes or never sends.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use local_stack::standins::teams::bot::{local_directory, BotConfig, BOT_FRAMEWORK_SCOPE};
+use local_stack::standins::teams::conversations::DEFAULT_CHANNEL_ID;
 use local_stack::standins::teams::{TeamsStandIn, GRAPH_SCOPE};
 use serde_json::{json, Value};
 
@@ -66,6 +68,8 @@ struct Connector {
     teams: Arc<TeamsStandIn>,
     token: String,
     alice: String,
+    /// The activities the stand-in sent to the bot's messaging endpoint.
+    invokes: Arc<Mutex<Vec<Value>>>,
 }
 
 async fn token(base: &str, scope: &str) -> String {
@@ -90,19 +94,31 @@ async fn token(base: &str, scope: &str) -> String {
 
 /// The Teams stand-in with a bot, a Bot Connector token, and alice's object id (through Graph).
 async fn connector() -> Connector {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
     let config = BotConfig {
         app_id: APP.into(),
         app_secret: SECRET.into(),
         tenant_id: TENANT.into(),
         users: local_directory(),
+        messaging_url: format!("{origin}/bot-endpoint"),
+        public_url: format!("{origin}/_standins/teams"),
     };
     let teams = TeamsStandIn::new("graph-app", "graph-secret").with_bot(config);
-    let app = axum::Router::new().nest("/_standins/teams", teams.clone().router());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!(
-        "http://{}/_standins/teams/bot",
-        listener.local_addr().unwrap()
-    );
+    let invokes: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let log = invokes.clone();
+    let bot = move |axum::Json(activity): axum::Json<Value>| {
+        log.lock().unwrap().push(activity);
+        async {
+            axum::Json(
+                json!({"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": "ok"}),
+            )
+        }
+    };
+    let app = axum::Router::new()
+        .route("/bot-endpoint", axum::routing::post(bot))
+        .nest("/_standins/teams", teams.clone().router());
+    let base = format!("{origin}/_standins/teams/bot");
     tokio::spawn(async move { axum::serve(listener, app).await });
     let graph = token(&base, GRAPH_SCOPE).await;
     let alice: Value = reqwest::Client::new()
@@ -119,6 +135,7 @@ async fn connector() -> Connector {
         alice: alice["id"].as_str().unwrap().to_string(),
         base,
         teams,
+        invokes,
     }
 }
 
@@ -183,4 +200,79 @@ async fn the_published_message_activities_are_delivered_and_answered_with_an_id(
         messages[1]["text"],
         "Plain text is ok, but sometimes I long for more..."
     );
+}
+
+/// Microsoft's `adaptiveCard/action` invoke laid over its published envelope (the invoke
+/// example omits it: "other properties omitted for brevity"). Left out: the message's own
+/// fields (`text`, `textFormat`, its HTML attachment), the SSO retry's `value.authentication`
+/// (sent only when the card asks for single sign-on), and the example's data fields (the
+/// button's own: the stand-in sends our card's).
+fn published_invoke() -> Value {
+    let mut activity = fixture("message-received.json");
+    let invoke = fixture("adaptive-card-action-invoke.json");
+    let envelope = activity.as_object_mut().unwrap();
+    for own in ["text", "textFormat", "attachments"] {
+        envelope.remove(own);
+    }
+    for field in ["type", "name", "value"] {
+        envelope.insert(field.into(), invoke[field].clone());
+    }
+    activity["value"]
+        .as_object_mut()
+        .unwrap()
+        .remove("authentication");
+    activity["value"]["action"]["data"] = json!({});
+    activity
+}
+
+impl Connector {
+    /// Alice clicks the card's button `title` on the card `card` sent to `conversation`;
+    /// the activity the bot received.
+    async fn click(&self, conversation: &str, card: Value, title: &str) -> Value {
+        let message = json!({"type": "message", "attachments": [{"contentType": "application/vnd.microsoft.card.adaptive", "content": card}]});
+        let (status, sent) = self
+            .post(
+                &format!("conversations/{conversation}/activities"),
+                &message,
+            )
+            .await;
+        assert_eq!(status, 201, "{sent}");
+        let request = serde_json::from_value(json!({"user": "alice@example.com",
+            "conversationId": conversation, "activityId": sent["id"], "action": title}))
+        .unwrap();
+        let answer = self.teams.click(&request).await.unwrap();
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        self.invokes.lock().unwrap().pop().unwrap()
+    }
+}
+
+#[tokio::test]
+async fn the_click_the_stand_in_sends_has_the_shape_of_microsofts_invoke_activity() {
+    let connector = connector().await;
+    let (_, chat) = connector
+        .post("conversations", &connector.published_conversation_request())
+        .await;
+    let card = json!({"type": "AdaptiveCard", "version": "1.5", "body": [],
+        "actions": [{"type": "Action.Execute", "id": "b1", "title": "Approve", "verb": "decide",
+            "data": {"approvalId": "a-1"}}]});
+    let personal = connector
+        .click(chat["id"].as_str().unwrap(), card.clone(), "Approve")
+        .await;
+    let published = published_invoke();
+    assert_same_shape(&personal, &published, "1:1 invoke");
+    assert_eq!(
+        personal["value"]["action"]["data"],
+        json!({"approvalId": "a-1"})
+    );
+    assert_eq!(personal["conversation"]["conversationType"], "personal");
+
+    // In a channel, the conversation carries what Teams' published channel activity carries
+    // (its display name aside) and the team.
+    let channel = connector.click(DEFAULT_CHANNEL_ID, card, "Approve").await;
+    assert_same_shape(&channel, &published, "channel invoke");
+    let mut team = fixture("conversation-update-team-install.json");
+    team["conversation"].as_object_mut().unwrap().remove("name");
+    let published_channel = json!({"conversation": team["conversation"],
+        "channelData": {"tenant": team["channelData"]["tenant"], "team": {"id": ""}}});
+    assert_same_shape(&channel, &published_channel, "channel invoke");
 }

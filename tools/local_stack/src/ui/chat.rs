@@ -1,5 +1,6 @@
 //! The chat stand-ins as a person sees them: Slack messages (their buttons click as the chosen
-//! user), Teams cards and Jira issues. Built with `maud`: every text and value is escaped.
+//! user), Teams cards ([`super::teams`]) and Jira issues. Built with `maud`: every text and
+//! value is escaped.
 
 use maud::{html, Markup};
 use serde_json::Value;
@@ -183,70 +184,8 @@ fn slack_actions(
     (form, buttons.len())
 }
 
-/// Teams messages: the Adaptive Card's text, facts and link buttons.
-pub(super) fn teams_section(snapshot: &Value) -> Markup {
-    let messages = snapshot["messages"]
-        .as_array()
-        .or(snapshot.as_array())
-        .cloned()
-        .unwrap_or_default();
-    html! {
-        h2 id="teams" { "Microsoft Teams" }
-        @if messages.is_empty() {
-            p class="muted" { "No Teams message yet." }
-        }
-        @for m in messages.iter().rev() {
-            div class="card teams-message" {
-                @if m["via"] == "bot" {
-                    // A proactive 1:1 message from the bot: whose chat it is in.
-                    div class="muted" { "1:1 chat with " (str_of(&m["where"]["user"])) " (bot)" }
-                }
-                @match find_card(m) {
-                    Some(card) => { (teams_card(&card)) },
-                    None => { pre { (m.to_string()) } },
-                }
-            }
-        }
-    }
-}
-
-/// An Adaptive Card's text blocks, facts and link buttons.
-fn teams_card(card: &Value) -> Markup {
-    html! {
-        @for block in items(&card["body"]) {
-            @match str_of(&block["type"]) {
-                "TextBlock" => { div { (str_of(&block["text"])) } },
-                "FactSet" => {
-                    @for f in items(&block["facts"]) {
-                        div class="muted" { (str_of(&f["title"])) ": " (str_of(&f["value"])) }
-                    }
-                },
-                _ => {},
-            }
-        }
-        @for a in items(&card["actions"]) {
-            @if let Some(url) = a["url"].as_str() {
-                a class="teams-action" href=(url) { (a["title"].as_str().unwrap_or("Open")) }
-                " "
-            }
-        }
-    }
-}
-
-/// The Adaptive Card of a stored Teams message, wherever the stand-in keeps it.
-fn find_card(message: &Value) -> Option<Value> {
-    if message["type"] == "AdaptiveCard" {
-        return Some(message.clone());
-    }
-    match message {
-        Value::Object(map) => map.values().find_map(find_card),
-        Value::Array(items) => items.iter().find_map(find_card),
-        Value::String(s) if s.contains("AdaptiveCard") => serde_json::from_str::<Value>(s)
-            .ok()
-            .and_then(|v| find_card(&v)),
-        _ => None,
-    }
-}
+/// Teams messages, in their own file.
+pub(super) use super::teams::teams_section;
 
 pub(super) fn jira_section(snapshot: &Value) -> Markup {
     let issues = snapshot["issues"]

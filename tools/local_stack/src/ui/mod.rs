@@ -3,6 +3,7 @@
 
 mod chat;
 mod page;
+mod teams;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -97,6 +98,7 @@ impl Ui {
             ),
             ("POST", "/_local/slack/click") => self.click_slack(body).await,
             ("POST", "/_local/slack/submit") => self.submit_slack(body).await,
+            ("POST", "/_local/teams/click") => self.click_teams(body).await,
             // The processes of every function (tests read their environment).
             ("GET", "/_local/api/functions") => json_reply(StatusCode::OK, self.functions()),
             ("POST", "/_local/api/functions/recycle") => self.recycle_functions().await,

@@ -17,6 +17,8 @@ iframe{width:100%;height:260px;border:1px solid #eee;border-radius:6px;backgroun
 
 impl Ui {
     pub(super) async fn page(&self) -> String {
+        // Teams refreshes a bot card for the people it lists when they look at it.
+        self.standins.teams.refresh_views().await;
         let executions = self.executions_rows().await;
         let endpoints = serde_json::to_string_pretty(&self.endpoints).unwrap_or_default();
         html! {

@@ -9,7 +9,7 @@ use local_stack::smtp::SmtpServer;
 use local_stack::standins::jira::JiraStandIn;
 use local_stack::standins::outlook::OutlookStandIn;
 use local_stack::standins::slack::SlackStandIn;
-use local_stack::standins::teams::bot::{local_directory, BotConfig, LOCAL_TENANT_ID};
+use local_stack::standins::teams::bot::{BotConfig, LOCAL_TENANT_ID};
 use local_stack::standins::teams::TeamsStandIn;
 use local_stack::standins::StandIns;
 
@@ -80,12 +80,11 @@ pub fn standins(
             &format!("{api_url}/slack/interactions"),
         ),
         teams: TeamsStandIn::new(&secrets.graph_client_id, &secrets.graph_client_secret).with_bot(
-            BotConfig {
-                app_id: secrets.teams_bot_app_id.clone(),
-                app_secret: secrets.teams_bot_app_secret.clone(),
-                tenant_id: LOCAL_TENANT_ID.to_string(),
-                users: local_directory(),
-            },
+            BotConfig::for_stack(
+                &secrets.teams_bot_app_id,
+                &secrets.teams_bot_app_secret,
+                api_url,
+            ),
         ),
         jira: JiraStandIn::new(JIRA_EMAIL, &secrets.jira_api_token),
     }
@@ -145,6 +144,14 @@ pub fn template_overrides(
         (
             "TeamsBotGraphUrl",
             format!("{standins_url}/teams/bot/graph"),
+        ),
+        // TEAMS_BOT_OPENID_URL: the stand-in's Bot Framework OpenID metadata.
+        (
+            "TeamsBotOpenIdUrl",
+            format!(
+                "{standins_url}/teams{}",
+                local_stack::standins::teams::bot::OPENID_PATH
+            ),
         ),
     ]
     .into_iter()

@@ -11,8 +11,11 @@
 //!   /bot/graph/v1.0/users?$filter=mail eq '{address}'`: a Graph token or 401
 //!   `InvalidAuthenticationToken` (a Bot Connector token has the wrong audience); 404
 //!   `Request_ResourceNotFound` for nobody; any other `$filter` 400 `BadRequest`.
-//! - The directory: a few people, each with an object id, a sign-in name (UPN), a mail address
-//!   and whether the bot's app is installed for them (`POST /_control/bot/install`).
+//! - The directory: a few people, each with an object id, a sign-in name (UPN), a mail address,
+//!   a display name and whether the bot's app is installed for them (`POST
+//!   /_control/bot/install`).
+//! - The Bot Framework's side toward the bot (its signing keys, clicks): [`super::bot_framework`];
+//!   the channels and group chats the bot is in: [`super::conversations`].
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -27,6 +30,8 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
+use super::conversations::Conversation;
+use super::signing::BotSigner;
 use super::{TeamsStandIn, GRAPH_SCOPE};
 use crate::standins::identity::{self, graph_error};
 
@@ -38,17 +43,26 @@ pub struct BotUser {
     pub object_id: String,
     pub user_principal_name: String,
     pub mail: String,
+    /// What Teams shows (and sends as `from.name`).
+    pub name: String,
     /// Whether the app that holds the bot is installed for them (personal scope).
     pub installed: bool,
 }
 
 impl BotUser {
-    /// A person whose sign-in name is their mail address.
+    /// A person whose sign-in name is their mail address, named after it (`alice@…`: Alice).
     pub fn new(mail: &str, installed: bool) -> Self {
+        let local = mail.split('@').next().unwrap_or(mail);
+        let mut chars = local.chars();
+        let name = chars
+            .next()
+            .map(|c| c.to_uppercase().chain(chars).collect())
+            .unwrap_or_default();
         BotUser {
             object_id: uuid::Uuid::new_v4().to_string(),
             user_principal_name: mail.to_string(),
             mail: mail.to_string(),
+            name,
             installed,
         }
     }
@@ -72,31 +86,83 @@ pub fn local_directory() -> Vec<BotUser> {
     ]
 }
 
-/// The bot's registration and its tenant's directory.
+/// The bot's registration, its tenant's directory, and where the bot and the stand-in are.
 #[derive(Debug, Clone)]
 pub struct BotConfig {
     pub app_id: String,
     pub app_secret: String,
     pub tenant_id: String,
     pub users: Vec<BotUser>,
+    /// The bot's messaging endpoint, where clicks are sent (`{api}/teams/messages`).
+    pub messaging_url: String,
+    /// This stand-in's own base URL (`{api}/_standins/teams`): its Bot Connector (the
+    /// activities' `serviceUrl`) and its OpenID metadata are under it.
+    pub public_url: String,
 }
 
-/// What the bot side holds: its configuration, the tokens it issued per audience, the 1:1
-/// conversations it opened (conversation id → object id).
+impl BotConfig {
+    /// The local stack's bot: its tenant and directory, the HttpApi at `api_url` (its messaging
+    /// endpoint `POST /teams/messages`), the stand-in mounted at `{api_url}/_standins/teams`.
+    pub fn for_stack(app_id: &str, app_secret: &str, api_url: &str) -> Self {
+        BotConfig {
+            app_id: app_id.into(),
+            app_secret: app_secret.into(),
+            tenant_id: LOCAL_TENANT_ID.into(),
+            users: local_directory(),
+            messaging_url: format!("{api_url}/teams/messages"),
+            public_url: format!("{api_url}/_standins/teams"),
+        }
+    }
+
+    /// The Bot Connector's URL, as the activities' `serviceUrl` and the tokens' `serviceurl`
+    /// carry it (what `TEAMS_BOT_SERVICE_URL` points the bot at).
+    pub fn service_url(&self) -> String {
+        format!("{}/bot/connector/", self.public_url)
+    }
+
+    /// The OpenID metadata's URL (what `TEAMS_BOT_OPENID_URL` points the bot at).
+    pub fn openid_url(&self) -> String {
+        format!("{}{OPENID_PATH}", self.public_url)
+    }
+}
+
+/// Where the stand-in publishes its OpenID metadata, under its base URL (as
+/// `https://login.botframework.com/v1/.well-known/openidconfiguration`).
+pub const OPENID_PATH: &str = "/bot/openid/v1/.well-known/openidconfiguration";
+/// Where the stand-in publishes its keys (the metadata's `jwks_uri`).
+pub const JWKS_PATH: &str = "/bot/openid/v1/.well-known/keys";
+
+/// What the bot side holds: its configuration, the tokens it issued per audience, the
+/// conversations it can write to (by id), the keys it signs its requests to the bot with,
+/// and what each person sees of each card.
 pub struct Bot {
     pub(super) config: Mutex<BotConfig>,
     pub(super) connector_tokens: Mutex<HashMap<String, Instant>>,
     graph_tokens: Mutex<HashMap<String, Instant>>,
-    pub(super) conversations: Mutex<HashMap<String, String>>,
+    pub(super) conversations: Mutex<HashMap<String, Conversation>>,
+    pub(super) signer: BotSigner,
+    pub(super) views: Mutex<super::views::Views>,
+    pub(super) http: reqwest::Client,
 }
 
 impl Bot {
     pub fn new(config: BotConfig) -> Self {
+        let conversations = super::conversations::defaults(&config.users)
+            .into_iter()
+            .map(|c| (c.id.clone(), c))
+            .collect();
         Bot {
             config: Mutex::new(config),
             connector_tokens: Mutex::new(HashMap::new()),
             graph_tokens: Mutex::new(HashMap::new()),
-            conversations: Mutex::new(HashMap::new()),
+            conversations: Mutex::new(conversations),
+            // Two RSA keys per run; generating them fails only if the crypto library cannot.
+            signer: BotSigner::generate().expect("generate the stand-in's RSA signing keys"),
+            views: Mutex::new(Default::default()),
+            http: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(30))
+                .build()
+                .unwrap_or_default(),
         }
     }
 
@@ -121,19 +187,40 @@ pub(super) fn bearer_in(headers: &HeaderMap, tokens: &Mutex<HashMap<String, Inst
 }
 
 /// The bot's routes (under the Teams stand-in): `/bot/login/…`, `/bot/graph/…`,
-/// `/bot/connector/…`, `/_control/bot/install`.
+/// `/bot/connector/…`, `/bot/openid/…`, `/_control/bot/…`, `/_control/click`.
 pub(super) fn routes() -> Router<Arc<TeamsStandIn>> {
-    use super::bot_connector::{create_conversation, send_activity};
+    use super::bot_connector::{create_conversation, send_activity, update_activity};
+    use super::{bot_framework, conversations};
+    let connector = "/bot/connector/v3/conversations";
     Router::new()
         .route("/bot/login/{tenant}/oauth2/v2.0/token", post(token))
         .route("/bot/graph/v1.0/users", get(list_users))
         .route("/bot/graph/v1.0/users/{key}", get(get_user))
-        .route("/bot/connector/v3/conversations", post(create_conversation))
+        .route(connector, post(create_conversation))
         .route(
-            "/bot/connector/v3/conversations/{id}/activities",
+            &format!("{connector}/{{id}}/activities"),
             post(send_activity),
         )
+        .route(
+            &format!("{connector}/{{id}}/activities/{{activity_id}}"),
+            axum::routing::put(update_activity),
+        )
+        .route(
+            &format!("{connector}/{{id}}/members"),
+            get(conversations::members),
+        )
+        .route(
+            &format!("{connector}/{{id}}/members/{{member}}"),
+            get(conversations::member),
+        )
+        .route(OPENID_PATH, get(bot_framework::openid_configuration))
+        .route(JWKS_PATH, get(bot_framework::keys))
         .route("/_control/bot/install", post(install))
+        .route(
+            "/_control/bot/conversations",
+            post(conversations::create).get(conversations::list),
+        )
+        .route("/_control/click", post(bot_framework::click_route))
 }
 
 /// The bot of the stand-in, or a 404 when the local stack runs without one.

@@ -10,12 +10,18 @@
 //!   `BadArgument`, or 403 for another tenant. A person the app is not installed for: 403
 //!   `Forbidden` ("ForbiddenOperationException"). Else 201 `{"id": "a:…"}`, the same id for the
 //!   same person every time.
-//! - `POST /v3/conversations/{id}/activities`: an unknown conversation is 404
-//!   `ConversationNotFound`; a body over 100 KB 413 `MessageSizeTooBig`; an activity that is not
-//!   a `message` with text or Adaptive Card attachments (version 1.5 at most) 400 `BadArgument`;
-//!   the app removed since 403 `MessageWritesBlocked`; a forced rate limit 429 `Throttled`
-//!   with `Retry-After`. Else 201 `{"id"}`, and the message is in the Teams snapshot
-//!   (`"via": "bot"`, `"where": {"user", "conversationId"}`).
+//! - `POST /v3/conversations/{id}/activities` (a 1:1 chat, or a channel or group chat of
+//!   [`super::conversations`]): an unknown conversation is 404 `ConversationNotFound`; a body
+//!   over 100 KB 413 `MessageSizeTooBig` (Teams' current bot message limit; 28 KB is the
+//!   webhook's); an activity that is not a `message` with text or Adaptive Card attachments
+//!   (version 1.5 at most) 400 `BadArgument`; a 1:1 chat whose person removed the app 403
+//!   `MessageWritesBlocked`, a channel or group chat the bot is not in 403
+//!   `BotNotInConversationRoster`; a forced rate limit 429 `Throttled` with `Retry-After`.
+//!   Else 201 `{"id"}`, and the message is in the Teams snapshot (`"via": "bot"`, `"where":
+//!   {"conversationId", "conversationType", "name", "user" (1:1)}`, `"updates": 0`).
+//! - `PUT /v3/conversations/{id}/activities/{activityId}`: the same checks, and 404
+//!   `ActivityNotFound` for an activity the bot did not send there; else 200 `{"id"}`, the
+//!   snapshot's card is the new one (`"updates"` counts them).
 
 use std::sync::Arc;
 
@@ -28,13 +34,14 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use super::bot::{bearer_in, bot_of, Bot};
+use super::conversations::{Conversation, ConversationType};
 use super::webhook::CARD_CONTENT_TYPE;
 use super::{now_rfc3339, TeamsStandIn};
 
 /// What Teams takes in one bot message (the request body).
 pub const MAX_BOT_MESSAGE_BYTES: usize = 100 * 1024;
 
-fn connector_error(status: StatusCode, code: &str, message: &str) -> Response {
+pub(super) fn connector_error(status: StatusCode, code: &str, message: &str) -> Response {
     (
         status,
         Json(json!({"error": {"code": code, "message": message}})),
@@ -48,7 +55,10 @@ fn denied() -> Response {
 }
 
 /// The bot, if the request carries one of its Bot Connector tokens.
-fn authorized<'a>(teams: &'a TeamsStandIn, headers: &HeaderMap) -> Result<&'a Bot, Box<Response>> {
+pub(super) fn authorized<'a>(
+    teams: &'a TeamsStandIn,
+    headers: &HeaderMap,
+) -> Result<&'a Bot, Box<Response>> {
     let bot = bot_of(teams)?;
     match bearer_in(headers, &bot.connector_tokens) {
         true => Ok(bot),
@@ -127,10 +137,21 @@ pub(super) async fn create_conversation(
     };
     // One 1:1 conversation per person: the same id every time.
     let id = format!("a:1{}", object_id.replace('-', ""));
+    let name = bot
+        .user(&object_id, false)
+        .map(|u| u.mail)
+        .unwrap_or_default();
+    let conversation = Conversation {
+        id: id.clone(),
+        kind: ConversationType::Personal,
+        name,
+        members: vec![object_id],
+        bot_installed: true,
+    };
     bot.conversations
         .lock()
         .unwrap()
-        .insert(id.clone(), object_id);
+        .insert(id.clone(), conversation);
     (StatusCode::CREATED, Json(json!({"id": id}))).into_response()
 }
 
@@ -143,13 +164,15 @@ fn activity_contents(activity: &Value) -> anyhow::Result<(Option<Value>, Option<
         .as_array()
         .cloned()
         .unwrap_or_default();
-    if let Some(first) = attachments.first() {
-        if first["contentType"] != CARD_CONTENT_TYPE || first["content"]["type"] != "AdaptiveCard" {
+    for (i, attachment) in attachments.iter().enumerate() {
+        if attachment["contentType"] != CARD_CONTENT_TYPE
+            || attachment["content"]["type"] != "AdaptiveCard"
+        {
             return Err(anyhow!(
-                "attachments[0] must be an Adaptive Card ({CARD_CONTENT_TYPE})"
+                "attachments[{i}] must be an Adaptive Card ({CARD_CONTENT_TYPE})"
             ));
         }
-        let version = first["content"]["version"].as_str().unwrap_or("1.0");
+        let version = attachment["content"]["version"].as_str().unwrap_or("1.0");
         let parsed = version
             .split_once('.')
             .and_then(|(a, b)| Some((a.parse::<u32>().ok()?, b.parse::<u32>().ok()?)));
@@ -158,6 +181,8 @@ fn activity_contents(activity: &Value) -> anyhow::Result<(Option<Value>, Option<
                 "Adaptive Card version {version} is not supported (1.5 at most)"
             ));
         }
+    }
+    if let Some(first) = attachments.first() {
         return Ok((Some(first["content"].clone()), None));
     }
     match activity["text"].as_str().filter(|t| !t.trim().is_empty()) {
@@ -186,6 +211,52 @@ fn writes_blocked() -> Response {
     (StatusCode::FORBIDDEN, Json(blocked)).into_response()
 }
 
+/// Why the bot may not write to the conversation `id` now, if it may not; else the
+/// conversation and, for a 1:1 chat, its person's mail.
+fn writable(bot: &Bot, id: &str) -> Result<(Conversation, Option<String>), Box<Response>> {
+    let Some(conversation) = bot.conversation(id) else {
+        return Err(Box::new(connector_error(
+            StatusCode::NOT_FOUND,
+            "ConversationNotFound",
+            "Conversation not found.",
+        )));
+    };
+    if conversation.kind != ConversationType::Personal {
+        if !conversation.bot_installed {
+            return Err(Box::new(connector_error(
+                StatusCode::FORBIDDEN,
+                "BotNotInConversationRoster",
+                "The bot is not part of the conversation roster.",
+            )));
+        }
+        return Ok((conversation, None));
+    }
+    let member = conversation.members.first().cloned().unwrap_or_default();
+    match bot.user(&member, false) {
+        Some(user) if user.installed => Ok((conversation, Some(user.mail))),
+        _ => Err(Box::new(writes_blocked())),
+    }
+}
+
+/// The card (or text) of a request body the connector takes, or its refusal.
+fn checked_body(body: &[u8]) -> Result<(Option<Value>, Option<String>), Box<Response>> {
+    if body.len() > MAX_BOT_MESSAGE_BYTES {
+        return Err(Box::new(connector_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "MessageSizeTooBig",
+            "Message size too large.",
+        )));
+    }
+    let activity: Value = serde_json::from_slice(body).unwrap_or_default();
+    activity_contents(&activity).map_err(|problem| {
+        Box::new(connector_error(
+            StatusCode::BAD_REQUEST,
+            "BadArgument",
+            &problem.to_string(),
+        ))
+    })
+}
+
 pub(super) async fn send_activity(
     State(teams): State<Arc<TeamsStandIn>>,
     Path(conversation_id): Path<String>,
@@ -196,49 +267,72 @@ pub(super) async fn send_activity(
         Ok(bot) => bot,
         Err(response) => return *response,
     };
-    let Some(object_id) = bot
-        .conversations
-        .lock()
-        .unwrap()
-        .get(&conversation_id)
-        .cloned()
-    else {
-        return connector_error(
-            StatusCode::NOT_FOUND,
-            "ConversationNotFound",
-            "Conversation not found.",
-        );
+    let (conversation, user) = match writable(bot, &conversation_id) {
+        Ok(found) => found,
+        Err(response) => return *response,
     };
     let mut data = teams.data.lock().unwrap();
     if let Some(retry_after) = data.forced_rate_limit() {
         return throttled(retry_after);
     }
-    if body.len() > MAX_BOT_MESSAGE_BYTES {
-        return connector_error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "MessageSizeTooBig",
-            "Message size too large.",
-        );
-    }
-    let user = match bot.user(&object_id, false) {
-        Some(user) if user.installed => user,
-        _ => return writes_blocked(),
-    };
-    let activity: Value = serde_json::from_slice(&body).unwrap_or_default();
-    let (card, text) = match activity_contents(&activity) {
+    let (card, text) = match checked_body(&body) {
         Ok(contents) => contents,
-        Err(problem) => {
-            return connector_error(StatusCode::BAD_REQUEST, "BadArgument", &problem.to_string())
-        }
+        Err(response) => return *response,
     };
     let id = data.next_id();
+    let mut place = json!({"conversationId": conversation.id,
+        "conversationType": conversation.kind.as_str(), "name": conversation.name});
+    if let Some(mail) = user {
+        place["user"] = json!(mail);
+    }
     data.messages.push(json!({
         "id": id,
         "via": "bot",
-        "where": {"user": user.mail, "conversationId": conversation_id},
+        "where": place,
         "receivedAt": now_rfc3339(),
         "card": card,
         "text": text,
+        "updates": 0,
     }));
     (StatusCode::CREATED, Json(json!({"id": id}))).into_response()
+}
+
+/// `PUT /v3/conversations/{id}/activities/{activityId}`: the bot replaces its message.
+pub(super) async fn update_activity(
+    State(teams): State<Arc<TeamsStandIn>>,
+    Path((conversation_id, activity_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let bot = match authorized(&teams, &headers) {
+        Ok(bot) => bot,
+        Err(response) => return *response,
+    };
+    if let Err(response) = writable(bot, &conversation_id) {
+        return *response;
+    }
+    let mut data = teams.data.lock().unwrap();
+    if let Some(retry_after) = data.forced_rate_limit() {
+        return throttled(retry_after);
+    }
+    let (card, text) = match checked_body(&body) {
+        Ok(contents) => contents,
+        Err(response) => return *response,
+    };
+    let Some(message) = data.messages.iter_mut().find(|m| {
+        m["via"] == "bot"
+            && m["id"] == activity_id
+            && m["where"]["conversationId"] == conversation_id
+    }) else {
+        return connector_error(
+            StatusCode::NOT_FOUND,
+            "ActivityNotFound",
+            "The activity was not found in this conversation.",
+        );
+    };
+    message["card"] = json!(card);
+    message["text"] = json!(text);
+    message["updatedAt"] = json!(now_rfc3339());
+    message["updates"] = json!(message["updates"].as_u64().unwrap_or(0) + 1);
+    (StatusCode::OK, Json(json!({"id": activity_id}))).into_response()
 }

@@ -9,19 +9,24 @@ const SECRET: &str = "bot-secret";
 const TENANT: &str = "tenant-1";
 
 async fn serve() -> (String, Arc<TeamsStandIn>) {
+    serve_with_bot_at(None).await
+}
+
+/// The stand-in with a bot whose messaging endpoint is `messaging_url` (default: nowhere).
+async fn serve_with_bot_at(messaging_url: Option<String>) -> (String, Arc<TeamsStandIn>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
     let config = BotConfig {
         app_id: APP.into(),
         app_secret: SECRET.into(),
         tenant_id: TENANT.into(),
         users: local_directory(),
+        messaging_url: messaging_url.unwrap_or_else(|| format!("{origin}/nowhere")),
+        public_url: format!("{origin}/_standins/teams"),
     };
     let teams = TeamsStandIn::new("graph-app", "graph-secret").with_bot(config);
     let app = Router::new().nest("/_standins/teams", teams.clone().router());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!(
-        "http://{}/_standins/teams/bot",
-        listener.local_addr().unwrap()
-    );
+    let base = format!("{origin}/_standins/teams/bot");
     tokio::spawn(async move { axum::serve(listener, app).await });
     (base, teams)
 }

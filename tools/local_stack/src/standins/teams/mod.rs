@@ -23,16 +23,24 @@
 //!   "message": "Message POST is allowed in application-only context only for import
 //!   purposes. ..."}}`: Graph takes app-only channel and chat messages only to import history
 //!   into a team in migration mode. Nothing is stored.
-//! - A Bot Framework bot's proactive 1:1 messages (`TeamsStandIn::with_bot`): its token
-//!   endpoint, Graph's user lookup and the Bot Connector, in [`bot`] and [`bot_connector`];
-//!   what it delivers is in the same snapshot (`"via": "bot"`).
+//! - A Bot Framework bot (`TeamsStandIn::with_bot`): its token endpoint, Graph's user lookup
+//!   and the Bot Connector (1:1 chats, channels and group chats, sending and updating), in
+//!   [`bot`], [`bot_connector`] and [`conversations`]; what it delivers is in the same
+//!   snapshot (`"via": "bot"`, with what each person sees of it, `"views"`). The Bot
+//!   Framework's side toward the bot: its OpenID metadata and keys, and clicks as any person
+//!   of the tenant, signed or deliberately mis-signed ([`bot_framework`], [`signing`],
+//!   [`views`]).
 //! - Test hooks: `GET /_control/messages` (the snapshot), `POST /_control/rate-limit
 //!   {"count": N, "retryAfter": S}` (the next N webhook requests are answered 429 with
 //!   `Retry-After: S`), `POST /_control/reset`.
 
 pub mod bot;
 mod bot_connector;
+pub mod bot_framework;
+pub mod conversations;
 mod graph;
+pub mod signing;
+mod views;
 mod webhook;
 
 use crate::outbox::now_rfc3339;
@@ -141,9 +149,20 @@ impl TeamsStandIn {
     }
 
     /// Every message received, oldest first: `{"id", "via": "webhook", "where": {"webhookId"},
-    /// "receivedAt", "card"?, "text"?}`.
+    /// "receivedAt", "card"?, "text"?}`; the bot's (`"via": "bot"`) with `"updates"` and
+    /// `"views"` (object id → `{"card", "status", "body", "verb", "version"}`); with a bot,
+    /// `"bot": {"users", "conversations"}`.
     pub fn snapshot(&self) -> Value {
-        json!({"messages": self.data.lock().unwrap().messages})
+        let mut messages = self.data.lock().unwrap().messages.clone();
+        for m in messages.iter_mut().filter(|m| m["via"] == "bot") {
+            m["views"] = self.views_json(m["id"].as_str().unwrap_or_default());
+        }
+        let mut snapshot = json!({"messages": messages});
+        if let Some(bot) = self.bot.get() {
+            snapshot["bot"] =
+                json!({"users": bot.users_json(), "conversations": bot.conversations_json()});
+        }
+        snapshot
     }
 }
 
