@@ -9,7 +9,7 @@ use approvals::buttons::ButtonStyle;
 use approvals::ports::{CardRefusal, TeamsBotFormat};
 use approvals::AnswerKind;
 use channels::teams::universal::{
-    refresh_object_ids, refusal_text, set_refresh_user_ids, MAX_REFRESH_USERS,
+    refresh_object_ids, refusal_text, set_refresh_user_ids, BOT_CARD_VERSION, MAX_REFRESH_USERS,
 };
 use channels::teams::AdaptiveCards;
 use serde_json::{json, Value};
@@ -44,7 +44,12 @@ fn the_request_card_asks_with_approve_and_reject_as_universal_actions() {
         .bot_request_card(&default_links(), &facts(), None, &approvers())
         .unwrap();
     assert_eq!(card["type"], "AdaptiveCard");
-    assert_eq!(card["version"], "1.4", "Action.Execute needs 1.4");
+    // Teams: Universal Actions need 1.5; below it the card is not refreshed and its buttons
+    // may not render.
+    assert_eq!(
+        card["version"], "1.5",
+        "Universal Actions need 1.5 in Teams"
+    );
     assert_eq!(
         buttons(&card),
         [
@@ -241,7 +246,20 @@ fn the_outcome_card_keeps_the_request_drops_everything_clickable_and_ends_with_t
             .any(|t| t.contains("may decide") || t.starts_with("Asked when")),
         "what only held while pending is gone: {shown:?}"
     );
-    assert_eq!(card["version"], "1.4");
+    assert_eq!(card["version"], BOT_CARD_VERSION);
+}
+
+#[test]
+fn every_card_the_bot_answers_with_declares_1_5_even_over_a_card_shown_at_1_4() {
+    // A request card kept from before the bot's cards were 1.5.
+    let mut old = asked();
+    old["version"] = json!("1.4");
+    let outcome = AdaptiveCards.bot_outcome_card(&old, "Approved by Megan Bowen.");
+    assert_eq!(outcome["version"], "1.5", "{outcome}");
+    for shown in [Some(&old), None] {
+        let refused = AdaptiveCards.bot_refusal_card(shown, &CardRefusal::NotAllowed);
+        assert_eq!(refused["version"], "1.5", "{refused}");
+    }
 }
 
 #[test]

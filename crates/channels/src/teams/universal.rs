@@ -2,9 +2,15 @@
 //! buttons are `Action.Execute` (Teams sends each click to the bot's messaging endpoint as an
 //! `adaptiveCard/action` invoke carrying who clicked), and the cards a click is answered with.
 //!
-//! Version 1.4, the first with `Action.Execute` and `refresh`; no `Action.Submit` (Teams would
-//! send it as a message, not an invoke) and no `Action.OpenUrl` (a link cannot tell who opens
-//! it). The follow-up question is a card input (`followUp`): Teams merges input values into the
+//! Version 1.5 ([`BOT_CARD_VERSION`]), not the webhook cards' 1.4: Teams' "Work with Universal
+//! Actions for Adaptive Cards" (learn.microsoft.com/microsoftteams/platform/task-modules-and-cards/
+//! cards/universal-actions-for-adaptive-cards/work-with-universal-actions-for-adaptive-cards)
+//! says Universal Actions come with schema 1.5 and a card's `version` must be 1.5; below it, a
+//! card with `Action.Execute` or `refresh` is not refreshed and its `Action.Execute` may not
+//! render, depending on the client, unless each carries an `Action.Submit` fallback. Cards a
+//! bot sends render up to 1.5 in Teams (Copilot Studio's "Adaptive Cards overview": "Teams is
+//! also limited to version 1.5"). No `Action.Submit` (Teams would send it as a message, not an
+//! invoke) and no `Action.OpenUrl` (a link cannot tell who opens it). The follow-up question is a card input (`followUp`): Teams merges input values into the
 //! clicked action's `data`. A button after which the question is not asked does not take the
 //! input (`associatedInputs: none`), so a required answer does not block it.
 
@@ -27,6 +33,10 @@ pub const REFRESH_VERB: &str = "refresh";
 pub use approvals::use_cases::teams_card::FOLLOW_UP_INPUT;
 /// Teams shows a user-specific view (the card's `refresh`) to at most 60 users.
 pub const MAX_REFRESH_USERS: usize = 60;
+/// The version every card [`TeamsBotFormat`] renders declares (request, outcome, refusal):
+/// the first with Universal Actions in Teams. A Workflows webhook takes 1.4 at most
+/// ([`super::CARD_VERSION`]), so the two kinds of card differ.
+pub const BOT_CARD_VERSION: &str = "1.5";
 
 /// Ids of the elements that only make sense while the request is pending: the outcome and
 /// refusal cards drop them along with every input and action.
@@ -55,7 +65,7 @@ impl TeamsBotFormat for AdaptiveCards {
             .iter()
             .map(|c| decide_action(&links.approval_id, c, follow_up))
             .collect();
-        let mut card = adaptive_card(body, actions);
+        let mut card = bot_card(body, actions);
         if let Some(refresh) = refresh(&links.approval_id, refresh_for) {
             card["refresh"] = refresh;
         }
@@ -202,9 +212,10 @@ fn decide_action(approval_id: &str, choice: &ChoiceButton, follow_up: Option<&Fo
 }
 
 /// How `refresh.userIds` names an approver by what the request knows of them: the Teams MRI
-/// of an Entra user, `8:orgid:<object id>`. Microsoft's examples list the bot-scoped Teams
-/// user id instead (`29:…`, from the conversation's roster): an adapter that looks those up
-/// replaces these with [`refresh_object_ids`] and [`set_refresh_user_ids`].
+/// of an Entra user, `8:orgid:<object id>`. Microsoft's examples list the Teams user id the
+/// Bot Connector uses in that conversation instead (`29:…`, an activity's `from.id`): the bot
+/// adapter looks each approver up in the conversation it posts to and replaces these with
+/// [`refresh_object_ids`] and [`set_refresh_user_ids`] before posting.
 pub const ORGID_MRI_PREFIX: &str = "8:orgid:";
 
 /// `refresh` for the approvers, by MRI ([`ORGID_MRI_PREFIX`]), at most
@@ -252,15 +263,24 @@ pub fn set_refresh_user_ids(card: &mut Value, user_ids: &[String]) {
     }
 }
 
+/// An Adaptive Card at [`BOT_CARD_VERSION`].
+fn bot_card(body: Vec<Value>, actions: Vec<Value>) -> Value {
+    let mut card = adaptive_card(body, actions);
+    card["version"] = json!(BOT_CARD_VERSION);
+    card
+}
+
 /// `shown` with nothing left to click or type and without the pending note: no actions, no
 /// `refresh`, no inputs, no `selectAction`, wherever they are. A card that is not one (a
 /// corrupt record) becomes an empty card, so the line that follows is still shown.
 fn settled(shown: Option<&Value>) -> Value {
     let mut card = match shown {
         Some(card @ Value::Object(_)) => card.clone(),
-        _ => adaptive_card(Vec::new(), Vec::new()),
+        _ => bot_card(Vec::new(), Vec::new()),
     };
     if let Value::Object(map) = &mut card {
+        // A card shown before the bot's cards were 1.5 is settled as one of today's.
+        map.insert("version".into(), json!(BOT_CARD_VERSION));
         map.remove("refresh");
         strip(map);
         if !matches!(map.get("body"), Some(Value::Array(_))) {
