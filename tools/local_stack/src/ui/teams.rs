@@ -85,7 +85,10 @@ fn bot_message(m: &Value, bot: &Value) -> Markup {
     let version = m["updates"].as_u64().unwrap_or(0);
     let unknown_ids: Vec<&str> = items(&card["refresh"]["userIds"])
         .filter_map(Value::as_str)
-        .filter(|id| !items(&bot["users"]).any(|u| u["id"] == *id))
+        .filter(|id| {
+            !items(&bot["users"])
+                .any(|u| u["id"] == *id || id.strip_prefix("8:orgid:") == u["objectId"].as_str())
+        })
         .collect();
     html! {
         div class="muted" {
@@ -94,7 +97,7 @@ fn bot_message(m: &Value, bot: &Value) -> Markup {
         }
         @if !unknown_ids.is_empty() {
             div class="teams-warning" style="color:#b42318" {
-                "refresh.userIds lists ids that are no Teams user id (29:…), so Teams refreshes nobody for them: "
+                "refresh.userIds lists ids that are no user MRI (29:… or 8:orgid:…) of this tenant, so Teams refreshes nobody for them: "
                 (unknown_ids.join(", "))
             }
         }

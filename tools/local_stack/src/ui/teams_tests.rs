@@ -8,7 +8,7 @@ use super::*;
 
 fn snapshot() -> Value {
     let card = json!({"type": "AdaptiveCard", "version": "1.5",
-        "refresh": {"action": {"type": "Action.Execute", "verb": "refresh"}, "userIds": ["29:bob", "oid-alice"]},
+        "refresh": {"action": {"type": "Action.Execute", "verb": "refresh"}, "userIds": ["29:bob", "8:orgid:oid-alice", "oid-alice"]},
         "body": [{"type": "TextBlock", "text": "<b>Stop db-1?</b>"}, {"type": "Input.Text", "id": "followUp", "label": "Why?"}],
         "actions": [{"type": "Action.Execute", "title": "Approve", "verb": "decide", "data": {}}]});
     let answer =

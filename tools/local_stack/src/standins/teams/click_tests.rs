@@ -1,8 +1,7 @@
 //! A click reaches the bot's messaging endpoint as Teams sends it (signed, the clicker's
 //! identity, the card's action with the inputs merged), the card the bot answers is what the
-//! clicker then sees, the refresh goes only to the people the card lists, and the connector
-//! refuses what Teams refuses (another conversation's card, a bot not in the chat, a card
-//! Teams cannot show, an update of an unknown activity).
+//! clicker then sees, the refresh goes only to the people the card lists; the connector's
+//! refusals are in `connector_tests.rs`.
 
 use std::sync::Mutex;
 
@@ -17,6 +16,9 @@ use super::*;
 const APP: &str = "app-1";
 const SECRET: &str = "bot-secret";
 const TENANT: &str = "tenant-1";
+
+#[path = "connector_tests.rs"]
+mod connector;
 
 /// What the fake bot received: (authorization, activity).
 type Received = Arc<Mutex<Vec<(Option<String>, Value)>>>;
@@ -295,9 +297,12 @@ async fn refreshes_go_to_the_people_the_card_lists_once_per_version() {
     let stack = stack().await;
     let bob = stack.user("bob@example.com");
     let alice = stack.user("alice@example.com");
-    // Listing an object id instead of a Teams user id refreshes nobody, as in Teams.
+    let carol = stack.user("carol@example.com");
+    // Bob by his roster id, carol by her orgid MRI; alice's bare object id is no MRI and
+    // refreshes nobody.
     let user_ids = vec![
         bob["id"].as_str().unwrap().to_string(),
+        format!("8:orgid:{}", carol["objectId"].as_str().unwrap()),
         alice["objectId"].as_str().unwrap().to_string(),
     ];
     let id = stack
@@ -306,14 +311,21 @@ async fn refreshes_go_to_the_people_the_card_lists_once_per_version() {
     stack.teams.refresh_views().await;
     stack.teams.refresh_views().await;
     let sent = stack.received.lock().unwrap().clone();
-    assert_eq!(sent.len(), 1, "one refresh, for bob only");
-    assert_eq!(sent[0].1["from"]["aadObjectId"], bob["objectId"]);
+    let refreshed: Vec<&Value> = sent
+        .iter()
+        .map(|(_, a)| &a["from"]["aadObjectId"])
+        .collect();
+    assert_eq!(
+        refreshed,
+        [&bob["objectId"], &carol["objectId"]],
+        "once each"
+    );
     assert_eq!(
         sent[0].1["value"],
         json!({"action": {"type": "Action.Execute", "verb": "refresh",
         "data": {"approvalId": "a-1"}}, "trigger": "automatic"})
     );
-    // The bot updates the card: bob's view is stale, and he is refreshed again.
+    // The bot updates the card: bob's and carol's views are stale, they are refreshed again.
     let (status, _) = stack
         .connector(
             reqwest::Method::PUT,
@@ -323,94 +335,21 @@ async fn refreshes_go_to_the_people_the_card_lists_once_per_version() {
         .await;
     assert_eq!(status, 200);
     stack.teams.refresh_views().await;
-    assert_eq!(stack.received.lock().unwrap().len(), 2);
+    assert_eq!(stack.received.lock().unwrap().len(), 4);
     assert_eq!(stack.teams.snapshot()["messages"][0]["updates"], 1);
-}
-
-#[tokio::test]
-async fn the_connector_refuses_what_teams_refuses() {
-    let stack = stack().await;
-    let (status, created) = stack
-        .teams_control(
-            "/_control/bot/conversations",
-            json!({"type": "channel", "members": ["alice@example.com"], "botInstalled": false}),
-        )
+    // Without userIds Teams refreshes every member of a small conversation; with [] nobody.
+    let mut everyone = approval_card("1.5", vec![]);
+    everyone["refresh"]
+        .as_object_mut()
+        .unwrap()
+        .remove("userIds");
+    stack.send(DEFAULT_GROUP_CHAT_ID, everyone).await;
+    stack
+        .send(DEFAULT_GROUP_CHAT_ID, approval_card("1.5", vec![]))
         .await;
-    assert_eq!(status, 201, "{created}");
-    let elsewhere = created["id"].as_str().unwrap();
-    let (status, body) = stack
-        .post_card(elsewhere, approval_card("1.5", vec![]))
-        .await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (403, Some("BotNotInConversationRoster"))
-    );
-    let (status, body) = stack
-        .post_card("19:nope@thread.v2", approval_card("1.5", vec![]))
-        .await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (404, Some("ConversationNotFound"))
-    );
-    let (status, _) = stack
-        .post_card(DEFAULT_CHANNEL_ID, approval_card("1.6", vec![]))
-        .await;
-    assert_eq!(status, 400, "Teams shows Adaptive Cards up to 1.5");
-    let (status, _) = stack
-        .post_card(DEFAULT_CHANNEL_ID, json!({"type": "HeroCard"}))
-        .await;
-    assert_eq!(status, 400);
-
-    let id = stack
-        .send(DEFAULT_CHANNEL_ID, approval_card("1.5", vec![]))
-        .await;
-    let (status, body) = stack
-        .put_card(
-            format!("{DEFAULT_CHANNEL_ID}/activities/999"),
-            approval_card("1.5", vec![]),
-        )
-        .await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (404, Some("ActivityNotFound"))
-    );
-    let (status, _) = stack
-        .put_card(
-            format!("{DEFAULT_GROUP_CHAT_ID}/activities/{id}"),
-            approval_card("1.5", vec![]),
-        )
-        .await;
-    assert_eq!(status, 404, "the activity is in another conversation");
-    let (status, _) = stack
-        .put_card(
-            format!("{DEFAULT_CHANNEL_ID}/activities/{id}"),
-            approval_card("2.0", vec![]),
-        )
-        .await;
-    assert_eq!(status, 400);
-    assert_eq!(
-        stack.teams.snapshot()["messages"][0]["updates"],
-        0,
-        "nothing was updated"
-    );
-
-    // Only members click, only buttons the card shows.
-    let mut request = click("alice@example.com", elsewhere, &id);
-    request.verb = Some("decide".into());
-    assert_eq!(
-        stack.teams.click(&request).await.unwrap_err().0,
-        StatusCode::NOT_FOUND
-    );
-    let mut request = click("alice@example.com", DEFAULT_CHANNEL_ID, &id);
-    request.action = Some("Delete everything".into());
-    assert_eq!(
-        stack.teams.click(&request).await.unwrap_err().0,
-        StatusCode::CONFLICT
-    );
-    assert!(
-        stack.received.lock().unwrap().is_empty(),
-        "nothing reached the bot"
-    );
+    stack.teams.refresh_views().await;
+    let members = local_directory().len();
+    assert_eq!(stack.received.lock().unwrap().len(), 4 + members);
 }
 
 impl Stack {

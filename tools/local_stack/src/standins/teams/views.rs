@@ -1,8 +1,11 @@
 //! What each person sees of each card the bot sent, as Teams shows it: the card as sent (its
 //! latest update), or, for one person, the card the bot answered their click or refresh with,
 //! until the bot updates the message. Teams refreshes a card by itself (an invoke with
-//! `trigger: "automatic"`) for the people its `refresh.userIds` lists, by their Teams user id
-//! (`29:…`), when they see it: here when the page is shown ([`TeamsStandIn::refresh_views`]).
+//! `trigger: "automatic"`) when a person sees it: here when the page is shown
+//! ([`TeamsStandIn::refresh_views`]). For whom, as Microsoft documents `refresh.userIds`: the
+//! people it lists by user MRI (the bot-scoped `29:…` id of the roster, as Microsoft's samples
+//! list them, or `8:orgid:<object id>`; a bare object id is no MRI and refreshes nobody); all
+//! members of a conversation of at most 60 when `userIds` is left out; nobody for `[]`.
 
 use std::collections::HashMap;
 
@@ -144,12 +147,11 @@ impl TeamsStandIn {
         let messages = self.data.lock().unwrap().messages.clone();
         let mut due = Vec::new();
         for m in messages.iter().filter(|m| m["via"] == "bot") {
-            let user_ids: Vec<&str> = m["card"]["refresh"]["userIds"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .collect();
+            let refresh = &m["card"]["refresh"];
+            if !refresh.is_object() {
+                continue;
+            }
+            let user_ids = refresh["userIds"].as_array();
             let conversation_id = m["where"]["conversationId"].as_str().unwrap_or_default();
             let activity_id = m["id"].as_str().unwrap_or_default();
             let version = m["updates"].as_u64().unwrap_or(0);
@@ -161,7 +163,7 @@ impl TeamsStandIn {
             for oid in conversation
                 .members
                 .iter()
-                .filter(|oid| user_ids.contains(&teams_user_id(oid).as_str()))
+                .filter(|oid| refreshed_for(user_ids, oid, conversation.members.len()))
             {
                 if of_message.get(oid).is_some_and(|v| v.version == version) {
                     continue;
@@ -184,3 +186,17 @@ impl TeamsStandIn {
         due
     }
 }
+
+/// Whether Teams refreshes a card whose `refresh.userIds` is `user_ids` for the member
+/// `object_id` of a conversation of `members` people.
+fn refreshed_for(user_ids: Option<&Vec<Value>>, object_id: &str, members: usize) -> bool {
+    match user_ids {
+        None => members <= MAX_AUTOMATIC_REFRESH_MEMBERS,
+        Some(ids) => ids.iter().filter_map(Value::as_str).any(|id| {
+            id == teams_user_id(object_id) || id.strip_prefix("8:orgid:") == Some(object_id)
+        }),
+    }
+}
+
+/// Teams refreshes a card without `userIds` for everyone only in conversations this small.
+const MAX_AUTOMATIC_REFRESH_MEMBERS: usize = 60;
