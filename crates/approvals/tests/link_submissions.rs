@@ -3,7 +3,7 @@
 //! again, is answered "recorded" when it was; only a click known not to be recorded is told to
 //! try again. And a name typed on a shared link is refused when it holds control characters.
 
-use approvals::ports::ApprovalStore;
+use approvals::ports::{ApprovalStore, DecisionWrite};
 use approvals::testing::{FakeResumer, InstrumentedStore, WriteFault};
 use approvals::use_cases::{decide, view_link, ClientInfo, Delivery, FormField, LinkView};
 use approvals::{ApprovalRecord, Channel, Decision, LinkSigner};
@@ -147,6 +147,44 @@ async fn only_a_click_known_not_recorded_is_told_to_try_again() {
     let view = w.post(&form).await;
     assert!(matches!(view, LinkView::Unconfirmed { .. }), "{view:?}");
     assert_eq!(view.status(), 503);
+}
+
+#[tokio::test]
+async fn a_click_whose_write_lands_later_is_never_told_not_taken_and_its_form_again_is_that_decision(
+) {
+    let w = world().await;
+    let form = w.page_form("name=Dana&comment=ok").await;
+    // The write times out; the read right after it does not see it; it lands later.
+    w.fail_writes(WriteFault::LandsLater);
+    let view = w.post(&form).await;
+    let LinkView::Unconfirmed { resubmit, .. } = &view else {
+        panic!("never 'not taken' for a write that may still land: {view:?}")
+    };
+    let resubmit = resubmit.clone().expect("the same form, to submit again");
+    assert_eq!(resubmit.approval_id, "a-1");
+    let landed = w.store.land_late_write().await.unwrap();
+    assert!(matches!(landed, DecisionWrite::Recorded(_)), "{landed:?}");
+    // The person submits the form the page gave back: the same decision, not "already decided".
+    w.fail_writes(WriteFault::None);
+    let again: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&resubmit.fields)
+        .finish();
+    let view = w.post(&again).await;
+    let LinkView::Recorded { record, delivery } = &view else {
+        panic!("the same form again is that same decision: {view:?}")
+    };
+    let decided = record.decision.as_ref().unwrap();
+    assert_eq!(decided.decided_by.name, "Dana");
+    assert_eq!(decided.comment.as_deref(), Some("ok"));
+    assert_eq!(
+        *delivery,
+        Delivery::Delivered,
+        "and the workflow is told now"
+    );
+    assert_eq!(w.resumed(), 1);
+    // Going back and submitting the page as it was is the same decision too.
+    let view = w.post(&form).await;
+    assert!(matches!(view, LinkView::Recorded { .. }), "{view:?}");
 }
 
 #[tokio::test]

@@ -78,6 +78,30 @@ fn stopped_line(stopped_at: Option<i64>) -> String {
     }
 }
 
+/// The decision write's answer was lost and could not be confirmed either way. The same form
+/// comes back to submit again (its submission id makes it the same decision), never a new one:
+/// going back could load a fresh page with another submission id, which a late-landing first
+/// write would then answer "already decided".
+fn unconfirmed_page(resubmit: Option<&approvals::use_cases::Resubmit>) -> String {
+    layout(
+        "Not confirmed",
+        html! {
+            h1 id="unconfirmed" { "We couldn't confirm your decision" }
+            p { "It may or may not have been recorded. Submitting the same decision again is safe: if it was recorded, the page then says so; it is never recorded twice." }
+            @if let Some(form) = resubmit {
+                form method="post" action=(form.approval_id) {
+                    @for (name, value) in &form.fields {
+                        input type="hidden" name=(name) value=(value);
+                    }
+                    button type="submit" id="resubmit" class="neutral" { "Submit the same decision again" }
+                }
+            } @else {
+                p class="muted" { "Open the link again in a moment: the page then shows whether it was recorded." }
+            }
+        },
+    )
+}
+
 /// A decision Step Functions refused for good: recorded, and it changed nothing.
 const NOT_DELIVERED: &str = "Not delivered: the workflow refused this decision, so it changed nothing. Tell whoever runs this workflow; the reason is in its logs.";
 
@@ -203,13 +227,7 @@ fn notice_page(view: &LinkView) -> String {
                 p { "The service did not take your click just now; nothing was recorded. Please open the link again in a moment." }
             },
         ),
-        LinkView::Unconfirmed { .. } => layout(
-            "Not confirmed",
-            html! {
-                h1 id="unconfirmed" { "We couldn't confirm your decision" }
-                p { "It may or may not have been recorded. Going back and pressing the button again is safe: if your decision was recorded, the page then says so; it is never recorded twice." }
-            },
-        ),
+        LinkView::Unconfirmed { resubmit, .. } => unconfirmed_page(resubmit.as_ref()),
         // NotFound, and the views `render` draws itself (never passed here).
         _ => layout(
             "Unknown request",

@@ -275,6 +275,14 @@ fn views(f: &Fields, shape: Shape) -> Vec<LinkView> {
         },
         LinkView::Unconfirmed {
             reason: f.reason.clone(),
+            resubmit: Some(approvals::use_cases::Resubmit {
+                approval_id: f.param.clone(),
+                fields: vec![
+                    ("submission".into(), f.submission.clone()),
+                    ("name".into(), f.name.clone()),
+                    ("comment".into(), f.comment.clone()),
+                ],
+            }),
         },
         LinkView::NotFound,
     ]

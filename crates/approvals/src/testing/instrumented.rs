@@ -18,11 +18,16 @@ pub enum WriteFault {
     None,
     /// The write lands, then its answer is lost (a timeout after DynamoDB applied it).
     LostAnswer,
-    /// The write fails before anything is stored (a throttle, a timeout before it arrived).
+    /// The write is refused before anything is stored, and DynamoDB says so (a validation
+    /// error, access denied): known not to be recorded.
     NotWritten,
-    /// The write fails before anything is stored, and every read after it fails too: whether
-    /// it landed cannot be learnt.
+    /// The write times out before anything is stored, and every read after it fails too:
+    /// whether it landed cannot be learnt.
     Unreachable,
+    /// The write times out before anything is stored, and lands later (DynamoDB still applies
+    /// a write its caller gave up on): a read right after it does not see it.
+    /// [`InstrumentedStore::land_late_write`] applies it.
+    LandsLater,
 }
 
 #[derive(Default)]
@@ -33,6 +38,8 @@ pub struct InstrumentedStore {
     pub write_fault: Mutex<WriteFault>,
     /// Every read fails while set.
     pub reads_fail: AtomicBool,
+    /// A write that timed out and has not landed yet (`WriteFault::LandsLater`).
+    late_write: Mutex<Option<(ApprovalId, RecordedDecision, i64)>>,
 }
 
 impl InstrumentedStore {
@@ -42,6 +49,14 @@ impl InstrumentedStore {
             self.reads.swap(0, Ordering::SeqCst),
             self.writes.swap(0, Ordering::SeqCst),
         )
+    }
+
+    /// Lands the write that timed out under `WriteFault::LandsLater`, as DynamoDB would apply
+    /// it: with its own conditions, at the time it was sent.
+    pub async fn land_late_write(&self) -> Result<DecisionWrite, HitlError> {
+        let late = self.late_write.lock().unwrap().take();
+        let (id, decision, now) = late.expect("a write that lands later");
+        self.inner.record_decision(&id, &decision, now).await
     }
 
     fn read(&self) -> Result<(), HitlError> {
@@ -57,8 +72,9 @@ impl InstrumentedStore {
     }
 }
 
+/// A timeout: transient, as the DynamoDB adapter classifies one (it may have landed).
 fn timed_out() -> HitlError {
-    HitlError::dependency("DynamoDB", "the call timed out")
+    HitlError::transient("DynamoDB", "the call timed out")
 }
 
 #[async_trait]
@@ -98,7 +114,15 @@ impl ApprovalStore for InstrumentedStore {
                     .await?;
                 Err(timed_out())
             }
-            WriteFault::NotWritten => Err(timed_out()),
+            WriteFault::NotWritten => Err(HitlError::dependency(
+                "DynamoDB",
+                "ValidationException: refused before anything was stored",
+            )),
+            WriteFault::LandsLater => {
+                let late = (approval_id.clone(), decision.clone(), now);
+                *self.late_write.lock().unwrap() = Some(late);
+                Err(timed_out())
+            }
             WriteFault::Unreachable => {
                 self.reads_fail.store(true, Ordering::SeqCst);
                 Err(timed_out())

@@ -71,12 +71,23 @@ pub enum LinkView {
     Unavailable {
         reason: String,
     },
-    /// The decision write failed and reading the record back failed too: whether this click
-    /// was recorded is unknown. Submitting the same form again is safe: if it was recorded,
-    /// the answer then says so.
+    /// The decision write failed in a way that may still land (a timeout, a 5xx), and reading
+    /// the record back could not confirm it either way (it failed, or the write had not landed
+    /// yet): whether this click was recorded is unknown. Submitting the same form again is
+    /// safe: its submission id makes it the same decision, answered "recorded" if the first
+    /// landed. `resubmit` is that same form, when it carried a submission id.
     Unconfirmed {
         reason: String,
+        resubmit: Option<Resubmit>,
     },
+}
+
+/// The very form that was submitted (its signed link, submission id and what was typed), to
+/// submit again as is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resubmit {
+    pub approval_id: String,
+    pub fields: Vec<(String, String)>,
 }
 
 /// What the person typed on the confirmation page, shown again when their answer is refused.
@@ -284,29 +295,36 @@ async fn decided(
     LinkView::Recorded { record, delivery }
 }
 
-/// The decision write failed, perhaps after it landed (a timeout): one consistent read says
-/// whether this submission was recorded. Only a click known not to be recorded is told to try
-/// again.
+/// The decision write failed, perhaps after it landed, or to land later (a timeout: DynamoDB
+/// may still apply a write whose caller gave up on it): one consistent read says whether this
+/// submission was recorded. Only a click known not to be recorded (a refusal, not a timeout)
+/// is told it was not taken; one that may still land is told we could not confirm it, with the
+/// same form to submit again.
 async fn after_failed_write(
     approval_id: &str,
-    submission: Option<&str>,
+    form_body: &str,
     failure: HitlError,
     store: &dyn Approvals,
     resumer: &dyn WorkflowResumer,
     now: i64,
 ) -> LinkView {
+    let submission = form::submission_id(form_body);
+    let unconfirmed = |reason: String| LinkView::Unconfirmed {
+        reason,
+        resubmit: form::resubmit(approval_id, form_body),
+    };
     match store.get(&ApprovalId::from(approval_id)).await {
         Ok(Some(record)) if record.decision.is_some() => {
-            let theirs = same_submission(&record, submission);
+            let theirs = same_submission(&record, submission.as_deref());
             decided(record, theirs, store, resumer, now).await
         }
+        // Not there yet, but a timed-out write may still land: it is not known "not taken".
+        Ok(Some(_)) if failure.is_transient() => unconfirmed(failure.to_string()),
         Ok(Some(_)) => LinkView::Unavailable {
             reason: failure.to_string(),
         },
         Ok(None) => LinkView::NotFound,
-        Err(err) => LinkView::Unconfirmed {
-            reason: format!("{failure}; reading it back: {err}"),
-        },
+        Err(err) => unconfirmed(format!("{failure}; reading it back: {err}")),
     }
 }
 
@@ -373,6 +391,6 @@ pub async fn decide(
             kept: true,
         },
         Ok(DecisionWrite::NotFound) => LinkView::NotFound,
-        Err(err) => after_failed_write(approval_id, submission, err, store, resumer, now).await,
+        Err(err) => after_failed_write(approval_id, form_body, err, store, resumer, now).await,
     }
 }

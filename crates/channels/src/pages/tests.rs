@@ -123,10 +123,41 @@ fn a_failure_page_says_whether_the_click_was_taken() {
     });
     assert_eq!(not_taken.status, 503);
     assert!(not_taken.html.contains("Your click was not taken"));
-    let unknown = render(&LinkView::Unconfirmed { reason });
+    let unknown = render(&LinkView::Unconfirmed {
+        reason,
+        resubmit: Some(approvals::use_cases::Resubmit {
+            approval_id: "a-1".into(),
+            fields: vec![
+                ("sig".into(), "s1g".into()),
+                ("submission".into(), "5ub".into()),
+                ("name".into(), "Dana".into()),
+            ],
+        }),
+    });
     assert_eq!(unknown.status, 503);
-    assert!(unknown.html.contains("pressing the button again is safe"));
-    assert!(!unknown.html.contains("not taken"));
+    let html = &unknown.html;
+    assert!(html.contains("couldn't confirm your decision"), "{html}");
+    assert!(html.contains("Submitting the same decision again is safe"));
+    for never in [
+        "not taken",
+        "Try again",
+        "try again",
+        "nothing was recorded",
+    ] {
+        assert!(
+            !html.contains(never),
+            "{never:?} for a click that may be recorded"
+        );
+    }
+    // The same form comes back, submission id and all, so a second submission is the same.
+    assert!(
+        html.contains("<form method=\"post\" action=\"a-1\">"),
+        "{html}"
+    );
+    for (name, value) in [("sig", "s1g"), ("submission", "5ub"), ("name", "Dana")] {
+        let hidden = format!("<input type=\"hidden\" name=\"{name}\" value=\"{value}\">");
+        assert!(html.contains(&hidden), "{hidden} in {html}");
+    }
 }
 
 #[test]

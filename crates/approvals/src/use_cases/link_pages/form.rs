@@ -159,3 +159,28 @@ pub(super) fn decision_from_form(
         submission_id: submission_id(form_body),
     })
 }
+
+/// The submitted form again, field for field, when it carries a submission id (without one, a
+/// second submission could not be told apart from somebody else's).
+pub(super) fn resubmit(approval_id: &str, form_body: &str) -> Option<super::Resubmit> {
+    let submission = submission_id(form_body)?;
+    let params = crate::approval_links::LinkParams::from_urlencoded(form_body);
+    let typed = typed(form_body);
+    let mut fields: Vec<(String, String)> = params
+        .fields()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    fields.push((SUBMISSION_FIELD.to_string(), submission));
+    for (name, value) in [
+        ("name", typed.name),
+        ("comment", typed.comment),
+        ("answer", typed.answer),
+    ] {
+        fields.extend(value.map(|v| (name.to_string(), v)));
+    }
+    Some(super::Resubmit {
+        approval_id: approval_id.to_string(),
+        fields,
+    })
+}
