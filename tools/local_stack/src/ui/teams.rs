@@ -167,10 +167,13 @@ fn card_view(card: &Value, clicker: Option<&Clicker>) -> Markup {
             }
         }
     };
-    let Some(c) = clicker else { return body };
     let buttons: Vec<&Value> = items(&card["actions"])
         .filter(|a| a["type"] == "Action.Execute")
         .collect();
+    // A settled card has nothing to click: no form.
+    let Some(c) = clicker.filter(|_| !buttons.is_empty() || card["refresh"].is_object()) else {
+        return body;
+    };
     html! {
         form method="post" action="/_local/teams/click" class="teams-card" {
             input type="hidden" name="conversationId" value=(c.conversation);
