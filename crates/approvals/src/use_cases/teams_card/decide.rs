@@ -157,9 +157,15 @@ async fn delivered(
     now: i64,
 ) -> Value {
     tracing::info!(approval_id = %record.approval_id, "decision recorded from a Teams card");
-    if deliver_decision(&record, store, resumer, now).await == DeliveryOutcome::Late {
+    match deliver_decision(&record, store, resumer, now).await {
         // The Task had stopped waiting (timed out, stopped): the card says so.
-        record.delivery.late_at = Some(now);
+        DeliveryOutcome::Late => record.delivery.late_at = Some(now),
+        // Step Functions refused it for good: the card never shows it as effective.
+        DeliveryOutcome::GaveUp => {
+            let reason = "Step Functions refused the decision".to_string();
+            record.delivery.failed = Some(crate::DeliveryFailure { reason, at: now });
+        }
+        _ => {}
     }
     Card { record, ..card }.outcome(now)
 }

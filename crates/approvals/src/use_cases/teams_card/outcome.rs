@@ -10,10 +10,15 @@ use crate::ports::{OutcomeNotifier, TeamsBot, TeamsBotFormat};
 use crate::{ApprovalRecord, HitlError, RecordedDecision};
 
 /// The line a bot card ends with once the outcome is final: who decided what and when (and
-/// that it came too late when the Task had stopped waiting), or that it expired unanswered.
+/// that it changed nothing when the Task had stopped waiting or Step Functions refused it for
+/// good: never shown as effective then), or that it expired unanswered.
 /// Empty while the request is open.
 pub fn outcome_line(record: &ApprovalRecord, now: i64) -> String {
     match &record.decision {
+        Some(decision) if record.delivery.failed.is_some() => format!(
+            "{} Not delivered: the workflow refused this decision, so it changed nothing. Its operators have the reason.",
+            decided_line(decision)
+        ),
         Some(decision) if record.delivery.late_at.is_some() => format!(
             "{} Too late: the workflow had already stopped waiting, so this changed nothing.",
             decided_line(decision)

@@ -8,6 +8,7 @@ use crate::ports::{ApprovalStore, DeliveryStore};
 use crate::testing::{FakeResumer, FakeStore, FakeTeamsBot, FakeTeamsBotFormat};
 use crate::{ApprovalRecord, Channel, FollowUp, MessageRef, TeamsUser};
 
+mod delivery;
 mod races;
 
 const CONVERSATION: &str = "19:abc@thread.tacv2";
