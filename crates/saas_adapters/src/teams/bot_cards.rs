@@ -9,6 +9,15 @@
 //!   activity id, kept as the card's [`MessageRef`] `ts`. To a person: their 1:1 conversation
 //!   (`POST {serviceUrl}/v3/conversations`, kept per object id), then the same post. A post is
 //!   not repeated after an ambiguous failure (`Teams.Unconfirmed`).
+//! - Before a card with a `refresh` is posted, each approver it lists (by Entra object id,
+//!   `8:orgid:<oid>`) is looked up in the conversation it goes to: `GET {serviceUrl}/v3/
+//!   conversations/{id}/members/{oid}` (Teams takes a member's Teams user id, sign-in name or
+//!   Entra object id there: "Get Teams specific context for your bot", Get single member
+//!   details, learn.microsoft.com/microsoftteams/platform/bots/how-to/get-teams-context), and
+//!   `refresh.userIds` lists the members' `id`s (`29:…`, what an activity's `from.id` holds and
+//!   what Teams' Universal Actions examples list). One after the other, on the send's deadline.
+//!   An approver who is not in the conversation (404) could not see the card:
+//!   `Teams.UserNotFound`, before anything is posted. In a 1:1 chat the person is the member.
 //! - An update: `PUT {serviceUrl}/v3/conversations/{id}/activities/{activityId}` with
 //!   `{type: message, id, attachments}`; idempotent, so retried after a 5xx. The card gone
 //!   (404) is `Teams.MessageNotFound` (nothing left to update), the bot removed (403)
@@ -17,13 +26,14 @@
 use approvals::ports::{BotConversation, TeamsBot as TeamsBotPort};
 use approvals::{HitlError, MessageRef, TeamsUser};
 use async_trait::async_trait;
+use channels::teams::universal::{refresh_object_ids, set_refresh_user_ids};
 use channels::teams::webhook_envelope;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use serde_json::{json, Value};
 use std::time::Instant;
 
 use super::TeamsBot;
-use crate::service_calls::Repeat;
+use crate::service_calls::{Repeat, Reply};
 use crate::teams::bot_errors::{self as errors, Addressee, BotCall};
 use crate::teams::{TeamsError, TeamsErrorKind};
 
@@ -61,9 +71,16 @@ impl TeamsBotPort for TeamsBot {
 
     async fn send_card(&self, to: &BotConversation, card: &Value) -> Result<MessageRef, HitlError> {
         let deadline = self.http.deadline();
-        let activity = webhook_envelope(card).to_string();
         match to {
             BotConversation::Conversation(id) => {
+                let to = Addressee::Conversation(id);
+                let card = match self.with_member_ids(id, card, None, deadline).await? {
+                    Roster::Card(card) => card,
+                    Roster::Gone(reply) => {
+                        return Err(errors::connector_error(&reply, BotCall::GetMember, to))
+                    }
+                };
+                let activity = webhook_envelope(&card).to_string();
                 let reply = self
                     .post_activity(id, &activity, BotCall::PostCard, deadline)
                     .await?;
@@ -73,7 +90,7 @@ impl TeamsBotPort for TeamsBot {
                     ts,
                 })
             }
-            BotConversation::User(user) => self.send_card_to(user, &activity, deadline).await,
+            BotConversation::User(user) => self.send_card_to(user, card, deadline).await,
         }
     }
 
@@ -101,12 +118,22 @@ impl TeamsBotPort for TeamsBot {
     }
 }
 
+/// A card made ready for a conversation, or the conversation was not there to look in.
+enum Roster {
+    Card(Value),
+    /// The Bot Connector's 404 for the conversation itself (nothing was posted).
+    Gone(Reply),
+}
+
+/// Bot Connector codes of a 404 for the conversation rather than for the member.
+const CONVERSATION_GONE: [&str; 2] = ["ConversationNotFound", "ThreadNotFound"];
+
 impl TeamsBot {
-    /// Posts `activity` to `user`'s 1:1 chat with the bot, opened by object id.
+    /// Posts `card` to `user`'s 1:1 chat with the bot, opened by object id.
     async fn send_card_to(
         &self,
         user: &TeamsUser,
-        activity: &str,
+        card: &Value,
         deadline: Instant,
     ) -> Result<MessageRef, HitlError> {
         let oid = &user.object_id;
@@ -114,8 +141,25 @@ impl TeamsBot {
         let mut reopened = false;
         loop {
             let conversation = self.open_conversation(oid, oid, who, deadline).await?;
+            let card = match self
+                .with_member_ids(&conversation, card, Some(user), deadline)
+                .await?
+            {
+                Roster::Card(card) => card,
+                Roster::Gone(_) if !reopened => {
+                    // The conversation kept is gone: open it again.
+                    self.conversations.lock().await.remove(oid);
+                    reopened = true;
+                    continue;
+                }
+                Roster::Gone(reply) => {
+                    let to = Addressee::Person(who);
+                    return Err(errors::connector_error(&reply, BotCall::GetMember, to));
+                }
+            };
+            let activity = webhook_envelope(&card).to_string();
             let reply = self
-                .post_activity(&conversation, activity, BotCall::PostCard, deadline)
+                .post_activity(&conversation, &activity, BotCall::PostCard, deadline)
                 .await?;
             if reply.status == 404 && !reopened {
                 // The conversation kept is gone (nothing was posted): open it again.
@@ -128,6 +172,95 @@ impl TeamsBot {
                 channel: conversation,
                 ts,
             });
+        }
+    }
+
+    /// `card` with its `refresh.userIds` naming each approver by their Teams user id in
+    /// `conversation` (`person`: the one a 1:1 chat is with, to name them in errors). A card
+    /// without a refresh, or whose refresh names nobody by object id, is sent as it is.
+    async fn with_member_ids(
+        &self,
+        conversation: &str,
+        card: &Value,
+        person: Option<&TeamsUser>,
+        deadline: Instant,
+    ) -> Result<Roster, HitlError> {
+        let object_ids = refresh_object_ids(card);
+        if object_ids.is_empty() {
+            return Ok(Roster::Card(card.clone()));
+        }
+        let mut user_ids = Vec::with_capacity(object_ids.len());
+        for oid in &object_ids {
+            let reply = self.member(conversation, oid, deadline).await?;
+            match member_answer(&reply, conversation, oid, person)? {
+                Some(id) => user_ids.push(id),
+                None => return Ok(Roster::Gone(reply)),
+            }
+        }
+        let mut card = card.clone();
+        set_refresh_user_ids(&mut card, &user_ids);
+        Ok(Roster::Card(card))
+    }
+
+    /// `GET {serviceUrl}/v3/conversations/{conversation}/members/{member}`: a read, retried.
+    async fn member(
+        &self,
+        conversation: &str,
+        member: &str,
+        deadline: Instant,
+    ) -> Result<Reply, HitlError> {
+        let mut url = self.service.clone();
+        url.path_segments_mut()
+            .map_err(|_| HitlError::Config("TEAMS_BOT_SERVICE_URL".into()))?
+            .pop_if_empty()
+            .extend(["v3", "conversations", conversation, "members", member]);
+        let get =
+            |c: &reqwest::Client, bearer: &str| c.get(url.clone()).header(AUTHORIZATION, bearer);
+        self.call(BotCall::GetMember, deadline, Repeat::Idempotent, get)
+            .await
+    }
+}
+
+/// The member's Teams user id (`29:…`); none when the conversation itself is not there; an
+/// approver who is not in it is `Teams.UserNotFound`, naming them and the conversation.
+fn member_answer(
+    reply: &Reply,
+    conversation: &str,
+    oid: &str,
+    person: Option<&TeamsUser>,
+) -> Result<Option<String>, HitlError> {
+    let what = BotCall::GetMember.what();
+    let (code, message) = errors::error_of(&reply.body);
+    match reply.status {
+        200..=299 => {
+            let value: Value = serde_json::from_str(&reply.body).unwrap_or_default();
+            match value["id"].as_str().filter(|id| !id.trim().is_empty()) {
+                Some(id) => Ok(Some(id.to_string())),
+                None => Err(TeamsError::new(
+                    TeamsErrorKind::ApiError,
+                    format!("{what}: an answer without the member's id (approver {oid})"),
+                )
+                .into()),
+            }
+        }
+        404 if CONVERSATION_GONE.contains(&code.as_str()) => Ok(None),
+        404 => {
+            let who = match person.filter(|p| p.object_id == oid) {
+                Some(p) => match &p.user_principal_name {
+                    Some(upn) => format!("{} ({upn})", p.name),
+                    None => p.name.clone(),
+                },
+                None => format!("the approver with Entra object id {oid}"),
+            };
+            let message = format!("{who} is not a member of conversation {conversation} ({code}: {message}), so could not see the card: add them to it, or ask them elsewhere");
+            Err(TeamsError::new(TeamsErrorKind::UserNotFound, message).into())
+        }
+        _ => {
+            let to = match person {
+                Some(p) => Addressee::Person(p.user_principal_name.as_deref().unwrap_or(&p.name)),
+                None => Addressee::Conversation(conversation),
+            };
+            Err(errors::connector_error(reply, BotCall::GetMember, to))
         }
     }
 }

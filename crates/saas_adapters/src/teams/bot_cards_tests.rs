@@ -108,7 +108,7 @@ fn bot(server: &Recorder) -> TeamsBot {
 }
 
 fn card() -> Value {
-    json!({"type": "AdaptiveCard", "version": "1.4", "body": [{"type": "TextBlock", "text": "Deploy?"}]})
+    json!({"type": "AdaptiveCard", "version": "1.5", "body": [{"type": "TextBlock", "text": "Deploy?"}]})
 }
 
 fn alice() -> TeamsUser {
@@ -285,6 +285,100 @@ async fn a_conversation_without_the_bot_says_what_to_do() {
     let err = bot(&server).send_card(&to, &card()).await.unwrap_err();
     assert_eq!(err.name(), "Teams.ChannelNotFound");
     assert_eq!(err.retry(), Some(Retry::Gone));
+}
+
+const BOB: &str = "00000000-0000-0000-0000-0000000000b2";
+
+/// A card whose refresh names `oids` as the cards' format writes them (by MRI).
+fn card_refreshed_for(oids: &[&str]) -> Value {
+    let mut card = card();
+    let ids: Vec<String> = oids.iter().map(|o| format!("8:orgid:{o}")).collect();
+    card["refresh"] = json!({"action": {"type": "Action.Execute", "verb": "refresh",
+        "data": {"approvalId": "a-1"}}, "userIds": ids});
+    card
+}
+
+fn member_path(conversation: &str, oid: &str) -> String {
+    format!("GET /connector/v3/conversations/{conversation}/members/{oid}")
+}
+
+#[tokio::test]
+async fn the_refresh_lists_the_approvers_by_their_teams_user_ids_in_the_conversation() {
+    let server = record(vec![
+        (200, TOKEN_OK),
+        (
+            200,
+            r#"{"id":"29:1alice","aadObjectId":"x","name":"Alice"}"#,
+        ),
+        (200, r#"{"id":"29:1bob","name":"Bob"}"#),
+        (201, ACTIVITY),
+    ])
+    .await;
+    let to = BotConversation::Conversation(CHANNEL.into());
+    let card = card_refreshed_for(&[OID, BOB]);
+    bot(&server).send_card(&to, &card).await.unwrap();
+    assert_eq!(
+        server.calls(),
+        [
+            TOKEN_PATH.to_string(),
+            member_path(CHANNEL, OID),
+            member_path(CHANNEL, BOB),
+            format!("POST /connector/v3/conversations/{CHANNEL}/activities"),
+        ]
+    );
+    let posted = server.seen()[3].json()["attachments"][0]["content"].clone();
+    let mut expected = card;
+    expected["refresh"]["userIds"] = json!(["29:1alice", "29:1bob"]);
+    assert_eq!(posted, expected, "only the ids changed");
+}
+
+#[tokio::test]
+async fn an_approver_outside_the_conversation_fails_before_anything_is_posted() {
+    let missing = r#"{"error":{"code":"MemberNotFoundInConversation","message":"The member is not in this conversation."}}"#;
+    let alice = r#"{"id":"29:1alice"}"#;
+    let server = record(vec![(200, TOKEN_OK), (200, alice), (404, missing)]).await;
+    let to = BotConversation::Conversation(CHANNEL.into());
+    let card = card_refreshed_for(&[OID, BOB]);
+    let err = bot(&server).send_card(&to, &card).await.unwrap_err();
+    assert_eq!(err.name(), "Teams.UserNotFound");
+    let text = err.to_string();
+    assert!(
+        text.contains(BOB)
+            && text.contains(&format!("is not a member of conversation {CHANNEL}"))
+            && text.contains("add them to it, or ask them elsewhere"),
+        "{text}"
+    );
+    assert_eq!(
+        server.calls().len(),
+        3,
+        "nothing posted: {:?}",
+        server.calls()
+    );
+
+    // The conversation itself not there: as a post to it would say.
+    let gone = r#"{"error":{"code":"ConversationNotFound","message":"x"}}"#;
+    let server = record(vec![(200, TOKEN_OK), (404, gone)]).await;
+    let err = bot(&server).send_card(&to, &card).await.unwrap_err();
+    assert_eq!(err.name(), "Teams.ChannelNotFound");
+    assert_eq!(server.calls().len(), 2, "nothing posted");
+}
+
+#[tokio::test]
+async fn in_a_1_1_chat_the_person_is_looked_up_in_it() {
+    let server = record(vec![
+        (200, TOKEN_OK),
+        (201, r#"{"id":"a:1chat"}"#),
+        (200, r#"{"id":"29:1alice"}"#),
+        (201, ACTIVITY),
+    ])
+    .await;
+    let to = BotConversation::User(alice());
+    let card = card_refreshed_for(&[OID]);
+    bot(&server).send_card(&to, &card).await.unwrap();
+    assert_eq!(server.calls()[2], member_path("a:1chat", OID));
+    let posted = server.seen()[3].json();
+    let ids = &posted["attachments"][0]["content"]["refresh"]["userIds"];
+    assert_eq!(ids, &json!(["29:1alice"]));
 }
 
 fn shown() -> MessageRef {

@@ -24,6 +24,8 @@ pub enum BotCall {
     PostCard,
     /// A card replaced (`TeamsBot::update_card`): idempotent.
     UpdateCard,
+    /// A member of a conversation looked up (`GET .../members/{id}`), for a card's refresh.
+    GetMember,
 }
 
 /// Whom a Bot Connector call addresses, as its errors say it.
@@ -51,6 +53,7 @@ impl BotCall {
             BotCall::SendActivity => "post to the Teams bot's 1:1 chat",
             BotCall::PostCard => "post the Teams bot's card",
             BotCall::UpdateCard => "update the Teams bot's card",
+            BotCall::GetMember => "look the approver up in the Teams conversation",
         }
     }
 }
@@ -133,7 +136,7 @@ pub fn graph_user_answer(reply: &Reply, email: &str) -> Result<GraphUser, HitlEr
 }
 
 /// A refusal shared by the Bot Connector calls.
-fn connector_error(reply: &Reply, call: BotCall, to: Addressee) -> HitlError {
+pub fn connector_error(reply: &Reply, call: BotCall, to: Addressee) -> HitlError {
     let what = call.what();
     let (code, message) = error_of(&reply.body);
     let detail = format!("{what}: HTTP {} {code}: {message}", reply.status);
