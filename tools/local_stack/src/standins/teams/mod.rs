@@ -179,9 +179,13 @@ async fn rate_limit(State(teams): State<Arc<TeamsStandIn>>, Json(body): Json<Val
     StatusCode::NO_CONTENT
 }
 
-/// Forgets messages, tokens, rate windows and a pending rate limit.
+/// Forgets messages (and what each person saw of the bot's), tokens, rate windows and a
+/// pending rate limit.
 async fn reset(State(teams): State<Arc<TeamsStandIn>>) -> StatusCode {
     *teams.data.lock().unwrap() = Data::new();
+    if let Some(bot) = teams.bot.get() {
+        *bot.views.lock().unwrap() = Default::default();
+    }
     StatusCode::NO_CONTENT
 }
 
