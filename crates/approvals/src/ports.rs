@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 
 use crate::{
-    ApprovalId, ApprovalRecord, DecisionOutput, HitlError, MessageRef, RecordedDecision, TaskToken,
+    ApprovalId, ApprovalRecord, Channel, DecisionOutput, HitlError, MessageRef, RecordedDecision, TaskToken,
 };
 
 mod slack;
@@ -224,6 +224,8 @@ pub struct ExpiredMessage {
     pub message: MessageRef,
     /// What it was posted with (as given to `attach_message`), shown again without buttons.
     pub shown: String,
+    /// The channel that asked: the sweep closes Slack's messages only.
+    pub origin: Channel,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

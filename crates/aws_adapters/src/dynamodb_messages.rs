@@ -119,6 +119,7 @@ impl MessageStore for DynamoApprovalStore {
             expires_at: record.expires_at,
             message,
             shown,
+            origin: record.origin,
         }))
     }
 

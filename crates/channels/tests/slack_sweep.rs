@@ -132,3 +132,34 @@ async fn a_sent_message_with_buttons_keeps_its_own_blocks_when_it_expires() {
     assert_eq!(blocks[1]["type"], "context");
     assert_eq!(message.text, "Deploy?: expired");
 }
+
+#[tokio::test]
+async fn a_teams_bot_card_is_taken_out_of_the_sweep_without_a_slack_call() {
+    use approvals::ports::{ApprovalStore, MessageStore};
+    let w = World::default();
+    let id = approvals::ApprovalId::from("teams-1");
+    let record = approvals::ApprovalRecord::new(
+        id.clone(),
+        "Delete vol-1?".into(),
+        approvals::Channel::Teams,
+        NOW,
+        NOW + 600,
+        1,
+    );
+    w.store.create(&record).await.unwrap();
+    let card = MessageRef {
+        channel: "19:abc@thread.tacv2".into(),
+        ts: "1700000000000".into(),
+    };
+    w.store
+        .attach_message(&id, &card, Some(r#"{"type":"AdaptiveCard"}"#))
+        .await
+        .unwrap();
+
+    let report = w.sweep(NOW + 600).await;
+    assert_eq!(report.not_slack, vec!["teams-1".to_string()]);
+    assert!(report.closed.is_empty() && report.retry_later.is_empty());
+    assert!(w.slack.updated.lock().unwrap().is_empty());
+    // Out of the index: it never takes a later sweep's limit.
+    assert_eq!(w.sweep(NOW + 5000).await, SweepReport::default());
+}

@@ -384,6 +384,7 @@ impl MessageStore for FakeStore {
             expires_at: record.expires_at,
             message,
             shown,
+            origin: record.origin,
         }))
     }
 

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::ports::{MessageStore, SlackFormat, SlackMessenger};
-use crate::{HitlError, Retry};
+use crate::{Channel, HitlError, Retry};
 
 /// How many expired messages one sweep closes; the next sweep goes on from there.
 pub const SWEEP_BATCH: usize = 50;
@@ -18,6 +18,8 @@ pub struct SweepReport {
     pub gone: Vec<String>,
     /// Updates that failed for now; they stay open and the next sweep tries again.
     pub retry_later: Vec<String>,
+    /// Messages of another channel (a Teams bot card): taken out of the index, not updated.
+    pub not_slack: Vec<String>,
 }
 
 /// Closes the messages of requests that expired without an answer, so nobody is left looking
@@ -52,6 +54,13 @@ pub async fn close_expired_messages_while(
         let Some(expired) = store.claim_message_close(&approval_id, now).await? else {
             continue;
         };
+        // A Teams bot card is an open message too (its card is kept to be shown again), but
+        // this sweep speaks only Slack: claimed, so it leaves the index and never takes the
+        // sweep's limit again; its card says "expired" to whoever opens or clicks it.
+        if expired.origin != Channel::Slack {
+            report.not_slack.push(approval_id.into_string());
+            continue;
+        }
         // Kept by `request_action` or `send_message` as their blocks' JSON; unreadable, the
         // message is closed with the outcome line alone.
         let blocks: Vec<serde_json::Value> =
