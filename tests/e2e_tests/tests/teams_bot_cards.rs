@@ -420,3 +420,34 @@ async fn a_decision_made_by_email_shows_on_the_bot_card() {
     assert!(card.to_string().contains("Approved by"), "{card}");
     assert!(card.to_string().contains("alice@example.com"), "{card}");
 }
+
+#[tokio::test]
+async fn an_answer_that_does_not_fit_the_question_is_refused_and_the_card_kept() {
+    let group = conversation("groupChat").await;
+    let question = json!({"question": "Who owns it?", "answer": "email", "after": ["reject"]});
+    let (arn, message, id) = ask(
+        &group,
+        &["alice@example.com"],
+        json!({"followUp": question}),
+    )
+    .await;
+    let typed = json!({"action": "Reject", "inputs": {"followUp": "not an address"}});
+    let refused = click("alice@example.com", &message, typed).await;
+    // Universal Actions' error answer: Teams keeps the card (and what was typed) and says why.
+    assert_eq!(refused["status"], 200, "{refused}");
+    assert_eq!(refused["body"]["statusCode"], 400, "{refused}");
+    assert_eq!(refused["body"]["type"], "application/vnd.microsoft.error");
+    let why = refused["body"]["value"]["message"].as_str().unwrap();
+    assert!(why.contains("not an email address"), "{refused}");
+    assert_eq!(stored_decision(&id).await, "");
+
+    let typed = json!({"action": "Reject", "inputs": {"followUp": "Owner@Example.com"}});
+    let answer = click("alice@example.com", &message, typed).await;
+    assert!(answered_card(&answer)
+        .to_string()
+        .contains("Rejected by Alice"));
+    let end = wait_for_end(&arn, Duration::from_secs(60)).await;
+    assert_eq!(end.output["decision"], "reject", "{end:?}");
+    let answered = &end.output["followUp"];
+    assert_eq!(answered["question"], "Who owns it?", "{end:?}");
+}
