@@ -19,6 +19,8 @@
 //!   `BotNotInConversationRoster`; a forced rate limit 429 `Throttled` with `Retry-After`.
 //!   Else 201 `{"id"}`, and the message is in the Teams snapshot (`"via": "bot"`, `"where":
 //!   {"conversationId", "conversationType", "name", "user" (1:1)}`, `"updates": 0`).
+//! - A channel's conversation id may name one of its threads (`…;messageid=<root id>`, as
+//!   Teams sends it in activities from a thread): the message is the channel's.
 //! - `PUT /v3/conversations/{id}/activities/{activityId}`: the same checks, and 404
 //!   `ActivityNotFound` for an activity the bot did not send there; else 200 `{"id"}`, the
 //!   snapshot's card is the new one (`"updates"` counts them).
@@ -308,9 +310,10 @@ pub(super) async fn update_activity(
         Ok(bot) => bot,
         Err(response) => return *response,
     };
-    if let Err(response) = writable(bot, &conversation_id) {
-        return *response;
-    }
+    let conversation = match writable(bot, &conversation_id) {
+        Ok((conversation, _)) => conversation,
+        Err(response) => return *response,
+    };
     let mut data = teams.data.lock().unwrap();
     if let Some(retry_after) = data.forced_rate_limit() {
         return throttled(retry_after);
@@ -322,7 +325,7 @@ pub(super) async fn update_activity(
     let Some(message) = data.messages.iter_mut().find(|m| {
         m["via"] == "bot"
             && m["id"] == activity_id
-            && m["where"]["conversationId"] == conversation_id
+            && m["where"]["conversationId"] == conversation.id
     }) else {
         return connector_error(
             StatusCode::NOT_FOUND,

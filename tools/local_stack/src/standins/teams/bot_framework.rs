@@ -311,7 +311,7 @@ impl TeamsStandIn {
         }
         let activity = &request.activity_id;
         let (shown, version) = self
-            .card_seen_by(id, activity, &user.object_id)
+            .card_seen_by(&conversation.id, activity, &user.object_id)
             .ok_or_else(|| refuse(StatusCode::NOT_FOUND, format!("no card {activity} in {id}")))?;
         Ok(Scene {
             bot,

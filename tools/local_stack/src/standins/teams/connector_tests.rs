@@ -65,11 +65,17 @@ async fn the_connector_refuses_what_teams_refuses() {
         )
         .await;
     assert_eq!(status, 400);
-    assert_eq!(
-        stack.teams.snapshot()["messages"][0]["updates"],
-        0,
-        "nothing was updated"
-    );
+    assert_eq!(stack.teams.snapshot()["messages"][0]["updates"], 0);
+    // The channel named as the card's thread, as Teams names it in the click.
+    let thread = format!("{DEFAULT_CHANNEL_ID};messageid={id}/activities/{id}");
+    let (status, _) = stack.put_card(thread, approval_card("1.5", vec![])).await;
+    assert_eq!(status, 200);
+    let chat_thread = format!("{DEFAULT_GROUP_CHAT_ID};messageid={id}/activities/{id}");
+    let (status, _) = stack
+        .put_card(chat_thread, approval_card("1.5", vec![]))
+        .await;
+    assert_eq!(status, 404, "a group chat has no threads");
+    assert_eq!(stack.teams.snapshot()["messages"][0]["updates"], 1);
 
     // Only members click, only buttons the card shows.
     let mut request = click("alice@example.com", elsewhere, &id);

@@ -196,8 +196,17 @@ impl Bot {
         all.iter().map(|c| c.to_json(self)).collect()
     }
 
+    /// The conversation `id` names; a channel also as one of its threads
+    /// (`19:…@thread.tacv2;messageid=<root>`, as Teams names a thread's conversation).
     pub(super) fn conversation(&self, id: &str) -> Option<Conversation> {
-        self.conversations.lock().unwrap().get(id).cloned()
+        let conversations = self.conversations.lock().unwrap();
+        match id.split_once(";messageid=") {
+            Some((channel, _)) => conversations
+                .get(channel)
+                .filter(|c| c.kind == ConversationType::Channel)
+                .cloned(),
+            None => conversations.get(id).cloned(),
+        }
     }
 }
 
