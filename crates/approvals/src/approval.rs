@@ -215,6 +215,10 @@ pub struct CreateLinksInput {
     /// lines and metrics about this approval can name its execution.
     #[schemars(length(max = crate::input::MAX_EXECUTION_ARN_CHARS), pattern(crate::schema::EXECUTION_ARN_PATTERN))]
     pub execution_arn: Option<String>,
+    /// Our state machines' first Task (optional): `{"contract": "EmailApproval", "input.$":
+    /// "$$.Execution.Input"}`, so a field the execution input does not know is refused by name
+    /// before anything is created (see `input::execution`).
+    pub execution_input: Option<crate::input::ExecutionInput>,
 }
 
 /// The choices of a link: what `followUp.after` may name.
@@ -242,6 +246,8 @@ impl CreateLinksInput {
     /// Checks a request whose links are `choices` (the values of its own buttons): what
     /// `followUp.after` may name.
     pub fn validate_with_choices(self, choices: &[&str]) -> Result<ValidatedRequest, HitlError> {
+        // First: with a typo in the execution input, what follows would be read without it.
+        crate::input::check_execution_input(self.execution_input.as_ref())?;
         let title = self
             .title
             .map(|t| t.trim().to_string())

@@ -126,3 +126,89 @@ fn a_field_a_function_does_not_know_is_found() {
     let refused = unknown_field(&function, as_written(&input)).unwrap();
     assert!(refused.contains("`followUp.requird`"), "{refused}");
 }
+
+/// The execution input each of our state machines is started with is checked by its first
+/// Task against that state machine's own contract, which knows every field its ASL defaults.
+#[test]
+fn our_state_machines_check_their_execution_input_against_their_own_contract() {
+    use approvals::input::InputContract::{self, *};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let machines: [(&str, InputContract, &str); 3] = [
+        (
+            "statemachine/email_approval.asl.json",
+            EmailApproval,
+            "CreateApprovalLinks",
+        ),
+        (
+            "statemachine/slack_request_action.asl.json",
+            SlackRequestAction,
+            "AskInSlack",
+        ),
+        (
+            "examples/rds-idle-review/rds_idle_review.asl.json",
+            RdsIdleReview,
+            "CreateApprovalLinks",
+        ),
+    ];
+    for (file, contract, first) in machines {
+        let definition: Value =
+            serde_json::from_slice(&std::fs::read(root.join(file)).unwrap()).unwrap();
+        let mut found = Vec::new();
+        states(&definition, &mut found);
+        let mut checking = Vec::new();
+        for (name, state) in &found {
+            let Some((_, input)) = task_call(state) else {
+                continue;
+            };
+            let Some(passed) = input.get("executionInput") else {
+                continue;
+            };
+            assert_eq!(passed["input.$"], "$$.Execution.Input", "{file}: {name}");
+            let named: InputContract = serde_json::from_value(passed["contract"].clone()).unwrap();
+            assert_eq!(named, contract, "{file}: {name} checks another contract");
+            checking.push(name.clone());
+        }
+        assert!(
+            checking.iter().any(|n| n == first),
+            "{file}: {first} checks nothing: {checking:?}"
+        );
+        let defaults = definition["States"]["ApplyDefaults"]["Parameters"]["defaults"]
+            .as_object()
+            .expect("ApplyDefaults");
+        for field in defaults.keys() {
+            let field = field.trim_end_matches(".$");
+            assert!(
+                contract.fields().contains(&field),
+                "{file}: the ASL defaults `{field}`, which {contract:?} would refuse"
+            );
+        }
+    }
+}
+
+/// The function refuses the execution input's typo before anything else it checks: a
+/// misspelled `title` is named as such, not reported as a missing title.
+#[test]
+fn the_asking_task_refuses_a_misspelled_execution_input_field_first() {
+    let links: CreateLinksInput = from_json(serde_json::json!({
+        "title": null,
+        "executionInput": {"contract": "EmailApproval", "input": {"titel": "Stop db-1"}},
+    }))
+    .unwrap();
+    let err = links.validate().unwrap_err();
+    assert_eq!(err.name(), "Hitl.InvalidInput");
+    assert_eq!(
+        err.to_string(),
+        "unknown field `titel` in the execution input; did you mean `title`?"
+    );
+    let slack: RequestActionInput = from_json(serde_json::json!({
+        "channel": "C1", "text": "Deploy?", "taskToken": "tok",
+        "executionInput": {"contract": "SlackRequestAction",
+            "input": {"channel": "C1", "text": "Deploy?", "allowedUser": ["U1"]}},
+    }))
+    .unwrap();
+    let err = slack.validate("a-1".into()).map(drop).unwrap_err();
+    assert!(
+        err.to_string().contains("did you mean `allowedUsers`?"),
+        "{err}"
+    );
+}

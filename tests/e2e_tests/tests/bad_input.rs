@@ -69,6 +69,33 @@ async fn a_misspelled_field_fails_the_task_with_the_name_meant() {
     assert!(cause.contains(meant), "{cause}");
 }
 
+/// A typo in the execution input of our own email state machine (`aprovers`, which its ASL
+/// would have merged with the defaults and dropped, sending shared links) fails the execution
+/// with `Hitl.InvalidInput` naming the field meant, before any email is sent.
+#[tokio::test]
+async fn a_misspelled_execution_input_field_fails_the_email_state_machine() {
+    let title = unique("exec-typo");
+    let input = json!({"title": title, "to": ["owner@example.com"], "aprovers": ["a@corp.com"]});
+    let arn = start_execution("EmailApprovalStateMachine", input).await;
+    let end = wait_for_end(&arn, std::time::Duration::from_secs(60)).await;
+    assert_eq!(end.status, "FAILED", "{end:?}");
+    assert_eq!(end.error.as_deref(), Some("Hitl.InvalidInput"), "{end:?}");
+    let described = sfn()
+        .await
+        .describe_execution()
+        .execution_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    let cause = described.cause().unwrap_or_default();
+    let meant = "unknown field `aprovers` in the execution input; did you mean `approvers`?";
+    assert!(cause.contains(meant), "{cause}");
+    let emails = local_api("/_local/api/emails").await;
+    let sent = emails.as_array().unwrap().iter();
+    let ours = sent.filter(|e| e["subject"].as_str().unwrap_or_default().contains(&title));
+    assert_eq!(ours.count(), 0, "nothing is sent for a refused input");
+}
+
 #[tokio::test]
 async fn wait_for_approval_names_what_is_wrong() {
     let f = "WaitForApprovalFunction";

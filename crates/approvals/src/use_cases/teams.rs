@@ -109,6 +109,7 @@ async fn shared_links(
                 approvers,
                 follow_up: request.follow_up.clone(),
                 execution_arn: request.execution_arn.clone(),
+                execution_input: None,
             };
             let buttons = request.buttons.clone();
             create_links_with_buttons(input, buttons, settings, store, approval_id, now).await

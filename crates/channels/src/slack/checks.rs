@@ -10,6 +10,8 @@ impl RequestActionInput {
     /// Every check, before anything is stored or posted. `approval_id` names the request
     /// unless a `requestKey` does.
     pub fn validate(self, approval_id: String) -> Result<SlackRequest, HitlError> {
+        // First: with a typo in the execution input, what follows would be read without it.
+        approvals::input::check_execution_input(self.execution_input.as_ref())?;
         let destination = destination(self.channel, self.user)?;
         let thread_ts = thread_ts(self.thread_ts)?;
         let persona = address::persona(self.username, self.icon_emoji, self.icon_url)?;

@@ -73,6 +73,10 @@ pub struct RequestActionInput {
     /// `"executionArn.$": "$$.Execution.Id"` (optional): kept on the record to correlate logs.
     #[schemars(length(max = approvals::input::MAX_EXECUTION_ARN_CHARS), pattern(approvals::schema::EXECUTION_ARN_PATTERN))]
     pub execution_arn: Option<String>,
+    /// Our state machines' first Task (optional): `{"contract": "SlackRequestAction",
+    /// "input.$": "$$.Execution.Input"}`, so a field the execution input does not know is
+    /// refused by name before anything is posted (`approvals::input::execution`).
+    pub execution_input: Option<approvals::input::ExecutionInput>,
 }
 
 /// Input of Slack Send Message.

@@ -317,6 +317,7 @@ impl TeamsRequestActionInput {
             approvers,
             follow_up: self.follow_up.clone(),
             execution_arn: self.execution_arn,
+            execution_input: None,
         };
         let links = match buttons.is_empty() {
             true => links.validate()?,

@@ -94,6 +94,7 @@ async fn new_record(
         approvers,
         follow_up: request.follow_up.clone(),
         execution_arn: request.execution_arn.clone(),
+        execution_input: None,
     };
     let buttons = request.buttons.clone();
     let mut record = new_request_record(input, buttons, settings, approval_id, now)?;
