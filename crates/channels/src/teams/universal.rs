@@ -10,7 +10,9 @@
 //! render, depending on the client, unless each carries an `Action.Submit` fallback. Cards a
 //! bot sends render up to 1.5 in Teams (Copilot Studio's "Adaptive Cards overview": "Teams is
 //! also limited to version 1.5"). No `Action.Submit` (Teams would send it as a message, not an
-//! invoke) and no `Action.OpenUrl` (a link cannot tell who opens it). The follow-up question is a card input (`followUp`): Teams merges input values into the
+//! invoke) and no `Action.OpenUrl` (a link cannot tell who opens it).
+//!
+//! The follow-up question is a card input (`followUp`): Teams merges input values into the
 //! clicked action's `data`. A button after which the question is not asked does not take the
 //! input (`associatedInputs: none`), so a required answer does not block it.
 

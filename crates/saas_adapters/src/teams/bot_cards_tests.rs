@@ -365,20 +365,33 @@ async fn an_approver_outside_the_conversation_fails_before_anything_is_posted() 
 
 #[tokio::test]
 async fn in_a_1_1_chat_the_person_is_looked_up_in_it() {
+    let gone = r#"{"error":{"code":"ConversationNotFound","message":"x"}}"#;
     let server = record(vec![
         (200, TOKEN_OK),
         (201, r#"{"id":"a:1chat"}"#),
         (200, r#"{"id":"29:1alice"}"#),
         (201, ACTIVITY),
+        // The next card: the chat kept is gone, so it is opened again.
+        (404, gone),
+        (201, r#"{"id":"a:1new"}"#),
+        (200, r#"{"id":"29:1alice"}"#),
+        (201, ACTIVITY),
     ])
     .await;
-    let to = BotConversation::User(alice());
+    let (bot, to) = (bot(&server), BotConversation::User(alice()));
     let card = card_refreshed_for(&[OID]);
-    bot(&server).send_card(&to, &card).await.unwrap();
+    bot.send_card(&to, &card).await.unwrap();
     assert_eq!(server.calls()[2], member_path("a:1chat", OID));
     let posted = server.seen()[3].json();
     let ids = &posted["attachments"][0]["content"]["refresh"]["userIds"];
     assert_eq!(ids, &json!(["29:1alice"]));
+
+    let sent = bot.send_card(&to, &card).await.unwrap();
+    assert_eq!(sent.channel, "a:1new");
+    let calls = server.calls();
+    assert_eq!(calls[5], "POST /connector/v3/conversations");
+    assert_eq!(calls[6], member_path("a:1new", OID));
+    assert_eq!(calls.len(), 8, "one post per card: {calls:?}");
 }
 
 fn shown() -> MessageRef {
