@@ -132,8 +132,14 @@ impl TeamsStandIn {
                 token: TokenVariant::Valid,
                 trigger: Some("automatic".into()),
             };
-            if let Err((status, message)) = self.click(&request).await {
-                tracing::warn!(%status, %message, "the Teams stand-in could not refresh a card");
+            match self.click(&request).await {
+                // The bot updated the card meanwhile and it has no refresh any more: Teams
+                // would not send one either.
+                Err((axum::http::StatusCode::CONFLICT, _)) => {}
+                Err((status, message)) => {
+                    tracing::warn!(%status, %message, "the Teams stand-in could not refresh a card");
+                }
+                Ok(_) => {}
             }
         }
     }
