@@ -55,12 +55,10 @@ impl Dependencies for Deps {
                 return Err(err.clone());
             }
         }
-        // The bot's misconfiguration is kept the same way; its keys are fetched now, so the
-        // first click does not wait on them.
+        // The bot's misconfiguration is kept the same way. Its keys are fetched by the first
+        // click (within the click's budget), not here: building again while a Slack click
+        // waits must stay short.
         let teams = TeamsInteractivity::load(config, settings);
-        if let Some(Ok(teams)) = &teams {
-            teams.prefetch_keys().await;
-        }
         Ok(Deps {
             signer: RefreshingSigner::load(cold.secrets.clone(), KEY_RING_MAX_AGE).await?,
             store: approval_store(&link_sdk, settings)?,

@@ -60,12 +60,6 @@ impl TeamsInteractivity {
         )
     }
 
-    /// Fetches the signing keys during init, so the first click does not wait on them. A
-    /// failure is logged by the verifier and tried again by the next click.
-    pub async fn prefetch_keys(&self) {
-        let _ = self.verifier.prefetch_keys(unix_now()).await;
-    }
-
     /// The origin of the OpenID metadata, opened during init.
     pub fn connection_url(settings: &Settings) -> Option<String> {
         BotRequestVerifier::from_settings(settings)
