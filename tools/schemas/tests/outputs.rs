@@ -179,6 +179,7 @@ fn decision(decided_by: DecidedBy, decision: Decision) -> RecordedDecision {
         source_ip: None,
         user_agent: None,
         slack_user: None,
+        teams_user: None,
         action: None,
         follow_up: None,
         submission_id: None,
