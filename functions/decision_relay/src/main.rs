@@ -136,7 +136,15 @@ fn report_pass(pass: &RelayReport, now: i64) {
     let age = pass
         .oldest_undelivered_decided_at
         .map_or(0, |decided_at| now - decided_at);
-    metrics::relay_pass(pass.delivered.len(), pass.gave_up.len(), age);
+    metrics::relay_pass(pass.delivered.len(), given_up(pass), age);
+}
+
+/// What `RelayGaveUp` counts for a pass: each message it gave up updating and each decision
+/// or expiry Step Functions refused for good. Both leave something undone that an operator
+/// must see (a stale message; a workflow that never got its decision), so one alarm covers
+/// both; a record whose delivery and message were both given up counts twice.
+fn given_up(pass: &RelayReport) -> usize {
+    pass.gave_up.len() + pass.delivery_gave_up.len()
 }
 
 impl Task for Deps {
@@ -179,6 +187,7 @@ impl Task for Deps {
             messages_updated = run.messages_updated,
             retry_later = run.retry_later.len(),
             gave_up = run.gave_up.len(),
+            delivery_gave_up = run.delivery_gave_up.len(),
             "relay run done"
         );
         Ok(run)
@@ -188,4 +197,36 @@ impl Task for Deps {
 #[tokio::main]
 async fn main() -> Result<(), lambda_kit::Error> {
     serve_task::<Deps>(env!("CARGO_PKG_NAME")).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approvals::ApprovalId;
+
+    fn ids(list: &[&str]) -> Vec<ApprovalId> {
+        list.iter().map(|id| ApprovalId::from(*id)).collect()
+    }
+
+    #[test]
+    fn relay_gave_up_counts_given_up_deliveries_as_well_as_messages() {
+        let idle = RelayReport::default();
+        assert_eq!(given_up(&idle), 0);
+        let delivery_only = RelayReport {
+            delivery_gave_up: ids(&["refused-by-step-functions"]),
+            ..RelayReport::default()
+        };
+        assert_eq!(
+            given_up(&delivery_only),
+            1,
+            "a workflow never told is a give-up"
+        );
+        let both = RelayReport {
+            gave_up: ids(&["archived-channel", "refused-by-step-functions"]),
+            delivery_gave_up: ids(&["refused-by-step-functions", "gone-execution"]),
+            delivered: ids(&["fine"]),
+            ..RelayReport::default()
+        };
+        assert_eq!(given_up(&both), 4);
+    }
 }
