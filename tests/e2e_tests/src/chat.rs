@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::{endpoints, http, local_api};
 
@@ -147,4 +147,39 @@ pub async fn teams_message_with(needle: &str) -> Value {
         );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
+}
+
+/// The id of the Teams stand-in's default conversation of `kind` (`channel`, `groupChat`):
+/// everyone of its directory is in it, and so is the bot.
+pub async fn teams_conversation(kind: &str) -> String {
+    let url = format!(
+        "{}/_standins/teams/_control/bot/conversations",
+        endpoints().api
+    );
+    let all: Value = http().get(url).send().await.unwrap().json().await.unwrap();
+    let found = all["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["conversationType"] == kind)
+        .cloned();
+    found.expect("the stand-in has one")["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// `user` (an address) clicks the button titled `title` on the bot card of `message`, as Teams
+/// sends it: an `adaptiveCard/action` invoke signed by the Bot Framework stand-in, answered by
+/// the Decision API. `inputs` fill the card's inputs (a follow-up answer). What the endpoint
+/// answered (`status`, `body`).
+pub async fn teams_bot_click(user: &str, message: &Value, title: &str, inputs: Value) -> Value {
+    let request = json!({"user": user, "action": title, "inputs": inputs,
+        "conversationId": message["where"]["conversationId"], "activityId": message["id"]});
+    let url = format!("{}/_standins/teams/_control/click", endpoints().api);
+    let r = http().post(url).json(&request).send().await.unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    assert_eq!(status, 200, "the stand-in sent the click: {text}");
+    serde_json::from_str(&text).unwrap()
 }

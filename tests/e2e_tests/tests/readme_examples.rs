@@ -294,8 +294,9 @@ async fn teams_person_example_asks_in_the_1_1_chat_falls_back_and_expires() {
         let (instance, arn) = owner_asked("alice@example.com").await;
         let message = teams_message_with(&format!("instance {instance}?")).await;
         assert_eq!(message["where"]["user"], "alice@example.com", "{message}");
-        let done = confirm(&card_button(&message["card"], "Approve"), &[]).await;
-        assert_eq!(done.status, 200, "{}", done.body);
+        // Decided in the card: Alice's click, signed by the Bot Framework.
+        let done = teams_bot_click("alice@example.com", &message, "Approve", json!({})).await;
+        assert_eq!(done["status"], 200, "{done}");
         (instance, finish(&arn).await)
     };
     let not_installed = async { finish(&owner_asked("carol@example.com").await.1).await };
@@ -303,8 +304,15 @@ async fn teams_person_example_asks_in_the_1_1_chat_falls_back_and_expires() {
     let ((instance, stopped), fallback, _) =
         tokio::join!(approved, not_installed, expires(TEAMS_PERSON, input));
     assert_eq!(stopped["outcome"], "stopped", "{stopped}");
-    assert_eq!(stopped["decision"]["decidedBy"]["id"], "alice@example.com");
-    assert_eq!(stopped["decision"]["decidedBy"]["verified"], true);
+    let by = &stopped["decision"]["decidedBy"];
+    assert_eq!(
+        (&by["name"], &by["verified"]),
+        (&json!("Alice"), &json!(true)),
+        "{by}"
+    );
+    let user = &stopped["decision"]["teamsUser"];
+    assert_eq!(by["id"], user["objectId"], "{stopped}");
+    assert_eq!(user["userPrincipalName"], "alice@example.com", "{user}");
     let told = teams_message_with(&format!("\"{instance}\"")).await;
     assert_eq!(told["where"]["user"], "alice@example.com", "{told}");
     assert_eq!(fallback["outcome"], "owner-not-in-teams", "{fallback}");
@@ -421,4 +429,56 @@ async fn nested_stack_example_releases_on_approval_and_expires() {
     assert_eq!(released["outcome"], "released", "{released}");
     assert_eq!(released["decidedBy"]["id"], "lead@example.com");
     assert_eq!(expired["outcome"], "expired", "{expired}");
+}
+
+const TEAMS_CHANNEL: &str = "examples/asl/teams-approve-in-channel.asl.json";
+
+/// The channel example, asked of alice and bob in the stand-in's default channel.
+async fn database_asked(approvers: &[&str]) -> (String, String) {
+    let database = unique("staging");
+    let input = json!({"database": database, "approvers": approvers,
+        "conversationId": teams_conversation("channel").await});
+    (database.clone(), start_example(TEAMS_CHANNEL, &input).await)
+}
+
+async fn database_answered(who: &str, button: &str) -> Value {
+    let (database, arn) = database_asked(&["alice@example.com", "bob@example.com"]).await;
+    let message = teams_message_with(&format!("Drop database {database}?")).await;
+    let done = teams_bot_click(who, &message, button, json!({})).await;
+    assert_eq!(done["status"], 200, "{done}");
+    finish(&arn).await
+}
+
+#[tokio::test]
+async fn teams_channel_example_is_decided_in_the_card_by_a_named_approver() {
+    let expiring = async {
+        let input = json!({"database": unique("staging"), "approvers": ["alice@example.com"],
+            "conversationId": teams_conversation("channel").await});
+        expires(TEAMS_CHANNEL, input).await
+    };
+    let unknown = async {
+        let (_, arn) = database_asked(&["nobody@example.com"]).await;
+        finish(&arn).await
+    };
+    let (dropped, kept, not_found, _) = tokio::join!(
+        database_answered("alice@example.com", "Approve"),
+        database_answered("bob@example.com", "Reject"),
+        unknown,
+        expiring
+    );
+    assert_eq!(dropped["outcome"], "dropped", "{dropped}");
+    let by = &dropped["decision"]["decidedBy"];
+    assert_eq!(
+        (&by["channel"], &by["verified"]),
+        (&json!("teams"), &json!(true)),
+        "{by}"
+    );
+    assert_eq!(
+        dropped["decision"]["teamsUser"]["userPrincipalName"],
+        "alice@example.com"
+    );
+    assert_eq!(kept["outcome"], "kept", "{kept}");
+    assert_eq!(kept["decision"]["decidedBy"]["name"], "Bob", "{kept}");
+    assert_eq!(not_found["outcome"], "approver-not-found", "{not_found}");
+    assert_eq!(not_found["error"], "Teams.UserNotFound");
 }
