@@ -163,30 +163,51 @@ impl ApprovalRecord {
         }
     }
 
-    /// The chat message still shows buttons or an interim line although the outcome is final.
-    pub fn needs_message_update(&self) -> bool {
-        self.decision.is_some()
-            && self.has_updatable_message()
+    /// The chat message still shows buttons or an interim line although the outcome is final:
+    /// decided (and the Task told or not waiting), or, for a Teams bot card, expired
+    /// undecided once the expiry is settled (a Slack message's expiry is the expiry sweep's).
+    pub fn needs_message_update(&self, now: i64) -> bool {
+        let final_outcome = match &self.decision {
+            Some(_) => self.delivery.is_final() || self.task_token.is_none(),
+            None => {
+                self.is_bot_card()
+                    && (self.expiry_told() || (self.task_token.is_none() && self.is_expired(now)))
+            }
+        };
+        final_outcome && self.message_not_updated()
+    }
+
+    /// The Task waiting on an undecided request was told it expired, or that cannot be done
+    /// (Step Functions refused it for good).
+    fn expiry_told(&self) -> bool {
+        self.delivery.expiry_sent_at.is_some() || self.delivery.failed.is_some()
+    }
+
+    /// The message can be updated and has been neither updated nor given up.
+    fn message_not_updated(&self) -> bool {
+        self.has_updatable_message()
             && self.message_updated_at.is_none()
             && self.message_update_failed.is_none()
-            && (self.delivery.is_final() || self.task_token.is_none())
+    }
+
+    /// A card the Teams bot sent (not a webhook post, not a 1:1 message with links).
+    fn is_bot_card(&self) -> bool {
+        self.origin == Channel::Teams && self.has_updatable_message()
     }
 
     /// Nothing is left for the relay: the record may leave its index. The DynamoDB store
     /// states the same rule as a condition expression (the shared store contract checks both).
     pub fn is_settled(&self) -> bool {
         match &self.decision {
+            // A bot card shows the expiry to everyone before its record leaves the index.
             None => {
-                self.task_token.is_none()
-                    || self.delivery.expiry_sent_at.is_some()
-                    || self.delivery.failed.is_some()
+                (self.task_token.is_none() || self.expiry_told())
+                    && !(self.is_bot_card() && self.message_not_updated())
             }
             Some(_) if self.task_token.is_none() => true,
             Some(_) => {
                 (self.delivery.delivered_at.is_some() || self.delivery.took_no_effect())
-                    && (!self.has_updatable_message()
-                        || self.message_updated_at.is_some()
-                        || self.message_update_failed.is_some())
+                    && !self.message_not_updated()
             }
         }
     }

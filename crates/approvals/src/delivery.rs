@@ -342,15 +342,17 @@ async fn relay_one(
             }
         }
     } else {
+        // Applied to our copy too: a Teams bot card then shows the expiry to everyone.
         match expire(&record, store, resumer, now).await? {
             ExpiryOutcome::NotNow => {}
             ExpiryOutcome::Told => {
                 report.expired.push(id.clone());
-                return settle(store, &id, now, report).await;
+                record.delivery.expiry_sent_at = Some(now);
             }
             ExpiryOutcome::GaveUp => {
                 report.delivery_gave_up.push(id.clone());
-                return settle(store, &id, now, report).await;
+                let (reason, at) = (String::new(), now);
+                record.delivery.failed = Some(crate::DeliveryFailure { reason, at });
             }
         }
     }

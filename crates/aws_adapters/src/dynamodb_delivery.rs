@@ -17,9 +17,13 @@ const LEASE_FREE: &str =
     "(attribute_not_exists(leaseUntil) OR leaseUntil <= :now OR leaseToken <> :token)";
 const TAKE_LEASE: &str = "SET leaseToken = :token, leaseUntil = :until, redrive = :due, redriveAt = :until, deliveryAttempts = if_not_exists(deliveryAttempts, :zero) + :one";
 
-/// [`approvals::ApprovalRecord::is_settled`] as a condition expression.
+/// [`approvals::ApprovalRecord::is_settled`] as a condition expression. Undecided: the Task
+/// told (or none waits), and a Teams bot card shows the expiry; decided: delivered (or late,
+/// or given up), and an updatable message shows the outcome.
 const SETTLED: &str = "attribute_exists(approvalId) AND (\
-(attribute_not_exists(decision) AND (attribute_not_exists(taskToken) OR attribute_exists(expirySentAt) OR attribute_exists(deliveryFailedAt))) \
+(attribute_not_exists(decision) AND (attribute_not_exists(taskToken) OR attribute_exists(expirySentAt) OR attribute_exists(deliveryFailedAt)) \
+AND (attribute_not_exists(messageTs) OR origin <> :teams OR messageTs IN (:webhook, :bot) \
+OR attribute_exists(messageUpdatedAt) OR attribute_exists(messageUpdateFailedAt))) \
 OR (attribute_exists(decision) AND attribute_not_exists(taskToken)) \
 OR (attribute_exists(decision) AND (attribute_exists(deliveredAt) OR attribute_exists(lateAt) OR attribute_exists(deliveryFailedAt)) \
 AND (attribute_not_exists(messageTs) OR (origin <> :slack AND (origin <> :teams OR messageTs IN (:webhook, :bot))) \

@@ -26,7 +26,7 @@ pub async fn update_message(
     notifier: &dyn OutcomeNotifier,
     now: i64,
 ) -> Result<MessageUpdate, HitlError> {
-    if !record.needs_message_update() {
+    if !record.needs_message_update(now) {
         return Ok(MessageUpdate::NotNeeded);
     }
     match notifier.show_outcome(record).await {

@@ -197,7 +197,7 @@ async fn a_given_up_message_request_stays_due(s: &dyn ChatApprovals, p: &str) {
     assert!(s.give_up_delivery(&id, &tok, "why", NOW + 1).await.unwrap());
     let record = get(s, &id).await;
     assert!(
-        record.needs_message_update(),
+        record.needs_message_update(NOW + 1),
         "the message shows the outcome"
     );
     assert_eq!(record.delivery.relay_at, Some(NOW + 1), "due at once");

@@ -1,6 +1,7 @@
 //! The store contract's part on Teams bot cards: a request's resolved approvers and a
 //! decision's Teams user come back as stored, a late click keeps neither, and a bot card (unlike
-//! a webhook post) keeps the record in the relay index until the card shows the outcome.
+//! a webhook post) keeps the record in the relay index until the card shows the outcome, or,
+//! expired undecided, the expiry.
 
 use super::store_contract::{decision, deliver, get, NOW};
 use crate::approval::ApprovalRecord;
@@ -58,6 +59,57 @@ pub(super) async fn teams_bot_cards_are_kept(s: &dyn ChatApprovals, p: &str) {
 
     a_webhook_post_settles_once_delivered(s, p).await;
     a_late_click_keeps_no_teams_user(s, p, clicked).await;
+    an_expired_bot_card_stays_due_until_it_shows_the_expiry(s, p).await;
+}
+
+/// Undecided and expired: the Task told (or refused for good) settles a webhook post, but a
+/// bot card stays in the relay index until the card says it expired.
+async fn an_expired_bot_card_stays_due_until_it_shows_the_expiry(s: &dyn ChatApprovals, p: &str) {
+    let tok = TaskToken::from("tok");
+    let card = MessageRef {
+        channel: "19:abc@thread.tacv2".into(),
+        ts: "1700000000002".into(),
+    };
+    let webhook = MessageRef {
+        channel: "teams".into(),
+        ts: "webhook".into(),
+    };
+    for (name, message, given_up) in [
+        ("told", &card, false),
+        ("refused", &card, true),
+        ("webhook", &webhook, false),
+    ] {
+        let id = ApprovalId::from(format!("{p}-teams-expired-{name}"));
+        teams_request(s, &id, NOW).await;
+        s.attach_message(&id, message, Some("{}")).await.unwrap();
+        assert!(s.claim_expiry(&id, &tok, NOW, NOW + 10).await.unwrap());
+        if given_up {
+            assert!(s.give_up_delivery(&id, &tok, "why", NOW + 1).await.unwrap());
+        } else {
+            s.finish_expiry(&id, &tok, NOW + 1).await.unwrap();
+        }
+        let record = get(s, &id).await;
+        if message.ts == "webhook" {
+            assert!(
+                s.settle(&id).await.unwrap(),
+                "nothing to update on a webhook post"
+            );
+            continue;
+        }
+        assert!(record.needs_message_update(NOW + 1), "{name}");
+        assert!(
+            !s.settle(&id).await.unwrap(),
+            "{name}: the card still shows its buttons"
+        );
+        let due = s.due_for_relay(NOW + 10, 100).await.unwrap();
+        assert!(due.contains(&id), "{name}: still in the relay index");
+        s.message_updated(&id, NOW + 2).await.unwrap();
+        assert!(
+            s.settle(&id).await.unwrap(),
+            "{name}: the card shows the expiry"
+        );
+        assert!(!s.due_for_relay(NOW + 10, 100).await.unwrap().contains(&id));
+    }
 }
 
 async fn a_webhook_post_settles_once_delivered(s: &dyn ChatApprovals, p: &str) {

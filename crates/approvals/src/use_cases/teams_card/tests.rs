@@ -9,6 +9,7 @@ use crate::testing::{FakeResumer, FakeStore, FakeTeamsBot, FakeTeamsBotFormat};
 use crate::{ApprovalRecord, Channel, FollowUp, MessageRef, TeamsUser};
 
 mod delivery;
+mod expiry;
 mod races;
 
 const CONVERSATION: &str = "19:abc@thread.tacv2";
