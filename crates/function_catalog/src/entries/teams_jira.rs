@@ -32,19 +32,28 @@ const BOT_REQUEST_FIRST: [Call; 3] = [
 ];
 const BOT_CARD: Call = call("Teams bot: send the card", Worst::TeamsBotSend);
 const KEEP_CARD: Call = sdk("DynamoDB UpdateItem: keep the card and what it shows");
-/// `teams::bot_card::resolved`: each approver looked up by the bot, one after the other.
+/// `teams::bot_card::resolved`: the approvers looked up by the bot, ten at a time
+/// (`MAX_PARALLEL_LOOKUPS`), so a round takes one lookup's worst.
 const RESOLVE: Call = call("Teams bot: resolve an approver", Worst::TeamsBotSend);
+const RESOLVE_ROUND: Call = call(
+    "Teams bot: resolve a round of ten approvers",
+    Worst::TeamsBotSend,
+);
 
-/// The bot's card to a conversation with `MAX_APPROVERS` (50) approvers to resolve first.
-const BOT_CARD_TO_FIFTY: [Call; 55] = {
-    let mut calls = [RESOLVE; 55];
-    calls[0] = BOT_REQUEST_FIRST[0];
-    calls[51] = BOT_REQUEST_FIRST[1];
-    calls[52] = BOT_REQUEST_FIRST[2];
-    calls[53] = BOT_CARD;
-    calls[54] = KEEP_CARD;
-    calls
-};
+/// The bot's card to a conversation with `MAX_APPROVERS` (50) approvers to resolve first:
+/// five rounds of ten.
+const BOT_CARD_TO_FIFTY: [Call; 10] = [
+    BOT_REQUEST_FIRST[0],
+    RESOLVE_ROUND,
+    RESOLVE_ROUND,
+    RESOLVE_ROUND,
+    RESOLVE_ROUND,
+    RESOLVE_ROUND,
+    BOT_REQUEST_FIRST[1],
+    BOT_REQUEST_FIRST[2],
+    BOT_CARD,
+    KEEP_CARD,
+];
 
 pub const TEAMS_REQUEST_ACTION: Function = Function {
     logical_id: "TeamsRequestActionFunction",

@@ -4,6 +4,8 @@
 //! ([`crate::use_cases::teams_card`]). The approvers are resolved to their Entra identity
 //! before anything is stored, so a click counts by object id; no email is sent.
 
+use futures_util::stream::{self, StreamExt, TryStreamExt};
+
 use super::{attach_token, waiting, TeamsRequest, TeamsRequestActionOutput};
 use crate::input::keyed_approval_id;
 use crate::ports::{BotConversation, ChatApprovals, TeamsBot, TeamsBotFormat};
@@ -13,6 +15,8 @@ use crate::{ApprovalRecord, Channel, CreateLinksInput, HitlError, TeamsUser};
 /// The most users a card's `refresh` may name (Teams' limit): beyond it, the others see the
 /// card as sent until they act on it.
 pub const MAX_REFRESH_USERS: usize = 60;
+/// Approvers the bot looks up at once (as Send Email sends its emails).
+pub const MAX_PARALLEL_LOOKUPS: usize = 10;
 
 /// The bot and what its cards say, as Request Action uses them.
 #[derive(Clone, Copy)]
@@ -102,17 +106,23 @@ async fn new_record(
     Ok(record)
 }
 
-/// Every approver (by address, then by object id), resolved one after the other and told
-/// apart by object id: the first failure is the Task's error.
+/// Every approver (by address, then by object id), resolved [`MAX_PARALLEL_LOOKUPS`] at a
+/// time and told apart by object id, in the order named: the first failure (in that order) is
+/// the Task's error.
 async fn resolved(request: &TeamsRequest, bot: &dyn TeamsBot) -> Result<Vec<TeamsUser>, HitlError> {
     let named = request
         .approvers
         .iter()
         .map(|a| a.as_str())
         .chain(request.approver_ids.iter().map(String::as_str));
+    // Fifty approvers take five rounds of one lookup each, not fifty lookups in a row.
+    let found: Vec<TeamsUser> = stream::iter(named)
+        .map(|who| bot.resolve_user(who))
+        .buffered(MAX_PARALLEL_LOOKUPS)
+        .try_collect()
+        .await?;
     let mut people: Vec<TeamsUser> = Vec::new();
-    for who in named {
-        let person = bot.resolve_user(who).await?;
+    for person in found {
         if !people
             .iter()
             .any(|p| p.object_id.eq_ignore_ascii_case(&person.object_id))

@@ -51,7 +51,7 @@ fn request(approvers: &[&str], ids: &[&str]) -> TeamsRequest {
 async fn ask(
     request: TeamsRequest,
     store: &FakeStore,
-    bot: &FakeTeamsBot,
+    bot: &dyn TeamsBot,
 ) -> Result<TeamsRequestActionOutput, HitlError> {
     let signer = LinkSigner::from_config("k1:0123456789abcdef0123456789abcdef").unwrap();
     let settings = LinkSettings {
@@ -296,4 +296,95 @@ impl crate::ports::TeamsFormat for NoFormat {
     ) -> Result<Vec<crate::ports::OutgoingEmail>, HitlError> {
         unreachable!()
     }
+}
+
+/// A directory that answers after a pause, counting how many lookups are under way at once.
+#[derive(Default)]
+struct SlowDirectory {
+    inner: FakeTeamsBot,
+    in_flight: std::sync::atomic::AtomicUsize,
+    most_at_once: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl TeamsBot for SlowDirectory {
+    async fn resolve_user(&self, who: &str) -> Result<TeamsUser, HitlError> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let now = self.in_flight.fetch_add(1, SeqCst) + 1;
+        self.most_at_once.fetch_max(now, SeqCst);
+        // Graph's round trip: the others start meanwhile, if they may.
+        for _ in 0..3 {
+            tokio::task::yield_now().await;
+        }
+        self.in_flight.fetch_sub(1, SeqCst);
+        self.inner.resolve_user(who).await
+    }
+    async fn send_card(
+        &self,
+        to: &BotConversation,
+        card: &serde_json::Value,
+    ) -> Result<MessageRef, HitlError> {
+        self.inner.send_card(to, card).await
+    }
+    async fn update_card(&self, m: &MessageRef, card: &serde_json::Value) -> Result<(), HitlError> {
+        self.inner.update_card(m, card).await
+    }
+}
+
+#[tokio::test]
+async fn fifty_approvers_are_looked_up_ten_at_a_time_in_the_order_named() {
+    let people: Vec<TeamsUser> = (0..50)
+        .map(|i| {
+            person(
+                &format!("0b7e8c2a-0000-4000-8000-0000000001{i:02}"),
+                &format!("p{i}@corp.example"),
+            )
+        })
+        .collect();
+    let slow = SlowDirectory {
+        inner: FakeTeamsBot::with_people(&people),
+        ..SlowDirectory::default()
+    };
+    let emails: Vec<String> = people
+        .iter()
+        .map(|p| p.user_principal_name.clone().unwrap())
+        .collect();
+    let emails: Vec<&str> = emails.iter().map(String::as_str).collect();
+    // The last approver named again by object id: kept once.
+    let asked = request(&emails, &[people[49].object_id.as_str()]);
+    let store = FakeStore::default();
+    ask(asked, &store, &slow).await.unwrap();
+
+    let most = slow.most_at_once.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(most, MAX_PARALLEL_LOOKUPS, "looked up {most} at once");
+    let record = store
+        .records
+        .lock()
+        .unwrap()
+        .values()
+        .next()
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        record.teams_approvers, people,
+        "in the order named, each once"
+    );
+}
+
+#[tokio::test]
+async fn of_several_approvers_not_found_the_first_named_is_the_tasks_error() {
+    let slow = SlowDirectory {
+        inner: tenant(),
+        ..SlowDirectory::default()
+    };
+    let asked = request(
+        &[
+            "alice@corp.example",
+            "carol@corp.example",
+            "dave@corp.example",
+        ],
+        &[],
+    );
+    let err = ask(asked, &FakeStore::default(), &slow).await.unwrap_err();
+    assert!(err.to_string().contains("carol@corp.example"), "{err}");
 }
