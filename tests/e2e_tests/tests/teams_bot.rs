@@ -1,6 +1,8 @@
 //! Teams to one person by email address (`user`) on the local stack: the real functions, as a
 //! Bot Framework bot, against the stand-ins of the identity platform (a single-tenant bot's
 //! tokens), Microsoft Graph (the user lookup) and the Bot Connector (proactive 1:1 messages).
+//! A request to `user` is a card in their 1:1 chat whose `Action.Execute` buttons they click
+//! inside Teams (through the Bot Framework stand-in's click, signed as Teams signs it).
 //! Its directory: alice and bob have the bot's app, carol does not, dave's mail is not his
 //! sign-in name.
 
@@ -8,6 +10,9 @@ use std::time::Duration;
 
 use e2e_tests::*;
 use serde_json::{json, Value};
+
+mod teams_bot_support;
+use teams_bot_support::*;
 
 /// Whether any Teams message holds `needle` (other tests post meanwhile).
 async fn any_teams_message_with(needle: &str) -> bool {
@@ -56,75 +61,140 @@ async fn a_chat_message_to_an_address_arrives_in_that_persons_1_1_chat() {
     );
 }
 
+/// The 1:1 card of a request to `user`: its message, the request's approval id.
+async fn card_to(user: &str, title: &str) -> (Value, String) {
+    let message = teams_message_with(title).await;
+    assert_eq!(message["via"], "bot", "{message}");
+    assert_eq!(message["where"]["user"], user, "{message}");
+    assert_eq!(
+        message["where"]["conversationType"], "personal",
+        "{message}"
+    );
+    let card = message["card"].to_string();
+    assert!(
+        !card.contains("Action.OpenUrl") && !card.contains("sig="),
+        "decided inside Teams, no link to open: {card}"
+    );
+    let id = approval_id_of(&message["card"]).expect("the buttons name the request");
+    (message, id)
+}
+
 #[tokio::test]
 async fn a_request_to_a_user_is_decided_from_their_1_1_card_as_them() {
     let title = unique("Rotate the keys");
     let arn = ask_in_teams(json!({"title": title, "user": "bob@example.com",
         "facts": [{"title": "Keys", "value": 3}]}))
     .await;
-    let message = teams_message_with(&title).await;
-    assert_eq!(message["via"], "bot");
-    assert_eq!(message["where"]["user"], "bob@example.com");
-    let card = &message["card"];
-    let actions = card["actions"].as_array().unwrap();
-    assert!(
-        actions.iter().all(|a| a["type"] == "Action.OpenUrl"),
-        "{card}"
-    );
-    let approve = actions.iter().find(|a| a["title"] == "Approve").unwrap()["url"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    assert!(
-        approve.contains("a=0") && approve.contains("sig=") && !approve.contains("taskToken"),
-        "a signed link bound to Bob: {approve}"
-    );
+    let (message, id) = card_to("bob@example.com", &title).await;
+    let titles: Vec<Value> = buttons(&message["card"])
+        .iter()
+        .map(|b| b["title"].clone())
+        .collect();
+    assert_eq!(titles, [json!("Approve"), json!("Reject")], "{message}");
 
-    // Opening the link (a link preview, a scanner) decides nothing.
-    assert_eq!(get(&approve).await.status, 200);
+    // Teams refreshing the card as Bob looks at it decides nothing: the buttons stay.
+    let refresh = click("bob@example.com", &message, json!({"verb": "refresh"})).await;
+    assert!(card_has_buttons(answered_card(&refresh)), "{refresh}");
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(execution_status(&arn).await, "RUNNING");
+    assert_eq!(stored_decision(&id).await, "");
 
-    let done = confirm(&approve, &[]).await;
-    assert_eq!(done.status, 200, "{}", done.body);
+    let answer = click("bob@example.com", &message, json!({"action": "Approve"})).await;
+    let card = answered_card(&answer);
+    assert!(!card_has_buttons(card), "nothing left to click: {card}");
+    assert!(card.to_string().contains("Approved by Bob"), "{card}");
     let end = wait_for_end(&arn, Duration::from_secs(60)).await;
     assert_eq!(end.status, "SUCCEEDED", "{end:?}");
     let decision = &end.output;
     assert_eq!(decision["decision"], "approve", "{decision}");
-    assert_eq!(decision["decidedBy"]["id"], "bob@example.com", "{decision}");
+    let bob = object_id("bob@example.com").await;
+    assert_eq!(decision["decidedBy"]["id"], bob, "by object id: {decision}");
+    assert_eq!(decision["decidedBy"]["name"], "Bob", "{decision}");
     assert_eq!(decision["decidedBy"]["verified"], true, "{decision}");
     assert_eq!(decision["decidedBy"]["channel"], "teams", "{decision}");
+    let teams_user = &decision["teamsUser"];
+    assert_eq!(teams_user["objectId"], bob, "{decision}");
+    assert_eq!(
+        teams_user["userPrincipalName"], "bob@example.com",
+        "{decision}"
+    );
+
+    // Bob's own copy (and the chat's) then shows the outcome.
+    let card = updated_card(&message).await;
+    assert!(!card_has_buttons(&card), "{card}");
+    assert!(card.to_string().contains("Approved by Bob"), "{card}");
 }
 
 #[tokio::test]
 async fn a_request_to_a_user_with_buttons_resumes_with_the_value_they_chose() {
     let title = unique("Resize the cluster");
-    let buttons = json!([
+    let buttons_asked = json!([
         {"label": "Scale to 2", "value": "scale-2", "style": "primary"},
         {"label": "Keep", "value": "keep", "style": "danger"}
     ]);
-    let arn =
-        ask_in_teams(json!({"title": title, "user": "alice@example.com", "buttons": buttons}))
-            .await;
-    let message = teams_message_with(&title).await;
-    assert_eq!(message["where"]["user"], "alice@example.com", "{message}");
-    let actions = message["card"]["actions"].as_array().unwrap().clone();
-    let titles: Vec<&str> = actions
+    let arn = ask_in_teams(
+        json!({"title": title, "user": "alice@example.com", "buttons": buttons_asked}),
+    )
+    .await;
+    let (message, id) = card_to("alice@example.com", &title).await;
+    let shown: Vec<(Value, Value)> = buttons(&message["card"])
         .iter()
-        .map(|a| a["title"].as_str().unwrap())
+        .map(|b| (b["title"].clone(), b["data"]["value"].clone()))
         .collect();
-    assert_eq!(titles, ["Scale to 2", "Keep"], "{message}");
-    let scale = actions[0]["url"].as_str().unwrap().to_string();
-    assert!(scale.contains("a=0"), "bound to Alice: {scale}");
+    assert_eq!(
+        shown,
+        [
+            (json!("Scale to 2"), json!("scale-2")),
+            (json!("Keep"), json!("keep"))
+        ],
+        "each button carries its own value: {message}"
+    );
 
-    let done = confirm(&scale, &[]).await;
-    assert_eq!(done.status, 200, "{}", done.body);
+    let answer = click(
+        "alice@example.com",
+        &message,
+        json!({"action": "Scale to 2"}),
+    )
+    .await;
+    let card = answered_card(&answer);
+    assert!(!card_has_buttons(card), "{card}");
+    assert!(card.to_string().contains("Alice"), "{card}");
     let end = wait_for_end(&arn, Duration::from_secs(60)).await;
     assert_eq!(end.status, "SUCCEEDED", "{end:?}");
     assert_eq!(end.output["decision"], "scale-2", "{:?}", end.output);
     assert_eq!(end.output["approved"], false, "{:?}", end.output);
-    assert_eq!(end.output["decidedBy"]["id"], "alice@example.com");
+    let alice = object_id("alice@example.com").await;
+    assert_eq!(end.output["decidedBy"]["id"], alice, "{:?}", end.output);
     assert_eq!(end.output["decidedBy"]["verified"], true);
+    assert_eq!(
+        end.output["teamsUser"]["userPrincipalName"],
+        "alice@example.com"
+    );
+    assert_eq!(stored_decision(&id).await, "scale-2");
+}
+
+#[tokio::test]
+async fn a_retried_request_to_a_user_sends_one_card() {
+    let title = unique("Restart the queue");
+    let key = unique("retry");
+    let input = json!({"title": title, "user": "dave@example.com", "requestKey": key,
+        "taskToken": unique("t")});
+    let (error, first) = invoke("TeamsRequestActionFunction", &input).await;
+    assert_eq!(error, None, "{first}");
+    // The state's Retry after an answer that was lost: the same input again.
+    let (error, again) = invoke("TeamsRequestActionFunction", &input).await;
+    assert_eq!(error, None, "{again}");
+    assert_eq!(again["approvalId"], first["approvalId"], "{first} {again}");
+    let (message, id) = card_to("dave@example.com", &title).await;
+    assert_eq!(json!(id), first["approvalId"]);
+    let all = chat().await["teams"]["messages"].clone();
+    let cards = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m.to_string().contains(&title))
+        .count();
+    assert_eq!(cards, 1, "one card in Dave's chat: {message}");
 }
 
 #[tokio::test]
