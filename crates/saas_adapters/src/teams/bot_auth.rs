@@ -7,7 +7,7 @@
 //! 401 for the caller; [`BotAuthError`] names why, for the log.
 //!
 //! The rules are the ones of Microsoft's Bot Framework SDKs: RS256 only, a key from the
-//! published set found by `kid` (and, when the key lists endorsements, endorsed for the
+//! published set found by `kid` (and endorsed for the
 //! activity's channel), issuer `https://api.botframework.com`, audience our app id, `exp`/`nbf`
 //! with 5 minutes of skew, and the `serviceurl` claim equal to the activity's `serviceUrl`.
 
@@ -22,6 +22,8 @@ mod tests;
 
 /// The issuer of every token the Bot Connector sends to a bot.
 pub const BOT_FRAMEWORK_ISSUER: &str = "https://api.botframework.com";
+/// The Bot Framework's channel id of Microsoft Teams: the only channel whose activities count.
+pub const TEAMS_CHANNEL: &str = "msteams";
 /// Clock skew allowed on `exp` and `nbf`, as Microsoft's SDKs allow.
 pub const CLOCK_SKEW_SECS: u64 = 5 * 60;
 /// Keys older than this are fetched again even if every `kid` is known (Microsoft rotates them
@@ -60,6 +62,8 @@ pub enum BotAuthError {
     ServiceUrlMismatch,
     #[error("the activity is not valid JSON or lacks serviceUrl or channelId")]
     MalformedActivity,
+    #[error("the activity does not come from Microsoft Teams (channelId {0:?})")]
+    NotTeams(String),
     #[error("the activity names no tenant")]
     NoTenant,
     #[error("the activity names two different tenants")]
@@ -104,8 +108,8 @@ impl OpenIdMetadata {
             .id_token_signing_alg_values_supported
             .iter()
             .any(|a| a == "RS256");
-        let secure = doc.jwks_uri.starts_with("https://")
-            || (loopback && is_loopback_http(&doc.jwks_uri));
+        let secure =
+            doc.jwks_uri.starts_with("https://") || (loopback && is_loopback_http(&doc.jwks_uri));
         if doc.issuer != BOT_FRAMEWORK_ISSUER || !rs256 || !secure {
             return Err(BotAuthError::BadKeyDocument);
         }
@@ -307,10 +311,18 @@ pub fn verify_token(
     }
     let kid = header.kid.ok_or(BotAuthError::MissingKeyId)?;
     let published = keys.keys.get(&kid).ok_or(BotAuthError::UnknownKey)?;
-    if let Some(channels) = &published.endorsements {
-        if !channels.contains(&activity.channel_id) {
-            return Err(BotAuthError::KeyNotEndorsed);
-        }
+    // The same keys sign for every channel of the Azure Bot (Web Chat, Direct Line, where a
+    // holder of the channel's secret writes the activity's `from` and tenant): only a key
+    // endorsed for the activity's channel counts, and only Teams' activities do.
+    let endorsed = published
+        .endorsements
+        .as_ref()
+        .is_some_and(|channels| channels.contains(&activity.channel_id));
+    if !endorsed {
+        return Err(BotAuthError::KeyNotEndorsed);
+    }
+    if activity.channel_id != TEAMS_CHANNEL {
+        return Err(BotAuthError::NotTeams(activity.channel_id.clone()));
     }
     let mut validation = Validation::new(Algorithm::RS256);
     validation.set_issuer(&[BOT_FRAMEWORK_ISSUER]);

@@ -177,6 +177,27 @@ fn a_key_not_endorsed_for_the_channel_is_refused() {
 }
 
 #[test]
+fn a_key_without_endorsements_is_refused() {
+    let mut bare = jwk(&keys().0, "good", &[]);
+    bare.as_object_mut().unwrap().remove("endorsements");
+    let jwks = json!({ "keys": [bare] });
+    let set = KeySet::from_jwks_json(jwks.to_string().as_bytes(), NOW).unwrap();
+    let t = token(&good_claims());
+    let refused = verify_token(&t, &set, APP_ID, &activity(), NOW);
+    assert_eq!(refused, Err(BotAuthError::KeyNotEndorsed));
+}
+
+#[test]
+fn only_teams_activities_count_even_from_an_endorsed_key() {
+    // Web Chat and Direct Line share the bot's keys; their clients write `from` themselves.
+    let mut web_chat = activity();
+    web_chat.channel_id = "webchat".into();
+    let t = token(&good_claims());
+    let refused = verify_token(&t, &key_set(), APP_ID, &web_chat, NOW);
+    assert_eq!(refused, Err(BotAuthError::NotTeams("webchat".into())));
+}
+
+#[test]
 fn the_tenant_is_read_from_either_place_and_must_be_ours() {
     let read = |v: Value| ActivityIdentity::from_json(v.to_string().as_bytes());
     let base = json!({"type": "invoke", "serviceUrl": SERVICE_URL, "channelId": "msteams"});
