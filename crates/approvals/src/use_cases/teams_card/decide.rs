@@ -26,7 +26,7 @@ pub(super) async fn decide(
         return Ok(card.format.bot_refusal_card(Some(&card.shown), &refusal));
     }
     if record.decision.is_some() {
-        return Ok(card.refused_after_outcome(CardRefusal::AlreadyDecided, now));
+        return Ok(already_decided(card, action, value, now));
     }
     let choice = Decision::from_value(value);
     if !crate::buttons::allows(&record.buttons, &choice) {
@@ -50,7 +50,7 @@ pub(super) async fn decide(
     Ok(match written {
         DecisionWrite::Recorded(record) => delivered(card, record, store, resumer, now).await,
         DecisionWrite::AlreadyDecided(record) => {
-            Card { record, ..card }.refused_after_outcome(CardRefusal::AlreadyDecided, now)
+            already_decided(Card { record, ..card }, action, value, now)
         }
         // Kept as a late decision (its small audit, nothing typed): nothing changed.
         DecisionWrite::TooLate(record) => {
@@ -60,6 +60,22 @@ pub(super) async fn decide(
             .format
             .bot_refusal_card(None, &CardRefusal::UnknownCard),
     })
+}
+
+/// The card for a click on a decided request. The clicker's own decision, clicked again (Teams
+/// sending the invoke again after a slow answer, or a second click on the same button), is
+/// answered with the outcome as it is: telling them "not recorded" would be false. Anyone
+/// else's click, or another choice, is told it changed nothing.
+fn already_decided(card: Card<'_>, action: &CardAction, value: &str, now: i64) -> Value {
+    let theirs = card.record.decision.as_ref().is_some_and(|d| {
+        d.decided_by.channel == Channel::Teams
+            && d.decided_by.id.eq_ignore_ascii_case(&action.user.object_id)
+            && d.decision.as_str() == value
+    });
+    match theirs {
+        true => card.outcome(now),
+        false => card.refused_after_outcome(CardRefusal::AlreadyDecided, now),
+    }
 }
 
 /// The decision as the verified clicker made it: their Entra object id and name (verified: the

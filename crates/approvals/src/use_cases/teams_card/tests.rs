@@ -124,7 +124,21 @@ async fn an_approver_decides_as_themselves_verified_and_the_task_resumes_once() 
     assert_eq!(resumed[0].1.teams_user, Some(alice()));
     assert!(resumed[0].1.decided_by.verified());
 
-    // Her second click (and Bob's) changes nothing and says so, with the outcome.
+    // The same click again (Teams sending it again after a slow answer) is her recorded
+    // decision: the outcome, no "not recorded".
+    let same = answer(
+        &store,
+        &resumer,
+        click(as_alice.clone(), "approve"),
+        NOW + 1,
+    )
+    .await;
+    assert_eq!(
+        (&same["line"], same.get("refused")),
+        (&json!(line), None),
+        "{same}"
+    );
+    // Another choice of hers (and Bob's click) changes nothing and says so, with the outcome.
     for who in [as_alice, bob()] {
         let again = answer(&store, &resumer, click(who, "reject"), NOW + 1).await;
         assert_eq!(refused(&again), "AlreadyDecided", "{again}");
