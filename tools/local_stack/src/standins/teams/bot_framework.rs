@@ -271,6 +271,7 @@ impl TeamsStandIn {
         let (config, signer) = (&scene.config, &scene.bot.signer);
         let authorization =
             signer.authorization(request.token, &config.app_id, &config.service_url(), now);
+        let sent = self.next_invoke();
         let (status, body) = post_invoke(scene.bot, config, &activity, authorization.as_deref())
             .await
             .map_err(|e| (StatusCode::BAD_GATEWAY, e.to_string()))?;
@@ -281,7 +282,8 @@ impl TeamsStandIn {
             authorization,
         };
         let oid = &scene.user.object_id;
-        self.record_view(&request.activity_id, oid, scene.version, &verb, &answer);
+        let order = (scene.version, sent);
+        self.record_view(&request.activity_id, oid, order, &verb, &answer);
         Ok(answer)
     }
 

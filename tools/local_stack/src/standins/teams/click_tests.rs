@@ -19,6 +19,11 @@ const TENANT: &str = "tenant-1";
 
 #[path = "connector_tests.rs"]
 mod connector;
+#[path = "view_order_tests.rs"]
+mod view_order;
+
+/// How long the fake bot takes to answer an automatic refresh (a manual click: at once).
+const SLOW_REFRESH: std::time::Duration = std::time::Duration::from_millis(300);
 
 /// What the fake bot received: (authorization, activity).
 type Received = Arc<Mutex<Vec<(Option<String>, Value)>>>;
@@ -42,7 +47,11 @@ async fn stack() -> Stack {
             async move {
                 let auth = headers.get("authorization").map(|v| v.to_str().unwrap().to_string());
                 let text = format!("{} by {}", activity["value"]["action"]["verb"], activity["from"]["name"]);
+                let slow = activity["value"]["trigger"] == "automatic";
                 log.lock().unwrap().push((auth, activity));
+                if slow {
+                    tokio::time::sleep(SLOW_REFRESH).await;
+                }
                 let card = json!({"type": "AdaptiveCard", "version": "1.5", "body": [{"type": "TextBlock", "text": text}]});
                 Json(json!({"statusCode": 200, "type": CARD_RESPONSE_TYPE, "value": card}))
             }

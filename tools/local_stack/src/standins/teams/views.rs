@@ -27,11 +27,17 @@ pub struct UserView {
     pub verb: String,
     /// The message's update count when the bot answered: a later update replaces the view.
     pub version: u64,
+    /// When the invoke was sent, in the order of all invokes: an answer to an earlier one that
+    /// arrives later (a slow automatic refresh overtaken by a click) does not replace it.
+    pub sent: u64,
 }
 
-/// Views by activity id, then by object id.
+/// Views by activity id, then by object id; and how many invokes were sent.
 #[derive(Default)]
-pub struct Views(HashMap<String, HashMap<String, UserView>>);
+pub struct Views {
+    by_message: HashMap<String, HashMap<String, UserView>>,
+    sent: u64,
+}
 
 impl TeamsStandIn {
     /// The card `object_id` sees of the bot's message `activity_id` in `conversation_id`, and
@@ -55,7 +61,10 @@ impl TeamsStandIn {
         }
         let bot = self.bot.get()?;
         let views = bot.views.lock().unwrap();
-        let own = views.0.get(activity_id).and_then(|v| v.get(object_id));
+        let own = views
+            .by_message
+            .get(activity_id)
+            .and_then(|v| v.get(object_id));
         match own {
             Some(view) if view.version == version && view.card.is_some() => {
                 Some((view.card.clone().unwrap_or_default(), version))
@@ -64,12 +73,20 @@ impl TeamsStandIn {
         }
     }
 
-    /// Keeps what the bot answered `object_id`'s invoke on `activity_id`.
+    /// The order of an invoke about to be sent (see [`UserView::sent`]).
+    pub(super) fn next_invoke(&self) -> u64 {
+        let Some(bot) = self.bot.get() else { return 0 };
+        let mut views = bot.views.lock().unwrap();
+        views.sent += 1;
+        views.sent
+    }
+
+    /// Keeps what the bot answered `object_id`'s invoke on `activity_id`, sent `sent`-th.
     pub(super) fn record_view(
         &self,
         activity_id: &str,
         object_id: &str,
-        version: u64,
+        (version, sent): (u64, u64),
         verb: &str,
         answer: &ClickAnswer,
     ) {
@@ -84,9 +101,17 @@ impl TeamsStandIn {
             },
             verb: verb.to_string(),
             version,
+            sent,
         };
         let mut views = bot.views.lock().unwrap();
-        let of_message = views.0.entry(activity_id.to_string()).or_default();
+        let of_message = views.by_message.entry(activity_id.to_string()).or_default();
+        // The person already sees the answer to a later invoke on this version of the card.
+        if of_message
+            .get(object_id)
+            .is_some_and(|o| o.version == version && o.sent > sent)
+        {
+            return;
+        }
         // A refresh that got no card leaves a card the person got before (Teams keeps showing
         // what it has); a click's answer is always shown.
         let has_card = of_message
@@ -104,7 +129,7 @@ impl TeamsStandIn {
             return json!({});
         };
         let views = bot.views.lock().unwrap();
-        let Some(of_message) = views.0.get(activity_id) else {
+        let Some(of_message) = views.by_message.get(activity_id) else {
             return json!({});
         };
         of_message
@@ -165,7 +190,8 @@ impl TeamsStandIn {
                 continue;
             };
             let mut views = bot.views.lock().unwrap();
-            let of_message = views.0.entry(activity_id.to_string()).or_default();
+            let views = &mut *views;
+            let of_message = views.by_message.entry(activity_id.to_string()).or_default();
             for oid in conversation
                 .members
                 .iter()
@@ -180,6 +206,8 @@ impl TeamsStandIn {
                     body: json!("refreshing"),
                     verb: "refresh".into(),
                     version,
+                    // Marked now: the refresh itself, sent later, replaces the mark.
+                    sent: views.sent,
                 };
                 of_message.insert(oid.clone(), pending);
                 due.push((
