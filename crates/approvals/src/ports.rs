@@ -12,7 +12,7 @@ mod teams;
 mod ticketing;
 pub use slack::{Persona, SlackFormat, SlackMessage, SlackMessenger, Unfurl};
 pub use teams::{
-    BotConversation, CardRefusal, Fact, PostedMessage, TeamsBot, TeamsBotFormat, TeamsFormat,
+    BotConversation, CardRefusal, Fact, PostedMessage, SentCard, TeamsBot, TeamsBotFormat, TeamsFormat,
     TeamsMessage, TeamsMessenger, Via, NO_BOT,
 };
 pub use ticketing::{IssueTracker, Transition};

@@ -91,6 +91,15 @@ pub enum BotConversation {
     User(TeamsUser),
 }
 
+/// A card the bot posted: where it landed, and the card as posted, which the bot may have
+/// adapted to the conversation (`refresh.userIds` as its members' Teams user ids). This is the
+/// card kept: a refresh answers it, the outcome card is made from it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SentCard {
+    pub message: MessageRef,
+    pub card: Value,
+}
+
 /// The Bot Framework bot as the approval use cases need it (`saas_adapters::teams::bot`):
 /// people resolved to their Entra identity, cards sent and brought up to date. A card's
 /// [`MessageRef`] is its conversation id (`channel`) and activity id (`ts`).
@@ -99,8 +108,9 @@ pub trait TeamsBot: Send + Sync {
     /// The person named by `who` (an email address, a user principal name, or an Entra object
     /// id), in the bot's tenant (`Teams.UserNotFound` when there is none).
     async fn resolve_user(&self, who: &str) -> Result<TeamsUser, HitlError>;
-    /// Sends `card` (an Adaptive Card, not its envelope) as the bot; where it landed.
-    async fn send_card(&self, to: &BotConversation, card: &Value) -> Result<MessageRef, HitlError>;
+    /// Sends `card` (an Adaptive Card, not its envelope) as the bot: where it landed, and
+    /// the card as posted.
+    async fn send_card(&self, to: &BotConversation, card: &Value) -> Result<SentCard, HitlError>;
     /// Replaces the card at `message` (the Bot Connector's `updateActivity`).
     async fn update_card(&self, message: &MessageRef, card: &Value) -> Result<(), HitlError>;
 }

@@ -8,11 +8,11 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use serde_json::{json, Value};
 
-use crate::ports::{BotConversation, CardRefusal, Fact, TeamsBot, TeamsBotFormat};
+use crate::ports::{BotConversation, CardRefusal, Fact, SentCard, TeamsBot, TeamsBotFormat};
 use crate::{CreateLinksOutput, FollowUp, HitlError, MessageRef, Retry, TeamsUser};
 
 /// Resolves people from its directory (by email, UPN or object id, case-insensitive), records
-/// every card sent and updated, and fails every call while `fail_with` is set.
+/// every card sent (as given) and updated, and fails every call while `fail_with` is set.
 #[derive(Default)]
 pub struct FakeTeamsBot {
     /// People by each name they may be given by (lower-cased).
@@ -71,17 +71,30 @@ impl TeamsBot for FakeTeamsBot {
             .ok_or_else(|| user_not_found(who))
     }
 
-    async fn send_card(&self, to: &BotConversation, card: &Value) -> Result<MessageRef, HitlError> {
+    /// Posts the card with its `refresh.userIds` named as members (`29:<object id>`), as the
+    /// real bot does: the card posted is not the card given.
+    async fn send_card(&self, to: &BotConversation, card: &Value) -> Result<SentCard, HitlError> {
         self.failure()?;
+        let mut posted = card.clone();
+        if let Some(ids) = posted["refresh"]["userIds"].as_array_mut() {
+            for id in ids.iter_mut() {
+                let oid = id.as_str().unwrap_or_default();
+                *id = json!(format!("29:{}", oid.trim_start_matches("8:orgid:")));
+            }
+        }
         let mut sent = self.sent.lock().unwrap();
         sent.push((to.clone(), card.clone()));
         let channel = match to {
             BotConversation::Conversation(id) => id.clone(),
             BotConversation::User(user) => format!("a:1:1-{}", user.object_id),
         };
-        Ok(MessageRef {
+        let message = MessageRef {
             channel,
             ts: format!("activity-{}", sent.len()),
+        };
+        Ok(SentCard {
+            message,
+            card: posted,
         })
     }
 

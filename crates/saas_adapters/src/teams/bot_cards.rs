@@ -6,7 +6,8 @@
 //!   `GET {graph}/v1.0/users?$filter=mail eq '{who}'&$select=...`.
 //! - A card to a channel or group chat the bot is in: `POST {serviceUrl}/v3/conversations/{id}/
 //!   activities` with the card as an Adaptive Card attachment; the answer's `id` is the
-//!   activity id, kept as the card's [`MessageRef`] `ts`. To a person: their 1:1 conversation
+//!   activity id, kept as the card's [`MessageRef`] `ts`; the card as posted comes back with it
+//!   ([`SentCard`]) to be kept. To a person: their 1:1 conversation
 //!   (`POST {serviceUrl}/v3/conversations`, kept per object id), then the same post. A post is
 //!   not repeated after an ambiguous failure (`Teams.Unconfirmed`).
 //! - Before a card with a `refresh` is posted, each approver it lists (by Entra object id,
@@ -23,7 +24,7 @@
 //!   (404) is `Teams.MessageNotFound` (nothing left to update), the bot removed (403)
 //!   `Teams.BotNotInstalled`.
 
-use approvals::ports::{BotConversation, TeamsBot as TeamsBotPort};
+use approvals::ports::{BotConversation, SentCard, TeamsBot as TeamsBotPort};
 use approvals::{HitlError, MessageRef, TeamsUser};
 use async_trait::async_trait;
 use channels::teams::universal::{refresh_object_ids, set_refresh_user_ids};
@@ -69,7 +70,7 @@ impl TeamsBotPort for TeamsBot {
         })
     }
 
-    async fn send_card(&self, to: &BotConversation, card: &Value) -> Result<MessageRef, HitlError> {
+    async fn send_card(&self, to: &BotConversation, card: &Value) -> Result<SentCard, HitlError> {
         let deadline = self.http.deadline();
         match to {
             BotConversation::Conversation(id) => {
@@ -85,10 +86,11 @@ impl TeamsBotPort for TeamsBot {
                     .post_activity(id, &activity, BotCall::PostCard, deadline)
                     .await?;
                 let ts = errors::posted_answer(&reply, Addressee::Conversation(id))?;
-                Ok(MessageRef {
+                let message = MessageRef {
                     channel: id.clone(),
                     ts,
-                })
+                };
+                Ok(SentCard { message, card })
             }
             BotConversation::User(user) => self.send_card_to(user, card, deadline).await,
         }
@@ -135,7 +137,7 @@ impl TeamsBot {
         user: &TeamsUser,
         card: &Value,
         deadline: Instant,
-    ) -> Result<MessageRef, HitlError> {
+    ) -> Result<SentCard, HitlError> {
         let oid = &user.object_id;
         let who = user.user_principal_name.as_deref().unwrap_or(&user.name);
         let mut reopened = false;
@@ -168,10 +170,11 @@ impl TeamsBot {
                 continue;
             }
             let ts = errors::posted_answer(&reply, Addressee::Person(who))?;
-            return Ok(MessageRef {
+            let message = MessageRef {
                 channel: conversation,
                 ts,
-            });
+            };
+            return Ok(SentCard { message, card });
         }
     }
 

@@ -14,7 +14,7 @@ async fn a_card_to_a_channel_is_posted_as_an_adaptive_card_attachment() {
     let to = BotConversation::Conversation(CHANNEL.into());
     let sent = bot(&server).send_card(&to, &card()).await.unwrap();
     assert_eq!(
-        sent,
+        sent.message,
         MessageRef {
             channel: CHANNEL.into(),
             ts: "1700000000001".into()
@@ -49,7 +49,7 @@ async fn a_card_to_a_person_opens_their_chat_by_object_id_once() {
     let to = BotConversation::User(alice());
     let sent = bot.send_card(&to, &card()).await.unwrap();
     assert_eq!(
-        (sent.channel.as_str(), sent.ts.as_str()),
+        (sent.message.channel.as_str(), sent.message.ts.as_str()),
         ("a:1chat", "1700000000001")
     );
     let seen = server.seen();
@@ -139,7 +139,7 @@ async fn the_refresh_lists_the_approvers_by_their_teams_user_ids_in_the_conversa
     .await;
     let to = BotConversation::Conversation(CHANNEL.into());
     let card = card_refreshed_for(&[OID, BOB]);
-    bot(&server).send_card(&to, &card).await.unwrap();
+    let sent = bot(&server).send_card(&to, &card).await.unwrap();
     assert_eq!(
         server.calls(),
         [
@@ -153,6 +153,7 @@ async fn the_refresh_lists_the_approvers_by_their_teams_user_ids_in_the_conversa
     let mut expected = card;
     expected["refresh"]["userIds"] = json!(["29:1alice", "29:1bob"]);
     assert_eq!(posted, expected, "only the ids changed");
+    assert_eq!(sent.card, posted, "the card kept is the card posted");
 }
 
 #[tokio::test]
@@ -210,7 +211,7 @@ async fn in_a_1_1_chat_the_person_is_looked_up_in_it() {
     assert_eq!(ids, &json!(["29:1alice"]));
 
     let sent = bot.send_card(&to, &card).await.unwrap();
-    assert_eq!(sent.channel, "a:1new");
+    assert_eq!(sent.message.channel, "a:1new");
     let calls = server.calls();
     assert_eq!(calls[5], "POST /connector/v3/conversations");
     assert_eq!(calls[6], member_path("a:1new", OID));

@@ -72,10 +72,12 @@ pub async fn request_action_via_bot(
     // An earlier attempt that kept its card sent it.
     if record.message.is_none() {
         let sent = chat.bot.send_card(&to, &card).await?;
-        tracing::info!(approval_id = %links.approval_id, conversation = %sent.channel, "Teams approval card sent by the bot");
-        let shown = card.to_string();
+        tracing::info!(approval_id = %links.approval_id, conversation = %sent.message.channel, "Teams approval card sent by the bot");
+        // The card as posted (the bot names the refresh's users as the conversation's
+        // members): what a refresh shows again and the outcome is made from.
+        let shown = sent.card.to_string();
         store
-            .attach_message(&record.approval_id, &sent, Some(&shown))
+            .attach_message(&record.approval_id, &sent.message, Some(&shown))
             .await?;
     }
     Ok(waiting(links))

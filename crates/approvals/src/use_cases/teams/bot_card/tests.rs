@@ -2,7 +2,7 @@
 //! what a retry and a failure leave behind.
 
 use super::*;
-use crate::ports::{ApprovalStore, TeamsBot};
+use crate::ports::{ApprovalStore, SentCard, TeamsBot};
 use crate::testing::{FakeStore, FakeTeamsBot, FakeTeamsBotFormat};
 use crate::use_cases::teams::request_action;
 use crate::use_cases::teams_card::{answer_card_action, CardAction, CardVerb};
@@ -101,7 +101,12 @@ async fn approvers_are_resolved_and_the_card_is_sent_once_to_the_conversation() 
         (message.channel.as_str(), message.ts.as_str()),
         (CHANNEL, "activity-1")
     );
-    assert_eq!(record.message_shown, Some(sent[0].1.to_string()));
+    // Kept as posted: the refresh names the approvers as the conversation's members.
+    let shown: serde_json::Value =
+        serde_json::from_str(record.message_shown.as_deref().unwrap()).unwrap();
+    let members: Vec<String> = oids.iter().map(|oid| format!("29:{oid}")).collect();
+    assert_eq!(shown["refresh"]["userIds"], serde_json::json!(members));
+    assert_eq!(shown["title"], sent[0].1["title"]);
     assert!(record.task_token.is_some() && record.origin == Channel::Teams);
 
     // A retry of the state (same requestKey) resolves and sends nothing again.
@@ -227,7 +232,7 @@ impl TeamsBot for SendFails<'_> {
         &self,
         _: &BotConversation,
         _: &serde_json::Value,
-    ) -> Result<MessageRef, HitlError> {
+    ) -> Result<SentCard, HitlError> {
         Err(HitlError::transient("Teams", "503"))
     }
     async fn update_card(&self, _: &MessageRef, _: &serde_json::Value) -> Result<(), HitlError> {
@@ -323,7 +328,7 @@ impl TeamsBot for SlowDirectory {
         &self,
         to: &BotConversation,
         card: &serde_json::Value,
-    ) -> Result<MessageRef, HitlError> {
+    ) -> Result<SentCard, HitlError> {
         self.inner.send_card(to, card).await
     }
     async fn update_card(&self, m: &MessageRef, card: &serde_json::Value) -> Result<(), HitlError> {
