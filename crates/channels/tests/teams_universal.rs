@@ -354,3 +354,19 @@ fn the_refresh_can_be_given_the_approvers_teams_user_ids_once_looked_up() {
     set_refresh_user_ids(&mut anyone, &looked_up);
     assert_eq!(anyone, before, "no refresh is added");
 }
+
+#[test]
+fn what_a_clicker_typed_is_shown_as_plain_text_on_the_outcome_card() {
+    // A follow-up answer or a display name with markdown: a TextBlock would render the link
+    // for the whole conversation; a TextRun renders none.
+    let line = "Rejected by Mallory: [Sign in again](https://evil.example).";
+    let card = AdaptiveCards.bot_outcome_card(&asked(), line);
+    let carrying: Vec<String> = all_of(&card, "TextBlock")
+        .iter()
+        .filter_map(|b| b["text"].as_str())
+        .filter(|t| t.contains("evil"))
+        .map(str::to_string)
+        .collect();
+    assert!(carrying.is_empty(), "markdown rendered: {carrying:?}");
+    assert_eq!(texts(&card).last().unwrap(), line);
+}

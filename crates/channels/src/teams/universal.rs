@@ -335,8 +335,12 @@ fn push_body(card: &mut Value, block: Value) {
     }
 }
 
+/// The outcome as plain text: it carries what a clicker typed (their name, a follow-up
+/// answer), and a TextBlock would render its markdown (a link the whole conversation sees on
+/// the bot's card); a RichTextBlock's TextRun renders no markdown.
 fn outcome_block(line: &str) -> Value {
-    json!({"type": "TextBlock", "id": OUTCOME_LINE, "text": line, "weight": "bolder", "wrap": true})
+    json!({"type": "RichTextBlock", "id": OUTCOME_LINE,
+        "inlines": [{"type": "TextRun", "text": line, "weight": "bolder"}]})
 }
 
 fn notice_block(text: &str) -> Value {

@@ -134,10 +134,20 @@ fn walk<'a>(value: &'a Value, visit: &mut dyn FnMut(&'a Value)) {
     }
 }
 
-/// The text of every TextBlock, in order.
+/// The text of every TextBlock and of every RichTextBlock's runs, in order.
 pub fn texts(card: &Value) -> Vec<String> {
-    all_of(card, "TextBlock")
-        .iter()
-        .filter_map(|b| b["text"].as_str().map(str::to_string))
-        .collect()
+    let mut found = Vec::new();
+    walk(card, &mut |v| match v["type"].as_str() {
+        Some("TextBlock") => found.extend(v["text"].as_str().map(str::to_string)),
+        Some("RichTextBlock") => found.push(
+            v["inlines"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|run| run["text"].as_str())
+                .collect(),
+        ),
+        _ => {}
+    });
+    found
 }

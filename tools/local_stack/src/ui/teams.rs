@@ -145,6 +145,9 @@ fn card_view(card: &Value, clicker: Option<&Clicker>) -> Markup {
         @for block in items(&card["body"]) {
             @match str_of(&block["type"]) {
                 "TextBlock" => { div { (str_of(&block["text"])) } },
+                "RichTextBlock" => {
+                    div { @for run in items(&block["inlines"]) { (str_of(&run["text"])) } }
+                },
                 "FactSet" => {
                     @for f in items(&block["facts"]) {
                         div class="muted" { (str_of(&f["title"])) ": " (str_of(&f["value"])) }
