@@ -332,12 +332,20 @@ proptest! {
 
     #[test]
     fn the_clicker_is_taken_only_with_an_object_id(
-        oid in prop_oneof![".{0,80}", "[0-9a-f-]{0,70}"],
+        oid in prop_oneof![
+            ".{0,80}",
+            "[0-9a-f-]{0,70}",
+            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
+        ],
     ) {
         let mut activity = ours();
         activity["from"]["aadObjectId"] = json!(oid);
-        let looks_like_one = (1..=64).contains(&oid.len())
-            && oid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        // An Entra object id is a GUID: 36 characters, dashes at 8, 13, 18 and 23, hex elsewhere.
+        let looks_like_one = oid.len() == 36
+            && oid.char_indices().all(|(i, c)| match i {
+                8 | 13 | 18 | 23 => c == '-',
+                _ => c.is_ascii_hexdigit(),
+            });
         match parse_card_action(&activity, TENANT) {
             Ok(Some(action)) => {
                 prop_assert!(looks_like_one, "{oid:?} taken");

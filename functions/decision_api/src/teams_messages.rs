@@ -130,7 +130,7 @@ fn teams_tenant(activity: &Value) -> Option<String> {
 fn refusal(refused: &VerifyRefusal) -> Response {
     match refused {
         VerifyRefusal::Unauthorized(why) => {
-            tracing::warn!(reason = %why, "Teams bot request refused");
+            tracing::info!(reason = %why, "Teams bot request refused");
             empty(StatusCode::UNAUTHORIZED)
         }
         VerifyRefusal::KeysUnavailable(why) => {

@@ -22,8 +22,7 @@ pub const CARD_ACTION_INVOKE: &str = "adaptiveCard/action";
 const MAX_APPROVAL_ID_CHARS: usize = 64;
 /// A button value (the longest a request may have: a link value's 64).
 const MAX_VALUE_CHARS: usize = 64;
-/// Entra object ids are GUIDs (36 characters); anything much longer is not one.
-const MAX_OBJECT_ID_CHARS: usize = 64;
+/// The longest display name taken from `from.name`.
 const MAX_NAME_CHARS: usize = 256;
 /// Teams conversation and activity ids run to a couple of hundred characters.
 const MAX_ID_CHARS: usize = 1024;
@@ -147,12 +146,9 @@ fn clicker(activity: &Value, tenant_id: &str) -> Result<TeamsUser, HitlError> {
         .pointer("/from/aadObjectId")
         .and_then(Value::as_str)
     {
-        Some(id)
-            if (1..=MAX_OBJECT_ID_CHARS).contains(&id.len())
-                && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') =>
-        {
-            id.to_string()
-        }
+        // A GUID, as Entra object ids are: never `link` or anything else that could read as
+        // an unverified decider.
+        Some(id) if super::input::is_object_id(id) => id.to_string(),
         _ => {
             return Err(invalid(
                 "from.aadObjectId must be the clicker's Entra object id",
