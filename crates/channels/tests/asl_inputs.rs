@@ -127,30 +127,31 @@ fn a_field_a_function_does_not_know_is_found() {
     assert!(refused.contains("`followUp.requird`"), "{refused}");
 }
 
-/// The execution input each of our state machines is started with is checked by its first
-/// Task against that state machine's own contract, which knows every field its ASL defaults.
+/// The execution input each of our state machines is started with is checked by each Task that
+/// asks (whichever channel the execution takes) against that state machine's own contract,
+/// which knows every field its ASL defaults.
 #[test]
 fn our_state_machines_check_their_execution_input_against_their_own_contract() {
     use approvals::input::InputContract::{self, *};
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let machines: [(&str, InputContract, &str); 3] = [
+    let machines: [(&str, InputContract, &[&str]); 3] = [
         (
             "statemachine/email_approval.asl.json",
             EmailApproval,
-            "CreateApprovalLinks",
+            &["CreateApprovalLinks"],
         ),
         (
             "statemachine/slack_request_action.asl.json",
             SlackRequestAction,
-            "AskInSlack",
+            &["AskInSlack"],
         ),
         (
             "examples/rds-idle-review/rds_idle_review.asl.json",
             RdsIdleReview,
-            "CreateApprovalLinks",
+            &["CreateApprovalLinks", "AskInSlack", "AskInTeams"],
         ),
     ];
-    for (file, contract, first) in machines {
+    for (file, contract, asking) in machines {
         let definition: Value =
             serde_json::from_slice(&std::fs::read(root.join(file)).unwrap()).unwrap();
         let mut found = Vec::new();
@@ -168,10 +169,12 @@ fn our_state_machines_check_their_execution_input_against_their_own_contract() {
             assert_eq!(named, contract, "{file}: {name} checks another contract");
             checking.push(name.clone());
         }
-        assert!(
-            checking.iter().any(|n| n == first),
-            "{file}: {first} checks nothing: {checking:?}"
-        );
+        for task in asking {
+            assert!(
+                checking.iter().any(|n| n == task),
+                "{file}: {task} checks nothing: {checking:?}"
+            );
+        }
         let defaults = definition["States"]["ApplyDefaults"]["Parameters"]["defaults"]
             .as_object()
             .expect("ApplyDefaults");
@@ -210,5 +213,17 @@ fn the_asking_task_refuses_a_misspelled_execution_input_field_first() {
     assert!(
         err.to_string().contains("did you mean `allowedUsers`?"),
         "{err}"
+    );
+    // Teams Request Action: its own missing title would be refused otherwise.
+    let teams: TeamsRequestActionInput = from_json(serde_json::json!({
+        "taskToken": "tok",
+        "executionInput": {"contract": "RdsIdleReview",
+            "input": {"instanceIds": ["db-1"], "via": "teams", "aprovers": ["a@example.com"]}},
+    }))
+    .unwrap();
+    let err = teams.validate().map(drop).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "unknown field `aprovers` in the execution input; did you mean `approvers`?"
     );
 }

@@ -71,6 +71,10 @@ pub struct TeamsRequestActionInput {
     /// `"executionArn.$": "$$.Execution.Id"` (optional): kept on the record to correlate logs.
     #[schemars(length(max = approvals::input::MAX_EXECUTION_ARN_CHARS), pattern(approvals::schema::EXECUTION_ARN_PATTERN))]
     pub execution_arn: Option<String>,
+    /// Our state machines' asking Task (optional): `{"contract": "RdsIdleReview",
+    /// "input.$": "$$.Execution.Input"}`, so a field the execution input does not know is
+    /// refused by name before anything is stored or sent (`approvals::input::execution`).
+    pub execution_input: Option<approvals::input::ExecutionInput>,
 }
 
 /// Input of Teams Send Channel Message and Send Chat Message. Exactly one of `text` or `card`.
@@ -282,6 +286,8 @@ pub fn parse_facts(facts: Option<&Value>) -> Result<Vec<Fact>, HitlError> {
 
 impl TeamsRequestActionInput {
     pub fn validate(self) -> Result<TeamsRequest, HitlError> {
+        // First: with a typo in the execution input, what follows would be read without it.
+        approvals::input::check_execution_input(self.execution_input.as_ref())?;
         let user = super::bot::parse_user(self.user.as_ref())?;
         let conversation_id = parse_conversation_id(self.conversation_id.as_ref())?;
         if conversation_id.is_some() && user.is_some() {
