@@ -4,7 +4,8 @@
 use async_trait::async_trait;
 
 use crate::{
-    ApprovalId, ApprovalRecord, Channel, DecisionOutput, HitlError, MessageRef, RecordedDecision, TaskToken,
+    ApprovalId, ApprovalRecord, Channel, DecisionOutput, HitlError, MessageRef, RecordedDecision,
+    TaskToken,
 };
 
 mod slack;
@@ -12,8 +13,8 @@ mod teams;
 mod ticketing;
 pub use slack::{Persona, SlackFormat, SlackMessage, SlackMessenger, Unfurl};
 pub use teams::{
-    BotConversation, CardRefusal, Fact, PostedMessage, SentCard, TeamsBot, TeamsBotFormat, TeamsFormat,
-    TeamsMessage, TeamsMessenger, Via, NO_BOT,
+    BotConversation, CardRefusal, Fact, PostedMessage, SentCard, TeamsBot, TeamsBotFormat,
+    TeamsFormat, TeamsMessage, TeamsMessenger, Via, NO_BOT,
 };
 pub use ticketing::{IssueTracker, Transition};
 
