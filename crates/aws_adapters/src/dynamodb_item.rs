@@ -74,7 +74,9 @@ pub fn to_item(r: &ApprovalRecord) -> Item {
         item.extend(question_attributes(question));
     }
     item.extend(crate::dynamodb_buttons::buttons_attributes(&r.buttons));
-    item.extend(crate::dynamodb_teams::approvers_attributes(&r.teams_approvers));
+    item.extend(crate::dynamodb_teams::approvers_attributes(
+        &r.teams_approvers,
+    ));
     item
 }
 

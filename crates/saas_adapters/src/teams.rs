@@ -170,8 +170,8 @@ impl TeamsMessenger for TeamsClient {
 
 pub mod bot;
 pub mod bot_auth;
-pub mod bot_keys;
 mod bot_errors;
+pub mod bot_keys;
 pub mod destination;
 
 #[cfg(test)]
