@@ -47,7 +47,7 @@ impl Dependencies for Deps {
     async fn build(cold: ColdContext) -> Result<Self, HitlError> {
         // Slack and the bot are optional: without either the relay only resumes workflows.
         let token = cold.secrets.optional_text(SLACK_BOT_TOKEN).await?;
-        let teams = teams_bot(&cold).await?;
+        let teams = keep_relaying(teams_bot(&cold).await)?;
         if let Some(bot) = &teams {
             lambda_kit::http_client::open_connections(&bot.connection_urls()).await;
         }
@@ -72,6 +72,21 @@ async fn teams_bot(cold: &ColdContext) -> Result<Option<TeamsBot>, HitlError> {
         ))
     })?;
     TeamsBot::new(settings, &secret).map(Some)
+}
+
+/// The bot, or none when its configuration is wrong: a missing tenant or client secret must not
+/// stop the relay for every channel (Slack's messages, email decisions, expiries), so it is
+/// logged and the bot's cards are given up with `Hitl.Config` by [`ByChannel`]. A transient
+/// failure (reading the secret) is not kept: the build is tried again by the next run.
+fn keep_relaying(bot: Result<Option<TeamsBot>, HitlError>) -> Result<Option<TeamsBot>, HitlError> {
+    match bot {
+        Err(err) if err.is_transient() => Err(err),
+        Err(err) => {
+            tracing::error!(error = err.name(), message = %err, "the Teams bot is misconfigured: its cards are not updated; everything else is relayed");
+            Ok(None)
+        }
+        ok => ok,
+    }
 }
 
 /// Each record's message through the notifier of its channel: Slack's messages, the Teams
@@ -206,6 +221,15 @@ mod tests {
 
     fn ids(list: &[&str]) -> Vec<ApprovalId> {
         list.iter().map(|id| ApprovalId::from(*id)).collect()
+    }
+
+    #[test]
+    fn a_misconfigured_bot_does_not_stop_the_relay_but_a_transient_failure_is_not_kept() {
+        let missing = HitlError::Config("TEAMS_BOT_APP_ID is set but ...".into());
+        assert!(matches!(keep_relaying(Err(missing)), Ok(None)));
+        let slow = HitlError::transient("Secrets Manager", "timed out");
+        assert!(keep_relaying(Err(slow)).is_err_and(|e| e.is_transient()));
+        assert!(matches!(keep_relaying(Ok(None)), Ok(None)));
     }
 
     #[test]

@@ -182,6 +182,10 @@ async fn a_click_after_the_request_expired_says_so_and_decides_nothing() {
         "approve",
         "not an accepted decision"
     );
+    // Everyone's copy: the relay replaced the card with its expiry, nothing to click.
+    let card = updated_card(&message).await;
+    assert!(!card_has_buttons(&card), "{card}");
+    assert!(card.to_string().contains("without a decision"), "{card}");
 }
 
 #[tokio::test]
