@@ -12,7 +12,7 @@ pub fn parse_input<T: DeserializeOwned>(value: Value) -> Result<T, HitlError> {
     if !value.is_object() {
         return Err(HitlError::invalid_input(format!(
             "the input must be a JSON object, got {}",
-            kind(&value)
+            approvals::input::json_kind(&value)
         )));
     }
     approvals::input::from_json(value)
@@ -36,17 +36,6 @@ pub struct ScheduleEvent {
     /// The schedule's ARN, when Scheduler sent its default notification.
     #[serde(default)]
     pub resources: Vec<String>,
-}
-
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 #[cfg(test)]

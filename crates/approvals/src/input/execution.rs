@@ -89,7 +89,7 @@ impl ExecutionInput {
             return Err(HitlError::invalid_input(format!(
                 "the execution input of {} must be a JSON object, not {}",
                 self.contract.name(),
-                kind(&self.input)
+                json_kind(&self.input)
             )));
         };
         let Some(field) = object.keys().find(|k| !known.contains(&k.as_str())) else {
@@ -118,7 +118,8 @@ pub fn check_execution_input(execution_input: Option<&ExecutionInput>) -> Result
     execution_input.map_or(Ok(()), ExecutionInput::check)
 }
 
-fn kind(value: &Value) -> &'static str {
+/// What a JSON value is, for messages ("… must be an object, not a string").
+pub fn json_kind(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
