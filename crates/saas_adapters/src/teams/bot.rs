@@ -153,6 +153,24 @@ impl TeamsBot {
         self
     }
 
+    /// A bot whose token endpoint, Graph and Bot Connector are all under `base` (a test
+    /// server), waiting at most `max_retry_wait` before a retry.
+    #[cfg(test)]
+    pub(crate) fn at_test_server(base: &str, max_retry_wait: std::time::Duration) -> Self {
+        let settings = BotSettings {
+            app_id: "app-1".into(),
+            tenant_id: "tenant-1".into(),
+            service_url: format!("{base}/connector/"),
+            login_url: format!("{base}/login"),
+            graph_url: format!("{base}/graph"),
+        };
+        let http =
+            ServiceHttp::new::<crate::teams::TeamsError>().with_max_retry_wait(max_retry_wait);
+        TeamsBot::new(settings, &SecretString::from("s3cret"))
+            .unwrap()
+            .with_http(http)
+    }
+
     /// The token a call needs: Graph's, or the Bot Connector's.
     fn token(&self, call: BotCall) -> &AppToken {
         match call {

@@ -9,11 +9,9 @@ use approvals::ports::TeamsBot as _;
 use approvals::{MessageRef, Retry, TeamsUser};
 use axum::extract::Request;
 use axum::http::StatusCode;
-use secrecy::SecretString;
 use serde_json::{json, Value};
 
-use super::super::{BotSettings, TeamsBot};
-use crate::service_calls::ServiceHttp;
+use super::super::TeamsBot;
 
 #[path = "bot_cards_send_tests.rs"]
 mod send;
@@ -96,19 +94,8 @@ async fn record(steps: Vec<(u16, &'static str)>) -> Recorder {
 }
 
 fn bot(server: &Recorder) -> TeamsBot {
-    let settings = BotSettings {
-        app_id: "app-1".into(),
-        tenant_id: "tenant-1".into(),
-        service_url: format!("{}/connector/", server.url),
-        login_url: format!("{}/login", server.url),
-        graph_url: format!("{}/graph", server.url),
-    };
     // Room for one 5xx backoff (200 ms), not for a 429's default second.
-    let http = ServiceHttp::new::<crate::teams::TeamsError>()
-        .with_max_retry_wait(Duration::from_millis(300));
-    TeamsBot::new(settings, &SecretString::from("s3cret"))
-        .unwrap()
-        .with_http(http)
+    TeamsBot::at_test_server(&server.url, Duration::from_millis(300))
 }
 
 fn card() -> Value {

@@ -10,18 +10,7 @@ const CONVERSATION: &str = r#"{"id":"a:1conversation"}"#;
 const ACTIVITY: &str = r#"{"id":"1700000000000"}"#;
 
 fn bot(server: &Scripted) -> TeamsBot {
-    let settings = BotSettings {
-        app_id: "app-1".into(),
-        tenant_id: "tenant-1".into(),
-        service_url: format!("{}/connector/", server.url),
-        login_url: format!("{}/login", server.url),
-        graph_url: format!("{}/graph", server.url),
-    };
-    let http = ServiceHttp::new::<crate::teams::TeamsError>()
-        .with_max_retry_wait(Duration::from_millis(50));
-    TeamsBot::new(settings, &SecretString::from("s3cret"))
-        .unwrap()
-        .with_http(http)
+    TeamsBot::at_test_server(&server.url, Duration::from_millis(50))
 }
 
 fn card() -> TeamsMessage {
