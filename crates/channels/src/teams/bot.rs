@@ -62,19 +62,7 @@ pub fn personal_approval_card(
     personal: &RecipientLinks,
     expires_at: &str,
 ) -> Value {
-    let mut body = vec![
-        json!({"type": "TextBlock", "text": title, "weight": "bolder", "size": "medium", "wrap": true}),
-    ];
-    if let Some(text) = text {
-        body.push(json!({"type": "TextBlock", "text": text, "wrap": true}));
-    }
-    if !facts.is_empty() {
-        let facts: Vec<Value> = facts
-            .iter()
-            .map(|f| json!({"title": f.title, "value": f.value}))
-            .collect();
-        body.push(json!({"type": "FactSet", "facts": facts}));
-    }
+    let mut body = super::card::request_head(title, text, facts);
     body.push(json!({
         "type": "TextBlock",
         "text": format!("You were asked personally: these buttons decide as you. The links expire at {expires_at}."),

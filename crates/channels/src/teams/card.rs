@@ -48,6 +48,22 @@ fn text_block(text: &str) -> Value {
     json!({"type": "TextBlock", "text": text, "wrap": true})
 }
 
+/// What every request card opens with, whoever sends it: the bold title, the text, the facts.
+pub(crate) fn request_head(title: &str, text: Option<&str>, facts: &[Fact]) -> Vec<Value> {
+    let mut body = vec![title_block(title)];
+    if let Some(text) = text {
+        body.push(text_block(text));
+    }
+    if !facts.is_empty() {
+        let facts: Vec<Value> = facts
+            .iter()
+            .map(|f| json!({"title": f.title, "value": f.value}))
+            .collect();
+        body.push(json!({"type": "FactSet", "facts": facts}));
+    }
+    body
+}
+
 /// A link button (`Action.OpenUrl`); `style` is `positive`, `destructive` or `default`.
 pub fn open_url_action(title: &str, url: &str, style: &str) -> Value {
     json!({"type": "Action.OpenUrl", "title": title, "url": url, "style": style})
@@ -82,17 +98,7 @@ pub fn approval_card(
     deciders: Deciders<'_>,
     expires_at: &str,
 ) -> Value {
-    let mut body = vec![title_block(title)];
-    if let Some(text) = text {
-        body.push(text_block(text));
-    }
-    if !facts.is_empty() {
-        let facts: Vec<Value> = facts
-            .iter()
-            .map(|f| json!({"title": f.title, "value": f.value}))
-            .collect();
-        body.push(json!({"type": "FactSet", "facts": facts}));
-    }
+    let mut body = request_head(title, text, facts);
     let (note, actions) = match deciders {
         Deciders::Anyone(buttons) => (
             format!("Anyone who can see this card may decide. The links expire at {expires_at}."),

@@ -58,7 +58,7 @@ impl TeamsBotFormat for AdaptiveCards {
         refresh_for: &[TeamsUser],
     ) -> Result<Value, HitlError> {
         let choices = bot_choices(links);
-        let mut body = head(&links.title, links.description.as_deref(), facts);
+        let mut body = super::card::request_head(&links.title, links.description.as_deref(), facts);
         if let Some(question) = follow_up {
             body.extend(follow_up_inputs(question, &choices));
         }
@@ -122,23 +122,6 @@ pub fn refusal_text(refusal: &CardRefusal) -> &'static str {
             "This card was not sent by this app for this request: nothing was recorded."
         }
     }
-}
-
-fn head(title: &str, text: Option<&str>, facts: &[Fact]) -> Vec<Value> {
-    let mut body = vec![
-        json!({"type": "TextBlock", "text": title, "weight": "bolder", "size": "medium", "wrap": true}),
-    ];
-    if let Some(text) = text {
-        body.push(json!({"type": "TextBlock", "text": text, "wrap": true}));
-    }
-    if !facts.is_empty() {
-        let facts: Vec<Value> = facts
-            .iter()
-            .map(|f| json!({"title": f.title, "value": f.value}))
-            .collect();
-        body.push(json!({"type": "FactSet", "facts": facts}));
-    }
-    body
 }
 
 /// The question as an input of its kind, required when the question is, and, when it is asked
