@@ -78,6 +78,44 @@ pub struct ApproverMail<'a> {
     pub from: &'a str,
 }
 
+impl TeamsRequest {
+    /// The request's id: its `requestKey`'s (so an ASL retry finds the first attempt's), else
+    /// the `fresh` one.
+    fn keyed_id(&self, fresh: String) -> String {
+        match &self.request_key {
+            Some(key) => keyed_approval_id(key),
+            None => fresh,
+        }
+    }
+
+    /// The request as Create Approval Links takes it (its buttons apart).
+    fn links_input(&self) -> CreateLinksInput {
+        let approvers = Some(self.approvers.iter().map(|a| a.to_string()).collect())
+            .filter(|a: &Vec<String>| !a.is_empty());
+        CreateLinksInput {
+            title: Some(self.title.clone()),
+            description: self.text.clone(),
+            expires_in_seconds: self.expires_in_seconds,
+            approvers,
+            follow_up: self.follow_up.clone(),
+            execution_arn: self.execution_arn.clone(),
+            execution_input: None,
+        }
+    }
+}
+
+/// What an earlier attempt of the same `requestKey` stored as `approval_id`, if any.
+async fn earlier_attempt(
+    request: &TeamsRequest,
+    approval_id: &str,
+    store: &dyn ChatApprovals,
+) -> Result<Option<ApprovalRecord>, HitlError> {
+    match &request.request_key {
+        Some(_) => store.get(&approval_id.into()).await,
+        None => Ok(None),
+    }
+}
+
 /// The request's links: an earlier attempt's (same `requestKey`), or new ones.
 async fn shared_links(
     request: &TeamsRequest,
@@ -86,32 +124,14 @@ async fn shared_links(
     approval_id: String,
     now: i64,
 ) -> Result<CreateLinksOutput, HitlError> {
-    let approval_id = match &request.request_key {
-        Some(key) => keyed_approval_id(key),
-        None => approval_id,
-    };
-    let earlier = match &request.request_key {
-        Some(_) => store.get(&approval_id.as_str().into()).await?,
-        None => None,
-    };
+    let approval_id = request.keyed_id(approval_id);
     // The card goes to a channel or chat everyone in it can read and nobody who clicks is
     // identified: without approvers its links are shared (the confirmation page asks for a
     // name, recorded unverified); with approvers each gets a personal link by email.
-    match &earlier {
-        Some(record) => Ok(links_of(record, settings)),
+    match earlier_attempt(request, &approval_id, store).await? {
+        Some(record) => Ok(links_of(&record, settings)),
         None => {
-            let approvers = Some(request.approvers.iter().map(|a| a.to_string()).collect())
-                .filter(|a: &Vec<String>| !a.is_empty());
-            let input = CreateLinksInput {
-                title: Some(request.title.clone()),
-                description: request.text.clone(),
-                expires_in_seconds: request.expires_in_seconds,
-                approvers,
-                follow_up: request.follow_up.clone(),
-                execution_arn: request.execution_arn.clone(),
-                execution_input: None,
-            };
-            let buttons = request.buttons.clone();
+            let (input, buttons) = (request.links_input(), request.buttons.clone());
             create_links_with_buttons(input, buttons, settings, store, approval_id, now).await
         }
     }

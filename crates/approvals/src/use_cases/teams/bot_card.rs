@@ -6,11 +6,10 @@
 
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 
-use super::{attach_token, waiting, TeamsRequest, TeamsRequestActionOutput};
-use crate::input::keyed_approval_id;
+use super::{attach_token, earlier_attempt, waiting, TeamsRequest, TeamsRequestActionOutput};
 use crate::ports::{BotConversation, ChatApprovals, TeamsBot, TeamsBotFormat};
 use crate::use_cases::{links_of, new_request_record, LinkSettings};
-use crate::{ApprovalRecord, Channel, CreateLinksInput, HitlError, TeamsUser};
+use crate::{ApprovalRecord, Channel, HitlError, TeamsUser};
 
 /// The most users a card's `refresh` may name (Teams' limit): beyond it, the others see the
 /// card as sent until they act on it.
@@ -44,15 +43,8 @@ pub async fn request_action_via_bot(
         origin: Channel::Teams,
         ..*settings
     };
-    let approval_id = match &request.request_key {
-        Some(key) => keyed_approval_id(key),
-        None => approval_id,
-    };
-    let earlier = match &request.request_key {
-        Some(_) => store.get(&approval_id.as_str().into()).await?,
-        None => None,
-    };
-    let record = match earlier {
+    let approval_id = request.keyed_id(approval_id);
+    let record = match earlier_attempt(&request, &approval_id, store).await? {
         Some(record) => record,
         None => {
             let record = new_record(&request, &settings, chat.bot, approval_id, now).await?;
@@ -91,18 +83,7 @@ async fn new_record(
     approval_id: String,
     now: i64,
 ) -> Result<ApprovalRecord, HitlError> {
-    let approvers = Some(request.approvers.iter().map(|a| a.to_string()).collect())
-        .filter(|a: &Vec<String>| !a.is_empty());
-    let input = CreateLinksInput {
-        title: Some(request.title.clone()),
-        description: request.text.clone(),
-        expires_in_seconds: request.expires_in_seconds,
-        approvers,
-        follow_up: request.follow_up.clone(),
-        execution_arn: request.execution_arn.clone(),
-        execution_input: None,
-    };
-    let buttons = request.buttons.clone();
+    let (input, buttons) = (request.links_input(), request.buttons.clone());
     let mut record = new_request_record(input, buttons, settings, approval_id, now)?;
     record.teams_approvers = resolved(request, bot).await?;
     Ok(record)
