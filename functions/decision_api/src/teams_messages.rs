@@ -98,11 +98,8 @@ pub async fn handle(
         Ok(activity) => activity,
         Err(refused) => return refusal(&refused),
     };
-    let Some(tenant_id) = teams_tenant(&activity) else {
-        // verify checked the tenant: an activity without one never gets here.
-        return empty(StatusCode::UNAUTHORIZED);
-    };
-    let action = match parse_card_action(&activity, &tenant_id) {
+    // `verify` refused every activity of another tenant (or of none): this one is ours.
+    let action = match parse_card_action(&activity, teams.verifier.tenant_id()) {
         Ok(Some(action)) => action,
         Ok(None) => return not_an_action(&activity),
         Err(err) => {
@@ -116,15 +113,6 @@ pub async fn handle(
         .saturating_sub(SLACK_ANSWER_MARGIN);
     let answering = answer_card_action(action, &teams.store, &teams.resumer, &AdaptiveCards, now());
     answered(tokio::time::timeout(left, answering).await)
-}
-
-/// The tenant the verified activity names (`conversation.tenantId`, else
-/// `channelData.tenant.id`), which the verifier checked is ours.
-fn teams_tenant(activity: &Value) -> Option<String> {
-    ["/conversation/tenantId", "/channelData/tenant/id"]
-        .iter()
-        .find_map(|p| activity.pointer(p).and_then(Value::as_str))
-        .map(str::to_string)
 }
 
 fn refusal(refused: &VerifyRefusal) -> Response {

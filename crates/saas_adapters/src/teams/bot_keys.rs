@@ -127,6 +127,11 @@ impl BotRequestVerifier {
     }
 
     /// What init opens a connection with: the metadata's origin.
+    /// The tenant every verified activity belongs to (`verify` refuses any other).
+    pub fn tenant_id(&self) -> &str {
+        &self.tenant_id
+    }
+
     pub fn connection_url(&self) -> String {
         self.openid_url.origin().ascii_serialization() + "/"
     }
