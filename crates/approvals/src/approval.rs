@@ -68,6 +68,16 @@ pub struct ApprovalRecord {
     /// The execution that asked, when its workflow passed `executionArn`: logged beside the
     /// approval id by whoever handles the record later (the Decision API, the relay).
     pub execution_arn: Option<String>,
+    /// How many slots must agree (`None`: the first answer decides, `decision` alone).
+    pub quorum: Option<crate::quorum::Quorum>,
+    /// The votes counted so far, in the order they were written (a request with a quorum).
+    /// The vote that settled the request is also its `decision`.
+    pub votes: Vec<crate::quorum::Vote>,
+    /// Who asked (lower-cased): never counted as a vote, whatever list names them.
+    pub requested_by: Option<String>,
+    /// Reminders of those who have not voted, and escalation (`None`: none are sent).
+    pub reminders: Option<crate::quorum::Reminders>,
+    pub reminder_state: crate::quorum::ReminderState,
 }
 
 /// How long one deliverer owns a delivery: a live deliverer needs at most two SDK calls of
@@ -121,6 +131,11 @@ impl ApprovalRecord {
             follow_up: None,
             buttons: Vec::new(),
             execution_arn: None,
+            quorum: None,
+            votes: Vec::new(),
+            requested_by: None,
+            reminders: None,
+            reminder_state: crate::quorum::ReminderState::default(),
         }
     }
 

@@ -21,6 +21,7 @@ pub mod ids;
 pub mod input;
 pub mod key_ring;
 pub mod ports;
+pub mod quorum;
 pub mod schema;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -28,6 +28,15 @@ pub enum DecisionWrite {
     /// The request had expired: the decision was kept as late (audit only), nothing changed.
     TooLate(ApprovalRecord),
     NotFound,
+    /// A request with a quorum: the vote was counted and the request is still open (the record
+    /// with it). A vote that settles the request is `Recorded`.
+    Counted(ApprovalRecord),
+    /// A request with a quorum: this voter had voted already (that vote is in the record's
+    /// `votes`); nothing changed.
+    AlreadyVoted(ApprovalRecord),
+    /// A request with a quorum: the voter has no slot to fill (not an approver, the requester,
+    /// an escalation target before the escalation, or their slot filled by one); nothing changed.
+    NoSlot(ApprovalRecord),
 }
 
 /// Requests and their decisions.
@@ -54,6 +63,12 @@ pub trait ApprovalStore: Send + Sync {
     /// decision after expiry is appended to the late decisions instead. A recorded decision
     /// enters the relay index, due after one lease, so it is delivered even if the caller
     /// dies right after this write.
+    ///
+    /// A request with a quorum records `decision` as a vote ([`crate::quorum::cast`] on the
+    /// record as read, then one write conditional on the votes being unchanged, retried while
+    /// other votes land): `Counted`, or `Recorded` when this vote settles it (the same write
+    /// sets the decision, leaves the reminder index and queues the delivery), or
+    /// `AlreadyVoted` / `NoSlot` with nothing written.
     async fn record_decision(
         &self,
         approval_id: &ApprovalId,
@@ -303,4 +318,29 @@ impl<T: EmailSender + ?Sized> EmailSender for Box<T> {
     async fn send(&self, email: &OutgoingEmail) -> Result<String, HitlError> {
         (**self).send(email).await
     }
+}
+
+/// Reminders and escalation: the sparse `Remind` index of open requests with a reminder due.
+#[async_trait]
+pub trait ReminderStore: Send + Sync {
+    /// Ids of requests whose next reminder is due at `now`, soonest first, at most `limit`.
+    async fn due_for_reminder(&self, now: i64, limit: usize) -> Result<Vec<ApprovalId>, HitlError>;
+
+    /// Claims reminder number `sent + 1` of a request read with `sent` reminders and `votes`
+    /// votes: one write, only while it is undecided, not expired at `now`, its expiry not
+    /// claimed, and `sent` and `votes` unchanged. It counts the reminder, escalates when
+    /// `escalate` (sets `escalatedAt`), and puts the next one at `next_at` (`None`: leaves the
+    /// index). `Some(record after)` for exactly one caller; `None` when anything changed.
+    async fn claim_reminder(
+        &self,
+        approval_id: &ApprovalId,
+        sent: u32,
+        votes: usize,
+        escalate: bool,
+        next_at: Option<i64>,
+        now: i64,
+    ) -> Result<Option<ApprovalRecord>, HitlError>;
+
+    /// Takes the request out of the reminder index (settled, expired, or nothing left to remind).
+    async fn stop_reminders(&self, approval_id: &ApprovalId) -> Result<(), HitlError>;
 }

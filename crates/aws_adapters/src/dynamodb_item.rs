@@ -300,6 +300,12 @@ pub fn from_item(item: &Item) -> Result<ApprovalRecord, HitlError> {
         follow_up: question_from(item)?,
         buttons: crate::dynamodb_buttons::buttons_from(item)?,
         execution_arn: get_s(item, "executionArn"),
+        // QUORUM-TODO: the team-decision attributes (dynamodb_quorum).
+        quorum: None,
+        votes: Vec::new(),
+        requested_by: None,
+        reminders: None,
+        reminder_state: Default::default(),
     })
 }
 

@@ -391,6 +391,10 @@ pub async fn decide(
             kept: true,
         },
         Ok(DecisionWrite::NotFound) => LinkView::NotFound,
+        // QUORUM-TODO: the vote's own views.
+        Ok(
+            DecisionWrite::Counted(_) | DecisionWrite::AlreadyVoted(_) | DecisionWrite::NoSlot(_),
+        ) => LinkView::NotFound,
         Err(err) => after_failed_write(approval_id, form_body, err, store, resumer, now).await,
     }
 }

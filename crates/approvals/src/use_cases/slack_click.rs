@@ -138,6 +138,10 @@ async fn write(click: Click, store: &dyn ApprovalStore, now: i64) -> Result<Clic
             DecisionWrite::AlreadyDecided(record) => ClickStep::AlreadyDecided { click, record },
             DecisionWrite::TooLate(record) => ClickStep::TooLate { click, record },
             DecisionWrite::NotFound => refused(click, ClickRefusal::Gone),
+            // QUORUM-TODO: the vote's own replies.
+            DecisionWrite::Counted(_)
+            | DecisionWrite::AlreadyVoted(_)
+            | DecisionWrite::NoSlot(_) => refused(click, ClickRefusal::Gone),
         },
     )
 }

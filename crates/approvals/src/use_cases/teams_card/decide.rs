@@ -59,6 +59,11 @@ pub(super) async fn decide(
         DecisionWrite::NotFound => card
             .format
             .bot_refusal_card(None, &CardRefusal::UnknownCard),
+        // QUORUM-TODO: the vote's own cards.
+        DecisionWrite::Counted(_) | DecisionWrite::AlreadyVoted(_) | DecisionWrite::NoSlot(_) => {
+            card.format
+                .bot_refusal_card(None, &CardRefusal::UnknownCard)
+        }
     })
 }
 

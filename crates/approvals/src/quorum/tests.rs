@@ -1,0 +1,239 @@
+use super::*;
+use crate::{Channel, DecidedBy, TeamsUser};
+
+fn record(approvers: &[&str], quorum: Option<Quorum>) -> ApprovalRecord {
+    let mut r = ApprovalRecord::new("a-1", "t".into(), Channel::Email, 0, 100, 1);
+    r.approvers = approvers.iter().map(|a| a.to_string()).collect();
+    r.quorum = quorum;
+    r
+}
+
+fn vote(who: &str, decision: Decision) -> RecordedDecision {
+    RecordedDecision {
+        decision,
+        decided_by: DecidedBy {
+            id: who.into(),
+            name: who.into(),
+            channel: Channel::Email,
+        },
+        decided_at: 1,
+        comment: None,
+        source_ip: None,
+        user_agent: None,
+        slack_user: None,
+        teams_user: None,
+        action: None,
+        follow_up: None,
+        submission_id: None,
+    }
+}
+
+/// Applies a cast as the stores do.
+fn apply(r: &mut ApprovalRecord, d: RecordedDecision) -> Cast {
+    let cast = cast(r, &d);
+    match &cast {
+        Cast::Counted(v) => r.votes.push(v.clone()),
+        Cast::Settles(v) => {
+            r.votes.push(v.clone());
+            r.decision = Some(v.decision.clone());
+        }
+        _ => {}
+    }
+    cast
+}
+
+const TWO_OF_THREE: Quorum = Quorum {
+    approvals: 2,
+    rejections: 1,
+};
+
+#[test]
+fn two_of_three_settles_on_the_second_approval_and_lists_who_is_left() {
+    let mut r = record(&["a@x.io", "b@x.io", "c@x.io"], Some(TWO_OF_THREE));
+    assert!(matches!(
+        apply(&mut r, vote("a@x.io", Decision::Approve)),
+        Cast::Counted(_)
+    ));
+    let tally = tally_of(&r).unwrap();
+    assert_eq!((tally.approvals, tally.waiting_for.len()), (1, 2));
+    assert!(matches!(
+        apply(&mut r, vote("A@x.io", Decision::Reject)),
+        Cast::AlreadyVoted(_)
+    ));
+    assert!(matches!(
+        apply(&mut r, vote("c@x.io", Decision::Approve)),
+        Cast::Settles(_)
+    ));
+    assert_eq!(
+        tally_of(&r).unwrap().waiting_for,
+        vec!["b@x.io".to_string()]
+    );
+}
+
+#[test]
+fn a_reject_vetoes_unless_rejects_have_a_quorum_and_unreachable_approvals_reject() {
+    let mut r = record(&["a@x.io", "b@x.io", "c@x.io"], Some(TWO_OF_THREE));
+    assert!(matches!(
+        apply(&mut r, vote("b@x.io", Decision::Reject)),
+        Cast::Settles(_)
+    ));
+    let quorum = Quorum {
+        approvals: 3,
+        rejections: 2,
+    };
+    let mut r = record(&["a@x.io", "b@x.io", "c@x.io"], Some(quorum));
+    // One reject of three: all three can no longer approve.
+    assert!(matches!(
+        apply(&mut r, vote("b@x.io", Decision::Reject)),
+        Cast::Settles(_)
+    ));
+    let quorum = Quorum {
+        approvals: 2,
+        rejections: 2,
+    };
+    let mut r = record(&["a@x.io", "b@x.io", "c@x.io", "d@x.io"], Some(quorum));
+    assert!(matches!(
+        apply(&mut r, vote("b@x.io", Decision::Reject)),
+        Cast::Counted(_)
+    ));
+    assert!(matches!(
+        apply(&mut r, vote("c@x.io", Decision::Reject)),
+        Cast::Settles(_)
+    ));
+    assert_eq!(r.decision.unwrap().decision, Decision::Reject);
+}
+
+#[test]
+fn the_requester_never_votes_and_others_have_no_slot() {
+    let mut r = record(&["a@x.io", "b@x.io", "c@x.io"], Some(TWO_OF_THREE));
+    r.requested_by = Some("a@x.io".into());
+    assert_eq!(slots(&r).len(), 2);
+    assert_eq!(
+        apply(&mut r, vote("a@x.io", Decision::Approve)),
+        Cast::NoSlot
+    );
+    assert_eq!(
+        apply(&mut r, vote("z@x.io", Decision::Approve)),
+        Cast::NoSlot
+    );
+    assert!(!may_vote(&r, &vote("a@x.io", Decision::Approve)));
+}
+
+#[test]
+fn an_escalation_target_fills_one_unfilled_slot_once_escalated() {
+    let mut r = record(
+        &["a@x.io", "b@x.io"],
+        Some(Quorum {
+            approvals: 2,
+            rejections: 1,
+        }),
+    );
+    r.reminders = Some(Reminders {
+        every_seconds: 60,
+        escalate_after: Some(1),
+        escalate_to: vec!["lead@x.io".into()],
+    });
+    assert_eq!(
+        apply(&mut r, vote("lead@x.io", Decision::Approve)),
+        Cast::NoSlot
+    );
+    r.reminder_state.escalated_at = Some(5);
+    assert!(
+        matches!(apply(&mut r, vote("lead@x.io", Decision::Approve)), Cast::Counted(v) if v.slot == "a@x.io")
+    );
+    // The lead counts once; a's slot is filled, so a has nothing to fill.
+    assert!(matches!(
+        apply(&mut r, vote("lead@x.io", Decision::Approve)),
+        Cast::AlreadyVoted(_)
+    ));
+    assert_eq!(
+        apply(&mut r, vote("a@x.io", Decision::Approve)),
+        Cast::NoSlot
+    );
+    assert!(matches!(
+        apply(&mut r, vote("b@x.io", Decision::Approve)),
+        Cast::Settles(_)
+    ));
+}
+
+#[test]
+fn teams_slots_are_object_ids_shown_by_their_principal_name() {
+    let mut r = record(
+        &["ann@x.io"],
+        Some(Quorum {
+            approvals: 1,
+            rejections: 1,
+        }),
+    );
+    r.teams_approvers = vec![TeamsUser {
+        object_id: "OID-1".into(),
+        name: "Ann".into(),
+        user_principal_name: Some("ann@x.io".into()),
+        tenant_id: "t".into(),
+    }];
+    assert_eq!(slots(&r)[0].key, "oid-1");
+    assert_eq!(slots(&r)[0].label, "ann@x.io");
+    let mut clicked = vote("OID-1", Decision::Approve);
+    clicked.decided_by.channel = Channel::Teams;
+    assert!(matches!(apply(&mut r, clicked), Cast::Settles(v) if v.slot == "oid-1"));
+}
+
+#[test]
+fn quorum_input_is_checked_against_the_slots() {
+    let q = |json: serde_json::Value| -> QuorumInput { serde_json::from_value(json).unwrap() };
+    let rules = TeamRules::check(
+        Some(q(serde_json::json!({"approvals": "all"}))),
+        None,
+        None,
+        3,
+        false,
+    )
+    .unwrap();
+    assert_eq!(
+        rules.quorum,
+        Some(Quorum {
+            approvals: 3,
+            rejections: 1
+        })
+    );
+    let first = TeamRules::check(
+        Some(q(serde_json::json!({"approvals": "first"}))),
+        None,
+        None,
+        3,
+        false,
+    )
+    .unwrap();
+    assert_eq!(first.quorum, None);
+    for (json, slots, custom, says) in [
+        (
+            serde_json::json!({"approvals": 4}),
+            3,
+            false,
+            "quorum.approvals",
+        ),
+        (
+            serde_json::json!({"approvals": 2, "rejections": 0}),
+            3,
+            false,
+            "quorum.rejections",
+        ),
+        (
+            serde_json::json!({"approvals": 1}),
+            0,
+            false,
+            "named approvers",
+        ),
+        (
+            serde_json::json!({"approvals": 1}),
+            2,
+            true,
+            "buttons of its own",
+        ),
+    ] {
+        let err = TeamRules::check(Some(q(json)), None, None, slots, custom).unwrap_err();
+        assert!(err.to_string().contains(says), "{err}");
+    }
+    let bad: Result<QuorumInput, _> = serde_json::from_value(serde_json::json!({"aprovals": 2}));
+    assert!(bad.unwrap_err().to_string().contains("aprovals"));
+}
