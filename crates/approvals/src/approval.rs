@@ -148,6 +148,22 @@ impl ApprovalRecord {
         self.decision.is_none() && !self.is_expired(now)
     }
 
+    /// Who a personal link with `index` belongs to: approver `index`, or past the approvers,
+    /// escalation target `index - approvers.len()` once the request escalated (their links are
+    /// sent when it does). `None`: no such person (yet).
+    pub fn link_approver(&self, index: usize) -> Option<&str> {
+        match self.approvers.get(index) {
+            Some(approver) => Some(approver),
+            None if self.reminder_state.escalated_at.is_some() => self
+                .reminders
+                .as_ref()?
+                .escalate_to
+                .get(index - self.approvers.len())
+                .map(String::as_str),
+            None => None,
+        }
+    }
+
     /// The follow-up question asked after the choice `value`, if the request asks one then.
     pub fn question_after(&self, value: &str) -> Option<&FollowUp> {
         self.follow_up.as_ref().filter(|q| q.applies_to(value))
