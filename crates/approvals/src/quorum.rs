@@ -14,7 +14,7 @@ use crate::{ApprovalRecord, Decision, HitlError, RecordedDecision};
 mod input;
 #[cfg(test)]
 mod tests;
-pub use input::{ApprovalsRequired, QuorumInput, RemindersInput, TeamRules};
+pub use input::{ApprovalsRequired, ApprovalsWord, QuorumInput, RemindersInput, TeamRules};
 
 /// How many slots must approve, and how many rejects settle the request as rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

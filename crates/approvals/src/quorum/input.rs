@@ -7,8 +7,10 @@ use serde::Deserialize;
 use super::{Quorum, Reminders};
 use crate::HitlError;
 
-/// The shortest time between reminders: one minute (drills and tests; real requests use hours).
-pub const MIN_REMINDER_SECONDS: i64 = 60;
+/// The shortest time between reminders, for drills and tests (real requests use hours or a
+/// day). Reminders go out on the reminder function's passes (every minute on AWS), so on AWS
+/// anything under a minute is a minute.
+pub const MIN_REMINDER_SECONDS: i64 = 5;
 /// The most reminders before escalating.
 pub const MAX_ESCALATE_AFTER: u32 = 20;
 /// The most escalation targets.
@@ -16,7 +18,7 @@ pub const MAX_ESCALATE_TO: usize = 10;
 
 /// `quorum`: how many of the named approvers must approve (`approvals`), and how many rejects
 /// reject (`rejections`, default 1: one reject vetoes).
-#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct QuorumInput {
     /// A number of approvers, `"all"`, or `"first"` (the first answer decides: the default).
@@ -44,7 +46,7 @@ pub enum ApprovalsWord {
 
 /// `reminders`: remind the approvers who have not voted every `everySeconds`; after
 /// `escalateAfter` reminders, `escalateTo` may fill the unfilled slots.
-#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RemindersInput {
     #[schemars(range(min = MIN_REMINDER_SECONDS))]
