@@ -2,7 +2,8 @@
 //! POST). The signature and expiry are checked before any read, so a forged or expired link
 //! costs no store call. Each confirmation page carries a random submission id, stored with
 //! the decision, so a second submission of the same form (after a lost answer) is told that
-//! its decision was recorded, not that somebody decided first.
+//! its decision was recorded, not that somebody decided first. On a request with a quorum the
+//! same holds for a vote (`votes`): counted, voted already, or no slot to fill.
 
 use super::*;
 use crate::approval_links::LinkParams;
@@ -10,7 +11,10 @@ use crate::ports::{Approvals, DecisionWrite};
 use crate::{ApprovalId, SignedLink};
 
 mod form;
+mod view;
+mod votes;
 pub use form::{new_submission_id, FormField, MAX_FORM_BYTES, MAX_NAME_CHARS, SUBMISSION_FIELD};
+pub use view::{Delivery, LinkView, NoSlotReason, Resubmit, TypedForm};
 
 /// Who is making a request on a link, for the audit trail.
 #[derive(Debug, Clone, Default)]
@@ -19,131 +23,18 @@ pub struct ClientInfo {
     pub user_agent: Option<String>,
 }
 
-/// What a link request leads to; `pages` renders each into HTML with its HTTP status.
-#[derive(Debug, Clone, PartialEq, Eq)]
-// One value per HTTP request, rendered at once: boxing the record would buy nothing.
-#[allow(clippy::large_enum_variant)]
-pub enum LinkView {
-    /// A valid, open link on GET: ask for confirmation; nothing is decided. `submission`
-    /// identifies this page's form (a hidden field).
-    Confirm {
-        record: ApprovalRecord,
-        link: SignedLink,
-        params: LinkParams,
-        approver: Option<String>,
-        submission: String,
-    },
-    /// This request's decision was recorded; `delivery` says whether the workflow has it.
-    Recorded {
-        record: ApprovalRecord,
-        delivery: Delivery,
-    },
-    AlreadyDecided {
-        record: ApprovalRecord,
-    },
-    /// The workflow had stopped waiting (the request expired, or the Task timed out or was
-    /// stopped): nothing was changed. `kept` when the late decision went into the audit.
-    TooLate {
-        title: Option<String>,
-        /// When the workflow stopped waiting, when known (the request's expiry).
-        stopped_at: Option<i64>,
-        kept: bool,
-    },
-    /// Something typed was refused (POST: the follow-up answer, the comment, the name): the
-    /// confirmation page again, with why, next to `field`, and what was typed. Nothing was
-    /// recorded.
-    AnswerRefused {
-        record: ApprovalRecord,
-        link: SignedLink,
-        params: LinkParams,
-        approver: Option<String>,
-        submission: String,
-        field: FormField,
-        reason: String,
-        typed: TypedForm,
-    },
-    Invalid {
-        reason: String,
-    },
-    NotFound,
-    /// A dependency failed and this click was not taken (nothing was recorded for it): the
-    /// person may try again.
-    Unavailable {
-        reason: String,
-    },
-    /// The decision write failed in a way that may still land (a timeout, a 5xx), and reading
-    /// the record back could not confirm it either way (it failed, or the write had not landed
-    /// yet): whether this click was recorded is unknown. Submitting the same form again is
-    /// safe: its submission id makes it the same decision, answered "recorded" if the first
-    /// landed. `resubmit` is that same form, when it carried a submission id.
-    Unconfirmed {
-        reason: String,
-        resubmit: Option<Resubmit>,
-    },
-}
-
-/// The very form that was submitted (its signed link, submission id and what was typed), to
-/// submit again as is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Resubmit {
-    pub approval_id: String,
-    pub fields: Vec<(String, String)>,
-}
-
-/// What the person typed on the confirmation page, shown again when their answer is refused.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TypedForm {
-    pub name: Option<String>,
-    pub comment: Option<String>,
-    pub answer: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Delivery {
-    /// The waiting workflow has the decision.
-    Delivered,
-    /// No workflow waits yet; Wait For Approval will pick it up.
-    NotWaiting,
-    /// Telling the workflow failed for now; the decision is kept and relayed within a minute.
-    Pending,
-    /// Step Functions refused the decision for good: it is recorded, and changed nothing.
-    Refused,
-}
-
-impl LinkView {
-    pub fn status(&self) -> u16 {
-        match self {
-            LinkView::Confirm { .. } | LinkView::Recorded { .. } => 200,
-            LinkView::AlreadyDecided { .. } => 409,
-            LinkView::TooLate { .. } => 410,
-            LinkView::AnswerRefused { .. } => 422,
-            LinkView::Invalid { .. } => 403,
-            LinkView::NotFound => 404,
-            LinkView::Unavailable { .. } | LinkView::Unconfirmed { .. } => 503,
-        }
-    }
-
-    /// The kind of outcome, for logs (links and signatures stay out of them).
-    pub fn kind(&self) -> &'static str {
-        match self {
-            LinkView::Confirm { .. } => "confirm",
-            LinkView::Recorded { .. } => "recorded",
-            LinkView::AlreadyDecided { .. } => "already_decided",
-            LinkView::TooLate { .. } => "too_late",
-            LinkView::AnswerRefused { .. } => "answer_refused",
-            LinkView::Invalid { .. } => "invalid",
-            LinkView::NotFound => "not_found",
-            LinkView::Unavailable { .. } => "unavailable",
-            LinkView::Unconfirmed { .. } => "unconfirmed",
-        }
-    }
-}
-
 /// A link whose signature checks out, with its record and the approver it is bound to.
 struct OpenedLink {
     link: SignedLink,
     record: ApprovalRecord,
     approver: Option<String>,
+}
+
+impl OpenedLink {
+    /// Who votes through this link, for `quorum::cast`.
+    fn voter(&self) -> &str {
+        votes::voter(self.approver.as_deref())
+    }
 }
 
 /// The signature check, before anything is read: a forged or tampered link costs no read.
@@ -186,20 +77,20 @@ async fn open_link(link: SignedLink, store: &dyn ApprovalStore) -> Result<Opened
         )));
     }
     let approver = match (link.approver_index, record.approvers.is_empty()) {
-        (Some(i), false) => Some(
-            record
-                .approvers
-                .get(i)
-                .cloned()
-                .ok_or_else(|| invalid("the link names no approver of this request"))?,
-        ),
+        // An approver, or once the request escalated, an escalation target.
+        (Some(i), _) => match record.link_approver(i) {
+            Some(approver) => Some(approver.to_string()),
+            None => {
+                return Err(votes::before_escalation(&record, i)
+                    .unwrap_or_else(|| invalid("the link names no approver of this request")))
+            }
+        },
         (None, true) => None,
         (None, false) => {
             return Err(invalid(
                 "this approval is restricted to named approvers; use the link sent to you",
             ))
         }
-        (Some(_), true) => return Err(invalid("the link names no approver of this request")),
     };
     Ok(OpenedLink {
         link,
@@ -229,23 +120,25 @@ pub async fn view_link(
             kept: false,
         };
     }
-    match open_link(link, store).await {
-        Err(view) => view,
-        Ok(opened) if opened.record.decision.is_some() => LinkView::AlreadyDecided {
+    let opened = match open_link(link, store).await {
+        Ok(opened) => opened,
+        Err(view) => return view,
+    };
+    if opened.record.decision.is_some() {
+        return LinkView::AlreadyDecided {
             record: opened.record,
-        },
-        Ok(OpenedLink {
-            link,
-            record,
-            approver,
-            ..
-        }) => LinkView::Confirm {
-            record,
-            link,
-            params,
-            approver,
-            submission: new_submission_id(),
-        },
+        };
+    }
+    // A request with a quorum: their vote, or why they have none, instead of the form.
+    if let Some(view) = votes::before_vote(&opened.record, opened.voter(), None) {
+        return view;
+    }
+    LinkView::Confirm {
+        record: opened.record,
+        link: opened.link,
+        params,
+        approver: opened.approver,
+        submission: new_submission_id(),
     }
 }
 
@@ -303,6 +196,7 @@ async fn decided(
 async fn after_failed_write(
     approval_id: &str,
     form_body: &str,
+    voter: &str,
     failure: HitlError,
     store: &dyn Approvals,
     resumer: &dyn WorkflowResumer,
@@ -317,6 +211,10 @@ async fn after_failed_write(
         Ok(Some(record)) if record.decision.is_some() => {
             let theirs = same_submission(&record, submission.as_deref());
             decided(record, theirs, store, resumer, now).await
+        }
+        // A request with a quorum: this form's vote is there (counted), or another of theirs.
+        Ok(Some(record)) if votes::before_vote(&record, voter, submission.as_deref()).is_some() => {
+            votes::not_taken(record, voter, submission.as_deref())
         }
         // Not there yet, but a timed-out write may still land: it is not known "not taken".
         Ok(Some(_)) if failure.is_transient() => unconfirmed(failure.to_string()),
@@ -372,6 +270,11 @@ pub async fn decide(
         let theirs = same_submission(&opened.record, submission);
         return decided(opened.record, theirs, store, resumer, now).await;
     }
+    // A request with a quorum: a second vote, or a voter without a slot, is told so before
+    // the form is checked, and without a write (the write would say the same).
+    if let Some(view) = votes::before_vote(&opened.record, opened.voter(), submission) {
+        return view;
+    }
     let recorded = match form::decision_from_form(&opened, form_body, client, now) {
         Ok(recorded) => recorded,
         Err(refusal) => return refused(opened, form_body, refusal),
@@ -391,10 +294,13 @@ pub async fn decide(
             kept: true,
         },
         Ok(DecisionWrite::NotFound) => LinkView::NotFound,
-        // QUORUM-TODO: the vote's own views.
-        Ok(
-            DecisionWrite::Counted(_) | DecisionWrite::AlreadyVoted(_) | DecisionWrite::NoSlot(_),
-        ) => LinkView::NotFound,
-        Err(err) => after_failed_write(approval_id, form_body, err, store, resumer, now).await,
+        Ok(DecisionWrite::Counted(record)) => votes::counted(record, opened.voter(), &recorded),
+        Ok(DecisionWrite::AlreadyVoted(record) | DecisionWrite::NoSlot(record)) => {
+            votes::not_taken(record, opened.voter(), submission)
+        }
+        Err(err) => {
+            let voter = opened.voter();
+            after_failed_write(approval_id, form_body, voter, err, store, resumer, now).await
+        }
     }
 }
