@@ -11,6 +11,7 @@ use approvals::ApprovalRecord;
 use confirm::{confirm_page, Form, Refused};
 
 mod confirm;
+mod votes;
 
 /// A rendered page with its HTTP status.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,17 +113,24 @@ fn decided_line(record: &ApprovalRecord, details: bool) -> Markup {
     let Some(d) = &record.decision else {
         return html! {};
     };
+    let quorum = record.quorum.is_some();
     html! {
-        p class="status" id="decision" data-decision=(d.decision.as_str()) {
-            (approvals::input::capitalized(&d.decision.past_tense()))
-            " by " (d.decided_by.name) " at " (rfc3339(d.decided_at)) "."
+        @if quorum {
+            (votes::settled_line(d))
+        } @else {
+            p class="status" id="decision" data-decision=(d.decision.as_str()) {
+                (approvals::input::capitalized(&d.decision.past_tense()))
+                " by " (d.decided_by.name) " at " (rfc3339(d.decided_at)) "."
+            }
         }
         @if record.delivery.late_at.is_some() {
             p class="status" id="late" { "Too late: " (stopped_line(None)) "; nothing was changed." }
         } @else if record.delivery.failed.is_some() {
             p class="status" id="not-delivered" { (NOT_DELIVERED) }
         }
-        @if details {
+        @if quorum {
+            (votes::votes_list(record, details))
+        } @else if details {
             @if let Some(comment) = &d.comment {
                 p class="muted" { "Comment: " (comment) }
             }
@@ -186,6 +194,9 @@ pub fn render(view: &LinkView) -> Page {
             }),
         ),
         LinkView::Recorded { record, delivery } => recorded_page(record, delivery),
+        LinkView::Counted { record, vote } => votes::counted_page(record, vote),
+        LinkView::AlreadyVoted { record, vote } => votes::already_voted_page(record, vote),
+        LinkView::NoSlot { record, reason } => votes::no_slot_page(record, reason),
         LinkView::TooLate {
             title,
             stopped_at,
@@ -209,7 +220,11 @@ fn notice_page(view: &LinkView) -> String {
                 h1 { "This request was already decided" }
                 (request_box(record))
                 (decided_line(record, false))
-                p class="muted" { "Only the first decision counts; yours was not recorded." }
+                @if record.quorum.is_some() {
+                    p class="muted" { "The request is settled: a vote now changes nothing." }
+                } @else {
+                    p class="muted" { "Only the first decision counts; yours was not recorded." }
+                }
             },
         ),
         LinkView::Invalid { reason } => layout(
@@ -260,7 +275,11 @@ fn recorded_page(record: &ApprovalRecord, delivery: &Delivery) -> String {
     layout(
         "Decision recorded",
         html! {
-            h1 { "Thank you, your decision is recorded" }
+            @if record.quorum.is_some() {
+                h1 { "Thank you, your vote is recorded and settles the request" }
+            } @else {
+                h1 { "Thank you, your decision is recorded" }
+            }
             (request_box(record))
             (decided_line(record, true))
             p class="muted" { (follow_up) }

@@ -100,11 +100,25 @@ fn choice_line(record: &ApprovalRecord, label: &str, decision: &Decision) -> Mar
     }
 }
 
-/// Who decides: the approver a personal link names, or a name typed on the form.
-fn who_field(approver: Option<&str>, refused: Option<&Refused>) -> Markup {
+/// Who decides: the approver a personal link names (on a request with a quorum, who votes,
+/// and whether in an escalation target's stead), or a name typed on the form.
+fn who_field(record: &ApprovalRecord, approver: Option<&str>, refused: Option<&Refused>) -> Markup {
     let typed = refused.and_then(|r| r.typed.name.as_deref()).unwrap_or("");
+    let escalation = |email: &str| {
+        !approvals::quorum::slots(record)
+            .iter()
+            .any(|s| s.key.eq_ignore_ascii_case(email))
+    };
     html! {
-        @if let Some(email) = approver {
+        @if let (Some(email), Some(_)) = (approver, record.quorum) {
+            p class="muted" id="voting-as" {
+                "You are voting as " strong { (email) }
+                @if escalation(email) {
+                    ", in place of an approver who has not voted (the request was escalated)"
+                }
+                "."
+            }
+        } @else if let Some(email) = approver {
             p class="muted" { "You are deciding as " strong { (email) } "." }
         } @else {
             label for="name" { "Your name" }
@@ -133,12 +147,14 @@ pub(super) fn confirm_page(form: Form, refused: Option<Refused>) -> String {
     let body = html! {
         h1 { "Confirm your decision" }
         (request_box(record))
+        (super::votes::progress(record))
+        (super::votes::votes_list(record, false))
         (choice_line(record, &label, &link.decision))
         form method="post" action=(record.approval_id) {
             @for (name, value) in hidden {
                 input type="hidden" name=(name) value=(value);
             }
-            (who_field(approver, refused))
+            (who_field(record, approver, refused))
             (follow_up_field(record, link, refused))
             label for="comment" { "Comment (optional)" }
             @if let Some(refused) = refused { (refused.error_at(FormField::Comment)) }
