@@ -12,6 +12,7 @@
 
 pub mod approval;
 pub mod approval_links;
+pub mod audit;
 pub mod buttons;
 pub mod decision;
 pub mod delivery;

@@ -344,3 +344,14 @@ pub trait ReminderStore: Send + Sync {
     /// Takes the request out of the reminder index (settled, expired, or nothing left to remind).
     async fn stop_reminders(&self, approval_id: &ApprovalId) -> Result<(), HitlError>;
 }
+
+/// Where the audit trail is published (EventBridge): one call of at most
+/// [`crate::audit::MAX_ENTRIES_PER_CALL`] events, answered per event, in order: `None` when it
+/// was published, or the error code it was refused with.
+#[async_trait]
+pub trait AuditSink: Send + Sync {
+    async fn publish_events(
+        &self,
+        entries: &[crate::audit::AuditEntry],
+    ) -> Result<Vec<Option<String>>, HitlError>;
+}

@@ -14,8 +14,12 @@ pub mod dynamodb_item;
 pub mod dynamodb_messages;
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb_store;
+#[cfg(feature = "audit")]
+pub mod dynamodb_stream;
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb_teams;
+#[cfg(feature = "audit")]
+pub mod eventbridge_audit;
 pub mod sdk_config;
 pub mod sdk_errors;
 pub mod sdk_http;

@@ -56,10 +56,14 @@ pub trait Task: Dependencies {
     fn handle(&self, input: Self::Input) -> impl Future<Output = Result<Self::Output, HitlError>>;
 }
 
-/// Starts the Task or scheduled function of the cargo package `package` (its
+/// Starts the Task, scheduled or stream function of the cargo package `package` (its
 /// `env!("CARGO_PKG_NAME")`) and serves its events.
 pub async fn serve_task<T: Task>(package: &str) -> Result<(), Error> {
-    let deps = start::<T>(package, &[Trigger::Task, Trigger::Schedule]).await?;
+    let deps = start::<T>(
+        package,
+        &[Trigger::Task, Trigger::Schedule, Trigger::Stream],
+    )
+    .await?;
     run_task(&deps, T::handle).await
 }
 
@@ -118,6 +122,8 @@ fn opened_at_init(function: &Function, settings: &Settings) -> Vec<AwsService> {
             Aws::StepFunctions => Some(AwsService::StepFunctions),
             Aws::Ses => through_ses.then_some(AwsService::Ses),
             Aws::SecretsManager => None,
+            // Its one function's first call opens it (a stream batch, not a person, waits).
+            Aws::EventBridge => None,
         })
         .collect()
 }

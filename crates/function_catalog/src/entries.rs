@@ -2,10 +2,12 @@
 //! template's order. Each names the port calls its use cases make (the comment says which use
 //! cases), the SDK operations they come to and its budget.
 
+mod audit;
 mod links;
 mod slack;
 mod teams_jira;
 
+pub use audit::{AUDIT_PUBLISHER, AUDIT_STREAM_BATCH};
 pub use links::{CREATE_APPROVAL_LINKS, DECISION_API, SEND_EMAIL, WAIT_FOR_APPROVAL};
 pub use slack::{
     DECISION_RELAY, SLACK_EXPIRY_SWEEPER, SLACK_REQUEST_ACTION, SLACK_SEND_MESSAGE,
@@ -35,6 +37,7 @@ pub const FUNCTIONS: &[Function] = &[
     TEAMS_SEND_CHAT_MESSAGE,
     JIRA_ADD_ISSUE_COMMENT,
     JIRA_CHANGE_ISSUE_STATUS,
+    AUDIT_PUBLISHER,
 ];
 
 const SLACK_BOT_TOKEN: &str = "SLACK_BOT_TOKEN_SECRET_ID";

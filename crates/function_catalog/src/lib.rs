@@ -51,6 +51,8 @@ pub enum Trigger {
     Http,
     /// An EventBridge Scheduler rule.
     Schedule,
+    /// A DynamoDB stream's event source mapping.
+    Stream,
 }
 
 /// An AWS service a function calls.
@@ -60,6 +62,7 @@ pub enum Aws {
     StepFunctions,
     Ses,
     SecretsManager,
+    EventBridge,
 }
 
 impl Aws {
@@ -70,6 +73,7 @@ impl Aws {
             Aws::StepFunctions => "states",
             Aws::Ses => "ses",
             Aws::SecretsManager => "secretsmanager",
+            Aws::EventBridge => "events",
         }
     }
 }
@@ -106,6 +110,7 @@ impl Sdk {
             Aws::StepFunctions,
             Aws::Ses,
             Aws::SecretsManager,
+            Aws::EventBridge,
         ]
         .into_iter()
         .find(|s| s.iam_prefix() == prefix)

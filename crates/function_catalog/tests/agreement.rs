@@ -58,6 +58,7 @@ fn every_function_of_the_template_is_an_entry_with_its_binary_and_trigger() {
             [] => Trigger::Task,
             ["HttpApi"] => Trigger::Http,
             ["ScheduleV2"] => Trigger::Schedule,
+            ["DynamoDB"] => Trigger::Stream,
             _ => panic!("{}: events of kinds {kinds:?}", f.logical_id),
         };
         assert_eq!(entry.trigger, trigger, "{}: its Events", f.logical_id);

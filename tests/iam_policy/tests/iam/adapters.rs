@@ -28,6 +28,7 @@ pub const ADAPTERS: &[(&str, &[&str])] = &[
         &["StepFunctionsResumer", "WaitDeps"],
     ),
     ("ses_sender.rs", &["SesEmailSender"]),
+    ("eventbridge_audit.rs", &["EventBridgeAuditSink"]),
     // Every function's start-up hands it a `ColdContext`; only those that read its secrets
     // name them.
     (
@@ -54,6 +55,7 @@ pub const SDK_OPERATIONS: &[(&str, &str)] = &[
     ("start_execution", "states:StartExecution"),
     ("send_email", "ses:SendEmail"),
     ("send_bulk_email", "ses:SendBulkEmail"),
+    ("put_events", "events:PutEvents"),
     ("get_secret_value", "secretsmanager:GetSecretValue"),
     (
         "batch_get_secret_value",

@@ -60,6 +60,8 @@ pub enum Target {
     /// `*`: task tokens name no resource.
     Any,
     SesIdentities,
+    /// The audit trail's event bus.
+    AuditBus,
     Other(String),
 }
 
@@ -71,6 +73,8 @@ pub fn target(resource: &str) -> Target {
         Target::Index(index.to_string())
     } else if resource == "*" {
         Target::Any
+    } else if resource == "arn:aws:events:us-east-1:123456789012:event-bus/AuditEventBus" {
+        Target::AuditBus
     } else if resource == "arn:aws:ses:us-east-1:123456789012:identity/*" {
         Target::SesIdentities
     } else {
@@ -121,6 +125,7 @@ pub fn target_of(action: &str, index: Option<&str>) -> Target {
         ("dynamodb", None) => Target::Table,
         ("states", _) => Target::Any,
         ("ses", _) => Target::SesIdentities,
+        ("events", _) => Target::AuditBus,
         _ => Target::Other(action.to_string()),
     }
 }
