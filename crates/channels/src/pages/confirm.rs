@@ -145,7 +145,11 @@ pub(super) fn confirm_page(form: Form, refused: Option<Refused>) -> String {
         .chain([(SUBMISSION_FIELD, submission)]);
     let comment = refused.and_then(|r| r.typed.comment.as_deref());
     let body = html! {
-        h1 { "Confirm your decision" }
+        @if record.quorum.is_some() {
+            h1 { "Confirm your vote" }
+        } @else {
+            h1 { "Confirm your decision" }
+        }
         (request_box(record))
         (super::votes::progress(record))
         (super::votes::votes_list(record, false))

@@ -90,10 +90,11 @@ pub(super) fn votes_list(record: &ApprovalRecord, details: bool) -> Markup {
                 @let d = &vote.decision;
                 @let slot = label(vote);
                 li data-decision=(d.decision.as_str()) {
-                    strong { (slot) } ": " (what_when_where(d))
+                    strong { (slot) }
                     @if !own_slot(vote) {
-                        " by " (d.decided_by.name) " (escalation)"
+                        " (filled by " (d.decided_by.name) " after the escalation)"
                     }
+                    ": " (what_when_where(d))
                     @if !d.decided_by.verified() { " (not verified)" }
                     @if details {
                         @if let Some(comment) = &d.comment {

@@ -95,6 +95,7 @@ fn the_form_shows_the_progress_and_how_rejections_count() {
         "{html}"
     );
     assert!(html.contains("id=\"confirm\""), "the form is there");
+    assert!(html.contains("<h1>Confirm your vote</h1>"), "{html}");
     // Another request counts rejections: it says how many.
     let page = render(&confirm(record(2, 2), "bob@corp.com"));
     assert!(
@@ -104,6 +105,20 @@ fn the_form_shows_the_progress_and_how_rejections_count() {
     );
     // A comment is never shown on a page any holder of a link may open.
     assert!(!html.contains("says ok"), "{html}");
+}
+
+#[test]
+fn an_escalation_target_is_told_whose_stead_they_vote_in() {
+    let mut r = record(2, 1);
+    r.reminder_state.escalated_at = Some(NOW + 1);
+    let page = render(&confirm(r, "lead@corp.com"));
+    assert!(
+        page.html.contains(
+            "You are voting as <strong>lead@corp.com</strong>, in place of an approver who has not voted (the request was escalated)."
+        ),
+        "{}",
+        page.html
+    );
 }
 
 #[test]
@@ -237,7 +252,7 @@ fn the_settling_voter_sees_every_vote_with_its_comment() {
     );
     for line in [
         "<strong>alice@corp.com</strong>: approved at 2027-01-15T08:00:05Z by email",
-        "<strong>bob@corp.com</strong>: approved at 2027-01-15T08:00:06Z by email by lead@corp.com (escalation)",
+        "<strong>bob@corp.com</strong> (filled by lead@corp.com after the escalation): approved at 2027-01-15T08:00:06Z by email",
         "<strong>carol@corp.com</strong>: approved at 2027-01-15T08:00:08Z in Slack",
     ] {
         assert!(html.contains(line), "{line} in {html}");
