@@ -77,6 +77,7 @@ pub fn to_item(r: &ApprovalRecord) -> Item {
     item.extend(crate::dynamodb_teams::approvers_attributes(
         &r.teams_approvers,
     ));
+    item.extend(crate::dynamodb_quorum::team_attributes(r));
     item
 }
 
@@ -209,7 +210,7 @@ fn req_n(item: &Item, field: &str) -> Result<i64, HitlError> {
     get_n(item, field)?.ok_or_else(|| corrupt(field))
 }
 
-fn decision_from(item: &Item) -> Result<Option<RecordedDecision>, HitlError> {
+pub(crate) fn decision_from(item: &Item) -> Result<Option<RecordedDecision>, HitlError> {
     let Some(d) = get_s(item, "decision") else {
         return Ok(None);
     };
@@ -272,6 +273,7 @@ pub fn from_item(item: &Item) -> Result<ApprovalRecord, HitlError> {
             .collect::<Result<_, _>>()?,
         None => Vec::new(),
     };
+    let team = crate::dynamodb_quorum::TeamFields::from_item(item)?;
     Ok(ApprovalRecord {
         approval_id: get_s(item, "approvalId")
             .ok_or_else(|| corrupt("approvalId"))?
@@ -300,12 +302,11 @@ pub fn from_item(item: &Item) -> Result<ApprovalRecord, HitlError> {
         follow_up: question_from(item)?,
         buttons: crate::dynamodb_buttons::buttons_from(item)?,
         execution_arn: get_s(item, "executionArn"),
-        // QUORUM-TODO: the team-decision attributes (dynamodb_quorum).
-        quorum: None,
-        votes: Vec::new(),
-        requested_by: None,
-        reminders: None,
-        reminder_state: Default::default(),
+        quorum: team.quorum,
+        votes: team.votes,
+        requested_by: team.requested_by,
+        reminders: team.reminders,
+        reminder_state: team.reminder_state,
     })
 }
 

@@ -44,6 +44,32 @@ impl DynamoApprovalStore {
         values: Vec<(&str, AttributeValue)>,
         returning: ReturnValue,
     ) -> Result<Option<Item>, HitlError> {
+        let values = values
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        self.update_named(
+            approval_id,
+            update,
+            condition,
+            Vec::new(),
+            values,
+            returning,
+        )
+        .await
+    }
+
+    /// [`Self::update`] with `#name` placeholders too (`names`: placeholder, attribute), for
+    /// attribute names DynamoDB reserves (`comment`) or made up at run time.
+    pub(crate) async fn update_named(
+        &self,
+        approval_id: &str,
+        update: &str,
+        condition: &str,
+        names: Vec<(String, String)>,
+        values: Vec<(String, AttributeValue)>,
+        returning: ReturnValue,
+    ) -> Result<Option<Item>, HitlError> {
         let mut request = self
             .client
             .update_item()
@@ -52,6 +78,9 @@ impl DynamoApprovalStore {
             .update_expression(update)
             .condition_expression(condition)
             .return_values(returning);
+        for (name, attribute) in names {
+            request = request.expression_attribute_names(name, attribute);
+        }
         for (name, value) in values {
             request = request.expression_attribute_values(name, value);
         }
@@ -179,6 +208,7 @@ impl ApprovalStore for DynamoApprovalStore {
         if record.task_token.is_some() {
             record.delivery.relay_at = Some(record.expires_at);
         }
+        crate::dynamodb_reminders::first_reminder(&mut record);
         match self
             .client
             .put_item()
@@ -272,7 +302,8 @@ impl ApprovalStore for DynamoApprovalStore {
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key(approval_id)))
-            .condition_expression("attribute_exists(approvalId) AND attribute_not_exists(decision) AND expiresAt > :now AND attribute_not_exists(expiryClaimedAt)")
+            // A request with a quorum is voted on instead (`dynamodb_votes`), after a read.
+            .condition_expression("attribute_exists(approvalId) AND attribute_not_exists(decision) AND expiresAt > :now AND attribute_not_exists(expiryClaimedAt) AND attribute_not_exists(quorumApprovals)")
             .expression_attribute_values(":now", n(now))
             .expression_attribute_values(":due", s(DUE))
             .expression_attribute_values(":at", n(now + LEASE_SECONDS))
@@ -292,9 +323,13 @@ impl ApprovalStore for DynamoApprovalStore {
                 .expression_attribute_values(format!(":v{i}"), value);
         }
         // Due for the relay after one lease: delivered even if this caller dies now. A
-        // decided message is no longer open: the expiry sweep leaves it alone.
+        // decided message is no longer open: the expiry sweep leaves it alone; nor is anyone
+        // reminded of a decided request.
         let result = update
-            .update_expression(format!("SET {} REMOVE openMessage", sets.join(", ")))
+            .update_expression(format!(
+                "SET {} REMOVE openMessage, remind, remindAt",
+                sets.join(", ")
+            ))
             .send()
             .await;
         match result {
@@ -305,7 +340,7 @@ impl ApprovalStore for DynamoApprovalStore {
                 Ok(DecisionWrite::Recorded(record))
             }
             Err(e) if is_conditional_failure(&e) => {
-                self.refused_decision(approval_id, decision, &write_id)
+                self.refused_decision(approval_id, decision, &write_id, now)
                     .await
             }
             Err(e) => Err(classify("DynamoDB", e)),
@@ -316,7 +351,7 @@ impl ApprovalStore for DynamoApprovalStore {
 impl DynamoApprovalStore {
     /// The record's item as stored (strongly consistent), with the attributes only the
     /// adapter reads (`decisionWrite`).
-    async fn read_item(
+    pub(crate) async fn read_item(
         &self,
         approval_id: &str,
     ) -> Result<Option<HashMap<String, AttributeValue>>, HitlError> {
@@ -332,13 +367,14 @@ impl DynamoApprovalStore {
         Ok(out.item)
     }
 
-    /// Why the decision write's condition failed: unknown, decided first, or expired (then the
-    /// decision is kept as late).
+    /// Why the decision write's condition failed: unknown, decided first, expired (then the
+    /// decision is kept as late), or a request with a quorum (then it is a vote).
     async fn refused_decision(
         &self,
         approval_id: &ApprovalId,
         decision: &RecordedDecision,
         write_id: &str,
+        now: i64,
     ) -> Result<DecisionWrite, HitlError> {
         let Some(item) = self.read_item(approval_id).await? else {
             return Ok(DecisionWrite::NotFound);
@@ -350,9 +386,22 @@ impl DynamoApprovalStore {
             committed(&record, decision);
             return Ok(DecisionWrite::Recorded(record));
         }
+        if record.quorum.is_some() {
+            return self.record_vote(approval_id, decision, now, item).await;
+        }
         if record.decision.is_some() {
             return Ok(DecisionWrite::AlreadyDecided(record));
         }
+        self.keep_late(approval_id, decision).await
+    }
+
+    /// Keeps a decision that came after the expiry as late: `TooLate`, or `AlreadyDecided` when
+    /// a decision was recorded in time meanwhile.
+    pub(crate) async fn keep_late(
+        &self,
+        approval_id: &ApprovalId,
+        decision: &RecordedDecision,
+    ) -> Result<DecisionWrite, HitlError> {
         self.append_late_decision(approval_id, decision).await?;
         match self.get(approval_id).await? {
             Some(record) if record.decision.is_some() => Ok(DecisionWrite::AlreadyDecided(record)),
@@ -368,7 +417,7 @@ impl DynamoApprovalStore {
 /// A decision write committed, by whichever path (a link, a Slack click): counted
 /// (`DecisionsRecorded`), and the resume latency of this request's delivery starts here, to the
 /// millisecond (the record keeps whole seconds).
-fn committed(record: &ApprovalRecord, decision: &RecordedDecision) {
+pub(crate) fn committed(record: &ApprovalRecord, decision: &RecordedDecision) {
     let (id, arn) = (&record.approval_id, record.execution_arn.as_deref());
     let at_ms = lambda_kit::metrics::now_ms();
     lambda_kit::correlation::decision_committed(id, at_ms);

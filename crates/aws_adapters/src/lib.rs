@@ -13,11 +13,17 @@ pub mod dynamodb_item;
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb_messages;
 #[cfg(feature = "dynamodb")]
+pub mod dynamodb_quorum;
+#[cfg(feature = "dynamodb")]
+pub mod dynamodb_reminders;
+#[cfg(feature = "dynamodb")]
 pub mod dynamodb_store;
 #[cfg(feature = "audit")]
 pub mod dynamodb_stream;
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb_teams;
+#[cfg(feature = "dynamodb")]
+mod dynamodb_votes;
 #[cfg(feature = "audit")]
 pub mod eventbridge_audit;
 pub mod sdk_config;

@@ -17,7 +17,9 @@ pub mod store_contract;
 mod store_contract_follow_up;
 mod store_contract_leases;
 mod store_contract_protocol;
+mod store_contract_reminders;
 mod store_contract_teams;
+pub mod store_contract_votes;
 pub mod teams;
 pub mod teams_bot;
 

@@ -8,11 +8,15 @@ use async_trait::async_trait;
 
 use crate::approval::MAX_LATE_DECISIONS;
 use crate::ports::{ApprovalStore, DecisionWrite, ExpiredMessage, MessageStore};
+use crate::quorum::{self, Cast};
 use crate::{ApprovalId, ApprovalRecord, HitlError, MessageRef, RecordedDecision, TaskToken};
 
 // Delivering a decision (leases, expiry, the relay's index): its own file for size.
 #[path = "store_delivery.rs"]
 mod delivery;
+// Reminders and their index: its own file for size.
+#[path = "store_reminders.rs"]
+mod reminders;
 
 #[derive(Default)]
 pub struct FakeStore {
@@ -35,6 +39,7 @@ impl ApprovalStore for FakeStore {
         if record.task_token.is_some() {
             record.delivery.relay_at = Some(record.expires_at);
         }
+        reminders::first_reminder(&mut record);
         match records.get(&record.approval_id) {
             // The same put again (an SDK retry of a put whose answer was lost).
             Some(existing) if *existing == record => return Ok(()),
@@ -92,10 +97,34 @@ impl ApprovalStore for FakeStore {
             }
             return Ok(DecisionWrite::TooLate(r.clone()));
         }
+        if let Some(unsettled) = vote(r, decision) {
+            return Ok(unsettled);
+        }
+        // The first answer, or the vote that settles the request: its decision is recorded.
         r.decision = Some(decision.clone());
         r.delivery.relay_at = Some(now + crate::approval::LEASE_SECONDS);
+        r.reminder_state.next_at = None;
         self.open_messages.lock().unwrap().remove(approval_id);
         Ok(DecisionWrite::Recorded(r.clone()))
+    }
+}
+
+/// `decision` as a vote on `r` (open, read under the lock), as [`quorum::cast`] says: what the
+/// write returns when it leaves `r` undecided; `None` when `decision` decides it (the request
+/// has no quorum, or the vote, appended, settles it).
+fn vote(r: &mut ApprovalRecord, decision: &RecordedDecision) -> Option<DecisionWrite> {
+    r.quorum?;
+    match quorum::cast(r, decision) {
+        Cast::Counted(vote) => {
+            r.votes.push(vote);
+            Some(DecisionWrite::Counted(r.clone()))
+        }
+        Cast::Settles(vote) => {
+            r.votes.push(vote);
+            None
+        }
+        Cast::AlreadyVoted(_) => Some(DecisionWrite::AlreadyVoted(r.clone())),
+        Cast::NoSlot => Some(DecisionWrite::NoSlot(r.clone())),
     }
 }
 

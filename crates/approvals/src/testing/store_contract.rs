@@ -318,4 +318,10 @@ mod tests {
         let store = crate::testing::FakeStore::default();
         super::check_store_contract(&store, "mem").await;
     }
+
+    #[tokio::test]
+    async fn the_in_memory_store_keeps_the_team_decision_contract() {
+        let store = crate::testing::FakeStore::default();
+        crate::testing::store_contract_votes::check_team_contract(&store, "mem").await;
+    }
 }
