@@ -327,10 +327,11 @@ pub trait ReminderStore: Send + Sync {
     async fn due_for_reminder(&self, now: i64, limit: usize) -> Result<Vec<ApprovalId>, HitlError>;
 
     /// Claims reminder number `sent + 1` of a request read with `sent` reminders and `votes`
-    /// votes: one write, only while it is undecided, not expired at `now`, its expiry not
-    /// claimed, and `sent` and `votes` unchanged. It counts the reminder, escalates when
-    /// `escalate` (sets `escalatedAt`), and puts the next one at `next_at` (`None`: leaves the
-    /// index). `Some(record after)` for exactly one caller; `None` when anything changed.
+    /// votes: one write, only while it is in the reminder index (not stopped, not settled),
+    /// undecided, not expired at `now`, its expiry not claimed, and `sent` and `votes`
+    /// unchanged. It counts the reminder, escalates when `escalate` (sets `escalatedAt` once:
+    /// a later claim keeps the first time), and puts the next one at `next_at` (`None`: leaves
+    /// the index). `Some(record after)` for exactly one caller; `None` when anything changed.
     async fn claim_reminder(
         &self,
         approval_id: &ApprovalId,
