@@ -4,7 +4,7 @@
 //! again (a lost answer) is that same vote; the requester, an escalation target before the
 //! escalation, and an approver whose slot an escalation target filled have no vote.
 
-use approvals::ports::ApprovalStore;
+use approvals::ports::{ApprovalStore, DecisionWrite};
 use approvals::quorum::{Quorum, Reminders, Vote};
 use approvals::testing::{FakeResumer, InstrumentedStore, WriteFault};
 use approvals::use_cases::{decide, view_link, ClientInfo, Delivery, LinkView, NoSlotReason};
@@ -240,6 +240,33 @@ async fn a_counted_vote_whose_answer_was_lost_is_answered_as_counted() {
         matches!(&view, LinkView::Counted { vote, .. } if vote.slot == "bob@corp.com"),
         "never 'try again' for a counted vote: {view:?}"
     );
+}
+
+#[tokio::test]
+async fn a_vote_whose_write_lands_later_is_never_told_not_taken_and_its_form_again_is_that_vote() {
+    let w = world().await;
+    let form = w.page_form(BOB, Decision::Approve, "").await;
+    *w.store.write_fault.lock().unwrap() = WriteFault::LandsLater;
+    let view = w.post(&form).await;
+    assert!(
+        matches!(
+            view,
+            LinkView::Unconfirmed {
+                resubmit: Some(_),
+                ..
+            }
+        ),
+        "{view:?}"
+    );
+    let landed = w.store.land_late_write().await.unwrap();
+    assert!(matches!(landed, DecisionWrite::Counted(_)), "{landed:?}");
+    *w.store.write_fault.lock().unwrap() = WriteFault::None;
+    let view = w.post(&form).await;
+    assert!(
+        matches!(view, LinkView::Counted { .. }),
+        "the same vote, counted: {view:?}"
+    );
+    assert_eq!(w.record().await.votes.len(), 1);
 }
 
 /// A vote Bob cast in Teams (his UPN is his address).
