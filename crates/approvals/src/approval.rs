@@ -9,6 +9,7 @@ use crate::follow_up::{FollowUp, FollowUpInput};
 use crate::{ApprovalId, ApproverAddress, Channel, HitlError, RecordedDecision, TaskToken};
 
 mod delivery_state;
+pub mod team;
 pub use delivery_state::{DeliveryFailure, DeliveryState, Lease, MessageUpdateFailure};
 
 pub const DEFAULT_EXPIRES_IN_SECONDS: i64 = 24 * 60 * 60;
@@ -271,6 +272,16 @@ pub struct CreateLinksInput {
     /// "$$.Execution.Input"}`, so a field the execution input does not know is refused by name
     /// before anything is created (see `input::execution`).
     pub execution_input: Option<crate::input::ExecutionInput>,
+    /// How many of `approvers` must agree: `{"approvals": 2 | "all" | "first", "rejections":
+    /// 1}` (absent, or `"first"`: the first answer decides). Needs named approvers.
+    pub quorum: Option<crate::quorum::QuorumInput>,
+    /// Who asked (an email address): their vote never counts, even when `approvers` names
+    /// them.
+    #[schemars(length(max = crate::schema::MAX_EMAIL_CHARS), pattern(crate::schema::EMAIL_PATTERN))]
+    pub requested_by: Option<String>,
+    /// Remind the approvers who have not answered every `everySeconds`, and after
+    /// `escalateAfter` reminders let `escalateTo` (email addresses) fill the unfilled slots.
+    pub reminders: Option<crate::quorum::RemindersInput>,
 }
 
 /// The choices of a link: what `followUp.after` may name.
@@ -287,6 +298,8 @@ pub struct ValidatedRequest {
     pub approvers: Vec<ApproverAddress>,
     pub follow_up: Option<FollowUp>,
     pub execution_arn: Option<String>,
+    /// Quorum, requester and reminders, checked against `approvers` (default: none).
+    pub team: crate::quorum::TeamRules,
 }
 
 impl CreateLinksInput {
@@ -347,6 +360,19 @@ impl CreateLinksInput {
             )));
         }
         let follow_up = self.follow_up.map(|f| f.validate(choices)).transpose()?;
+        let team = team::TeamFields {
+            quorum: self.quorum,
+            requested_by: self.requested_by,
+            reminders: self.reminders,
+        }
+        .normalized(&team::email_identity)?;
+        let named: Vec<String> = approvers.iter().map(|a| a.to_string()).collect();
+        let slots = team::slot_count(&named, team.requested_by.as_deref());
+        let team = team.rules(
+            slots,
+            "approvers",
+            team::own_choices(choices.iter().copied()),
+        )?;
         Ok(ValidatedRequest {
             title,
             description,
@@ -354,6 +380,7 @@ impl CreateLinksInput {
             approvers,
             follow_up,
             execution_arn: crate::input::execution_arn(self.execution_arn)?,
+            team,
         })
     }
 }

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::follow_up::FollowUpAnswer;
-use crate::HitlError;
+use crate::{ApprovalRecord, HitlError};
 
 /// What a person chose: approve or reject on a link or button, or the value of a custom
 /// Slack button (`"defer"`, `"scale-down-50"`...).
@@ -222,6 +222,32 @@ pub struct DecisionOutput {
     /// or `null` when an optional question was left empty).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follow_up: Option<FollowUpOutput>,
+    /// A request with a quorum: every vote counted, in the order cast (the one that settled it
+    /// is also the top-level decision). Absent when the first answer decides.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub votes: Option<Vec<VoteOutput>>,
+    /// A request with a quorum: the votes counted against what was required, and the
+    /// approvers nobody voted for. Absent when the first answer decides.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tally: Option<crate::quorum::Tally>,
+}
+
+/// One vote of a request with a quorum, in the decision output's `votes`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VoteOutput {
+    /// Whose place the vote filled, as named: an approver's address or Slack user id, a Teams
+    /// approver's user principal name (an escalation target's vote fills an approver's place:
+    /// `decidedBy` says who voted).
+    pub approver: String,
+    pub decision: String,
+    pub decided_by: DecidedBy,
+    /// RFC 3339.
+    pub decided_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_up: Option<FollowUpOutput>,
 }
 
 /// `followUp` in the decision output.
@@ -261,7 +287,35 @@ impl DecisionOutput {
             teams_user: recorded.teams_user.clone(),
             action: recorded.action.clone(),
             follow_up: recorded.follow_up.as_ref().map(FollowUpOutput::from),
+            votes: None,
+            tally: None,
         }
+    }
+
+    /// The output of `record` decided by `decision` (its `decision`): for a request with a
+    /// quorum, with its votes and tally; otherwise [`DecisionOutput::from_recorded`]'s.
+    pub fn from_record(record: &ApprovalRecord, decision: &RecordedDecision) -> Self {
+        let mut output = DecisionOutput::from_recorded(&record.approval_id, decision);
+        if record.quorum.is_some() {
+            let slots = crate::quorum::slots(record);
+            let label = |key: &str| {
+                slots
+                    .iter()
+                    .find(|s| s.key == key)
+                    .map_or_else(|| key.to_string(), |s| s.label.clone())
+            };
+            let votes = record.votes.iter().map(|v| VoteOutput {
+                approver: label(&v.slot),
+                decision: v.decision.decision.as_str().to_string(),
+                decided_by: v.decision.decided_by.clone(),
+                decided_at: crate::approval::rfc3339(v.decision.decided_at),
+                comment: v.decision.comment.clone(),
+                follow_up: v.decision.follow_up.as_ref().map(FollowUpOutput::from),
+            });
+            output.votes = Some(votes.collect());
+            output.tally = crate::quorum::tally_of(record);
+        }
+        output
     }
 
     /// `decidedAt` as Unix seconds (`None` if it is not RFC 3339).

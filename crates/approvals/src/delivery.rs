@@ -83,7 +83,7 @@ pub async fn deliver_decision(
             return DeliveryOutcome::Pending;
         }
     };
-    let output = DecisionOutput::from_recorded(id, decision);
+    let output = DecisionOutput::from_record(record, decision);
     let outcome = match resumer.resume(token, &output).await {
         Ok(ResumeOutcome::Unknown) => {
             // The lease is kept and runs out: the next attempt is a takeover, so a "no longer

@@ -14,7 +14,9 @@ use crate::{ApprovalRecord, Decision, HitlError, RecordedDecision};
 mod input;
 #[cfg(test)]
 mod tests;
-pub use input::{ApprovalsRequired, ApprovalsWord, QuorumInput, RemindersInput, TeamRules};
+pub use input::{
+    ApprovalsRequired, ApprovalsWord, QuorumInput, RemindersInput, TeamRules, MAX_ESCALATE_TO,
+};
 
 /// How many slots must approve, and how many rejects settle the request as rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

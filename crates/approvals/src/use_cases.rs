@@ -68,6 +68,7 @@ pub(crate) fn new_request_record(
         approvers,
         follow_up,
         execution_arn,
+        team,
     } = match buttons.is_empty() {
         true => input.validate()?,
         false => {
@@ -92,6 +93,7 @@ pub(crate) fn new_request_record(
     record.follow_up = follow_up;
     record.buttons = buttons;
     record.execution_arn = execution_arn;
+    record.set_team_rules(team);
     Ok(record)
 }
 
@@ -225,6 +227,8 @@ pub mod jira;
 mod link_pages;
 pub mod slack;
 pub mod slack_click;
+#[cfg(test)]
+mod team_tests;
 pub mod teams;
 pub mod teams_card;
 pub use link_pages::*;

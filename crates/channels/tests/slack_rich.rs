@@ -158,7 +158,7 @@ async fn only_the_named_actions_count_and_a_select_records_its_value() {
     .unwrap();
     assert!(matches!(out, ClickOutcome::Decided { .. }), "{out:?}");
     let record = w.store.records.lock().unwrap()[id.as_str()].clone();
-    let output = approvals::DecisionOutput::from_recorded(&id, record.decision.as_ref().unwrap());
+    let output = approvals::DecisionOutput::from_record(&record, record.decision.as_ref().unwrap());
     let output = serde_json::to_value(output).unwrap();
     assert_eq!(output["decision"], "eu");
     assert_eq!(

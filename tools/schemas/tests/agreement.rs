@@ -164,3 +164,87 @@ async fn execution_arns_agree() {
     }
     check(&cases).await;
 }
+
+/// `quorum`, `requestedBy` and `reminders` on the three asking functions: what both take, and
+/// what both refuse (a misspelled nested field, counts below one, a reminder interval below
+/// the shortest, too many escalation targets, a requester not named as the channel names
+/// people). What only the approvers decide (a count above them) is the code's alone.
+#[tokio::test]
+async fn team_fields_agree() {
+    let rules = json!({
+        "quorum": {"approvals": 2, "rejections": 1},
+        "reminders": {"everySeconds": 86400, "escalateAfter": 3, "escalateTo": []}
+    });
+    let mut cases = Vec::new();
+    for (function, mut base, requester, approvers) in [
+        (
+            "create_approval_links",
+            json!({"title": "t"}),
+            "dave@example.com",
+            json!(["a@example.com", "b@example.com", "dave@example.com"]),
+        ),
+        (
+            "slack_request_action",
+            json!({"channel": "C1", "text": "t", "taskToken": TOKEN}),
+            "U0DAVE",
+            json!(["U0A", "U0B", "U0DAVE"]),
+        ),
+        (
+            "teams_request_action",
+            json!({"title": "t", "taskToken": TOKEN}),
+            "dave@example.com",
+            json!(["a@example.com", "b@example.com", "dave@example.com"]),
+        ),
+    ] {
+        let field = if function == "slack_request_action" {
+            "allowedUsers"
+        } else {
+            "approvers"
+        };
+        base[field] = approvers;
+        let target = if function == "slack_request_action" {
+            "U0LEAD"
+        } else {
+            "lead@example.com"
+        };
+        let with = |changes: Value| {
+            let mut input = base.clone();
+            input["requestedBy"] = json!(requester);
+            input["quorum"] = rules["quorum"].clone();
+            input["reminders"] = rules["reminders"].clone();
+            input["reminders"]["escalateTo"] = json!([target]);
+            for (key, value) in changes.as_object().unwrap() {
+                match key.split_once('.') {
+                    Some((outer, inner)) => input[outer][inner] = value.clone(),
+                    None => input[key.as_str()] = value.clone(),
+                }
+            }
+            input
+        };
+        cases.push((function, with(json!({})), true));
+        cases.push((function, with(json!({"quorum.approvals": "all"})), true));
+        cases.push((
+            function,
+            with(json!({"quorum": {"approvals": "first"}, "reminders": null})),
+            true,
+        ));
+        cases.push((function, with(json!({"quorum.aprovals": 2})), false));
+        cases.push((function, with(json!({"reminders.everySecond": 60})), false));
+        cases.push((function, with(json!({"quorum.approvals": 0})), false));
+        cases.push((function, with(json!({"quorum.approvals": "most"})), false));
+        cases.push((function, with(json!({"quorum.rejections": 0})), false));
+        cases.push((function, with(json!({"reminders.everySeconds": 4})), false));
+        cases.push((
+            function,
+            with(json!({"reminders.escalateAfter": 21})),
+            false,
+        ));
+        cases.push((
+            function,
+            with(json!({"reminders.escalateTo": vec![target; 11]})),
+            false,
+        ));
+        cases.push((function, with(json!({"requestedBy": "dave"})), false));
+    }
+    check(&cases).await;
+}

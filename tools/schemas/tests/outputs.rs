@@ -224,13 +224,63 @@ fn every_kind_of_decision_fits_the_waiting_tasks_output_schema() {
     });
     for recorded in [shared, personal, click, empty] {
         let output = DecisionOutput::from_recorded("a-1", &recorded);
+        assert_fits_every_waiting_task(&output);
+    }
+}
+
+/// A request with a quorum: the decision with its votes (an escalation target's among them,
+/// one with a comment and a follow-up answer) and its tally.
+#[test]
+fn a_quorum_decision_fits_the_waiting_tasks_output_schema() {
+    use approvals::quorum::{Quorum, Vote};
+    let who = |id: &str| DecidedBy {
+        id: id.into(),
+        name: id.into(),
+        channel: Channel::Email,
+    };
+    let mut record =
+        approvals::ApprovalRecord::new("a-1", "t".into(), Channel::Email, NOW, NOW + 60, 1);
+    record.approvers = vec![
+        "alice@example.com".into(),
+        "bob@example.com".into(),
+        "carol@example.com".into(),
+    ];
+    record.quorum = Some(Quorum {
+        approvals: 2,
+        rejections: 1,
+    });
+    let mut alice = decision(who("alice@example.com"), Decision::Approve);
+    alice.comment = Some("Fine".into());
+    alice.follow_up = Some(FollowUpAnswer {
+        question: "Why?".into(),
+        answer: Some(Answer::Text("idle".into())),
+    });
+    let lead = decision(who("lead@example.com"), Decision::Approve);
+    record.votes = vec![
+        Vote {
+            slot: "alice@example.com".into(),
+            decision: alice,
+        },
+        Vote {
+            slot: "bob@example.com".into(),
+            decision: lead.clone(),
+        },
+    ];
+    record.decision = Some(lead.clone());
+    let output = DecisionOutput::from_record(&record, &lead);
+    assert_eq!(output.votes.as_ref().map(Vec::len), Some(2));
+    assert_fits_every_waiting_task(&output);
+}
+
+fn assert_fits_every_waiting_task(output: &DecisionOutput) {
+    {
         for function in [
             "wait_for_approval",
             "slack_request_action",
             "slack_wait_for_user_action",
             "teams_request_action",
         ] {
-            assert_fits(&format!("{function}.output.json"), &output);
+            assert_fits(&format!("{function}.output.json"), output);
         }
     }
 }

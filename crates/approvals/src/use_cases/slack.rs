@@ -50,6 +50,8 @@ pub struct SlackRequest {
     pub expires_in_seconds: i64,
     pub task_token: TaskToken,
     pub execution_arn: Option<String>,
+    /// Quorum, requester and reminders, checked against `approvers` (Slack user ids).
+    pub team: crate::quorum::TeamRules,
 }
 
 /// What Request Action returns to its (waiting) Task; the Task's real output is the decision.
@@ -147,6 +149,7 @@ pub async fn request_action(
     record.task_token = Some(request.task_token);
     record.follow_up = request.follow_up;
     record.execution_arn = request.execution_arn;
+    record.set_team_rules(request.team);
     let (record, posted) = create_or_resume(&record, keyed, store, now).await?;
     let posted = match posted {
         Some(posted) => posted,

@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::approval::team::TeamFields;
 use crate::input::keyed_approval_id;
 use crate::ports::{
     ChatApprovals, EmailSender, Fact, TeamsFormat, TeamsMessage, TeamsMessenger, Via,
@@ -53,6 +54,9 @@ pub struct TeamsRequest {
     pub follow_up: Option<FollowUpInput>,
     /// The request's own buttons; empty: Approve / Reject.
     pub buttons: Vec<ChoiceButton>,
+    /// `quorum`, `requestedBy`, `reminders`, the people named normalized (with
+    /// `conversation_id` they may be object ids: the bot resolves them with the approvers).
+    pub team: TeamFields,
 }
 
 /// Output of Teams Request Action (Step Functions replaces it with the decision).
@@ -100,6 +104,9 @@ impl TeamsRequest {
             follow_up: self.follow_up.clone(),
             execution_arn: self.execution_arn.clone(),
             execution_input: None,
+            quorum: self.team.quorum.clone(),
+            requested_by: self.team.requested_by.clone(),
+            reminders: self.team.reminders.clone(),
         }
     }
 }

@@ -31,6 +31,13 @@ impl RequestActionInput {
         let buttons = validate_buttons(self.buttons)?;
         let follow_up = follow_up_question(self.follow_up, &buttons)?;
         let approvers = allowed_users(self.allowed_users)?;
+        let team = team_rules(
+            self.quorum,
+            self.requested_by,
+            self.reminders,
+            &approvers,
+            &buttons,
+        )?;
         let expires_in_seconds = expiry(self.expires_in_seconds)?;
         let token = task_token(self.task_token)?;
         let key = request_key(self.request_key)?;
@@ -58,6 +65,7 @@ impl RequestActionInput {
             expires_in_seconds,
             task_token: token,
             execution_arn,
+            team,
         })
     }
 }

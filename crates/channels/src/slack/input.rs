@@ -77,6 +77,17 @@ pub struct RequestActionInput {
     /// "input.$": "$$.Execution.Input"}`, so a field the execution input does not know is
     /// refused by name before anything is posted (`approvals::input::execution`).
     pub execution_input: Option<approvals::input::ExecutionInput>,
+    /// How many of `allowedUsers` must agree: `{"approvals": 2 | "all" | "first",
+    /// "rejections": 1}` (absent, or `"first"`: the first click decides). Needs
+    /// `allowedUsers`, and Approve / Reject (no buttons of its own).
+    pub quorum: Option<approvals::quorum::QuorumInput>,
+    /// Who asked (a Slack user id): their click never counts, even when `allowedUsers` names
+    /// them.
+    #[schemars(regex(pattern = crate::schema::SLACK_USER_ID_PATTERN))]
+    pub requested_by: Option<String>,
+    /// Remind the `allowedUsers` who have not answered every `everySeconds`, and after
+    /// `escalateAfter` reminders let `escalateTo` (Slack user ids) fill the unfilled slots.
+    pub reminders: Option<approvals::quorum::RemindersInput>,
 }
 
 /// Input of Slack Send Message.
@@ -184,18 +195,52 @@ pub(crate) fn is_slack_id(value: &str) -> bool {
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
 }
 
+/// `allowedUsers`, checked, without duplicates (each is one slot of a quorum: a name given
+/// twice must not be counted twice).
 pub(crate) fn allowed_users(users: Option<Vec<String>>) -> Result<Vec<String>, HitlError> {
-    let users: Vec<String> = users
-        .unwrap_or_default()
-        .into_iter()
-        .map(|u| u.trim().to_string())
-        .collect();
-    if let Some(bad) = users.iter().find(|u| !is_slack_id(u)) {
-        return Err(HitlError::invalid_input(format!(
-            "allowedUsers holds Slack user ids such as U0123ABCD, not {bad:?}"
-        )));
+    let mut unique: Vec<String> = Vec::new();
+    for user in users.unwrap_or_default() {
+        let user = user.trim().to_string();
+        if !is_slack_id(&user) {
+            return Err(HitlError::invalid_input(format!(
+                "allowedUsers holds Slack user ids such as U0123ABCD, not {user:?}"
+            )));
+        }
+        if !unique.contains(&user) {
+            unique.push(user);
+        }
     }
-    Ok(users)
+    Ok(unique)
+}
+
+/// `quorum`, `requestedBy` and `reminders` of a Request Action, checked against its approvers
+/// (`allowedUsers`, Slack user ids, as are the requester and the escalation targets) and its
+/// buttons (a quorum counts Approve and Reject only).
+pub(crate) fn team_rules(
+    quorum: Option<approvals::quorum::QuorumInput>,
+    requested_by: Option<String>,
+    reminders: Option<approvals::quorum::RemindersInput>,
+    approvers: &[String],
+    buttons: &[Button],
+) -> Result<approvals::quorum::TeamRules, HitlError> {
+    use approvals::approval::team::{own_choices, slot_count, TeamFields};
+    let slack_id = |field: &str, raw: &str| match is_slack_id(raw) {
+        true => Ok(raw.to_string()),
+        false => Err(HitlError::invalid_input(format!(
+            "{field} is a Slack user id such as U0123ABCD, not {raw:?}"
+        ))),
+    };
+    let fields = TeamFields {
+        quorum,
+        requested_by,
+        reminders,
+    }
+    .normalized(&slack_id)?;
+    let slots = slot_count(approvers, fields.requested_by.as_deref());
+    let values = buttons
+        .iter()
+        .filter_map(|b| b.value.as_deref().map(str::trim));
+    fields.rules(slots, "allowedUsers", own_choices(values))
 }
 
 pub(crate) fn expiry(seconds: Option<i64>) -> Result<i64, HitlError> {

@@ -7,9 +7,11 @@ use super::card::{
     check_size, prepare_card, text_card, MAX_FACTS, MAX_FACT_TITLE_CHARS, MAX_FACT_VALUE_CHARS,
     MAX_TEXT_CHARS,
 };
-use approvals::approval::MAX_TITLE_CHARS;
+use approvals::approval::team::{email_identity, own_choices, slot_count, TeamFields};
+use approvals::approval::{normalize_email, MAX_TITLE_CHARS};
 use approvals::input::{check_fields, check_length, non_blank, request_key, task_token};
 use approvals::ports::{Fact, TeamsMessage};
+use approvals::quorum::{QuorumInput, RemindersInput};
 use approvals::use_cases::teams::TeamsRequest;
 use approvals::{CreateLinksInput, HitlError};
 
@@ -75,6 +77,18 @@ pub struct TeamsRequestActionInput {
     /// "input.$": "$$.Execution.Input"}`, so a field the execution input does not know is
     /// refused by name before anything is stored or sent (`approvals::input::execution`).
     pub execution_input: Option<approvals::input::ExecutionInput>,
+    /// How many of `approvers` must agree: `{"approvals": 2 | "all" | "first", "rejections":
+    /// 1}` (absent, or `"first"`: the first answer decides). Needs `approvers` (with the bot,
+    /// its votes are its resolved approvers), and Approve / Reject.
+    pub quorum: Option<approvals::quorum::QuorumInput>,
+    /// Who asked: their vote never counts. An email address; with `conversationId` also a user
+    /// principal name or Entra object id (the bot resolves it, like the approvers).
+    #[schemars(length(max = approvals::schema::MAX_EMAIL_CHARS), pattern(APPROVER_PATTERN))]
+    pub requested_by: Option<String>,
+    /// Remind the approvers who have not answered every `everySeconds`, and after
+    /// `escalateAfter` reminders let `escalateTo` (named as approvers are) fill the unfilled
+    /// slots.
+    pub reminders: Option<approvals::quorum::RemindersInput>,
 }
 
 /// Input of Teams Send Channel Message and Send Chat Message. Exactly one of `text` or `card`.
@@ -305,6 +319,10 @@ impl TeamsRequestActionInput {
                 approvals::approval::MAX_APPROVERS
             )));
         }
+        let team = team_fields(
+            (self.quorum, self.requested_by, self.reminders),
+            conversation_id.is_some(),
+        )?;
         let approvers = super::bot::approvers_with_user(user.as_deref(), approvers)?;
         refuse_target(self.target.as_ref())?;
         let buttons = super::buttons::parse_buttons(self.buttons.as_ref())?;
@@ -315,7 +333,24 @@ impl TeamsRequestActionInput {
         let facts = parse_facts(self.facts.as_ref())?;
         let task_token = task_token(self.task_token)?;
         let request_key = request_key(self.request_key)?;
-        // Title and expiry, checked the way Create Approval Links checks them.
+        if conversation_id.is_some() {
+            // Checked again once the bot resolved them (two names of one person are one slot).
+            let named: Vec<String> = approvers
+                .iter()
+                .flatten()
+                .chain(&approver_ids)
+                .cloned()
+                .collect();
+            let slots = slot_count(&named, team.requested_by.as_deref());
+            let values = buttons.iter().map(|b| b.value.as_str());
+            team.clone()
+                .rules(slots, "approvers", own_choices(values))?;
+        }
+        // Title and expiry (and without the bot, the team fields: the approvers are the
+        // addresses), checked the way Create Approval Links checks them.
+        let webhook_team = Some(team.clone())
+            .filter(|_| conversation_id.is_none())
+            .unwrap_or_default();
         let links = CreateLinksInput {
             title: self.title,
             description: text.clone(),
@@ -324,6 +359,9 @@ impl TeamsRequestActionInput {
             follow_up: self.follow_up.clone(),
             execution_arn: self.execution_arn,
             execution_input: None,
+            quorum: webhook_team.quorum,
+            requested_by: webhook_team.requested_by,
+            reminders: webhook_team.reminders,
         };
         let links = match buttons.is_empty() {
             true => links.validate()?,
@@ -346,8 +384,38 @@ impl TeamsRequestActionInput {
             approver_ids,
             follow_up: self.follow_up,
             buttons,
+            team,
         })
     }
+}
+
+/// `quorum`, `requestedBy`, `reminders`, the people named as approvers are: email addresses,
+/// and with `conversationId` (the bot resolves them) also user principal names or object ids.
+fn team_fields(
+    (quorum, requested_by, reminders): (
+        Option<QuorumInput>,
+        Option<String>,
+        Option<RemindersInput>,
+    ),
+    bot_card: bool,
+) -> Result<TeamFields, HitlError> {
+    let person = |field: &str, raw: &str| {
+        match bot_card && is_object_id(raw) {
+        true => Ok(raw.to_ascii_lowercase()),
+        false if bot_card => normalize_email(raw).map_err(|_| {
+            HitlError::invalid_input(format!(
+                "{field} must be an email address, a user principal name or an Entra object id, not {raw:?}"
+            ))
+        }),
+        false => email_identity(field, raw),
+    }
+    };
+    let fields = TeamFields {
+        quorum,
+        requested_by,
+        reminders,
+    };
+    fields.normalized(&person)
 }
 
 impl TeamsSendMessageInput {

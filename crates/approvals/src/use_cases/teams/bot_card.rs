@@ -7,9 +7,11 @@
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 
 use super::{attach_token, earlier_attempt, waiting, TeamsRequest, TeamsRequestActionOutput};
+use crate::approval::team::own_choices;
 use crate::ports::{BotConversation, ChatApprovals, TeamsBot, TeamsBotFormat};
+use crate::quorum;
 use crate::use_cases::{links_of, new_request_record, LinkSettings};
-use crate::{ApprovalRecord, Channel, HitlError, TeamsUser};
+use crate::{ApprovalRecord, Channel, CreateLinksInput, HitlError, TeamsUser};
 
 /// The most users a card's `refresh` may name (Teams' limit): beyond it, the others see the
 /// card as sent until they act on it.
@@ -75,7 +77,8 @@ pub async fn request_action_via_bot(
     Ok(waiting(links))
 }
 
-/// The request's record, not stored yet, with its approvers resolved by the bot.
+/// The request's record, not stored yet, with its approvers resolved by the bot, and its team
+/// rules checked against them (its slots are the resolved people).
 async fn new_record(
     request: &TeamsRequest,
     settings: &LinkSettings<'_>,
@@ -83,10 +86,63 @@ async fn new_record(
     approval_id: String,
     now: i64,
 ) -> Result<ApprovalRecord, HitlError> {
-    let (input, buttons) = (request.links_input(), request.buttons.clone());
+    // The team fields may name people by object id: they are checked below, once resolved.
+    let input = CreateLinksInput {
+        quorum: None,
+        requested_by: None,
+        reminders: None,
+        ..request.links_input()
+    };
+    let buttons = request.buttons.clone();
     let mut record = new_request_record(input, buttons, settings, approval_id, now)?;
     record.teams_approvers = resolved(request, bot).await?;
+    let mut team = request.team.clone();
+    // A click carries only the clicker's object id and name: the requester and the escalation
+    // targets are kept as the object ids the bot resolves them to (a failure fails the Task).
+    team.requested_by = match team.requested_by {
+        Some(who) => Some(object_id(bot.resolve_user(&who).await?)),
+        None => None,
+    };
+    if let Some(targets) = team.reminders.as_mut().and_then(|r| r.escalate_to.as_mut()) {
+        let found: Vec<TeamsUser> = lookups(targets.iter().map(String::as_str), bot).await?;
+        *targets = unique(found).into_iter().map(object_id).collect();
+    }
+    record.requested_by = team.requested_by.clone();
+    let slots = quorum::slots(&record).len();
+    let own = own_choices(record.buttons.iter().map(|b| b.value.as_str()));
+    record.set_team_rules(team.rules(slots, "approvers", own)?);
     Ok(record)
+}
+
+fn object_id(person: TeamsUser) -> String {
+    person.object_id.to_ascii_lowercase()
+}
+
+/// `named`, each resolved by the bot, [`MAX_PARALLEL_LOOKUPS`] at a time, in order: the first
+/// failure (in that order) is the error.
+async fn lookups<'a>(
+    named: impl Iterator<Item = &'a str>,
+    bot: &dyn TeamsBot,
+) -> Result<Vec<TeamsUser>, HitlError> {
+    stream::iter(named)
+        .map(|who| bot.resolve_user(who))
+        .buffered(MAX_PARALLEL_LOOKUPS)
+        .try_collect()
+        .await
+}
+
+/// `people` told apart by object id, in order.
+fn unique(people: Vec<TeamsUser>) -> Vec<TeamsUser> {
+    let mut kept: Vec<TeamsUser> = Vec::new();
+    for person in people {
+        if !kept
+            .iter()
+            .any(|p| p.object_id.eq_ignore_ascii_case(&person.object_id))
+        {
+            kept.push(person);
+        }
+    }
+    kept
 }
 
 /// Every approver (by address, then by object id), resolved [`MAX_PARALLEL_LOOKUPS`] at a
@@ -99,21 +155,7 @@ async fn resolved(request: &TeamsRequest, bot: &dyn TeamsBot) -> Result<Vec<Team
         .map(|a| a.as_str())
         .chain(request.approver_ids.iter().map(String::as_str));
     // Fifty approvers take five rounds of one lookup each, not fifty lookups in a row.
-    let found: Vec<TeamsUser> = stream::iter(named)
-        .map(|who| bot.resolve_user(who))
-        .buffered(MAX_PARALLEL_LOOKUPS)
-        .try_collect()
-        .await?;
-    let mut people: Vec<TeamsUser> = Vec::new();
-    for person in found {
-        if !people
-            .iter()
-            .any(|p| p.object_id.eq_ignore_ascii_case(&person.object_id))
-        {
-            people.push(person);
-        }
-    }
-    Ok(people)
+    Ok(unique(lookups(named, bot).await?))
 }
 
 /// Where the card goes: the conversation named, or `user`'s 1:1 chat (`user` is the request's
@@ -136,5 +178,7 @@ fn destination(
     }
 }
 
+#[cfg(test)]
+mod team_tests;
 #[cfg(test)]
 mod tests;

@@ -45,6 +45,7 @@ fn request(approvers: &[&str], ids: &[&str]) -> TeamsRequest {
         approver_ids: ids.iter().map(|i| i.to_string()).collect(),
         follow_up: None,
         buttons: Vec::new(),
+        team: Default::default(),
     }
 }
 
