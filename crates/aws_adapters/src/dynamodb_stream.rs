@@ -41,8 +41,9 @@ pub struct StreamRecord {
 pub struct StreamChange {
     /// What a partial batch failure names (`itemIdentifier`).
     pub sequence_number: String,
-    /// Unix seconds (fractional).
-    #[serde(default)]
+    /// Unix seconds (fractional); anything else (a stand-in's text) is ignored: it only dates
+    /// the event.
+    #[serde(default, deserialize_with = "seconds_or_none")]
     pub approximate_creation_date_time: Option<f64>,
     #[serde(default)]
     pub old_image: Option<Map<String, Value>>,
@@ -82,6 +83,10 @@ impl StreamRecord {
             read(&self.dynamodb.new_image)?,
         ))
     }
+}
+
+fn seconds_or_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    Ok(Option::<Value>::deserialize(d)?.and_then(|v| v.as_f64()))
 }
 
 /// A stream image (DynamoDB's JSON: `{"approvalId": {"S": "a-1"}, ...}`) as an SDK item.

@@ -4,6 +4,7 @@
 
 pub mod alarms;
 pub mod asl_casing;
+pub mod audit;
 pub mod edge;
 pub mod example;
 pub mod http_api;

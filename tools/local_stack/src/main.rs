@@ -60,6 +60,10 @@ async fn run(options: Options) -> anyhow::Result<()> {
 
     let config = provision::sdk_config(&urls.edge).await;
     let state_machines = provision::provision(&stack, &config).await?;
+    let audit = local_stack::audit::start(&stack, &pools, &urls.moto, &shutdown_rx).await?;
+    if let Some(audit) = &audit {
+        local_stack::audit::page::register(audit.clone());
+    }
     faults.replace(options.faults.clone());
     let sfn = aws_sdk_sfn::Client::new(&provision::sdk_config(&urls.edge).await);
     let (schedules, schedule_targets) = start_schedules(&stack, &pools, &sfn).await;
@@ -73,7 +77,8 @@ async fn run(options: Options) -> anyhow::Result<()> {
         endpoints: endpoints.clone(),
         standins: standins.clone(),
     });
-    let app = api_router(&stack, &pools, ui, &standins, &faults);
+    let app = api_router(&stack, &pools, ui, &standins, &faults)
+        .merge(local_stack::audit::api_router(audit));
     serve(listeners.api, app, &shutdown_rx);
 
     announce(&options, &faults, &urls, &endpoints);

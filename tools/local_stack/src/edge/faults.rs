@@ -13,8 +13,9 @@
 //!  "seed": 42}
 //! ```
 //!
-//! Services: `sfn`, `dynamodb`, `ses`, `secretsmanager` (at the edge) and `slack`, `teams`,
-//! `jira` (stand-ins). Secrets Manager faults reach the functions' cold-start secret reads.
+//! Services: `sfn`, `dynamodb`, `ses`, `secretsmanager`, `events` (at the edge) and `slack`,
+//! `teams`, `jira` (stand-ins). Secrets Manager faults reach the functions' cold-start secret
+//! reads; `events` faults, the Audit Publisher's `PutEvents`.
 //! A rule with an `operation` wins over one without for that operation. Draws come from one
 //! seeded generator, so a run can be repeated (the order of concurrent calls aside).
 
@@ -37,6 +38,8 @@ pub enum Service {
     Dynamodb,
     Ses,
     SecretsManager,
+    /// EventBridge (the audit trail's `PutEvents`).
+    Events,
     Slack,
     Teams,
     Jira,
@@ -49,6 +52,7 @@ impl Service {
             Service::Dynamodb => "dynamodb",
             Service::Ses => "ses",
             Service::SecretsManager => "secretsmanager",
+            Service::Events => "events",
             Service::Slack => "slack",
             Service::Teams => "teams",
             Service::Jira => "jira",

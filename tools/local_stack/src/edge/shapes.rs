@@ -27,6 +27,9 @@ pub fn classify_aws(headers: &HeaderMap, method: &Method, path: &str) -> Option<
     if let Some(op) = target.strip_prefix("secretsmanager.") {
         return Some((Service::SecretsManager, op.to_string()));
     }
+    if let Some(op) = target.strip_prefix("AWSEvents.") {
+        return Some((Service::Events, op.to_string()));
+    }
     let rest = path.strip_prefix("/v2/email/")?;
     let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
     let op = match (method.as_str(), segments.as_slice()) {
@@ -149,6 +152,8 @@ pub fn fault_response(service: Service, operation: &str, fault: Injected) -> Res
         (Service::Ses, Throttle) => rest_json(429, "TooManyRequestsException", "Too many requests have been made to the operation."),
         (Service::SecretsManager, Error) => aws_json_1_1(500, "InternalServiceError", "Message", "An error occurred on the server side."),
         (Service::SecretsManager, Throttle) => aws_json_1_1(400, "ThrottlingException", "message", "Rate exceeded"),
+        (Service::Events, Error) => aws_json_1_1(500, "InternalException", "message", "An internal error occurred."),
+        (Service::Events, Throttle) => aws_json_1_1(400, "ThrottlingException", "message", "Rate exceeded"),
         (Service::Slack, Error) => plain(500, "Internal Server Error"),
         (Service::Slack, Throttle) => json_body(429, &COOL_DOWN, json!({"ok": false, "error": "ratelimited"})),
         (Service::Teams, Error) => json_body(503, &[], json!({"error": {"code": "serviceNotAvailable", "message": "The service is temporarily unavailable."}})),

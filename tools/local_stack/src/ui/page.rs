@@ -46,6 +46,7 @@ impl Ui {
                     h2 { "Schedules" }
                     (self.schedules_section())
                     (crate::alarms::page_section())
+                    (crate::audit::page::page_section())
                     h2 { "Endpoints" }
                     pre { (endpoints) }
                 }
