@@ -16,6 +16,7 @@ use approvals::input::{
 };
 use approvals::ports::SlackFormat;
 use approvals::ports::{Persona, SlackMessage, Unfurl};
+use approvals::quorum::{Tally, Vote};
 pub use approvals::use_cases::slack::{
     message_approval_id, RequestActionOutput, SentMessage, SweepReport, SWEEP_BATCH,
 };
@@ -121,12 +122,38 @@ pub(crate) fn expired_update(title: &str, expires_at: i64, blocks: &[Value]) -> 
 pub struct BlockKit;
 
 impl SlackFormat for BlockKit {
-    fn outcome_message(&self, title: &str, shown: &[Value], line: &str) -> SlackMessage {
+    fn outcome_message(
+        &self,
+        title: &str,
+        shown: &[Value],
+        line: &str,
+        votes: &[Vote],
+    ) -> SlackMessage {
         SlackMessage {
             text: format!("{title}: {line}"),
-            blocks: Some(outcome_blocks(shown, line)),
+            blocks: Some(votes_outcome_blocks(shown, line, votes)),
             ..SlackMessage::default()
         }
+    }
+
+    fn progress_message(&self, title: &str, shown: &[Value], line: &str) -> SlackMessage {
+        SlackMessage {
+            text: format!("{title}: {line}"),
+            blocks: Some(progress_blocks(shown, line)),
+            ..SlackMessage::default()
+        }
+    }
+
+    fn progress_line(&self, tally: &Tally) -> String {
+        progress_line(tally)
+    }
+
+    fn settled_line(&self, outcome: &Decision, tally: &Tally) -> String {
+        settled_line(outcome, tally)
+    }
+
+    fn counted_note(&self, vote: &RecordedDecision, tally: &Tally) -> String {
+        counted_note(vote, tally)
     }
 
     fn expired_message(&self, title: &str, expires_at: i64, shown: &[Value]) -> SlackMessage {

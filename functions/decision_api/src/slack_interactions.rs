@@ -194,6 +194,7 @@ fn correlate(step: &ClickStep) {
         ClickStep::Ignored => return,
         ClickStep::Refused { click, .. } | ClickStep::AnswerRefused { click, .. } => (click, None),
         ClickStep::Recorded { click, record }
+        | ClickStep::Counted { click, record }
         | ClickStep::AlreadyDecided { click, record }
         | ClickStep::TooLate { click, record }
         | ClickStep::Ask { click, record } => (click, Some(record)),
@@ -216,6 +217,9 @@ fn log_outcome(outcome: Result<ClickOutcome, tokio::time::error::Elapsed>) {
         }
         Ok(ClickOutcome::Asked { approval_id }) => {
             tracing::info!(approval_id, "follow-up question opened")
+        }
+        Ok(ClickOutcome::Counted { approval_id }) => {
+            tracing::info!(approval_id, "Slack vote counted")
         }
         Ok(ClickOutcome::Ignored) => {}
         Err(_) => tracing::warn!("Slack click follow-up cut short; the relay finishes it"),

@@ -5,8 +5,11 @@
 use async_trait::async_trait;
 use serde_json::Value;
 
+use crate::quorum::{Tally, Vote};
 use crate::use_cases::slack_click::{Click, ClickRefusal};
-use crate::{ApprovalRecord, FollowUp, HitlError, MessageRef, RecordedDecision, SlackUserId};
+use crate::{
+    ApprovalRecord, Decision, FollowUp, HitlError, MessageRef, RecordedDecision, SlackUserId,
+};
 
 /// A message to post or to put in place of another: `text` is the notification fallback and
 /// what shows where blocks cannot.
@@ -68,8 +71,24 @@ pub trait SlackMessenger: Send + Sync {
 /// What the Slack use cases say, rendered for Slack: the messages a request ends with.
 pub trait SlackFormat: Send + Sync {
     /// The message of a request whose outcome is final: what it showed (`shown`, its blocks)
-    /// with `line` in place of its buttons.
-    fn outcome_message(&self, title: &str, shown: &[Value], line: &str) -> SlackMessage;
+    /// with `line` in place of its buttons, then, for a request with a quorum, its `votes`
+    /// (who, what, when, where; none for a request decided by its first answer).
+    fn outcome_message(
+        &self,
+        title: &str,
+        shown: &[Value],
+        line: &str,
+        votes: &[Vote],
+    ) -> SlackMessage;
+    /// The message of a request with a quorum that is still open: what it showed, buttons
+    /// kept, with `line` (the progress) under them, in place of any earlier progress line.
+    fn progress_message(&self, title: &str, shown: &[Value], line: &str) -> SlackMessage;
+    /// "1 of 2 approved; waiting for <@U2>, <@U3>".
+    fn progress_line(&self, tally: &Tally) -> String;
+    /// The line of a settled request with a quorum: its outcome and the tally that made it.
+    fn settled_line(&self, outcome: &Decision, tally: &Tally) -> String;
+    /// What a voter is told when their vote was counted and the request is still open.
+    fn counted_note(&self, vote: &RecordedDecision, tally: &Tally) -> String;
     /// The message of a request that expired unanswered: what it showed without buttons, and
     /// when it expired.
     fn expired_message(&self, title: &str, expires_at: i64, shown: &[Value]) -> SlackMessage;

@@ -127,6 +127,14 @@ pub enum CardRefusal {
     /// The card was not sent by this bot for this request (unknown request, or another
     /// conversation or message than the one the bot sent it to).
     UnknownCard,
+    /// A request with a quorum: the clicker voted already (their vote, shown); it stands.
+    AlreadyVoted,
+    /// A request with a quorum: the clicker asked for it (`requestedBy`) and does not vote.
+    Requester,
+    /// A request with a quorum: the clicker's slot was filled by an escalation target's vote.
+    SlotFilled,
+    /// A request with a quorum: every slot the clicker could fill has a vote already.
+    NoSlotLeft,
 }
 
 /// What the bot's cards say, rendered as Adaptive Cards 1.4 with `Action.Execute`
@@ -147,6 +155,13 @@ pub trait TeamsBotFormat: Send + Sync {
     /// `shown` (the card as sent) without its actions and inputs, ending with `line` (who
     /// decided, or that it expired): what everyone sees once the outcome is final.
     fn bot_outcome_card(&self, shown: &Value, line: &str) -> Value;
+    /// The outcome card of a request with a quorum: [`Self::bot_outcome_card`], then one line
+    /// per vote (`votes`: who, what, when, where), as plain text.
+    fn bot_votes_card(&self, shown: &Value, line: &str, votes: &[String]) -> Value;
+    /// `shown` as it is, buttons kept, with `line` (the progress of a request with a quorum)
+    /// at the end, in place of an earlier progress line: the card everyone sees while it is
+    /// open.
+    fn bot_progress_card(&self, shown: &Value, line: &str) -> Value;
     /// `shown` as it is, with a notice on top saying why `refusal` changed nothing; a bare
     /// card saying so when the card is unknown.
     fn bot_refusal_card(&self, shown: Option<&Value>, refusal: &CardRefusal) -> Value;

@@ -107,8 +107,9 @@ impl TeamsBot for FakeTeamsBot {
 }
 
 /// Cards as plain JSON a test can read: the request card names its approval, choices and
-/// refresh users; the outcome card is `{"outcomeOf": shown, "line"}`; a refusal card is
-/// `{"refused": "<variant>", "shown"}`.
+/// refresh users; the outcome card is `{"outcomeOf": shown, "line"}` (with `"votes"` for a
+/// request with a quorum); the progress card `{"progressOf": shown, "line"}`; a refusal card
+/// is `{"refused": "<variant>", "shown"}`.
 #[derive(Default)]
 pub struct FakeTeamsBotFormat;
 
@@ -133,6 +134,14 @@ impl TeamsBotFormat for FakeTeamsBotFormat {
 
     fn bot_outcome_card(&self, shown: &Value, line: &str) -> Value {
         json!({"outcomeOf": shown, "line": line})
+    }
+
+    fn bot_votes_card(&self, shown: &Value, line: &str, votes: &[String]) -> Value {
+        json!({"outcomeOf": shown, "line": line, "votes": votes})
+    }
+
+    fn bot_progress_card(&self, shown: &Value, line: &str) -> Value {
+        json!({"progressOf": shown, "line": line})
     }
 
     fn bot_refusal_card(&self, shown: Option<&Value>, refusal: &CardRefusal) -> Value {

@@ -7,23 +7,24 @@
 //! The click arrives read from Slack's payload by `channels::slack_click` ([`Interaction`]);
 //! what the clicker and the message are shown is rendered through [`SlackFormat`].
 
-use async_trait::async_trait;
-use serde_json::Value;
-
 use crate::approval::rfc3339;
 use crate::delivery::{deliver_decision, DeliveryOutcome};
 use crate::ports::{
-    ApprovalStore, Approvals, DecisionWrite, OutcomeNotifier, SlackFormat, SlackMessage,
-    SlackMessenger, WorkflowResumer,
+    ApprovalStore, Approvals, DecisionWrite, SlackFormat, SlackMessenger, WorkflowResumer,
 };
 use crate::ApprovalId;
 use crate::{ApprovalRecord, Channel, HitlError, MessageRef};
 
 mod asking;
 mod interaction;
+mod outcome;
 mod refusal;
+mod votes;
 pub use interaction::{Click, Interaction, Submission};
+pub use outcome::SlackOutcome;
+use outcome::{outcome_line, outcome_update, shown_blocks};
 pub use refusal::ClickRefusal;
+pub(crate) use votes::{already_voted, earlier_vote, no_vote};
 
 /// What recording a click led to; [`follow_up`] acts on it.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,6 +34,11 @@ pub enum ClickStep {
     /// Nothing changed; the clicker is told why.
     Refused { click: Click, refusal: ClickRefusal },
     Recorded {
+        click: Click,
+        record: ApprovalRecord,
+    },
+    /// A request with a quorum: the vote was counted and the request is still open.
+    Counted {
         click: Click,
         record: ApprovalRecord,
     },
@@ -63,6 +69,9 @@ pub enum ClickOutcome {
         approval_id: String,
         delivered: bool,
     },
+    /// A request with a quorum: the vote was counted, the request is still open; the message
+    /// shows the progress and the voter was told (ephemeral).
+    Counted { approval_id: String },
     /// Nothing changed; the person was told why (ephemeral). `error` names why.
     Refused { error: &'static str, reason: String },
     /// The follow-up question was opened in a modal; nothing is decided until it is submitted.
@@ -138,10 +147,18 @@ async fn write(click: Click, store: &dyn ApprovalStore, now: i64) -> Result<Clic
             DecisionWrite::AlreadyDecided(record) => ClickStep::AlreadyDecided { click, record },
             DecisionWrite::TooLate(record) => ClickStep::TooLate { click, record },
             DecisionWrite::NotFound => refused(click, ClickRefusal::Gone),
-            // QUORUM-TODO: the vote's own replies.
-            DecisionWrite::Counted(_)
-            | DecisionWrite::AlreadyVoted(_)
-            | DecisionWrite::NoSlot(_) => refused(click, ClickRefusal::Gone),
+            DecisionWrite::Counted(record) => ClickStep::Counted { click, record },
+            DecisionWrite::AlreadyVoted(record) => {
+                let refusal = match earlier_vote(&record, &click.decision) {
+                    Some(earlier) => already_voted(earlier),
+                    None => no_vote(&record, &click.decision),
+                };
+                refused(click, refusal)
+            }
+            DecisionWrite::NoSlot(record) => {
+                let refusal = no_vote(&record, &click.decision);
+                refused(click, refusal)
+            }
         },
     )
 }
@@ -162,13 +179,17 @@ fn foreign_workspace(click: &Click, workspace: Option<&str>) -> Option<ClickRefu
 }
 
 /// Why `record` cannot be decided by `click`: only a Slack request, only from the message
-/// stored as the one that asked, only by someone on its allow-list.
+/// stored as the one that asked, only by someone on its allow-list (with a quorum: someone with
+/// a slot to fill, who has not voted yet).
 fn not_for_this_click(record: &ApprovalRecord, click: &Click) -> Option<ClickRefusal> {
     if record.origin != Channel::Slack {
         return Some(ClickRefusal::NotASlackRequest);
     }
     if record.message.as_ref() != Some(&click.message) {
         return Some(ClickRefusal::NotTheRequestMessage);
+    }
+    if record.quorum.is_some() {
+        return votes::vote_refusal(record, &click.decision);
     }
     if !record.approvers.is_empty() && !record.approvers.iter().any(|a| click.user_id == a.as_str())
     {
@@ -192,26 +213,6 @@ fn refused(click: Click, refusal: ClickRefusal) -> ClickStep {
         tracing::warn!(approval_id = %click.approval_id, user = %click.user_id, teams = ?click.teams, error = refusal.name(), "Slack click refused");
     }
     ClickStep::Refused { click, refusal }
-}
-
-/// The line a decided message ends with, from the record as it is now.
-fn outcome_line(record: &ApprovalRecord, format: &dyn SlackFormat) -> String {
-    match &record.decision {
-        Some(_) if record.delivery.late_at.is_some() => format.too_late_line(),
-        Some(_) if record.delivery.failed.is_some() => format.not_delivered_line(),
-        Some(decision) => format.decided_line(decision),
-        None => String::new(),
-    }
-}
-
-/// The record's message with `line` in place of its buttons.
-fn outcome_update(record: &ApprovalRecord, line: &str, format: &dyn SlackFormat) -> SlackMessage {
-    let blocks: Vec<Value> = record
-        .message_shown
-        .as_deref()
-        .and_then(|json| serde_json::from_str(json).ok())
-        .unwrap_or_default();
-    format.outcome_message(&record.title, &blocks, line)
 }
 
 /// The Slack port and what is said on it, as a click's second step uses them.
@@ -266,6 +267,7 @@ pub async fn follow_up(
         ClickStep::Recorded { click, record } => {
             decided(click, record, store, resumer, chat, now).await
         }
+        ClickStep::Counted { click, record } => votes::counted(click, record, store, chat).await,
         ClickStep::Ask { click, record } => asking::ask(click, record, chat).await,
         ClickStep::AnswerRefused { reason, .. } => ClickOutcome::Refused {
             error: "Hitl.AnswerRefused",
@@ -312,7 +314,11 @@ async fn decided(
         record.message_shown = serde_json::to_string(&click.blocks).ok();
     }
     let id = click.approval_id.clone();
-    let decided_line = chat.format.decided_line(&click.decision);
+    let decided_line = match record.quorum {
+        // The team's outcome, not this vote's: the votes are listed under it.
+        Some(_) => outcome_line(&record, chat.format),
+        None => chat.format.decided_line(&click.decision),
+    };
     // The message shows the decision before the workflow hears of it, so that a Slack Update
     // Message the resumed workflow sends lands after ours and is what stays on the message.
     let decided_shown = show(chat, &record, &click.message, &decided_line).await;
@@ -373,19 +379,4 @@ pub async fn handle_click(
 ) -> Result<ClickOutcome, HitlError> {
     let step = record_click(interaction, None, store, now).await?;
     Ok(follow_up(step, store, resumer, chat, now).await)
-}
-
-/// The relay's view of a Slack message: the outcome replaces the buttons once final.
-pub struct SlackOutcome<'a>(pub Chat<'a>);
-
-#[async_trait]
-impl OutcomeNotifier for SlackOutcome<'_> {
-    async fn show_outcome(&self, record: &ApprovalRecord) -> Result<(), HitlError> {
-        let Some(at) = &record.message else {
-            return Ok(());
-        };
-        let line = outcome_line(record, self.0.format);
-        let update = outcome_update(record, &line, self.0.format);
-        self.0.slack.update(at, &update).await
-    }
 }

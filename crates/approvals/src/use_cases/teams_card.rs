@@ -7,17 +7,23 @@
 //! [`answer_card_action`] answers with the card this person should now see (Teams shows it to
 //! them at once); everyone else's copy is brought up to date by the Decision Relay through
 //! [`TeamsCardOutcome`], and each approver's by the card's `refresh`.
+//!
+//! A request with a quorum counts each approver's vote ([`crate::quorum`]): while it is open,
+//! a voter sees their vote and the progress, the others the progress with the buttons (the
+//! shared card is updated for everyone when a bot is at hand, [`answer_and_share`]); once
+//! settled, the card lists the votes.
 
 use serde_json::{Map, Value};
 
-use crate::ports::{CardRefusal, ChatApprovals, TeamsBotFormat, WorkflowResumer};
+use crate::ports::{CardRefusal, ChatApprovals, TeamsBot, TeamsBotFormat, WorkflowResumer};
 use crate::{ApprovalId, ApprovalRecord, Channel, HitlError, TeamsUser};
 
 mod decide;
 mod outcome;
 #[cfg(test)]
 mod tests;
-pub use outcome::{outcome_line, TeamsCardOutcome};
+mod votes;
+pub use outcome::{outcome_line, progress_line, vote_lines, TeamsCardOutcome};
 
 /// What a card action asks.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +68,20 @@ pub async fn answer_card_action(
     format: &dyn TeamsBotFormat,
     now: i64,
 ) -> Result<Value, HitlError> {
+    answer_and_share(action, store, resumer, format, None, now).await
+}
+
+/// [`answer_card_action`], and, with `bot`, a vote counted on a request with a quorum also
+/// updates the shared card for everyone (the progress, buttons kept). Without one, each
+/// approver sees the progress when Teams refreshes the card for them.
+pub async fn answer_and_share(
+    action: CardAction,
+    store: &dyn ChatApprovals,
+    resumer: &dyn WorkflowResumer,
+    format: &dyn TeamsBotFormat,
+    bot: Option<&dyn TeamsBot>,
+    now: i64,
+) -> Result<Value, HitlError> {
     let unknown = || Ok(format.bot_refusal_card(None, &CardRefusal::UnknownCard));
     let Some(record) = store.get(&action.approval_id).await? else {
         return unknown();
@@ -80,6 +100,7 @@ pub async fn answer_card_action(
                 record,
                 shown,
                 format,
+                bot,
             };
             decide::decide(card, &action, value, store, resumer, now).await
         }
@@ -91,13 +112,15 @@ pub(crate) struct Card<'a> {
     pub record: ApprovalRecord,
     pub shown: Value,
     pub format: &'a dyn TeamsBotFormat,
+    /// Updates the shared card when a vote is counted (none: the relay and refreshes do).
+    pub bot: Option<&'a dyn TeamsBot>,
 }
 
 impl Card<'_> {
-    /// The card with its buttons gone and the final outcome (or the expiry) at the end.
+    /// The card with its buttons gone and the final outcome (or the expiry) at the end, and
+    /// the votes of a request with a quorum.
     pub fn outcome(&self, now: i64) -> Value {
-        let line = outcome_line(&self.record, now);
-        self.format.bot_outcome_card(&self.shown, &line)
+        outcome::final_card(self.format, &self.shown, &self.record, now)
     }
 
     /// The outcome card with a notice saying why the action changed nothing.
@@ -116,8 +139,10 @@ fn refreshed(
     now: i64,
 ) -> Value {
     if record.decision.is_some() || expired(record, now) {
-        let line = outcome_line(record, now);
-        return format.bot_outcome_card(shown, &line);
+        return outcome::final_card(format, shown, record, now);
+    }
+    if record.quorum.is_some() {
+        return votes::refreshed(record, shown, user, format);
     }
     match allowed(record, user) {
         true => shown.clone(),
@@ -134,9 +159,14 @@ pub(crate) fn expired(record: &ApprovalRecord, now: i64) -> bool {
 }
 
 /// Whether `user` may decide: anyone in the conversation when the request named nobody, else
-/// only one of the approvers resolved when it was made (by Entra object id).
+/// only one of the approvers resolved when it was made (by Entra object id); with a quorum,
+/// someone with a slot to fill ([`crate::quorum::may_vote`]: not the requester; escalation
+/// targets once escalated).
 pub(crate) fn allowed(record: &ApprovalRecord, user: &TeamsUser) -> bool {
-    record.teams_approvers.is_empty() || approver(record, user).is_some()
+    match record.quorum {
+        Some(_) => crate::quorum::may_vote(record, &votes::voter(record, user)),
+        None => record.teams_approvers.is_empty() || approver(record, user).is_some(),
+    }
 }
 
 /// The request's approver entry for `user` (with their user principal name).

@@ -4,6 +4,8 @@
 use serde_json::{json, Value};
 
 use super::*;
+use approvals::quorum::{Tally, Vote};
+use approvals::Channel;
 
 pub(crate) fn plain(text: &str) -> Value {
     json!({"type": "plain_text", "text": text, "emoji": true})
@@ -51,12 +53,12 @@ pub fn request_blocks(
     blocks
 }
 
-/// The message after the outcome: the same blocks without their buttons, and a line that
-/// says what happened, who and when.
+/// The message after the outcome: the same blocks without their buttons (nor a progress
+/// line), and a line that says what happened, who and when.
 pub fn outcome_blocks(original: &[Value], outcome: &str) -> Vec<Value> {
     let mut blocks: Vec<Value> = original
         .iter()
-        .filter(|b| b["type"] != "actions" && b["type"] != "input")
+        .filter(|b| b["type"] != "actions" && b["type"] != "input" && !is_progress(b))
         .cloned()
         .map(|mut b| {
             if answers(&b["accessory"]) {
@@ -67,6 +69,143 @@ pub fn outcome_blocks(original: &[Value], outcome: &str) -> Vec<Value> {
         .collect();
     blocks.push(json!({"type": "context", "elements": [{"type": "mrkdwn", "text": outcome}]}));
     blocks
+}
+
+/// The `block_id` of the progress line of a request with a quorum (replaced, not repeated, by
+/// the next vote; dropped with the buttons once settled).
+pub const PROGRESS_BLOCK_ID: &str = "hitl_progress";
+
+fn is_progress(block: &Value) -> bool {
+    block["block_id"] == PROGRESS_BLOCK_ID
+}
+
+/// The message of an open request with a quorum: its blocks, buttons kept, and the progress
+/// line under them in place of an earlier one. A message already at Slack's block limit keeps
+/// its blocks as they are (the buttons matter more than the line).
+pub fn progress_blocks(original: &[Value], progress: &str) -> Vec<Value> {
+    let mut blocks: Vec<Value> = original
+        .iter()
+        .filter(|b| !is_progress(b))
+        .cloned()
+        .collect();
+    if blocks.len() < MAX_BLOCKS {
+        blocks.push(json!({"type": "context", "block_id": PROGRESS_BLOCK_ID,
+            "elements": [{"type": "mrkdwn", "text": progress}]}));
+    }
+    blocks
+}
+
+/// Block Kit's limit on a context block's elements.
+pub const MAX_CONTEXT_ELEMENTS: usize = 10;
+
+/// The settled message of a request with a quorum: [`outcome_blocks`], then one line per vote
+/// (context blocks of at most [`MAX_CONTEXT_ELEMENTS`]), within [`MAX_BLOCKS`]: votes that do
+/// not fit are counted in a last line (the workflow's output has them all).
+pub fn votes_outcome_blocks(original: &[Value], outcome: &str, votes: &[Vote]) -> Vec<Value> {
+    let mut blocks = outcome_blocks(original, outcome);
+    let room = MAX_BLOCKS.saturating_sub(blocks.len()) * MAX_CONTEXT_ELEMENTS;
+    let mut lines: Vec<String> = votes.iter().map(vote_line).collect();
+    if lines.len() > room && room > 0 {
+        let left_out = lines.len() - (room - 1);
+        lines.truncate(room - 1);
+        lines.push(format!(
+            "…and {left_out} more votes (the workflow's output lists them all)"
+        ));
+    }
+    for chunk in lines
+        .chunks(MAX_CONTEXT_ELEMENTS)
+        .take(room / MAX_CONTEXT_ELEMENTS)
+    {
+        let elements: Vec<Value> = chunk
+            .iter()
+            .map(|text| json!({"type": "mrkdwn", "text": text}))
+            .collect();
+        blocks.push(json!({"type": "context", "elements": elements}));
+    }
+    blocks
+}
+
+/// One vote: who, what, when (the decided line, follow-up answer included) and where.
+pub(crate) fn vote_line(vote: &Vote) -> String {
+    let by = &vote.decision.decided_by;
+    let channel = match by.channel {
+        Channel::Email => "by email",
+        Channel::Slack => "in Slack",
+        Channel::Teams => "in Teams",
+    };
+    let verified = if by.verified() { "" } else { ", unverified" };
+    let line = format!("{} ({channel}{verified})", decided_line(&vote.decision));
+    // Within Block Kit's 3000 characters per text, whatever the answer was.
+    shortened(&line, MAX_TEXT_CHARS - 1)
+}
+
+/// How the waiting list names a slot: a Slack user id as a mention, anything else (an address)
+/// as inert text.
+fn slot_label(label: &str) -> String {
+    let user_id = label.len() >= 3
+        && label.starts_with(['U', 'W'])
+        && label
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    match user_id {
+        true => format!("<@{label}>"),
+        false => mrkdwn_inert(label),
+    }
+}
+
+/// How many waiting approvers the progress line names before counting the rest.
+pub const SHOWN_WAITING: usize = 10;
+
+/// "1 of 2 approved; waiting for <@U2>, <@U3>" (and the rejects, when more than one is
+/// needed to reject).
+pub(crate) fn progress_line(tally: &Tally) -> String {
+    let mut line = format!(
+        "{} of {} approved",
+        tally.approvals, tally.approvals_required
+    );
+    if tally.rejections_required > 1 && tally.rejections > 0 {
+        line.push_str(&format!(
+            ", {} of {} rejected",
+            tally.rejections, tally.rejections_required
+        ));
+    }
+    if !tally.waiting_for.is_empty() {
+        let mut named: Vec<String> = tally
+            .waiting_for
+            .iter()
+            .take(SHOWN_WAITING)
+            .map(|l| slot_label(l))
+            .collect();
+        if tally.waiting_for.len() > SHOWN_WAITING {
+            named.push(format!("{} more", tally.waiting_for.len() - SHOWN_WAITING));
+        }
+        line.push_str(&format!("; waiting for {}", named.join(", ")));
+    }
+    line
+}
+
+/// The outcome of a settled request with a quorum, with the tally that made it.
+pub(crate) fn settled_line(outcome: &Decision, tally: &Tally) -> String {
+    let (a, n) = (tally.approvals, tally.approvals_required);
+    let (r, m) = (tally.rejections, tally.rejections_required);
+    match outcome {
+        Decision::Approve => format!(":white_check_mark: *Approved*: {a} of {n} approved"),
+        Decision::Reject if r >= m => format!(":x: *Rejected*: {r} of {m} rejected"),
+        Decision::Reject => format!(
+            ":x: *Rejected*: {n} approvals can no longer be reached ({a} approved, {r} rejected)"
+        ),
+        Decision::Custom(_) => format!(":ballot_box_with_check: *Decided*: {a} of {n} approved"),
+    }
+}
+
+/// What a voter is told when their vote counted and the request is still open.
+pub(crate) fn counted_note(vote: &RecordedDecision, tally: &Tally) -> String {
+    let what = match vote.decision {
+        Decision::Approve => "approval",
+        Decision::Reject => "rejection",
+        Decision::Custom(_) => "vote",
+    };
+    format!("Your {what} is counted: {}.", progress_line(tally))
 }
 
 /// Whether a message holds an element whose action can answer (a button, a select, radio
@@ -180,7 +319,7 @@ pub(crate) fn decided_line(record: &RecordedDecision) -> String {
 mod tests {
     use super::*;
     use approvals::follow_up::{Answer, FollowUpAnswer};
-    use approvals::{Channel, DecidedBy};
+    use approvals::DecidedBy;
 
     #[test]
     fn the_decided_line_stays_within_slacks_text_limit_whatever_was_answered() {

@@ -3,7 +3,10 @@
 
 use approvals::use_cases::slack_click::ClickRefusal;
 
-use crate::slack::mrkdwn_escape;
+use approvals::approval::rfc3339;
+use approvals::Channel;
+
+use crate::slack::{mrkdwn_escape, mrkdwn_inert};
 
 /// The sentence for the clicker ([`approvals::ports::SlackFormat::refusal`]).
 pub(crate) fn refusal_text(refusal: &ClickRefusal) -> String {
@@ -43,6 +46,34 @@ impl std::fmt::Display for Refusal<'_> {
                     who.join(", ")
                 )
             }
+            ClickRefusal::AlreadyVoted {
+                decision,
+                at,
+                channel,
+            } => {
+                let where_ = match channel {
+                    Channel::Email => "by email",
+                    Channel::Slack => "in Slack",
+                    Channel::Teams => "in Teams",
+                };
+                write!(
+                    f,
+                    "You voted already: {} {where_} at {}; a second vote changes nothing.",
+                    mrkdwn_escape(&decision.past_tense()),
+                    rfc3339(*at)
+                )
+            }
+            ClickRefusal::Requester => f.write_str(
+                "You asked for this request, so you do not vote on it; your click changed nothing.",
+            ),
+            ClickRefusal::SlotFilled { by } => write!(
+                f,
+                "Your vote is no longer needed: {} voted in your place after the request was escalated. Your click changed nothing.",
+                mrkdwn_inert(by)
+            ),
+            ClickRefusal::NoSlotLeft => f.write_str(
+                "Every approver's place has a vote already, so yours is not needed; your click changed nothing.",
+            ),
         }
     }
 }

@@ -48,6 +48,10 @@ const FOLLOW_UP_HINT: &str = "followUpHint";
 /// settled is settled again (an outcome shown to a late clicker, a refusal refused again).
 const OUTCOME_LINE: &str = "outcome";
 const NOTICE: &str = "notice";
+/// The votes of a request with a quorum, under the outcome line.
+const VOTES: &str = "votes";
+/// The progress line of an open request with a quorum: replaced by the next vote's.
+const PROGRESS: &str = "progress";
 
 impl TeamsBotFormat for AdaptiveCards {
     fn bot_request_card(
@@ -77,8 +81,25 @@ impl TeamsBotFormat for AdaptiveCards {
 
     fn bot_outcome_card(&self, shown: &Value, line: &str) -> Value {
         let mut card = settled(Some(shown));
-        drop_by_id(&mut card, OUTCOME_LINE);
+        for id in [OUTCOME_LINE, VOTES, PROGRESS] {
+            drop_by_id(&mut card, id);
+        }
         push_body(&mut card, outcome_block(line));
+        card
+    }
+
+    fn bot_votes_card(&self, shown: &Value, line: &str, votes: &[String]) -> Value {
+        let mut card = self.bot_outcome_card(shown, line);
+        if !votes.is_empty() {
+            push_body(&mut card, votes_block(votes));
+        }
+        card
+    }
+
+    fn bot_progress_card(&self, shown: &Value, line: &str) -> Value {
+        let mut card = shown.clone();
+        drop_by_id(&mut card, PROGRESS);
+        push_body(&mut card, progress_block(line));
         card
     }
 
@@ -120,6 +141,16 @@ pub fn refusal_text(refusal: &CardRefusal) -> &'static str {
         CardRefusal::Expired => "This request expired: your choice was not recorded.",
         CardRefusal::UnknownCard => {
             "This card was not sent by this app for this request: nothing was recorded."
+        }
+        CardRefusal::AlreadyVoted => "You voted already: a second vote changes nothing.",
+        CardRefusal::Requester => {
+            "You asked for this request, so you do not vote on it: your choice was not recorded."
+        }
+        CardRefusal::SlotFilled => {
+            "Your vote is no longer needed: someone voted in your place after the request was escalated. Your choice was not recorded."
+        }
+        CardRefusal::NoSlotLeft => {
+            "Every approver's place has a vote already, so yours is not needed: your choice was not recorded."
         }
     }
 }
@@ -324,6 +355,21 @@ fn push_body(card: &mut Value, block: Value) {
 fn outcome_block(line: &str) -> Value {
     json!({"type": "RichTextBlock", "id": OUTCOME_LINE,
         "inlines": [{"type": "TextRun", "text": line, "weight": "bolder"}]})
+}
+
+/// One plain line per vote (names and answers typed by people: no markdown, as the outcome).
+fn votes_block(votes: &[String]) -> Value {
+    let items: Vec<Value> = votes
+        .iter()
+        .map(|v| json!({"type": "RichTextBlock", "inlines": [{"type": "TextRun", "text": v}]}))
+        .collect();
+    json!({"type": "Container", "id": VOTES, "separator": true, "items": items})
+}
+
+/// The progress while open: plain text (it names approvers as the request resolved them).
+fn progress_block(line: &str) -> Value {
+    json!({"type": "RichTextBlock", "id": PROGRESS,
+        "inlines": [{"type": "TextRun", "text": line, "isSubtle": true}]})
 }
 
 fn notice_block(text: &str) -> Value {

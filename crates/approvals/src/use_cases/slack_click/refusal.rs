@@ -1,6 +1,8 @@
 //! Why a click changed nothing: a stable name for logs (the sentence the clicker is shown is
 //! rendered by [`crate::ports::SlackFormat::refusal`]).
 
+use crate::{Channel, Decision};
+
 /// A click refused before anything was recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClickRefusal {
@@ -17,6 +19,20 @@ pub enum ClickRefusal {
     NotTheRequestMessage,
     /// The request has an allow-list and the clicker is not on it.
     NotAnApprover { approvers: Vec<String> },
+    /// A request with a quorum: the clicker voted already (on any channel); that vote stands.
+    AlreadyVoted {
+        decision: Decision,
+        at: i64,
+        channel: Channel,
+    },
+    /// A request with a quorum: the clicker asked for it (`requestedBy`), so does not vote.
+    Requester,
+    /// A request with a quorum: the clicker's slot was filled by an escalation target's vote
+    /// (`by`, as shown), so their vote is no longer needed.
+    SlotFilled { by: String },
+    /// A request with a quorum: the clicker may fill only slots nobody filled (an escalation
+    /// target), and none is left.
+    NoSlotLeft,
 }
 
 impl ClickRefusal {
@@ -28,6 +44,9 @@ impl ClickRefusal {
             ClickRefusal::NotASlackRequest => "Hitl.NotASlackRequest",
             ClickRefusal::NotTheRequestMessage => "Hitl.NotTheRequestMessage",
             ClickRefusal::NotAnApprover { .. } => "Hitl.NotAnApprover",
+            ClickRefusal::AlreadyVoted { .. } => "Hitl.AlreadyVoted",
+            ClickRefusal::Requester => "Hitl.RequesterMayNotVote",
+            ClickRefusal::SlotFilled { .. } | ClickRefusal::NoSlotLeft => "Hitl.NoSlot",
         }
     }
 

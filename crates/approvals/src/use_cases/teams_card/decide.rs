@@ -1,10 +1,10 @@
 //! A choice clicked on a bot card: the click's own checks, the conditional decision write
-//! (first decision wins), then the delivery to the waiting Task, as a Slack click and a link's
-//! POST do.
+//! (first decision wins; with a quorum, a vote), then the delivery to the waiting Task, as a
+//! Slack click and a link's POST do.
 
 use serde_json::{Map, Value};
 
-use super::{allowed, approver, expired, Card, CardAction, FOLLOW_UP_INPUT};
+use super::{allowed, approver, expired, votes, Card, CardAction, FOLLOW_UP_INPUT};
 use crate::delivery::{deliver_decision, DeliveryOutcome};
 use crate::follow_up::FollowUpAnswer;
 use crate::ports::{CardRefusal, ChatApprovals, DecisionWrite, WorkflowResumer};
@@ -22,11 +22,13 @@ pub(super) async fn decide(
     let record = &card.record;
     if !allowed(record, &action.user) {
         tracing::info!(approval_id = %record.approval_id, user = %action.user.object_id, "Teams card action by someone not among the approvers");
-        let refusal = CardRefusal::NotAllowed;
-        return Ok(card.format.bot_refusal_card(Some(&card.shown), &refusal));
+        return Ok(votes::no_vote(&card, &action.user));
     }
     if record.decision.is_some() {
         return Ok(already_decided(card, action, value, now));
+    }
+    if let Some(answer) = votes::voted_already(&card, &action.user, value) {
+        return Ok(answer);
     }
     let choice = Decision::from_value(value);
     if !crate::buttons::allows(&record.buttons, &choice) {
@@ -41,7 +43,7 @@ pub(super) async fn decide(
         true => None,
         false => follow_up_answer(record, value, &action.inputs)?,
     };
-    let recorded = clicked(record, action, choice, follow_up, now);
+    let recorded = clicked(record, &action.user, choice, follow_up, now);
     let id = record.approval_id.clone();
     let written = match store.record_decision(&id, &recorded, now).await {
         Ok(written) => written,
@@ -59,11 +61,15 @@ pub(super) async fn decide(
         DecisionWrite::NotFound => card
             .format
             .bot_refusal_card(None, &CardRefusal::UnknownCard),
-        // QUORUM-TODO: the vote's own cards.
-        DecisionWrite::Counted(_) | DecisionWrite::AlreadyVoted(_) | DecisionWrite::NoSlot(_) => {
-            card.format
-                .bot_refusal_card(None, &CardRefusal::UnknownCard)
+        DecisionWrite::Counted(record) => {
+            votes::counted(Card { record, ..card }, &action.user, store, now).await
         }
+        DecisionWrite::AlreadyVoted(record) => {
+            let card = Card { record, ..card };
+            votes::voted_already(&card, &action.user, value)
+                .unwrap_or_else(|| votes::no_vote(&card, &action.user))
+        }
+        DecisionWrite::NoSlot(record) => votes::no_vote(&Card { record, ..card }, &action.user),
     })
 }
 
@@ -72,11 +78,14 @@ pub(super) async fn decide(
 /// answered with the outcome as it is: telling them "not recorded" would be false. Anyone
 /// else's click, or another choice, is told it changed nothing.
 fn already_decided(card: Card<'_>, action: &CardAction, value: &str, now: i64) -> Value {
-    let theirs = card.record.decision.as_ref().is_some_and(|d| {
+    let same = |d: &RecordedDecision| {
         d.decided_by.channel == Channel::Teams
             && d.decided_by.id.eq_ignore_ascii_case(&action.user.object_id)
             && d.decision.as_str() == value
-    });
+    };
+    // With a quorum, their own vote, counted before another settled it, is theirs too.
+    let theirs = card.record.decision.as_ref().is_some_and(same)
+        || card.record.votes.iter().any(|v| same(&v.decision));
     match theirs {
         true => card.outcome(now),
         false => card.refused_after_outcome(CardRefusal::AlreadyDecided, now),
@@ -85,14 +94,13 @@ fn already_decided(card: Card<'_>, action: &CardAction, value: &str, now: i64) -
 
 /// The decision as the verified clicker made it: their Entra object id and name (verified: the
 /// id is never `link`), and their user principal name from the approver they were resolved as.
-fn clicked(
+pub(super) fn clicked(
     record: &ApprovalRecord,
-    action: &CardAction,
+    user: &TeamsUser,
     decision: Decision,
     follow_up: Option<FollowUpAnswer>,
     now: i64,
 ) -> RecordedDecision {
-    let user = &action.user;
     let upn = approver(record, user).and_then(|a| a.user_principal_name.clone());
     let name = match user.name.trim() {
         "" => approver(record, user).map_or_else(|| user.object_id.clone(), |a| a.name.clone()),
@@ -148,8 +156,9 @@ fn follow_up_answer(
 }
 
 /// The decision write failed, perhaps after it landed (a timeout): one read says what is
-/// stored. This very click (same person, choice and time) counts as recorded; another decision
-/// as first; still undecided: the write's error, so nothing is claimed to be recorded.
+/// stored. This very click (same person, choice and time) counts as recorded (with a quorum:
+/// as counted when it is among the votes and did not settle it); another decision as first;
+/// still undecided: the write's error, so nothing is claimed to be recorded.
 async fn read_back(
     card: &Card<'_>,
     recorded: &RecordedDecision,
@@ -161,9 +170,11 @@ async fn read_back(
         .await
         .map_err(|_| failure.clone())?
         .ok_or_else(|| failure.clone())?;
+    let counted = record.votes.iter().any(|v| v.decision == *recorded);
     match &record.decision {
         Some(stored) if stored == recorded => Ok(DecisionWrite::Recorded(record)),
         Some(_) => Ok(DecisionWrite::AlreadyDecided(record)),
+        None if counted => Ok(DecisionWrite::Counted(record)),
         None => Err(failure),
     }
 }

@@ -7,28 +7,112 @@ use super::{expired, is_bot_card, shown};
 use crate::approval::rfc3339;
 use crate::input::capitalized;
 use crate::ports::{OutcomeNotifier, TeamsBot, TeamsBotFormat};
-use crate::{ApprovalRecord, HitlError, RecordedDecision};
+use crate::quorum::{self, Tally};
+use crate::{ApprovalRecord, Channel, Decision, HitlError, RecordedDecision};
 
 /// The line a bot card ends with once the outcome is final: who decided what and when (and
 /// that it changed nothing when the Task had stopped waiting or Step Functions refused it for
 /// good: never shown as effective then), or that it expired unanswered.
-/// Empty while the request is open.
+/// A request with a quorum says its outcome and the tally that made it (its votes are listed
+/// under the line, see [`final_card`]). Empty while the request is open.
 pub fn outcome_line(record: &ApprovalRecord, now: i64) -> String {
+    let settled = |d: &RecordedDecision| match quorum::tally_of(record) {
+        Some(tally) => settled_line(&d.decision, &tally),
+        None => decided_line(d),
+    };
     match &record.decision {
         Some(decision) if record.delivery.failed.is_some() => format!(
             "{} Not delivered: the workflow refused this decision, so it changed nothing. Its operators have the reason.",
-            decided_line(decision)
+            settled(decision)
         ),
         Some(decision) if record.delivery.late_at.is_some() => format!(
             "{} Too late: the workflow had already stopped waiting, so this changed nothing.",
-            decided_line(decision)
+            settled(decision)
         ),
-        Some(decision) => decided_line(decision),
+        Some(decision) => settled(decision),
         None if expired(record, now) => format!(
             "Expired at {} without a decision.",
             rfc3339(record.expires_at)
         ),
         None => String::new(),
+    }
+}
+
+/// "Approved: 2 of 2 approved." / "Rejected: 1 of 1 rejected." / "Rejected: 2 approvals can
+/// no longer be reached (1 approved, 1 rejected)."
+fn settled_line(outcome: &Decision, tally: &Tally) -> String {
+    let (a, n) = (tally.approvals, tally.approvals_required);
+    let (r, m) = (tally.rejections, tally.rejections_required);
+    match outcome {
+        Decision::Approve => format!("Approved: {a} of {n} approved."),
+        Decision::Reject if r >= m => format!("Rejected: {r} of {m} rejected."),
+        Decision::Reject => format!(
+            "Rejected: {n} approvals can no longer be reached ({a} approved, {r} rejected)."
+        ),
+        Decision::Custom(_) => format!("Decided: {a} of {n} approved."),
+    }
+}
+
+/// How many waiting approvers the progress line names before counting the rest.
+const SHOWN_WAITING: usize = 10;
+
+/// "1 of 2 approved; waiting for Bob Example, carol@corp.com." (and the rejects, when more
+/// than one is needed to reject).
+pub fn progress_line(tally: &Tally) -> String {
+    let mut line = format!(
+        "{} of {} approved",
+        tally.approvals, tally.approvals_required
+    );
+    if tally.rejections_required > 1 && tally.rejections > 0 {
+        line.push_str(&format!(
+            ", {} of {} rejected",
+            tally.rejections, tally.rejections_required
+        ));
+    }
+    if !tally.waiting_for.is_empty() {
+        let mut named: Vec<String> = tally
+            .waiting_for
+            .iter()
+            .take(SHOWN_WAITING)
+            .cloned()
+            .collect();
+        if tally.waiting_for.len() > SHOWN_WAITING {
+            named.push(format!("{} more", tally.waiting_for.len() - SHOWN_WAITING));
+        }
+        line.push_str(&format!("; waiting for {}", named.join(", ")));
+    }
+    line.push('.');
+    line
+}
+
+/// One line per vote: who, what, when (and the follow-up answer), and where.
+pub fn vote_lines(record: &ApprovalRecord) -> Vec<String> {
+    record
+        .votes
+        .iter()
+        .map(|v| {
+            let channel = match v.decision.decided_by.channel {
+                Channel::Email => "by email",
+                Channel::Slack => "in Slack",
+                Channel::Teams => "in Teams",
+            };
+            format!("{} ({channel})", decided_line(&v.decision))
+        })
+        .collect()
+}
+
+/// The card everyone sees once the outcome is final: `shown` without its buttons, the outcome
+/// line, and for a request with a quorum its votes.
+pub(crate) fn final_card(
+    format: &dyn TeamsBotFormat,
+    shown: &Value,
+    record: &ApprovalRecord,
+    now: i64,
+) -> Value {
+    let line = outcome_line(record, now);
+    match record.quorum {
+        Some(_) => format.bot_votes_card(shown, &line, &vote_lines(record)),
+        None => format.bot_outcome_card(shown, &line),
     }
 }
 
@@ -70,8 +154,7 @@ impl OutcomeNotifier for TeamsCardOutcome<'_> {
         // Kept by Request Action; unreadable, the outcome is shown on an empty card.
         let shown = shown(record).unwrap_or_else(|| Value::Object(Default::default()));
         // The relay updates decided records; an undecided one shows its expiry.
-        let line = outcome_line(record, record.expires_at);
-        let card = self.format.bot_outcome_card(&shown, &line);
+        let card = final_card(self.format, &shown, record, record.expires_at);
         self.bot.update_card(at, &card).await
     }
 }

@@ -10,6 +10,7 @@ use crate::{ApprovalRecord, Channel, FollowUp, MessageRef, TeamsUser};
 
 mod delivery;
 mod expiry;
+mod quorum;
 mod races;
 
 const CONVERSATION: &str = "19:abc@thread.tacv2";
