@@ -18,7 +18,8 @@ fn carol() -> TeamsUser {
     person("oid-carol", "Carol")
 }
 
-/// Alice, Bob and Carol are asked; two approvals approve (one reject vetoes).
+/// Alice, Bob and Carol are asked; two approvals approve (one reject vetoes). `requested_by`
+/// is an object id, as Teams Request Action keeps it (so are escalation targets).
 async fn team_request(store: &FakeStore, requested_by: Option<&str>) {
     bot_request(store, vec![alice(), bob(), carol()]).await;
     let mut records = store.records.lock().unwrap();
@@ -172,7 +173,7 @@ async fn the_requester_and_people_without_a_slot_change_nothing_and_are_told_why
         FakeResumer::default(),
         FakeTeamsBot::default(),
     );
-    team_request(&store, Some("carol@corp.example")).await;
+    team_request(&store, Some("oid-carol")).await;
     let before = stored(&store).await;
 
     let carols = vote(&store, &resumer, &bot, click(carol(), "approve")).await;
