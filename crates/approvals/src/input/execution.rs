@@ -46,6 +46,9 @@ impl InputContract {
                 "to",
                 "followUp",
                 "timeoutSeconds",
+                "quorum",
+                "requestedBy",
+                "reminders",
             ],
             InputContract::SlackRequestAction => &[
                 "channel",
@@ -56,6 +59,9 @@ impl InputContract {
                 "allowedUsers",
                 "followUp",
                 "timeoutSeconds",
+                "quorum",
+                "requestedBy",
+                "reminders",
             ],
             InputContract::RdsIdleReview => &[
                 "approvers",
@@ -65,6 +71,9 @@ impl InputContract {
                 "via",
                 "channel",
                 "allowedUsers",
+                "quorum",
+                "requestedBy",
+                "reminders",
             ],
         }
     }
