@@ -146,7 +146,7 @@ pub struct DecisionDetail {
 }
 
 impl DecisionDetail {
-    fn of(d: &RecordedDecision, slot: Option<&str>) -> Self {
+    fn of_decision(d: &RecordedDecision, slot: Option<&str>) -> Self {
         DecisionDetail {
             decision: d.decision.as_str().to_string(),
             decided_by: d.decided_by.clone(),
@@ -167,23 +167,23 @@ pub fn events_between(
     removed_by_ttl: bool,
 ) -> Vec<AuditEvent> {
     match (old, new) {
-        (_, Some(new)) => changes(old, new),
-        (Some(old), None) => vec![event(
+        (_, Some(new)) => write_events(old, new),
+        (Some(old), None) => vec![audit_event(
             AuditKind::RecordRemoved,
             AuditDetail {
                 removed_by_ttl: Some(removed_by_ttl),
-                ..base(old, old.delete_after)
+                ..detail_base(old, old.delete_after)
             },
         )],
         (None, None) => Vec::new(),
     }
 }
 
-fn event(kind: AuditKind, detail: AuditDetail) -> AuditEvent {
+fn audit_event(kind: AuditKind, detail: AuditDetail) -> AuditEvent {
     AuditEvent { kind, detail }
 }
 
-fn base(r: &ApprovalRecord, at: i64) -> AuditDetail {
+fn detail_base(r: &ApprovalRecord, at: i64) -> AuditDetail {
     AuditDetail {
         approval_id: r.approval_id.to_string(),
         execution_arn: r.execution_arn.clone(),
@@ -199,7 +199,7 @@ fn base(r: &ApprovalRecord, at: i64) -> AuditDetail {
 }
 
 /// Whether `field` became true in this write (it was false before, or there was no record).
-fn became(
+fn newly_set(
     old: Option<&ApprovalRecord>,
     new: &ApprovalRecord,
     field: fn(&ApprovalRecord) -> bool,
@@ -226,18 +226,18 @@ impl AuditEvent {
     }
 }
 
-fn changes(old: Option<&ApprovalRecord>, new: &ApprovalRecord) -> Vec<AuditEvent> {
+fn write_events(old: Option<&ApprovalRecord>, new: &ApprovalRecord) -> Vec<AuditEvent> {
     let mut events = Vec::new();
     if old.is_none() {
-        events.push(requested(new));
+        events.push(requested_event(new));
     }
-    decisions(old, new, &mut events);
-    reminders(old, new, &mut events);
-    delivery(old, new, &mut events);
+    decision_events(old, new, &mut events);
+    reminder_events(old, new, &mut events);
+    delivery_events(old, new, &mut events);
     events
 }
 
-fn requested(r: &ApprovalRecord) -> AuditEvent {
+fn requested_event(r: &ApprovalRecord) -> AuditEvent {
     let request = RequestDetail {
         title: r.title.clone(),
         origin: r.origin,
@@ -254,95 +254,113 @@ fn requested(r: &ApprovalRecord) -> AuditEvent {
         requested_by: r.requested_by.clone(),
         expires_at: r.expires_at,
     };
-    event(
+    audit_event(
         AuditKind::ApprovalRequested,
         AuditDetail {
             request: Some(request),
             tally: crate::quorum::tally_of(r),
-            ..base(r, r.created_at)
+            ..detail_base(r, r.created_at)
         },
     )
 }
 
 /// Votes are appended, never rewritten; so are late decisions (up to their cap).
-fn decisions(old: Option<&ApprovalRecord>, new: &ApprovalRecord, events: &mut Vec<AuditEvent>) {
+fn decision_events(
+    old: Option<&ApprovalRecord>,
+    new: &ApprovalRecord,
+    events: &mut Vec<AuditEvent>,
+) {
     let old_votes = old.map_or(0, |o| o.votes.len());
     for vote in new.votes.iter().skip(old_votes) {
-        events.push(event(
+        events.push(audit_event(
             AuditKind::VoteCounted,
             AuditDetail {
-                decision: Some(DecisionDetail::of(&vote.decision, Some(&vote.slot))),
+                decision: Some(DecisionDetail::of_decision(
+                    &vote.decision,
+                    Some(&vote.slot),
+                )),
                 tally: crate::quorum::tally_of(new),
-                ..base(new, vote.decision.decided_at)
+                ..detail_base(new, vote.decision.decided_at)
             },
         ));
     }
-    if let (Some(d), true) = (&new.decision, became(old, new, |r| r.decision.is_some())) {
+    if let (Some(d), true) = (&new.decision, newly_set(old, new, |r| r.decision.is_some())) {
         let slot = new
             .votes
             .iter()
             .find(|v| v.decision == *d)
             .map(|v| v.slot.as_str());
-        events.push(event(
+        events.push(audit_event(
             AuditKind::ApprovalDecided,
             AuditDetail {
-                decision: Some(DecisionDetail::of(d, slot)),
+                decision: Some(DecisionDetail::of_decision(d, slot)),
                 tally: crate::quorum::tally_of(new),
-                ..base(new, d.decided_at)
+                ..detail_base(new, d.decided_at)
             },
         ));
     }
     let old_late = old.map_or(0, |o| o.late_decisions.len());
     for late in new.late_decisions.iter().skip(old_late) {
-        events.push(event(
+        events.push(audit_event(
             AuditKind::LateDecisionKept,
             AuditDetail {
-                decision: Some(DecisionDetail::of(late, None)),
-                ..base(new, late.decided_at)
+                decision: Some(DecisionDetail::of_decision(late, None)),
+                ..detail_base(new, late.decided_at)
             },
         ));
     }
 }
 
-fn reminders(old: Option<&ApprovalRecord>, new: &ApprovalRecord, events: &mut Vec<AuditEvent>) {
+fn reminder_events(
+    old: Option<&ApprovalRecord>,
+    new: &ApprovalRecord,
+    events: &mut Vec<AuditEvent>,
+) {
     let state = &new.reminder_state;
     let old_sent = old.map_or(0, |o| o.reminder_state.sent);
     // One event per reminder (a write claims one), dated when it was due: the n-th reminder
     // is due `n * everySeconds` after the request (the record keeps no send time).
     let every = new.reminders.as_ref().map_or(0, |r| r.every_seconds);
     for n in old_sent + 1..=state.sent {
-        events.push(event(
+        events.push(audit_event(
             AuditKind::ReminderSent,
             AuditDetail {
                 reminders_sent: Some(n),
                 tally: crate::quorum::tally_of(new),
-                ..base(new, new.created_at + i64::from(n) * every)
+                ..detail_base(new, new.created_at + i64::from(n) * every)
             },
         ));
     }
-    let escalated = became(old, new, |r| r.reminder_state.escalated_at.is_some());
+    let escalated = newly_set(old, new, |r| r.reminder_state.escalated_at.is_some());
     if let (Some(at), true) = (state.escalated_at, escalated) {
         let to = new.reminders.as_ref().map(|r| r.escalate_to.clone());
-        events.push(event(
+        events.push(audit_event(
             AuditKind::ApprovalEscalated,
             AuditDetail {
                 escalate_to: Some(to.unwrap_or_default()),
-                ..base(new, at)
+                ..detail_base(new, at)
             },
         ));
     }
 }
 
-fn delivery(old: Option<&ApprovalRecord>, new: &ApprovalRecord, events: &mut Vec<AuditEvent>) {
+fn delivery_events(
+    old: Option<&ApprovalRecord>,
+    new: &ApprovalRecord,
+    events: &mut Vec<AuditEvent>,
+) {
     let d = &new.delivery;
     let was = |f: fn(&crate::DeliveryState) -> bool| old.is_some_and(|o| f(&o.delivery));
     if let (Some(at), false) = (d.delivered_at, was(|o| o.delivered_at.is_some())) {
-        let decision = new.decision.as_ref().map(|x| DecisionDetail::of(x, None));
-        events.push(event(
+        let decision = new
+            .decision
+            .as_ref()
+            .map(|x| DecisionDetail::of_decision(x, None));
+        events.push(audit_event(
             AuditKind::DecisionDelivered,
             AuditDetail {
                 decision,
-                ..base(new, at)
+                ..detail_base(new, at)
             },
         ));
     }
@@ -359,19 +377,25 @@ fn delivery(old: Option<&ApprovalRecord>, new: &ApprovalRecord, events: &mut Vec
             .map(|f| (f.at, f.reason.clone())),
     ];
     for (at, reason) in given_up.into_iter().flatten() {
-        events.push(event(
+        events.push(audit_event(
             AuditKind::DeliveryGivenUp,
             AuditDetail {
                 reason: Some(reason),
-                ..base(new, at)
+                ..detail_base(new, at)
             },
         ));
     }
     if let (Some(at), false) = (d.expiry_claimed_at, was(|o| o.expiry_claimed_at.is_some())) {
-        events.push(event(AuditKind::ApprovalExpired, base(new, at)));
+        events.push(audit_event(
+            AuditKind::ApprovalExpired,
+            detail_base(new, at),
+        ));
     }
     if let (Some(at), false) = (d.expiry_sent_at, was(|o| o.expiry_sent_at.is_some())) {
-        events.push(event(AuditKind::ExpiryDelivered, base(new, at)));
+        events.push(audit_event(
+            AuditKind::ExpiryDelivered,
+            detail_base(new, at),
+        ));
     }
 }
 
