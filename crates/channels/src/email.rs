@@ -4,6 +4,7 @@
 
 mod bodies;
 mod headers;
+pub mod reminder;
 
 use serde::Deserialize;
 

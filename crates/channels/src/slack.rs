@@ -27,6 +27,7 @@ mod address;
 mod blocks;
 mod checks;
 mod input;
+pub mod reminder;
 mod signature;
 pub(crate) use address::destination;
 pub use address::MAX_USERNAME_CHARS;

@@ -29,8 +29,9 @@ pub mod names {
     pub const COLD_STARTS: &str = "ColdStarts";
     pub const COLD_START_FAILURES: &str = "ColdStartFailures";
     pub const TASKS_FAILED: &str = "TasksFailed";
+    pub const REMINDER_SEND_FAILURES: &str = "ReminderSendFailures";
     /// Every one of them.
-    pub const ALL: [&str; 10] = [
+    pub const ALL: [&str; 11] = [
         DECISIONS_RECORDED,
         RESUME_LATENCY,
         LATE_CLICKS,
@@ -41,6 +42,7 @@ pub mod names {
         COLD_STARTS,
         COLD_START_FAILURES,
         TASKS_FAILED,
+        REMINDER_SEND_FAILURES,
     ];
 }
 
@@ -254,6 +256,13 @@ pub fn relay_pass(redelivered: usize, gave_up: usize, oldest_undelivered_age_sec
             value: oldest_undelivered_age_seconds.max(0) as f64,
         },
     ];
+    emit(Dimensions::None, &data, None);
+}
+
+/// One run of Approval Reminders: the reminder messages that failed (each reminder stays
+/// counted, so a failing mailbox or channel is not asked again every minute).
+pub fn reminder_run(failed: usize) {
+    let data = [count(names::REMINDER_SEND_FAILURES, failed)];
     emit(Dimensions::None, &data, None);
 }
 

@@ -18,7 +18,7 @@ fn every_function_of_the_template_is_found_with_its_binary() {
     let text = std::fs::read_to_string(template.base_dir().join("template.yaml")).unwrap();
     let declared = text.matches("Type: AWS::Serverless::Function\n").count();
     assert_eq!(functions.len(), declared);
-    assert_eq!(functions.len(), 16);
+    assert_eq!(functions.len(), 17);
     for f in &functions {
         assert!(f.logical_id.ends_with("Function"), "{}", f.logical_id);
         assert!(
@@ -53,7 +53,7 @@ fn the_template_deploys_with_its_defaults() {
             generated: &|_| "generated".into(),
         })
         .unwrap();
-    assert_eq!(deployed.functions.len(), 16);
+    assert_eq!(deployed.functions.len(), 17);
     // All but the RDS example's (DeployExamples is false by default).
     assert_eq!(deployed.outputs.len() + 1, template.outputs().len());
     assert!(deployed.outputs.len() >= 19, "{}", deployed.outputs.len());
@@ -104,5 +104,5 @@ fn every_function_of_the_real_template_logs_to_a_group_with_retention() {
             "{id:?} has no ReservedConcurrentExecutions"
         );
     }
-    assert_eq!(groups.len(), 16);
+    assert_eq!(groups.len(), 17);
 }

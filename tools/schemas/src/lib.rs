@@ -116,6 +116,7 @@ pub fn functions() -> Vec<Function> {
         waiting("slack_wait_for_user_action", "Waits for a click on a message Send Message posted.", input::<WaitForUserActionInput>()),
         scheduled("slack_expiry_sweeper", "Closes the buttons of Slack requests that expired unanswered.", Some(output::<SweepReport>())),
         scheduled("decision_relay", "Delivers decisions a fault left undelivered and fails expired Tasks with Hitl.Expired.", None),
+        scheduled("approval_reminders", "Reminds the approvers who have not answered a request with reminders, and escalates it after the number of reminders it names.", None),
         task("jira_add_issue_comment", "Adds a comment (plain text or ADF) to a Jira Cloud issue.", input::<AddIssueCommentInput>(), output::<AddIssueCommentOutput>()),
         task("jira_change_issue_status", "Moves a Jira Cloud issue to a status or through a transition.", input::<ChangeIssueStatusInput>(), output::<ChangeIssueStatusOutput>()),
         waiting("teams_request_action", "Posts an Adaptive Card (or emails approvers) and waits for the decision.", input::<TeamsRequestActionInput>()),

@@ -29,6 +29,7 @@ pub mod buttons;
 pub mod card;
 pub mod card_action;
 pub mod input;
+pub mod reminder;
 pub mod universal;
 
 pub use card::*;

@@ -20,6 +20,10 @@ pub const ADAPTERS: &[(&str, &[&str])] = &[
         &["DynamoApprovalStore", "approval_store(", "WaitDeps"],
     ),
     (
+        "dynamodb_reminders.rs",
+        &["DynamoApprovalStore", "approval_store(", "WaitDeps"],
+    ),
+    (
         "dynamodb_messages.rs",
         &["DynamoApprovalStore", "approval_store(", "WaitDeps"],
     ),

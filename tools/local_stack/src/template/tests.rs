@@ -272,7 +272,7 @@ fn the_real_template_loads() {
     // The RDS example only with DeployExamples=true (which `up` passes).
     assert_eq!(stack.state_machines.len(), 2);
     // Every function the template declares is a binary of this workspace.
-    assert_eq!(stack.functions.len(), 16);
+    assert_eq!(stack.functions.len(), 17);
     let api = stack
         .functions
         .iter()
