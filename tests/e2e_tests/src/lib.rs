@@ -24,6 +24,7 @@ pub mod examples;
 mod stacks;
 pub mod workspace;
 pub use stacks::{stack_with, Configured};
+pub mod votes;
 
 static STACK: OnceLock<LocalStack> = OnceLock::new();
 

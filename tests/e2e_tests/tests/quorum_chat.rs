@@ -1,0 +1,169 @@
+//! Team decisions in chat on the local stack: a Slack request whose allowed users are the
+//! approvers (votes clicked through the Slack stand-in, signed as Slack signs them) and a
+//! Teams bot card (clicks signed as the Bot Framework signs them). The message shows the
+//! progress while open, the votes once settled; the workflow gets every vote, verified.
+
+use std::time::{Duration, Instant};
+
+use e2e_tests::votes::*;
+use e2e_tests::*;
+use serde_json::{json, Value};
+
+mod teams_bot_support;
+use teams_bot_support::*;
+
+const LONG: Duration = Duration::from_secs(90);
+
+/// Waits until the Slack message at `channel`/`ts` holds `needle`; the message then.
+async fn slack_message_holding(channel: &str, ts: &str, needle: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let message = slack_message(channel, ts).await;
+        if message.to_string().contains(needle) {
+            return message;
+        }
+        assert!(Instant::now() < deadline, "no {needle:?} in {message}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// Waits for a note to `user` holding `needle` (Slack's ephemeral answer to a click).
+async fn note_to(user: &str, needle: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let notes = slack_ephemerals_for(user).await;
+        if let Some(note) = notes.into_iter().find(|n| n.contains(needle)) {
+            return note;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{user} was never told {needle:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+#[tokio::test]
+async fn two_of_three_in_slack_shows_the_progress_then_lists_the_votes() {
+    let tag = unique("quorum");
+    let arn = start_execution(
+        "SlackApprovalStateMachine",
+        json!({"channel": "#approvals", "header": "Rotate the keys?",
+            "text": format!("Keys {tag} are 90 days old"),
+            "allowedUsers": ["U0ALICE", "U0BOB", "U0CAROL"], "quorum": {"approvals": 2}}),
+    )
+    .await;
+    let (channel, ts) = message_ref(&slack_message_with(&tag).await);
+
+    let (status, _) = slack_click(&channel, &ts, "U0ALICE", "approve", json!({})).await;
+    assert_eq!(status, 200);
+    let progress = "1 of 2 approved; waiting for <@U0BOB>, <@U0CAROL>";
+    let message = slack_message_holding(&channel, &ts, progress).await;
+    assert!(has_buttons(&message), "the others still vote: {message}");
+    note_to("U0ALICE", &format!("Your approval is counted: {progress}")).await;
+
+    // Alice again, rejecting this time: told she voted, nothing changes.
+    let (status, _) = slack_click(&channel, &ts, "U0ALICE", "reject", json!({})).await;
+    assert_eq!(status, 200);
+    note_to("U0ALICE", "a second vote changes nothing").await;
+    assert_eq!(execution_status(&arn).await, "RUNNING");
+
+    let (status, _) = slack_click(&channel, &ts, "U0BOB", "approve", json!({})).await;
+    assert_eq!(status, 200);
+    let end = wait_for_end(&arn, LONG).await;
+    assert_eq!(end.output["outcome"], "approved", "{end:?}");
+    let decision = &end.output["decision"];
+    assert_eq!(
+        decision["slackUser"]["id"], "U0BOB",
+        "the settling vote: {decision}"
+    );
+    let seen: Vec<(String, String, String, bool)> = votes_of(decision)
+        .into_iter()
+        .map(|v| (v.approver, v.by, v.channel, v.verified))
+        .collect();
+    let slack = |u: &str| (u.to_string(), u.to_string(), "slack".to_string(), true);
+    assert_eq!(seen, vec![slack("U0ALICE"), slack("U0BOB")], "{decision}");
+    assert_eq!(
+        decision["tally"]["waitingFor"],
+        json!(["U0CAROL"]),
+        "{decision}"
+    );
+    assert_eq!(resumes(&arn).await, 1);
+
+    // Everyone's message: the outcome and each vote, nothing left to click.
+    let message = slack_message_holding(&channel, &ts, "2 of 2 approved").await;
+    assert!(!has_buttons(&message), "{message}");
+    let shown = message["blocks"].to_string();
+    for voter in ["<@U0ALICE>", "<@U0BOB>"] {
+        assert!(shown.contains(voter), "{voter} listed: {shown}");
+    }
+    assert!(!shown.contains("waiting for"), "{shown}");
+}
+
+#[tokio::test]
+async fn two_of_two_on_the_teams_bot_card_needs_both_and_both_are_verified() {
+    let channel = conversation("channel").await;
+    let title = unique("Open port 22 on bastion");
+    let payload = json!({"title": title, "conversationId": channel,
+        "approvers": ["alice@example.com", "bob@example.com"],
+        "quorum": {"approvals": "all"}});
+    let arn = run_one_task("TeamsRequestActionFunction", payload, json!({})).await;
+    let message = teams_message_with(&title).await;
+    assert_eq!(message["via"], "bot", "{message}");
+
+    let alice = click("alice@example.com", &message, json!({"action": "Approve"})).await;
+    let card = answered_card(&alice);
+    let shown = card.to_string();
+    assert!(shown.contains("1 of 2 approved; waiting for"), "{shown}");
+    assert!(shown.contains("bob@example.com"), "{shown}");
+    assert_eq!(execution_status(&arn).await, "RUNNING");
+
+    let bob = click("bob@example.com", &message, json!({"action": "Approve"})).await;
+    let card = answered_card(&bob);
+    assert!(!card_has_buttons(card), "settled: {card}");
+
+    let end = wait_for_end(&arn, LONG).await;
+    assert_eq!(end.status, "SUCCEEDED", "{end:?}");
+    let out = &end.output;
+    assert_eq!(out["decision"], "approve", "{out}");
+    let alice_id = object_id("alice@example.com").await;
+    let bob_id = object_id("bob@example.com").await;
+    let seen: Vec<(String, String, String, bool)> = votes_of(out)
+        .into_iter()
+        .map(|v| (v.approver, v.by, v.channel, v.verified))
+        .collect();
+    let teams = |upn: &str, id: &str| (upn.to_string(), id.to_string(), "teams".into(), true);
+    let expected = vec![
+        teams("alice@example.com", &alice_id),
+        teams("bob@example.com", &bob_id),
+    ];
+    assert_eq!(seen, expected, "{out}");
+    assert_eq!(out["tally"]["approvals"], 2, "{out}");
+    assert_eq!(resumes(&arn).await, 1);
+
+    // Everyone's copy once the relay updated it: the outcome, nothing to click.
+    closed_card(&message).await;
+}
+
+/// Waits (firing the relay) until everyone's copy of the bot card `message` has no buttons.
+async fn closed_card(message: &Value) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        fire_relay().await;
+        let all = chat().await["teams"]["messages"].clone();
+        let current = all
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == message["id"]);
+        let card = current.expect("the card is still there")["card"].clone();
+        if !card_has_buttons(&card) {
+            return card;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the card still has buttons: {card}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
