@@ -482,3 +482,65 @@ async fn teams_channel_example_is_decided_in_the_card_by_a_named_approver() {
     assert_eq!(not_found["outcome"], "approver-not-found", "{not_found}");
     assert_eq!(not_found["error"], "Teams.UserNotFound");
 }
+
+const TWO_OF_THREE: &str = "examples/asl/email-two-of-three-dbas.asl.json";
+
+/// Starts the two-of-three example for a new database asked by `requested_by`; the execution
+/// and each DBA's (approve, reject) links, by address.
+async fn dbas_asked(requested_by: &str) -> (String, Vec<(String, (String, String))>) {
+    let database = unique("orders-db");
+    let input = json!({"database": database, "requestedBy": requested_by});
+    let arn = start_example(TWO_OF_THREE, &input).await;
+    let emails = emails_matching(&database, 3).await;
+    let links = emails
+        .iter()
+        .map(|e| (e.to.join(","), links_of(e)))
+        .collect();
+    (arn, links)
+}
+
+fn link_of(links: &[(String, (String, String))], who: &str, approve: bool) -> String {
+    let (_, (yes, no)) = links.iter().find(|(to, _)| to == who).unwrap();
+    if approve { yes.clone() } else { no.clone() }
+}
+
+/// Two DBAs approve, one after the other: the first is told the progress, the execution
+/// resumes on the second with both votes.
+async fn two_dbas_approve() -> Value {
+    let (arn, links) = dbas_asked("dev@example.com").await;
+    let first = confirm(&link_of(&links, "dba-ana@example.com", true), &[]).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert!(first.body.contains("1 of 2 approved"), "{}", first.body);
+    let second = confirm(&link_of(&links, "dba-cho@example.com", true), &[]).await;
+    assert_eq!(second.status, 200, "{}", second.body);
+    finish(&arn).await
+}
+
+/// One DBA rejects: vetoed at once. The requester, also a DBA, may not vote.
+async fn a_dba_vetoes_and_the_requester_may_not_vote() -> Value {
+    let (arn, links) = dbas_asked("dba-ana@example.com").await;
+    let own = confirm(&link_of(&links, "dba-ana@example.com", true), &[]).await;
+    assert_eq!(own.status, 403, "{}", own.body);
+    let veto = confirm(&link_of(&links, "dba-ben@example.com", false), &[]).await;
+    assert_eq!(veto.status, 200, "{}", veto.body);
+    finish(&arn).await
+}
+
+#[tokio::test]
+async fn two_of_three_example_rotates_on_two_approvals_keeps_on_a_veto_and_expires() {
+    let (rotated, kept, _) = tokio::join!(
+        two_dbas_approve(),
+        a_dba_vetoes_and_the_requester_may_not_vote(),
+        expires(TWO_OF_THREE, json!({"database": unique("orders-db")}))
+    );
+    assert_eq!(rotated["outcome"], "rotated", "{rotated}");
+    let votes = rotated["decision"]["votes"].as_array().unwrap();
+    let voters: Vec<&str> = votes.iter().map(|v| v["approver"].as_str().unwrap()).collect();
+    assert_eq!(voters, ["dba-ana@example.com", "dba-cho@example.com"], "{rotated}");
+    assert_eq!(rotated["decision"]["decidedBy"]["id"], "dba-cho@example.com");
+    assert_eq!(rotated["decision"]["tally"]["approvals"], 2, "{rotated}");
+    assert_eq!(rotated["decision"]["tally"]["waitingFor"], json!(["dba-ben@example.com"]));
+    assert_eq!(kept["outcome"], "kept", "{kept}");
+    assert_eq!(kept["decision"]["votes"].as_array().unwrap().len(), 1, "{kept}");
+    assert_eq!(kept["decision"]["tally"]["rejections"], 1, "{kept}");
+}
