@@ -100,3 +100,80 @@ async fn the_review_can_ask_in_slack_and_reports_there() {
     let summary = slack_message_with("Idle RDS review done").await;
     assert!(summary["text"].as_str().unwrap().contains(&db), "{summary}");
 }
+
+/// Fires the schedule `name` now (as EventBridge Scheduler would) and waits for its function.
+async fn fire(name: &str) {
+    let url = format!("{}/_local/api/schedules/{name}/fire", endpoints().api);
+    let r = http().post(url).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200, "{name}: {}", r.text().await.unwrap());
+}
+
+/// Reminder emails about `db` sent to `to` so far.
+async fn reminders_to(db: &str, to: &str) -> usize {
+    let url = format!("{}/_local/api/emails", endpoints().api);
+    let all: Vec<SentEmail> = http().get(&url).send().await.unwrap().json().await.unwrap();
+    all.iter()
+        .filter(|e| e.subject.starts_with("Reminder:") && e.subject.contains(db))
+        .filter(|e| e.to.iter().any(|t| t == to))
+        .count()
+}
+
+const REMINDERS: &str = "ApprovalRemindersFunction.Remind";
+
+/// The weekly review's team decision, with reminders a few seconds apart: both owners must
+/// approve; the one who does not answer is reminded (the other is not), and after two
+/// reminders the lead fills the silent owner's place and the instance is stopped.
+#[tokio::test]
+async fn the_review_asks_both_owners_reminds_the_silent_one_and_escalates_to_the_lead() {
+    // Named in the input (not tagged), so the tag-based review above never sees it as idle.
+    let db = unique("db-owners");
+    create_instance(&db, false).await;
+    let (first, second, lead) = (
+        "owner@example.com",
+        "second-owner@example.com",
+        "dba-lead@example.com",
+    );
+    let input = json!({
+        "instanceIds": [db], "approvers": [first, second], "quorum": {"approvals": "all"},
+        "reminders": {"everySeconds": 5, "escalateAfter": 2, "escalateTo": [lead]},
+        "timeoutSeconds": 300
+    });
+    let arn = start_execution("RdsIdleReviewStateMachine", input).await;
+    let asked = emails_matching(&format!("Stop idle RDS instance {db}?"), 2).await;
+    let own = asked.iter().find(|e| e.to == [first]).unwrap();
+    let counted = confirm(&links_of(own).0, &[]).await;
+    assert_eq!(counted.status, 200, "{}", counted.body);
+    assert!(counted.body.contains(second), "waiting for the second owner: {}", counted.body);
+
+    // Reminders to the owner who has not answered only (the schedule's own minute tick may
+    // send one too), until the second one, which escalates.
+    for _ in 0..4 {
+        tokio::time::sleep(Duration::from_secs(6)).await;
+        fire(REMINDERS).await;
+        assert_eq!(reminders_to(&db, first).await, 0, "the owner who voted is not reminded");
+        if reminders_to(&db, second).await >= 2 {
+            break;
+        }
+    }
+    assert!(reminders_to(&db, second).await >= 2, "two reminders in 24 s");
+    // The second reminder escalated: the lead got the request with links of their own.
+    let escalated = emails_matching(&db, 1)
+        .await
+        .into_iter()
+        .find(|e| e.to == [lead])
+        .expect("the lead is asked after two reminders");
+    let stand_in = confirm(&links_of(&escalated).0, &[]).await;
+    assert_eq!(stand_in.status, 200, "{}", stand_in.body);
+
+    let end = wait_for_end(&arn, Duration::from_secs(60)).await;
+    assert_eq!(end.status, "SUCCEEDED", "{end:?}");
+    let result = &end.output["results"][0];
+    assert_eq!(result["outcome"], "stopped", "{end:?}");
+    assert_eq!(result["decidedBy"], lead, "the lead's vote settled it: {end:?}");
+    assert_eq!(status_of(&db).await, "stopped");
+    // Settled: later reminder passes send nothing more about it.
+    let reminded = reminders_to(&db, second).await;
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    fire(REMINDERS).await;
+    assert_eq!(reminders_to(&db, second).await, reminded);
+}

@@ -4,8 +4,10 @@
 use anyhow::anyhow;
 use serde_json::json;
 
-/// Who approves in the example; change it here to see the emails addressed to you.
-const EXAMPLE_INPUT: &str = r#"{"approvers": ["owner@example.com"]}"#;
+/// Who approves in the example (both owners must, as in the template's weekly review; whoever
+/// has not answered is reminded daily, and after three reminders the lead may fill their
+/// place); change the addresses here to see the emails addressed to you.
+const EXAMPLE_INPUT: &str = r#"{"approvers": ["owner@example.com", "second-owner@example.com"], "quorum": {"approvals": "all"}, "reminders": {"everySeconds": 86400, "escalateAfter": 3, "escalateTo": ["dba-lead@example.com"]}}"#;
 const INSTANCES: &[(&str, bool)] = &[("db-idle-1", true), ("db-idle-2", true), ("db-busy", false)];
 
 pub async fn start(edge: &str, sfn: &aws_sdk_sfn::Client) -> anyhow::Result<()> {
