@@ -9,7 +9,7 @@
 //!
 //! `--scenario flood` is the same with forged requests poured in meanwhile ([`flood`]).
 
-mod clients;
+pub mod clients;
 pub mod flood;
 pub mod form;
 mod report;
@@ -104,7 +104,7 @@ pub async fn run(config: &LoadConfig, burst: &BurstConfig) -> anyhow::Result<Bur
     click(&target, burst, &mut requests, &mut report).await;
     report.faults = super::fetch_json(&target, "/_local/api/faults").await;
     target.progress.phase("timing the echo");
-    report.echo = echo(&target, burst).await;
+    report.echo = echo_phase(&target, burst.approvals, burst.clients).await;
     target.progress.phase("draining");
     report.left_running = verify::drain(&target, config.drain_timeout).await;
     target.progress.phase("checking");
@@ -274,22 +274,18 @@ fn attach_clicks(requests: &mut [Request], has_form: &[bool], posts: Vec<Answer>
     }
 }
 
-/// The echo through the same path, as many GETs by as many clients (`None`: no echo route).
-async fn echo(target: &Arc<Target>, burst: &BurstConfig) -> Option<Phase> {
+/// The echo through the same path, `n` GETs by `clients` at once (`None`: no echo route).
+pub(crate) async fn echo_phase(target: &Arc<Target>, n: usize, clients: usize) -> Option<Phase> {
     let url = format!("{}/_echo", target.endpoints.api);
     let probe = target.http.get(&url).send().await.ok()?;
     if probe.status().as_u16() == 404 {
         return None;
     }
     let http = target.http.clone();
-    let answers = with_clients(
-        (0..burst.approvals).collect(),
-        burst.clients,
-        move |i: usize| {
-            let (http, url) = (http.clone(), url.clone());
-            async move { timed(http.get(format!("{url}?i={i}"))).await }
-        },
-    )
+    let answers = with_clients((0..n).collect(), clients, move |i: usize| {
+        let (http, url) = (http.clone(), url.clone());
+        async move { timed(http.get(format!("{url}?i={i}"))).await }
+    })
     .await;
     Some(Phase::of(&answers, |a| a.status == 200))
 }

@@ -10,6 +10,7 @@ pub mod burst;
 pub mod cost;
 pub mod email;
 mod progress;
+pub mod quorum;
 pub mod slack;
 mod verify;
 
@@ -64,6 +65,8 @@ pub enum Scenario {
     Burst(burst::BurstConfig),
     /// N approvals per channel, every billable call counted: the cost report.
     Cost(cost::CostConfig),
+    /// Requests with a quorum of three approvers, their votes concurrent, under faults.
+    Quorum(quorum::QuorumConfig),
 }
 
 impl LoadConfig {

@@ -3,7 +3,8 @@
 //! was doubled or lost and nothing is left running. `--scenario burst` / `flood`: issue 16's
 //! burst of people clicking onto cold processes (load_test::burst). `--scenario cost`: N
 //! approvals per channel with every billable call counted, and the cost report
-//! (load_test::cost). Exits non-zero if any assertion fails.
+//! (load_test::cost). `--scenario quorum`: requests with a quorum of three approvers voting at
+//! once under faults (load_test::quorum). Exits non-zero if any assertion fails.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,6 +15,7 @@ use clap::{Parser, ValueEnum};
 
 use load_test::burst::{self, BurstConfig, SecretsFaults};
 use load_test::cost::{self, CostConfig};
+use load_test::quorum::{self, QuorumConfig, QUORUM_FAULTS};
 use load_test::{run, LoadConfig, Scenario, DEFAULT_FAULTS};
 use local_stack::launch::Endpoints;
 
@@ -27,7 +29,12 @@ const SCENARIOS: &str = "Scenarios:
            second pour in.
   cost:    --approvals (50) email, Slack and Teams approvals (one phase each, no faults), each
            decided once; every billable call counted; prints the cost idle and per 1,000
-           approvals per channel.";
+           approvals per channel.
+  quorum:  --approvals (120) email requests with three approvers each and a quorum (2 of 3, all,
+           a reject quorum, a requester without a vote), each approver voting from their link,
+           the three at once, --clients (48) people at a time, under the quorum faults (vote
+           writes failing, answers lost, SendTaskSuccess failing); asserts 0 lost votes, 0 double
+           counts, 0 double resumes; times the votes' POSTs beside the echo.";
 
 /// The flags: the help text is generated from these doc comments.
 #[derive(Debug, Parser)]
@@ -76,10 +83,10 @@ struct Args {
     /// The running stack's API (with --edge).
     #[arg(long, requires = "edge")]
     api: Option<String>,
-    /// burst, flood, cost: approvals [default: 300, 100, 50].
+    /// burst, flood, cost, quorum: approvals (requests) [default: 300, 100, 50, 120].
     #[arg(long)]
     approvals: Option<usize>,
-    /// burst, flood: concurrent clients [default: 48, 16].
+    /// burst, flood, quorum: concurrent clients [default: 48, 16, 48].
     #[arg(long)]
     clients: Option<usize>,
     /// burst, flood: Secrets Manager slow or failing while the clicks run.
@@ -103,6 +110,7 @@ enum ScenarioName {
     Burst,
     Flood,
     Cost,
+    Quorum,
 }
 
 impl Args {
@@ -119,6 +127,13 @@ impl Args {
                     schedule_runs: self.schedule_runs.unwrap_or(defaults.schedule_runs),
                     write: self.write.clone(),
                     command,
+                });
+            }
+            ScenarioName::Quorum => {
+                let defaults = QuorumConfig::default();
+                return Scenario::Quorum(QuorumConfig {
+                    requests: self.approvals.unwrap_or(defaults.requests),
+                    clients: self.clients.unwrap_or(defaults.clients),
                 });
             }
         };
@@ -148,6 +163,7 @@ impl Args {
             _ if cost => None,
             Some("none") => None,
             Some(faults) => Some(faults.to_string()),
+            None if self.scenario == ScenarioName::Quorum => Some(QUORUM_FAULTS.to_string()),
             None => Some(DEFAULT_FAULTS.to_string()),
         };
         config.fault_seed = Some(self.fault_seed);
@@ -177,6 +193,11 @@ async fn run_scenario(config: &LoadConfig) -> anyhow::Result<bool> {
         }
         Scenario::Burst(scenario) => {
             let report = burst::run(config, scenario).await?;
+            report.print();
+            Ok(report.failures().is_empty())
+        }
+        Scenario::Quorum(scenario) => {
+            let report = quorum::run(config, scenario).await?;
             report.print();
             Ok(report.failures().is_empty())
         }
@@ -283,6 +304,18 @@ mod tests {
             (100, 4, 200)
         );
         assert_eq!(flood.secrets_faults, Some(SecretsFaults::Fail20));
+    }
+
+    #[test]
+    fn the_quorum_scenario_has_its_own_faults_and_sizes() {
+        let made = config(&["--scenario", "quorum", "--approvals", "30"]).unwrap();
+        assert_eq!(made.faults.as_deref(), Some(QUORUM_FAULTS));
+        let Scenario::Quorum(quorum) = made.scenario else {
+            panic!("quorum")
+        };
+        assert_eq!((quorum.requests, quorum.clients), (30, 48));
+        let none = config(&["--scenario", "quorum", "--faults", "none"]).unwrap();
+        assert_eq!(none.faults, None);
     }
 
     #[test]
