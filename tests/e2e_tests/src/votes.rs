@@ -137,3 +137,28 @@ pub fn lists(report: &Value, field: &str, approval_id: &str) -> bool {
         .as_array()
         .is_some_and(|ids| ids.iter().any(|id| id == approval_id))
 }
+
+/// The personal link of approver `index` of a request (`decision`: approve or reject), signed
+/// with the stack's key ring as Create Approval Links signs them: the email fallback of a
+/// request whose own channel (the Teams bot) sends none.
+pub async fn signed_link(approval_id: &str, decision: approvals::Decision, index: usize) -> String {
+    let secrets = aws_sdk_secretsmanager::Client::new(&crate::sdk_config().await);
+    let ring = secrets
+        .get_secret_value()
+        .secret_id("hitl-local/link-signing-keys")
+        .send()
+        .await
+        .unwrap()
+        .secret_string
+        .unwrap();
+    let signer = approvals::key_ring::parse_key_ring(ring.as_bytes()).unwrap();
+    let record = crate::approval_record(approval_id).await;
+    let expires_at: i64 = crate::attr(&record, "expiresAt").parse().unwrap();
+    signer.link_url(
+        &endpoints().api,
+        approval_id,
+        decision,
+        expires_at,
+        Some(index),
+    )
+}
