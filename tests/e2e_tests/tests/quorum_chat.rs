@@ -216,3 +216,79 @@ async fn on_a_teams_bot_request_a_vote_counts_once_across_card_and_email() {
     assert_eq!(channels, ["teams", "email"], "{}", end.output);
     assert_eq!(resumes(&arn).await, 1);
 }
+
+/// Three Slack approvers of a three-of-three request click Approve at the same moment.
+async fn slack_all_at_once(round: usize) {
+    let tag = unique(&format!("quorum-race{round}"));
+    let users = ["U0ALICE", "U0BOB", "U0CAROL"];
+    let arn = start_execution(
+        "SlackApprovalStateMachine",
+        json!({"channel": "#approvals", "header": "Rotate the keys?", "text": format!("Keys {tag}"),
+            "allowedUsers": users, "quorum": {"approvals": "all"}}),
+    )
+    .await;
+    let (channel, ts) = message_ref(&slack_message_with(&tag).await);
+    // Each client shows the message as first posted.
+    let stale = json!({"stale": true});
+    let (a, b, c) = tokio::join!(
+        slack_click(&channel, &ts, users[0], "approve", stale.clone()),
+        slack_click(&channel, &ts, users[1], "approve", stale.clone()),
+        slack_click(&channel, &ts, users[2], "approve", stale.clone())
+    );
+    assert_eq!((a.0, b.0, c.0), (200, 200, 200), "round {round}");
+    let end = wait_for_end(&arn, LONG).await;
+    assert_eq!(end.output["outcome"], "approved", "round {round}: {end:?}");
+    let mut voters: Vec<String> = votes_of(&end.output["decision"])
+        .into_iter()
+        .map(|v| v.by)
+        .collect();
+    voters.sort();
+    assert_eq!(
+        voters, users,
+        "round {round}: no vote lost or counted twice"
+    );
+    assert_eq!(resumes(&arn).await, 1, "round {round}: resumed once");
+    let message = slack_message_holding(&channel, &ts, "3 of 3 approved").await;
+    assert!(!has_buttons(&message), "round {round}: {message}");
+}
+
+#[tokio::test]
+async fn three_slack_approvers_clicking_at_once_are_all_counted_and_resume_once() {
+    for round in 0..3 {
+        slack_all_at_once(round).await;
+    }
+}
+
+/// Alice, Bob and Carol click Approve on the bot's card at the same moment.
+#[tokio::test]
+async fn three_teams_approvers_clicking_at_once_are_all_counted_and_resume_once() {
+    let people = ["alice@example.com", "bob@example.com", "carol@example.com"];
+    for round in 0..3 {
+        let channel = conversation("channel").await;
+        let title = unique(&format!("Open port 22, race {round}"));
+        let payload = json!({"title": title, "conversationId": channel,
+            "approvers": people, "quorum": {"approvals": "all"}});
+        let arn = run_one_task("TeamsRequestActionFunction", payload, json!({})).await;
+        let message = teams_message_with(&title).await;
+        let approve = pressing(&message["card"], "Approve");
+        let (a, b, c) = tokio::join!(
+            click(people[0], &message, approve.clone()),
+            click(people[1], &message, approve.clone()),
+            click(people[2], &message, approve.clone())
+        );
+        for answer in [&a, &b, &c] {
+            answered_card(answer);
+        }
+        let end = wait_for_end(&arn, LONG).await;
+        assert_eq!(end.output["decision"], "approve", "round {round}: {end:?}");
+        let votes = votes_of(&end.output);
+        let mut slots: Vec<String> = votes.iter().map(|v| v.approver.clone()).collect();
+        slots.sort();
+        assert_eq!(
+            slots, people,
+            "round {round}: no vote lost or counted twice"
+        );
+        assert!(votes.iter().all(|v| v.verified), "round {round}");
+        assert_eq!(resumes(&arn).await, 1, "round {round}: resumed once");
+    }
+}
