@@ -44,6 +44,17 @@ pub struct Slot {
     pub key: String,
     /// What people read: the address, the Slack user id, the Teams user's name or UPN.
     pub label: String,
+    /// Other names of the same person, lower-cased: a Teams approver's UPN and the address the
+    /// request named them by, so their personal email link fills the slot their card click
+    /// would (and not a second one).
+    pub aliases: Vec<String>,
+}
+
+impl Slot {
+    /// Whether a voter known by `ids` (lower-cased, see [`identities`]) is this slot's person.
+    pub fn is(&self, ids: &[String]) -> bool {
+        ids.contains(&self.key) || self.aliases.iter().any(|a| ids.contains(a))
+    }
 }
 
 /// Reminders of the approvers who have not voted, and escalation after some of them.
@@ -136,12 +147,20 @@ pub fn slots(record: &ApprovalRecord) -> Vec<Slot> {
         false => record
             .teams_approvers
             .iter()
-            .map(|u| Slot {
+            .enumerate()
+            .map(|(i, u)| Slot {
                 key: u.object_id.to_ascii_lowercase(),
                 label: u
                     .user_principal_name
                     .clone()
                     .unwrap_or_else(|| u.name.clone()),
+                // Resolved in the order named: the first ones are the addresses given.
+                aliases: u
+                    .user_principal_name
+                    .iter()
+                    .chain(record.approvers.get(i))
+                    .map(|a| a.to_ascii_lowercase())
+                    .collect(),
             })
             .collect(),
         true => record
@@ -150,12 +169,17 @@ pub fn slots(record: &ApprovalRecord) -> Vec<Slot> {
             .map(|a| Slot {
                 key: a.to_ascii_lowercase(),
                 label: a.clone(),
+                aliases: Vec::new(),
             })
             .collect(),
     };
     named
         .into_iter()
-        .filter(|s| !is_requester(record, &s.key) && !is_requester(record, &s.label))
+        .filter(|s| {
+            !is_requester(record, &s.key)
+                && !is_requester(record, &s.label)
+                && !s.aliases.iter().any(|a| is_requester(record, a))
+        })
         .collect()
 }
 
@@ -167,8 +191,9 @@ pub fn is_requester(record: &ApprovalRecord, who: &str) -> bool {
         .is_some_and(|r| r.eq_ignore_ascii_case(who))
 }
 
-/// The identities a decision's voter is known by: its id, and a Teams user's object id and UPN.
-fn identities(decision: &RecordedDecision) -> Vec<String> {
+/// The identities a decision's voter is known by (lower-cased): its id, and a Teams user's
+/// object id and UPN.
+pub fn identities(decision: &RecordedDecision) -> Vec<String> {
     let mut ids = vec![decision.decided_by.id.to_ascii_lowercase()];
     if let Some(user) = &decision.teams_user {
         ids.push(user.object_id.to_ascii_lowercase());
@@ -188,7 +213,7 @@ pub fn may_vote(record: &ApprovalRecord, decision: &RecordedDecision) -> bool {
     if ids.iter().any(|id| is_requester(record, id)) {
         return false;
     }
-    slots(record).iter().any(|s| ids.contains(&s.key)) || is_escalation_target(record, &ids)
+    slots(record).iter().any(|s| s.is(&ids)) || is_escalation_target(record, &ids)
 }
 
 fn is_escalation_target(record: &ApprovalRecord, ids: &[String]) -> bool {
@@ -224,9 +249,18 @@ pub fn cast(record: &ApprovalRecord, decision: &RecordedDecision) -> Cast {
     }
     let slots = slots(record);
     let unfilled = |s: &&Slot| !record.votes.iter().any(|v| v.slot == s.key);
-    let slot = match slots.iter().find(|s| ids.contains(&s.key)) {
-        // Their own slot, filled by an escalation target: their vote is no longer needed.
-        Some(own) if !unfilled(&own) => return Cast::NoSlot,
+    let slot = match slots.iter().find(|s| s.is(&ids)) {
+        Some(own) if !unfilled(&own) => {
+            let filled = record.votes.iter().find(|v| v.slot == own.key);
+            return match filled {
+                // Their own vote, known there by another name (a card click, then their link).
+                Some(vote) if own.is(&identities(&vote.decision)) => {
+                    Cast::AlreadyVoted(vote.clone())
+                }
+                // Filled by an escalation target: their vote is no longer needed.
+                _ => Cast::NoSlot,
+            };
+        }
         Some(own) => own,
         None if is_escalation_target(record, &ids) => match slots.iter().find(unfilled) {
             Some(first_open) => first_open,

@@ -237,3 +237,35 @@ fn quorum_input_is_checked_against_the_slots() {
     let bad: Result<QuorumInput, _> = serde_json::from_value(serde_json::json!({"aprovals": 2}));
     assert!(bad.unwrap_err().to_string().contains("aprovals"));
 }
+
+#[test]
+fn a_teams_approver_s_email_link_fills_their_one_slot_and_their_card_vote_is_theirs() {
+    let mut r = record(
+        &["ann@x.io", "bob@x.io"],
+        Some(Quorum {
+            approvals: 2,
+            rejections: 1,
+        }),
+    );
+    r.teams_approvers = ["ann", "bob"]
+        .iter()
+        .map(|who| TeamsUser {
+            object_id: format!("OID-{who}"),
+            name: who.to_string(),
+            user_principal_name: Some(format!("{who}@corp.onmicrosoft.com")),
+            tenant_id: "t".into(),
+        })
+        .collect();
+    let mut card = vote("OID-ann", Decision::Approve);
+    card.decided_by.channel = Channel::Teams;
+    assert!(matches!(apply(&mut r, card), Cast::Counted(v) if v.slot == "oid-ann"));
+    // Ann's email link (her address, not her UPN) is Ann: already voted, not a second slot.
+    assert!(matches!(
+        apply(&mut r, vote("ann@x.io", Decision::Approve)),
+        Cast::AlreadyVoted(_)
+    ));
+    // Bob's email link fills Bob's slot.
+    assert!(
+        matches!(apply(&mut r, vote("bob@x.io", Decision::Approve)), Cast::Settles(v) if v.slot == "oid-bob")
+    );
+}

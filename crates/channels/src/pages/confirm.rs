@@ -107,7 +107,7 @@ fn who_field(record: &ApprovalRecord, approver: Option<&str>, refused: Option<&R
     let escalation = |email: &str| {
         !approvals::quorum::slots(record)
             .iter()
-            .any(|s| s.key.eq_ignore_ascii_case(email))
+            .any(|s| s.is(&[email.to_ascii_lowercase()]))
     };
     html! {
         @if let (Some(email), Some(_)) = (approver, record.quorum) {

@@ -5,7 +5,7 @@
 
 use super::{show, tell, Chat, Click, ClickOutcome, ClickRefusal};
 use crate::ports::Approvals;
-use crate::quorum::{self, Cast, Vote};
+use crate::quorum::{self, identities, Cast, Vote};
 use crate::{ApprovalRecord, RecordedDecision};
 
 /// Why `decision`'s voter may not vote on `record` (which has a quorum), known before anything
@@ -60,7 +60,7 @@ pub(crate) fn no_vote(record: &ApprovalRecord, decision: &RecordedDecision) -> C
     let slots = quorum::slots(record);
     let own_filled = slots
         .iter()
-        .filter(|s| ids.contains(&s.key))
+        .filter(|s| s.is(&ids))
         .find_map(|s| record.votes.iter().find(|v| v.slot == s.key));
     if let Some(filler) = own_filled {
         return ClickRefusal::SlotFilled {
@@ -81,20 +81,6 @@ pub(crate) fn no_vote(record: &ApprovalRecord, decision: &RecordedDecision) -> C
     let mut approvers: Vec<String> = slots.into_iter().map(|s| s.label).collect();
     approvers.extend(targets);
     ClickRefusal::NotAnApprover { approvers }
-}
-
-/// The identities a voter is known by (lower-cased), as the quorum matches them.
-fn identities(decision: &RecordedDecision) -> Vec<String> {
-    let mut ids = vec![decision.decided_by.id.to_ascii_lowercase()];
-    if let Some(user) = &decision.teams_user {
-        ids.push(user.object_id.to_ascii_lowercase());
-        ids.extend(
-            user.user_principal_name
-                .as_ref()
-                .map(|u| u.to_ascii_lowercase()),
-        );
-    }
-    ids
 }
 
 /// A vote counted on a request still open: the message shows the progress to everyone
