@@ -191,11 +191,12 @@ pub async fn run(config: &LoadConfig, quorum: &QuorumConfig) -> anyhow::Result<Q
     let voting = Instant::now();
     let voted = vote_all(&target, requests, plans, quorum.clients).await;
     report.voting = voting.elapsed();
-    report.faults = crate::fetch_json(&target, "/_local/api/faults").await;
     target.progress.phase("timing the echo");
     report.echo = crate::burst::echo_phase(&target, voted.len() * 3, quorum.clients).await;
     target.progress.phase("draining");
     report.left_running = verify::drain(&target, config.drain_timeout).await;
+    // After the drain: the relay's deliveries of decisions whose click did not deliver them.
+    report.faults = crate::fetch_json(&target, "/_local/api/faults").await;
     target.progress.phase("checking");
     check::check_all(&target, &voted, &mut report).await;
     report.concurrency = crate::fetch_json(&target, "/_local/api/concurrency").await;

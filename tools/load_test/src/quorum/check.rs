@@ -36,7 +36,7 @@ pub async fn check_all(target: &Arc<Target>, voted: &[Voted], report: &mut Quoru
         seen.push(task.await.unwrap_or_default());
     }
     let audit = audit_counts(target).await;
-    report.audit_checked = audit.is_some();
+    report.audit_events = audit.as_ref().map(|a| a.values().map(|(v, d)| v + d).sum());
     for (v, mut seen) in voted.iter().zip(seen) {
         if let (Some(audit), Some(id)) = (&audit, &v.request.approval_id) {
             seen.audit = Some(audit.get(id).copied().unwrap_or((0, 0)));

@@ -33,7 +33,8 @@ pub struct QuorumReport {
     /// Forms submitted again (after a lost or unconfirmed answer).
     pub resubmits: usize,
     pub echo: Option<Phase>,
-    pub audit_checked: bool,
+    /// `Vote Counted` and `Approval Decided` events checked (`None`: the trail was not).
+    pub audit_events: Option<usize>,
     pub faults: Value,
     pub concurrency: Value,
 }
@@ -148,8 +149,13 @@ impl QuorumReport {
             self.count(Kind::Lost), self.count(Kind::Double), self.count(Kind::DoubleResume),
             self.count(Kind::Wrong), self.count(Kind::Unanswered), self.left_running
         );
-        if !self.audit_checked {
-            println!("  audit trail           not checked (none served, or more events than kept)");
+        match self.audit_events {
+            Some(n) => println!(
+                "  audit trail           {n} Vote Counted and Approval Decided events checked"
+            ),
+            None => println!(
+                "  audit trail           not checked (none served, or more events than kept)"
+            ),
         }
         for line in self.problems.values().flatten().take(12) {
             println!("    {line}");
