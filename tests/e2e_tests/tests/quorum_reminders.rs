@@ -291,3 +291,87 @@ async fn a_quorum_reached_while_a_reminder_is_sent_is_never_asked_after() {
     }
     println!("{seen:?}");
 }
+
+/// The reply in the Slack thread of `channel`/`ts` whose text holds `needle`.
+async fn thread_reply(channel: &str, ts: &str, needle: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let messages = chat().await["slack"]["messages"].clone();
+        let found = messages.as_array().unwrap().iter().find(|m| {
+            m["channel"] == channel
+                && m["threadTs"] == ts
+                && m["text"].as_str().unwrap_or_default().contains(needle)
+        });
+        if let Some(m) = found {
+            return m["text"].as_str().unwrap().to_string();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no reply {needle:?} in the thread"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// In Slack the reminder is a reply in the request's thread naming only who has not voted;
+/// escalated, the target's click fills the missing approver's place.
+#[tokio::test]
+async fn a_slack_reminder_replies_in_the_thread_and_the_escalation_target_fills_the_slot() {
+    let tag = unique("remind");
+    let rules = json!({"everySeconds": EVERY, "escalateAfter": 1, "escalateTo": ["U0CAROL"]});
+    let arn = start_execution(
+        "SlackApprovalStateMachine",
+        json!({"channel": "#approvals", "header": "Rotate the keys?", "text": format!("Keys {tag}"),
+            "allowedUsers": ["U0ALICE", "U0BOB"], "quorum": {"approvals": "all"},
+            "reminders": rules}),
+    )
+    .await;
+    let (channel, ts) = message_ref(&slack_message_with(&tag).await);
+    let (status, _) = slack_click(&channel, &ts, "U0ALICE", "approve", json!({})).await;
+    assert_eq!(status, 200);
+    let id = approval_of_message(&channel, &ts).await;
+    // Slack is answered at once; the vote is counted when the message shows it.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !slack_message(&channel, &ts)
+        .await
+        .to_string()
+        .contains("1 of 2 approved")
+    {
+        assert!(Instant::now() < deadline, "Alice's vote never shown");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    reminded(&id, 1).await;
+
+    let reply = thread_reply(&channel, &ts, "Reminder 1").await;
+    assert!(reply.contains("<@U0BOB>"), "{reply}");
+    assert!(!reply.contains("<@U0ALICE>"), "Alice voted: {reply}");
+    assert!(reply.contains("Escalated to <@U0CAROL>"), "{reply}");
+
+    let (status, _) = slack_click(&channel, &ts, "U0CAROL", "approve", json!({})).await;
+    assert_eq!(status, 200);
+    let end = wait_for_end(&arn, LONG).await;
+    assert_eq!(end.output["outcome"], "approved", "{end:?}");
+    let votes = votes_of(&end.output["decision"]);
+    let slots: Vec<(&str, &str)> = votes
+        .iter()
+        .map(|v| (v.approver.as_str(), v.by.as_str()))
+        .collect();
+    assert_eq!(slots, [("U0ALICE", "U0ALICE"), ("U0BOB", "U0CAROL")]);
+    assert_eq!(resumes(&arn).await, 1);
+}
+
+/// The request whose Slack message is `channel`/`ts` (its record names the message).
+async fn approval_of_message(channel: &str, ts: &str) -> String {
+    let records = dynamodb()
+        .await
+        .scan()
+        .table_name("ApprovalsTable")
+        .send()
+        .await
+        .unwrap();
+    let found = records
+        .items()
+        .iter()
+        .find(|item| attr(item, "messageChannel") == channel && attr(item, "messageTs") == ts);
+    attr(found.expect("a record names the message"), "approvalId")
+}
