@@ -10,29 +10,49 @@
 //! stop, the relay settles the record within two passes with every Task told (or, when Step
 //! Functions refused its token for good, with the delivery given up and its reason kept).
 //!
-//! The explorer must also find the two bugs it was written for when their old rules are put
-//! back (a decision after a claimed expiry; a repeated wait answered from the old token's
-//! delivery).
+//! Team decisions (a quorum of named approvers, issue 20) are explored the same way: votes of
+//! several approvers through the real Slack click and link POST use cases, a second click by
+//! the same person, the real reminder run (two of them racing) with its escalation, and the
+//! escalation target's vote. In every reachable state: no vote answered counted is lost, none
+//! is counted twice (no slot filled twice, nobody in two slots), the request is settled exactly
+//! when the quorum rule (written again in `team_check.rs`) makes its outcome certain, by that
+//! vote, with that outcome; an escalation target counts only once the request escalated; a
+//! reminder is claimed once, never after the settlement, asks no slot filled when it was
+//! claimed or composed, and one composed after the settlement says who decided. Once the
+//! actors stop, the relay settles the record and a reminder run takes it out of the reminder
+//! index without asking anyone.
+//!
+//! The explorer must also find the bugs it was written for when their old rules are put back
+//! (a decision after a claimed expiry; a repeated wait answered from the old token's delivery;
+//! a vote write without its condition on the votes' count; a reminder claim without its
+//! conditions on the decision and the votes).
 
 mod protocol_model;
 
 use std::time::Instant;
 
-use protocol_model::actors::ActorKind::{FirstWait, LinkPost, SecondWait, SlackClick};
+use protocol_model::actors::ActorKind::{
+    FirstWait, LinkPost, Remind, SecondWait, SlackClick, Vote,
+};
 use protocol_model::explore::{explore, Report, Scenario};
-use protocol_model::world::Rules;
+use protocol_model::team::Via::{Link, Slack};
+use protocol_model::team::Voter;
+use protocol_model::team::Who::{Alice, Bob, Carol, Lead};
+use protocol_model::world::{Rules, Team};
 
 /// Two people decide while the workflow waits and the relay passes.
 const TWO_DECIDERS: Scenario = Scenario {
     actors: &[SlackClick, LinkPost, FirstWait],
     passes: 1,
     refused_for_good: false,
+    team: None,
 };
 /// A person decides while the workflow waits, then waits again with a new token.
 const WAIT_AGAIN: Scenario = Scenario {
     actors: &[SlackClick, FirstWait, SecondWait],
     passes: 1,
     refused_for_good: false,
+    team: None,
 };
 /// A person decides (or nobody does, and the request expires) while Step Functions may refuse
 /// any callback for good: every record still settles, and the relay never loops on it.
@@ -40,6 +60,94 @@ const REFUSED_FOR_GOOD: Scenario = Scenario {
     actors: &[LinkPost, FirstWait, SecondWait],
     passes: 1,
     refused_for_good: true,
+    team: None,
+};
+
+/// Two of three approve, one reject vetoes: Alice approves in Slack while Bob approves and
+/// Carol rejects through their links, the workflow waits, the relay passes.
+const TWO_OF_THREE: Scenario = Scenario {
+    actors: &[
+        Vote(Voter::new(Alice, Slack, true)),
+        Vote(Voter::new(Bob, Link, true)),
+        Vote(Voter::new(Carol, Link, false)),
+        FirstWait,
+    ],
+    passes: 0,
+    refused_for_good: false,
+    team: Some(Team {
+        approvals: 2,
+        rejections: 1,
+        reminders: false,
+        waiting: false,
+    }),
+};
+const ALICE_CLICKS: Voter = Voter::new(Alice, Slack, true);
+/// All three must approve (a reject vetoes): Alice clicks twice (approve, then reject), Bob and
+/// Carol approve through their links.
+const ALL_OF_THREE: Scenario = Scenario {
+    actors: &[
+        Vote(ALICE_CLICKS),
+        Vote(ALICE_CLICKS.again(false)),
+        Vote(Voter::new(Bob, Link, true)),
+        Vote(Voter::new(Carol, Link, true)),
+    ],
+    passes: 0,
+    refused_for_good: false,
+    team: Some(Team {
+        approvals: 3,
+        rejections: 1,
+        reminders: false,
+        waiting: true,
+    }),
+};
+/// Two of three, reminded (the first reminder escalates to lead@corp.com): two reminder runs
+/// race for the reminder while Alice approves in Slack and the lead approves through their
+/// link (counted only once the request escalated), the workflow waits, the relay passes.
+const REMINDED: Scenario = Scenario {
+    actors: &[
+        Vote(Voter::new(Alice, Slack, true)),
+        Remind(1),
+        Remind(2),
+        Vote(Voter::new(Lead, Link, true)),
+    ],
+    passes: 0,
+    refused_for_good: false,
+    team: Some(Team {
+        approvals: 2,
+        rejections: 1,
+        reminders: true,
+        waiting: true,
+    }),
+};
+
+/// Two of three, two approvals while the relay passes (and may claim the expiry first).
+const VOTES_AND_RELAY: Scenario = Scenario {
+    actors: &[
+        Vote(Voter::new(Alice, Slack, true)),
+        Vote(Voter::new(Bob, Link, true)),
+    ],
+    passes: 1,
+    refused_for_good: false,
+    team: Some(Team {
+        approvals: 2,
+        rejections: 1,
+        reminders: false,
+        waiting: true,
+    }),
+};
+
+/// Two of three, reminded: Bob's reject (a veto) settles the request while two reminder runs
+/// race for its reminder (one in flight says who decided instead of asking).
+const VETO_WHILE_REMINDED: Scenario = Scenario {
+    actors: &[Vote(Voter::new(Bob, Link, false)), Remind(1), Remind(2)],
+    passes: 0,
+    refused_for_good: false,
+    team: Some(Team {
+        approvals: 2,
+        rejections: 1,
+        reminders: true,
+        waiting: true,
+    }),
 };
 
 fn explored(scenario: Scenario, rules: Rules) -> Report {
@@ -97,4 +205,45 @@ fn a_repeated_wait_answered_from_the_old_token_is_found_when_put_back() {
     let found = counterexample(&report);
     println!("found: {found}");
     assert!(found.contains("tok-2"), "{found}");
+}
+
+#[test]
+fn two_of_three_keep_the_team_invariants_in_every_reachable_state() {
+    keeps_its_invariants(TWO_OF_THREE);
+}
+
+#[test]
+fn all_of_three_with_a_second_click_keep_the_team_invariants_in_every_reachable_state() {
+    keeps_its_invariants(ALL_OF_THREE);
+}
+
+#[test]
+fn reminders_and_escalation_keep_the_team_invariants_in_every_reachable_state() {
+    keeps_its_invariants(REMINDED);
+}
+
+#[test]
+fn votes_racing_the_relay_keep_the_team_invariants_in_every_reachable_state() {
+    keeps_its_invariants(VOTES_AND_RELAY);
+}
+
+#[test]
+fn a_veto_while_reminded_keeps_the_team_invariants_in_every_reachable_state() {
+    keeps_its_invariants(VETO_WHILE_REMINDED);
+}
+
+#[test]
+fn a_vote_written_without_its_count_condition_is_found_when_put_back() {
+    let report = explored(TWO_OF_THREE, Rules::VoteIgnoresCount);
+    let found = counterexample(&report);
+    println!("found: {found}");
+    assert!(found.starts_with("the votes settle it"), "{found}");
+}
+
+#[test]
+fn a_reminder_claimed_after_the_settlement_is_found_when_put_back() {
+    let report = explored(VETO_WHILE_REMINDED, Rules::ReminderIgnoresVotes);
+    let found = counterexample(&report);
+    println!("found: {found}");
+    assert!(found.contains("claimed after the settlement"), "{found}");
 }

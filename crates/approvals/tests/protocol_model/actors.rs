@@ -13,6 +13,7 @@ use approvals::use_cases::{wait_for_approval, TaskStatus, WaitInput};
 use approvals::{Channel, DecidedBy, Decision, HitlError, RecordedDecision};
 
 use super::gate::{Answer, Gate};
+use super::team::{self, Voter};
 use super::world::{Rules, TaskState, World, ID};
 
 pub const TOKEN_1: &str = "tok-1";
@@ -31,6 +32,10 @@ pub enum ActorKind {
     SecondWait,
     /// One pass of the Decision Relay (numbered from 1).
     Relay(u32),
+    /// A team's vote (a request with a quorum).
+    Vote(Voter),
+    /// One run of the reminder function (numbered from 1).
+    Remind(u8),
 }
 
 /// What an actor's person or Task was told when it returned.
@@ -43,6 +48,17 @@ pub enum Told {
     /// Wait For Approval's answer: the status, or the error its Task fails with.
     Waited(Result<TaskStatus, &'static str>),
     Relayed,
+    /// What a voter was shown (the link page's kind, or the click's outcome or error), and
+    /// whether it said the workflow has the decision.
+    Voted {
+        outcome: &'static str,
+        delivered: bool,
+    },
+    /// Requests reminded, and of those, told who decided instead.
+    Reminded {
+        sent: u8,
+        decided_meanwhile: u8,
+    },
 }
 
 impl Told {
@@ -50,7 +66,12 @@ impl Told {
     pub fn says_delivered(&self) -> bool {
         matches!(
             self,
-            Told::Recorded(DeliveryOutcome::Delivered) | Told::Waited(Ok(TaskStatus::Resumed))
+            Told::Recorded(DeliveryOutcome::Delivered)
+                | Told::Waited(Ok(TaskStatus::Resumed))
+                | Told::Voted {
+                    delivered: true,
+                    ..
+                }
         )
     }
 }
@@ -147,6 +168,8 @@ async fn run(kind: ActorKind, gate: &Gate<'_>, now: i64) -> Told {
             let _: Result<_, HitlError> = relay(gate, gate, Some(gate), now, 10).await;
             Told::Relayed
         }
+        ActorKind::Vote(voter) => team::vote(gate, voter, now).await,
+        ActorKind::Remind(_) => team::remind(gate, now).await,
     }
 }
 
@@ -156,18 +179,22 @@ pub fn step(world: &mut World, index: usize, answer: Answer, rules: Rules) {
     let actor = world.actors[index].clone();
     let store = world.store();
     let step_functions = Mutex::new(world.step_functions.clone());
-    let gate = Gate::new(&store, &step_functions, rules, &actor.replies);
+    let log = Mutex::new(std::mem::take(&mut world.log));
+    let gate = Gate::new(&store, &step_functions, &log, rules, &actor.replies);
     let mut future = Box::pin(run(actor.kind, &gate, actor.now));
     let mut cx = Context::from_waker(Waker::noop());
-    // Replays what it did so far and parks at the call it is to make now.
-    assert!(
-        future.as_mut().poll(&mut cx).is_pending(),
-        "{actor:?} ended"
-    );
-    gate.open(answer);
+    // Replays what it did so far and parks at the call it is to make now; an actor that
+    // needs no call at all (an expired link answers before any read) returns at once.
     let result = match future.as_mut().poll(&mut cx) {
-        Poll::Ready(told) => Some(told),
-        Poll::Pending => None,
+        Poll::Ready(told) if actor.replies.is_empty() && actor.next.is_none() => Some(told),
+        Poll::Ready(_) => panic!("{actor:?} ended"),
+        Poll::Pending => {
+            gate.open(answer);
+            match future.as_mut().poll(&mut cx) {
+                Poll::Ready(told) => Some(told),
+                Poll::Pending => None,
+            }
+        }
     };
     let fresh = gate.fresh_replies();
     world.recorded += fresh
@@ -182,6 +209,7 @@ pub fn step(world: &mut World, index: usize, answer: Answer, rules: Rules) {
     drop(gate);
     world.take_record(&store);
     world.step_functions = step_functions.into_inner().unwrap();
+    world.log = log.into_inner().unwrap();
     let actor = &mut world.actors[index];
     actor.replies.extend(fresh);
     actor.next = next;

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use std::task::{Context, Poll, Waker};
 
 use approvals::delivery::relay;
-use approvals::ports::DeliveryStore;
+use approvals::ports::{DeliveryStore, ReminderStore};
 
 use super::gate::Gate;
 use super::world::{Rules, StepFunctions, TaskState, World, LATER};
@@ -18,6 +18,7 @@ pub const SETTLE_PASSES: i64 = 2;
 
 /// What must hold in every reachable state.
 pub fn invariants(world: &World) -> Result<(), String> {
+    super::team_check::team_invariants(&world.record, &world.log)?;
     let r = &world.record;
     let d = &r.delivery;
     let tasks = &world.step_functions;
@@ -78,7 +79,8 @@ pub fn settles(world: &World, rules: Rules) -> Result<(), String> {
     let mut world = world.clone();
     let store = world.store();
     let step_functions = Mutex::new(world.step_functions.clone());
-    let gate = Gate::ungated(&store, &step_functions, rules);
+    let log = Mutex::new(world.log.clone());
+    let gate = Gate::ungated(&store, &step_functions, &log, rules);
     for pass in 1..=SETTLE_PASSES + 1 {
         let now = LATER + pass * 100;
         let due = ready(store.due_for_relay(now, 100)).expect("in memory");
@@ -92,7 +94,9 @@ pub fn settles(world: &World, rules: Rules) -> Result<(), String> {
         }
         ready(relay(&gate, &gate, Some(&gate), now, 100)).expect("in memory");
     }
+    reminders_stop(&gate)?;
     drop(gate);
+    world.log = log.into_inner().unwrap();
     world.take_record(&store);
     world.step_functions = step_functions.into_inner().unwrap();
     let r = &world.record;
@@ -161,5 +165,45 @@ pub fn summary(world: &World) -> String {
         at(d.expiry_sent_at),
         at(d.relay_at),
         world.step_functions.tasks,
+    ) + &team_summary(world)
+}
+
+/// A team's votes and reminders, for traces.
+fn team_summary(world: &World) -> String {
+    let r = &world.record;
+    if r.quorum.is_none() {
+        return String::new();
+    }
+    let votes: Vec<String> = r
+        .votes
+        .iter()
+        .map(|v| format!("{}:{:?}", v.decision.decided_by.id, v.decision.decision))
+        .collect();
+    let state = &r.reminder_state;
+    format!(
+        " | votes {votes:?} reminders sent={} next={:?} escalated={:?}",
+        state.sent, state.next_at, state.escalated_at
     )
+}
+
+/// Once the record settled, a reminder pass sends nothing that asks and takes the request out
+/// of the reminder index.
+fn reminders_stop(gate: &Gate<'_>) -> Result<(), String> {
+    let now = LATER + 1000;
+    let asked = |gate: &Gate<'_>| {
+        let log = gate.log.lock().unwrap();
+        log.sends.iter().filter(|s| !s.says_decided).count()
+    };
+    let before = asked(gate);
+    ready(super::team::remind(gate, now));
+    if asked(gate) > before {
+        return Err("a reminder asked after the record settled".into());
+    }
+    if !ready(gate.due_for_reminder(now, 10))
+        .expect("in memory")
+        .is_empty()
+    {
+        return Err("the request stays in the reminder index after it settled".into());
+    }
+    Ok(())
 }

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use super::actors::{step, ActorKind, TOKEN_1};
 use super::check::{invariants, settles, summary};
 use super::gate::Answer;
-use super::world::{fingerprint_of, Actor, Rules, TaskState, World, INSTANTS};
+use super::world::{fingerprint_of, Actor, Rules, TaskState, Team, World, INSTANTS};
 
 /// Who takes part in one exploration: every interleaving of these actors' calls is explored.
 #[derive(Debug, Clone, Copy)]
@@ -18,6 +18,8 @@ pub struct Scenario {
     pub passes: u32,
     /// Step Functions may also refuse a call for good (then every later call on its token).
     pub refused_for_good: bool,
+    /// A team decision (a quorum, perhaps reminders) instead of the first answer.
+    pub team: Option<Team>,
 }
 
 /// One move of the explored system. The clock moves only when an actor starts: nothing else
@@ -42,7 +44,7 @@ pub struct Report {
 }
 
 pub fn explore(scenario: Scenario, rules: Rules) -> Report {
-    let start = World::new();
+    let start = World::new(scenario.team);
     let mut parents: HashMap<u64, Option<(u64, Move)>> = HashMap::new();
     let mut settled_ok: HashSet<u64> = HashSet::new();
     let mut queue = VecDeque::from([(start.fingerprint(), start)]);
@@ -50,7 +52,7 @@ pub fn explore(scenario: Scenario, rules: Rules) -> Report {
     let mut transitions = 0;
     while let Some((id, world)) = queue.pop_front() {
         if let Err(broken) = check(&world, rules, &mut settled_ok) {
-            let trace = trace(&parents, id, rules);
+            let trace = trace(&parents, id, scenario, rules);
             return Report {
                 states: parents.len(),
                 transitions,
@@ -207,14 +209,19 @@ fn ended(world: &World, index: usize) -> String {
 }
 
 /// The moves from the start to state `id`, replayed with the state after each.
-fn trace(parents: &HashMap<u64, Option<(u64, Move)>>, mut id: u64, rules: Rules) -> Vec<String> {
+fn trace(
+    parents: &HashMap<u64, Option<(u64, Move)>>,
+    mut id: u64,
+    scenario: Scenario,
+    rules: Rules,
+) -> Vec<String> {
     let mut moves = Vec::new();
     while let Some(Some((parent, m))) = parents.get(&id) {
         moves.push(*m);
         id = *parent;
     }
     moves.reverse();
-    let mut world = World::new();
+    let mut world = World::new(scenario.team);
     moves
         .into_iter()
         .map(|m| {

@@ -11,8 +11,10 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use approvals::testing::FakeStore;
+use approvals::ApprovalRecord;
 
-use super::world::{fingerprint_of, Reply, Rules, StepFunctions};
+use super::team::TeamLog;
+use super::world::{fingerprint_of, Reply, Rules, StepFunctions, ID};
 
 /// One call the real code makes, as the explorer schedules it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -38,6 +40,9 @@ pub enum Op {
     Fail,
     /// Slack `chat.update` with the outcome.
     ShowOutcome,
+    DueForReminder,
+    ClaimReminder,
+    StopReminders,
 }
 
 impl Op {
@@ -78,14 +83,19 @@ struct Slot {
     parked: Option<Op>,
     go: bool,
     answer: Option<Answer>,
+    /// The parked call was let through: what runs now is new, not a replay.
+    opened: bool,
 }
 
 /// The ports one actor sees during one step: the world's store and Step Functions, gated.
 pub struct Gate<'a> {
     pub store: &'a FakeStore,
     pub step_functions: &'a Mutex<StepFunctions>,
+    pub log: &'a Mutex<TeamLog>,
     pub rules: Rules,
     slot: Mutex<Slot>,
+    /// The record as this actor last read it (`get`), replayed or not.
+    pub last_read: Mutex<Option<ApprovalRecord>>,
     /// Calls go through at once, answered plainly (the relay after the actors stopped).
     ungated: bool,
 }
@@ -94,6 +104,7 @@ impl<'a> Gate<'a> {
     pub fn new(
         store: &'a FakeStore,
         step_functions: &'a Mutex<StepFunctions>,
+        log: &'a Mutex<TeamLog>,
         rules: Rules,
         replies: &[Reply],
     ) -> Self {
@@ -104,8 +115,10 @@ impl<'a> Gate<'a> {
         Gate {
             store,
             step_functions,
+            log,
             rules,
             slot: Mutex::new(slot),
+            last_read: Mutex::new(None),
             ungated: false,
         }
     }
@@ -114,12 +127,24 @@ impl<'a> Gate<'a> {
     pub fn ungated(
         store: &'a FakeStore,
         step_functions: &'a Mutex<StepFunctions>,
+        log: &'a Mutex<TeamLog>,
         rules: Rules,
     ) -> Self {
         Gate {
             ungated: true,
-            ..Gate::new(store, step_functions, rules, &[])
+            ..Gate::new(store, step_functions, log, rules, &[])
         }
+    }
+
+    /// What runs now happens for the first time (not a replay of an earlier step).
+    pub fn live(&self) -> bool {
+        let slot = self.slot.lock().unwrap();
+        self.ungated || (slot.opened && slot.replay.is_empty())
+    }
+
+    /// The record in the store now.
+    pub fn record(&self) -> ApprovalRecord {
+        self.store.records.lock().unwrap()[ID].clone()
     }
 
     /// The call the actor waits to make (after a poll that returned `Pending`).
@@ -131,6 +156,7 @@ impl<'a> Gate<'a> {
     pub fn open(&self, answer: Answer) {
         let mut slot = self.slot.lock().unwrap();
         slot.go = true;
+        slot.opened = true;
         slot.answer = Some(answer);
     }
 

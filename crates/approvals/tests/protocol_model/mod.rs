@@ -4,6 +4,10 @@
 pub mod actors;
 pub mod check;
 pub mod explore;
+mod formats;
 pub mod gate;
 mod ports;
+pub mod team;
+mod team_check;
+mod team_ports;
 pub mod world;

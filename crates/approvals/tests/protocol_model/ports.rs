@@ -80,7 +80,7 @@ impl Gate<'_> {
         })))
     }
 
-    fn with_record<T>(&self, f: impl FnOnce(&mut ApprovalRecord) -> T) -> T {
+    pub(super) fn with_record<T>(&self, f: impl FnOnce(&mut ApprovalRecord) -> T) -> T {
         let mut records = self.store.records.lock().unwrap();
         f(records.get_mut(super::world::ID).expect("the record"))
     }
@@ -93,7 +93,11 @@ impl ApprovalStore for Gate<'_> {
     }
 
     async fn get(&self, id: &ApprovalId) -> Result<Option<ApprovalRecord>, HitlError> {
-        self.call(Op::Get, self.store.get(id)).await
+        let read = self.call(Op::Get, self.store.get(id)).await;
+        if let Ok(Some(record)) = &read {
+            *self.last_read.lock().unwrap() = Some(record.clone());
+        }
+        read
     }
 
     async fn attach_task_token(
@@ -118,12 +122,16 @@ impl ApprovalStore for Gate<'_> {
         now: i64,
     ) -> Result<DecisionWrite, HitlError> {
         let write = async {
-            match self.rules {
+            let before = self.record();
+            let write = match self.rules {
                 Rules::DecisionIgnoresExpiryClaim => {
                     self.record_ignoring_claim(id, decision, now).await
                 }
+                Rules::VoteIgnoresCount => self.vote_ignoring_count(id, decision, now).await,
                 _ => self.store.record_decision(id, decision, now).await,
-            }
+            };
+            self.log_vote(&before, decision, &write);
+            write
         };
         self.call(Op::RecordDecision, write).await
     }

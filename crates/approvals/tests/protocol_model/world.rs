@@ -6,8 +6,12 @@ use std::fmt::{self, Write as _};
 use std::hash::{DefaultHasher, Hasher};
 use std::sync::{Arc, Mutex};
 
+use approvals::quorum::{Quorum, Reminders};
 use approvals::testing::FakeStore;
 use approvals::{ApprovalRecord, Channel, MessageRef};
+
+use super::actors::TOKEN_1 as TOKEN;
+use super::team::{TeamLog, APPROVERS, ESCALATE_TO};
 
 /// The one approval every actor works on.
 pub const ID: &str = "a-1";
@@ -82,7 +86,32 @@ pub enum Rules {
     DecisionIgnoresExpiryClaim,
     /// A new token keeps the old token's delivery (only its late mark is cleared).
     NewTokenKeepsDelivery,
+    /// A vote's write without its condition on the votes' count: the vote is cast on what its
+    /// voter read before (`quorum::cast` on a stale record) and appended to the votes as they
+    /// are now.
+    VoteIgnoresCount,
+    /// A reminder's claim without its condition on the decision and the votes.
+    ReminderIgnoresVotes,
 }
+
+/// A team decision: the request counts votes of [`APPROVERS`] (`approvals` of them approve,
+/// `rejections` reject), and with `reminders` it is reminded before it expires and escalates
+/// to [`ESCALATE_TO`] with its first reminder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Team {
+    pub approvals: u32,
+    pub rejections: u32,
+    pub reminders: bool,
+    /// The workflow waits already (its Wait For Approval attached `tok-1` before anything
+    /// else happened) instead of a `FirstWait` actor doing it at any moment.
+    pub waiting: bool,
+}
+
+/// When the first reminder is due: before the first instant, so a reminder pass may run at
+/// any of them (it stops the reminders once the request expired).
+pub const FIRST_REMINDER: i64 = 85;
+/// Seconds between reminders: the second would be due at the expiry, so none is planned.
+pub const REMIND_EVERY: i64 = 15;
 
 #[derive(Clone)]
 pub struct World {
@@ -95,24 +124,49 @@ pub struct World {
     pub passes: u32,
     /// Decision writes answered `Recorded` (people told their decision was taken).
     pub recorded: u32,
+    /// What the team's calls saw as they happened (votes counted, reminders claimed and sent).
+    pub log: TeamLog,
 }
 
 impl World {
-    pub fn new() -> Self {
+    pub fn new(team: Option<Team>) -> Self {
         let mut record = ApprovalRecord::new(ID, "Stop db-1".into(), Channel::Slack, 0, EXPIRES, 1);
         record.message = Some(MessageRef {
             channel: "C1".into(),
             ts: "1.1".into(),
         });
         record.message_shown = Some("[]".into());
+        if let Some(team) = team {
+            record.approvers = APPROVERS.iter().map(|a| a.to_string()).collect();
+            record.quorum = Some(Quorum {
+                approvals: team.approvals,
+                rejections: team.rejections,
+            });
+            if team.reminders {
+                record.reminders = Some(Reminders {
+                    every_seconds: REMIND_EVERY,
+                    escalate_after: Some(1),
+                    escalate_to: vec![ESCALATE_TO.into()],
+                });
+                record.reminder_state.next_at = Some(FIRST_REMINDER);
+            }
+        }
+        let mut step_functions = StepFunctions::default();
+        if team.is_some_and(|t| t.waiting) {
+            record.task_token = Some(TOKEN.into());
+            record.delivery.relay_at = Some(EXPIRES);
+            let tasks = &mut step_functions.tasks;
+            tasks.insert(TOKEN.into(), TaskState::Waiting);
+        }
         World {
             clock: 0,
             record,
-            step_functions: StepFunctions::default(),
+            step_functions,
             actors: Vec::new(),
             started: HashSet::new(),
             passes: 0,
             recorded: 0,
+            log: TeamLog::default(),
         }
     }
 
@@ -142,7 +196,11 @@ impl World {
         );
         let mut actors: Vec<String> = self.actors.iter().map(actor_key).collect();
         actors.sort();
-        let _ = write!(h, "{actors:?}|{}|{}", self.passes, self.recorded);
+        let _ = write!(
+            h,
+            "{actors:?}|{}|{}|{:?}",
+            self.passes, self.recorded, self.log
+        );
         h.0.finish()
     }
 }
