@@ -224,8 +224,8 @@ pub async fn wait_for_approval(
 
 pub mod email;
 pub mod jira;
-pub mod reminders;
 mod link_pages;
+pub mod reminders;
 pub mod slack;
 pub mod slack_click;
 #[cfg(test)]

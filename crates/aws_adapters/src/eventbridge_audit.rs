@@ -21,7 +21,6 @@ use serde::Serialize;
 use crate::dynamodb_stream::StreamRecord;
 use crate::sdk_errors::classify;
 
-
 /// The events of one stream record.
 pub fn entries_of(record: &StreamRecord) -> Result<Vec<AuditEntry>, HitlError> {
     let (old, new) = record.records()?;

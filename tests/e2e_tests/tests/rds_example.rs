@@ -105,7 +105,12 @@ async fn the_review_can_ask_in_slack_and_reports_there() {
 async fn fire(name: &str) {
     let url = format!("{}/_local/api/schedules/{name}/fire", endpoints().api);
     let r = http().post(url).send().await.unwrap();
-    assert_eq!(r.status().as_u16(), 200, "{name}: {}", r.text().await.unwrap());
+    assert_eq!(
+        r.status().as_u16(),
+        200,
+        "{name}: {}",
+        r.text().await.unwrap()
+    );
 }
 
 /// Reminder emails about `db` sent to `to` so far.
@@ -143,19 +148,30 @@ async fn the_review_asks_both_owners_reminds_the_silent_one_and_escalates_to_the
     let own = asked.iter().find(|e| e.to == [first]).unwrap();
     let counted = confirm(&links_of(own).0, &[]).await;
     assert_eq!(counted.status, 200, "{}", counted.body);
-    assert!(counted.body.contains(second), "waiting for the second owner: {}", counted.body);
+    assert!(
+        counted.body.contains(second),
+        "waiting for the second owner: {}",
+        counted.body
+    );
 
     // Reminders to the owner who has not answered only (the schedule's own minute tick may
     // send one too), until the second one, which escalates.
     for _ in 0..4 {
         tokio::time::sleep(Duration::from_secs(6)).await;
         fire(REMINDERS).await;
-        assert_eq!(reminders_to(&db, first).await, 0, "the owner who voted is not reminded");
+        assert_eq!(
+            reminders_to(&db, first).await,
+            0,
+            "the owner who voted is not reminded"
+        );
         if reminders_to(&db, second).await >= 2 {
             break;
         }
     }
-    assert!(reminders_to(&db, second).await >= 2, "two reminders in 24 s");
+    assert!(
+        reminders_to(&db, second).await >= 2,
+        "two reminders in 24 s"
+    );
     // The second reminder escalated: the lead got the request with links of their own.
     let escalated = emails_matching(&db, 1)
         .await
@@ -169,7 +185,10 @@ async fn the_review_asks_both_owners_reminds_the_silent_one_and_escalates_to_the
     assert_eq!(end.status, "SUCCEEDED", "{end:?}");
     let result = &end.output["results"][0];
     assert_eq!(result["outcome"], "stopped", "{end:?}");
-    assert_eq!(result["decidedBy"], lead, "the lead's vote settled it: {end:?}");
+    assert_eq!(
+        result["decidedBy"], lead,
+        "the lead's vote settled it: {end:?}"
+    );
     assert_eq!(status_of(&db).await, "stopped");
     // Settled: later reminder passes send nothing more about it.
     let reminded = reminders_to(&db, second).await;

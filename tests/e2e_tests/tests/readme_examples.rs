@@ -501,7 +501,11 @@ async fn dbas_asked(requested_by: &str) -> (String, Vec<(String, (String, String
 
 fn link_of(links: &[(String, (String, String))], who: &str, approve: bool) -> String {
     let (_, (yes, no)) = links.iter().find(|(to, _)| to == who).unwrap();
-    if approve { yes.clone() } else { no.clone() }
+    if approve {
+        yes.clone()
+    } else {
+        no.clone()
+    }
 }
 
 /// Two DBAs approve, one after the other: the first is told the progress, the execution
@@ -535,12 +539,29 @@ async fn two_of_three_example_rotates_on_two_approvals_keeps_on_a_veto_and_expir
     );
     assert_eq!(rotated["outcome"], "rotated", "{rotated}");
     let votes = rotated["decision"]["votes"].as_array().unwrap();
-    let voters: Vec<&str> = votes.iter().map(|v| v["approver"].as_str().unwrap()).collect();
-    assert_eq!(voters, ["dba-ana@example.com", "dba-cho@example.com"], "{rotated}");
-    assert_eq!(rotated["decision"]["decidedBy"]["id"], "dba-cho@example.com");
+    let voters: Vec<&str> = votes
+        .iter()
+        .map(|v| v["approver"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        voters,
+        ["dba-ana@example.com", "dba-cho@example.com"],
+        "{rotated}"
+    );
+    assert_eq!(
+        rotated["decision"]["decidedBy"]["id"],
+        "dba-cho@example.com"
+    );
     assert_eq!(rotated["decision"]["tally"]["approvals"], 2, "{rotated}");
-    assert_eq!(rotated["decision"]["tally"]["waitingFor"], json!(["dba-ben@example.com"]));
+    assert_eq!(
+        rotated["decision"]["tally"]["waitingFor"],
+        json!(["dba-ben@example.com"])
+    );
     assert_eq!(kept["outcome"], "kept", "{kept}");
-    assert_eq!(kept["decision"]["votes"].as_array().unwrap().len(), 1, "{kept}");
+    assert_eq!(
+        kept["decision"]["votes"].as_array().unwrap().len(),
+        1,
+        "{kept}"
+    );
     assert_eq!(kept["decision"]["tally"]["rejections"], 1, "{kept}");
 }
