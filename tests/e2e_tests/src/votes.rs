@@ -162,3 +162,32 @@ pub async fn signed_link(approval_id: &str, decision: approvals::Decision, index
         Some(index),
     )
 }
+
+/// The audit events' detail-types of `approval_id`, one per `eventId` (a re-published event
+/// dropped as a consumer would), once `wanted` of them are in (waits up to a minute).
+pub async fn audit_kinds(approval_id: &str, wanted: usize) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let all = local_api("/_local/api/audit-events").await;
+        let mut seen: Vec<String> = Vec::new();
+        let mut kinds = Vec::new();
+        let events = all["events"].as_array().cloned().unwrap_or_default();
+        for e in events
+            .iter()
+            .filter(|e| e["detail"]["approvalId"] == approval_id)
+        {
+            let id = e["detail"]["eventId"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            if !seen.contains(&id) {
+                seen.push(id);
+                kinds.push(e["detail-type"].as_str().unwrap_or_default().to_string());
+            }
+        }
+        if kinds.len() >= wanted || Instant::now() > deadline {
+            return kinds;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}

@@ -244,7 +244,13 @@ async fn all_at_once(round: usize) {
     assert_eq!(end.output["decision"]["tally"]["approvals"], 3);
     assert_eq!(resumes(&arn).await, 1, "round {round}: resumed once");
     assert_eq!(stored(&id).await, ("3".into(), "approve".into()));
-    println!("round {round}: 3 votes, one resume");
+    // The audit trail: the request, each vote once, one settlement (then its delivery).
+    let kinds = audit_kinds(&id, 6).await;
+    let count = |k: &str| kinds.iter().filter(|x| *x == k).count();
+    assert_eq!(count("Vote Counted"), 3, "round {round}: {kinds:?}");
+    assert_eq!(count("Approval Decided"), 1, "round {round}: {kinds:?}");
+    assert_eq!(count("Decision Delivered"), 1, "round {round}: {kinds:?}");
+    println!("round {round}: 3 votes, one resume; audit {kinds:?}");
 }
 
 #[tokio::test]
