@@ -55,6 +55,10 @@ pub struct ApprovalRecord {
     pub message_updated_at: Option<i64>,
     /// Message updates that failed so far (each retried later, with backoff).
     pub message_update_attempts: u32,
+    /// How many votes of an open request with a quorum the relay has brought its Teams bot card
+    /// up to (the progress line, buttons kept; or given up showing until the next vote). Only
+    /// ever grows, and is not written once the outcome is shown.
+    pub message_progress_votes: u32,
     /// Why the message will never be brought up to date (a permanent refusal, or too many
     /// failures): the record settles anyway, and operators find it by this.
     pub message_update_failed: Option<MessageUpdateFailure>,
@@ -127,6 +131,7 @@ impl ApprovalRecord {
             message_shown: None,
             message_updated_at: None,
             message_update_attempts: 0,
+            message_progress_votes: 0,
             message_update_failed: None,
             action_ids: Vec::new(),
             follow_up: None,
@@ -199,14 +204,37 @@ impl ApprovalRecord {
     /// decided (and the Task told or not waiting), or, for a Teams bot card, expired
     /// undecided once the expiry is settled (a Slack message's expiry is the expiry sweep's).
     pub fn needs_message_update(&self, now: i64) -> bool {
-        let final_outcome = match &self.decision {
+        self.message_outcome_final(now) && self.message_not_updated()
+    }
+
+    /// What the chat message should show is the final outcome (see
+    /// [`Self::needs_message_update`]), whether it shows it already or not.
+    pub fn message_outcome_final(&self, now: i64) -> bool {
+        match &self.decision {
             Some(_) => self.delivery.is_final() || self.task_token.is_none(),
             None => {
                 self.is_bot_card()
                     && (self.expiry_told() || (self.task_token.is_none() && self.is_expired(now)))
             }
-        };
-        final_outcome && self.message_not_updated()
+        }
+    }
+
+    /// An open request with a quorum whose Teams bot card still asks: neither decided nor
+    /// expired (nor its expiry claimed), the outcome neither shown nor given up. The relay
+    /// shows its progress there (the Decision API holds no bot secret). The DynamoDB store
+    /// states the same rule as a condition expression (`dynamodb_delivery`).
+    pub fn progress_open(&self, now: i64) -> bool {
+        self.quorum.is_some()
+            && self.decision.is_none()
+            && !self.is_expired(now)
+            && self.delivery.expiry_claimed_at.is_none()
+            && self.is_bot_card()
+            && self.message_not_updated()
+    }
+
+    /// The bot card of an open request with a quorum shows fewer votes than are counted.
+    pub fn needs_progress_update(&self, now: i64) -> bool {
+        self.progress_open(now) && self.votes.len() > self.message_progress_votes as usize
     }
 
     /// The Task waiting on an undecided request was told it expired, or that cannot be done

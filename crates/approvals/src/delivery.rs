@@ -15,6 +15,7 @@ use crate::ports::{
 };
 use crate::{ApprovalId, ApprovalRecord, DecisionOutput, HitlError, TaskToken};
 pub use message::{update_message, MessageUpdate};
+pub use progress::PROGRESS_RETRY_SECONDS;
 use refusal::Refusal;
 
 /// The error a Task waiting on an expired request fails with.
@@ -210,6 +211,8 @@ pub struct RelayReport {
     pub late: Vec<ApprovalId>,
     pub expired: Vec<ApprovalId>,
     pub messages_updated: Vec<ApprovalId>,
+    /// Teams bot cards now showing their open request's progress (the votes counted so far).
+    pub progress_shown: Vec<ApprovalId>,
     /// Still failing (or leased by a live deliverer): tried again on a later pass.
     pub retry_later: Vec<ApprovalId>,
     /// Messages given up for good (refused for good, or failing too long): settled without.
@@ -243,6 +246,7 @@ impl RelayReport {
             && self.late.is_empty()
             && self.expired.is_empty()
             && self.messages_updated.is_empty()
+            && self.progress_shown.is_empty()
             && self.retry_later.is_empty()
             && self.gave_up.is_empty()
             && self.delivery_gave_up.is_empty()
@@ -250,7 +254,8 @@ impl RelayReport {
 }
 
 /// One pass over the records due at `now` (at most `limit`): delivers, expires, updates
-/// messages, and takes settled records out of the index.
+/// messages (and the progress on a Teams bot card), and takes settled records out of the
+/// index.
 pub async fn relay(
     store: &dyn Approvals,
     resumer: &dyn WorkflowResumer,
@@ -318,6 +323,10 @@ async fn relay_one(
     now: i64,
     report: &mut RelayReport,
 ) -> Result<(), HitlError> {
+    // Nothing to deliver, expire or close yet: the progress, then back to its expiry.
+    if record.progress_open(now) {
+        return progress::relay_progress(&record, store, notifier, now, report).await;
+    }
     let id = record.approval_id.clone();
     if record.needs_delivery() {
         // What the delivery just wrote, applied to our copy rather than read back.
@@ -387,6 +396,7 @@ async fn settle(
 }
 
 mod message;
+mod progress;
 mod refusal;
 pub mod run;
 

@@ -186,6 +186,31 @@ pub trait DeliveryStore: Send + Sync {
 
     /// Ids of records due for the relay at `now`, most overdue first, at most `limit`.
     async fn due_for_relay(&self, now: i64, limit: usize) -> Result<Vec<ApprovalId>, HitlError>;
+
+    /// A vote was counted on a Teams bot card: due for the relay at `now`, which shows the
+    /// progress to everyone (the Decision API holds no bot secret). Only while
+    /// [`ApprovalRecord::needs_progress_update`] holds and the record is in the relay index,
+    /// due later than `now`; true when it was made due. The default, for test doubles that never
+    /// meet such a card, makes nothing due.
+    async fn progress_due(&self, _approval_id: &ApprovalId, _now: i64) -> Result<bool, HitlError> {
+        Ok(false)
+    }
+
+    /// The bot card of an open request with a quorum was brought up to `votes` votes (shown,
+    /// or given up until the next vote): kept as `message_progress_votes`, only while
+    /// [`ApprovalRecord::progress_open`] holds and it showed no more than `votes`, so a slower
+    /// relay never puts an older progress over a newer one, nor any after the outcome. When the
+    /// record still has `votes` votes, it is due again at its expiry (where an open request
+    /// waits in the relay index); a vote counted since keeps it due. True when it was written.
+    /// The default, for test doubles that never meet such a card, writes nothing.
+    async fn progress_shown(
+        &self,
+        _approval_id: &ApprovalId,
+        _votes: u32,
+        _now: i64,
+    ) -> Result<bool, HitlError> {
+        Ok(false)
+    }
 }
 
 /// Chat messages that may still show buttons, for the expiry sweep. What the message showed is
@@ -277,6 +302,13 @@ pub trait WorkflowResumer: Send + Sync {
 pub trait OutcomeNotifier: Send + Sync {
     /// Replaces the message's buttons with the outcome: who decided, or that it came too late.
     async fn show_outcome(&self, record: &ApprovalRecord) -> Result<(), HitlError>;
+
+    /// Shows an open request's progress on its message for everyone, buttons kept (a Teams bot
+    /// card: the votes counted so far). `Ok(false)`: this message shows none this way (the
+    /// default; a Slack message is updated by the click that voted).
+    async fn show_progress(&self, _record: &ApprovalRecord) -> Result<bool, HitlError> {
+        Ok(false)
+    }
 }
 
 /// One message, whatever carries it (SES, SMTP, Outlook). Addresses are checked and

@@ -29,6 +29,19 @@ OR (attribute_exists(decision) AND (attribute_exists(deliveredAt) OR attribute_e
 AND (attribute_not_exists(messageTs) OR (origin <> :slack AND (origin <> :teams OR messageTs IN (:webhook, :bot))) \
 OR attribute_exists(messageUpdatedAt) OR attribute_exists(messageUpdateFailedAt))))";
 
+/// [`approvals::ApprovalRecord::progress_open`] as a condition expression: a request with a
+/// quorum, undecided, not expired at `:now` (nor its expiry claimed), whose Teams bot card shows
+/// no outcome yet (nor was given up).
+const PROGRESS_OPEN: &str = "attribute_exists(quorumApprovals) AND attribute_not_exists(decision) \
+AND attribute_not_exists(expiryClaimedAt) AND expiresAt > :now \
+AND origin = :teams AND attribute_exists(messageTs) AND NOT messageTs IN (:webhook, :bot) \
+AND attribute_not_exists(messageUpdatedAt) AND attribute_not_exists(messageUpdateFailedAt)";
+/// The card shows no more votes than `:votes`: a progress may be recorded over it.
+const NO_NEWER_PROGRESS: &str =
+    "(attribute_not_exists(messageProgressVotes) OR messageProgressVotes <= :votes)";
+/// The card shows fewer votes than are counted.
+const PROGRESS_BEHIND: &str = "((attribute_not_exists(messageProgressVotes) AND voteCount > :zero) OR voteCount > messageProgressVotes)";
+
 #[async_trait]
 impl DeliveryStore for DynamoApprovalStore {
     async fn claim_delivery(
@@ -216,13 +229,10 @@ impl DeliveryStore for DynamoApprovalStore {
                 approval_id,
                 "REMOVE redrive, redriveAt",
                 SETTLED,
-                vec![
-                    (":slack", s("slack")),
-                    (":teams", s("teams")),
-                    // A Teams message that is no bot card (`approvals::use_cases::teams_card::is_bot_card`).
-                    (":webhook", s("webhook")),
-                    (":bot", s(approvals::use_cases::teams::BOT_MESSAGE_TS)),
-                ],
+                [(":slack", s("slack"))]
+                    .into_iter()
+                    .chain(not_bot_card_values())
+                    .collect(),
                 ReturnValue::None,
             )
             .await?;
@@ -241,10 +251,69 @@ impl DeliveryStore for DynamoApprovalStore {
         Ok(())
     }
 
+    async fn progress_due(&self, approval_id: &ApprovalId, now: i64) -> Result<bool, HitlError> {
+        let mut values = not_bot_card_values();
+        values.extend([(":now", n(now)), (":zero", n(0))]);
+        let due = self
+            .update(
+                approval_id,
+                "SET redriveAt = :now",
+                &format!("attribute_exists(redrive) AND redriveAt > :now AND {PROGRESS_OPEN} AND {PROGRESS_BEHIND}"),
+                values,
+                ReturnValue::None,
+            )
+            .await?;
+        Ok(due.is_some())
+    }
+
+    async fn progress_shown(
+        &self,
+        approval_id: &ApprovalId,
+        votes: u32,
+        now: i64,
+    ) -> Result<bool, HitlError> {
+        let mut values = not_bot_card_values();
+        values.extend([(":now", n(now)), (":votes", n(votes.into()))]);
+        // No vote since it was read: back where an open request waits, at its expiry.
+        let caught_up = self
+            .update(
+                approval_id,
+                "SET messageProgressVotes = :votes, redriveAt = expiresAt",
+                &format!("{PROGRESS_OPEN} AND {NO_NEWER_PROGRESS} AND voteCount = :votes AND attribute_exists(redrive)"),
+                values.clone(),
+                ReturnValue::None,
+            )
+            .await?;
+        if caught_up.is_some() {
+            return Ok(true);
+        }
+        // A vote since (it made the record due for its own progress), or not in the index.
+        let recorded = self
+            .update(
+                approval_id,
+                "SET messageProgressVotes = :votes",
+                &format!("{PROGRESS_OPEN} AND {NO_NEWER_PROGRESS}"),
+                values,
+                ReturnValue::None,
+            )
+            .await?;
+        Ok(recorded.is_some())
+    }
+
     async fn due_for_relay(&self, now: i64, limit: usize) -> Result<Vec<ApprovalId>, HitlError> {
         self.due_in_index(RELAY_INDEX, ("redrive", DUE), "redriveAt", now, limit)
             .await
     }
+}
+
+/// `:teams`, and the two `messageTs` of a Teams message that is no bot card (`:webhook`, `:bot`:
+/// `approvals::use_cases::teams_card::is_bot_card`).
+fn not_bot_card_values() -> Vec<(&'static str, aws_sdk_dynamodb::types::AttributeValue)> {
+    vec![
+        (":teams", s("teams")),
+        (":webhook", s("webhook")),
+        (":bot", s(approvals::use_cases::teams::BOT_MESSAGE_TS)),
+    ]
 }
 
 fn lease_values(
@@ -269,6 +338,12 @@ pub(crate) fn message_update_attributes(r: &ApprovalRecord) -> Item {
         item.insert(
             "messageUpdateAttempts".into(),
             n(r.message_update_attempts.into()),
+        );
+    }
+    if r.message_progress_votes > 0 {
+        item.insert(
+            "messageProgressVotes".into(),
+            n(r.message_progress_votes.into()),
         );
     }
     if let Some(failure) = &r.message_update_failed {

@@ -297,6 +297,7 @@ pub fn from_item(item: &Item) -> Result<ApprovalRecord, HitlError> {
         message_shown: get_s(item, "messageBlocks"),
         message_updated_at: get_n(item, "messageUpdatedAt")?,
         message_update_attempts: get_n(item, "messageUpdateAttempts")?.unwrap_or(0).max(0) as u32,
+        message_progress_votes: get_n(item, "messageProgressVotes")?.unwrap_or(0).max(0) as u32,
         message_update_failed: crate::dynamodb_delivery::message_update_failure(item)?,
         action_ids: get_strings(item, "actionIds"),
         follow_up: question_from(item)?,
@@ -385,6 +386,7 @@ mod tests {
         slack.message_shown = Some("[]".into());
         slack.message_updated_at = Some(4);
         slack.message_update_attempts = 3;
+        slack.message_progress_votes = 2;
         slack.message_update_failed = Some(approvals::MessageUpdateFailure {
             reason: "Slack.ChannelNotFound: is_archived".into(),
             at: 5,

@@ -39,6 +39,8 @@ pub struct RunReport {
     pub late: usize,
     pub expired: usize,
     pub messages_updated: usize,
+    /// Teams bot cards brought up to their open request's progress.
+    pub progress_shown: usize,
     pub settled: usize,
     /// Still failing when the run ended: the next run goes on.
     pub retry_later: Vec<ApprovalId>,
@@ -56,6 +58,7 @@ impl RunReport {
         self.late += pass.late.len();
         self.expired += pass.expired.len();
         self.messages_updated += pass.messages_updated.len();
+        self.progress_shown += pass.progress_shown.len();
         self.settled += pass.settled;
         self.retry_later = pass.retry_later;
         self.gave_up.extend(pass.gave_up);

@@ -16,6 +16,7 @@ pub mod store;
 pub mod store_contract;
 mod store_contract_follow_up;
 mod store_contract_leases;
+mod store_contract_progress;
 mod store_contract_protocol;
 mod store_contract_reminders;
 mod store_contract_teams;

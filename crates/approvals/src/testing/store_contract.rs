@@ -90,6 +90,7 @@ pub async fn check_store_contract(store: &dyn ChatApprovals, prefix: &str) {
     super::store_contract_follow_up::questions_and_answers_are_kept(store, prefix).await;
     super::store_contract_protocol::check_protocol_rules(store, prefix).await;
     super::store_contract_teams::teams_bot_cards_are_kept(store, prefix).await;
+    super::store_contract_progress::bot_cards_show_progress(store, prefix).await;
 }
 
 async fn create_is_once_and_a_waiting_request_is_due_at_expiry(s: &dyn ChatApprovals, p: &str) {

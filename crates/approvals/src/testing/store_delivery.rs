@@ -217,6 +217,40 @@ impl DeliveryStore for FakeStore {
         Ok(())
     }
 
+    async fn progress_due(&self, approval_id: &ApprovalId, now: i64) -> Result<bool, HitlError> {
+        Ok(self
+            .with(approval_id, |r| {
+                let due =
+                    r.delivery.relay_at.is_some_and(|at| at > now) && r.needs_progress_update(now);
+                if due {
+                    r.delivery.relay_at = Some(now);
+                }
+                due
+            })
+            .unwrap_or(false))
+    }
+
+    async fn progress_shown(
+        &self,
+        approval_id: &ApprovalId,
+        votes: u32,
+        now: i64,
+    ) -> Result<bool, HitlError> {
+        Ok(self
+            .with(approval_id, |r| {
+                let newer = r.progress_open(now) && r.message_progress_votes <= votes;
+                if newer {
+                    r.message_progress_votes = votes;
+                    // No vote since: back where an open request waits, at its expiry.
+                    if r.votes.len() == votes as usize && r.delivery.relay_at.is_some() {
+                        r.delivery.relay_at = Some(r.expires_at);
+                    }
+                }
+                newer
+            })
+            .unwrap_or(false))
+    }
+
     async fn due_for_relay(&self, now: i64, limit: usize) -> Result<Vec<ApprovalId>, HitlError> {
         let records = self.records.lock().unwrap();
         let mut due: Vec<(i64, ApprovalId)> = records

@@ -139,7 +139,8 @@ fn decided_line(d: &RecordedDecision) -> String {
 }
 
 /// The Decision Relay's view of a card the bot sent: once the outcome is final, the card is
-/// replaced for everyone with its buttons gone and the outcome line at the end.
+/// replaced for everyone with its buttons gone and the outcome line at the end; while a request
+/// with a quorum is open, the progress after each vote, buttons kept.
 pub struct TeamsCardOutcome<'a> {
     pub bot: &'a dyn TeamsBot,
     pub format: &'a dyn TeamsBotFormat,
@@ -156,5 +157,19 @@ impl OutcomeNotifier for TeamsCardOutcome<'_> {
         // The relay updates decided records; an undecided one shows its expiry.
         let card = final_card(self.format, &shown, record, record.expires_at);
         self.bot.update_card(at, &card).await
+    }
+
+    /// The card as sent, buttons kept, with the progress line (not shown when what was sent
+    /// cannot be read: an empty card would take everyone's buttons away).
+    async fn show_progress(&self, record: &ApprovalRecord) -> Result<bool, HitlError> {
+        let at = record.message.as_ref().filter(|m| is_bot_card(&m.ts));
+        let (Some(at), Some(tally), Some(shown)) = (at, quorum::tally_of(record), shown(record))
+        else {
+            return Ok(false);
+        };
+        let card = self
+            .format
+            .bot_progress_card(&shown, &progress_line(&tally));
+        self.bot.update_card(at, &card).await.map(|()| true)
     }
 }
