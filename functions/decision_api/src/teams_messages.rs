@@ -14,8 +14,9 @@
 
 use std::time::Instant;
 
-use approvals::use_cases::teams_card::answer_card_action;
-use approvals::HitlError;
+use approvals::ports::DeliveryStore;
+use approvals::use_cases::teams_card::{answer_card_action, CardVerb};
+use approvals::{ApprovalId, HitlError};
 use aws_adapters::sdk_config::{approval_store, interactive_sdk_config};
 use aws_adapters::timeouts::{SLACK_ANSWER_MARGIN, TEAMS_ANSWER_WITHIN};
 use aws_adapters::{DynamoApprovalStore, StepFunctionsResumer};
@@ -111,8 +112,36 @@ pub async fn handle(
     let left = TEAMS_ANSWER_WITHIN
         .saturating_sub(started.elapsed())
         .saturating_sub(SLACK_ANSWER_MARGIN);
+    let voted = matches!(action.verb, CardVerb::Decide { .. }).then(|| action.approval_id.clone());
     let answering = answer_card_action(action, &teams.store, &teams.resumer, &AdaptiveCards, now());
-    answered(tokio::time::timeout(left, answering).await)
+    let outcome = tokio::time::timeout(left, answering).await;
+    if let (Some(id), Ok(Ok(_))) = (voted, &outcome) {
+        progress_to_relay(&teams.store, &id, started).await;
+    }
+    answered(outcome)
+}
+
+/// After a card action that may have counted a vote: the shared card is to show the progress
+/// to everyone, which only the Decision Relay can do (it holds the bot's secret, we do not).
+/// One conditional write makes the record due for it, only when the card shows fewer votes
+/// than are counted; within what is left of the answer's time, else the next vote or the
+/// outcome brings the card up to date.
+async fn progress_to_relay(store: &dyn DeliveryStore, id: &ApprovalId, started: Instant) {
+    let left = TEAMS_ANSWER_WITHIN
+        .saturating_sub(started.elapsed())
+        .saturating_sub(SLACK_ANSWER_MARGIN);
+    if left.is_zero() {
+        tracing::warn!("no time left to hand the Teams card's progress to the relay");
+        return;
+    }
+    match tokio::time::timeout(left, store.progress_due(id, now())).await {
+        Ok(Ok(true)) => tracing::info!("the relay shows the vote's progress on the Teams card"),
+        Ok(Ok(false)) => {}
+        Ok(Err(err)) => {
+            tracing::warn!(error = err.name(), message = %err, "the Teams card's progress not handed to the relay")
+        }
+        Err(_) => tracing::warn!("no time left to hand the Teams card's progress to the relay"),
+    }
 }
 
 fn refusal(refused: &VerifyRefusal) -> Response {
@@ -308,6 +337,73 @@ mod tests {
             body["value"]["message"],
             "The answer must be at most 500 characters."
         );
+    }
+
+    /// A bot card of a request with a quorum (both of two), one vote counted, the card showing
+    /// none yet.
+    async fn voted_card() -> approvals::testing::FakeStore {
+        use approvals::ports::ApprovalStore;
+        use approvals::{Channel, DecidedBy, Decision, RecordedDecision, TeamsUser};
+        let (store, at) = (approvals::testing::FakeStore::default(), now());
+        let person = |oid: &str| TeamsUser {
+            object_id: oid.into(),
+            name: oid.into(),
+            user_principal_name: None,
+            tenant_id: "tenant-1".into(),
+        };
+        let mut record =
+            approvals::ApprovalRecord::new("a-1", "t".into(), Channel::Teams, at, at + 3600, 1);
+        record.task_token = Some("tok".into());
+        record.teams_approvers = vec![person("oid-1"), person("oid-2")];
+        record.quorum = Some(approvals::quorum::Quorum {
+            approvals: 2,
+            rejections: 1,
+        });
+        record.message = Some(approvals::MessageRef {
+            channel: "19:a@thread.tacv2".into(),
+            ts: "1700000000001".into(),
+        });
+        let decision = RecordedDecision {
+            decision: Decision::Approve,
+            decided_by: DecidedBy {
+                id: "oid-1".into(),
+                name: "oid-1".into(),
+                channel: Channel::Teams,
+            },
+            decided_at: at,
+            comment: None,
+            source_ip: None,
+            user_agent: None,
+            slack_user: None,
+            teams_user: Some(person("oid-1")),
+            action: None,
+            submission_id: None,
+            follow_up: None,
+        };
+        record.votes = vec![approvals::quorum::Vote {
+            slot: "oid-1".into(),
+            decision,
+        }];
+        store.create(&record).await.unwrap();
+        store
+    }
+
+    /// A counted vote hands the card to the relay: due now, not at its expiry an hour away.
+    /// With no time left to answer in, the click's answer comes first.
+    #[tokio::test]
+    async fn a_counted_vote_makes_the_card_due_for_the_relay_in_the_time_left() {
+        let id = ApprovalId::from("a-1");
+        let store = voted_card().await;
+        let long_ago = Instant::now() - TEAMS_ANSWER_WITHIN;
+        progress_to_relay(&store, &id, long_ago).await;
+        assert!(store
+            .due_for_relay(now() + 60, 10)
+            .await
+            .unwrap()
+            .is_empty());
+
+        progress_to_relay(&store, &id, Instant::now()).await;
+        assert_eq!(store.due_for_relay(now() + 60, 10).await.unwrap(), [id]);
     }
 
     /// The catalog's budget for a Teams click counts the key fetch at the verifier's limit.

@@ -1,7 +1,8 @@
 //! Decision Relay (scheduled every minute): delivers the decisions a fault left
 //! undelivered, fails Tasks still waiting on expired requests with `Hitl.Expired`, and brings
-//! Slack messages and the Teams bot's cards up to date with the final outcome. Its input (the
-//! schedule's event) is not used.
+//! Slack messages and the Teams bot's cards up to date with the final outcome (and a bot card
+//! with an open request's progress after each vote the Decision API counts: it holds no bot
+//! secret). Its input (the schedule's event) is not used.
 //! One run's passes and budget are the model's (`approvals::delivery::run`).
 
 use std::time::{Duration, Instant};
@@ -96,9 +97,9 @@ struct ByChannel<'a> {
     teams: Option<&'a dyn OutcomeNotifier>,
 }
 
-#[async_trait::async_trait]
-impl OutcomeNotifier for ByChannel<'_> {
-    async fn show_outcome(&self, record: &ApprovalRecord) -> Result<(), HitlError> {
+impl<'a> ByChannel<'a> {
+    /// The notifier of the record's channel, or why there is none.
+    fn of(&self, record: &ApprovalRecord) -> Result<&'a dyn OutcomeNotifier, HitlError> {
         let (notifier, missing) = match record.origin {
             Channel::Teams => (
                 self.teams,
@@ -106,12 +107,23 @@ impl OutcomeNotifier for ByChannel<'_> {
             ),
             _ => (self.slack, "Slack (SlackBotToken)"),
         };
-        match notifier {
-            Some(notifier) => notifier.show_outcome(record).await,
-            None => Err(HitlError::Config(format!(
+        notifier.ok_or_else(|| {
+            HitlError::Config(format!(
                 "the message cannot be updated: {missing} is not configured"
-            ))),
-        }
+            ))
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl OutcomeNotifier for ByChannel<'_> {
+    async fn show_outcome(&self, record: &ApprovalRecord) -> Result<(), HitlError> {
+        self.of(record)?.show_outcome(record).await
+    }
+
+    /// A Teams bot card's progress (a Slack message's is the click's own).
+    async fn show_progress(&self, record: &ApprovalRecord) -> Result<bool, HitlError> {
+        self.of(record)?.show_progress(record).await
     }
 }
 
@@ -139,6 +151,14 @@ struct CountedRefusals<'a>(&'a dyn OutcomeNotifier);
 impl OutcomeNotifier for CountedRefusals<'_> {
     async fn show_outcome(&self, record: &ApprovalRecord) -> Result<(), HitlError> {
         let shown = self.0.show_outcome(record).await;
+        if let Err(err) = &shown {
+            metrics::vendor_refusal(err);
+        }
+        shown
+    }
+
+    async fn show_progress(&self, record: &ApprovalRecord) -> Result<bool, HitlError> {
+        let shown = self.0.show_progress(record).await;
         if let Err(err) = &shown {
             metrics::vendor_refusal(err);
         }
@@ -200,6 +220,7 @@ impl Task for Deps {
             late = run.late,
             expired = run.expired,
             messages_updated = run.messages_updated,
+            progress_shown = run.progress_shown,
             retry_later = run.retry_later.len(),
             gave_up = run.gave_up.len(),
             delivery_gave_up = run.delivery_gave_up.len(),

@@ -98,8 +98,8 @@ pub const DECISION_API: Function = Function {
     ],
     budgets: DECISION_API_BUDGETS,
     // service::view_link, service::decide, slack_click::record_click and ::decided,
-    // teams_card::answer_card_action. The Teams bot's clicks need no secret: the Bot Framework's
-    // published keys verify them.
+    // teams_card::answer_card_action, then progress_due. The Teams bot's clicks need no secret:
+    // the Bot Framework's published keys verify them.
     port_calls: &[
         "get",
         "record_decision",
@@ -110,6 +110,7 @@ pub const DECISION_API: Function = Function {
         "settle",
         "resume",
         "message_updated",
+        "progress_due",
     ],
     sdk: &[GET_ITEM, UPDATE_ITEM, SEND_TASK_SUCCESS, READ_SECRET],
 };
@@ -182,6 +183,7 @@ const DECISION_API_BUDGETS: &[Budget] = &[
             click_sdk("DynamoDB UpdateItem: lease the delivery"),
             click_sdk("Step Functions SendTaskSuccess"),
             click_sdk("DynamoDB UpdateItem: mark delivered"),
+            click_sdk("DynamoDB UpdateItem: due for the relay to show the progress"),
         ],
         answer_within: Some(Deadline::TeamsAnswer),
     },

@@ -149,9 +149,22 @@ pub const DECISION_RELAY: Function = Function {
                 call("Teams bot updateActivity", Worst::TeamsBotSend),
             ],
         ),
+        // delivery::progress: the progress, recorded (twice when a vote landed since), and
+        // after an overlapping run's newer update, the card shown once more.
+        Budget::plain(
+            "a run, its last record a Teams bot card's progress",
+            &[
+                RELAY_PASSES,
+                call("Teams bot updateActivity", Worst::TeamsBotSend),
+                sdk("DynamoDB UpdateItem: record the progress"),
+                sdk("DynamoDB UpdateItem: record it, a vote since"),
+                sdk("DynamoDB GetItem: the card as it now is"),
+                call("Teams bot updateActivity: shown again", Worst::TeamsBotSend),
+            ],
+        ),
     ],
-    // delivery::relay_while (deliver_decision, fail_expired, update_message, settle); the
-    // stored index keeps its 0.2 name, Redrive.
+    // delivery::relay_while (deliver_decision, fail_expired, update_message, settle,
+    // relay_progress); the stored index keeps its 0.2 name, Redrive.
     port_calls: &[
         "due_for_relay",
         "get",
@@ -168,6 +181,7 @@ pub const DECISION_RELAY: Function = Function {
         "message_updated",
         "message_update_failed",
         "give_up_message_update",
+        "progress_shown",
     ],
     sdk: &[
         Sdk::query("Redrive"),
