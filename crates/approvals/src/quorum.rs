@@ -107,6 +107,37 @@ pub enum Cast {
     NoSlot,
 }
 
+/// How many waiting approvers a progress line names before counting the rest.
+pub const SHOWN_WAITING: usize = 10;
+
+impl Tally {
+    /// "1 of 2 approved, 1 of 2 rejected; waiting for bob, carol" (rejects only once there
+    /// are some; at most [`SHOWN_WAITING`] names, then "N more"), each waiting approver shown
+    /// by `name`: the words every page, message and card says the progress with.
+    pub fn progress_line(&self, name: impl Fn(&str) -> String) -> String {
+        let mut line = format!("{} of {} approved", self.approvals, self.approvals_required);
+        if self.rejections > 0 {
+            line.push_str(&format!(
+                ", {} of {} rejected",
+                self.rejections, self.rejections_required
+            ));
+        }
+        if !self.waiting_for.is_empty() {
+            let mut named: Vec<String> = self
+                .waiting_for
+                .iter()
+                .take(SHOWN_WAITING)
+                .map(|w| name(w))
+                .collect();
+            if self.waiting_for.len() > SHOWN_WAITING {
+                named.push(format!("{} more", self.waiting_for.len() - SHOWN_WAITING));
+            }
+            line.push_str(&format!("; waiting for {}", named.join(", ")));
+        }
+        line
+    }
+}
+
 impl Quorum {
     /// The tally of `votes` over `slots`.
     pub fn tally(&self, slots: &[Slot], votes: &[Vote]) -> Tally {

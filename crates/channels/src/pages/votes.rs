@@ -46,16 +46,7 @@ pub(super) fn progress(record: &ApprovalRecord) -> Markup {
     let Some(tally) = quorum::tally_of(record).filter(|_| record.decision.is_none()) else {
         return html! {};
     };
-    let mut line = format!(
-        "{} of {} approved",
-        tally.approvals, tally.approvals_required
-    );
-    if tally.rejections > 0 {
-        line.push_str(&format!(", {} rejected", tally.rejections));
-    }
-    if !tally.waiting_for.is_empty() {
-        line.push_str(&format!("; waiting for {}", tally.waiting_for.join(", ")));
-    }
+    let line = tally.progress_line(str::to_string);
     let rejects = match tally.rejections_required {
         1 => "One reject rejects the request".to_string(),
         n => format!("{n} rejects reject the request"),

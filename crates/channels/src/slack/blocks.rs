@@ -153,35 +153,11 @@ fn slot_label(label: &str) -> String {
     }
 }
 
-/// How many waiting approvers the progress line names before counting the rest.
-pub const SHOWN_WAITING: usize = 10;
+pub use approvals::quorum::SHOWN_WAITING;
 
-/// "1 of 2 approved; waiting for <@U2>, <@U3>" (and the rejects, when more than one is
-/// needed to reject).
+/// "1 of 2 approved; waiting for <@U2>, <@U3>" (and the rejects, once some came in).
 pub(crate) fn progress_line(tally: &Tally) -> String {
-    let mut line = format!(
-        "{} of {} approved",
-        tally.approvals, tally.approvals_required
-    );
-    if tally.rejections_required > 1 && tally.rejections > 0 {
-        line.push_str(&format!(
-            ", {} of {} rejected",
-            tally.rejections, tally.rejections_required
-        ));
-    }
-    if !tally.waiting_for.is_empty() {
-        let mut named: Vec<String> = tally
-            .waiting_for
-            .iter()
-            .take(SHOWN_WAITING)
-            .map(|l| slot_label(l))
-            .collect();
-        if tally.waiting_for.len() > SHOWN_WAITING {
-            named.push(format!("{} more", tally.waiting_for.len() - SHOWN_WAITING));
-        }
-        line.push_str(&format!("; waiting for {}", named.join(", ")));
-    }
-    line
+    tally.progress_line(slot_label)
 }
 
 /// The outcome of a settled request with a quorum, with the tally that made it.

@@ -53,36 +53,10 @@ fn settled_line(outcome: &Decision, tally: &Tally) -> String {
     }
 }
 
-/// How many waiting approvers the progress line names before counting the rest.
-const SHOWN_WAITING: usize = 10;
-
-/// "1 of 2 approved; waiting for Bob Example, carol@corp.com." (and the rejects, when more
-/// than one is needed to reject).
+/// "1 of 2 approved; waiting for Bob Example, carol@corp.com." (and the rejects, once some
+/// came in).
 pub fn progress_line(tally: &Tally) -> String {
-    let mut line = format!(
-        "{} of {} approved",
-        tally.approvals, tally.approvals_required
-    );
-    if tally.rejections_required > 1 && tally.rejections > 0 {
-        line.push_str(&format!(
-            ", {} of {} rejected",
-            tally.rejections, tally.rejections_required
-        ));
-    }
-    if !tally.waiting_for.is_empty() {
-        let mut named: Vec<String> = tally
-            .waiting_for
-            .iter()
-            .take(SHOWN_WAITING)
-            .cloned()
-            .collect();
-        if tally.waiting_for.len() > SHOWN_WAITING {
-            named.push(format!("{} more", tally.waiting_for.len() - SHOWN_WAITING));
-        }
-        line.push_str(&format!("; waiting for {}", named.join(", ")));
-    }
-    line.push('.');
-    line
+    format!("{}.", tally.progress_line(str::to_string))
 }
 
 /// One line per vote: who, what, when (and the follow-up answer), and where.

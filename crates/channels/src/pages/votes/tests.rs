@@ -173,8 +173,9 @@ fn a_second_vote_is_told_the_first_stands() {
         page.html
     );
     assert!(
-        page.html
-            .contains("0 of 2 approved, 1 rejected; waiting for alice@corp.com, carol@corp.com."),
+        page.html.contains(
+            "0 of 2 approved, 1 of 2 rejected; waiting for alice@corp.com, carol@corp.com."
+        ),
         "{}",
         page.html
     );
