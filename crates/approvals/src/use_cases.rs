@@ -126,10 +126,13 @@ pub fn links_of(record: &ApprovalRecord, settings: &LinkSettings<'_>) -> CreateL
         true => String::new(),
         false => url(decision, index),
     };
+    // The requester may not vote: they are not sent links that would only refuse them (their
+    // index stays theirs, so the others' links are the same with or without `requestedBy`).
     let links: Vec<RecipientLinks> = record
         .approvers
         .iter()
         .enumerate()
+        .filter(|(_, approver)| !crate::quorum::is_requester(record, approver))
         .map(|(i, approver)| RecipientLinks {
             approver: approver.clone(),
             approve_url: pair(Decision::Approve, Some(i)),
@@ -137,7 +140,7 @@ pub fn links_of(record: &ApprovalRecord, settings: &LinkSettings<'_>) -> CreateL
             buttons: button_links(Some(i)),
         })
         .collect();
-    let shared = links.is_empty();
+    let shared = record.approvers.is_empty();
     let shared_pair = |decision| (shared && !custom).then(|| url(decision, None));
     CreateLinksOutput {
         approval_id: id.to_string(),

@@ -338,3 +338,32 @@ fn the_votes_stay_within_block_kits_limits() {
         }
     }
 }
+
+/// A request decided by its first answer bars its requester too: their click changes nothing,
+/// and the first answer of someone else decides.
+#[tokio::test]
+async fn the_requester_of_a_first_answer_request_has_no_say_either() {
+    let w = World::default();
+    let sent = team_request(&w, Some("U0CAROL")).await;
+    w.store
+        .records
+        .lock()
+        .unwrap()
+        .get_mut("appr-1")
+        .unwrap()
+        .quorum = None;
+    let carol = w.click(&sent, "U0CAROL", APPROVE).await;
+    let ClickOutcome::Refused { error, .. } = carol else {
+        panic!("{carol:?}")
+    };
+    assert_eq!(error, "Hitl.RequesterMayNotVote");
+    let decided = |w: &World| {
+        w.store.records.lock().unwrap()["appr-1"]
+            .decision
+            .as_ref()
+            .map(|d| d.decided_by.id.clone())
+    };
+    assert_eq!(decided(&w), None);
+    w.click(&sent, "U0BOB", APPROVE).await;
+    assert_eq!(decided(&w).as_deref(), Some("U0BOB"));
+}

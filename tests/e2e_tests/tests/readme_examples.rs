@@ -486,12 +486,13 @@ async fn teams_channel_example_is_decided_in_the_card_by_a_named_approver() {
 const TWO_OF_THREE: &str = "examples/asl/email-two-of-three-dbas.asl.json";
 
 /// Starts the two-of-three example for a new database asked by `requested_by`; the execution
-/// and each DBA's (approve, reject) links, by address.
-async fn dbas_asked(requested_by: &str) -> (String, Vec<(String, (String, String))>) {
+/// and each DBA's (approve, reject) links, by address (`asked` emails: the requester gets none).
+async fn dbas_asked(requested_by: &str, asked: usize) -> (String, Vec<(String, (String, String))>) {
     let database = unique("orders-db");
     let input = json!({"database": database, "requestedBy": requested_by});
     let arn = start_example(TWO_OF_THREE, &input).await;
-    let emails = emails_matching(&database, 3).await;
+    let emails = emails_matching(&database, asked).await;
+    assert_eq!(emails.len(), asked, "{emails:?}");
     let links = emails
         .iter()
         .map(|e| (e.to.join(","), links_of(e)))
@@ -511,7 +512,7 @@ fn link_of(links: &[(String, (String, String))], who: &str, approve: bool) -> St
 /// Two DBAs approve, one after the other: the first is told the progress, the execution
 /// resumes on the second with both votes.
 async fn two_dbas_approve() -> Value {
-    let (arn, links) = dbas_asked("dev@example.com").await;
+    let (arn, links) = dbas_asked("dev@example.com", 3).await;
     let first = confirm(&link_of(&links, "dba-ana@example.com", true), &[]).await;
     assert_eq!(first.status, 200, "{}", first.body);
     assert!(first.body.contains("1 of 2 approved"), "{}", first.body);
@@ -520,10 +521,16 @@ async fn two_dbas_approve() -> Value {
     finish(&arn).await
 }
 
-/// One DBA rejects: vetoed at once. The requester, also a DBA, may not vote.
+/// One DBA rejects: vetoed at once. The requester, also a DBA, is not asked, and a link
+/// signed for their place is refused.
 async fn a_dba_vetoes_and_the_requester_may_not_vote() -> Value {
-    let (arn, links) = dbas_asked("dba-ana@example.com").await;
-    let own = confirm(&link_of(&links, "dba-ana@example.com", true), &[]).await;
+    let (arn, links) = dbas_asked("dba-ana@example.com", 2).await;
+    assert!(links.iter().all(|(to, _)| to != "dba-ana@example.com"));
+    // A link is `…/decisions/{approval id}?…`.
+    let ben = link_of(&links, "dba-ben@example.com", true);
+    let approval_id = ben.split('?').next().unwrap().rsplit('/').next().unwrap();
+    let own = e2e_tests::votes::signed_link(approval_id, approvals::Decision::Approve, 0).await;
+    let own = confirm(&own, &[]).await;
     assert_eq!(own.status, 403, "{}", own.body);
     let veto = confirm(&link_of(&links, "dba-ben@example.com", false), &[]).await;
     assert_eq!(veto.status, 200, "{}", veto.body);

@@ -120,6 +120,9 @@ fn route(record: &ApprovalRecord) -> Option<Route> {
     match (record.origin, &record.message) {
         (Channel::Slack, Some(message)) => Some(Route::Slack(message.clone())),
         (Channel::Slack, None) => None,
+        // A Teams bot request whose card was never attached (the Task failed to send it, or
+        // it is being sent): its people are not emailed links the workflow may have abandoned.
+        (Channel::Teams, None) if !record.teams_approvers.is_empty() => None,
         (Channel::Teams, Some(message)) if record.has_updatable_message() => {
             Some(Route::TeamsBot(message.channel.clone()))
         }

@@ -191,8 +191,12 @@ fn not_for_this_click(record: &ApprovalRecord, click: &Click) -> Option<ClickRef
     if record.quorum.is_some() {
         return votes::vote_refusal(record, &click.decision);
     }
-    if !record.approvers.is_empty() && !record.approvers.iter().any(|a| click.user_id == a.as_str())
-    {
+    // A first-answer request: the requester has no say either.
+    if crate::quorum::is_requester(record, &click.user_id) {
+        return Some(ClickRefusal::Requester);
+    }
+    // Named approvers, or once the request escalated, its escalation targets.
+    if !record.approvers.is_empty() && !crate::quorum::may_vote(record, &click.decision) {
         return Some(ClickRefusal::NotAnApprover {
             approvers: record.approvers.clone(),
         });

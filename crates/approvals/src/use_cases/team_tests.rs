@@ -308,3 +308,105 @@ fn a_first_answer_decision_is_told_exactly_as_before() {
     assert_eq!(now, before);
     assert!(!now.contains("votes") && !now.contains("tally"));
 }
+
+#[tokio::test]
+async fn the_requester_is_sent_no_links_and_a_request_only_they_were_named_in_has_no_shared_ones() {
+    let signer = signer();
+    let store = FakeStore::default();
+    let input: CreateLinksInput = crate::input::from_json(team_input()).unwrap();
+    let out = create_approval_links(input, &settings(&signer), &store, "a-1".into(), NOW)
+        .await
+        .unwrap();
+    let named: Vec<&str> = out.links.iter().map(|l| l.approver.as_str()).collect();
+    assert_eq!(named, ["alice@corp.com", "bob@corp.com", "carol@corp.com"]);
+    // Each keeps the index of their place among the approvers: the same links as without
+    // requestedBy.
+    let mut without = team_input();
+    without.as_object_mut().unwrap().remove("requestedBy");
+    without["quorum"] = json!({"approvals": 3});
+    let input: CreateLinksInput = crate::input::from_json(without).unwrap();
+    let all = create_approval_links(
+        input,
+        &settings(&signer),
+        &FakeStore::default(),
+        "a-1".into(),
+        NOW,
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.links[..], all.links[..3]);
+    // Named alone (no quorum): nobody is sent links, and there are no shared ones either.
+    let input: CreateLinksInput = crate::input::from_json(json!({
+        "title": "Stop db-1?", "approvers": ["dave@corp.com"], "requestedBy": "dave@corp.com"
+    }))
+    .unwrap();
+    let alone = create_approval_links(
+        input,
+        &settings(&signer),
+        &FakeStore::default(),
+        "a-2".into(),
+        NOW,
+    )
+    .await
+    .unwrap();
+    assert!(alone.links.is_empty());
+    assert_eq!((alone.approve_url, alone.reject_url), (None, None));
+}
+
+/// A first-answer request (no quorum) bars its requester too: their personal link (signed for
+/// their place, though they are not emailed it) shows why instead of the form, and a Teams card
+/// click of theirs is not allowed.
+#[tokio::test]
+async fn the_requester_of_a_first_answer_request_has_no_say_either() {
+    let signer = signer();
+    let store = FakeStore::default();
+    let input: CreateLinksInput = crate::input::from_json(json!({
+        "title": "Stop db-1?", "approvers": ["alice@corp.com", "dave@corp.com"],
+        "requestedBy": "dave@corp.com"
+    }))
+    .unwrap();
+    create_approval_links(input, &settings(&signer), &store, "a-1".into(), NOW)
+        .await
+        .unwrap();
+    let record = store.get(&"a-1".into()).await.unwrap().unwrap();
+    let url = |i| {
+        signer.link_url(
+            "https://x",
+            "a-1",
+            Decision::Approve,
+            record.expires_at,
+            Some(i),
+        )
+    };
+    let query = |url: String| url.split_once('?').unwrap().1.to_string();
+    let dave = view_link("a-1", &query(url(1)), &signer, &store, NOW + 1).await;
+    assert!(
+        matches!(
+            dave,
+            LinkView::NoSlot {
+                reason: NoSlotReason::Requester,
+                ..
+            }
+        ),
+        "{dave:?}"
+    );
+    let alice = view_link("a-1", &query(url(0)), &signer, &store, NOW + 1).await;
+    assert!(matches!(alice, LinkView::Confirm { .. }), "{alice:?}");
+
+    let mut card = record.clone();
+    let user = |id: &str| TeamsUser {
+        object_id: id.into(),
+        name: id.into(),
+        user_principal_name: None,
+        tenant_id: "t".into(),
+    };
+    card.requested_by = Some("oid-dave".into());
+    assert!(!crate::use_cases::teams_card::allowed(
+        &card,
+        &user("OID-DAVE")
+    ));
+    assert!(crate::use_cases::teams_card::allowed(
+        &card,
+        &user("oid-alice")
+    ));
+}

@@ -165,7 +165,13 @@ pub(crate) fn expired(record: &ApprovalRecord, now: i64) -> bool {
 pub(crate) fn allowed(record: &ApprovalRecord, user: &TeamsUser) -> bool {
     match record.quorum {
         Some(_) => crate::quorum::may_vote(record, &votes::voter(record, user)),
-        None => record.teams_approvers.is_empty() || approver(record, user).is_some(),
+        // The requester (stored by object id) has no say in a first-answer request either.
+        // Or, once the request escalated, one of its escalation targets (`may_vote`).
+        None => {
+            !crate::quorum::is_requester(record, &user.object_id)
+                && (record.teams_approvers.is_empty()
+                    || crate::quorum::may_vote(record, &votes::voter(record, user)))
+        }
     }
 }
 

@@ -43,6 +43,13 @@ pub(super) fn before_vote(
     voter: &str,
     submission: Option<&str>,
 ) -> Option<LinkView> {
+    // The requester has no say, whether the request counts votes or takes the first answer.
+    if quorum::is_requester(record, voter) {
+        return Some(LinkView::NoSlot {
+            reason: NoSlotReason::Requester,
+            record: record.clone(),
+        });
+    }
     record.quorum?;
     match quorum::cast(record, &stand_in(record, voter)) {
         Cast::Counted(_) | Cast::Settles(_) => None,

@@ -95,7 +95,7 @@ async fn new_record(
     };
     let buttons = request.buttons.clone();
     let mut record = new_request_record(input, buttons, settings, approval_id, now)?;
-    record.teams_approvers = resolved(request, bot).await?;
+    (record.teams_approvers, record.approvers) = resolved(request, bot).await?;
     let mut team = request.team.clone();
     // A click carries only the clicker's object id and name: the requester and the escalation
     // targets are kept as the object ids the bot resolves them to (a failure fails the Task).
@@ -147,15 +147,30 @@ fn unique(people: Vec<TeamsUser>) -> Vec<TeamsUser> {
 
 /// Every approver (by address, then by object id), resolved [`MAX_PARALLEL_LOOKUPS`] at a
 /// time and told apart by object id, in the order named: the first failure (in that order) is
-/// the Task's error.
-async fn resolved(request: &TeamsRequest, bot: &dyn TeamsBot) -> Result<Vec<TeamsUser>, HitlError> {
+/// the Task's error. Also the addresses kept: the i-th names the i-th person (a second name of
+/// someone named already is dropped with them), which is how a slot knows its person's
+/// personal link (`quorum::slots`): by position, so positions must not shift.
+async fn resolved(
+    request: &TeamsRequest,
+    bot: &dyn TeamsBot,
+) -> Result<(Vec<TeamsUser>, Vec<String>), HitlError> {
     let named = request
         .approvers
         .iter()
         .map(|a| a.as_str())
         .chain(request.approver_ids.iter().map(String::as_str));
     // Fifty approvers take five rounds of one lookup each, not fifty lookups in a row.
-    Ok(unique(lookups(named, bot).await?))
+    let found = lookups(named, bot).await?;
+    let mut addresses = Vec::new();
+    for (i, person) in found.iter().enumerate() {
+        let first = !found[..i]
+            .iter()
+            .any(|p| p.object_id.eq_ignore_ascii_case(&person.object_id));
+        if let (true, Some(address)) = (first, request.approvers.get(i)) {
+            addresses.push(address.as_str().to_string());
+        }
+    }
+    Ok((unique(found), addresses))
 }
 
 /// Where the card goes: the conversation named, or `user`'s 1:1 chat (`user` is the request's

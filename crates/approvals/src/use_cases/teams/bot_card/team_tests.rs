@@ -187,3 +187,42 @@ async fn a_quorum_on_a_card_without_approvers_is_refused() {
     assert!(err.to_string().contains("name them in approvers"), "{err}");
     assert!(bot.sent.lock().unwrap().is_empty());
 }
+
+/// Two addresses of one person are one slot, and the approvers kept stay in step with the
+/// people: the next person's slot answers to their own address, never to the dropped one
+/// (else one person's second address could fill another's slot by email).
+#[tokio::test]
+async fn a_second_address_of_one_person_is_dropped_and_nobody_else_answers_to_it() {
+    let store = FakeStore::default();
+    let person = |oid: &str, upn: &str| TeamsUser {
+        object_id: oid.to_uppercase(),
+        name: upn.split('@').next().unwrap().into(),
+        user_principal_name: Some(upn.into()),
+        tenant_id: "tid".into(),
+    };
+    let bot = FakeTeamsBot::with_people(&[
+        person(ALICE, "asmith@corp.example"),
+        person(ALICE, "alice@corp.example"),
+        person(BOB, "bob@corp.example"),
+    ]);
+    let team = json!({"quorum": {"approvals": 2}});
+    let asked = request(
+        &[
+            "asmith@corp.example",
+            "alice@corp.example",
+            "bob@corp.example",
+        ],
+        &[],
+        team,
+    );
+    let record = ask(asked, &store, &bot).await.unwrap();
+    assert_eq!(
+        record.approvers,
+        ["asmith@corp.example", "bob@corp.example"]
+    );
+    let slots = crate::quorum::slots(&record);
+    assert_eq!(slots.len(), 2);
+    let alice_mail = vec!["alice@corp.example".to_string()];
+    assert!(!slots[1].is(&alice_mail), "Bob's slot: {:?}", slots[1]);
+    assert!(slots[1].is(&["bob@corp.example".to_string()]));
+}
