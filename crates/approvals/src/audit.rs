@@ -14,7 +14,9 @@ use crate::quorum::{Quorum, Tally};
 use crate::{ApprovalRecord, Channel, DecidedBy, RecordedDecision};
 
 mod publish;
-pub use publish::{publish_writes, AuditEntry, Write, MAX_ENTRIES_PER_CALL};
+pub use publish::{
+    entry_size, publish_writes, AuditEntry, Write, MAX_BYTES_PER_CALL, MAX_ENTRIES_PER_CALL,
+};
 
 /// The `source` of every audit event.
 pub const SOURCE: &str = "hitl.approvals";

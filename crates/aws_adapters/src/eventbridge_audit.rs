@@ -1,8 +1,8 @@
 //! The audit trail on EventBridge: each stream record of the approvals table becomes the
 //! events of `approvals::audit::events_between` ([`writes`]), which
 //! `approvals::audit::publish_writes` publishes through [`EventBridgeAuditSink`] (`PutEvents`)
-//! in the order of the stream, ten at a time, stopping at the first write not wholly
-//! published: [`BatchResponse::retry_from`] names it, and Lambda hands it over again with
+//! in the order of the stream, in calls of at most ten events and 256 KB (an event over 256 KB
+//! on its own is skipped and logged), stopping at the first write not wholly published: [`BatchResponse::retry_from`] names it, and Lambda hands it over again with
 //! everything after it.
 //!
 //! A stream record handed over again publishes its events again with the same `eventId`s (the
