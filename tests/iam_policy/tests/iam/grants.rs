@@ -8,6 +8,7 @@ use sam_template::{Deployed, Deployment, Template};
 use serde_json::Value;
 
 use crate::adapters::{reached_adapters, Call};
+use crate::roles::{inline_own_roles, own_roles, LAMBDA_ACTIONS};
 use crate::sources::{crate_sources, root};
 
 pub use function_catalog::SECRET_READ;
@@ -34,10 +35,9 @@ pub fn stack_with(extra: &[(&str, &str)]) -> Deployed {
     .chain(extra.iter().copied())
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
-    // HITL_TEMPLATE: another template to check (e.g. a changed copy, to see this test fail).
-    let template = std::env::var_os("HITL_TEMPLATE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("template.yaml"));
+    let template = template_path();
+    // A function's own role read as its Policies (crate::roles).
+    let text = inline_own_roles(&std::fs::read_to_string(&template).unwrap());
     let deployment = Deployment {
         region: "us-east-1",
         account: "123456789012",
@@ -46,10 +46,23 @@ pub fn stack_with(extra: &[(&str, &str)]) -> Deployed {
         api_endpoint: None,
         generated: &|_| "x".repeat(40),
     };
-    Template::read(&template)
+    Template::parse(&text, template.parent().unwrap())
         .unwrap()
         .deploy(&deployment)
         .unwrap()
+}
+
+/// The template the tests read. HITL_TEMPLATE: another one to check (e.g. a changed copy, to see
+/// this test fail).
+pub fn template_path() -> PathBuf {
+    std::env::var_os("HITL_TEMPLATE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("template.yaml"))
+}
+
+/// The template as written (YAML, intrinsics unresolved).
+pub fn template_document() -> sam_template::yaml::Value {
+    sam_template::yaml::from_str(&std::fs::read_to_string(template_path()).unwrap()).unwrap()
 }
 
 /// Where a grant applies, as the code needs it.
@@ -97,8 +110,41 @@ pub struct Statement {
 }
 
 /// A function's `Policies` as statements; SAM policy templates and managed policies are refused
-/// (this test could not see what they allow).
+/// (this test could not see what they allow). For a function with its own role, what the role
+/// grants Lambda itself ([`lambda_statements`]) is left out: the code makes no such call.
 pub fn statements(stack: &Deployed, function: &str) -> Vec<Statement> {
+    let own_role = own_roles(&template_document())
+        .iter()
+        .any(|(f, _)| f == function);
+    let lambdas = |s: &Statement| {
+        s.actions
+            .iter()
+            .all(|a| LAMBDA_ACTIONS.contains(&a.as_str()))
+    };
+    all_statements(stack, function)
+        .into_iter()
+        .filter(|s| !(own_role && lambdas(s)))
+        .collect()
+}
+
+/// What a function's own role grants Lambda itself ([`LAMBDA_ACTIONS`]): (action, resource).
+pub fn lambda_statements(stack: &Deployed, function: &str) -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    for s in all_statements(stack, function) {
+        if s.actions
+            .iter()
+            .all(|a| LAMBDA_ACTIONS.contains(&a.as_str()))
+        {
+            assert!(s.condition.is_none(), "{function}: {:?}", s.actions);
+            for a in &s.actions {
+                out.extend(s.resources.iter().map(|r| (a.clone(), r.clone())));
+            }
+        }
+    }
+    out
+}
+
+fn all_statements(stack: &Deployed, function: &str) -> Vec<Statement> {
     let mut out = Vec::new();
     let deployed = stack.functions.iter().find(|f| f.logical_id == function);
     for policy in &deployed.unwrap().policies {

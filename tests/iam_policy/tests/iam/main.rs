@@ -24,6 +24,7 @@
 mod adapters;
 mod grants;
 mod port_calls;
+mod roles;
 mod sources;
 
 use std::collections::BTreeSet;
@@ -32,8 +33,12 @@ use function_catalog::{Function, FUNCTIONS};
 use regex::Regex;
 
 use adapters::{adapter_methods, aws_ports, reached_adapters, OP_RE, SDK_OPERATIONS};
-use grants::{catalog_sdk, code_sdk, stack, statements, target, target_of, SECRET_READ};
+use grants::{
+    catalog_sdk, code_sdk, lambda_statements, stack, statements, target, target_of,
+    template_document, SECRET_READ,
+};
 use port_calls::{port_calls, PORT_RECEIVERS};
+use roles::{lambda_needs, own_roles, reference};
 use sources::{crate_sources, domain_files, root, rust_files, without_tests};
 
 /// The catalog's entry of a function of the template.
@@ -143,10 +148,22 @@ fn conditions_match_what_the_code_sends() {
     let stack = stack();
     for function in &stack.functions {
         for s in statements(&stack, &function.logical_id) {
+            // The audit bus takes only the audit trail's source from its publisher.
+            if s.actions.iter().any(|a| a == "events:PutEvents") {
+                assert_eq!(s.actions, ["events:PutEvents"], "{}", function.logical_id);
+                let source = serde_json::json!({"StringEquals": {"events:source": approvals::audit::SOURCE}});
+                assert_eq!(
+                    s.condition.as_ref(),
+                    Some(&source),
+                    "{}",
+                    function.logical_id
+                );
+                continue;
+            }
             let Some(condition) = &s.condition else {
                 continue;
             };
-            // The only condition: the From address of SES, which Send Email sends exactly as
+            // The only other condition: the From address of SES, which Send Email sends exactly as
             // SENDER_EMAIL holds it (send_email's tests prove that for a mixed-case sender).
             assert_eq!(s.actions, ["ses:SendEmail"], "{}", function.logical_id);
             assert_eq!(
@@ -298,4 +315,58 @@ fn each_email_transport_is_granted_only_what_it_uses() {
             }
         }
     }
+}
+
+#[test]
+fn own_roles_grant_lambda_only_their_stream_log_group_and_failure_queue() {
+    let stack = stack();
+    let document = template_document();
+    let roles = own_roles(&document);
+    assert!(
+        roles.iter().any(|(f, _)| f == "AuditPublisherFunction"),
+        "the Audit Publisher has its own role (not SAM's AWSLambdaDynamoDBExecutionRole)"
+    );
+    for (function, _) in roles {
+        assert_eq!(
+            lambda_statements(&stack, &function),
+            lambda_needs(&document, &function),
+            "{function}: what its role grants Lambda (left), what its stream, log group and failure queue need (right)"
+        );
+    }
+}
+
+/// Nobody but the Audit Publisher's role may put events on the audit bus, whatever their own
+/// policies allow: no forged `hitl.approvals` events.
+#[test]
+fn only_the_audit_publishers_role_may_put_events_on_the_audit_bus() {
+    let document = template_document();
+    let (_, role) = own_roles(&document)
+        .into_iter()
+        .find(|(f, _)| f == "AuditPublisherFunction")
+        .expect("the Audit Publisher's own role");
+    let resources = document["Resources"].as_mapping().unwrap();
+    let denies: Vec<_> = resources
+        .values()
+        .filter(|r| r["Type"] == "AWS::Events::EventBusPolicy")
+        .map(|r| &r["Properties"])
+        .filter(|p| reference(&p["EventBusName"]) == Some(("AuditEventBus".to_string(), None)))
+        .map(|p| &p["Statement"])
+        .filter(|s| {
+            s["Effect"] == "Deny" && s["Principal"] == "*" && s["Action"] == "events:PutEvents"
+        })
+        .collect();
+    assert_eq!(denies.len(), 1, "one Deny of PutEvents on the audit bus");
+    let deny = denies[0];
+    assert_eq!(
+        reference(&deny["Resource"]),
+        Some(("AuditEventBus".to_string(), Some("Arn".to_string())))
+    );
+    let except = &deny["Condition"]["ArnNotEquals"]["aws:PrincipalArn"];
+    assert_eq!(reference(except), Some((role, Some("Arn".to_string()))));
+    assert_eq!(
+        deny["Condition"].as_mapping().unwrap().len(),
+        1,
+        "{:?}",
+        deny["Condition"]
+    );
 }
