@@ -35,7 +35,7 @@ pub fn approval_id_of(url: &str) -> Option<String> {
 }
 
 /// Attaches the captured emails to the requests whose tag is in the subject; `true` when
-/// every email request has its three.
+/// every email request has its personal emails (three, or two beside a requester).
 pub async fn attach_emails(target: &Target, requests: &mut [Request]) -> anyhow::Result<bool> {
     let emails: Vec<Value> = target.get_json("/_local/api/emails").await?;
     let mut by_tag: HashMap<&str, Vec<(String, String, String)>> = HashMap::new();
@@ -55,7 +55,7 @@ pub async fn attach_emails(target: &Target, requests: &mut [Request]) -> anyhow:
             request.approval_id = links.first().and_then(|l| approval_id_of(&l.1));
             request.links = links;
         }
-        complete &= request.links.len() == APPROVERS.len();
+        complete &= request.links.len() == request.emailed;
     }
     Ok(complete)
 }

@@ -197,6 +197,8 @@ pub struct Request {
     pub approval_id: Option<String>,
     /// Email: `(approver, approve URL, reject URL)` per personal email.
     pub links: Vec<(String, String, String)>,
+    /// Email: how many personal emails it sends (every approver but a requester).
+    pub emailed: usize,
     /// Slack: `(channel, ts)` of its message.
     pub message: Option<(String, String)>,
     pub clicks: Vec<Click>,
@@ -210,6 +212,7 @@ impl Request {
             tag,
             approval_id: None,
             links: Vec::new(),
+            emailed: email::APPROVERS.len(),
             message: None,
             clicks: Vec::new(),
         }

@@ -128,8 +128,8 @@ impl Plan {
     /// The execution input of a request titled `tag`.
     pub fn input(&self, tag: &str) -> Value {
         let quorum: Value = serde_json::from_str(self.input).expect("a plan's quorum is JSON");
-        let mut input = json!({"title": tag, "to": email::APPROVERS,
-            "approvers": email::APPROVERS, "quorum": quorum});
+        // No `to`: each approver but the requester gets their own links.
+        let mut input = json!({"title": tag, "approvers": email::APPROVERS, "quorum": quorum});
         if let Some(i) = self.requester {
             input["requestedBy"] = json!(email::APPROVERS[i]);
         }
@@ -256,11 +256,14 @@ async fn start_requests(
     )
     .await;
     let mut requests = Vec::with_capacity(n);
-    for ((tag, _), answer) in jobs.iter().zip(started) {
+    for ((tag, plan), answer) in jobs.iter().zip(started) {
         if answer.status != 200 {
             return Err(anyhow!("StartExecution: {}", answer.body));
         }
-        requests.push(Request::new(Flow::Email, answer.body, tag.clone()));
+        let mut request = Request::new(Flow::Email, answer.body, tag.clone());
+        // The requester is sent no links.
+        request.emailed = plan.slots();
+        requests.push(request);
     }
     Ok((requests, jobs.into_iter().map(|(_, plan)| plan).collect()))
 }

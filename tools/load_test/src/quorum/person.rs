@@ -31,7 +31,7 @@ pub enum Told {
     AlreadyVoted,
     /// "This request was already decided": the vote came after the settlement.
     AlreadyDecided,
-    /// "Your vote cannot count on this request" (the requester's link).
+    /// "Your vote cannot count on this request", or not asked at all: the requester.
     NoSlot,
     /// "We couldn't confirm your decision": submit the same form again.
     Unconfirmed,
@@ -103,7 +103,11 @@ pub async fn three_vote(http: &reqwest::Client, request: &Request, plan: &Plan) 
             };
             match link {
                 Some(link) => vote(&http, &link, &barrier, &mut person).await,
-                None => _ = barrier.wait().await,
+                // Not emailed: the requester, who has no vote.
+                None => {
+                    person.told = Told::NoSlot;
+                    _ = barrier.wait().await
+                }
             }
             person
         }
