@@ -12,6 +12,29 @@ async fn create_instance(id: &str, idle: bool) {
         .unwrap();
 }
 
+/// The first `count` approval emails (not reminders) about any of `instances`, waiting 30 s.
+async fn asked_about(instances: &[&str], count: usize) -> Vec<SentEmail> {
+    let url = format!("{}/_local/api/emails", endpoints().api);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let all: Vec<SentEmail> = http().get(&url).send().await.unwrap().json().await.unwrap();
+        let found: Vec<SentEmail> = all
+            .into_iter()
+            .filter(|e| e.subject.contains("Stop idle RDS instance"))
+            .filter(|e| !e.subject.starts_with("Reminder:"))
+            .filter(|e| instances.iter().any(|i| e.subject.contains(i)))
+            .collect();
+        if found.len() >= count {
+            return found;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no {count} email(s) about {instances:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
 async fn status_of(id: &str) -> String {
     local_stack::rds::instance_status(&endpoints().edge, id)
         .await
@@ -33,8 +56,9 @@ async fn only_the_approved_idle_instance_is_stopped() {
         json!({"approvers": ["owner@example.com"]}),
     )
     .await;
-    // One by one: the second request is sent only after the first is decided.
-    let first = emails_matching("Stop idle RDS instance", 1).await.remove(0);
+    // One by one: the second request is sent only after the first is decided. (Only the
+    // emails about this test's instances: other tests of this file ask about theirs.)
+    let first = asked_about(&[&stop, &keep], 1).await.remove(0);
     let (approve, reject) = links_of(&first);
     let first_is_stop = first.subject.contains(&stop);
     assert!(
@@ -44,7 +68,7 @@ async fn only_the_approved_idle_instance_is_stopped() {
     );
     confirm(if first_is_stop { &approve } else { &reject }, &[]).await;
 
-    let both = emails_matching("Stop idle RDS instance", 2).await;
+    let both = asked_about(&[&stop, &keep], 2).await;
     let second = both.iter().find(|e| e.id != first.id).unwrap();
     let (approve, reject) = links_of(second);
     confirm(if first_is_stop { &reject } else { &approve }, &[]).await;
