@@ -22,7 +22,7 @@ use lambda_kit::http_client::open_connections;
 use lambda_kit::{metrics, now, ScheduleEvent};
 use saas_adapters::mail::configured_sender;
 use saas_adapters::slack::SlackWebApi;
-use saas_adapters::teams::bot::{BotSettings, TeamsBot};
+use saas_adapters::teams::bot::TeamsBot;
 
 /// How long one run starts new requests: the function's timeout is 60 s, and one request at
 /// its worst (three SDK calls and five rounds of emails) fits in what is left.
@@ -52,7 +52,12 @@ impl Dependencies for Deps {
 
     async fn build(cold: ColdContext) -> Result<Self, HitlError> {
         let mail = keep_reminding("email", mail(&cold).await)?;
-        let teams = keep_reminding("the Teams bot", teams_bot(&cold).await)?;
+        let bot = TeamsBot::configured(
+            &cold.settings,
+            TEAMS_BOT_APP_SECRET,
+            secret_text(&cold.secrets),
+        );
+        let teams = keep_reminding("the Teams bot", bot.await)?;
         let token = cold.secrets.optional_text(SLACK_BOT_TOKEN).await?;
         let mut urls = teams
             .iter()
@@ -88,20 +93,6 @@ async fn mail(cold: &ColdContext) -> Result<Option<(Mail, Vec<String>)>, HitlErr
         links,
     };
     Ok(Some((mail, transport.connection_urls)))
-}
-
-/// The Teams bot (`TEAMS_BOT_*` and its client secret), when the deployment has one.
-async fn teams_bot(cold: &ColdContext) -> Result<Option<TeamsBot>, HitlError> {
-    let Some(settings) = BotSettings::from_settings(&cold.settings)? else {
-        return Ok(None);
-    };
-    let secret = cold.secrets.optional_text(TEAMS_BOT_APP_SECRET).await?;
-    let secret = secret.ok_or_else(|| {
-        HitlError::Config(format!(
-            "TEAMS_BOT_APP_ID is set but the bot's client secret is not ({TEAMS_BOT_APP_SECRET})"
-        ))
-    })?;
-    TeamsBot::new(settings, &secret).map(Some)
 }
 
 /// A channel, or none when its configuration is wrong (logged at ERROR; its requests' reminders

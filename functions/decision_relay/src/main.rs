@@ -15,13 +15,13 @@ use approvals::use_cases::teams_card::TeamsCardOutcome;
 use approvals::{ApprovalRecord, Channel, HitlError};
 use aws_adapters::cold_start::ColdContext;
 use aws_adapters::sdk_config::WaitDeps;
-use aws_adapters::secrets::{SLACK_BOT_TOKEN, TEAMS_BOT_APP_SECRET};
+use aws_adapters::secrets::{secret_text, SLACK_BOT_TOKEN, TEAMS_BOT_APP_SECRET};
 use aws_adapters::startup::{serve_task, Dependencies, Task};
 use channels::slack::BlockKit;
 use channels::teams::AdaptiveCards;
 use lambda_kit::{metrics, now, ScheduleEvent};
 use saas_adapters::slack::SlackWebApi;
-use saas_adapters::teams::bot::{BotSettings, TeamsBot};
+use saas_adapters::teams::bot::TeamsBot;
 
 /// How long one run starts new work. The function's timeout is 60 s; one record's worst case
 /// (seven SDK calls of at most 1.5 s and one Slack update of at most 4 s) fits in what is left.
@@ -48,7 +48,12 @@ impl Dependencies for Deps {
     async fn build(cold: ColdContext) -> Result<Self, HitlError> {
         // Slack and the bot are optional: without either the relay only resumes workflows.
         let token = cold.secrets.optional_text(SLACK_BOT_TOKEN).await?;
-        let teams = keep_relaying(teams_bot(&cold).await)?;
+        let bot = TeamsBot::configured(
+            &cold.settings,
+            TEAMS_BOT_APP_SECRET,
+            secret_text(&cold.secrets),
+        );
+        let teams = keep_relaying(bot.await)?;
         if let Some(bot) = &teams {
             lambda_kit::http_client::open_connections(&bot.connection_urls()).await;
         }
@@ -58,21 +63,6 @@ impl Dependencies for Deps {
             teams,
         })
     }
-}
-
-/// The Teams bot (`TEAMS_BOT_*` and its client secret), when the deployment has one.
-async fn teams_bot(cold: &ColdContext) -> Result<Option<TeamsBot>, HitlError> {
-    let Some(settings) = BotSettings::from_settings(&cold.settings)? else {
-        return Ok(None);
-    };
-    let secret = cold.secrets.optional_text(TEAMS_BOT_APP_SECRET).await?;
-    let secret = secret.ok_or_else(|| {
-        HitlError::Config(format!(
-            "TEAMS_BOT_APP_ID is set but the bot's client secret is not \
-             ({TEAMS_BOT_APP_SECRET}: the TeamsBotAppSecret parameter)"
-        ))
-    })?;
-    TeamsBot::new(settings, &secret).map(Some)
 }
 
 /// The bot, or none when its configuration is wrong: a missing tenant or client secret must not

@@ -112,6 +112,25 @@ fn base_url(url: &str, variable: &str) -> Result<Url, HitlError> {
 }
 
 impl TeamsBot {
+    /// The bot as the deployment configures it: `None` without `TEAMS_BOT_*`; with them, its
+    /// client secret read through `secret` from the secret `secret_var` names (missing:
+    /// `Hitl.Config`, saying which parameter to set).
+    pub async fn configured(
+        settings: &Settings,
+        secret_var: &'static str,
+        secret: impl Fn(&'static str) -> crate::mail::SecretRead,
+    ) -> Result<Option<Self>, HitlError> {
+        let Some(bot) = BotSettings::from_settings(settings)? else {
+            return Ok(None);
+        };
+        let app_secret = secret(secret_var).await?.ok_or_else(|| {
+            HitlError::Config(format!(
+                "TEAMS_BOT_APP_ID is set but the bot's client secret is not ({secret_var}: the TeamsBotAppSecret parameter)"
+            ))
+        })?;
+        TeamsBot::new(bot, &app_secret).map(Some)
+    }
+
     pub fn new(settings: BotSettings, app_secret: &SecretString) -> Result<Self, HitlError> {
         let login = base_url(&settings.login_url, "TEAMS_BOT_LOGIN_URL")?;
         let token_url = login

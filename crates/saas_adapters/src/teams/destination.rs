@@ -9,7 +9,7 @@ use lambda_kit::Settings;
 
 use crate::mail::SecretRead;
 
-use super::bot::{BotSettings, TeamsBot};
+use super::bot::TeamsBot;
 use super::TeamsClient;
 
 #[derive(Debug)]
@@ -37,17 +37,7 @@ impl TeamsDestinations {
                 "Teams is not configured: the secret named by {webhook_var} (a Teams Workflows webhook URL) is not set; messages without user need it"
             ))),
         };
-        let bot = match BotSettings::from_settings(settings)? {
-            None => None,
-            Some(bot) => {
-                let app_secret = secret(bot_secret_var).await?.ok_or_else(|| {
-                    HitlError::Config(format!(
-                        "TEAMS_BOT_APP_ID is set but the bot's client secret is not ({bot_secret_var}: the TeamsBotAppSecret parameter)"
-                    ))
-                })?;
-                Some(TeamsBot::new(bot, &app_secret)?)
-            }
-        };
+        let bot = TeamsBot::configured(settings, bot_secret_var, secret).await?;
         match (&webhook, &bot) {
             (Err(e), None) => Err(e.clone()),
             _ => Ok(TeamsDestinations::new(webhook, bot)),
