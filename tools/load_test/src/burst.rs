@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::anyhow;
-use local_stack::launch::{LaunchOptions, LocalStack};
+use local_stack::launch::LocalStack;
 use serde_json::{json, Value};
 
 use super::{email, verify, Click, Flow, LoadConfig, Request, Target, EMAIL_FLOW};
@@ -118,15 +118,7 @@ pub async fn run(config: &LoadConfig, burst: &BurstConfig) -> anyhow::Result<Bur
 
 /// A fresh stack without faults (they start with the clicks), with the echo route.
 async fn start_stack(config: &LoadConfig) -> anyhow::Result<LocalStack> {
-    let options = LaunchOptions {
-        faults: None,
-        fault_seed: config.fault_seed,
-        concurrency: config.concurrency,
-        extra_args: vec!["--echo".to_string()],
-    };
-    let (bin_dir, workspace) = (config.bin_dir.clone(), config.workspace.clone());
-    tokio::task::spawn_blocking(move || LocalStack::start_with(&bin_dir, &workspace, &options))
-        .await?
+    crate::launch_stack(config, None, vec!["--echo".to_string()]).await
 }
 
 /// Starts `n` email approvals for [`APPROVER`], `start_parallelism` at a time.

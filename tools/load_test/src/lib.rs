@@ -259,11 +259,21 @@ pub async fn run(config: &LoadConfig) -> anyhow::Result<Report> {
 }
 
 async fn start_stack(config: &LoadConfig) -> anyhow::Result<LocalStack> {
+    launch_stack(config, config.faults.clone(), Vec::new()).await
+}
+
+/// A fresh local stack for a scenario: `faults` from the start (or none, added later), the
+/// run's seed and concurrency, and `extra_args` (`--echo` for the reference route).
+pub(crate) async fn launch_stack(
+    config: &LoadConfig,
+    faults: Option<String>,
+    extra_args: Vec<String>,
+) -> anyhow::Result<LocalStack> {
     let options = LaunchOptions {
-        faults: config.faults.clone(),
+        faults,
         fault_seed: config.fault_seed,
         concurrency: config.concurrency,
-        extra_args: Vec::new(),
+        extra_args,
     };
     let (bin_dir, workspace) = (config.bin_dir.clone(), config.workspace.clone());
     tokio::task::spawn_blocking(move || LocalStack::start_with(&bin_dir, &workspace, &options))

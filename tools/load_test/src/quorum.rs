@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::anyhow;
-use local_stack::launch::{LaunchOptions, LocalStack};
+use local_stack::launch::LocalStack;
 use serde_json::{json, Value};
 
 use crate::burst::clients::{with_clients, Answer};
@@ -207,15 +207,7 @@ pub async fn run(config: &LoadConfig, quorum: &QuorumConfig) -> anyhow::Result<Q
 /// A fresh stack with the faults on from the start (they touch only votes and their
 /// delivery) and the echo route.
 async fn start_stack(config: &LoadConfig) -> anyhow::Result<LocalStack> {
-    let options = LaunchOptions {
-        faults: config.faults.clone(),
-        fault_seed: config.fault_seed,
-        concurrency: config.concurrency,
-        extra_args: vec!["--echo".to_string()],
-    };
-    let (bin_dir, workspace) = (config.bin_dir.clone(), config.workspace.clone());
-    tokio::task::spawn_blocking(move || LocalStack::start_with(&bin_dir, &workspace, &options))
-        .await?
+    crate::launch_stack(config, config.faults.clone(), vec!["--echo".to_string()]).await
 }
 
 /// Starts `n` requests cycling through [`PLANS`], `start_parallelism` at a time.
