@@ -8,9 +8,11 @@ use crate::buttons::{ButtonLink, ChoiceButton};
 use crate::follow_up::FollowUp;
 use crate::{ApprovalId, Channel, HitlError, RecordedDecision, TaskToken};
 
+mod companions;
 mod delivery_state;
 mod request;
 pub mod team;
+pub use companions::{ChannelIdentities, Companion, MAX_COMPANIONS};
 pub use delivery_state::{DeliveryFailure, DeliveryState, Lease, MessageUpdateFailure};
 pub use request::{CreateLinksInput, ValidatedRequest, LINK_CHOICES};
 
@@ -85,6 +87,15 @@ pub struct ApprovalRecord {
     /// Reminders of those who have not voted, and escalation (`None`: none are sent).
     pub reminders: Option<crate::quorum::Reminders>,
     pub reminder_state: crate::quorum::ReminderState,
+    /// The same request posted to other channels (a request made by Create Approval Links):
+    /// each is brought up to date with the outcome like the request's own message.
+    pub companions: Vec<Companion>,
+    /// The approvers' Slack user ids, index-aligned with `approvers` (`""`: not in Slack),
+    /// resolved when the request was posted to Slack as a companion.
+    pub slack_approvers: Vec<String>,
+    /// The requester's identities on the channels the request was posted to (a Slack user id,
+    /// an Entra object id): barred like `requested_by`.
+    pub requester_ids: Vec<String>,
 }
 
 /// How long one deliverer owns a delivery: a live deliverer needs at most two SDK calls of
@@ -144,6 +155,9 @@ impl ApprovalRecord {
             requested_by: None,
             reminders: None,
             reminder_state: crate::quorum::ReminderState::default(),
+            companions: Vec::new(),
+            slack_approvers: Vec::new(),
+            requester_ids: Vec::new(),
         }
     }
 
@@ -191,10 +205,16 @@ impl ApprovalRecord {
             && self.delivery.failed.is_none()
     }
 
+    /// Some chat message of the request can be brought up to date afterwards: its own, or a
+    /// companion on another channel.
+    pub fn has_updatable_message(&self) -> bool {
+        self.has_own_updatable_message() || !self.companions.is_empty()
+    }
+
     /// The message that asked can be brought up to date afterwards: a Slack message, or a
     /// Teams card the bot sent (its `ts` an activity id; a webhook post, kept as `webhook`, and
     /// a 1:1 message with personal links, kept as `bot`, cannot be).
-    pub fn has_updatable_message(&self) -> bool {
+    pub fn has_own_updatable_message(&self) -> bool {
         match (&self.message, self.origin) {
             (Some(_), Channel::Slack) => true,
             (Some(m), Channel::Teams) => crate::use_cases::teams_card::is_bot_card(&m.ts),
@@ -252,9 +272,12 @@ impl ApprovalRecord {
             && self.message_update_failed.is_none()
     }
 
-    /// A card the Teams bot sent (not a webhook post, not a 1:1 message with links).
+    /// The relay shows the expiry and a quorum's progress on the request's messages: a card
+    /// the Teams bot sent (not a webhook post, not a 1:1 message with links), or companions
+    /// (a request made by Create Approval Links has no expiry sweep of its own).
     fn is_bot_card(&self) -> bool {
-        self.origin == Channel::Teams && self.has_updatable_message()
+        (self.origin == Channel::Teams && self.has_own_updatable_message())
+            || !self.companions.is_empty()
     }
 
     /// Nothing is left for the relay: the record may leave its index. The DynamoDB store

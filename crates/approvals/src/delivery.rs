@@ -277,6 +277,8 @@ pub async fn relay_while(
     keep_going: &(dyn Fn() -> bool + Sync),
 ) -> Result<RelayReport, HitlError> {
     let mut report = RelayReport::default();
+    let every_message = notifier.map(EveryMessage);
+    let notifier = every_message.as_ref().map(|n| n as &dyn OutcomeNotifier);
     for id in store.due_for_relay(now, limit).await? {
         if !keep_going() {
             break;
@@ -395,8 +397,10 @@ async fn settle(
     Ok(())
 }
 
+mod every_message;
 mod message;
 mod progress;
+pub use every_message::EveryMessage;
 mod refusal;
 pub mod run;
 

@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 
+use crate::approval::{ChannelIdentities, Companion};
 use crate::{
     ApprovalId, ApprovalRecord, Channel, DecisionOutput, HitlError, MessageRef, RecordedDecision,
     TaskToken,
@@ -246,6 +247,24 @@ pub trait MessageStore: Send + Sync {
 
     /// Gives a close claim back after the update failed, so the next sweep tries again.
     async fn release_message_close(&self, approval_id: &ApprovalId) -> Result<(), HitlError>;
+
+    /// Adds `companion` (the request posted to another channel) to a request made by Create
+    /// Approval Links, with the approvers' and requester's identities there, in one write.
+    /// The relay then visits the request by its expiry at the latest; when it is decided
+    /// already (a click beat the post), at once, and every message is brought up to date
+    /// again (so the new one shows the outcome too). `Hitl.NotFound` for an unknown request;
+    /// `Hitl.InvalidInput` for a request made on a chat channel, or one that has
+    /// [`crate::approval::MAX_COMPANIONS`] already.
+    async fn attach_companion(
+        &self,
+        _approval_id: &ApprovalId,
+        _companion: &Companion,
+        _identities: &ChannelIdentities,
+        _now: i64,
+    ) -> Result<(), HitlError> {
+        // Placeholder until every store implements it.
+        Err(HitlError::Config("attach_companion is not implemented by this store".into()))
+    }
 }
 
 /// Requests with their deliveries: what every approval use case works with.

@@ -171,11 +171,13 @@ impl Quorum {
     }
 }
 
-/// The slots of `record`: its Teams approvers (by object id) when the bot resolved them, its
-/// approvers otherwise; without the requester's (`requestedBy`), who may not vote.
+/// The slots of `record`: its Teams approvers (by object id) on a request the Teams bot made,
+/// its approvers otherwise; without the requester's (`requestedBy`), who may not vote.
 pub fn slots(record: &ApprovalRecord) -> Vec<Slot> {
-    let named: Vec<Slot> = match record.teams_approvers.is_empty() {
-        false => record
+    let named: Vec<Slot> = match record.origin == crate::Channel::Teams
+        && !record.teams_approvers.is_empty()
+    {
+        true => record
             .teams_approvers
             .iter()
             .enumerate()
@@ -194,13 +196,16 @@ pub fn slots(record: &ApprovalRecord) -> Vec<Slot> {
                     .collect(),
             })
             .collect(),
-        true => record
+        // Keyed by address whatever channels the request was posted to later (a vote cast
+        // before a post keeps its slot); each channel's identity of that person is an alias.
+        false => record
             .approvers
             .iter()
-            .map(|a| Slot {
+            .enumerate()
+            .map(|(i, a)| Slot {
                 key: a.to_ascii_lowercase(),
                 label: a.clone(),
-                aliases: Vec::new(),
+                aliases: elsewhere(record, i),
             })
             .collect(),
     };
@@ -214,12 +219,30 @@ pub fn slots(record: &ApprovalRecord) -> Vec<Slot> {
         .collect()
 }
 
-/// Whether `who` (an identity of a vote or a slot) is the request's requester.
+/// Approver `i`'s identities on the channels the request was posted to as a companion: their
+/// Slack user id, their Entra object id and user principal name.
+fn elsewhere(record: &ApprovalRecord, i: usize) -> Vec<String> {
+    let slack = record.slack_approvers.get(i).into_iter().cloned();
+    let teams = record
+        .teams_approvers
+        .get(i)
+        .into_iter()
+        .flat_map(|u| std::iter::once(u.object_id.clone()).chain(u.user_principal_name.clone()));
+    slack
+        .chain(teams)
+        .filter(|id| !id.is_empty())
+        .map(|id| id.to_ascii_lowercase())
+        .collect()
+}
+
+/// Whether `who` (an identity of a vote or a slot) is the request's requester: `requestedBy`,
+/// or the requester's identity on a channel the request was posted to.
 pub fn is_requester(record: &ApprovalRecord, who: &str) -> bool {
     record
         .requested_by
         .as_deref()
         .is_some_and(|r| r.eq_ignore_ascii_case(who))
+        || record.is_requester_elsewhere(who)
 }
 
 /// The identities a decision's voter is known by (lower-cased): its id, and a Teams user's

@@ -308,6 +308,10 @@ pub fn from_item(item: &Item) -> Result<ApprovalRecord, HitlError> {
         requested_by: team.requested_by,
         reminders: team.reminders,
         reminder_state: team.reminder_state,
+        // Not stored yet: see `MessageStore::attach_companion`.
+        companions: Vec::new(),
+        slack_approvers: Vec::new(),
+        requester_ids: Vec::new(),
     })
 }
 

@@ -165,6 +165,7 @@ fn teams_slots_are_object_ids_shown_by_their_principal_name() {
             rejections: 1,
         }),
     );
+    r.origin = Channel::Teams;
     r.teams_approvers = vec![TeamsUser {
         object_id: "OID-1".into(),
         name: "Ann".into(),
@@ -247,6 +248,7 @@ fn a_teams_approver_s_email_link_fills_their_one_slot_and_their_card_vote_is_the
             rejections: 1,
         }),
     );
+    r.origin = Channel::Teams;
     r.teams_approvers = ["ann", "bob"]
         .iter()
         .map(|who| TeamsUser {
@@ -268,4 +270,56 @@ fn a_teams_approver_s_email_link_fills_their_one_slot_and_their_card_vote_is_the
     assert!(
         matches!(apply(&mut r, vote("bob@x.io", Decision::Approve)), Cast::Settles(v) if v.slot == "oid-bob")
     );
+}
+
+/// A request made by Create Approval Links and posted to Slack and Teams: each person's Slack
+/// id and Entra object id are aliases of the slot their address keys, so one person counts
+/// once whichever channel they use, a vote cast before a post keeps its slot, and the
+/// requester's identity on a channel is barred there too.
+#[test]
+fn a_companion_channel_s_identities_fill_the_address_s_slot() {
+    use crate::approval::ChannelIdentities;
+    let mut r = record(
+        &["ann@x.io", "bob@x.io", "cat@x.io"],
+        Some(Quorum {
+            approvals: 3,
+            rejections: 1,
+        }),
+    );
+    r.requested_by = Some("dan@x.io".into());
+    assert!(
+        matches!(apply(&mut r, vote("ann@x.io", Decision::Approve)), Cast::Counted(v) if v.slot == "ann@x.io")
+    );
+    r.set_channel_identities(&ChannelIdentities::Slack {
+        approvers: vec!["U0ANN".into(), "U0BOB".into(), String::new()],
+        requester: Some("U0DAN".into()),
+    });
+    r.set_channel_identities(&ChannelIdentities::Teams {
+        approvers: ["ann", "bob", "cat"]
+            .iter()
+            .map(|who| TeamsUser {
+                object_id: format!("OID-{who}"),
+                name: who.to_string(),
+                user_principal_name: Some(format!("{who}@corp.onmicrosoft.com")),
+                tenant_id: "t".into(),
+            })
+            .collect(),
+        requester: Some("OID-dan".into()),
+    });
+    assert_eq!(slots(&r)[0].key, "ann@x.io", "still keyed by address");
+    let mut ann_in_slack = vote("U0ANN", Decision::Reject);
+    ann_in_slack.decided_by.channel = Channel::Slack;
+    assert!(matches!(apply(&mut r, ann_in_slack), Cast::AlreadyVoted(_)));
+    let mut dan_in_slack = vote("U0DAN", Decision::Approve);
+    dan_in_slack.decided_by.channel = Channel::Slack;
+    assert!(
+        !may_vote(&r, &dan_in_slack),
+        "the requester's Slack id is barred"
+    );
+    let mut bob = vote("U0BOB", Decision::Approve);
+    bob.decided_by.channel = Channel::Slack;
+    assert!(matches!(apply(&mut r, bob), Cast::Counted(v) if v.slot == "bob@x.io"));
+    let mut cat_card = vote("OID-cat", Decision::Approve);
+    cat_card.decided_by.channel = Channel::Teams;
+    assert!(matches!(apply(&mut r, cat_card), Cast::Settles(v) if v.slot == "cat@x.io"));
 }

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use crate::approval::MAX_LATE_DECISIONS;
+use crate::approval::{ChannelIdentities, Companion, MAX_COMPANIONS, MAX_LATE_DECISIONS};
 use crate::ports::{ApprovalStore, DecisionWrite, ExpiredMessage, MessageStore};
 use crate::quorum::{self, Cast};
 use crate::{ApprovalId, ApprovalRecord, HitlError, MessageRef, RecordedDecision, TaskToken};
@@ -150,6 +150,39 @@ impl MessageStore for FakeStore {
                 .insert(approval_id.clone());
         }
         Ok(())
+    }
+
+    async fn attach_companion(
+        &self,
+        approval_id: &ApprovalId,
+        companion: &Companion,
+        identities: &ChannelIdentities,
+        now: i64,
+    ) -> Result<(), HitlError> {
+        self.with(approval_id, |r| {
+            if !r.takes_companions() {
+                return Err(HitlError::invalid_input(format!(
+                    "approval {approval_id} was made by a chat channel's Request Action; only a request made by Create Approval Links can be posted to other channels"
+                )));
+            }
+            if r.companions.len() >= MAX_COMPANIONS {
+                return Err(HitlError::invalid_input(format!(
+                    "approval {approval_id} was posted to {MAX_COMPANIONS} channels already"
+                )));
+            }
+            r.companions.push(companion.clone());
+            r.set_channel_identities(identities);
+            if r.decision.is_some() {
+                // Decided before this post: every message is brought up to date again, now.
+                r.message_updated_at = None;
+                r.message_update_failed = None;
+                r.delivery.relay_at = Some(now);
+            } else {
+                r.delivery.relay_at = Some(r.delivery.relay_at.unwrap_or(r.expires_at));
+            }
+            Ok(())
+        })
+        .ok_or_else(|| HitlError::NotFound(approval_id.to_string()))?
     }
 
     async fn expired_open_messages(

@@ -123,7 +123,7 @@ fn route(record: &ApprovalRecord) -> Option<Route> {
         // A Teams bot request whose card was never attached (the Task failed to send it, or
         // it is being sent): its people are not emailed links the workflow may have abandoned.
         (Channel::Teams, None) if !record.teams_approvers.is_empty() => None,
-        (Channel::Teams, Some(message)) if record.has_updatable_message() => {
+        (Channel::Teams, Some(message)) if record.has_own_updatable_message() => {
             Some(Route::TeamsBot(message.channel.clone()))
         }
         // Email, and Teams' webhook cards and 1:1 messages, whose approvers got their links

@@ -277,6 +277,7 @@ fn a_quorum_decision_lists_every_vote_and_the_tally() {
 fn a_teams_vote_names_the_approver_as_resolved() {
     let mut record = settled_by_two_of_three();
     record.approvers = Vec::new();
+    record.origin = Channel::Teams;
     record.teams_approvers = ["a", "b", "c"]
         .map(|n| TeamsUser {
             object_id: format!("0B7E8C2A-0000-4000-8000-00000000000{n}"),

@@ -1,0 +1,107 @@
+//! One request on several channels: a request made channel-neutral (by Create Approval Links)
+//! may also be posted to Slack and to Teams. Each such post is a [`Companion`] message of the
+//! request: its buttons decide the same request, whichever channel answers first (or the
+//! quorum) settles it, and the relay then shows the outcome on every companion.
+//!
+//! Each channel names people its own way, so posting to a channel also resolves the
+//! request's approvers (email addresses) to that channel's identities, kept index-aligned
+//! with `approvers`: a Slack click or a Teams card action then fills the same slot as that
+//! person's email link, and counts once.
+
+use serde::{Deserialize, Serialize};
+
+use super::{ApprovalRecord, MessageRef};
+use crate::{Channel, TeamsUser};
+
+/// A chat message that carries a request made elsewhere (its buttons decide that request).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Companion {
+    /// `Slack` or `Teams` (a Teams companion is always a bot card: it can be updated).
+    pub channel: Channel,
+    pub message: MessageRef,
+    /// What it showed, in its channel's format (Slack: the blocks' JSON), for its later update.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shown: Option<String>,
+}
+
+/// The request's approvers (and requester) as one channel knows them, resolved when the
+/// request was posted there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChannelIdentities {
+    /// Slack user ids, one per approver in order (`""`: nobody in the workspace has that
+    /// address, so that approver answers on the other channels only); and the requester's.
+    Slack {
+        approvers: Vec<String>,
+        requester: Option<String>,
+    },
+    /// Entra users, one per approver in order (all resolved, or the post fails); and the
+    /// requester's object id.
+    Teams {
+        approvers: Vec<TeamsUser>,
+        requester: Option<String>,
+    },
+}
+
+/// Most companions one request keeps (a retried post adds at most one more each time).
+pub const MAX_COMPANIONS: usize = 10;
+
+impl ApprovalRecord {
+    /// The request may be posted to other channels: it was made by Create Approval Links.
+    pub fn takes_companions(&self) -> bool {
+        self.origin == Channel::Email
+    }
+
+    /// The record as `companion`'s own channel sees it: its origin and message, so the
+    /// notifier shows the outcome (or progress) there exactly as on a request made there.
+    pub fn companion_view(&self, companion: &Companion) -> ApprovalRecord {
+        let mut view = self.clone();
+        view.origin = companion.channel;
+        view.message = Some(companion.message.clone());
+        view.message_shown = companion.shown.clone();
+        view.companions = Vec::new();
+        view
+    }
+
+    /// Every chat message of the request that can be brought up to date: its own (a Slack
+    /// message or a Teams bot card), then each companion, each as its channel sees the record.
+    pub fn updatable_views(&self) -> Vec<ApprovalRecord> {
+        let own = self.has_own_updatable_message().then(|| self.clone());
+        own.into_iter()
+            .chain(self.companions.iter().map(|c| self.companion_view(c)))
+            .collect()
+    }
+
+    /// Whether `who` is one of the requester's identities on a channel the request was
+    /// posted to (lower-cased comparison).
+    pub fn is_requester_elsewhere(&self, who: &str) -> bool {
+        self.requester_ids
+            .iter()
+            .any(|id| !id.is_empty() && id.eq_ignore_ascii_case(who))
+    }
+
+    /// Keeps `identities` on the record (what the store does when a companion is attached).
+    pub fn set_channel_identities(&mut self, identities: &ChannelIdentities) {
+        let requester = match identities {
+            ChannelIdentities::Slack {
+                approvers,
+                requester,
+            } => {
+                self.slack_approvers = approvers.clone();
+                requester
+            }
+            ChannelIdentities::Teams {
+                approvers,
+                requester,
+            } => {
+                self.teams_approvers = approvers.clone();
+                requester
+            }
+        };
+        if let Some(id) = requester.as_ref().filter(|id| !id.is_empty()) {
+            if !self.requester_ids.contains(id) {
+                self.requester_ids.push(id.clone());
+            }
+        }
+    }
+}
