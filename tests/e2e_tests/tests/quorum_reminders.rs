@@ -68,8 +68,12 @@ async fn reminders_ask_only_who_has_not_voted_then_the_lead_fills_the_slot() {
     assert_eq!(confirm(&links[ANN].approve, &[]).await.status, 200);
 
     reminded(&id, 1).await;
-    let reminder = &emails_to(BEN, "Reminder", &title, 1).await[0];
-    assert!(reminder.text.contains("Reminder 1"), "{}", reminder.text);
+    // On a slow machine the minute schedule may already have sent the second one as well.
+    let to_ben = emails_to(BEN, "Reminder", &title, 1).await;
+    let reminder = to_ben
+        .iter()
+        .find(|e| e.text.contains("Reminder 1:"))
+        .unwrap_or_else(|| panic!("no first reminder to Ben: {to_ben:?}"));
     assert!(
         reminder.text.contains("1 of 2 approvals so far"),
         "{}",
