@@ -145,29 +145,6 @@ async fn two_of_two_on_the_teams_bot_card_needs_both_and_both_are_verified() {
     closed_card(&message).await;
 }
 
-/// Waits (firing the relay) until everyone's copy of the bot card `message` has no buttons.
-async fn closed_card(message: &Value) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        fire_relay().await;
-        let all = chat().await["teams"]["messages"].clone();
-        let current = all
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["id"] == message["id"]);
-        let card = current.expect("the card is still there")["card"].clone();
-        if !card_has_buttons(&card) {
-            return card;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the card still has buttons: {card}"
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-}
-
 /// A Teams bot request keeps personal links as its email fallback: one vote per approver
 /// whatever the channel. Alice votes on the card; her link then says she voted; Bob's link
 /// fills his own place and settles the request (red before e0b8e4d: 403, no slot for an

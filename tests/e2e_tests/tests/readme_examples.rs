@@ -572,3 +572,93 @@ async fn two_of_three_example_rotates_on_two_approvals_keeps_on_a_veto_and_expir
     );
     assert_eq!(kept["decision"]["tally"]["rejections"], 1, "{kept}");
 }
+
+const EVERYWHERE: &str = "examples/asl/everywhere-two-owners-delete-snapshots.asl.json";
+
+/// The everywhere example for a new cluster (Slack in `slack_channel`): the execution and the
+/// request's title.
+async fn snapshots_asked(slack_channel: &str) -> (String, String) {
+    let cluster = unique("orders");
+    let input = json!({"cluster": cluster, "slackChannel": slack_channel,
+        "conversationId": teams_conversation("channel").await});
+    let arn = start_example(EVERYWHERE, &input).await;
+    (
+        arn,
+        format!("Delete the snapshots of {cluster} older than 90 days?"),
+    )
+}
+
+/// Alice approves by email and Bob in Slack: deleted, two votes from two channels.
+async fn snapshots_deleted() -> Value {
+    let (arn, title) = snapshots_asked("#approvals").await;
+    let email = emails_matching(&title, 3)
+        .await
+        .into_iter()
+        .find(|e| e.to == ["alice@example.com"])
+        .expect("Alice's email");
+    let (approve, _) = links_of(&email);
+    assert_eq!(confirm(&approve, &[]).await.status, 200);
+    let (channel, ts) = message_ref(&slack_message_with(&title).await);
+    let (status, _) = slack_click(&channel, &ts, "U0BOB", "approve", json!({})).await;
+    assert_eq!(status, 200);
+    finish(&arn).await
+}
+
+/// Carol rejects on the Teams card: kept at once, one reject vetoes.
+async fn snapshots_kept() -> Value {
+    let (arn, title) = snapshots_asked("#approvals").await;
+    let message = teams_message_with(&title).await;
+    let done = teams_bot_click("carol@example.com", &message, "Reject", json!({})).await;
+    assert_eq!(done["status"], 200, "{done}");
+    finish(&arn).await
+}
+
+/// The Slack channel is one the bot is not in: Slack refuses, the request stands on email and
+/// Teams, and Alice and Carol settle it there.
+async fn snapshots_without_slack() -> Value {
+    let (arn, title) = snapshots_asked("#private").await;
+    let email = emails_matching(&title, 3)
+        .await
+        .into_iter()
+        .find(|e| e.to == ["alice@example.com"])
+        .expect("Alice's email");
+    let (approve, _) = links_of(&email);
+    assert_eq!(confirm(&approve, &[]).await.status, 200);
+    let message = teams_message_with(&title).await;
+    let done = teams_bot_click("carol@example.com", &message, "Approve", json!({})).await;
+    assert_eq!(done["status"], 200, "{done}");
+    finish(&arn).await
+}
+
+#[tokio::test]
+async fn everywhere_example_settles_from_any_channel_and_reports_one_it_could_not_reach() {
+    let expiring = async {
+        let input = json!({"cluster": unique("orders"),
+            "conversationId": teams_conversation("channel").await});
+        expires(EVERYWHERE, input).await
+    };
+    let (deleted, kept, without_slack, expired) = tokio::join!(
+        snapshots_deleted(),
+        snapshots_kept(),
+        snapshots_without_slack(),
+        expiring
+    );
+    assert_eq!(deleted["outcome"], "deleted", "{deleted}");
+    let channels: Vec<&str> = deleted["decision"]["votes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["decidedBy"]["channel"].as_str().unwrap())
+        .collect();
+    assert_eq!(channels, ["email", "slack"], "{deleted}");
+    let asked = json!([{"asked": "email"}, {"asked": "slack"}, {"asked": "teams"}]);
+    assert_eq!(deleted["channels"], asked, "{deleted}");
+    assert_eq!(kept["outcome"], "kept", "{kept}");
+    assert_eq!(kept["decision"]["decidedBy"]["channel"], "teams", "{kept}");
+    assert_eq!(without_slack["outcome"], "deleted", "{without_slack}");
+    assert_eq!(
+        without_slack["channels"][1]["unreached"], "slack",
+        "{without_slack}"
+    );
+    assert_eq!(expired["channels"], asked, "{expired}");
+}

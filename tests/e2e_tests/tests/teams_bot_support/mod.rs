@@ -162,3 +162,26 @@ pub async fn updated_card(message: &Value) -> Value {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
+
+/// Waits (firing the relay) until everyone's copy of the bot card `message` has no buttons.
+pub async fn closed_card(message: &Value) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        fire_relay().await;
+        let all = chat().await["teams"]["messages"].clone();
+        let current = all
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == message["id"]);
+        let card = current.expect("the card is still there")["card"].clone();
+        if !card_has_buttons(&card) {
+            return card;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the card still has buttons: {card}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
