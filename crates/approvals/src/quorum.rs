@@ -176,6 +176,7 @@ impl Quorum {
 pub fn slots(record: &ApprovalRecord) -> Vec<Slot> {
     let named: Vec<Slot> = match record.origin == crate::Channel::Teams
         && !record.teams_approvers.is_empty()
+        && !record.is_companion_view()
     {
         true => record
             .teams_approvers

@@ -6,10 +6,13 @@
 //! or, with named approvers, emails each their personal links (through the transport
 //! `EMAIL_TRANSPORT` names: SES, SMTP or Outlook) and posts a card that says who may decide.
 //! The Decision API resumes the execution when someone decides.
+//! With `approvalId` (not a `.waitForTaskToken` Task), the bot posts the request Create
+//! Approval Links made as its card instead; Wait For Approval waits for it.
 
 use approvals::ports::EmailSender;
 use approvals::use_cases::teams::{
-    request_action, request_action_via_bot, ApproverMail, BotChat, TeamsChat, TeamsRequest,
+    post_to_request, request_action, request_action_via_bot, ApproverMail, BotChat, TeamsChat,
+    TeamsRequest, NO_BOT_COMPANION,
 };
 use approvals::{Channel, HitlError};
 use aws_adapters::cold_start::ColdContext;
@@ -84,6 +87,9 @@ impl Task for Deps {
         &self,
         input: TeamsRequestActionInput,
     ) -> Result<TeamsRequestActionOutput, HitlError> {
+        if input.posts_existing_request() {
+            return self.post_existing(input).await;
+        }
         let request = input.validate()?;
         let approval_id = uuid::Uuid::new_v4().to_string();
         let settings = self.links.settings(Channel::Teams);
@@ -116,6 +122,25 @@ impl Task for Deps {
 }
 
 impl Deps {
+    /// `approvalId`: the request Create Approval Links made, posted as the bot's card.
+    async fn post_existing(
+        &self,
+        input: TeamsRequestActionInput,
+    ) -> Result<TeamsRequestActionOutput, HitlError> {
+        let request = input.validate_companion()?;
+        let bot = self.bot.as_ref();
+        let bot = bot.ok_or_else(|| HitlError::Config(NO_BOT_COMPANION.into()))?;
+        let chat = BotChat {
+            bot,
+            format: &AdaptiveCards,
+        };
+        let settings = self.links.settings(Channel::Email);
+        let output = post_to_request(request, &settings, &self.store, chat, now()).await?;
+        correlation::approval_id(&output.approval_id);
+        tracing::info!(approval_id = %output.approval_id, "request posted to Teams by the bot");
+        Ok(output)
+    }
+
     /// The bot, for a request it sends (to a conversation, or to `user`'s 1:1 chat). Without
     /// the bot such a request goes to the webhook path, which refuses it naming what to set.
     fn bot_for(&self, request: &TeamsRequest) -> Option<&TeamsBot> {

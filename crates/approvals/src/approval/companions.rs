@@ -59,13 +59,23 @@ impl ApprovalRecord {
         view.origin = companion.channel;
         view.message = Some(companion.message.clone());
         view.message_shown = companion.shown.clone();
-        view.companions = Vec::new();
+        // Kept as the view's mark (a chat-made request never has companions): its slots stay
+        // keyed by address, as the stored record's votes are (`quorum::slots`).
+        view.companions = vec![companion.clone()];
         view
+    }
+
+    /// The record is a [`Self::companion_view`], not a request made on its channel.
+    pub fn is_companion_view(&self) -> bool {
+        self.origin != Channel::Email && !self.companions.is_empty()
     }
 
     /// Every chat message of the request that can be brought up to date: its own (a Slack
     /// message or a Teams bot card), then each companion, each as its channel sees the record.
     pub fn updatable_views(&self) -> Vec<ApprovalRecord> {
+        if self.is_companion_view() {
+            return vec![self.clone()];
+        }
         let own = self.has_own_updatable_message().then(|| self.clone());
         own.into_iter()
             .chain(self.companions.iter().map(|c| self.companion_view(c)))

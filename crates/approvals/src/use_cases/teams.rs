@@ -22,7 +22,11 @@ use crate::{
 };
 
 mod bot_card;
+mod companion;
 pub use bot_card::{request_action_via_bot, BotChat, MAX_REFRESH_USERS};
+pub use companion::{
+    post_to_request, CompanionDestination, TeamsCompanionRequest, NO_BOT_COMPANION,
+};
 
 /// The `ts` a request's record keeps once its card went to a person's 1:1 chat with the bot.
 pub const BOT_MESSAGE_TS: &str = "bot";

@@ -86,10 +86,10 @@ pub async fn answer_and_share(
     let Some(record) = store.get(&action.approval_id).await? else {
         return unknown();
     };
-    if !sent_here(&record, &action) {
+    let Some(record) = as_card_sees_it(record, &action) else {
         tracing::warn!(approval_id = %action.approval_id, conversation = %action.conversation_id, "Teams card action on a card the bot did not send there");
         return unknown();
-    }
+    };
     let Some(shown) = shown(&record) else {
         return unknown();
     };
@@ -121,6 +121,21 @@ impl Card<'_> {
     /// the votes of a request with a quorum.
     pub fn outcome(&self, now: i64) -> Value {
         outcome::final_card(self.format, &self.shown, &self.record, now)
+    }
+
+    /// The card over `stored` (the record as the store has it now), seen as this card sees
+    /// it: a companion card keeps its own message and what it showed.
+    pub fn with(self, stored: ApprovalRecord) -> Self {
+        let record = self.view_of(stored);
+        Card { record, ..self }
+    }
+
+    /// `stored` as this card sees it (see [`as_card_sees_it`]).
+    pub fn view_of(&self, stored: ApprovalRecord) -> ApprovalRecord {
+        match self.record.companions.first() {
+            Some(c) if self.record.is_companion_view() => stored.companion_view(c),
+            _ => stored,
+        }
     }
 
     /// The outcome card with a notice saying why the action changed nothing.
@@ -186,6 +201,25 @@ pub(crate) fn approver<'r>(record: &'r ApprovalRecord, user: &TeamsUser) -> Opti
 /// What the card showed when the bot sent it (kept by Request Action as the card's JSON).
 fn shown(record: &ApprovalRecord) -> Option<Value> {
     serde_json::from_str(record.message_shown.as_deref()?).ok()
+}
+
+/// The record as the acted-on card sees it: the request's own bot card, or a Teams companion
+/// of a request made by Create Approval Links (its [`ApprovalRecord::companion_view`]: its
+/// message, what it showed, and the same slots as the email links and Slack fill). `None`: the
+/// bot sent no card of this request there.
+pub(crate) fn as_card_sees_it(
+    record: ApprovalRecord,
+    action: &CardAction,
+) -> Option<ApprovalRecord> {
+    if sent_here(&record, action) {
+        return Some(record);
+    }
+    record
+        .companions
+        .iter()
+        .filter(|c| c.channel == Channel::Teams)
+        .map(|c| record.companion_view(c))
+        .find(|view| sent_here(view, action))
 }
 
 /// Whether the action comes from the very card the bot sent for this request: a Teams request

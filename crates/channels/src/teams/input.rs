@@ -7,6 +7,7 @@ use super::card::{
     check_size, prepare_card, text_card, MAX_FACTS, MAX_FACT_TITLE_CHARS, MAX_FACT_VALUE_CHARS,
     MAX_TEXT_CHARS,
 };
+use super::companion_input::MAX_APPROVAL_ID_CHARS;
 use approvals::approval::team::{email_identity, own_choices, slot_count, TeamFields};
 use approvals::approval::{normalize_email, MAX_TITLE_CHARS};
 use approvals::input::{check_fields, check_length, non_blank, request_key, task_token};
@@ -19,6 +20,7 @@ use approvals::{CreateLinksInput, HitlError};
 /// every depth (`facts[0]`, `buttons[0]`, `followUp`).
 #[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(transform = super::companion_input::schema)]
 pub struct TeamsRequestActionInput {
     /// What is being approved: one line, the card's heading.
     #[schemars(required, length(min = 1, max = MAX_TITLE_CHARS), pattern(approvals::schema::ONE_LINE_PATTERN))]
@@ -58,6 +60,12 @@ pub struct TeamsRequestActionInput {
     /// `[{label, value, style?}]`, 1 to 6 (see [`super::buttons`]); absent: Approve / Reject.
     #[schemars(with = "Option<Vec<crate::schema::LinkButton>>", length(min = 1, max = approvals::buttons::MAX_BUTTONS), description = "1 to 6 buttons, values told apart; absent: Approve / Reject. A button's value is the decision its link carries.")]
     pub buttons: Option<Value>,
+    /// Create Approval Links' `approvalId`: posts that request as the Teams bot's card
+    /// (`conversationId` or `user`) instead of making one. Then call this Task without
+    /// .waitForTaskToken (Wait For Approval waits) and leave out taskToken and the request's
+    /// own fields (title, text, approvers, quorum...).
+    #[schemars(length(max = MAX_APPROVAL_ID_CHARS), pattern(approvals::schema::NON_BLANK_PATTERN))]
+    pub approval_id: Option<String>,
     /// Refused unless absent or null: see [`NO_TARGET`].
     #[schemars(
         with = "Option<crate::schema::Refused>",
@@ -300,6 +308,7 @@ pub fn parse_facts(facts: Option<&Value>) -> Result<Vec<Fact>, HitlError> {
 
 impl TeamsRequestActionInput {
     pub fn validate(self) -> Result<TeamsRequest, HitlError> {
+        super::companion_input::refuse_approval_id(self.approval_id.as_deref())?;
         // First: with a typo in the execution input, what follows would be read without it.
         approvals::input::check_execution_input(self.execution_input.as_ref())?;
         let user = super::bot::parse_user(self.user.as_ref())?;

@@ -28,6 +28,7 @@ pub mod bot;
 pub mod buttons;
 pub mod card;
 pub mod card_action;
+pub mod companion_input;
 pub mod input;
 pub mod reminder;
 pub mod universal;

@@ -55,6 +55,23 @@ const BOT_CARD_TO_FIFTY: [Call; 10] = [
     KEEP_CARD,
 ];
 
+/// `approvalId`: Create Approval Links' request with 50 approvers, posted as the bot's card
+/// (`teams::companion::post_to_request`): five rounds of lookups, then the requester and the
+/// `user`, the card, the companion kept (and read back when that write is refused).
+const COMPANION_TO_FIFTY: [Call; 11] = [
+    sdk("DynamoDB GetItem: the request"),
+    RESOLVE_ROUND,
+    RESOLVE_ROUND,
+    RESOLVE_ROUND,
+    RESOLVE_ROUND,
+    RESOLVE_ROUND,
+    call("Teams bot: resolve the requester", Worst::TeamsBotSend),
+    RESOLVE,
+    BOT_CARD,
+    sdk("DynamoDB UpdateItem: keep the card as a companion"),
+    sdk("DynamoDB GetItem: why the companion was refused"),
+];
+
 pub const TEAMS_REQUEST_ACTION: Function = Function {
     logical_id: "TeamsRequestActionFunction",
     package: "teams_request_action",
@@ -110,14 +127,19 @@ pub const TEAMS_REQUEST_ACTION: Function = Function {
             "conversationId: 50 named approvers resolved, the bot's card",
             &BOT_CARD_TO_FIFTY,
         ),
+        Budget::plain(
+            "approvalId: 50 approvers resolved, the bot's card kept as a companion",
+            &COMPANION_TO_FIFTY,
+        ),
     ],
     // teams::request_action (create_approval_links, email::send_email, post_once),
-    // teams::request_action_via_bot
+    // teams::request_action_via_bot, teams::post_to_request
     port_calls: &[
         "get",
         "create",
         "attach_message",
         "attach_task_token",
+        "attach_companion",
         "send",
     ],
     sdk: &[PUT_ITEM, UPDATE_ITEM, GET_ITEM, SEND_EMAIL_OP, READ_SECRET],

@@ -120,7 +120,7 @@ fn object_id(person: TeamsUser) -> String {
 
 /// `named`, each resolved by the bot, [`MAX_PARALLEL_LOOKUPS`] at a time, in order: the first
 /// failure (in that order) is the error.
-async fn lookups<'a>(
+pub(super) async fn lookups<'a>(
     named: impl Iterator<Item = &'a str>,
     bot: &dyn TeamsBot,
 ) -> Result<Vec<TeamsUser>, HitlError> {

@@ -52,24 +52,24 @@ pub(super) async fn decide(
     Ok(match written {
         DecisionWrite::Recorded(record) => delivered(card, record, store, resumer, now).await,
         DecisionWrite::AlreadyDecided(record) => {
-            already_decided(Card { record, ..card }, action, value, now)
+            already_decided(card.with(record), action, value, now)
         }
         // Kept as a late decision (its small audit, nothing typed): nothing changed.
-        DecisionWrite::TooLate(record) => {
-            Card { record, ..card }.refused_after_outcome(CardRefusal::Expired, now)
-        }
+        DecisionWrite::TooLate(record) => card
+            .with(record)
+            .refused_after_outcome(CardRefusal::Expired, now),
         DecisionWrite::NotFound => card
             .format
             .bot_refusal_card(None, &CardRefusal::UnknownCard),
         DecisionWrite::Counted(record) => {
-            votes::counted(Card { record, ..card }, &action.user, store, now).await
+            votes::counted(card.with(record), &action.user, store, now).await
         }
         DecisionWrite::AlreadyVoted(record) => {
-            let card = Card { record, ..card };
+            let card = card.with(record);
             votes::voted_already(&card, &action.user, value)
                 .unwrap_or_else(|| votes::no_vote(&card, &action.user))
         }
-        DecisionWrite::NoSlot(record) => votes::no_vote(&Card { record, ..card }, &action.user),
+        DecisionWrite::NoSlot(record) => votes::no_vote(&card.with(record), &action.user),
     })
 }
 
@@ -199,5 +199,5 @@ async fn delivered(
         }
         _ => {}
     }
-    Card { record, ..card }.outcome(now)
+    card.with(record).outcome(now)
 }

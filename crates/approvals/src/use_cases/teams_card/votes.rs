@@ -115,7 +115,7 @@ async fn share(
         return;
     };
     let again = Card {
-        record,
+        record: card.view_of(record),
         shown: card.shown.clone(),
         format: card.format,
         bot: None,
