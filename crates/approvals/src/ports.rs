@@ -161,6 +161,21 @@ pub trait DeliveryStore: Send + Sync {
     /// The chat message now shows the final outcome.
     async fn message_updated(&self, approval_id: &ApprovalId, now: i64) -> Result<(), HitlError>;
 
+    /// [`Self::message_updated`] by the relay, which showed the outcome on the request's own
+    /// message and on the `companions` companions it read. Not written (false) when more were
+    /// attached since: the one attached after the relay read the record still shows buttons,
+    /// so the record stays unsettled and the relay shows the outcome again. The default, for
+    /// stores that keep no companions, is `message_updated`.
+    async fn every_message_updated(
+        &self,
+        approval_id: &ApprovalId,
+        companions: usize,
+        now: i64,
+    ) -> Result<bool, HitlError> {
+        let _ = companions;
+        self.message_updated(approval_id, now).await.map(|()| true)
+    }
+
     /// A message update failed for now: counted, and the record looked at again at `retry_at`.
     async fn message_update_failed(
         &self,
@@ -250,21 +265,18 @@ pub trait MessageStore: Send + Sync {
 
     /// Adds `companion` (the request posted to another channel) to a request made by Create
     /// Approval Links, with the approvers' and requester's identities there, in one write.
-    /// The relay then visits the request by its expiry at the latest; when it is decided
-    /// already (a click beat the post), at once, and every message is brought up to date
-    /// again (so the new one shows the outcome too). `Hitl.NotFound` for an unknown request;
-    /// `Hitl.InvalidInput` for a request made on a chat channel, or one that has
-    /// [`crate::approval::MAX_COMPANIONS`] already.
+    /// The relay then visits the request by its expiry at the latest; when its outcome is final
+    /// already (decided: a click beat the post; or its expiry shown or given up), at once, and
+    /// every message is brought up to date again (so the new one shows the outcome too).
+    /// `Hitl.NotFound` for an unknown request; `Hitl.InvalidInput` for a request made on a chat
+    /// channel, or one that has [`crate::approval::MAX_COMPANIONS`] already.
     async fn attach_companion(
         &self,
-        _approval_id: &ApprovalId,
-        _companion: &Companion,
-        _identities: &ChannelIdentities,
-        _now: i64,
-    ) -> Result<(), HitlError> {
-        // Placeholder until every store implements it.
-        Err(HitlError::Config("attach_companion is not implemented by this store".into()))
-    }
+        approval_id: &ApprovalId,
+        companion: &Companion,
+        identities: &ChannelIdentities,
+        now: i64,
+    ) -> Result<(), HitlError>;
 }
 
 /// Requests with their deliveries: what every approval use case works with.

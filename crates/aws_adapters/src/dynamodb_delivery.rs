@@ -18,23 +18,25 @@ const LEASE_FREE: &str =
 const TAKE_LEASE: &str = "SET leaseToken = :token, leaseUntil = :until, redrive = :due, redriveAt = :until, deliveryAttempts = if_not_exists(deliveryAttempts, :zero) + :one";
 
 /// [`approvals::ApprovalRecord::is_settled`] as a condition expression. Undecided: the Task
-/// told (or none waits), and a Teams bot card shows the expiry; decided: delivered (or late,
-/// or given up), and an updatable message shows the outcome.
+/// told (or none waits), and a Teams bot card or companions show the expiry; decided:
+/// delivered (or late, or given up), and every updatable message shows the outcome (or its
+/// update was given up).
 const SETTLED: &str = "attribute_exists(approvalId) AND (\
 (attribute_not_exists(decision) AND (attribute_not_exists(taskToken) OR attribute_exists(expirySentAt) OR attribute_exists(deliveryFailedAt)) \
-AND (attribute_not_exists(messageTs) OR origin <> :teams OR messageTs IN (:webhook, :bot) \
+AND (((attribute_not_exists(messageTs) OR origin <> :teams OR messageTs IN (:webhook, :bot)) AND attribute_not_exists(companions)) \
 OR attribute_exists(messageUpdatedAt) OR attribute_exists(messageUpdateFailedAt))) \
 OR (attribute_exists(decision) AND attribute_not_exists(taskToken)) \
 OR (attribute_exists(decision) AND (attribute_exists(deliveredAt) OR attribute_exists(lateAt) OR attribute_exists(deliveryFailedAt)) \
-AND (attribute_not_exists(messageTs) OR (origin <> :slack AND (origin <> :teams OR messageTs IN (:webhook, :bot))) \
+AND (((attribute_not_exists(messageTs) OR (origin <> :slack AND (origin <> :teams OR messageTs IN (:webhook, :bot)))) AND attribute_not_exists(companions)) \
 OR attribute_exists(messageUpdatedAt) OR attribute_exists(messageUpdateFailedAt))))";
 
 /// [`approvals::ApprovalRecord::progress_open`] as a condition expression: a request with a
-/// quorum, undecided, not expired at `:now` (nor its expiry claimed), whose Teams bot card shows
-/// no outcome yet (nor was given up).
+/// quorum, undecided, not expired at `:now` (nor its expiry claimed), whose Teams bot card or
+/// companions show no outcome yet (nor was it given up).
 const PROGRESS_OPEN: &str = "attribute_exists(quorumApprovals) AND attribute_not_exists(decision) \
 AND attribute_not_exists(expiryClaimedAt) AND expiresAt > :now \
-AND origin = :teams AND attribute_exists(messageTs) AND NOT messageTs IN (:webhook, :bot) \
+AND ((origin = :teams AND attribute_exists(messageTs) AND NOT messageTs IN (:webhook, :bot)) \
+OR attribute_exists(companions)) \
 AND attribute_not_exists(messageUpdatedAt) AND attribute_not_exists(messageUpdateFailedAt)";
 /// The card shows no more votes than `:votes`: a progress may be recorded over it.
 const NO_NEWER_PROGRESS: &str =
@@ -187,6 +189,33 @@ impl DeliveryStore for DynamoApprovalStore {
         )
         .await?;
         Ok(())
+    }
+
+    async fn every_message_updated(
+        &self,
+        approval_id: &ApprovalId,
+        companions: usize,
+        now: i64,
+    ) -> Result<bool, HitlError> {
+        // As many companions as the relay read, or one attached since still shows buttons.
+        let (seen, mut values) = match companions {
+            0 => ("attribute_not_exists(companions)", vec![]),
+            _ => (
+                "size(companions) = :seen",
+                vec![(":seen", n(companions as i64))],
+            ),
+        };
+        values.push((":now", n(now)));
+        let updated = self
+            .update(
+                approval_id,
+                "SET messageUpdatedAt = :now",
+                &format!("attribute_exists(approvalId) AND {seen}"),
+                values,
+                ReturnValue::None,
+            )
+            .await?;
+        Ok(updated.is_some())
     }
 
     async fn message_update_failed(

@@ -78,6 +78,7 @@ pub fn to_item(r: &ApprovalRecord) -> Item {
         &r.teams_approvers,
     ));
     item.extend(crate::dynamodb_quorum::team_attributes(r));
+    item.extend(crate::dynamodb_companions::companions_attributes(r));
     item
 }
 
@@ -308,10 +309,9 @@ pub fn from_item(item: &Item) -> Result<ApprovalRecord, HitlError> {
         requested_by: team.requested_by,
         reminders: team.reminders,
         reminder_state: team.reminder_state,
-        // Not stored yet: see `MessageStore::attach_companion`.
-        companions: Vec::new(),
-        slack_approvers: Vec::new(),
-        requester_ids: Vec::new(),
+        companions: crate::dynamodb_companions::companions_from(item)?,
+        slack_approvers: crate::dynamodb_companions::slack_approvers_from(item)?,
+        requester_ids: crate::dynamodb_companions::requester_ids_from(item)?,
     })
 }
 
@@ -410,6 +410,17 @@ mod tests {
         });
         slack.action_ids = vec!["regions".into(), "go".into()];
         assert_eq!(from_item(&to_item(&slack)).unwrap(), slack);
+
+        // A request made by links, posted to Slack too.
+        let mut posted = record.clone();
+        posted.companions = vec![approvals::approval::Companion {
+            channel: Channel::Slack,
+            message: slack.message.clone().unwrap(),
+            shown: Some("[]".into()),
+        }];
+        posted.slack_approvers = vec![String::new()];
+        posted.requester_ids = vec!["U9".into()];
+        assert_eq!(from_item(&to_item(&posted)).unwrap(), posted);
     }
 
     #[test]

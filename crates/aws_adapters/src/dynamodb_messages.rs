@@ -1,6 +1,7 @@
 //! Chat messages on the approvals table: which message asked, and the sparse `OpenMessages`
 //! index of messages that still show buttons, for the expiry sweep.
 
+use approvals::approval::{ChannelIdentities, Companion};
 use approvals::ports::{ExpiredMessage, MessageStore};
 use approvals::{ApprovalId, HitlError, MessageRef};
 use async_trait::async_trait;
@@ -139,5 +140,17 @@ impl MessageStore for DynamoApprovalStore {
             Err(e) if is_conditional_failure(&e) => Ok(()),
             Err(e) => Err(classify("DynamoDB", e)),
         }
+    }
+
+    async fn attach_companion(
+        &self,
+        approval_id: &ApprovalId,
+        companion: &Companion,
+        identities: &ChannelIdentities,
+        now: i64,
+    ) -> Result<(), HitlError> {
+        // In `dynamodb_companions`, with how companions are laid out.
+        self.add_companion(approval_id, companion, identities, now)
+            .await
     }
 }

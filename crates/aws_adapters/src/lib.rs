@@ -5,6 +5,8 @@ pub mod cold_start;
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb_buttons;
 #[cfg(feature = "dynamodb")]
+pub mod dynamodb_companions;
+#[cfg(feature = "dynamodb")]
 pub mod dynamodb_delivery;
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb_follow_up;

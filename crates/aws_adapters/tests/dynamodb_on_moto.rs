@@ -16,6 +16,7 @@ use std::sync::Arc;
 use approvals::ports::{ApprovalStore, DecisionWrite};
 use approvals::quorum::Quorum;
 use approvals::testing::store_contract::check_store_contract;
+use approvals::testing::store_contract_companions::check_companion_contract;
 use approvals::testing::store_contract_votes::check_team_contract;
 use approvals::{ApprovalId, ApprovalRecord, Channel, DecidedBy, Decision, RecordedDecision};
 use aws_adapters::dynamodb_quorum::REMIND_INDEX;
@@ -115,6 +116,14 @@ async fn the_dynamodb_store_keeps_the_team_decision_contract() {
     let (_moto, client) = with_table(spawn_serial_moto()).await;
     let store = DynamoApprovalStore::new(client, "Approvals");
     check_team_contract(&store, "ddb").await;
+}
+
+/// Companions race too (a Parallel state's Slack and Teams posts): one request at a time.
+#[tokio::test]
+async fn the_dynamodb_store_keeps_the_companion_contract() {
+    let (_moto, client) = with_table(spawn_serial_moto()).await;
+    let store = DynamoApprovalStore::new(client, "Approvals");
+    check_companion_contract(&store, "ddb").await;
 }
 
 /// Loses the answer to the first vote write once armed: moto applies it, the caller gets a

@@ -31,7 +31,10 @@ pub async fn update_message(
     }
     match notifier.show_outcome(record).await {
         Ok(()) => {
-            store.message_updated(&record.approval_id, now).await?;
+            // Not written when a companion was attached since we read the record: it still
+            // shows buttons, so the record stays unsettled and is shown again.
+            let (id, seen) = (&record.approval_id, record.companions.len());
+            store.every_message_updated(id, seen, now).await?;
             Ok(MessageUpdate::Updated)
         }
         Err(err) => message_not_updated(record, store, &err, now).await,

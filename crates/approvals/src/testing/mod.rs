@@ -14,6 +14,7 @@ pub mod resumer;
 pub mod slack;
 pub mod store;
 pub mod store_contract;
+pub mod store_contract_companions;
 mod store_contract_follow_up;
 mod store_contract_leases;
 mod store_contract_progress;

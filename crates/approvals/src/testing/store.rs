@@ -172,10 +172,13 @@ impl MessageStore for FakeStore {
             }
             r.companions.push(companion.clone());
             r.set_channel_identities(identities);
-            if r.decision.is_some() {
-                // Decided before this post: every message is brought up to date again, now.
+            let shown = r.message_updated_at.is_some() || r.message_update_failed.is_some();
+            if r.decision.is_some() || shown {
+                // Decided (or its expiry shown) before this post: every message is brought up
+                // to date again, now.
                 r.message_updated_at = None;
                 r.message_update_failed = None;
+                r.message_update_attempts = 0;
                 r.delivery.relay_at = Some(now);
             } else {
                 r.delivery.relay_at = Some(r.delivery.relay_at.unwrap_or(r.expires_at));

@@ -162,6 +162,23 @@ impl DeliveryStore for FakeStore {
         Ok(())
     }
 
+    async fn every_message_updated(
+        &self,
+        approval_id: &ApprovalId,
+        companions: usize,
+        now: i64,
+    ) -> Result<bool, HitlError> {
+        Ok(self
+            .with(approval_id, |r| {
+                let all = r.companions.len() == companions;
+                if all {
+                    r.message_updated_at = Some(now);
+                }
+                all
+            })
+            .unwrap_or(false))
+    }
+
     async fn message_update_failed(
         &self,
         approval_id: &ApprovalId,

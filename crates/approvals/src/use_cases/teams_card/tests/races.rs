@@ -166,6 +166,17 @@ impl MessageStore for Interleaved {
     async fn release_message_close(&self, id: &ApprovalId) -> Result<(), HitlError> {
         self.inner.release_message_close(id).await
     }
+    async fn attach_companion(
+        &self,
+        id: &ApprovalId,
+        companion: &crate::approval::Companion,
+        identities: &crate::approval::ChannelIdentities,
+        now: i64,
+    ) -> Result<(), HitlError> {
+        self.inner
+            .attach_companion(id, companion, identities, now)
+            .await
+    }
 }
 
 async fn answered(
