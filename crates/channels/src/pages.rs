@@ -106,7 +106,8 @@ fn unconfirmed_page(resubmit: Option<&approvals::use_cases::Resubmit>) -> String
 /// A decision Step Functions refused for good: recorded, and it changed nothing.
 const NOT_DELIVERED: &str = "Not delivered: the workflow refused this decision, so it changed nothing. Tell whoever runs this workflow; the reason is in its logs.";
 
-/// Who decided what and when. The comment and the follow-up answer only with `details`: on
+/// Who decided what, when and where ("by email", "in Slack", "in Teams": a request posted to
+/// several channels is answered on any of them). The comment and the follow-up answer only with `details`: on
 /// the page of the person who just decided, never on the "already decided" page that anyone
 /// holding any link of the request (a mail scanner too) may open. The workflow has them.
 fn decided_line(record: &ApprovalRecord, details: bool) -> Markup {
@@ -120,7 +121,8 @@ fn decided_line(record: &ApprovalRecord, details: bool) -> Markup {
         } @else {
             p class="status" id="decision" data-decision=(d.decision.as_str()) {
                 (approvals::input::capitalized(&d.decision.past_tense()))
-                " by " (d.decided_by.name) " at " (rfc3339(d.decided_at)) "."
+                " by " (d.decided_by.name) " at " (rfc3339(d.decided_at)) ", "
+                (votes::where_cast(d.decided_by.channel)) "."
             }
         }
         @if record.delivery.late_at.is_some() {

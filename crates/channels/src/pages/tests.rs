@@ -33,6 +33,32 @@ fn decided_record() -> ApprovalRecord {
     record
 }
 
+/// A request posted to several channels is decided on any of them: the page says which.
+#[test]
+fn the_decided_line_says_where_it_was_decided() {
+    for (channel, name, where_) in [
+        (Channel::Slack, "U0DANA", "in Slack"),
+        (Channel::Teams, "Dana Ops", "in Teams"),
+    ] {
+        let mut record = decided_record();
+        let d = record.decision.as_mut().unwrap();
+        d.decided_by.channel = channel;
+        d.decided_by.name = name.into();
+        for page in [
+            render(&LinkView::AlreadyDecided {
+                record: record.clone(),
+            }),
+            render(&LinkView::Recorded {
+                record: record.clone(),
+                delivery: approvals::use_cases::Delivery::Delivered,
+            }),
+        ] {
+            let line = format!("Rejected by {name} at 2027-01-15T08:00:05Z, {where_}.");
+            assert!(page.html.contains(&line), "{line} not in {}", page.html);
+        }
+    }
+}
+
 #[test]
 fn the_already_decided_page_shows_who_decided_what_and_when_only() {
     let page = render(&LinkView::AlreadyDecided {
@@ -41,7 +67,7 @@ fn the_already_decided_page_shows_who_decided_what_and_when_only() {
     assert_eq!(page.status, 409);
     assert!(
         page.html
-            .contains("Rejected by Dana at 2027-01-15T08:00:05Z."),
+            .contains("Rejected by Dana at 2027-01-15T08:00:05Z, by email."),
         "{}",
         page.html
     );

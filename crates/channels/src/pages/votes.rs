@@ -6,7 +6,7 @@ use maud::{html, Markup};
 
 use approvals::approval::rfc3339;
 use approvals::input::capitalized;
-use approvals::quorum::{self, Vote};
+use approvals::quorum::{self, Slot, Vote};
 use approvals::use_cases::NoSlotReason;
 use approvals::{ApprovalRecord, Channel, Decision, RecordedDecision};
 
@@ -31,13 +31,13 @@ fn what_when_where(d: &RecordedDecision) -> String {
     )
 }
 
-/// Whether the vote fills the voter's own slot (not an escalation target filling somebody's).
-fn own_slot(vote: &Vote) -> bool {
-    let d = &vote.decision;
-    d.decided_by.id.eq_ignore_ascii_case(&vote.slot)
-        || d.teams_user
-            .as_ref()
-            .is_some_and(|u| u.object_id.eq_ignore_ascii_case(&vote.slot))
+/// Whether the vote fills the voter's own slot (not an escalation target filling somebody's):
+/// by any of that person's identities, so a Slack click or a Teams card action filling the
+/// slot their address keys (a request posted to several channels) is their own.
+fn own_slot(slots: &[Slot], vote: &Vote) -> bool {
+    let ids = quorum::identities(&vote.decision);
+    ids.contains(&vote.slot.to_ascii_lowercase())
+        || slots.iter().any(|s| s.key == vote.slot && s.is(&ids))
 }
 
 /// The progress of an open request with a quorum, and how rejections count; nothing for a
@@ -82,7 +82,7 @@ pub(super) fn votes_list(record: &ApprovalRecord, details: bool) -> Markup {
                 @let slot = label(vote);
                 li data-decision=(d.decision.as_str()) {
                     strong { (slot) }
-                    @if !own_slot(vote) {
+                    @if !own_slot(&slots, vote) {
                         " (filled by " (d.decided_by.name) " after the escalation)"
                     }
                     ": " (what_when_where(d))

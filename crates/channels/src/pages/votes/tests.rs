@@ -291,3 +291,48 @@ fn the_decided_page_lists_the_votes_without_what_was_typed() {
         "comments stay off a page any link holder opens"
     );
 }
+
+/// A request made by links and posted to Slack and Teams: Bob's Slack click and Carol's card
+/// action fill the slots their addresses key, and are theirs (not "filled by").
+#[test]
+fn a_vote_cast_in_slack_or_teams_fills_its_own_address_slot() {
+    let mut r = record(3, 1);
+    r.slack_approvers = ["", "U0BOB", "", ""].map(String::from).to_vec();
+    r.teams_approvers = ["alice", "bob", "carol", "dave"]
+        .map(|n| approvals::TeamsUser {
+            object_id: format!("oid-{n}"),
+            name: n.into(),
+            user_principal_name: None,
+            tenant_id: "t".into(),
+        })
+        .to_vec();
+    r.votes.push(alices());
+    r.votes.push(vote(
+        "U0BOB",
+        "bob@corp.com",
+        Decision::Approve,
+        Channel::Slack,
+        NOW + 6,
+    ));
+    r.votes.push(vote(
+        "oid-carol",
+        "carol@corp.com",
+        Decision::Reject,
+        Channel::Teams,
+        NOW + 7,
+    ));
+    let html = render(&LinkView::AlreadyVoted {
+        vote: r.votes[0].clone(),
+        record: r,
+    })
+    .html;
+    assert!(!html.contains("filled by"), "{html}");
+    assert!(
+        html.contains("<strong>bob@corp.com</strong>: approved at 2027-01-15T08:00:06Z in Slack"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<strong>carol@corp.com</strong>: rejected at 2027-01-15T08:00:07Z in Teams"),
+        "{html}"
+    );
+}
