@@ -26,6 +26,7 @@ use approvals::{ApprovalRecord, Decision, FollowUp, HitlError, MessageRef, Recor
 mod address;
 mod blocks;
 mod checks;
+mod companion;
 mod input;
 pub mod reminder;
 mod signature;
@@ -35,6 +36,7 @@ pub use address::MAX_USERNAME_CHARS;
 /// (plain_text in a button element) is the shared one.
 pub use approvals::buttons::{MAX_BUTTONS, MAX_BUTTON_LABEL_CHARS};
 pub use blocks::*;
+pub use companion::APPROVAL_ID_PATTERN;
 pub use input::*;
 pub use signature::{sign, verify_signature, SignatureError, SIGNATURE_MAX_AGE_SECONDS};
 /// Slack's limit for a button's `value`.

@@ -10,7 +10,9 @@ use crate::approval::rfc3339;
 use crate::ports::{ChatApprovals, SlackMessage, SlackMessenger};
 use crate::{ApprovalId, ApprovalRecord, Channel, FollowUp, HitlError, MessageRef, TaskToken};
 
+mod companion;
 mod sweep;
+pub use companion::*;
 pub use sweep::*;
 
 /// Where to post, as the input named it.

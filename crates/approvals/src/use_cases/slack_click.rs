@@ -16,10 +16,12 @@ use crate::ApprovalId;
 use crate::{ApprovalRecord, Channel, HitlError, MessageRef};
 
 mod asking;
+mod checks;
 mod interaction;
 mod outcome;
 mod refusal;
 mod votes;
+use checks::{checked, counts, seen_from, Checked};
 pub use interaction::{Click, Interaction, Submission};
 pub use outcome::SlackOutcome;
 use outcome::{outcome_line, outcome_update, shown_blocks};
@@ -110,32 +112,6 @@ pub async fn record_click(
     write(click, store, now).await
 }
 
-/// A click (or a submitted question) after its own checks.
-enum Checked {
-    Allowed(Click, ApprovalRecord),
-    Refused(ClickStep),
-}
-
-/// The checks every click and submitted question passes before anything is written: from the
-/// configured workspace, for a request that still exists, on its own message, by someone on
-/// its allow-list.
-async fn checked(
-    click: Click,
-    workspace: Option<&str>,
-    store: &dyn ApprovalStore,
-) -> Result<Checked, HitlError> {
-    if let Some(refusal) = foreign_workspace(&click, workspace) {
-        return Ok(Checked::Refused(refused(click, refusal)));
-    }
-    let Some(record) = store.get(&click.approval_id.as_str().into()).await? else {
-        return Ok(Checked::Refused(refused(click, ClickRefusal::Gone)));
-    };
-    Ok(match not_for_this_click(&record, &click) {
-        Some(refusal) => Checked::Refused(refused(click, refusal)),
-        None => Checked::Allowed(click, record),
-    })
-}
-
 /// The conditional decision write (first decision wins) of a click or a submitted question.
 async fn write(click: Click, store: &dyn ApprovalStore, now: i64) -> Result<ClickStep, HitlError> {
     Ok(
@@ -161,55 +137,6 @@ async fn write(click: Click, store: &dyn ApprovalStore, now: i64) -> Result<Clic
             }
         },
     )
-}
-
-/// A click from another workspace than the configured one (or naming none) is refused. With
-/// none configured, the clicker's own workspace (`user.team_id`) must be the one the click came
-/// through (`team.id`): in a Slack Connect channel a person of another organisation names
-/// their own, and must not decide as if verified by ours.
-fn foreign_workspace(click: &Click, workspace: Option<&str>) -> Option<ClickRefusal> {
-    let expected = match workspace {
-        Some(expected) => expected,
-        None => click.teams.first()?,
-    };
-    let ours = !click.teams.is_empty() && click.teams.iter().all(|t| t == expected);
-    (!ours).then(|| ClickRefusal::OtherWorkspace {
-        teams: click.teams.clone(),
-    })
-}
-
-/// Why `record` cannot be decided by `click`: only a Slack request, only from the message
-/// stored as the one that asked, only by someone on its allow-list (with a quorum: someone with
-/// a slot to fill, who has not voted yet).
-fn not_for_this_click(record: &ApprovalRecord, click: &Click) -> Option<ClickRefusal> {
-    if record.origin != Channel::Slack {
-        return Some(ClickRefusal::NotASlackRequest);
-    }
-    if record.message.as_ref() != Some(&click.message) {
-        return Some(ClickRefusal::NotTheRequestMessage);
-    }
-    if record.quorum.is_some() {
-        return votes::vote_refusal(record, &click.decision);
-    }
-    // A first-answer request: the requester has no say either.
-    if crate::quorum::is_requester(record, &click.user_id) {
-        return Some(ClickRefusal::Requester);
-    }
-    // Named approvers, or once the request escalated, its escalation targets.
-    if !record.approvers.is_empty() && !crate::quorum::may_vote(record, &click.decision) {
-        return Some(ClickRefusal::NotAnApprover {
-            approvers: record.approvers.clone(),
-        });
-    }
-    None
-}
-
-/// Whether the element acted on is one whose actions count (all, when the message named
-/// none): another is acknowledged and changes nothing.
-fn counts(record: &ApprovalRecord, click: &Click) -> bool {
-    let action_id = click.decision.action.as_ref().map(|a| a.action_id.as_str());
-    record.action_ids.is_empty()
-        || action_id.is_some_and(|id| record.action_ids.iter().any(|a| a == id))
 }
 
 fn refused(click: Click, refusal: ClickRefusal) -> ClickStep {
@@ -271,7 +198,9 @@ pub async fn follow_up(
         ClickStep::Recorded { click, record } => {
             decided(click, record, store, resumer, chat, now).await
         }
-        ClickStep::Counted { click, record } => votes::counted(click, record, store, chat).await,
+        ClickStep::Counted { click, record } => {
+            votes::vote_counted(click, record, store, chat, now).await
+        }
         ClickStep::Ask { click, record } => asking::ask(click, record, chat).await,
         ClickStep::AnswerRefused { reason, .. } => ClickOutcome::Refused {
             error: "Hitl.AnswerRefused",
@@ -314,6 +243,10 @@ async fn decided(
     chat: Chat<'_>,
     now: i64,
 ) -> ClickOutcome {
+    // A request with companions keeps its other messages: the relay brings every one up to
+    // date (this one too, with the same outcome); this click only shows it here at once.
+    let others = !record.companions.is_empty();
+    record = seen_from(record, &click.message);
     if record.message_shown.is_none() {
         record.message_shown = serde_json::to_string(&click.blocks).ok();
     }
@@ -348,7 +281,7 @@ async fn decided(
         }
     };
     let key = ApprovalId::from(id.as_str());
-    if shown && store.message_updated(&key, now).await.is_ok() {
+    if shown && !others && store.message_updated(&key, now).await.is_ok() {
         let _ = store.settle(&key).await;
     }
     if delivery == DeliveryOutcome::Late {

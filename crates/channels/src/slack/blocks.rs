@@ -141,7 +141,7 @@ pub(crate) fn vote_line(vote: &Vote) -> String {
 
 /// How the waiting list names a slot: a Slack user id as a mention, anything else (an address)
 /// as inert text.
-fn slot_label(label: &str) -> String {
+pub(crate) fn slot_label(label: &str) -> String {
     let user_id = label.len() >= 3
         && label.starts_with(['U', 'W'])
         && label

@@ -9,25 +9,22 @@ use super::*;
 impl RequestActionInput {
     /// Every check, before anything is stored or posted. `approval_id` names the request
     /// unless a `requestKey` does.
-    pub fn validate(self, approval_id: String) -> Result<SlackRequest, HitlError> {
+    pub fn validate(mut self, approval_id: String) -> Result<SlackRequest, HitlError> {
         // First: with a typo in the execution input, what follows would be read without it.
         approvals::input::check_execution_input(self.execution_input.as_ref())?;
-        let destination = destination(self.channel, self.user)?;
-        let thread_ts = thread_ts(self.thread_ts)?;
-        let persona = address::persona(self.username, self.icon_emoji, self.icon_url)?;
-        let unfurl = Unfurl {
-            links: self.unfurl_links,
-            media: self.unfurl_media,
-        };
-        let text = non_blank(self.text).ok_or_else(|| {
-            HitlError::invalid_input("text is required: say what is being asked (Slack mrkdwn)")
-        })?;
-        check_length("text", &text, MAX_TEXT_CHARS)?;
-        let header = non_blank(self.header);
-        if let Some(h) = &header {
-            check_length("header", h, MAX_HEADER_CHARS)?;
-            check_one_line("header", h)?;
+        if self.names_request() {
+            return Err(HitlError::invalid_input(
+                "approvalId names an existing request: it is posted with validate_companion",
+            ));
         }
+        let super::companion::Layout {
+            destination,
+            thread_ts,
+            persona,
+            unfurl,
+            header,
+            text,
+        } = self.take_layout()?;
         let buttons = validate_buttons(self.buttons)?;
         let follow_up = follow_up_question(self.follow_up, &buttons)?;
         let approvers = allowed_users(self.allowed_users)?;

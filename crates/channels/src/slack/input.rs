@@ -31,10 +31,18 @@ pub struct Button {
     pub confirm: Option<ButtonConfirm>,
 }
 
-/// Input of Slack Request Action (a `.waitForTaskToken` Task).
+/// Input of Slack Request Action: a new request (a `.waitForTaskToken` Task), or with
+/// `approvalId` the request Create Approval Links made, posted to Slack too (a plain Task).
 #[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(transform = super::companion::new_or_named_request)]
 pub struct RequestActionInput {
+    /// Create Approval Links' `approvalId`: posts that request to Slack (its buttons decide it,
+    /// as its links do) instead of making a new one. Then leave out `taskToken` (Wait For
+    /// Approval waits) and the request's own fields (`allowedUsers`, `quorum`, `requestedBy`,
+    /// `reminders`, `expiresInSeconds`, `followUp`, `buttons`, `requestKey`).
+    #[schemars(regex(pattern = super::companion::APPROVAL_ID_PATTERN))]
+    pub approval_id: Option<String>,
     /// A channel id (`C…`) or `#name`; or give `user`.
     pub channel: Option<String>,
     /// A user id (`U…`) or an email address (looked up with `users.lookupByEmail`): the
@@ -64,8 +72,9 @@ pub struct RequestActionInput {
     pub allowed_users: Option<Vec<String>>,
     #[schemars(range(min = approvals::approval::MIN_EXPIRES_IN_SECONDS, max = approvals::approval::MAX_EXPIRES_IN_SECONDS))]
     pub expires_in_seconds: Option<i64>,
-    /// `"taskToken.$": "$$.Task.Token"`, in a `.waitForTaskToken` Task.
-    #[schemars(required, length(max = approvals::input::MAX_TASK_TOKEN_CHARS), pattern(approvals::schema::NON_BLANK_PATTERN))]
+    /// `"taskToken.$": "$$.Task.Token"`, in a `.waitForTaskToken` Task (required unless
+    /// `approvalId` is given, which refuses it).
+    #[schemars(length(max = approvals::input::MAX_TASK_TOKEN_CHARS), pattern(approvals::schema::NON_BLANK_PATTERN))]
     pub task_token: Option<String>,
     /// Idempotency key (e.g. the execution id and state name): an ASL retry of the same state
     /// reuses the first attempt's request and message instead of posting again.

@@ -36,9 +36,11 @@ impl std::fmt::Display for Refusal<'_> {
                 "This button is not on the message that asked for this request; only that message's buttons answer it. Your click changed nothing.",
             ),
             ClickRefusal::NotAnApprover { approvers } => {
+                // Slack ids as mentions; an address (a request made by Create Approval Links,
+                // its approver not in Slack) as inert text.
                 let who: Vec<String> = approvers
                     .iter()
-                    .map(|a| format!("<@{}>", mrkdwn_escape(a)))
+                    .map(|a| crate::slack::slot_label(a))
                     .collect();
                 write!(
                     f,

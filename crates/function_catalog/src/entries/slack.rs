@@ -10,6 +10,13 @@ use crate::{Aws, Budget, Trigger};
 const CREATE_OR_RESUME: &[&str] = &["create", "get", "attach_task_token", "attach_message"];
 const CREATE_OR_RESUME_SDK: &[Sdk] = &[PUT_ITEM, UPDATE_ITEM, GET_ITEM, READ_SECRET];
 
+/// `slack::post_to_request` (approvalId): the approvers' addresses looked up in Slack, ten at a
+/// time (`MAX_PARALLEL_LOOKUPS`), so a round takes one lookup's worst.
+const LOOKUP_ROUND: Call = call(
+    "Slack users.lookupByEmail: a round of ten approvers",
+    Worst::SlackCall,
+);
+
 pub const SLACK_REQUEST_ACTION: Function = Function {
     logical_id: "SlackRequestActionFunction",
     package: "slack_request_action",
@@ -17,16 +24,40 @@ pub const SLACK_REQUEST_ACTION: Function = Function {
     trigger: Trigger::Task,
     aws: &[Aws::DynamoDb, Aws::SecretsManager],
     secrets: &[SLACK_BOT_TOKEN],
-    budgets: &[Budget::plain(
-        "a retry that finds its request",
-        &[
-            sdk("DynamoDB PutItem: the request (refused: it exists)"),
-            sdk("DynamoDB UpdateItem: attach the new task token"),
-            call("Slack chat.postMessage", Worst::SlackCall),
-            sdk("DynamoDB UpdateItem: the message"),
-        ],
-    )],
-    port_calls: CREATE_OR_RESUME,
+    budgets: &[
+        Budget::plain(
+            "a retry that finds its request",
+            &[
+                sdk("DynamoDB PutItem: the request (refused: it exists)"),
+                sdk("DynamoDB UpdateItem: attach the new task token"),
+                call("Slack chat.postMessage", Worst::SlackCall),
+                sdk("DynamoDB UpdateItem: the message"),
+            ],
+        ),
+        Budget::plain(
+            "approvalId: 50 approvers, the requester and user looked up",
+            &[
+                sdk("DynamoDB GetItem: the request"),
+                LOOKUP_ROUND,
+                LOOKUP_ROUND,
+                LOOKUP_ROUND,
+                LOOKUP_ROUND,
+                LOOKUP_ROUND,
+                call("Slack users.lookupByEmail: the requester", Worst::SlackCall),
+                call("Slack users.lookupByEmail: user", Worst::SlackCall),
+                call("Slack chat.postMessage", Worst::SlackCall),
+                sdk("DynamoDB UpdateItem: attach the companion"),
+            ],
+        ),
+    ],
+    // create_or_resume; slack::post_to_request (get, attach_companion)
+    port_calls: &[
+        "create",
+        "get",
+        "attach_task_token",
+        "attach_message",
+        "attach_companion",
+    ],
     sdk: CREATE_OR_RESUME_SDK,
 };
 

@@ -45,12 +45,32 @@ pub struct SlackOutcome<'a>(pub Chat<'a>);
 
 #[async_trait]
 impl OutcomeNotifier for SlackOutcome<'_> {
+    /// The outcome in place of the buttons; for a request that expired undecided (a companion
+    /// of a request made by Create Approval Links: a request made in Slack is the expiry
+    /// sweep's), that it expired.
     async fn show_outcome(&self, record: &ApprovalRecord) -> Result<(), HitlError> {
         let Some(at) = &record.message else {
             return Ok(());
         };
-        let line = outcome_line(record, self.0.format);
-        let update = outcome_update(record, &line, self.0.format);
+        let format = self.0.format;
+        let update = match record.decision {
+            Some(_) => outcome_update(record, &outcome_line(record, format), format),
+            None => format.expired_message(&record.title, record.expires_at, &shown_blocks(record)),
+        };
         self.0.slack.update(at, &update).await
+    }
+
+    /// The tally under the buttons, for everyone. The relay asks only for a request with
+    /// companions ([`ApprovalRecord::progress_open`]): a Slack companion's progress after a vote
+    /// on another channel (a vote in Slack shows it on its own message).
+    async fn show_progress(&self, record: &ApprovalRecord) -> Result<bool, HitlError> {
+        let (Some(at), Some(tally)) = (&record.message, crate::quorum::tally_of(record)) else {
+            return Ok(false);
+        };
+        let format = self.0.format;
+        let line = format.progress_line(&tally);
+        let update = format.progress_message(&record.title, &shown_blocks(record), &line);
+        self.0.slack.update(at, &update).await?;
+        Ok(true)
     }
 }

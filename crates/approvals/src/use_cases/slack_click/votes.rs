@@ -43,10 +43,19 @@ pub(crate) fn earlier_vote<'r>(
     decision: &RecordedDecision,
 ) -> Option<&'r Vote> {
     let ids = identities(decision);
-    record
+    let same_name = record
         .votes
         .iter()
-        .find(|v| identities(&v.decision).iter().any(|id| ids.contains(id)))
+        .find(|v| identities(&v.decision).iter().any(|id| ids.contains(id)));
+    // Their own vote on another channel of the request (a link, then a click): the slot they
+    // are known by here holds a vote cast under another of their names.
+    same_name.or_else(|| {
+        let own = quorum::slots(record).into_iter().find(|s| s.is(&ids))?;
+        record
+            .votes
+            .iter()
+            .find(|v| v.slot == own.key && own.is(&identities(&v.decision)))
+    })
 }
 
 /// Why `decision`'s voter has no slot to fill on `record`: the requester; their own slot filled
@@ -85,26 +94,33 @@ pub(crate) fn no_vote(record: &ApprovalRecord, decision: &RecordedDecision) -> C
 
 /// A vote counted on a request still open: the message shows the progress to everyone
 /// (buttons kept), and the voter is told theirs counted. Best effort: the votes are recorded.
-pub(super) async fn counted(
+pub(super) async fn vote_counted(
     click: Click,
     record: ApprovalRecord,
     store: &dyn Approvals,
     chat: Chat<'_>,
+    now: i64,
 ) -> ClickOutcome {
     let shown_votes = record.votes.len();
+    let companions = !record.companions.is_empty();
+    let record = super::seen_from(record, &click.message);
     show_progress(chat, &record, &click).await;
     // Another vote may have landed, or settled the request and shown its outcome, between our
     // write and our update: the message must not be left behind it (a settled request showing
     // buttons again). One read after our update says what to show instead.
-    match store.get(&record.approval_id).await {
-        Ok(Some(now)) if now.decision.is_some() => {
-            let line = super::outcome_line(&now, chat.format);
-            show(chat, &now, &click.message, &line).await;
+    let fresh = store.get(&record.approval_id).await;
+    match fresh.map(|r| r.map(|r| super::seen_from(r, &click.message))) {
+        Ok(Some(current)) if current.decision.is_some() => {
+            let line = super::outcome_line(&current, chat.format);
+            show(chat, &current, &click.message, &line).await;
         }
-        Ok(Some(now)) if now.votes.len() != shown_votes => {
-            show_progress(chat, &now, &click).await;
+        Ok(Some(current)) if current.votes.len() != shown_votes => {
+            show_progress(chat, &current, &click).await;
         }
         _ => {}
+    }
+    if companions {
+        progress_elsewhere(store, &record, now).await;
     }
     if let Some(tally) = quorum::tally_of(&record) {
         let note = chat.format.counted_note(&click.decision, &tally);
@@ -130,5 +146,14 @@ async fn show_progress(chat: Chat<'_>, record: &ApprovalRecord, click: &Click) {
     let update = chat.format.progress_message(&record.title, &shown, &line);
     if let Err(err) = chat.slack.update(&click.message, &update).await {
         tracing::warn!(approval_id = %record.approval_id, error = err.name(), "progress not shown on the message");
+    }
+}
+
+/// A vote on a request posted to several channels: its other messages show the progress too,
+/// which the relay does (it holds every channel's credentials); this makes the record due for
+/// it now. Best effort: the next vote, or the outcome, brings them up to date otherwise.
+async fn progress_elsewhere(store: &dyn Approvals, record: &ApprovalRecord, now: i64) {
+    if let Err(err) = store.progress_due(&record.approval_id, now).await {
+        tracing::warn!(approval_id = %record.approval_id, error = err.name(), "the vote's progress not handed to the relay for the other messages");
     }
 }
