@@ -235,3 +235,62 @@ async fn someone_not_named_is_told_who_may_answer_as_slack_names_them() {
     );
     assert!(record(&w).decision.is_none());
 }
+
+/// The store as a click meets it when the same person's emailed vote lands between the
+/// click's checks and its write.
+struct EmailVoteFirst<'a>(&'a World);
+
+#[async_trait::async_trait]
+impl approvals::ports::ApprovalStore for EmailVoteFirst<'_> {
+    async fn create(&self, record: &approvals::ApprovalRecord) -> Result<(), approvals::HitlError> {
+        self.0.store.create(record).await
+    }
+    async fn get(
+        &self,
+        id: &approvals::ApprovalId,
+    ) -> Result<Option<approvals::ApprovalRecord>, approvals::HitlError> {
+        self.0.store.get(id).await
+    }
+    async fn attach_task_token(
+        &self,
+        id: &approvals::ApprovalId,
+        token: &approvals::TaskToken,
+        now: i64,
+    ) -> Result<Option<approvals::ApprovalRecord>, approvals::HitlError> {
+        self.0.store.attach_task_token(id, token, now).await
+    }
+    async fn record_decision(
+        &self,
+        id: &approvals::ApprovalId,
+        decision: &approvals::RecordedDecision,
+        now: i64,
+    ) -> Result<DecisionWrite, approvals::HitlError> {
+        email_vote(self.0, "alice@corp.com", Decision::Approve, now - 1).await;
+        self.0.store.record_decision(id, decision, now).await
+    }
+}
+
+#[tokio::test]
+async fn an_emailed_vote_that_lands_first_makes_the_click_already_voted() {
+    let w = World::default();
+    email_request(&w, two_of_three()).await;
+    let sent = posted(&w).await;
+    let payload = w.click_payload(&sent, "U0ALICE", REJECT);
+
+    let step = record_click(payload, None, &EmailVoteFirst(&w), NOW + 10)
+        .await
+        .unwrap();
+
+    let approvals::use_cases::slack_click::ClickStep::Refused { refusal, .. } = step else {
+        panic!("{step:?}")
+    };
+    assert_eq!(
+        refusal,
+        approvals::use_cases::slack_click::ClickRefusal::AlreadyVoted {
+            decision: Decision::Approve,
+            at: NOW + 9,
+            channel: Channel::Email
+        }
+    );
+    assert_eq!(record(&w).votes.len(), 1);
+}
