@@ -202,3 +202,32 @@ async fn a_request_made_by_slack_request_action_or_unknown_is_refused() {
     let err = post(&w, input, NOW + 1).await.unwrap_err();
     assert_eq!(err.name(), "Hitl.NotFound");
 }
+
+#[tokio::test]
+async fn a_quorum_met_across_channels_lists_every_vote_on_the_slack_message() {
+    let w = World::default();
+    email_request(&w, two_of_three()).await;
+    let sent = posted(&w).await;
+    w.click(&sent, "U0BOB", APPROVE).await;
+    let settled = email_vote(&w, "alice@corp.com", Decision::Approve, NOW + 20).await;
+    assert!(matches!(settled, DecisionWrite::Recorded(_)), "{settled:?}");
+
+    let report = run_relay(&w, NOW + 60).await;
+
+    assert_eq!(report.delivered, vec!["a-1"]);
+    assert_eq!(w.resumer.resumed.lock().unwrap().len(), 1);
+    let (at, message) = last_update(&w);
+    assert_eq!(at, sent);
+    assert!(!has_buttons(&message));
+    let lines = context_texts(&message);
+    assert_eq!(lines[0], ":white_check_mark: *Approved*: 2 of 2 approved");
+    assert_eq!(lines.len(), 3, "both votes: {lines:?}");
+    assert!(
+        lines[1].contains("<@U0BOB>") && lines[1].contains("in Slack"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[2].contains("alice@corp.com") && lines[2].contains("by email"),
+        "{lines:?}"
+    );
+}
