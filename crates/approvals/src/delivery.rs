@@ -15,7 +15,7 @@ use crate::ports::{
 };
 use crate::{ApprovalId, ApprovalRecord, DecisionOutput, HitlError, TaskToken};
 pub use message::{update_message, MessageUpdate};
-pub use progress::PROGRESS_RETRY_SECONDS;
+pub use progress::{progress_elsewhere, PROGRESS_RETRY_SECONDS};
 use refusal::Refusal;
 
 /// The error a Task waiting on an expired request fails with.

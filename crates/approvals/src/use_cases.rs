@@ -176,7 +176,7 @@ pub struct WaitInput {
 
 /// Where a waiting Task stands when its function returns (Step Functions then waits for the
 /// token, so this output is seen only in tests and logs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TaskStatus {
     /// The token is stored; a decision will resume the execution.

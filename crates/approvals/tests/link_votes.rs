@@ -350,3 +350,49 @@ async fn an_escalation_targets_link_counts_once_escalated_and_fills_the_first_op
     };
     assert_eq!(by.decision.decided_by.id, "lead@corp.com");
 }
+
+/// A link vote on a request also posted to Slack: the relay, which holds Slack's token, is to
+/// show the progress on that message, so the vote makes the record due for it at once (not at
+/// the request's expiry); a request with no chat message is left where it was.
+#[tokio::test]
+async fn a_link_vote_on_a_request_posted_to_slack_makes_its_progress_due_for_the_relay() {
+    use approvals::approval::{ChannelIdentities, Companion};
+    use approvals::ports::{DeliveryStore, MessageStore};
+    use approvals::MessageRef;
+    let plain = world().await;
+    assert!(matches!(
+        plain.vote(ALICE, Decision::Approve).await,
+        LinkView::Counted { .. }
+    ));
+    let due = plain.store.due_for_relay(NOW + 3, 10).await.unwrap();
+    assert!(due.is_empty(), "no chat message: due at its expiry only");
+
+    let w = world().await;
+    let posted = Companion {
+        channel: Channel::Slack,
+        message: MessageRef {
+            channel: "C0APPROVALS".into(),
+            ts: "1.1".into(),
+        },
+        shown: Some("[]".into()),
+    };
+    let ids = ChannelIdentities::Slack {
+        approvers: vec!["U0A".into(), "U0B".into(), "U0C".into(), "U0D".into()],
+        requester: Some("U0D".into()),
+    };
+    w.store
+        .inner
+        .attach_companion(&"a-1".into(), &posted, &ids, NOW)
+        .await
+        .unwrap();
+    assert!(matches!(
+        w.vote(ALICE, Decision::Approve).await,
+        LinkView::Counted { .. }
+    ));
+    let due = w.store.due_for_relay(NOW + 3, 10).await.unwrap();
+    assert_eq!(
+        due,
+        [ApprovalId::from("a-1")],
+        "the Slack message's progress"
+    );
+}

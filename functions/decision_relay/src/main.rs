@@ -111,7 +111,8 @@ impl OutcomeNotifier for ByChannel<'_> {
         self.of(record)?.show_outcome(record).await
     }
 
-    /// A Teams bot card's progress (a Slack message's is the click's own).
+    /// An open quorum's progress on a Teams bot card, or on a message the request was posted
+    /// to (a Slack message of its own shows it from the click that voted).
     async fn show_progress(&self, record: &ApprovalRecord) -> Result<bool, HitlError> {
         self.of(record)?.show_progress(record).await
     }

@@ -148,7 +148,8 @@ async fn the_first_answer_on_any_channel_decides_and_every_other_message_shows_i
 
     let slack_now = closed_slack_message(&at.slack).await.to_string();
     assert!(slack_now.contains("Rejected"), "{slack_now}");
-    let (status, _) = slack_click(&at.slack.0, &at.slack.1, "U0BOB", "approve", json!({})).await;
+    let stale = json!({"stale": true}); // Bob's client still shows the buttons.
+    let (status, _) = slack_click(&at.slack.0, &at.slack.1, "U0BOB", "approve", stale).await;
     assert_eq!(status, 200);
     note_to("U0BOB", "Already decided").await;
 

@@ -15,6 +15,10 @@ fn row(f: &Function) -> String {
     };
     let output = match (&f.output, f.kind) {
         (None, _) => "none (logged only)".to_string(),
+        // With `approvalId` it posts Create Approval Links' request instead (`anyOf`).
+        (Some(o), Kind::WaitForTaskToken) if o.get("anyOf").is_some() => {
+            format!("[the decision, or the post]({}.output.json)", f.name)
+        }
         (Some(_), Kind::WaitForTaskToken) => {
             format!("[the decision]({}.output.json)", f.name)
         }

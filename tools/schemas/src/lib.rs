@@ -18,11 +18,15 @@ use channels::email::{SendEmailInput, SendEmailOutput};
 use channels::jira::{
     AddIssueCommentInput, AddIssueCommentOutput, ChangeIssueStatusInput, ChangeIssueStatusOutput,
 };
+use approvals::use_cases::slack::RequestActionOutput;
 use channels::slack::{
     RequestActionInput, SendMessageInput, SentMessage, SweepReport, UpdateMessageInput,
     WaitForUserActionInput,
 };
-use channels::teams::{TeamsRequestActionInput, TeamsSendMessageInput, TeamsSendMessageOutput};
+use channels::teams::{
+    TeamsRequestActionInput, TeamsRequestActionOutput, TeamsSendMessageInput,
+    TeamsSendMessageOutput,
+};
 
 /// Where the files live, from the workspace's root.
 pub const DIR: &str = "docs/schemas";
@@ -93,6 +97,39 @@ fn waiting(name: &'static str, summary: &'static str, input: Schema) -> Function
     }
 }
 
+/// A `.waitForTaskToken` function that, given `approvalId`, instead posts a request Create
+/// Approval Links made to its channel and returns `posted` (a plain Task, not waiting): its
+/// result is the decision, or what it posted.
+fn waiting_or_posting(
+    name: &'static str,
+    summary: &'static str,
+    input: Schema,
+    posted: Schema,
+) -> Function {
+    let mut defs = Map::new();
+    let mut branch = |schema: Schema| {
+        let mut value = schema.to_value();
+        let object = value.as_object_mut().expect("a root schema is an object");
+        object.remove("$schema");
+        if let Some(Value::Object(own)) = object.remove("$defs") {
+            defs.extend(own);
+        }
+        value
+    };
+    let (decision, posted) = (branch(output::<DecisionOutput>()), branch(posted));
+    let either = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "DecisionOrPosted",
+        "description": "Called with .waitForTaskToken: the decision. With approvalId (a plain Task posting Create Approval Links' request here): what was posted.",
+        "anyOf": [decision, posted],
+        "$defs": defs,
+    });
+    Function {
+        output: Some(Schema::try_from(either).expect("an object")),
+        ..waiting(name, summary, input)
+    }
+}
+
 fn scheduled(name: &'static str, summary: &'static str, output: Option<Schema>) -> Function {
     Function {
         name,
@@ -110,7 +147,7 @@ pub fn functions() -> Vec<Function> {
         task("create_approval_links", "Stores a pending approval and returns its signed approve/reject links.", input::<CreateLinksInput>(), output::<CreateLinksOutput>()),
         task("send_email", "Approval emails with the links as buttons, or plain notifications.", input::<SendEmailInput>(), output::<SendEmailOutput>()),
         waiting("wait_for_approval", "Waits for the decision on Create Approval Links' request.", input::<WaitInput>()),
-        waiting("slack_request_action", "Posts a Slack message with buttons and waits for the click.", input::<RequestActionInput>()),
+        waiting_or_posting("slack_request_action", "Posts a Slack message with buttons and waits for the click; with approvalId, posts Create Approval Links' request to Slack.", input::<RequestActionInput>(), output::<RequestActionOutput>()),
         task("slack_send_message", "Posts text or Block Kit to a channel, a DM or a thread.", input::<SendMessageInput>(), output::<SentMessage>()),
         task("slack_update_message", "Replaces the text or blocks of a message the bot posted.", input::<UpdateMessageInput>(), output::<SentMessage>()),
         waiting("slack_wait_for_user_action", "Waits for a click on a message Send Message posted.", input::<WaitForUserActionInput>()),
@@ -119,7 +156,7 @@ pub fn functions() -> Vec<Function> {
         scheduled("approval_reminders", "Reminds the approvers who have not answered a request with reminders, and escalates it after the number of reminders it names.", None),
         task("jira_add_issue_comment", "Adds a comment (plain text or ADF) to a Jira Cloud issue.", input::<AddIssueCommentInput>(), output::<AddIssueCommentOutput>()),
         task("jira_change_issue_status", "Moves a Jira Cloud issue to a status or through a transition.", input::<ChangeIssueStatusInput>(), output::<ChangeIssueStatusOutput>()),
-        waiting("teams_request_action", "Posts an Adaptive Card (or emails approvers) and waits for the decision.", input::<TeamsRequestActionInput>()),
+        waiting_or_posting("teams_request_action", "Posts an Adaptive Card (or emails approvers) and waits for the decision; with approvalId, posts Create Approval Links' request as the Teams bot's card.", input::<TeamsRequestActionInput>(), output::<TeamsRequestActionOutput>()),
         task("teams_send_channel_message", "Posts a text or an Adaptive Card to the webhook's channel, or a person's 1:1 chat.", input::<TeamsSendMessageInput>(), output::<TeamsSendMessageOutput>()),
         task("teams_send_chat_message", "Posts a text or an Adaptive Card to the webhook's chat, or a person's 1:1 chat.", input::<TeamsSendMessageInput>(), output::<TeamsSendMessageOutput>()),
     ]

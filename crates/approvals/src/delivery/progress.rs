@@ -86,3 +86,16 @@ async fn show_again(
 
 #[cfg(test)]
 mod tests;
+
+/// A vote counted on a request whose chat messages show its progress (a Teams bot card, or
+/// the request posted to Slack or Teams) from a link or a Slack click: the relay, which holds
+/// every channel's credentials, shows it there; this makes the record due for it. Best effort:
+/// the next vote, or the outcome, brings them up to date otherwise.
+pub async fn progress_elsewhere(record: &ApprovalRecord, store: &dyn Approvals, now: i64) {
+    if !record.needs_progress_update(now) {
+        return;
+    }
+    if let Err(err) = store.progress_due(&record.approval_id, now).await {
+        tracing::warn!(approval_id = %record.approval_id, error = err.name(), "the vote's progress not handed to the relay for the chat messages");
+    }
+}

@@ -220,4 +220,26 @@ impl DeliveryStore for InstrumentedStore {
         self.read()?;
         self.inner.due_for_relay(now, limit).await
     }
+    async fn every_message_updated(
+        &self,
+        id: &ApprovalId,
+        companions: usize,
+        now: i64,
+    ) -> Result<bool, HitlError> {
+        self.write();
+        self.inner.every_message_updated(id, companions, now).await
+    }
+    async fn progress_due(&self, id: &ApprovalId, now: i64) -> Result<bool, HitlError> {
+        self.write();
+        self.inner.progress_due(id, now).await
+    }
+    async fn progress_shown(
+        &self,
+        id: &ApprovalId,
+        votes: u32,
+        now: i64,
+    ) -> Result<bool, HitlError> {
+        self.write();
+        self.inner.progress_shown(id, votes, now).await
+    }
 }

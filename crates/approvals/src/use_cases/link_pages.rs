@@ -294,7 +294,10 @@ pub async fn decide(
             kept: true,
         },
         Ok(DecisionWrite::NotFound) => LinkView::NotFound,
-        Ok(DecisionWrite::Counted(record)) => votes::counted(record, opened.voter(), &recorded),
+        Ok(DecisionWrite::Counted(record)) => {
+            crate::delivery::progress_elsewhere(&record, store, now).await;
+            votes::counted(record, opened.voter(), &recorded)
+        }
         Ok(DecisionWrite::AlreadyVoted(record) | DecisionWrite::NoSlot(record)) => {
             votes::not_taken(record, opened.voter(), submission)
         }

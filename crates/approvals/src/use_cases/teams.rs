@@ -63,8 +63,9 @@ pub struct TeamsRequest {
     pub team: TeamFields,
 }
 
-/// Output of Teams Request Action (Step Functions replaces it with the decision).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Output of Teams Request Action (Step Functions replaces it with the decision); with
+/// `approvalId`, the Task's own result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TeamsRequestActionOutput {
     pub approval_id: String,

@@ -120,7 +120,7 @@ pub(super) async fn vote_counted(
         _ => {}
     }
     if companions {
-        progress_elsewhere(store, &record, now).await;
+        crate::delivery::progress_elsewhere(&record, store, now).await;
     }
     if let Some(tally) = quorum::tally_of(&record) {
         let note = chat.format.counted_note(&click.decision, &tally);
@@ -149,11 +149,3 @@ async fn show_progress(chat: Chat<'_>, record: &ApprovalRecord, click: &Click) {
     }
 }
 
-/// A vote on a request posted to several channels: its other messages show the progress too,
-/// which the relay does (it holds every channel's credentials); this makes the record due for
-/// it now. Best effort: the next vote, or the outcome, brings them up to date otherwise.
-async fn progress_elsewhere(store: &dyn Approvals, record: &ApprovalRecord, now: i64) {
-    if let Err(err) = store.progress_due(&record.approval_id, now).await {
-        tracing::warn!(approval_id = %record.approval_id, error = err.name(), "the vote's progress not handed to the relay for the other messages");
-    }
-}
