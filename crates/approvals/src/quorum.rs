@@ -224,11 +224,10 @@ pub fn slots(record: &ApprovalRecord) -> Vec<Slot> {
 /// Slack user id, their Entra object id and user principal name.
 fn elsewhere(record: &ApprovalRecord, i: usize) -> Vec<String> {
     let slack = record.slack_approvers.get(i).into_iter().cloned();
-    let teams = record
-        .teams_approvers
-        .get(i)
-        .into_iter()
-        .flat_map(|u| std::iter::once(u.object_id.clone()).chain(u.user_principal_name.clone()));
+    let teams =
+        record.teams_approvers.get(i).into_iter().flat_map(|u| {
+            std::iter::once(u.object_id.clone()).chain(u.user_principal_name.clone())
+        });
     slack
         .chain(teams)
         .filter(|id| !id.is_empty())

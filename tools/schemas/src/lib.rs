@@ -12,13 +12,13 @@ use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, Schema};
 use serde_json::{json, Map, Value};
 
+use approvals::use_cases::slack::RequestActionOutput;
 use approvals::use_cases::WaitInput;
 use approvals::{CreateLinksInput, CreateLinksOutput, DecisionOutput};
 use channels::email::{SendEmailInput, SendEmailOutput};
 use channels::jira::{
     AddIssueCommentInput, AddIssueCommentOutput, ChangeIssueStatusInput, ChangeIssueStatusOutput,
 };
-use approvals::use_cases::slack::RequestActionOutput;
 use channels::slack::{
     RequestActionInput, SendMessageInput, SentMessage, SweepReport, UpdateMessageInput,
     WaitForUserActionInput,

@@ -148,4 +148,3 @@ async fn show_progress(chat: Chat<'_>, record: &ApprovalRecord, click: &Click) {
         tracing::warn!(approval_id = %record.approval_id, error = err.name(), "progress not shown on the message");
     }
 }
-
