@@ -10,6 +10,21 @@ use serde::{Deserialize, Serialize};
 
 use crate::HitlError;
 
+/// The longest approval id we make is 36 characters (a UUID); a Slack message's is
+/// `slack-<channel>-<ts>`. Anything longer, or with other characters, is not one of ours.
+pub const MAX_APPROVAL_ID_CHARS: usize = 64;
+
+/// Whether `id` could be an approval id we made: 1 to 64 ASCII letters, digits, `-`, `_`, `.`
+/// (safe in a URL path, a log line, a Slack block id). What a caller, a URL or a card claims is
+/// an approval id is used or logged only when it passes: an unchecked value could be a task
+/// token, a link or 256 KB of anything.
+pub fn plausible_approval_id(id: &str) -> bool {
+    (1..=MAX_APPROVAL_ID_CHARS).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
 macro_rules! string_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*

@@ -5,8 +5,10 @@
 use crate::{HitlError, TaskToken};
 
 pub mod execution;
+pub mod posted;
 pub mod strict;
 pub use execution::{check_execution_input, json_kind, ExecutionInput, InputContract};
+pub use posted::posted_request_id;
 pub use strict::{check_fields, from_json, from_json_at};
 
 /// The most a Step Functions task token can be (they are up to 2048 characters today).

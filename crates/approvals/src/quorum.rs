@@ -174,10 +174,10 @@ impl Quorum {
 /// The slots of `record`: its Teams approvers (by object id) on a request the Teams bot made,
 /// its approvers otherwise; without the requester's (`requestedBy`), who may not vote.
 pub fn slots(record: &ApprovalRecord) -> Vec<Slot> {
-    let named: Vec<Slot> = match record.origin == crate::Channel::Teams
+    let teams_made = record.origin == crate::Channel::Teams
         && !record.teams_approvers.is_empty()
-        && !record.is_companion_view()
-    {
+        && !record.is_companion_view();
+    let named: Vec<Slot> = match teams_made {
         true => record
             .teams_approvers
             .iter()
@@ -210,12 +210,22 @@ pub fn slots(record: &ApprovalRecord) -> Vec<Slot> {
             })
             .collect(),
     };
+    // Only `requestedBy`, as the request named it, takes a slot away (by a name the request
+    // was made with: a Teams request's resolved names are those). Identities learnt when the
+    // request was posted to another channel never change how many slots there are (the quorum
+    // was checked against them): they only bar the requester's votes (`cast`).
+    let named_requester = |who: &String| {
+        record
+            .requested_by
+            .as_deref()
+            .is_some_and(|r| r.eq_ignore_ascii_case(who))
+    };
     named
         .into_iter()
         .filter(|s| {
-            !is_requester(record, &s.key)
-                && !is_requester(record, &s.label)
-                && !s.aliases.iter().any(|a| is_requester(record, a))
+            let made_with = std::iter::once(&s.key).chain([&s.label]);
+            let made_with = made_with.chain(s.aliases.iter().filter(|_| teams_made));
+            !made_with.into_iter().any(named_requester)
         })
         .collect()
 }
@@ -329,7 +339,14 @@ pub fn cast(record: &ApprovalRecord, decision: &RecordedDecision) -> Cast {
     let mut votes = record.votes.clone();
     votes.push(vote.clone());
     match quorum.outcome(&quorum.tally(&slots, &votes)) {
-        Some(_) => Cast::Settles(vote),
+        Some(outcome) if outcome == decision.decision => Cast::Settles(vote),
+        // Never settled by a vote for the other outcome (an approval when approvals can no
+        // longer be reached): only if the slots changed under the request, which they must
+        // not; counted, and the request settles by a vote for its outcome, or expires.
+        Some(outcome) => {
+            tracing::error!(approval_id = %record.approval_id, outcome = outcome.as_str(), "a vote would settle the request for the other outcome; counted only");
+            Cast::Counted(vote)
+        }
         None => Cast::Counted(vote),
     }
 }

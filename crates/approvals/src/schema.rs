@@ -17,6 +17,10 @@ pub const MAX_EMAIL_CHARS: u32 = 254;
 /// least one character that is not whitespace.
 pub const NON_BLANK_PATTERN: &str = r"\S";
 
+/// An approval id we made ([`crate::ids::plausible_approval_id`]): 1 to 64 letters, digits,
+/// `-`, `_` and `.` (blanks around it are trimmed).
+pub const APPROVAL_ID_PATTERN: &str = r"^\s*[A-Za-z0-9._-]{1,64}\s*$";
+
 /// A one-line, non-blank field ([`crate::input::check_one_line`]): no control character
 /// (U+0000-U+001F, U+007F-U+009F), and at least one character that is not whitespace.
 pub const ONE_LINE_PATTERN: &str = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$";

@@ -36,7 +36,6 @@ pub use address::MAX_USERNAME_CHARS;
 /// (plain_text in a button element) is the shared one.
 pub use approvals::buttons::{MAX_BUTTONS, MAX_BUTTON_LABEL_CHARS};
 pub use blocks::*;
-pub use companion::APPROVAL_ID_PATTERN;
 pub use input::*;
 pub use signature::{sign, verify_signature, SignatureError, SIGNATURE_MAX_AGE_SECONDS};
 /// Slack's limit for a button's `value`.

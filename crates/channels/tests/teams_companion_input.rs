@@ -91,10 +91,6 @@ fn each_field_of_the_request_s_own_is_refused_by_name() {
         ("followUp", json!({"question": "Why?"})),
         ("buttons", json!([{"label": "Go", "value": "go"}])),
         ("requestKey", json!("exec-1/Ask")),
-        (
-            "executionArn",
-            json!("arn:aws:states:eu-west-1:123456789012:execution:sm:run-1"),
-        ),
     ];
     for (field, value) in fields {
         let mut input = json!({"approvalId": "a-1", "conversationId": CHANNEL});
@@ -110,11 +106,23 @@ fn each_field_of_the_request_s_own_is_refused_by_name() {
     }
 }
 
+/// `executionArn` names the execution in this call's logs, as on every Task (the request
+/// keeps the one Create Approval Links was given); a malformed one is refused.
+#[test]
+fn an_execution_arn_is_checked_and_taken() {
+    let arn = "arn:aws:states:eu-west-1:123456789012:execution:sm:run-1";
+    let input = json!({"approvalId": "a-1", "conversationId": CHANNEL, "executionArn": arn});
+    assert!(companion(input.clone()).is_ok());
+    assert!(schema_allows(&input));
+    let bad = json!({"approvalId": "a-1", "conversationId": CHANNEL, "executionArn": "run-1"});
+    assert!(refusal(bad).contains("executionArn"));
+}
+
 #[test]
 fn a_blank_approval_id_and_an_unknown_field_are_refused() {
     assert!(
         refusal(json!({"approvalId": "  ", "conversationId": CHANNEL}))
-            .contains("approvalId is required")
+            .contains("approvalId is blank")
     );
     let typo = json!({"approvalId": "a-1", "conversationId": CHANNEL, "factz": []});
     assert!(read(typo.clone())

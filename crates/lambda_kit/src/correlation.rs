@@ -77,19 +77,7 @@ pub fn record_read(approval_id: &str, execution_arn: Option<&str>) {
     }
 }
 
-/// The longest approval id we make is 36 characters (a UUID); a Slack message's is
-/// `slack-<channel>-<ts>`. Anything longer, or with other characters, is not one of ours.
-pub const MAX_APPROVAL_ID_CHARS: usize = 64;
-
-/// Whether `id` could be an approval id we made: 1 to 64 ASCII letters, digits, `-`, `_`, `.`.
-/// What a caller or a URL claims is an approval id is logged only when it passes: an unchecked
-/// value could be a task token, a link or 256 KB of anything.
-pub fn plausible_approval_id(id: &str) -> bool {
-    (1..=MAX_APPROVAL_ID_CHARS).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-}
+pub use approvals::ids::{plausible_approval_id, MAX_APPROVAL_ID_CHARS};
 
 /// A Task's input names its approval (`approvalId`, or in the object another function returned:
 /// Send Email's `approval`, a Slack message's `message`) and execution (`executionArn`), when

@@ -43,13 +43,39 @@ pub enum ChannelIdentities {
     },
 }
 
-/// Most companions one request keeps (a retried post adds at most one more each time).
-pub const MAX_COMPANIONS: usize = 10;
+/// Most companions one request keeps (a retried post adds at most one more each time). Each
+/// keeps what its message showed (a Teams card up to 28 KB): five keep the record well inside
+/// DynamoDB's 400 KB item with every vote and comment.
+pub const MAX_COMPANIONS: usize = 5;
 
 impl ApprovalRecord {
     /// The request may be posted to other channels: it was made by Create Approval Links.
     pub fn takes_companions(&self) -> bool {
         self.origin == Channel::Email
+    }
+
+    /// Refuses, before anything is looked up or posted (a message posted and then refused would
+    /// keep its buttons), a request that cannot take another message on `channel`: one a chat
+    /// channel's Request Action made (it has its own message and rules), one posted to
+    /// [`MAX_COMPANIONS`] channels already, or one that expired without an answer (its buttons
+    /// could only be refused). A decided one may be: its outcome is shown on the new message.
+    pub fn check_postable(&self, channel: &str, now: i64) -> Result<(), crate::HitlError> {
+        let id = &self.approval_id;
+        if !self.takes_companions() {
+            return Err(crate::HitlError::invalid_input(format!(
+                "approvalId {id} names a request made by {:?} Request Action; only a request made by Create Approval Links can be posted to {channel} with approvalId",
+                self.origin
+            )));
+        }
+        if self.companions.len() >= MAX_COMPANIONS {
+            return Err(crate::HitlError::invalid_input(format!(
+                "approval {id} was posted to {MAX_COMPANIONS} channels already"
+            )));
+        }
+        if self.decision.is_none() && self.is_expired(now) {
+            return Err(crate::HitlError::Expired(super::rfc3339(self.expires_at)));
+        }
+        Ok(())
     }
 
     /// The record as `companion`'s own channel sees it: its origin and message, so the

@@ -323,3 +323,45 @@ fn a_companion_channel_s_identities_fill_the_address_s_slot() {
     cat_card.decided_by.channel = Channel::Teams;
     assert!(matches!(apply(&mut r, cat_card), Cast::Settles(v) if v.slot == "cat@x.io"));
 }
+
+/// The requester named by another of their names (`requestedBy` is Bob's sign-in name, the
+/// request names his mail): posting the request to Teams learns that Bob is the requester
+/// there. That must not take his slot away after the quorum was checked (two slots stay, so
+/// one approval of two settles nothing, let alone as approved); it only bars his Teams vote.
+#[test]
+fn identities_learnt_from_a_post_never_shrink_the_slots() {
+    use crate::approval::ChannelIdentities;
+    let mut r = record(
+        &["alice@x.io", "bob@x.io"],
+        Some(Quorum {
+            approvals: 2,
+            rejections: 1,
+        }),
+    );
+    r.requested_by = Some("robert.smith@x.io".into());
+    let user = |who: &str, upn: &str| TeamsUser {
+        object_id: format!("OID-{who}"),
+        name: who.to_string(),
+        user_principal_name: Some(upn.into()),
+        tenant_id: "t".into(),
+    };
+    r.set_channel_identities(&ChannelIdentities::Teams {
+        approvers: vec![
+            user("alice", "alice@x.io"),
+            user("bob", "robert.smith@x.io"),
+        ],
+        requester: Some("OID-bob".into()),
+    });
+    assert_eq!(slots(&r).len(), 2, "both slots stay");
+    assert!(matches!(
+        apply(&mut r, vote("alice@x.io", Decision::Approve)),
+        Cast::Counted(_)
+    ));
+    assert!(r.decision.is_none(), "one approval of two settles nothing");
+    let mut bob_card = vote("OID-bob", Decision::Approve);
+    bob_card.decided_by.channel = Channel::Teams;
+    assert!(
+        matches!(apply(&mut r, bob_card), Cast::NoSlot),
+        "the requester's card vote"
+    );
+}

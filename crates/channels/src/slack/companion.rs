@@ -12,17 +12,6 @@ use super::*;
 use approvals::buttons::{ButtonStyle, ChoiceButton};
 use approvals::use_cases::slack::{Destination, SlackCompanionPost, SlackRequestFormat};
 
-/// Create Approval Links' approval ids: a UUID; any id we make is 1 to 64 letters, digits, `-`,
-/// `_` and `.` (it rides in the buttons' `block_id`, `hitl:{approvalId}`).
-pub const APPROVAL_ID_PATTERN: &str = r"^\s*[A-Za-z0-9._-]{1,64}\s*$";
-
-fn is_approval_id(id: &str) -> bool {
-    (1..=64).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-}
-
 /// The fields that belong to the request Create Approval Links made (input name, and whether
 /// it was given).
 fn request_fields(input: &RequestActionInput) -> [(&'static str, bool); 8] {
@@ -58,26 +47,12 @@ impl RequestActionInput {
     /// Every check of a Request Action with `approvalId`, before anything is read or posted.
     pub fn validate_companion(mut self) -> Result<SlackCompanionPost, HitlError> {
         approvals::input::check_execution_input(self.execution_input.as_ref())?;
-        let approval_id = non_blank(self.approval_id.take()).ok_or_else(|| {
-            HitlError::invalid_input(
-                "approvalId is blank: give Create Approval Links' approvalId (\"approvalId.$\": \"$.approval.approvalId\")",
-            )
-        })?;
-        if !is_approval_id(&approval_id) {
-            return Err(HitlError::invalid_input(
-                "approvalId is Create Approval Links' approvalId (1 to 64 letters, digits, `-`, `_`, `.`); pass it as \"approvalId.$\": \"$.approval.approvalId\"",
-            ));
-        }
-        if self.task_token.is_some() {
-            return Err(HitlError::invalid_input(
-                "with `approvalId` the wait is Wait For Approval's: call Slack Request Action without .waitForTaskToken and leave out taskToken",
-            ));
-        }
-        if let Some((field, _)) = request_fields(&self).into_iter().find(|(_, given)| *given) {
-            return Err(HitlError::invalid_input(format!(
-                "`{field}` comes from the request Create Approval Links made (approvalId); leave it out here"
-            )));
-        }
+        let approval_id = approvals::input::posted_request_id(
+            "Slack Request Action",
+            self.approval_id.take(),
+            self.task_token.is_some(),
+            &request_fields(&self),
+        )?;
         // Checked only: it names the execution in this call's logs (read from the input as it
         // arrives); the request keeps the one Create Approval Links was given.
         approvals::input::execution_arn(self.execution_arn.take())?;

@@ -41,7 +41,7 @@ pub struct RequestActionInput {
     /// as its links do) instead of making a new one. Then leave out `taskToken` (Wait For
     /// Approval waits) and the request's own fields (`allowedUsers`, `quorum`, `requestedBy`,
     /// `reminders`, `expiresInSeconds`, `followUp`, `buttons`, `requestKey`).
-    #[schemars(regex(pattern = super::companion::APPROVAL_ID_PATTERN))]
+    #[schemars(regex(pattern = approvals::schema::APPROVAL_ID_PATTERN))]
     pub approval_id: Option<String>,
     /// A channel id (`C…`) or `#name`; or give `user`.
     pub channel: Option<String>,

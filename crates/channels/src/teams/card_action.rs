@@ -12,6 +12,7 @@ use serde_json::{json, Map, Value};
 
 use super::card::CARD_CONTENT_TYPE;
 use super::universal::{DECIDE_VERB, REFRESH_VERB};
+use approvals::ids::{plausible_approval_id, MAX_APPROVAL_ID_CHARS};
 use approvals::use_cases::teams_card::{CardAction, CardVerb};
 use approvals::{ApprovalId, HitlError, TeamsUser};
 
@@ -19,7 +20,6 @@ use approvals::{ApprovalId, HitlError, TeamsUser};
 pub const CARD_ACTION_INVOKE: &str = "adaptiveCard/action";
 /// Our approval ids: 1 to 64 ASCII letters, digits, `-`, `_`, `.` (as
 /// `lambda_kit::correlation::plausible_approval_id` checks them).
-const MAX_APPROVAL_ID_CHARS: usize = 64;
 /// A button value (the longest a request may have: a link value's 64).
 const MAX_VALUE_CHARS: usize = 64;
 /// The longest display name taken from `from.name`.
@@ -130,13 +130,6 @@ fn approval_id(data: &Map<String, Value>) -> Result<ApprovalId, HitlError> {
             "value.action.data.approvalId must be an approval id (1 to {MAX_APPROVAL_ID_CHARS} letters, digits, '-', '_' or '.')"
         ))),
     }
-}
-
-fn plausible_approval_id(id: &str) -> bool {
-    (1..=MAX_APPROVAL_ID_CHARS).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 /// Who clicked: `from.aadObjectId` (required: a click we cannot tie to a person decides

@@ -10,17 +10,11 @@ use super::input::{parse_conversation_id, parse_facts, refuse_target, TeamsReque
 use approvals::use_cases::teams::{CompanionDestination, TeamsCompanionRequest};
 use approvals::{ApprovalId, HitlError};
 
-/// The longest `approvalId` accepted (ours are UUIDs or 64 hex digits).
-pub const MAX_APPROVAL_ID_CHARS: u32 = 200;
-
-/// Why `taskToken` is refused with `approvalId`.
-pub const NO_TASK_TOKEN: &str = "with `approvalId` the wait is Wait For Approval's: call Teams Request Action without .waitForTaskToken and leave out taskToken";
-
 /// Why a webhook destination is refused with `approvalId`.
 pub const NO_WEBHOOK: &str = "with `approvalId` the request is posted as the Teams bot's card: give conversationId (a channel or group chat the bot is installed in) or user; a Workflows webhook post can be neither updated with the outcome nor tell who clicks it";
 
 /// The fields that belong to the request, refused with `approvalId` (in the input's words).
-const THE_REQUEST_S: [&str; 11] = [
+const THE_REQUEST_S: [&str; 10] = [
     "title",
     "text",
     "approvers",
@@ -31,7 +25,6 @@ const THE_REQUEST_S: [&str; 11] = [
     "followUp",
     "buttons",
     "requestKey",
-    "executionArn",
 ];
 
 /// Refuses `approvalId` where a new request is made (the caller reads it first).
@@ -54,10 +47,6 @@ impl TeamsRequestActionInput {
     /// facts. Every field of the request's own is refused by name.
     pub fn validate_companion(self) -> Result<TeamsCompanionRequest, HitlError> {
         approvals::input::check_execution_input(self.execution_input.as_ref())?;
-        let approval_id = approval_id(self.approval_id)?;
-        if self.task_token.is_some() {
-            return Err(HitlError::invalid_input(NO_TASK_TOKEN));
-        }
         let given = [
             self.title.is_some(),
             self.text.is_some(),
@@ -69,13 +58,17 @@ impl TeamsRequestActionInput {
             self.follow_up.is_some(),
             present(&self.buttons),
             self.request_key.is_some(),
-            self.execution_arn.is_some(),
         ];
-        if let Some((field, _)) = THE_REQUEST_S.iter().zip(given).find(|(_, given)| *given) {
-            return Err(HitlError::invalid_input(format!(
-                "`{field}` comes from the request Create Approval Links made (approvalId); leave it out here"
-            )));
-        }
+        let fields: Vec<(&str, bool)> = THE_REQUEST_S.into_iter().zip(given).collect();
+        let approval_id = ApprovalId::from(approvals::input::posted_request_id(
+            "Teams Request Action",
+            self.approval_id,
+            self.task_token.is_some(),
+            &fields,
+        )?);
+        // Checked only: it names the execution in this call's logs (read from the input as it
+        // arrives); the request keeps the one Create Approval Links was given.
+        approvals::input::execution_arn(self.execution_arn)?;
         refuse_target(self.target.as_ref())?;
         let user = super::bot::parse_user(self.user.as_ref())?;
         let to = match (parse_conversation_id(self.conversation_id.as_ref())?, user) {
@@ -98,12 +91,6 @@ impl TeamsRequestActionInput {
 
 fn present(value: &Option<Value>) -> bool {
     !matches!(value, None | Some(Value::Null))
-}
-
-fn approval_id(id: Option<String>) -> Result<ApprovalId, HitlError> {
-    let id = approvals::input::required(id, "approvalId")?;
-    approvals::input::check_length("approvalId", &id, MAX_APPROVAL_ID_CHARS as usize)?;
-    Ok(ApprovalId::from(id))
 }
 
 /// The schema's two shapes: without `approvalId`, `title` and `taskToken` are required (a new

@@ -7,7 +7,6 @@ use super::card::{
     check_size, prepare_card, text_card, MAX_FACTS, MAX_FACT_TITLE_CHARS, MAX_FACT_VALUE_CHARS,
     MAX_TEXT_CHARS,
 };
-use super::companion_input::MAX_APPROVAL_ID_CHARS;
 use approvals::approval::team::{email_identity, own_choices, slot_count, TeamFields};
 use approvals::approval::{normalize_email, MAX_TITLE_CHARS};
 use approvals::input::{check_fields, check_length, non_blank, request_key, task_token};
@@ -64,7 +63,7 @@ pub struct TeamsRequestActionInput {
     /// (`conversationId` or `user`) instead of making one. Then call this Task without
     /// .waitForTaskToken (Wait For Approval waits) and leave out taskToken and the request's
     /// own fields (title, text, approvers, quorum...).
-    #[schemars(length(max = MAX_APPROVAL_ID_CHARS), pattern(approvals::schema::NON_BLANK_PATTERN))]
+    #[schemars(regex(pattern = approvals::schema::APPROVAL_ID_PATTERN))]
     pub approval_id: Option<String>,
     /// Refused unless absent or null: see [`NO_TARGET`].
     #[schemars(

@@ -63,7 +63,7 @@ pub async fn post_to_request(
         .get(&id)
         .await?
         .ok_or_else(|| HitlError::NotFound(post.approval_id.clone()))?;
-    postable(&record, now)?;
+    record.check_postable("Slack", now)?;
     let identities = slack_identities(&record, slack).await?;
     let destination = resolve(post.destination, slack).await?;
     let message = SlackMessage {
@@ -93,30 +93,6 @@ pub async fn post_to_request(
         ts: posted.ts,
         expires_at: rfc3339(record.expires_at),
     })
-}
-
-/// Refuses, before anything is looked up or posted, a request that cannot take a Slack message:
-/// one a chat channel's Request Action made (it has its own message and rules), or one that
-/// expired without an answer (its buttons could only be refused).
-fn postable(record: &ApprovalRecord, now: i64) -> Result<(), HitlError> {
-    if !record.takes_companions() {
-        return Err(HitlError::invalid_input(format!(
-            "approvalId {} names a request made by {} Request Action; only a request made by Create Approval Links can be posted to Slack with approvalId",
-            record.approval_id,
-            origin_name(record.origin)
-        )));
-    }
-    if record.decision.is_none() && record.is_expired(now) {
-        return Err(HitlError::Expired(rfc3339(record.expires_at)));
-    }
-    Ok(())
-}
-
-fn origin_name(origin: Channel) -> &'static str {
-    match origin {
-        Channel::Teams => "Teams",
-        Channel::Slack | Channel::Email => "Slack",
-    }
 }
 
 /// The approvers' Slack ids, in order (`""` for an address nobody in the workspace has: that

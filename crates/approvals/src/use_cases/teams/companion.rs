@@ -51,7 +51,7 @@ pub async fn post_to_request(
         .get(id)
         .await?
         .ok_or_else(|| HitlError::NotFound(id.to_string()))?;
-    check_postable(&record, now)?;
+    record.check_postable("Teams", now)?;
     let (approvers, requester) = identities(&record, chat.bot).await?;
     let to = match &request.to {
         CompanionDestination::Conversation(id) => BotConversation::Conversation(id.clone()),
@@ -83,22 +83,6 @@ pub async fn post_to_request(
         .attach_companion(id, &companion, &identities, now)
         .await?;
     Ok(waiting(links))
-}
-
-/// Only a request made by Create Approval Links is posted elsewhere, and not once expired.
-fn check_postable(record: &ApprovalRecord, now: i64) -> Result<(), HitlError> {
-    if !record.takes_companions() {
-        return Err(HitlError::invalid_input(format!(
-            "approvalId {} was made by {:?} Request Action, which posted it already; approvalId takes a request made by Create Approval Links",
-            record.approval_id, record.origin
-        )));
-    }
-    if record.decision.is_none() && record.is_expired(now) {
-        return Err(HitlError::Expired(crate::approval::rfc3339(
-            record.expires_at,
-        )));
-    }
-    Ok(())
 }
 
 /// The request's approvers as Entra users, index-aligned with `approvers` (every one must be
