@@ -231,3 +231,23 @@ async fn a_quorum_met_across_channels_lists_every_vote_on_the_slack_message() {
         "{lines:?}"
     );
 }
+
+/// Bob named twice, by two addresses of his one Slack account: posting to Slack is refused,
+/// naming both, before anything is posted (he would fill two slots, one by each link).
+#[tokio::test]
+async fn one_person_named_by_two_addresses_is_refused_before_anything_is_posted() {
+    let w = World::default();
+    let approvers = json!({"approvers": ["bob@corp.com", "alice@corp.com", "robert@corp.com"]});
+    email_request(&w, approvers).await;
+
+    let err = post(&w, slack_input(), NOW + 1).await.unwrap_err();
+
+    assert_eq!(err.name(), "Hitl.InvalidInput");
+    assert!(
+        err.to_string()
+            .starts_with("bob@corp.com and robert@corp.com are one person in Slack"),
+        "{err}"
+    );
+    assert!(w.slack.posted.lock().unwrap().is_empty(), "nothing posted");
+    assert!(record(&w).companions.is_empty());
+}

@@ -11,7 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{ApprovalRecord, MessageRef};
-use crate::{Channel, TeamsUser};
+use crate::{Channel, HitlError, TeamsUser};
 
 /// A chat message that carries a request made elsewhere (its buttons decide that request).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,6 +43,31 @@ pub enum ChannelIdentities {
     },
 }
 
+impl ChannelIdentities {
+    /// Refuses two of the request's `approvers` (addresses, in order) who are one person on
+    /// this channel (two of their addresses): that person would fill two slots, one by each
+    /// address's link. Checked before the request is posted there.
+    pub fn check_distinct(&self, approvers: &[String], channel: &str) -> Result<(), HitlError> {
+        let ids: Vec<&str> = match self {
+            ChannelIdentities::Slack { approvers, .. } => {
+                approvers.iter().map(String::as_str).collect()
+            }
+            ChannelIdentities::Teams { approvers, .. } => {
+                approvers.iter().map(|u| u.object_id.as_str()).collect()
+            }
+        };
+        for (i, id) in ids.iter().enumerate().filter(|(_, id)| !id.is_empty()) {
+            if let Some(j) = ids[..i].iter().position(|o| o.eq_ignore_ascii_case(id)) {
+                return Err(HitlError::invalid_input(format!(
+                    "{} and {} are one person in {channel} ({id}): name each approver once (in Create Approval Links' approvers)",
+                    approvers[j], approvers[i]
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Most companions one request keeps (a retried post adds at most one more each time). Each
 /// keeps what its message showed (a Teams card up to 28 KB): five keep the record well inside
 /// DynamoDB's 400 KB item with every vote and comment.
@@ -59,21 +84,21 @@ impl ApprovalRecord {
     /// channel's Request Action made (it has its own message and rules), one posted to
     /// [`MAX_COMPANIONS`] channels already, or one that expired without an answer (its buttons
     /// could only be refused). A decided one may be: its outcome is shown on the new message.
-    pub fn check_postable(&self, channel: &str, now: i64) -> Result<(), crate::HitlError> {
+    pub fn check_postable(&self, channel: &str, now: i64) -> Result<(), HitlError> {
         let id = &self.approval_id;
         if !self.takes_companions() {
-            return Err(crate::HitlError::invalid_input(format!(
+            return Err(HitlError::invalid_input(format!(
                 "approvalId {id} names a request made by {:?} Request Action; only a request made by Create Approval Links can be posted to {channel} with approvalId",
                 self.origin
             )));
         }
         if self.companions.len() >= MAX_COMPANIONS {
-            return Err(crate::HitlError::invalid_input(format!(
+            return Err(HitlError::invalid_input(format!(
                 "approval {id} was posted to {MAX_COMPANIONS} channels already"
             )));
         }
         if self.decision.is_none() && self.is_expired(now) {
-            return Err(crate::HitlError::Expired(super::rfc3339(self.expires_at)));
+            return Err(HitlError::Expired(super::rfc3339(self.expires_at)));
         }
         Ok(())
     }

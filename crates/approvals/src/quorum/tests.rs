@@ -365,3 +365,28 @@ fn identities_learnt_from_a_post_never_shrink_the_slots() {
         "the requester's card vote"
     );
 }
+
+/// Two addresses of one person (both named as approvers) would fill two slots, one by each
+/// link: posting the request to a channel that knows them as one person is refused, naming
+/// both; people Slack does not know ("") are not taken for one another.
+#[test]
+fn one_person_named_twice_is_found_when_the_request_is_posted() {
+    use crate::approval::ChannelIdentities;
+    let approvers =
+        ["bob@x.io", "ann@x.io", "robert@x.io", "cy@x.io", "dee@x.io"].map(String::from);
+    let slack = |ids: [&str; 5]| ChannelIdentities::Slack {
+        approvers: ids.map(String::from).to_vec(),
+        requester: None,
+    };
+    let err = slack(["U0BOB", "U0ANN", "U0BOB", "", ""])
+        .check_distinct(&approvers, "Slack")
+        .unwrap_err();
+    assert_eq!(err.name(), "Hitl.InvalidInput");
+    assert!(
+        err.to_string()
+            .starts_with("bob@x.io and robert@x.io are one person in Slack"),
+        "{err}"
+    );
+    let distinct = slack(["U0BOB", "U0ANN", "U0ROB", "", ""]);
+    assert!(distinct.check_distinct(&approvers, "Slack").is_ok());
+}

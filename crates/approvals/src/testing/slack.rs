@@ -9,7 +9,12 @@ use crate::ports::{SlackMessage, SlackMessenger};
 use crate::{HitlError, MessageRef, Retry, SlackUserId};
 
 /// The people `users.lookupByEmail` finds: `(email, user id)`.
-pub const PEOPLE: &[(&str, &str)] = &[("alice@corp.com", "U0ALICE"), ("bob@corp.com", "U0BOB")];
+/// Bob has a second address, `robert@corp.com`, on the same account.
+pub const PEOPLE: &[(&str, &str)] = &[
+    ("alice@corp.com", "U0ALICE"),
+    ("bob@corp.com", "U0BOB"),
+    ("robert@corp.com", "U0BOB"),
+];
 
 /// The `ts` of the n-th post is `{TS_BASE}.{n:06}`.
 pub const TS_BASE: i64 = 1_800_000_000;

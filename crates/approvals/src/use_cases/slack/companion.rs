@@ -65,6 +65,7 @@ pub async fn post_to_request(
         .ok_or_else(|| HitlError::NotFound(post.approval_id.clone()))?;
     record.check_postable("Slack", now)?;
     let identities = slack_identities(&record, slack).await?;
+    identities.check_distinct(&record.approvers, "Slack")?;
     let destination = resolve(post.destination, slack).await?;
     let message = SlackMessage {
         thread_ts: post.thread_ts,

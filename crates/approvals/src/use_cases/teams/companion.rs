@@ -53,6 +53,12 @@ pub async fn post_to_request(
         .ok_or_else(|| HitlError::NotFound(id.to_string()))?;
     record.check_postable("Teams", now)?;
     let (approvers, requester) = identities(&record, chat.bot).await?;
+    let refresh_for = approvers[..approvers.len().min(MAX_REFRESH_USERS)].to_vec();
+    let identities = ChannelIdentities::Teams {
+        approvers,
+        requester,
+    };
+    identities.check_distinct(&record.approvers, "Teams")?;
     let to = match &request.to {
         CompanionDestination::Conversation(id) => BotConversation::Conversation(id.clone()),
         CompanionDestination::User(email) => {
@@ -60,12 +66,11 @@ pub async fn post_to_request(
         }
     };
     let links = links_of(&record, settings);
-    let refresh_for = &approvers[..approvers.len().min(MAX_REFRESH_USERS)];
     let card = chat.format.bot_request_card(
         &links,
         &request.facts,
         record.follow_up.as_ref(),
-        refresh_for,
+        &refresh_for,
     )?;
     let sent = chat.bot.send_card(&to, &card).await?;
     tracing::info!(approval_id = %id, conversation = %sent.message.channel, "request posted to Teams as the bot's card");
@@ -74,10 +79,6 @@ pub async fn post_to_request(
         message: sent.message,
         // The card as posted: what a refresh shows again and the outcome is made from.
         shown: Some(sent.card.to_string()),
-    };
-    let identities = ChannelIdentities::Teams {
-        approvers,
-        requester,
     };
     store
         .attach_companion(id, &companion, &identities, now)
