@@ -12,6 +12,7 @@ use approvals::ports::{ApprovalStore, DecisionWrite, DeliveryStore};
 use approvals::use_cases::{wait_for_approval, TaskStatus, WaitInput};
 use approvals::{Channel, DecidedBy, Decision, HitlError, RecordedDecision};
 
+use super::companions;
 use super::gate::{Answer, Gate};
 use super::team::{self, Voter};
 use super::world::{Rules, TaskState, World, ID};
@@ -36,6 +37,12 @@ pub enum ActorKind {
     Vote(Voter),
     /// One run of the reminder function (numbered from 1).
     Remind(u8),
+    /// Slack Request Action with `approvalId`: the request posted to Slack as a companion.
+    SlackPost,
+    /// Teams Request Action with `approvalId`: the request posted as the bot's card.
+    TeamsPost,
+    /// A click on the Slack companion's button (once it was posted).
+    CompanionClick(Voter),
 }
 
 /// What an actor's person or Task was told when it returned.
@@ -59,6 +66,9 @@ pub enum Told {
         sent: u8,
         decided_meanwhile: u8,
     },
+    /// A Request Action with `approvalId`: posted (and attached), or the error its Task fails
+    /// with.
+    Posted(Result<(), &'static str>),
 }
 
 impl Told {
@@ -170,6 +180,9 @@ async fn run(kind: ActorKind, gate: &Gate<'_>, now: i64) -> Told {
         }
         ActorKind::Vote(voter) => team::vote(gate, voter, now).await,
         ActorKind::Remind(_) => team::remind(gate, now).await,
+        ActorKind::SlackPost => companions::slack_post(gate, now).await,
+        ActorKind::TeamsPost => companions::teams_post(gate, now).await,
+        ActorKind::CompanionClick(voter) => companions::companion_click(gate, voter, now).await,
     }
 }
 
@@ -180,7 +193,8 @@ pub fn step(world: &mut World, index: usize, answer: Answer, rules: Rules) {
     let store = world.store();
     let step_functions = Mutex::new(world.step_functions.clone());
     let log = Mutex::new(std::mem::take(&mut world.log));
-    let gate = Gate::new(&store, &step_functions, &log, rules, &actor.replies);
+    let mut gate = Gate::new(&store, &step_functions, &log, rules, &actor.replies);
+    gate.slow_chat_updates = world.slow_chat_updates;
     let mut future = Box::pin(run(actor.kind, &gate, actor.now));
     let mut cx = Context::from_waker(Waker::noop());
     // Replays what it did so far and parks at the call it is to make now; an actor that

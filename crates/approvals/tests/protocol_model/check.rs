@@ -18,7 +18,10 @@ pub const SETTLE_PASSES: i64 = 2;
 
 /// What must hold in every reachable state.
 pub fn invariants(world: &World) -> Result<(), String> {
-    super::team_check::team_invariants(&world.record, &world.log)?;
+    match world.record.takes_companions() {
+        true => super::companions_check::invariants(&world.record, &world.log)?,
+        false => super::team_check::team_invariants(&world.record, &world.log)?,
+    }
     let r = &world.record;
     let d = &r.delivery;
     let tasks = &world.step_functions;
@@ -96,6 +99,7 @@ pub fn settles(world: &World, rules: Rules) -> Result<(), String> {
     }
     reminders_stop(&gate)?;
     drop(gate);
+    let quiet = super::companions_check::quiescent(&world);
     world.log = log.into_inner().unwrap();
     world.take_record(&store);
     world.step_functions = step_functions.into_inner().unwrap();
@@ -130,7 +134,11 @@ pub fn settles(world: &World, rules: Rules) -> Result<(), String> {
     if r.delivery.failed.is_some() && sf.refusing.is_empty() {
         return Err("a delivery was given up although Step Functions never refused it".into());
     }
-    invariants(&world).map_err(|e| format!("after the relay settled it: {e}"))
+    invariants(&world).map_err(|e| format!("after the relay settled it: {e}"))?;
+    if quiet && r.takes_companions() {
+        super::companions_check::every_message_shows_the_outcome(&world)?;
+    }
+    Ok(())
 }
 
 /// The in-memory store and the Step Functions model answer at once: one poll runs a call.

@@ -20,6 +20,27 @@ pub struct Scenario {
     pub refused_for_good: bool,
     /// A team decision (a quorum, perhaps reminders) instead of the first answer.
     pub team: Option<Team>,
+    /// The request is made by Create Approval Links (origin Email, Wait For Approval waiting on
+    /// `tok-1`), to be posted to Slack and Teams as companions, instead of a Slack request.
+    pub companions: Option<Companions>,
+}
+
+/// How a request posted to several channels is explored.
+#[derive(Debug, Clone, Copy)]
+pub struct Companions {
+    /// A click's own `chat.update` of its companion is a call of its own, which may land after
+    /// the relay's (`World::slow_chat_updates`).
+    pub slow_chat_updates: bool,
+}
+
+fn start(scenario: Scenario) -> World {
+    match scenario.companions {
+        Some(companions) => World {
+            slow_chat_updates: companions.slow_chat_updates,
+            ..World::email_request(scenario.team)
+        },
+        None => World::new(scenario.team),
+    }
 }
 
 /// One move of the explored system. The clock moves only when an actor starts: nothing else
@@ -44,7 +65,7 @@ pub struct Report {
 }
 
 pub fn explore(scenario: Scenario, rules: Rules) -> Report {
-    let start = World::new(scenario.team);
+    let start = start(scenario);
     let mut parents: HashMap<u64, Option<(u64, Move)>> = HashMap::new();
     let mut settled_ok: HashSet<u64> = HashSet::new();
     let mut queue = VecDeque::from([(start.fingerprint(), start)]);
@@ -81,7 +102,10 @@ pub fn explore(scenario: Scenario, rules: Rules) -> Report {
 /// dropped for it, so many states share the answer).
 fn check(world: &World, rules: Rules, settled_ok: &mut HashSet<u64>) -> Result<(), String> {
     invariants(world)?;
-    let key = fingerprint_of(&(&world.record, &world.step_functions));
+    // What the messages show, and whether the actors are done, decide the check at quiescence.
+    let quiet = super::companions_check::quiescent(world);
+    let shown = &world.log.shown;
+    let key = fingerprint_of(&(&world.record, &world.step_functions, shown, quiet));
     if !settled_ok.contains(&key) {
         settles(world, rules).map_err(|e| format!("once the actors stop: {e}"))?;
         settled_ok.insert(key);
@@ -91,11 +115,21 @@ fn check(world: &World, rules: Rules, settled_ok: &mut HashSet<u64>) -> Result<(
 
 fn moves(world: &World, scenario: Scenario) -> Vec<Move> {
     let mut moves = Vec::new();
-    let mut start =
-        |kind| moves.extend((world.clock..INSTANTS.len()).map(|t| Move::Start(kind, t)));
+    // A post reads the clock as it is (what it reads matters only past the expiry, which the
+    // other actors reach): moving it there too would only multiply the interleavings.
+    let mut start = |kind| {
+        let last = match kind {
+            ActorKind::SlackPost | ActorKind::TeamsPost => world.clock + 1,
+            _ => INSTANTS.len(),
+        };
+        moves.extend((world.clock..last).map(|t| Move::Start(kind, t)))
+    };
     for kind in scenario.actors.iter().copied() {
         let may = match kind {
             ActorKind::SecondWait => second_wait_may_start(world),
+            ActorKind::CompanionClick(_) => {
+                !world.started.contains(&kind) && super::companions::slack_message_posted(world)
+            }
             _ => !world.started.contains(&kind),
         };
         if may {
@@ -111,14 +145,22 @@ fn moves(world: &World, scenario: Scenario) -> Vec<Move> {
     }
     for (i, actor) in world.actors.iter().enumerate() {
         if let Some(op) = actor.next {
-            moves.extend(op.answers().iter().map(|a| Move::Step(i, *a)));
+            // Step Functions answering each way is explored above; here it answers plainly.
+            let answers = match scenario.companions {
+                Some(_) => &[Answer::Plain],
+                None => op.answers(),
+            };
+            moves.extend(answers.iter().map(|a| Move::Step(i, *a)));
             if scenario.refused_for_good && op.answers().len() > 1 {
                 moves.push(Move::Step(i, Answer::RefusedForGood));
             }
         }
     }
+    // A request posted to several channels: its Task waits without a timeout of its own (Tasks
+    // timing out are explored above; here they would only multiply the interleavings).
+    let timeouts = scenario.companions.is_none();
     for (token, state) in &world.step_functions.tasks {
-        if *state == TaskState::Waiting {
+        if timeouts && *state == TaskState::Waiting {
             moves.push(Move::TimeOut(if token == TOKEN_1 {
                 TOKEN_1
             } else {
@@ -221,7 +263,7 @@ fn trace(
         id = *parent;
     }
     moves.reverse();
-    let mut world = World::new(scenario.team);
+    let mut world = start(scenario);
     moves
         .into_iter()
         .map(|m| {

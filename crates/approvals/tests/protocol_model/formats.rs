@@ -13,43 +13,51 @@ use approvals::{
 use async_trait::async_trait;
 use serde_json::Value;
 
-use super::gate::Gate;
+use super::gate::{Gate, Op};
 use super::team::Sent;
 
-/// Every Slack message and line as an empty message: nothing the explorer checks reads them.
+/// Every Slack message as its kind and line alone (`outcome: <line>`, `progress`): what a
+/// request's messages show last is checked by kind and by the decision its line names.
 pub struct Plain;
 
 fn message() -> SlackMessage {
     SlackMessage::default()
 }
 
+fn says(text: String) -> SlackMessage {
+    SlackMessage {
+        text,
+        ..SlackMessage::default()
+    }
+}
+
 impl SlackFormat for Plain {
-    fn outcome_message(&self, _: &str, _: &[Value], _: &str, _: &[Vote]) -> SlackMessage {
-        message()
+    fn outcome_message(&self, _: &str, _: &[Value], line: &str, _: &[Vote]) -> SlackMessage {
+        says(format!("outcome: {line}"))
     }
     fn progress_message(&self, _: &str, _: &[Value], _: &str) -> SlackMessage {
-        message()
+        says("progress".into())
     }
     fn progress_line(&self, _: &Tally) -> String {
         String::new()
     }
-    fn settled_line(&self, _: &Decision, _: &Tally) -> String {
-        String::new()
+    fn settled_line(&self, decision: &Decision, _: &Tally) -> String {
+        format!("{decision:?}")
     }
     fn counted_note(&self, _: &RecordedDecision, _: &Tally) -> String {
         String::new()
     }
     fn expired_message(&self, _: &str, _: i64, _: &[Value]) -> SlackMessage {
-        message()
+        says("outcome: expired".into())
     }
-    fn decided_line(&self, _: &RecordedDecision) -> String {
-        String::new()
+    fn decided_line(&self, decision: &RecordedDecision) -> String {
+        format!("{:?} by {}", decision.decision, decision.decided_by.id)
     }
     fn too_late_line(&self) -> String {
-        String::new()
+        "too late".into()
     }
     fn not_delivered_line(&self) -> String {
-        String::new()
+        "not delivered".into()
     }
     fn refusal(&self, _: &ClickRefusal) -> String {
         String::new()
@@ -67,14 +75,31 @@ impl SlackMessenger for Gate<'_> {
             ts: "2.2".into(),
         })
     }
-    async fn update(&self, _: &MessageRef, _: &SlackMessage) -> Result<(), HitlError> {
-        Ok(())
+    /// On a request's companion, noted as what the message shows: at once, or as a call of
+    /// its own that may land after the relay's (`World::slow_chat_updates`).
+    async fn update(&self, at: &MessageRef, message: &SlackMessage) -> Result<(), HitlError> {
+        if !self.has_companions() {
+            return Ok(());
+        }
+        let update = async {
+            self.shows(at, message.text.clone());
+            Ok(())
+        };
+        match self.slow_chat_updates {
+            true => self.call(Op::SlackUpdate, update).await,
+            // Not when the actor is replayed up to where it stands: it was noted then.
+            false if self.live() => update.await,
+            false => Ok(()),
+        }
     }
     async fn post_ephemeral(&self, _: &str, _: &SlackUserId, _: &str) -> Result<(), HitlError> {
         Ok(())
     }
     async fn lookup_user_by_email(&self, email: &str) -> Result<String, HitlError> {
-        Ok(email.into())
+        match self.has_companions() {
+            true => super::companions::slack_lookup(email),
+            false => Ok(email.into()),
+        }
     }
     async fn open_view(&self, _: &str, _: &Value) -> Result<(), HitlError> {
         Ok(())

@@ -28,6 +28,8 @@ pub enum Op {
     ClaimExpiry,
     FinishExpiry,
     MessageUpdated,
+    /// The relay's "every message updated" (refused when a companion was attached since).
+    EveryMessageUpdated,
     MessageUpdateFailed,
     GiveUpMessageUpdate,
     GiveUpDelivery,
@@ -38,8 +40,15 @@ pub enum Op {
     Resume,
     /// `SendTaskFailure` with `Hitl.Expired`.
     Fail,
-    /// Slack `chat.update` with the outcome.
+    /// The relay's notifier: the outcome on one message (Slack `chat.update`, a Teams card).
     ShowOutcome,
+    /// The relay's notifier: an open request's progress on one companion.
+    ShowProgress,
+    /// A click's own `chat.update` of a companion (the outcome, or the progress).
+    SlackUpdate,
+    AttachCompanion,
+    ProgressDue,
+    ProgressShown,
     DueForReminder,
     ClaimReminder,
     StopReminders,
@@ -98,6 +107,8 @@ pub struct Gate<'a> {
     pub last_read: Mutex<Option<ApprovalRecord>>,
     /// Calls go through at once, answered plainly (the relay after the actors stopped).
     ungated: bool,
+    /// A click's `chat.update` of a companion is a call of its own (see `World`).
+    pub slow_chat_updates: bool,
 }
 
 impl<'a> Gate<'a> {
@@ -120,6 +131,7 @@ impl<'a> Gate<'a> {
             slot: Mutex::new(slot),
             last_read: Mutex::new(None),
             ungated: false,
+            slow_chat_updates: false,
         }
     }
 

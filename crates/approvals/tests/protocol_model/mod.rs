@@ -3,6 +3,8 @@
 
 pub mod actors;
 pub mod check;
+pub mod companions;
+mod companions_check;
 pub mod explore;
 mod formats;
 pub mod gate;

@@ -217,6 +217,23 @@ impl DeliveryStore for Gate<'_> {
             .await
     }
 
+    async fn every_message_updated(
+        &self,
+        id: &ApprovalId,
+        companions: usize,
+        now: i64,
+    ) -> Result<bool, HitlError> {
+        let updated = async {
+            match self.rules {
+                Rules::EveryMessageIgnoresCompanions => {
+                    self.store.message_updated(id, now).await.map(|()| true)
+                }
+                _ => self.store.every_message_updated(id, companions, now).await,
+            }
+        };
+        self.call(Op::EveryMessageUpdated, updated).await
+    }
+
     async fn message_update_failed(&self, id: &ApprovalId, at: i64) -> Result<(), HitlError> {
         let failed = self.store.message_update_failed(id, at);
         self.call(Op::MessageUpdateFailed, failed).await
@@ -245,6 +262,21 @@ impl DeliveryStore for Gate<'_> {
         let due = self.store.due_for_relay(now, limit);
         self.call(Op::DueForRelay, due).await
     }
+
+    async fn progress_due(&self, id: &ApprovalId, now: i64) -> Result<bool, HitlError> {
+        let due = self.store.progress_due(id, now);
+        self.call(Op::ProgressDue, due).await
+    }
+
+    async fn progress_shown(
+        &self,
+        id: &ApprovalId,
+        votes: u32,
+        now: i64,
+    ) -> Result<bool, HitlError> {
+        let shown = self.store.progress_shown(id, votes, now);
+        self.call(Op::ProgressShown, shown).await
+    }
 }
 
 #[async_trait]
@@ -269,9 +301,34 @@ impl WorkflowResumer for Gate<'_> {
     }
 }
 
+/// The relay's notifier, called once per message (`EveryMessage`): on a companion it notes
+/// what the message shows, as the Slack and Teams notifiers would render it.
 #[async_trait]
 impl OutcomeNotifier for Gate<'_> {
-    async fn show_outcome(&self, _: &ApprovalRecord) -> Result<(), HitlError> {
-        self.call(Op::ShowOutcome, async { Ok(()) }).await
+    async fn show_outcome(&self, view: &ApprovalRecord) -> Result<(), HitlError> {
+        let show = async {
+            if let (true, Some(at)) = (view.is_companion_view(), &view.message) {
+                let line = super::companions::outcome_line(view);
+                self.shows(at, format!("outcome: {line}"));
+            }
+            Ok(())
+        };
+        self.call(Op::ShowOutcome, show).await
+    }
+
+    /// Progress is shown on a companion of a request with a quorum (as the Slack and Teams
+    /// notifiers do); nowhere else in the explored worlds.
+    async fn show_progress(&self, view: &ApprovalRecord) -> Result<bool, HitlError> {
+        let Some(at) = view.message.as_ref().filter(|_| view.is_companion_view()) else {
+            return Ok(false);
+        };
+        if view.quorum.is_none() {
+            return Ok(false);
+        }
+        let show = async {
+            self.shows(at, "progress".into());
+            Ok(true)
+        };
+        self.call(Op::ShowProgress, show).await
     }
 }

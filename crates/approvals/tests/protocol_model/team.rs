@@ -22,7 +22,7 @@ use super::world::{EXPIRES, ID};
 pub const APPROVERS: [&str; 3] = ["U0ALICE", "bob@corp.com", "carol@corp.com"];
 /// Who may fill an unfilled slot once the request escalated (personal link index 3).
 pub const ESCALATE_TO: &str = "lead@corp.com";
-const KEYS: &str = "k1:0123456789abcdef0123456789abcdef";
+pub const KEYS: &str = "k1:0123456789abcdef0123456789abcdef";
 
 /// Who votes: an approver, or the escalation target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -112,6 +112,9 @@ pub struct TeamLog {
     pub sends: Vec<Sent>,
     /// A rule broken at the moment of a call (what the record was just before it).
     pub broken: Vec<String>,
+    /// What each chat message of a request made by Create Approval Links shows last, by
+    /// `channel/ts` (the relay's notifier and a click's own updates).
+    pub shown: std::collections::BTreeMap<String, String>,
 }
 
 /// A reminder claim that succeeded.
@@ -139,7 +142,7 @@ pub struct Sent {
     pub filled_then: Vec<String>,
 }
 
-fn recorded(voter: Voter, channel: Channel, now: i64) -> RecordedDecision {
+pub fn recorded(voter: Voter, channel: Channel, now: i64) -> RecordedDecision {
     let id = voter.who.id();
     let slack_user = (voter.via == Via::Slack).then(|| SlackUser {
         id: id.into(),

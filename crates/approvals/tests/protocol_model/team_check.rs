@@ -55,7 +55,7 @@ fn slots(record: &ApprovalRecord) -> Result<(), String> {
 }
 
 /// Every voter told their vote counted is in the record (once: see [`slots`]).
-fn no_lost_vote(record: &ApprovalRecord, log: &TeamLog) -> Result<(), String> {
+pub(super) fn no_lost_vote(record: &ApprovalRecord, log: &TeamLog) -> Result<(), String> {
     for (i, voter) in log.counted.iter().enumerate() {
         if log.counted[..i].contains(voter) {
             return Err(format!("{voter} was told twice that their vote counted"));
@@ -91,7 +91,7 @@ fn outcome(quorum: Quorum, votes: &[Vote]) -> Option<bool> {
 
 /// Settled exactly when the votes make the outcome certain, by the vote that made it so, with
 /// that outcome (no vote after it).
-fn settlement(record: &ApprovalRecord, quorum: Quorum) -> Result<(), String> {
+pub(super) fn settlement(record: &ApprovalRecord, quorum: Quorum) -> Result<(), String> {
     let votes = &record.votes;
     let Some(decision) = &record.decision else {
         return match outcome(quorum, votes) {

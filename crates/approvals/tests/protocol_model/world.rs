@@ -92,6 +92,9 @@ pub enum Rules {
     VoteIgnoresCount,
     /// A reminder's claim without its condition on the decision and the votes.
     ReminderIgnoresVotes,
+    /// The relay's "every message updated" written as a plain `message_updated`, without its
+    /// condition on the number of companions it read.
+    EveryMessageIgnoresCompanions,
 }
 
 /// A team decision: the request counts votes of [`APPROVERS`] (`approvals` of them approve,
@@ -126,6 +129,10 @@ pub struct World {
     pub recorded: u32,
     /// What the team's calls saw as they happened (votes counted, reminders claimed and sent).
     pub log: TeamLog,
+    /// A click's own `chat.update` of a companion is a call of its own, which may land after
+    /// the relay's; otherwise it lands with the click's call before it, as every Slack call in
+    /// the explorer does.
+    pub slow_chat_updates: bool,
 }
 
 impl World {
@@ -167,6 +174,7 @@ impl World {
             passes: 0,
             recorded: 0,
             log: TeamLog::default(),
+            slow_chat_updates: false,
         }
     }
 
@@ -205,11 +213,14 @@ impl World {
     }
 }
 
+/// An actor that returned is known by what it returned: nothing reads the clock it started at
+/// any more, so states that differ only in that are one.
 fn actor_key(a: &Actor) -> String {
     let replies: Vec<u64> = a.replies.iter().map(|r| r.fingerprint).collect();
+    let now = a.result.is_none().then_some(a.now);
     format!(
-        "{:?}@{} {:?} {:?} {:?}",
-        a.kind, a.now, replies, a.next, a.result
+        "{:?}@{:?} {:?} {:?} {:?}",
+        a.kind, now, replies, a.next, a.result
     )
 }
 
