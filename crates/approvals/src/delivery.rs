@@ -59,7 +59,7 @@ fn doubling(first: i64, tries: u32, cap: i64) -> i64 {
 /// relay index and the outcome says `Pending`.
 pub async fn deliver_decision(
     record: &ApprovalRecord,
-    store: &dyn DeliveryStore,
+    store: &dyn Approvals,
     resumer: &dyn WorkflowResumer,
     now: i64,
 ) -> DeliveryOutcome {
@@ -96,7 +96,9 @@ pub async fn deliver_decision(
         // A dead deliverer before us may have reached the Task: Step Functions now refuses the
         // token because it was answered, not because the Task stopped waiting.
         Ok(ResumeOutcome::NoLongerWaiting) if claim.takeover => FinalDelivery::Delivered,
-        Ok(ResumeOutcome::NoLongerWaiting) => FinalDelivery::Late,
+        Ok(ResumeOutcome::NoLongerWaiting) => FinalDelivery::Late {
+            lease_until: now + LEASE_SECONDS,
+        },
         Err(err) => {
             return match refusal::after_refusal(record, token, &err, store, now).await {
                 Ok(Refusal::GaveUp) => DeliveryOutcome::GaveUp,
@@ -111,7 +113,22 @@ pub async fn deliver_decision(
     record_delivery(record, token, outcome, store, now).await;
     match outcome {
         FinalDelivery::Delivered => DeliveryOutcome::Delivered,
-        FinalDelivery::Late => DeliveryOutcome::Late,
+        FinalDelivery::Late { .. } => late_or_taken_over(record, store).await,
+    }
+}
+
+/// "No longer waiting" on a claim that was no takeover: the Task stopped waiting, or this
+/// call was slow past its lease and another deliverer took over and resumed the Task with
+/// this same decision (then the late mark was refused: it was no longer our lease). The record
+/// says which: the clicker is told their decision went through, or is on its way, rather than
+/// that it came too late.
+async fn late_or_taken_over(record: &ApprovalRecord, store: &dyn Approvals) -> DeliveryOutcome {
+    match store.get(&record.approval_id).await {
+        Ok(Some(fresh)) if fresh.task_token != record.task_token => DeliveryOutcome::Late,
+        Ok(Some(fresh)) if fresh.delivery.delivered_at.is_some() => DeliveryOutcome::Delivered,
+        Ok(Some(fresh)) if fresh.delivery.late_at.is_some() => DeliveryOutcome::Late,
+        Ok(Some(_)) => DeliveryOutcome::InProgress,
+        _ => DeliveryOutcome::Late,
     }
 }
 

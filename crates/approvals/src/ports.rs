@@ -90,8 +90,13 @@ pub struct DeliveryClaim {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FinalDelivery {
     Delivered,
-    /// The Task had stopped waiting (timed out, stopped): the decision changed nothing.
-    Late,
+    /// The Task had stopped waiting (timed out, stopped): the decision changed nothing. Only
+    /// the deliverer still holding its lease (until `lease_until`) may say so: Step Functions
+    /// answers "no longer waiting" also to a slow deliverer whose lease ran out while another
+    /// took over and resumed the Task, and that one records the delivery.
+    Late {
+        lease_until: i64,
+    },
 }
 
 /// The delivery of decisions (and expiries) to waiting Tasks: leases tied to a token, and the
@@ -284,8 +289,8 @@ pub trait Approvals: ApprovalStore + DeliveryStore {}
 impl<T: ApprovalStore + DeliveryStore + ?Sized> Approvals for T {}
 
 /// All three stores: what the chat use cases need.
-pub trait ChatApprovals: ApprovalStore + DeliveryStore + MessageStore {}
-impl<T: ApprovalStore + DeliveryStore + MessageStore + ?Sized> ChatApprovals for T {}
+pub trait ChatApprovals: Approvals + MessageStore {}
+impl<T: Approvals + MessageStore + ?Sized> ChatApprovals for T {}
 
 /// A chat message still showing buttons for a request that expired without an answer.
 #[derive(Debug, Clone, PartialEq)]

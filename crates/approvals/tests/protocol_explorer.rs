@@ -37,8 +37,12 @@
 //! (a decision after a claimed expiry; a repeated wait answered from the old token's delivery;
 //! a vote write without its condition on the votes' count; a reminder claim without its
 //! conditions on the decision and the votes; the relay's "every message updated" without its
-//! condition on the companions it read). Three product bugs it found in a Slack click's own
-//! message updates are kept as ignored tests that state what should hold.
+//! condition on the companions it read). It found three bugs in a Slack click's own message
+//! updates, since fixed and kept as scenarios: a slow deliverer's "no longer waiting" taken for
+//! "too late" after the relay took its lease over and resumed the Task (a late mark is now
+//! written only under the deliverer's own lease); and a click's "expired" or progress landing
+//! over the outcome or the expiry the relay had shown (the click reads the record again after
+//! its own update and puts the outcome back).
 
 mod protocol_model;
 
@@ -299,7 +303,7 @@ const POSTED_EVERYWHERE: Scenario = Scenario {
 
 /// The same request posted to Slack and Teams: Alice clicks Approve on the Slack companion
 /// (once it is posted) while Bob approves by his link; the relay runs once they are done (a
-/// pass racing the click finds product bugs: see the ignored tests below).
+/// pass racing the click is its own scenario below).
 const CLICKED_EVERYWHERE: Scenario = Scenario {
     actors: &[SlackPost, TeamsPost, CLICKED[1], CLICKED[2]],
     passes: 0,
@@ -365,13 +369,11 @@ fn every_message_updated_without_its_companion_count_is_found_when_put_back() {
 // hold and fails today with the counterexample; un-ignore once fixed.
 
 #[test]
-#[ignore = "product bug: a click whose delivery lease was taken over by the relay shows 'too late' over the delivered outcome"]
 fn a_click_racing_the_relay_on_a_companion_keeps_the_invariants() {
     keeps_its_invariants(CLICKED_AND_RELAYED);
 }
 
 #[test]
-#[ignore = "product bug: a too-late click's 'expired' update lands over the outcome of a decision recorded with an earlier clock"]
 fn a_too_late_click_updating_its_companion_slowly_keeps_the_invariants() {
     keeps_its_invariants(Scenario {
         companions: POSTED_SLOW_CHAT,
@@ -380,7 +382,6 @@ fn a_too_late_click_updating_its_companion_slowly_keeps_the_invariants() {
 }
 
 #[test]
-#[ignore = "product bug: a counted click's progress update lands after the relay showed the expiry, and its re-read does not correct it"]
 fn a_counted_click_updating_its_companion_slowly_keeps_the_invariants() {
     keeps_its_invariants(Scenario {
         actors: &CLICKED,

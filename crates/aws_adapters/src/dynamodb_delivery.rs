@@ -81,19 +81,18 @@ impl DeliveryStore for DynamoApprovalStore {
                 "SET deliveredAt = :now REMOVE leaseToken, leaseUntil, lateAt",
                 "taskToken = :token",
             ),
-            FinalDelivery::Late => (
+            // Only under this deliverer's own lease (another's takeover records the delivery).
+            FinalDelivery::Late { .. } => (
                 "SET lateAt = :now REMOVE leaseToken, leaseUntil",
-                "taskToken = :token AND attribute_not_exists(deliveredAt)",
+                "taskToken = :token AND attribute_not_exists(deliveredAt) AND leaseUntil = :until",
             ),
         };
-        self.update(
-            approval_id,
-            update,
-            condition,
-            vec![(":now", n(now)), (":token", s(token))],
-            ReturnValue::None,
-        )
-        .await?;
+        let mut values = vec![(":now", n(now)), (":token", s(token))];
+        if let FinalDelivery::Late { lease_until } = outcome {
+            values.push((":until", n(lease_until)));
+        }
+        self.update(approval_id, update, condition, values, ReturnValue::None)
+            .await?;
         Ok(())
     }
 

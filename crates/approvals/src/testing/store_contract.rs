@@ -84,6 +84,7 @@ pub async fn check_store_contract(store: &dyn ChatApprovals, prefix: &str) {
     super::store_contract_leases::deliveries_are_leases_tied_to_their_token(store, prefix).await;
     super::store_contract_leases::a_delivery_refused_for_good_is_given_up(store, prefix).await;
     a_late_mark_belongs_to_its_token(store, prefix).await;
+    a_late_mark_belongs_to_its_lease(store, prefix).await;
     expiry_is_claimed_once_and_only_when_due(store, prefix).await;
     settling_waits_for_every_piece_of_work(store, prefix).await;
     plain_messages_are_never_open(store, prefix).await;
@@ -166,13 +167,53 @@ async fn first_decision_wins_and_late_ones_are_kept_apart(s: &dyn ChatApprovals,
     assert_eq!(missing, Ok(DecisionWrite::NotFound));
 }
 
+/// A deliverer slow past its lease, whose "no longer waiting" came from the deliverer that took
+/// over (and resumed the Task): its late mark is refused, and the taker's delivery stands.
+async fn a_late_mark_belongs_to_its_lease(s: &dyn ChatApprovals, p: &str) {
+    let id = ApprovalId::from(format!("{p}-late-lease"));
+    let token = TaskToken::from("tok-1");
+    new_request(s, &id, Some("tok-1")).await;
+    s.record_decision(&id, &decision("a", Decision::Approve), NOW)
+        .await
+        .unwrap();
+    let slow_until = NOW + LEASE_SECONDS;
+    s.claim_delivery(&id, &token, NOW, slow_until)
+        .await
+        .unwrap()
+        .expect("claim");
+    let taker = s.claim_delivery(&id, &token, slow_until, slow_until + LEASE_SECONDS);
+    assert!(taker.await.unwrap().expect("a takeover").takeover);
+    let late = FinalDelivery::Late {
+        lease_until: slow_until,
+    };
+    s.finish_delivery(&id, &token, late, slow_until + 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        get(s, &id).await.delivery.late_at,
+        None,
+        "not the slow one's lease"
+    );
+    s.finish_delivery(&id, &token, FinalDelivery::Delivered, slow_until + 2)
+        .await
+        .unwrap();
+    let delivery = get(s, &id).await.delivery;
+    assert_eq!(
+        (delivery.delivered_at, delivery.late_at),
+        (Some(slow_until + 2), None)
+    );
+}
+
 async fn a_late_mark_belongs_to_its_token(s: &dyn ChatApprovals, p: &str) {
     let id = ApprovalId::from(format!("{p}-late"));
     new_request(s, &id, Some("tok-1")).await;
     s.record_decision(&id, &decision("a", Decision::Reject), NOW)
         .await
         .unwrap();
-    deliver(s, &id, "tok-1", FinalDelivery::Late, NOW + 1).await;
+    let late = FinalDelivery::Late {
+        lease_until: NOW + LEASE_SECONDS,
+    };
+    deliver(s, &id, "tok-1", late, NOW + 1).await;
     assert_eq!(get(s, &id).await.delivery.late_at, Some(NOW + 1));
     assert_eq!(
         s.claim_delivery(&id, &TaskToken::from("tok-1"), NOW + 99, NOW + 120)

@@ -67,10 +67,18 @@ impl DeliveryStore for FakeStore {
                         r.delivery.delivered_at = Some(now);
                         r.delivery.late_at = None;
                     }
-                    FinalDelivery::Late if r.delivery.delivered_at.is_none() => {
-                        r.delivery.late_at = Some(now)
+                    FinalDelivery::Late { lease_until }
+                        if r.delivery.delivered_at.is_none()
+                            && r.delivery
+                                .lease
+                                .as_ref()
+                                .is_some_and(|l| l.until == lease_until) =>
+                    {
+                        r.delivery.late_at = Some(now);
+                        r.delivery.lease = None;
                     }
-                    FinalDelivery::Late => {}
+                    // Delivered already, or another deliverer's lease now: theirs to record.
+                    FinalDelivery::Late { .. } => return,
                 }
                 r.delivery.lease = None;
             }

@@ -10,7 +10,8 @@
 use crate::approval::rfc3339;
 use crate::delivery::{deliver_decision, DeliveryOutcome};
 use crate::ports::{
-    ApprovalStore, Approvals, DecisionWrite, SlackFormat, SlackMessenger, WorkflowResumer,
+    ApprovalStore, Approvals, DecisionWrite, OutcomeNotifier, SlackFormat, SlackMessenger,
+    WorkflowResumer,
 };
 use crate::ApprovalId;
 use crate::{ApprovalRecord, Channel, HitlError, MessageRef};
@@ -222,6 +223,7 @@ pub async fn follow_up(
                 chat.format
                     .expired_message(&record.title, record.expires_at, &click.blocks);
             let _ = slack.update(&click.message, &update).await;
+            decided_since(store, &click, chat).await;
             let reason = format!(
                 "Too late: the workflow stopped waiting at {}; nothing was changed.",
                 rfc3339(record.expires_at)
@@ -233,6 +235,23 @@ pub async fn follow_up(
             }
         }
     }
+}
+
+/// A click showed the request expired, or too late for the workflow; a decision another
+/// deliverer wrote with an earlier clock, or delivered, may have landed meanwhile (and been
+/// shown before our update): one read after our update puts that outcome back on the message.
+/// Whether it found the decision delivered.
+async fn decided_since(store: &dyn Approvals, click: &Click, chat: Chat<'_>) -> bool {
+    let id = ApprovalId::from(click.approval_id.as_str());
+    let Ok(Some(record)) = store.get(&id).await else {
+        return false;
+    };
+    let record = seen_from(record, &click.message);
+    let delivered = record.delivery.delivered_at.is_some();
+    if record.decision.is_some() && (delivered || record.delivery.late_at.is_none()) {
+        let _ = SlackOutcome(chat).show_outcome(&record).await;
+    }
+    delivered
 }
 
 async fn decided(
@@ -259,12 +278,19 @@ async fn decided(
     // The message shows the decision before the workflow hears of it, so that a Slack Update
     // Message the resumed workflow sends lands after ours and is what stays on the message.
     let decided_shown = show(chat, &record, &click.message, &decided_line).await;
-    let delivery = deliver_decision(&record, store, resumer, now).await;
+    let mut delivery = deliver_decision(&record, store, resumer, now).await;
     let shown = match delivery {
         DeliveryOutcome::Delivered | DeliveryOutcome::NotYetWaiting => decided_shown,
         DeliveryOutcome::Late => {
             let line = chat.format.too_late_line();
-            show(chat, &record, &click.message, &line).await
+            let shown = show(chat, &record, &click.message, &line).await;
+            // "No longer waiting" may have been another deliverer resuming the Task with this
+            // decision, not recorded yet when we looked: once it is, its outcome goes back
+            // over our "too late" (read after our update, so whichever lands last is right).
+            if decided_since(store, &click, chat).await {
+                delivery = DeliveryOutcome::Delivered;
+            }
+            shown
         }
         DeliveryOutcome::GaveUp => {
             let line = chat.format.not_delivered_line();

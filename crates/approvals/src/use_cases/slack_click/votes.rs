@@ -4,7 +4,7 @@
 //! ([`no_vote`], [`earlier_vote`]).
 
 use super::{show, tell, Chat, Click, ClickOutcome, ClickRefusal};
-use crate::ports::Approvals;
+use crate::ports::{Approvals, OutcomeNotifier};
 use crate::quorum::{self, identities, Cast, Vote};
 use crate::{ApprovalRecord, RecordedDecision};
 
@@ -113,6 +113,10 @@ pub(super) async fn vote_counted(
         Ok(Some(current)) if current.decision.is_some() => {
             let line = super::outcome_line(&current, chat.format);
             show(chat, &current, &click.message, &line).await;
+        }
+        Ok(Some(current)) if current.delivery.expiry_claimed_at.is_some() => {
+            // Expired since (the relay told the Task): our progress must not stay over it.
+            let _ = super::SlackOutcome(chat).show_outcome(&current).await;
         }
         Ok(Some(current)) if current.votes.len() != shown_votes => {
             show_progress(chat, &current, &click).await;
