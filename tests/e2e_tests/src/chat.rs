@@ -88,6 +88,22 @@ pub async fn slack_ephemerals_for(user: &str) -> Vec<String> {
         .collect()
 }
 
+/// Waits for a note to `user` holding `needle` (Slack's ephemeral answer to a click).
+pub async fn note_to(user: &str, needle: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let notes = slack_ephemerals_for(user).await;
+        if let Some(note) = notes.into_iter().find(|n| n.contains(needle)) {
+            return note;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{user} was never told {needle:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
 /// Makes the next `count` calls to a stand-in answer 429 with `Retry-After: retry_after`.
 pub async fn rate_limit(service: &str, count: u32, retry_after: u64) {
     let r = http()

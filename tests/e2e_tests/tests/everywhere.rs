@@ -68,19 +68,6 @@ async fn closed_slack_message((channel, ts): &(String, String)) -> Value {
     }
 }
 
-/// Waits for a Slack note to `user` holding `needle` (the answer to a click).
-async fn note_to(user: &str, needle: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let notes = slack_ephemerals_for(user).await;
-        if let Some(note) = notes.into_iter().find(|n| n.contains(needle)) {
-            return note;
-        }
-        assert!(Instant::now() < deadline, "{user} never told {needle:?}");
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
-
 /// Three approvers, three channels, all at the same moment, all three needed: each counted
 /// once in its own place, the workflow resumed once with every vote and where it was cast, and
 /// then every message shows the outcome and offers nothing to click.

@@ -27,22 +27,6 @@ async fn slack_message_holding(channel: &str, ts: &str, needle: &str) -> Value {
     }
 }
 
-/// Waits for a note to `user` holding `needle` (Slack's ephemeral answer to a click).
-async fn note_to(user: &str, needle: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let notes = slack_ephemerals_for(user).await;
-        if let Some(note) = notes.into_iter().find(|n| n.contains(needle)) {
-            return note;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{user} was never told {needle:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
-
 #[tokio::test]
 async fn two_of_three_in_slack_shows_the_progress_then_lists_the_votes() {
     let tag = unique("quorum");

@@ -588,16 +588,21 @@ async fn snapshots_asked(slack_channel: &str) -> (String, String) {
     )
 }
 
-/// Alice approves by email and Bob in Slack: deleted, two votes from two channels.
-async fn snapshots_deleted() -> Value {
-    let (arn, title) = snapshots_asked("#approvals").await;
-    let email = emails_matching(&title, 3)
+/// Alice confirms the approve link of her own email about `title` (each owner gets one).
+async fn alice_approves_by_email(title: &str) {
+    let email = emails_matching(title, 3)
         .await
         .into_iter()
         .find(|e| e.to == ["alice@example.com"])
         .expect("Alice's email");
     let (approve, _) = links_of(&email);
     assert_eq!(confirm(&approve, &[]).await.status, 200);
+}
+
+/// Alice approves by email and Bob in Slack: deleted, two votes from two channels.
+async fn snapshots_deleted() -> Value {
+    let (arn, title) = snapshots_asked("#approvals").await;
+    alice_approves_by_email(&title).await;
     let (channel, ts) = message_ref(&slack_message_with(&title).await);
     let (status, _) = slack_click(&channel, &ts, "U0BOB", "approve", json!({})).await;
     assert_eq!(status, 200);
@@ -617,13 +622,7 @@ async fn snapshots_kept() -> Value {
 /// Teams, and Alice and Carol settle it there.
 async fn snapshots_without_slack() -> Value {
     let (arn, title) = snapshots_asked("#private").await;
-    let email = emails_matching(&title, 3)
-        .await
-        .into_iter()
-        .find(|e| e.to == ["alice@example.com"])
-        .expect("Alice's email");
-    let (approve, _) = links_of(&email);
-    assert_eq!(confirm(&approve, &[]).await.status, 200);
+    alice_approves_by_email(&title).await;
     let message = teams_message_with(&title).await;
     let done = teams_bot_click("carol@example.com", &message, "Approve", json!({})).await;
     assert_eq!(done["status"], 200, "{done}");

@@ -142,46 +142,44 @@ pub async fn fire_relay() {
     assert_eq!(r.status().as_u16(), 200, "{}", r.text().await.unwrap());
 }
 
-/// The card of `message` once the relay has put the outcome in its place.
-pub async fn updated_card(message: &Value) -> Value {
+/// The bot's message `message` as it is now (its `card`, how many `updates`).
+async fn bot_message_now(message: &Value) -> Value {
+    let all = chat().await["teams"]["messages"].clone();
+    let found = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == message["id"]);
+    found.cloned().expect("the card is still there")
+}
+
+/// Fires the relay until the bot's message `message` is `done`, for up to a minute (`what`
+/// names the wait in its failure); its card then.
+async fn card_once(message: &Value, what: &str, done: impl Fn(&Value) -> bool) -> Value {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         fire_relay().await;
-        let all = chat().await["teams"]["messages"].clone();
-        let current = all
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["via"] == "bot" && m["id"] == message["id"])
-            .cloned()
-            .expect("the card is still there");
-        if current["updates"].as_u64().unwrap_or(0) > 0 {
+        let current = bot_message_now(message).await;
+        if done(&current) {
             return current["card"].clone();
         }
-        assert!(Instant::now() < deadline, "the card was never updated");
+        assert!(Instant::now() < deadline, "{what}: {current}");
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
 
+/// The card of `message` once the relay has put the outcome in its place.
+pub async fn updated_card(message: &Value) -> Value {
+    card_once(message, "the card was never updated", |m| {
+        m["updates"].as_u64().unwrap_or(0) > 0
+    })
+    .await
+}
+
 /// Waits (firing the relay) until everyone's copy of the bot card `message` has no buttons.
 pub async fn closed_card(message: &Value) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        fire_relay().await;
-        let all = chat().await["teams"]["messages"].clone();
-        let current = all
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["id"] == message["id"]);
-        let card = current.expect("the card is still there")["card"].clone();
-        if !card_has_buttons(&card) {
-            return card;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the card still has buttons: {card}"
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    card_once(message, "the card still has buttons", |m| {
+        !card_has_buttons(&m["card"])
+    })
+    .await
 }
