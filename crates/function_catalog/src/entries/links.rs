@@ -25,12 +25,14 @@ pub(super) const WAIT_BUDGET: &[Budget] = &[Budget::plain(
         sdk("DynamoDB UpdateItem: attach the task token"),
         sdk("DynamoDB GetItem: a decision made before the wait"),
         sdk("Step Functions SendTaskSuccess"),
-        sdk("DynamoDB UpdateItem: mark delivered"),
+        sdk("DynamoDB UpdateItem: mark delivered (or late)"),
+        sdk("DynamoDB GetItem: a late answer read again (another deliverer took over)"),
     ],
 )];
 /// service::wait_for_approval (+ delivery::deliver_decision when already decided)
 pub(super) const WAIT_PORT_CALLS: &[&str] = &[
     "attach_task_token",
+    "get",
     "claim_delivery",
     "finish_delivery",
     "release_lease",
